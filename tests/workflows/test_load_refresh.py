@@ -13,7 +13,7 @@ from avert.config.definitions import HarmTable, Profile
 from avert.store import Store
 from avert.synth import tiny_city, write_bundle
 from avert.workflows.definitions import ClassifyReport, classify_store
-from avert.workflows.load import load_files, refresh_after_load
+from avert.workflows.load import Refresh, load_files, refresh_after_load
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 AT = "2026-11-24T06:00"
@@ -71,6 +71,27 @@ def test_a_rerun_classifies_what_a_killed_load_left_unclassified(
     refreshed = refresh_after_load(any_store, rerun, definition="avb-2010")
     assert [r.profile for r in refreshed.classified] == ["avb-2010"]
     assert _classified(any_store, "avb-2010") == any_store.count("incidents") > before
+
+
+def test_a_rerun_stores_the_groups_a_killed_load_did_not(
+    any_store: Store, bundle: Path
+) -> None:
+    """A load killed after it classified and before it stored the detected groups,
+    then run again: the re-run said "Nothing new to classify." and the briefing's
+    groups stayed missing (none at all on a first load: the synthetic city in the
+    probe on PostgreSQL). It now detects and stores them, once."""
+    load_files(any_store, [bundle], kind="bundle")
+    classify_store(any_store, profile="avb-2010")  # then killed: no groups stored
+    assert any_store.count("detected_groups") == 0
+    rerun = load_files(any_store, [bundle], kind="bundle")
+    assert rerun.loaded == 0
+    refreshed = refresh_after_load(any_store, rerun, definition="avb-2010")
+    assert refreshed.classified == ()  # classified already: not again
+    assert refreshed.detected_groups == any_store.count("detected_groups") > 0
+    assert "groups detected and stored" in refreshed.summary()
+    # stored and newer than the load: the next re-run does nothing
+    again = load_files(any_store, [bundle], kind="bundle")
+    assert refresh_after_load(any_store, again, definition="avb-2010") == Refresh()
 
 
 def test_incidents_another_load_committed_meanwhile_are_classified(

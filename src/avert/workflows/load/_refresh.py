@@ -9,7 +9,7 @@ from typing import Final
 from avert.config.definitions import HarmTable, Profile, load_harm, load_profile
 from avert.errors import ConfigError, NotFound
 from avert.store import Store
-from avert.store.summary import classified_counts
+from avert.store.summary import adding_load_at, classified_counts, detected_groups_at
 from avert.workflows.definitions import ClassifyReport, classify_store
 from avert.workflows.load._state import LoadReport
 
@@ -35,7 +35,11 @@ class Refresh:
     def summary(self) -> str:
         """One line for the command line."""
         if not self.classified and not self.not_refreshed:
-            return "Nothing new to classify."
+            groups = self.detected_groups
+            stored = (
+                "" if groups is None else f" {groups:,} groups detected and stored."
+            )
+            return "Nothing new to classify." + stored
         parts = [
             f"{r.profile} ({r.incidents:,} incidents, {r.in_definition:,} in the "
             f"definition, {r.new:,} new)"
@@ -74,14 +78,17 @@ def refresh_after_load(
     (:func:`avert.workflows.networks.refresh_detected_groups`) when the store holds
     person-level involvements. Further derived tables add their refresh here.
 
-    Nothing is done when the load added no rows and ``definition`` is classified
-    over every stored incident, or when the store holds no incidents (a load of
-    stop and search or populations). A load that added nothing still classifies
-    when incidents are unclassified: a load killed after it committed and before
-    it classified, then run again, finds every row stored, and used to leave them
-    outside the definition. After classifying, the classified rows are counted
-    against the incidents again (:func:`_classify_all`), as a second command's load
-    may have committed while this one classified.
+    Nothing is done when the load added no rows, ``definition`` is classified
+    over every stored incident and the detected groups are newer than the latest
+    load that added rows, or when the store holds no incidents (a load of stop and
+    search or populations). A load killed after it committed and before it
+    classified or stored the groups, then run again, finds every row stored: it
+    used to leave them outside the definition and the groups without them; it now
+    classifies (or detects the groups) still. A store whose people form no group
+    stores none, so each such re-run detects them again. After classifying, the
+    classified rows are counted against the incidents again
+    (:func:`_classify_all`), as a second command's load may have committed while
+    this one classified.
 
     Parameters
     ----------
@@ -107,21 +114,27 @@ def refresh_after_load(
         raise ConfigError(msg) from err
     stored = classified_counts(store)
     incidents = store.count("incidents")
+    if incidents == 0:
+        return Refresh()  # no incidents at all (stops, populations)
     unchanged = report.loaded == 0 and report.replaced == 0
-    if (unchanged and stored.get(wanted.id) == incidents) or incidents == 0:
-        return Refresh()  # nothing new, or no incidents at all (stops, populations)
-    profiles = [wanted]
+    classify = not (unchanged and stored.get(wanted.id) == incidents)
+    people = store.count("involvements") > 0
+    if not classify and not (people and _groups_behind(store)):
+        return Refresh()  # nothing new
+    classified: tuple[ClassifyReport, ...] = ()
     missing: list[str] = []
-    for profile_id in sorted(stored):
-        if profile_id == wanted.id:
-            continue
-        try:
-            profiles.append(load_profile(profile_id, harm=harm))
-        except (ConfigError, NotFound):
-            missing.append(profile_id)
-    classified = _classify_all(store, profiles, harm)
+    if classify:
+        profiles = [wanted]
+        for profile_id in sorted(stored):
+            if profile_id == wanted.id:
+                continue
+            try:
+                profiles.append(load_profile(profile_id, harm=harm))
+            except (ConfigError, NotFound):
+                missing.append(profile_id)
+        classified = _classify_all(store, profiles, harm)
     groups = None
-    if store.count("involvements"):
+    if people:
         # Detected groups are stored once here, so the briefing only reads them
         # (workflows.networks.read_detected_groups).
         from avert.workflows.networks import refresh_detected_groups
@@ -156,3 +169,14 @@ def _classify_all(
         if not todo:
             break
     return tuple(reports[p.id] for p in profiles)
+
+
+def _groups_behind(store: Store) -> bool:
+    """Whether the stored detected groups miss a load: none stored, or computed
+    before the latest load that added rows was recorded (both in the force's
+    wall-clock time; ``computed_at`` is kept to the second)."""
+    computed = detected_groups_at(store)
+    if computed is None:
+        return True
+    loaded = adding_load_at(store)
+    return loaded is not None and loaded.replace(microsecond=0) > computed
