@@ -9,10 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app
+from avert.config.definitions import HarmTable, Profile
 from avert.store import Store
 from avert.synth import tiny_city, write_bundle
-from avert.workflows.definitions import classify_store
-from avert.workflows.load import load_files, refresh_after_load
+from avert.workflows.definitions import ClassifyReport, classify_store
+from avert.workflows.load import Refresh, load_files, refresh_after_load
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 AT = "2026-11-24T06:00"
@@ -50,6 +51,75 @@ def test_refresh_classifies_every_incident(any_store: Store) -> None:
     # a load that adds nothing changes nothing
     same = load_files(any_store, [DATA / "bundle-example"], kind="bundle")
     assert refresh_after_load(any_store, same, definition="avb-2010").classified == ()
+
+
+def test_a_rerun_classifies_what_a_killed_load_left_unclassified(
+    any_store: Store,
+) -> None:
+    """A load killed (SIGKILL) after it committed and before it classified, then run
+    again: the re-run finds every row stored (``loaded == 0``) and must still
+    classify them. It said "Nothing new to classify." and left them outside the
+    definition (5,295 police.uk City of London crimes in the probe on PostgreSQL)."""
+    first = load_files(any_store, [DATA / "policeuk" / "2019-06"])
+    refresh_after_load(any_store, first, definition="avb-2010")
+    before = any_store.count("incidents")
+    # the killed load: committed, never classified
+    load_files(any_store, [DATA / "bundle-example"], kind="bundle")
+    assert any_store.count("incidents") > _classified(any_store, "avb-2010")
+    rerun = load_files(any_store, [DATA / "bundle-example"], kind="bundle")
+    assert rerun.loaded == 0
+    refreshed = refresh_after_load(any_store, rerun, definition="avb-2010")
+    assert [r.profile for r in refreshed.classified] == ["avb-2010"]
+    assert _classified(any_store, "avb-2010") == any_store.count("incidents") > before
+
+
+def test_a_rerun_stores_the_groups_a_killed_load_did_not(
+    any_store: Store, bundle: Path
+) -> None:
+    """A load killed after it classified and before it stored the detected groups,
+    then run again: the re-run said "Nothing new to classify." and the briefing's
+    groups stayed missing (none at all on a first load: the synthetic city in the
+    probe on PostgreSQL). It now detects and stores them, once."""
+    load_files(any_store, [bundle], kind="bundle")
+    classify_store(any_store, profile="avb-2010")  # then killed: no groups stored
+    assert any_store.count("detected_groups") == 0
+    rerun = load_files(any_store, [bundle], kind="bundle")
+    assert rerun.loaded == 0
+    refreshed = refresh_after_load(any_store, rerun, definition="avb-2010")
+    assert refreshed.classified == ()  # classified already: not again
+    assert refreshed.detected_groups == any_store.count("detected_groups") > 0
+    assert "groups detected and stored" in refreshed.summary()
+    # stored and newer than the load: the next re-run does nothing
+    again = load_files(any_store, [bundle], kind="bundle")
+    assert refresh_after_load(any_store, again, definition="avb-2010") == Refresh()
+
+
+def test_incidents_another_load_committed_meanwhile_are_classified(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two loads of different months at once: a second command's load commits while
+    this one classifies, and this one's classification (of what it read) commits
+    last, over the second's. The second's incidents were left unclassified; the
+    refresh now counts again and classifies until every incident is covered."""
+    import avert.workflows.load._refresh as refresh_module
+
+    calls: list[str] = []
+
+    def classify_then_other_load(
+        store: Store, *, profile: Profile, harm: HarmTable
+    ) -> ClassifyReport:
+        result = classify_store(store, profile=profile, harm=harm)
+        if not calls:  # the other command's load lands after this pass read
+            load_files(store, [DATA / "bundle-example"], kind="bundle")
+        calls.append("pass")
+        return result
+
+    monkeypatch.setattr(refresh_module, "classify_store", classify_then_other_load)
+    report = load_files(any_store, [DATA / "policeuk" / "2019-06"])
+    refreshed = refresh_after_load(any_store, report, definition="avb-2010")
+    assert len(calls) == 2
+    assert refreshed.classified[0].incidents == any_store.count("incidents")
+    assert _classified(any_store, "avb-2010") == any_store.count("incidents")
 
 
 def test_a_profile_that_cannot_be_reloaded_is_reported(sqlite_store: Store) -> None:

@@ -20,6 +20,7 @@ import polars as pl
 from avert.schema import (
     CLASSIFICATIONS,
     DASH,
+    DETECTED_GROUPS,
     INCIDENTS,
     LOADS,
     POPULATIONS,
@@ -29,8 +30,11 @@ from avert.schema import (
 from avert.store.database import BYTEWISE, Store, _to_sql_value
 
 __all__ = [
+    "adding_load_at",
+    "classified_counts",
     "classified_profiles",
     "columns_with_data",
+    "detected_groups_at",
     "ethnic_group_years",
     "incident_extent",
     "incident_forces",
@@ -142,6 +146,35 @@ def classified_profiles(store: Store) -> list[str]:
         schema=CLASSIFICATIONS.schema_of("profile"),
     )
     return [str(p) for p in frame["profile"].to_list()]
+
+
+def adding_load_at(store: Store) -> dt.datetime | None:
+    """When the latest load that added rows was recorded (``loads.loaded_at`` of a
+    row with ``loaded > 0``; None when none did)."""
+    frame = store._query(
+        'SELECT MAX("loaded_at") AS "loaded_at" FROM "loads" WHERE "loaded" > 0',
+        schema=LOADS.schema_of("loaded_at"),
+    )
+    value = None if frame.height == 0 else frame["loaded_at"][0]
+    return value if isinstance(value, dt.datetime) else None
+
+
+def detected_groups_at(store: Store) -> dt.datetime | None:
+    """When the stored detected groups were computed (None when none are stored)."""
+    return _latest(store, DETECTED_GROUPS, "computed_at")
+
+
+def classified_counts(store: Store) -> dict[str, int]:
+    """Rows in ``classifications`` per definition profile (one query, grouped in
+    the database). A profile classified over the whole store holds one row per
+    incident, so a count below the incidents' says some incidents were loaded
+    after its last classification (a load killed before it classified, or one
+    loaded with ``--no-classify``)."""
+    frame = store._query(
+        'SELECT "profile", COUNT(*) AS n FROM "classifications" GROUP BY "profile"',
+        schema={**CLASSIFICATIONS.schema_of("profile"), "n": pl.Int64()},
+    )
+    return {str(p): int(n) for p, n in frame.iter_rows()}
 
 
 def columns_with_data(

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Final
 
-from avert.config.definitions import HarmTable, load_harm, load_profile
+from avert.config.definitions import HarmTable, Profile, load_harm, load_profile
 from avert.errors import ConfigError, NotFound
 from avert.store import Store
-from avert.store.summary import classified_profiles
+from avert.store.summary import adding_load_at, classified_counts, detected_groups_at
 from avert.workflows.definitions import ClassifyReport, classify_store
 from avert.workflows.load._state import LoadReport
+
+#: classification passes at most: the first, and again while another command's load
+#: committed incidents that a pass did not see (then that command classifies too)
+_CLASSIFY_ROUNDS: Final = 3
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,11 @@ class Refresh:
     def summary(self) -> str:
         """One line for the command line."""
         if not self.classified and not self.not_refreshed:
-            return "Nothing new to classify."
+            groups = self.detected_groups
+            stored = (
+                "" if groups is None else f" {groups:,} groups detected and stored."
+            )
+            return "Nothing new to classify." + stored
         parts = [
             f"{r.profile} ({r.incidents:,} incidents, {r.in_definition:,} in the "
             f"definition, {r.new:,} new)"
@@ -69,8 +78,17 @@ def refresh_after_load(
     (:func:`avert.workflows.networks.refresh_detected_groups`) when the store holds
     person-level involvements. Further derived tables add their refresh here.
 
-    Nothing is done when the load added no rows and ``definition`` is classified,
-    or when the store holds no incidents (a load of stop and search or populations).
+    Nothing is done when the load added no rows, ``definition`` is classified
+    over every stored incident and the detected groups are newer than the latest
+    load that added rows, or when the store holds no incidents (a load of stop and
+    search or populations). A load killed after it committed and before it
+    classified or stored the groups, then run again, finds every row stored: it
+    used to leave them outside the definition and the groups without them; it now
+    classifies (or detects the groups) still. A store whose people form no group
+    stores none, so each such re-run detects them again. After classifying, the
+    classified rows are counted against the incidents again
+    (:func:`_classify_all`), as a second command's load may have committed while
+    this one classified.
 
     Parameters
     ----------
@@ -94,25 +112,71 @@ def refresh_after_load(
             "(fix the 'definition' setting, then run 'avert classify')"
         )
         raise ConfigError(msg) from err
-    stored = classified_profiles(store)
+    stored = classified_counts(store)
+    incidents = store.count("incidents")
+    if incidents == 0:
+        return Refresh()  # no incidents at all (stops, populations)
     unchanged = report.loaded == 0 and report.replaced == 0
-    if (unchanged and wanted.id in stored) or store.count("incidents") == 0:
-        return Refresh()  # nothing new, or no incidents at all (stops, populations)
-    profiles = [wanted]
+    classify = not (unchanged and stored.get(wanted.id) == incidents)
+    people = store.count("involvements") > 0
+    if not classify and not (people and _groups_behind(store)):
+        return Refresh()  # nothing new
+    classified: tuple[ClassifyReport, ...] = ()
     missing: list[str] = []
-    for profile_id in stored:
-        if profile_id == wanted.id:
-            continue
-        try:
-            profiles.append(load_profile(profile_id, harm=harm))
-        except (ConfigError, NotFound):
-            missing.append(profile_id)
-    classified = tuple(classify_store(store, profile=p, harm=harm) for p in profiles)
+    if classify:
+        profiles = [wanted]
+        for profile_id in sorted(stored):
+            if profile_id == wanted.id:
+                continue
+            try:
+                profiles.append(load_profile(profile_id, harm=harm))
+            except (ConfigError, NotFound):
+                missing.append(profile_id)
+        classified = _classify_all(store, profiles, harm)
     groups = None
-    if store.count("involvements"):
+    if people:
         # Detected groups are stored once here, so the briefing only reads them
         # (workflows.networks.read_detected_groups).
         from avert.workflows.networks import refresh_detected_groups
 
         groups = refresh_detected_groups(store, profile=wanted.id).groups.height
     return Refresh(classified, tuple(missing), time.perf_counter() - t0, groups)
+
+
+def _classify_all(
+    store: Store, profiles: list[Profile], harm: HarmTable
+) -> tuple[ClassifyReport, ...]:
+    """Classify ``profiles`` until each covers every stored incident (one report
+    each, the last pass's).
+
+    A pass reads the incidents, then replaces the profile's classifications. When a
+    second command's load commits between the two, and its own classification
+    commits before this pass's, this pass's replacement leaves that load's incidents
+    unclassified (two loads of different months at once on PostgreSQL). Loads only
+    add incidents (a replaced month is reclassified by its own load), so a profile
+    with as many rows as there are incidents covers them all; one with fewer is
+    classified again (as is one with more: another command replaced a month), at
+    most :data:`_CLASSIFY_ROUNDS` passes in all.
+    """
+    reports: dict[str, ClassifyReport] = {}
+    todo = profiles
+    for _ in range(_CLASSIFY_ROUNDS):
+        for profile in todo:
+            reports[profile.id] = classify_store(store, profile=profile, harm=harm)
+        counts = classified_counts(store)
+        incidents = store.count("incidents")
+        todo = [p for p in todo if counts.get(p.id, 0) != incidents]
+        if not todo:
+            break
+    return tuple(reports[p.id] for p in profiles)
+
+
+def _groups_behind(store: Store) -> bool:
+    """Whether the stored detected groups miss a load: none stored, or computed
+    before the latest load that added rows was recorded (both in the force's
+    wall-clock time; ``computed_at`` is kept to the second)."""
+    computed = detected_groups_at(store)
+    if computed is None:
+        return True
+    loaded = adding_load_at(store)
+    return loaded is not None and loaded.replace(microsecond=0) > computed
