@@ -4,8 +4,9 @@ With exact-time data the caller (:func:`avert.workflows.forecast.briefing_places
 passes a :class:`PlacesForecast`: the default forecast model's top cells for the
 next 24 hours, the share the same number of cells caught when the model was
 backtested on the user's own last 90 days (never an in-sample share), and the
-near-repeat zones around the last 24 hours' incidents when a Knox test on the
-user's own last year finds contagion. Without it (month-precision data, or a
+near-repeat zones around the window's incidents (the last 24 hours by default)
+whose zones are still live, when a Knox test on the user's own last year finds
+contagion. Without it (month-precision data, or a
 caller with frames only) the section falls back to a recency- and harm-weighted
 kernel density of the last 28 days (:func:`avert.analyse.hotspots.recent_hotspots`),
 whose share is in-sample and says so. :func:`window_map_points` stays.
@@ -55,7 +56,8 @@ class PlacesForecast:
         plan_patrols`), with ``backtest_share`` measured on the days before ``at``.
     zones
         ``x``, ``y``, ``occurred_at``, ``radius_m``, ``until``: one disc per
-        incident of the last 24 hours; empty without contagion.
+        incident of the briefing's window whose zone is still live; empty
+        without contagion.
     zone_radius_m, zone_days
         Extent of the significant Knox bands next to (0 m, 0 days); 0 without.
     first_band_ratio, first_band_p
@@ -393,7 +395,8 @@ def _forecast_section(
             )
         if zones and _in_zone(float(row["x"]), float(row["y"]), zones, s):
             reasons.append(
-                "inside a near-repeat zone of an incident in the last 24 hours"
+                "inside a near-repeat zone of an incident in the last "
+                f"{ctx.hours} hours"
             )
         items.append(
             cast(
