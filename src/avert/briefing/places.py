@@ -356,6 +356,55 @@ def _risk_parts(row: Mapping[str, Any], params: Mapping[str, Any]) -> str:
     )
 
 
+def _near_repeat(fc: PlacesForecast, zones: list[NearRepeatZone]) -> NearRepeat:
+    """The near-repeat part of the places summary: the Knox test's first band,
+    the zones' extent and the ``zones`` listed."""
+    return {
+        "contagion": fc.zone_radius_m > 0,
+        "radius_m": fc.zone_radius_m,
+        "days": fc.zone_days,
+        "first_band_ratio": fc.first_band_ratio,
+        "first_band_p": fc.first_band_p,
+        "history_days": fc.knox_history_days,
+        "n_sims": fc.knox_sims,
+        "zones": zones,
+        "line": fc.zones_note,
+    }
+
+
+def _forecast_reasons(
+    row: Mapping[str, Any],
+    params: Mapping[str, Any],
+    *,
+    score: float,
+    recent: tuple[int, float],
+    zone_hours: int | None,
+) -> list[str]:
+    """Why a forecast cell is listed: its rank and risk, its violence of the last
+    :data:`LOOKBACK_DAYS` days (``recent``: incidents, harm days), and whether it
+    lies in a near-repeat zone of an incident of the window's ``zone_hours``."""
+    n, harm = recent
+    reasons = [
+        f"forecast rank {row['rank']}: {score:.1f} times the risk of the average "
+        f"cell with recorded violence{_risk_parts(row, params)}"
+    ]
+    if n:
+        reasons.append(
+            f"{_incidents(n)} in this cell in the last {LOOKBACK_DAYS} "
+            f"days, harm {harm:,.0f} days"
+        )
+    else:
+        reasons.append(
+            f"no violent incident in this cell in the last {LOOKBACK_DAYS} days: "
+            "it ranks for its longer record and its neighbours'"
+        )
+    if zone_hours is not None:
+        reasons.append(
+            f"inside a near-repeat zone of an incident in the last {zone_hours} hours"
+        )
+    return reasons
+
+
 def _forecast_section(
     ctx: BriefingContext, fc: PlacesForecast, *, cell_size_m: float
 ) -> PlacesSection:
@@ -379,25 +428,14 @@ def _forecast_section(
         cid = str(row.get("cell_id") or f"{row['row']}:{row['col']}")
         n, harm = recent.get(cid, (0, 0.0))
         score = float(row["risk"]) / mean_risk if mean_risk > 0 else 0.0
-        reasons = [
-            f"forecast rank {row['rank']}: {score:.1f} times the risk of the average "
-            f"cell with recorded violence{_risk_parts(row, plan.params)}"
-        ]
-        if n:
-            reasons.append(
-                f"{_incidents(n)} in this cell in the last {LOOKBACK_DAYS} "
-                f"days, harm {harm:,.0f} days"
-            )
-        else:
-            reasons.append(
-                f"no violent incident in this cell in the last {LOOKBACK_DAYS} days: "
-                "it ranks for its longer record and its neighbours'"
-            )
-        if zones and _in_zone(float(row["x"]), float(row["y"]), zones, s):
-            reasons.append(
-                "inside a near-repeat zone of an incident in the last "
-                f"{ctx.hours} hours"
-            )
+        in_zone = bool(zones) and _in_zone(float(row["x"]), float(row["y"]), zones, s)
+        reasons = _forecast_reasons(
+            row,
+            plan.params,
+            score=score,
+            recent=(n, harm),
+            zone_hours=ctx.hours if in_zone else None,
+        )
         items.append(
             cast(
                 PlaceItem,
@@ -438,17 +476,6 @@ def _forecast_section(
             f"{share * 100:.0f} % of the next day's violence (a backtest, never "
             "in-sample)."
         )
-    near: NearRepeat = {
-        "contagion": fc.zone_radius_m > 0,
-        "radius_m": fc.zone_radius_m,
-        "days": fc.zone_days,
-        "first_band_ratio": fc.first_band_ratio,
-        "first_band_p": fc.first_band_p,
-        "history_days": fc.knox_history_days,
-        "n_sims": fc.knox_sims,
-        "zones": zones,
-        "line": fc.zones_note,
-    }
     summary: PlacesSummary = {
         "kind": "forecast",
         "model": str(plan.params.get("model", "default")),
@@ -464,7 +491,7 @@ def _forecast_section(
         "line": line,
         "method": plan.method,
         "source": plan.source,
-        "near_repeat": near,
+        "near_repeat": _near_repeat(fc, zones),
     }
     method = f"{plan.method} — backtested on the last {plan.backtest_days} days"
     return PlacesSection(
