@@ -124,6 +124,8 @@ def test_near_repeat_zones_only_when_contagion_found() -> None:
     assert z.days == 7
     assert z.zones.height > 0
     assert (z.zones["radius_m"] == z.radius_m).all()
+    # a zone of the 30 days' incidents that ended before ``at`` is not marked
+    assert (z.zones["until"] > at).all()
     shuffled = f.with_columns(
         pl.Series(
             "occurred_at", f["occurred_at"].sample(fraction=1, shuffle=True, seed=3)

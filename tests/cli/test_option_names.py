@@ -219,3 +219,32 @@ def test_a_usage_error_names_an_option_by_its_one_name(
     assert result.exit_code == 2
     assert said in result.output, result.output
     assert "' / '" not in result.output
+
+
+def test_a_definition_file_not_yet_classified_says_to_classify_it(
+    sqlite_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A violence TOML file whose profile is not classified yet was "unknown
+    definition 'mine.toml': ...; or give a violence TOML file", the very thing given:
+    it says to classify under it (exit 1, as nothing classified yet)."""
+    import avert.store.summary
+    from avert.config.definitions import profile_path
+
+    text = profile_path("avb-2010").read_text(encoding="utf-8")
+    mine = tmp_path / "mine.toml"
+    mine.write_text(text.replace('id = "avb-2010"', 'id = "mine"', 1), "utf-8")
+    monkeypatch.setattr(
+        avert.store.summary, "classified_profiles", lambda _store: ["avb-2010"]
+    )
+    monkeypatch.setenv("COLUMNS", "300")
+    argv = ["avert", "--db", sqlite_store.url.sqlalchemy, "analyse", "volt"]
+    monkeypatch.setattr(sys, "argv", [*argv, "--definition", str(mine)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "unknown definition" not in err, err
+    assert f"run 'avert classify --definition {mine}' first" in err, err

@@ -316,3 +316,49 @@ def test_unclassified_profile_note_names_the_command(seeded: Store) -> None:
     classify'", which classifies the profile in force (here avb-2010, done)."""
     _, notes = recent_violence(seeded, at=AT, days=30, profile="who-broad")
     assert any("'avert classify --definition who-broad'" in n for n in notes), notes
+
+
+def test_a_72_hour_briefing_marks_zones_around_its_window_s_incidents(
+    tmp_path: Path,
+) -> None:
+    """A Monday briefing over 72 hours marked zones around the last 24 hours'
+    incidents only: it marks every incident of its window whose zone is live, and
+    says "the last 72 hours"."""
+    frame = _contagious(2)
+    fc = briefing_places(
+        _store(tmp_path, frame), at=AT, profile="avb-2010", zone_hours=72
+    )
+    assert fc is not None
+    window = frame.filter(pl.col("occurred_from") >= AT - dt.timedelta(hours=72))
+    older = window.filter(pl.col("occurred_from") < AT - dt.timedelta(hours=24))
+    assert older.height > 0
+    classified = frame.with_columns(
+        in_definition=pl.lit(value=True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(180.0),
+    )
+    b = daily_briefing(classified, at=AT, hours=72, places_forecast=fc)
+    near = b.places_summary["near_repeat"]
+    assert near["days"] >= 7  # every zone of the 3 days is still live
+    assert len(near["zones"]) == window.height
+    html = " ".join(render_briefing_html(b).split())
+    assert "zones around the last 72 hours' incidents" in html
+    assert "24 hours' incidents" not in html
+    reasons = [r for p in b.places for r in p["reasons"] if "near-repeat" in r]
+    assert all(r.endswith("in the last 72 hours") for r in reasons), reasons
+
+
+def test_the_briefing_s_zones_are_of_its_window(
+    city_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build_briefing gave briefing_places no zone_hours: 24, whatever --hours."""
+    import avert.workflows.briefing as workflow
+
+    asked: list[float] = []
+
+    def spy(store: Store, **kwargs: object) -> None:
+        asked.append(kwargs["zone_hours"])  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workflow, "briefing_places", spy)
+    build_briefing(city_store, at=dt.datetime(2026, 11, 10, 8), hours=72)
+    assert asked == [72]

@@ -233,7 +233,8 @@ class PlaceItem(TypedDict):
 
 
 class NearRepeatZone(TypedDict):
-    """A disc of raised near-repeat risk around an incident of the last 24 hours.
+    """A disc of raised near-repeat risk around an incident of the briefing's
+    window (its ``--hours``, 24 by default), live until ``until``.
 
     Partners get the centre of the incident's cell, not its exact place.
     """

@@ -4,8 +4,9 @@ With exact-time data the caller (:func:`avert.workflows.forecast.briefing_places
 passes a :class:`PlacesForecast`: the default forecast model's top cells for the
 next 24 hours, the share the same number of cells caught when the model was
 backtested on the user's own last 90 days (never an in-sample share), and the
-near-repeat zones around the last 24 hours' incidents when a Knox test on the
-user's own last year finds contagion. Without it (month-precision data, or a
+near-repeat zones around the window's incidents (the last 24 hours by default)
+whose zones are still live, when a Knox test on the user's own last year finds
+contagion. Without it (month-precision data, or a
 caller with frames only) the section falls back to a recency- and harm-weighted
 kernel density of the last 28 days (:func:`avert.analyse.hotspots.recent_hotspots`),
 whose share is in-sample and says so. :func:`window_map_points` stays.
@@ -55,7 +56,8 @@ class PlacesForecast:
         plan_patrols`), with ``backtest_share`` measured on the days before ``at``.
     zones
         ``x``, ``y``, ``occurred_at``, ``radius_m``, ``until``: one disc per
-        incident of the last 24 hours; empty without contagion.
+        incident of the briefing's window whose zone is still live; empty
+        without contagion.
     zone_radius_m, zone_days
         Extent of the significant Knox bands next to (0 m, 0 days); 0 without.
     first_band_ratio, first_band_p
@@ -354,6 +356,55 @@ def _risk_parts(row: Mapping[str, Any], params: Mapping[str, Any]) -> str:
     )
 
 
+def _near_repeat(fc: PlacesForecast, zones: list[NearRepeatZone]) -> NearRepeat:
+    """The near-repeat part of the places summary: the Knox test's first band,
+    the zones' extent and the ``zones`` listed."""
+    return {
+        "contagion": fc.zone_radius_m > 0,
+        "radius_m": fc.zone_radius_m,
+        "days": fc.zone_days,
+        "first_band_ratio": fc.first_band_ratio,
+        "first_band_p": fc.first_band_p,
+        "history_days": fc.knox_history_days,
+        "n_sims": fc.knox_sims,
+        "zones": zones,
+        "line": fc.zones_note,
+    }
+
+
+def _forecast_reasons(
+    row: Mapping[str, Any],
+    params: Mapping[str, Any],
+    *,
+    score: float,
+    recent: tuple[int, float],
+    zone_hours: int | None,
+) -> list[str]:
+    """Why a forecast cell is listed: its rank and risk, its violence of the last
+    :data:`LOOKBACK_DAYS` days (``recent``: incidents, harm days), and whether it
+    lies in a near-repeat zone of an incident of the window's ``zone_hours``."""
+    n, harm = recent
+    reasons = [
+        f"forecast rank {row['rank']}: {score:.1f} times the risk of the average "
+        f"cell with recorded violence{_risk_parts(row, params)}"
+    ]
+    if n:
+        reasons.append(
+            f"{_incidents(n)} in this cell in the last {LOOKBACK_DAYS} "
+            f"days, harm {harm:,.0f} days"
+        )
+    else:
+        reasons.append(
+            f"no violent incident in this cell in the last {LOOKBACK_DAYS} days: "
+            "it ranks for its longer record and its neighbours'"
+        )
+    if zone_hours is not None:
+        reasons.append(
+            f"inside a near-repeat zone of an incident in the last {zone_hours} hours"
+        )
+    return reasons
+
+
 def _forecast_section(
     ctx: BriefingContext, fc: PlacesForecast, *, cell_size_m: float
 ) -> PlacesSection:
@@ -377,24 +428,14 @@ def _forecast_section(
         cid = str(row.get("cell_id") or f"{row['row']}:{row['col']}")
         n, harm = recent.get(cid, (0, 0.0))
         score = float(row["risk"]) / mean_risk if mean_risk > 0 else 0.0
-        reasons = [
-            f"forecast rank {row['rank']}: {score:.1f} times the risk of the average "
-            f"cell with recorded violence{_risk_parts(row, plan.params)}"
-        ]
-        if n:
-            reasons.append(
-                f"{_incidents(n)} in this cell in the last {LOOKBACK_DAYS} "
-                f"days, harm {harm:,.0f} days"
-            )
-        else:
-            reasons.append(
-                f"no violent incident in this cell in the last {LOOKBACK_DAYS} days: "
-                "it ranks for its longer record and its neighbours'"
-            )
-        if zones and _in_zone(float(row["x"]), float(row["y"]), zones, s):
-            reasons.append(
-                "inside a near-repeat zone of an incident in the last 24 hours"
-            )
+        in_zone = bool(zones) and _in_zone(float(row["x"]), float(row["y"]), zones, s)
+        reasons = _forecast_reasons(
+            row,
+            plan.params,
+            score=score,
+            recent=(n, harm),
+            zone_hours=ctx.hours if in_zone else None,
+        )
         items.append(
             cast(
                 PlaceItem,
@@ -435,17 +476,6 @@ def _forecast_section(
             f"{share * 100:.0f} % of the next day's violence (a backtest, never "
             "in-sample)."
         )
-    near: NearRepeat = {
-        "contagion": fc.zone_radius_m > 0,
-        "radius_m": fc.zone_radius_m,
-        "days": fc.zone_days,
-        "first_band_ratio": fc.first_band_ratio,
-        "first_band_p": fc.first_band_p,
-        "history_days": fc.knox_history_days,
-        "n_sims": fc.knox_sims,
-        "zones": zones,
-        "line": fc.zones_note,
-    }
     summary: PlacesSummary = {
         "kind": "forecast",
         "model": str(plan.params.get("model", "default")),
@@ -461,7 +491,7 @@ def _forecast_section(
         "line": line,
         "method": plan.method,
         "source": plan.source,
-        "near_repeat": near,
+        "near_repeat": _near_repeat(fc, zones),
     }
     method = f"{plan.method} — backtested on the last {plan.backtest_days} days"
     return PlacesSection(

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from avert.config.settings import Settings, load_settings
+from avert.errors import NotFound
 
 if TYPE_CHECKING:
     import polars as pl
@@ -99,7 +100,9 @@ def profile_name(ctx: typer.Context, definition: str | None) -> str:
 
     A usage error (exit 2) when ``--definition`` names a file that does not exist,
     or an id neither built in nor classified in the store, listing the known ones
-    (an unknown id analysed every incident, with a note, or exited 1).
+    (an unknown id analysed every incident, with a note, or exited 1);
+    :class:`~avert.errors.NotFound` (exit 1) naming ``avert classify`` for a file
+    whose profile is not classified yet.
     """
     if definition is None:
         return get_settings(ctx).definition_id()
@@ -112,6 +115,14 @@ def profile_name(ctx: typer.Context, definition: str | None) -> str:
     from avert.workflows.analysis import known_definitions
 
     known = known_definitions(get_store(ctx))
+    if profile not in known and _looks_like_file(definition):
+        # a violence TOML file the reader gave, not yet classified: not "unknown
+        # definition ...; or give a violence TOML file"
+        msg = (
+            f"Nothing is classified under {definition} (its profile id "
+            f"{profile!r}): run 'avert classify --definition {definition}' first."
+        )
+        raise NotFound(msg)
     if profile not in known:
         msg = (
             f"unknown definition {definition!r}: known: {', '.join(known)}; or give "

@@ -40,7 +40,7 @@ EXIT_REJECTED = 3
 _EXIT_HELP = (
     " Exit codes: 0 all loaded; 3 loaded, but a file was refused or a row "
     "quarantined (0 with --accept-rejects); 1 error, nothing loaded (--strict: "
-    "any rejection)."
+    "any rejection); 2 a usage error, nothing read (e.g. no such file)."
 )
 
 ingest_app = typer.Typer(

@@ -283,7 +283,7 @@ def _drop_before(
 ) -> tuple[dict[str, pl.DataFrame], PlacesForecast | None]:
     """Drop the per-incident items from before ``since`` that the window does not
     already exclude: retaliation alerts (live for days after their incident) and
-    near-repeat zones (around the last 24 hours' incidents). Counts stay."""
+    near-repeat zones (around the window's incidents). Counts stay."""
     out = dict(frames)
     retaliation = frames.get("retaliation")
     if retaliation is not None and "occurred_from" in retaliation.columns:
@@ -588,6 +588,7 @@ def _read_window(
             area=area,
             cells=opts.n_cells,
             cell_size_m=opts.cell_size_m,
+            zone_hours=reader.hours,  # the zones of the window's incidents
         )
         frames, notes = read_briefing_frames(
             store,

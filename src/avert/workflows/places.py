@@ -588,8 +588,9 @@ def near_repeat_zones(
     seed: int = 0,
     max_pairs: int | None = 300_000,
 ) -> NearRepeatZones:
-    """Mark near-repeat zones around the incidents of ``[at - hours, at)``, only if a
-    Knox test on the ``history_days`` before ``at`` finds contagion.
+    """Mark near-repeat zones around the incidents of ``[at - hours, at)`` whose
+    zone is still live at ``at``, only if a Knox test on the ``history_days`` before
+    ``at`` finds contagion.
 
     The zone of each recent incident is a disc of ``radius_m`` for ``days`` after it:
     the largest space and time edges reached by significant (p <= alpha, ratio > 1)
@@ -650,7 +651,7 @@ def near_repeat_zones(
     zones = recent.with_columns(
         radius_m=pl.lit(radius),
         until=pl.col("occurred_at") + dt.timedelta(days=days),
-    )
+    ).filter(pl.col("until") > at)  # a longer window's early zones may have ended
     note = (
         f"Near repeats in your own data: within {radius:g} m and {days:g} days of an "
         f"incident the risk is raised (Knox test, {n_sims} permutations, alpha {alpha})."
