@@ -601,9 +601,7 @@ DASH: Final = _spec(
         _EXTRA,
     ],
     ("assessment_id",),
-    # person_id: a person's page and the MARAC list; assessed_at: the briefing's
-    # read of the window and the escalation window before it
-    indexes=(("person_id",), ("assessed_at",)),
+    indexes=(("person_id",),),
 )
 
 GROUPS: Final = _spec(

@@ -4,9 +4,6 @@ assessment ever made (:func:`avert.store.queries.assessments_between`)."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from contextlib import closing
-from pathlib import Path
 
 import polars as pl
 
@@ -67,18 +64,3 @@ def test_reads_the_window_and_the_escalation_window_before_it(
     # a shorter escalation window reads less
     frames, _ = read_briefing_frames(sqlite_store, at=AT, escalation_days=100)
     assert sorted(frames["dash"]["assessment_id"].to_list()) == ["D-new", "D-new-a"]
-
-
-def test_the_range_read_uses_an_index_of_assessed_at(
-    sqlite_store: Store, tmp_path: Path
-) -> None:
-    """``assessments_between`` reads a range of ``assessed_at`` through an index
-    (revision 0027): without one it scanned the whole ``dash`` table."""
-    sql = (
-        "SELECT * FROM dash WHERE assessed_at >= ? AND assessed_at <= ? "
-        "ORDER BY assessment_id"
-    )
-    params = ["2025-01-01T00:00:00", "2025-02-01T00:00:00"]
-    with closing(sqlite3.connect(tmp_path / "avert.db")) as con:
-        plan = [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + sql, params)]
-    assert any("INDEX ix_dash_assessed_at" in step for step in plan), plan
