@@ -548,3 +548,151 @@ def test_a_month_briefing_reads_its_month_s_assessments(tmp_path) -> None:
     assert city is not None
     assert [d["person_id"] for d in city["items"]] == ["v-mid"]
     assert not any("name no incident" in n for n in city["notes"])
+
+
+def _later(
+    dash: pl.DataFrame, aid: str, hours_ago: int, n_yes: int, level: str | None
+) -> pl.DataFrame:
+    """``dash`` with an IDVA's later assessment of v-judged (D-judged's victim)."""
+    return pl.concat(
+        [
+            dash,
+            dash.filter(pl.col("assessment_id") == "D-judged").with_columns(
+                pl.lit(aid).alias("assessment_id"),
+                pl.lit(AT - dt.timedelta(hours=hours_ago)).alias("assessed_at"),
+                pl.lit("idva").alias("agency"),
+                *(
+                    pl.lit("yes" if n <= n_yes else "no").alias(f"q{n}")
+                    for n in range(1, 28)
+                ),
+                pl.lit(value=False).alias("professional_judgement"),
+                pl.lit(level, dtype=pl.String).alias("risk_level"),
+            ),
+        ]
+    )
+
+
+def test_the_earlier_assessments_are_a_field_without_ids_for_partners() -> None:
+    """v-judged assessed high risk at 19:00 (D-judged) and at 07:00 (D-again):
+    the row's ``earlier`` holds D-judged (only the reasons named it); a partner
+    reads its time, agency and counts, not its id."""
+    incidents, involvements, dash = _frames()
+    dash = _later(dash, "D-again", 1, 16, "high")
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    assert b.dash_high_risk is not None
+    (row,) = [d for d in b.dash_high_risk["items"] if d["person_id"] == "v-judged"]
+    assert row["assessment_id"] == "D-again"
+    assert row["earlier"] == [
+        {
+            "assessment_id": "D-judged",
+            "assessed_at": AT - dt.timedelta(hours=13),
+            "agency": "police",
+            "n_yes": 5,
+            "n_asked": 27,
+            "criteria": ["professional judgement"],
+        }
+    ]
+    assert row["reassessed"] is None
+    assert row["on_marac_list_at_end"] is True
+    p = Pseudonymiser("test-key")
+    b = daily_briefing(
+        incidents,
+        involvements,
+        at=AT,
+        tables={"dash": dash},
+        audience="partner",
+        pseudonymiser=p,
+    )
+    assert b.dash_high_risk is not None
+    (row,) = [
+        d
+        for d in b.dash_high_risk["items"]
+        if d["person_id"] == p("person", "v-judged")
+    ]
+    assert [e["assessment_id"] for e in row["earlier"]] == [None]
+    assert "D-judged" not in json.dumps(b.to_json(), default=str)
+
+
+def test_a_victim_reassessed_below_high_risk_is_not_told_to_refer() -> None:
+    """v-judged assessed high risk at 19:00 (D-judged), then by an IDVA at 07:00
+    below it (D-lower, 6 yes, medium). The MARAC list counts the latest
+    assessment: as of the window's end it does not list v-judged. The row said
+    "new to the MARAC list: refer to the MARAC" all the same, and the page
+    flagged it new to the list; it now keeps the high-risk row (the coordinator
+    should see it), names the reassessment and says to review it, as the list
+    does not hold the victim."""
+    from avert.analyse.dash import marac_referrals
+
+    incidents, involvements, dash = _frames()
+    dash = _later(dash, "D-lower", 1, 6, "medium")
+    listed = marac_referrals(incidents, involvements, dash, at=AT).frame
+    assert "v-judged" not in listed["person_id"].to_list()
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    section = b.dash_high_risk
+    assert section is not None
+    (row,) = [d for d in section["items"] if d["person_id"] == "v-judged"]
+    assert row["assessment_id"] == "D-judged"
+    assert row["reassessed"] == {
+        "assessment_id": "D-lower",
+        "assessed_at": AT - dt.timedelta(hours=1),
+        "agency": "idva",
+        "n_yes": 6,
+        "n_asked": 27,
+        "risk_level": "medium",
+    }
+    assert row["on_marac_list_at_end"] is False
+    assert not any("refer to the MARAC" in r for r in row["reasons"])
+    assert row["reasons"][-2:] == [
+        "reassessed below high risk later in the window: 25 Oct 07:00 by idva "
+        "(6 yes, medium)",
+        "not on the MARAC list at its end: the list counts a victim's latest "
+        "assessment (avert analyse marac), now below high risk; review the "
+        "reassessment with its assessor before the MARAC decides on a referral",
+    ]
+    html = render_briefing_html(b, data=b.to_json())
+    assert html.count("reassessed lower") == 1
+    assert html.count("new to MARAC list") == 0  # D-high's victim was on it before
+
+
+def test_a_reassessed_victim_the_list_holds_by_escalation_is_still_referred() -> None:
+    """As above, but v-judged has 3 domestic incidents as a victim in the year:
+    the MARAC list holds them by potential escalation whatever the DASH, so the
+    row says to refer, as before, and names the reassessment."""
+    from avert.analyse.dash import marac_referrals
+
+    incidents, involvements, dash = _frames()
+    more = pl.DataFrame(
+        {
+            "incident_id": ["I-4", "I-5"],
+            "occurred_from": [AT - dt.timedelta(days=d) for d in (40, 90)],
+            "in_definition": [True, True],
+            "category": ["assault_with_injury"] * 2,
+            "harm_days": [10.0, 10.0],
+            "domestic": [True, True],
+            "borough": ["Southgate"] * 2,
+        }
+    )
+    incidents = pl.concat([incidents, more])
+    involvements = pl.concat(
+        [
+            involvements,
+            pl.DataFrame(
+                {
+                    "incident_id": ["I-4", "I-5"],
+                    "person_id": ["v-judged"] * 2,
+                    "role": ["victim"] * 2,
+                }
+            ),
+        ]
+    )
+    dash = _later(dash, "D-lower", 1, 6, "medium")
+    listed = marac_referrals(incidents, involvements, dash, at=AT).frame
+    assert "v-judged" in listed["person_id"].to_list()
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    assert b.dash_high_risk is not None
+    (row,) = [d for d in b.dash_high_risk["items"] if d["person_id"] == "v-judged"]
+    assert row["on_marac_list_at_end"] is True
+    assert row["reassessed"] is not None
+    assert row["reasons"][-1] == (
+        "new to the MARAC list: refer to the MARAC (SafeLives)"
+    )

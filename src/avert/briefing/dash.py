@@ -20,9 +20,12 @@ in no area, and a note counts those the area's list leaves out.
 
 One row a victim: a MARAC discusses a victim's case and is referred it once, so a
 victim assessed high risk twice in the window (a police DASH overnight, an IDVA's in
-the morning) is one row, their latest assessment (the one the MARAC list counts),
-whose reasons name the earlier ones; the section's line counts both the
-assessments and the victims.
+the morning) is one row, their latest high-risk assessment, whose ``earlier`` and
+reasons name the earlier ones; the section's line counts both the assessments and
+the victims. The MARAC list counts a victim's latest assessment: a victim
+reassessed below high risk later in the window keeps the row, with the
+reassessment named (``reassessed``), and is told "refer" only when the list holds
+them at the window's end all the same (potential escalation).
 """
 
 from __future__ import annotations
@@ -37,13 +40,14 @@ from avert.analyse.dash import (
     CRITERION_NAMES,
     criterion_params,
     criterion_rules,
+    dash_answers,
     high_risk_assessments,
     marac_referrals,
 )
 from avert.areas import AREA_COLUMNS, in_area
 from avert.briefing.context import BriefingContext, counted, links
 from avert.briefing.model import DashHighRisk, DashItem, RepeatVictimItem
-from avert.config.risk import default_risk_config
+from avert.config.risk import MaracConfig, default_risk_config
 
 __all__ = ["NO_DASH_LINE", "dash_section", "none_made_yet"]
 
@@ -74,15 +78,16 @@ def _in_area(ctx: BriefingContext, made: pl.DataFrame) -> tuple[pl.DataFrame, in
     return mine, made.filter(~placed).height
 
 
-def _on_list_before(ctx: BriefingContext, dash: pl.DataFrame) -> set[str]:
-    """The victims on the MARAC list at the window's start: :func:`marac_referrals`
-    as of then, from the assessments made before the window and the victims'
-    domestic incidents of the year to it (the briefing's incidents and the
-    workflow's ``dash_victim_incidents``), by any of its criteria. A victim listed
-    by potential escalation (3 domestic incidents in 365 days) is on the list
-    though no assessment of theirs was high risk: told "new to the MARAC list:
-    refer", the meeting would refer a victim the list already holds."""
-    before = dash.filter(pl.col("assessed_at") < ctx.window_from)
+def _on_list(ctx: BriefingContext, dash: pl.DataFrame, until: dt.datetime) -> set[str]:
+    """The victims on the MARAC list just before ``until`` (the window's start or
+    end): :func:`marac_referrals` as of then, from the assessments made before it
+    and the victims' domestic incidents of the year to it (the briefing's
+    incidents and the workflow's ``dash_victim_incidents``), by any of its
+    criteria. A victim listed by potential escalation (3 domestic incidents in
+    365 days) is on the list though no assessment of theirs was high risk: told
+    "new to the MARAC list: refer", the meeting would refer a victim the list
+    already holds."""
+    before = dash.filter(pl.col("assessed_at") < until)
     history = ctx.frames["dash_victim_incidents"]
     incidents = pl.concat(
         [
@@ -97,7 +102,7 @@ def _on_list_before(ctx: BriefingContext, dash: pl.DataFrame) -> set[str]:
             ),
             history.select("incident_id", "occurred_from", "domestic"),
         ]
-    ).filter(pl.col("occurred_from") < ctx.window_from)
+    ).filter(pl.col("occurred_from") < until)
     involvements = pl.concat(
         [
             ctx.involvements.select(
@@ -112,7 +117,7 @@ def _on_list_before(ctx: BriefingContext, dash: pl.DataFrame) -> set[str]:
         incidents.unique("incident_id", keep="first"),
         involvements.unique(),
         before,
-        at=ctx.window_from - dt.timedelta(microseconds=1),
+        at=until - dt.timedelta(microseconds=1),
         config=ctx.risk_config,
     ).frame
     return set(met["person_id"].to_list())
@@ -132,6 +137,41 @@ def _earlier_line(earlier: list[dict[str, object]]) -> str:
     )
 
 
+def _reassessed_line(later: dict[str, object]) -> str:
+    """The reason naming a victim's later assessment of the window that is not
+    judged high risk (:func:`_reassessed`)."""
+    level = later.get("risk_level") or "no level recorded"
+    return (
+        "reassessed below high risk later in the window: "
+        f"{cast(dt.datetime, later['assessed_at']):%d %b %H:%M}"
+        + (f" by {later['agency']}" if later.get("agency") else "")
+        + f" ({later['n_yes']} yes, {level})"
+    )
+
+
+def _referral_line(row: dict[str, object]) -> str:
+    """Whether the MARAC list holds the victim, and so whether to refer: "new to
+    the MARAC list: refer" only when it did not before the window and does at its
+    end (a victim reassessed below high risk since, and meeting no other
+    criterion, it does not: it counts a victim's latest assessment)."""
+    if row["on_marac_list_at_end"]:
+        return (
+            "already on the MARAC list before the window"
+            if row["on_marac_list_before"]
+            else "new to the MARAC list: refer to the MARAC (SafeLives)"
+        )
+    was = (
+        "on the MARAC list before the window, not"
+        if row["on_marac_list_before"]
+        else "not on the MARAC list"
+    )
+    return (
+        f"{was} at its end: the list counts a victim's latest assessment (avert "
+        "analyse marac), now below high risk; review the reassessment with its "
+        "assessor before the MARAC decides on a referral"
+    )
+
+
 def _reasons(
     row: dict[str, object], visible_yes: int, earlier: list[dict[str, object]]
 ) -> list[str]:
@@ -148,11 +188,9 @@ def _reasons(
         )
     if earlier:
         reasons.append(_earlier_line(earlier))
-    reasons.append(
-        "already on the MARAC list before the window"
-        if row["on_marac_list_before"]
-        else "new to the MARAC list: refer to the MARAC (SafeLives)"
-    )
+    if row["reassessed"]:
+        reasons.append(_reassessed_line(cast(dict[str, object], row["reassessed"])))
+    reasons.append(_referral_line(row))
     if row["repeat_victim"]:
         reasons.append("also a repeat victim hit again in the window (list above)")
     return reasons
@@ -167,14 +205,74 @@ def _per_victim(
     A MARAC discusses a victim's case, referred once: two high-risk assessments of
     one victim in a window (a police DASH overnight and an IDVA's in the morning)
     said "refer to the MARAC" twice, and the meeting would refer the victim
-    twice. The row is the latest, the one the MARAC list counts
-    (:func:`avert.analyse.dash.marac_referrals`: a victim's latest assessment)."""
+    twice. The row is the latest high-risk one; the MARAC list counts a victim's
+    latest assessment (:func:`avert.analyse.dash.marac_referrals`), which may be a
+    later one not judged high risk (:func:`_reassessed`)."""
     latest = pl.col("assessment_id").cum_count().over("person_id") == 1
     marked = high.with_columns(latest.alias("_latest"))
     earlier: dict[str, list[dict[str, object]]] = {}
     for row in marked.filter(~pl.col("_latest")).to_dicts():  # a few a day
         earlier.setdefault(str(row["person_id"]), []).append(row)
     return marked.filter(pl.col("_latest")).drop("_latest"), earlier
+
+
+def _reassessed(
+    dash: pl.DataFrame, rows: pl.DataFrame, *, until: dt.datetime, cfg: MaracConfig
+) -> dict[str, dict[str, object]]:
+    """Per victim of ``rows`` (their latest high-risk assessment of the window):
+    their latest assessment made before ``until`` when it is a later one not
+    judged high risk, with its answers counted. It is the one the MARAC list
+    counts (:func:`avert.analyse.dash.marac_referrals`, latest by time then id),
+    so by it the victim is off the list: the row must not say "refer" unless
+    another criterion holds (:func:`_referral_line`)."""
+    if not rows.height:
+        return {}
+    latest = (
+        dash.filter(
+            pl.col("person_id").is_in(rows["person_id"].implode())
+            & (pl.col("assessed_at") < until)
+        )
+        .sort("person_id", "assessed_at", "assessment_id")
+        .group_by("person_id", maintain_order=True)
+        .last()
+        .join(
+            rows.select("person_id", pl.col("assessment_id").alias("_row")),
+            on="person_id",
+        )
+        .filter(pl.col("assessment_id") != pl.col("_row"))
+        .drop("_row")
+    )
+    if not latest.height:
+        return {}
+    since = cast(dt.datetime, latest["assessed_at"].min())
+    high = high_risk_assessments(latest, since=since, until=until, config=cfg)
+    lower = dash_answers(
+        latest.filter(~pl.col("assessment_id").is_in(high["assessment_id"].implode()))
+    )
+    return {
+        str(r["person_id"]): r
+        for r in lower.select(
+            "person_id",
+            "assessment_id",
+            "assessed_at",
+            "agency",
+            "n_yes",
+            "n_asked",
+            "risk_level",
+        ).to_dicts()
+    }
+
+
+def _told(ctx: BriefingContext, row: dict[str, object]) -> dict[str, object]:
+    """An earlier or later assessment as the item tells it: no id for partners."""
+    keep = ("assessed_at", "agency", "n_yes", "n_asked")
+    told = {"assessment_id": None if ctx.partner else row["assessment_id"]}
+    told.update({k: row[k] for k in keep})
+    if "visible_high_risk" in row:  # an earlier high-risk one: its criteria
+        told["criteria"] = [CRITERION_NAMES[c] for c in _ASSESSMENT_CRITERIA if row[c]]
+    else:  # a later one not judged high risk: its recorded level
+        told["risk_level"] = row.get("risk_level")
+    return told
 
 
 def _item(
@@ -195,6 +293,13 @@ def _item(
         "n_asked": row["n_asked"],
         "criteria": [CRITERION_NAMES[c] for c in _ASSESSMENT_CRITERIA if row[c]],
         "on_marac_list_before": row["on_marac_list_before"],
+        "on_marac_list_at_end": row["on_marac_list_at_end"],
+        "earlier": [_told(ctx, e) for e in earlier],
+        "reassessed": (
+            None
+            if row["reassessed"] is None
+            else _told(ctx, cast(dict[str, object], row["reassessed"]))
+        ),
         "repeat_victim": row["repeat_victim"],
         "reasons": _reasons(row, visible_yes, earlier),
         "links": links(
@@ -240,12 +345,26 @@ def dash_section(
         made, since=ctx.window_from, until=ctx.window_to, config=cfg
     )
     rows, earlier = _per_victim(high)
-    before = _on_list_before(ctx, dash)
+    before = _on_list(ctx, dash, ctx.window_from)
+    later = _reassessed(dash, rows, until=ctx.window_to, cfg=cfg)
+    # the reassessed victims the list holds at the window's end all the same (by
+    # potential escalation); every other row's latest assessment is high risk
+    at_end = (
+        _on_list(
+            ctx, dash.filter(pl.col("person_id").is_in(list(later))), ctx.window_to
+        )
+        if later
+        else set()
+    )
     repeat = {v["person_id"] for v in repeat_victims}
     names = dict(zip(ctx.names["person_id"], ctx.names["name"], strict=True))
     items: list[DashItem] = []
     for rank, row in enumerate(rows.to_dicts(), start=1):
         row["on_marac_list_before"] = row["person_id"] in before
+        row["reassessed"] = later.get(str(row["person_id"]))
+        row["on_marac_list_at_end"] = (
+            row["reassessed"] is None or row["person_id"] in at_end
+        )
         row["repeat_victim"] = row["person_id"] in repeat
         item = _item(
             ctx,

@@ -33,6 +33,7 @@ __all__ = [
     "AsbCallerItem",
     "Boundary",
     "Briefing",
+    "DashAssessmentTold",
     "DashHighRisk",
     "DashItem",
     "IncidentItem",
@@ -344,9 +345,23 @@ class Intelligence(TypedDict):
     line: str
 
 
+class DashAssessmentTold(TypedDict, total=False):
+    """Another assessment of a :class:`DashItem`'s victim in the window: an
+    earlier high-risk one (``criteria``) or the later one not judged high risk
+    that the MARAC list counts (``risk_level``)."""
+
+    assessment_id: Required[str | None]  # police only (null for partners)
+    assessed_at: Required[dt.datetime]
+    agency: Required[str | None]
+    n_yes: Required[int]
+    n_asked: Required[int]
+    criteria: list[str]  # an earlier high-risk one: the criteria it met
+    risk_level: str | None  # the later one: its recorded level
+
+
 class DashItem(TypedDict, total=False):
-    """A DASH assessment made in the window and judged high risk
-    (:func:`avert.analyse.dash.high_risk_assessments`)."""
+    """A victim's latest DASH assessment made in the window and judged high risk
+    (:func:`avert.analyse.dash.high_risk_assessments`): one row a victim."""
 
     rank: Required[int]
     person_id: Required[str]  # the victim (a pseudonym for partners)
@@ -362,6 +377,15 @@ class DashItem(TypedDict, total=False):
     #: criteria (a current assessment, or potential escalation by their domestic
     #: incidents of the year to the window's start)
     on_marac_list_before: Required[bool]
+    #: the victim is on the MARAC list at the window's end (as ``avert analyse
+    #: marac`` lists them then): False only when ``reassessed`` and no other
+    #: criterion (potential escalation) holds
+    on_marac_list_at_end: Required[bool]
+    #: the victim's earlier high-risk assessments of the window, latest first
+    earlier: Required[list[DashAssessmentTold]]
+    #: the victim's latest assessment of the window when made after this one and
+    #: not judged high risk (the one the MARAC list counts), else None
+    reassessed: Required[DashAssessmentTold | None]
     #: the victim is also on this briefing's repeat victims hit again in the window
     repeat_victim: Required[bool]
     reasons: Required[list[str]]

@@ -255,7 +255,11 @@ def _print_dash(dash: DashHighRisk | None) -> None:
         return
     console.print(Text(f"High-risk domestic abuse assessments (DASH): {dash['line']}"))
     for d in dash["items"]:
-        new = "" if d["on_marac_list_before"] else "; new to the MARAC list"
+        new = (
+            "; reassessed below high risk: not on the MARAC list"
+            if not d.get("on_marac_list_at_end", True)
+            else ("" if d["on_marac_list_before"] else "; new to the MARAC list")
+        )
         console.print(
             Text(
                 f"  {d['rank']}. {d['person_id']} assessed "
