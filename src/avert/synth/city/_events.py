@@ -140,7 +140,7 @@ def _attribute(
         & np.isin(
             np.array(ctx.crime_type)[code], ["Robbery", "Violence and sexual offences"]
         )
-        & (rng.random(n) < 0.15)
+        & (rng.random(n) < cfg.second_accused_share)
     )
     who2 = pool[_pick(rng, cum, n)]
     second &= (who2 != who) & (who2 != victims)
