@@ -640,3 +640,60 @@ def test_second_accused_of_background_crime_is_a_documented_rate(
         CityConfig(people=8_000, days=365, second_accused_share=0.0), seed=0
     )
     assert _accused_outside_groups(none)["n_accused"].max() == 1
+
+
+def test_declared_members_since_is_before_the_first_day_as_documented(
+    medium_city: City,
+) -> None:
+    """docs/synth.md said network members were members "since 2-8 years" without
+    saying before what; the generator draws ``since`` 2-8 years before the city's
+    first day (gangs 0.5-3, peer groups 0-0.5), not before its last."""
+    doc = (Path(__file__).parents[2] / "docs" / "synth.md").read_text("utf-8")
+    flat = " ".join(doc.split())
+    assert "0.5-3 for street gangs, 2-8 for organised networks" in flat
+    first_day = datetime.fromisoformat(medium_city.truth.fields["start"]).date()
+    level = {g["group_id"]: g["continuum"] for g in medium_city.truth.fields["groups"]}
+    years = medium_city.group_members.select(
+        pl.col("group_id").replace_strict(level).alias("level"),
+        ((pl.lit(first_day) - pl.col("since")).dt.total_days() / 365.25).alias("y"),
+    )
+    bounds = {
+        "peer_group": (0.0, 0.5),
+        "street_gang": (0.5, 3.0),
+        "organised_network": (2.0, 8.0),
+    }
+    for lvl, lo_hi in bounds.items():
+        got = years.filter(pl.col("level") == lvl)["y"]
+        if got.len():
+            assert lo_hi[0] - 0.01 <= got.min() <= got.max() <= lo_hi[1] + 0.01, lvl
+    assert years.height > 0
+
+
+def test_asb_campaign_timing_is_as_documented(medium_city: City) -> None:
+    """docs/synth.md said every ASB campaign ended within the last 170 days, over 1-3
+    months: only the escalating ones are that recent (the others end anywhere in the
+    last 70 % of the period), and a campaign spans 30-68 days (min(80, 0.4 x 170))."""
+    doc = " ".join(
+        (Path(__file__).parents[2] / "docs" / "synth.md").read_text("utf-8").split()
+    )
+    assert "3-8 personal ASB incidents over 30-68 days" in doc
+    assert "the escalating ASB campaigns (those ending in violence against the" in doc
+    assert "ASB campaigns end within the last 170 days" not in doc
+    truth = medium_city.truth.fields
+    end = datetime.fromisoformat(truth["extracted_at"])
+    at = dict(medium_city.asb.select("asb_id", "occurred_at").iter_rows())
+    days_before = {
+        escalated: [
+            [(end - at[a]).total_seconds() / 86_400 for a in c["asb_ids"]]
+            for c in truth["asb_campaigns"]
+            if c["escalated"] == escalated
+        ]
+        for escalated in (True, False)
+    }
+    for ages in days_before[True]:
+        assert 25 - 1 <= min(ages) <= 90
+        assert max(ages) <= 170
+    assert max(max(ages) for ages in days_before[False]) > 170
+    spans = [max(a) - min(a) for a in days_before[True] + days_before[False]]
+    assert min(spans) >= 29
+    assert max(spans) <= 69
