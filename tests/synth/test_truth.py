@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from avert.analyse import networks as nw
 from avert.synth import City, CityConfig, make_city, offender_harm_share, tiny_city
 from avert.synth._tables import harm_days, offence_mix
 
@@ -697,3 +698,31 @@ def test_asb_campaign_timing_is_as_documented(medium_city: City) -> None:
     spans = [max(a) - min(a) for a in days_before[True] + days_before[False]]
     assert min(spans) >= 29
     assert max(spans) <= 69
+
+
+def test_a_one_year_city_cannot_show_a_durable_network() -> None:
+    """avert's organised-network rule needs 365 days of activity, which a city of a
+    year cannot hold: its planted network is found but labelled a lower level
+    (docs/synth.md says so, and to use longer cities for networks)."""
+    doc = " ".join(
+        (Path(__file__).parents[2] / "docs" / "synth.md").read_text("utf-8").split()
+    )
+    assert "A one-year city has no recoverable organised network." in doc
+    city = make_city(CityConfig(people=3_000, days=365), seed=1)
+    incidents = city.incidents.with_columns(
+        pl.Series("harm_days", harm_days(city.incidents["offence_code"].to_numpy())),
+        (pl.col("crime_type") == "Violence and sexual offences").alias("in_definition"),
+    )
+    result = nw.analyse_groups(incidents, city.involvements)
+    found = result.membership.filter(pl.col("origin") == "detected").join(
+        result.frame.select("group_id", "continuum", "longevity_days"), on="group_id"
+    )
+    networks = [
+        g for g in city.truth.fields["groups"] if g["continuum"] == "organised_network"
+    ]
+    assert networks
+    for g in networks:
+        mine = found.filter(pl.col("person_id").is_in(g["members"]))
+        assert mine.height >= len(g["members"]) // 2  # the group is found
+        assert (mine["longevity_days"] < 365).all()
+        assert "organised_network" not in set(mine["continuum"])
