@@ -75,6 +75,9 @@ class CityConfig:
     suspect_share_violence: float = 0.5
     suspect_share_other: float = 0.15
     charged_share: float = 0.3  # of crimes with a suspect, the suspect is charged
+    # planted: background robbery and violence with a suspect that name a second one,
+    # drawn by propensity like the first (random co-offending outside any group)
+    second_accused_share: float = 0.15
     witness_share: float = 0.1  # planted: person crimes with a recorded witness
 
     # --- offenders (heavy-tailed propensity) ------------------------------------------

@@ -140,7 +140,7 @@ def _attribute(
         & np.isin(
             np.array(ctx.crime_type)[code], ["Robbery", "Violence and sexual offences"]
         )
-        & (rng.random(n) < 0.15)
+        & (rng.random(n) < cfg.second_accused_share)
     )
     who2 = pool[_pick(rng, cum, n)]
     second &= (who2 != who) & (who2 != victims)
@@ -237,7 +237,7 @@ def _background(
     dy = rng.normal(0, cfg.near_repeat_m, len(parents))
     px = geo.px_m[place[parents]] + dx
     py = geo.py_m[place[parents]] + dy
-    # followers are placed at the nearest micro-place of the displaced point's cell
+    # followers are placed at a micro-place (drawn by weight) of the displaced point's cell
     col = np.clip(((px - geo.x0_m) // cfg.cell_size_m).astype(np.int64), 0, geo.nx - 1)
     row = np.clip(((py - geo.y0_m) // cfg.cell_size_m).astype(np.int64), 0, geo.ny - 1)
     cell2 = row * geo.nx + col
