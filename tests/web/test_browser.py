@@ -154,6 +154,21 @@ _HIDING_TABLES = """() => [...document.querySelectorAll('main table')]
         + (t.scrollWidth - t.clientWidth) + ' px hidden')"""
 
 
+def _record_unbroken_audit_row(world: World) -> None:
+    """An audit row whose object and reason are one long word (an id or a query a
+    client sent): stacked, its cell made the Audit page 2,873 px wider than the
+    phone when an earlier test of the worker had written one."""
+    from avert.store import audit
+
+    audit.record(
+        world.store,
+        action="view",
+        obj="person:" + "P0000123" * 50,
+        reason="q=" + "x" * 400,
+        user="admin",
+    )
+
+
 def _dash_window(world: World) -> str:
     """The ``at`` of a Today window whose last 24 hours hold a high-risk DASH
     assessment (tests/web/test_today_dash.py's window)."""
@@ -186,6 +201,8 @@ def test_on_a_phone_no_table_hides_a_column(
     plan's objectives (332 px) and actions (478 px), the strands' overdue count,
     the Incidents list's flags, the Data page's loads and the Audit log's reasons.
     Their rows now stack, a cell under another after its column's name."""
+    if path == "/audit":
+        _record_unbroken_audit_row(world)
     page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     if path == "DASH":
