@@ -130,3 +130,13 @@ def test_a_stacked_table_prints_as_a_table() -> None:
     texts = "".join(b.text for b in _boxes(page) if hasattr(b, "text"))
     assert "Why:" not in texts
     assert "Rank:" not in texts
+
+
+def test_the_performance_verdicts_stack() -> None:
+    """The Performance page's verdicts (and the board pack's HTML file): at 390 px
+    in a row, their last columns (below expected, the rate per 1,000, the
+    control-chart signals) were 291 px off the screen on a 730-day city."""
+    tables = _tables("_board_performance.html")
+    verdicts = [attrs for attrs, _ in tables if "verdicts" in attrs]
+    assert verdicts, tables
+    assert all(re.search(r'class="[^"]*\bstack\b', a) for a in verdicts), verdicts
