@@ -201,6 +201,30 @@ def test_on_a_phone_no_table_hides_a_column(
     page.close()  # type: ignore[attr-defined]
 
 
+@pytest.mark.browser
+def test_on_a_phone_a_rank_leads_its_row(base_url: str, browser: object) -> None:
+    """A stacked briefing row's rank was a line of its own ("Rank: 1"); it leads
+    the first cell's line: "#1 Incident: most serious violence"."""
+    page, errors = sign_in_page(browser, base_url, "admin")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/today?hours=168")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    rows = page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('main table.stack td.rank')].map(r => {
+            const next = r.nextElementSibling.getBoundingClientRect();
+            const rank = r.getBoundingClientRect();
+            return {same_line: Math.abs(rank.top - next.top) < 6,
+                    mark: getComputedStyle(r, '::before').content};
+        })"""
+    )
+    assert rows, "no ranked row"
+    assert all(r["same_line"] for r in rows), rows[:3]
+    assert {r["mark"] for r in rows} == {'"#"'}, rows[:3]
+    assert "Rank:" not in page.inner_text("main")  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
 # the smallest chart text on the page in screen pixels: each text's font size
 # (SVG units) times its drawing's scale on the screen
 _CHART_TEXT_PX = """() => Math.min(Infinity, ...[...document.querySelectorAll(
