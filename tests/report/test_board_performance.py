@@ -74,10 +74,10 @@ def test_a_p_value_is_not_rounded_across_alpha() -> None:
             "_board_performance.html",
             stats=_stats(None, p_value=p, verdict="significant_increase"),
         )
-        assert f"<td>{shown}</td>" in html, (p, shown)
+        assert f'<td data-label="p">{shown}</td>' in html, (p, shown)
     html = render_html("_board_performance.html", stats=_stats(None, p_value=1e-9))
-    assert "<td>&lt; 0.001</td>" in html
-    assert "<td>0.123</td>" in render_html(
+    assert '<td data-label="p">&lt; 0.001</td>' in html
+    assert '<td data-label="p">0.123</td>' in render_html(
         "_board_performance.html", stats=_stats(None, p_value=0.1234)
     )
 
@@ -95,7 +95,7 @@ def test_harm_verdicts_show_recent_harm_beside_expected_harm() -> None:
     )
     stats["performance"]["measure"] = "harm"
     html = render_html("_board_performance.html", stats=stats)
-    assert "<td>501,234 / 537,836</td>" in html
+    assert '<td data-label="Recent / expected">501,234 / 537,836</td>' in html
     assert "2,827 /" not in html
     assert "Monthly harm (CCHI days)" in html
     # the rate per 1,000 residents stays a rate of events: its heading says so,
@@ -103,7 +103,7 @@ def test_harm_verdicts_show_recent_harm_beside_expected_harm() -> None:
     # incidents per 1,000 read as a rate per year)
     assert "<th>Events per 1,000 residents, recent period</th>" in html
     counts = render_html("_board_performance.html", stats=_stats(None))
-    assert "<td>100 / 120</td>" in counts
+    assert '<td data-label="Recent / expected">100 / 120</td>' in counts
     assert "Monthly counts" in counts
     assert "<th>Per 1,000 residents, recent period</th>" in counts
 

@@ -219,6 +219,60 @@ def test_on_a_phone_no_table_hides_a_column(
 
 
 @pytest.mark.browser
+def test_on_a_phone_a_rank_leads_its_row(base_url: str, browser: object) -> None:
+    """A stacked briefing row's rank was a line of its own ("Rank: 1"); it leads
+    the first cell's line: "#1 Incident: most serious violence"."""
+    page, errors = sign_in_page(browser, base_url, "admin")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/today?hours=168")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    rows = page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('main table.stack td.rank')].map(r => {
+            const next = r.nextElementSibling.getBoundingClientRect();
+            const rank = r.getBoundingClientRect();
+            return {same_line: Math.abs(rank.top - next.top) < 6,
+                    mark: getComputedStyle(r, '::before').content};
+        })"""
+    )
+    assert rows, "no ranked row"
+    assert all(r["same_line"] for r in rows), rows[:3]
+    assert {r["mark"] for r in rows} == {'"#"'}, rows[:3]
+    assert "Rank:" not in page.inner_text("main")  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+# the smallest chart text on the page in screen pixels: each text's font size
+# (SVG units) times its drawing's scale on the screen
+_CHART_TEXT_PX = """() => Math.min(Infinity, ...[...document.querySelectorAll(
+    'main figure.chart svg')].flatMap(svg => {
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return [...svg.querySelectorAll('text')].map(
+            t => parseFloat(t.getAttribute('font-size')) * scale);
+    }))"""
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_equality_charts_read(base_url: str, browser: object) -> None:
+    """At 390 px the Equality page's charts, shrunk to the screen's width, had
+    labels 5.8 px high (a 560-640 px drawing in 358 px); each keeps its drawn
+    size (10-11 px text, as in the PDF) and scrolls in its own box, the page
+    within the screen."""
+    page, errors = sign_in_page(browser, base_url, "admin")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/equality")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    assert page.locator("main figure.chart svg text").count() > 0  # type: ignore[attr-defined]
+    assert page.evaluate(_CHART_TEXT_PX) >= 10  # type: ignore[attr-defined]
+    overflow = page.evaluate(  # type: ignore[attr-defined]
+        "document.documentElement.scrollWidth - window.innerWidth"
+    )
+    assert overflow <= 1, overflow
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
 @pytest.mark.parametrize("path", ["/today?hours=168", "/plan", "/incidents"])
 def test_on_a_wide_screen_the_tables_keep_their_columns(
     base_url: str, browser: object, path: str
