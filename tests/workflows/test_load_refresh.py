@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from pathlib import Path
 
 import polars as pl
@@ -9,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app
+from avert.config import timezone
 from avert.config.definitions import HarmTable, Profile
 from avert.store import Store
 from avert.synth import tiny_city, write_bundle
@@ -92,6 +95,56 @@ def test_a_rerun_stores_the_groups_a_killed_load_did_not(
     # stored and newer than the load: the next re-run does nothing
     again = load_files(any_store, [bundle], kind="bundle")
     assert refresh_after_load(any_store, again, definition="avb-2010") == Refresh()
+
+
+def test_a_rerun_classifies_a_killed_month_replacement_of_as_many_rows(
+    any_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """police.uk republishes a month: one crime withdrawn, one added and one revised
+    to violence. Its load is killed after it committed, before it classified; the
+    store then holds as many incidents as classifications (the withdrawn crime's
+    row stays), so the re-run's count matched, it said "Nothing new to classify."
+    and left the added crime unclassified and the revised one outside the
+    definition."""
+    name = "2019-06-city-of-london-street.csv"
+    header, *rows = (DATA / "policeuk" / "2019-06" / name).read_text().splitlines()
+    at = next(i for i, r in enumerate(rows) if i and ",Other theft," in r)
+    revised_id = rows[at].split(",")[0]
+    violent = next(r for r in rows if ",Violence and sexual offences," in r)
+    added = "f" * 64 + violent[violent.index(",") :]
+    revised = rows[at].replace(",Other theft,", ",Violence and sexual offences,")
+    republished = [added, *rows[1:at], revised, *rows[at + 1 :]]
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "v2" / name).write_text("\n".join([header, *republished]) + "\n")
+    # a minute a clock read: the republished month is loaded after the first
+    # classification, not in the same second (times are kept to the second)
+    minutes = itertools.count()
+    monkeypatch.setattr(
+        timezone,
+        "_utc_now",
+        lambda: (
+            dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+            + dt.timedelta(minutes=next(minutes))
+        ),
+    )
+    first = load_files(any_store, [DATA / "policeuk" / "2019-06"])
+    refresh_after_load(any_store, first, definition="avb-2010")
+    load_files(any_store, [tmp_path / "v2"], replace_months=True)  # then killed
+    assert _classified(any_store, "avb-2010") == any_store.count("incidents")
+    rerun = load_files(any_store, [tmp_path / "v2"], replace_months=True)
+    assert (rerun.loaded, rerun.replaced) == (0, 0)
+    refreshed = refresh_after_load(any_store, rerun, definition="avb-2010")
+    assert [r.profile for r in refreshed.classified] == ["avb-2010"]
+    stored = any_store.read_frame(
+        "classifications",
+        columns=["incident_id", "in_definition"],
+        where=[("profile", "=", "avb-2010")],
+    )
+    assert set(stored["incident_id"]) == set(
+        any_store.read_frame("incidents", columns=["incident_id"])["incident_id"]
+    )
+    inside = set(stored.filter(pl.col("in_definition"))["incident_id"])
+    assert {"f" * 64, revised_id} <= {i.rsplit(":", 1)[-1] for i in inside}
 
 
 def test_incidents_another_load_committed_meanwhile_are_classified(

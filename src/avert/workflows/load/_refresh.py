@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Final
@@ -9,6 +10,7 @@ from typing import Final
 from avert.config.definitions import HarmTable, Profile, load_harm, load_profile
 from avert.errors import ConfigError, NotFound
 from avert.store import Store
+from avert.store.classified import classification_runs
 from avert.store.summary import adding_load_at, classified_counts, detected_groups_at
 from avert.workflows.definitions import ClassifyReport, classify_store
 from avert.workflows.load._state import LoadReport
@@ -79,8 +81,9 @@ def refresh_after_load(
     person-level involvements. Further derived tables add their refresh here.
 
     Nothing is done when the load added no rows, ``definition`` is classified
-    over every stored incident and the detected groups are newer than the latest
-    load that added rows, or when the store holds no incidents (a load of stop and
+    over every stored incident (as many rows, classified after the latest load
+    that added rows: :func:`_classification_behind`) and the detected groups are
+    newer than that load, or when the store holds no incidents (a load of stop and
     search or populations). A load killed after it committed and before it
     classified or stored the groups, then run again, finds every row stored: it
     used to leave them outside the definition and the groups without them; it now
@@ -117,7 +120,9 @@ def refresh_after_load(
     if incidents == 0:
         return Refresh()  # no incidents at all (stops, populations)
     unchanged = report.loaded == 0 and report.replaced == 0
-    classify = not (unchanged and stored.get(wanted.id) == incidents)
+    classify = not unchanged or _classification_behind(
+        store, wanted.id, stored.get(wanted.id, 0), incidents
+    )
     people = store.count("involvements") > 0
     if not classify and not (people and _groups_behind(store)):
         return Refresh()  # nothing new
@@ -171,12 +176,32 @@ def _classify_all(
     return tuple(reports[p.id] for p in profiles)
 
 
+def _classification_behind(
+    store: Store, profile: str, classified_rows: int, incidents: int
+) -> bool:
+    """Whether ``profile``'s stored classifications miss a load: fewer (or more)
+    rows than incidents, or classified before the latest load that added rows was
+    recorded. The count alone misses a killed load that replaced a month with as
+    many rows as it withdrew, or that revised a crime in place (same id, another
+    crime type): rows are counted as loaded, so the time tells."""
+    if classified_rows != incidents:
+        return True
+    run = classification_runs(store, profile)
+    classified = run["classified_at"][0] if run.height else None
+    return _before_adding_load(store, classified)
+
+
 def _groups_behind(store: Store) -> bool:
     """Whether the stored detected groups miss a load: none stored, or computed
-    before the latest load that added rows was recorded (both in the force's
-    wall-clock time; ``computed_at`` is kept to the second)."""
-    computed = detected_groups_at(store)
-    if computed is None:
+    before the latest load that added rows was recorded."""
+    return _before_adding_load(store, detected_groups_at(store))
+
+
+def _before_adding_load(store: Store, at: dt.datetime | None) -> bool:
+    """Whether ``at`` (a derived table's time, kept to the second; None: never
+    derived) is before the latest load that added rows was recorded (both in the
+    force's wall-clock time)."""
+    if at is None:
         return True
     loaded = adding_load_at(store)
-    return loaded is not None and loaded.replace(microsecond=0) > computed
+    return loaded is not None and loaded.replace(microsecond=0) > at
