@@ -14,6 +14,7 @@ from avert.cli import app
 from avert.config import timezone
 from avert.config.definitions import HarmTable, Profile
 from avert.store import Store
+from avert.store.summary import detected_groups_at
 from avert.synth import tiny_city, write_bundle
 from avert.workflows.definitions import ClassifyReport, classify_store
 from avert.workflows.load import Refresh, load_files, refresh_after_load
@@ -145,6 +146,39 @@ def test_a_rerun_classifies_a_killed_month_replacement_of_as_many_rows(
     )
     inside = set(stored.filter(pl.col("in_definition"))["incident_id"])
     assert {"f" * 64, revised_id} <= {i.rsplit(":", 1)[-1] for i in inside}
+
+
+def test_a_rerun_in_the_hour_the_clocks_go_back_stores_the_groups(
+    any_store: Store, bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The morning the clocks go back: groups stored at 01:40 BST; a load recorded
+    at 01:30 GMT, 50 minutes later, killed after it classified (01:31 GMT) and
+    before it stored the groups. Stored times are wall-clock times: the load's
+    01:30 read as before the groups' 01:40, so the re-run said "Nothing new to
+    classify." and the groups missed the load's people. A time in the repeated
+    hour may be either: the load's is read as the later, the groups' as the
+    earlier."""
+    now = [dt.datetime(2026, 10, 25, 0, 20, tzinfo=dt.UTC)]  # 01:20 BST
+
+    def at(hour: int, minute: int) -> None:
+        now[0] = dt.datetime(2026, 10, 25, hour, minute, tzinfo=dt.UTC)
+
+    monkeypatch.setattr(timezone, "_utc_now", lambda: now[0])
+    first = load_files(any_store, [bundle], kind="bundle")
+    at(0, 40)  # 01:40 BST
+    refresh_after_load(any_store, first, definition="avb-2010")
+    assert any_store.count("detected_groups") > 0
+    at(1, 30)  # 01:30 GMT
+    example = DATA / "bundle-example"
+    assert load_files(any_store, [example], kind="bundle").loaded > 0
+    at(1, 31)
+    classify_store(any_store, profile="avb-2010")  # then killed: groups not stored
+    at(1, 35)
+    rerun = load_files(any_store, [example], kind="bundle")
+    assert rerun.loaded == 0
+    refreshed = refresh_after_load(any_store, rerun, definition="avb-2010")
+    assert refreshed.detected_groups == any_store.count("detected_groups") > 0
+    assert detected_groups_at(any_store) == dt.datetime(2026, 10, 25, 1, 35)
 
 
 def test_incidents_another_load_committed_meanwhile_are_classified(

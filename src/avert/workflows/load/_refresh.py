@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from avert.config.definitions import HarmTable, Profile, load_harm, load_profile
+from avert.config.timezone import check_timezone
 from avert.errors import ConfigError, NotFound
 from avert.store import Store
 from avert.store.classified import classification_runs
@@ -199,9 +200,18 @@ def _groups_behind(store: Store) -> bool:
 
 def _before_adding_load(store: Store, at: dt.datetime | None) -> bool:
     """Whether ``at`` (a derived table's time, kept to the second; None: never
-    derived) is before the latest load that added rows was recorded (both in the
-    force's wall-clock time)."""
+    derived) may be before the latest load that added rows was recorded.
+
+    Both are the force's wall-clock times. In the hour the clocks go back a wall
+    time happens twice (a load at 01:30 GMT is 50 minutes after groups stored at
+    01:40 BST), so the load's is read as its later instant and ``at`` as its
+    earlier (``fold``, PEP 495): in that hour a re-run derives again rather than
+    miss a load."""
     if at is None:
         return True
     loaded = adding_load_at(store)
-    return loaded is not None and loaded.replace(microsecond=0) > at
+    if loaded is None:
+        return False
+    zone = check_timezone(store.timezone)
+    latest = loaded.replace(microsecond=0, tzinfo=zone, fold=1).astimezone(dt.UTC)
+    return latest > at.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
