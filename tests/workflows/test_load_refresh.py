@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -321,3 +322,34 @@ def test_a_store_without_incidents_has_nothing_to_classify(any_store: Store) -> 
     refreshed = refresh_after_load(any_store, report, definition="avb-2010")
     assert refreshed.classified == ()
     assert refreshed.summary() == "Nothing new to classify."
+
+
+def test_groups_another_load_committed_meanwhile_are_stored(
+    any_store: Store, bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two loads at once: a second command's load commits after this one's group
+    detection read the store, and its own detection stores its groups first; this
+    one's replacement, of what it read, commits last. The stored groups missed
+    the second load's people (none at all here); the refresh now counts the
+    stored rows again and detects until nothing committed meanwhile."""
+    import avert.workflows.networks as networks
+
+    read = networks.read_network_frames
+    calls: list[str] = []
+
+    def read_then_other_load(store: Store, **kwargs: Any) -> Any:
+        frames = read(store, **kwargs)
+        if not calls:  # the other command's load, classification and groups
+            calls.append("other")
+            other = load_files(store, [bundle], kind="bundle")
+            refresh_after_load(store, other, definition="avb-2010")
+        calls.append("read")
+        return frames
+
+    monkeypatch.setattr(networks, "read_network_frames", read_then_other_load)
+    report = load_files(any_store, [DATA / "bundle-example"], kind="bundle")
+    refreshed = refresh_after_load(any_store, report, definition="avb-2010")
+    monkeypatch.setattr(networks, "read_network_frames", read)
+    fresh = networks.refresh_detected_groups(any_store).groups.height
+    assert fresh > 0
+    assert refreshed.detected_groups == fresh

@@ -16,8 +16,9 @@ from avert.store.summary import adding_load_at, classified_counts, detected_grou
 from avert.workflows.definitions import ClassifyReport, classify_store
 from avert.workflows.load._state import LoadReport
 
-#: classification passes at most: the first, and again while another command's load
-#: committed incidents that a pass did not see (then that command classifies too)
+#: classification (group detection) passes at most: the first, and again while another
+#: command's load committed rows that a pass did not see (then that command derives
+#: too)
 _CLASSIFY_ROUNDS: Final = 3
 
 
@@ -91,8 +92,9 @@ def refresh_after_load(
     classifies (or detects the groups) still. A store whose people form no group
     stores none, so each such re-run detects them again. After classifying, the
     classified rows are counted against the incidents again
-    (:func:`_classify_all`), as a second command's load may have committed while
-    this one classified.
+    (:func:`_classify_all`), and the stored rows after detecting the groups
+    (:func:`_detect_groups`), as a second command's load may have committed while
+    this one classified or detected.
 
     Parameters
     ----------
@@ -139,13 +141,7 @@ def refresh_after_load(
             except (ConfigError, NotFound):
                 missing.append(profile_id)
         classified = _classify_all(store, profiles, harm)
-    groups = None
-    if people:
-        # Detected groups are stored once here, so the briefing only reads them
-        # (workflows.networks.read_detected_groups).
-        from avert.workflows.networks import refresh_detected_groups
-
-        groups = refresh_detected_groups(store, profile=wanted.id).groups.height
+    groups = _detect_groups(store, wanted.id) if people else None
     return Refresh(classified, tuple(missing), time.perf_counter() - t0, groups)
 
 
@@ -175,6 +171,34 @@ def _classify_all(
         if not todo:
             break
     return tuple(reports[p.id] for p in profiles)
+
+
+def _detect_groups(store: Store, profile: str) -> int:
+    """Detect and store the groups (:func:`avert.workflows.networks.
+    refresh_detected_groups`) until no load committed meanwhile; the groups stored.
+
+    Stored once here, so the briefing only reads them. A detection reads the
+    history, then replaces the stored groups: when a second command's load commits
+    between the two and its own groups are stored first, this replacement leaves
+    out that load's people. So the stored incidents, involvements and loads are
+    counted before and after: when they changed, the groups are detected again, at
+    most :data:`_CLASSIFY_ROUNDS` times in all.
+    """
+    from avert.workflows.networks import refresh_detected_groups
+
+    groups = 0
+    for _ in range(_CLASSIFY_ROUNDS):
+        before = _stored_rows(store)
+        groups = refresh_detected_groups(store, profile=profile).groups.height
+        if _stored_rows(store) == before:
+            break
+    return groups
+
+
+def _stored_rows(store: Store) -> tuple[int, ...]:
+    """Rows of the tables a load adds to that the groups are detected from (the
+    ``loads`` too: a replaced month may keep the others' counts)."""
+    return tuple(store.count(t) for t in ("incidents", "involvements", "loads"))
 
 
 def _classification_behind(
