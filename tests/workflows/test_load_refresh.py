@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app
+from avert.config import timezone
 from avert.config.definitions import HarmTable, Profile
 from avert.store import Store
+from avert.store.summary import detected_groups_at
 from avert.synth import tiny_city, write_bundle
 from avert.workflows.definitions import ClassifyReport, classify_store
 from avert.workflows.load import Refresh, load_files, refresh_after_load
@@ -92,6 +97,89 @@ def test_a_rerun_stores_the_groups_a_killed_load_did_not(
     # stored and newer than the load: the next re-run does nothing
     again = load_files(any_store, [bundle], kind="bundle")
     assert refresh_after_load(any_store, again, definition="avb-2010") == Refresh()
+
+
+def test_a_rerun_classifies_a_killed_month_replacement_of_as_many_rows(
+    any_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """police.uk republishes a month: one crime withdrawn, one added and one revised
+    to violence. Its load is killed after it committed, before it classified; the
+    store then holds as many incidents as classifications (the withdrawn crime's
+    row stays), so the re-run's count matched, it said "Nothing new to classify."
+    and left the added crime unclassified and the revised one outside the
+    definition."""
+    name = "2019-06-city-of-london-street.csv"
+    header, *rows = (DATA / "policeuk" / "2019-06" / name).read_text().splitlines()
+    at = next(i for i, r in enumerate(rows) if i and ",Other theft," in r)
+    revised_id = rows[at].split(",")[0]
+    violent = next(r for r in rows if ",Violence and sexual offences," in r)
+    added = "f" * 64 + violent[violent.index(",") :]
+    revised = rows[at].replace(",Other theft,", ",Violence and sexual offences,")
+    republished = [added, *rows[1:at], revised, *rows[at + 1 :]]
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "v2" / name).write_text("\n".join([header, *republished]) + "\n")
+    # a minute a clock read: the republished month is loaded after the first
+    # classification, not in the same second (times are kept to the second)
+    minutes = itertools.count()
+    monkeypatch.setattr(
+        timezone,
+        "_utc_now",
+        lambda: (
+            dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+            + dt.timedelta(minutes=next(minutes))
+        ),
+    )
+    first = load_files(any_store, [DATA / "policeuk" / "2019-06"])
+    refresh_after_load(any_store, first, definition="avb-2010")
+    load_files(any_store, [tmp_path / "v2"], replace_months=True)  # then killed
+    assert _classified(any_store, "avb-2010") == any_store.count("incidents")
+    rerun = load_files(any_store, [tmp_path / "v2"], replace_months=True)
+    assert (rerun.loaded, rerun.replaced) == (0, 0)
+    refreshed = refresh_after_load(any_store, rerun, definition="avb-2010")
+    assert [r.profile for r in refreshed.classified] == ["avb-2010"]
+    stored = any_store.read_frame(
+        "classifications",
+        columns=["incident_id", "in_definition"],
+        where=[("profile", "=", "avb-2010")],
+    )
+    assert set(stored["incident_id"]) == set(
+        any_store.read_frame("incidents", columns=["incident_id"])["incident_id"]
+    )
+    inside = set(stored.filter(pl.col("in_definition"))["incident_id"])
+    assert {"f" * 64, revised_id} <= {i.rsplit(":", 1)[-1] for i in inside}
+
+
+def test_a_rerun_in_the_hour_the_clocks_go_back_stores_the_groups(
+    any_store: Store, bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The morning the clocks go back: groups stored at 01:40 BST; a load recorded
+    at 01:30 GMT, 50 minutes later, killed after it classified (01:31 GMT) and
+    before it stored the groups. Stored times are wall-clock times: the load's
+    01:30 read as before the groups' 01:40, so the re-run said "Nothing new to
+    classify." and the groups missed the load's people. A time in the repeated
+    hour may be either: the load's is read as the later, the groups' as the
+    earlier."""
+    now = [dt.datetime(2026, 10, 25, 0, 20, tzinfo=dt.UTC)]  # 01:20 BST
+
+    def at(hour: int, minute: int) -> None:
+        now[0] = dt.datetime(2026, 10, 25, hour, minute, tzinfo=dt.UTC)
+
+    monkeypatch.setattr(timezone, "_utc_now", lambda: now[0])
+    first = load_files(any_store, [bundle], kind="bundle")
+    at(0, 40)  # 01:40 BST
+    refresh_after_load(any_store, first, definition="avb-2010")
+    assert any_store.count("detected_groups") > 0
+    at(1, 30)  # 01:30 GMT
+    example = DATA / "bundle-example"
+    assert load_files(any_store, [example], kind="bundle").loaded > 0
+    at(1, 31)
+    classify_store(any_store, profile="avb-2010")  # then killed: groups not stored
+    at(1, 35)
+    rerun = load_files(any_store, [example], kind="bundle")
+    assert rerun.loaded == 0
+    refreshed = refresh_after_load(any_store, rerun, definition="avb-2010")
+    assert refreshed.detected_groups == any_store.count("detected_groups") > 0
+    assert detected_groups_at(any_store) == dt.datetime(2026, 10, 25, 1, 35)
 
 
 def test_incidents_another_load_committed_meanwhile_are_classified(
@@ -234,3 +322,34 @@ def test_a_store_without_incidents_has_nothing_to_classify(any_store: Store) -> 
     refreshed = refresh_after_load(any_store, report, definition="avb-2010")
     assert refreshed.classified == ()
     assert refreshed.summary() == "Nothing new to classify."
+
+
+def test_groups_another_load_committed_meanwhile_are_stored(
+    any_store: Store, bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two loads at once: a second command's load commits after this one's group
+    detection read the store, and its own detection stores its groups first; this
+    one's replacement, of what it read, commits last. The stored groups missed
+    the second load's people (none at all here); the refresh now counts the
+    stored rows again and detects until nothing committed meanwhile."""
+    import avert.workflows.networks as networks
+
+    read = networks.read_network_frames
+    calls: list[str] = []
+
+    def read_then_other_load(store: Store, **kwargs: Any) -> Any:
+        frames = read(store, **kwargs)
+        if not calls:  # the other command's load, classification and groups
+            calls.append("other")
+            other = load_files(store, [bundle], kind="bundle")
+            refresh_after_load(store, other, definition="avb-2010")
+        calls.append("read")
+        return frames
+
+    monkeypatch.setattr(networks, "read_network_frames", read_then_other_load)
+    report = load_files(any_store, [DATA / "bundle-example"], kind="bundle")
+    refreshed = refresh_after_load(any_store, report, definition="avb-2010")
+    monkeypatch.setattr(networks, "read_network_frames", read)
+    fresh = networks.refresh_detected_groups(any_store).groups.height
+    assert fresh > 0
+    assert refreshed.detected_groups == fresh

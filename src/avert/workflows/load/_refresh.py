@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Final
 
 from avert.config.definitions import HarmTable, Profile, load_harm, load_profile
+from avert.config.timezone import check_timezone
 from avert.errors import ConfigError, NotFound
 from avert.store import Store
+from avert.store.classified import classification_runs
 from avert.store.summary import adding_load_at, classified_counts, detected_groups_at
 from avert.workflows.definitions import ClassifyReport, classify_store
 from avert.workflows.load._state import LoadReport
 
-#: classification passes at most: the first, and again while another command's load
-#: committed incidents that a pass did not see (then that command classifies too)
+#: classification (group detection) passes at most: the first, and again while another
+#: command's load committed rows that a pass did not see (then that command derives
+#: too)
 _CLASSIFY_ROUNDS: Final = 3
 
 
@@ -79,16 +83,18 @@ def refresh_after_load(
     person-level involvements. Further derived tables add their refresh here.
 
     Nothing is done when the load added no rows, ``definition`` is classified
-    over every stored incident and the detected groups are newer than the latest
-    load that added rows, or when the store holds no incidents (a load of stop and
+    over every stored incident (as many rows, classified after the latest load
+    that added rows: :func:`_classification_behind`) and the detected groups are
+    newer than that load, or when the store holds no incidents (a load of stop and
     search or populations). A load killed after it committed and before it
     classified or stored the groups, then run again, finds every row stored: it
     used to leave them outside the definition and the groups without them; it now
     classifies (or detects the groups) still. A store whose people form no group
     stores none, so each such re-run detects them again. After classifying, the
     classified rows are counted against the incidents again
-    (:func:`_classify_all`), as a second command's load may have committed while
-    this one classified.
+    (:func:`_classify_all`), and the stored rows after detecting the groups
+    (:func:`_detect_groups`), as a second command's load may have committed while
+    this one classified or detected.
 
     Parameters
     ----------
@@ -117,7 +123,9 @@ def refresh_after_load(
     if incidents == 0:
         return Refresh()  # no incidents at all (stops, populations)
     unchanged = report.loaded == 0 and report.replaced == 0
-    classify = not (unchanged and stored.get(wanted.id) == incidents)
+    classify = not unchanged or _classification_behind(
+        store, wanted.id, stored.get(wanted.id, 0), incidents
+    )
     people = store.count("involvements") > 0
     if not classify and not (people and _groups_behind(store)):
         return Refresh()  # nothing new
@@ -133,13 +141,7 @@ def refresh_after_load(
             except (ConfigError, NotFound):
                 missing.append(profile_id)
         classified = _classify_all(store, profiles, harm)
-    groups = None
-    if people:
-        # Detected groups are stored once here, so the briefing only reads them
-        # (workflows.networks.read_detected_groups).
-        from avert.workflows.networks import refresh_detected_groups
-
-        groups = refresh_detected_groups(store, profile=wanted.id).groups.height
+    groups = _detect_groups(store, wanted.id) if people else None
     return Refresh(classified, tuple(missing), time.perf_counter() - t0, groups)
 
 
@@ -171,12 +173,69 @@ def _classify_all(
     return tuple(reports[p.id] for p in profiles)
 
 
+def _detect_groups(store: Store, profile: str) -> int:
+    """Detect and store the groups (:func:`avert.workflows.networks.
+    refresh_detected_groups`) until no load committed meanwhile; the groups stored.
+
+    Stored once here, so the briefing only reads them. A detection reads the
+    history, then replaces the stored groups: when a second command's load commits
+    between the two and its own groups are stored first, this replacement leaves
+    out that load's people. So the stored incidents, involvements and loads are
+    counted before and after: when they changed, the groups are detected again, at
+    most :data:`_CLASSIFY_ROUNDS` times in all.
+    """
+    from avert.workflows.networks import refresh_detected_groups
+
+    groups = 0
+    for _ in range(_CLASSIFY_ROUNDS):
+        before = _stored_rows(store)
+        groups = refresh_detected_groups(store, profile=profile).groups.height
+        if _stored_rows(store) == before:
+            break
+    return groups
+
+
+def _stored_rows(store: Store) -> tuple[int, ...]:
+    """Rows of the tables a load adds to that the groups are detected from (the
+    ``loads`` too: a replaced month may keep the others' counts)."""
+    return tuple(store.count(t) for t in ("incidents", "involvements", "loads"))
+
+
+def _classification_behind(
+    store: Store, profile: str, classified_rows: int, incidents: int
+) -> bool:
+    """Whether ``profile``'s stored classifications miss a load: fewer (or more)
+    rows than incidents, or classified before the latest load that added rows was
+    recorded. The count alone misses a killed load that replaced a month with as
+    many rows as it withdrew, or that revised a crime in place (same id, another
+    crime type): rows are counted as loaded, so the time tells."""
+    if classified_rows != incidents:
+        return True
+    run = classification_runs(store, profile)
+    classified = run["classified_at"][0] if run.height else None
+    return _before_adding_load(store, classified)
+
+
 def _groups_behind(store: Store) -> bool:
     """Whether the stored detected groups miss a load: none stored, or computed
-    before the latest load that added rows was recorded (both in the force's
-    wall-clock time; ``computed_at`` is kept to the second)."""
-    computed = detected_groups_at(store)
-    if computed is None:
+    before the latest load that added rows was recorded."""
+    return _before_adding_load(store, detected_groups_at(store))
+
+
+def _before_adding_load(store: Store, at: dt.datetime | None) -> bool:
+    """Whether ``at`` (a derived table's time, kept to the second; None: never
+    derived) may be before the latest load that added rows was recorded.
+
+    Both are the force's wall-clock times. In the hour the clocks go back a wall
+    time happens twice (a load at 01:30 GMT is 50 minutes after groups stored at
+    01:40 BST), so the load's is read as its later instant and ``at`` as its
+    earlier (``fold``, PEP 495): in that hour a re-run derives again rather than
+    miss a load."""
+    if at is None:
         return True
     loaded = adding_load_at(store)
-    return loaded is not None and loaded.replace(microsecond=0) > computed
+    if loaded is None:
+        return False
+    zone = check_timezone(store.timezone)
+    latest = loaded.replace(microsecond=0, tzinfo=zone, fold=1).astimezone(dt.UTC)
+    return latest > at.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
