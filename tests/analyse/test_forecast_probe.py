@@ -4,12 +4,14 @@ cell's risk, and the guarantees an evaluator on another city relies on."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
 import pytest
 
 from avert.analyse.forecast import Grid, Stacked, forecast_grid
+from avert.errors import ConfigError
 
 AT = dt.datetime(2024, 3, 1)
 GRID = Grid((0.0, 0.0), 100.0, (10, 10))
@@ -79,3 +81,54 @@ def test_the_default_ignores_later_events_and_where_the_city_lies() -> None:
     assert base.dtype == np.float64
     assert np.isfinite(base).all()
     assert (base >= 0).all()
+
+
+def _texts(times: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({"x": [5.0, 15.0], "y": [5.0, 5.0], "occurred_at": times})
+
+
+def _count(events: pl.DataFrame, at: object) -> list[list[float]]:
+    return forecast_grid(
+        events, origin_xy=(0, 0), cell_size_m=10, shape=(1, 2), at=at, model="counting"
+    ).tolist()
+
+
+@pytest.mark.parametrize(
+    ("times", "at", "counted"),
+    [
+        # 09:00 UTC is 04:00 on the events' clock: their 05:00 event is after it
+        (
+            ["2023-12-30T05:00:00-05:00", "2023-12-31T05:00:00-05:00"],
+            "2023-12-31T09:00Z",
+            [[1.0, 0.0]],
+        ),
+        (
+            ["2023-12-30T05:00:00-05:00", "2023-12-31T05:00:00-05:00"],
+            dt.datetime(2023, 12, 31, 9, tzinfo=dt.UTC),
+            [[1.0, 0.0]],
+        ),
+        # texts in UTC, at 23:00 in Toronto, 04:00 UTC: the 02:00 UTC event is before
+        (
+            ["2023-12-30T05:00:00Z", "2024-01-01T02:00:00Z"],
+            dt.datetime(2023, 12, 31, 23, tzinfo=ZoneInfo("America/Toronto")),
+            [[1.0, 1.0]],
+        ),
+    ],
+)
+def test_an_aware_at_is_put_on_the_clock_of_texts_with_an_offset(
+    times: list[str], at: object, counted: list[list[float]]
+) -> None:
+    # It was read as its own wall-clock time: a later event leaked in, or an
+    # earlier one was left out.
+    assert _count(_texts(times), at) == counted
+
+
+def test_an_aware_at_with_texts_on_several_offsets_is_refused() -> None:
+    events = _texts(["2023-07-01T05:00:00-04:00", "2023-12-31T05:00:00-05:00"])
+    with pytest.raises(ConfigError, match=r"several UTC offsets \(-05:00, -04:00\)"):
+        _count(events, dt.datetime(2023, 12, 31, 9, tzinfo=dt.UTC))
+    # a naive at is their wall-clock time, as documented
+    assert _count(events, dt.datetime(2023, 12, 31, 4)) == [[1.0, 0.0]]
+    # dates alone carry no offset (``-01`` ends them): an aware at is read as before
+    dates = _texts(["2023-12-30", "2024-01-01"])
+    assert _count(dates, dt.datetime(2023, 12, 31, 9, tzinfo=dt.UTC)) == [[1.0, 0.0]]

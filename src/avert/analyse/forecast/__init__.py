@@ -181,7 +181,9 @@ def forecast_grid(
         ``(ny, nx)``: rows from the south, columns from the west.
     at
         Start of the forecast period: a datetime (when aware and the events'
-        times are too, converted to their zone first), a date (midnight) or a
+        times are too, converted to their zone first; with texts of one UTC
+        offset, to that offset; with texts of several, a ConfigError), a date
+        (midnight) or a
         naive ``np.datetime64``, an ISO 8601 text (``"2021-01-01"``) or a pandas
         Period (its start); None, NaT or a number is a ConfigError.
     model
