@@ -132,3 +132,17 @@ def test_an_aware_at_with_texts_on_several_offsets_is_refused() -> None:
     # dates alone carry no offset (``-01`` ends them): an aware at is read as before
     dates = _texts(["2023-12-30", "2024-01-01"])
     assert _count(dates, dt.datetime(2023, 12, 31, 9, tzinfo=dt.UTC)) == [[1.0, 0.0]]
+
+
+@pytest.mark.parametrize("cell_size_m", [None, "ten", True, [100.0]])
+def test_a_cell_size_that_is_no_number_is_refused_naming_it(
+    cell_size_m: object,
+) -> None:
+    # None and "ten" were a TypeError or ValueError from float(); True a silent
+    # grid of 1 m cells holding no event
+    with pytest.raises(ConfigError, match="cell_size_m must be a positive number"):
+        forecast_grid(
+            _events(6), origin_xy=(0, 0), cell_size_m=cell_size_m, shape=(10, 10), at=AT
+        )
+    with pytest.raises(ConfigError, match="cell_size_m"):
+        Grid((0.0, 0.0), cell_size_m, (10, 10))  # type: ignore[arg-type]

@@ -204,5 +204,5 @@ def forecast_grid(
     >>> r.tolist()
     [[2.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
     """
-    grid = Grid(origin_xy, float(cell_size_m), shape)  # Grid checks the origin
+    grid = Grid(origin_xy, cell_size_m, shape)  # Grid checks each of them
     return make_model(model, grid, **params).fit(events).predict(at, horizon)

@@ -51,11 +51,18 @@ def _finite_points(
     return ok
 
 
-def _check_cell_size(cell_size_m: float) -> None:
-    """A ConfigError unless ``cell_size_m`` is a positive finite number."""
-    if not (cell_size_m > 0 and np.isfinite(cell_size_m)):
+def _check_cell_size(cell_size_m: float) -> float:
+    """``cell_size_m`` as a float; a ConfigError unless it is a positive finite
+    number (None or a text that is no number was a TypeError or ValueError not
+    naming it, and True a silent grid of 1 m cells)."""
+    try:
+        size = float(cell_size_m) if not isinstance(cell_size_m, bool) else np.nan
+    except (TypeError, ValueError):
+        size = np.nan
+    if not (size > 0 and np.isfinite(size)):
         msg = f"cell_size_m must be a positive number; got {cell_size_m!r}."
         raise ConfigError(msg)
+    return size
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ class Grid:
             )
             raise ConfigError(msg)
         object.__setattr__(self, "origin_xy", (x0, y0))
-        _check_cell_size(self.cell_size_m)
+        object.__setattr__(self, "cell_size_m", _check_cell_size(self.cell_size_m))
         if ny < 1 or nx < 1 or ny * nx > _MAX_CELLS:
             msg = f"shape must be (ny, nx) with 1 <= ny * nx <= {_MAX_CELLS}; got {self.shape!r}."
             raise ConfigError(msg)
