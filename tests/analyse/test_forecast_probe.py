@@ -146,3 +146,22 @@ def test_a_cell_size_that_is_no_number_is_refused_naming_it(
         )
     with pytest.raises(ConfigError, match="cell_size_m"):
         Grid((0.0, 0.0), cell_size_m, (10, 10))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("model", "named"), [("counting", "window_days"), ("default", "folds")]
+)
+def test_an_option_the_model_does_not_take_is_refused_naming_its_options(
+    model: str, named: str
+) -> None:
+    # It was Python's TypeError naming an internal class (_Trailing.__init__)
+    with pytest.raises(ConfigError, match=f"takes no option window_dayz.*{named}"):
+        forecast_grid(
+            _events(7),
+            origin_xy=(0, 0),
+            cell_size_m=100,
+            shape=(10, 10),
+            at=AT,
+            model=model,
+            window_dayz=365,
+        )
