@@ -499,7 +499,18 @@ def test_stacked_parts_split_each_cells_risk() -> None:
     assert w is not None
     past = Events.from_frame(ev, GRID).before(to_days(AT))
     maps = model.maps(past, to_days(AT))
-    own = (1 - a) * w[0] * maps[0, cells] / risk[cells]
+    # own: the count's map plus each smoothing's centre weight on the cell's count
+    from scipy import ndimage
+
+    base = maps[0].reshape(GRID.shape)
+    own_sum = w[0] * maps[0, cells]
+    for k, sigma in enumerate(model.sigmas_cells, start=1):
+        impulse = np.zeros((41, 41))
+        impulse[20, 20] = 1.0
+        centre = ndimage.gaussian_filter(impulse, sigma, mode="constant", truncate=3.0)
+        smooth = ndimage.gaussian_filter(base, sigma, mode="constant", truncate=3.0)
+        own_sum += w[k] * centre[20, 20] * base.ravel()[cells] / smooth.sum()
+    own = (1 - a) * own_sum / risk[cells]
     assert parts[0][2].tolist() == pytest.approx(own.tolist())
     recent = a * model.recent_map(past, to_days(AT))[cells] / risk[cells]
     assert parts[3][2].tolist() == pytest.approx(recent.tolist())

@@ -15,7 +15,11 @@ from typer.testing import CliRunner
 from avert.cli import app
 from avert.errors import ConfigError
 from avert.store import Store
-from avert.workflows.forecast import parse_horizon, places_forecast
+from avert.workflows.forecast import (
+    parse_horizon,
+    places_forecast,
+    refuse_month_starts,
+)
 
 T0 = dt.datetime(2024, 1, 1)
 
@@ -530,3 +534,42 @@ def test_a_shift_backtest_scores_only_incidents_that_say_their_hour() -> None:
     day = run_forecast(events, at=at, cells=1)  # a day's horizon scores them all
     assert day.backtest_events == 90 + 89  # the last day-dated one is 06-30
     assert not grid_notes(day)
+
+
+@pytest.mark.parametrize("plan", [False, True])
+def test_events_all_dated_on_the_first_of_their_month_are_refused(
+    tmp_path: Path, plan: bool
+) -> None:
+    # data.police.uk months stored as days (a table mapping with time_format %Y-%m):
+    # the evaluation scored each month's events on its first day (City of London
+    # 2019: a counting hit rate of 0.987 at 1 % bbox); a plan learnt from them
+    csv = tmp_path / "months.csv"
+    command = (
+        ["forecast", "--at", "2024-08-01", "--out", str(tmp_path / "out")]
+        if plan
+        else ["forecast", "evaluate", "--days", "10"]
+    )
+    command += ["--events-file", str(csv)]
+    _frame().with_columns(pl.col("occurred_at").dt.truncate("1mo")).write_csv(csv)
+    res = CliRunner().invoke(app, command)
+    assert isinstance(res.exception, ConfigError)
+    assert "dated 00:00 on the first of a month" in str(res.exception)
+    # a day-resolved history is forecast as before
+    _frame().write_csv(csv)
+    res = CliRunner().invoke(app, command)
+    assert res.exit_code == 0, res.output
+
+
+def test_events_at_one_midnight_are_still_forecast() -> None:
+    # their places still say where; only months of first-day dates are refused
+    one = _frame().with_columns(occurred_at=pl.lit(dt.datetime(2024, 6, 1)))
+    refuse_month_starts(one)
+    with pytest.raises(ConfigError, match="first of a month"):
+        refuse_month_starts(
+            one.with_columns(
+                pl.when(pl.int_range(pl.len()) % 2 == 0)
+                .then(pl.col("occurred_at"))
+                .otherwise(dt.datetime(2024, 7, 1))
+                .alias("occurred_at")
+            )
+        )

@@ -138,6 +138,7 @@ def forecast(
         model_name,
         parse_horizon,
         plan_to_dict,
+        refuse_month_starts,
         run_forecast,
         write_forecast,
     )
@@ -149,6 +150,7 @@ def forecast(
     model = _usage(model_name, model, "--model")
     _check_budget(cells, km2)
     events = read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
+    refuse_month_starts(events)
     plan = run_forecast(
         events,
         at=when,

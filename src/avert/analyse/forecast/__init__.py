@@ -26,6 +26,7 @@ blend      decayed count + 0.1 x its one-cell smoothing (the former     see ``_b
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -146,8 +147,25 @@ def model_name(name: str) -> str:
 
 
 def make_model(name: str, grid: Grid, **params: Any) -> Forecaster:
-    """Return the model called ``name`` (see :func:`model_name`) on ``grid``."""
-    return MODELS[model_name(name)](grid, **params)
+    """Return the model called ``name`` (see :func:`model_name`) on ``grid``.
+
+    Raises
+    ------
+    ConfigError
+        When ``params`` holds an option the model does not take, naming the ones
+        it does (it was Python's TypeError naming an internal class, e.g.
+        ``_Trailing.__init__()`` for ``counting``).
+    """
+    key = model_name(name)
+    factory = MODELS[key]
+    options = inspect.signature(factory).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in options.values())
+    unknown = sorted(set(params) - set(options) - {"grid"})
+    if unknown and not takes_any:
+        known = sorted(n for n in options if n != "grid")
+        msg = f"The {key} model takes no option {', '.join(unknown)}; its options: {', '.join(known)}."
+        raise ConfigError(msg)
+    return factory(grid, **params)
 
 
 def forecast_grid(
@@ -181,7 +199,9 @@ def forecast_grid(
         ``(ny, nx)``: rows from the south, columns from the west.
     at
         Start of the forecast period: a datetime (when aware and the events'
-        times are too, converted to their zone first), a date (midnight) or a
+        times are too, converted to their zone first; with texts of one UTC
+        offset, to that offset; with texts of several, a ConfigError), a date
+        (midnight) or a
         naive ``np.datetime64``, an ISO 8601 text (``"2021-01-01"``) or a pandas
         Period (its start); None, NaT or a number is a ConfigError.
     model
@@ -202,5 +222,5 @@ def forecast_grid(
     >>> r.tolist()
     [[2.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
     """
-    grid = Grid(origin_xy, float(cell_size_m), shape)  # Grid checks the origin
+    grid = Grid(origin_xy, cell_size_m, shape)  # Grid checks each of them
     return make_model(model, grid, **params).fit(events).predict(at, horizon)

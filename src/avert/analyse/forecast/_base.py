@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from avert.analyse.forecast._grid import Events, Grid, read_at, to_days
+from avert.analyse.forecast._grid import Events, Grid, read_at, text_offsets, to_days
 from avert.errors import ConfigError, NotFittedError
 
 __all__ = ["Forecaster", "Risk"]
@@ -37,14 +37,19 @@ class Forecaster(ABC):
         self.grid = grid
         self._events: Events | None = None
         self._zone: str | None = None
+        self._offsets: tuple[dt.timedelta, ...] = ()  # of texts with UTC offsets
 
     def fit(self, events: pl.DataFrame | Events) -> Self:
         """Store the history (``x``, ``y`` in metres, ``occurred_at``) and fit the model.
 
         Aware times are read as their wall-clock time, and an aware ``at`` given to
-        :meth:`predict` is then first converted to their zone (the same instant).
+        :meth:`predict` is then first converted to their zone (the same instant);
+        so are texts with a UTC offset, and an aware ``at`` is put on their offset
+        (texts of several offsets, a zone's summer and winter, and an aware ``at``
+        are a ConfigError: which clock ``at`` means cannot be told).
         """
         self._zone = None
+        self._offsets = ()
         if isinstance(events, pl.LazyFrame):  # a query the caller built: run it
             events = events.collect()
         if not isinstance(events, (Events, pl.DataFrame)):  # pandas, dict of columns
@@ -56,6 +61,7 @@ class Forecaster(ABC):
             when = events.schema.get("occurred_at")
             if isinstance(when, pl.Datetime):
                 self._zone = when.time_zone
+            self._offsets = text_offsets(events.get_column("occurred_at"))
         self._fit(self._events)
         return self
 
@@ -85,11 +91,36 @@ class Forecaster(ABC):
         if hours <= 0:
             msg = f"horizon must be positive; got {horizon!r}."
             raise ConfigError(msg)
-        if self._zone is not None and isinstance(at, dt.datetime) and at.tzinfo:
-            at = at.astimezone(ZoneInfo(self._zone))
+        if isinstance(at, dt.datetime) and at.tzinfo:
+            at = self._on_events_clock(at)
         t0 = to_days(at)
         risk = self._predict(self.events.before(t0), t0, hours / 24.0)
         return np.asarray(risk, dtype=np.float64).reshape(self.grid.shape)
+
+    def _on_events_clock(self, at: dt.datetime) -> dt.datetime:
+        """An aware ``at`` as the same instant on the clock of the fitted events:
+        their zone, or the one UTC offset their texts write; unchanged for naive
+        events (read as the wall-clock time it writes, as documented).
+
+        Texts with an offset are read as the clock they write, so an aware ``at``
+        on another clock was compared with them as its own wall-clock time: with
+        events written ``...T05:00:00-05:00`` an ``at`` of 09:00 UTC (04:00 on their
+        clock) read the 05:00 event, an event after ``at``, into the forecast."""
+        if self._zone is not None:
+            return at.astimezone(ZoneInfo(self._zone))
+        if len(self._offsets) == 1:
+            return at.astimezone(dt.timezone(self._offsets[0]))
+        if self._offsets:
+            shown = ", ".join(_offset_text(o) for o in self._offsets)
+            msg = (
+                f"at is an aware time ({at.isoformat()}) but the events' times are "
+                f"texts on several UTC offsets ({shown}), read as the clock each "
+                "writes: give at as a naive local time, or the events as a datetime "
+                "column with their zone, e.g. pl.col('occurred_at').str.to_datetime("
+                "time_zone='UTC').dt.convert_time_zone('America/Toronto')."
+            )
+            raise ConfigError(msg)
+        return at
 
     def frozen(self, events: Events, t0: float) -> Forecaster:
         """Return a model whose learnt settings are fitted on ``events`` before ``t0``
@@ -117,6 +148,13 @@ class Forecaster(ABC):
     @abstractmethod
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
         """Return a flat risk per cell from the events before ``t0`` (days)."""
+
+
+def _offset_text(offset: dt.timedelta) -> str:
+    """A UTC offset as ISO 8601 writes it: ``-05:00``."""
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _as_frame(events: object) -> pl.DataFrame:

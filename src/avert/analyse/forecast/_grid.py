@@ -32,6 +32,7 @@ __all__ = [
     "bulk_bounds",
     "bulk_events",
     "bulk_notes",
+    "text_offsets",
     "to_days",
 ]
 
@@ -50,11 +51,18 @@ def _finite_points(
     return ok
 
 
-def _check_cell_size(cell_size_m: float) -> None:
-    """A ConfigError unless ``cell_size_m`` is a positive finite number."""
-    if not (cell_size_m > 0 and np.isfinite(cell_size_m)):
+def _check_cell_size(cell_size_m: float) -> float:
+    """``cell_size_m`` as a float; a ConfigError unless it is a positive finite
+    number (None or a text that is no number was a TypeError or ValueError not
+    naming it, and True a silent grid of 1 m cells)."""
+    try:
+        size = float(cell_size_m) if not isinstance(cell_size_m, bool) else np.nan
+    except (TypeError, ValueError):
+        size = np.nan
+    if not (size > 0 and np.isfinite(size)):
         msg = f"cell_size_m must be a positive number; got {cell_size_m!r}."
         raise ConfigError(msg)
+    return size
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ class Grid:
             )
             raise ConfigError(msg)
         object.__setattr__(self, "origin_xy", (x0, y0))
-        _check_cell_size(self.cell_size_m)
+        object.__setattr__(self, "cell_size_m", _check_cell_size(self.cell_size_m))
         if ny < 1 or nx < 1 or ny * nx > _MAX_CELLS:
             msg = f"shape must be (ny, nx) with 1 <= ny * nx <= {_MAX_CELLS}; got {self.shape!r}."
             raise ConfigError(msg)
@@ -306,10 +314,36 @@ def to_days(value: dt.datetime | dt.date | np.datetime64 | str) -> float:
 
 #: The UTC offset (or ``Z``) ending an ISO 8601 text
 _OFFSET_END: Final = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+#: A time of day then its UTC offset, ending a text (the offset captured; a date
+#: alone, ``2024-01-01``, ends with no offset though ``-01`` looks like one)
+_TIME_OFFSET_END: Final = (
+    r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)$"
+)
 #: How a text whose day and month cannot be mixed up starts: a year-first date
 #: (ISO 8601's ``2024-07-01``, or ``2024/7/1`` as some exports write it), then a
 #: time (``T`` or a space) or nothing
 _YEAR_FIRST_DATE_START: Final = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[Tt ]|$)"
+
+
+def text_offsets(text: pl.Series) -> tuple[dt.timedelta, ...]:
+    """The distinct UTC offsets ending the ISO 8601 texts of ``text`` (``Z`` is
+    zero), sorted; empty for texts without one (or a column of another type).
+
+    Such texts are read as the clock they write (:func:`_parse_times`), so an aware
+    ``at`` must be put on the same clock before it is compared with them: on their
+    offset when there is one (:meth:`Forecaster.predict`)."""
+    if text.dtype != pl.String:
+        return ()
+    found = text.str.strip_chars().str.extract(_TIME_OFFSET_END).drop_nulls()
+    offsets = set()
+    for value in found.unique().to_list():
+        if value in ("Z", "z"):
+            offsets.add(dt.timedelta(0))
+            continue
+        digits = value[1:].replace(":", "")
+        minutes = int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0)
+        offsets.add(dt.timedelta(minutes=-minutes if value[0] == "-" else minutes))
+    return tuple(sorted(offsets))
 
 
 def _parse_times(text: pl.Series) -> pl.Series:

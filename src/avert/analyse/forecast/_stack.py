@@ -185,6 +185,15 @@ def mixture_weights(
     return weights / max(float(weights.sum()), 1e-300)
 
 
+def _centre_weight(sigma: float) -> float:
+    """The weight :func:`smooth_near` gives a cell's own value: the centre of its
+    two-dimensional kernel (the square of the one-dimensional centre)."""
+    reach = int(3.0 * float(sigma) + 0.5)  # scipy's radius for truncate=3.0
+    impulse = np.zeros((2 * reach + 1, 2 * reach + 1))
+    impulse[reach, reach] = 1.0
+    return float(smooth_near(impulse, sigma)[reach, reach])
+
+
 class Stacked(Forecaster):
     """Count and smoothed-count maps, weighted per forecast by cross-validation."""
 
@@ -483,9 +492,10 @@ class Stacked(Forecaster):
         self, cells: npt.NDArray[np.int64]
     ) -> list[tuple[str, str, npt.NDArray[np.float64]]]:
         """Shares of the risk in ``cells`` from the cell's own count, from its
-        neighbours' (the smoothings), from the uniform floor and from the last
-        days' events (the recent map, when the model has one): weight x map over
-        the sum; empty before a prediction."""
+        neighbours' (the smoothings, less their term for the cell's own count,
+        which is its own record), from the uniform floor and from the last days'
+        events (the recent map, when the model has one): weight x map over the
+        sum; empty before a prediction."""
         if self._maps is None or self.weights_ is None:
             return []
         a = 0.0 if self._recent is None else self.recent_weight_
@@ -494,6 +504,8 @@ class Stacked(Forecaster):
             np.zeros(cells.size) if self._recent is None else a * self._recent[cells]
         )
         total = np.maximum(weighted.sum(axis=0) + recent, 1e-300)
+        own = weighted[0] + (1.0 - a) * self._own_in_smoothings(cells)
+        near = np.maximum(weighted[1:-1].sum(axis=0) - (own - weighted[0]), 0.0)
         s = self.grid.cell_size_m
         near_m = (min(self.sigmas_cells) * s, max(self.sigmas_cells) * s)
         last = (
@@ -513,13 +525,37 @@ class Stacked(Forecaster):
                 "own",
                 "the cell's own record"
                 + (" (recent years weighing more)" if self.half_life_days else ""),
-                weighted[0] / total,
+                own / total,
             ),
             (
                 "near",
                 f"its neighbours' within about {near_m[0]:.0f}-{near_m[1]:.0f} m",
-                weighted[1:-1].sum(axis=0) / total,
+                near / total,
             ),
             ("floor", "a floor every cell has", weighted[-1] / total),
             *last,
         ]
+
+    def _own_in_smoothings(
+        self, cells: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        """The part of the weighted smoothings in ``cells`` that is each cell's own
+        count: the kernel's centre weight times the count, over the map's sum.
+
+        A Gaussian smoothing of the count sums a cell's own events too (with the
+        kernel's largest weight, 0.16 at one cell's sigma), so "its neighbours'"
+        alone told a cell of many events, where the stack put its weight on the
+        smoothings, that none of its risk came from its own record (a synthetic
+        city of Gaussian hotspots: "0 % own" for every top cell)."""
+        assert self._maps is not None
+        assert self.weights_ is not None
+        base = self._maps[0].reshape(self.grid.shape)
+        out = np.zeros(cells.size)
+        for k, sigma in enumerate(self.sigmas_cells, start=1):
+            if self.weights_[k] == 0.0:
+                continue
+            total = max(float(smooth_near(base, sigma).sum()), 1e-12)  # as _maps_of
+            out += (
+                self.weights_[k] * _centre_weight(sigma) * base.ravel()[cells] / total
+            )
+        return out
