@@ -418,3 +418,53 @@ def test_a_name_with_invisible_spaces_between_its_words_is_replaced() -> None:
     assert name_key("John\u200bSmith") == "john smith"
     # a word is still a word: the space-less "JohnSmith" is no name
     assert pseudonymise_ids(["JohnSmith"], shown) == ["JohnSmith"]
+
+
+@pytest.mark.parametrize(
+    "gap",
+    [
+        "\u200c",  # zero width non-joiner
+        "\u200d",  # zero width joiner
+        "\u200e",  # left-to-right mark
+        "\u200f ",  # right-to-left mark
+        "\u00ad",  # soft hyphen
+        "\u180e",  # Mongolian vowel separator
+        "\u2061",  # function application
+        "\u2064",  # invisible plus
+        " \u202a",  # left-to-right embedding
+        "\u202e",  # right-to-left override
+        "\u2066\u2069",  # left-to-right isolate, pop directional isolate
+        "\u061c",  # Arabic letter mark
+        "\u3164",  # Hangul filler (a letter, drawn blank)
+        "\u034f",  # combining grapheme joiner
+        "\ufe0f",  # variation selector 16
+        "\U000e0020",  # tag space
+    ],
+)
+def test_a_name_with_any_invisible_character_between_its_words_is_replaced(
+    gap: str,
+) -> None:
+    """Only the zero width space, word joiner and byte order mark parted a
+    name's words: the other characters no font draws (a joiner, a bidi mark or
+    isolate a right-to-left chat pastes, a soft hyphen, an invisible operator,
+    the Hangul filler) between a stored name's words still showed it to
+    partners, and a name stored with one between its words was no name the
+    text's words asked for."""
+    from avert.access import (
+        name_candidates,
+        name_forms,
+        name_key,
+        pseudonymise_authored,
+        pseudonymise_ids,
+        stored_name_key,
+    )
+
+    shown = dict.fromkeys(name_forms("John Smith"), "P-AB")
+    text = f"visit John{gap}Smith and SMITH,{gap}John"
+    assert "john smith" in name_candidates([text])
+    assert pseudonymise_ids([text], shown) == ["visit P-AB and P-AB"]
+    assert pseudonymise_authored([text], [[]], "council", shown) == [
+        "visit P-AB and P-AB"
+    ]
+    assert name_key(f"John{gap}Smith") == "john smith"
+    assert stored_name_key(f"SMITH,{gap}John") == "john smith"

@@ -690,9 +690,31 @@ def id_candidates(texts: Iterable[str | None]) -> list[str]:
     return sorted({v for run in out for v in (run, run.upper(), run.lower())})
 
 
-#: A letter and the combining marks after it (the Unicode blocks of marks).
+#: Invisible characters that part words as a space does, as a pattern's
+#: character class: Unicode's default ignorable code points
+#: (DerivedCoreProperties.txt, Default_Ignorable_Code_Point), the format
+#: characters no font draws: zero width space (U+200B), word joiner (U+2060),
+#: zero width no-break space (U+FEFF), zero width (non-)joiner (U+200C,
+#: U+200D), soft hyphen (U+00AD), the bidirectional marks, embeddings and
+#: isolates (U+200E, U+200F, U+202A-202E, U+2066-2069, U+061C), the invisible
+#: operators (U+2061-2064), the Mongolian vowel separator (U+180E), variation
+#: selectors, tags, and the Hangul fillers (U+3164, U+FFA0: letters to the
+#: regular expression engine, drawn blank). Text pasted from a web page, a
+#: chat or a word processor holds them between a name's words ("John\u200b
+#: Smith" reads "John Smith"); read as part of a word, the run was no name and
+#: its stored name was shown to partners.
+_INVISIBLE_SPACES: Final = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+#: One of :data:`_INVISIBLE_SPACES`.
+_INVISIBLE: Final = re.compile(f"[{_INVISIBLE_SPACES}]")
+#: A letter and the combining marks after it (the Unicode blocks of marks; not
+#: an invisible character, :data:`_INVISIBLE_SPACES`).
 _LETTER: Final = (
-    r"[^\W\d_][\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*"
+    r"[^\W\d_\u115f\u1160\u3164\uffa0]"
+    r"[\u0300-\u034e\u0350-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*"
 )
 #: A word of a name: letters, joined by an apostrophe, hyphen or full stop
 #: (``O'Brien``, ``Smith-Jones``), but not by a possessive's ``'s`` (``Doe's
@@ -702,14 +724,6 @@ _LETTER: Final = (
 _NAME_WORD: Final = rf"(?:{_LETTER})+(?:['’.\-](?![sS](?![^\W\d_]))(?:{_LETTER})+)*"
 #: The apostrophe a word processor or phone types (``O’Neil``), compared as ``'``.
 _CURLY: Final = "\u2019"
-#: Invisible characters that part words as a space does: zero width space
-#: (U+200B), word joiner (U+2060), zero width no-break space (U+FEFF). Text
-#: pasted from a web page, a chat or a word processor holds them between a
-#: name's words ("John\u200b Smith" reads "John Smith"); read as part of a word,
-#: the run was no name and its stored name was shown to partners.
-_INVISIBLE_SPACES: Final = "\u200b\u2060\ufeff"
-#: :data:`_INVISIBLE_SPACES` as spaces (``str.translate``).
-_AS_SPACES: Final = str.maketrans(dict.fromkeys(_INVISIBLE_SPACES, " "))
 #: A pattern of white space between two words of a name: any run of white
 #: space or :data:`_INVISIBLE_SPACES`.
 _NAME_GAP: Final = rf"[\s{_INVISIBLE_SPACES}]+"
@@ -863,9 +877,13 @@ def name_key(name: str) -> str:
     >>> name_key("Zoe\u0308") == name_key("Zo\u00eb") == "zo\u00eb"
     True
     """
-    return " ".join(
-        _nfc(name).translate(_AS_SPACES).lower().replace(_CURLY, "'").split()
-    )
+    return " ".join(_as_spaces(_nfc(name)).lower().replace(_CURLY, "'").split())
+
+
+def _as_spaces(text: str) -> str:
+    """``text`` with each invisible character (:data:`_INVISIBLE_SPACES`) as a
+    space."""
+    return text if text.isascii() else _INVISIBLE.sub(" ", text)
 
 
 def _nfc(text: str) -> str:
@@ -957,7 +975,7 @@ def _name_runs(text: str, min_words: int, known: Container[str] | None) -> set[s
         for lower in (str.lower, _lower_ascii)
     ]
     gaps = [
-        text[a.end() : b.start()].translate(_AS_SPACES).strip()
+        _as_spaces(text[a.end() : b.start()]).strip()
         for a, b in itertools.pairwise(matches)
     ]
     out: set[str] = set()

@@ -1659,6 +1659,30 @@ def test_partners_read_names_stored_surname_first_as_pseudonyms(
     assert out == (f"saw {NAME_WITHHELD} and {NAME_WITHHELD}; also {mary}, {mary}"), out
 
 
+def test_partners_read_names_written_with_invisible_characters_as_pseudonyms(
+    planned: Store,
+) -> None:
+    """Evidence pasted from a right-to-left chat or a word processor holds bidi
+    marks, joiners or soft hyphens between a name's words, and a name imported
+    from such a file holds them too: only three such characters parted words,
+    and the partner leading the action read the stored names."""
+    _records(planned, people=("P1", "P2"))
+    with planned.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame(
+                {"person_id": ["P1", "P2"], "name": ["SMITH,\u200eJohn", "Ann Doe"]}
+            ),
+        )
+    evidence = "Met John\u200cSmith, then DOE,\u2066\u2069Ann and Ann\u00adDoe."
+    delivery.update_action(planned, "A05", {"evidence": evidence}, user=CHAIR)
+    page = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    seen = page["action"]["evidence"]
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    john, ann = pseudo("person", "P1"), pseudo("person", "P2")
+    assert seen == f"Met {john}, then {ann} and {ann}.", seen
+
+
 def test_a_partners_save_puts_each_withheld_name_back_where_it_was(
     planned: Store,
 ) -> None:
