@@ -468,3 +468,35 @@ def test_a_name_with_any_invisible_character_between_its_words_is_replaced(
     ]
     assert name_key(f"John{gap}Smith") == "john smith"
     assert stored_name_key(f"SMITH,{gap}John") == "john smith"
+
+
+def test_an_invisible_character_inside_a_word_does_not_cut_it() -> None:
+    """A soft hyphen inside a name ("Quenn\\u00adith", as a word processor's
+    hyphenation pastes it) or a zero width space inside an id ("P\\u200b0000032",
+    as a web page breaks a long word) cut the word at it: the name or id was no
+    stored one to ask the store about nor to match, and partners read it."""
+    from avert.access import (
+        id_candidates,
+        name_candidates,
+        name_forms,
+        pseudonymise_authored,
+        pseudonymise_ids,
+        written_keys,
+    )
+
+    shown = {**dict.fromkeys(name_forms("Quennith Quxbyaah"), "P-Q"), "P0000032": "P-I"}
+    text = (
+        "met Quenn\u00adith Quxbyaah, QUXBYAAH,\u200b Quen\u200dnith and "
+        "P\u200b0000032 (p000\u206000\ufeff32)"
+    )
+    assert "quennith quxbyaah" in name_candidates([text])
+    assert "P0000032" in id_candidates([text])
+    expected = "met P-Q, P-Q and P-I (P-I)"
+    assert pseudonymise_ids([text], shown) == [expected]
+    assert pseudonymise_authored([text], [[]], "council", shown) == [expected]
+    assert written_keys([text], ["quennith quxbyaah", "p0000032"]) == {
+        "quennith quxbyaah",
+        "p0000032",
+    }
+    # the characters still part words where they are between them
+    assert pseudonymise_ids(["Quennith\u00adQuxbyaah"], shown) == ["P-Q"]

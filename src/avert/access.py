@@ -673,7 +673,7 @@ def id_candidates(texts: Iterable[str | None]) -> list[str]:
     >>> id_candidates(["ref CAD/12/22."])[:5]
     ['12', '12/22', '22', 'CAD/12', 'CAD/12/22']
     """
-    present = [t for t in texts if t]
+    present = [r for t in texts if t for r in _readings(t)]
     words = (
         pl.Series("t", present, dtype=pl.String)
         .str.extract_all(ID_TOKEN)
@@ -727,6 +727,9 @@ _CURLY: Final = "\u2019"
 #: A pattern of white space between two words of a name: any run of white
 #: space or :data:`_INVISIBLE_SPACES`.
 _NAME_GAP: Final = rf"[\s{_INVISIBLE_SPACES}]+"
+#: A pattern of what may stand between two letters of a word: invisible
+#: characters (:func:`_readings`).
+_INSIDE_WORD: Final = f"[{_INVISIBLE_SPACES}]*"
 #: Most words of a name looked for in free text.
 MAX_NAME_WORDS: Final = 6
 #: What a name two stored people share is shown as (a pseudonym would say which).
@@ -886,6 +889,25 @@ def _as_spaces(text: str) -> str:
     return text if text.isascii() else _INVISIBLE.sub(" ", text)
 
 
+def _readings(text: str) -> list[str]:
+    """The ways ``text`` reads with its invisible characters
+    (:data:`_INVISIBLE_SPACES`): as written, where each parts words as a space
+    does ("John\u200bSmith"), and without them, where one is inside a word (a
+    soft hyphen in "Quenn\u00adith", a zero width space in "P\u200b0000032":
+    cut at it, the word was no stored name or id, and was shown to partners).
+    A text holding both kinds in one name is read neither way.
+
+    >>> _readings("Quenn\u00adith Quxbyaah") == ["Quenn\u00adith Quxbyaah",
+    ...     "Quennith Quxbyaah"]
+    True
+    >>> _readings("John Smith")
+    ['John Smith']
+    """
+    if text.isascii() or not _INVISIBLE.search(text):
+        return [text]
+    return [text, _INVISIBLE.sub("", text)]
+
+
 def _nfc(text: str) -> str:
     """``text`` in Unicode normal form C (accents composed with their letters).
 
@@ -961,8 +983,8 @@ def name_candidates(
     """
     out: set[str] = set()
     for text in texts:
-        if text:
-            out.update(_name_runs(_nfc(text), max(min_words, 1), known))
+        for reading in _readings(_nfc(text)) if text else ():
+            out.update(_name_runs(reading, max(min_words, 1), known))
     return sorted(out)
 
 
@@ -1020,13 +1042,16 @@ def name_forms(name: str) -> list[str]:
     return [" ".join(words), f"{words[-1]} {rest}", f"{words[-1]}, {rest}"]
 
 
-def _shown_pattern(keys: Iterable[str]) -> re.Pattern[str]:
+def _shown_pattern(keys: Iterable[str], *, invisible: bool = False) -> re.Pattern[str]:
     """One pattern matching each of ``keys`` as a whole word, in any case, its
-    spaces as any run of white space (longest first)."""
+    spaces as any run of white space (longest first); with ``invisible``, each
+    word with invisible characters inside it too (:func:`_readings`: asked of
+    a text holding one only, as it is slower)."""
+    inside = _INSIDE_WORD if invisible else ""
     alternatives = "|".join(
-        _capitalised(k[len(CAPITALISED) :])
+        _capitalised(k[len(CAPITALISED) :], inside)
         if k.startswith(CAPITALISED)
-        else _NAME_GAP.join(_apostrophes(_any_form(part)) for part in k.split())
+        else _NAME_GAP.join(_apostrophes(_any_form(part, inside)) for part in k.split())
         for k in sorted(set(keys), key=lambda k: (-len(k), k))
     )
     return re.compile(
@@ -1080,19 +1105,27 @@ class _ShownFinder:
         """The pattern of every key."""
         return _shown_pattern(self.keys)
 
+    @functools.cached_property
+    def whole_invisible(self) -> re.Pattern[str]:
+        """The pattern of every key, invisible characters inside its words."""
+        return _shown_pattern(self.keys, invisible=True)
+
     def pattern_for(self, text: str) -> re.Pattern[str] | None:
         """The pattern that finds in ``text`` what :attr:`whole` finds (none
-        when no key can be found in it)."""
-        composed = _nfc(text)
+        when no key can be found in it); in a text holding invisible
+        characters, what :attr:`whole_invisible` finds, in each of its
+        :func:`_readings`."""
+        readings = _readings(text)
+        invisible = len(readings) > 1
         keys = set(self._always)
         # A key is found composed or decomposed (:func:`_any_form`): its words
         # are the composed text's, not the decomposed one's ("zoe" + U+0308).
-        for form in {text, composed}:
+        for form in {f for r in readings for f in (r, _nfc(r))}:
             folded = _ascii_fold(form)
             if _TWO_LETTERS in folded:
-                return self.whole
+                return self.whole_invisible if invisible else self.whole
             keys |= self._keys_in(_ASCII_WORD.findall(folded))
-        return _narrow_pattern(frozenset(keys)) if keys else None
+        return _narrow_pattern(frozenset(keys), invisible=invisible) if keys else None
 
     def _keys_in(self, words: Sequence[str]) -> set[str]:
         """The keys whose words are a run of ``words``."""
@@ -1126,10 +1159,12 @@ def _may_glue(letters: str) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _narrow_pattern(keys: frozenset[str]) -> re.Pattern[str]:
+def _narrow_pattern(
+    keys: frozenset[str], *, invisible: bool = False
+) -> re.Pattern[str]:
     """:func:`_shown_pattern` of the few ``keys`` one text may hold, kept (texts
     naming the same people ask for the same)."""
-    return _shown_pattern(keys)
+    return _shown_pattern(keys, invisible=invisible)
 
 
 def _pattern_letters(key: str) -> str:
@@ -1172,23 +1207,25 @@ def _ascii_like(ch: str) -> str:
     return next(iter(like), " ")
 
 
-def _capitalised(word: str) -> str:
+def _capitalised(word: str, inside: str = "") -> str:
     """A pattern of ``word`` written with a capital first letter, the rest in
-    any case (a :data:`CAPITALISED` key)."""
+    any case (a :data:`CAPITALISED` key); ``inside`` between its letters
+    (:func:`_any_form`)."""
     if not word:
         return "(?!)"
     first = word[0]
-    rest = _apostrophes(_any_form(word[1:]))
+    rest = _apostrophes(_any_form(word[1:], inside))
     # a capital written with its accent apart too: Ë as E + ¨ (:func:`_forms`)
     capital = "|".join(re.escape(f) for f in _forms(first.upper()))
-    return f"(?-i:{capital}){rest}"
+    return f"(?-i:{capital}){inside if rest else ''}{rest}"
 
 
-def _any_form(word: str) -> str:
+def _any_form(word: str, inside: str = "") -> str:
     """A pattern of the literal ``word`` (:func:`name_key` form, composed) that
     matches it written composed, decomposed or partly composed, letter by
     letter (:func:`_forms`, :func:`_nfc`): a text is searched as written, so
-    a name's place in it is its own.
+    a name's place in it is its own. ``inside``: a pattern of what may stand
+    between two letters (:data:`_INSIDE_WORD`).
 
     >>> bool(re.fullmatch(_any_form("zo\u00eb"), "zoe\u0308"))
     True
@@ -1202,7 +1239,7 @@ def _any_form(word: str) -> str:
             out.append(re.escape(ch))
         else:
             out.append(f"(?:{'|'.join(re.escape(f) for f in forms)})")
-    return "".join(out)
+    return inside.join(out)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1238,13 +1275,15 @@ def _apostrophes(pattern: str) -> str:
 
 def _key_of(lowered: Mapping[str, str], matched: str) -> str | None:
     """The key of ``lowered`` that words :func:`_shown_pattern` found are:
-    their :func:`name_key`, else their :data:`CAPITALISED` key."""
-    key = name_key(matched)
-    if key in lowered:
-        return key
-    capital = CAPITALISED + key
-    if capital in lowered and matched[:1].isupper():
-        return capital
+    their :func:`name_key`, else their :data:`CAPITALISED` key, in one of
+    their :func:`_readings`."""
+    for reading in _readings(matched):
+        key = name_key(reading)
+        if key in lowered:
+            return key
+        capital = CAPITALISED + key
+        if capital in lowered and reading[:1].isupper():
+            return capital
     return None
 
 
@@ -1253,7 +1292,8 @@ def pseudonymise_ids(
 ) -> list[str | None]:
     """``texts`` with each whole-word id or name of ``shown`` (real -> pseudonym),
     in any case and with any white space between its words (invisible spaces too,
-    :data:`_INVISIBLE_SPACES`), replaced by its pseudonym, as
+    :data:`_INVISIBLE_SPACES`, and such characters inside a word:
+    :func:`_readings`), replaced by its pseudonym, as
     :func:`pseudonymise_text` replaces one.
 
     Free text written by police (a tasking's what, an action's evidence) can name
@@ -1283,7 +1323,11 @@ def _pseudonym_of(lowered: Mapping[str, str], matched: str) -> str:
     key = _key_of(lowered, matched)
     if key is not None:
         return lowered[key]
-    return next(v for k, v in lowered.items() if _shown_pattern([k]).fullmatch(matched))
+    return next(
+        v
+        for k, v in lowered.items()
+        if _shown_pattern([k], invisible=True).fullmatch(matched)
+    )
 
 
 def _tokens(text: str) -> tuple[list[str], list[int]]:

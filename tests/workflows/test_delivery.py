@@ -1683,6 +1683,26 @@ def test_partners_read_names_written_with_invisible_characters_as_pseudonyms(
     assert seen == f"Met {john}, then {ann} and {ann}.", seen
 
 
+def test_partners_read_a_name_and_id_with_an_invisible_character_inside_a_word(
+    planned: Store,
+) -> None:
+    """A soft hyphen inside a stored name's word ("Quenn\u00adith") or a zero
+    width space inside a stored id ("P\u200b0000032") cut the word: the leading
+    partner read the name and the id. Both are their pseudonyms now."""
+    _records(planned, people=("P0000032", "P2"))
+    with planned.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["P2"], "name": ["QUXBYAAH, Quennith"]}),
+        )
+    evidence = "Met Quenn\u00adith Quxbyaah with P\u200b0000032."
+    delivery.update_action(planned, "A05", {"evidence": evidence}, user=CHAIR)
+    page = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    quennith, other = pseudo("person", "P2"), pseudo("person", "P0000032")
+    assert page["action"]["evidence"] == f"Met {quennith} with {other}."
+
+
 def test_a_partners_save_puts_each_withheld_name_back_where_it_was(
     planned: Store,
 ) -> None:
