@@ -418,3 +418,85 @@ def test_a_name_with_invisible_spaces_between_its_words_is_replaced() -> None:
     assert name_key("John\u200bSmith") == "john smith"
     # a word is still a word: the space-less "JohnSmith" is no name
     assert pseudonymise_ids(["JohnSmith"], shown) == ["JohnSmith"]
+
+
+@pytest.mark.parametrize(
+    "gap",
+    [
+        "\u200c",  # zero width non-joiner
+        "\u200d",  # zero width joiner
+        "\u200e",  # left-to-right mark
+        "\u200f ",  # right-to-left mark
+        "\u00ad",  # soft hyphen
+        "\u180e",  # Mongolian vowel separator
+        "\u2061",  # function application
+        "\u2064",  # invisible plus
+        " \u202a",  # left-to-right embedding
+        "\u202e",  # right-to-left override
+        "\u2066\u2069",  # left-to-right isolate, pop directional isolate
+        "\u061c",  # Arabic letter mark
+        "\u3164",  # Hangul filler (a letter, drawn blank)
+        "\u034f",  # combining grapheme joiner
+        "\ufe0f",  # variation selector 16
+        "\U000e0020",  # tag space
+    ],
+)
+def test_a_name_with_any_invisible_character_between_its_words_is_replaced(
+    gap: str,
+) -> None:
+    """Only the zero width space, word joiner and byte order mark parted a
+    name's words: the other characters no font draws (a joiner, a bidi mark or
+    isolate a right-to-left chat pastes, a soft hyphen, an invisible operator,
+    the Hangul filler) between a stored name's words still showed it to
+    partners, and a name stored with one between its words was no name the
+    text's words asked for."""
+    from avert.access import (
+        name_candidates,
+        name_forms,
+        name_key,
+        pseudonymise_authored,
+        pseudonymise_ids,
+        stored_name_key,
+    )
+
+    shown = dict.fromkeys(name_forms("John Smith"), "P-AB")
+    text = f"visit John{gap}Smith and SMITH,{gap}John"
+    assert "john smith" in name_candidates([text])
+    assert pseudonymise_ids([text], shown) == ["visit P-AB and P-AB"]
+    assert pseudonymise_authored([text], [[]], "council", shown) == [
+        "visit P-AB and P-AB"
+    ]
+    assert name_key(f"John{gap}Smith") == "john smith"
+    assert stored_name_key(f"SMITH,{gap}John") == "john smith"
+
+
+def test_an_invisible_character_inside_a_word_does_not_cut_it() -> None:
+    """A soft hyphen inside a name ("Quenn\\u00adith", as a word processor's
+    hyphenation pastes it) or a zero width space inside an id ("P\\u200b0000032",
+    as a web page breaks a long word) cut the word at it: the name or id was no
+    stored one to ask the store about nor to match, and partners read it."""
+    from avert.access import (
+        id_candidates,
+        name_candidates,
+        name_forms,
+        pseudonymise_authored,
+        pseudonymise_ids,
+        written_keys,
+    )
+
+    shown = {**dict.fromkeys(name_forms("Quennith Quxbyaah"), "P-Q"), "P0000032": "P-I"}
+    text = (
+        "met Quenn\u00adith Quxbyaah, QUXBYAAH,\u200b Quen\u200dnith and "
+        "P\u200b0000032 (p000\u206000\ufeff32)"
+    )
+    assert "quennith quxbyaah" in name_candidates([text])
+    assert "P0000032" in id_candidates([text])
+    expected = "met P-Q, P-Q and P-I (P-I)"
+    assert pseudonymise_ids([text], shown) == [expected]
+    assert pseudonymise_authored([text], [[]], "council", shown) == [expected]
+    assert written_keys([text], ["quennith quxbyaah", "p0000032"]) == {
+        "quennith quxbyaah",
+        "p0000032",
+    }
+    # the characters still part words where they are between them
+    assert pseudonymise_ids(["Quennith\u00adQuxbyaah"], shown) == ["P-Q"]

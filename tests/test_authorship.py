@@ -324,3 +324,26 @@ def test_a_capitalised_name_word_is_withheld_only_near_its_persons_clue(
     assert not one_word_names([text.replace("Young", "young")], YOUNG)
     # the clue in another text is no clue
     assert not one_word_names(["P12 seen", " ".join(["Young", *after])], YOUNG)
+
+
+def test_a_partner_edits_police_text_with_invisible_characters_inside_words() -> None:
+    """The police's name and id with a soft hyphen or zero width space inside
+    a word are read as pseudonyms, and a partner's edit around them puts the
+    police's words back as written, with the partner's words theirs; the same
+    words typed by the partner are read as typed."""
+    shown = {"quennith quxbyaah": "P-Q", "P0000032": "P-I"}
+    stored = "met Quenn\u00adith Quxbyaah at P\u200b0000032"
+    (seen,) = pseudonymise_authored([stored], [[]], ORG, shown)
+    assert seen == "met P-Q at P-I"
+    new, spans = restore_authored(seen + "; ok", stored, [], ORG, shown)
+    assert new == stored + "; ok"
+    assert [new[a:b] for a, b, o in spans if o == ORG and a < b] == ["; ok"]
+    assert pseudonymise_authored([new], [spans], ORG, shown) == [seen + "; ok"]
+    typed = stored + "; also Quenn\u00adith Quxbyaah"
+    new, spans = restore_authored(
+        seen + "; also Quenn\u00adith Quxbyaah", stored, [], ORG, shown
+    )
+    assert new == typed
+    assert pseudonymise_authored([new], [spans], ORG, shown) == [
+        "met P-Q at P-I; also Quenn\u00adith Quxbyaah"
+    ]

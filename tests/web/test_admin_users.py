@@ -226,6 +226,30 @@ def test_disable_and_enable(accounts: tuple[TestClient, Store]) -> None:
     ]
 
 
+def test_an_account_linked_in_another_unicode_form_is_the_account(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    """A link to "siôn" written decomposed ("sio" + U+0302 + "n", as some
+    keyboards and pages send it) showed no account (404), while a form posted
+    to it disabled the account: its answer was that 404, and the account,
+    cached under its own name, stayed signed in. GET and POST now find the
+    same account."""
+    admin, store = accounts
+    add_user(store, "si\u00f4n", password=PASSWORD, role="chair")
+    sion = signed_in(admin.app, "si\u00f4n")
+    assert sion.get("/today").status_code == 200
+    url = "/admin/users/sio%CC%82n"
+    page = admin.get(url)
+    assert page.status_code == 200
+    done = admin.post(
+        f"{url}/disabled", data={"csrf_token": csrf_of(page.text), "disabled": "true"}
+    )
+    assert done.status_code == 200
+    assert "Account si\u00f4n disabled" in done.text
+    assert _account(store, "si\u00f4n")["disabled"] is True
+    assert sion.get("/today", follow_redirects=False).status_code == 303
+
+
 def test_an_admin_cannot_disable_themselves(
     accounts: tuple[TestClient, Store],
 ) -> None:

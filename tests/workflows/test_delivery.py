@@ -1659,6 +1659,50 @@ def test_partners_read_names_stored_surname_first_as_pseudonyms(
     assert out == (f"saw {NAME_WITHHELD} and {NAME_WITHHELD}; also {mary}, {mary}"), out
 
 
+def test_partners_read_names_written_with_invisible_characters_as_pseudonyms(
+    planned: Store,
+) -> None:
+    """Evidence pasted from a right-to-left chat or a word processor holds bidi
+    marks, joiners or soft hyphens between a name's words, and a name imported
+    from such a file holds them too: only three such characters parted words,
+    and the partner leading the action read the stored names."""
+    _records(planned, people=("P1", "P2"))
+    with planned.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame(
+                {"person_id": ["P1", "P2"], "name": ["SMITH,\u200eJohn", "Ann Doe"]}
+            ),
+        )
+    evidence = "Met John\u200cSmith, then DOE,\u2066\u2069Ann and Ann\u00adDoe."
+    delivery.update_action(planned, "A05", {"evidence": evidence}, user=CHAIR)
+    page = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    seen = page["action"]["evidence"]
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    john, ann = pseudo("person", "P1"), pseudo("person", "P2")
+    assert seen == f"Met {john}, then {ann} and {ann}.", seen
+
+
+def test_partners_read_a_name_and_id_with_an_invisible_character_inside_a_word(
+    planned: Store,
+) -> None:
+    """A soft hyphen inside a stored name's word ("Quenn\u00adith") or a zero
+    width space inside a stored id ("P\u200b0000032") cut the word: the leading
+    partner read the name and the id. Both are their pseudonyms now."""
+    _records(planned, people=("P0000032", "P2"))
+    with planned.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["P2"], "name": ["QUXBYAAH, Quennith"]}),
+        )
+    evidence = "Met Quenn\u00adith Quxbyaah with P\u200b0000032."
+    delivery.update_action(planned, "A05", {"evidence": evidence}, user=CHAIR)
+    page = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    quennith, other = pseudo("person", "P2"), pseudo("person", "P0000032")
+    assert page["action"]["evidence"] == f"Met {quennith} with {other}."
+
+
 def test_a_partners_save_puts_each_withheld_name_back_where_it_was(
     planned: Store,
 ) -> None:

@@ -118,9 +118,21 @@ def _accounts(request: Request) -> list[dict[str, Any]]:
     return users.list_users(_ctx(request).store).to_dicts()
 
 
+def _stored_name(request: Request, username: str) -> str:
+    """The account ``username`` of a URL names, as every form's workflow looks
+    it up (:func:`avert.workflows.users.stored_username`: as written when an
+    account has it exactly, else its NFC form). A link composed otherwise
+    ("sio" + U+0302 + "n" for "siôn") showed no account (404) while its forms
+    changed the account, dropped another name's cached copy (the account
+    disabled stayed signed in here) and answered with that 404."""
+    return users.stored_username(_ctx(request).store, username)
+
+
 def _account(request: Request, username: str) -> dict[str, Any]:
-    """One account as the list gives it (404 when there is none)."""
-    found = [a for a in _accounts(request) if a["username"] == username]
+    """One account as the list gives it, by :func:`_stored_name` (404 when there
+    is none)."""
+    name = _stored_name(request, username)
+    found = [a for a in _accounts(request) if a["username"] == name]
     if not found:
         # the name is not repeated: a link's text on avert's own page
         raise NotFound("No such account.")
@@ -238,6 +250,7 @@ def set_disabled(
     request: Request, username: str, disabled: Annotated[str, Form()] = ""
 ) -> Response:
     """Disable (``disabled=true``) or enable (``false``) an account."""
+    username = _stored_name(request, username)
     if disabled not in ("true", "false"):
         return _account_page(
             request,
@@ -266,6 +279,7 @@ def set_disabled(
 @requires(ACTION)
 def unlock(request: Request, username: str) -> Response:
     """Clear the account's lockout and failed sign-ins (its password is kept)."""
+    username = _stored_name(request, username)
     cleared = users.unlock(
         _ctx(request).store, username, by=current_user(request).username
     )
@@ -283,6 +297,7 @@ def set_role(
     request: Request, username: str, role: Annotated[str, Form()] = ""
 ) -> Response:
     """Change the account's role."""
+    username = _stored_name(request, username)
     try:
         users.set_role(
             _ctx(request).store, username, role, by=current_user(request).username
@@ -309,6 +324,7 @@ def reset_password(
 ) -> Response:
     """Set a new password: the account's lockout is cleared and its sessions end
     (the administrator's own reset keeps this session, ending the others)."""
+    username = _stored_name(request, username)
     me = current_user(request)
     try:
         _check_repeated(password, password_again)
