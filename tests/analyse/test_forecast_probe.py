@@ -134,7 +134,7 @@ def test_an_aware_at_with_texts_on_several_offsets_is_refused() -> None:
     assert _count(dates, dt.datetime(2023, 12, 31, 9, tzinfo=dt.UTC)) == [[1.0, 0.0]]
 
 
-@pytest.mark.parametrize("cell_size_m", [None, "ten", True, [100.0]])
+@pytest.mark.parametrize("cell_size_m", [None, "ten", True, np.True_, [100.0]])
 def test_a_cell_size_that_is_no_number_is_refused_naming_it(
     cell_size_m: object,
 ) -> None:
