@@ -13,6 +13,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "IngestError",
+    "MonthStartsError",
     "NotFittedError",
     "NotFound",
     "PermissionDenied",
@@ -49,6 +50,12 @@ class TooEarlyError(ConfigError):
     """Settings are fine but the time asked for is too early for the request (a
     partner briefing less than an hour into its pseudonym key period): it passes by
     itself; the web answers 503 with the reason, not "not configured"."""
+
+
+class MonthStartsError(ConfigError):
+    """Every event of a forecast is dated 00:00 on the first of its month: month-only
+    dates (data.police.uk's) stored as days. ``avert forecast`` stops on it; the
+    briefing, whose other sections still hold, forecasts no places and says why."""
 
 
 class SchemaError(AvertError, ValueError):

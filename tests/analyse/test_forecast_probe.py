@@ -7,10 +7,11 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pytest
 
-from avert.analyse.forecast import Grid, Stacked, forecast_grid
+from avert.analyse.forecast import Events, Grid, Risk, Stacked, forecast_grid, to_days
 from avert.errors import ConfigError
 
 AT = dt.datetime(2024, 3, 1)
@@ -134,7 +135,7 @@ def test_an_aware_at_with_texts_on_several_offsets_is_refused() -> None:
     assert _count(dates, dt.datetime(2023, 12, 31, 9, tzinfo=dt.UTC)) == [[1.0, 0.0]]
 
 
-@pytest.mark.parametrize("cell_size_m", [None, "ten", True, [100.0]])
+@pytest.mark.parametrize("cell_size_m", [None, "ten", True, np.True_, [100.0]])
 def test_a_cell_size_that_is_no_number_is_refused_naming_it(
     cell_size_m: object,
 ) -> None:
@@ -165,3 +166,36 @@ def test_an_option_the_model_does_not_take_is_refused_naming_its_options(
             model=model,
             window_dayz=365,
         )
+
+
+def test_a_fit_and_a_prediction_keep_blas_to_one_thread() -> None:
+    # OpenBLAS's threads spun between the stack's small matrix products: five
+    # to ten times the process's CPU a day on a shared server (docs/places.md)
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    seen: list[set[int]] = []
+
+    class Probe(Stacked):
+        def _fit(self, events: Events) -> None:
+            seen.append(blas_threads())
+
+        def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
+            seen.append(blas_threads())
+            return super()._predict(past, t0, horizon_days)
+
+        def fit_weights(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
+            seen.append(blas_threads())
+            return super().fit_weights(events, t0)
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        if max(blas_threads(), default=1) < 2:
+            pytest.skip("one BLAS thread here already")
+        model = Probe(GRID)
+        model.fit(_events(8)).predict(AT)
+        model.frozen(model.events, to_days(AT))
+        assert blas_threads() == {2}  # given back after
+    assert len(seen) == 4
+    assert all(s == {1} for s in seen), seen

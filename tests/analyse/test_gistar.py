@@ -230,6 +230,36 @@ def test_dual_kde_is_a_rate() -> None:
         dual_kde(events, pop[:3])
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("min_population", 0.0),  # infinite rates in cells of no people
+        ("min_population", -1.0),
+        ("min_population", np.nan),
+        ("sigma_cells", np.nan),  # an all-NaN grid
+        ("sigma_cells", np.inf),  # Python's OverflowError
+    ],
+)
+def test_dual_kde_refuses_a_sigma_or_floor_that_is_no_positive_number(
+    option: str, value: float
+) -> None:
+    events = np.zeros((9, 9))
+    events[4, 4] = 10
+    pop = np.full((9, 9), 100.0)
+    pop[:, :4] = 0.0
+    with pytest.raises(ConfigError, match=f"{option} must be a positive finite"):
+        dual_kde(events, pop, **{option: value})
+
+
+def test_dual_kde_never_gives_an_infinite_rate() -> None:
+    events = np.zeros((9, 9))
+    events[4, 4] = 1e10
+    pop = np.zeros((9, 9))
+    pop[4, 7] = 1e-300  # a smoothed population far below one person
+    r = dual_kde(events, pop, sigma_cells=1.0, min_population=1e-320)
+    assert not np.isinf(r).any()
+
+
 def test_dual_kde_leaves_cells_outside_the_study_area_out() -> None:
     """A NaN cell (water) or a masked one spread NaN over every cell within three
     sigmas, and a masked array's hidden values counted as events and people."""

@@ -21,10 +21,15 @@ from avert.analyse.forecast import (
 )
 from avert.briefing import daily_briefing
 from avert.config.settings import DEFAULT_PLACES_CELL_M
+from avert.errors import ConfigError
 from avert.report import render_briefing_html
 from avert.store import Store
 from avert.workflows.briefing import build_briefing, run_briefing
-from avert.workflows.forecast import briefing_places, recent_violence
+from avert.workflows.forecast import (
+    briefing_places,
+    places_forecast,
+    recent_violence,
+)
 from briefing.factory import make_frames, write_store
 
 AT = dt.datetime(2025, 3, 10, 8)
@@ -362,3 +367,28 @@ def test_the_briefing_s_zones_are_of_its_window(
     monkeypatch.setattr(workflow, "briefing_places", spy)
     build_briefing(city_store, at=dt.datetime(2026, 11, 10, 8), hours=72)
     assert asked == [72]
+
+
+def test_a_store_of_month_starts_is_not_forecast_and_the_briefing_says_so(
+    tmp_path: Path,
+) -> None:
+    """Month-only dates stored as days (a table mapping with ``time_format =
+    "%Y-%m"``): the briefing forecast each month's events on its first day,
+    without a word, where ``avert forecast`` stops. Its places are then the
+    window's hotspots, with a note saying why; the other sections still hold."""
+    frames = make_frames(1500, at=AT, days=400, seed=12)
+    frames["incidents"] = frames["incidents"].with_columns(
+        pl.col("occurred_from").dt.truncate("1mo"),
+        pl.col("occurred_to").dt.truncate("1mo"),
+        time_precision=pl.lit("day"),
+    )
+    store = Store(f"sqlite:///{tmp_path / 'months.db'}")
+    store.upgrade()
+    write_store(store, frames)
+    with pytest.raises(ConfigError, match="first of a month"):
+        briefing_places(store, at=AT, profile="avb-2010", knox_sims=9)
+    with pytest.raises(ConfigError, match="first of a month"):
+        places_forecast(store, at=AT, profile="avb-2010")
+    b = build_briefing(store, at=AT)
+    assert b.places_summary["kind"] != "forecast"
+    assert any(n.startswith("No places forecast: Every one of the") for n in b.notes)

@@ -577,21 +577,30 @@ def dual_kde(
     events and no people in both smoothings, so they lower neither side of a
     neighbour's ratio; their own rate is NaN. (Smoothed as given, one NaN cell
     turned every cell within three sigmas NaN, and a masked array's hidden values
-    were counted.)
+    were counted.) ``sigma_cells`` and ``min_population`` must be positive finite
+    numbers, a ConfigError otherwise (a ``min_population`` of 0 gave infinite rates
+    in cells of no people, a NaN sigma an all-NaN grid and an infinite one
+    Python's OverflowError).
     """
     e = np.ma.filled(np.ma.asarray(events, dtype=np.float64), np.nan)
     pop = np.ma.filled(np.ma.asarray(population, dtype=np.float64), np.nan)
     if e.shape != pop.shape:
         msg = f"events {e.shape} and population {pop.shape} grids differ in shape."
         raise ConfigError(msg)
-    if sigma_cells <= 0:
-        msg = f"sigma_cells must be positive; got {sigma_cells}."
-        raise ConfigError(msg)
+    for name, value in (
+        ("sigma_cells", sigma_cells),
+        ("min_population", min_population),
+    ):
+        if not (value > 0 and np.isfinite(value)):
+            msg = f"{name} must be a positive finite number; got {value}."
+            raise ConfigError(msg)
     inside = np.isfinite(e) & np.isfinite(pop)
     e, pop = np.where(inside, e, 0.0), np.where(inside, pop, 0.0)
     from scipy import ndimage  # imported where it is used
 
     se = ndimage.gaussian_filter(e, sigma_cells, mode="constant", truncate=3.0)
     sp = ndimage.gaussian_filter(pop, sigma_cells, mode="constant", truncate=3.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(inside & (sp >= min_population), se / sp, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        rate = se / sp
+    # a tiny min_population (1e-310) can still leave a rate past the largest float
+    return np.where(inside & (sp >= min_population) & np.isfinite(rate), rate, np.nan)

@@ -49,7 +49,7 @@ from avert.config.risk import RiskConfig, default_risk_config
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.config.timezone import window_hours
 from avert.delivery.model import TASKING_TEXTS
-from avert.errors import NotFound, TooEarlyError
+from avert.errors import MonthStartsError, NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
 from avert.schema import ITEM_KINDS
@@ -598,7 +598,11 @@ def _read_window(
             audience=reader.audience,
             escalation_days=days,
         )
-        places = f_places.result()
+        try:
+            places = f_places.result()
+        except MonthStartsError as exc:  # the other sections still hold
+            places = None  # the places section: the hotspots of the window
+            notes.append(f"No places forecast: {exc}")
     if reader.period_note is not None:
         frames, places = _drop_before(frames, places, since=reader.since(at))
         notes.append(reader.period_note)

@@ -50,7 +50,7 @@ from avert.config.timezone import (
     ISO_DATETIME_FORMATS,
     local_datetime_expr,
 )
-from avert.errors import ConfigError, IngestError
+from avert.errors import ConfigError, IngestError, MonthStartsError
 from avert.store import Store, queries
 from avert.store.summary import month_only_incidents
 from avert.workflows.analysis import classify_advice, load_analysis_incidents
@@ -173,7 +173,7 @@ def _all_month_only(n_month_only: int) -> str:
 
 
 def refuse_month_starts(events: pl.DataFrame) -> None:
-    """A ConfigError when every dated event (10 or more, over two months or more)
+    """A :class:`~avert.errors.MonthStartsError` (a ConfigError) when every dated event (10 or more, over two months or more)
     is at 00:00 on the first of its month: data.police.uk's month-only dates,
     stored without ``time_precision = "month"`` (an ``ingest table`` mapping with
     ``time_format = "%Y-%m"`` stores them as days), which the store's precision
@@ -198,7 +198,7 @@ def refuse_month_starts(events: pl.DataFrame) -> None:
         'time_precision = "month" in their mapping (left out of forecasts; '
         "docs/formats.md)."
     )
-    raise ConfigError(msg)
+    raise MonthStartsError(msg)
 
 
 def _located_events(incidents: pl.DataFrame) -> pl.DataFrame:
@@ -709,6 +709,7 @@ def places_forecast(
     """
     events, notes = events_from_store(store, profile=profile, day_resolution=True)
     events = events.filter(pl.col("occurred_at") < at)
+    refuse_month_starts(events)  # as avert forecast does
     plan = run_forecast(
         events,
         at=at,
@@ -803,7 +804,9 @@ def briefing_places(
     The result is memoised by store, as-of time, options and a fingerprint of the
     events read (their number and time sum), so a second briefing for the same
     as-of time (the web app, a re-run) costs one read. None when no located
-    violence precedes ``at``.
+    violence precedes ``at``; a :class:`~avert.errors.MonthStartsError` when every
+    event is dated 00:00 on the first of its month (:func:`refuse_month_starts`:
+    it forecast each month's events on its first day, without a word).
     """
     span = history_days + backtest_days
     events, notes = recent_violence(
@@ -811,6 +814,7 @@ def briefing_places(
     )
     if events.height == 0:
         return None
+    refuse_month_starts(events)
     key: Hashable = (
         str(store.url),
         profile,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from typing import ClassVar, Self
 from zoneinfo import ZoneInfo
 
@@ -14,9 +15,23 @@ import polars as pl
 from avert.analyse.forecast._grid import Events, Grid, read_at, text_offsets, to_days
 from avert.errors import ConfigError, NotFittedError
 
-__all__ = ["Forecaster", "Risk"]
+__all__ = ["Forecaster", "Risk", "one_blas_thread"]
 
 Risk = npt.NDArray[np.float64]
+
+
+def one_blas_thread() -> AbstractContextManager[object]:
+    """Keep BLAS (OpenBLAS under NumPy and SciPy) to one thread inside a fit or a
+    prediction. Left to itself OpenBLAS splits the stack's many small matrix
+    products over every core and its threads spin between them: 100,000 events on
+    a 200 x 200 grid cost 0.47-0.75 s of the process's CPU a day against 0.09-0.12 s
+    on one thread (docs/places.md, *Threads*), on the shared server of the web app
+    and the briefing. About a millisecond a call (threadpoolctl finds the loaded
+    BLAS libraries each time, so SciPy's own is held too)."""
+    from threadpoolctl import threadpool_limits
+
+    limit: AbstractContextManager[object] = threadpool_limits(limits=1, user_api="blas")
+    return limit
 
 
 class Forecaster(ABC):
@@ -62,7 +77,8 @@ class Forecaster(ABC):
             if isinstance(when, pl.Datetime):
                 self._zone = when.time_zone
             self._offsets = text_offsets(events.get_column("occurred_at"))
-        self._fit(self._events)
+        with one_blas_thread():
+            self._fit(self._events)
         return self
 
     def _fit(self, events: Events) -> None:  # noqa: B027 - optional hook
@@ -94,7 +110,8 @@ class Forecaster(ABC):
         if isinstance(at, dt.datetime) and at.tzinfo:
             at = self._on_events_clock(at)
         t0 = to_days(at)
-        risk = self._predict(self.events.before(t0), t0, hours / 24.0)
+        with one_blas_thread():
+            risk = self._predict(self.events.before(t0), t0, hours / 24.0)
         return np.asarray(risk, dtype=np.float64).reshape(self.grid.shape)
 
     def _on_events_clock(self, at: dt.datetime) -> dt.datetime:

@@ -54,9 +54,10 @@ def _finite_points(
 def _check_cell_size(cell_size_m: float) -> float:
     """``cell_size_m`` as a float; a ConfigError unless it is a positive finite
     number (None or a text that is no number was a TypeError or ValueError not
-    naming it, and True a silent grid of 1 m cells)."""
+    naming it, and True, Python's or NumPy's, a silent grid of 1 m cells)."""
     try:
-        size = float(cell_size_m) if not isinstance(cell_size_m, bool) else np.nan
+        boolean = isinstance(cell_size_m, (bool, np.bool_))
+        size = np.nan if boolean else float(cell_size_m)
     except (TypeError, ValueError):
         size = np.nan
     if not (size > 0 and np.isfinite(size)):

@@ -61,7 +61,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from avert.analyse.forecast._base import Forecaster, Risk
+from avert.analyse.forecast._base import Forecaster, Risk, one_blas_thread
 from avert.analyse.forecast._grid import Events, Grid
 from avert.errors import ConfigError
 
@@ -434,17 +434,20 @@ class Stacked(Forecaster):
         """This model with its weights (and the recent map's) learnt at ``t0`` and
         held fixed; weights given to this model stay as given."""
         past = events.before(t0)
-        weights = (
-            self.fit_weights(past, t0)
-            if self.fixed_weights is None
-            else self.fixed_weights
-        )
-        used = past if self.window_days is None else past.before(t0, self.window_days)
-        recent = (
-            self.fit_recent_weight(used, t0, weights)
-            if self.fixed_recent_weight is None
-            else self.fixed_recent_weight
-        )
+        with one_blas_thread():  # as fit and predict
+            weights = (
+                self.fit_weights(past, t0)
+                if self.fixed_weights is None
+                else self.fixed_weights
+            )
+            used = (
+                past if self.window_days is None else past.before(t0, self.window_days)
+            )
+            recent = (
+                self.fit_recent_weight(used, t0, weights)
+                if self.fixed_recent_weight is None
+                else self.fixed_recent_weight
+            )
         return Stacked(
             self.grid,
             window_days=self.window_days,
