@@ -742,3 +742,85 @@ def test_a_meeting_form_is_sent_once(base_url: str, browser: object) -> None:
                 status=303, headers={"Location": f"{base_url}/meeting"}
             )
     page.close()  # type: ignore[attr-defined]
+
+
+# the cells of a stacked list shown on the page with nothing after their column's
+# name ("Flags:", "Assessed:"), and the number of cells hidden as empty
+_EMPTY_LINES = """(table) => {
+    const cells = [...document.querySelectorAll(table + ' tbody td')];
+    const shown = cells.filter(c => getComputedStyle(c).display !== 'none');
+    return {empty: shown.filter(c => !c.innerText.trim()).map(c => c.dataset.label),
+            hidden: cells.length - shown.length};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("path", "table"), [("/incidents", "#incident-list"), ("/marac", "#marac-list")]
+)
+def test_on_a_phone_a_stacked_list_shows_no_empty_line(
+    base_url: str, browser: object, path: str, table: str
+) -> None:
+    """At 390 px an incident with no flag showed an empty "Flags:" line, and a
+    MARAC victim with no DASH assessment empty "Assessed:", "Level:" and "Agency:"
+    lines (its "DASH yes" says "no DASH"). An empty cell is hidden; an assessment
+    with no level or agency recorded says "not recorded"."""
+    page, errors = sign_in_page(browser, base_url, "admin")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    found = page.evaluate(_EMPTY_LINES, table)  # type: ignore[attr-defined]
+    assert found["hidden"] > 0, f"no empty cell on {path}: nothing to check"
+    assert found["empty"] == [], found["empty"][:5]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/plan", "/today?hours=168", "/incidents"])
+@pytest.mark.parametrize("width", [761, 800, 900, 1024])
+def test_just_above_the_phone_layout_the_page_fits(
+    base_url: str, browser: object, path: str, width: int
+) -> None:
+    """At 761 px (the phone layout ends at 760 px) the plan's actions table was
+    843 px wide, the page 102 px wider than the screen (63 px at 800 px): an
+    action's subject ("cohort:secondary-schools-top-wards") was kept on one line.
+    Between 761 and 1,024 px every page fits and no table hides a column."""
+    page, errors = sign_in_page(browser, base_url, "admin")
+    page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    assert page.locator("main table td").count() > 0  # type: ignore[attr-defined]
+    overflow = page.evaluate(  # type: ignore[attr-defined]
+        "document.documentElement.scrollWidth - window.innerWidth"
+    )
+    assert overflow <= 1, f"{path} is {overflow} px wider than {width} px"
+    assert page.evaluate(_HIDING_TABLES) == []  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_the_board_pack_file_reads_on_a_phone(world: World, browser: object) -> None:
+    """The board pack's HTML file at 390 px: a strand's counts went one a line
+    (the rule putting them side by side was in the web app's avert.css only) and
+    the overdue actions scrolled sideways in their box, the RAG off the screen.
+    The counts follow their strand's name; the overdue rows stack."""
+    (pack,) = (world.demo_dir / "board").glob("board-pack-*.html")
+    page = browser.new_page(viewport={"width": 390, "height": 800})  # type: ignore[attr-defined]
+    page.goto(pack.resolve().as_uri())
+    rows = page.evaluate(
+        """() => [...document.querySelectorAll('table.plan-grid tbody tr')].map(r => [
+            r.cells.length - 1,
+            new Set([...r.cells].slice(1).map(c => Math.round(c.getBoundingClientRect().top)))
+            .size])"""
+    )
+    assert rows, "no strand"
+    # a strand's counts on a line or two, not one a line
+    assert all(n >= 4 and lines <= n // 2 for n, lines in rows), rows
+    overdue = page.locator("h2:has-text('Overdue actions') + table td[data-label]")
+    assert overdue.count() > 0, "no overdue action in the demo's pack"
+    assert page.evaluate(_HIDING_TABLES.replace("main table", "main table.stack")) == []
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, overflow
+    page.close()
