@@ -824,3 +824,76 @@ def test_the_board_pack_file_reads_on_a_phone(world: World, browser: object) -> 
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, overflow
     page.close()
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_performance_charts_read_from_their_latest_month(
+    browser: object,
+) -> None:
+    """At 390 px a performance chart shrunk to the screen had its text 5.8 px high
+    (a 640 px drawing in 374 px). It keeps its drawn size (10 px text) in a box
+    that opens at its latest months, a line above the charts saying so; the page
+    stays within the screen."""
+    from avert.report import render_html
+    from avert.report.charts import line_chart_svg
+
+    months = [f"{2022 + i // 12}-{i % 12 + 1:02d}" for i in range(36)]
+    chart = line_chart_svg(
+        months,
+        [{"name": "count", "values": [100 - i for i in range(36)], "dots": True}],
+        title="Whole area",
+        shade=[i >= 24 for i in range(36)],
+        shade_label="recent period",
+    )
+    stats = {
+        "definitions": {},
+        "performance": {
+            "available": True,
+            "baseline": ("2022-01-01", "2023-12-31"),
+            "recent": ("2024-01-01", "2024-12-31"),
+            "counts": {},
+            "series": [
+                {
+                    "title": "Whole area",
+                    "verdict": "significant_reduction",
+                    "reason": None,
+                    "caution": None,
+                    "rate_ratio": None,
+                    "ci_low": None,
+                    "ci_high": None,
+                    "p_value": 0.01,
+                    "recent_count": 10,
+                    "recent_expected": 12.0,
+                    "of_last": 0,
+                    "below_expected": 0,
+                    "recent_rate_per_1000": None,
+                    "spc_signals": {},
+                    "charts": {"spc": chart},
+                }
+            ],
+            "notes": [],
+            "method": "m",
+            "source": "s",
+        },
+    }
+    html = (
+        f"<html><head>{render_html('_style.html')}</head><body><main>"
+        f"{render_html('_board_charts_style.html')}"
+        f"{render_html('_board_performance.html', stats=stats)}</main></body></html>"
+    )
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.set_content(html)
+    assert page.evaluate(_CHART_TEXT_PX) >= 9
+    latest = page.evaluate(
+        """() => { const dots = [...document.querySelectorAll('figure.chart circle')];
+            const last = dots.reduce((a, b) =>
+                +b.getAttribute('cx') > +a.getAttribute('cx') ? b : a);
+            const r = last.getBoundingClientRect();
+            return [r.left, r.right, window.innerWidth]; }"""
+    )
+    assert latest[0] >= 0, latest  # the latest month inside the screen
+    assert latest[1] <= latest[2], latest
+    assert page.locator(".chart-hint").is_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, overflow
+    page.close()
