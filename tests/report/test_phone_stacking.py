@@ -140,3 +140,24 @@ def test_the_performance_verdicts_stack() -> None:
     verdicts = [attrs for attrs, _ in tables if "verdicts" in attrs]
     assert verdicts, tables
     assert all(re.search(r'class="[^"]*\bstack\b', a) for a in verdicts), verdicts
+
+
+def test_the_board_packs_overdue_actions_stack() -> None:
+    """The board pack's overdue actions (the HTML file on a phone): in a row,
+    their lead, due date, days over and RAG scrolled sideways off the screen."""
+    tables = _tables("board_pack.html")
+    overdue = [a for a, body in tables if "Days over" in body]
+    assert overdue, tables
+    assert all(re.search(r'class="[^"]*\bstack\b', a) for a in overdue), overdue
+
+
+def test_the_strands_counts_rule_is_in_the_shared_style() -> None:
+    """The plan's strands by status put a strand's counts side by side on a phone
+    by a rule in ``_style.html`` (the board pack's HTML file has no avert.css),
+    for screens only."""
+    style = (TEMPLATES / "_style.html").read_text()
+    blocks = re.findall(r"@media ([^{]*)\{((?:[^{}]|\{[^{}]*\})*)\}", style)
+    media = [m for m, body in blocks if "table.plan-grid.stack td" in body]
+    assert media == ["screen and (max-width: 760px) "], media
+    css = (Path(avert.__file__).parent / "web" / "static" / "avert.css").read_text()
+    assert "plan-grid" not in css

@@ -742,3 +742,158 @@ def test_a_meeting_form_is_sent_once(base_url: str, browser: object) -> None:
                 status=303, headers={"Location": f"{base_url}/meeting"}
             )
     page.close()  # type: ignore[attr-defined]
+
+
+# the cells of a stacked list shown on the page with nothing after their column's
+# name ("Flags:", "Assessed:"), and the number of cells hidden as empty
+_EMPTY_LINES = """(table) => {
+    const cells = [...document.querySelectorAll(table + ' tbody td')];
+    const shown = cells.filter(c => getComputedStyle(c).display !== 'none');
+    return {empty: shown.filter(c => !c.innerText.trim()).map(c => c.dataset.label),
+            hidden: cells.length - shown.length};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("path", "table"), [("/incidents", "#incident-list"), ("/marac", "#marac-list")]
+)
+def test_on_a_phone_a_stacked_list_shows_no_empty_line(
+    base_url: str, browser: object, path: str, table: str
+) -> None:
+    """At 390 px an incident with no flag showed an empty "Flags:" line, and a
+    MARAC victim with no DASH assessment empty "Assessed:", "Level:" and "Agency:"
+    lines (its "DASH yes" says "no DASH"). An empty cell is hidden; an assessment
+    with no level or agency recorded says "not recorded"."""
+    page, errors = sign_in_page(browser, base_url, "admin")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    found = page.evaluate(_EMPTY_LINES, table)  # type: ignore[attr-defined]
+    assert found["hidden"] > 0, f"no empty cell on {path}: nothing to check"
+    assert found["empty"] == [], found["empty"][:5]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/plan", "/today?hours=168", "/incidents"])
+@pytest.mark.parametrize("width", [761, 800, 900, 1024])
+def test_just_above_the_phone_layout_the_page_fits(
+    base_url: str, browser: object, path: str, width: int
+) -> None:
+    """At 761 px (the phone layout ends at 760 px) the plan's actions table was
+    843 px wide, the page 102 px wider than the screen (63 px at 800 px): an
+    action's subject ("cohort:secondary-schools-top-wards") was kept on one line.
+    Between 761 and 1,024 px every page fits and no table hides a column."""
+    page, errors = sign_in_page(browser, base_url, "admin")
+    page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    assert page.locator("main table td").count() > 0  # type: ignore[attr-defined]
+    overflow = page.evaluate(  # type: ignore[attr-defined]
+        "document.documentElement.scrollWidth - window.innerWidth"
+    )
+    assert overflow <= 1, f"{path} is {overflow} px wider than {width} px"
+    assert page.evaluate(_HIDING_TABLES) == []  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_the_board_pack_file_reads_on_a_phone(world: World, browser: object) -> None:
+    """The board pack's HTML file at 390 px: a strand's counts went one a line
+    (the rule putting them side by side was in the web app's avert.css only) and
+    the overdue actions scrolled sideways in their box, the RAG off the screen.
+    The counts follow their strand's name; the overdue rows stack."""
+    (pack,) = (world.demo_dir / "board").glob("board-pack-*.html")
+    page = browser.new_page(viewport={"width": 390, "height": 800})  # type: ignore[attr-defined]
+    page.goto(pack.resolve().as_uri())
+    rows = page.evaluate(
+        """() => [...document.querySelectorAll('table.plan-grid tbody tr')].map(r => [
+            r.cells.length - 1,
+            new Set([...r.cells].slice(1).map(c => Math.round(c.getBoundingClientRect().top)))
+            .size])"""
+    )
+    assert rows, "no strand"
+    # a strand's counts on a line or two, not one a line
+    assert all(n >= 4 and lines <= n // 2 for n, lines in rows), rows
+    overdue = page.locator("h2:has-text('Overdue actions') + table td[data-label]")
+    assert overdue.count() > 0, "no overdue action in the demo's pack"
+    assert page.evaluate(_HIDING_TABLES.replace("main table", "main table.stack")) == []
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, overflow
+    page.close()
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_performance_charts_read_from_their_latest_month(
+    browser: object,
+) -> None:
+    """At 390 px a performance chart shrunk to the screen had its text 5.8 px high
+    (a 640 px drawing in 374 px). It keeps its drawn size (10 px text) in a box
+    that opens at its latest months, a line above the charts saying so; the page
+    stays within the screen."""
+    from avert.report import render_html
+    from avert.report.charts import line_chart_svg
+
+    months = [f"{2022 + i // 12}-{i % 12 + 1:02d}" for i in range(36)]
+    chart = line_chart_svg(
+        months,
+        [{"name": "count", "values": [100 - i for i in range(36)], "dots": True}],
+        title="Whole area",
+        shade=[i >= 24 for i in range(36)],
+        shade_label="recent period",
+    )
+    stats = {
+        "definitions": {},
+        "performance": {
+            "available": True,
+            "baseline": ("2022-01-01", "2023-12-31"),
+            "recent": ("2024-01-01", "2024-12-31"),
+            "counts": {},
+            "series": [
+                {
+                    "title": "Whole area",
+                    "verdict": "significant_reduction",
+                    "reason": None,
+                    "caution": None,
+                    "rate_ratio": None,
+                    "ci_low": None,
+                    "ci_high": None,
+                    "p_value": 0.01,
+                    "recent_count": 10,
+                    "recent_expected": 12.0,
+                    "of_last": 0,
+                    "below_expected": 0,
+                    "recent_rate_per_1000": None,
+                    "spc_signals": {},
+                    "charts": {"spc": chart},
+                }
+            ],
+            "notes": [],
+            "method": "m",
+            "source": "s",
+        },
+    }
+    html = (
+        f"<html><head>{render_html('_style.html')}</head><body><main>"
+        f"{render_html('_board_charts_style.html')}"
+        f"{render_html('_board_performance.html', stats=stats)}</main></body></html>"
+    )
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.set_content(html)
+    assert page.evaluate(_CHART_TEXT_PX) >= 9
+    latest = page.evaluate(
+        """() => { const dots = [...document.querySelectorAll('figure.chart circle')];
+            const last = dots.reduce((a, b) =>
+                +b.getAttribute('cx') > +a.getAttribute('cx') ? b : a);
+            const r = last.getBoundingClientRect();
+            return [r.left, r.right, window.innerWidth]; }"""
+    )
+    assert latest[0] >= 0, latest  # the latest month inside the screen
+    assert latest[1] <= latest[2], latest
+    assert page.locator(".chart-hint").is_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, overflow
+    page.close()
