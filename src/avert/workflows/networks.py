@@ -629,7 +629,7 @@ def refresh_detected_groups(
         What was stored.
     """
     cfg = config or default_networks_config()
-    seen = detection_inputs(store)  # before reading: a load meanwhile is missed
+    seen = detection_inputs(store)  # the rows there before the history is read
     frames = read_network_frames(store, profile=profile, until=as_of)
     result = analyse_groups(
         frames.incidents, frames.involvements, as_of=as_of, config=cfg

@@ -85,16 +85,15 @@ def refresh_after_load(
 
     Nothing is done when the load added no rows, ``definition`` is classified
     over every stored incident (as many rows, classified after the latest load
-    that added rows: :func:`_classification_behind`) and the detected groups are
-    newer than that load, or when the store holds no incidents (a load of stop and
+    that added rows: :func:`_classification_behind`) and the groups were last
+    detected after that load (:func:`_groups_behind`), or when the store holds no incidents (a load of stop and
     search or populations). A load killed after it committed and before it
     classified or stored the groups, then run again, finds every row stored: it
     used to leave them outside the definition and the groups without them; it now
     classifies (or detects the groups) still. The groups' time is the latest
     detection run's (``detection_runs``), not the stored groups': a store whose
-    people form no group stores none, and each no-op re-ingest detected them
-    again. After classifying, the
-    classified rows are counted against the incidents again
+    people form no group stores none, and each no-op re-ingest detected them again.
+    After classifying, the classified rows are counted against the incidents again
     (:func:`_classify_all`), and the stored rows after detecting the groups
     (:func:`_detect_groups`), as a second command's load may have committed while
     this one classified or detected.
