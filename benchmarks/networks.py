@@ -255,19 +255,24 @@ def stored_groups(result: nw.GroupsResult) -> None:
     """Write the groups as stored detected groups, then read them back (timed)."""
     from avert.store import Store
     from avert.store.detected import replace_detected_groups
-    from avert.workflows.networks import detected_group_rows, read_detected_groups
+    from avert.workflows.networks import (
+        detected_group_rows,
+        detection_run_row,
+        read_detected_groups,
+    )
 
+    now = dt.datetime.now().replace(microsecond=0)
     groups, members = detected_group_rows(
-        result,
-        profile="benchmark",
-        computed_at=dt.datetime.now(),
-        config=default_networks_config(),
+        result, profile="benchmark", computed_at=now, config=default_networks_config()
+    )
+    run = detection_run_row(
+        groups, members, profile="benchmark", as_of=None, detected_at=now, inputs={}
     )
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'avert.db'}")
         store.upgrade()
         w0 = time.perf_counter()
-        replace_detected_groups(store, groups, members)
+        replace_detected_groups(store, groups, members, run)
         w1 = time.perf_counter()
         stored = read_detected_groups(store)
         w2 = time.perf_counter()

@@ -43,6 +43,7 @@ __all__ = [
     "DETECTED_GROUPS",
     "DETECTED_GROUP_MEMBERS",
     "DETECTED_GROUP_PREFIX",
+    "DETECTION_RUNS",
     "ETHNICITIES",
     "GROUPS",
     "GROUP_MEMBERS",
@@ -870,6 +871,33 @@ DETECTED_GROUP_MEMBERS: Final = _spec(
     (("person_id",),),
 )
 
+DETECTION_RUNS: Final = _spec(
+    "detection_runs",
+    "Derived: one row per group detection run (each replacement of detected_groups, "
+    "written with it): a run that found no group is recorded too, so ingest tells "
+    "'detected, none found' from 'never detected'.",
+    [
+        (
+            "run_id",
+            pl.String(),
+            "the run's time (UTC, yyyymmddThhmmss) and 8 random hex digits",
+        ),
+        ("detected_at", _DT, "when the run was made (as detected_groups.computed_at)"),
+        ("profile", pl.String(), "violence definition profile of the run"),
+        ("as_of", _DT, "end of the history the groups were found in"),
+        ("groups", pl.Int64(), "groups detected and stored"),
+        ("members", pl.Int64(), "their members"),
+        ("incidents", pl.Int64(), "incidents stored when the run read the history"),
+        (
+            "involvements",
+            pl.Int64(),
+            "involvements stored when the run read the history",
+        ),
+        ("loads", pl.Int64(), "loads rows stored when the run read the history"),
+    ],
+    ("run_id",),
+)
+
 QUARANTINE: Final = _spec(
     "quarantine",
     "Input rows that were rejected (kind=rejected) or reported as conflicting duplicates.",
@@ -1145,6 +1173,7 @@ TABLES: Final[dict[str, TableSpec]] = {
         CLASSIFICATION_RUNS,
         DETECTED_GROUPS,
         DETECTED_GROUP_MEMBERS,
+        DETECTION_RUNS,
         QUARANTINE,
         LOADS,
         AUDIT,

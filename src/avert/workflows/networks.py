@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -33,9 +34,13 @@ from avert.analyse.risk import offender_risk
 from avert.config.networks import NetworksConfig, default_networks_config
 from avert.config.risk import RiskConfig
 from avert.config.timezone import local_now
-from avert.schema import DETECTED_GROUP_MEMBERS, DETECTED_GROUPS
+from avert.schema import DETECTED_GROUP_MEMBERS, DETECTED_GROUPS, DETECTION_RUNS
 from avert.store import Store, audit, queries
-from avert.store.detected import replace_detected_groups
+from avert.store.detected import (
+    DETECTION_INPUTS,
+    detection_inputs,
+    replace_detected_groups,
+)
 from avert.store.loads import has_rows
 from avert.workflows.analysis import (
     NO_PEOPLE_NOTE,
@@ -49,6 +54,7 @@ __all__ = [
     "NetworkFrames",
     "audit_groups",
     "detected_group_rows",
+    "detection_run_row",
     "family_notes",
     "family_report",
     "group_analysis",
@@ -611,9 +617,11 @@ def refresh_detected_groups(
 
     Runs :func:`avert.analyse.networks.analyse_groups` on the store's incidents up to
     ``as_of`` (default: the latest incident) without declared groups, and replaces
-    the stored ``detected_groups`` and ``detected_group_members`` in one transaction.
-    Call it after each load (ingest) or on a schedule; readers such as the daily
-    briefing then only read (:func:`read_detected_groups`).
+    the stored ``detected_groups`` and ``detected_group_members`` in one transaction,
+    which also records the run in ``detection_runs`` (:func:`detection_run_row`;
+    a run that found no group too). Call it after each load (ingest) or on a
+    schedule; readers such as the daily briefing then only read
+    (:func:`read_detected_groups`).
 
     Returns
     -------
@@ -621,18 +629,51 @@ def refresh_detected_groups(
         What was stored.
     """
     cfg = config or default_networks_config()
+    seen = detection_inputs(store)  # the rows there before the history is read
     frames = read_network_frames(store, profile=profile, until=as_of)
     result = analyse_groups(
         frames.incidents, frames.involvements, as_of=as_of, config=cfg
     )
+    computed_at = local_now(store.timezone).replace(microsecond=0)
     groups, members = detected_group_rows(
-        result,
-        profile=profile,
-        computed_at=local_now(store.timezone).replace(microsecond=0),
-        config=cfg,
+        result, profile=profile, computed_at=computed_at, config=cfg
     )
-    replace_detected_groups(store, groups, members)
+    run = detection_run_row(
+        groups,
+        members,
+        profile=profile,
+        as_of=result.params["as_of"],
+        detected_at=computed_at,
+        inputs=seen,
+    )
+    replace_detected_groups(store, groups, members, run)
     return read_detected_groups(store)
+
+
+def detection_run_row(
+    groups: pl.DataFrame,
+    members: pl.DataFrame,
+    *,
+    profile: str,
+    as_of: dt.datetime | None,
+    detected_at: dt.datetime,
+    inputs: dict[str, int],
+) -> pl.DataFrame:
+    """The one ``detection_runs`` row (:data:`avert.schema.DETECTION_RUNS`) of a
+    run that stores ``groups`` and ``members``, made at ``detected_at`` (the force's
+    wall clock, as ``computed_at``) after counting ``inputs``
+    (:func:`avert.store.detected.detection_inputs`; empty: not counted)."""
+    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    row: dict[str, Any] = {
+        "run_id": stamp,
+        "detected_at": detected_at,
+        "profile": profile,
+        "as_of": as_of,
+        "groups": groups.height,
+        "members": members.height,
+        **{table: inputs.get(table) for table in DETECTION_INPUTS},
+    }
+    return pl.DataFrame([row], schema=DETECTION_RUNS.schema)
 
 
 def detected_group_rows(

@@ -12,7 +12,8 @@ from avert.config.timezone import check_timezone
 from avert.errors import ConfigError, NotFound
 from avert.store import Store
 from avert.store.classified import classification_runs
-from avert.store.summary import adding_load_at, classified_counts, detected_groups_at
+from avert.store.detected import detection_inputs, groups_detected_at
+from avert.store.summary import adding_load_at, classified_counts
 from avert.workflows.definitions import ClassifyReport, classify_store
 from avert.workflows.load._state import LoadReport
 
@@ -84,14 +85,15 @@ def refresh_after_load(
 
     Nothing is done when the load added no rows, ``definition`` is classified
     over every stored incident (as many rows, classified after the latest load
-    that added rows: :func:`_classification_behind`) and the detected groups are
-    newer than that load, or when the store holds no incidents (a load of stop and
+    that added rows: :func:`_classification_behind`) and the groups were last
+    detected after that load (:func:`_groups_behind`), or when the store holds no incidents (a load of stop and
     search or populations). A load killed after it committed and before it
     classified or stored the groups, then run again, finds every row stored: it
     used to leave them outside the definition and the groups without them; it now
-    classifies (or detects the groups) still. A store whose people form no group
-    stores none, so each such re-run detects them again. After classifying, the
-    classified rows are counted against the incidents again
+    classifies (or detects the groups) still. The groups' time is the latest
+    detection run's (``detection_runs``), not the stored groups': a store whose
+    people form no group stores none, and each no-op re-ingest detected them again.
+    After classifying, the classified rows are counted against the incidents again
     (:func:`_classify_all`), and the stored rows after detecting the groups
     (:func:`_detect_groups`), as a second command's load may have committed while
     this one classified or detected.
@@ -180,25 +182,20 @@ def _detect_groups(store: Store, profile: str) -> int:
     Stored once here, so the briefing only reads them. A detection reads the
     history, then replaces the stored groups: when a second command's load commits
     between the two and its own groups are stored first, this replacement leaves
-    out that load's people. So the stored incidents, involvements and loads are
-    counted before and after: when they changed, the groups are detected again, at
-    most :data:`_CLASSIFY_ROUNDS` times in all.
+    out that load's people. So the stored incidents, involvements and loads
+    (:func:`avert.store.detected.detection_inputs`) are counted before and after:
+    when they changed, the groups are detected again, at most
+    :data:`_CLASSIFY_ROUNDS` times in all.
     """
     from avert.workflows.networks import refresh_detected_groups
 
     groups = 0
     for _ in range(_CLASSIFY_ROUNDS):
-        before = _stored_rows(store)
+        before = detection_inputs(store)
         groups = refresh_detected_groups(store, profile=profile).groups.height
-        if _stored_rows(store) == before:
+        if detection_inputs(store) == before:
             break
     return groups
-
-
-def _stored_rows(store: Store) -> tuple[int, ...]:
-    """Rows of the tables a load adds to that the groups are detected from (the
-    ``loads`` too: a replaced month may keep the others' counts)."""
-    return tuple(store.count(t) for t in ("incidents", "involvements", "loads"))
 
 
 def _classification_behind(
@@ -217,9 +214,10 @@ def _classification_behind(
 
 
 def _groups_behind(store: Store) -> bool:
-    """Whether the stored detected groups miss a load: none stored, or computed
-    before the latest load that added rows was recorded."""
-    return _before_adding_load(store, detected_groups_at(store))
+    """Whether the stored detected groups miss a load: never detected (no
+    ``detection_runs`` row), or last detected before the latest load that added rows
+    was recorded. A run that found no group counts: its store stores no groups."""
+    return _before_adding_load(store, groups_detected_at(store))
 
 
 def _before_adding_load(store: Store, at: dt.datetime | None) -> bool:
