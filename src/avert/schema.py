@@ -401,9 +401,10 @@ INCIDENTS: Final = _spec(
     ("incident_id",),
     # only occurred_from is queried by range (briefing windows); every extra index
     # costs a sort of the whole table at the end of a bulk load (migration 0002).
-    # The one index also covers the places forecast's read (time, precision, x, y
-    # and the id it joins on), so that read never visits the wide rows (0013).
-    indexes=(("occurred_from", "time_precision", "x", "y", "incident_id"),),
+    # The one index also covers the places forecast's read (time, precision, x, y,
+    # the domestic flag and the id it joins on), so that read never visits the
+    # wide rows (0013, 0028).
+    indexes=(("occurred_from", "time_precision", "x", "y", "domestic", "incident_id"),),
 )
 
 OUTCOMES: Final = _spec(

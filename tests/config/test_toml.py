@@ -157,12 +157,14 @@ def test_bytes_that_are_not_utf8_are_a_config_error(tmp_path: Path) -> None:
 
 def test_every_packaged_file_loads_through_its_loader() -> None:
     from avert.config.definitions import PROFILES, load_harm, load_profile
+    from avert.config.places import load_places_config
     from avert.config.risk import load_risk_config
     from avert.ingest.table import read_mapping
 
     defaults = packaged_path("networks.toml").parent
     loaders = {
         "networks.toml": load_networks_config,
+        "places.toml": load_places_config,
         "risk.toml": load_risk_config,
         "harm.toml": load_harm,
         **dict.fromkeys(PROFILES.values(), load_profile),

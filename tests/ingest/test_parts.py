@@ -342,7 +342,11 @@ def test_parts_and_deferred_indexes_on_both_stores(
     monkeypatch.setattr(policeuk_read, "PART_LINES", 7)
     monkeypatch.setattr(load_state, "_DEFER_INDEX_ROWS", 10)
     before = _index_names(any_store)
-    assert "ix_incidents_occurred_from_time_precision_x_y_incident_id" in before
+    # the places index (0013, 0028: its name is shortened on PostgreSQL)
+    assert any(
+        n.startswith("ix_incidents_occurred_from_time_precision_x_y_domestic")
+        for n in before
+    ), before
     report = load_files(any_store, [_street_file(tmp_path)])
     (f,) = report.files
     assert (f.rows, f.loaded, f.quarantined, f.duplicates, f.conflicts) == (

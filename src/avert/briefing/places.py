@@ -304,9 +304,14 @@ def _zone_items(
 ) -> list[NearRepeatZone]:
     """The zones as the page lists them, each with ``near``: the name of its
     incident's cell (:func:`_named_cells`: "Boar Lane · Leeds 111B"; partners, the
-    area alone), None when its incidents name nothing. A zone read only "E 618,246
+    area alone), None when its incidents name nothing; partners get no zone of a
+    domestic incident. A zone read only "E 618,246
     N 4,827,712", which no one at a meeting can find."""
     z = fc.zones
+    if ctx.partner and "domestic" in z.columns:
+        # a zone around a domestic incident points at a victim's home: never on a
+        # partner's page, even under near_repeat.domestic = "include"
+        z = z.filter(~pl.col("domestic").fill_null(value=False))
     if z.height == 0:
         return []
     s = cell_size_m

@@ -511,13 +511,16 @@ class Transaction:
         if self.dialect == "postgresql" and not self._owns(table):
             yield
             return
+        import sqlalchemy as sa
+
         indexes = sorted(table_for(table).indexes, key=lambda ix: str(ix.name))
         dialect = _sqlalchemy_dialect(self.dialect)
         for index in indexes:
-            self._execute(f'DROP INDEX IF EXISTS "{index.name}"')
+            # compiled, so a name too long for PostgreSQL is shortened as when
+            # it was created (0028's places index)
+            drop = sa.schema.DropIndex(index, if_exists=True)
+            self._execute(str(drop.compile(dialect=dialect)))
         yield
-        import sqlalchemy as sa
-
         for index in indexes:
             self._execute(str(sa.schema.CreateIndex(index).compile(dialect=dialect)))
 

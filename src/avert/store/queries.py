@@ -533,8 +533,9 @@ def classified_between(
     )
 
 
-#: what the places forecast reads of an incident (:func:`located_between`)
-LOCATED_COLUMNS: Final = ("occurred_from", "x", "y")
+#: what the places forecast reads of an incident (:func:`located_between`); the
+#: domestic flag keeps domestic incidents out of the near-repeat zones
+LOCATED_COLUMNS: Final = ("occurred_from", "x", "y", "domestic")
 _LOCATED_WHERE: Final = (
     ' AND i."x" IS NOT NULL AND i."y" IS NOT NULL '
     'AND (i."time_precision" IS NULL OR i."time_precision" <> \'month\')'
@@ -544,7 +545,7 @@ _LOCATED_WHERE: Final = (
 def located_between(
     store: Store, start: dt.datetime, end: dt.datetime, *, profile: str
 ) -> pl.DataFrame:
-    """``occurred_from``, ``x``, ``y``, ``in_definition`` of the located incidents with
+    """``occurred_from``, ``x``, ``y``, ``domestic``, ``in_definition`` of the located incidents with
     ``start <= occurred_from < end`` and a time finer than a month.
 
     The lean read of the places forecast: no id, no text, filtered in SQL;

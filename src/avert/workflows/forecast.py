@@ -44,6 +44,7 @@ from avert.analyse.nearrepeat import MONTH_ONLY_MIN_EVENTS
 from avert.analyse.result import json_object
 from avert.areas import AREA_COLUMNS, in_area
 from avert.briefing import PlacesForecast
+from avert.config.places import NearRepeatConfig, default_places_config
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.config.timezone import (
     DEFAULT_TIMEZONE,
@@ -205,15 +206,23 @@ def _located_events(incidents: pl.DataFrame) -> pl.DataFrame:
     """The events of a forecast: ``x``, ``y``, ``occurred_at`` of the incidents with
     a time and finite coordinates (the rest cannot be placed in a cell), and their
     ``time_precision`` when the incidents have one (a patrol plan for a shift
-    scores only incidents that say their hour: :func:`run_forecast`)."""
+    scores only incidents that say their hour: :func:`run_forecast`) and their
+    ``domestic`` flag when they have one."""
     precision = (
         [pl.col("time_precision").fill_null("exact")]
         if "time_precision" in incidents.columns
         else []
     )
+    # the flag that keeps domestic incidents out of the near-repeat zones
+    # (avert.workflows.places.near_repeat_zones); a null flag is not domestic
+    flag = (
+        [pl.col("domestic").fill_null(value=False)]
+        if "domestic" in incidents.columns
+        else []
+    )
     return (
         incidents.select(
-            "x", "y", pl.col("occurred_from").alias("occurred_at"), *precision
+            "x", "y", pl.col("occurred_from").alias("occurred_at"), *precision, *flag
         )
         .drop_nulls()
         .filter(pl.col("x").is_finite() & pl.col("y").is_finite())
@@ -752,7 +761,14 @@ def recent_violence(
             store,
             start,
             at,
-            columns=("occurred_from", "time_precision", "x", "y", *AREA_COLUMNS),
+            columns=(
+                "occurred_from",
+                "time_precision",
+                "x",
+                "y",
+                "domestic",
+                *AREA_COLUMNS,
+            ),
             profile=profile,
             class_columns=("in_definition",),
         ).filter(
@@ -788,6 +804,7 @@ def briefing_places(
     time_bands_days: Sequence[float] = (0, 7, 14),
     zone_hours: float = 24.0,
     knox_max_pairs: int = 300_000,
+    near_repeat: NearRepeatConfig | None = None,
 ) -> PlacesForecast | None:
     """The briefing's places: the backtested forecast and the near-repeat zones.
 
@@ -799,7 +816,9 @@ def briefing_places(
     ``zone_hours`` when a Knox test (``knox_sims`` permutations, seeded) on the
     ``knox_history_days`` before ``at`` finds contagion in the first band (on
     dense data a seeded sample of the events, so that about ``knox_max_pairs``
-    pairs are tested).
+    pairs are tested). ``near_repeat`` (default: the packaged ``places.toml``)
+    says whether domestic incidents are left out of the Knox test and the zones
+    (:func:`avert.workflows.places.near_repeat_zones`).
 
     The result is memoised by store, as-of time, options and a fingerprint of the
     events read (their number and time sum), so a second briefing for the same
@@ -815,6 +834,7 @@ def briefing_places(
     if events.height == 0:
         return None
     refuse_month_starts(events)
+    domestic = (near_repeat or default_places_config().near_repeat).domestic
     key: Hashable = (
         str(store.url),
         profile,
@@ -832,7 +852,9 @@ def briefing_places(
         tuple(time_bands_days),
         zone_hours,
         knox_max_pairs,
+        domestic,
         events.height,
+        int(events["domestic"].sum()) if "domestic" in events.columns else None,
         events["occurred_at"].dt.epoch("us").sum(),
         float(events["x"].sum()),
     )
@@ -861,6 +883,7 @@ def briefing_places(
             time_bands_days=time_bands_days,
             n_sims=knox_sims,
             max_pairs=knox_max_pairs,
+            domestic=domestic,
         )
     except ConfigError as exc:  # e.g. no event in the Knox test's year
         result = PlacesForecast(

@@ -35,6 +35,7 @@ from avert.analyse.nearrepeat import (
     KnoxResult,
     knox_test,
 )
+from avert.config.places import NEAR_REPEAT_DOMESTIC, DomesticZones
 from avert.errors import ConfigError
 
 __all__ = [
@@ -565,7 +566,8 @@ class NearRepeatZones:
     ``zones``: one row per recent incident (``x``, ``y``, ``occurred_at``,
     ``radius_m``, ``until``), empty when the user's own data shows no contagion.
     ``radius_m`` / ``days``: the extent of the contiguous significant Knox bands
-    nearest to (0 m, 0 days); ``knox``: the test they come from.
+    nearest to (0 m, 0 days); ``knox``: the test they come from. ``n_domestic``:
+    the domestic incidents left out of the test and the zones (0 when kept).
     """
 
     zones: pl.DataFrame
@@ -573,44 +575,60 @@ class NearRepeatZones:
     days: float
     knox: KnoxResult
     note: str
+    n_domestic: int = 0
 
 
-def near_repeat_zones(
-    events: pl.DataFrame,
-    *,
-    at: dt.datetime,
-    hours: float = 24.0,
-    history_days: float = 365.0,
-    space_bands_m: Sequence[float] = (0, 100, 200, 300, 400, 500),
-    time_bands_days: Sequence[float] = (0, 7, 14, 21, 28),
-    n_sims: int = 99,
-    alpha: float = 0.05,
-    seed: int = 0,
-    max_pairs: int | None = 300_000,
-) -> NearRepeatZones:
-    """Mark near-repeat zones around the incidents of ``[at - hours, at)`` whose
-    zone is still live at ``at``, only if a Knox test on the ``history_days`` before
-    ``at`` finds contagion.
+#: What the zones' note says of the domestic incidents left out
+DOMESTIC_LEFT_OUT = "domestic incidents left out of the near-repeat test and zones"
 
-    The zone of each recent incident is a disc of ``radius_m`` for ``days`` after it:
-    the largest space and time edges reached by significant (p <= alpha, ratio > 1)
-    bands contiguous with the first band (0 m, 0 days). This is what the briefing's
-    places section marks; nothing is marked when the first band is not significant.
-    ``max_pairs`` bounds the Knox test's work on dense data (a seeded sample of the
-    events, said in ``knox.notes``; None: every pair).
+
+def _without_domestic(
+    events: pl.DataFrame, domestic: DomesticZones
+) -> tuple[pl.DataFrame, int, str | None]:
+    """The events without the domestic-flagged ones under ``domestic="exclude"``,
+    how many were left out, and a note (None under ``"include"``).
+
+    The briefing's zones are for patrols. On avert's synthetic city (6 seeds, the
+    briefing's bands) a Knox test of all violence found contagion in each seed, of
+    the non-domestic violence in 2 of 6: what it found was mostly domestic abuse
+    repeated at the victim's home within days, repeat victimisation that the
+    briefing's DASH and repeat-victims sections (and MARAC) deal with, and a zone
+    around it points a map shared with partners at a victim's home
+    (``config/defaults/places.toml``; docs/places.md). Events without a
+    ``domestic`` column (an events file) are kept, with a note saying so; a null
+    flag counts as not domestic.
     """
-    past = events.filter(
-        (pl.col("occurred_at") < at)
-        & (pl.col("occurred_at") >= at - dt.timedelta(days=history_days))
+    if domestic not in NEAR_REPEAT_DOMESTIC:
+        msg = (
+            f"near_repeat.domestic must be one of {', '.join(NEAR_REPEAT_DOMESTIC)}; "
+            f"got {domestic!r}."
+        )
+        raise ConfigError(msg)
+    if domestic == "include":
+        return events, 0, None
+    if "domestic" not in events.columns:
+        return (
+            events,
+            0,
+            "The events carry no domestic flag: none could be left out of the "
+            "near-repeat test and zones.",
+        )
+    flagged = pl.col("domestic").fill_null(value=False)
+    n = int(events.select(flagged.sum()).item())
+    note = (
+        f"{n:,} {DOMESTIC_LEFT_OUT}: the zones are for patrols, and domestic "
+        "repeats at a victim's home are for the DASH and repeat-victims sections "
+        "(near_repeat.domestic in places.toml)."
     )
-    knox = run_near_repeat(
-        past,
-        space_bands_m=space_bands_m,
-        time_bands_days=time_bands_days,
-        n_sims=n_sims,
-        seed=seed,
-        max_pairs=max_pairs,
-    )
+    return events.filter(~flagged), n, note
+
+
+def _first_band_extent(
+    knox: KnoxResult, alpha: float
+) -> tuple[float, float, pl.DataFrame]:
+    """The largest space and time edges reached by significant (p <= alpha, ratio
+    > 1) bands contiguous with the first band (0 m, 0 days), (0, 0) when the first
+    band is not significant; and the finite-time bands they were read from."""
     f = knox.frame.with_columns(
         sig=(pl.col("p_value") <= alpha) & (pl.col("ratio") > 1)
     ).filter(pl.col("time_hi_days").is_finite())
@@ -637,23 +655,79 @@ def near_repeat_zones(
             if not ok:
                 break
             days = hi
-    recent = events.filter(
-        (pl.col("occurred_at") < at)
-        & (pl.col("occurred_at") >= at - dt.timedelta(hours=hours))
-    ).select("x", "y", "occurred_at")
+    return radius, days, f
+
+
+def near_repeat_zones(
+    events: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    hours: float = 24.0,
+    history_days: float = 365.0,
+    space_bands_m: Sequence[float] = (0, 100, 200, 300, 400, 500),
+    time_bands_days: Sequence[float] = (0, 7, 14, 21, 28),
+    n_sims: int = 99,
+    alpha: float = 0.05,
+    seed: int = 0,
+    max_pairs: int | None = 300_000,
+    domestic: DomesticZones = "exclude",
+) -> NearRepeatZones:
+    """Mark near-repeat zones around the incidents of ``[at - hours, at)`` whose
+    zone is still live at ``at``, only if a Knox test on the ``history_days`` before
+    ``at`` finds contagion.
+
+    The zone of each recent incident is a disc of ``radius_m`` for ``days`` after it:
+    the largest space and time edges reached by significant (p <= alpha, ratio > 1)
+    bands contiguous with the first band (0 m, 0 days). This is what the briefing's
+    places section marks; nothing is marked when the first band is not significant.
+    ``max_pairs`` bounds the Knox test's work on dense data (a seeded sample of the
+    events, said in ``knox.notes``; None: every pair). ``domestic="exclude"`` (the
+    default) leaves the events flagged ``domestic`` out of both the test and the
+    zones' centres (:func:`_without_domestic`); ``"include"`` keeps them.
+    """
+    past, n_domestic, domestic_note = _without_domestic(
+        events.filter(
+            (pl.col("occurred_at") < at)
+            & (pl.col("occurred_at") >= at - dt.timedelta(days=history_days))
+        ),
+        domestic,
+    )
+    knox = run_near_repeat(
+        past,
+        space_bands_m=space_bands_m,
+        time_bands_days=time_bands_days,
+        n_sims=n_sims,
+        seed=seed,
+        max_pairs=max_pairs,
+    )
+    radius, days, f = _first_band_extent(knox, alpha)
+    recent, _, _ = _without_domestic(
+        events.filter(
+            (pl.col("occurred_at") < at)
+            & (pl.col("occurred_at") >= at - dt.timedelta(hours=hours))
+        ),
+        domestic,
+    )
+    # the flag stays with a zone kept under "include": partners never see those
+    flag = ["domestic"] if "domestic" in recent.columns else []
+    recent = recent.select("x", "y", "occurred_at", *flag)
+    excluded = domestic == "exclude" and "domestic" in events.columns
+    scope = " (its non-domestic incidents)" if excluded else ""
+    tail = "" if domestic_note is None else f" {domestic_note}"
     if radius == 0.0:
         note = (
-            "No near-repeat contagion in the first band (0-"
+            f"No near-repeat contagion in your own data{scope} in the first band (0-"
             f"{f['space_hi_m'][0]:g} m, 0-{f['time_hi_days'][0]:g} days) of the last "
-            f"{history_days:g} days: no zones marked."
+            f"{history_days:g} days: no zones marked.{tail}"
         )
-        return NearRepeatZones(recent.head(0), 0.0, 0.0, knox, note)
+        return NearRepeatZones(recent.head(0), 0.0, 0.0, knox, note, n_domestic)
     zones = recent.with_columns(
         radius_m=pl.lit(radius),
         until=pl.col("occurred_at") + dt.timedelta(days=days),
     ).filter(pl.col("until") > at)  # a longer window's early zones may have ended
     note = (
-        f"Near repeats in your own data: within {radius:g} m and {days:g} days of an "
-        f"incident the risk is raised (Knox test, {n_sims} permutations, alpha {alpha})."
+        f"Near repeats in your own data{scope}: within {radius:g} m and {days:g} "
+        f"days of an incident the risk is raised (Knox test, {n_sims} permutations, "
+        f"alpha {alpha}).{tail}"
     )
-    return NearRepeatZones(zones, radius, days, knox, note)
+    return NearRepeatZones(zones, radius, days, knox, note, n_domestic)

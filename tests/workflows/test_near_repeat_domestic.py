@@ -1,0 +1,222 @@
+"""The briefing's near-repeat zones are for patrols: by default domestic incidents
+are left out of the Knox test and are never a zone's centre (a repeat of domestic
+abuse at the victim's home is for the DASH and repeat-victims sections), and a
+partner's page never shows a zone around one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from avert.access import Pseudonymiser
+from avert.briefing import daily_briefing
+from avert.config.places import (
+    NearRepeatConfig,
+    PlacesConfig,
+    load_places_config,
+)
+from avert.store import Store
+from avert.workflows.forecast import briefing_places
+from avert.workflows.places import DOMESTIC_LEFT_OUT, near_repeat_zones
+
+AT = dt.datetime(2025, 3, 10, 8)
+INCLUDE = NearRepeatConfig(domestic="include")
+
+
+def _background(rng: np.random.Generator, n: int, *, contagious: bool) -> pl.DataFrame:
+    """``n`` non-domestic incidents over the year before ``AT`` on 5 x 5 km, with
+    (``contagious``) half of them followed within ~25 m and 3 days, or none."""
+    x = rng.uniform(0, 5000, n)
+    y = rng.uniform(0, 5000, n)
+    t = rng.uniform(1, 365, n)
+    if contagious:
+        k = rng.random(n) < 0.5
+        x = np.concatenate([x, x[k] + rng.normal(0, 25, k.sum())])
+        y = np.concatenate([y, y[k] + rng.normal(0, 25, k.sum())])
+        t = np.concatenate([t, t[k] - rng.uniform(0, 3, k.sum())])
+    # a few in the last 24 hours, to draw zones around
+    t[:4] = rng.uniform(0.05, 0.9, 4)
+    return _frame(x, y, t, domestic=False)
+
+
+def _domestic_repeats(rng: np.random.Generator, homes: int = 60) -> pl.DataFrame:
+    """Escalating domestic abuse at ``homes`` homes: 4 incidents each, at the home
+    (within a few metres), within 10 days; 6 of the homes' last in the last day."""
+    hx = rng.uniform(0, 5000, homes)
+    hy = rng.uniform(0, 5000, homes)
+    last = rng.uniform(1, 355, homes)
+    last[:6] = rng.uniform(0.05, 0.9, 6)
+    gaps = np.sort(rng.uniform(0, 10, (homes, 4)), axis=1)
+    t = (last[:, None] + gaps - gaps[:, :1]).ravel()  # days before AT
+    x = np.repeat(hx, 4) + rng.normal(0, 3, homes * 4)
+    y = np.repeat(hy, 4) + rng.normal(0, 3, homes * 4)
+    return _frame(x, y, t, domestic=True)
+
+
+def _frame(
+    x: np.ndarray, y: np.ndarray, days_before: np.ndarray, *, domestic: bool
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "occurred_from": [AT - dt.timedelta(days=float(d)) for d in days_before],
+            "x": x,
+            "y": y,
+            "domestic": domestic,
+            "time_precision": "exact",
+            "source": "test",
+        }
+    )
+
+
+def _city(seed: int, *, contagious: bool) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pl.concat(
+        [_background(rng, 600, contagious=contagious), _domestic_repeats(rng)]
+    )
+    return frame.filter(pl.col("occurred_from") < AT).with_columns(
+        incident_id=pl.format("I{}", pl.int_range(pl.len())),
+        in_definition=pl.lit(value=True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(180.0),
+    )
+
+
+def _store(tmp_path: Path, frame: pl.DataFrame) -> Store:
+    store = Store(f"sqlite:///{tmp_path / 'nr.db'}")
+    store.upgrade()
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            frame.select(
+                "incident_id",
+                "occurred_from",
+                "x",
+                "y",
+                "domestic",
+                "time_precision",
+                "source",
+            ),
+        )
+    return store
+
+
+def _recent(frame: pl.DataFrame, *, domestic: bool) -> pl.DataFrame:
+    return frame.filter(
+        (pl.col("occurred_from") >= AT - dt.timedelta(hours=24))
+        & (pl.col("domestic") == domestic)
+    )
+
+
+def test_a_city_whose_only_contagion_is_domestic_repeats_at_home_gives_no_zones(
+    tmp_path: Path,
+) -> None:
+    frame = _city(3, contagious=False)
+    store = _store(tmp_path, frame)
+    fc = briefing_places(store, at=AT, profile="avb-2010")
+    assert fc is not None
+    assert fc.zone_radius_m == 0
+    assert fc.zones.height == 0
+    assert fc.first_band_p is not None
+    assert fc.first_band_p > 0.05
+    n_year = frame.filter(
+        pl.col("domestic") & (pl.col("occurred_from") >= AT - dt.timedelta(days=365))
+    ).height
+    assert f"{n_year:,} {DOMESTIC_LEFT_OUT}" in fc.zones_note
+    assert (
+        "No near-repeat contagion in your own data (its non-domestic" in fc.zones_note
+    )
+    b = daily_briefing(frame, at=AT, places_forecast=fc)
+    near = b.places_summary["near_repeat"]
+    assert not near["contagion"]
+    assert near["zones"] == []
+    assert "DASH and repeat-victims sections" in near["line"]
+    # what the briefing marked before: the domestic repeats read as contagion, and
+    # zones were drawn around the victims' homes
+    before = briefing_places(store, at=AT, profile="avb-2010", near_repeat=INCLUDE)
+    assert before is not None
+    assert before.first_band_p == pytest.approx(0.01)
+    assert before.zones.height >= _recent(frame, domestic=True).height > 0
+    assert DOMESTIC_LEFT_OUT not in before.zones_note
+
+
+def test_planted_non_domestic_contagion_still_gives_zones_none_at_a_home(
+    tmp_path: Path,
+) -> None:
+    frame = _city(4, contagious=True)
+    fc = briefing_places(_store(tmp_path, frame), at=AT, profile="avb-2010")
+    assert fc is not None
+    assert fc.first_band_p == pytest.approx(0.01)
+    assert fc.zone_radius_m >= 100
+    recent = _recent(frame, domestic=False)
+    homes = _recent(frame, domestic=True)
+    assert homes.height > 0
+    assert fc.zones.height == recent.height > 0
+    centres = set(zip(fc.zones["x"].to_list(), fc.zones["y"].to_list(), strict=True))
+    assert centres == set(
+        zip(recent["x"].to_list(), recent["y"].to_list(), strict=True)
+    )
+    assert not centres & set(
+        zip(homes["x"].to_list(), homes["y"].to_list(), strict=True)
+    )
+    assert "Near repeats in your own data (its non-domestic incidents)" in fc.zones_note
+
+
+def test_a_partner_never_sees_a_zone_around_a_domestic_incident(tmp_path: Path) -> None:
+    """Even when a force keeps domestic incidents in its zones ("include"), a
+    partner's page drops the zones around them: they point at a victim's home."""
+    frame = _city(4, contagious=True)
+    fc = briefing_places(
+        _store(tmp_path, frame), at=AT, profile="avb-2010", near_repeat=INCLUDE
+    )
+    assert fc is not None
+    n_domestic = _recent(frame, domestic=True).height
+    n_other = _recent(frame, domestic=False).height
+    assert fc.zones.height == n_domestic + n_other
+    police = daily_briefing(frame, at=AT, places_forecast=fc)
+    assert len(police.places_summary["near_repeat"]["zones"]) == n_domestic + n_other
+    partner = daily_briefing(
+        frame,
+        at=AT,
+        places_forecast=fc,
+        audience="partner",
+        pseudonymiser=Pseudonymiser("test-key"),
+    )
+    assert len(partner.places_summary["near_repeat"]["zones"]) == n_other
+
+
+def test_events_without_a_domestic_flag_are_kept_and_said_to_be() -> None:
+    """An events file has no flag: nothing can be left out, and the note says so."""
+    frame = _city(3, contagious=False).select(
+        "x", "y", pl.col("occurred_from").alias("occurred_at")
+    )
+    nr = near_repeat_zones(
+        frame, at=AT, space_bands_m=(0, 100, 200), time_bands_days=(0, 7, 14)
+    )
+    assert nr.n_domestic == 0
+    assert "carry no domestic flag" in nr.note
+    assert nr.radius_m > 0  # the homes' repeats, which nothing tells apart
+
+
+def test_the_domestic_setting_is_declared_in_places_toml(tmp_path: Path) -> None:
+    assert load_places_config().near_repeat == NearRepeatConfig()
+    assert NearRepeatConfig().domestic == "exclude"
+    assert NearRepeatConfig().source
+    bad = tmp_path / "places.toml"
+    bad.write_text('[near_repeat]\ndomestic = "sometimes"\n', encoding="utf-8")
+    with pytest.raises(Exception, match=r"near_repeat\.domestic: must be 'exclude' or"):
+        load_places_config(bad)
+    bad.write_text('[near_repeat]\ndomestic = "include"\n', encoding="utf-8")
+    assert load_places_config(bad) == PlacesConfig(near_repeat=INCLUDE, source=str(bad))
+
+
+def test_places_toml_holds_exactly_the_defaults() -> None:
+    import tomllib
+
+    from avert.config._toml import packaged_path, to_table
+
+    with packaged_path("places.toml").open("rb") as fh:
+        assert to_table(PlacesConfig()) == tomllib.load(fh)
