@@ -156,7 +156,7 @@ def test_performance_rates_per_resident_carry_the_caveat(
     assert caveat.startswith("The City of London has 8,600 residents")
     assert caveat not in perf["notes"]  # said once, beside the rates
     html = render_html("_board_performance.html", stats=stats)
-    assert html.index("8,600 residents") < html.index('<table class="verdicts">')
+    assert html.index("8,600 residents") < html.index('<table class="verdicts')
 
 
 def test_the_rates_say_they_are_per_resident_of_all_ages(
