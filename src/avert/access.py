@@ -54,7 +54,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Container, Iterable, Mapping, Sequence
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 import polars as pl
 
@@ -1696,48 +1696,127 @@ def restore_authored(
     stored = stored or ""
     lowered, finder = _shown_lookup(shown or {})
     # the stored text as shown: parts (shown, written, replaced, stored start)
-    parts = _reader_parts(stored, spans, org, lowered, finder, target)
-    writer: list[str | None] = [None] * len(stored)
-    for a, b, o in spans:
-        if 0 <= a <= b <= len(stored):
-            writer[a:b] = [o] * (b - a)
-    seen = "".join(p[0] for p in parts)
-    part_at = [i for i, p in enumerate(parts) for _ in p[0]]
-    part_start = list(itertools.accumulate((len(p[0]) for p in parts), initial=0))
-    (sa, s_at), (ta, t_at) = _tokens(seen), _tokens(text)
-    runs = [(s_at[i1], s_at[i2], t_at[j1]) for i1, i2, j1 in _equal_runs(sa, ta)]
+    seen = _SeenText(_reader_parts(stored, spans, org, lowered, finder, target))
+    writer = _stored_writers(stored, spans)
+    runs = _equal_spans(seen.text, text)
     to_text: dict[int, int] = {}
     from_seen: list[int | None] = [None] * len(text)
     for lo, hi, to in runs:
         for k in range(lo, hi):
             to_text[k] = to + k - lo
             from_seen[to + k - lo] = k
-    placed: dict[int, tuple[int, str, list[str | None]]] = {}
-    words: dict[str, list[str]] = {}
-    for idx, (s, w, replaced, st) in enumerate(parts):
+    placed = _pseudonyms_in_place(seen, writer, to_text)
+    _place_typed_pseudonyms(placed, seen, text, from_seen)
+    rebuilt = _rebuilt(text, placed, seen, writer, from_seen, org)
+    out = [(a, a + len(run), o) for a, o, run in _runs_of(rebuilt.who) if o is not None]
+    seams = _kept_seams(spans, seen, to_text, rebuilt.new_at)
+    if org is not None:
+        seams |= _their_seams(runs, rebuilt, org)
+    return "".join(rebuilt.chars), sorted({*out, *seams})
+
+
+class _SeenText:
+    """The stored text as a reader was shown it: its parts ``(shown, written,
+    replaced, stored start)`` (:func:`_reader_parts`), the text they make, and for
+    each character of it its part's index, and each part's start in it."""
+
+    def __init__(self, parts: list[tuple[str, str, bool, int]]) -> None:
+        self.parts = parts
+        self.text = "".join(p[0] for p in parts)
+        self.part_at = [i for i, p in enumerate(parts) for _ in p[0]]
+        self.part_start = list(
+            itertools.accumulate((len(p[0]) for p in parts), initial=0)
+        )
+
+
+class _Rebuilt(NamedTuple):
+    """The text to store, character by character: its writers, where in the text
+    sent each word put back was (None elsewhere), and where each position of the
+    text sent is in it (one more at the end)."""
+
+    chars: list[str]
+    who: list[str | None]
+    put_at: list[int | None]
+    new_at: list[int]
+
+
+#: by start in the text sent: the end of a pseudonym there, the stored words put
+#: back for it and their writers
+_Placed = dict[int, tuple[int, str, list[str | None]]]
+
+
+def _stored_writers(stored: str, spans: Sequence[AuthorSpan]) -> list[str | None]:
+    """The writer of each character of ``stored`` (None: the police)."""
+    writer: list[str | None] = [None] * len(stored)
+    for a, b, o in spans:
+        if 0 <= a <= b <= len(stored):
+            writer[a:b] = [o] * (b - a)
+    return writer
+
+
+def _equal_spans(seen: str, text: str) -> list[tuple[int, int, int]]:
+    """The unchanged stretches of what was shown and what was sent, as ``(start,
+    end)`` in ``seen`` and start in ``text`` (:func:`_equal_runs` over words)."""
+    (sa, s_at), (ta, t_at) = _tokens(seen), _tokens(text)
+    return [(s_at[i1], s_at[i2], t_at[j1]) for i1, i2, j1 in _equal_runs(sa, ta)]
+
+
+def _pseudonyms_in_place(
+    seen: _SeenText, writer: list[str | None], to_text: Mapping[int, int]
+) -> _Placed:
+    """Each pseudonym shown that is wholly in an unchanged stretch, with the stored
+    words it replaced and their writers."""
+    placed: _Placed = {}
+    for idx, (s, w, replaced, st) in enumerate(seen.parts):
         if not replaced:
             continue
-        words.setdefault(s, []).append(w)
-        ps = part_start[idx]
+        ps = seen.part_start[idx]
         j = to_text.get(ps)
         if j is not None and all(to_text.get(ps + m) == j + m for m in range(len(s))):
             placed[j] = (j + len(s), w, writer[st : st + len(w)])
-    if words:
-        typed = re.compile(
-            "|".join(re.escape(k) for k in sorted(words, key=lambda k: (-len(k), k)))
-        )
-        for m in typed.finditer(text):
-            found = words[m.group(0)]
-            if m.start() in placed or any(
-                from_seen[j] is not None for j in range(m.start(), m.end())
-            ):
-                continue
-            if (
-                m.group(0) in (NAME_WITHHELD, *WITHHELD_MARKERS)
-                and len({name_key(w) for w in found}) > 1
-            ):
-                continue
-            placed[m.start()] = (m.end(), found[0], [None] * len(found[0]))
+    return placed
+
+
+def _place_typed_pseudonyms(
+    placed: _Placed, seen: _SeenText, text: str, from_seen: list[int | None]
+) -> None:
+    """Add to ``placed`` each pseudonym shown that is typed or moved in ``text`` (in
+    no unchanged stretch) as its first words, unless it stands for different
+    names or withheld words (:data:`NAME_WITHHELD`, ``WITHHELD_MARKERS``)."""
+    words: dict[str, list[str]] = {}
+    for s, w, replaced, _ in seen.parts:
+        if replaced:
+            words.setdefault(s, []).append(w)
+    if not words:
+        return
+    typed = re.compile(
+        "|".join(re.escape(k) for k in sorted(words, key=lambda k: (-len(k), k)))
+    )
+    for m in typed.finditer(text):
+        found = words[m.group(0)]
+        if m.start() in placed or any(
+            from_seen[j] is not None for j in range(m.start(), m.end())
+        ):
+            continue
+        if (
+            m.group(0) in (NAME_WITHHELD, *WITHHELD_MARKERS)
+            and len({name_key(w) for w in found}) > 1
+        ):
+            continue
+        placed[m.start()] = (m.end(), found[0], [None] * len(found[0]))
+
+
+def _rebuilt(
+    text: str,
+    placed: _Placed,
+    seen: _SeenText,
+    writer: list[str | None],
+    from_seen: list[int | None],
+    org: str | None,
+) -> _Rebuilt:
+    """``text`` with the ``placed`` words put back (a space between them and a word
+    of the partner's), each character with its writer: an unchanged one its
+    stored writer's, what ``org`` typed ``org``'s."""
     chars: list[str] = []
     who: list[str | None] = []
     put_at: list[int | None] = []  # where in ``text`` the words put back were
@@ -1765,33 +1844,48 @@ def restore_authored(
         at_seen = from_seen[j]
         owner = org
         if at_seen is not None:
-            _, _, replaced, st = parts[part_at[at_seen]]
+            _, _, replaced, st = seen.parts[seen.part_at[at_seen]]
             if not replaced:
-                owner = writer[st + at_seen - part_start[part_at[at_seen]]]
+                owner = writer[st + at_seen - seen.part_start[seen.part_at[at_seen]]]
         chars.append(text[j])
         who.append(owner)
         put_at.append(None)
         j += 1
     new_at[len(text)] = len(chars)
-    out = [(a, a + len(run), o) for a, o, run in _runs_of(who) if o is not None]
+    return _Rebuilt(chars, who, put_at, new_at)
+
+
+def _their_seams(
+    runs: list[tuple[int, int, int]], rebuilt: _Rebuilt, org: str
+) -> set[AuthorSpan]:
+    """``org``'s seams: where they cut a stretch shown (nothing sent in its place),
+    and where their words meet another's that they read as written (not inside
+    words put back: a stored id or name shown them as its pseudonym)."""
     seams: set[AuthorSpan] = set()
-    if org is not None:
-        # their cuts: a stretch shown, nothing sent in its place
-        for (lo1, hi1, to1), (lo2, _, to2) in itertools.pairwise(runs):
-            if lo2 > hi1 and to2 == to1 + hi1 - lo1:
-                seams.add((new_at[to2], new_at[to2], org))
-        # where their words meet another's, read by them as written (not inside
-        # words put back: a stored id or name shown them as its pseudonym)
-        seams.update(
-            (k, k, org)
-            for k in range(1, len(chars))
-            if (who[k - 1] == org) != (who[k] == org)
-            and (put_at[k - 1] is None or put_at[k - 1] != put_at[k])
-        )
+    new_at, who, put_at = rebuilt.new_at, rebuilt.who, rebuilt.put_at
+    for (lo1, hi1, to1), (lo2, _, to2) in itertools.pairwise(runs):
+        if lo2 > hi1 and to2 == to1 + hi1 - lo1:
+            seams.add((new_at[to2], new_at[to2], org))
+    seams.update(
+        (k, k, org)
+        for k in range(1, len(rebuilt.chars))
+        if (who[k - 1] == org) != (who[k] == org)
+        and (put_at[k - 1] is None or put_at[k - 1] != put_at[k])
+    )
+    return seams
+
+
+def _kept_seams(
+    spans: Sequence[AuthorSpan],
+    seen: _SeenText,
+    to_text: Mapping[int, int],
+    new_at: list[int],
+) -> set[AuthorSpan]:
+    """The stored seams that stay: a seam stays while the words either side of it
+    do (words written beside it are not joined there by its writer)."""
+    seams: set[AuthorSpan] = set()
     for p, _, o in (s for s in spans if s[0] == s[1]):
-        # a seam stays while the words either side of it do: words written
-        # beside it are not joined there by its writer
-        place = _seen_place(parts, part_start, p)
+        place = _seen_place(seen.parts, seen.part_start, p)
         if (
             place is not None
             and place in to_text
@@ -1799,7 +1893,7 @@ def restore_authored(
         ):
             t = to_text[place]
             seams.add((new_at[t], new_at[t], o))
-    return "".join(chars), sorted({*out, *seams})
+    return seams
 
 
 def _runs_of(

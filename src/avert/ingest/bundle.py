@@ -673,34 +673,71 @@ def _checks(
     """
     out = _Checks() if out is None else out
     for name, kind, required in BUNDLE_COLUMNS[table]:
-        if name not in frame.columns:
-            continue
-        raw = pl.col(name)
-        present = raw.str.strip_chars().fill_null("") != ""
-        if required:
-            out.add(name, ~present, pl.lit("required value missing"))
-        if isinstance(kind, tuple):
-            ok = raw.str.strip_chars().is_in(list(kind))
-            out.add(
-                name, present & ~ok, join_text("not one of ", "|".join(kind), ": ", raw)
-            )
-        elif kind == "hate":
-            parts = raw.str.split(";").list.eval(pl.element().str.strip_chars())
-            ok = parts.list.eval(pl.element().is_in(list(HATE_STRANDS))).list.all()
-            out.add(
-                name,
-                present & ~ok,
-                join_text(
-                    "not ';'-separated strands of ", "|".join(HATE_STRANDS), ": ", raw
-                ),
-            )
-        elif kind != "str":
-            forms = f" ({_DATETIME_FORMS})" if kind == "datetime" else ""
-            out.add(
-                name,
-                present & _parse(name, kind).is_null(),
-                join_text("not a ", kind, ": ", raw, forms),
-            )
+        if name in frame.columns:
+            _add_value_checks(out, name, kind, required=required)
+    _add_place_checks(
+        out, frame, crs=crs, bundle_crs=bundle_crs, bundle_crs_named=bundle_crs_named
+    )
+    if table == "intelligence" and _PLACE_LAT in frame.columns:
+        out.extend(_place_subject_checks(crs))
+    if table == "relationships" and {"valid_from", "valid_to"} <= set(frame.columns):
+        _add_period_check(out)
+    if table == "incidents":
+        _add_incident_checks(out, frame, timezone=timezone)
+    return out
+
+
+def _given(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """True where ``column`` holds more than spaces (false when it is absent)."""
+    if column not in frame.columns:
+        return pl.lit(False)
+    return pl.col(column).str.strip_chars().fill_null("") != ""
+
+
+def _add_value_checks(
+    out: _Checks, name: str, kind: BundleColType, *, required: bool
+) -> None:
+    """One column's own checks: a required value given, and a given value of its
+    kind (one of its values, ';'-separated hate strands, or a parsed type)."""
+    raw = pl.col(name)
+    present = raw.str.strip_chars().fill_null("") != ""
+    if required:
+        out.add(name, ~present, pl.lit("required value missing"))
+    if isinstance(kind, tuple):
+        ok = raw.str.strip_chars().is_in(list(kind))
+        out.add(
+            name, present & ~ok, join_text("not one of ", "|".join(kind), ": ", raw)
+        )
+    elif kind == "hate":
+        parts = raw.str.split(";").list.eval(pl.element().str.strip_chars())
+        ok = parts.list.eval(pl.element().is_in(list(HATE_STRANDS))).list.all()
+        out.add(
+            name,
+            present & ~ok,
+            join_text(
+                "not ';'-separated strands of ", "|".join(HATE_STRANDS), ": ", raw
+            ),
+        )
+    elif kind != "str":
+        forms = f" ({_DATETIME_FORMS})" if kind == "datetime" else ""
+        out.add(
+            name,
+            present & _parse(name, kind).is_null(),
+            join_text("not a ", kind, ": ", raw, forms),
+        )
+
+
+def _add_place_checks(
+    out: _Checks,
+    frame: pl.DataFrame,
+    *,
+    crs: str,
+    bundle_crs: str,
+    bundle_crs_named: bool,
+) -> None:
+    """The checks of a row's place: lat/lon, half an x/y pair, x/y (used when no
+    lat/lon is given), x/y of an unknown projection, and lat/lon and x/y that name
+    two places."""
     has_latlon = "lat" in frame.columns and "lon" in frame.columns
     if has_latlon:
         out.extend(
@@ -708,99 +745,99 @@ def _checks(
             coordinate_failing("lon", "lat", crs=crs),
         )
     out.extend(_half_xy_checks(frame))
-    if "x" in frame.columns and "y" in frame.columns:
-        no_latlon = (
-            (pl.col("lat").str.strip_chars().fill_null("") == "")
-            & (pl.col("lon").str.strip_chars().fill_null("") == "")
-            if has_latlon
-            else pl.lit(True)
-        )
-        out.extend(
-            [xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)],
-            xy_failing("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon),
-        )
-        if not bundle_crs_named:
-            out.add(
-                "x",
-                no_latlon
-                & (pl.col("x").str.strip_chars().fill_null("") != "")
-                & (pl.col("y").str.strip_chars().fill_null("") != ""),
-                pl.lit(
-                    "x/y given without lat/lon, and manifest.json names no crs: "
-                    'their projection is unknown (add e.g. "crs": "EPSG:27700")'
-                ),
-            )
-        elif has_latlon:  # both pairs given: they must name one place
-            disagree, failing = xy_disagreement(
-                "lon", "lat", "x", "y", source_crs=bundle_crs, crs=crs
-            )
-            out.extend([disagree], failing)
-    if table == "intelligence" and _PLACE_LAT in frame.columns:
-        out.extend(_place_subject_checks(crs))
-    if table == "relationships" and {"valid_from", "valid_to"} <= set(frame.columns):
-        # a period that ends before it begins is never current: families as of a
-        # date would drop the tie unseen (a swapped pair of dates, most likely)
+    if "x" not in frame.columns or "y" not in frame.columns:
+        return
+    no_latlon = (
+        (pl.col("lat").str.strip_chars().fill_null("") == "")
+        & (pl.col("lon").str.strip_chars().fill_null("") == "")
+        if has_latlon
+        else pl.lit(True)
+    )
+    out.extend(
+        [xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)],
+        xy_failing("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon),
+    )
+    if not bundle_crs_named:
         out.add(
-            "valid_to",
-            _parse("valid_to", "date") < _parse("valid_from", "date"),
-            join_text(
-                "valid_to ",
-                pl.col("valid_to").str.strip_chars(),
-                " is before valid_from ",
-                pl.col("valid_from").str.strip_chars(),
+            "x",
+            no_latlon
+            & (pl.col("x").str.strip_chars().fill_null("") != "")
+            & (pl.col("y").str.strip_chars().fill_null("") != ""),
+            pl.lit(
+                "x/y given without lat/lon, and manifest.json names no crs: "
+                'their projection is unknown (add e.g. "crs": "EPSG:27700")'
             ),
         )
-    if table == "incidents":
+    elif has_latlon:  # both pairs given: they must name one place
+        disagree, failing = xy_disagreement(
+            "lon", "lat", "x", "y", source_crs=bundle_crs, crs=crs
+        )
+        out.extend([disagree], failing)
 
-        def given(c: str) -> pl.Expr:
-            if c not in frame.columns:
-                return pl.lit(False)
-            return pl.col(c).str.strip_chars().fill_null("") != ""
 
+def _add_period_check(out: _Checks) -> None:
+    """A relationship's period that ends before it begins is never current: families
+    as of a date would drop the tie unseen (a swapped pair of dates, most likely)."""
+    out.add(
+        "valid_to",
+        _parse("valid_to", "date") < _parse("valid_from", "date"),
+        join_text(
+            "valid_to ",
+            pl.col("valid_to").str.strip_chars(),
+            " is before valid_from ",
+            pl.col("valid_from").str.strip_chars(),
+        ),
+    )
+
+
+def _add_incident_checks(out: _Checks, frame: pl.DataFrame, *, timezone: str) -> None:
+    """An incident's own checks: an offence, a location, a window that does not end
+    before it starts, and a year from :data:`EARLIEST_YEAR` to before
+    :data:`LATEST_YEAR`."""
+    out.add(
+        "offence_code",
+        ~_given(frame, "offence_code") & ~_given(frame, "crime_type"),
+        pl.lit("neither offence_code nor crime_type given"),
+    )
+    out.add(
+        "lat",
+        ~(_given(frame, "lat") & _given(frame, "lon"))
+        & ~(_given(frame, "x") & _given(frame, "y")),
+        pl.lit("no location: give lat/lon or x/y"),
+    )
+    if "occurred_to" in frame.columns:
+        # FORMATS.md: occurred_at is the start, occurred_to the end of the
+        # window; an end before its start is a swapped or mistyped pair, and
+        # stored it gives a window of negative length
         out.add(
-            "offence_code",
-            ~given("offence_code") & ~given("crime_type"),
-            pl.lit("neither offence_code nor crime_type given"),
+            "occurred_to",
+            _ends_before_start("occurred_at", "occurred_to", timezone),
+            join_text(
+                "occurred_to ",
+                pl.col("occurred_to").str.strip_chars(),
+                " is before occurred_at ",
+                pl.col("occurred_at").str.strip_chars(),
+            ),
+        )
+    if "occurred_at" in frame.columns:
+        year = _parse("occurred_at", "datetime").dt.year()
+        out.add(
+            "occurred_at",
+            year < EARLIEST_YEAR,
+            join_text(
+                f"time before {EARLIEST_YEAR} (a mistyped year?): ",
+                pl.col("occurred_at"),
+            ),
         )
         out.add(
-            "lat",
-            ~(given("lat") & given("lon")) & ~(given("x") & given("y")),
-            pl.lit("no location: give lat/lon or x/y"),
+            "occurred_at",
+            year >= LATEST_YEAR,
+            join_text(
+                f"time after {LATEST_YEAR - 1} (a mistyped year, or epoch "
+                "milliseconds read as seconds?): ",
+                pl.col("occurred_at"),
+            ),
         )
-        if "occurred_to" in frame.columns:
-            # FORMATS.md: occurred_at is the start, occurred_to the end of the
-            # window; an end before its start is a swapped or mistyped pair, and
-            # stored it gives a window of negative length
-            out.add(
-                "occurred_to",
-                _ends_before_start("occurred_at", "occurred_to", timezone),
-                join_text(
-                    "occurred_to ",
-                    pl.col("occurred_to").str.strip_chars(),
-                    " is before occurred_at ",
-                    pl.col("occurred_at").str.strip_chars(),
-                ),
-            )
-        if "occurred_at" in frame.columns:
-            year = _parse("occurred_at", "datetime").dt.year()
-            out.add(
-                "occurred_at",
-                year < EARLIEST_YEAR,
-                join_text(
-                    f"time before {EARLIEST_YEAR} (a mistyped year?): ",
-                    pl.col("occurred_at"),
-                ),
-            )
-            out.add(
-                "occurred_at",
-                year >= LATEST_YEAR,
-                join_text(
-                    f"time after {LATEST_YEAR - 1} (a mistyped year, or epoch "
-                    "milliseconds read as seconds?): ",
-                    pl.col("occurred_at"),
-                ),
-            )
-    return out
 
 
 def _half_xy_checks(frame: pl.DataFrame) -> list[Check]:
@@ -813,20 +850,18 @@ def _half_xy_checks(frame: pl.DataFrame) -> list[Check]:
     """
     if "x" not in frame.columns and "y" not in frame.columns:
         return []
-
-    def given(c: str) -> pl.Expr:
-        if c not in frame.columns:
-            return pl.lit(False)
-        return pl.col(c).str.strip_chars().fill_null("") != ""
-
     return [
         (
             pl.lit("y"),
-            pl.when(given("x") & ~given("y")).then(pl.lit("y missing but x given")),
+            pl.when(_given(frame, "x") & ~_given(frame, "y")).then(
+                pl.lit("y missing but x given")
+            ),
         ),
         (
             pl.lit("x"),
-            pl.when(given("y") & ~given("x")).then(pl.lit("x missing but y given")),
+            pl.when(_given(frame, "y") & ~_given(frame, "x")).then(
+                pl.lit("x missing but y given")
+            ),
         ),
     ]
 

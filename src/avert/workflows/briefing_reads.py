@@ -298,83 +298,31 @@ def read_briefing_frames(
     notes: list[str] = []
     if escalation_days is None:
         escalation_days = default_risk_config().marac.escalation_window_days
-    window_from = at - dt.timedelta(hours=hours)
-    recent_from = min(window_from, at - dt.timedelta(days=LOOKBACK_DAYS))
-    year = dt.timedelta(days=YEAR_DAYS)
-
-    def between(a: dt.datetime, b: dt.datetime, columns: Sequence[str]) -> pl.DataFrame:
-        return queries.classified_between(store, a, b, columns=columns, profile=profile)
-
+    month = _choose_month(store, at=at, hours=hours)
+    window_from = at - dt.timedelta(hours=hours) if month is None else month[0]
     # Independent reads run on a few threads: each read has its own connection and
     # the drivers release the GIL while SQLite / PostgreSQL work.
-    month = _choose_month(store, at=at, hours=hours)
     with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
-        if month is None:
-            f_parts = [
-                pool.submit(between, window_from, at, _INCIDENT_COLUMNS),
-                pool.submit(between, recent_from, window_from, _RECENT_COLUMNS),
-                pool.submit(
-                    between,
-                    at - year - dt.timedelta(days=LOOKBACK_DAYS),
-                    at - year,
-                    _LIGHT_COLUMNS,
-                ),
-            ]
-        else:
-            # month data: the month (every column), the month before, a year before
-            window_from, window_to = month
-            f_parts = [
-                pool.submit(between, a, b, cols)
-                for a, b, cols in _month_spans(window_from, window_to)
-            ]
+        f_parts = _submit_incident_reads(
+            pool, store, at=at, hours=hours, month=month, profile=profile
+        )
         # a day more than the escalation window: the list before the window is
         # taken as of a microsecond before it (avert.briefing.dash)
         dash_from = window_from - dt.timedelta(days=escalation_days + 1)
         f_other = _submit_table_reads(
             pool, store, window_from=window_from, at=at, dash_from=dash_from
         )
-
         parts = [f.result() for f in f_parts]
-        # the window and the 28 days before it (exact), or the month
-        recent = (
-            pl.concat(parts[:2], how="diagonal_relaxed") if month is None else parts[0]
-        )
-        incidents = pl.concat(parts, how="diagonal_relaxed")
+        recent, incidents = _recent_and_all(parts, by_month=month is not None)
         if month is None:
-            incidents = incidents.unique(
-                "incident_id", keep="first", maintain_order=True
+            f_other["baseline_sources"] = _submit_baseline_sources(
+                pool, store, year_earlier=parts[2], at=at
             )
-            # the trend's baseline: the year-earlier sources already supplying
-            # records in the 28 days before it (analyse.trend.year_on_year)
-            before_year = at - year - dt.timedelta(days=LOOKBACK_DAYS)
-            f_other["baseline_sources"] = pool.submit(
-                queries.sources_supplying,
-                store,
-                _exact_sources(parts[2]),
-                before_year - dt.timedelta(days=LOOKBACK_DAYS),
-                before_year,
-            )
-        involvements = queries.read_in(
-            store,
-            "involvements",
-            "incident_id",
-            recent["incident_id"].to_list(),
-            columns=("incident_id", "person_id", "role"),
-        )
-        window_ids = recent.filter(pl.col("occurred_from") >= window_from)[
-            "incident_id"
-        ]
-        linked = (
-            involvements.filter(pl.col("incident_id").is_in(window_ids.implode()))[
-                "person_id"
-            ]
-            .unique()
-            .to_list()
-        )
+        involvements = _involvements_of(store, recent)
         f_people = _submit_person_reads(
             pool,
             store,
-            linked,
+            _linked_to_window(recent, involvements, window_from=window_from),
             callers=f_other["callers"].result()["caller_id"].drop_nulls().to_list(),
             at=at,
             profile=profile,
@@ -390,37 +338,9 @@ def read_briefing_frames(
             and not has_rows(store, "involvements")
         ):
             notes.append(NO_PEOPLE_NOTE)
-        history_inv, history = f_people["history"].result()
-        history = history.join(
-            incidents.select("incident_id"), on="incident_id", how="anti"
-        )
-        frames = {
-            "incidents": pl.concat([incidents, history], how="diagonal_relaxed"),
-            "involvements": pl.concat(
-                [involvements, history_inv], how="vertical"
-            ).unique(),
-            **{name: f.result() for name, f in f_people.items() if name != "history"},
-            **{name: f.result() for name, f in f_other.items() if name != "callers"},
-        }
-    if "identities" not in frames:
-        frames["identities"] = queries.empty("person_identity", ("person_id", "name"))
-    incidents, involvements = frames["incidents"], frames["involvements"]
-    detected, note = _stored_groups(store, at=at)
-    retaliation = _retaliation(
-        store,
-        incidents,
-        involvements,
-        frames["group_members"],
-        detected,
-        at=at,
-        profile=profile,
-    )
+        frames = _gather_frames(incidents, involvements, f_people, f_other)
+    retaliation, note = _retaliation_alerts(store, frames, at=at, profile=profile)
     if retaliation is not None:
-        # strong alerts (the victim is in a known group) first, then harm
-        if "strength" in retaliation.columns:
-            retaliation = retaliation.sort(
-                pl.col("strength") != "strong", maintain_order=True
-            )
         frames["retaliation"] = retaliation
         notes.append(note)
     frames["people"] = _more_people(store, frames, retaliation)
@@ -428,6 +348,139 @@ def read_briefing_frames(
         # no intelligence in the store at all: the briefing says so, not "0"
         del frames["intelligence"]
     return frames, notes
+
+
+def _submit_incident_reads(
+    pool: ThreadPoolExecutor,
+    store: Store,
+    *,
+    at: dt.datetime,
+    hours: int,
+    month: tuple[dt.datetime, dt.datetime] | None,
+    profile: str,
+) -> list[Future[pl.DataFrame]]:
+    """Start the classified incident reads, in this order: exact times (``month``
+    None) the window (every column), the 28 days before it and the same 28 days a
+    year earlier (light columns); month data the month, the month before and the
+    same month a year before (:func:`_month_spans`)."""
+
+    def between(a: dt.datetime, b: dt.datetime, columns: Sequence[str]) -> pl.DataFrame:
+        return queries.classified_between(store, a, b, columns=columns, profile=profile)
+
+    if month is not None:
+        return [pool.submit(between, a, b, cols) for a, b, cols in _month_spans(*month)]
+    window_from = at - dt.timedelta(hours=hours)
+    recent_from = min(window_from, at - dt.timedelta(days=LOOKBACK_DAYS))
+    year_earlier = at - dt.timedelta(days=YEAR_DAYS)
+    return [
+        pool.submit(between, window_from, at, _INCIDENT_COLUMNS),
+        pool.submit(between, recent_from, window_from, _RECENT_COLUMNS),
+        pool.submit(
+            between,
+            year_earlier - dt.timedelta(days=LOOKBACK_DAYS),
+            year_earlier,
+            _LIGHT_COLUMNS,
+        ),
+    ]
+
+
+def _recent_and_all(
+    parts: list[pl.DataFrame], *, by_month: bool
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The recent incidents (exact times: the window and the 28 days before it; month
+    data: the month) and every incident read (exact times: each once)."""
+    recent = parts[0] if by_month else pl.concat(parts[:2], how="diagonal_relaxed")
+    incidents = pl.concat(parts, how="diagonal_relaxed")
+    if not by_month:
+        incidents = incidents.unique("incident_id", keep="first", maintain_order=True)
+    return recent, incidents
+
+
+def _submit_baseline_sources(
+    pool: ThreadPoolExecutor,
+    store: Store,
+    *,
+    year_earlier: pl.DataFrame,
+    at: dt.datetime,
+) -> Future[Any]:
+    """Start the read of the trend's baseline: the year-earlier sources already
+    supplying records in the 28 days before it (analyse.trend.year_on_year)."""
+    before_year = at - dt.timedelta(days=YEAR_DAYS) - dt.timedelta(days=LOOKBACK_DAYS)
+    return pool.submit(
+        queries.sources_supplying,
+        store,
+        _exact_sources(year_earlier),
+        before_year - dt.timedelta(days=LOOKBACK_DAYS),
+        before_year,
+    )
+
+
+def _involvements_of(store: Store, recent: pl.DataFrame) -> pl.DataFrame:
+    """Who was involved in the recent incidents, and how."""
+    return queries.read_in(
+        store,
+        "involvements",
+        "incident_id",
+        recent["incident_id"].to_list(),
+        columns=("incident_id", "person_id", "role"),
+    )
+
+
+def _linked_to_window(
+    recent: pl.DataFrame, involvements: pl.DataFrame, *, window_from: dt.datetime
+) -> list[str]:
+    """The people involved in the incidents from ``window_from`` on."""
+    window_ids = recent.filter(pl.col("occurred_from") >= window_from)["incident_id"]
+    in_window = pl.col("incident_id").is_in(window_ids.implode())
+    linked: list[str] = involvements.filter(in_window)["person_id"].unique().to_list()
+    return linked
+
+
+def _gather_frames(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    f_people: dict[str, Future[Any]],
+    f_other: dict[str, Future[pl.DataFrame]],
+) -> dict[str, pl.DataFrame]:
+    """The frames by table name once the reads are done: the incidents and
+    involvements with the linked people's year of history (each incident once), the
+    people and table reads (the callers only served to read the people), and an
+    empty ``identities`` where they were not read (partners)."""
+    history_inv, history = f_people["history"].result()
+    history = history.join(
+        incidents.select("incident_id"), on="incident_id", how="anti"
+    )
+    frames = {
+        "incidents": pl.concat([incidents, history], how="diagonal_relaxed"),
+        "involvements": pl.concat([involvements, history_inv], how="vertical").unique(),
+        **{name: f.result() for name, f in f_people.items() if name != "history"},
+        **{name: f.result() for name, f in f_other.items() if name != "callers"},
+    }
+    if "identities" not in frames:
+        frames["identities"] = queries.empty("person_identity", ("person_id", "name"))
+    return frames
+
+
+def _retaliation_alerts(
+    store: Store, frames: dict[str, pl.DataFrame], *, at: dt.datetime, profile: str
+) -> tuple[pl.DataFrame | None, str]:
+    """Retaliation alerts (None without), strong ones (the victim is in a known
+    group) first, then by harm; and the note on which groups they use."""
+    detected, note = _stored_groups(store, at=at)
+    retaliation = _retaliation(
+        store,
+        frames["incidents"],
+        frames["involvements"],
+        frames["group_members"],
+        detected,
+        at=at,
+        profile=profile,
+    )
+    if retaliation is not None and "strength" in retaliation.columns:
+        retaliation = retaliation.sort(
+            pl.col("strength") != "strong", maintain_order=True
+        )
+    return retaliation, note
 
 
 def _classification_notes(

@@ -156,27 +156,20 @@ def run_equality(
         Person ids of a priority list: its make-up against everyone with an offence
         (suspect or offender) in the window.
     """
-    stops = store.read_frame(
-        "stops",
-        where=[
-            *([("force", "=", force)] if force else []),
-            *_days_where("occurred_at", date_from, date_to),
-        ],
-    )
-    if stops.height == 0:
-        raise NotFound(_no_stops(store, force))
+    stops = _window_stops(store, force, date_from, date_to)
     forces = _one_force(stops, force)
     notes: list[str] = _unnamed_force_note(stops, forces)
     window, months_with_stops = _stops_window(stops, date_from, date_to, notes)
     pops = store.read_frame("populations")
     lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
-    lsoa_first = _lsoa_first(area_level, areas, forces)
-    year = _census_year(
-        pops, lsoa_rows, population_year, start=window[0], lsoa_first=lsoa_first
+    year = _denominator_year(
+        pops,
+        lsoa_rows,
+        population_year,
+        start=window[0],
+        lsoa_first=_lsoa_first(area_level, areas, forces),
+        notes=notes,
     )
-    if population_year is None:
-        notes.extend(_newer_census(pops, year, window[0], lsoa_first=lsoa_first))
-        notes.extend(_later_census(pops, year, window[0], lsoa_first=lsoa_first))
     eth_rows = _ethnic_rows(pops, year)
     placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
     areas = _rejoin_ons_names(areas) if areas else areas
@@ -200,19 +193,142 @@ def run_equality(
         _one_source(residents_sources(pops, force_areas, year=year, ethnicity=True)),
         year,
     )
-    force_result = _force_equality(
+    force_result = _force_result(
+        stops,
+        by_area,
+        pops,
+        force_areas,
+        year=year,
+        label=_force_label(force, forces),
+        ethnicity=ethnicity,
+        notes=notes,
+    )
+    area_result = _areas_result(
+        store,
+        stops,
+        pops,
+        placed,
+        eth_rows=eth_rows,
+        lsoa_rows=lsoa_rows,
+        by_area=by_area,
+        force_areas=force_areas,
+        year=year,
+        area_level=area_level,
+        ethnicity=ethnicity,
+        max_km=max_km,
+        notes=notes,
+    )
+    lists: tuple[ListMakeUp, ...] = ()
+    if list_people is not None:
+        lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
+    eia = equality_impact_summary(
+        force_result, lists, synthetic=label == SYNTHETIC_RESIDENTS
+    )
+    return BoardEquality(
+        force=force_result,
+        areas=area_result,
+        lists=lists,
+        force_areas=force_areas,
+        population_year=year,
+        notes=tuple(notes),
+        eia=eia,
+        forces=forces,
+        window=window,
+        months_with_stops=months_with_stops,
+        residents_label=label,
+    )
+
+
+def _window_stops(
+    store: Store,
+    force: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> pl.DataFrame:
+    """The stops of ``force`` (None: every force's) on the days from ``date_from``
+    to ``date_to``; :class:`~avert.errors.NotFound` saying why when there are none."""
+    stops = store.read_frame(
+        "stops",
+        where=[
+            *([("force", "=", force)] if force else []),
+            *_days_where("occurred_at", date_from, date_to),
+        ],
+    )
+    if stops.height == 0:
+        raise NotFound(_no_stops(store, force))
+    return stops
+
+
+def _denominator_year(
+    pops: pl.DataFrame,
+    lsoa_rows: pl.DataFrame,
+    population_year: int | None,
+    *,
+    start: dt.date,
+    lsoa_first: str | None,
+    notes: list[str],
+) -> int:
+    """The census year of the denominators (:func:`_census_year`); when it was not
+    asked for, notes on a newer census and on one taken after ``start``."""
+    year = _census_year(
+        pops, lsoa_rows, population_year, start=start, lsoa_first=lsoa_first
+    )
+    if population_year is None:
+        notes.extend(_newer_census(pops, year, start, lsoa_first=lsoa_first))
+        notes.extend(_later_census(pops, year, start, lsoa_first=lsoa_first))
+    return year
+
+
+def _force_label(force: str | None, forces: Sequence[str]) -> str:
+    """The force as pages name it ("City of London Police", not its id), or
+    "force area" for the stops of several forces."""
+    return force_name(force or forces[0]) if force or len(forces) == 1 else "force area"
+
+
+def _force_result(
+    stops: pl.DataFrame,
+    by_area: pl.DataFrame,
+    pops: pl.DataFrame,
+    force_areas: Sequence[str],
+    *,
+    year: int,
+    label: str,
+    ethnicity: Literal["ethnicity", "officer_ethnicity"],
+    notes: list[str],
+) -> EqualityResult:
+    """The force area's rates by group, age band and sex (:func:`_force_equality`)."""
+    return _force_equality(
         stops,
         by_area,
         police_age_residents(pops, list(force_areas)),
         straddling=straddling_age_bands(pops, list(force_areas)),
-        # the force as pages name it ("City of London Police", not its id)
-        label=force_name(force or forces[0])
-        if force or len(forces) == 1
-        else "force area",
+        label=label,
         ethnicity=ethnicity,
         notes=notes,
         sexes=_sex_residents(pops, force_areas, year, notes),
     )
+
+
+def _areas_result(
+    store: Store,
+    stops: pl.DataFrame,
+    pops: pl.DataFrame,
+    placed: pl.DataFrame,
+    *,
+    eth_rows: pl.DataFrame,
+    lsoa_rows: pl.DataFrame,
+    by_area: pl.DataFrame,
+    force_areas: tuple[str, ...],
+    year: int,
+    area_level: Literal["la", "lsoa"],
+    ethnicity: Literal["ethnicity", "officer_ethnicity"],
+    max_km: float,
+    notes: list[str],
+) -> EqualityResult | None:
+    """The per-area rates of the stops placed in the force area (none for an area
+    no LSOA row names: :func:`_unplaceable`), and the notes on the stops not placed
+    (``eth_rows``: ``year``'s ethnic groups, ``lsoa_rows``: the census rows by
+    LSOA, ``by_area``: the force area's residents by area and group)."""
     aliases = _area_aliases(force_areas, eth_rows)
     in_force = _as_asked(placed, aliases)
     unplaceable = _unplaceable(force_areas, aliases, lsoa_rows, placed, notes)
@@ -235,25 +351,7 @@ def run_equality(
             unplaceable=bool(unplaceable),
         )
     )
-    lists: tuple[ListMakeUp, ...] = ()
-    if list_people is not None:
-        lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
-    eia = equality_impact_summary(
-        force_result, lists, synthetic=label == SYNTHETIC_RESIDENTS
-    )
-    return BoardEquality(
-        force=force_result,
-        areas=area_result,
-        lists=lists,
-        force_areas=force_areas,
-        population_year=year,
-        notes=tuple(notes),
-        eia=eia,
-        forces=forces,
-        window=window,
-        months_with_stops=months_with_stops,
-        residents_label=label,
-    )
+    return area_result
 
 
 #: how pages name the synthetic city's residents as denominators

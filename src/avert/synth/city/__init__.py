@@ -32,25 +32,48 @@ Sutherland, Sivarajasingam & Shepherd (2002) ED assaults unknown to police.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from avert.synth.city._assemble import _assemble_incidents, _involvements_frame
+from avert.synth.city._assemble import (
+    _assemble_incidents,
+    _Incidents,
+    _involvements_frame,
+)
 from avert.synth.city._base import (
     ETHNIC,
+    I64,
     SOURCE,
     City,
+    Json,
+    Obj,
     Truth,
     _Ctx,
     _Events,
 )
 from avert.synth.city._dash import dash_assessments
-from avert.synth.city._domestic import _asb, _domestic
-from avert.synth.city._events import _background, _high_rate
+from avert.synth.city._domestic import _asb, _AsbReports, _domestic, _Dyads
+from avert.synth.city._events import _Background, _background, _high_rate
 from avert.synth.city._frames import _ids
-from avert.synth.city._groups import _group_incidents, _groups, _rivalry
-from avert.synth.city._population import _families, _geography, _offenders, _people
+from avert.synth.city._groups import (
+    _Group,
+    _group_incidents,
+    _groups,
+    _Reprisal,
+    _rivalry,
+)
+from avert.synth.city._population import (
+    _Families,
+    _families,
+    _Geography,
+    _geography,
+    _Offenders,
+    _offenders,
+    _People,
+    _people,
+)
 from avert.synth.city._records import (
     _asb_frame,
     _attendances,
@@ -95,10 +118,86 @@ def make_city(
     Method and sources of every rate: ``docs/synth.md``.
     """
     cfg = config or CityConfig()
-    rng = np.random.default_rng(seed)
-    ctx = _Ctx(cfg, rng)
+    ctx = _Ctx(cfg, np.random.default_rng(seed))
     say = progress or (lambda _step: None)
+    planted = _plant(ctx, say)
 
+    say("assemble")
+    planted.ev.drop_young_accused(planted.pp.age, ctx.horizon_s)
+    inc = _assemble_incidents(ctx, planted.geo, planted.ev)
+    part = np.concatenate(planted.ev.part)
+    inv = _involvement_pairs(planted.ev)
+    person_s = _ids("P", planted.pp.n, 7)
+    involvements = _involvements_frame(inv, inc.rank, inc.ids, person_s)
+    say("asb, stops, attendances, intelligence")
+    rec = _records(ctx, planted, inc, inv, person_s)
+
+    say("truth")
+    truth = _truth(
+        ctx,
+        geo=planted.geo,
+        pp=planted.pp,
+        fam=planted.fam,
+        off=planted.off,
+        groups=planted.groups,
+        reprisals=planted.reprisals,
+        da=planted.da,
+        bg=planted.bg,
+        person_ids=rec.person_ids,
+        inc_id_of=rec.inc_id_of,
+        incidents=inc.frame,
+        involvements=involvements,
+        asb_truth=rec.asb_truth,
+        stop_truth=rec.stop_truth,
+        att_truth=rec.att_truth,
+        intel_truth=rec.intel_truth,
+        part=part,
+        groups_frame=rec.groups,
+        seed=seed,
+    )
+    return City(
+        config=cfg,
+        seed=seed,
+        incidents=inc.frame,
+        people=rec.people,
+        involvements=involvements,
+        relationships=rec.relationships,
+        asb=rec.asb,
+        stops=rec.stops,
+        attendances=rec.attendances,
+        intelligence=rec.intelligence,
+        groups=rec.groups,
+        group_members=rec.group_members,
+        truth=truth,
+        extracted_at=ctx.end,
+        residents=_residents_frame(planted.pp),
+        dash=dash_assessments(
+            truth["domestic_dyads"], inc.frame, rec.people, seed=seed, end=ctx.end
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Planted:
+    """The city, its people and the events planted in it, before any record."""
+
+    geo: _Geography
+    pp: _People
+    fam: _Families
+    off: _Offenders
+    groups: list[_Group]
+    ev: _Events
+    bg: _Background
+    reprisals: list[_Reprisal]
+    da: _Dyads
+    asb: _AsbReports
+
+
+def _plant(ctx: _Ctx, say: Callable[[str], None]) -> _Planted:
+    """Draw the city, its people, families, offenders and groups, and plant the
+    events: background crime, high-rate offenders, group violence and reprisals,
+    domestic abuse and ASB campaigns (the draws in this order)."""
+    cfg, rng = ctx.cfg, ctx.rng
     say("geography")
     geo = _geography(ctx)
     say("people")
@@ -121,48 +220,101 @@ def make_city(
     da = _domestic(ctx, pp, fam, ev, n_violence)
     say("asb")
     asb = _asb(ctx, geo, pp, off, ev)
+    return _Planted(geo, pp, fam, off, groups, ev, bg, reprisals, da, asb)
 
-    say("assemble")
-    ev.drop_young_accused(pp.age, ctx.horizon_s)
-    inc = _assemble_incidents(ctx, geo, ev)
-    t, place, rank, inc_ids, tr = inc.t, inc.place, inc.rank, inc.ids, inc.transformer
-    incidents = inc.frame
-    inc_id_of = inc.ids.gather(rank).to_numpy()
-    part = np.concatenate(ev.part)
-    inv = pl.DataFrame(
+
+def _involvement_pairs(ev: _Events) -> pl.DataFrame:
+    """Each event's people and roles (``e``, ``p``, ``r``), a person once an event
+    (their first role)."""
+    return pl.DataFrame(
         {
             "e": np.concatenate(ev.inv_event),
             "p": np.concatenate(ev.inv_person),
             "r": np.concatenate(ev.inv_role),
         }
     ).unique(subset=["e", "p"], keep="first", maintain_order=True)
-    person_s = _ids("P", pp.n, 7)
-    person_ids = person_s.to_numpy()
-    involvements = _involvements_frame(inv, rank, inc_ids, person_s)
 
-    say("asb, stops, attendances, intelligence")
-    asb_frame, asb_truth = _asb_frame(ctx, geo, pp, asb, person_ids, inc_id_of, tr)
+
+@dataclass(frozen=True)
+class _Records:
+    """The record tables besides incidents and involvements, and what the truth
+    needs of them."""
+
+    person_ids: Obj
+    inc_id_of: Obj
+    asb: pl.DataFrame
+    asb_truth: Json
+    stops: pl.DataFrame
+    stop_truth: Json
+    attendances: pl.DataFrame
+    att_truth: Json
+    intelligence: pl.DataFrame
+    intel_truth: Json
+    relationships: pl.DataFrame
+    groups: pl.DataFrame
+    group_members: pl.DataFrame
+    people: pl.DataFrame
+
+
+def _records(
+    ctx: _Ctx,
+    planted: _Planted,
+    inc: _Incidents,
+    inv: pl.DataFrame,
+    person_s: pl.Series,
+) -> _Records:
+    """ASB, stops, attendances, intelligence, relationships and declared groups, and
+    the people any of the records name (the draws in this order)."""
+    geo, pp, off, tr = planted.geo, planted.pp, planted.off, inc.transformer
+    person_ids = person_s.to_numpy()
+    inc_id_of = inc.ids.gather(inc.rank).to_numpy()
+    asb_frame, asb_truth = _asb_frame(
+        ctx, geo, pp, planted.asb, person_ids, inc_id_of, tr
+    )
     stops, stop_truth, stop_who = _stops(ctx, geo, pp, off, person_ids, tr)
     attendances, att_truth = _attendances(
-        ctx, geo, pp, ev, inv, inc_id_of, tr, t, place
+        ctx, geo, pp, planted.ev, inv, inc_id_of, tr, inc.t, inc.place
     )
     intel, intel_truth, intel_idx = _intelligence(
-        ctx, geo, pp, off, groups, person_ids, tr
+        ctx, geo, pp, off, planted.groups, person_ids, tr
     )
     involved = np.zeros(pp.n, bool)
     involved[inv["p"].to_numpy()] = True
+    asb = planted.asb
     involved[asb.caller[asb.caller >= 0]] = True
     involved[stop_who] = True
-    relationships, rel_idx = _relationships(ctx, fam, da, person_ids, involved)
-    groups_frame, members_frame, member_idx = _declared_groups(ctx, groups, person_ids)
-
+    relationships, rel_idx = _relationships(
+        ctx, planted.fam, planted.da, person_ids, involved
+    )
+    groups_frame, members_frame, member_idx = _declared_groups(
+        ctx, planted.groups, person_ids
+    )
     # people known to the records: anyone referenced by any table
     known = involved.copy()
     known[intel_idx] = True
     known[member_idx] = True
     known[rel_idx] = True
-    known_idx = np.flatnonzero(known)
-    people = pl.DataFrame(
+    return _Records(
+        person_ids=person_ids,
+        inc_id_of=inc_id_of,
+        asb=asb_frame,
+        asb_truth=asb_truth,
+        stops=stops,
+        stop_truth=stop_truth,
+        attendances=attendances,
+        att_truth=att_truth,
+        intelligence=intel,
+        intel_truth=intel_truth,
+        relationships=relationships,
+        groups=groups_frame,
+        group_members=members_frame,
+        people=_known_people(pp, person_s, np.flatnonzero(known)),
+    )
+
+
+def _known_people(pp: _People, person_s: pl.Series, known_idx: I64) -> pl.DataFrame:
+    """The ``people`` rows of the residents at ``known_idx``."""
+    return pl.DataFrame(
         {
             "person_id": person_s.gather(known_idx),
             "birth_year": pp.birth_year[known_idx].astype(np.int32),
@@ -171,47 +323,3 @@ def make_city(
             "vulnerable": pp.vulnerable[known_idx],
         }
     ).with_columns(pl.lit(SOURCE).alias("source"))
-
-    say("truth")
-    truth = _truth(
-        ctx,
-        geo=geo,
-        pp=pp,
-        fam=fam,
-        off=off,
-        groups=groups,
-        reprisals=reprisals,
-        da=da,
-        bg=bg,
-        person_ids=person_ids,
-        inc_id_of=inc_id_of,
-        incidents=incidents,
-        involvements=involvements,
-        asb_truth=asb_truth,
-        stop_truth=stop_truth,
-        att_truth=att_truth,
-        intel_truth=intel_truth,
-        part=part,
-        groups_frame=groups_frame,
-        seed=seed,
-    )
-    return City(
-        config=cfg,
-        seed=seed,
-        incidents=incidents,
-        people=people,
-        involvements=involvements,
-        relationships=relationships,
-        asb=asb_frame,
-        stops=stops,
-        attendances=attendances,
-        intelligence=intel,
-        groups=groups_frame,
-        group_members=members_frame,
-        truth=truth,
-        extracted_at=ctx.end,
-        residents=_residents_frame(pp),
-        dash=dash_assessments(
-            truth["domestic_dyads"], incidents, people, seed=seed, end=ctx.end
-        ),
-    )
