@@ -220,3 +220,24 @@ def test_places_toml_holds_exactly_the_defaults() -> None:
 
     with packaged_path("places.toml").open("rb") as fh:
         assert to_table(PlacesConfig()) == tomllib.load(fh)
+
+
+def test_a_store_whose_data_carries_no_domestic_flag_is_not_said_to_be_split(
+    tmp_path: Path,
+) -> None:
+    """police.uk data and a table mapped without a flag store ``domestic`` null: the
+    zones are as before, and the line does not claim "0 left out" or "its
+    non-domestic incidents" of data that cannot tell them apart."""
+    frame = _city(4, contagious=True).with_columns(
+        domestic=pl.lit(None, dtype=pl.Boolean)
+    )
+    fc = briefing_places(_store(tmp_path, frame), at=AT, profile="avb-2010")
+    assert fc is not None
+    assert (
+        fc.zones.height
+        == _recent(frame.with_columns(domestic=False), domestic=False).height
+    )
+    assert fc.zone_radius_m >= 100
+    assert DOMESTIC_LEFT_OUT not in fc.zones_note
+    assert "non-domestic" not in fc.zones_note
+    assert "carry no domestic flag" in fc.zones_note

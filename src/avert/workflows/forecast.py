@@ -214,17 +214,14 @@ def _located_events(incidents: pl.DataFrame) -> pl.DataFrame:
         else []
     )
     # the flag that keeps domestic incidents out of the near-repeat zones
-    # (avert.workflows.places.near_repeat_zones); a null flag is not domestic
-    flag = (
-        [pl.col("domestic").fill_null(value=False)]
-        if "domestic" in incidents.columns
-        else []
-    )
+    # (avert.workflows.places.near_repeat_zones), null kept: a store whose data
+    # carries no flag (police.uk, a table mapped without one) is told apart
+    flag = ["domestic"] if "domestic" in incidents.columns else []
     return (
         incidents.select(
             "x", "y", pl.col("occurred_from").alias("occurred_at"), *precision, *flag
         )
-        .drop_nulls()
+        .drop_nulls(["x", "y", "occurred_at"])
         .filter(pl.col("x").is_finite() & pl.col("y").is_finite())
     )
 
