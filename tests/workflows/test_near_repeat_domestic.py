@@ -241,3 +241,21 @@ def test_a_store_whose_data_carries_no_domestic_flag_is_not_said_to_be_split(
     assert DOMESTIC_LEFT_OUT not in fc.zones_note
     assert "non-domestic" not in fc.zones_note
     assert "carry no domestic flag" in fc.zones_note
+
+
+def test_flags_filled_in_since_the_last_briefing_are_read_again(tmp_path: Path) -> None:
+    """The memo's key holds the null flags: a store whose domestic flags were filled
+    in (null to false, the count of true unchanged) gets its line again, not the one
+    that said the data carried no flag."""
+    frame = _city(4, contagious=True).with_columns(
+        domestic=pl.lit(None, dtype=pl.Boolean)
+    )
+    store = _store(tmp_path, frame)
+    first = briefing_places(store, at=AT, profile="avb-2010")
+    assert first is not None
+    assert "carry no domestic flag" in first.zones_note
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE incidents SET domestic = 0")
+    again = briefing_places(store, at=AT, profile="avb-2010")
+    assert again is not None
+    assert f"0 {DOMESTIC_LEFT_OUT}" in again.zones_note
