@@ -220,3 +220,42 @@ def test_places_toml_holds_exactly_the_defaults() -> None:
 
     with packaged_path("places.toml").open("rb") as fh:
         assert to_table(PlacesConfig()) == tomllib.load(fh)
+
+
+def test_a_store_whose_data_carries_no_domestic_flag_is_not_said_to_be_split(
+    tmp_path: Path,
+) -> None:
+    """police.uk data and a table mapped without a flag store ``domestic`` null: the
+    zones are as before, and the line does not claim "0 left out" or "its
+    non-domestic incidents" of data that cannot tell them apart."""
+    frame = _city(4, contagious=True).with_columns(
+        domestic=pl.lit(None, dtype=pl.Boolean)
+    )
+    fc = briefing_places(_store(tmp_path, frame), at=AT, profile="avb-2010")
+    assert fc is not None
+    assert (
+        fc.zones.height
+        == _recent(frame.with_columns(domestic=False), domestic=False).height
+    )
+    assert fc.zone_radius_m >= 100
+    assert DOMESTIC_LEFT_OUT not in fc.zones_note
+    assert "non-domestic" not in fc.zones_note
+    assert "carry no domestic flag" in fc.zones_note
+
+
+def test_flags_filled_in_since_the_last_briefing_are_read_again(tmp_path: Path) -> None:
+    """The memo's key holds the null flags: a store whose domestic flags were filled
+    in (null to false, the count of true unchanged) gets its line again, not the one
+    that said the data carried no flag."""
+    frame = _city(4, contagious=True).with_columns(
+        domestic=pl.lit(None, dtype=pl.Boolean)
+    )
+    store = _store(tmp_path, frame)
+    first = briefing_places(store, at=AT, profile="avb-2010")
+    assert first is not None
+    assert "carry no domestic flag" in first.zones_note
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE incidents SET domestic = 0")
+    again = briefing_places(store, at=AT, profile="avb-2010")
+    assert again is not None
+    assert f"0 {DOMESTIC_LEFT_OUT}" in again.zones_note

@@ -55,7 +55,7 @@ from avert.errors import ConfigError, IngestError, MonthStartsError
 from avert.store import Store, queries
 from avert.store.summary import month_only_incidents
 from avert.workflows.analysis import classify_advice, load_analysis_incidents
-from avert.workflows.places import near_repeat_zones
+from avert.workflows.places import NearRepeatZones, near_repeat_zones
 
 __all__ = [
     "HISTORY_DAYS",
@@ -214,17 +214,14 @@ def _located_events(incidents: pl.DataFrame) -> pl.DataFrame:
         else []
     )
     # the flag that keeps domestic incidents out of the near-repeat zones
-    # (avert.workflows.places.near_repeat_zones); a null flag is not domestic
-    flag = (
-        [pl.col("domestic").fill_null(value=False)]
-        if "domestic" in incidents.columns
-        else []
-    )
+    # (avert.workflows.places.near_repeat_zones), null kept: a store whose data
+    # carries no flag (police.uk, a table mapped without one) is told apart
+    flag = ["domestic"] if "domestic" in incidents.columns else []
     return (
         incidents.select(
             "x", "y", pl.col("occurred_from").alias("occurred_at"), *precision, *flag
         )
-        .drop_nulls()
+        .drop_nulls(["x", "y", "occurred_at"])
         .filter(pl.col("x").is_finite() & pl.col("y").is_finite())
     )
 
@@ -853,10 +850,7 @@ def briefing_places(
         zone_hours,
         knox_max_pairs,
         domestic,
-        events.height,
-        int(events["domestic"].sum()) if "domestic" in events.columns else None,
-        events["occurred_at"].dt.epoch("us").sum(),
-        float(events["x"].sum()),
+        *_fingerprint(events),
     )
     with _CACHE_LOCK:
         hit = _BRIEFING_CACHE.get(key)
@@ -873,6 +867,7 @@ def briefing_places(
         backtest_days=backtest_days,
         history_days=history_days,
     )
+    notes = (*notes, *grid_notes(plan), *_budget(plan, cells))
     try:
         nr = near_repeat_zones(
             events,
@@ -896,28 +891,54 @@ def briefing_places(
             knox_history_days=knox_history_days,
             knox_sims=knox_sims,
             zones_note=f"No near-repeat test: {exc}",
-            notes=(*notes, *grid_notes(plan), *_budget(plan, cells)),
+            notes=notes,
         )
     else:
-        first = nr.knox.frame.row(0, named=True)
-        sampled = [n for n in nr.knox.notes if "seeded random" in n]
-        result = PlacesForecast(
-            plan=plan,
-            zones=nr.zones,
-            zone_radius_m=nr.radius_m,
-            zone_days=nr.days,
-            first_band_ratio=_finite(first["ratio"]),
-            first_band_p=_finite(first["p_value"]),
-            knox_history_days=knox_history_days,
-            knox_sims=knox_sims,
-            zones_note=" ".join([nr.note, *sampled]),
-            notes=(*notes, *grid_notes(plan), *_budget(plan, cells)),
-        )
+        result = _with_zones(plan, nr, knox_history_days, knox_sims, notes)
     with _CACHE_LOCK:
         _BRIEFING_CACHE[key] = result
         while len(_BRIEFING_CACHE) > _BRIEFING_CACHE_SIZE:
             _BRIEFING_CACHE.popitem(last=False)
     return result
+
+
+def _fingerprint(events: pl.DataFrame) -> tuple[object, ...]:
+    """What tells the events read apart in :func:`briefing_places`' cache key: their
+    number, domestic flags (how many true, how many null: a store whose flags were
+    filled in since gets its zones again) and time and easting sums."""
+    flags: tuple[object, ...] = (None, None)
+    if "domestic" in events.columns:
+        flags = (int(events["domestic"].sum()), events["domestic"].null_count())
+    return (
+        events.height,
+        *flags,
+        events["occurred_at"].dt.epoch("us").sum(),
+        float(events["x"].sum()),
+    )
+
+
+def _with_zones(
+    plan: ForecastPlan,
+    nr: NearRepeatZones,
+    knox_history_days: float,
+    knox_sims: int,
+    notes: tuple[str, ...],
+) -> PlacesForecast:
+    """The briefing's places from the forecast ``plan`` and the zones ``nr``."""
+    first = nr.knox.frame.row(0, named=True)
+    sampled = [n for n in nr.knox.notes if "seeded random" in n]
+    return PlacesForecast(
+        plan=plan,
+        zones=nr.zones,
+        zone_radius_m=nr.radius_m,
+        zone_days=nr.days,
+        first_band_ratio=_finite(first["ratio"]),
+        first_band_p=_finite(first["p_value"]),
+        knox_history_days=knox_history_days,
+        knox_sims=knox_sims,
+        zones_note=" ".join([nr.note, *sampled]),
+        notes=notes,
+    )
 
 
 def _budget(plan: ForecastPlan, cells: int) -> tuple[str, ...]:

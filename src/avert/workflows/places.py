@@ -606,7 +606,11 @@ def _without_domestic(
         raise ConfigError(msg)
     if domestic == "include":
         return events, 0, None
-    if "domestic" not in events.columns:
+    if "domestic" not in events.columns or events["domestic"].null_count() == len(
+        events
+    ):
+        # no flag at all (an events file, police.uk data, a table mapped without
+        # one): saying "0 left out" and "its non-domestic incidents" would be untrue
         return (
             events,
             0,
@@ -711,7 +715,7 @@ def near_repeat_zones(
     # the flag stays with a zone kept under "include": partners never see those
     flag = ["domestic"] if "domestic" in recent.columns else []
     recent = recent.select("x", "y", "occurred_at", *flag)
-    excluded = domestic == "exclude" and "domestic" in events.columns
+    excluded = domestic_note is not None and DOMESTIC_LEFT_OUT in domestic_note
     scope = " (its non-domestic incidents)" if excluded else ""
     tail = "" if domestic_note is None else f" {domestic_note}"
     if radius == 0.0:
