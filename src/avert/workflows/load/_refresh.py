@@ -86,8 +86,8 @@ def refresh_after_load(
     Nothing is done when the load added no rows, ``definition`` is classified
     over every stored incident (as many rows, classified after the latest load
     that added rows: :func:`_classification_behind`) and the groups were last
-    detected after that load (:func:`_groups_behind`), or when the store holds no incidents (a load of stop and
-    search or populations). A load killed after it committed and before it
+    detected after that load (:func:`_groups_behind`), or when the store holds no
+    incidents (a load of stop and search or populations). A load killed after it committed and before it
     classified or stored the groups, then run again, finds every row stored: it
     used to leave them outside the definition and the groups without them; it now
     classifies (or detects the groups) still. The groups' time is the latest
