@@ -69,3 +69,26 @@ def test_stored_groups_feed_retaliation_alerts(sqlite_store: Store) -> None:
     ).frame
     assert alerts.get_column("victim_id").to_list() == ["b1"]
     assert alerts.get_column("strength").to_list() == ["strong"]
+
+
+def test_the_briefing_says_a_detection_found_no_group(sqlite_store: Store) -> None:
+    """A store whose people form no group stores none. The briefing's note said
+    "no detected groups are stored yet (they are stored by each 'avert ingest')"
+    after every ingest, as if detection had never run; the recorded run
+    (``detection_runs``) now lets it say the latest detection found none."""
+    from avert.workflows.briefing_reads import _stored_groups
+    from avert.workflows.definitions import classify_store
+    from avert.workflows.load import load_files
+
+    data = Path(__file__).resolve().parents[1] / "data" / "bundle-example"
+    at = dt.datetime(2026, 11, 24, 6, 0)
+    load_files(sqlite_store, [data], kind="bundle")
+    classify_store(sqlite_store, profile="avb-2010")
+    _, never = _stored_groups(sqlite_store, at=at)
+    assert "no detected groups are stored yet" in never
+    assert refresh_detected_groups(sqlite_store, profile="avb-2010").as_of is None
+    frame, note = _stored_groups(sqlite_store, at=at)
+    assert frame.height == 0
+    assert "stored yet" not in note
+    assert note.startswith("Retaliation alerts use declared groups only: the latest")
+    assert "found no group of co-offenders" in note

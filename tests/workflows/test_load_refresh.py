@@ -412,3 +412,23 @@ def test_groups_another_load_committed_meanwhile_are_stored(
     fresh = networks.refresh_detected_groups(any_store).groups.height
     assert fresh > 0
     assert refreshed.detected_groups == fresh
+
+
+def test_a_rerun_under_another_definition_detects_the_groups_under_it(
+    any_store: Store, bundle: Path
+) -> None:
+    """The ``definition`` setting changed to a profile already classified: the
+    re-ingest classified nothing and kept the groups detected under the former
+    profile (their violence share, harm and band), as the latest run was newer
+    than the latest load. The run's profile now counts: it detects under the new
+    one, once."""
+    first = load_files(any_store, [bundle], kind="bundle")
+    refresh_after_load(any_store, first, definition="avb-2010")
+    classify_store(any_store, profile="who-broad")
+    rerun = load_files(any_store, [bundle], kind="bundle")
+    refreshed = refresh_after_load(any_store, rerun, definition="who-broad")
+    assert refreshed.classified == ()
+    assert refreshed.detected_groups == any_store.count("detected_groups") > 0
+    assert set(any_store.read_frame("detected_groups")["profile"]) == {"who-broad"}
+    again = load_files(any_store, [bundle], kind="bundle")
+    assert refresh_after_load(any_store, again, definition="who-broad") == Refresh()

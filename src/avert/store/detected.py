@@ -22,6 +22,7 @@ __all__ = [
     "DETECTION_INPUTS",
     "detection_inputs",
     "groups_detected_at",
+    "groups_detected_under",
     "replace_detected_groups",
 ]
 
@@ -66,3 +67,14 @@ def groups_detected_at(store: Store) -> dt.datetime | None:
     )
     value = None if frame.height == 0 else frame["detected_at"][0]
     return value if isinstance(value, dt.datetime) else None
+
+
+def groups_detected_under(store: Store) -> str | None:
+    """The definition profile of the latest ``detection_runs`` row (by
+    ``detected_at``, then ``run_id``); None when groups were never detected."""
+    frame = store._query(
+        'SELECT "profile" FROM "detection_runs" '
+        'ORDER BY "detected_at" DESC, "run_id" DESC LIMIT 1',
+        schema=DETECTION_RUNS.schema_of("profile"),
+    )
+    return None if frame.height == 0 else frame["profile"][0]

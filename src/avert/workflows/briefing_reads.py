@@ -33,6 +33,7 @@ from avert.briefing.intelligence import INTEL_COLUMNS
 from avert.config.risk import default_risk_config
 from avert.schema import ITEM_KINDS
 from avert.store import Store, queries
+from avert.store.detected import groups_detected_at
 from avert.store.loads import has_rows
 from avert.store.summary import classified_profiles
 from avert.workflows.analysis import NO_PEOPLE_NOTE, classification_policy
@@ -593,10 +594,17 @@ def _stored_groups(store: Store, *, at: dt.datetime) -> tuple[pl.DataFrame, str]
     Groups are detected once per load (:func:`avert.workflows.networks.
     refresh_detected_groups`) and only read here, so the briefing stays fast; groups
     found in a history later than the briefing's window are not used (they would
-    let later records into a past briefing).
+    let later records into a past briefing). None stored after a recorded detection
+    run (``detection_runs``) is said as such: the store's people form no group.
     """
     stored = read_detected_groups(store)
     empty = pl.DataFrame(schema={"group_id": pl.String, "person_id": pl.String})
+    detected_at = None if stored.as_of else groups_detected_at(store)
+    if detected_at is not None:
+        return empty, (
+            "Retaliation alerts use declared groups only: the latest group detection "
+            f"({detected_at:%d %b %Y %H:%M}) found no group of co-offenders."
+        )
     if stored.as_of is None:
         return empty, (
             "Retaliation alerts use declared groups only: no detected groups are "

@@ -12,7 +12,11 @@ from avert.config.timezone import check_timezone
 from avert.errors import ConfigError, NotFound
 from avert.store import Store
 from avert.store.classified import classification_runs
-from avert.store.detected import detection_inputs, groups_detected_at
+from avert.store.detected import (
+    detection_inputs,
+    groups_detected_at,
+    groups_detected_under,
+)
 from avert.store.summary import adding_load_at, classified_counts
 from avert.workflows.definitions import ClassifyReport, classify_store
 from avert.workflows.load._state import LoadReport
@@ -86,11 +90,12 @@ def refresh_after_load(
     Nothing is done when the load added no rows, ``definition`` is classified
     over every stored incident (as many rows, classified after the latest load
     that added rows: :func:`_classification_behind`) and the groups were last
-    detected after that load (:func:`_groups_behind`), or when the store holds no incidents (a load of stop and
-    search or populations). A load killed after it committed and before it
-    classified or stored the groups, then run again, finds every row stored: it
-    used to leave them outside the definition and the groups without them; it now
-    classifies (or detects the groups) still. The groups' time is the latest
+    detected under ``definition`` after that load (:func:`_groups_behind`), or when
+    the store holds no incidents (a load of stop and search or populations). A load
+    killed after it committed and before it classified or stored the groups, then
+    run again, finds every row stored: it used to leave them outside the
+    definition and the groups without them; it now classifies (or detects the
+    groups) still. The groups' time is the latest
     detection run's (``detection_runs``), not the stored groups': a store whose
     people form no group stores none, and each no-op re-ingest detected them again.
     After classifying, the classified rows are counted against the incidents again
@@ -129,7 +134,7 @@ def refresh_after_load(
         store, wanted.id, stored.get(wanted.id, 0), incidents
     )
     people = store.count("involvements") > 0
-    if not classify and not (people and _groups_behind(store)):
+    if not classify and not (people and _groups_behind(store, wanted.id)):
         return Refresh()  # nothing new
     classified: tuple[ClassifyReport, ...] = ()
     missing: list[str] = []
@@ -213,10 +218,14 @@ def _classification_behind(
     return _before_adding_load(store, classified)
 
 
-def _groups_behind(store: Store) -> bool:
-    """Whether the stored detected groups miss a load: never detected (no
-    ``detection_runs`` row), or last detected before the latest load that added rows
-    was recorded. A run that found no group counts: its store stores no groups."""
+def _groups_behind(store: Store, profile: str) -> bool:
+    """Whether the stored detected groups miss a load or the definition: never
+    detected (no ``detection_runs`` row), last detected under another ``profile``
+    (the setting changed to a profile classified already), or before the latest
+    load that added rows was recorded. A run that found no group counts: its store
+    stores no groups."""
+    if groups_detected_under(store) != profile:
+        return True
     return _before_adding_load(store, groups_detected_at(store))
 
 
