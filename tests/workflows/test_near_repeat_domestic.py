@@ -6,7 +6,9 @@ partner's page never shows a zone around one."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -259,3 +261,126 @@ def test_flags_filled_in_since_the_last_briefing_are_read_again(tmp_path: Path) 
     again = briefing_places(store, at=AT, profile="avb-2010")
     assert again is not None
     assert f"0 {DOMESTIC_LEFT_OUT}" in again.zones_note
+
+
+def _classified(tmp_path: Path, frame: pl.DataFrame) -> Store:
+    """:func:`_store` with the incidents classified under avb-2010, as ``avert
+    brief`` needs them."""
+    store = _store(tmp_path, frame)
+    with store.transaction() as tx:
+        tx.append(
+            "classifications",
+            frame.select(
+                "incident_id",
+                pl.lit("avb-2010").alias("profile"),
+                "in_definition",
+                "category",
+                "harm_days",
+            ),
+        )
+    return store
+
+
+def _brief(store: Store, out: Path) -> tuple[int, str, dict[str, Any]]:
+    """``avert brief`` (police, no PDF) on ``store``: exit code, output, JSON."""
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            store.url.sqlalchemy,
+            "brief",
+            "--at",
+            AT.isoformat(),
+            "--out",
+            str(out),
+            "--no-pdf",
+        ],
+    )
+    path = out / "briefing.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    text = f"{result.output} {result.exception}"
+    return result.exit_code, " ".join(text.split()), data
+
+
+def test_the_places_config_setting_keeps_domestic_incidents_in_avert_brief(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``AVERT_PLACES_CONFIG`` naming a places.toml with ``domestic = "include"``
+    gives ``avert brief`` zones around domestic incidents too (before, no setting
+    reached it: the briefing always read the packaged "exclude")."""
+    frame = _city(4, contagious=True)
+    store = _classified(tmp_path, frame)
+    n_domestic = _recent(frame, domestic=True).height
+    n_other = _recent(frame, domestic=False).height
+    assert n_domestic > 0
+    monkeypatch.delenv("AVERT_PLACES_CONFIG", raising=False)
+    code, text, packaged = _brief(store, tmp_path / "packaged")
+    assert code == 0, text
+    assert len(packaged["places_summary"]["near_repeat"]["zones"]) == n_other
+    own = tmp_path / "places.toml"
+    own.write_text('[near_repeat]\ndomestic = "include"\n', encoding="utf-8")
+    monkeypatch.setenv("AVERT_PLACES_CONFIG", str(own))
+    code, text, included = _brief(store, tmp_path / "own")
+    assert code == 0, text
+    zones = included["places_summary"]["near_repeat"]["zones"]
+    assert len(zones) == n_domestic + n_other
+    assert DOMESTIC_LEFT_OUT not in included["places_summary"]["near_repeat"]["line"]
+
+
+def test_a_bad_places_config_file_stops_the_briefing_naming_file_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value not allowed or an unknown key stops ``avert brief`` (no files) and
+    the web app's start with an error naming the file and the key."""
+    from avert.config.settings import Settings
+    from avert.errors import ConfigError
+    from avert.web.app import create_app
+
+    store = _classified(tmp_path, _city(4, contagious=True))
+    bad = tmp_path / "bad-places.toml"
+    bad.write_text('[near_repeat]\ndomestic = "sometimes"\n', encoding="utf-8")
+    monkeypatch.setenv("AVERT_PLACES_CONFIG", str(bad))
+    code, text, data = _brief(store, tmp_path / "out")
+    assert code != 0
+    assert not data
+    assert "bad-places.toml" in text
+    assert "near_repeat.domestic" in text
+    bad.write_text("[near_repeat]\ndomestc = 'include'\n", encoding="utf-8")
+    settings = Settings(
+        secret_key="k3Y-" + "q8Zp".join("abcdefghij"), places_config=str(bad)
+    )
+    with pytest.raises(ConfigError, match=r"bad-places\.toml.*domestc"):
+        create_app(settings, store)
+
+
+def test_the_web_today_briefing_reads_the_places_config_setting(
+    tmp_path: Path,
+) -> None:
+    """The web app's Today briefing (:func:`briefing_view`, its cache shared)
+    follows the ``places_config`` setting: the packaged "exclude", then a file
+    saying "include", each with its own zones (not the cached briefing's)."""
+    from avert.config.settings import Settings
+    from avert.workflows.users import User
+    from avert.workflows.views import BriefingCache, briefing_view
+
+    frame = _city(4, contagious=True)
+    store = _classified(tmp_path, frame)
+    n_domestic = _recent(frame, domestic=True).height
+    n_other = _recent(frame, domestic=False).height
+    own = tmp_path / "places.toml"
+    own.write_text('[near_repeat]\ndomestic = "include"\n', encoding="utf-8")
+    cache = BriefingCache()
+
+    def zones(settings: Settings) -> int:
+        view = briefing_view(
+            store, settings, user=User("ana", "analyst"), at=AT, cache=cache
+        )
+        return len(view.data["places_summary"]["near_repeat"]["zones"])
+
+    assert zones(Settings()) == n_other
+    assert zones(Settings(places_config=str(own))) == n_domestic + n_other
+    assert zones(Settings(places_config=" ")) == n_other  # empty: the packaged file

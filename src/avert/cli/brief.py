@@ -170,7 +170,8 @@ def _write_briefing(
     org: str | None,
 ) -> BriefingFiles:
     """Run the briefing workflow with the settings' profile, pseudonym key, cell
-    size and risk configuration, showing its steps on a status line."""
+    size, risk and places configurations, showing its steps on a status line."""
+    from avert.config.places import load_places_config
     from avert.config.risk import load_risk_config
     from avert.workflows.briefing import run_briefing
 
@@ -193,6 +194,7 @@ def _write_briefing(
             organisation=org,
             cell_size_m=settings.places_cell_size(),
             risk_config=load_risk_config(settings.risk_config_file()),
+            places_config=load_places_config(settings.places_config_file()),
             progress=lambda step: status.update(Text(f"avert brief: {step}")),
         )
 

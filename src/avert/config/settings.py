@@ -74,6 +74,16 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "person has one score everywhere. Empty means the packaged file.",
     ),
     (
+        "places_config",
+        "",
+        "AVERT_PLACES_CONFIG",
+        "Places TOML laid over avert's packaged places.toml: whether the briefing's "
+        "near-repeat zones leave domestic incidents out (near_repeat.domestic = "
+        '"exclude", the default) or keep them ("include"); docs/places.md. '
+        "'avert brief' and the web app's Today page read it. Empty means the "
+        "packaged file.",
+    ),
+    (
         "timezone",
         "Europe/London",
         "AVERT_TIMEZONE",
@@ -287,6 +297,7 @@ class Settings:
     definition: str = _DEFAULTS["definition"]
     harm_table: str = _DEFAULTS["harm_table"]
     risk_config: str = _DEFAULTS["risk_config"]
+    places_config: str = _DEFAULTS["places_config"]
     timezone: str = _DEFAULTS["timezone"]
     file_mode: str = _DEFAULTS["file_mode"]
     lock_timeout_s: str = _DEFAULTS["lock_timeout_s"]
@@ -374,6 +385,10 @@ class Settings:
     def risk_config_file(self) -> str | None:
         """``risk_config`` as a path, or ``None`` for the packaged risk.toml."""
         return self.risk_config.strip() or None
+
+    def places_config_file(self) -> str | None:
+        """``places_config`` as a path, or ``None`` for the packaged places.toml."""
+        return self.places_config.strip() or None
 
     def places_cell_size(self) -> float:
         """``places_cell_m`` as metres (a number > 0)."""

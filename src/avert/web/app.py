@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from avert import __version__
 from avert.access import MIN_KEY_BITS, check_key, key_strength_bits
+from avert.config.places import load_places_config
 from avert.config.risk import load_risk_config
 from avert.config.settings import Settings
 from avert.errors import (
@@ -417,8 +418,10 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
 
     secret = _check_secret(settings, demo=demo)
     store.timezone = settings.timezone  # one zone for stored times and "now"
-    # a bad risk_config or session setting stops the start, not the first request
+    # a bad risk_config, places_config or session setting stops the start, not the
+    # first request
     load_risk_config(settings.risk_config_file())
+    load_places_config(settings.places_config_file())
     settings.session_max_seconds()
     _, _, client_failures, client_window_min = settings.login_limits()
     if demo and not _usable_key(settings.pseudonym_key):

@@ -45,6 +45,7 @@ from avert.briefing import (
     records_missing,
 )
 from avert.briefing.dash import none_made_yet
+from avert.config.places import PlacesConfig
 from avert.config.risk import RiskConfig, default_risk_config
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.config.timezone import window_hours
@@ -447,6 +448,7 @@ def build_briefing(
     own_words: bool = True,
     cell_size_m: float = DEFAULT_PLACES_CELL_M,
     risk_config: RiskConfig | None = None,
+    places_config: PlacesConfig | None = None,
 ) -> Briefing:
     """Read the store and assemble the briefing for a window (no files, no audit).
 
@@ -463,6 +465,8 @@ def build_briefing(
     ``cell_size_m``: the places grid (setting ``places_cell_m``), the same as
     ``avert forecast``'s. ``risk_config``: the risk scores' configuration (setting
     ``risk_config``; ``None``: the packaged one), as ``avert analyse risk`` uses it.
+    ``places_config``: the near-repeat zones' configuration (setting
+    ``places_config``; ``None``: the packaged ``places.toml``).
 
     Steps: who reads and which window (:func:`_reader`), the reads
     (:func:`_read_window`), the workflow's own frames (:func:`_add_store_frames`),
@@ -484,7 +488,14 @@ def build_briefing(
     # the MARAC escalation window: the DASH assessments read, and their victims' year
     days = (risk_config or default_risk_config()).marac.escalation_window_days
     frames, notes, places = _read_window(
-        store, reader, at=at, area=area, profile=profile, opts=opts, days=days
+        store,
+        reader,
+        at=at,
+        area=area,
+        profile=profile,
+        opts=opts,
+        days=days,
+        places_config=places_config,
     )
     _add_store_frames(
         store, frames, reader, at=at, area=area, profile=profile, escalation_days=days
@@ -572,12 +583,14 @@ def _read_window(
     profile: str,
     opts: BriefingOptions,
     days: int,
+    places_config: PlacesConfig | None = None,
 ) -> tuple[dict[str, pl.DataFrame], list[str], PlacesForecast | None]:
     """The window's frames and notes (:func:`read_briefing_frames`), with the
     backtested places forecast and the Knox test run beside the reads; under a
     rotating key, what falls before the key period dropped (:func:`_drop_before`)
     and the period's note added. ``days``: the MARAC escalation window, the DASH
-    assessments read before the window."""
+    assessments read before the window; ``places_config``: the near-repeat zones'
+    (``None``: the packaged ``places.toml``)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the backtested forecast and the Knox test run beside the reads
         f_places = pool.submit(
@@ -589,6 +602,7 @@ def _read_window(
             cells=opts.n_cells,
             cell_size_m=opts.cell_size_m,
             zone_hours=reader.hours,  # the zones of the window's incidents
+            near_repeat=None if places_config is None else places_config.near_repeat,
         )
         frames, notes = read_briefing_frames(
             store,
@@ -815,6 +829,7 @@ def run_briefing(
     organisation: str | None = None,
     cell_size_m: float = DEFAULT_PLACES_CELL_M,
     risk_config: RiskConfig | None = None,
+    places_config: PlacesConfig | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> BriefingFiles:
     """Brief on the window ending at ``at`` and write HTML, PDF and JSON to ``out_dir``.
@@ -853,6 +868,9 @@ def run_briefing(
     risk_config
         The risk scores' configuration (setting ``risk_config``; ``None``: the
         packaged one), the same as ``avert analyse risk`` and person pages use.
+    places_config
+        The near-repeat zones' configuration (setting ``places_config``; ``None``:
+        the packaged ``places.toml``): whether domestic incidents are left out.
     progress
         Told the name of each step as it starts (reading, writing, the PDF), for
         a status line: a briefing takes seconds to a minute, the PDF most of it.
@@ -882,6 +900,7 @@ def run_briefing(
         organisation=organisation,
         cell_size_m=cell_size_m,
         risk_config=risk_config,
+        places_config=places_config,
     )
     out = private_mkdir(out_dir)  # personal data: owner-only files and folders
     t2 = time.perf_counter()

@@ -32,6 +32,7 @@ from avert.briefing import Briefing, records_missing
 from avert.briefing.context import OFFENDING_ROLES
 from avert.briefing.makeup import make_up
 from avert.classify.labels import category_name
+from avert.config.places import load_places_config
 from avert.config.risk import load_risk_config
 from avert.config.settings import Settings
 from avert.config.timezone import local_now
@@ -390,6 +391,7 @@ def briefing_view(
             own_words=own_words,
             cell_size_m=settings.places_cell_size(),
             risk_config=load_risk_config(settings.risk_config_file()),
+            places_config=load_places_config(settings.places_config_file()),
         )
         data = briefing.to_json()
         return BriefingView(
@@ -407,6 +409,7 @@ def briefing_view(
             settings.definition_id(),
             settings.places_cell_m,
             settings.risk_config,
+            settings.places_config,
             organisation,
             own_words,
             store.generation(),  # a load, classification, tasking made or done since
