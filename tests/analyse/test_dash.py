@@ -312,3 +312,21 @@ def test_a_window_of_one_unflagged_incident_reads_in_the_singular() -> None:
     (note,) = [n for n in result.notes if "domestic flag" in n]
     assert note.startswith("The window's one incident has no domestic flag (the ")
     assert "cannot be counted" in note
+
+
+def test_the_result_says_whether_the_windows_incidents_carry_the_flag() -> None:
+    # the MARAC page read a victim's "0" domestic incidents and "none" as known
+    incidents, involvements = _incidents({"P-1": [AT - dt.timedelta(days=1)] * 2})
+    judged = _assessments(_assessment("P-1", yes=14))
+    assert marac_referrals(incidents, involvements, judged, at=AT).domestic_recorded
+    unflagged = incidents.with_columns(pl.lit(None, pl.Boolean).alias("domestic"))
+    for frame in (unflagged, incidents.drop("domestic")):
+        result = marac_referrals(frame, involvements, judged, at=AT)
+        assert result.frame.height == 1
+        assert not result.domestic_recorded
+    # one flagged incident in the window: the flag is carried
+    mixed = pl.concat([incidents.head(1), unflagged.tail(1)], how="vertical_relaxed")
+    assert marac_referrals(mixed, involvements, judged, at=AT).domestic_recorded
+    # no incident in the window at all: none to miss
+    empty = incidents.clear()
+    assert marac_referrals(empty, involvements.clear(), judged, at=AT).domestic_recorded

@@ -1191,3 +1191,19 @@ def test_task_this_says_when_no_account_is_of_the_organisation(world: World) -> 
         follow_redirects=True,
     )
     assert "No account is of the organisation" not in made.text
+
+
+def test_a_partners_place_pseudonym_in_the_plan_stays_one_token(
+    world: World,
+) -> None:
+    # a place's subject broke after its colons and hyphens: a partner's "L-1C95…"
+    # pseudonym could go "L-" on one line and its digits on the next
+    page = signed_in(world.app, "partner").get("/plan").text
+    cells = re.findall(r'data-label="Subject">(.*?)</td>', page)
+    places = [c for c in cells if "place:" in c]
+    assert places, cells
+    for cell in places:
+        pseudonyms = re.findall(r"\bL-[0-9A-F]{12}\b", cell)
+        assert pseudonyms, cell
+        for p in pseudonyms:
+            assert f'<span class="rec">{p}</span>' in cell, cell

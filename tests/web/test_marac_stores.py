@@ -103,3 +103,46 @@ def test_an_archive_without_dash_agrees_on_both_pages(any_store: Store) -> None:
     assert f"as of {_LAST:%d %b %Y}" in section
     assert "MARAC referral criteria: 1 of 3 met" in section
     assert "3 domestic incidents" in section
+
+
+def test_a_victim_is_not_said_to_have_no_domestic_incident_when_none_is_flagged(
+    any_store: Store,
+) -> None:
+    """A bundle whose incidents carry no domestic flag, and V1 meeting visible high
+    risk by DASH: the page said "Domestic incidents: 0" and "Last domestic: none",
+    though whether any of V1's incidents was domestic is not recorded."""
+    at = dt.datetime.now().replace(microsecond=0) - dt.timedelta(days=3)
+    incidents = pl.DataFrame(
+        {"incident_id": ["i1"], "occurred_from": [at - dt.timedelta(days=2)]}
+    ).with_columns(
+        pl.lit(None, pl.Boolean).alias("domestic"),
+        pl.lit("test").alias("source"),
+        pl.lit("exact").alias("time_precision"),
+        pl.lit("Violence with injury").alias("crime_type"),
+    )
+    dash = pl.DataFrame(
+        {
+            "assessment_id": ["A-V1"],
+            "person_id": ["V1"],
+            "assessed_at": [at - dt.timedelta(days=1)],
+            **{f"q{n}": ["yes"] for n in range(1, 16)},
+        }
+    )
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["V1"], "source": "t"}))
+        tx.append("incidents", incidents)
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {"incident_id": ["i1"], "person_id": ["V1"], "role": "victim"}
+            ).with_columns(pl.lit("t").alias("source")),
+        )
+        tx.append("dash", dash)
+    classify_store(any_store, profile="avb-2010")
+    page = _client(any_store, "chair").get("/marac").text
+    table = page[page.index('id="marac-list"') : page.index("</table>")]
+    assert ">V1<" in table
+    assert '<td data-label="Last domestic">not recorded</td>' in table
+    assert '<td data-label="Domestic incidents (365 d)">not recorded</td>' in table
+    assert ">none<" not in table
+    assert "no domestic flag" in page  # the note saying why

@@ -136,6 +136,9 @@ class MaracResult(Result):
     #: the list's make-up against its population (set by the workflow:
     #: :func:`avert.briefing.makeup.make_up`), or None
     make_up: dict[str, Any] | None = None
+    #: False when the window's incidents carry no domestic flag (a note says so):
+    #: a victim's 0 domestic incidents and no last one are then not known
+    domestic_recorded: bool = True
 
     def to_dict(self, *, top: int | None = None) -> dict[str, Any]:
         """The list as JSON (``docs/analyses.md``, ``avert analyse marac --json``)."""
@@ -361,7 +364,20 @@ def marac_referrals(
         window_days=days,
         n_population=per.height,
         population_ids=per["person_id"],
+        domestic_recorded=_domestic_recorded(incidents, at, days),
     )
+
+
+def _domestic_recorded(
+    incidents: pl.DataFrame, at: dt.datetime, window_days: int
+) -> bool:
+    """Whether the incidents of ``(at - window_days, at]`` carry a domestic flag:
+    the column is there and some incident of the window has it (a window with no
+    incident has none to miss); as :func:`_domestic_victimisations` notes."""
+    if "domestic" not in incidents.columns:
+        return False
+    window = incidents.filter(in_window("occurred_from", at, window_days))
+    return window.height == 0 or window["domestic"].null_count() < window.height
 
 
 def _marac_config(config: RiskConfig | MaracConfig | None) -> MaracConfig:
