@@ -584,9 +584,10 @@ DOMESTIC_LEFT_OUT = "domestic incidents left out of the near-repeat test and zon
 
 def _without_domestic(
     events: pl.DataFrame, domestic: DomesticZones
-) -> tuple[pl.DataFrame, int, str | None]:
+) -> tuple[pl.DataFrame, int | None, str | None]:
     """The events without the domestic-flagged ones under ``domestic="exclude"``,
-    how many were left out, and a note (None under ``"include"``).
+    how many were left out (None when none could be: ``"include"``, or no flag),
+    and a note (None under ``"include"``).
 
     The briefing's zones are for patrols. On avert's synthetic city (6 seeds, the
     briefing's bands) a Knox test of all violence found contagion in each seed, of
@@ -605,7 +606,7 @@ def _without_domestic(
         )
         raise ConfigError(msg)
     if domestic == "include":
-        return events, 0, None
+        return events, None, None
     if "domestic" not in events.columns or events["domestic"].null_count() == len(
         events
     ):
@@ -613,7 +614,7 @@ def _without_domestic(
         # one): saying "0 left out" and "its non-domestic incidents" would be untrue
         return (
             events,
-            0,
+            None,
             "The events carry no domestic flag: none could be left out of the "
             "near-repeat test and zones.",
         )
@@ -715,8 +716,7 @@ def near_repeat_zones(
     # the flag stays with a zone kept under "include": partners never see those
     flag = ["domestic"] if "domestic" in recent.columns else []
     recent = recent.select("x", "y", "occurred_at", *flag)
-    excluded = domestic_note is not None and DOMESTIC_LEFT_OUT in domestic_note
-    scope = " (its non-domestic incidents)" if excluded else ""
+    scope = "" if n_domestic is None else " (its non-domestic incidents)"
     tail = "" if domestic_note is None else f" {domestic_note}"
     if radius == 0.0:
         note = (
@@ -724,7 +724,7 @@ def near_repeat_zones(
             f"{f['space_hi_m'][0]:g} m, 0-{f['time_hi_days'][0]:g} days) of the last "
             f"{history_days:g} days: no zones marked.{tail}"
         )
-        return NearRepeatZones(recent.head(0), 0.0, 0.0, knox, note, n_domestic)
+        return NearRepeatZones(recent.head(0), 0.0, 0.0, knox, note, n_domestic or 0)
     zones = recent.with_columns(
         radius_m=pl.lit(radius),
         until=pl.col("occurred_at") + dt.timedelta(days=days),
@@ -734,4 +734,4 @@ def near_repeat_zones(
         f"days of an incident the risk is raised (Knox test, {n_sims} permutations, "
         f"alpha {alpha}).{tail}"
     )
-    return NearRepeatZones(zones, radius, days, knox, note, n_domestic)
+    return NearRepeatZones(zones, radius, days, knox, note, n_domestic or 0)
