@@ -881,7 +881,7 @@ DETECTION_RUNS: Final = _spec(
         (
             "run_id",
             pl.String(),
-            "the run's time (UTC, yyyymmddThhmmss) and 8 random hex digits",
+            "the run's time (UTC, yyyymmddThhmmss.ffffff) and 8 random hex digits",
         ),
         ("detected_at", _DT, "when the run was made (as detected_groups.computed_at)"),
         ("profile", pl.String(), "violence definition profile of the run"),

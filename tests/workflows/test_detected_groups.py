@@ -92,3 +92,26 @@ def test_the_briefing_says_a_detection_found_no_group(sqlite_store: Store) -> No
     assert "stored yet" not in note
     assert note.startswith("Retaliation alerts use declared groups only: the latest")
     assert "found no group of co-offenders" in note
+
+
+def test_runs_made_in_one_second_are_ordered_as_made() -> None:
+    """The latest detection run is the greatest (detected_at, run_id), and
+    detected_at is kept to the second: run ids to the second plus random digits
+    ordered two runs of one second by chance, so a re-run under another profile
+    read as made under the former half the time (a flaky CI failure)."""
+    from avert.workflows.networks import detection_run_row
+
+    second = dt.datetime(2026, 12, 6, 9, 0, 0)
+    ids = [
+        detection_run_row(
+            pl.DataFrame(),
+            pl.DataFrame(),
+            profile=profile,
+            as_of=None,
+            detected_at=second,
+            inputs={},
+        )["run_id"][0]
+        for profile in ["avb-2010", "who-broad"] * 20
+    ]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)

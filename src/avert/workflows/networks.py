@@ -663,7 +663,10 @@ def detection_run_row(
     run that stores ``groups`` and ``members``, made at ``detected_at`` (the force's
     wall clock, as ``computed_at``) after counting ``inputs``
     (:func:`avert.store.detected.detection_inputs`; empty: not counted)."""
-    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    # to the microsecond: the latest run is the one with the greatest
+    # (detected_at, run_id), and detected_at is kept to the second, so two runs of
+    # one second (a re-run under another profile) were ordered by random digits
+    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}"
     row: dict[str, Any] = {
         "run_id": stamp,
         "detected_at": detected_at,
