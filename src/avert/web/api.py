@@ -9,7 +9,7 @@ pseudonymised briefing and no person endpoint.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -28,7 +28,38 @@ from avert.workflows import views
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize)])
+
+class ApiError(BaseModel):
+    """Every error answer of the API (``avert.web.app._error``): one shape."""
+
+    ok: Literal[False]
+    status: int = Field(description="The HTTP status again.")
+    error: str = Field(description="Why, in words (never the value sent).")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ApiError, "description": description}
+
+
+#: The error answers every operation may give, documented with their real body
+#: (FastAPI's own 422 schema, ``{"detail": [...]}``, is not what avert answers)
+ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    400: _error(
+        "A parameter avert cannot use (a time that is no time, a year "
+        "out of range, From not before To, an unknown flag)."
+    ),
+    401: _error("No valid bearer token (or session)."),
+    403: _error("The caller's role or area may not do this (the reason says which)."),
+    422: _error("A parameter of the wrong type, missing or out of bounds."),
+    503: _error(
+        "The database is not answering or busy, or avert is not "
+        "configured for this (e.g. no pseudonym key for a partner)."
+    ),
+}
+
+router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(authorize)], responses=ERRORS
+)
 
 
 _LIMIT = Field(
@@ -107,7 +138,10 @@ def incidents(
     return find_incidents(request, filters)
 
 
-@router.get("/people/{person_id}")
+@router.get(
+    "/people/{person_id}",
+    responses={404: _error("No person with this id is on record.")},
+)
 @requires("view-person", audit_refusal="person:{person_id}")
 def person(
     request: Request,
