@@ -9,11 +9,20 @@ pseudonymised briefing and no person endpoint.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from avert.web.api_answers import (
+    ERRORS,
+    AuditAnswer,
+    BriefingAnswer,
+    IncidentsAnswer,
+    PersonAnswer,
+    answer,
+    error,
+)
 from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import (
     MAX_HOURS,
@@ -28,34 +37,6 @@ from avert.workflows import views
 
 __all__ = ["router"]
 
-
-class ApiError(BaseModel):
-    """Every error answer of the API (``avert.web.app._error``): one shape."""
-
-    ok: Literal[False]
-    status: int = Field(description="The HTTP status again.")
-    error: str = Field(description="Why, in words (never the value sent).")
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {"model": ApiError, "description": description}
-
-
-#: The error answers every operation may give, documented with their real body
-#: (FastAPI's own 422 schema, ``{"detail": [...]}``, is not what avert answers)
-ERRORS: Final[dict[int | str, dict[str, Any]]] = {
-    400: _error(
-        "A parameter avert cannot use (a time that is no time, a year "
-        "out of range, From not before To, an unknown flag)."
-    ),
-    401: _error("No valid bearer token (or session)."),
-    403: _error("The caller's role or area may not do this (the reason says which)."),
-    422: _error("A parameter of the wrong type, missing or out of bounds."),
-    503: _error(
-        "The database is not answering or busy, or avert is not "
-        "configured for this (e.g. no pseudonym key for a partner)."
-    ),
-}
 
 router = APIRouter(
     prefix="/api/v1", dependencies=[Depends(authorize)], responses=ERRORS
@@ -99,7 +80,7 @@ class BriefingPages(BaseModel):
 @router.get(
     "/briefing",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}}},
+    responses={200: answer(BriefingAnswer)},
 )
 @requires("view-today")
 def briefing(
@@ -129,7 +110,7 @@ def briefing(
     return Response(body, media_type="application/json")
 
 
-@router.get("/incidents")
+@router.get("/incidents", response_model=None, responses={200: answer(IncidentsAnswer)})
 @requires("view-incidents")
 def incidents(
     request: Request, filters: Annotated[IncidentFilters, Depends(incident_filters)]
@@ -140,7 +121,11 @@ def incidents(
 
 @router.get(
     "/people/{person_id}",
-    responses={404: _error("No person with this id is on record.")},
+    response_model=None,
+    responses={
+        200: answer(PersonAnswer),
+        404: error("No person with this id is on record."),
+    },
 )
 @requires("view-person", audit_refusal="person:{person_id}")
 def person(
@@ -154,7 +139,7 @@ def person(
     return find_person(request, person_id, purpose)
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=None, responses={200: answer(AuditAnswer)})
 @requires("view-audit")
 def audit(
     request: Request,
