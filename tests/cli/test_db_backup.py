@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app as cli
@@ -118,3 +119,22 @@ def test_backup_refuses_postgresql_and_an_existing_file(
     assert isinstance(res.exception, ConfigError)
     assert "never overwrites" in str(res.exception)
     assert existing.read_text() == "keep me"
+
+
+def test_a_failed_backup_leaves_no_file(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup that fails part way (here: the copy cannot be made private) leaves
+    nothing at PATH that could be taken for a whole backup, nor its part."""
+    import avert.store.backup as backup
+
+    def refuse(path: object) -> None:
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(backup, "restrict", refuse)
+    target = tmp_path / "copy.db"
+    res = CliRunner().invoke(
+        cli, ["--db", sqlite_store.url.adbc, "db", "backup", str(target)]
+    )
+    assert isinstance(res.exception, OSError)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["avert.db"]

@@ -15,6 +15,7 @@ PostgreSQL has its own tools (``pg_dump``, docs/postgresql.md "Backups"): refuse
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +70,8 @@ def backup_sqlite(store: Store, path: Path) -> SqliteBackup:
 
     The copy is made private (the ``file_mode`` setting) before a page is written,
     left in rollback-journal mode (one self-contained file) and checked with
-    ``PRAGMA quick_check``. Python's ``sqlite3`` and the store's ADBC driver are
+    ``PRAGMA quick_check``; it is written under a temporary name beside ``path``
+    and renamed to it when done, so a failed backup leaves no file at ``path``. Python's ``sqlite3`` and the store's ADBC driver are
     two SQLite libraries: one closing the file drops the other's locks in the same
     process, so the store's own connections are closed first, and the caller
     holds none open meanwhile (``avert db backup`` runs in a process of its own).
@@ -86,19 +88,24 @@ def backup_sqlite(store: Store, path: Path) -> SqliteBackup:
     src = sqlite3.connect(
         f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=store.lock_timeout_s
     )
+    # written beside PATH under another name, renamed when whole and checked:
+    # a backup that fails (disk full, interrupted) leaves no file that looks whole
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
     try:
         with private_files():
-            dst = sqlite3.connect(path)
-        try:
-            restrict(path)
-            src.backup(dst, pages=-1)  # every page in one step: one snapshot
-            dst.execute("PRAGMA journal_mode=DELETE")
-            pages = int(dst.execute("PRAGMA page_count").fetchone()[0])
-            problems = [str(r[0]) for r in dst.execute("PRAGMA quick_check(5)")]
-        finally:
-            dst.close()
+            dst = sqlite3.connect(partial)
+            try:
+                restrict(partial)
+                src.backup(dst, pages=-1)  # every page in one step: one snapshot
+                dst.execute("PRAGMA journal_mode=DELETE")
+                pages = int(dst.execute("PRAGMA page_count").fetchone()[0])
+                problems = [str(r[0]) for r in dst.execute("PRAGMA quick_check(5)")]
+            finally:
+                dst.close()
+        partial.rename(path)
     finally:
         src.close()
+        partial.unlink(missing_ok=True)
     return SqliteBackup(
         path=path,
         size_bytes=path.stat().st_size,
