@@ -228,6 +228,27 @@ def test_an_area_no_record_names_is_not_counted_as_zero(month_app: FastAPI) -> N
     assert "<b>0</b>repeat victims hit again" not in page.text
 
 
+def test_incidents_of_an_area_no_record_names_say_why_none(
+    month_app: FastAPI,
+) -> None:
+    """The Incidents page and ``GET /api/v1/incidents`` of an area no incident
+    names answered "0 found" with no reason (``records_missing`` null), while the
+    briefing of that area says it is not counted: a typo read as a quiet week."""
+    client = signed_in(month_app, "analyst")
+    api = client.get("/api/v1/incidents?area=Nowhere").json()
+    assert api["total"] == 0
+    assert "no incident in the store names this area" in (api["records_missing"] or "")
+    page = client.get("/incidents?area=Nowhere")
+    assert "Not counted: no incident in the store names this area" in page.text
+    # an area the records name, and a filter that finds none there: no such note
+    area = client.get("/api/v1/incidents").json()["incidents"][0]["borough"]
+    none = client.get(
+        "/api/v1/incidents", params={"area": area, "category": "no-such-category"}
+    ).json()
+    assert none["total"] == 0
+    assert none["records_missing"] is None
+
+
 def test_groups_of_a_store_naming_no_one_read_no_incidents(
     month_app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,7 +11,8 @@ serve``, not once per worker (a browser signed in at one worker was sent back to
 the sign-in page by the next, and a partner saw other pseudonyms).
 
 The apps of two workers are built here in one process (fast and exact about which
-"worker" answers each request); one test runs two real worker processes.
+"worker" answers each request); two tests run two real worker processes (one of
+them many users of the JSON API at once, every read counted in the audit log).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from avert.web.app import (
     worker_environment,
 )
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, csrf_of
+from web.helpers import PASSWORD, SECRET, World, csrf_of
 
 
 @pytest.fixture
@@ -241,3 +242,125 @@ def test_two_real_demo_workers_keep_one_session(
             if server.poll() is None:
                 server.kill()
             log.close()
+
+
+def _serve(db: str, tmp_path: Path, env_keys: dict[str, str]) -> tuple[Any, str]:
+    """``avert serve --workers 2`` on ``db``, started (both workers); its process
+    and base URL."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AVERT_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    env.update(env_keys)
+    log_file = tmp_path / "serve.log"
+    with log_file.open("w") as log:
+        server = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "avert", "--db", db, "serve"),
+                *("--workers", "2", "--port", str(port)),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    deadline = time.monotonic() + 60
+    while _started(log_file) < 2:
+        assert server.poll() is None, log_file.read_text()
+        assert time.monotonic() < deadline, log_file.read_text()
+        time.sleep(0.1)
+    return server, f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.slow
+def test_two_workers_answer_many_users_at_once_and_audit_every_read(
+    world: World, tmp_path: Path
+) -> None:
+    """Token and signed-in users of the JSON API at once, at two real workers:
+    no server error, and each person read, search and sign-in in the audit log
+    (counted against the answers), its chain whole."""
+    import threading
+
+    import httpx2
+    import polars as pl
+
+    from avert.store import audit
+    from avert.workflows.users import issue_token
+
+    people = sorted(world.person_ids)[:20]
+    tokens = {r: issue_token(world.store, r) for r in ("analyst", "partner", "admin")}
+    first_seq = int(world.store.read_frame("audit", columns=["seq"])["seq"].max())
+    keys = {
+        "AVERT_SECRET_KEY": SECRET,
+        "AVERT_PSEUDONYM_KEY": world.settings.pseudonym_key,
+    }
+    server, base = _serve(world.store.url.adbc, tmp_path, keys)
+    answered: list[tuple[str, str, int]] = []
+    lock = threading.Lock()
+
+    def reads(client: httpx2.Client, who: str, i: int) -> None:
+        person = people[(i * 7 + len(who)) % len(people)]
+        for kind, url, params in (
+            ("person", f"/api/v1/people/{person}", {"purpose": f"load {i}"}),
+            ("search", "/api/v1/incidents", {}),
+            ("briefing", "/api/v1/briefing", {"hours": str(24 + i % 2)}),
+        ):
+            status = client.get(url, params=params).status_code
+            with lock:
+                answered.append((who, kind, status))
+
+    def token_user(role: str) -> None:
+        auth = {"Authorization": f"Bearer {tokens[role]}"}
+        with httpx2.Client(base_url=base, headers=auth, timeout=60) as client:
+            for i in range(6):
+                reads(client, role, i)
+
+    def session_user(name: str) -> None:
+        with httpx2.Client(base_url=base, timeout=60) as client:
+            for i in range(3):
+                token = csrf_of(client.get("/login").text)
+                form = {"username": name, "password": PASSWORD, "csrf_token": token}
+                status = client.post("/login", data=form).status_code
+                with lock:
+                    answered.append((name, "login", status))
+                reads(client, name, i)
+
+    threads = [threading.Thread(target=token_user, args=(r,)) for r in tokens]
+    threads += [
+        threading.Thread(target=session_user, args=(n,)) for n in ("chair", "officer")
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        finally:
+            if server.poll() is None:
+                server.kill()
+    statuses = {s for _, _, s in answered}
+    assert len(answered) == 3 * 6 * 3 + 2 * 3 * 4
+    assert statuses <= {200, 303, 403}, answered
+    rows = world.store.read_frame("audit").filter(pl.col("seq") > first_seq)
+    expected = {
+        (who, kind): sum(1 for w, k, s in answered if (w, k) == (who, kind) and s < 400)
+        for who, kind, _ in answered
+    }
+    kinds = {
+        "person": (pl.col("action") == "view")
+        & pl.col("object").str.starts_with("person:"),
+        "search": pl.col("action") == "search",
+        "briefing": (pl.col("action") == "view")
+        & pl.col("object").str.starts_with("briefing:"),
+        "login": pl.col("action") == "login",
+    }
+    for (who, kind), count in expected.items():
+        got = rows.filter(kinds[kind] & (pl.col("user_name") == who)).height
+        assert got == count, (who, kind, got, count)
+    assert expected[("partner", "person")] == 0  # refused, and audited as such
+    assert rows["seq"].sort().to_list() == list(
+        range(first_seq + 1, first_seq + 1 + rows.height)
+    )
+    assert audit.verify(world.store).ok

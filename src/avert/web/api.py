@@ -14,6 +14,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from avert.web.api_answers import (
+    ERRORS,
+    AuditAnswer,
+    BriefingAnswer,
+    IncidentsAnswer,
+    PersonAnswer,
+    answer,
+    error,
+)
 from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import (
     MAX_HOURS,
@@ -28,7 +37,10 @@ from avert.workflows import views
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize)])
+
+router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(authorize)], responses=ERRORS
+)
 
 
 _LIMIT = Field(
@@ -68,7 +80,7 @@ class BriefingPages(BaseModel):
 @router.get(
     "/briefing",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}}},
+    responses={200: answer(BriefingAnswer)},
 )
 @requires("view-today")
 def briefing(
@@ -98,7 +110,7 @@ def briefing(
     return Response(body, media_type="application/json")
 
 
-@router.get("/incidents")
+@router.get("/incidents", response_model=None, responses={200: answer(IncidentsAnswer)})
 @requires("view-incidents")
 def incidents(
     request: Request, filters: Annotated[IncidentFilters, Depends(incident_filters)]
@@ -107,7 +119,14 @@ def incidents(
     return find_incidents(request, filters)
 
 
-@router.get("/people/{person_id}")
+@router.get(
+    "/people/{person_id}",
+    response_model=None,
+    responses={
+        200: answer(PersonAnswer),
+        404: error("No person with this id is on record."),
+    },
+)
 @requires("view-person", audit_refusal="person:{person_id}")
 def person(
     request: Request,
@@ -120,7 +139,7 @@ def person(
     return find_person(request, person_id, purpose)
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=None, responses={200: answer(AuditAnswer)})
 @requires("view-audit")
 def audit(
     request: Request,

@@ -13,14 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from avert.config.settings import Settings
+from avert.errors import ConfigError
 from avert.files import looser_than_allowed
-from avert.store import Store
+from avert.store import Store, audit
+from avert.store.backup import SqliteBackup, backup_sqlite, check_backup
 from avert.store.migrate import head_revision, refuse_unknown_revision
 from avert.store.summary import status_summary
 
 __all__ = [
     "Migration",
+    "SqliteBackup",
     "Store",
+    "backup_database",
     "database_revision",
     "loose_files",
     "migrate_database",
@@ -104,3 +108,33 @@ def store_status(store: Store, *, settings: Settings | None = None) -> dict[str,
     )
     summary["classifications"] = {p: c.to_dict() for p, c in currency.items()}
     return summary
+
+
+def backup_database(
+    settings: Settings, path: str | Path, *, user: str | None = None
+) -> SqliteBackup:
+    """Back up the SQLite database of ``settings`` to the new file ``path``, while
+    avert may be running (:func:`avert.store.backup.backup_sqlite`); audited first,
+    as every export (the copy holds every record), so the copy holds its own row.
+
+    A PostgreSQL database is refused before any connection (``pg_dump``); so is a
+    file that is not an avert database.
+    """
+    store = Store(settings.database_url, lock_timeout_s=settings.lock_timeout())
+    target = Path(path)
+    try:
+        check_backup(store, target)
+        if store.revision() is None:
+            msg = f"{store.url.shown} is not an avert database: nothing backed up."
+            raise ConfigError(msg)
+        audit.record(
+            store,
+            action="export",
+            obj=f"database:{target}",
+            reason="database backup (avert db backup)",
+            user=user,
+            detail=audit.describe(location=str(target)),
+        )
+        return backup_sqlite(store, target)
+    finally:
+        store.close()

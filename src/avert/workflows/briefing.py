@@ -770,18 +770,8 @@ def _with_records_missing(
             incident_span(store), briefing.window_from, briefing.window_to
         )
     )
-    if (
-        missing is None
-        and area
-        and not briefing.incidents
-        and not names_known_area(area, known_areas(store))
-    ):
-        # an area no record names (a typo, or a neighbourhood where the store's
-        # areas are boroughs and LSOAs) counted 0 everywhere under its name
-        missing = (
-            "no incident in the store names this area as its borough or LSOA, "
-            "the areas a briefing can be of"
-        )
+    if missing is None and not briefing.incidents:
+        missing = unknown_area(store, area)
     notes = briefing.notes
     if missing == NO_INCIDENTS_STORED:
         # nothing loaded at all: say so and what loads data, not that "open
@@ -1008,6 +998,23 @@ def area_named_otherwise(store: Store, area: str) -> str | None:
             "is of a borough or an LSOA only"
         )
     return None
+
+
+#: why a briefing or an incidents search of an area no record names lists nothing
+UNKNOWN_AREA: Final = (
+    "no incident in the store names this area as its borough or LSOA, "
+    "the areas a briefing can be of"
+)
+
+
+def unknown_area(store: Store, area: str | None) -> str | None:
+    """:data:`UNKNOWN_AREA` when ``area`` is given and no incident of the store
+    names it (:func:`names_known_area`), else None: an area no record names (a
+    typo, or a neighbourhood where the store's areas are boroughs and LSOAs)
+    counted 0 everywhere under its name, which read as a finding."""
+    if not area or names_known_area(area, known_areas(store)):
+        return None
+    return UNKNOWN_AREA
 
 
 def names_known_area(area: str, known: Sequence[str]) -> bool:

@@ -52,7 +52,12 @@ from avert.store.summary import (
     stop_span,
 )
 from avert.workflows import audit as audit_workflow
-from avert.workflows.briefing import build_briefing, people_shown, read_residents
+from avert.workflows.briefing import (
+    build_briefing,
+    people_shown,
+    read_residents,
+    unknown_area,
+)
 from avert.workflows.delivery import (
     board_actions,
     partner_pseudonymiser,
@@ -669,11 +674,13 @@ def incidents_view(
             "notes": staleness_notes(
                 store, settings.definition_id(), settings=settings
             ),
-            # nothing loaded for the window: "0 found" is then no finding
+            # nothing loaded for the window, or an area no record names: "0
+            # found" is then no finding (as the briefing of that area says)
             "records_missing": (
                 None
                 if total
                 else records_missing(incident_span(store), date_from, date_to)
+                or unknown_area(store, area)
             ),
         }
     )
