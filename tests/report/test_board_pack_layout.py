@@ -271,3 +271,23 @@ def test_a_force_scale_count_stays_in_its_column() -> None:
     )
     assert "17,032" in html
     assert _overflows(html) == []
+
+
+def test_a_share_of_some_never_prints_as_none_or_all() -> None:
+    """The Met's 8 searches of children under 10 (of 69,568, January-June 2018)
+    printed "0 %" in the pack's age table beside their count, and its 32 searches
+    of sex Other "0 %" too: a share neither none nor all keeps that side."""
+    from avert.report.render import environment
+
+    pct = environment().filters["pct"]
+    assert pct(8 / 69568) == "<1 %"
+    assert pct(32 / 69568) == "<1 %"
+    assert pct(69560 / 69568) == ">99 %"
+    assert (pct(0), pct(0.0), pct(1), pct(1.0), pct(None)) == (
+        "0 %",
+        "0 %",
+        "100 %",
+        "100 %",
+        "–",
+    )
+    assert (pct(0.005), pct(0.0051), pct(0.994)) == ("<1 %", "1 %", "99 %")

@@ -764,6 +764,24 @@ def _measures_by_id(store: Store, today: dt.date) -> dict[str, dict[str, Any]]:
     }
 
 
+def test_the_first_recorded_note_counts_one_action_as_one() -> None:
+    """A plan of one action first recorded after the month read "All 1 actions
+    were first recorded ...: they are shown" (Toronto's 2021 pack)."""
+    from avert.workflows.delivery._pack import _later_note
+
+    day = dt.date(2021, 12, 31)
+    assert _later_note(1, 1, day) == (
+        "The plan's one action was first recorded in avert after 31 December 2021: "
+        "it is shown as first recorded."
+    )
+    assert _later_note(1, 3, day).startswith("1 of 3 actions was first recorded")
+    assert _later_note(1, 3, day).endswith(
+        "it is shown as first recorded, the others as they stood then."
+    )
+    assert _later_note(12, 12, day).startswith("All 12 actions were first")
+    assert _later_note(2, 3, day).startswith("2 of 3 actions were first")
+
+
 def test_objective_verdicts_name_their_months_and_baseline(
     sqlite_store: Store,
 ) -> None:
