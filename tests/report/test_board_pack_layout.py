@@ -227,3 +227,67 @@ actions:
         if any(t.startswith("Overdue actions") for t in texts)
     )
     assert heading == with_row[0], "the heading alone on its page"
+
+
+def _measure_row(**values: object) -> dict[str, object]:
+    """An objective's measure row as :func:`objective_measures` gives it."""
+    return dict.fromkeys(
+        ("indicator", "baseline_source", "reason", "verdict_reason"), None
+    ) | {
+        "objective_id": "P1",
+        "title": "Fewer violent crimes",
+        "strand": "prevention",
+        "series": "violence",
+        "window_from": dt.date(2021, 1, 1),
+        "window_to": dt.date(2021, 12, 31),
+        "status": "off_track",
+        "verdict": "no_significant_change",
+        "rate_ratio": 0.92,
+        "p_value": 0.148,
+        **values,
+    }
+
+
+def test_a_force_scale_count_stays_in_its_column() -> None:
+    """A force's year of violence (Toronto's 2021: 17,032 against a path of 16,600)
+    and a year's harm in days fit the Now and Path now columns: at 7 % and 8 % of
+    A4 the bold "17,032" ran into "16,600" ("17,03216,600" in the text of the PDF)."""
+    from avert.report.render import environment
+
+    page = environment().from_string(
+        '<html><head>{% include "_style.html" %}</head><body><main><section>'
+        '{% include "_objective_measures.html" %}</section></main></body></html>'
+    )
+    html = page.render(
+        measures=[
+            _measure_row(baseline=18458, target=16600, current=17032, path=16600),
+            _measure_row(
+                baseline=2_531_465.9,
+                target=2_300_000,
+                current=2_430_989.45,
+                path=2_300_000.0,
+            ),
+        ]
+    )
+    assert "17,032" in html
+    assert _overflows(html) == []
+
+
+def test_a_share_of_some_never_prints_as_none_or_all() -> None:
+    """The Met's 8 searches of children under 10 (of 69,568, January-June 2018)
+    printed "0 %" in the pack's age table beside their count, and its 32 searches
+    of sex Other "0 %" too: a share neither none nor all keeps that side."""
+    from avert.report.render import environment
+
+    pct = environment().filters["pct"]
+    assert pct(8 / 69568) == "<1 %"
+    assert pct(32 / 69568) == "<1 %"
+    assert pct(69560 / 69568) == ">99 %"
+    assert (pct(0), pct(0.0), pct(1), pct(1.0), pct(None)) == (
+        "0 %",
+        "0 %",
+        "100 %",
+        "100 %",
+        "–",
+    )
+    assert (pct(0.005), pct(0.0051), pct(0.994)) == ("<1 %", "1 %", "99 %")

@@ -28,9 +28,16 @@ def _section(store: Store, tmp_path: Path) -> str:
 def test_the_rates_say_their_period(sqlite_store: Store, tmp_path: Path) -> None:
     """ "The rates are per 1,000 residents of all ages" with no period: a board
     member could read South Yorkshire's 21.47 Black searches per 1,000 as a rate
-    per year or per month; they are the 12 months' searches."""
+    per year or per month; they are the 12 months' searches. Here the store holds
+    January 2019 alone of the 12 months: the rates are that month's searches (the
+    sentence said "these 12 months" after "1 of its 12 months")."""
     html = _section(sqlite_store, tmp_path)
-    assert "The rates are the searches of these 12 months per 1,000 residents" in html
+    assert "the store holds searches for 1 of its 12 months" in html
+    assert (
+        "The rates are the searches of the 1 month with searches per 1,000 "
+        "residents of all ages (not a rate per year)"
+    ) in html
+    assert "these 12 months" not in html
 
 
 def test_a_flag_is_not_placed_in_the_force(sqlite_store: Store, tmp_path: Path) -> None:

@@ -513,6 +513,10 @@ def test_equality_header_says_when_months_hold_no_searches(board_app: FastAPI) -
     meta = eq.text[eq.text.index('<p class="meta">Searches') :]
     meta = " ".join(meta[: meta.index("</p>")].split())
     assert "the store holds searches for 6 of its 12 months" in meta
+    # and the rates' sentence agrees: it said "the searches of these 12 months"
+    assert "these 12 months" not in meta
+    assert "the searches of the 6 months with searches per 1,000" in meta
+    assert "(not a rate per year)" in meta
 
 
 def test_equality_page_asks_for_its_force_field(board_app: FastAPI) -> None:

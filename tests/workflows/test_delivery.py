@@ -764,6 +764,63 @@ def _measures_by_id(store: Store, today: dt.date) -> dict[str, dict[str, Any]]:
     }
 
 
+def test_the_first_recorded_note_counts_one_action_as_one() -> None:
+    """A plan of one action first recorded after the month read "All 1 actions
+    were first recorded ...: they are shown" (Toronto's 2021 pack)."""
+    from avert.workflows.delivery._pack import _later_note
+
+    day = dt.date(2021, 12, 31)
+    assert _later_note(1, 1, day) == (
+        "The plan's one action was first recorded in avert after 31 December 2021: "
+        "it is shown as first recorded."
+    )
+    assert _later_note(1, 3, day).startswith("1 of 3 actions was first recorded")
+    assert _later_note(1, 3, day).endswith(
+        "it is shown as first recorded, the others as they stood then."
+    )
+    assert _later_note(12, 12, day).startswith("All 12 actions were first")
+    assert _later_note(2, 3, day).startswith("2 of 3 actions were first")
+
+
+def test_objective_verdicts_name_their_months_and_baseline(
+    sqlite_store: Store,
+) -> None:
+    """A measure's verdict says which months it judged against which: up to 36
+    months before, cut to the first full month of data, where the board pack's
+    Performance section takes 24 (Toronto's 2021 violence read "significant
+    sustained reduction" against 2018-20 in the objectives and "no significant
+    change" against 2019-20 below them, neither naming its baseline)."""
+    from avert.report.render import environment
+
+    _measured_store(sqlite_store)
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=MEASURED_PLAN)
+    rows = _measures_by_id(sqlite_store, dt.date(2026, 1, 15))
+    o1 = rows["O1"]
+    assert o1["verdict"] == "significant_sustained_reduction"
+    assert (o1["verdict_from"], o1["verdict_to"]) == (
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+    )
+    # the data start in January 2024: 12 months of baseline, not 36
+    assert (o1["verdict_baseline_from"], o1["verdict_baseline_to"]) == (
+        dt.date(2024, 1, 1),
+        dt.date(2024, 12, 31),
+    )
+    # no verdict, no months
+    assert rows["O5"]["verdict_baseline_from"] is None
+    html = (
+        environment()
+        .get_template("_objective_measures.html")
+        .render(measures=[o1, rows["O5"]])
+    )
+    assert "Jan 2025 to Dec 2025 against Jan 2024 to Dec 2024" in html
+    assert html.count(" against Jan ") == 1
+    # a month's measure names its month once ("now = Dec 2021 to Dec 2021")
+    december = {"window_from": dt.date(2025, 12, 1), "window_to": dt.date(2025, 12, 31)}
+    one = environment().get_template("_objective_measures.html")
+    assert "now = Dec 2025</small>" in one.render(measures=[o1 | december])
+
+
 def test_objective_measures_against_targets(sqlite_store: Store) -> None:
     _measured_store(sqlite_store)
     delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=MEASURED_PLAN)

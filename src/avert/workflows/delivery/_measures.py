@@ -293,6 +293,11 @@ def _measure_row(obj: dict[str, Any], spec: MeasureSpec) -> dict[str, Any]:
         "status": "not_measured",
         "verdict": None,
         "verdict_reason": None,
+        # the months the verdict judges and its baseline (None: no verdict)
+        "verdict_from": None,
+        "verdict_to": None,
+        "verdict_baseline_from": None,
+        "verdict_baseline_to": None,
         "rate_ratio": None,
         "p_value": None,
         "reason": spec.problem,
@@ -495,6 +500,8 @@ class _Figures:
         if series is not None:
             row["verdict"] = series.verdict or None
             row["verdict_reason"] = series.reason if series.verdict else None
+            if series.verdict:
+                row.update(_verdict_months(result, window))
             if series.change is not None:
                 row["rate_ratio"] = series.change.rate_ratio
                 row["p_value"] = series.change.p_value
@@ -513,6 +520,22 @@ class _Figures:
             ),
             first_full=first_full,
         )
+
+
+def _verdict_months(result: PerformanceResult, window: _Window) -> dict[str, Any]:
+    """The months a measure's verdict judges and the baseline it judges them
+    against (``verdict_from``/``_to``, ``verdict_baseline_from``/``_to``), for the
+    row to name: up to 36 months before, where the board pack's Performance section
+    takes the 24 before its last 12. Toronto's 2021 violence read "significant
+    sustained reduction" (rate ratio 0.91 against 2018-20) beside "no significant
+    change" (0.92 against 2019-20) in the same pack, neither saying its baseline."""
+    params = result.params
+    return {
+        "verdict_from": window.recent_from,
+        "verdict_to": window.end,
+        "verdict_baseline_from": params.get("baseline_from"),
+        "verdict_baseline_to": params.get("baseline_to"),
+    }
 
 
 def _uncategorised(result: PerformanceResult, spec: MeasureSpec) -> dict[str, int]:

@@ -61,6 +61,23 @@ def _month_data_notes(store: Store, first: dt.date) -> list[str]:
     ]
 
 
+def _later_note(later: int, actions: int, today: dt.date) -> str:
+    """The note that ``later`` of the plan's ``actions`` were first recorded in
+    avert after ``today`` (a plan of one action read "All 1 actions were")."""
+    if later == actions:
+        which = (
+            "The plan's one action was" if later == 1 else f"All {later} actions were"
+        )
+    else:
+        which = f"{later} of {actions} actions {'was' if later == 1 else 'were'}"
+    shown = "it is" if later == 1 else "they are"
+    rest = "" if later == actions else ", the others as they stood then"
+    return (
+        f"{which} first recorded in avert after {today:%d %B %Y}: {shown} "
+        f"shown as first recorded{rest}."
+    )
+
+
 def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str, Any]:
     """What the board pack of ``month`` shows (persons pseudonymised: board audience).
 
@@ -115,16 +132,7 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
     later = first_recorded_after(actions, today)
     notes = _month_data_notes(store, first)
     if later:
-        which = (
-            f"All {later} actions were"
-            if later == actions.height
-            else f"{later} of {actions.height} actions were"
-        )
-        rest = "" if later == actions.height else ", the others as they stood then"
-        notes.append(
-            f"{which} first recorded in avert after {today:%d %B %Y}: they are "
-            f"shown as first recorded{rest}."
-        )
+        notes.append(_later_note(later, actions.height, today))
     view = checks_view(store, settings, user=board_user, today=today)
     plans, objectives = (
         read_delivery(store, entity, today=today) for entity in ("plan", "objective")
