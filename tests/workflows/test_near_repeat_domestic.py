@@ -494,3 +494,50 @@ def test_the_knox_cli_says_an_events_file_carries_no_domestic_flag(
     assert data["n_events"] == _city(3, contagious=False).height
     assert any("carry no domestic flag" in n for n in data["notes"]), data["notes"]
     assert not any("left out of the test" in n for n in data["notes"])
+
+
+def test_the_web_today_briefing_sees_an_edited_config_file_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Today page's cached briefing was keyed by the config files' paths: a
+    places.toml (or risk.toml) edited while the app ran was not seen until the
+    cached briefing expired (ten minutes, a whole meeting). Now the key is what
+    the files say: the next request after an edit is computed again."""
+    from avert.config.settings import Settings
+    from avert.workflows import views
+    from avert.workflows.users import User
+
+    frame = _city(4, contagious=True)
+    store = _classified(tmp_path, frame)
+    n_domestic = _recent(frame, domestic=True).height
+    n_other = _recent(frame, domestic=False).height
+    assert n_domestic > 0
+    places = tmp_path / "places.toml"
+    places.write_text('[near_repeat]\ndomestic = "exclude"\n', encoding="utf-8")
+    risk = tmp_path / "risk.toml"
+    risk.write_text("[offender.weights]\nharm = 1.0\n", encoding="utf-8")
+    settings = Settings(places_config=str(places), risk_config=str(risk))
+    weights: list[float] = []
+    build = views.build_briefing
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        weights.append(kwargs["risk_config"].offender.weights["harm"])
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(views, "build_briefing", recording)
+    cache = views.BriefingCache()
+
+    def zones() -> int:
+        view = views.briefing_view(
+            store, settings, user=User("ana", "analyst"), at=AT, cache=cache
+        )
+        return len(view.data["places_summary"]["near_repeat"]["zones"])
+
+    assert zones() == n_other
+    assert zones() == n_other
+    assert weights == [1.0]  # the second request: the cached briefing
+    places.write_text('[near_repeat]\ndomestic = "include"\n', encoding="utf-8")
+    assert zones() == n_domestic + n_other
+    risk.write_text("[offender.weights]\nharm = 4.0\n", encoding="utf-8")
+    zones()
+    assert weights == [1.0, 1.0, 4.0]
