@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +53,39 @@ def test_the_bundle_contract_ships_as_written() -> None:
     if not original.exists():
         pytest.skip(f"{original} is absent here: the copy is not compared")
     assert shipped.read_text(encoding="utf-8") == original.read_text(encoding="utf-8")
+
+
+_WIDTH_PROBE = """
+import json, typer.testing
+from avert.cli import app
+from avert.docs_gen import cli_reference
+cli_reference()
+from typer import rich_utils
+option = "--no-such-option-" + "x" * 120
+done = typer.testing.CliRunner().invoke(app, [option], env={"COLUMNS": "300"})
+line = next(l for l in done.output.splitlines() if "No such option" in l)
+print(json.dumps({"max_width": rich_utils.MAX_WIDTH, "whole": option in line}))
+"""
+
+
+def test_writing_the_cli_page_leaves_typers_width_as_it_was() -> None:
+    """Rendering the CLI page under ``TERMINAL_WIDTH=88`` fixed Typer's width at 88
+    for the rest of the process when it was the first to load Typer's rich help
+    (a test session running tests/test_docs.py first): every later ``COLUMNS`` of a
+    test was ignored, so ~10 CLI test files passed or failed by test order. In a
+    fresh interpreter (Typer's rich help not yet loaded), a usage error after the
+    page is as wide as its ``COLUMNS`` asks."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("COLUMNS", "TERMINAL_WIDTH")
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", _WIDTH_PROBE],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == {
+        "max_width": None,
+        "whole": True,
+    }

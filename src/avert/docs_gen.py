@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -18,13 +20,35 @@ from avert.config.settings import SETTINGS
 __all__ = ["cli_reference", "settings_reference", "write_all"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_WIDTH_COLUMNS = 88
+
+
+@contextmanager
+def _help_width(columns: int) -> Iterator[None]:
+    """Typer's help and error boxes ``columns`` wide inside the block only.
+
+    Typer reads ``TERMINAL_WIDTH`` once, when ``typer.rich_utils`` is first imported,
+    into ``MAX_WIDTH``: rendering the pages under ``TERMINAL_WIDTH=88`` fixed every
+    later box of the process at 88 columns (a test's ``COLUMNS`` was then ignored,
+    or not, by test order). This sets ``MAX_WIDTH`` for the block and puts the
+    value it found back after it.
+    """
+    from typer import rich_utils
+
+    before = rich_utils.MAX_WIDTH
+    rich_utils.MAX_WIDTH = columns
+    try:
+        yield
+    finally:
+        rich_utils.MAX_WIDTH = before
 
 
 def _walk(
     app: typer.Typer, command: object, path: list[str]
 ) -> list[tuple[list[str], str]]:
-    runner = CliRunner(env={"COLUMNS": "88", "TERMINAL_WIDTH": "88", "NO_COLOR": "1"})
-    result = runner.invoke(app, [*path[1:], "--help"], prog_name="avert")
+    runner = CliRunner(env={"COLUMNS": str(_WIDTH_COLUMNS), "NO_COLOR": "1"})
+    with _help_width(_WIDTH_COLUMNS):
+        result = runner.invoke(app, [*path[1:], "--help"], prog_name="avert")
     text = "\n".join(
         line.rstrip() for line in _ANSI.sub("", result.output).splitlines()
     )

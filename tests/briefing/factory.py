@@ -224,3 +224,69 @@ def write_store(
         tx.append("asb", frames["asb"])
         tx.append("intelligence", frames["intelligence"])
         tx.append("actions", frames["actions"])
+
+
+def dash_answers(n_yes: int) -> dict[str, list[str]]:
+    """One DASH assessment's 27 answers as one-row columns ``q1`` ... ``q27``: the
+    first ``n_yes`` "yes", the others "no"."""
+    return {f"q{n}": ["yes" if n <= n_yes else "no"] for n in range(1, 28)}
+
+
+def store_with_placed_assessment(
+    store,
+    *,
+    at: dt.datetime,
+    n_incidents: int,
+    seed: int,
+    assessment_id: str,
+    person_id: str,
+    n_yes: int,
+) -> str:
+    """Write :func:`make_frames` (``n_incidents``, ``seed``) to ``store``, and one
+    DASH assessment of ``person_id`` made 5 hours before ``at`` with ``n_yes``
+    "yes", prompted by an old incident (the first more than 40 days before ``at``,
+    so no incident of the window places it); return that incident's borough."""
+    frames = make_frames(n_incidents, at=at, seed=seed)
+    write_store(store, frames)
+    old = (
+        frames["incidents"]
+        .filter(pl.col("occurred_from") < at - dt.timedelta(days=40))
+        .row(0, named=True)
+    )
+    dash = pl.DataFrame(
+        {
+            "assessment_id": [assessment_id],
+            "person_id": [person_id],
+            "assessed_at": [at - dt.timedelta(hours=5)],
+            "incident_id": [old["incident_id"]],
+            **dash_answers(n_yes),
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("dash", dash)
+    return str(old["borough"])
+
+
+def partner_briefing(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    dash: pl.DataFrame,
+):
+    """:func:`avert.briefing.daily_briefing` of the frames and ``dash`` for the
+    partner audience, under the test key's pseudonyms; the briefing and its
+    pseudonymiser (to name a person as the partners read them)."""
+    from avert.access import Pseudonymiser
+    from avert.briefing import daily_briefing
+
+    p = Pseudonymiser("test-key")
+    briefing = daily_briefing(
+        incidents,
+        involvements,
+        at=at,
+        tables={"dash": dash},
+        audience="partner",
+        pseudonymiser=p,
+    )
+    return briefing, p

@@ -9,16 +9,12 @@ import json
 
 import polars as pl
 
-from avert.access import Pseudonymiser
 from avert.briefing import daily_briefing
 from avert.briefing.dash import NO_DASH_LINE
 from avert.report.render import render_briefing_html
+from briefing.factory import dash_answers, partner_briefing
 
 AT = dt.datetime(2026, 10, 25, 8)
-
-
-def _answers(n_yes: int) -> dict[str, list[str]]:
-    return {f"q{n}": ["yes" if n <= n_yes else "no"] for n in range(1, 28)}
 
 
 def _frames() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -68,7 +64,7 @@ def _frames() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
                     "assessed_at": [t],
                     "incident_id": [i],
                     "agency": ["police"],
-                    **_answers(n),
+                    **dash_answers(n),
                     "professional_judgement": [j],
                     "risk_level": [lvl],
                 }
@@ -164,15 +160,7 @@ def test_an_area_lists_its_own_assessments() -> None:
 
 def test_partners_see_pseudonyms_and_no_assessment_id() -> None:
     incidents, involvements, dash = _frames()
-    p = Pseudonymiser("test-key")
-    b = daily_briefing(
-        incidents,
-        involvements,
-        at=AT,
-        tables={"dash": dash},
-        audience="partner",
-        pseudonymiser=p,
-    )
+    b, p = partner_briefing(incidents, involvements, at=AT, dash=dash)
     assert b.dash_high_risk is not None
     items = b.dash_high_risk["items"]
     assert [d["person_id"] for d in items] == [
@@ -190,29 +178,21 @@ def test_workflow_places_by_incident_and_audits_the_victim(tmp_path) -> None:
     from avert.store import Store
     from avert.store.audit import people_digest
     from avert.workflows.briefing import build_briefing, people_shown, run_briefing
-    from briefing.factory import make_frames, write_store
+    from briefing.factory import store_with_placed_assessment
 
     at = dt.datetime(2025, 3, 10, 8)
     store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
     store.upgrade()
-    frames = make_frames(600, at=at, seed=5)
-    write_store(store, frames)
-    old = (
-        frames["incidents"]
-        .filter(pl.col("occurred_from") < at - dt.timedelta(days=40))
-        .row(0, named=True)
-    )
-    dash = pl.DataFrame(
-        {
-            "assessment_id": ["D-store"],
-            "person_id": ["v-dash-only"],
-            "assessed_at": [at - dt.timedelta(hours=5)],
-            "incident_id": [old["incident_id"]],
-            **_answers(17),
-        }
+    borough = store_with_placed_assessment(
+        store,
+        at=at,
+        n_incidents=600,
+        seed=5,
+        assessment_id="D-store",
+        person_id="v-dash-only",
+        n_yes=17,
     )
     with store.transaction() as tx:
-        tx.append("dash", dash)
         tx.append(
             "person_identity",
             pl.DataFrame({"person_id": ["v-dash-only"], "name": ["Dana Only"]}),
@@ -227,8 +207,8 @@ def test_workflow_places_by_incident_and_audits_the_victim(tmp_path) -> None:
     audit = store.read_frame("audit").filter(pl.col("action") == "export")
     _, digest = people_digest(shown)
     assert f"people={len(shown)}; people_sha256={digest}" in audit["detail"][-1]
-    other = next(b for b in ("Northfield", "Southgate") if b != old["borough"])
-    mine = build_briefing(store, at=at, area=old["borough"]).dash_high_risk
+    other = next(b for b in ("Northfield", "Southgate") if b != borough)
+    mine = build_briefing(store, at=at, area=borough).dash_high_risk
     theirs = build_briefing(store, at=at, area=other).dash_high_risk
     assert mine is not None
     assert theirs is not None
@@ -309,7 +289,7 @@ def _escalated(incidents: pl.DataFrame, involvements: pl.DataFrame):
             "person_id": ["v-esc"],
             "assessed_at": [AT - dt.timedelta(hours=4)],
             "incident_id": [None],
-            **_answers(16),
+            **dash_answers(16),
         },
         schema_overrides={"incident_id": pl.String},
     )
@@ -386,7 +366,7 @@ def _check_escalation_read(store) -> None:
             "assessment_id": ["D-esc"],
             "person_id": ["v-esc"],
             "assessed_at": [at - dt.timedelta(hours=5)],
-            **_answers(16),
+            **dash_answers(16),
         }
     )
     with store.transaction() as tx:
@@ -419,7 +399,7 @@ def test_a_store_with_later_assessments_does_not_say_it_holds_none(tmp_path) -> 
             "assessment_id": ["D-later"],
             "person_id": ["v-later"],
             "assessed_at": [at + dt.timedelta(days=3)],
-            **_answers(16),
+            **dash_answers(16),
         }
     )
     with store.transaction() as tx:
@@ -511,7 +491,7 @@ def test_a_month_briefing_reads_its_month_s_assessments(tmp_path) -> None:
                     "person_id": [p],
                     "assessed_at": [t],
                     "incident_id": [i],
-                    **_answers(16),
+                    **dash_answers(16),
                 }
             )
             for a, p, t, i in (
@@ -594,15 +574,7 @@ def test_the_earlier_assessments_are_a_field_without_ids_for_partners() -> None:
     ]
     assert row["reassessed"] is None
     assert row["on_marac_list_at_end"] is True
-    p = Pseudonymiser("test-key")
-    b = daily_briefing(
-        incidents,
-        involvements,
-        at=AT,
-        tables={"dash": dash},
-        audience="partner",
-        pseudonymiser=p,
-    )
+    b, p = partner_briefing(incidents, involvements, at=AT, dash=dash)
     assert b.dash_high_risk is not None
     (row,) = [
         d

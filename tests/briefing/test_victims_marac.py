@@ -7,8 +7,8 @@ import datetime as dt
 
 import polars as pl
 
-from avert.access import Pseudonymiser
 from avert.briefing import daily_briefing
+from briefing.factory import dash_answers, partner_briefing
 
 AT = dt.datetime(2025, 3, 10, 8)
 
@@ -44,7 +44,7 @@ def _frames() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
             "assessment_id": ["D-1"],
             "person_id": ["v-dash"],
             "assessed_at": [AT - dt.timedelta(days=30)],
-            **{f"q{n}": ["yes" if n <= 16 else "no"] for n in range(1, 28)},
+            **dash_answers(16),
             "professional_judgement": [False],
         }
     )
@@ -75,15 +75,7 @@ def test_repeat_victims_meeting_a_marac_criterion_are_marked() -> None:
 
 def test_partners_see_the_same_marks_under_pseudonyms() -> None:
     incidents, involvements, dash = _frames()
-    p = Pseudonymiser("test-key")
-    b = daily_briefing(
-        incidents,
-        involvements,
-        at=AT,
-        tables={"dash": dash},
-        audience="partner",
-        pseudonymiser=p,
-    )
+    b, p = partner_briefing(incidents, involvements, at=AT, dash=dash)
     marks = _marac_reasons(b)
     assert len(marks[p("person", "v-dash")]) == 1
     assert len(marks[p("person", "v-esc")]) == 1

@@ -8,12 +8,9 @@ import datetime as dt
 import polars as pl
 
 from avert.store import Store
+from briefing.factory import dash_answers
 
 AT = dt.datetime(2025, 3, 10, 8)
-
-
-def _answers(n_yes: int) -> dict[str, list[str]]:
-    return {f"q{n}": ["yes" if n <= n_yes else "no"] for n in range(1, 28)}
 
 
 def _assessment(aid: str, person: str, at: dt.datetime, n_yes: int) -> pl.DataFrame:
@@ -22,7 +19,7 @@ def _assessment(aid: str, person: str, at: dt.datetime, n_yes: int) -> pl.DataFr
             "assessment_id": [aid],
             "person_id": [person],
             "assessed_at": [at],
-            **_answers(n_yes),
+            **dash_answers(n_yes),
         }
     )
 

@@ -14,34 +14,20 @@ from avert.store import Store
 AT = dt.datetime(2025, 3, 10, 8)
 
 
-def _answers(n_yes: int) -> dict[str, list[str]]:
-    return {f"q{n}": ["yes" if n <= n_yes else "no"] for n in range(1, 28)}
-
-
 def _store_with_assessment(store: Store) -> str:
-    """A high-risk assessment (5 hours before AT) prompted by an old incident;
-    its borough."""
-    from briefing.factory import make_frames, write_store
+    """A high-risk assessment of v-placed (5 hours before AT) prompted by an old
+    incident; its borough."""
+    from briefing.factory import store_with_placed_assessment
 
-    frames = make_frames(300, at=AT, seed=11)
-    write_store(store, frames)
-    old = (
-        frames["incidents"]
-        .filter(pl.col("occurred_from") < AT - dt.timedelta(days=40))
-        .row(0, named=True)
+    return store_with_placed_assessment(
+        store,
+        at=AT,
+        n_incidents=300,
+        seed=11,
+        assessment_id="D-1",
+        person_id="v-placed",
+        n_yes=16,
     )
-    dash = pl.DataFrame(
-        {
-            "assessment_id": ["D-1"],
-            "person_id": ["v-placed"],
-            "assessed_at": [AT - dt.timedelta(hours=5)],
-            "incident_id": [old["incident_id"]],
-            **_answers(16),
-        }
-    )
-    with store.transaction() as tx:
-        tx.append("dash", dash)
-    return str(old["borough"])
 
 
 def test_incident_places_reads_each_stored_incident_once(sqlite_store: Store) -> None:

@@ -384,3 +384,160 @@ def test_the_web_today_briefing_reads_the_places_config_setting(
     assert zones(Settings()) == n_other
     assert zones(Settings(places_config=str(own))) == n_domestic + n_other
     assert zones(Settings(places_config=" ")) == n_other  # empty: the packaged file
+
+
+def _knox(store: Store, *flags: str) -> tuple[int, dict[str, Any], str]:
+    """``avert analyse near-repeat --json`` over the year before ``AT``: exit code,
+    JSON (empty on an error) and output."""
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            store.url.sqlalchemy,
+            "analyse",
+            "near-repeat",
+            "--from",
+            (AT - dt.timedelta(days=365)).isoformat(),
+            "--to",
+            AT.isoformat(),
+            "--space",
+            "0,100,200",
+            "--time",
+            "0,7,14",
+            "--sims",
+            "99",
+            "--json",
+            *flags,
+        ],
+        env={"COLUMNS": "300"},
+    )
+    text = " ".join(f"{result.output} {result.exception}".split())
+    if result.exit_code != 0:
+        return result.exit_code, {}, text
+    return result.exit_code, json.loads(result.stdout), text
+
+
+def test_the_knox_cli_chooses_domestic_incidents_as_the_places_config_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``avert analyse near-repeat`` tested every incident, domestic or not, with
+    no way to choose: ``--domestic/--no-domestic``, by default the places
+    configuration's ``near_repeat.domestic`` (packaged "exclude", as the zones)."""
+    frame = _city(3, contagious=False)
+    store = _classified(tmp_path, frame)
+    year = frame.filter(pl.col("occurred_from") >= AT - dt.timedelta(days=365))
+    n_all = year.height
+    n_domestic = year.filter(pl.col("domestic")).height
+    assert 0 < n_domestic < n_all
+    monkeypatch.delenv("AVERT_PLACES_CONFIG", raising=False)
+
+    code, packaged, text = _knox(store)
+    assert code == 0, text
+    assert packaged["n_events"] == n_all - n_domestic
+    assert packaged["params"]["domestic"] == "exclude"
+    assert any(
+        n.startswith(f"{n_domestic:,} domestic incidents left out of the test")
+        for n in packaged["notes"]
+    ), packaged["notes"]
+    code, kept, text = _knox(store, "--domestic")
+    assert code == 0, text
+    assert kept["n_events"] == n_all
+    assert kept["params"]["domestic"] == "include"
+    # the homes' repeats, tested, read as contagion; without them, none
+    assert kept["bands"][0]["p_value"] <= 0.05 < packaged["bands"][0]["p_value"]
+
+    own = tmp_path / "places.toml"
+    own.write_text('[near_repeat]\ndomestic = "include"\n', encoding="utf-8")
+    monkeypatch.setenv("AVERT_PLACES_CONFIG", str(own))
+    code, included, text = _knox(store)
+    assert code == 0, text
+    assert included["n_events"] == n_all
+    code, left_out, text = _knox(store, "--no-domestic")  # the option wins
+    assert code == 0, text
+    assert left_out["n_events"] == n_all - n_domestic
+
+    own.write_text('[near_repeat]\ndomestic = "sometimes"\n', encoding="utf-8")
+    code, _, text = _knox(store)
+    assert code != 0
+    assert "places.toml" in text
+    assert "near_repeat.domestic" in text
+    code, _, text = _knox(store, "--domestic")  # the option needs no file
+    assert code == 0, text
+    code, _, text = _knox(store, "--domestic", "--no-domestic")
+    assert code == 2
+    assert "not both" in text
+
+
+def test_the_knox_cli_says_an_events_file_carries_no_domestic_flag(
+    tmp_path: Path,
+) -> None:
+    """An events file has no domestic flag: every event is tested, and a note says
+    none could be told apart (not "0 left out")."""
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+
+    path = tmp_path / "events.csv"
+    _city(3, contagious=False).select(
+        "x", "y", pl.col("occurred_from").alias("occurred_at")
+    ).write_csv(path)
+    result = CliRunner().invoke(
+        app,
+        ["analyse", "near-repeat", "--events-file", str(path), "--sims", "9", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["n_events"] == _city(3, contagious=False).height
+    assert any("carry no domestic flag" in n for n in data["notes"]), data["notes"]
+    assert not any("left out of the test" in n for n in data["notes"])
+
+
+def test_the_web_today_briefing_sees_an_edited_config_file_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Today page's cached briefing was keyed by the config files' paths: a
+    places.toml (or risk.toml) edited while the app ran was not seen until the
+    cached briefing expired (ten minutes, a whole meeting). Now the key is what
+    the files say: the next request after an edit is computed again."""
+    from avert.config.settings import Settings
+    from avert.workflows import views
+    from avert.workflows.users import User
+
+    frame = _city(4, contagious=True)
+    store = _classified(tmp_path, frame)
+    n_domestic = _recent(frame, domestic=True).height
+    n_other = _recent(frame, domestic=False).height
+    assert n_domestic > 0
+    places = tmp_path / "places.toml"
+    places.write_text('[near_repeat]\ndomestic = "exclude"\n', encoding="utf-8")
+    risk = tmp_path / "risk.toml"
+    risk.write_text("[offender.weights]\nharm = 1.0\n", encoding="utf-8")
+    settings = Settings(places_config=str(places), risk_config=str(risk))
+    weights: list[float] = []
+    build = views.build_briefing
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        weights.append(kwargs["risk_config"].offender.weights["harm"])
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(views, "build_briefing", recording)
+    cache = views.BriefingCache()
+
+    def zones() -> int:
+        view = views.briefing_view(
+            store, settings, user=User("ana", "analyst"), at=AT, cache=cache
+        )
+        return len(view.data["places_summary"]["near_repeat"]["zones"])
+
+    assert zones() == n_other
+    assert zones() == n_other
+    assert weights == [1.0]  # the second request: the cached briefing
+    places.write_text('[near_repeat]\ndomestic = "include"\n', encoding="utf-8")
+    assert zones() == n_domestic + n_other
+    risk.write_text("[offender.weights]\nharm = 4.0\n", encoding="utf-8")
+    zones()
+    assert weights == [1.0, 1.0, 4.0]

@@ -46,7 +46,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -204,7 +204,8 @@ def recent_hotspots(
     (['100m:E5300:N1800'], 0.667)
     """
     check_frame(incidents, ["occurred_from", "x", "y"], name="incidents")
-    _check_hotspot_options(
+    params = _hotspot_params(
+        at=at,
         lookback_days=lookback_days,
         cell_size_m=cell_size_m,
         bandwidth_m=bandwidth_m,
@@ -217,30 +218,8 @@ def recent_hotspots(
         _recent_events(incidents, at=at, lookback_days=lookback_days),
         grid="hotspot map",
     )
-    params = {
-        "at": at,
-        "lookback_days": lookback_days,
-        "cell_size_m": cell_size_m,
-        "bandwidth_m": bandwidth_m,
-        "kernel": kernel,
-        "recency_unit_days": recency_unit_days,
-        "harm_power": harm_power,
-        "n_cells": n_cells,
-    }
     if events.height == 0:
-        return HotspotResult(
-            frame=pl.DataFrame(schema=_COLUMNS),
-            params=params,
-            method=_METHOD,
-            source=_SOURCE,
-            notes=(f"No events with a place in the {lookback_days} days before {at}.",),
-            n_events=0,
-            share_events=0.0,
-            share_harm=0.0,
-            area_km2=0.0,
-            cell_size_m=float(cell_size_m),
-            bandwidth_m=float(bandwidth_m),
-        )
+        return _no_hotspots(params, at=at, lookback_days=lookback_days)
     grid = _weighted_kde(
         events,
         cell_size_m=cell_size_m,
@@ -249,7 +228,38 @@ def recent_hotspots(
         recency_unit_days=recency_unit_days,
         harm_power=harm_power,
     )
-    frame, in_top = _top_cells(events, grid, n_cells=n_cells, cell_size_m=cell_size_m)
+    return _hotspots(events, grid, params, stray=stray)
+
+
+def _no_hotspots(
+    params: dict[str, Any], *, at: dt.datetime, lookback_days: int
+) -> HotspotResult:
+    """The result of a window without an event with a place: no cells, shares 0."""
+    return HotspotResult(
+        frame=pl.DataFrame(schema=_COLUMNS),
+        params=params,
+        method=_METHOD,
+        source=_SOURCE,
+        notes=(f"No events with a place in the {lookback_days} days before {at}.",),
+        n_events=0,
+        share_events=0.0,
+        share_harm=0.0,
+        area_km2=0.0,
+        cell_size_m=float(params["cell_size_m"]),
+        bandwidth_m=float(params["bandwidth_m"]),
+    )
+
+
+def _hotspots(
+    events: pl.DataFrame, grid: _Grid, params: dict[str, Any], *, stray: str | None
+) -> HotspotResult:
+    """The top cells of the surface ``grid`` over ``events`` (:func:`_top_cells`)
+    and the shares of the events and of their harm inside them; ``stray``: the
+    note on the events left out far from the bulk, if any."""
+    cell_size_m = params["cell_size_m"]
+    frame, in_top = _top_cells(
+        events, grid, n_cells=params["n_cells"], cell_size_m=cell_size_m
+    )
     harm_days = events["harm_days"].to_numpy()
     total_harm = float(harm_days.sum())
     return HotspotResult(
@@ -267,7 +277,7 @@ def recent_hotspots(
         share_harm=float(harm_days[in_top].sum()) / total_harm if total_harm else 0.0,
         area_km2=frame.height * cell_size_m * cell_size_m / 1e6,
         cell_size_m=float(cell_size_m),
-        bandwidth_m=float(bandwidth_m),
+        bandwidth_m=float(params["bandwidth_m"]),
     )
 
 
@@ -306,8 +316,9 @@ def _top_cells(
     return frame.with_columns(cell_expr(cell_size_m)).select(list(_COLUMNS)), in_top
 
 
-def _check_hotspot_options(
+def _hotspot_params(
     *,
+    at: dt.datetime,
     lookback_days: int,
     cell_size_m: float,
     bandwidth_m: float,
@@ -315,8 +326,9 @@ def _check_hotspot_options(
     recency_unit_days: float,
     harm_power: float,
     n_cells: int,
-) -> None:
-    """Raise ConfigError naming the first option of recent_hotspots out of range."""
+) -> dict[str, Any]:
+    """The options of recent_hotspots, echoed in its result's ``params``; a
+    ConfigError naming the first out of range."""
     for name, value in (
         ("cell_size_m", cell_size_m),
         ("bandwidth_m", bandwidth_m),
@@ -338,6 +350,16 @@ def _check_hotspot_options(
     if kernel not in ("quartic", "gaussian"):
         msg = f"The 'kernel' parameter of recent_hotspots must be 'quartic' or 'gaussian'. Got {kernel!r} instead."
         raise ConfigError(msg)
+    return {
+        "at": at,
+        "lookback_days": lookback_days,
+        "cell_size_m": cell_size_m,
+        "bandwidth_m": bandwidth_m,
+        "kernel": kernel,
+        "recency_unit_days": recency_unit_days,
+        "harm_power": harm_power,
+        "n_cells": n_cells,
+    }
 
 
 def _recent_events(

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
-from avert.cli._common import console, print_json, print_notes, read_events
+from avert.cli._common import (
+    console,
+    get_settings,
+    print_json,
+    print_notes,
+    read_events,
+)
 from avert.cli._options import (
     AllIncidentsOpt,
     CellOpt,
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
 
     import polars as pl
 
+    from avert.config.places import DomesticZones
     from avert.workflows.places import StudyArea
 
 __all__ = ["register"]
@@ -165,6 +172,24 @@ def near_repeat(
     date_to: ToOpt = None,
     csv: EventsCsvOpt = None,
     all_incidents: AllIncidentsOpt = False,
+    domestic: Annotated[
+        bool,
+        typer.Option(
+            "--domestic",
+            help="Keep the incidents flagged domestic in the test. Default: "
+            "near_repeat.domestic of the places configuration (setting "
+            "places_config; packaged: leave them out), as the briefing's zones.",
+        ),
+    ] = False,
+    no_domestic: Annotated[
+        bool,
+        typer.Option(
+            "--no-domestic",
+            help="Leave the incidents flagged domestic out of the test (a repeat "
+            "at a victim's home is repeat victimisation). Events without the flag "
+            "(an events file) are all tested either way.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Knox near-repeat test: observed/expected pairs and p-values per band."""
@@ -177,6 +202,7 @@ def near_repeat(
     if metric not in ("euclidean", "manhattan"):
         msg = f"--distance must be euclidean or manhattan; got {distance!r}."
         raise typer.BadParameter(msg, param_hint="'--distance'")
+    domestic_zones = _domestic_choice(ctx, keep=domestic, leave_out=no_domestic)
     res = run_near_repeat(
         read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True),
         date_from=start,
@@ -186,6 +212,7 @@ def near_repeat(
         n_sims=sims,
         seed=seed,
         distance=metric,  # type: ignore[arg-type]
+        domestic=domestic_zones,
     )
     if as_json:
         _print_result(res, n_events=res.n_events, n_pairs=res.n_pairs, bands=res.frame)
@@ -195,6 +222,23 @@ def near_repeat(
     )
     _knox_table(res.frame)
     print_notes(res.notes)  # the smallest p the permutations allow, rows left out
+
+
+def _domestic_choice(
+    ctx: typer.Context, *, keep: bool, leave_out: bool
+) -> DomesticZones:
+    """``--domestic`` or ``--no-domestic`` (a usage error for both), else
+    ``near_repeat.domestic`` of the places configuration the briefing reads (a bad
+    file stops here, naming the file and the key, before the store is opened)."""
+    if keep and leave_out:
+        msg = "give --domestic or --no-domestic, not both."
+        raise typer.BadParameter(msg, param_hint="'--domestic'")
+    if keep or leave_out:
+        return "include" if keep else "exclude"
+    from avert.config.places import load_places_config
+
+    places = load_places_config(get_settings(ctx).places_config_file())
+    return places.near_repeat.domestic
 
 
 def _band(lo: float, hi: float) -> str:

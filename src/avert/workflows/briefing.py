@@ -831,17 +831,16 @@ def run_briefing(
 
     Parameters
     ----------
-    store
-        The database.
-    at
-        End of the window (e.g. 08:00 on the meeting's day).
+    store, at
+        The database; the end of the window (e.g. 08:00 on the meeting's day).
     out_dir
         Folder for ``briefing.html``, ``briefing.pdf`` and ``briefing.json``.
     hours, area, audience, profile
         See :func:`avert.briefing.daily_briefing`.
     pseudonym_key, pseudonym_rotation
         The deployment's pseudonym secret and rotation (settings ``pseudonym_key``,
-        ``pseudonym_rotation``); a partner briefing is refused without a real key.
+        ``pseudonym_rotation``); a partner briefing without a fit key is refused,
+        a :class:`~avert.errors.ConfigError` (:func:`avert.access.check_key`).
     allow_demo_key
         Accept a missing key and use the published demo key (``avert demo`` only).
     boundaries
@@ -864,11 +863,6 @@ def run_briefing(
     progress
         Told the name of each step as it starts (reading, writing, the PDF), for
         a status line: a briefing takes seconds to a minute, the PDF most of it.
-
-    Raises
-    ------
-    ConfigError
-        A partner briefing without a fit pseudonym key (:func:`avert.access.check_key`).
     """
     say = progress or (lambda _step: None)
     timings: dict[str, float] = {}
@@ -893,13 +887,47 @@ def run_briefing(
         places_config=places_config,
     )
     out = private_mkdir(out_dir)  # personal data: owner-only files and folders
+    html_path, json_path, pdf_path = _write_briefing(
+        store,
+        briefing,
+        out,
+        at=at,
+        audience=aud,
+        area=area,
+        user=user,
+        pdf=pdf,
+        say=say,
+        timings=timings,
+    )
+    timings["total_s"] = time.perf_counter() - t0
+    return BriefingFiles(briefing, html_path, json_path, pdf_path, timings)
+
+
+def _write_briefing(
+    store: Store,
+    briefing: Briefing,
+    out: Path,
+    *,
+    at: dt.datetime,
+    audience: Audience,
+    area: str | None,
+    user: str | None,
+    pdf: bool,
+    say: Callable[[str], None],
+    timings: dict[str, float],
+) -> tuple[Path, Path, Path | None]:
+    """Write ``briefing`` into ``out``: its audit row first (:func:`_audit`, the
+    people the JSON shows), then ``briefing.json`` and ``briefing.html``, each whole
+    (:func:`_write_atomic`), then with ``pdf`` ``briefing.pdf``
+    (:func:`_write_pdf`); the paths written. ``timings`` receives
+    ``write_html_json_s`` (and ``pdf_s``)."""
     t2 = time.perf_counter()
     say("writing the HTML and JSON")
     data = briefing.to_json()
     _audit(
         store,
         at=at,
-        audience=aud,
+        audience=audience,
         area=area,
         out=out,
         people=people_shown(data),
@@ -913,16 +941,24 @@ def run_briefing(
     _write_atomic(json_path, json.dumps(data, indent=indent, ensure_ascii=False))
     _write_atomic(html_path, html)
     timings["write_html_json_s"] = time.perf_counter() - t2
-    pdf_path: Path | None = None
-    if pdf:
-        t3 = time.perf_counter()
-        say("laying out the PDF")
-        tmp_pdf = render_pdf(html, out / ".briefing.pdf.tmp")
-        pdf_path = out / "briefing.pdf"
-        tmp_pdf.replace(pdf_path)
-        timings["pdf_s"] = time.perf_counter() - t3
-    timings["total_s"] = time.perf_counter() - t0
-    return BriefingFiles(briefing, html_path, json_path, pdf_path, timings)
+    if not pdf:
+        return html_path, json_path, None
+    return html_path, json_path, _write_pdf(html, out, say=say, timings=timings)
+
+
+def _write_pdf(
+    html: str, out: Path, *, say: Callable[[str], None], timings: dict[str, float]
+) -> Path:
+    """``briefing.pdf`` in ``out`` from the briefing's ``html`` (WeasyPrint, the
+    slowest step), laid out under a temporary name and then renamed, so it appears
+    whole; ``timings`` receives ``pdf_s``."""
+    t3 = time.perf_counter()
+    say("laying out the PDF")
+    tmp_pdf = render_pdf(html, out / ".briefing.pdf.tmp")
+    pdf_path = out / "briefing.pdf"
+    tmp_pdf.replace(pdf_path)
+    timings["pdf_s"] = time.perf_counter() - t3
+    return pdf_path
 
 
 def _audit(

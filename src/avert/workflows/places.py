@@ -103,16 +103,57 @@ def run_near_repeat(
     seed: int = 0,
     max_pairs: int | None = None,
     distance: Distance = "euclidean",
+    domestic: DomesticZones | None = None,
 ) -> KnoxResult:
-    """Knox test of the window's events (see :func:`avert.analyse.nearrepeat.knox_test`)."""
-    return knox_test(
-        _window(events, date_from, date_to),
+    """Knox test of the window's events (see :func:`avert.analyse.nearrepeat.knox_test`).
+
+    ``domestic``: ``"exclude"`` leaves the events flagged ``domestic`` out of the
+    test, as the briefing's zones do (``near_repeat.domestic`` in places.toml,
+    :func:`_without_domestic`), ``"include"`` keeps them; either is echoed in
+    ``params`` with a note counting them. ``None``: the events as given (a caller
+    that chose them already, :func:`near_repeat_zones`).
+    """
+    window = _window(events, date_from, date_to)
+    tested = window if domestic is None else _without_domestic(window, domestic)[0]
+    knox = knox_test(
+        tested,
         space_bands_m=space_bands_m,
         time_bands_days=time_bands_days,
         n_sims=n_sims,
         seed=seed,
         max_pairs=max_pairs,
         distance=distance,
+    )
+    if domestic is None:
+        return knox
+    return replace(
+        knox,
+        params={**knox.params, "domestic": domestic},
+        notes=(*knox.notes, _knox_domestic_note(window, domestic)),
+    )
+
+
+def _knox_domestic_note(window: pl.DataFrame, domestic: DomesticZones) -> str:
+    """What the Knox test did with the window's domestic incidents: how many it
+    left out or kept, or that the events carry no flag to tell them apart."""
+    if "domestic" not in window.columns or window["domestic"].null_count() == len(
+        window
+    ):
+        return (
+            "The events carry no domestic flag: domestic incidents, if any, are in "
+            "the test (none could be told apart)."
+        )
+    n = int(window.select(pl.col("domestic").fill_null(value=False).sum()).item())
+    if domestic == "include":
+        return (
+            f"{n:,} domestic incidents kept in the test (--domestic, or "
+            'near_repeat.domestic = "include" in places.toml).'
+        )
+    return (
+        f"{n:,} domestic incidents left out of the test (--no-domestic, or "
+        'near_repeat.domestic = "exclude" in places.toml, the default; --domestic '
+        "keeps them): a repeat at a victim's home is repeat victimisation, not a "
+        "near repeat around it."
     )
 
 

@@ -380,6 +380,10 @@ def briefing_view(
     # member's too), whose results only a partner reads as its own words
     organisation = user.org if audience == "partner" else None
     own_words = user.role == "partner"
+    # read on every request and keyed by what they say, not by their paths: an
+    # edited risk.toml or places.toml showed only when the cached briefing expired
+    risk_config = load_risk_config(settings.risk_config_file())
+    places_config = load_places_config(settings.places_config_file())
 
     def compute() -> BriefingView:
         briefing = build_briefing(
@@ -395,8 +399,8 @@ def briefing_view(
             organisation=organisation,
             own_words=own_words,
             cell_size_m=settings.places_cell_size(),
-            risk_config=load_risk_config(settings.risk_config_file()),
-            places_config=load_places_config(settings.places_config_file()),
+            risk_config=risk_config,
+            places_config=places_config,
         )
         data = briefing.to_json()
         return BriefingView(
@@ -413,8 +417,8 @@ def briefing_view(
             audience,
             settings.definition_id(),
             settings.places_cell_m,
-            settings.risk_config,
-            settings.places_config,
+            repr(risk_config),  # holds tables: not hashable; its repr is its content
+            places_config,
             organisation,
             own_words,
             store.generation(),  # a load, classification, tasking made or done since

@@ -3,6 +3,7 @@ intelligence, relationships and declared groups."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
@@ -362,6 +363,43 @@ _INTEL_TOPICS = {
 _INTEL_LEVEL = {"peer_group": 0.3, "street_gang": 1.0, "organised_network": 1.5}
 
 
+@dataclass
+class _IntelEntries:
+    """The intelligence entries drawn so far, one array per :meth:`add`: subject
+    type and id, topic, whether the entry is accurate, and (entries on people) the
+    people's indices."""
+
+    rng: np.random.Generator
+    subj_type: list[Str] = field(default_factory=list)
+    subj: list[Str] = field(default_factory=list)
+    topic: list[Str] = field(default_factory=list)
+    accurate: list[B] = field(default_factory=list)
+    person_idx: list[I64] = field(default_factory=list)
+
+    def add(
+        self,
+        kind: str,
+        ids: Str | Obj,
+        counts: I64,
+        topics: str,
+        *,
+        good: bool,
+        idx: I64 | None = None,
+    ) -> None:
+        """``counts[i]`` entries on subject ``ids[i]``, their topics drawn from
+        ``_INTEL_TOPICS[topics]``."""
+        if idx is not None:
+            self.person_idx.append(np.repeat(idx, counts))
+        rep = np.repeat(ids, counts)
+        self.subj_type.append(np.full(len(rep), kind))
+        self.subj.append(rep.astype(str))
+        spec = _INTEL_TOPICS[topics]
+        self.topic.append(
+            np.array(list(spec))[_choice(self.rng, list(spec.values()), len(rep))]
+        )
+        self.accurate.append(np.full(len(rep), good))
+
+
 def _intelligence(
     ctx: _Ctx,
     geo: _Geography,
@@ -371,57 +409,19 @@ def _intelligence(
     person_ids: Obj,
     tr: Transformer,
 ) -> tuple[pl.DataFrame, Json, I64]:
-    """Graded intelligence; accurate entries are well graded, noise is poorly graded."""
+    """Graded intelligence; accurate entries are well graded, noise is poorly graded.
+
+    Accurate entries on the declared groups and their members (by continuum level),
+    on the high-rate offenders and on the hot places (:func:`_intel_on_groups`,
+    :func:`_hot_place_labels`); noise on random people; then graded and timed
+    (:func:`_intel_frame`). The draws come from ``ctx.rng`` in that order.
+    """
     cfg, rng = ctx.cfg, ctx.rng
     yrs = max(ctx.years, 0.25)
-    subj_type: list[Str] = []
-    subj: list[Str] = []
-    topic: list[Str] = []
-    accurate: list[B] = []
-    person_idx: list[I64] = []
-
-    def add(
-        kind: str,
-        ids: Str | Obj,
-        counts: I64,
-        topics: str,
-        *,
-        good: bool,
-        idx: I64 | None = None,
-    ) -> None:
-        if idx is not None:
-            person_idx.append(np.repeat(idx, counts))
-        rep = np.repeat(ids, counts)
-        subj_type.append(np.full(len(rep), kind))
-        subj.append(rep.astype(str))
-        spec = _INTEL_TOPICS[topics]
-        topic.append(np.array(list(spec))[_choice(rng, list(spec.values()), len(rep))])
-        accurate.append(np.full(len(rep), good))
-
-    for level in CONTINUUM_LEVELS:
-        gs = [g for g in groups if g.continuum == level]
-        if not gs:
-            continue
-        f = _INTEL_LEVEL[level]
-        gids = np.array([g.group_id for g in gs])
-        add(
-            "group",
-            gids,
-            rng.poisson(cfg.intel_per_group_year * yrs * f, len(gs)),
-            level,
-            good=True,
-        )
-        mem = np.concatenate([g.members for g in gs])
-        add(
-            "person",
-            person_ids[mem],
-            rng.poisson(cfg.intel_per_member_year * yrs * f, len(mem)),
-            level,
-            good=True,
-            idx=mem,
-        )
+    entries = _IntelEntries(rng)
+    _intel_on_groups(entries, ctx, groups, person_ids)
     high = off.high
-    add(
+    entries.add(
         "person",
         person_ids[high],
         rng.poisson(2.0 * yrs, len(high)),
@@ -429,6 +429,59 @@ def _intelligence(
         good=True,
         idx=high,
     )
+    labels = _hot_place_labels(ctx, geo, groups, tr)
+    entries.add(
+        "place", labels, rng.poisson(3.0 * yrs, len(labels)), "place", good=True
+    )
+    n_noise = int(rng.poisson(cfg.intel_noise_per_1000_year * cfg.people / 1000 * yrs))
+    noise = rng.integers(0, pp.n, n_noise)
+    entries.add(
+        "person",
+        person_ids[noise],
+        np.ones(n_noise, np.int64),
+        "noise",
+        good=False,
+        idx=noise,
+    )
+    return _intel_frame(ctx, entries)
+
+
+def _intel_on_groups(
+    entries: _IntelEntries, ctx: _Ctx, groups: list[_Group], person_ids: Obj
+) -> None:
+    """Accurate entries on each continuum level's groups and on their members, at
+    the configured yearly rates scaled by :data:`_INTEL_LEVEL`."""
+    cfg, rng = ctx.cfg, ctx.rng
+    yrs = max(ctx.years, 0.25)
+    for level in CONTINUUM_LEVELS:
+        gs = [g for g in groups if g.continuum == level]
+        if not gs:
+            continue
+        f = _INTEL_LEVEL[level]
+        gids = np.array([g.group_id for g in gs])
+        entries.add(
+            "group",
+            gids,
+            rng.poisson(cfg.intel_per_group_year * yrs * f, len(gs)),
+            level,
+            good=True,
+        )
+        mem = np.concatenate([g.members for g in gs])
+        entries.add(
+            "person",
+            person_ids[mem],
+            rng.poisson(cfg.intel_per_member_year * yrs * f, len(mem)),
+            level,
+            good=True,
+            idx=mem,
+        )
+
+
+def _hot_place_labels(
+    ctx: _Ctx, geo: _Geography, groups: list[_Group], tr: Transformer
+) -> Str:
+    """ "lat,lon" of the busiest place of each hot cell (night-time economy, estates,
+    the cells of the groups above peer groups): the places intelligence names."""
     hot = np.unique(
         np.concatenate(
             [
@@ -438,31 +491,27 @@ def _intelligence(
             ]
         )
     )
-    top_place = hot * cfg.places_per_cell + np.argmax(
+    top_place = hot * ctx.cfg.places_per_cell + np.argmax(
         np.diff(np.c_[np.zeros(len(hot)), geo.cum_in_cell[hot]], axis=1), axis=1
     )
     lon, lat = tr.transform(geo.px_m[top_place], geo.py_m[top_place])
-    labels = np.array(
+    return np.array(
         [
             f"{a:.5f},{b:.5f}"
             for a, b in zip(np.asarray(lat), np.asarray(lon), strict=True)
         ]
     )
-    add("place", labels, rng.poisson(3.0 * yrs, len(hot)), "place", good=True)
-    n_noise = int(rng.poisson(cfg.intel_noise_per_1000_year * cfg.people / 1000 * yrs))
-    noise = rng.integers(0, pp.n, n_noise)
-    add(
-        "person",
-        person_ids[noise],
-        np.ones(n_noise, np.int64),
-        "noise",
-        good=False,
-        idx=noise,
-    )
-    st = np.concatenate(subj_type)
-    sid = np.concatenate(subj)
-    tp = np.concatenate(topic)
-    acc = np.concatenate(accurate)
+
+
+def _intel_frame(ctx: _Ctx, entries: _IntelEntries) -> tuple[pl.DataFrame, Json, I64]:
+    """The intelligence table of ``entries``, in time order: accurate entries graded
+    A-C / 1-2, the others C-E / 2-3, at uniform times over the horizon; the truth
+    (which ids are accurate) and the people's indices of the entries on people."""
+    rng = ctx.rng
+    st = np.concatenate(entries.subj_type)
+    sid = np.concatenate(entries.subj)
+    tp = np.concatenate(entries.topic)
+    acc = np.concatenate(entries.accurate)
     n = len(st)
     good_letter = np.array(list("ABC"))[_choice(rng, [0.3, 0.5, 0.2], n)]
     good_digit = np.array(list("12"))[_choice(rng, [0.6, 0.4], n)]
@@ -492,7 +541,7 @@ def _intelligence(
             "accurate_ids": ids[acc[order]].tolist(),
             "inaccurate_ids": ids[~acc[order]].tolist(),
         },
-        np.concatenate(person_idx),
+        np.concatenate(entries.person_idx),
     )
 
 
