@@ -109,7 +109,9 @@ def test_the_default_lifetime_is_90_days_and_live_tokens_are_listed(
         (1, dt.datetime(2027, 3, 6, 10, 0))
     ]
     reasons = audit.read(any_store).filter(pl.col("object").str.starts_with("token:"))
-    assert reasons["reason"].to_list() == ["API token issued to officer, for 90 days"]
+    assert reasons.select("reason", "detail").rows() == [
+        ("API token issued to officer", "days=90; expires_at=2027-03-06 10:00")
+    ]
 
 
 @pytest.mark.parametrize("days", [0, -1, 366, 10**12, True])

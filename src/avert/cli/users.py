@@ -79,9 +79,11 @@ def list_(
     ctx: typer.Context,
     as_json: JsonOpt = False,
 ) -> None:
-    """Every account with role, organisation, area and state (no password hashes;
-    --json adds live_tokens and next_token_expiry); 'avert users tokens' lists the
-    tokens with their expiry."""
+    """Every account with role, organisation, area and state (no password hashes).
+
+    --json adds live_tokens and next_token_expiry; 'avert users tokens' lists the
+    tokens with their expiry.
+    """
     from avert.workflows.users import list_users
 
     print_frame(
@@ -209,8 +211,11 @@ def token(
         ),
     ] = None,
 ) -> None:
-    """Print a new API token for USERNAME once (only its digest is kept) and when it
-    expires."""
+    """Print a new API token for USERNAME once (only its digest is kept).
+
+    Says until when it works: --days days, or the token_days setting (90 by
+    default); an expired token is refused as a revoked one is.
+    """
     from avert.workflows.users import issue_token, revoke_token, token_expires_at
 
     if revoke is not None and days is not None:
@@ -247,8 +252,11 @@ def tokens(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """API tokens (id, owner, issued, expires, state, last used), never their
-    values or digests; the oldest first."""
+    """API tokens with their expiry and state (never a value or digest).
+
+    Id, owner, issued, expires, state (live, expired, revoked when) and last use,
+    the oldest first; of USERNAME's account, or of every account.
+    """
     from avert.workflows.users import list_tokens, stored_username
 
     store = get_store(ctx)

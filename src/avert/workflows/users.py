@@ -216,9 +216,19 @@ def audit_as(
     )
 
 
-def _audit_change(store: Store, obj: str, reason: str, by: str | None) -> None:
+def _audit_change(
+    store: Store, obj: str, reason: str, by: str | None, detail: str | None = None
+) -> None:
     """Audit an administrator's change to an account or token (``by``: who)."""
-    audit.record(store, action="change", obj=obj, reason=reason, role="admin", user=by)
+    audit.record(
+        store,
+        action="change",
+        obj=obj,
+        reason=reason,
+        role="admin",
+        user=by,
+        detail=detail,
+    )
 
 
 def _now(store: Store) -> dt.datetime:
@@ -1087,6 +1097,7 @@ def issue_token(
     token_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     now = _now(store)
+    expires_at = now + dt.timedelta(days=days)
     added = add_token_row(
         store,
         {
@@ -1097,7 +1108,7 @@ def issue_token(
             "revoked_at": None,
             "last_used_at": None,
             "issue_nonce_sha256": None if form_nonce is None else _digest(form_nonce),
-            "expires_at": now + dt.timedelta(days=days),
+            "expires_at": expires_at,
         },
         check=check,
     )
@@ -1110,8 +1121,9 @@ def issue_token(
     _audit_change(
         store,
         f"token:{token_id}",
-        f"API token issued to {username}, for {days} days",
+        f"API token issued to {username}",
         by,
+        detail=audit.describe(days=days, expires_at=f"{expires_at:%Y-%m-%d %H:%M}"),
     )
     return f"{_TOKEN_PREFIX}_{token_id}_{secret}"
 
