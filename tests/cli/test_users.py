@@ -349,3 +349,22 @@ def test_the_users_commands_on_both_stores(any_store: Store) -> None:
     assert "argon2" not in text
     assert not any(secret in text for secret in [*stored, *digests])
     assert "z" * 14 not in text
+
+
+def test_the_tokens_table_says_expired_and_stopped(db: str) -> None:
+    """``users tokens``: an expired token says so; a live one of a disabled account
+    is "stopped" (it does not work until the account is enabled)."""
+    for name in ("gone", "held"):
+        _run(db, "users", "add", name, "--role", "officer", password="y" * 14)
+        _run(db, "users", "token", name)
+    store = Store(db)
+    with store.transaction() as tx:
+        tx._execute(
+            'UPDATE "api_tokens" SET "expires_at" = "created_at" WHERE "username" = ?',
+            ["gone"],
+        )
+    _run(db, "users", "disable", "held")
+    code, out = _run(db, "users", "tokens", "gone")
+    assert (code, "expired" in out, "live" in out) == (0, True, False)
+    code, out = _run(db, "users", "tokens", "held")
+    assert (code, "stopped" in out, "live" in out) == (0, True, False)

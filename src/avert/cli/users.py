@@ -257,26 +257,31 @@ def tokens(
     Id, owner, issued, expires, state (live, expired, revoked when) and last use,
     the oldest first; of USERNAME's account, or of every account.
     """
-    from avert.workflows.users import list_tokens, stored_username
+    from avert.workflows.users import list_tokens, list_users, stored_username
 
     store = get_store(ctx)
     name = None if username is None else stored_username(store, username)
+    disabled = {
+        row["username"]
+        for row in list_users(store).iter_rows(named=True)
+        if row["disabled"]
+    }
     print_frame(
         list_tokens(store, name),
         [
-            Col("token_id", "id"),
-            Col("username", "id"),
-            Col("created_at", "fixed"),
-            Col("expires_at", "fixed"),
-            Col("state", "fixed"),
-            Col("last_used_at", "fixed"),
+            Col("token", "id"),
+            Col("user", "id", drop=2),
+            Col("issued", "fixed", drop=3),
+            Col("expires", "fixed"),
+            Col("state", "text"),
+            Col("last used", "fixed", drop=1),
         ],
         lambda row: [
             row["token_id"],
             row["username"],
             _minute(row["created_at"]),
             _minute(row["expires_at"]) or "none kept",
-            _token_state(row),
+            _token_state(row, disabled=row["username"] in disabled),
             _minute(row["last_used_at"]) or "never",
         ],
         as_json=as_json,
@@ -289,11 +294,14 @@ def _minute(at: Any) -> str:
     return "" if at is None else f"{at:%Y-%m-%d %H:%M}"
 
 
-def _token_state(row: dict[str, Any]) -> str:
-    """A token's state: revoked (when), expired, or live."""
+def _token_state(row: dict[str, Any], *, disabled: bool) -> str:
+    """A token's state: revoked (when), expired, stopped (its account disabled: it
+    works again when enabled, until it expires), or live."""
     if row["revoked_at"] is not None:
         return f"revoked {_minute(row['revoked_at'])}"
-    return "expired" if row["expired"] else "live"
+    if row["expired"]:
+        return "expired"
+    return "stopped: account disabled" if disabled else "live"
 
 
 def register(app: typer.Typer) -> None:
