@@ -368,3 +368,17 @@ def test_the_tokens_table_says_expired_and_stopped(db: str) -> None:
     assert (code, "expired" in out, "live" in out) == (0, True, False)
     code, out = _run(db, "users", "tokens", "held")
     assert (code, "stopped" in out, "live" in out) == (0, True, False)
+
+
+def test_revoke_takes_a_whole_token_pasted_and_never_prints_its_secret(
+    db: str,
+) -> None:
+    """An administrator pasting the whole token into ``--revoke`` was told it had
+    no such token, with the secret printed back; its id is taken now."""
+    _run(db, "users", "add", "tok", "--role", "officer", password="y" * 14)
+    token = _run(db, "users", "token", "tok")[1].strip().splitlines()[-1]
+    code, out = _run(db, "users", "token", "tok", "--revoke", token)
+    assert code == 0, out
+    assert f"Token {token.split('_')[1]} of tok revoked" in out
+    assert token.split("_", 2)[2] not in out
+    assert Store(db).read_frame("api_tokens")["revoked_at"].null_count() == 0

@@ -177,6 +177,13 @@ def reset_password_(ctx: typer.Context, username: UsernameArg) -> None:
     console.print(f"Password of {username} reset.")
 
 
+def _token_id(given: str) -> str:
+    """The id of ``--revoke``: as given, or the id part of a whole token pasted
+    (``avt_ID_SECRET``), whose secret is then neither looked up nor printed."""
+    parts = given.strip().split("_", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == "avt" else given
+
+
 def _check_days(days: int | None) -> int | None:
     """``--days``: a usage error (exit 2) unless a whole number of days from 1 to
     the ``token_max_days`` setting."""
@@ -198,7 +205,11 @@ def token(
     username: UsernameArg,
     revoke: Annotated[
         str | None,
-        typer.Option("--revoke", help="Revoke USERNAME's token with this id instead."),
+        typer.Option(
+            "--revoke",
+            help="Revoke USERNAME's token with this id instead (the whole token, "
+            "avt_ID_..., is taken as its id).",
+        ),
     ] = None,
     days: Annotated[
         int | None,
@@ -224,6 +235,7 @@ def token(
         )
     store = get_store(ctx)
     if revoke is not None:
+        revoke = _token_id(revoke)
         earlier = revoke_token(store, revoke, username=username)
         if earlier is None:
             console.print(f"Token {revoke} of {username} revoked.")

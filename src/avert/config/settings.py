@@ -449,7 +449,7 @@ class Settings:
         if days > max_days:
             msg = (
                 f"token_days (AVERT_TOKEN_DAYS) must be at most token_max_days "
-                f"(AVERT_TOKEN_MAX_DAYS), {max_days}, not {days}"
+                f"(AVERT_TOKEN_MAX_DAYS), {max_days}, not {days}: set both"
             )
             raise ConfigError(msg)
         return days, max_days
