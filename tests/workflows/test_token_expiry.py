@@ -24,6 +24,7 @@ from avert.workflows.users import (
     list_tokens,
     list_users,
     revoke_token,
+    set_disabled,
     token_expires_at,
     user_for_token,
 )
@@ -82,8 +83,9 @@ def test_a_token_works_until_its_expiry_and_is_refused_at_it(
 def test_revoked_and_forged_tokens_are_audited_too(
     any_store: Store, clock: Clock
 ) -> None:
-    """A revoked token, or a stored id with a wrong secret, is refused alike and
-    audited; a value naming no stored token is refused unaudited."""
+    """A revoked token, a stored id with a wrong secret, or a token of a disabled
+    account is refused alike and audited; a value naming no stored token is
+    refused unaudited."""
     add_user(any_store, "ana", password=PASSWORD, role="analyst")
     token = issue_token(any_store, "ana")
     token_id = token.split("_")[1]
@@ -91,10 +93,14 @@ def test_revoked_and_forged_tokens_are_audited_too(
     revoke_token(any_store, token_id, username="ana")
     assert user_for_token(any_store, token) is None
     assert user_for_token(any_store, "avt_000000000000_nothing") is None
+    live = issue_token(any_store, "ana")
+    set_disabled(any_store, "ana", disabled=True)
+    assert user_for_token(any_store, live) is None
     reasons = [r[2] for r in _refusals(any_store)]
-    assert len(reasons) == 2
+    assert len(reasons) == 3
     assert "wrong secret" in reasons[0]
     assert "revoked" in reasons[1]
+    assert "the account is disabled" in reasons[2]
     assert token.split("_", 2)[2] not in " ".join(reasons)
 
 

@@ -1199,9 +1199,7 @@ def _expired(row: dict[str, object], now: dt.datetime) -> bool:
 TOKEN_USE_AUDIT_EVERY_S = 60
 
 
-def _token_refusal(
-    store: Store, row: dict[str, object], secret: str, now: dt.datetime
-) -> str | None:
+def _token_refusal(row: dict[str, object], secret: str, now: dt.datetime) -> str | None:
     """Why the stored token ``row`` sent with ``secret`` is refused at ``now``
     (for the audit log only), or None when it is neither forged, revoked nor
     expired."""
@@ -1246,13 +1244,13 @@ def user_for_token(store: Store, token: str) -> User | None:
     if row is None:
         return None
     now = _now(store)
-    why = _token_refusal(store, row, secret, now)
+    why = _token_refusal(row, secret, now)
     if why is not None:
         _audit_token_refused(store, row, why)
         return None
     user = current_account(store, str(row["username"]))
     if user is None:
-        _audit_token_refused(store, row, "the account is disabled")
+        _audit_token_refused(store, row, "the account is disabled or gone")
         return None
     last = row["last_used_at"]
     # wall-clock times: when the clocks go back, ``last`` may be ahead of ``now``
