@@ -1097,6 +1097,13 @@ API_TOKENS: Final = _spec(
             "one form issues one token, whichever server process takes it (null: "
             "issued by `avert users token`)",
         ),
+        (
+            "expires_at",
+            _DT,
+            "when it stops working: refused from this time on, as a revoked token "
+            "is (null is refused too); tokens issued before migration 0029 got "
+            "created_at + 90 days",
+        ),
     ],
     ("token_id",),
     unique=(("issue_nonce_sha256",),),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -246,3 +247,138 @@ def test_every_command_finds_a_name_typed_decomposed(db: str) -> None:
     assert (code, "revoked" in out) == (0, True), out
     users = json.loads(_run(db, "users", "list", "--json")[1])
     assert [(u["username"], u["role"]) for u in users] == [(nfc, "chair")]
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        ("0", "at least 1 day"),
+        ("-3", "at least 1 day"),
+        ("366", "at most 365 days"),
+        ("99999999999999999999", "at most 365 days"),
+        ("ninety", "valid integer"),
+    ],
+)
+def test_token_days_out_of_bounds_is_a_usage_error(
+    db: str, days: str, said: str
+) -> None:
+    """``--days`` 0, negative, over token_max_days or not a number: exit 2, a
+    clear line, nothing issued."""
+    _run(db, "users", "add", "tok", "--role", "officer", password="y" * 14)
+    code, out = _run(db, "users", "token", "tok", "--days", days)
+    assert code == 2, out
+    assert said in out
+    assert Store(db).read_frame("api_tokens").height == 0
+
+
+def test_days_with_revoke_is_a_usage_error(db: str) -> None:
+    _run(db, "users", "add", "tok", "--role", "officer", password="y" * 14)
+    code, out = _run(db, "users", "token", "tok", "--revoke", "abc", "--days", "3")
+    assert code == 2
+    assert "--days is for a new token" in out
+
+
+def test_a_token_is_issued_for_its_days_and_listed_with_its_expiry(db: str) -> None:
+    """``--days`` sets the lifetime; the issue says until when; ``users tokens``
+    and ``users list`` show the expiry, never a value or digest."""
+    _run(db, "users", "add", "tok", "--role", "officer", password="y" * 14)
+    code, out = _run(db, "users", "token", "tok", "--days", "7")
+    assert code == 0, out
+    token = out.strip().splitlines()[-1]
+    row = Store(db).read_frame("api_tokens").row(0, named=True)
+    assert row["expires_at"] - row["created_at"] == dt.timedelta(days=7)
+    assert f"works until {row['expires_at']:%Y-%m-%d %H:%M}" in " ".join(out.split())
+    code, out = _run(db, "users", "tokens", "tok", "--json")
+    assert code == 0
+    (listed,) = json.loads(out)
+    assert listed["expires_at"] == row["expires_at"].isoformat()
+    assert listed["expired"] is False
+    assert not {"token_sha256", "issue_nonce_sha256"} & set(listed)
+    assert token.split("_", 2)[2] not in out
+    assert row["token_sha256"] not in out
+    code, out = _run(db, "users", "list", "--json")
+    assert json.loads(out)[0]["live_tokens"] == 1
+    code, out = _run(db, "users", "tokens", "nobody")
+    assert code == 1
+    assert "No user 'nobody'" in out
+
+
+def test_the_users_commands_on_both_stores(any_store: Store) -> None:
+    """Probe of every ``avert users`` command as a new administrator would run
+    them, on SQLite and PostgreSQL: exit codes, and no hash, digest or secret in
+    what they print."""
+    db = any_store.url.sqlalchemy
+    ok = [
+        ("add", "boss", "--role", "admin"),
+        ("add", "ana", "--role", "analyst"),
+        ("token", "ana", "--days", "30"),
+        ("list",),
+        ("list", "--json"),
+        ("tokens",),
+        ("tokens", "ana", "--json"),
+        ("disable", "ana"),
+        ("enable", "ana"),
+        ("unlock", "ana"),
+        ("set-role", "ana", "--role", "chair"),
+        ("reset-password", "ana"),
+    ]
+    printed = []
+    for args in ok:
+        code, out = _run(db, "users", *args, password="z" * 14)
+        assert code == 0, (args, out)
+        printed.append(out)
+    token_id = json.loads(printed[6])[0]["token_id"]
+    code, out = _run(db, "users", "token", "ana", "--revoke", token_id)
+    assert (code, "revoked" in out) == (0, True)
+    refused = [
+        (("add", "ana", "--role", "analyst"), 1, "exists already"),
+        (("disable", "nobody"), 1, "No user 'nobody'"),
+        (("set-role", "boss", "--role", "officer"), 1, "last enabled administrator"),
+        (("token", "nobody"), 1, "No user 'nobody'"),
+        (("tokens", "nobody"), 1, "No user 'nobody'"),
+        (("token", "ana", "--days", "0"), 2, "at least 1 day"),
+        (("token", "ana", "--revoke", "000000000000"), 1, "has no token"),
+    ]
+    for args, want, said in refused:
+        code, out = _run(db, "users", *args, password="z" * 14)
+        assert (code, said in out) == (want, True), (args, out)
+        printed.append(out)
+    stored = any_store.read_frame("users")["password_hash"].to_list()
+    digests = any_store.read_frame("api_tokens")["token_sha256"].to_list()
+    text = "\n".join(printed)
+    assert "argon2" not in text
+    assert not any(secret in text for secret in [*stored, *digests])
+    assert "z" * 14 not in text
+
+
+def test_the_tokens_table_says_expired_and_stopped(db: str) -> None:
+    """``users tokens``: an expired token says so; a live one of a disabled account
+    is "stopped" (it does not work until the account is enabled)."""
+    for name in ("gone", "held"):
+        _run(db, "users", "add", name, "--role", "officer", password="y" * 14)
+        _run(db, "users", "token", name)
+    store = Store(db)
+    with store.transaction() as tx:
+        tx._execute(
+            'UPDATE "api_tokens" SET "expires_at" = "created_at" WHERE "username" = ?',
+            ["gone"],
+        )
+    _run(db, "users", "disable", "held")
+    code, out = _run(db, "users", "tokens", "gone")
+    assert (code, "expired" in out, "live" in out) == (0, True, False)
+    code, out = _run(db, "users", "tokens", "held")
+    assert (code, "stopped" in out, "live" in out) == (0, True, False)
+
+
+def test_revoke_takes_a_whole_token_pasted_and_never_prints_its_secret(
+    db: str,
+) -> None:
+    """An administrator pasting the whole token into ``--revoke`` was told it had
+    no such token, with the secret printed back; its id is taken now."""
+    _run(db, "users", "add", "tok", "--role", "officer", password="y" * 14)
+    token = _run(db, "users", "token", "tok")[1].strip().splitlines()[-1]
+    code, out = _run(db, "users", "token", "tok", "--revoke", token)
+    assert code == 0, out
+    assert f"Token {token.split('_')[1]} of tok revoked" in out
+    assert token.split("_", 2)[2] not in out
+    assert Store(db).read_frame("api_tokens")["revoked_at"].null_count() == 0

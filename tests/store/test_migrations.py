@@ -236,6 +236,44 @@ def test_0025_keeps_the_tokens_issued_before_and_takes_one_per_form(
     any_store.upgrade()
 
 
+def test_0029_gives_the_tokens_issued_before_an_expiry_90_days_on(
+    any_store: Store,
+) -> None:
+    """A store holding tokens upgrades to 0029 with each given created_at + 90
+    days (none lives for ever): one issued 91 days ago is refused at once, one
+    issued 10 days ago works on; the downgrade drops the column, keeps the
+    tokens."""
+    from avert.workflows.users import user_for_token
+
+    add_user(any_store, "officer", password="a long enough passphrase", role="officer")
+    old = issue_token(any_store, "officer")
+    recent = issue_token(any_store, "officer")
+    downgrade(any_store.engine, "0028")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    sep = "T" if any_store.dialect == "sqlite" else " "
+    with any_store.engine.begin() as conn:
+        for token, age_days in ((old, 91), (recent, 10)):
+            stamp = (now - dt.timedelta(days=age_days)).isoformat(sep=sep)
+            conn.exec_driver_sql(
+                f"UPDATE api_tokens SET created_at = '{stamp}' "
+                f"WHERE token_id = '{token.split('_')[1]}'"
+            )
+    any_store.upgrade()
+    tokens = any_store.read_frame("api_tokens")
+    assert tokens["expires_at"].null_count() == 0
+    assert (tokens["expires_at"] - tokens["created_at"] == dt.timedelta(days=90)).all()
+    any_store.timezone = "UTC"  # ``now`` above is UTC's wall clock
+    assert user_for_token(any_store, old) is None
+    assert user_for_token(any_store, recent) is not None
+    downgrade(any_store.engine, "0028")
+    with any_store.engine.connect() as conn:
+        columns = {c["name"] for c in sa_inspect(conn).get_columns("api_tokens")}
+        count = conn.exec_driver_sql("SELECT COUNT(*) FROM api_tokens").scalar()
+    assert "expires_at" not in columns
+    assert count == 2
+    any_store.upgrade()
+
+
 def test_0017_fills_exactly_the_borough_a_load_gives(
     any_store: Store, tmp_path: Path
 ) -> None:

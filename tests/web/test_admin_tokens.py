@@ -4,6 +4,7 @@ audited under the administrator, through the workflow the CLI uses."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import secrets
@@ -491,3 +492,55 @@ def test_a_form_refused_at_one_worker_issues_at_the_other(
     assert TOKEN.search(answer.text)
     assert first.post("/admin/users/officer/tokens", data=form).status_code == 409
     assert list_tokens(store, "officer").height == 1
+
+
+def test_the_form_issues_for_the_days_asked_and_says_until_when(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    """The issue form's ``days`` (default the token_days setting, 90) sets the
+    token's lifetime; the answer says until when; the list shows the expiry."""
+    admin, store = accounts
+    page = admin.get("/admin/users/officer").text
+    assert 'name="days" min="1" max="365" step="1" value="90"' in page
+    answer = admin.post(
+        "/admin/users/officer/tokens", data={**_issue_form(admin), "days": "7"}
+    )
+    assert answer.status_code == 200
+    row = list_tokens(store, "officer").row(0, named=True)
+    assert row["expires_at"] - row["created_at"] == dt.timedelta(days=7)
+    expires = f"{row['expires_at']:%d %b %Y %H:%M}"
+    assert f"It works until {expires}" in answer.text
+    table = admin.get("/admin/users/officer").text.split('id="token-list"')[1]
+    assert f'data-label="Expires">{expires}<' in table
+
+
+@pytest.mark.parametrize("days", ["0", "-2", "366", "ninety", "1e3", "99999999999"])
+def test_the_form_refuses_a_lifetime_out_of_bounds(
+    accounts: tuple[TestClient, Store], days: str
+) -> None:
+    admin, store = accounts
+    answer = admin.post(
+        "/admin/users/officer/tokens", data={**_issue_form(admin), "days": days}
+    )
+    assert answer.status_code == 400
+    assert "lifetime" in answer.text
+    assert "365" in answer.text
+    assert TOKEN.search(answer.text) is None
+    assert list_tokens(store).height == 0
+
+
+def test_an_expired_token_is_listed_expired_without_a_revoke(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    admin, store = accounts
+    token = _issue(admin)
+    with store.transaction() as tx:
+        tx._execute(
+            'UPDATE "api_tokens" SET "expires_at" = "created_at" WHERE "token_id" = ?',
+            [token.split("_")[1]],
+        )
+    assert user_for_token(store, token) is None
+    table = admin.get("/admin/users/officer").text.split('id="token-list"')[1]
+    row = table.split("</table>")[0].split("<tr>")[2]
+    assert "<b>expired</b>" in row
+    assert "Revoke</button>" not in row

@@ -6,6 +6,7 @@ import re
 import time
 from typing import Any
 
+import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
@@ -475,3 +476,39 @@ def test_a_one_minute_session_is_said_in_the_singular(
     monkeypatch.setattr(auth.time, "time", lambda: start + 90)
     client.get("/plan/mine", follow_redirects=False)
     assert "ended after 1 minute without use" in client.get("/login").text
+
+
+def test_an_expired_token_gets_the_revoked_ones_401(world: World) -> None:
+    """An expired token is refused exactly as a revoked one (same status, same
+    body: no hint which), and the refusal is audited."""
+    expired = issue_token(world.store, "analyst", days=1)
+    revoked = issue_token(world.store, "analyst")
+    with world.store.transaction() as tx:  # its day has passed
+        tx._execute(
+            'UPDATE "api_tokens" SET "expires_at" = "created_at" WHERE "token_id" = ?',
+            [expired.split("_")[1]],
+        )
+    revoke_token(world.store, revoked.split("_")[1], username="analyst")
+    api = TestClient(world.app)
+    answers = [
+        api.get("/api/v1/incidents", headers={"Authorization": f"Bearer {t}"})
+        for t in (expired, revoked)
+    ]
+    assert [a.status_code for a in answers] == [401, 401]
+    assert answers[0].content == answers[1].content
+    assert answers[0].headers["www-authenticate"] == "Bearer"
+    pages = [  # a page asked for with a token: the same refusal too
+        api.get(
+            "/today",
+            headers={"Authorization": f"Bearer {t}"},
+            follow_redirects=False,
+        )
+        for t in (expired, revoked)
+    ]
+    assert [p.status_code for p in pages] == [303, 303]
+    assert pages[0].headers["location"] == pages[1].headers["location"] == "/login"
+    objects = [f"token:{t.split('_')[1]}" for t in (expired, revoked)]
+    refused = world.store.read_frame("audit").filter(
+        (pl.col("action") == "token-refused") & pl.col("object").is_in(objects)
+    )
+    assert sorted(refused["object"].to_list()) == sorted(objects * 2)  # API, page

@@ -25,7 +25,7 @@ PASSWORD_ENV = "AVERT_PASSWORD"
 users_app = typer.Typer(
     help=(
         "Web app accounts: add, list, disable, enable, unlock, set-role, "
-        "reset-password, token."
+        "reset-password, token, tokens."
     ),
     no_args_is_help=True,
 )
@@ -79,7 +79,11 @@ def list_(
     ctx: typer.Context,
     as_json: JsonOpt = False,
 ) -> None:
-    """Every account with role, organisation, area and state (no password hashes)."""
+    """Every account with role, organisation, area and state (no password hashes).
+
+    --json adds live_tokens and next_token_expiry; 'avert users tokens' lists the
+    tokens with their expiry.
+    """
     from avert.workflows.users import list_users
 
     print_frame(
@@ -173,31 +177,143 @@ def reset_password_(ctx: typer.Context, username: UsernameArg) -> None:
     console.print(f"Password of {username} reset.")
 
 
+def _token_id(given: str) -> str:
+    """The id of ``--revoke``: as given, or the id part of a whole token pasted
+    (``avt_ID_SECRET``), whose secret is then neither looked up nor printed."""
+    parts = given.strip().split("_", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == "avt" else given
+
+
+def _check_days(days: int | None) -> int | None:
+    """``--days``: a usage error (exit 2) unless a whole number of days from 1 to
+    the ``token_max_days`` setting."""
+    from avert.errors import ConfigError
+    from avert.workflows.users import check_token_days
+
+    if days is None:
+        return None
+    _, max_days = load_settings().token_lifetimes()
+    try:
+        return check_token_days(days, max_days=max_days)
+    except ConfigError as err:
+        raise typer.BadParameter(str(err), param_hint="--days") from None
+
+
 @users_app.command("token")
 def token(
     ctx: typer.Context,
     username: UsernameArg,
     revoke: Annotated[
         str | None,
-        typer.Option("--revoke", help="Revoke USERNAME's token with this id instead."),
+        typer.Option(
+            "--revoke",
+            help="Revoke USERNAME's token with this id instead (the whole token, "
+            "avt_ID_..., is taken as its id).",
+        ),
+    ] = None,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days",
+            help="Days the new token works (1 to the token_max_days setting, 365 "
+            "by default). Default: the token_days setting (AVERT_TOKEN_DAYS, 90).",
+            callback=_check_days,
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
-    """Print a new API token for USERNAME once (only its digest is kept)."""
-    from avert.workflows.users import issue_token, revoke_token
+    """Print a new API token for USERNAME once (only its digest is kept).
 
+    Says until when it works: --days days, or the token_days setting (90 by
+    default); an expired token is refused as a revoked one is.
+    """
+    from avert.workflows.users import issue_token, revoke_token, token_expires_at
+
+    if revoke is not None and days is not None:
+        raise typer.BadParameter(
+            "--days is for a new token, not with --revoke", param_hint="--days"
+        )
     store = get_store(ctx)
-    if revoke:
+    if revoke is not None:
+        revoke = _token_id(revoke)
         earlier = revoke_token(store, revoke, username=username)
         if earlier is None:
             console.print(f"Token {revoke} of {username} revoked.")
         else:
             console.print(f"Token {revoke} of {username} was revoked already.")
         return
-    value = issue_token(store, username)
+    default_days, max_days = load_settings().token_lifetimes()
+    value = issue_token(
+        store, username, days=default_days if days is None else days, max_days=max_days
+    )
+    expires = token_expires_at(store, value)
     err_console.print(
-        "New API token (shown once; send it as 'Authorization: Bearer TOKEN'):"
+        "New API token (shown once; send it as 'Authorization: Bearer TOKEN'), "
+        f"works until {expires:%Y-%m-%d %H:%M}:"
+        if expires is not None
+        else "New API token (shown once; send it as 'Authorization: Bearer TOKEN'):"
     )
     typer.echo(value)
+
+
+@users_app.command("tokens")
+def tokens(
+    ctx: typer.Context,
+    username: Annotated[
+        str | None, typer.Argument(help="Login name (default: every account's tokens).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """API tokens with their expiry and state (never a value or digest).
+
+    Id, owner, issued, expires, state (live, expired, revoked when) and last use,
+    the oldest first; of USERNAME's account, or of every account.
+    """
+    from avert.workflows.users import list_tokens, list_users, stored_username
+
+    store = get_store(ctx)
+    name = None if username is None else stored_username(store, username)
+    disabled = {
+        row["username"]
+        for row in list_users(store).iter_rows(named=True)
+        if row["disabled"]
+    }
+    print_frame(
+        list_tokens(store, name),
+        [
+            Col("token", "id"),
+            Col("user", "id", drop=2),
+            Col("issued", "fixed", drop=3),
+            Col("expires", "fixed"),
+            Col("state", "text"),
+            Col("last used", "fixed", drop=1),
+        ],
+        lambda row: [
+            row["token_id"],
+            row["username"],
+            _minute(row["created_at"]),
+            _minute(row["expires_at"]) or "none kept",
+            _token_state(row, disabled=row["username"] in disabled),
+            _minute(row["last_used_at"]) or "never",
+        ],
+        as_json=as_json,
+        title="API tokens",
+    )
+
+
+def _minute(at: Any) -> str:
+    """A stored time to the minute, or "" for none."""
+    return "" if at is None else f"{at:%Y-%m-%d %H:%M}"
+
+
+def _token_state(row: dict[str, Any], *, disabled: bool) -> str:
+    """A token's state: revoked (when), expired, stopped (its account disabled: it
+    works again when enabled, until it expires), or live."""
+    if row["revoked_at"] is not None:
+        return f"revoked {_minute(row['revoked_at'])}"
+    if row["expired"]:
+        return "expired"
+    return "stopped: account disabled" if disabled else "live"
 
 
 def register(app: typer.Typer) -> None:

@@ -29,7 +29,10 @@ __all__ = [
     "DEFAULT_PLACES_CELL_M",
     "DEFAULT_POOL_SIZE",
     "DEFAULT_POOL_TIMEOUT_S",
+    "DEFAULT_TOKEN_DAYS",
+    "DEFAULT_TOKEN_MAX_DAYS",
     "SETTINGS",
+    "TOKEN_DAYS_CEILING",
     "Settings",
     "hand_to_child_processes",
     "load_settings",
@@ -193,6 +196,22 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "The sliding window of login_client_max_failures, minutes.",
     ),
     (
+        "token_days",
+        "90",
+        "AVERT_TOKEN_DAYS",
+        "Days an API token works after it is issued ('avert users token' without "
+        "--days, and the web app's issue form); then it is refused as a revoked "
+        "one is (401). A whole number from 1 to token_max_days.",
+    ),
+    (
+        "token_max_days",
+        "365",
+        "AVERT_TOKEN_MAX_DAYS",
+        "Longest lifetime, in days, that 'avert users token --days' may give a "
+        "token: a longer one is refused. At most 3650 (ten years): no token lives "
+        "for ever.",
+    ),
+    (
         "map_tile_url",
         "",
         "AVERT_MAP_TILE_URL",
@@ -282,6 +301,11 @@ DEFAULT_MAX_OVERFLOW: Final = int(_DEFAULTS["db_max_overflow"])
 DEFAULT_POOL_TIMEOUT_S: Final = float(_DEFAULTS["db_pool_timeout_s"])
 #: default of the ``places_cell_m`` setting, metres
 DEFAULT_PLACES_CELL_M: Final = float(_DEFAULTS["places_cell_m"])
+#: defaults of the ``token_days`` and ``token_max_days`` settings, days
+DEFAULT_TOKEN_DAYS: Final = int(_DEFAULTS["token_days"])
+DEFAULT_TOKEN_MAX_DAYS: Final = int(_DEFAULTS["token_max_days"])
+#: the most ``token_max_days`` may be: ten years (a token is not for ever)
+TOKEN_DAYS_CEILING: Final = 3650
 
 
 @dataclass(frozen=True)
@@ -313,6 +337,8 @@ class Settings:
     login_lockout_minutes: str = _DEFAULTS["login_lockout_minutes"]
     login_client_max_failures: str = _DEFAULTS["login_client_max_failures"]
     login_client_window_minutes: str = _DEFAULTS["login_client_window_minutes"]
+    token_days: str = _DEFAULTS["token_days"]
+    token_max_days: str = _DEFAULTS["token_max_days"]
     map_tile_url: str = _DEFAULTS["map_tile_url"]
     #: a secret: never shown in repr or logs
     pseudonym_key: str = field(default=_DEFAULTS["pseudonym_key"], repr=False)
@@ -408,6 +434,25 @@ class Settings:
         )
         a, b, c, d = (int(self._positive(n, unit, whole=True)) for n, unit in names)
         return a, b, c, d
+
+    def token_lifetimes(self) -> tuple[int, int]:
+        """``token_days`` and ``token_max_days`` as whole numbers of days > 0, the
+        first no more than the second (a ConfigError names a bad one)."""
+        days = int(self._positive("token_days", "days", whole=True))
+        max_days = int(self._positive("token_max_days", "days", whole=True))
+        if max_days > TOKEN_DAYS_CEILING:
+            msg = (
+                f"token_max_days (AVERT_TOKEN_MAX_DAYS) must be at most "
+                f"{TOKEN_DAYS_CEILING} days (ten years), not {max_days}"
+            )
+            raise ConfigError(msg)
+        if days > max_days:
+            msg = (
+                f"token_days (AVERT_TOKEN_DAYS) must be at most token_max_days "
+                f"(AVERT_TOKEN_MAX_DAYS), {max_days}, not {days}: set both"
+            )
+            raise ConfigError(msg)
+        return days, max_days
 
     def _positive(self, name: str, unit: str, *, whole: bool = False) -> float:
         """Setting ``name`` as a finite number > 0 (``whole``: a whole number), or a

@@ -180,6 +180,10 @@ def _account_page(
         account=found,
         tokens=users.list_tokens(_ctx(request).store, found["username"]).to_dicts(),
         new_token=new_token,
+        new_token_expires=None
+        if new_token is None
+        else users.token_expires_at(_ctx(request).store, new_token),
+        token_days=_ctx(request).settings.token_lifetimes(),
         issue_nonce=_issue_form_nonce(request, found["username"]),
         roles=ROLES,
         min_password=users.MIN_PASSWORD_CHARS,
@@ -345,7 +349,10 @@ def reset_password(
 @router.post("/admin/users/{username}/tokens")
 @requires(ACTION)
 def issue_token(
-    request: Request, username: str, issue_nonce: Annotated[str, Form()] = ""
+    request: Request,
+    username: str,
+    issue_nonce: Annotated[str, Form()] = "",
+    days: Annotated[str, Form()] = "",
 ) -> Response:
     """Issue an API token to the account: its value is on this answer alone (not a
     redirect: it would travel in a URL or the session), ``Cache-Control: no-store``
@@ -358,9 +365,13 @@ def issue_token(
     token, so this holds whichever server process takes each post. A form refused
     (the account disabled meanwhile) issued nothing and stays good. Refused with
     another token (``Authorization: Bearer``), as every change of accounts is
-    (:func:`_from_a_session`): a token is issued from a signed-in session."""
+    (:func:`_from_a_session`): a token is issued from a signed-in session.
+
+    ``days``: its lifetime (empty: the ``token_days`` setting), a whole number
+    from 1 to ``token_max_days``; another is refused (400, nothing issued)."""
     store = _ctx(request).store
     name = _account(request, username)["username"]
+    default_days, max_days = _ctx(request).settings.token_lifetimes()
     random_part = _check_issue_nonce(request, name, issue_nonce)
     if random_part is None:
         why = (
@@ -369,8 +380,14 @@ def issue_token(
         )
         return _account_page(request, name, status=400, form="tokens", error=why)
     try:
+        lifetime = _token_days(days, default_days, max_days)
         value = users.issue_token(
-            store, name, by=current_user(request).username, form_nonce=random_part
+            store,
+            name,
+            by=current_user(request).username,
+            form_nonce=random_part,
+            days=lifetime,
+            max_days=max_days,
         )
     except ConflictError:  # before ConfigError, which it is
         why = (
@@ -383,6 +400,23 @@ def issue_token(
         return _account_page(request, name, status=400, form="tokens", error=str(err))
     # every answer of the app is ``Cache-Control: no-store`` (SECURITY_HEADERS)
     return _account_page(request, name, new_token=value)
+
+
+def _token_days(typed: str, default_days: int, max_days: int) -> int:
+    """The lifetime typed in the issue form, in days (empty: ``default_days``),
+    checked by :func:`avert.workflows.users.check_token_days`; a
+    :class:`ConfigError` stating the bounds when it is not a whole number in
+    them."""
+    text = typed.strip()
+    if not text:
+        return default_days
+    if not (text.isascii() and text.isdigit() and len(text) < 9):
+        msg = (
+            f"A token's lifetime is a whole number of days from 1 to {max_days}: "
+            "nothing was issued."
+        )
+        raise ConfigError(msg)
+    return users.check_token_days(int(text), max_days=max_days)
 
 
 @router.post("/admin/users/{username}/tokens/{token_id}/revoke")

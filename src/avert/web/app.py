@@ -418,11 +418,12 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
 
     secret = _check_secret(settings, demo=demo)
     store.timezone = settings.timezone  # one zone for stored times and "now"
-    # a bad risk_config, places_config or session setting stops the start, not the
-    # first request
+    # a bad risk_config, places_config, session or token setting stops the start,
+    # not the first request
     load_risk_config(settings.risk_config_file())
     load_places_config(settings.places_config_file())
     settings.session_max_seconds()
+    settings.token_lifetimes()
     _, _, client_failures, client_window_min = settings.login_limits()
     if demo and not _usable_key(settings.pseudonym_key):
         # the demo city's partner pages: a random key per run (a real secret, so

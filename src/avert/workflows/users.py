@@ -32,7 +32,11 @@ import polars as pl
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from avert.config.settings import Settings
+from avert.config.settings import (
+    DEFAULT_TOKEN_DAYS,
+    DEFAULT_TOKEN_MAX_DAYS,
+    Settings,
+)
 from avert.config.timezone import local_now
 from avert.errors import (
     ConfigError,
@@ -66,6 +70,7 @@ __all__ = [
     "audit_as",
     "authenticate",
     "check_allowed",
+    "check_token_days",
     "end_sessions",
     "is_allowed",
     "issue_token",
@@ -80,6 +85,7 @@ __all__ = [
     "set_disabled",
     "set_role",
     "stored_username",
+    "token_expires_at",
     "unlock",
     "user_for_token",
     "username_skeleton",
@@ -210,9 +216,19 @@ def audit_as(
     )
 
 
-def _audit_change(store: Store, obj: str, reason: str, by: str | None) -> None:
+def _audit_change(
+    store: Store, obj: str, reason: str, by: str | None, detail: str | None = None
+) -> None:
     """Audit an administrator's change to an account or token (``by``: who)."""
-    audit.record(store, action="change", obj=obj, reason=reason, role="admin", user=by)
+    audit.record(
+        store,
+        action="change",
+        obj=obj,
+        reason=reason,
+        role="admin",
+        user=by,
+        detail=detail,
+    )
 
 
 def _now(store: Store) -> dt.datetime:
@@ -514,16 +530,34 @@ def _check_new_name(accounts: pl.DataFrame, username: str, by: str | None) -> No
 
 def list_users(store: Store) -> pl.DataFrame:
     """Every account without its password hash, with ``lockout``: its
-    :func:`lockout_state` now (accounts are few: one row each), and
-    ``last_sign_in``: the time of its latest ``login`` audit row (null: never)."""
+    :func:`lockout_state` now (accounts are few: one row each),
+    ``last_sign_in``: the time of its latest ``login`` audit row (null: never),
+    ``live_tokens`` and ``next_token_expiry`` (:func:`_live_tokens`)."""
     users = read_users(store).drop("password_hash")
     now = _now(store)
     states = [lockout_state(row, now) for row in users.iter_rows(named=True)]
     last = audit.latest_by_user(store, "login").rename(
         {"user_name": "username", "at": "last_sign_in"}
     )
-    return users.with_columns(lockout=pl.Series(states, dtype=pl.String)).join(
-        last, on="username", how="left", maintain_order="left"
+    return (
+        users.with_columns(lockout=pl.Series(states, dtype=pl.String))
+        .join(last, on="username", how="left", maintain_order="left")
+        .join(
+            _live_tokens(store, now), on="username", how="left", maintain_order="left"
+        )
+        .with_columns(pl.col("live_tokens").fill_null(0))
+    )
+
+
+def _live_tokens(store: Store, now: dt.datetime) -> pl.DataFrame:
+    """Per account: ``live_tokens``, its tokens neither revoked nor expired at
+    ``now``, and ``next_token_expiry``, the soonest of their expiries."""
+    tokens = read_tokens(store).filter(
+        pl.col("revoked_at").is_null() & (pl.col("expires_at") > now)
+    )
+    return tokens.group_by("username").agg(
+        live_tokens=pl.len().cast(pl.Int64),
+        next_token_expiry=pl.col("expires_at").min(),
     )
 
 
@@ -1008,10 +1042,34 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def check_token_days(days: int, *, max_days: int = DEFAULT_TOKEN_MAX_DAYS) -> int:
+    """``days``, a token's lifetime, when a whole number from 1 to ``max_days``
+    (the ``token_max_days`` setting); else a :class:`ConfigError` saying the
+    bounds."""
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        msg = f"A token's lifetime must be at least 1 day, not {days!r}."
+        raise ConfigError(msg)
+    if days > max_days:
+        msg = (
+            f"A token's lifetime must be at most {max_days} days (the setting "
+            f"token_max_days, AVERT_TOKEN_MAX_DAYS), not {days}."
+        )
+        raise ConfigError(msg)
+    return days
+
+
 def issue_token(
-    store: Store, username: str, *, by: str | None = None, form_nonce: str | None = None
+    store: Store,
+    username: str,
+    *,
+    by: str | None = None,
+    form_nonce: str | None = None,
+    days: int = DEFAULT_TOKEN_DAYS,
+    max_days: int = DEFAULT_TOKEN_MAX_DAYS,
 ) -> str:
-    """Make a new API token for ``username`` and return it (shown once, never kept).
+    """Make a new API token for ``username`` that works for ``days`` days (from
+    1 to ``max_days``: :func:`check_token_days`) and return it (shown once, never
+    kept); :func:`token_expires_at` tells when it stops working.
 
     Refused, nothing written: a ``form_nonce`` (the web app's issue form, one
     token per form) that issued a token already, kept as its SHA-256 with the
@@ -1023,6 +1081,7 @@ def issue_token(
     checked with the insert under the lock of account changes. Audited as a
     ``change`` of ``token:ID`` under ``by`` (the id only, never the value).
     """
+    check_token_days(days, max_days=max_days)
     username = stored_username(store, username)
 
     def check(accounts: pl.DataFrame) -> None:
@@ -1037,16 +1096,19 @@ def issue_token(
 
     token_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
+    now = _now(store)
+    expires_at = now + dt.timedelta(days=days)
     added = add_token_row(
         store,
         {
             "token_id": token_id,
             "username": username,
             "token_sha256": _digest(secret),
-            "created_at": _now(store),
+            "created_at": now,
             "revoked_at": None,
             "last_used_at": None,
             "issue_nonce_sha256": None if form_nonce is None else _digest(form_nonce),
+            "expires_at": expires_at,
         },
         check=check,
     )
@@ -1056,8 +1118,25 @@ def issue_token(
     if added == "no_account":
         msg = f"No user {username!r}"
         raise NotFound(msg)
-    _audit_change(store, f"token:{token_id}", f"API token issued to {username}", by)
+    _audit_change(
+        store,
+        f"token:{token_id}",
+        f"API token issued to {username}",
+        by,
+        detail=audit.describe(days=days, expires_at=f"{expires_at:%Y-%m-%d %H:%M}"),
+    )
     return f"{_TOKEN_PREFIX}_{token_id}_{secret}"
+
+
+def token_expires_at(store: Store, token: str) -> dt.datetime | None:
+    """When the token ``token`` (a value :func:`issue_token` returned, or its
+    public id) stops working, in the force's zone; None when there is no such
+    token."""
+    parts = token.split("_", 2)
+    token_id = parts[1] if len(parts) == 3 else token
+    row = read_token(store, token_id)
+    expires = None if row is None else row["expires_at"]
+    return expires if isinstance(expires, dt.datetime) else None
 
 
 def revoke_token(
@@ -1092,11 +1171,27 @@ def revoke_token(
 
 
 def list_tokens(store: Store, username: str | None = None) -> pl.DataFrame:
-    """Tokens (public id, owner, issued, revoked, last used), never their digests
-    (nor their issue form's); the oldest first."""
-    return read_tokens(store, username=username).drop(
+    """Tokens (public id, owner, issued, revoked, last used, expires), never their
+    digests (nor their issue form's); the oldest first; :class:`NotFound` when
+    ``username`` names no account. ``expired``: whether the
+    token's expiry has come (:func:`_expired`: at or before now, or none kept)."""
+    if username is not None and read_user(store, username) is None:
+        msg = f"No user {username!r}"
+        raise NotFound(msg)
+    tokens = read_tokens(store, username=username).drop(
         "token_sha256", "issue_nonce_sha256"
     )
+    now = _now(store)
+    return tokens.with_columns(
+        expired=pl.col("expires_at").is_null() | (pl.col("expires_at") <= now)
+    )
+
+
+def _expired(row: dict[str, object], now: dt.datetime) -> bool:
+    """Whether the token ``row`` no longer works at ``now``: its expiry has come
+    (a token works up to, not at, ``expires_at``) or none is kept (fail closed)."""
+    expires = row.get("expires_at")
+    return not isinstance(expires, dt.datetime) or expires <= now
 
 
 #: A token's use is written to the audit log (and its ``last_used_at`` stamped) at
@@ -1104,8 +1199,38 @@ def list_tokens(store: Store, username: str | None = None) -> pl.DataFrame:
 TOKEN_USE_AUDIT_EVERY_S = 60
 
 
+def _token_refusal(row: dict[str, object], secret: str, now: dt.datetime) -> str | None:
+    """Why the stored token ``row`` sent with ``secret`` is refused at ``now``
+    (for the audit log only), or None when it is neither forged, revoked nor
+    expired."""
+    if not hmac.compare_digest(str(row["token_sha256"]), _digest(secret)):
+        return "wrong secret"
+    if row["revoked_at"] is not None:
+        return f"revoked {row['revoked_at']}"
+    if _expired(row, now):
+        return f"expired {row['expires_at'] or '(no expiry kept)'}"
+    return None
+
+
+def _audit_token_refused(store: Store, row: dict[str, object], why: str) -> None:
+    """Audit a refused use of a stored token: a ``token-refused`` row of
+    ``token:ID`` under the token's owner (the one who sent it is not known), with
+    why in ``reason``. The answer is the same 401 whatever the reason."""
+    audit.record(
+        store,
+        action="token-refused",
+        obj=f"token:{row['token_id']}",
+        reason=f"API request refused: {why}",
+        role="unknown",
+        user=_clip(str(row["username"]), _AUDITED_NAME_CHARS),
+    )
+
+
 def user_for_token(store: Store, token: str) -> User | None:
-    """The live user a bearer token belongs to, or None (bad, revoked, disabled).
+    """The live user a bearer token belongs to, or None (bad, revoked, expired,
+    disabled): the same None whatever the reason. A refused use of a stored token
+    is audited (``token-refused``, :func:`_audit_token_refused`); a value that
+    names no stored token is not (nothing to tie it to).
 
     A use is audited (``token-use``) and stamps ``last_used_at``, at most once per
     :data:`TOKEN_USE_AUDIT_EVERY_S` per token (each API answer also writes its own
@@ -1118,14 +1243,15 @@ def user_for_token(store: Store, token: str) -> User | None:
     row = read_token(store, token_id)
     if row is None:
         return None
-    if row["revoked_at"] is not None or not hmac.compare_digest(
-        str(row["token_sha256"]), _digest(secret)
-    ):
+    now = _now(store)
+    why = _token_refusal(row, secret, now)
+    if why is not None:
+        _audit_token_refused(store, row, why)
         return None
     user = current_account(store, str(row["username"]))
     if user is None:
+        _audit_token_refused(store, row, "the account is disabled or gone")
         return None
-    now = _now(store)
     last = row["last_used_at"]
     # wall-clock times: when the clocks go back, ``last`` may be ahead of ``now``
     if isinstance(last, dt.datetime) and (
