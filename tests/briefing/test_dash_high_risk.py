@@ -696,3 +696,118 @@ def test_a_reassessed_victim_the_list_holds_by_escalation_is_still_referred() ->
     assert row["reasons"][-1] == (
         "new to the MARAC list: refer to the MARAC (SafeLives)"
     )
+
+
+def _two_areas() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """``_frames`` and v-two, assessed high risk for I-1 in Northfield (12 hours
+    ago, police) and then for I-3 in Southgate (4 hours ago, IDVA); each
+    assessment placed by its incident's borough, as the workflow places them."""
+    incidents, involvements, dash = _frames()
+    base = dash.filter(pl.col("assessment_id") == "D-high")
+    two = pl.concat(
+        [
+            base.with_columns(
+                pl.lit(a).alias("assessment_id"),
+                pl.lit("v-two").alias("person_id"),
+                pl.lit(AT - dt.timedelta(hours=h)).alias("assessed_at"),
+                pl.lit(i).alias("incident_id"),
+                pl.lit(agency).alias("agency"),
+            )
+            for a, h, i, agency in (
+                ("D-north", 12, "I-1", "police"),
+                ("D-south", 4, "I-3", "idva"),
+            )
+        ]
+    )
+    places = {"D-judged": "Southgate", "D-north": "Northfield", "D-south": "Southgate"}
+    both = pl.concat([dash, two]).with_columns(
+        pl.col("assessment_id")
+        .replace_strict(places, default=None, return_dtype=pl.String)
+        .alias("borough")
+    )
+    return incidents, involvements, both
+
+
+def test_a_victim_assessed_in_two_areas_is_listed_in_one() -> None:
+    """v-two was listed in both areas' briefings (each row "refer to the MARAC")
+    and twice in their sum; now only in Southgate's, where their latest high-risk
+    assessment was made, with Northfield's named, and Northfield's briefing counts
+    them in its line and a note; the areas' rows add up to the force's."""
+    incidents, involvements, dash = _two_areas()
+
+    def section(area: str | None) -> dict[str, object]:
+        b = daily_briefing(
+            incidents, involvements, at=AT, area=area, tables={"dash": dash}
+        )
+        assert b.dash_high_risk is not None
+        return dict(b.dash_high_risk)
+
+    north, south, force = section("Northfield"), section("Southgate"), section(None)
+    victims = {
+        k: [d["person_id"] for d in s["items"]]  # type: ignore[attr-defined]
+        for k, s in (("north", north), ("south", south), ("force", force))
+    }
+    assert victims["north"] == []
+    assert victims["south"] == ["v-two", "v-judged"]
+    assert "v-two" in victims["force"]
+    placed = [v for v in victims["force"] if v != "v-quiet"]  # D-high: no place
+    assert sorted(victims["north"] + victims["south"]) == sorted(placed)
+    (row,) = [d for d in south["items"] if d["person_id"] == "v-two"]  # type: ignore[attr-defined]
+    assert row["assessment_id"] == "D-south"
+    assert (
+        "also assessed high risk in the window for an incident in another area "
+        "(Northfield, 24 Oct 20:00 by police): listed here, where their latest "
+        "high-risk assessment was made, and not in that area's briefing (one row "
+        "and one MARAC referral a victim)"
+    ) in row["reasons"]
+    assert north["line"] == (
+        "1 high-risk DASH assessment of 1 assessment made in the window, of 1 "
+        "victim: 0 victims listed here, 1 in another area's briefing (a note below "
+        "says which): one row and one MARAC referral a victim."
+    )
+    assert (
+        "1 victim assessed high risk in the window for an incident in this area (1 "
+        "high-risk assessment) is listed in the briefing of Southgate instead, "
+        "where the victim's latest high-risk assessment of the window was made: one "
+        "row and one MARAC referral a victim, across areas too (not listed here)."
+    ) in north["notes"]  # type: ignore[operator]
+    assert south["line"] == (
+        "2 high-risk DASH assessments of 2 assessments made in the window."
+    )
+
+
+def test_the_list_is_highest_risk_first_then_latest() -> None:
+    """Latest first put D-high (16 yes, 10 hours ago) above v-late's assessment of
+    14 yes made an hour ago below v-both's (14 yes and judged high, 2 hours ago):
+    now both criteria first, then the yes answers, then the latest."""
+    incidents, involvements, dash = _frames()
+    base = dash.filter(pl.col("assessment_id") == "D-high")
+    more = pl.concat(
+        [
+            base.with_columns(
+                pl.lit(a).alias("assessment_id"),
+                pl.lit(p).alias("person_id"),
+                pl.lit(AT - dt.timedelta(hours=h)).alias("assessed_at"),
+                *(pl.lit("no").alias(f"q{n}") for n in range(15, 28)),
+                pl.lit(judged).alias("professional_judgement"),
+            )
+            for a, p, h, judged in (
+                ("D-late", "v-late", 1, False),
+                ("D-both", "v-both", 2, True),
+                ("D-tie", "v-tie", 3, False),
+            )
+        ]
+    )
+    b = daily_briefing(
+        incidents, involvements, at=AT, tables={"dash": pl.concat([dash, more])}
+    )
+    assert b.dash_high_risk is not None
+    items = b.dash_high_risk["items"]
+    assert [d["assessment_id"] for d in items] == [
+        "D-both",  # 2 criteria
+        "D-high",  # 16 yes
+        "D-late",  # 14 yes, an hour ago
+        "D-tie",  # 14 yes, 3 hours ago
+        "D-judged",  # 5 yes, judged high
+    ]
+    assert [d["rank"] for d in items] == [1, 2, 3, 4, 5]

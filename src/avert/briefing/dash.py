@@ -16,7 +16,9 @@ not the last hours', and its "new to the MARAC list" as of the month's start.
 An area's briefing lists the assessments whose incident is in the area (the
 ``borough``/``lsoa`` of the assessment's incident, added by the workflow, or the
 incident among the area's incidents); an assessment naming no placed incident is
-in no area, and a note counts those the area's list leaves out.
+in no area, and a note counts those the area's list leaves out. A victim assessed
+high risk for incidents in two areas is listed in one area's briefing, that of their
+latest (:mod:`avert.briefing.dash_areas`), and both areas' lists say so.
 
 One row a victim: a MARAC discusses a victim's case and is referred it once, so a
 victim assessed high risk twice in the window (a police DASH overnight, an IDVA's in
@@ -25,7 +27,8 @@ reasons name the earlier ones; the section's line counts both the assessments an
 the victims. The MARAC list counts a victim's latest assessment: a victim
 reassessed below high risk later in the window keeps the row, with the
 reassessment named (``reassessed``), and is told "refer" only when the list holds
-them at the window's end all the same (potential escalation).
+them at the window's end all the same (potential escalation). The rows are highest
+risk first (criteria met, then yes answers), then the most recent.
 """
 
 from __future__ import annotations
@@ -44,8 +47,12 @@ from avert.analyse.dash import (
     high_risk_assessments,
     marac_referrals,
 )
-from avert.areas import AREA_COLUMNS, in_area
 from avert.briefing.context import BriefingContext, counted, links
+from avert.briefing.dash_areas import (
+    elsewhere_line,
+    in_area_made,
+    split_by_latest_area,
+)
 from avert.briefing.model import DashHighRisk, DashItem, RepeatVictimItem
 from avert.config.risk import MaracConfig, default_risk_config
 
@@ -57,25 +64,6 @@ NO_DASH_LINE: Final = (
     "docs/bundle.md): high-risk domestic abuse assessments cannot be listed."
 )
 _ASSESSMENT_CRITERIA: Final = ("visible_high_risk", "professional_judgement")
-
-
-def _in_area(ctx: BriefingContext, made: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """The assessments of ``made`` in the briefing's area, and how many name no
-    placed incident (in no area); all of them, 0, for a force-wide briefing."""
-    if ctx.area is None:
-        return made, 0
-    area_ids = ctx.incidents["incident_id"].cast(pl.String)
-    own = [c for c in AREA_COLUMNS if c in made.columns]
-    known = pl.col("incident_id").cast(pl.String).is_in(area_ids.implode())
-    placed = pl.any_horizontal(
-        known.fill_null(value=False),
-        *(
-            pl.col(c).cast(pl.String).str.strip_chars().ne("").fill_null(False)
-            for c in own
-        ),
-    )
-    mine = made.filter(in_area(ctx.area, made.columns) | known.fill_null(value=False))
-    return mine, made.filter(~placed).height
 
 
 def _on_list(ctx: BriefingContext, dash: pl.DataFrame, until: dt.datetime) -> set[str]:
@@ -188,6 +176,8 @@ def _reasons(
         )
     if earlier:
         reasons.append(_earlier_line(earlier))
+    if row["elsewhere"]:
+        reasons.append(elsewhere_line(cast(list[dict[str, object]], row["elsewhere"])))
     if row["reassessed"]:
         reasons.append(_reassessed_line(cast(dict[str, object], row["reassessed"])))
     reasons.append(_referral_line(row))
@@ -213,7 +203,23 @@ def _per_victim(
     earlier: dict[str, list[dict[str, object]]] = {}
     for row in marked.filter(~pl.col("_latest")).to_dicts():  # a few a day
         earlier.setdefault(str(row["person_id"]), []).append(row)
-    return marked.filter(pl.col("_latest")).drop("_latest"), earlier
+    return _highest_first(marked.filter(pl.col("_latest")).drop("_latest")), earlier
+
+
+def _highest_first(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` (one a victim) highest risk first, then the most recent: by the
+    assessment criteria met (both first), then the yes answers, then the time
+    (latest first), then the assessment id; the MARAC list's ranking
+    (:mod:`avert.analyse.dash`: criteria, then yes answers). Latest first alone
+    put an assessment of 14 yes answers made at 07:00 above one of 22 made at
+    06:00, and the meeting reads the list from the top."""
+    met = pl.sum_horizontal(
+        pl.col(c).cast(pl.Int64).fill_null(0) for c in _ASSESSMENT_CRITERIA
+    )
+    return rows.sort(
+        [met, "n_yes", "assessed_at", "assessment_id"],
+        descending=[True, True, True, False],
+    )
 
 
 def _reassessed(
@@ -315,7 +321,7 @@ def dash_section(
 ) -> DashHighRisk:
     """The DASH assessments made in the window and judged high risk, one row per
     victim (their latest; the earlier ones of the window in its reasons and
-    links: one referral, :func:`_per_victim`), latest first, each with its
+    links: one referral, :func:`_per_victim`), highest risk first, each with its
     victim, time, the criteria met, whether the victim was already on the MARAC
     list (any criterion) before the window, and whether they are among
     ``repeat_victims`` (this briefing's list). The data record no referral to a
@@ -340,10 +346,15 @@ def dash_section(
         (pl.col("assessed_at") >= ctx.window_from)
         & (pl.col("assessed_at") < ctx.window_to)
     )
-    made, unplaced = _in_area(ctx, made)
-    high = high_risk_assessments(
-        made, since=ctx.window_from, until=ctx.window_to, config=cfg
+    mine, unplaced = in_area_made(ctx, made)
+    split = split_by_latest_area(
+        ctx,
+        made,
+        high_risk_assessments(
+            made, since=ctx.window_from, until=ctx.window_to, config=cfg
+        ),
     )
+    high = split.high
     rows, earlier = _per_victim(high)
     before = _on_list(ctx, dash, ctx.window_from)
     later = _reassessed(dash, rows, until=ctx.window_to, cfg=cfg)
@@ -366,6 +377,7 @@ def dash_section(
             row["reassessed"] is None or row["person_id"] in at_end
         )
         row["repeat_victim"] = row["person_id"] in repeat
+        row["elsewhere"] = split.elsewhere.get(str(row["person_id"]), [])
         item = _item(
             ctx,
             rank,
@@ -376,7 +388,7 @@ def dash_section(
         if not ctx.partner:
             item["name"] = names.get(row["person_id"])
         items.append(item)
-    notes = _month_notes(ctx, len(items))
+    notes = _month_notes(ctx, len(items)) + split.notes
     if unplaced:
         notes.append(
             f"{counted(unplaced, 'DASH assessment')} of the window name no incident "
@@ -385,9 +397,14 @@ def dash_section(
         )
     return DashHighRisk(
         recorded=True,
-        n_assessed=made.height,
+        n_assessed=mine.height,
         items=items,
-        line=_line(high.height, len(items), made.height),
+        line=_line(
+            high.height + split.moved_assessments,
+            len(items),
+            mine.height,
+            moved=split.moved_victims,
+        ),
         rule=rule,
         notes=notes,
     )
@@ -414,15 +431,24 @@ def _month_notes(ctx: BriefingContext, n_items: int) -> list[str]:
     ]
 
 
-def _line(n_high: int, n_victims: int, n_assessed: int) -> str:
-    """The section's line: the high-risk assessments of those made in the window,
-    and of how many victims when some victim had more than one."""
+def _line(n_high: int, n_victims: int, n_assessed: int, *, moved: int = 0) -> str:
+    """The section's line: the high-risk assessments of those made in the window
+    (in the area), and of how many victims when some victim had more than one or
+    some are listed in another area's briefing (``moved``: their latest high-risk
+    assessment was made there, :mod:`avert.briefing.dash_areas`)."""
     if not n_high:
         return _none_high_line(n_assessed)
     of = (
         f"{counted(n_high, 'high-risk DASH assessment')} of "
         f"{counted(n_assessed, 'assessment')} made in the window"
     )
+    if moved:
+        return (
+            f"{of}, of {counted(n_victims + moved, 'victim')}: "
+            f"{counted(n_victims, 'victim')} listed here, {moved:,} in another "
+            "area's briefing (a note below says which): one row and one MARAC "
+            "referral a victim."
+        )
     if n_victims == n_high:
         return f"{of}."
     return (
