@@ -594,7 +594,11 @@ def person_domestic_risk(
     (:data:`DASH_QUESTION_LABELS`). The criteria are those of
     :func:`marac_referrals` (one computation: its ``_criteria``), on the person's
     rows only. None when the person has neither an assessment up to ``at`` nor a
-    domestic incident as a victim in the window.
+    domestic incident as a victim in the window, their incidents of the window
+    carrying the domestic flag. ``domestic_recorded`` is the MARAC list's
+    (:attr:`MaracResult.domestic_recorded`) on ``incidents`` (the person's): False
+    when none of them carries the flag, so their domestic incidents are not known
+    (not 0) and the section is there to say so, assessment or not.
     """
     cfg = _marac_config(config)
     days = cfg.escalation_window_days
@@ -608,6 +612,12 @@ def person_domestic_risk(
         days,
         notes,
     )
+    recorded = _domestic_recorded(incidents, at, days)
+    if not recorded and not victims.height:
+        victims = pl.DataFrame(
+            {"person_id": [person_id], "n_domestic": [0], "last_domestic_at": [None]},
+            schema=victims.schema,
+        )
     per = _criteria(
         latest.join(victims, on="person_id", how="full", coalesce=True), cfg
     )
@@ -618,6 +628,11 @@ def person_domestic_risk(
     params = _params(cfg)
     rules = criterion_rules(params)
     values = _criterion_values(row, assessment)
+    if not recorded:
+        values["potential_escalation"] = (
+            "not recorded: none of their incidents of the window carries a "
+            "domestic flag"
+        )
     notes.extend(_person_notes(row, assessment, at, days))
     return {
         "at": at,
@@ -637,6 +652,7 @@ def person_domestic_risk(
         ],
         "criteria_met": int(row["criteria_met"]),
         "n_domestic": int(row["n_domestic"]),
+        "domestic_recorded": recorded,
         "last_domestic_at": row["last_domestic_at"],
         "notes": notes,
         "answers": _answers(mine, assessment),
