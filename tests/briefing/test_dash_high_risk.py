@@ -586,6 +586,7 @@ def test_the_earlier_assessments_are_a_field_without_ids_for_partners() -> None:
         {
             "assessment_id": "D-judged",
             "assessed_at": AT - dt.timedelta(hours=13),
+            "time_precision": None,
             "agency": "police",
             "n_yes": 5,
             "n_asked": 27,
@@ -635,6 +636,7 @@ def test_a_victim_reassessed_below_high_risk_is_not_told_to_refer() -> None:
     assert row["reassessed"] == {
         "assessment_id": "D-lower",
         "assessed_at": AT - dt.timedelta(hours=1),
+        "time_precision": None,
         "agency": "idva",
         "n_yes": 6,
         "n_asked": 27,
@@ -811,3 +813,52 @@ def test_the_list_is_highest_risk_first_then_latest() -> None:
         "D-judged",  # 5 yes, judged high
     ]
     assert [d["rank"] for d in items] == [1, 2, 3, 4, 5]
+
+
+def test_an_assessment_dated_alone_is_shown_by_its_date() -> None:
+    """D-day (v-day, 15 yes) was recorded with its date alone, stored at 00:00 of
+    25 Oct with ``time_precision`` ``day``; v-day's IDVA assessment D-later (16
+    yes, 07:00) names it as earlier. Both said "25 Oct 00:00", a time no one
+    recorded: the page, the reason and the command line now give the date."""
+    incidents, involvements, dash = _frames()
+    base = dash.filter(pl.col("assessment_id") == "D-high")
+    day = pl.concat(
+        [
+            base.with_columns(
+                pl.lit(a).alias("assessment_id"),
+                pl.lit("v-day").alias("person_id"),
+                pl.lit(t).alias("assessed_at"),
+                pl.lit(p).alias("time_precision"),
+                pl.lit(agency).alias("agency"),
+            )
+            for a, t, p, agency in (
+                ("D-day", dt.datetime(2026, 10, 25), "day", "police"),
+                ("D-later", dt.datetime(2026, 10, 25, 7), "exact", "idva"),
+            )
+        ]
+    )
+    dash = pl.concat([dash.with_columns(pl.lit("exact").alias("time_precision")), day])
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    assert b.dash_high_risk is not None
+    (row,) = [d for d in b.dash_high_risk["items"] if d["person_id"] == "v-day"]
+    assert row["assessment_id"] == "D-later"
+    assert row["time_precision"] == "exact"
+    assert row["earlier"][0]["time_precision"] == "day"
+    assert (
+        "also assessed high risk earlier in the window: 25 Oct by police (16 yes); "
+        "one victim, one MARAC referral (not one per assessment)"
+    ) in row["reasons"]
+    # the day-dated one as the row: the page shows its date alone
+    alone = dash.filter(pl.col("assessment_id") != "D-later")
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": alone})
+    html = render_briefing_html(b, data=b.to_json())
+    table = html[html.index('id="dash-high-risk"') :]
+    table = table[: table.index("</table>")]
+    assert "25 Oct 00:00" not in table
+    assert "25 Oct <small>(date only)</small>" in table
+    from avert.cli._common import console
+    from avert.cli.brief import _print_dash
+
+    with console.capture() as out:
+        _print_dash(b.dash_high_risk)
+    assert "v-day assessed 25 Oct: visible high risk (16 yes)" in out.get()

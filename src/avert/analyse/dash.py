@@ -519,14 +519,17 @@ def high_risk_assessments(
     Potential escalation is a criterion of the victim's incidents, not of an
     assessment, and is not tested here.
 
-    Returns ``assessment_id``, ``person_id``, ``assessed_at``, ``incident_id``,
-    ``agency``, ``risk_level``, ``n_yes``, ``n_asked``, ``visible_high_risk``,
-    ``professional_judgement``, latest first (then by ``assessment_id``).
+    Returns ``assessment_id``, ``person_id``, ``assessed_at``,
+    ``time_precision`` (``day``: a date alone; null when not given),
+    ``incident_id``, ``agency``, ``risk_level``, ``n_yes``, ``n_asked``,
+    ``visible_high_risk``, ``professional_judgement``, latest first (then by
+    ``assessment_id``).
     """
     cfg = _marac_config(config)
     check_frame(assessments, ["assessment_id", "person_id", "assessed_at"], name="dash")
     for col, dtype in (
         ("incident_id", pl.String),
+        ("time_precision", pl.String),
         ("professional_judgement", pl.Boolean),
         ("risk_level", pl.String),
         ("agency", pl.String),
@@ -551,6 +554,7 @@ def high_risk_assessments(
             "assessment_id",
             "person_id",
             "assessed_at",
+            "time_precision",
             "incident_id",
             "agency",
             "risk_level",

@@ -47,7 +47,7 @@ from avert.analyse.dash import (
     high_risk_assessments,
     marac_referrals,
 )
-from avert.briefing.context import BriefingContext, counted, links
+from avert.briefing.context import BriefingContext, assessed_when, counted, links
 from avert.briefing.dash_areas import (
     elsewhere_line,
     in_area_made,
@@ -114,7 +114,7 @@ def _on_list(ctx: BriefingContext, dash: pl.DataFrame, until: dt.datetime) -> se
 def _earlier_line(earlier: list[dict[str, object]]) -> str:
     """The reason naming a victim's earlier high-risk assessments of the window."""
     told = "; ".join(
-        f"{cast(dt.datetime, e['assessed_at']):%d %b %H:%M}"
+        assessed_when(cast(dt.datetime, e["assessed_at"]), e.get("time_precision"))
         + (f" by {e['agency']}" if e.get("agency") else "")
         + f" ({e['n_yes']} yes)"
         for e in earlier
@@ -131,7 +131,9 @@ def _reassessed_line(later: dict[str, object]) -> str:
     level = later.get("risk_level") or "no level recorded"
     return (
         "reassessed below high risk later in the window: "
-        f"{cast(dt.datetime, later['assessed_at']):%d %b %H:%M}"
+        + assessed_when(
+            cast(dt.datetime, later["assessed_at"]), later.get("time_precision")
+        )
         + (f" by {later['agency']}" if later.get("agency") else "")
         + f" ({later['n_yes']} yes, {level})"
     )
@@ -261,6 +263,9 @@ def _reassessed(
             "person_id",
             "assessment_id",
             "assessed_at",
+            pl.col("time_precision")
+            if "time_precision" in lower.columns
+            else pl.lit(None, dtype=pl.String).alias("time_precision"),
             "agency",
             "n_yes",
             "n_asked",
@@ -271,7 +276,7 @@ def _reassessed(
 
 def _told(ctx: BriefingContext, row: dict[str, object]) -> dict[str, object]:
     """An earlier or later assessment as the item tells it: no id for partners."""
-    keep = ("assessed_at", "agency", "n_yes", "n_asked")
+    keep = ("assessed_at", "time_precision", "agency", "n_yes", "n_asked")
     told = {"assessment_id": None if ctx.partner else row["assessment_id"]}
     told.update({k: row[k] for k in keep})
     if "visible_high_risk" in row:  # an earlier high-risk one: its criteria
@@ -294,6 +299,7 @@ def _item(
         "person_id": row["person_id"],
         "assessment_id": None if ctx.partner else row["assessment_id"],
         "assessed_at": row["assessed_at"],
+        "time_precision": row["time_precision"],
         "agency": row["agency"],
         "n_yes": row["n_yes"],
         "n_asked": row["n_asked"],

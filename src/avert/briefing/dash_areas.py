@@ -29,7 +29,7 @@ from typing import cast
 import polars as pl
 
 from avert.areas import AREA_COLUMNS, in_area
-from avert.briefing.context import BriefingContext, counted
+from avert.briefing.context import BriefingContext, assessed_when, counted
 
 __all__ = ["AreaSplit", "elsewhere_line", "in_area_made", "split_by_latest_area"]
 
@@ -130,7 +130,11 @@ def split_by_latest_area(
     )
     elsewhere: dict[str, list[dict[str, object]]] = {}
     for row in others.select(  # a few a day
-        "person_id", "assessed_at", "agency", pl.col("_place").alias("place")
+        "person_id",
+        "assessed_at",
+        "time_precision",
+        "agency",
+        pl.col("_place").alias("place"),
     ).to_dicts():
         elsewhere.setdefault(str(row.pop("person_id")), []).append(row)
     return AreaSplit(
@@ -170,7 +174,7 @@ def elsewhere_line(others: list[dict[str, object]]) -> str:
     other areas, whose briefings leave them to this one."""
     told = "; ".join(
         f"{cast(str | None, e['place']) or 'another area'}, "
-        f"{cast(dt.datetime, e['assessed_at']):%d %b %H:%M}"
+        + assessed_when(cast(dt.datetime, e["assessed_at"]), e.get("time_precision"))
         + (f" by {e['agency']}" if e.get("agency") else "")
         for e in others
     )
