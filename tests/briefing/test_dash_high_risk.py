@@ -862,3 +862,51 @@ def test_an_assessment_dated_alone_is_shown_by_its_date() -> None:
     with console.capture() as out:
         _print_dash(b.dash_high_risk)
     assert "v-day assessed 25 Oct: visible high risk (16 yes)" in out.get()
+
+
+def test_two_assessments_of_one_time_show_the_one_the_marac_list_counts() -> None:
+    """Two high-risk assessments of v-same dated alone on one day (both 00:00, a
+    police DASH and an IDVA's): the row showed the smaller id, D-a (15 yes),
+    while the MARAC list counts the victim's latest by time then id, D-b (20
+    yes). The row is now D-b, D-a among the earlier ones."""
+    from avert.analyse.dash import marac_referrals
+
+    incidents, involvements, dash = _frames()
+    base = dash.filter(pl.col("assessment_id") == "D-high")
+    same = pl.concat(
+        [
+            base.with_columns(
+                pl.lit(a).alias("assessment_id"),
+                pl.lit("v-same").alias("person_id"),
+                pl.lit(dt.datetime(2026, 10, 25)).alias("assessed_at"),
+                *(
+                    pl.lit("yes" if n <= yes else "no").alias(f"q{n}")
+                    for n in range(1, 28)
+                ),
+            )
+            for a, yes in (("D-a", 15), ("D-b", 20))
+        ]
+    )
+    dash = pl.concat([dash, same])
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    assert b.dash_high_risk is not None
+    (row,) = [d for d in b.dash_high_risk["items"] if d["person_id"] == "v-same"]
+    listed = marac_referrals(incidents, involvements, dash, at=AT).frame
+    counted_by_list = listed.filter(pl.col("person_id") == "v-same")["assessment_id"]
+    assert row["assessment_id"] == counted_by_list.item() == "D-b"
+    assert [e["assessment_id"] for e in row["earlier"]] == ["D-a"]
+    assert row["n_yes"] == 20
+
+
+def test_one_unplaced_assessment_is_said_in_the_singular() -> None:
+    incidents, involvements, dash = _frames()
+    one = dash.filter(pl.col("assessment_id") != "D-medium")  # D-high alone: I-9
+    b = daily_briefing(
+        incidents, involvements, at=AT, area="Southgate", tables={"dash": one}
+    )
+    assert b.dash_high_risk is not None
+    assert b.dash_high_risk["notes"] == [
+        "1 DASH assessment of the window names no incident with a borough or LSOA: "
+        "in no area, not listed here (the force-wide briefing lists it if high "
+        "risk)."
+    ]

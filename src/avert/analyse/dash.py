@@ -522,8 +522,8 @@ def high_risk_assessments(
     Returns ``assessment_id``, ``person_id``, ``assessed_at``,
     ``time_precision`` (``day``: a date alone; null when not given),
     ``incident_id``, ``agency``, ``risk_level``, ``n_yes``, ``n_asked``,
-    ``visible_high_risk``, ``professional_judgement``, latest first (then by
-    ``assessment_id``).
+    ``visible_high_risk``, ``professional_judgement``, latest first (then the
+    larger ``assessment_id`` first, as :func:`marac_referrals` takes the latest).
     """
     cfg = _marac_config(config)
     check_frame(assessments, ["assessment_id", "person_id", "assessed_at"], name="dash")
@@ -549,7 +549,9 @@ def high_risk_assessments(
     )
     return (
         judged.filter(pl.col("visible_high_risk") | pl.col("professional_judgement"))
-        .sort(["assessed_at", "assessment_id"], descending=[True, False])
+        # latest first, as the MARAC list takes a victim's latest (the time, then
+        # the id: of two made at one time, the larger id, as _latest_assessments)
+        .sort(["assessed_at", "assessment_id"], descending=[True, True])
         .select(
             "assessment_id",
             "person_id",

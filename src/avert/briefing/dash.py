@@ -397,9 +397,10 @@ def dash_section(
     notes = _month_notes(ctx, len(items)) + split.notes
     if unplaced:
         notes.append(
-            f"{counted(unplaced, 'DASH assessment')} of the window name no incident "
-            "with a borough or LSOA: in no area, not listed here (the force-wide "
-            "briefing lists them if high risk)."
+            f"{counted(unplaced, 'DASH assessment')} of the window "
+            f"{'names' if unplaced == 1 else 'name'} no incident with a borough or "
+            "LSOA: in no area, not listed here (the force-wide briefing lists "
+            f"{'it' if unplaced == 1 else 'them'} if high risk)."
         )
     return DashHighRisk(
         recorded=True,
