@@ -164,6 +164,9 @@ class MaracResult(Result):
                 "source": self.source,
                 "notes": list(self.notes),
                 "make_up": self.make_up,
+                # false: the incidents carry no domestic flag, so the rows'
+                # n_domestic (0) and last_domestic_at (null) are not known
+                "domestic_recorded": self.domestic_recorded,
             }
         )
 
