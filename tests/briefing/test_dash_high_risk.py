@@ -910,3 +910,81 @@ def test_one_unplaced_assessment_is_said_in_the_singular() -> None:
         "in no area, not listed here (the force-wide briefing lists it if high "
         "risk)."
     ]
+
+
+def test_an_assessment_dated_the_window_s_first_day_is_listed() -> None:
+    """D-dated (v-dated, 16 yes) was recorded as made on 24 Oct, its time not
+    known: stored at 00:00, before the window (24 Oct 08:00 to 25 Oct 08:00), and
+    the briefing of 24 Oct 08:00 ran before it may have been made, so no briefing
+    listed it. It is listed now, as new to the MARAC list (its own assessment is
+    not "before the window")."""
+    incidents, involvements, dash = _frames()
+    dated = dash.filter(pl.col("assessment_id") == "D-high").with_columns(
+        pl.lit("D-dated").alias("assessment_id"),
+        pl.lit("v-dated").alias("person_id"),
+        pl.lit(dt.datetime(2026, 10, 24)).alias("assessed_at"),
+        pl.lit("day").alias("time_precision"),
+    )
+    timed = dated.with_columns(  # a time given: 00:00 is before the window
+        pl.lit("D-timed").alias("assessment_id"),
+        pl.lit("v-timed").alias("person_id"),
+        pl.lit("exact").alias("time_precision"),
+    )
+    dash = pl.concat(
+        [dash.with_columns(pl.lit("exact").alias("time_precision")), dated, timed]
+    )
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    assert b.dash_high_risk is not None
+    items = {d["person_id"]: d for d in b.dash_high_risk["items"]}
+    assert "v-timed" not in items
+    row = items["v-dated"]
+    assert row["on_marac_list_before"] is False
+    assert "new to the MARAC list: refer to the MARAC (SafeLives)" in row["reasons"]
+
+
+def test_workflow_places_and_names_an_assessment_dated_the_first_day(
+    tmp_path,
+) -> None:
+    """Through the store: an assessment dated alone on the day the window starts
+    (00:00, before ``at - 24 h``) is placed in its incident's borough and named,
+    as the workflow reads the places and names from the start of that day (from
+    the window's start, an area's briefing counted it as naming no placed
+    incident, and the police row had no name)."""
+    from avert.store import Store
+    from avert.workflows.briefing import build_briefing
+    from briefing.factory import make_frames, write_store
+
+    at = dt.datetime(2025, 3, 10, 8)
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    frames = make_frames(300, at=at, seed=5)
+    write_store(store, frames)
+    old = (
+        frames["incidents"]
+        .filter(pl.col("occurred_from") < at - dt.timedelta(days=40))
+        .row(0, named=True)
+    )
+    with store.transaction() as tx:
+        tx.append(
+            "dash",
+            pl.DataFrame(
+                {
+                    "assessment_id": ["D-dated"],
+                    "person_id": ["v-dated"],
+                    "assessed_at": [dt.datetime(2025, 3, 9)],
+                    "time_precision": ["day"],
+                    "incident_id": [old["incident_id"]],
+                    **_answers(17),
+                }
+            ),
+        )
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["v-dated"], "name": ["Dee Dated"]}),
+        )
+    section = build_briefing(store, at=at, area=old["borough"]).dash_high_risk
+    assert section is not None
+    assert [(d["person_id"], d.get("name")) for d in section["items"]] == [
+        ("v-dated", "Dee Dated")
+    ]
+    assert section["items"][0]["time_precision"] == "day"

@@ -56,7 +56,7 @@ from avert.briefing.dash_areas import (
 from avert.briefing.model import DashHighRisk, DashItem, RepeatVictimItem
 from avert.config.risk import MaracConfig, default_risk_config
 
-__all__ = ["NO_DASH_LINE", "dash_section", "none_made_yet"]
+__all__ = ["NO_DASH_LINE", "dash_section", "made_in_window", "none_made_yet"]
 
 #: The section's line when the data hold no DASH assessment at all
 NO_DASH_LINE: Final = (
@@ -64,6 +64,23 @@ NO_DASH_LINE: Final = (
     "docs/bundle.md): high-risk domestic abuse assessments cannot be listed."
 )
 _ASSESSMENT_CRITERIA: Final = ("visible_high_risk", "professional_judgement")
+
+
+def made_in_window(start: dt.datetime, end: dt.datetime) -> pl.Expr:
+    """The assessments made in the window ``[start, end)``: by their time, or, for
+    one dated alone (``time_precision`` ``day``, stored at 00:00), by their day
+    overlapping it. At 00:00 an assessment dated the day a morning window starts
+    fell before it, and the day before's briefing ran before it was made: no
+    briefing listed it. It can be in two days' briefings now, as its time is not
+    known."""
+    at = pl.col("assessed_at")
+    dated = pl.col("time_precision").eq("day").fill_null(value=False)
+    return ((at >= start) | (dated & (at >= _day_start(start)))) & (at < end)
+
+
+def _day_start(at: dt.datetime) -> dt.datetime:
+    """00:00 of ``at``'s day."""
+    return dt.datetime.combine(at.date(), dt.time(), tzinfo=at.tzinfo)
 
 
 def _on_list(ctx: BriefingContext, dash: pl.DataFrame, until: dt.datetime) -> set[str]:
@@ -348,21 +365,23 @@ def dash_section(
             rule=rule,
             notes=[],
         )
-    made = dash.filter(
-        (pl.col("assessed_at") >= ctx.window_from)
-        & (pl.col("assessed_at") < ctx.window_to)
-    )
+    made = dash.filter(made_in_window(ctx.window_from, ctx.window_to))
     mine, unplaced = in_area_made(ctx, made)
     split = split_by_latest_area(
         ctx,
         made,
         high_risk_assessments(
-            made, since=ctx.window_from, until=ctx.window_to, config=cfg
+            made, since=_day_start(ctx.window_from), until=ctx.window_to, config=cfg
         ),
     )
     high = split.high
     rows, earlier = _per_victim(high)
-    before = _on_list(ctx, dash, ctx.window_from)
+    # before the window: not the window's own (a date alone is at 00:00 of its day)
+    before = _on_list(
+        ctx,
+        dash.filter(~pl.col("assessment_id").is_in(made["assessment_id"].implode())),
+        ctx.window_from,
+    )
     later = _reassessed(dash, rows, until=ctx.window_to, cfg=cfg)
     # the reassessed victims the list holds at the window's end all the same (by
     # potential escalation); every other row's latest assessment is high risk
