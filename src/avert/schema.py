@@ -587,6 +587,12 @@ DASH: Final = _spec(
         _SOURCE,
         ("person_id", pl.String(), "the victim assessed (key into people)"),
         ("assessed_at", _DT, "when assessed"),
+        (
+            "time_precision",
+            pl.String(),
+            "day: assessed_at was a date alone, stored at 00:00 (no time known); "
+            "exact: a time was given; null: loaded before 0030, as stored",
+        ),
         ("incident_id", pl.String(), "the incident that prompted it, if given"),
         ("agency", pl.String(), "who assessed"),
         *(

@@ -566,6 +566,7 @@ def test_the_earlier_assessments_are_a_field_without_ids_for_partners() -> None:
         {
             "assessment_id": "D-judged",
             "assessed_at": AT - dt.timedelta(hours=13),
+            "time_precision": None,
             "agency": "police",
             "n_yes": 5,
             "n_asked": 27,
@@ -607,6 +608,7 @@ def test_a_victim_reassessed_below_high_risk_is_not_told_to_refer() -> None:
     assert row["reassessed"] == {
         "assessment_id": "D-lower",
         "assessed_at": AT - dt.timedelta(hours=1),
+        "time_precision": None,
         "agency": "idva",
         "n_yes": 6,
         "n_asked": 27,
@@ -668,3 +670,293 @@ def test_a_reassessed_victim_the_list_holds_by_escalation_is_still_referred() ->
     assert row["reasons"][-1] == (
         "new to the MARAC list: refer to the MARAC (SafeLives)"
     )
+
+
+def _two_areas() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """``_frames`` and v-two, assessed high risk for I-1 in Northfield (12 hours
+    ago, police) and then for I-3 in Southgate (4 hours ago, IDVA); each
+    assessment placed by its incident's borough, as the workflow places them."""
+    incidents, involvements, dash = _frames()
+    base = dash.filter(pl.col("assessment_id") == "D-high")
+    two = pl.concat(
+        [
+            base.with_columns(
+                pl.lit(a).alias("assessment_id"),
+                pl.lit("v-two").alias("person_id"),
+                pl.lit(AT - dt.timedelta(hours=h)).alias("assessed_at"),
+                pl.lit(i).alias("incident_id"),
+                pl.lit(agency).alias("agency"),
+            )
+            for a, h, i, agency in (
+                ("D-north", 12, "I-1", "police"),
+                ("D-south", 4, "I-3", "idva"),
+            )
+        ]
+    )
+    places = {"D-judged": "Southgate", "D-north": "Northfield", "D-south": "Southgate"}
+    both = pl.concat([dash, two]).with_columns(
+        pl.col("assessment_id")
+        .replace_strict(places, default=None, return_dtype=pl.String)
+        .alias("borough")
+    )
+    return incidents, involvements, both
+
+
+def test_a_victim_assessed_in_two_areas_is_listed_in_one() -> None:
+    """v-two was listed in both areas' briefings (each row "refer to the MARAC")
+    and twice in their sum; now only in Southgate's, where their latest high-risk
+    assessment was made, with Northfield's named, and Northfield's briefing counts
+    them in its line and a note; the areas' rows add up to the force's."""
+    incidents, involvements, dash = _two_areas()
+
+    def section(area: str | None) -> dict[str, object]:
+        b = daily_briefing(
+            incidents, involvements, at=AT, area=area, tables={"dash": dash}
+        )
+        assert b.dash_high_risk is not None
+        return dict(b.dash_high_risk)
+
+    north, south, force = section("Northfield"), section("Southgate"), section(None)
+    victims = {
+        k: [d["person_id"] for d in s["items"]]  # type: ignore[attr-defined]
+        for k, s in (("north", north), ("south", south), ("force", force))
+    }
+    assert victims["north"] == []
+    assert victims["south"] == ["v-two", "v-judged"]
+    assert "v-two" in victims["force"]
+    placed = [v for v in victims["force"] if v != "v-quiet"]  # D-high: no place
+    assert sorted(victims["north"] + victims["south"]) == sorted(placed)
+    (row,) = [d for d in south["items"] if d["person_id"] == "v-two"]  # type: ignore[attr-defined]
+    assert row["assessment_id"] == "D-south"
+    assert (
+        "also assessed high risk in the window for an incident in another area "
+        "(Northfield, 24 Oct 20:00 by police): listed here, where their latest "
+        "high-risk assessment was made, and not in that area's briefing (one row "
+        "and one MARAC referral a victim)"
+    ) in row["reasons"]
+    assert north["line"] == (
+        "1 high-risk DASH assessment of 1 assessment made in the window, of 1 "
+        "victim: 0 victims listed here, 1 in another area's briefing (a note below "
+        "says which): one row and one MARAC referral a victim."
+    )
+    assert (
+        "1 victim assessed high risk in the window for an incident in this area (1 "
+        "high-risk assessment) is listed in the briefing of Southgate instead, "
+        "where the victim's latest high-risk assessment of the window was made: one "
+        "row and one MARAC referral a victim, across areas too (not listed here)."
+    ) in north["notes"]  # type: ignore[operator]
+    assert south["line"] == (
+        "2 high-risk DASH assessments of 2 assessments made in the window."
+    )
+
+
+def test_the_list_is_highest_risk_first_then_latest() -> None:
+    """Latest first put D-high (16 yes, 10 hours ago) above v-late's assessment of
+    14 yes made an hour ago below v-both's (14 yes and judged high, 2 hours ago):
+    now both criteria first, then the yes answers, then the latest."""
+    incidents, involvements, dash = _frames()
+    base = dash.filter(pl.col("assessment_id") == "D-high")
+    more = pl.concat(
+        [
+            base.with_columns(
+                pl.lit(a).alias("assessment_id"),
+                pl.lit(p).alias("person_id"),
+                pl.lit(AT - dt.timedelta(hours=h)).alias("assessed_at"),
+                *(pl.lit("no").alias(f"q{n}") for n in range(15, 28)),
+                pl.lit(judged).alias("professional_judgement"),
+            )
+            for a, p, h, judged in (
+                ("D-late", "v-late", 1, False),
+                ("D-both", "v-both", 2, True),
+                ("D-tie", "v-tie", 3, False),
+            )
+        ]
+    )
+    b = daily_briefing(
+        incidents, involvements, at=AT, tables={"dash": pl.concat([dash, more])}
+    )
+    assert b.dash_high_risk is not None
+    items = b.dash_high_risk["items"]
+    assert [d["assessment_id"] for d in items] == [
+        "D-both",  # 2 criteria
+        "D-high",  # 16 yes
+        "D-late",  # 14 yes, an hour ago
+        "D-tie",  # 14 yes, 3 hours ago
+        "D-judged",  # 5 yes, judged high
+    ]
+    assert [d["rank"] for d in items] == [1, 2, 3, 4, 5]
+
+
+def test_an_assessment_dated_alone_is_shown_by_its_date() -> None:
+    """D-day (v-day, 15 yes) was recorded with its date alone, stored at 00:00 of
+    25 Oct with ``time_precision`` ``day``; v-day's IDVA assessment D-later (16
+    yes, 07:00) names it as earlier. Both said "25 Oct 00:00", a time no one
+    recorded: the page, the reason and the command line now give the date."""
+    incidents, involvements, dash = _frames()
+    base = dash.filter(pl.col("assessment_id") == "D-high")
+    day = pl.concat(
+        [
+            base.with_columns(
+                pl.lit(a).alias("assessment_id"),
+                pl.lit("v-day").alias("person_id"),
+                pl.lit(t).alias("assessed_at"),
+                pl.lit(p).alias("time_precision"),
+                pl.lit(agency).alias("agency"),
+            )
+            for a, t, p, agency in (
+                ("D-day", dt.datetime(2026, 10, 25), "day", "police"),
+                ("D-later", dt.datetime(2026, 10, 25, 7), "exact", "idva"),
+            )
+        ]
+    )
+    dash = pl.concat([dash.with_columns(pl.lit("exact").alias("time_precision")), day])
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    assert b.dash_high_risk is not None
+    (row,) = [d for d in b.dash_high_risk["items"] if d["person_id"] == "v-day"]
+    assert row["assessment_id"] == "D-later"
+    assert row["time_precision"] == "exact"
+    assert row["earlier"][0]["time_precision"] == "day"
+    assert (
+        "also assessed high risk earlier in the window: 25 Oct by police (16 yes); "
+        "one victim, one MARAC referral (not one per assessment)"
+    ) in row["reasons"]
+    # the day-dated one as the row: the page shows its date alone
+    alone = dash.filter(pl.col("assessment_id") != "D-later")
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": alone})
+    html = render_briefing_html(b, data=b.to_json())
+    table = html[html.index('id="dash-high-risk"') :]
+    table = table[: table.index("</table>")]
+    assert "25 Oct 00:00" not in table
+    assert "25 Oct <small>(date only)</small>" in table
+    from avert.cli._common import console
+    from avert.cli.brief import _print_dash
+
+    with console.capture() as out:
+        _print_dash(b.dash_high_risk)
+    assert "v-day assessed 25 Oct: visible high risk (16 yes)" in out.get()
+
+
+def test_two_assessments_of_one_time_show_the_one_the_marac_list_counts() -> None:
+    """Two high-risk assessments of v-same dated alone on one day (both 00:00, a
+    police DASH and an IDVA's): the row showed the smaller id, D-a (15 yes),
+    while the MARAC list counts the victim's latest by time then id, D-b (20
+    yes). The row is now D-b, D-a among the earlier ones."""
+    from avert.analyse.dash import marac_referrals
+
+    incidents, involvements, dash = _frames()
+    base = dash.filter(pl.col("assessment_id") == "D-high")
+    same = pl.concat(
+        [
+            base.with_columns(
+                pl.lit(a).alias("assessment_id"),
+                pl.lit("v-same").alias("person_id"),
+                pl.lit(dt.datetime(2026, 10, 25)).alias("assessed_at"),
+                *(
+                    pl.lit("yes" if n <= yes else "no").alias(f"q{n}")
+                    for n in range(1, 28)
+                ),
+            )
+            for a, yes in (("D-a", 15), ("D-b", 20))
+        ]
+    )
+    dash = pl.concat([dash, same])
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    assert b.dash_high_risk is not None
+    (row,) = [d for d in b.dash_high_risk["items"] if d["person_id"] == "v-same"]
+    listed = marac_referrals(incidents, involvements, dash, at=AT).frame
+    counted_by_list = listed.filter(pl.col("person_id") == "v-same")["assessment_id"]
+    assert row["assessment_id"] == counted_by_list.item() == "D-b"
+    assert [e["assessment_id"] for e in row["earlier"]] == ["D-a"]
+    assert row["n_yes"] == 20
+
+
+def test_one_unplaced_assessment_is_said_in_the_singular() -> None:
+    incidents, involvements, dash = _frames()
+    one = dash.filter(pl.col("assessment_id") != "D-medium")  # D-high alone: I-9
+    b = daily_briefing(
+        incidents, involvements, at=AT, area="Southgate", tables={"dash": one}
+    )
+    assert b.dash_high_risk is not None
+    assert b.dash_high_risk["notes"] == [
+        "1 DASH assessment of the window names no incident with a borough or LSOA: "
+        "in no area, not listed here (the force-wide briefing lists it if high "
+        "risk)."
+    ]
+
+
+def test_an_assessment_dated_the_window_s_first_day_is_listed() -> None:
+    """D-dated (v-dated, 16 yes) was recorded as made on 24 Oct, its time not
+    known: stored at 00:00, before the window (24 Oct 08:00 to 25 Oct 08:00), and
+    the briefing of 24 Oct 08:00 ran before it may have been made, so no briefing
+    listed it. It is listed now, as new to the MARAC list (its own assessment is
+    not "before the window")."""
+    incidents, involvements, dash = _frames()
+    dated = dash.filter(pl.col("assessment_id") == "D-high").with_columns(
+        pl.lit("D-dated").alias("assessment_id"),
+        pl.lit("v-dated").alias("person_id"),
+        pl.lit(dt.datetime(2026, 10, 24)).alias("assessed_at"),
+        pl.lit("day").alias("time_precision"),
+    )
+    timed = dated.with_columns(  # a time given: 00:00 is before the window
+        pl.lit("D-timed").alias("assessment_id"),
+        pl.lit("v-timed").alias("person_id"),
+        pl.lit("exact").alias("time_precision"),
+    )
+    dash = pl.concat(
+        [dash.with_columns(pl.lit("exact").alias("time_precision")), dated, timed]
+    )
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    assert b.dash_high_risk is not None
+    items = {d["person_id"]: d for d in b.dash_high_risk["items"]}
+    assert "v-timed" not in items
+    row = items["v-dated"]
+    assert row["on_marac_list_before"] is False
+    assert "new to the MARAC list: refer to the MARAC (SafeLives)" in row["reasons"]
+
+
+def test_workflow_places_and_names_an_assessment_dated_the_first_day(
+    tmp_path,
+) -> None:
+    """Through the store: an assessment dated alone on the day the window starts
+    (00:00, before ``at - 24 h``) is placed in its incident's borough and named,
+    as the workflow reads the places and names from the start of that day (from
+    the window's start, an area's briefing counted it as naming no placed
+    incident, and the police row had no name)."""
+    from avert.store import Store
+    from avert.workflows.briefing import build_briefing
+    from briefing.factory import make_frames, write_store
+
+    at = dt.datetime(2025, 3, 10, 8)
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    frames = make_frames(300, at=at, seed=5)
+    write_store(store, frames)
+    old = (
+        frames["incidents"]
+        .filter(pl.col("occurred_from") < at - dt.timedelta(days=40))
+        .row(0, named=True)
+    )
+    with store.transaction() as tx:
+        tx.append(
+            "dash",
+            pl.DataFrame(
+                {
+                    "assessment_id": ["D-dated"],
+                    "person_id": ["v-dated"],
+                    "assessed_at": [dt.datetime(2025, 3, 9)],
+                    "time_precision": ["day"],
+                    "incident_id": [old["incident_id"]],
+                    **dash_answers(17),
+                }
+            ),
+        )
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["v-dated"], "name": ["Dee Dated"]}),
+        )
+    section = build_briefing(store, at=at, area=old["borough"]).dash_high_risk
+    assert section is not None
+    assert [(d["person_id"], d.get("name")) for d in section["items"]] == [
+        ("v-dated", "Dee Dated")
+    ]
+    assert section["items"][0]["time_precision"] == "day"

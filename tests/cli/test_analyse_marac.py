@@ -15,9 +15,10 @@ from avert.store import Store
 AT = dt.datetime(2026, 11, 30, 12, 0)
 
 
-def _fill(store: Store) -> None:
+def _fill(store: Store, *, domestic: bool | None = True) -> None:
     """P-esc: 3 domestic incidents in the year; P-dash: a DASH of 15 yes; P-low:
-    one domestic incident and a DASH of 2 yes (meets nothing)."""
+    one domestic incident and a DASH of 2 yes (meets nothing). ``domestic``: the
+    incidents' flag (None: not recorded)."""
     times = [AT - dt.timedelta(days=d) for d in (1, 40, 200, 5)]
     incidents = pl.DataFrame(
         {
@@ -25,7 +26,7 @@ def _fill(store: Store) -> None:
             "source": ["test"] * 4,
             "occurred_from": times,
             "time_precision": ["exact"] * 4,
-            "domestic": [True] * 4,
+            "domestic": pl.Series([domestic] * 4, dtype=pl.Boolean),
         }
     )
     involvements = pl.DataFrame(
@@ -235,3 +236,23 @@ def test_an_unknown_area_is_a_usage_error(sqlite_store: Store) -> None:
     result = CliRunner().invoke(app, [*command, "Nowhere"])
     assert result.exit_code == 2
     assert "Leeds" in result.output
+
+
+def test_incidents_without_a_domestic_flag_say_not_recorded(
+    sqlite_store: Store,
+) -> None:
+    """Incidents carrying no domestic flag: the table said "0" domestic incidents
+    and a blank last one for P-dash, as the MARAC page did before it said "not
+    recorded"; the JSON says ``domestic_recorded`` false."""
+    _fill(sqlite_store, domestic=None)
+    out = _marac(sqlite_store)
+    assert out["domestic_recorded"] is False
+    assert [r["person_id"] for r in out["rows"]] == ["P-dash"]
+    text = " ".join(_marac_run(sqlite_store).output.split())
+    assert "│ not recorded │ not recorded │" in _marac_run(sqlite_store).output
+    assert "P-dash" in text
+
+
+def test_flagged_incidents_are_recorded_in_the_json(sqlite_store: Store) -> None:
+    _fill(sqlite_store)
+    assert _marac(sqlite_store)["domestic_recorded"] is True

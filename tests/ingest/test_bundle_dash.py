@@ -122,3 +122,21 @@ def test_an_assessment_id_given_twice_with_other_answers_is_a_conflict(
     assert files["dash"]["loaded"] == 1
     assert any_store.count("dash") == 1
     assert any_store.count("quarantine") == 1
+
+
+def test_an_assessment_dated_alone_keeps_day_precision(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """``assessed_at`` given as a date alone is stored at 00:00 with
+    ``time_precision = 'day'`` (as an incident's ``occurred_at``), so a page can
+    show the date only; it was 00:00 with nothing to say no time was known."""
+    dated = _good().with_columns(
+        pl.lit("D-2").alias("assessment_id"), pl.lit("2026-11-02").alias("assessed_at")
+    )
+    files = _load(any_store, _bundle(tmp_path / "b", pl.concat([_good(), dated])))
+    assert (files["dash"]["loaded"], files["dash"]["quarantined"]) == (2, 0)
+    # not "stored at 00:00 of that day, as this table has no column to say ..."
+    assert "date alone" not in str(files["dash"].get("note") or "")
+    rows = any_store.read_frame("dash").sort("assessment_id")
+    assert rows["time_precision"].to_list() == ["exact", "day"]
+    assert str(rows["assessed_at"][1]) == "2026-11-02 00:00:00"

@@ -105,15 +105,13 @@ def test_an_archive_without_dash_agrees_on_both_pages(any_store: Store) -> None:
     assert "3 domestic incidents" in section
 
 
-def test_a_victim_is_not_said_to_have_no_domestic_incident_when_none_is_flagged(
-    any_store: Store,
-) -> None:
-    """A bundle whose incidents carry no domestic flag, and V1 meeting visible high
-    risk by DASH: the page said "Domestic incidents: 0" and "Last domestic: none",
-    though whether any of V1's incidents was domestic is not recorded."""
+def _unflagged(store: Store) -> None:
+    """Incidents carrying no domestic flag (a bundle without the column): V1 the
+    victim of i1, assessed visible high risk by DASH; V2 the victim of i2, never
+    assessed."""
     at = dt.datetime.now().replace(microsecond=0) - dt.timedelta(days=3)
     incidents = pl.DataFrame(
-        {"incident_id": ["i1"], "occurred_from": [at - dt.timedelta(days=2)]}
+        {"incident_id": ["i1", "i2"], "occurred_from": [at - dt.timedelta(days=2)] * 2}
     ).with_columns(
         pl.lit(None, pl.Boolean).alias("domestic"),
         pl.lit("test").alias("source"),
@@ -128,21 +126,56 @@ def test_a_victim_is_not_said_to_have_no_domestic_incident_when_none_is_flagged(
             **{f"q{n}": ["yes"] for n in range(1, 16)},
         }
     )
-    with any_store.transaction() as tx:
-        tx.append("people", pl.DataFrame({"person_id": ["V1"], "source": "t"}))
+    with store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["V1", "V2"], "source": "t"}))
         tx.append("incidents", incidents)
         tx.append(
             "involvements",
             pl.DataFrame(
-                {"incident_id": ["i1"], "person_id": ["V1"], "role": "victim"}
+                {
+                    "incident_id": ["i1", "i2"],
+                    "person_id": ["V1", "V2"],
+                    "role": "victim",
+                }
             ).with_columns(pl.lit("t").alias("source")),
         )
         tx.append("dash", dash)
-    classify_store(any_store, profile="avb-2010")
+    classify_store(store, profile="avb-2010")
+
+
+def test_a_victim_is_not_said_to_have_no_domestic_incident_when_none_is_flagged(
+    any_store: Store,
+) -> None:
+    """A bundle whose incidents carry no domestic flag, and V1 meeting visible high
+    risk by DASH: the page said "Domestic incidents: 0" and "Last domestic: none",
+    though whether any of V1's incidents was domestic is not recorded."""
+    _unflagged(any_store)
     page = _client(any_store, "chair").get("/marac").text
     table = page[page.index('id="marac-list"') : page.index("</table>")]
     assert ">V1<" in table
     assert '<td data-label="Last domestic">not recorded</td>' in table
     assert '<td data-label="Domestic incidents (365 d)">not recorded</td>' in table
     assert ">none<" not in table
-    assert "no domestic flag" in page  # the note saying why
+    assert "has a domestic flag (the records do not carry it)" in page  # the note
+
+
+def test_a_person_page_says_not_recorded_when_no_incident_is_flagged(
+    any_store: Store,
+) -> None:
+    """The person page, by the MARAC page's rule (``domestic_recorded``): V1's
+    potential escalation said "0 domestic incidents", "not met", and V2 (no
+    assessment) "no domestic incident as a victim", though their incidents carry
+    no domestic flag: not known, not none."""
+    _unflagged(any_store)
+    client = _client(any_store, "chair")
+    v1 = _section(client, "V1")
+    assert "0 domestic incidents" not in v1
+    assert (
+        "<td>not recorded: none of their incidents of the window carries a "
+        "domestic flag</td><td>not known</td>"
+    ) in v1
+    assert "MARAC referral criteria: 1 of 3 met" in v1
+    v2 = _section(client, "V2")
+    assert "no domestic incident as a victim" not in v2
+    assert "No DASH assessment recorded up to" in v2
+    assert "<td>not known</td>" in v2

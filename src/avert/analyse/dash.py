@@ -164,6 +164,9 @@ class MaracResult(Result):
                 "source": self.source,
                 "notes": list(self.notes),
                 "make_up": self.make_up,
+                # false: the incidents carry no domestic flag, so the rows'
+                # n_domestic (0) and last_domestic_at (null) are not known
+                "domestic_recorded": self.domestic_recorded,
             }
         )
 
@@ -519,14 +522,17 @@ def high_risk_assessments(
     Potential escalation is a criterion of the victim's incidents, not of an
     assessment, and is not tested here.
 
-    Returns ``assessment_id``, ``person_id``, ``assessed_at``, ``incident_id``,
-    ``agency``, ``risk_level``, ``n_yes``, ``n_asked``, ``visible_high_risk``,
-    ``professional_judgement``, latest first (then by ``assessment_id``).
+    Returns ``assessment_id``, ``person_id``, ``assessed_at``,
+    ``time_precision`` (``day``: a date alone; null when not given),
+    ``incident_id``, ``agency``, ``risk_level``, ``n_yes``, ``n_asked``,
+    ``visible_high_risk``, ``professional_judgement``, latest first (then the
+    larger ``assessment_id`` first, as :func:`marac_referrals` takes the latest).
     """
     cfg = _marac_config(config)
     check_frame(assessments, ["assessment_id", "person_id", "assessed_at"], name="dash")
     for col, dtype in (
         ("incident_id", pl.String),
+        ("time_precision", pl.String),
         ("professional_judgement", pl.Boolean),
         ("risk_level", pl.String),
         ("agency", pl.String),
@@ -546,11 +552,14 @@ def high_risk_assessments(
     )
     return (
         judged.filter(pl.col("visible_high_risk") | pl.col("professional_judgement"))
-        .sort(["assessed_at", "assessment_id"], descending=[True, False])
+        # latest first, as the MARAC list takes a victim's latest (the time, then
+        # the id: of two made at one time, the larger id, as _latest_assessments)
+        .sort(["assessed_at", "assessment_id"], descending=[True, True])
         .select(
             "assessment_id",
             "person_id",
             "assessed_at",
+            "time_precision",
             "incident_id",
             "agency",
             "risk_level",
@@ -594,7 +603,11 @@ def person_domestic_risk(
     (:data:`DASH_QUESTION_LABELS`). The criteria are those of
     :func:`marac_referrals` (one computation: its ``_criteria``), on the person's
     rows only. None when the person has neither an assessment up to ``at`` nor a
-    domestic incident as a victim in the window.
+    domestic incident as a victim in the window, their incidents of the window
+    carrying the domestic flag. ``domestic_recorded`` is the MARAC list's
+    (:attr:`MaracResult.domestic_recorded`) on ``incidents`` (the person's): False
+    when none of them carries the flag, so their domestic incidents are not known
+    (not 0) and the section is there to say so, assessment or not.
     """
     cfg = _marac_config(config)
     days = cfg.escalation_window_days
@@ -608,6 +621,12 @@ def person_domestic_risk(
         days,
         notes,
     )
+    recorded = _domestic_recorded(incidents, at, days)
+    if not recorded and not victims.height:
+        victims = pl.DataFrame(
+            {"person_id": [person_id], "n_domestic": [0], "last_domestic_at": [None]},
+            schema=victims.schema,
+        )
     per = _criteria(
         latest.join(victims, on="person_id", how="full", coalesce=True), cfg
     )
@@ -618,6 +637,11 @@ def person_domestic_risk(
     params = _params(cfg)
     rules = criterion_rules(params)
     values = _criterion_values(row, assessment)
+    if not recorded:
+        values["potential_escalation"] = (
+            "not recorded: none of their incidents of the window carries a "
+            "domestic flag"
+        )
     notes.extend(_person_notes(row, assessment, at, days))
     return {
         "at": at,
@@ -637,6 +661,7 @@ def person_domestic_risk(
         ],
         "criteria_met": int(row["criteria_met"]),
         "n_domestic": int(row["n_domestic"]),
+        "domestic_recorded": recorded,
         "last_domestic_at": row["last_domestic_at"],
         "notes": notes,
         "answers": _answers(mine, assessment),

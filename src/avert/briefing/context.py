@@ -136,6 +136,7 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
         "assessment_id": pl.String(),
         "person_id": pl.String(),
         "assessed_at": pl.Datetime("us"),
+        "time_precision": pl.String(),
         "incident_id": pl.String(),
         "agency": pl.String(),
         "risk_level": pl.String(),
@@ -175,6 +176,18 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     ('1 offence', '3 ASB reports', '2 people')
     """
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def assessed_when(at: dt.datetime, precision: object = None) -> str:
+    """When an assessment was made, as a briefing tells it: ``24 Oct 19:00``, or
+    the date alone (``24 Oct``) when ``precision`` is ``day`` (a date alone, stored
+    at 00:00: "00:00" would say a time was known).
+
+    >>> t = dt.datetime(2026, 10, 24)
+    >>> assessed_when(t), assessed_when(t, "day")
+    ('24 Oct 00:00', '24 Oct')
+    """
+    return f"{at:%d %b}" if precision == "day" else f"{at:%d %b %H:%M}"
 
 
 def links(

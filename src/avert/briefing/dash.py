@@ -16,7 +16,9 @@ not the last hours', and its "new to the MARAC list" as of the month's start.
 An area's briefing lists the assessments whose incident is in the area (the
 ``borough``/``lsoa`` of the assessment's incident, added by the workflow, or the
 incident among the area's incidents); an assessment naming no placed incident is
-in no area, and a note counts those the area's list leaves out.
+in no area, and a note counts those the area's list leaves out. A victim assessed
+high risk for incidents in two areas is listed in one area's briefing, that of their
+latest (:mod:`avert.briefing.dash_areas`), and both areas' lists say so.
 
 One row a victim: a MARAC discusses a victim's case and is referred it once, so a
 victim assessed high risk twice in the window (a police DASH overnight, an IDVA's in
@@ -25,7 +27,8 @@ reasons name the earlier ones; the section's line counts both the assessments an
 the victims. The MARAC list counts a victim's latest assessment: a victim
 reassessed below high risk later in the window keeps the row, with the
 reassessment named (``reassessed``), and is told "refer" only when the list holds
-them at the window's end all the same (potential escalation).
+them at the window's end all the same (potential escalation). The rows are highest
+risk first (criteria met, then yes answers), then the most recent.
 """
 
 from __future__ import annotations
@@ -44,12 +47,16 @@ from avert.analyse.dash import (
     high_risk_assessments,
     marac_referrals,
 )
-from avert.areas import AREA_COLUMNS, in_area
-from avert.briefing.context import BriefingContext, counted, links
+from avert.briefing.context import BriefingContext, assessed_when, counted, links
+from avert.briefing.dash_areas import (
+    elsewhere_line,
+    in_area_made,
+    split_by_latest_area,
+)
 from avert.briefing.model import DashHighRisk, DashItem, RepeatVictimItem
 from avert.config.risk import MaracConfig, default_risk_config
 
-__all__ = ["NO_DASH_LINE", "dash_section", "none_made_yet"]
+__all__ = ["NO_DASH_LINE", "dash_section", "made_in_window", "none_made_yet"]
 
 #: The section's line when the data hold no DASH assessment at all
 NO_DASH_LINE: Final = (
@@ -59,23 +66,21 @@ NO_DASH_LINE: Final = (
 _ASSESSMENT_CRITERIA: Final = ("visible_high_risk", "professional_judgement")
 
 
-def _in_area(ctx: BriefingContext, made: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """The assessments of ``made`` in the briefing's area, and how many name no
-    placed incident (in no area); all of them, 0, for a force-wide briefing."""
-    if ctx.area is None:
-        return made, 0
-    area_ids = ctx.incidents["incident_id"].cast(pl.String)
-    own = [c for c in AREA_COLUMNS if c in made.columns]
-    known = pl.col("incident_id").cast(pl.String).is_in(area_ids.implode())
-    placed = pl.any_horizontal(
-        known.fill_null(value=False),
-        *(
-            pl.col(c).cast(pl.String).str.strip_chars().ne("").fill_null(False)
-            for c in own
-        ),
-    )
-    mine = made.filter(in_area(ctx.area, made.columns) | known.fill_null(value=False))
-    return mine, made.filter(~placed).height
+def made_in_window(start: dt.datetime, end: dt.datetime) -> pl.Expr:
+    """The assessments made in the window ``[start, end)``: by their time, or, for
+    one dated alone (``time_precision`` ``day``, stored at 00:00), by their day
+    overlapping it. At 00:00 an assessment dated the day a morning window starts
+    fell before it, and the day before's briefing ran before it was made: no
+    briefing listed it. It can be in two days' briefings now, as its time is not
+    known."""
+    at = pl.col("assessed_at")
+    dated = pl.col("time_precision").eq("day").fill_null(value=False)
+    return ((at >= start) | (dated & (at >= _day_start(start)))) & (at < end)
+
+
+def _day_start(at: dt.datetime) -> dt.datetime:
+    """00:00 of ``at``'s day."""
+    return dt.datetime.combine(at.date(), dt.time(), tzinfo=at.tzinfo)
 
 
 def _on_list(ctx: BriefingContext, dash: pl.DataFrame, until: dt.datetime) -> set[str]:
@@ -126,7 +131,7 @@ def _on_list(ctx: BriefingContext, dash: pl.DataFrame, until: dt.datetime) -> se
 def _earlier_line(earlier: list[dict[str, object]]) -> str:
     """The reason naming a victim's earlier high-risk assessments of the window."""
     told = "; ".join(
-        f"{cast(dt.datetime, e['assessed_at']):%d %b %H:%M}"
+        assessed_when(cast(dt.datetime, e["assessed_at"]), e.get("time_precision"))
         + (f" by {e['agency']}" if e.get("agency") else "")
         + f" ({e['n_yes']} yes)"
         for e in earlier
@@ -143,7 +148,9 @@ def _reassessed_line(later: dict[str, object]) -> str:
     level = later.get("risk_level") or "no level recorded"
     return (
         "reassessed below high risk later in the window: "
-        f"{cast(dt.datetime, later['assessed_at']):%d %b %H:%M}"
+        + assessed_when(
+            cast(dt.datetime, later["assessed_at"]), later.get("time_precision")
+        )
         + (f" by {later['agency']}" if later.get("agency") else "")
         + f" ({later['n_yes']} yes, {level})"
     )
@@ -188,6 +195,8 @@ def _reasons(
         )
     if earlier:
         reasons.append(_earlier_line(earlier))
+    if row["elsewhere"]:
+        reasons.append(elsewhere_line(cast(list[dict[str, object]], row["elsewhere"])))
     if row["reassessed"]:
         reasons.append(_reassessed_line(cast(dict[str, object], row["reassessed"])))
     reasons.append(_referral_line(row))
@@ -213,7 +222,23 @@ def _per_victim(
     earlier: dict[str, list[dict[str, object]]] = {}
     for row in marked.filter(~pl.col("_latest")).to_dicts():  # a few a day
         earlier.setdefault(str(row["person_id"]), []).append(row)
-    return marked.filter(pl.col("_latest")).drop("_latest"), earlier
+    return _highest_first(marked.filter(pl.col("_latest")).drop("_latest")), earlier
+
+
+def _highest_first(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` (one a victim) highest risk first, then the most recent: by the
+    assessment criteria met (both first), then the yes answers, then the time
+    (latest first), then the assessment id; the MARAC list's ranking
+    (:mod:`avert.analyse.dash`: criteria, then yes answers). Latest first alone
+    put an assessment of 14 yes answers made at 07:00 above one of 22 made at
+    06:00, and the meeting reads the list from the top."""
+    met = pl.sum_horizontal(
+        pl.col(c).cast(pl.Int64).fill_null(0) for c in _ASSESSMENT_CRITERIA
+    )
+    return rows.sort(
+        [met, "n_yes", "assessed_at", "assessment_id"],
+        descending=[True, True, True, False],
+    )
 
 
 def _reassessed(
@@ -255,6 +280,9 @@ def _reassessed(
             "person_id",
             "assessment_id",
             "assessed_at",
+            pl.col("time_precision")
+            if "time_precision" in lower.columns
+            else pl.lit(None, dtype=pl.String).alias("time_precision"),
             "agency",
             "n_yes",
             "n_asked",
@@ -265,7 +293,7 @@ def _reassessed(
 
 def _told(ctx: BriefingContext, row: dict[str, object]) -> dict[str, object]:
     """An earlier or later assessment as the item tells it: no id for partners."""
-    keep = ("assessed_at", "agency", "n_yes", "n_asked")
+    keep = ("assessed_at", "time_precision", "agency", "n_yes", "n_asked")
     told = {"assessment_id": None if ctx.partner else row["assessment_id"]}
     told.update({k: row[k] for k in keep})
     if "visible_high_risk" in row:  # an earlier high-risk one: its criteria
@@ -288,6 +316,7 @@ def _item(
         "person_id": row["person_id"],
         "assessment_id": None if ctx.partner else row["assessment_id"],
         "assessed_at": row["assessed_at"],
+        "time_precision": row["time_precision"],
         "agency": row["agency"],
         "n_yes": row["n_yes"],
         "n_asked": row["n_asked"],
@@ -315,7 +344,7 @@ def dash_section(
 ) -> DashHighRisk:
     """The DASH assessments made in the window and judged high risk, one row per
     victim (their latest; the earlier ones of the window in its reasons and
-    links: one referral, :func:`_per_victim`), latest first, each with its
+    links: one referral, :func:`_per_victim`), highest risk first, each with its
     victim, time, the criteria met, whether the victim was already on the MARAC
     list (any criterion) before the window, and whether they are among
     ``repeat_victims`` (this briefing's list). The data record no referral to a
@@ -336,16 +365,23 @@ def dash_section(
             rule=rule,
             notes=[],
         )
-    made = dash.filter(
-        (pl.col("assessed_at") >= ctx.window_from)
-        & (pl.col("assessed_at") < ctx.window_to)
+    made = dash.filter(made_in_window(ctx.window_from, ctx.window_to))
+    mine, unplaced = in_area_made(ctx, made)
+    split = split_by_latest_area(
+        ctx,
+        made,
+        high_risk_assessments(
+            made, since=_day_start(ctx.window_from), until=ctx.window_to, config=cfg
+        ),
     )
-    made, unplaced = _in_area(ctx, made)
-    high = high_risk_assessments(
-        made, since=ctx.window_from, until=ctx.window_to, config=cfg
-    )
+    high = split.high
     rows, earlier = _per_victim(high)
-    before = _on_list(ctx, dash, ctx.window_from)
+    # before the window: not the window's own (a date alone is at 00:00 of its day)
+    before = _on_list(
+        ctx,
+        dash.filter(~pl.col("assessment_id").is_in(made["assessment_id"].implode())),
+        ctx.window_from,
+    )
     later = _reassessed(dash, rows, until=ctx.window_to, cfg=cfg)
     # the reassessed victims the list holds at the window's end all the same (by
     # potential escalation); every other row's latest assessment is high risk
@@ -366,6 +402,7 @@ def dash_section(
             row["reassessed"] is None or row["person_id"] in at_end
         )
         row["repeat_victim"] = row["person_id"] in repeat
+        row["elsewhere"] = split.elsewhere.get(str(row["person_id"]), [])
         item = _item(
             ctx,
             rank,
@@ -376,18 +413,24 @@ def dash_section(
         if not ctx.partner:
             item["name"] = names.get(row["person_id"])
         items.append(item)
-    notes = _month_notes(ctx, len(items))
+    notes = _month_notes(ctx, len(items)) + split.notes
     if unplaced:
         notes.append(
-            f"{counted(unplaced, 'DASH assessment')} of the window name no incident "
-            "with a borough or LSOA: in no area, not listed here (the force-wide "
-            "briefing lists them if high risk)."
+            f"{counted(unplaced, 'DASH assessment')} of the window "
+            f"{'names' if unplaced == 1 else 'name'} no incident with a borough or "
+            "LSOA: in no area, not listed here (the force-wide briefing lists "
+            f"{'it' if unplaced == 1 else 'them'} if high risk)."
         )
     return DashHighRisk(
         recorded=True,
-        n_assessed=made.height,
+        n_assessed=mine.height,
         items=items,
-        line=_line(high.height, len(items), made.height),
+        line=_line(
+            high.height + split.moved_assessments,
+            len(items),
+            mine.height,
+            moved=split.moved_victims,
+        ),
         rule=rule,
         notes=notes,
     )
@@ -414,15 +457,24 @@ def _month_notes(ctx: BriefingContext, n_items: int) -> list[str]:
     ]
 
 
-def _line(n_high: int, n_victims: int, n_assessed: int) -> str:
-    """The section's line: the high-risk assessments of those made in the window,
-    and of how many victims when some victim had more than one."""
+def _line(n_high: int, n_victims: int, n_assessed: int, *, moved: int = 0) -> str:
+    """The section's line: the high-risk assessments of those made in the window
+    (in the area), and of how many victims when some victim had more than one or
+    some are listed in another area's briefing (``moved``: their latest high-risk
+    assessment was made there, :mod:`avert.briefing.dash_areas`)."""
     if not n_high:
         return _none_high_line(n_assessed)
     of = (
         f"{counted(n_high, 'high-risk DASH assessment')} of "
         f"{counted(n_assessed, 'assessment')} made in the window"
     )
+    if moved:
+        return (
+            f"{of}, of {counted(n_victims + moved, 'victim')}: "
+            f"{counted(n_victims, 'victim')} listed here, {moved:,} in another "
+            "area's briefing (a note below says which): one row and one MARAC "
+            "referral a victim."
+        )
     if n_victims == n_high:
         return f"{of}."
     return (

@@ -352,6 +352,8 @@ class DashAssessmentTold(TypedDict, total=False):
 
     assessment_id: Required[str | None]  # police only (null for partners)
     assessed_at: Required[dt.datetime]
+    #: "day": ``assessed_at`` is a date alone (00:00, no time known), shown so
+    time_precision: str | None
     agency: Required[str | None]
     n_yes: Required[int]
     n_asked: Required[int]
@@ -368,6 +370,9 @@ class DashItem(TypedDict, total=False):
     name: str | None  # police only
     assessment_id: Required[str | None]  # police only (null for partners)
     assessed_at: Required[dt.datetime]
+    #: "day": ``assessed_at`` is a date alone (00:00, no time known): the pages
+    #: show the date only; "exact" or null: the time as recorded
+    time_precision: str | None
     agency: Required[str | None]
     n_yes: Required[int]
     n_asked: Required[int]

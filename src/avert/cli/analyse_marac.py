@@ -45,6 +45,16 @@ def _yes_cell(row: dict[str, object]) -> str:
     return f"{row['n_yes']}/{row['n_asked']}{stale}"
 
 
+def _domestic_cells(result: MaracResult, row: dict[str, object]) -> list[str]:
+    """The row's domestic incidents and last one; "not recorded" where the
+    window's incidents carry no domestic flag (``domestic_recorded``, as the MARAC
+    page): "0" and a blank said none."""
+    last = row["last_domestic_at"]
+    if not result.domestic_recorded:
+        return ["not recorded", f"{last:%Y-%m-%d}" if last else "not recorded"]
+    return [str(row["n_domestic"]), f"{last:%Y-%m-%d}" if last else ""]
+
+
 def _table(result: MaracResult, top: int) -> None:
     rows = [
         [
@@ -54,8 +64,7 @@ def _table(result: MaracResult, top: int) -> None:
             _yes_cell(row),
             f"{row['assessed_at']:%Y-%m-%d}" if row["assessed_at"] else "",
             str(row["risk_level"] or ""),
-            str(row["n_domestic"]),
-            f"{row['last_domestic_at']:%Y-%m-%d}" if row["last_domestic_at"] else "",
+            *_domestic_cells(result, row),
         ]
         for row in result.frame.head(top).iter_rows(named=True)
     ]

@@ -24,7 +24,7 @@ from avert.cli._time import TIME_HELP, when
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from avert.briefing.model import Boundary, Briefing, DashHighRisk
+    from avert.briefing.model import Boundary, Briefing, DashHighRisk, DashItem
     from avert.config.settings import Settings
     from avert.workflows.briefing import BriefingFiles
 
@@ -265,10 +265,19 @@ def _print_dash(dash: DashHighRisk | None) -> None:
         console.print(
             Text(
                 f"  {d['rank']}. {d['person_id']} assessed "
-                f"{d['assessed_at']:%d %b %H:%M}: {', '.join(d['criteria'])} "
+                f"{_assessed(d)}: "
+                f"{', '.join(d['criteria'])} "
                 f"({d['n_yes']} yes){new}"
             )
         )
+
+
+def _assessed(item: DashItem) -> str:
+    """When the item's assessment was made, as the page tells it
+    (:func:`avert.briefing.context.assessed_when`): the date alone where only the
+    date is known (``time_precision`` ``day``: stored at 00:00)."""
+    at = item["assessed_at"]
+    return f"{at:%d %b}" if item.get("time_precision") == "day" else f"{at:%d %b %H:%M}"
 
 
 def check_area(ctx: typer.Context, area: str) -> None:

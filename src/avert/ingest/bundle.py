@@ -1290,15 +1290,16 @@ def _map_table(
         exprs += [pl.col(c) for c in ("lat", "lon", "x", "y", "has_location")]
     if table in _HAS_SOURCE:
         exprs.append(pl.lit(target.source).alias("source"))
-    if table == "incidents":
-        date_only = pl.col("occurred_at").str.strip_chars().str.len_chars() <= 10
-        exprs += [
+    if table in _PRECISION_OF:
+        date_only = pl.col(_PRECISION_OF[table]).str.strip_chars().str.len_chars() <= 10
+        exprs.append(
             pl.when(date_only)
             .then(pl.lit("day"))
             .otherwise(pl.lit("exact"))
-            .alias("time_precision"),
-            pl.lit(True).alias("has_source_id"),
-        ]
+            .alias("time_precision")
+        )
+    if table == "incidents":
+        exprs.append(pl.lit(True).alias("has_source_id"))
     if table == "people" and "birth_year" in good.columns:
         exprs = [
             e
@@ -1334,6 +1335,9 @@ _OFFSET_AT_END: Final = (
 )
 #: a date alone, in the extended form (:func:`_iso_column`): no time of day given
 _DATE_ALONE: Final = r"^\d{4}-\d{2}-\d{2}$"
+#: the tables whose stored rows say whether a time column's time is known
+#: (``time_precision``: ``day`` for a date alone, else ``exact``), and that column
+_PRECISION_OF: Final = {"incidents": "occurred_at", "dash": "assessed_at"}
 
 
 #: per date-time column (of the file's table) and clock change (``"repeated"``:
@@ -1391,20 +1395,21 @@ def _repeated_hour_times(
 
 def _date_only_times(good: pl.DataFrame, table: str) -> _Clock:
     """Per date-time column, the kept rows whose value is a date alone
-    (``2026-10-01`` or ``20261001``), other than an incident's ``occurred_at``.
+    (``2026-10-01`` or ``20261001``), other than an incident's ``occurred_at``
+    and an assessment's ``assessed_at`` (:data:`_PRECISION_OF`).
 
-    An incident's date alone is stored at midnight with ``time_precision =
-    'day'``; the other tables (asb, stops, attendances, intelligence, dash) and
-    an incident's ``occurred_to`` have no precision column, so the date is
-    stored as 00:00 of that day, a time the source never gave, which a count by
-    hour of day reads as midnight. Nothing said so (:func:`_repeated_hour_note`
-    does now).
+    An incident's or a DASH assessment's date alone is stored at midnight with
+    ``time_precision = 'day'``; the other tables (asb, stops, attendances,
+    intelligence) and an incident's ``occurred_to`` have no precision column, so
+    the date is stored as 00:00 of that day, a time the source never gave, which
+    a count by hour of day reads as midnight. Nothing said so
+    (:func:`_repeated_hour_note` does now).
     """
     out: _Clock = {}
     for col, kind, _ in BUNDLE_COLUMNS[table]:
         if kind != "datetime" or col not in good.columns:
             continue
-        if (table, col) == ("incidents", "occurred_at"):
+        if _PRECISION_OF.get(table) == col:
             continue
         n = int(
             good.select(pl.col(_iso_column(col)).str.contains(_DATE_ALONE).sum()).item()

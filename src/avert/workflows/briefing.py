@@ -649,14 +649,21 @@ def _add_store_frames(
             frames,
             # the briefing's window: a month-precision briefing's is its month
             # (the last 24 hours left the month's other assessments unplaced,
-            # unnamed and without their victims' year of incidents)
-            since=briefing_window_from(store, at=at, hours=reader.hours),
+            # unnamed and without their victims' year of incidents), from the
+            # start of its first day: an assessment dated alone is at 00:00
+            # (avert.briefing.dash.made_in_window)
+            since=_day_start(briefing_window_from(store, at=at, hours=reader.hours)),
             escalation_days=escalation_days,
             profile=profile,
             names=reader.audience
             == "police",  # partners never get names: not even read
         )
     _taskings_as_read(store, frames, reader, area=area)
+
+
+def _day_start(at: dt.datetime) -> dt.datetime:
+    """00:00 of ``at``'s day."""
+    return dt.datetime.combine(at.date(), dt.time(), tzinfo=at.tzinfo)
 
 
 def _taskings_as_read(
