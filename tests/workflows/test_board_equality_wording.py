@@ -135,3 +135,60 @@ def test_the_cli_equality_table_has_the_flag_column(
     assert "significantly above 1" in result.output
     black = next(line for line in result.output.splitlines() if "│ Black" in line)
     assert black.rstrip(" │").endswith("yes"), black
+
+
+def test_the_per_area_note_has_its_table(sqlite_store: Store, tmp_path: Path) -> None:
+    """The pack and the Equality page said "Per-area rates count the 44,988
+    searches placed in the force area" (the Met, January-June 2018) over no
+    per-area figure at all: the rates per area are shown, each area's placed
+    searches adding up to the note's count, a flagged ratio marked."""
+    html = _section(sqlite_store, tmp_path)
+    assert "Per-area rates count the 40 searches placed in the force area" in html
+    assert "<h3>By area</h3>" in html
+    table = html[html.index('<table class="by-area">') :]
+    table = table[: table.index("</table>")]
+    # 40 searches in East Riding (White 0.21 per 1,000; Black 95 times it,
+    # significantly above 1), none in Humberside's three other areas
+    assert "<td>East Riding of Yorkshire</td><td>40</td><td>0.21</td>" in table
+    assert '<td class="flagged">95.00</td>' in table
+    assert "<td>North Lincolnshire</td><td>0</td>" in table
+    assert table.count("<tr>") == 5  # the header and the force's 4 areas
+
+
+def test_vehicle_only_searches_with_an_age_are_footnoted(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The Met, January-June 2018: "vehicle only" 696 in the age table and 710
+    in the sex table, unexplained; 14 searches of no person record an age and
+    count in their band. The age table now says so."""
+    import polars as pl
+
+    from avert.analyse.equality import stop_search_equality
+    from avert.workflows.board import _vehicle_only_aged
+
+    stops = pl.DataFrame(
+        {
+            "ethnicity": [None, None, None, "White"],
+            "sex": [None, None, None, "F"],
+            "age_range": [None, "over 34", "18-24", None],
+            "search_type": ["Vehicle search"] * 3 + ["Person search"],
+        },
+        schema_overrides={"ethnicity": pl.String, "sex": pl.String},
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1000, 200]})
+    by_age = stop_search_equality(stops, residents).by_age
+    assert _vehicle_only_aged(by_age) == 2
+    assert _vehicle_only_aged(pl.DataFrame()) == 0
+    _humberside_and_london(sqlite_store, tmp_path)
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+    )
+    assert stats["equality"]["vehicle_only_aged"] == 0
+    assert "Vehicle only:" not in render_html("_board_equality.html", stats=stats)
+    stats["equality"]["vehicle_only_aged"] = 14
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert (
+        "Vehicle only: searches of no person (a vehicle searched, no ethnicity or "
+        "sex recorded) with no age recorded; 14 more record an age and are counted "
+        "in their age band, so the sex table's vehicle only row is 14 higher."
+    ) in html

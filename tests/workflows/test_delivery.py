@@ -821,6 +821,42 @@ def test_objective_verdicts_name_their_months_and_baseline(
     assert "now = Dec 2025</small>" in one.render(measures=[o1 | december])
 
 
+def test_a_verdict_counts_the_months_without_data_it_names(
+    sqlite_store: Store,
+) -> None:
+    """A store missing April-June 2024 (a load not made): the row read
+    "insufficient data: the baseline has 8 months" above "Jan 2025 to Dec 2025
+    against Jan 2024 to Dec 2024", a year's baseline; it says the 4 months the
+    series leaves out as no data (March too: its last days are empty)."""
+    import sqlalchemy as sa
+
+    from avert.report.render import environment
+
+    _measured_store(sqlite_store)
+    gap = "occurred_from >= '2024-04-01' and occurred_from < '2024-07-01'"
+    with sqlite_store.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "delete from classifications where incident_id in "
+                f"(select incident_id from incidents where {gap})"
+            )
+        )
+        conn.execute(sa.text(f"delete from incidents where {gap}"))
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=MEASURED_PLAN)
+    o1 = _measures_by_id(sqlite_store, dt.date(2026, 1, 15))["O1"]
+    assert o1["verdict_reason"].startswith("the baseline has 8 months")
+    assert o1["verdict_months_missing"] == 4
+    html = environment().get_template("_objective_measures.html").render(measures=[o1])
+    assert (
+        "Jan 2025 to Dec 2025 against Jan 2024 to Dec 2024 (4 months without data "
+        "left out)</small>"
+    ) in html
+    # a span with every month held says nothing more
+    o1.update(verdict_months_missing=0)
+    html = environment().get_template("_objective_measures.html").render(measures=[o1])
+    assert "against Jan 2024 to Dec 2024</small>" in html
+
+
 def test_objective_measures_against_targets(sqlite_store: Store) -> None:
     _measured_store(sqlite_store)
     delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=MEASURED_PLAN)

@@ -558,6 +558,55 @@ def _board_equality(
     }
 
 
+def _area_table(found: BoardEquality) -> list[dict[str, Any]]:
+    """One row per area of the per-area rates (``run_equality``'s ``areas``, by
+    local authority): the searches placed in it, its White rate per 1,000 and each
+    other group's ratio to White with its flag (``ratios``: group -> ``ratio``,
+    ``flagged``). The pack and the Equality page printed the note "Per-area rates
+    count the 44,988 searches placed in the force area" (the Met, 2018) over no
+    per-area figure at all. Empty when no search could be placed."""
+    areas = found.areas
+    if areas is None or areas.frame.height == 0:
+        return []
+    frame = areas.frame
+    placed = (
+        areas.not_stated.select("area", "searches")
+        if {"area", "searches"} <= set(areas.not_stated.columns)
+        else frame.group_by("area").agg(pl.col("searches").sum())
+    )
+    rows: dict[str, dict[str, Any]] = {
+        r["area"]: {**r, "white_rate": None, "ratios": {}}
+        for r in placed.sort("area").to_dicts()
+    }
+    # a force's areas by their groups: a few hundred rows at most (la level)
+    for r in frame.to_dicts():
+        row = rows.setdefault(
+            r["area"],
+            {"area": r["area"], "searches": 0, "white_rate": None, "ratios": {}},
+        )
+        if r["group"] == "White":
+            row["white_rate"] = r["rate_per_1000"]
+        else:
+            row["ratios"][r["group"]] = {
+                "ratio": r["ratio_to_white"],
+                "flagged": bool(r["significantly_above_1"]),
+            }
+    return [rows[a] for a in sorted(rows)]
+
+
+def _vehicle_only_aged(by_age: pl.DataFrame) -> int:
+    """The searches of no person (a vehicle only, no ethnicity or sex recorded)
+    that record an age: in their age band, so the age table's ``vehicle only`` is
+    that many fewer than the sex table's (the Met, January-June 2018: 696 against
+    710, 14 with an age)."""
+    if by_age.height == 0 or "age_range" not in by_age.columns:
+        return 0
+    aged = by_age.filter(
+        (pl.col("group") == "vehicle only") & (pl.col("age_range") != "vehicle only")
+    )
+    return int(aged["searches"].sum())
+
+
 def _equality_figures(found: BoardEquality) -> dict[str, Any]:
     """The force's equality figures, per-area rates, the EIA summary and charts
     of :func:`run_equality`'s result, as plain rows for pages and the pack."""
@@ -579,6 +628,8 @@ def _equality_figures(found: BoardEquality) -> dict[str, Any]:
         "finds_recorded": not finds_unrecorded(whole.outcomes),
         "not_stated": whole.not_stated.to_dicts(),
         "areas": found.areas.frame.to_dicts() if found.areas is not None else [],
+        "area_table": _area_table(found),
+        "vehicle_only_aged": _vehicle_only_aged(whole.by_age),
         "eia": dict(found.eia),
         "charts": equality_charts(whole),
         # rates per resident not comparable: beside the figures, said once

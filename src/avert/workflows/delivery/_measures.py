@@ -298,6 +298,7 @@ def _measure_row(obj: dict[str, Any], spec: MeasureSpec) -> dict[str, Any]:
         "verdict_to": None,
         "verdict_baseline_from": None,
         "verdict_baseline_to": None,
+        "verdict_months_missing": None,
         "rate_ratio": None,
         "p_value": None,
         "reason": spec.problem,
@@ -501,7 +502,7 @@ class _Figures:
             row["verdict"] = series.verdict or None
             row["verdict_reason"] = series.reason if series.verdict else None
             if series.verdict:
-                row.update(_verdict_months(result, window))
+                row.update(_verdict_months(result, series, window))
             if series.change is not None:
                 row["rate_ratio"] = series.change.rate_ratio
                 row["p_value"] = series.change.p_value
@@ -522,19 +523,25 @@ class _Figures:
         )
 
 
-def _verdict_months(result: PerformanceResult, window: _Window) -> dict[str, Any]:
+def _verdict_months(
+    result: PerformanceResult, series: SeriesResult, window: _Window
+) -> dict[str, Any]:
     """The months a measure's verdict judges and the baseline it judges them
     against (``verdict_from``/``_to``, ``verdict_baseline_from``/``_to``), for the
     row to name: up to 36 months before, where the board pack's Performance section
     takes the 24 before its last 12. Toronto's 2021 violence read "significant
     sustained reduction" (rate ratio 0.91 against 2018-20) beside "no significant
-    change" (0.92 against 2019-20) in the same pack, neither saying its baseline."""
+    change" (0.92 against 2019-20) in the same pack, neither saying its baseline.
+    ``verdict_months_missing``: the months of that span the series leaves out as no
+    data (a load missing): "against Jan 2024 to Dec 2024" read as a year's baseline
+    beside "the baseline has 8 months"."""
     params = result.params
     return {
         "verdict_from": window.recent_from,
         "verdict_to": window.end,
         "verdict_baseline_from": params.get("baseline_from"),
         "verdict_baseline_to": params.get("baseline_to"),
+        "verdict_months_missing": len(series.no_data),
     }
 
 
