@@ -206,6 +206,37 @@ class StackedMore(Stacked):
             rows.append(_density(_decayed_count(self.grid, events, t0, h))[None, :])
         return np.vstack(rows)
 
+    def _held_out_blocks(
+        self, ev: Events, t0: float
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The stack's time blocks, each scored under every map of the others
+        (the stack's own scores its count maps only since its speed-up: with the
+        further maps the weights were one short and the forecast failed)."""
+        assert self.folds is not None
+        if len(ev) == 0:
+            return None
+        edges = np.linspace(float(ev.t[0]), t0, self.folds + 1)
+        block = np.clip(
+            np.searchsorted(edges, ev.t, side="right") - 1, 0, self.folds - 1
+        )
+        maps, counts = [], []
+        for b in np.unique(block):
+            inside = block == b
+            if inside.all():
+                return None
+            rest = Events(ev.cell[~inside], ev.t[~inside], ev.x[~inside], ev.y[~inside])
+            n = np.bincount(ev.cell[inside], minlength=self.grid.n_cells)
+            seen = n > 0
+            maps.append(self.maps(rest, t0)[:, seen])
+            counts.append(n[seen].astype(np.float64))
+        return np.hstack(maps), np.concatenate(counts)
+
+    def fit_weights(self, events: Events, t0: float) -> np.ndarray:
+        w = super().fit_weights(events, t0)
+        if w.size < len(self.sigmas_cells) + 2 + len(self.extra_half_lives):
+            w = np.append(w, np.zeros(len(self.extra_half_lives)))  # the count alone
+        return w
+
 
 class StackPlus(StackedMore):
     """The default stack with further count maps of other half-lives (learnt weights),
@@ -454,6 +485,243 @@ class TowardCount(Stacked):
         return (1.0 - self.lam) * w + self.lam * own
 
 
+def _ash_spread(fx: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """One axis of an average shifted histogram (Scott 1985, *Ann. Statist.* 13):
+    the share of each event (at ``fx`` cells from the grid's edge) that falls in its
+    own cell's column and the ones either side, offsets ``-1, 0, 1``.
+
+    The histograms of bin one cell shifted by ``0, 1/m, ..., (m-1)/m`` of a cell,
+    averaged, give the counts of the ``1/m`` fine bins smoothed by the triangle
+    weights ``1 - |i|/m`` (``|i| < m``; Scott's form); summed over the ``m`` fine
+    bins of each evaluation cell, an event in fine bin ``u`` of its cell adds
+    ``sum_{i} (1 - |i|/m) / m`` over the fine bins ``u + i`` in each cell."""
+    u = np.clip(np.floor((fx - np.floor(fx)) * m).astype(np.int64), 0, m - 1)
+    table = np.zeros((m, 3))
+    for uu in range(m):
+        for i in range(-(m - 1), m):
+            table[uu, (uu + i) // m + 1] += (1.0 - abs(i) / m) / m
+    return np.tile(np.arange(-1, 2), (fx.size, 1)), table[u]
+
+
+def _gauss_spread(fx: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """One axis of a Gaussian kernel of ``sigma`` cells at the event's exact place
+    (``fx`` cells from the grid's edge), integrated over its own cell and two
+    either side: ``Phi((k + 1 - fx) / sigma) - Phi((k - fx) / sigma)``."""
+    from scipy.special import ndtr
+
+    offsets = np.arange(-2, 3)
+    edges = np.floor(fx)[:, None] + np.arange(-2, 4)[None, :]
+    cdf = ndtr((edges - fx[:, None]) / sigma)
+    return np.tile(offsets, (fx.size, 1)), np.diff(cdf, axis=1)
+
+
+class StackedSubCell(Stacked):
+    """The default stack plus one further map read from the events' exact places,
+    not their cells: an average shifted histogram (``kind="ash"``, ``m`` shifts per
+    axis) or a Gaussian kernel of ``sigma`` cells integrated over each cell
+    (``kind="gauss"``), decayed as the count; weighted with the other maps by the
+    same cross-validation and one-day-ahead recent weight (issue 16: events 2 m
+    from a border counted wholly in one cell)."""
+
+    def __init__(self, grid: Grid, *, kind: str, param: float, **kw: Any) -> None:
+        super().__init__(grid, **kw)
+        self.kind = kind
+        self.param = param
+
+    def _spread(self, events: Events) -> tuple[np.ndarray, np.ndarray]:
+        """Each event's cells (n x k flat indices) and its share of weight in each
+        (outside the grid: cell 0, share 0)."""
+        ny, nx = self.grid.shape
+        s = self.grid.cell_size_m
+        fx = (events.x - self.grid.origin_xy[0]) / s
+        fy = (events.y - self.grid.origin_xy[1]) / s
+        if self.kind == "ash":
+            (ox, wx), (oy, wy) = (
+                _ash_spread(fx, int(self.param)),
+                _ash_spread(fy, int(self.param)),
+            )
+        else:
+            (ox, wx), (oy, wy) = (
+                _gauss_spread(fx, self.param),
+                _gauss_spread(fy, self.param),
+            )
+        col = events.cell % nx
+        row = events.cell // nx
+        cx = col[:, None] + ox
+        cy = row[:, None] + oy
+        cells = cy[:, :, None] * nx + cx[:, None, :]
+        share = wy[:, :, None] * wx[:, None, :]
+        inside = ((cx >= 0) & (cx < nx))[:, None, :] & ((cy >= 0) & (cy < ny))[
+            :, :, None
+        ]
+        shape = (events.cell.size, cells.shape[1] * cells.shape[2])
+        return (
+            np.where(inside, cells, 0).reshape(shape),
+            np.where(inside, share, 0.0).reshape(shape),
+        )
+
+    def _extra(self, cells: np.ndarray, share: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """The decayed sub-cell count of the events given (rows of ``_spread``)."""
+        return np.bincount(
+            cells.ravel(),
+            weights=(share * w[:, None]).ravel(),
+            minlength=self.grid.n_cells,
+        )
+
+    def maps(self, events: Events, t0: float) -> np.ndarray:
+        cells, share = self._spread(events)
+        extra = self._extra(cells, share, self._event_weights(events, t0))
+        return np.vstack([super().maps(events, t0), _density(extra)[None, :]])
+
+    def fit_weights(self, events: Events, t0: float) -> np.ndarray:
+        scored = self._held_out_blocks(events, t0)
+        if scored is None:
+            alone = np.zeros(len(self.sigmas_cells) + 3)
+            alone[0] = 1.0
+            return alone
+        return mixture_weights(*scored)
+
+    def _held_out_blocks(
+        self, ev: Events, t0: float
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """As the stack's, with the sub-cell map of every other block."""
+        assert self.folds is not None
+        if len(ev) == 0:
+            return None
+        edges = np.linspace(float(ev.t[0]), t0, self.folds + 1)
+        block = np.clip(
+            np.searchsorted(edges, ev.t, side="right") - 1, 0, self.folds - 1
+        )
+        cells, share = self._spread(ev)
+        weight = self._event_weights(ev, t0)
+        maps, counts = [], []
+        for b in np.unique(block):
+            inside = block == b
+            if inside.all():
+                return None
+            rest = ~inside
+            n = np.bincount(ev.cell[inside], minlength=self.grid.n_cells)
+            seen = n > 0
+            base = self._maps_of(self._count_of(ev.cell[rest], weight[rest]))
+            extra = _density(self._extra(cells[rest], share[rest], weight[rest]))
+            maps.append(np.vstack([base, extra[None, :]])[:, seen])
+            counts.append(n[seen].astype(np.float64))
+        return np.hstack(maps), np.concatenate(counts)
+
+    def fit_recent_weight(
+        self, events: Events, t0: float, weights: np.ndarray
+    ) -> float:
+        """As the stack's, the stack of each of the last days holding its sub-cell
+        map too (events weighted from ``t0``: the map is a density, so the common
+        factor to the day's own ages cancels)."""
+        if self.recent_half_life_days is None:
+            return 0.0
+        start = float(np.floor(t0))
+        younger = (
+            1.0 if self.half_life_days is None else 2.0 ** (1 / self.half_life_days)
+        )
+        before = events.before(start)
+        count = self._decayed_count(before, start)
+        cells, share = self._spread(before)
+        w0 = self._event_weights(before, t0)
+        extra = self._extra(cells, share, w0)
+        stack_cols, recent_cols, counts = [], [], []
+        maps = np.zeros((len(self.sigmas_cells) + 2, self.grid.n_cells))
+        for back in range(1, self.ahead_days + 1):
+            day = start - back
+            held = events.between(day, day + 1.0)
+            count = np.maximum(count - self._decayed_count(held, day + 1.0), 0.0)
+            count *= younger
+            hc, hs = self._spread(held)
+            extra = np.maximum(
+                extra - self._extra(hc, hs, self._event_weights(held, t0)), 0.0
+            )
+            if not (len(held) and np.searchsorted(events.t, day) > 0):
+                continue
+            n = np.bincount(held.cell, minlength=self.grid.n_cells)
+            seen = n > 0
+            mix = weights[:-1] @ self._maps_of(count, weights[:-1], maps)
+            mix += weights[-1] * _density(extra)
+            stack_cols.append(mix[seen])
+            recent_cols.append(self.recent_map(events.before(day), day)[seen])
+            counts.append(n[seen].astype(np.float64))
+        if not counts:
+            return 0.0
+        both = np.vstack([np.concatenate(stack_cols), np.concatenate(recent_cols)])
+        return float(mixture_weights(both, np.concatenate(counts))[1])
+
+
+def _weights_to_optimum(
+    maps: np.ndarray, counts: np.ndarray, *, tolerance: float = 1e-10
+) -> np.ndarray:
+    """:func:`mixture_weights` searched again where L-BFGS-B stops short: its line
+    search can step to weights whose mixture is 0 at a scored cell (no weight on
+    the uniform map), the gradient there is ~1e291 and it ends "ABNORMAL" far from
+    the maximum (2019-09-01: log-likelihood -8.696 a held-out event against EM's
+    -8.598). Restarted from halfway between its stop and the uniform weights, up
+    to ten times, it reaches EM's optimum."""
+    from scipy import optimize as opt
+
+    k = maps.shape[0]
+    seen = counts > 0
+    total = float(counts[seen].sum())
+    if total <= 0:
+        return np.full(k, 1.0 / k)
+    f = np.ascontiguousarray(maps[:, seen], dtype=np.float64)
+    y = counts[seen] / total
+
+    def negative(w: np.ndarray) -> tuple[float, np.ndarray]:
+        mix = np.maximum(w @ f, 1e-300)
+        return -(float(y @ np.log(mix)) - float(w.sum())), -(f @ (y / mix) - 1.0)
+
+    start = np.full(k, 1.0 / k)
+    for _ in range(11):
+        found = opt.minimize(
+            negative,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, None)] * k,
+            options={"ftol": tolerance, "gtol": tolerance, "maxiter": 500},
+        )
+        w = np.clip(np.asarray(found.x, dtype=np.float64), 0.0, None)
+        w /= max(float(w.sum()), 1e-300)
+        if found.success:
+            break
+        start = 0.5 * w + 0.5 / k
+    return w
+
+
+class StackedToOptimum(Stacked):
+    """The default with its weights (and the recent map's) at the likelihood's
+    maximum where L-BFGS-B stops short (:func:`_weights_to_optimum`)."""
+
+    def fit_weights(self, events: Events, t0: float) -> np.ndarray:
+        with _optimum_weights():
+            return super().fit_weights(events, t0)
+
+    def fit_recent_weight(
+        self, events: Events, t0: float, weights: np.ndarray
+    ) -> float:
+        with _optimum_weights():
+            return super().fit_recent_weight(events, t0, weights)
+
+
+class _optimum_weights:  # noqa: N801 (a context manager used as a statement)
+    """The stack's module reads :func:`_weights_to_optimum` for its weights inside."""
+
+    def __enter__(self) -> None:
+        from avert.analyse.forecast import _stack
+
+        self.kept = _stack.mixture_weights
+        _stack.mixture_weights = _weights_to_optimum  # type: ignore[assignment]
+
+    def __exit__(self, *exc: object) -> None:
+        from avert.analyse.forecast import _stack
+
+        _stack.mixture_weights = self.kept
+
+
 CANDIDATES: dict[str, Callable[[Grid], Forecaster]] = {
     "default (stacked)": lambda g: Stacked(g),
     "stacked 10 folds": lambda g: Stacked(g, folds=10, **_NO_RECENT),
@@ -532,6 +800,11 @@ CANDIDATES: dict[str, Callable[[Grid], Forecaster]] = {
     "geometric pool + hl 30+90": lambda g: GeometricPool(
         g, extra_half_lives=(30.0, 90.0)
     ),
+    "stack + ash m 2": lambda g: StackedSubCell(g, kind="ash", param=2),
+    "stack + ash m 3": lambda g: StackedSubCell(g, kind="ash", param=3),
+    "stack + sub-cell kde 0.25": lambda g: StackedSubCell(g, kind="gauss", param=0.25),
+    "stack + sub-cell kde 0.5": lambda g: StackedSubCell(g, kind="gauss", param=0.5),
+    "stacked weights to the optimum": lambda g: StackedToOptimum(g),
 }
 
 
