@@ -595,3 +595,20 @@ def test_the_web_today_briefing_refuses_a_bad_edit_not_a_stale_page(
     places.write_text('[near_repeat]\ndomestic = "sometimes"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"places\.toml.*near_repeat\.domestic"):
         views.briefing_view(store, settings, user=user, at=AT, cache=cache)
+
+
+def test_a_year_of_domestic_incidents_only_is_said_so_not_no_events(
+    tmp_path: Path,
+) -> None:
+    """With every incident of the Knox test's year flagged domestic, the briefing's
+    zones line read "No near-repeat test: No events with coordinates and a time in
+    the window.", as if the year held none; it says they were all left out."""
+    frame = _city(3, contagious=False).filter(pl.col("domestic"))
+    fc = briefing_places(_store(tmp_path, frame), at=AT, profile="avb-2010")
+    assert fc is not None
+    n_year = frame.filter(pl.col("occurred_from") >= AT - dt.timedelta(days=365)).height
+    assert fc.zones.height == 0
+    assert "No events with coordinates" not in fc.zones_note, fc.zones_note
+    assert f"all {n_year:,} incidents of the last 365 days are flagged domestic" in (
+        fc.zones_note
+    ), fc.zones_note

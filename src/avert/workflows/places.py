@@ -745,6 +745,13 @@ def near_repeat_zones(
         ),
         domestic,
     )
+    if past.height == 0 and n_domestic:  # not "no events" (run_near_repeat's word)
+        msg = (
+            f"all {n_domestic:,} incidents of the last {history_days:g} days are flagged "
+            'domestic and left out of the test (near_repeat.domestic = "exclude" in '
+            "places.toml)."
+        )
+        raise ConfigError(msg)
     knox = run_near_repeat(
         past,
         space_bands_m=space_bands_m,
