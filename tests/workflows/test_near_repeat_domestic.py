@@ -541,3 +541,74 @@ def test_the_web_today_briefing_sees_an_edited_config_file_at_once(
     risk.write_text("[offender.weights]\nharm = 4.0\n", encoding="utf-8")
     zones()
     assert weights == [1.0, 1.0, 4.0]
+
+
+def test_the_knox_cli_refuses_a_window_of_domestic_incidents_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window whose every event is flagged domestic left nothing to test under
+    the default "exclude": the CLI printed a table of 0 observed, 0 expected and
+    p = 1.0 in every band (read as "no near repeats") where a window without any
+    event is refused, and the briefing says "No near-repeat test". It is refused,
+    saying why and that ``--domestic`` keeps them."""
+    frame = _city(3, contagious=False).filter(pl.col("domestic"))
+    store = _classified(tmp_path, frame)
+    monkeypatch.delenv("AVERT_PLACES_CONFIG", raising=False)
+
+    code, data, text = _knox(store)
+    assert code != 0, data
+    n = frame.filter(pl.col("occurred_from") >= AT - dt.timedelta(days=365)).height
+    assert f"all {n:,} events of the window are flagged domestic" in text, text
+    assert "--domestic keeps them" in text
+    code, kept, text = _knox(store, "--domestic")
+    assert code == 0, text
+    assert kept["n_events"] == n
+
+
+def test_the_places_config_setting_names_every_reader() -> None:
+    """``avert analyse near-repeat`` reads ``places_config`` for its default too;
+    the setting's help (docs/settings.md) named only the briefing's readers."""
+    from avert.config.settings import SETTINGS
+
+    (help_text,) = [h for name, _, _, h in SETTINGS if name == "places_config"]
+    assert "'avert analyse near-repeat'" in help_text
+
+
+def test_the_web_today_briefing_refuses_a_bad_edit_not_a_stale_page(
+    tmp_path: Path,
+) -> None:
+    """A places.toml edited to a value not allowed while the app runs stops the
+    next Today request with an error naming the file and the key (the app's 503
+    page), not the briefing cached from the good file."""
+    from avert.config.settings import Settings
+    from avert.errors import ConfigError
+    from avert.workflows import views
+    from avert.workflows.users import User
+
+    store = _classified(tmp_path, _city(4, contagious=True))
+    places = tmp_path / "places.toml"
+    places.write_text('[near_repeat]\ndomestic = "exclude"\n', encoding="utf-8")
+    settings = Settings(places_config=str(places))
+    cache = views.BriefingCache()
+    user = User("ana", "analyst")
+    views.briefing_view(store, settings, user=user, at=AT, cache=cache)
+    places.write_text('[near_repeat]\ndomestic = "sometimes"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"places\.toml.*near_repeat\.domestic"):
+        views.briefing_view(store, settings, user=user, at=AT, cache=cache)
+
+
+def test_a_year_of_domestic_incidents_only_is_said_so_not_no_events(
+    tmp_path: Path,
+) -> None:
+    """With every incident of the Knox test's year flagged domestic, the briefing's
+    zones line read "No near-repeat test: No events with coordinates and a time in
+    the window.", as if the year held none; it says they were all left out."""
+    frame = _city(3, contagious=False).filter(pl.col("domestic"))
+    fc = briefing_places(_store(tmp_path, frame), at=AT, profile="avb-2010")
+    assert fc is not None
+    n_year = frame.filter(pl.col("occurred_from") >= AT - dt.timedelta(days=365)).height
+    assert fc.zones.height == 0
+    assert "No events with coordinates" not in fc.zones_note, fc.zones_note
+    assert f"all {n_year:,} incidents of the last 365 days are flagged domestic" in (
+        fc.zones_note
+    ), fc.zones_note

@@ -83,8 +83,8 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "Places TOML laid over avert's packaged places.toml: whether the briefing's "
         "near-repeat zones leave domestic incidents out (near_repeat.domestic = "
         '"exclude", the default) or keep them ("include"); docs/places.md. '
-        "'avert brief' and the web app's Today page read it. Empty means the "
-        "packaged file.",
+        "'avert brief', the web app's Today page and 'avert analyse near-repeat' "
+        "(its default) read it. Empty means the packaged file.",
     ),
     (
         "timezone",

@@ -15,7 +15,7 @@ from typing import Any, Final
 import polars as pl
 
 from avert.analyse.equality import EqualityResult
-from avert.analyse.performance import SeriesResult
+from avert.analyse.performance import ChangeEstimate, SeriesResult, SPCChart
 from avert.report.charts import (
     SERIES_COLOURS,
     bar_chart_svg,
@@ -62,117 +62,151 @@ def series_charts(s: SeriesResult) -> dict[str, str]:
     name = series_title(s)
     unit = "harm (CCHI days)" if s.measure == "harm" else "count"
     if s.spc is not None:
-        # limits widened for over-dispersion (Laney): the plain c-chart flags most
-        # flat police series by chance; its own signals stay in the JSON
-        spc = s.spc.adjusted()
-        widened = (
-            f", limits x{spc.widened_by:.2f} for over-dispersion (Laney)"
-            if spc.widened_by > 1
-            else ""
-        )
-        signals = list(spc.signal)
-        fired = sorted(_RULE_NAMES.get(k, k) for k, v in spc.rules.items() if any(v))
-        out["spc"] = line_chart_svg(
-            labels,
-            [
-                {"name": unit, "values": list(spc.values), "dots": True},
-                {
-                    "name": "centre (baseline)",
-                    "values": [spc.centre] * len(labels),
-                    "colour": SERIES_COLOURS["centre"],
-                    "width": 1,
-                },
-                {
-                    "name": "3-sigma limits",
-                    "values": list(spc.ucl),
-                    "colour": SERIES_COLOURS["limit"],
-                    "dash": "5 3",
-                    "width": 1,
-                },
-                {
-                    "name": "",
-                    "values": list(spc.lcl),
-                    "colour": SERIES_COLOURS["limit"],
-                    "dash": "5 3",
-                    "width": 1,
-                }
-                if any(v > 0 for v in spc.lcl)
-                else {"name": "", "values": []},
-                {
-                    "name": "2-sigma",
-                    "values": list(spc.upper_2sigma),
-                    "colour": SERIES_COLOURS["warning"],
-                    "dash": "2 3",
-                    "width": 1,
-                },
-            ],
-            title=f"Control chart ({spc.kind}-chart{widened}), {name}: "
-            + (f"signals: {', '.join(fired)}" if fired else "no run-rule signal"),
-            y_label=unit,
-            shade=recent,
-            shade_label="recent period",
-            markers=signals,
-            marker_label="run-rule signal",
-        )
+        out["spc"] = _spc_chart(s.spc, labels, recent, name=name, unit=unit)
     if s.change is not None:
-        values = (
-            chart["harm"].to_list() if s.measure == "harm" else chart["count"].to_list()
-        )
-        out["expected"] = line_chart_svg(
-            labels,
-            [
-                {"name": f"actual {unit}", "values": values, "dots": True},
-                {
-                    "name": "seasonal baseline expectation",
-                    "values": chart["expected"].to_list(),
-                    "colour": SERIES_COLOURS["expected"],
-                    "dash": "6 3",
-                },
-            ],
-            # an end rounded onto 1 keeps its side, as the table above the chart
-            title=f"Actual against the seasonal expectation, {name}: rate ratio "
-            f"{s.change.rate_ratio:.2f} ({interval_end_text(s.change.ci_low)} to "
-            f"{interval_end_text(s.change.ci_high)})",
-            y_label=unit,
-            shade=recent,
-            shade_label="recent period",
+        out["expected"] = _expected_chart(
+            s, s.change, labels, recent, name=name, unit=unit
         )
     if s.target is not None and s.target.height:
-        t = s.target
-        out["target"] = line_chart_svg(
-            _labels(t),
-            [
-                {"name": "observed", "values": t["observed"].to_list(), "dots": True},
-                {
-                    "name": "mean of last 3",
-                    "values": t["observed_smoothed"].to_list(),
-                    "colour": "#555555",
-                    "width": 1,
-                },
-                {
-                    "name": "target trajectory",
-                    "values": t["target"].to_list(),
-                    "colour": SERIES_COLOURS["target"],
-                    "dash": "6 3",
-                    "width": 2,
-                },
-            ],
-            title=f"Against the target trajectory, {name}",
-            y_label=unit,
-        )
+        out["target"] = _target_chart(s.target, name=name, unit=unit)
     if s.confidence is not None and s.confidence.height:
-        c = s.confidence
-        out["confidence"] = line_chart_svg(
-            _labels(c),
-            [{"name": "crimes (count)", "values": c["count"].to_list(), "dots": True}],
-            right={
-                "name": "% who agree police and council deal with what matters",
-                "values": c["pct_agree"].to_list(),
-            },
-            title=f"Confidence survey beside crime, {name}",
-            y_label="count",
-        )
+        out["confidence"] = _confidence_chart(s.confidence, name=name)
     return out
+
+
+def _spc_chart(
+    chart: SPCChart, labels: list[str], recent: list[bool], *, name: str, unit: str
+) -> str:
+    """The control chart of :func:`series_charts`: the values, centre line, 3-sigma
+    limits (the lower one when above 0) and 2-sigma warning limit, run-rule
+    signals marked, the recent period shaded."""
+    # limits widened for over-dispersion (Laney): the plain c-chart flags most
+    # flat police series by chance; its own signals stay in the JSON
+    spc = chart.adjusted()
+    widened = (
+        f", limits x{spc.widened_by:.2f} for over-dispersion (Laney)"
+        if spc.widened_by > 1
+        else ""
+    )
+    signals = list(spc.signal)
+    fired = sorted(_RULE_NAMES.get(k, k) for k, v in spc.rules.items() if any(v))
+    return line_chart_svg(
+        labels,
+        [
+            {"name": unit, "values": list(spc.values), "dots": True},
+            {
+                "name": "centre (baseline)",
+                "values": [spc.centre] * len(labels),
+                "colour": SERIES_COLOURS["centre"],
+                "width": 1,
+            },
+            {
+                "name": "3-sigma limits",
+                "values": list(spc.ucl),
+                "colour": SERIES_COLOURS["limit"],
+                "dash": "5 3",
+                "width": 1,
+            },
+            {
+                "name": "",
+                "values": list(spc.lcl),
+                "colour": SERIES_COLOURS["limit"],
+                "dash": "5 3",
+                "width": 1,
+            }
+            if any(v > 0 for v in spc.lcl)
+            else {"name": "", "values": []},
+            {
+                "name": "2-sigma",
+                "values": list(spc.upper_2sigma),
+                "colour": SERIES_COLOURS["warning"],
+                "dash": "2 3",
+                "width": 1,
+            },
+        ],
+        title=f"Control chart ({spc.kind}-chart{widened}), {name}: "
+        + (f"signals: {', '.join(fired)}" if fired else "no run-rule signal"),
+        y_label=unit,
+        shade=recent,
+        shade_label="recent period",
+        markers=signals,
+        marker_label="run-rule signal",
+    )
+
+
+def _expected_chart(
+    s: SeriesResult,
+    change: ChangeEstimate,
+    labels: list[str],
+    recent: list[bool],
+    *,
+    name: str,
+    unit: str,
+) -> str:
+    """The series' counts (or harm) beside its seasonal baseline expectation, the
+    rate ratio ``change`` and its interval in the title."""
+    chart = s.chart
+    values = (
+        chart["harm"].to_list() if s.measure == "harm" else chart["count"].to_list()
+    )
+    return line_chart_svg(
+        labels,
+        [
+            {"name": f"actual {unit}", "values": values, "dots": True},
+            {
+                "name": "seasonal baseline expectation",
+                "values": chart["expected"].to_list(),
+                "colour": SERIES_COLOURS["expected"],
+                "dash": "6 3",
+            },
+        ],
+        # an end rounded onto 1 keeps its side, as the table above the chart
+        title=f"Actual against the seasonal expectation, {name}: rate ratio "
+        f"{change.rate_ratio:.2f} ({interval_end_text(change.ci_low)} to "
+        f"{interval_end_text(change.ci_high)})",
+        y_label=unit,
+        shade=recent,
+        shade_label="recent period",
+    )
+
+
+def _target_chart(t: pl.DataFrame, *, name: str, unit: str) -> str:
+    """Observed, its mean of the last 3 and the target trajectory."""
+    return line_chart_svg(
+        _labels(t),
+        [
+            {"name": "observed", "values": t["observed"].to_list(), "dots": True},
+            {
+                "name": "mean of last 3",
+                "values": t["observed_smoothed"].to_list(),
+                "colour": "#555555",
+                "width": 1,
+            },
+            {
+                "name": "target trajectory",
+                "values": t["target"].to_list(),
+                "colour": SERIES_COLOURS["target"],
+                "dash": "6 3",
+                "width": 2,
+            },
+        ],
+        title=f"Against the target trajectory, {name}",
+        y_label=unit,
+    )
+
+
+def _confidence_chart(c: pl.DataFrame, *, name: str) -> str:
+    """The crime count beside the survey's % who agree (right axis)."""
+    return line_chart_svg(
+        _labels(c),
+        [{"name": "crimes (count)", "values": c["count"].to_list(), "dots": True}],
+        right={
+            "name": "% who agree police and council deal with what matters",
+            "values": c["pct_agree"].to_list(),
+        },
+        title=f"Confidence survey beside crime, {name}",
+        y_label="count",
+    )
 
 
 def _ratio_row(r: Mapping[str, Any], label: str) -> dict[str, Any]:

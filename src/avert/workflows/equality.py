@@ -172,7 +172,66 @@ def run_equality(
     )
     eth_rows = _ethnic_rows(pops, year)
     placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
-    areas = _rejoin_ons_names(areas) if areas else areas
+    force_areas, label, force_result, area_result = _rates(
+        store,
+        stops,
+        placed,
+        pops,
+        eth_rows=eth_rows,
+        lsoa_rows=lsoa_rows,
+        year=year,
+        areas=_rejoin_ons_names(areas) if areas else areas,
+        force=force,
+        forces=forces,
+        ethnicity=ethnicity,
+        area_level=area_level,
+        min_share=min_share,
+        max_km=max_km,
+        notes=notes,
+    )
+    lists: tuple[ListMakeUp, ...] = ()
+    if list_people is not None:
+        lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
+    eia = equality_impact_summary(
+        force_result, lists, synthetic=label == SYNTHETIC_RESIDENTS
+    )
+    return BoardEquality(
+        force=force_result,
+        areas=area_result,
+        lists=lists,
+        force_areas=force_areas,
+        population_year=year,
+        notes=tuple(notes),
+        eia=eia,
+        forces=forces,
+        window=window,
+        months_with_stops=months_with_stops,
+        residents_label=label,
+    )
+
+
+def _rates(
+    store: Store,
+    stops: pl.DataFrame,
+    placed: pl.DataFrame,
+    pops: pl.DataFrame,
+    *,
+    eth_rows: pl.DataFrame,
+    lsoa_rows: pl.DataFrame,
+    year: int,
+    areas: Sequence[str] | None,
+    force: str | None,
+    forces: tuple[str, ...],
+    ethnicity: Literal["ethnicity", "officer_ethnicity"],
+    area_level: Literal["la", "lsoa"],
+    min_share: float,
+    max_km: float,
+    notes: list[str],
+) -> tuple[tuple[str, ...], str, EqualityResult, EqualityResult | None]:
+    """The force area of :func:`run_equality` (:func:`_force_area`; without
+    ``areas``, a force it can name: :func:`_no_force_area`), the label of its
+    residents, and the rates of the force and of its areas (the options as
+    :func:`run_equality`'s)."""
     if not areas:
         _no_force_area(forces)
     force_areas, by_area = _force_area(
@@ -218,25 +277,7 @@ def run_equality(
         max_km=max_km,
         notes=notes,
     )
-    lists: tuple[ListMakeUp, ...] = ()
-    if list_people is not None:
-        lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
-    eia = equality_impact_summary(
-        force_result, lists, synthetic=label == SYNTHETIC_RESIDENTS
-    )
-    return BoardEquality(
-        force=force_result,
-        areas=area_result,
-        lists=lists,
-        force_areas=force_areas,
-        population_year=year,
-        notes=tuple(notes),
-        eia=eia,
-        forces=forces,
-        window=window,
-        months_with_stops=months_with_stops,
-        residents_label=label,
-    )
+    return force_areas, label, force_result, area_result
 
 
 def _window_stops(

@@ -115,6 +115,13 @@ def run_near_repeat(
     """
     window = _window(events, date_from, date_to)
     tested = window if domestic is None else _without_domestic(window, domestic)[0]
+    if tested.height == 0:  # as an empty window: not a table of p = 1.0
+        msg = (
+            f"Nothing to test: all {window.height:,} events of the window are "
+            'flagged domestic and left out (near_repeat.domestic = "exclude" or '
+            "--no-domestic); --domestic keeps them."
+        )
+        raise ConfigError(msg)
     knox = knox_test(
         tested,
         space_bands_m=space_bands_m,
@@ -738,6 +745,13 @@ def near_repeat_zones(
         ),
         domestic,
     )
+    if past.height == 0 and n_domestic:  # not "no events" (run_near_repeat's word)
+        msg = (
+            f"all {n_domestic:,} incidents of the last {history_days:g} days are flagged "
+            'domestic and left out of the test (near_repeat.domestic = "exclude" in '
+            "places.toml)."
+        )
+        raise ConfigError(msg)
     knox = run_near_repeat(
         past,
         space_bands_m=space_bands_m,

@@ -292,14 +292,7 @@ def person_network(
     own = inv.filter(pl.col("person_id") == person_id)
     ties = _ties_of(co_edges, person_id)
     groups = membership.filter(pl.col("person_id") == person_id)
-    fam = _ties_of(
-        family_edges
-        if family_edges is not None
-        else pl.DataFrame(
-            schema={"person_a": pl.String, "person_b": pl.String, "kind": pl.String}
-        ),
-        person_id,
-    )
+    fam = _family_ties(family_edges, person_id)
     nothing = own.height + ties.height + groups.height + fam.height == 0
     if nothing and not known:
         msg = f"person {person_id!r} has no involvements, ties or group links"
@@ -307,45 +300,18 @@ def person_network(
     co_list = ties.select(
         "person_id", "n_incidents", pl.col("weight").round(4), "last_at"
     ).sort(["weight", "person_id"], descending=[True, False])
-    # kind is the other person's tie to this one: a parent tie is "parent" when
-    # they are the parent, "child" when this person is (the pair's order is by id)
-    kind = (
-        pl.when((pl.col("kind") == "parent") & (pl.col("parent_id") == person_id))
-        .then(pl.lit("child"))
-        .otherwise(pl.col("kind"))
-        if "parent_id" in fam.columns
-        else pl.col("kind")
+    fam_list = _family_list(fam, person_id)
+    metrics, hit = _network_metrics(
+        person_id,
+        co_edges=co_edges,
+        co_list=co_list,
+        fam_list=fam_list,
+        inc=inc,
+        inv=inv,
+        end=end,
+        cfg=cfg,
     )
-    fam_list = (
-        fam.select("person_id", kind.alias("kind")).unique().sort("person_id", "kind")
-    )
-    # metrics on the person's connected component only (cheap and exact)
-    # (a person without co-offenders is a component of one)
-    metrics: dict[str, Any] = {
-        "degree": co_list.height,
-        "betweenness": 0.0,
-        "component_size": 1,
-    }
-    if co_edges.height > 0 and ties.height > 0:
-        metrics.update(_component_betweenness(co_edges, person_id))
-    since = end - dt.timedelta(days=cfg.exposure.window_days)
-    vic = victims_of_violence(inc, inv, since=since, until=end)
-    contacts = co_list.select("person_id")
-    if cfg.exposure.include_family:
-        contacts = pl.concat([contacts, fam_list.select("person_id")]).unique()
-    hit = contacts.join(vic, on="person_id").sort("person_id")
-    # the close network is the co-offenders and (exposure.include_family) the
-    # family who are not co-offenders: the page says so, as "n network 2" beside
-    # "degree 0" could not be reconciled
-    metrics["n_network"] = contacts.height
-    metrics["n_network_family"] = contacts.height - co_list.height
-    metrics["exposure_window_days"] = cfg.exposure.window_days
-    metrics["n_network_victims"] = hit.height
-    metrics["exposure"] = hit.height / contacts.height if contacts.height else 0.0
-    risk_row: dict[str, Any] | None = None
-    if risk is not None:
-        rows = risk.filter(pl.col("person_id") == person_id).to_dicts()
-        risk_row = rows[0] if rows else None
+    risk_row = _risk_row(risk, person_id)
     return {
         "person_id": person_id,
         "as_of": end.isoformat(),
@@ -363,6 +329,85 @@ def person_network(
             "facts are context, not a score."
         ),
     }
+
+
+def _family_ties(family_edges: pl.DataFrame | None, person_id: str) -> pl.DataFrame:
+    """:func:`_ties_of` the kin edges (none when ``family_edges`` is None)."""
+    return _ties_of(
+        family_edges
+        if family_edges is not None
+        else pl.DataFrame(
+            schema={"person_a": pl.String, "person_b": pl.String, "kind": pl.String}
+        ),
+        person_id,
+    )
+
+
+def _risk_row(risk: pl.DataFrame | None, person_id: str) -> dict[str, Any] | None:
+    """The person's own risk row (score and parts), or None (no scores, or none of
+    the person's)."""
+    if risk is None:
+        return None
+    rows = risk.filter(pl.col("person_id") == person_id).to_dicts()
+    return rows[0] if rows else None
+
+
+def _family_list(fam: pl.DataFrame, person_id: str) -> pl.DataFrame:
+    """The kin of ``person_id`` (:func:`_ties_of` of the family edges), each with
+    ``kind``, their tie to the person, once per tie, sorted."""
+    # kind is the other person's tie to this one: a parent tie is "parent" when
+    # they are the parent, "child" when this person is (the pair's order is by id)
+    kind = (
+        pl.when((pl.col("kind") == "parent") & (pl.col("parent_id") == person_id))
+        .then(pl.lit("child"))
+        .otherwise(pl.col("kind"))
+        if "parent_id" in fam.columns
+        else pl.col("kind")
+    )
+    return (
+        fam.select("person_id", kind.alias("kind")).unique().sort("person_id", "kind")
+    )
+
+
+def _network_metrics(
+    person_id: str,
+    *,
+    co_edges: pl.DataFrame,
+    co_list: pl.DataFrame,
+    fam_list: pl.DataFrame,
+    inc: pl.DataFrame,
+    inv: pl.DataFrame,
+    end: dt.datetime,
+    cfg: NetworksConfig,
+) -> tuple[dict[str, Any], pl.DataFrame]:
+    """The ``metrics`` of :func:`person_network` and its victimised contacts:
+    degree, betweenness and size of the person's co-offending component, and the
+    close network's exposure (its members who were victims of violence in the
+    ``exposure.window_days`` to ``end``)."""
+    # metrics on the person's connected component only (cheap and exact)
+    # (a person without co-offenders is a component of one)
+    metrics: dict[str, Any] = {
+        "degree": co_list.height,
+        "betweenness": 0.0,
+        "component_size": 1,
+    }
+    if co_edges.height > 0 and co_list.height > 0:
+        metrics.update(_component_betweenness(co_edges, person_id))
+    since = end - dt.timedelta(days=cfg.exposure.window_days)
+    vic = victims_of_violence(inc, inv, since=since, until=end)
+    contacts = co_list.select("person_id")
+    if cfg.exposure.include_family:
+        contacts = pl.concat([contacts, fam_list.select("person_id")]).unique()
+    hit = contacts.join(vic, on="person_id").sort("person_id")
+    # the close network is the co-offenders and (exposure.include_family) the
+    # family who are not co-offenders: the page says so, as "n network 2" beside
+    # "degree 0" could not be reconciled
+    metrics["n_network"] = contacts.height
+    metrics["n_network_family"] = contacts.height - co_list.height
+    metrics["exposure_window_days"] = cfg.exposure.window_days
+    metrics["n_network_victims"] = hit.height
+    metrics["exposure"] = hit.height / contacts.height if contacts.height else 0.0
+    return metrics, hit
 
 
 def _ties_of(edges: pl.DataFrame, person_id: str) -> pl.DataFrame:
