@@ -2,8 +2,8 @@
 
 There was no backup command, and nothing said how to back up the SQLite file
 (docs/postgresql.md had ``pg_dump`` only): a ``cp`` of a live WAL database misses
-what is in the ``-wal`` file. The copy is made with SQLite's online backup in one
-step; here another process appends audit rows, ten to a transaction, while the
+what is in the ``-wal`` file. The copy is made with SQLite's ``VACUUM INTO`` on the
+store's own driver; here another process appends audit rows, ten to a transaction, while the
 backup runs, and the copy must hold whole transactions and a whole hash chain.
 """
 
@@ -100,6 +100,53 @@ def test_a_backup_taken_during_writes_is_one_consistent_state(
     finally:
         backup.close()
     assert _test_writes(sqlite_store) == _written(done) * BATCH > held  # nothing lost
+
+
+#: another process tries to take the database out of WAL mode, which SQLite allows
+#: only when no connection has it open; prints the mode, or "refused"
+_SWITCH = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], timeout=0)
+try:
+    print(conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0])
+except sqlite3.OperationalError:
+    print("refused")
+"""
+
+
+def _switch_out_of_wal(db: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", _SWITCH, db], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_a_backup_keeps_the_locks_of_the_processes_other_connections(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A backup run in a process that has the store open elsewhere (the web app, a
+    test) must leave that connection's locks: SQLite's locks belong to the process,
+    and a second SQLite library (Python's ``sqlite3`` online backup) closing the
+    file dropped them, so another process could take the live WAL database out of
+    WAL mode under the open connection (sqlite.org/howtocorrupt.html 2.2)."""
+    import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+    db = sqlite_store.url.adbc
+    assert sqlite_store.pragma("journal_mode") == "wal"
+    conn = sqlite_dbapi.connect(db, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM sqlite_master")
+            cur.fetchall()
+        assert _switch_out_of_wal(db) == "refused"  # the open connection holds it
+        res = CliRunner().invoke(
+            cli, ["--db", db, "db", "backup", str(tmp_path / "copy.db")]
+        )
+        assert res.exit_code == 0, res.output
+        assert _switch_out_of_wal(db) == "refused"  # and holds it still
+    finally:
+        conn.close()
+    assert sqlite_store.pragma("journal_mode") == "wal"
 
 
 def test_backup_refuses_postgresql_and_an_existing_file(

@@ -70,7 +70,7 @@ def backup(
 ) -> None:
     """Back up a SQLite database to PATH, consistent while avert runs.
 
-    SQLite's online backup, in one read transaction; audited; the copy is private
+    SQLite's VACUUM INTO, in one read transaction; audited; the copy is private
     and checked. PostgreSQL: use pg_dump. Restoring: docs/audit.md.
     """
     from avert.workflows.admin import backup_database
