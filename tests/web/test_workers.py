@@ -359,7 +359,15 @@ def test_two_workers_answer_many_users_at_once_and_audit_every_read(
     for (who, kind), count in expected.items():
         got = rows.filter(kinds[kind] & (pl.col("user_name") == who)).height
         assert got == count, (who, kind, got, count)
-    assert expected[("partner", "person")] == 0  # refused, and audited as such
+    assert expected[("partner", "person")] == 0  # refused, and audited as such:
+    refused = [w for w, k, s in answered if (w, k) == ("partner", "person")]
+    assert {s for w, k, s in answered if (w, k) == ("partner", "person")} == {403}
+    audited_refusals = rows.filter(
+        (pl.col("action") == "view-refused")
+        & (pl.col("user_name") == "partner")
+        & pl.col("object").str.starts_with("person:")
+    )
+    assert audited_refusals.height == len(refused)
     assert rows["seq"].sort().to_list() == list(
         range(first_seq + 1, first_seq + 1 + rows.height)
     )
