@@ -168,6 +168,21 @@ def test_backup_refuses_postgresql_and_an_existing_file(
     assert existing.read_text() == "keep me"
 
 
+def test_the_audit_row_says_where_a_relative_path_went(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``avert db backup copy.db`` was audited as ``location=copy.db``: the copy of
+    every record, in a folder the audit log did not name."""
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(
+        cli, ["--db", sqlite_store.url.adbc, "db", "backup", "c.db"]
+    )
+    assert res.exit_code == 0, res.output
+    rows = sqlite_store.read_frame("audit", columns=["action", "detail"])
+    detail = rows.filter(rows["action"] == "export")["detail"].to_list()
+    assert detail == [f"location={tmp_path.resolve() / 'c.db'}"]
+
+
 def test_a_failed_backup_leaves_no_file(
     sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
