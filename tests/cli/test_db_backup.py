@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app as cli
-from avert.errors import ConfigError
+from avert.errors import ConfigError, StoreError
 from avert.store import Store, audit
 
 BATCH = 10
@@ -181,6 +181,27 @@ def test_the_audit_row_says_where_a_relative_path_went(
     rows = sqlite_store.read_frame("audit", columns=["action", "detail"])
     detail = rows.filter(rows["action"] == "export")["detail"].to_list()
     assert detail == [f"location={tmp_path.resolve() / 'c.db'}"]
+
+
+def test_a_copy_that_fails_the_check_is_no_backup(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy failing ``PRAGMA quick_check`` was still renamed to PATH (the command
+    exited 1): a damaged file under the backup's name, kept by any rotation."""
+    import avert.store.backup as backup
+
+    def damaged(copy: Path, lock_timeout_s: float) -> tuple[int, list[str]]:
+        return 3, ["*** in database main ***", "Page 3: never used"]
+
+    monkeypatch.setattr(backup, "_check_copy", damaged)
+    target = tmp_path / "copy.db"
+    res = CliRunner().invoke(
+        cli, ["--db", sqlite_store.url.adbc, "db", "backup", str(target)]
+    )
+    assert isinstance(res.exception, StoreError)
+    assert "No backup written" in str(res.exception)
+    assert "Page 3: never used" in str(res.exception)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["avert.db"]
 
 
 def test_a_failed_backup_leaves_no_file(

@@ -26,7 +26,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from avert.errors import ConfigError
+from avert.errors import ConfigError, StoreError
 from avert.files import private_files, restrict
 from avert.store.database import Store, _adbc_connect, normalise_url
 
@@ -35,13 +35,11 @@ __all__ = ["SqliteBackup", "backup_sqlite", "check_backup"]
 
 @dataclass(frozen=True, slots=True)
 class SqliteBackup:
-    """A backup made: where, how big, and SQLite's own check of the copy."""
+    """A backup made (and passed SQLite's ``PRAGMA quick_check``): where, how big."""
 
     path: Path
     size_bytes: int
     pages: int
-    #: ``PRAGMA quick_check`` of the copy: ``"ok"`` or SQLite's first problems
-    check: str
 
 
 def check_backup(store: Store, path: Path) -> None:
@@ -78,7 +76,8 @@ def backup_sqlite(store: Store, path: Path) -> SqliteBackup:
     driver (module docstring) into an empty file made private (the ``file_mode``
     setting) before a page is written; it is written under a temporary name beside
     ``path``, checked with ``PRAGMA quick_check``, flushed to disk and renamed to
-    ``path`` when done, so a failed backup leaves no file at ``path``. A busy
+    ``path`` when whole and checked, so a failed backup (a copy that fails the
+    check included) leaves no file at ``path``. A busy
     store (a load holding it in rollback-journal mode) is waited for up to the
     lock timeout, then refused with a :class:`~avert.errors.StoreError`.
 
@@ -86,6 +85,8 @@ def backup_sqlite(store: Store, path: Path) -> SqliteBackup:
     ------
     ConfigError
         As :func:`check_backup`.
+    StoreError
+        When the copy fails SQLite's check (its first problems said).
     """
     check_backup(store, path)
     # written beside PATH under another name, renamed when whole and checked:
@@ -105,17 +106,19 @@ def backup_sqlite(store: Store, path: Path) -> SqliteBackup:
             finally:
                 conn.close()
         pages, problems = _check_copy(partial, store.lock_timeout_s)
+        if problems != ["ok"]:
+            msg = (
+                f"No backup written: the copy of {store.url.adbc} fails SQLite's "
+                f"check ({'; '.join(problems)}); check the database itself with "
+                "'PRAGMA integrity_check'."
+            )
+            raise StoreError(msg)
         _flush(partial)
         partial.rename(path)
         _flush(path.parent)
     finally:
         partial.unlink(missing_ok=True)
-    return SqliteBackup(
-        path=path,
-        size_bytes=path.stat().st_size,
-        pages=pages,
-        check="; ".join(problems),
-    )
+    return SqliteBackup(path=path, size_bytes=path.stat().st_size, pages=pages)
 
 
 def _check_copy(copy: Path, lock_timeout_s: float) -> tuple[int, list[str]]:
