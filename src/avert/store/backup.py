@@ -77,9 +77,9 @@ def backup_sqlite(store: Store, path: Path) -> SqliteBackup:
     setting) before a page is written; it is written under a temporary name beside
     ``path``, checked with ``PRAGMA quick_check``, flushed to disk and renamed to
     ``path`` when whole and checked, so a failed backup (a copy that fails the
-    check included) leaves no file at ``path``. A busy
-    store (a load holding it in rollback-journal mode) is waited for up to the
-    lock timeout, then refused with a :class:`~avert.errors.StoreError`.
+    check included) leaves no file at ``path``. A busy store (a load holding it
+    in rollback-journal mode) is waited for up to the lock timeout, then refused
+    with a :class:`~avert.errors.StoreError`.
 
     Raises
     ------
