@@ -2,8 +2,8 @@
 
 There was no backup command, and nothing said how to back up the SQLite file
 (docs/postgresql.md had ``pg_dump`` only): a ``cp`` of a live WAL database misses
-what is in the ``-wal`` file. The copy is made with SQLite's online backup in one
-step; here another process appends audit rows, ten to a transaction, while the
+what is in the ``-wal`` file. The copy is made with SQLite's ``VACUUM INTO`` on the
+store's own driver; here another process appends audit rows, ten to a transaction, while the
 backup runs, and the copy must hold whole transactions and a whole hash chain.
 """
 
@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app as cli
-from avert.errors import ConfigError
+from avert.errors import ConfigError, StoreError
 from avert.store import Store, audit
 
 BATCH = 10
@@ -102,6 +102,53 @@ def test_a_backup_taken_during_writes_is_one_consistent_state(
     assert _test_writes(sqlite_store) == _written(done) * BATCH > held  # nothing lost
 
 
+#: another process tries to take the database out of WAL mode, which SQLite allows
+#: only when no connection has it open; prints the mode, or "refused"
+_SWITCH = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], timeout=0)
+try:
+    print(conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0])
+except sqlite3.OperationalError:
+    print("refused")
+"""
+
+
+def _switch_out_of_wal(db: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", _SWITCH, db], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_a_backup_keeps_the_locks_of_the_processes_other_connections(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A backup run in a process that has the store open elsewhere (the web app, a
+    test) must leave that connection's locks: SQLite's locks belong to the process,
+    and a second SQLite library (Python's ``sqlite3`` online backup) closing the
+    file dropped them, so another process could take the live WAL database out of
+    WAL mode under the open connection (sqlite.org/howtocorrupt.html 2.2)."""
+    import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+    db = sqlite_store.url.adbc
+    assert sqlite_store.pragma("journal_mode") == "wal"
+    conn = sqlite_dbapi.connect(db, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM sqlite_master")
+            cur.fetchall()
+        assert _switch_out_of_wal(db) == "refused"  # the open connection holds it
+        res = CliRunner().invoke(
+            cli, ["--db", db, "db", "backup", str(tmp_path / "copy.db")]
+        )
+        assert res.exit_code == 0, res.output
+        assert _switch_out_of_wal(db) == "refused"  # and holds it still
+    finally:
+        conn.close()
+    assert sqlite_store.pragma("journal_mode") == "wal"
+
+
 def test_backup_refuses_postgresql_and_an_existing_file(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
@@ -119,6 +166,42 @@ def test_backup_refuses_postgresql_and_an_existing_file(
     assert isinstance(res.exception, ConfigError)
     assert "never overwrites" in str(res.exception)
     assert existing.read_text() == "keep me"
+
+
+def test_the_audit_row_says_where_a_relative_path_went(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``avert db backup copy.db`` was audited as ``location=copy.db``: the copy of
+    every record, in a folder the audit log did not name."""
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(
+        cli, ["--db", sqlite_store.url.adbc, "db", "backup", "c.db"]
+    )
+    assert res.exit_code == 0, res.output
+    rows = sqlite_store.read_frame("audit", columns=["action", "detail"])
+    detail = rows.filter(rows["action"] == "export")["detail"].to_list()
+    assert detail == [f"location={tmp_path.resolve() / 'c.db'}"]
+
+
+def test_a_copy_that_fails_the_check_is_no_backup(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy failing ``PRAGMA quick_check`` was still renamed to PATH (the command
+    exited 1): a damaged file under the backup's name, kept by any rotation."""
+    import avert.store.backup as backup
+
+    def damaged(copy: Path, lock_timeout_s: float) -> tuple[int, list[str]]:
+        return 3, ["*** in database main ***", "Page 3: never used"]
+
+    monkeypatch.setattr(backup, "_check_copy", damaged)
+    target = tmp_path / "copy.db"
+    res = CliRunner().invoke(
+        cli, ["--db", sqlite_store.url.adbc, "db", "backup", str(target)]
+    )
+    assert isinstance(res.exception, StoreError)
+    assert "No backup written" in str(res.exception)
+    assert "Page 3: never used" in str(res.exception)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["avert.db"]
 
 
 def test_a_failed_backup_leaves_no_file(

@@ -38,7 +38,8 @@ def _problems(
     value: Any, schema: dict[str, Any], spec: dict[str, Any], where: str = "$"
 ) -> list[str]:
     """Where ``value`` breaks ``schema`` (``$ref``, ``anyOf``, ``type``, ``const``,
-    ``enum``, ``required``, ``properties``, ``items``): empty when it holds."""
+    ``enum``, ``required``, ``properties``, ``additionalProperties: false``,
+    ``items``): empty when it holds."""
     if "$ref" in schema:
         name = schema["$ref"].removeprefix("#/components/schemas/")
         return _problems(value, spec["components"]["schemas"][name], spec, where)
@@ -61,9 +62,12 @@ def _problems(
         out += [
             f"{where}: no {k!r}" for k in schema.get("required", ()) if k not in value
         ]
-        for key, sub in schema.get("properties", {}).items():
+        listed = schema.get("properties", {})
+        for key, sub in listed.items():
             if key in value:
                 out += _problems(value[key], sub, spec, f"{where}.{key}")
+        if schema.get("additionalProperties") is False:
+            out += [f"{where}: {k!r} not documented" for k in value if k not in listed]
     if isinstance(value, list) and "items" in schema:
         for i, item in enumerate(value):
             out += _problems(item, schema["items"], spec, f"{where}[{i}]")
@@ -100,6 +104,45 @@ def test_every_error_status_is_documented_with_the_body_avert_gives(
     assert "404" in spec["paths"]["/api/v1/people/{person_id}"]["get"]["responses"]
 
 
+def _involved(world: World) -> str:
+    """A person with incidents (their history is not empty)."""
+    involved = world.store.read_frame("involvements", columns=["person_id"])
+    return str(involved["person_id"].min())
+
+
+def test_the_fields_of_incidents_and_of_a_person_are_each_documented(
+    world: World,
+) -> None:
+    """The incidents, their tally and a person's record, history and risk window
+    were documented as any object: each field is now listed, and a field an
+    answer sends that the document does not list is found."""
+    client = TestClient(world.app)
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    for answer, key in (
+        ("IncidentsAnswer", "incidents"),
+        ("IncidentsAnswer", "by_category"),
+        ("PersonAnswer", "person"),
+        ("PersonAnswer", "history"),
+        ("PersonAnswer", "risk_window"),
+    ):
+        listed = schemas[answer]["properties"][key]
+        ref = listed.get("items", listed)["$ref"]
+        fields = schemas[ref.removeprefix("#/components/schemas/")]
+        assert fields["additionalProperties"] is False, (answer, key)
+        assert fields["required"], (answer, key)
+    headers = {"Authorization": f"Bearer {issue_token(world.store, 'analyst')}"}
+    found = client.get("/api/v1/incidents", headers=headers)
+    schema = spec["paths"]["/api/v1/incidents"]["get"]["responses"]["200"]
+    body = found.json()
+    assert body["incidents"]
+    assert not _problems(body, schema["content"]["application/json"]["schema"], spec)
+    body["incidents"][0]["grew"] = 1
+    assert _problems(body, schema["content"]["application/json"]["schema"], spec) == [
+        "$.incidents[0]: 'grew' not documented"
+    ]
+
+
 def _operations(person_id: str) -> list[tuple[str, str, dict[str, str], str]]:
     """(documented path, URL, params, policy action) of each operation."""
     return [
@@ -131,7 +174,7 @@ def test_each_role_gets_what_the_policy_says_in_the_documented_shape(
     as documented, every person read in the audit log; no token: 401."""
     client = TestClient(world.app)
     spec = client.get("/openapi.json").json()
-    person_id = min(world.person_ids)
+    person_id = _involved(world)  # a history to check item by item
     for role in ROLES:
         headers = {"Authorization": f"Bearer {issue_token(world.store, role)}"}
         for path, url, params, action in _operations(person_id):

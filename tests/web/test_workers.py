@@ -203,28 +203,9 @@ def test_two_real_demo_workers_keep_one_session(
 ) -> None:
     """``avert serve --demo --workers 2``: signed in once, every page at either
     worker; with a key per worker, some went to the sign-in page (8 of 30)."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AVERT_")}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-    log_file = tmp_path / "serve.log"
-    log = log_file.open("w")
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "avert", "--db", chair_store.url.adbc, "serve"),
-            *("--demo", "--workers", "2", "--port", str(port)),
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
+    server, base = _serve(chair_store.url.adbc, tmp_path, {}, "--demo")
     try:
-        browser = _Browser(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 60
-        while _started(log_file) < 2:  # both workers, not only the first
-            assert server.poll() is None, log_file.read_text()
-            assert time.monotonic() < deadline, log_file.read_text()
-            time.sleep(0.1)
+        browser = _Browser(base)
         _, page = browser.open("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         assert token, page
@@ -235,18 +216,15 @@ def test_two_real_demo_workers_keep_one_session(
         assert status == 303
         assert [browser.open("/plan")[0] for _ in range(16)] == [200] * 16
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        finally:
-            if server.poll() is None:
-                server.kill()
-            log.close()
+        _stop(server)
 
 
-def _serve(db: str, tmp_path: Path, env_keys: dict[str, str]) -> tuple[Any, str]:
-    """``avert serve --workers 2`` on ``db``, started (both workers); its process
-    and base URL."""
+def _serve(
+    db: str, tmp_path: Path, env_keys: dict[str, str], *options: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``avert serve --workers 2`` (and ``options``) on ``db``, started (both
+    workers, not only the first); its process and base URL. Stopped again if it
+    does not start."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AVERT_")}
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
@@ -255,7 +233,7 @@ def _serve(db: str, tmp_path: Path, env_keys: dict[str, str]) -> tuple[Any, str]
     with log_file.open("w") as log:
         server = subprocess.Popen(
             [
-                *(sys.executable, "-m", "avert", "--db", db, "serve"),
+                *(sys.executable, "-m", "avert", "--db", db, "serve", *options),
                 *("--workers", "2", "--port", str(port)),
             ],
             env=env,
@@ -263,12 +241,26 @@ def _serve(db: str, tmp_path: Path, env_keys: dict[str, str]) -> tuple[Any, str]
             stderr=subprocess.STDOUT,
             cwd=tmp_path,
         )
-    deadline = time.monotonic() + 60
-    while _started(log_file) < 2:
-        assert server.poll() is None, log_file.read_text()
-        assert time.monotonic() < deadline, log_file.read_text()
-        time.sleep(0.1)
+    try:
+        deadline = time.monotonic() + 60
+        while _started(log_file) < 2:
+            assert server.poll() is None, log_file.read_text()
+            assert time.monotonic() < deadline, log_file.read_text()
+            time.sleep(0.1)
+    except BaseException:
+        _stop(server)
+        raise
     return server, f"http://127.0.0.1:{port}"
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop ``avert serve`` as Ctrl-C does; kill it if it has not ended in 30 s."""
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
 
 
 @pytest.mark.slow
@@ -334,12 +326,7 @@ def test_two_workers_answer_many_users_at_once_and_audit_every_read(
         for thread in threads:
             thread.join(timeout=300)
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        finally:
-            if server.poll() is None:
-                server.kill()
+        _stop(server)
     statuses = {s for _, _, s in answered}
     assert len(answered) == 3 * 6 * 3 + 2 * 3 * 4
     assert statuses <= {200, 303, 403}, answered
@@ -359,7 +346,15 @@ def test_two_workers_answer_many_users_at_once_and_audit_every_read(
     for (who, kind), count in expected.items():
         got = rows.filter(kinds[kind] & (pl.col("user_name") == who)).height
         assert got == count, (who, kind, got, count)
-    assert expected[("partner", "person")] == 0  # refused, and audited as such
+    assert expected[("partner", "person")] == 0  # refused, and audited as such:
+    refused = [w for w, k, s in answered if (w, k) == ("partner", "person")]
+    assert {s for w, k, s in answered if (w, k) == ("partner", "person")} == {403}
+    audited_refusals = rows.filter(
+        (pl.col("action") == "view-refused")
+        & (pl.col("user_name") == "partner")
+        & pl.col("object").str.starts_with("person:")
+    )
+    assert audited_refusals.height == len(refused)
     assert rows["seq"].sort().to_list() == list(
         range(first_seq + 1, first_seq + 1 + rows.height)
     )

@@ -1,41 +1,45 @@
-"""A consistent copy of a SQLite store while avert runs: SQLite's online backup.
+"""A consistent copy of a SQLite store while avert runs: ``VACUUM INTO``.
 
-Method: SQLite's online backup API (https://www.sqlite.org/backup.html), through
-Python's :meth:`sqlite3.Connection.backup`, copying every page in one step. One step
-reads the whole database inside one read transaction, so the copy is the database
-as of one commit, whatever the web app or a load writes meanwhile; in WAL mode
-(:meth:`avert.store.Store.upgrade` sets it) that read blocks no writer. A copy made
-in several steps would restart whenever another process wrote between two of them,
-and might never finish under a busy web app. Copying the file with ``cp`` is not a
-backup: it misses what is still in the ``-wal`` file and can catch a page half
-written.
+Method: SQLite's ``VACUUM INTO`` (https://www.sqlite.org/lang_vacuum.html#vacuuminto,
+SQLite 3.27 or newer), run on a connection of the store's own driver (ADBC's
+SQLite). It reads the whole database inside one read transaction, so the copy is
+the database as of one commit, whatever the web app or a load writes meanwhile; in
+WAL mode (:meth:`avert.store.Store.upgrade` sets it) that read blocks no writer.
+The copy is written afresh (no free pages) in rollback-journal mode: one
+self-contained file. Copying the file with ``cp`` is not a backup: it misses what is
+still in the ``-wal`` file and can catch a page half written.
+
+Why not SQLite's online backup API through Python's ``sqlite3``: that is a second
+SQLite library in the process beside the store's, and SQLite's POSIX advisory locks
+belong to the process, so one library closing the file drops the other's locks on
+it (https://www.sqlite.org/howtocorrupt.html, 2.2). It was safe only with every other
+connection of the process to the file closed, which a caller in the web app could
+not promise; ``VACUUM INTO`` through the store's driver asks nothing of the caller.
 
 PostgreSQL has its own tools (``pg_dump``, docs/postgresql.md "Backups"): refused.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from avert.errors import ConfigError
+from avert.errors import ConfigError, StoreError
 from avert.files import private_files, restrict
-from avert.store.database import Store
+from avert.store.database import Store, _adbc_connect, normalise_url
 
 __all__ = ["SqliteBackup", "backup_sqlite", "check_backup"]
 
 
 @dataclass(frozen=True, slots=True)
 class SqliteBackup:
-    """A backup made: where, how big, and SQLite's own check of the copy."""
+    """A backup made (and passed SQLite's ``PRAGMA quick_check``): where, how big."""
 
     path: Path
     size_bytes: int
     pages: int
-    #: ``PRAGMA quick_check`` of the copy: ``"ok"`` or SQLite's first problems
-    check: str
 
 
 def check_backup(store: Store, path: Path) -> None:
@@ -68,47 +72,79 @@ def check_backup(store: Store, path: Path) -> None:
 def backup_sqlite(store: Store, path: Path) -> SqliteBackup:
     """Copy the SQLite ``store`` to a new file ``path``, consistent while it is used.
 
-    The copy is made private (the ``file_mode`` setting) before a page is written,
-    left in rollback-journal mode (one self-contained file) and checked with
-    ``PRAGMA quick_check``; it is written under a temporary name beside ``path``
-    and renamed to it when done, so a failed backup leaves no file at ``path``. Python's ``sqlite3`` and the store's ADBC driver are
-    two SQLite libraries: one closing the file drops the other's locks in the same
-    process, so the store's own connections are closed first, and the caller
-    holds none open meanwhile (``avert db backup`` runs in a process of its own).
+    The copy is made with ``VACUUM INTO`` on a connection of the store's own
+    driver (module docstring) into an empty file made private (the ``file_mode``
+    setting) before a page is written; it is written under a temporary name beside
+    ``path``, checked with ``PRAGMA quick_check``, flushed to disk and renamed to
+    ``path`` when whole and checked, so a failed backup (a copy that fails the
+    check included) leaves no file at ``path``. A busy store (a load holding it
+    in rollback-journal mode) is waited for up to the lock timeout, then refused
+    with a :class:`~avert.errors.StoreError`.
 
     Raises
     ------
     ConfigError
         As :func:`check_backup`.
+    StoreError
+        When the copy fails SQLite's check (its first problems said).
     """
     check_backup(store, path)
-    store.close()
-    source = Path(store.url.adbc)
-    # read-only: the backup cannot change the store, nor create it
-    src = sqlite3.connect(
-        f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=store.lock_timeout_s
-    )
     # written beside PATH under another name, renamed when whole and checked:
     # a backup that fails (disk full, interrupted) leaves no file that looks whole
     partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
     try:
         with private_files():
-            dst = sqlite3.connect(partial)
+            partial.touch(exist_ok=False)  # VACUUM INTO writes into an empty file
+        restrict(partial)
+        with store._lock_errors("Could not back up the database"):
+            conn = _adbc_connect(
+                store.url, lock_timeout_s=store.lock_timeout_s, autocommit=True
+            )
             try:
-                restrict(partial)
-                src.backup(dst, pages=-1)  # every page in one step: one snapshot
-                dst.execute("PRAGMA journal_mode=DELETE")
-                pages = int(dst.execute("PRAGMA page_count").fetchone()[0])
-                problems = [str(r[0]) for r in dst.execute("PRAGMA quick_check(5)")]
+                with conn.cursor() as cur:
+                    cur.execute("VACUUM INTO ?", (str(partial),))
             finally:
-                dst.close()
+                conn.close()
+        pages, problems = _check_copy(partial, store.lock_timeout_s)
+        if problems != ["ok"]:
+            msg = (
+                f"No backup written: the copy of {store.url.adbc} fails SQLite's "
+                f"check ({'; '.join(problems)}); check the database itself with "
+                "'PRAGMA integrity_check'."
+            )
+            raise StoreError(msg)
+        _flush(partial)
         partial.rename(path)
+        _flush(path.parent)
     finally:
-        src.close()
         partial.unlink(missing_ok=True)
-    return SqliteBackup(
-        path=path,
-        size_bytes=path.stat().st_size,
-        pages=pages,
-        check="; ".join(problems),
+    return SqliteBackup(path=path, size_bytes=path.stat().st_size, pages=pages)
+
+
+def _check_copy(copy: Path, lock_timeout_s: float) -> tuple[int, list[str]]:
+    """The page count of ``copy`` and its ``PRAGMA quick_check`` (first 5 lines),
+    read with the store's driver; the copy is left in rollback-journal mode."""
+    conn = _adbc_connect(
+        normalise_url(str(copy)), lock_timeout_s=lock_timeout_s, autocommit=True
     )
+    try:
+        with conn.cursor() as cur:
+            cur.execute("PRAGMA journal_mode = DELETE")
+            cur.fetchall()
+            cur.execute("PRAGMA page_count")
+            pages = int(cur.fetchone()[0])
+            cur.execute("PRAGMA quick_check(5)")
+            problems = [str(row[0]) for row in cur.fetchall()]
+    finally:
+        conn.close()
+    return pages, problems
+
+
+def _flush(path: Path) -> None:
+    """``fsync`` a file or folder: the copy (and its new name) is on disk when the
+    command says it is done, not only in the page cache."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

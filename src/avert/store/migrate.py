@@ -97,13 +97,23 @@ def sqlite_revision(store: Store) -> str | None:
     """:func:`current_revision` of a SQLite store, read through its own (ADBC)
     connections: whether ``alembic_version`` exists, then its rows. A file that is
     not a SQLite database (its first bytes are not SQLite's header) is a
-    :class:`StoreError` that says so, not the driver's traceback."""
-    _refuse_other_file(Path(store.url.adbc))
-    tables = store._query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
-        [_VERSION_TABLE],
-        schema={"name": pl.String()},
-    )
+    :class:`StoreError` that says so, not the driver's traceback.
+
+    The header is read only when the driver has failed: opening and closing the
+    file outside SQLite drops every SQLite lock this process holds on it (POSIX
+    locks belong to the process; sqlite.org/howtocorrupt.html 2.2), so another
+    process could take a live WAL database out of WAL mode under a connection
+    still open here (``avert db backup`` checks the revision in a process that may
+    have the store open)."""
+    try:
+        tables = store._query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+            [_VERSION_TABLE],
+            schema={"name": pl.String()},
+        )
+    except Exception:
+        _refuse_other_file(Path(store.url.adbc))
+        raise
     if tables.height == 0:
         return None
     rows = store._query(

@@ -2,8 +2,10 @@
 
 Documentation only: the routes return the workflows' JSON as it is (a model here
 never filters or reshapes an answer). Each answer's keys are listed, required,
-with their types where they are plain; the items of the lists are as the pages
-show them (docs/web.md, docs/briefing.md "JSON contract"). Every error has one
+with their types where they are plain; so are the fields of the incidents and of
+a person's record and history (every one listed: no other key is sent); the
+items of the other lists are as the pages show them (docs/web.md,
+docs/briefing.md "JSON contract"). Every error has one
 body, :class:`ApiError` (``avert.web.app._error``); FastAPI's own 422 schema,
 ``{"detail": [...]}``, is not what avert answers.
 """
@@ -69,13 +71,55 @@ def answer(model: type[BaseModel]) -> dict[str, Any]:
     return {"model": model, "description": (model.__doc__ or "").strip()}
 
 
+class _Fields(BaseModel):
+    """The items of a list: these keys and no other (schema
+    ``additionalProperties: false``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Incident(_Fields):
+    """One incident of the list, with its classification under the definition in
+    force. Partners get a pseudonymous ``incident_id`` and no ``location``."""
+
+    incident_id: str = Field(description="The record's id; a pseudonym for partners.")
+    source: str | None
+    crime_type: str | None
+    offence_code: str | None
+    occurred_from: str = Field(description="When it began (local time, ISO 8601).")
+    time_precision: str | None
+    location: str | None = Field(
+        default=None, description="Police roles only: the place as recorded."
+    )
+    lsoa: str | None
+    ward: str | None
+    borough: str | None
+    domestic: bool | None
+    weapon: str | None
+    hate: str | None = Field(description="';'-separated hate strands, or null.")
+    gang_related: bool | None
+    in_definition: bool
+    category: str | None = Field(description="Its violence category (key).")
+    label: str | None = Field(description="The category as the page names it.")
+    harm_days: float | None = Field(description="Crime harm weight, in days.")
+    rule_ids: str | None = Field(description="';'-separated matching rules.")
+
+
+class CategoryCount(_Fields):
+    """Incidents found per category, most numerous first."""
+
+    category: str | None
+    label: str | None = None
+    len: int = Field(description="Incidents found in this category.")
+
+
 class IncidentsAnswer(_Answer):
     """Incidents in the definition, highest harm first (at most 500 listed)."""
 
     total: int = Field(description="Incidents found (all of them, not only listed).")
     shown: int = Field(description="Incidents listed.")
-    incidents: list[Row]
-    by_category: list[Row]
+    incidents: list[Incident]
+    by_category: list[CategoryCount]
     notes: list[str]
     records_missing: str | None = Field(
         description="Why none are counted (nothing loaded for the window, an area "
@@ -83,15 +127,58 @@ class IncidentsAnswer(_Answer):
     )
 
 
+class PersonRecord(_Fields):
+    """The person's row of the store (a pseudonymous key; no identities)."""
+
+    person_id: str
+    birth_year: int | None
+    sex: str | None
+    ethnicity: str | None
+    vulnerable: bool | None
+    source: str | None
+    load_id: str | None
+    source_file: str | None
+    source_line: int | None
+    extra: str | None = Field(
+        description="The source row's other columns, a JSON object as text."
+    )
+
+
+class HistoryItem(_Fields):
+    """One incident the person is involved in, newest first."""
+
+    incident_id: str
+    occurred_from: str
+    crime_type: str | None
+    offence_code: str | None
+    role: str | None = Field(description="Their role in it (suspect, victim, ...).")
+    in_definition: bool = Field(description="Violence the own-risk score counts.")
+    category: str | None
+
+
+class RiskWindow(_Fields):
+    """What the person's own-risk counts cover."""
+
+    days: int
+    roles: list[str]
+    definition: str
+
+
 class PersonAnswer(_Answer):
     """One person's record, as the person page shows it (audited)."""
 
-    person: Row
-    risk_window: Row
-    history: list[Row]
+    person: PersonRecord
+    risk_window: RiskWindow
+    history: list[HistoryItem]
     network: Row
-    dash: Row | None = Field(description="The Domestic abuse risk section, or null.")
-    dash_at: str | None = Field(description="The as-of time of ``dash``, or null.")
+    dash: Row | None = Field(
+        description="The Domestic abuse risk section; null when the person has "
+        "neither a DASH assessment nor a domestic incident."
+    )
+    dash_at: str | None = Field(
+        description="What ``dash`` is as of: the store's latest incident or "
+        "assessment (null when it has neither)."
+    )
 
 
 class AuditAnswer(_Answer):

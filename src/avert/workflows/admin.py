@@ -133,7 +133,8 @@ def backup_database(
             obj=f"database:{target}",
             reason="database backup (avert db backup)",
             user=user,
-            detail=audit.describe(location=str(target)),
+            # where the copy of every record went, whatever folder it ran in
+            detail=audit.describe(location=str(target.resolve())),
         )
         return backup_sqlite(store, target)
     finally:
