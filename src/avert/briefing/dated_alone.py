@@ -4,8 +4,10 @@ A record whose source gave a date alone (a bundle's ``2026-10-24``) is stored at
 00:00 of that day with ``time_precision`` ``day``: its time is not known. Compared
 by that 00:00, one dated the day a morning window starts (06:00) fell before the
 window, and the day before's briefing ran before it was made: no briefing had it.
-Such a record is in a window when its day overlaps the window (:func:`in_window`),
-the rule of the high-risk DASH section (:mod:`avert.briefing.dash`).
+Such a record is in a window when its day overlaps the window (:func:`in_window`):
+the one rule of the high-risk DASH section's assessments (:mod:`avert.briefing.dash`)
+and of the window's violent incidents (:attr:`avert.briefing.context.
+BriefingContext.window`, and so the map and the repeat victims hit again).
 
 So a record dated alone can be in the windows of two briefings, the day's and the
 next day's (a 24-hour window from 06:00 shares a day with each neighbour):
