@@ -83,3 +83,50 @@ def test_the_page_shows_an_incident_dated_alone_by_its_date() -> None:
     row = row[: row.index("</tr>")]
     assert "24 Oct <small>(date only)</small>" in row
     assert "00:00" not in row
+
+
+def test_workflow_reads_an_incident_dated_the_first_day_whole(tmp_path) -> None:
+    """Through the store: an in-definition incident with a victim, dated 9 Mar
+    alone (00:00, before the window of 9 Mar 08:00 to 10 Mar 08:00), is listed
+    with its location, weapon and named people, as an incident of the window: the
+    reads took every column and the people from the window's start only."""
+    from avert.store import Store
+    from avert.workflows.briefing import build_briefing
+    from briefing.factory import make_frames, write_store
+
+    at = dt.datetime(2025, 3, 10, 8)
+    frames = make_frames(300, at=at, seed=5)
+    victims = frames["involvements"].filter(pl.col("role") == "victim")
+    named = victims.join(frames["identities"], on="person_id")
+    chosen = (
+        frames["incidents"]
+        .filter(
+            pl.col("in_definition")
+            & (pl.col("occurred_from") < at - dt.timedelta(days=40))
+            & pl.col("incident_id").is_in(named["incident_id"].implode())
+        )
+        .row(0, named=True)
+    )
+    frames["incidents"] = frames["incidents"].with_columns(
+        pl.when(pl.col("incident_id") == chosen["incident_id"])
+        .then(pl.lit(dt.datetime(2025, 3, 9)))
+        .otherwise(pl.col("occurred_from"))
+        .alias("occurred_from"),
+        pl.when(pl.col("incident_id") == chosen["incident_id"])
+        .then(pl.lit("day"))
+        .otherwise(pl.col("time_precision"))
+        .alias("time_precision"),
+    )
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    write_store(store, frames)
+    b = build_briefing(store, at=at)
+    (item,) = [i for i in b.incidents if i["incident_id"] == chosen["incident_id"]]
+    assert item["time_precision"] == "day"
+    assert item.get("location") == chosen["location"]
+    assert item.get("weapon") == chosen["weapon"]
+    assert item.get("injury") == chosen["injury"]
+    assert item.get("crime_type") == chosen["crime_type"]
+    want = named.filter(pl.col("incident_id") == chosen["incident_id"])
+    got = {(p["person_id"], p.get("name")) for p in item["people"]}
+    assert set(zip(want["person_id"], want["name"], strict=True)) <= got
