@@ -327,3 +327,46 @@ def test_0024_down_and_up_again_with_data(any_store: Store) -> None:
     with any_store.transaction() as tx:
         tx.append("dash", assessment)
     assert any_store.read_frame("dash")["assessment_id"].to_list() == ["D-1"]
+
+
+def test_0030_down_and_up_again_with_data(any_store: Store) -> None:
+    """0030 -> 0029 -> 0030 on a store holding a DASH assessment dated alone: the
+    downgrade drops ``dash.time_precision`` alone (the assessment stays), the
+    upgrade gives it back empty (null: shown as stored), and a load takes it."""
+    at = dt.datetime(2026, 10, 24)
+    with any_store.transaction() as tx:
+        tx.append(
+            "dash",
+            pl.DataFrame(
+                {
+                    "assessment_id": ["D-1"],
+                    "person_id": ["P-1"],
+                    "assessed_at": [at],
+                    "time_precision": ["day"],
+                }
+            ),
+        )
+    downgrade(any_store.engine, "0029")
+    with any_store.engine.connect() as conn:
+        columns = {c["name"] for c in sa_inspect(conn).get_columns("dash")}
+    assert "time_precision" not in columns
+    assert "assessed_at" in columns
+    any_store.upgrade()
+    got = any_store.read_frame("dash")
+    assert got["assessment_id"].to_list() == ["D-1"]
+    assert got["assessed_at"].to_list() == [at]
+    assert got["time_precision"].to_list() == [None]
+    with any_store.transaction() as tx:
+        tx.append(
+            "dash",
+            pl.DataFrame(
+                {
+                    "assessment_id": ["D-2"],
+                    "person_id": ["P-1"],
+                    "assessed_at": [at],
+                    "time_precision": ["day"],
+                }
+            ),
+        )
+    got = any_store.read_frame("dash").sort("assessment_id")
+    assert got["time_precision"].to_list() == [None, "day"]

@@ -26,9 +26,10 @@ from avert.analyse.denominators import residents_by_dimension
 from avert.analyse.networks import group_membership
 from avert.analyse.trend import YEAR_DAYS, month_window
 from avert.areas import area_key
-from avert.briefing import LOOKBACK_DAYS, REPEAT_WINDOW_DAYS
+from avert.briefing import LOOKBACK_DAYS, REPEAT_WINDOW_DAYS, dated_alone
 from avert.briefing.actions import ACTION_COLUMNS
 from avert.briefing.context import month_start, window_for
+from avert.briefing.dated_alone import day_start
 from avert.briefing.intelligence import INTEL_COLUMNS
 from avert.config.risk import default_risk_config
 from avert.schema import ITEM_KINDS
@@ -370,7 +371,9 @@ def _submit_incident_reads(
 
     if month is not None:
         return [pool.submit(between, a, b, cols) for a, b, cols in _month_spans(*month)]
-    window_from = at - dt.timedelta(hours=hours)
+    # from the start of the window's first day: an incident dated alone (00:00)
+    # that day is in the window (avert.briefing.dated_alone), with every column
+    window_from = day_start(at - dt.timedelta(hours=hours))
     recent_from = min(window_from, at - dt.timedelta(days=LOOKBACK_DAYS))
     year_earlier = at - dt.timedelta(days=YEAR_DAYS)
     return [
@@ -430,8 +433,15 @@ def _involvements_of(store: Store, recent: pl.DataFrame) -> pl.DataFrame:
 def _linked_to_window(
     recent: pl.DataFrame, involvements: pl.DataFrame, *, window_from: dt.datetime
 ) -> list[str]:
-    """The people involved in the incidents from ``window_from`` on."""
-    window_ids = recent.filter(pl.col("occurred_from") >= window_from)["incident_id"]
+    """The people involved in the incidents from ``window_from`` on (one dated
+    alone when its day overlaps the window, as the briefing places it:
+    :func:`avert.briefing.dated_alone.in_window`)."""
+    inside = (
+        dated_alone.in_window("occurred_from", window_from, dt.datetime.max)
+        if "time_precision" in recent.columns
+        else pl.col("occurred_from") >= window_from
+    )
+    window_ids = recent.filter(inside)["incident_id"]
     in_window = pl.col("incident_id").is_in(window_ids.implode())
     linked: list[str] = involvements.filter(in_window)["person_id"].unique().to_list()
     return linked
