@@ -856,7 +856,10 @@ def test_on_a_phone_the_performance_charts_read_from_their_latest_month(
     """At 390 px a performance chart shrunk to the screen had its text 5.8 px high
     (a 640 px drawing in 374 px). It keeps its drawn size (10 px text) in a box
     that opens at its latest months, a line above the charts saying so; the page
-    stays within the screen."""
+    stays within the screen. Its y axis was then 266 px off the screen, the
+    values unreadable: a strip of it is kept at the box's left edge, the latest
+    months beside it, and stays there as the box scrolls (hidden on a wide
+    screen)."""
     from avert.report import render_html
     from avert.report.charts import line_chart_svg
 
@@ -919,4 +922,23 @@ def test_on_a_phone_the_performance_charts_read_from_their_latest_month(
     assert page.locator(".chart-hint").is_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, overflow
+    axis = """() => [...document.querySelectorAll('figure.chart')].map(f => {
+        const strip = f.querySelector('svg.chart-axis');
+        if (!strip || getComputedStyle(strip).display === 'none') return null;
+        const used = document.getElementById(
+            strip.querySelector('use').getAttribute('href').slice(1));
+        return {box: Math.round(f.getBoundingClientRect().left),
+                left: Math.round(strip.getBoundingClientRect().left),
+                right: Math.round(strip.getBoundingClientRect().right),
+                chart: used !== null && f.contains(used) && used !== strip}; })"""
+    opened = page.evaluate(axis)
+    assert opened, "no chart"
+    # the strip at the box's left edge, over the chart it draws the axis of
+    assert all(a and a["left"] == a["box"] and a["right"] <= 60 for a in opened), opened
+    assert all(a["chart"] for a in opened), opened
+    page.evaluate("document.querySelector('figure.chart').scrollLeft = -120")
+    assert page.evaluate("document.querySelector('figure.chart').scrollLeft") == -120
+    assert page.evaluate(axis)[0] == opened[0]  # scrolled, the axis stays
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.evaluate(axis) == [None] * len(opened)  # the whole chart shows
     page.close()
