@@ -160,3 +160,26 @@ def test_token_settings_default_to_90_and_365_days() -> None:
     assert load_settings({}).token_lifetimes() == (90, 365)
     env = {"AVERT_TOKEN_DAYS": "30", "AVERT_TOKEN_MAX_DAYS": "60"}
     assert load_settings(env).token_lifetimes() == (30, 60)
+
+
+def test_a_token_expired_before_the_clocks_go_back_stays_refused(
+    sqlite_store: Store, clock: Clock
+) -> None:
+    """A token expiring at 01:30 on the night the clocks go back (London, 25 Oct
+    2026) is refused from the first 01:30 (00:30 UTC) on: compared on the wall
+    clock alone it worked again from 01:00 to 01:30 of the repeated hour (01:00
+    to 01:30 UTC), and was listed live meanwhile."""
+    clock.now = dt.datetime(2026, 10, 18, 0, 30, tzinfo=dt.UTC)  # 01:30 BST
+    add_user(sqlite_store, "ana", password=PASSWORD, role="analyst")
+    token = issue_token(sqlite_store, "ana", days=7)
+    assert token_expires_at(sqlite_store, token) == dt.datetime(2026, 10, 25, 1, 30)
+    clock.now = dt.datetime(2026, 10, 25, 0, 29, 59, tzinfo=dt.UTC)
+    assert user_for_token(sqlite_store, token) is not None
+    for minute in (30, 59, 60, 80, 89, 90):  # 00:30 to 01:30 UTC
+        clock.now = dt.datetime(2026, 10, 25, tzinfo=dt.UTC) + dt.timedelta(
+            minutes=minute
+        )
+        assert user_for_token(sqlite_store, token) is None, minute
+        assert list_tokens(sqlite_store, "ana")["expired"].to_list() == [True]
+        users = list_users(sqlite_store).filter(pl.col("username") == "ana")
+        assert users["live_tokens"].to_list() == [0]

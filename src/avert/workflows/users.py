@@ -37,7 +37,7 @@ from avert.config.settings import (
     DEFAULT_TOKEN_MAX_DAYS,
     Settings,
 )
-from avert.config.timezone import local_now
+from avert.config.timezone import check_timezone, local_now
 from avert.errors import (
     ConfigError,
     ConflictError,
@@ -543,17 +543,21 @@ def list_users(store: Store) -> pl.DataFrame:
         users.with_columns(lockout=pl.Series(states, dtype=pl.String))
         .join(last, on="username", how="left", maintain_order="left")
         .join(
-            _live_tokens(store, now), on="username", how="left", maintain_order="left"
+            _live_tokens(store, now, store.timezone),
+            on="username",
+            how="left",
+            maintain_order="left",
         )
         .with_columns(pl.col("live_tokens").fill_null(0))
     )
 
 
-def _live_tokens(store: Store, now: dt.datetime) -> pl.DataFrame:
+def _live_tokens(store: Store, now: dt.datetime, zone: str) -> pl.DataFrame:
     """Per account: ``live_tokens``, its tokens neither revoked nor expired at
-    ``now``, and ``next_token_expiry``, the soonest of their expiries."""
-    tokens = read_tokens(store).filter(
-        pl.col("revoked_at").is_null() & (pl.col("expires_at") > now)
+    ``now`` (:func:`_with_expired`), and ``next_token_expiry``, the soonest of
+    their expiries."""
+    tokens = _with_expired(read_tokens(store), now, zone).filter(
+        pl.col("revoked_at").is_null() & ~pl.col("expired")
     )
     return tokens.group_by("username").agg(
         live_tokens=pl.len().cast(pl.Int64),
@@ -1174,24 +1178,41 @@ def list_tokens(store: Store, username: str | None = None) -> pl.DataFrame:
     """Tokens (public id, owner, issued, revoked, last used, expires), never their
     digests (nor their issue form's); the oldest first; :class:`NotFound` when
     ``username`` names no account. ``expired``: whether the
-    token's expiry has come (:func:`_expired`: at or before now, or none kept)."""
+    token's expiry has come (:func:`_expired`, as a use of it is refused)."""
     if username is not None and read_user(store, username) is None:
         msg = f"No user {username!r}"
         raise NotFound(msg)
     tokens = read_tokens(store, username=username).drop(
         "token_sha256", "issue_nonce_sha256"
     )
-    now = _now(store)
-    return tokens.with_columns(
-        expired=pl.col("expires_at").is_null() | (pl.col("expires_at") <= now)
-    )
+    return _with_expired(tokens, _now(store), store.timezone)
 
 
-def _expired(row: dict[str, object], now: dt.datetime) -> bool:
+def _with_expired(tokens: pl.DataFrame, now: dt.datetime, zone: str) -> pl.DataFrame:
+    """``tokens`` with ``expired``: :func:`_expired` of each at ``now`` (tokens
+    are few: one row each)."""
+    flags = [_expired(row, now, zone) for row in tokens.iter_rows(named=True)]
+    return tokens.with_columns(expired=pl.Series(flags, dtype=pl.Boolean))
+
+
+def _expired(row: dict[str, object], now: dt.datetime, zone: str) -> bool:
     """Whether the token ``row`` no longer works at ``now``: its expiry has come
-    (a token works up to, not at, ``expires_at``) or none is kept (fail closed)."""
+    (a token works up to, not at, ``expires_at``) or none is kept (fail closed).
+
+    ``expires_at`` and ``now`` are wall-clock times of ``zone`` (``now`` from
+    :func:`_now`, whose ``fold`` tells the second pass of a repeated hour). The
+    expiry has come when the wall clock has reached it or the instant it first
+    names (``fold=0``) has passed: compared on the wall clock alone, a token that
+    expired at 01:30 on the night the clocks go back worked again from 01:00 to
+    01:30 of the repeated hour.
+    """
     expires = row.get("expires_at")
-    return not isinstance(expires, dt.datetime) or expires <= now
+    if not isinstance(expires, dt.datetime):
+        return True
+    tz = check_timezone(zone)
+    return expires <= now or expires.replace(tzinfo=tz, fold=0).astimezone(
+        dt.UTC
+    ) <= now.replace(tzinfo=tz).astimezone(dt.UTC)
 
 
 #: A token's use is written to the audit log (and its ``last_used_at`` stamped) at
@@ -1199,15 +1220,17 @@ def _expired(row: dict[str, object], now: dt.datetime) -> bool:
 TOKEN_USE_AUDIT_EVERY_S = 60
 
 
-def _token_refusal(row: dict[str, object], secret: str, now: dt.datetime) -> str | None:
-    """Why the stored token ``row`` sent with ``secret`` is refused at ``now``
-    (for the audit log only), or None when it is neither forged, revoked nor
-    expired."""
+def _token_refusal(
+    row: dict[str, object], secret: str, now: dt.datetime, zone: str
+) -> str | None:
+    """Why the stored token ``row`` sent with ``secret`` is refused at ``now`` (a
+    wall-clock time of ``zone``; for the audit log only), or None when it is
+    neither forged, revoked nor expired."""
     if not hmac.compare_digest(str(row["token_sha256"]), _digest(secret)):
         return "wrong secret"
     if row["revoked_at"] is not None:
         return f"revoked {row['revoked_at']}"
-    if _expired(row, now):
+    if _expired(row, now, zone):
         return f"expired {row['expires_at'] or '(no expiry kept)'}"
     return None
 
@@ -1244,7 +1267,7 @@ def user_for_token(store: Store, token: str) -> User | None:
     if row is None:
         return None
     now = _now(store)
-    why = _token_refusal(row, secret, now)
+    why = _token_refusal(row, secret, now, store.timezone)
     if why is not None:
         _audit_token_refused(store, row, why)
         return None
