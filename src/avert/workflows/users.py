@@ -52,6 +52,7 @@ from avert.store.users import (
     add_user_row,
     change_user,
     clear_failed_logins,
+    count_token_refusal,
     read_token,
     read_tokens,
     read_user,
@@ -1235,25 +1236,47 @@ def _token_refusal(
     return None
 
 
-def _audit_token_refused(store: Store, row: dict[str, object], why: str) -> None:
+#: A refused use of a stored token is written to the audit log at most once per
+#: this many seconds per token; those between are counted, and the next row written
+#: says how many it stands for (a script with a revoked token wrote a row a request).
+TOKEN_REFUSAL_AUDIT_EVERY_S = 60
+
+
+def _audit_token_refused(
+    store: Store, row: dict[str, object], why: str, now: dt.datetime
+) -> None:
     """Audit a refused use of a stored token: a ``token-refused`` row of
     ``token:ID`` under the token's owner (the one who sent it is not known), with
-    why in ``reason``. The answer is the same 401 whatever the reason."""
+    why in ``reason``. The answer is the same 401 whatever the reason.
+
+    At most one row per :data:`TOKEN_REFUSAL_AUDIT_EVERY_S` per token, counted in
+    the store (:func:`avert.store.users.count_token_refusal`: every server process
+    alike); a row standing for more than its own refusal says so in ``detail``
+    (``refusals=N``: N refused uses since the token's last such row, this one
+    included; ``reason`` is this one's)."""
+    token_id = str(row["token_id"])
+    count = count_token_refusal(
+        store, token_id, at=now, every_s=TOKEN_REFUSAL_AUDIT_EVERY_S
+    )
+    if count is None:
+        return
     audit.record(
         store,
         action="token-refused",
-        obj=f"token:{row['token_id']}",
+        obj=f"token:{token_id}",
         reason=f"API request refused: {why}",
         role="unknown",
         user=_clip(str(row["username"]), _AUDITED_NAME_CHARS),
+        detail=audit.describe(refusals=count) if count > 1 else None,
     )
 
 
 def user_for_token(store: Store, token: str) -> User | None:
     """The live user a bearer token belongs to, or None (bad, revoked, expired,
     disabled): the same None whatever the reason. A refused use of a stored token
-    is audited (``token-refused``, :func:`_audit_token_refused`); a value that
-    names no stored token is not (nothing to tie it to).
+    is audited (``token-refused``, at most one row a minute per token, the others
+    counted: :func:`_audit_token_refused`); a value that names no stored token is
+    not (nothing to tie it to).
 
     A use is audited (``token-use``) and stamps ``last_used_at``, at most once per
     :data:`TOKEN_USE_AUDIT_EVERY_S` per token (each API answer also writes its own
@@ -1269,11 +1292,11 @@ def user_for_token(store: Store, token: str) -> User | None:
     now = _now(store)
     why = _token_refusal(row, secret, now, store.timezone)
     if why is not None:
-        _audit_token_refused(store, row, why)
+        _audit_token_refused(store, row, why, now)
         return None
     user = current_account(store, str(row["username"]))
     if user is None:
-        _audit_token_refused(store, row, "the account is disabled or gone")
+        _audit_token_refused(store, row, "the account is disabled or gone", now)
         return None
     last = row["last_used_at"]
     # wall-clock times: when the clocks go back, ``last`` may be ahead of ``now``
