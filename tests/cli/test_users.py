@@ -382,3 +382,18 @@ def test_revoke_takes_a_whole_token_pasted_and_never_prints_its_secret(
     assert f"Token {token.split('_')[1]} of tok revoked" in out
     assert token.split("_", 2)[2] not in out
     assert Store(db).read_frame("api_tokens")["revoked_at"].null_count() == 0
+
+
+@pytest.mark.parametrize("pasted", ["Bearer {t}", "Authorization: Bearer {t}", "{t} "])
+def test_revoke_takes_the_token_inside_its_header_and_never_prints_its_secret(
+    db: str, pasted: str
+) -> None:
+    """The token pasted with its header (``Bearer avt_...``, as copied from a curl
+    command) was not seen as a token: "tok has no token 'Bearer avt_ID_SECRET'"
+    printed the secret back and revoked nothing."""
+    _run(db, "users", "add", "tok", "--role", "officer", password="y" * 14)
+    token = _run(db, "users", "token", "tok")[1].strip().splitlines()[-1]
+    code, out = _run(db, "users", "token", "tok", "--revoke", pasted.format(t=token))
+    assert token.split("_", 2)[2] not in out
+    assert code == 0, out
+    assert Store(db).read_frame("api_tokens")["revoked_at"].null_count() == 0

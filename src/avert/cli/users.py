@@ -8,6 +8,7 @@ and kept in shell history).
 from __future__ import annotations
 
 import os
+import re
 from typing import Annotated, Any
 
 import typer
@@ -177,11 +178,17 @@ def reset_password_(ctx: typer.Context, username: UsernameArg) -> None:
     console.print(f"Password of {username} reset.")
 
 
+#: a whole token (``avt_ID_SECRET``) anywhere in what was pasted: alone, or in
+#: the header it is sent in (``Bearer avt_...``)
+_PASTED_TOKEN = re.compile(r"(?:^|[^0-9A-Za-z_-])avt_([0-9A-Za-z]+)_")
+
+
 def _token_id(given: str) -> str:
     """The id of ``--revoke``: as given, or the id part of a whole token pasted
-    (``avt_ID_SECRET``), whose secret is then neither looked up nor printed."""
-    parts = given.strip().split("_", 2)
-    return parts[1] if len(parts) == 3 and parts[0] == "avt" else given
+    (``avt_ID_SECRET``, alone or as ``Bearer avt_ID_SECRET``), whose secret is then
+    neither looked up nor printed."""
+    found = _PASTED_TOKEN.search(" " + given)
+    return found.group(1) if found is not None else given
 
 
 def _check_days(days: int | None) -> int | None:
