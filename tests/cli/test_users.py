@@ -52,8 +52,23 @@ def test_no_password_option_and_short_passwords_refused(db: str) -> None:
     assert code == 1
     assert "12 characters" in out
     code, out = _run(db, "users", "add", "bob", "--role", "king", password="x" * 14)
-    assert code == 1
+    assert code == 2  # a usage error, as every other bad option value
     assert "Unknown role" in out
+    assert "analyst" in out  # the roles are listed
+
+
+def test_an_unknown_role_is_a_usage_error_before_the_password_prompt(db: str) -> None:
+    """``--role king`` exited 1, after the password was asked for and typed."""
+    _run(db, "users", "add", "ana", "--role", "analyst", password="x" * 14)
+    result = CliRunner().invoke(
+        app, ["--db", db, "users", "add", "bob", "--role", "king"], input=""
+    )
+    assert result.exit_code == 2, result.output
+    # the role is refused first (no password asked for: "No password: set ...")
+    assert "Unknown role" in result.output
+    assert "No password" not in result.output
+    code, out = _run(db, "users", "set-role", "ana", "--role", "king")
+    assert (code, "Unknown role" in out) == (2, True)
 
 
 def test_token_printed_once_and_revocable(db: str) -> None:

@@ -32,8 +32,25 @@ users_app = typer.Typer(
 )
 
 UsernameArg = Annotated[str, typer.Argument(help="Login name.")]
+
+
+def _check_role(role: str) -> str:
+    """``--role``: a usage error (exit 2, before any password prompt) unless one of
+    :data:`ROLES`; it exited 1 after the password was typed."""
+    if role not in ROLES:
+        msg = f"Unknown role {role!r}; roles are {', '.join(ROLES)}"
+        raise typer.BadParameter(msg, param_hint="--role")
+    return role
+
+
 RoleOpt = Annotated[
-    str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.", show_default=False)
+    str,
+    typer.Option(
+        "--role",
+        help=f"One of: {', '.join(ROLES)}.",
+        show_default=False,
+        callback=_check_role,
+    ),
 ]
 
 
