@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -412,3 +413,38 @@ def test_revoke_takes_the_token_inside_its_header_and_never_prints_its_secret(
     assert token.split("_", 2)[2] not in out
     assert code == 0, out
     assert Store(db).read_frame("api_tokens")["revoked_at"].null_count() == 0
+
+
+def _with_boroughs(db: str, *names: str) -> None:
+    with Store(db).transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": [f"i{i}" for i in range(len(names))],
+                    "source": ["test"] * len(names),
+                    "occurred_from": [dt.datetime(2026, 11, 23, 12)] * len(names),
+                    "borough": list(names),
+                }
+            ),
+        )
+
+
+def test_an_area_no_incident_names_is_refused_with_the_known_ones(db: str) -> None:
+    """``users add --area Leds`` (a typo) made an account that saw nothing; now a
+    usage error listing the known areas, before the password prompt, nothing made.
+    A known area in any case is taken, and a store with no incidents takes any
+    (accounts are made before the first load)."""
+    code, out = _run(db, "users", "add", "early", "--role", "officer",
+                     "--area", "Anywhere", password="x" * 14)  # fmt: skip
+    assert code == 0, out
+    _with_boroughs(db, "Leeds", "Bradford")
+    code, out = _run(db, "users", "add", "ana", "--role", "officer",
+                     "--area", "Leds", password="x" * 14)  # fmt: skip
+    assert code == 2, out
+    assert "No area 'Leds'" in out
+    assert "Bradford; Leeds" in out
+    assert Store(db).read_frame("users")["username"].to_list() == ["early"]
+    code, out = _run(db, "users", "add", "ana", "--role", "officer",
+                     "--area", "leeds", password="x" * 14)  # fmt: skip
+    assert code == 0, out

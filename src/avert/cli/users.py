@@ -83,11 +83,21 @@ def add(
         str | None, typer.Option("--area", help="Area the user is scoped to.")
     ] = None,
 ) -> None:
-    """Create an account (password from AVERT_PASSWORD or a prompt)."""
-    from avert.workflows.users import add_user
+    """Create an account (password from AVERT_PASSWORD or a prompt).
 
+    An --area that no incident of the store names is a usage error listing the
+    known areas (a store with none loaded yet takes any).
+    """
+    from avert.errors import ConfigError
+    from avert.workflows.users import add_user, check_account_area
+
+    store = get_store(ctx)
+    try:
+        check_account_area(store, area)
+    except ConfigError as err:
+        raise typer.BadParameter(str(err), param_hint="--area") from None
     user = add_user(
-        get_store(ctx), username, password=_password(), role=role, org=org, area=area
+        store, username, password=_password(), role=role, org=org, area=area
     )
     console.print(f"User {user.username} added with role {user.role}.")
 

@@ -70,6 +70,7 @@ __all__ = [
     "add_user",
     "audit_as",
     "authenticate",
+    "check_account_area",
     "check_allowed",
     "check_token_days",
     "end_sessions",
@@ -308,6 +309,36 @@ def _user_row(store: Store, username: str) -> dict[str, object]:
         msg = f"No user {username!r}"
         raise NotFound(msg)
     return row
+
+
+def check_account_area(store: Store, area: str | None) -> None:
+    """Refuse (:class:`ConfigError`) an account's ``area`` that no incident of the
+    store names, listing the known areas (:func:`avert.workflows.briefing.known_areas`,
+    matched as the briefing matches areas: any case, no surrounding spaces): a typo
+    gave an account that saw nothing, without a word. No area, or a store whose
+    incidents name none yet (accounts are made before the first load), passes."""
+    from avert.workflows.briefing import (
+        area_named_otherwise,
+        known_areas,
+        names_known_area,
+    )
+    from avert.workflows.equality import join_area_names
+
+    if area is None or not area.strip():
+        return
+    known = known_areas(store)
+    if not known or names_known_area(area, known):
+        return
+    hint = area_named_otherwise(store, area)
+    if hint is not None:
+        msg = f"No area {area.strip()!r} in the store: {hint}"
+    else:
+        more = f" (the first 20 of {len(known)})" if len(known) > 20 else ""
+        msg = (
+            f"No area {area.strip()!r} in the store: the account would see nothing "
+            f"in it. Known areas{more}: {join_area_names(known[:20])}"
+        )
+    raise ConfigError(msg)
 
 
 def add_user(
