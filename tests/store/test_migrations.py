@@ -274,6 +274,39 @@ def test_0029_gives_the_tokens_issued_before_an_expiry_90_days_on(
     any_store.upgrade()
 
 
+def test_0031_keeps_the_tokens_and_their_refusals_start_uncounted(
+    any_store: Store,
+) -> None:
+    """A store holding tokens upgrades to 0031 with no refusal counted (the next
+    refused use of each is audited); the downgrade drops the two columns and keeps
+    the tokens."""
+    from avert.workflows.users import user_for_token
+
+    add_user(any_store, "officer", password="a long enough passphrase", role="officer")
+    tokens = [issue_token(any_store, "officer") for _ in range(2)]
+    downgrade(any_store.engine, "0030")
+    with any_store.engine.begin() as conn:  # revoked at 0030: avert's code is newer
+        conn.exec_driver_sql(
+            "UPDATE api_tokens SET revoked_at = created_at "
+            f"WHERE token_id = '{tokens[0].split('_')[1]}'"
+        )
+    any_store.upgrade()
+    stored = any_store.read_frame("api_tokens")
+    assert stored["refused_at"].null_count() == 2
+    assert stored["refusals_unaudited"].null_count() == 2
+    assert user_for_token(any_store, tokens[0]) is None
+    assert user_for_token(any_store, tokens[1]) is not None
+    refused = any_store.read_frame("audit").filter(pl.col("action") == "token-refused")
+    assert refused.height == 1
+    downgrade(any_store.engine, "0030")
+    with any_store.engine.connect() as conn:
+        columns = {c["name"] for c in sa_inspect(conn).get_columns("api_tokens")}
+        count = conn.exec_driver_sql("SELECT COUNT(*) FROM api_tokens").scalar()
+    assert not {"refused_at", "refusals_unaudited"} & columns
+    assert count == 2
+    any_store.upgrade()
+
+
 def test_0017_fills_exactly_the_borough_a_load_gives(
     any_store: Store, tmp_path: Path
 ) -> None:
