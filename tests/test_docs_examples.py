@@ -155,12 +155,27 @@ PLACEHOLDER_VALUES = {
 
 def parse_problem(command: str) -> str | None:
     """Why the CLI refuses one documented command line, values included (None: it
-    parses). Optional ``[...]`` parts are kept, ``a|b`` choices take the first,
-    placeholders a value of their kind (``PLACEHOLDER_VALUES``)."""
-    words = [
-        PLACEHOLDER_VALUES.get(w, w.split("|")[0] if "|" in w else w)
-        for w in _words(command)
-    ]
+    parses). Optional ``[...]`` parts are kept, placeholders take a value of their
+    kind (``PLACEHOLDER_VALUES``), and ``a|b`` choices are each parsed: the line is
+    read once per alternative, the k-th taking each choice's k-th (or last) one, so
+    ``--kind offender|victim|asb`` checks ``asb`` too, not the first alone."""
+    words = _words(command)
+    n_alternatives = max((len(w.split("|")) for w in words), default=1)
+    for k in range(n_alternatives):
+        chosen = [PLACEHOLDER_VALUES.get(w, _alternative(w, k)) for w in words]
+        if (why := _parse_words(chosen)) is not None:
+            return why
+    return None
+
+
+def _alternative(word: str, k: int) -> str:
+    """The k-th choice of ``a|b|c`` (its last when it has fewer)."""
+    choices = word.split("|")
+    return choices[min(k, len(choices) - 1)]
+
+
+def _parse_words(words: list[str]) -> str | None:
+    """Why the CLI refuses these words after ``avert`` (None: they parse)."""
     node: Any = _cli()
     path = ["avert"]
     while words and words[0] in (getattr(node, "commands", None) or {}):
@@ -203,6 +218,12 @@ def test_the_parse_check_finds_a_bad_value() -> None:
     assert parse_problem("avert brief --at DATETIME --hours 24 --no-pdf") is None
     assert parse_problem("avert analyse risk --top twenty")
     assert parse_problem("avert analyse risk --kind offender|victim --top 0")
+    # every alternative of a choice is parsed, not the first alone (the CLI's
+    # choices and times are checked when a command runs: a number is checked here)
+    assert parse_problem("avert analyse risk --kind offender|victim|asb") is None
+    assert parse_problem("avert analyse volt --days 365|730") is None
+    assert parse_problem("avert analyse volt --days 365|all")
+    assert parse_problem("avert analyse risk --kind offender|victim --top 20|fifty")
     assert parse_problem("avert brief --hours 24")  # --at is required
     # after a documented input file (not on this machine), the options still parsed
     assert parse_problem("avert analyse near-repeat --events-file e.csv --sims 0")

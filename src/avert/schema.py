@@ -1111,6 +1111,19 @@ API_TOKENS: Final = _spec(
             "is (null is refused too); tokens issued before migration 0029 got "
             "created_at + 90 days",
         ),
+        (
+            "refused_at",
+            _DT,
+            "when a refused use of it was last written to the audit log "
+            "(`token-refused`; null: never)",
+        ),
+        (
+            "refusals_unaudited",
+            pl.Int64(),
+            "refused uses since refused_at, counted but not written: at most one "
+            "`token-refused` row a minute per token, which says how many it stands "
+            "for (null: none)",
+        ),
     ],
     ("token_id",),
     unique=(("issue_nonce_sha256",),),

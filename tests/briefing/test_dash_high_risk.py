@@ -960,3 +960,71 @@ def test_workflow_places_and_names_an_assessment_dated_the_first_day(
         ("v-dated", "Dee Dated")
     ]
     assert section["items"][0]["time_precision"] == "day"
+
+
+def test_an_assessment_dated_alone_in_two_briefings_says_so() -> None:
+    """D-dated (v-dated, 16 yes) dated 24 Oct alone is in the briefing of 24 Oct
+    08:00 (00:00 is in its window) and of 25 Oct 08:00 (its day overlaps that
+    window): both listed it as new to the MARAC list with nothing saying the other
+    did, and a week's counts added up counted it twice. Each row now names the
+    other briefing, and a note counts the shared-day assessments of the line."""
+    incidents, involvements, dash = _frames()
+    dated = dash.filter(pl.col("assessment_id") == "D-high").with_columns(
+        pl.lit("D-dated").alias("assessment_id"),
+        pl.lit("v-dated").alias("person_id"),
+        pl.lit(dt.datetime(2026, 10, 24)).alias("assessed_at"),
+        pl.lit("day").alias("time_precision"),
+    )
+    dash = pl.concat(
+        [dash.with_columns(pl.lit("exact").alias("time_precision")), dated]
+    )
+    told = {}
+    for at in (AT - dt.timedelta(days=1), AT):
+        b = daily_briefing(incidents, involvements, at=at, tables={"dash": dash})
+        assert b.dash_high_risk is not None
+        (row,) = [d for d in b.dash_high_risk["items"] if d["person_id"] == "v-dated"]
+        told[at] = (row["reasons"], b.dash_high_risk["notes"])
+    day_one, day_two = told[AT - dt.timedelta(days=1)], told[AT]
+    assert (
+        "dated 24 Oct alone (no time recorded): its day runs past this window's "
+        "end, so the next briefing lists it again; one assessment, one MARAC "
+        "referral"
+    ) in day_one[0]
+    assert (
+        "dated 24 Oct alone (no time recorded): its day began before this window, "
+        "so the briefing before this one listed it too; one assessment, one MARAC "
+        "referral"
+    ) in day_two[0]
+    for _, notes in (day_one, day_two):
+        assert (
+            "1 assessment of those made in the window (1 judged high risk) is dated "
+            "alone (no time recorded) on a day this window shares with the briefing "
+            "before or after, which counts it too: adding briefings' counts up (a "
+            "week's, 28 days') counts it twice."
+        ) in notes
+
+
+def test_an_assessment_dated_alone_inside_the_window_says_nothing_more() -> None:
+    """A date alone whose day lies inside the window (a 48-hour window) is in no
+    other briefing of that length: no reason, no note."""
+    incidents, involvements, dash = _frames()
+    dated = dash.filter(pl.col("assessment_id") == "D-high").with_columns(
+        pl.lit("D-dated").alias("assessment_id"),
+        pl.lit("v-dated").alias("person_id"),
+        pl.lit(dt.datetime(2026, 10, 24)).alias("assessed_at"),
+        pl.lit("day").alias("time_precision"),
+    )
+    dash = pl.concat(
+        [dash.with_columns(pl.lit("exact").alias("time_precision")), dated]
+    )
+    b = daily_briefing(
+        incidents,
+        involvements,
+        at=dt.datetime(2026, 10, 25),
+        hours=48,
+        tables={"dash": dash},
+    )
+    assert b.dash_high_risk is not None
+    (row,) = [d for d in b.dash_high_risk["items"] if d["person_id"] == "v-dated"]
+    assert not [r for r in row["reasons"] if "dated 24 Oct alone" in r]
+    assert not [n for n in b.dash_high_risk["notes"] if "dated alone" in n]

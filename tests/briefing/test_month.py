@@ -734,3 +734,32 @@ def test_the_map_draws_its_sample_from_the_incidents_in_its_frame() -> None:
     )
     svg = html[html.index("<svg") : html.index("</svg>")]
     assert svg.count("<circle") >= 400
+
+
+@pytest.mark.parametrize("day", [16, 29, 31])
+def test_the_last_days_of_a_running_month_read_its_month_only_records(
+    sqlite_store: Store, tmp_path: Path, day: int
+) -> None:
+    """West Yorkshire's July 2018 (police.uk, 10,911 violent records) briefed from
+    the store on 29, 30 or 31 July read "0 violent incidents" and "Violence: last 7
+    days 0; last 28 days 0": the records are dated 1 July, more than the 28 days
+    before the window the store was read for, so the briefing never saw them (on
+    16 July it did, and said their day is unknown)."""
+    inc = _month_rows(dt.datetime(2019, 5, 1), 40)
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", inc)
+        tx.append("classifications", _classes(inc))
+    files = run_briefing(
+        sqlite_store, at=dt.datetime(2019, 5, day, 6), out_dir=tmp_path, pdf=False
+    )
+    data = json.loads(files.json.read_text(encoding="utf-8"))
+    assert data["precision"] == "exact"
+    assert any(
+        n.startswith("40 violent month-only records (data.police.uk) of May 2019")
+        for n in data["notes"]
+    ), data["notes"]
+    assert "last 28 days 0" not in data["trend"]["line"]
+    assert "last 28 days not counted" in data["trend"]["line"]
+    html = files.html.read_text(encoding="utf-8")
+    assert "<b>0</b>violent incidents" not in html
+    assert "No violent incidents recorded in the window" not in html

@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -52,8 +53,23 @@ def test_no_password_option_and_short_passwords_refused(db: str) -> None:
     assert code == 1
     assert "12 characters" in out
     code, out = _run(db, "users", "add", "bob", "--role", "king", password="x" * 14)
-    assert code == 1
+    assert code == 2  # a usage error, as every other bad option value
     assert "Unknown role" in out
+    assert "analyst" in out  # the roles are listed
+
+
+def test_an_unknown_role_is_a_usage_error_before_the_password_prompt(db: str) -> None:
+    """``--role king`` exited 1, after the password was asked for and typed."""
+    _run(db, "users", "add", "ana", "--role", "analyst", password="x" * 14)
+    result = CliRunner().invoke(
+        app, ["--db", db, "users", "add", "bob", "--role", "king"], input=""
+    )
+    assert result.exit_code == 2, result.output
+    # the role is refused first (no password asked for: "No password: set ...")
+    assert "Unknown role" in result.output
+    assert "No password" not in result.output
+    code, out = _run(db, "users", "set-role", "ana", "--role", "king")
+    assert (code, "Unknown role" in out) == (2, True)
 
 
 def test_token_printed_once_and_revocable(db: str) -> None:
@@ -382,3 +398,53 @@ def test_revoke_takes_a_whole_token_pasted_and_never_prints_its_secret(
     assert f"Token {token.split('_')[1]} of tok revoked" in out
     assert token.split("_", 2)[2] not in out
     assert Store(db).read_frame("api_tokens")["revoked_at"].null_count() == 0
+
+
+@pytest.mark.parametrize("pasted", ["Bearer {t}", "Authorization: Bearer {t}", "{t} "])
+def test_revoke_takes_the_token_inside_its_header_and_never_prints_its_secret(
+    db: str, pasted: str
+) -> None:
+    """The token pasted with its header (``Bearer avt_...``, as copied from a curl
+    command) was not seen as a token: "tok has no token 'Bearer avt_ID_SECRET'"
+    printed the secret back and revoked nothing."""
+    _run(db, "users", "add", "tok", "--role", "officer", password="y" * 14)
+    token = _run(db, "users", "token", "tok")[1].strip().splitlines()[-1]
+    code, out = _run(db, "users", "token", "tok", "--revoke", pasted.format(t=token))
+    assert token.split("_", 2)[2] not in out
+    assert code == 0, out
+    assert Store(db).read_frame("api_tokens")["revoked_at"].null_count() == 0
+
+
+def _with_boroughs(db: str, *names: str) -> None:
+    with Store(db).transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": [f"i{i}" for i in range(len(names))],
+                    "source": ["test"] * len(names),
+                    "occurred_from": [dt.datetime(2026, 11, 23, 12)] * len(names),
+                    "borough": list(names),
+                }
+            ),
+        )
+
+
+def test_an_area_no_incident_names_is_refused_with_the_known_ones(db: str) -> None:
+    """``users add --area Leds`` (a typo) made an account that saw nothing; now a
+    usage error listing the known areas, before the password prompt, nothing made.
+    A known area in any case is taken, and a store with no incidents takes any
+    (accounts are made before the first load)."""
+    code, out = _run(db, "users", "add", "early", "--role", "officer",
+                     "--area", "Anywhere", password="x" * 14)  # fmt: skip
+    assert code == 0, out
+    _with_boroughs(db, "Leeds", "Bradford")
+    code, out = _run(db, "users", "add", "ana", "--role", "officer",
+                     "--area", "Leds", password="x" * 14)  # fmt: skip
+    assert code == 2, out
+    assert "No area 'Leds'" in out
+    assert "Bradford; Leeds" in out
+    assert Store(db).read_frame("users")["username"].to_list() == ["early"]
+    code, out = _run(db, "users", "add", "ana", "--role", "officer",
+                     "--area", "leeds", password="x" * 14)  # fmt: skip
+    assert code == 0, out

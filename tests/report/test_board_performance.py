@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from avert.report import render_html
@@ -159,3 +160,24 @@ def test_control_chart_signals_are_named_in_words() -> None:
     assert "3sigma" not in html
     assert "beyond 3 sigma: 4, 2 of 3 beyond 2 sigma: 2" in html  # the plain chart
     assert "beyond 3 sigma: 1" in html  # the widened limits
+
+
+def test_each_charts_axis_strip_draws_that_chart() -> None:
+    """Each chart's axis strip (shown on a phone) uses the id of its own chart:
+    two series' charts of the same kind must not share one (the strip of the
+    second drew the first's axis)."""
+    from avert.report.charts import line_chart_svg
+
+    def chart(top: int) -> str:
+        return line_chart_svg(
+            ["2024-01", "2024-02"], [{"name": "n", "values": [1, top]}], title="t"
+        )
+
+    stats = _stats(None, charts={"spc": chart(5), "expected": chart(9)})
+    second = {**stats["performance"]["series"][0], "charts": {"spc": chart(70)}}
+    stats["performance"]["series"].append(second)
+    html = render_html("_board_performance.html", stats=stats)
+    used = re.findall(r'<use href="#([^"]+)"/></svg><svg id="([^"]+)"', html)
+    assert len(used) == 3, used
+    assert all(a == b for a, b in used), used
+    assert len({a for a, _ in used}) == 3, used

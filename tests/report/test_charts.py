@@ -1,11 +1,16 @@
-"""The places map reads well: rank labels never overlap, dots have a legend."""
+"""The places map reads well: rank labels never overlap, dots have a legend; a
+line chart's axis strip for a phone draws its own chart's left edge."""
 
 from __future__ import annotations
 
 import itertools
 import re
 
-from avert.report.charts import places_map_svg
+from avert.report.charts import (
+    line_chart_svg,
+    pinned_axis_chart_html,
+    places_map_svg,
+)
 from avert.report.render import _legend
 
 
@@ -63,3 +68,29 @@ def test_legend_names_every_dot_colour() -> None:
     svg = places_map_svg([], points, cell_size_m=100.0)
     for _, colour, _ in legend:
         assert f'fill="{colour}"' in svg
+
+
+def test_a_pinned_axis_strip_draws_its_own_charts_left_edge() -> None:
+    """On a phone a performance chart opens at its latest months; the strip kept
+    at its box's left edge shows its y axis (the labels left of x = 48, down to
+    the x axis) by a ``<use>`` of that chart, named by an id unique to it."""
+    charts = [
+        line_chart_svg(["2024-01", "2024-02"], [{"name": n, "values": [1, v]}], title=n)
+        for n, v in (("a", 5), ("b", 50))
+    ]
+    html = "".join(
+        pinned_axis_chart_html(c, f"perf-chart-{i}") for i, c in enumerate(charts)
+    )
+    strips = re.findall(
+        r'<div class="chart-box"><svg class="chart-axis" aria-hidden="true" '
+        r'focusable="false" width="49" height="210" viewBox="0 0 49 210">'
+        r'<use href="#(perf-chart-\d)"/></svg><svg id="(perf-chart-\d)" ',
+        html,
+    )
+    assert strips == [
+        ("perf-chart-0", "perf-chart-0"),
+        ("perf-chart-1", "perf-chart-1"),
+    ]
+    # the chart itself unchanged but for its id
+    assert html.replace(' id="perf-chart-1"', "").endswith(charts[1] + "</div>")
+    assert pinned_axis_chart_html("<p>none</p>", "x") == "<p>none</p>"

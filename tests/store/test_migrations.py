@@ -274,6 +274,39 @@ def test_0029_gives_the_tokens_issued_before_an_expiry_90_days_on(
     any_store.upgrade()
 
 
+def test_0031_keeps_the_tokens_and_their_refusals_start_uncounted(
+    any_store: Store,
+) -> None:
+    """A store holding tokens upgrades to 0031 with no refusal counted (the next
+    refused use of each is audited); the downgrade drops the two columns and keeps
+    the tokens."""
+    from avert.workflows.users import user_for_token
+
+    add_user(any_store, "officer", password="a long enough passphrase", role="officer")
+    tokens = [issue_token(any_store, "officer") for _ in range(2)]
+    downgrade(any_store.engine, "0030")
+    with any_store.engine.begin() as conn:  # revoked at 0030: avert's code is newer
+        conn.exec_driver_sql(
+            "UPDATE api_tokens SET revoked_at = created_at "
+            f"WHERE token_id = '{tokens[0].split('_')[1]}'"
+        )
+    any_store.upgrade()
+    stored = any_store.read_frame("api_tokens")
+    assert stored["refused_at"].null_count() == 2
+    assert stored["refusals_unaudited"].null_count() == 2
+    assert user_for_token(any_store, tokens[0]) is None
+    assert user_for_token(any_store, tokens[1]) is not None
+    refused = any_store.read_frame("audit").filter(pl.col("action") == "token-refused")
+    assert refused.height == 1
+    downgrade(any_store.engine, "0030")
+    with any_store.engine.connect() as conn:
+        columns = {c["name"] for c in sa_inspect(conn).get_columns("api_tokens")}
+        count = conn.exec_driver_sql("SELECT COUNT(*) FROM api_tokens").scalar()
+    assert not {"refused_at", "refusals_unaudited"} & columns
+    assert count == 2
+    any_store.upgrade()
+
+
 def test_0017_fills_exactly_the_borough_a_load_gives(
     any_store: Store, tmp_path: Path
 ) -> None:
@@ -327,3 +360,46 @@ def test_0024_down_and_up_again_with_data(any_store: Store) -> None:
     with any_store.transaction() as tx:
         tx.append("dash", assessment)
     assert any_store.read_frame("dash")["assessment_id"].to_list() == ["D-1"]
+
+
+def test_0030_down_and_up_again_with_data(any_store: Store) -> None:
+    """0030 -> 0029 -> 0030 on a store holding a DASH assessment dated alone: the
+    downgrade drops ``dash.time_precision`` alone (the assessment stays), the
+    upgrade gives it back empty (null: shown as stored), and a load takes it."""
+    at = dt.datetime(2026, 10, 24)
+    with any_store.transaction() as tx:
+        tx.append(
+            "dash",
+            pl.DataFrame(
+                {
+                    "assessment_id": ["D-1"],
+                    "person_id": ["P-1"],
+                    "assessed_at": [at],
+                    "time_precision": ["day"],
+                }
+            ),
+        )
+    downgrade(any_store.engine, "0029")
+    with any_store.engine.connect() as conn:
+        columns = {c["name"] for c in sa_inspect(conn).get_columns("dash")}
+    assert "time_precision" not in columns
+    assert "assessed_at" in columns
+    any_store.upgrade()
+    got = any_store.read_frame("dash")
+    assert got["assessment_id"].to_list() == ["D-1"]
+    assert got["assessed_at"].to_list() == [at]
+    assert got["time_precision"].to_list() == [None]
+    with any_store.transaction() as tx:
+        tx.append(
+            "dash",
+            pl.DataFrame(
+                {
+                    "assessment_id": ["D-2"],
+                    "person_id": ["P-1"],
+                    "assessed_at": [at],
+                    "time_precision": ["day"],
+                }
+            ),
+        )
+    got = any_store.read_frame("dash").sort("assessment_id")
+    assert got["time_precision"].to_list() == [None, "day"]

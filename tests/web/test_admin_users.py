@@ -554,3 +554,45 @@ def test_an_admin_removed_at_another_worker_cannot_act_meanwhile(
     assert refused.status_code == 403
     assert "no longer an enabled administrator" in refused.text
     assert list_users(store).select("username", "role", "disabled").rows() == before
+
+
+def test_an_area_no_incident_names_is_refused_with_the_known_ones(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    """The add form's area "Leds" (a typo) made an account that saw nothing; now
+    the form comes back (400) naming the known areas, nothing made; "leeds"
+    (any case) is taken."""
+    admin, store = accounts
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": ["i1", "i2"],
+                    "source": ["test", "test"],
+                    "borough": ["Leeds", "Bradford"],
+                }
+            ),
+        )
+    form = {
+        "username": "ana.lyst",
+        "role": "officer",
+        "org": "",
+        "password": NEW_PASSWORD,
+        "password_again": NEW_PASSWORD,
+    }
+    refused = admin.post(
+        "/admin/users",
+        data={**form, "csrf_token": _token(admin), "area": "Leds"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 400
+    assert "No area &#39;Leds&#39; in the store" in refused.text
+    assert "Bradford; Leeds" in refused.text
+    assert "ana.lyst" not in list_users(store)["username"].to_list()
+    added = admin.post(
+        "/admin/users",
+        data={**form, "csrf_token": _token(admin), "area": "leeds"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303

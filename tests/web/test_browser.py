@@ -190,7 +190,17 @@ def _dash_window(world: World) -> str:
 @pytest.mark.browser
 @pytest.mark.parametrize(
     "path",
-    ["DASH", "/today?hours=168", "/places", "/plan", "/incidents", "/data", "/audit"],
+    [
+        "DASH",
+        "/today?hours=168",
+        "/places",
+        "/plan",
+        "/incidents",
+        "/data",
+        "/audit",
+        "/equality",
+        "/plan/mine",
+    ],
 )
 def test_on_a_phone_no_table_hides_a_column(
     world: World, base_url: str, browser: object, path: str
@@ -199,11 +209,15 @@ def test_on_a_phone_no_table_hides_a_column(
     victims', the people's...) kept their columns in a row that scrolled sideways
     in its box: the Why column 66-201 px past the screen's edge, unseen. So did the
     plan's objectives (332 px) and actions (478 px), the strands' overdue count,
-    the Incidents list's flags, the Data page's loads and the Audit log's reasons.
-    Their rows now stack, a cell under another after its column's name."""
+    the Incidents list's flags, the Data page's loads and the Audit log's reasons;
+    the Equality figures by area (34 px) and a partner's actions on My actions
+    (their review dates, 25 px). Their rows now stack, a cell under another after
+    its column's name (an area's figures side by side after its name)."""
     if path == "/audit":
         _record_unbroken_audit_row(world)
-    page, errors = sign_in_page(browser, base_url, "admin")
+    # the council's partner leads actions in the demo's plan (the admin none)
+    user = "partner" if path == "/plan/mine" else "admin"
+    page, errors = sign_in_page(browser, base_url, user)
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     if path == "DASH":
         path = f"/today?at={_dash_window(world)}"
@@ -212,19 +226,24 @@ def test_on_a_phone_no_table_hides_a_column(
     if path.startswith("/today?at="):
         section = page.locator("#dash-high-risk + p + table td")  # type: ignore[attr-defined]
         assert section.count() > 0, "no high-risk DASH row in the window"
-    assert page.locator("main table td").count() > 0  # type: ignore[attr-defined]
+    wanted = {"/equality": "table.by-area td", "/plan/mine": "#my-actions td a"}
+    assert page.locator(wanted.get(path, "main table td")).count() > 0  # type: ignore[attr-defined]
     assert page.evaluate(_HIDING_TABLES) == []  # type: ignore[attr-defined]
     assert errors == [], errors
     page.close()  # type: ignore[attr-defined]
 
 
 @pytest.mark.browser
-def test_on_a_phone_a_rank_leads_its_row(base_url: str, browser: object) -> None:
+@pytest.mark.parametrize("path", ["/today?hours=168", "/marac"])
+def test_on_a_phone_a_rank_leads_its_row(
+    base_url: str, browser: object, path: str
+) -> None:
     """A stacked briefing row's rank was a line of its own ("Rank: 1"); it leads
-    the first cell's line: "#1 Incident: most serious violence"."""
+    the first cell's line: "#1 Incident: most serious violence". So does a MARAC
+    victim's ("#1 Person: P0001234"; its rank cell had no class ``rank``)."""
     page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
-    page.goto(f"{base_url}/today?hours=168")  # type: ignore[attr-defined]
+    page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
     rows = page.evaluate(  # type: ignore[attr-defined]
         """() => [...document.querySelectorAll('main table.stack td.rank')].map(r => {
@@ -804,8 +823,10 @@ def test_just_above_the_phone_layout_the_page_fits(
 def test_the_board_pack_file_reads_on_a_phone(world: World, browser: object) -> None:
     """The board pack's HTML file at 390 px: a strand's counts went one a line
     (the rule putting them side by side was in the web app's avert.css only) and
-    the overdue actions scrolled sideways in their box, the RAG off the screen.
-    The counts follow their strand's name; the overdue rows stack."""
+    the overdue actions scrolled sideways in their box, the RAG off the screen;
+    so did the approach levels (4 px: the fitting rule was the web app's only)
+    and the Equality figures by area (34 px). The counts follow their strand's
+    name; the overdue rows and the areas stack; the approach levels fit."""
     (pack,) = (world.demo_dir / "board").glob("board-pack-*.html")
     page = browser.new_page(viewport={"width": 390, "height": 800})  # type: ignore[attr-defined]
     page.goto(pack.resolve().as_uri())
@@ -820,7 +841,9 @@ def test_the_board_pack_file_reads_on_a_phone(world: World, browser: object) -> 
     assert all(n >= 4 and lines <= n // 2 for n, lines in rows), rows
     overdue = page.locator("h2:has-text('Overdue actions') + table td[data-label]")
     assert overdue.count() > 0, "no overdue action in the demo's pack"
-    assert page.evaluate(_HIDING_TABLES.replace("main table", "main table.stack")) == []
+    assert page.locator("table.approaches td").count() > 0, "no approach levels"
+    assert page.locator("table.by-area td").count() > 0, "no area in the equality"
+    assert page.evaluate(_HIDING_TABLES) == []
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, overflow
     page.close()
@@ -833,7 +856,10 @@ def test_on_a_phone_the_performance_charts_read_from_their_latest_month(
     """At 390 px a performance chart shrunk to the screen had its text 5.8 px high
     (a 640 px drawing in 374 px). It keeps its drawn size (10 px text) in a box
     that opens at its latest months, a line above the charts saying so; the page
-    stays within the screen."""
+    stays within the screen. Its y axis was then 266 px off the screen, the
+    values unreadable: a strip of it is kept at the box's left edge, the latest
+    months beside it, and stays there as the box scrolls (hidden on a wide
+    screen)."""
     from avert.report import render_html
     from avert.report.charts import line_chart_svg
 
@@ -896,4 +922,23 @@ def test_on_a_phone_the_performance_charts_read_from_their_latest_month(
     assert page.locator(".chart-hint").is_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, overflow
+    axis = """() => [...document.querySelectorAll('figure.chart')].map(f => {
+        const strip = f.querySelector('svg.chart-axis');
+        if (!strip || getComputedStyle(strip).display === 'none') return null;
+        const used = document.getElementById(
+            strip.querySelector('use').getAttribute('href').slice(1));
+        return {box: Math.round(f.getBoundingClientRect().left),
+                left: Math.round(strip.getBoundingClientRect().left),
+                right: Math.round(strip.getBoundingClientRect().right),
+                chart: used !== null && f.contains(used) && used !== strip}; })"""
+    opened = page.evaluate(axis)
+    assert opened, "no chart"
+    # the strip at the box's left edge, over the chart it draws the axis of
+    assert all(a and a["left"] == a["box"] and a["right"] <= 60 for a in opened), opened
+    assert all(a["chart"] for a in opened), opened
+    page.evaluate("document.querySelector('figure.chart').scrollLeft = -120")
+    assert page.evaluate("document.querySelector('figure.chart').scrollLeft") == -120
+    assert page.evaluate(axis)[0] == opened[0]  # scrolled, the axis stays
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.evaluate(axis) == [None] * len(opened)  # the whole chart shows
     page.close()

@@ -91,6 +91,7 @@ def test_revoked_and_forged_tokens_are_audited_too(
     token_id = token.split("_")[1]
     assert user_for_token(any_store, token[:-4] + "AAAA") is None
     revoke_token(any_store, token_id, username="ana")
+    clock.now += dt.timedelta(minutes=1)  # one row a minute per token
     assert user_for_token(any_store, token) is None
     assert user_for_token(any_store, "avt_000000000000_nothing") is None
     live = issue_token(any_store, "ana")
@@ -160,3 +161,59 @@ def test_token_settings_default_to_90_and_365_days() -> None:
     assert load_settings({}).token_lifetimes() == (90, 365)
     env = {"AVERT_TOKEN_DAYS": "30", "AVERT_TOKEN_MAX_DAYS": "60"}
     assert load_settings(env).token_lifetimes() == (30, 60)
+
+
+def test_a_token_expired_before_the_clocks_go_back_stays_refused(
+    sqlite_store: Store, clock: Clock
+) -> None:
+    """A token expiring at 01:30 on the night the clocks go back (London, 25 Oct
+    2026) is refused from the first 01:30 (00:30 UTC) on: compared on the wall
+    clock alone it worked again from 01:00 to 01:30 of the repeated hour (01:00
+    to 01:30 UTC), and was listed live meanwhile."""
+    clock.now = dt.datetime(2026, 10, 18, 0, 30, tzinfo=dt.UTC)  # 01:30 BST
+    add_user(sqlite_store, "ana", password=PASSWORD, role="analyst")
+    token = issue_token(sqlite_store, "ana", days=7)
+    assert token_expires_at(sqlite_store, token) == dt.datetime(2026, 10, 25, 1, 30)
+    clock.now = dt.datetime(2026, 10, 25, 0, 29, 59, tzinfo=dt.UTC)
+    assert user_for_token(sqlite_store, token) is not None
+    for minute in (30, 59, 60, 80, 89, 90):  # 00:30 to 01:30 UTC
+        clock.now = dt.datetime(2026, 10, 25, tzinfo=dt.UTC) + dt.timedelta(
+            minutes=minute
+        )
+        assert user_for_token(sqlite_store, token) is None, minute
+        assert list_tokens(sqlite_store, "ana")["expired"].to_list() == [True]
+        users = list_users(sqlite_store).filter(pl.col("username") == "ana")
+        assert users["live_tokens"].to_list() == [0]
+
+
+def test_refusals_of_one_token_write_one_row_a_minute_and_are_counted(
+    any_store: Store, clock: Clock
+) -> None:
+    """A script sending a revoked token wrote a ``token-refused`` row per request;
+    now one a minute per token: those between are counted on the token, and the
+    next row says how many it stands for (``refusals=N``, this one included).
+    Another token's refusals are counted apart; a refusal stamped ahead of now
+    (the clocks went back) does not hold the next row back."""
+    add_user(any_store, "ana", password=PASSWORD, role="analyst")
+    token = issue_token(any_store, "ana")
+    other = issue_token(any_store, "ana")
+    for t in (token, other):
+        revoke_token(any_store, t.split("_")[1], username="ana")
+    start = clock.now
+    for second in (0, 1, 30, 59, 59):
+        clock.now = start + dt.timedelta(seconds=second)
+        assert user_for_token(any_store, token) is None
+    assert user_for_token(any_store, other) is None
+    rows = audit.read(any_store).filter(pl.col("action") == "token-refused")
+    assert rows["object"].to_list() == [
+        f"token:{token.split('_')[1]}",
+        f"token:{other.split('_')[1]}",
+    ]
+    assert rows["detail"].to_list() == [None, None]
+    clock.now = start + dt.timedelta(seconds=60)
+    assert user_for_token(any_store, token) is None
+    clock.now = start - dt.timedelta(hours=1)  # the clocks went back
+    assert user_for_token(any_store, token) is None
+    rows = audit.read(any_store).filter(pl.col("action") == "token-refused")
+    assert rows["detail"].to_list() == [None, None, "refusals=5", None]
+    assert "revoked" in rows["reason"][2]

@@ -46,9 +46,10 @@ import polars as pl
 from avert.access import Audience, Pseudonymiser
 from avert.analyse.result import collector_paused
 from avert.analyse.trend import month_window, year_on_year
+from avert.briefing import dated_alone
 from avert.briefing.actions import actions_section
 from avert.briefing.asb import asb_callers_section
-from avert.briefing.context import BriefingContext, prepare
+from avert.briefing.context import BriefingContext, counted, prepare
 from avert.briefing.dash import dash_section
 from avert.briefing.incidents import incidents_section
 from avert.briefing.intelligence import intelligence_section
@@ -247,6 +248,26 @@ def _expected_harm_notes(ctx: BriefingContext) -> list[str]:
         f"{origin} ({weights}), not a harm of their own: records of one "
         "category are not told apart, so highest harm first ranks categories, not "
         "incidents, and the harm total is an estimate."
+    ]
+
+
+def _shared_day_notes(ctx: BriefingContext) -> list[str]:
+    """The note counting the window's violent incidents dated alone on a day the
+    window shares with the briefing before or after, which lists them too
+    (:mod:`avert.briefing.dated_alone`, the high-risk DASH section's rule)."""
+    if "time_precision" not in ctx.window.columns:
+        return []
+    n = ctx.window.filter(
+        dated_alone.shares_day("occurred_from", ctx.window_from, ctx.window_to)
+    ).height
+    if not n:
+        return []
+    them = "it" if n == 1 else "them"
+    return [
+        f"{counted(n, 'violent incident')} of the window "
+        f"{'is' if n == 1 else 'are'} dated alone (no time recorded) on a day this "
+        f"window shares with the briefing before or after, which lists {them} "
+        f"too: adding briefings' counts up counts {them} twice."
     ]
 
 
@@ -552,6 +573,7 @@ def _assemble(
     all_notes = [
         *ctx.notes,
         *_feed_lag_notes(ctx),
+        *_shared_day_notes(ctx),
         *_unknown_harm_notes(ctx),
         *_expected_harm_notes(ctx),
         *s.places.notes,

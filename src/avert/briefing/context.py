@@ -30,6 +30,7 @@ from avert.analyse.dash import marac_referrals
 from avert.analyse.risk import victim_risk
 from avert.analyse.trend import month_window
 from avert.areas import AREA_COLUMNS, in_area
+from avert.briefing import dated_alone
 from avert.briefing.model import Precision
 from avert.classify.labels import category_name
 from avert.config.risk import RiskConfig, default_risk_config
@@ -368,10 +369,18 @@ class BriefingContext:
 
     @cached_property
     def window(self) -> pl.DataFrame:
-        """In-definition incidents of the window (exact windows: no month-only rows)."""
+        """In-definition incidents of the window (exact windows: no month-only rows);
+        one dated alone (``time_precision`` ``day``, stored at 00:00) when its day
+        overlaps the window, as a DASH assessment (:mod:`avert.briefing.dated_alone`):
+        at 00:00, one dated the day a morning window starts fell before it, after
+        that morning's briefing had run, and no briefing listed it."""
         inside = (pl.col("occurred_from") >= self.window_from) & (
             pl.col("occurred_from") < self.window_to
         )
+        if "time_precision" in self.violent.columns:
+            inside = dated_alone.in_window(
+                "occurred_from", self.window_from, self.window_to
+            )
         if self.precision == "exact" and "time_precision" in self.violent.columns:
             inside = inside & (pl.col("time_precision").fill_null("exact") != "month")
         return self.violent.filter(inside)
@@ -559,6 +568,8 @@ def _located(
         "harm_days",
         "x",
         "y",
+        # a date alone: in the window by its day (BriefingContext.window's rule)
+        *(["time_precision"] if "time_precision" in inc.columns else []),
         *names,
     )
     return p.column(out, "incident_id", "incident") if p and out.height else out

@@ -47,6 +47,7 @@ from avert.analyse.dash import (
     high_risk_assessments,
     marac_referrals,
 )
+from avert.briefing import dated_alone
 from avert.briefing.context import BriefingContext, assessed_when, counted, links
 from avert.briefing.dash_areas import (
     elsewhere_line,
@@ -69,18 +70,12 @@ _ASSESSMENT_CRITERIA: Final = ("visible_high_risk", "professional_judgement")
 def made_in_window(start: dt.datetime, end: dt.datetime) -> pl.Expr:
     """The assessments made in the window ``[start, end)``: by their time, or, for
     one dated alone (``time_precision`` ``day``, stored at 00:00), by their day
-    overlapping it. At 00:00 an assessment dated the day a morning window starts
-    fell before it, and the day before's briefing ran before it was made: no
-    briefing listed it. It can be in two days' briefings now, as its time is not
-    known."""
-    at = pl.col("assessed_at")
-    dated = pl.col("time_precision").eq("day").fill_null(value=False)
-    return ((at >= start) | (dated & (at >= _day_start(start)))) & (at < end)
-
-
-def _day_start(at: dt.datetime) -> dt.datetime:
-    """00:00 of ``at``'s day."""
-    return dt.datetime.combine(at.date(), dt.time(), tzinfo=at.tzinfo)
+    overlapping it (:func:`avert.briefing.dated_alone.in_window`). At 00:00 an
+    assessment dated the day a morning window starts fell before it, and the day
+    before's briefing ran before it was made: no briefing listed it. It can be in
+    two days' briefings now, as its time is not known, and the row and a note say
+    so (:func:`_shared_day_note`)."""
+    return dated_alone.in_window("assessed_at", start, end)
 
 
 def _on_list(ctx: BriefingContext, dash: pl.DataFrame, until: dt.datetime) -> set[str]:
@@ -197,6 +192,8 @@ def _reasons(
         reasons.append(_earlier_line(earlier))
     if row["elsewhere"]:
         reasons.append(elsewhere_line(cast(list[dict[str, object]], row["elsewhere"])))
+    if row["shared_day"]:
+        reasons.append(cast(str, row["shared_day"]))
     if row["reassessed"]:
         reasons.append(_reassessed_line(cast(dict[str, object], row["reassessed"])))
     reasons.append(_referral_line(row))
@@ -367,13 +364,13 @@ def dash_section(
         )
     made = dash.filter(made_in_window(ctx.window_from, ctx.window_to))
     mine, unplaced = in_area_made(ctx, made)
-    split = split_by_latest_area(
-        ctx,
+    high_made = high_risk_assessments(
         made,
-        high_risk_assessments(
-            made, since=_day_start(ctx.window_from), until=ctx.window_to, config=cfg
-        ),
+        since=dated_alone.day_start(ctx.window_from),
+        until=ctx.window_to,
+        config=cfg,
     )
+    split = split_by_latest_area(ctx, made, high_made)
     high = split.high
     rows, earlier = _per_victim(high)
     # before the window: not the window's own (a date alone is at 00:00 of its day)
@@ -403,6 +400,7 @@ def dash_section(
         )
         row["repeat_victim"] = row["person_id"] in repeat
         row["elsewhere"] = split.elsewhere.get(str(row["person_id"]), [])
+        row["shared_day"] = _shared_day_reason(ctx, row)
         item = _item(
             ctx,
             rank,
@@ -413,14 +411,12 @@ def dash_section(
         if not ctx.partner:
             item["name"] = names.get(row["person_id"])
         items.append(item)
-    notes = _month_notes(ctx, len(items)) + split.notes
-    if unplaced:
-        notes.append(
-            f"{counted(unplaced, 'DASH assessment')} of the window "
-            f"{'names' if unplaced == 1 else 'name'} no incident with a borough or "
-            "LSOA: in no area, not listed here (the force-wide briefing lists "
-            f"{'it' if unplaced == 1 else 'them'} if high risk)."
-        )
+    notes = [
+        *_month_notes(ctx, len(items)),
+        *split.notes,
+        *_unplaced_notes(unplaced),
+        *_shared_day_notes(ctx, mine, high_made),
+    ]
     return DashHighRisk(
         recorded=True,
         n_assessed=mine.height,
@@ -434,6 +430,56 @@ def dash_section(
         rule=rule,
         notes=notes,
     )
+
+
+def _unplaced_notes(unplaced: int) -> list[str]:
+    """An area's note counting the window's assessments in no area."""
+    if not unplaced:
+        return []
+    return [
+        f"{counted(unplaced, 'DASH assessment')} of the window "
+        f"{'names' if unplaced == 1 else 'name'} no incident with a borough or "
+        "LSOA: in no area, not listed here (the force-wide briefing lists "
+        f"{'it' if unplaced == 1 else 'them'} if high risk)."
+    ]
+
+
+def _shared_day_reason(ctx: BriefingContext, row: dict[str, object]) -> str | None:
+    """The row's reason when its assessment is dated alone on a day the window
+    shares with the briefing before or after, which lists it too
+    (:mod:`avert.briefing.dated_alone`); None otherwise."""
+    if row.get("time_precision") != "day":
+        return None
+    return dated_alone.shared_day_reason(
+        cast(dt.datetime, row["assessed_at"]),
+        ctx.window_from,
+        ctx.window_to,
+        one="one assessment, one MARAC referral",
+    )
+
+
+def _shared_day_notes(
+    ctx: BriefingContext, mine: pl.DataFrame, high_made: pl.DataFrame
+) -> list[str]:
+    """The note counting the assessments of the line (``mine``, the area's made in
+    the window; ``high_made``: the window's high-risk ones) dated alone on a day
+    the window shares with the briefing before or after: that briefing counts
+    them too, and the briefings' counts added up (a week's, 28 days') would count
+    them twice. Nothing said so."""
+    shared = mine.filter(
+        dated_alone.shares_day("assessed_at", ctx.window_from, ctx.window_to)
+    )
+    if not shared.height:
+        return []
+    high = shared["assessment_id"].is_in(high_made["assessment_id"].implode()).sum()
+    one = shared.height == 1
+    return [
+        f"{counted(shared.height, 'assessment')} of those made in the window "
+        f"({high:,} judged high risk) {'is' if one else 'are'} dated alone (no "
+        "time recorded) on a day this window shares with the briefing before or "
+        f"after, which counts {'it' if one else 'them'} too: adding briefings' "
+        f"counts up (a week's, 28 days') counts {'it' if one else 'them'} twice."
+    ]
 
 
 def _month_notes(ctx: BriefingContext, n_items: int) -> list[str]:

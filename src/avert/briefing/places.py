@@ -24,6 +24,7 @@ import polars as pl
 
 from avert.analyse.forecast import ForecastPlan, bulk_notes
 from avert.analyse.hotspots import recent_hotspots
+from avert.briefing import dated_alone
 from avert.briefing.context import BriefingContext, counted, month_start
 from avert.briefing.model import (
     LOOKBACK_DAYS,
@@ -87,12 +88,13 @@ def window_map_points(ctx: BriefingContext, *, cell_size_m: float) -> list[MapPo
     located = ctx.located
     if located is None:
         return []
-    in_win = located.filter(
-        (pl.col("occurred_from") >= ctx.window_from)
+    inside = (
+        dated_alone.in_window("occurred_from", ctx.window_from, ctx.window_to)
+        if "time_precision" in located.columns  # as the window's list (ctx.window)
+        else (pl.col("occurred_from") >= ctx.window_from)
         & (pl.col("occurred_from") < ctx.window_to)
-        & pl.col("x").is_finite()
-        & pl.col("y").is_finite()
     )
+    in_win = located.filter(inside & pl.col("x").is_finite() & pl.col("y").is_finite())
     snap = cell_size_m if ctx.partner else None
 
     def snapped(c: str) -> pl.Expr:

@@ -8,6 +8,7 @@ and kept in shell history).
 from __future__ import annotations
 
 import os
+import re
 from typing import Annotated, Any
 
 import typer
@@ -31,8 +32,25 @@ users_app = typer.Typer(
 )
 
 UsernameArg = Annotated[str, typer.Argument(help="Login name.")]
+
+
+def _check_role(role: str) -> str:
+    """``--role``: a usage error (exit 2, before any password prompt) unless one of
+    :data:`ROLES`; it exited 1 after the password was typed."""
+    if role not in ROLES:
+        msg = f"Unknown role {role!r}; roles are {', '.join(ROLES)}"
+        raise typer.BadParameter(msg, param_hint="--role")
+    return role
+
+
 RoleOpt = Annotated[
-    str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.", show_default=False)
+    str,
+    typer.Option(
+        "--role",
+        help=f"One of: {', '.join(ROLES)}.",
+        show_default=False,
+        callback=_check_role,
+    ),
 ]
 
 
@@ -65,11 +83,21 @@ def add(
         str | None, typer.Option("--area", help="Area the user is scoped to.")
     ] = None,
 ) -> None:
-    """Create an account (password from AVERT_PASSWORD or a prompt)."""
-    from avert.workflows.users import add_user
+    """Create an account (password from AVERT_PASSWORD or a prompt).
 
+    An --area that no incident of the store names is a usage error listing the
+    known areas (a store with none loaded yet takes any).
+    """
+    from avert.errors import ConfigError
+    from avert.workflows.users import add_user, check_account_area
+
+    store = get_store(ctx)
+    try:
+        check_account_area(store, area)
+    except ConfigError as err:
+        raise typer.BadParameter(str(err), param_hint="--area") from None
     user = add_user(
-        get_store(ctx), username, password=_password(), role=role, org=org, area=area
+        store, username, password=_password(), role=role, org=org, area=area
     )
     console.print(f"User {user.username} added with role {user.role}.")
 
@@ -177,11 +205,17 @@ def reset_password_(ctx: typer.Context, username: UsernameArg) -> None:
     console.print(f"Password of {username} reset.")
 
 
+#: a whole token (``avt_ID_SECRET``) anywhere in what was pasted: alone, or in
+#: the header it is sent in (``Bearer avt_...``)
+_PASTED_TOKEN = re.compile(r"(?:^|[^0-9A-Za-z_-])avt_([0-9A-Za-z]+)_")
+
+
 def _token_id(given: str) -> str:
     """The id of ``--revoke``: as given, or the id part of a whole token pasted
-    (``avt_ID_SECRET``), whose secret is then neither looked up nor printed."""
-    parts = given.strip().split("_", 2)
-    return parts[1] if len(parts) == 3 and parts[0] == "avt" else given
+    (``avt_ID_SECRET``, alone or as ``Bearer avt_ID_SECRET``), whose secret is then
+    neither looked up nor printed."""
+    found = _PASTED_TOKEN.search(" " + given)
+    return found.group(1) if found is not None else given
 
 
 def _check_days(days: int | None) -> int | None:

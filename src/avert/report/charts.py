@@ -9,6 +9,7 @@ in the PDF) as it is.
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ __all__ = [
     "category_colour",
     "interval_chart_svg",
     "line_chart_svg",
+    "pinned_axis_chart_html",
     "places_map_svg",
     "point_name",
     "points_in_map_frame",
@@ -508,6 +510,14 @@ def _tick_label(v: float) -> str:
     return f"{v:,.10f}".rstrip("0").rstrip(".")
 
 
+#: a line chart's plotting area in its drawing: its left edge (the y axis's labels
+#: left of it), its top (the legend above it) and the margin under it (the x
+#: axis's labels), in pixels
+LINE_LEFT_PX: Final = 48
+LINE_TOP_PX: Final = 26
+LINE_BOTTOM_PX: Final = 34
+
+
 def line_chart_svg(
     x_labels: Sequence[str],
     lines: Sequence[Mapping[str, Any]],
@@ -552,10 +562,10 @@ def line_chart_svg(
     ticks = _nice_ticks(0.0 if y_zero else min(values), max(values))
     frame = _ChartFrame(
         n=n,
-        left=48,
-        top=26,
-        w=width_px - 48 - (48 if right else 12),
-        h=height_px - 26 - 34,
+        left=LINE_LEFT_PX,
+        top=LINE_TOP_PX,
+        w=width_px - LINE_LEFT_PX - (48 if right else 12),
+        h=height_px - LINE_TOP_PX - LINE_BOTTOM_PX,
         y0=ticks[0],
         y1=ticks[-1] if ticks[-1] > ticks[0] else ticks[0] + 1,
     )
@@ -578,6 +588,33 @@ def line_chart_svg(
     parts += _legend_parts(legend, frame.left)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def pinned_axis_chart_html(chart_svg: str, chart_id: str) -> str:
+    """A line chart (:func:`line_chart_svg`), given the id ``chart_id``, after a
+    strip of its left axis, in a ``<div class="chart-box">``.
+
+    The strip is an ``<svg class="chart-axis">`` showing the chart's left edge, the
+    y axis's labels and line down to the x axis, by a ``<use>`` of the chart (the
+    drawing is not repeated; no script). A page's CSS shows it on a phone only,
+    drawn over the chart and pinned to the left of the chart's scrolling box
+    (``position: sticky``): the box opens at the latest months, the right end of
+    a drawing wider than the screen, and the axis stays in view
+    (report/_board_charts_style.html). Elsewhere (the PDF, a wide screen) it is
+    hidden. ``chart_id`` must be unique on the page.
+    """
+    height = re.search(r'\bheight="(\d+)"', chart_svg)
+    if height is None or not chart_svg.startswith("<svg "):
+        return chart_svg
+    width_px = LINE_LEFT_PX + 1  # the axis's line, 1 px wide, on the frame's edge
+    height_px = int(height[1]) - LINE_BOTTOM_PX + 4  # down to the x axis
+    strip = (
+        f'<svg class="chart-axis" aria-hidden="true" focusable="false" '
+        f'width="{width_px}" height="{height_px}" '
+        f'viewBox="0 0 {width_px} {height_px}"><use href="#{escape(chart_id)}"/></svg>'
+    )
+    chart = chart_svg.replace("<svg ", f'<svg id="{escape(chart_id)}" ', 1)
+    return f'<div class="chart-box">{strip}{chart}</div>'
 
 
 def _finite(values: Sequence[Any]) -> list[float]:

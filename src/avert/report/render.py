@@ -25,6 +25,7 @@ from avert.files import private_write_bytes
 from avert.report.charts import (
     CATEGORY_COLOURS,
     category_colour,
+    pinned_axis_chart_html,
     places_map_svg,
     points_in_map_frame,
 )
@@ -218,6 +219,7 @@ def environment() -> Environment:
     env.filters["label"] = _label
     env.filters["spc_rule"] = _spc_rule
     env.filters["tall"] = _tall
+    env.filters["pinned_axis"] = pinned_axis_chart_html
     env.globals["category_colour"] = category_colour
     # where a person's id links to (the web app's record page, police roles only);
     # None in files: a report names people but opens nothing

@@ -25,6 +25,7 @@ __all__ = [
     "add_user_row",
     "change_user",
     "clear_failed_logins",
+    "count_token_refusal",
     "put_token",
     "put_user",
     "read_token",
@@ -325,3 +326,44 @@ def stamp_token_use(store: Store, token_id: str, *, at: dt.datetime) -> None:
             'UPDATE "api_tokens" SET "last_used_at" = ? WHERE "token_id" = ?',
             [_to_sql_value(at, store.dialect), token_id],
         )
+
+
+def count_token_refusal(
+    store: Store, token_id: str, *, at: dt.datetime, every_s: float
+) -> int | None:
+    """Count a refused use of the token ``token_id`` at ``at``: the refused uses to
+    write to the audit log now (this one and those counted since the last written
+    one), when that one is ``every_s`` seconds old or more, or there is none, or
+    it is ahead of ``at`` (the clocks went back); else None (counted on the token,
+    ``refusals_unaudited``, for the next one written). A token no longer stored
+    gives 1 (written).
+
+    One transaction that first raises the count by one ``UPDATE``, which locks the
+    token's row, then reads it: of refusals sent at once to any server process,
+    one per ``every_s`` is written and none is lost from the count.
+    """
+    kept = {c: API_TOKENS.schema[c] for c in ("refused_at", "refusals_unaudited")}
+    with store.transaction() as tx:
+        tx._execute(
+            'UPDATE "api_tokens" SET "refusals_unaudited" = '
+            'COALESCE("refusals_unaudited", 0) + 1 WHERE "token_id" = ?',
+            [token_id],
+        )
+        found = tx._query(
+            'SELECT "refused_at", "refusals_unaudited" FROM "api_tokens" '
+            'WHERE "token_id" = ?',
+            [token_id],
+            schema=kept,
+        )
+        if not found.height:
+            return 1
+        last, count = found.row(0)
+        # wall-clock times: when the clocks go back, ``last`` may be ahead of ``at``
+        if isinstance(last, dt.datetime) and 0 <= (at - last).total_seconds() < every_s:
+            return None
+        tx._execute(
+            'UPDATE "api_tokens" SET "refused_at" = ?, "refusals_unaudited" = 0 '
+            'WHERE "token_id" = ?',
+            [_to_sql_value(at, store.dialect), token_id],
+        )
+    return int(count or 1)

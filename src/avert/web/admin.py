@@ -218,6 +218,7 @@ def add_account(
     typed = {"username": username, "role": role, "org": org, "area": area}
     try:
         _check_repeated(password, password_again)
+        users.check_account_area(_ctx(request).store, area)
         made = users.add_user(
             _ctx(request).store,
             username.strip(),

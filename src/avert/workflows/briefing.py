@@ -45,6 +45,7 @@ from avert.briefing import (
     records_missing,
 )
 from avert.briefing.dash import none_made_yet
+from avert.briefing.dated_alone import day_start
 from avert.config.places import PlacesConfig
 from avert.config.risk import RiskConfig, default_risk_config
 from avert.config.settings import DEFAULT_PLACES_CELL_M
@@ -652,18 +653,13 @@ def _add_store_frames(
             # unnamed and without their victims' year of incidents), from the
             # start of its first day: an assessment dated alone is at 00:00
             # (avert.briefing.dash.made_in_window)
-            since=_day_start(briefing_window_from(store, at=at, hours=reader.hours)),
+            since=day_start(briefing_window_from(store, at=at, hours=reader.hours)),
             escalation_days=escalation_days,
             profile=profile,
             names=reader.audience
             == "police",  # partners never get names: not even read
         )
     _taskings_as_read(store, frames, reader, area=area)
-
-
-def _day_start(at: dt.datetime) -> dt.datetime:
-    """00:00 of ``at``'s day."""
-    return dt.datetime.combine(at.date(), dt.time(), tzinfo=at.tzinfo)
 
 
 def _taskings_as_read(

@@ -15,7 +15,7 @@ the briefing from them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Final
 
@@ -26,9 +26,10 @@ from avert.analyse.denominators import residents_by_dimension
 from avert.analyse.networks import group_membership
 from avert.analyse.trend import YEAR_DAYS, month_window
 from avert.areas import area_key
-from avert.briefing import LOOKBACK_DAYS, REPEAT_WINDOW_DAYS
+from avert.briefing import LOOKBACK_DAYS, REPEAT_WINDOW_DAYS, dated_alone
 from avert.briefing.actions import ACTION_COLUMNS
 from avert.briefing.context import month_start, window_for
+from avert.briefing.dated_alone import day_start
 from avert.briefing.intelligence import INTEL_COLUMNS
 from avert.config.risk import default_risk_config
 from avert.schema import ITEM_KINDS
@@ -361,19 +362,23 @@ def _submit_incident_reads(
     profile: str,
 ) -> list[Future[pl.DataFrame]]:
     """Start the classified incident reads, in this order: exact times (``month``
-    None) the window (every column), the 28 days before it and the same 28 days a
-    year earlier (light columns); month data the month, the month before and the
-    same month a year before (:func:`_month_spans`)."""
+    None) the window (every column), the 28 days before it, the same 28 days a
+    year earlier (light columns) and, when its first day is before those 28 days,
+    the month-only records of the month running at ``at`` (:func:`_running_month`);
+    month data the month, the month before and the same month a year before
+    (:func:`_month_spans`)."""
 
     def between(a: dt.datetime, b: dt.datetime, columns: Sequence[str]) -> pl.DataFrame:
         return queries.classified_between(store, a, b, columns=columns, profile=profile)
 
     if month is not None:
         return [pool.submit(between, a, b, cols) for a, b, cols in _month_spans(*month)]
-    window_from = at - dt.timedelta(hours=hours)
+    # from the start of the window's first day: an incident dated alone (00:00)
+    # that day is in the window (avert.briefing.dated_alone), with every column
+    window_from = day_start(at - dt.timedelta(hours=hours))
     recent_from = min(window_from, at - dt.timedelta(days=LOOKBACK_DAYS))
     year_earlier = at - dt.timedelta(days=YEAR_DAYS)
-    return [
+    reads = [
         pool.submit(between, window_from, at, _INCIDENT_COLUMNS),
         pool.submit(between, recent_from, window_from, _RECENT_COLUMNS),
         pool.submit(
@@ -383,13 +388,33 @@ def _submit_incident_reads(
             _LIGHT_COLUMNS,
         ),
     ]
+    running = month_start(at)
+    if running < recent_from:
+        reads.append(pool.submit(_running_month, between, running, recent_from))
+    return reads
+
+
+def _running_month(
+    between: Callable[[dt.datetime, dt.datetime, Sequence[str]], pl.DataFrame],
+    running: dt.datetime,
+    recent_from: dt.datetime,
+) -> pl.DataFrame:
+    """The month-only records (data.police.uk) of the month that began at
+    ``running``, stored on its first day: from the 29th of a month on that day is
+    more than the 28 days before the window, and without them a briefing of the
+    month's last days read "0 violent incidents" and "last 28 days 0" where its
+    records have no day (West Yorkshire, July 2018, briefed on 31 July: 10,911)."""
+    return between(running, recent_from, _RECENT_COLUMNS).filter(
+        pl.col("time_precision") == "month"
+    )
 
 
 def _recent_and_all(
     parts: list[pl.DataFrame], *, by_month: bool
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The recent incidents (exact times: the window and the 28 days before it; month
-    data: the month) and every incident read (exact times: each once)."""
+    data: the month) and every incident read (exact times: each once, with the
+    running month's month-only records)."""
     recent = parts[0] if by_month else pl.concat(parts[:2], how="diagonal_relaxed")
     incidents = pl.concat(parts, how="diagonal_relaxed")
     if not by_month:
@@ -430,8 +455,15 @@ def _involvements_of(store: Store, recent: pl.DataFrame) -> pl.DataFrame:
 def _linked_to_window(
     recent: pl.DataFrame, involvements: pl.DataFrame, *, window_from: dt.datetime
 ) -> list[str]:
-    """The people involved in the incidents from ``window_from`` on."""
-    window_ids = recent.filter(pl.col("occurred_from") >= window_from)["incident_id"]
+    """The people involved in the incidents from ``window_from`` on (one dated
+    alone when its day overlaps the window, as the briefing places it:
+    :func:`avert.briefing.dated_alone.in_window`)."""
+    inside = (
+        dated_alone.in_window("occurred_from", window_from, dt.datetime.max)
+        if "time_precision" in recent.columns
+        else pl.col("occurred_from") >= window_from
+    )
+    window_ids = recent.filter(inside)["incident_id"]
     in_window = pl.col("incident_id").is_in(window_ids.implode())
     linked: list[str] = involvements.filter(in_window)["person_id"].unique().to_list()
     return linked

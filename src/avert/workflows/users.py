@@ -37,7 +37,7 @@ from avert.config.settings import (
     DEFAULT_TOKEN_MAX_DAYS,
     Settings,
 )
-from avert.config.timezone import local_now
+from avert.config.timezone import check_timezone, local_now
 from avert.errors import (
     ConfigError,
     ConflictError,
@@ -52,6 +52,7 @@ from avert.store.users import (
     add_user_row,
     change_user,
     clear_failed_logins,
+    count_token_refusal,
     read_token,
     read_tokens,
     read_user,
@@ -69,6 +70,7 @@ __all__ = [
     "add_user",
     "audit_as",
     "authenticate",
+    "check_account_area",
     "check_allowed",
     "check_token_days",
     "end_sessions",
@@ -309,6 +311,36 @@ def _user_row(store: Store, username: str) -> dict[str, object]:
     return row
 
 
+def check_account_area(store: Store, area: str | None) -> None:
+    """Refuse (:class:`ConfigError`) an account's ``area`` that no incident of the
+    store names, listing the known areas (:func:`avert.workflows.briefing.known_areas`,
+    matched as the briefing matches areas: any case, no surrounding spaces): a typo
+    gave an account that saw nothing, without a word. No area, or a store whose
+    incidents name none yet (accounts are made before the first load), passes."""
+    from avert.workflows.briefing import (
+        area_named_otherwise,
+        known_areas,
+        names_known_area,
+    )
+    from avert.workflows.equality import join_area_names
+
+    if area is None or not area.strip():
+        return
+    known = known_areas(store)
+    if not known or names_known_area(area, known):
+        return
+    hint = area_named_otherwise(store, area)
+    if hint is not None:
+        msg = f"No area {area.strip()!r} in the store: {hint}"
+    else:
+        more = f" (the first 20 of {len(known)})" if len(known) > 20 else ""
+        msg = (
+            f"No area {area.strip()!r} in the store: the account would see nothing "
+            f"in it. Known areas{more}: {join_area_names(known[:20])}"
+        )
+    raise ConfigError(msg)
+
+
 def add_user(
     store: Store,
     username: str,
@@ -543,17 +575,21 @@ def list_users(store: Store) -> pl.DataFrame:
         users.with_columns(lockout=pl.Series(states, dtype=pl.String))
         .join(last, on="username", how="left", maintain_order="left")
         .join(
-            _live_tokens(store, now), on="username", how="left", maintain_order="left"
+            _live_tokens(store, now, store.timezone),
+            on="username",
+            how="left",
+            maintain_order="left",
         )
         .with_columns(pl.col("live_tokens").fill_null(0))
     )
 
 
-def _live_tokens(store: Store, now: dt.datetime) -> pl.DataFrame:
+def _live_tokens(store: Store, now: dt.datetime, zone: str) -> pl.DataFrame:
     """Per account: ``live_tokens``, its tokens neither revoked nor expired at
-    ``now``, and ``next_token_expiry``, the soonest of their expiries."""
-    tokens = read_tokens(store).filter(
-        pl.col("revoked_at").is_null() & (pl.col("expires_at") > now)
+    ``now`` (:func:`_with_expired`), and ``next_token_expiry``, the soonest of
+    their expiries."""
+    tokens = _with_expired(read_tokens(store), now, zone).filter(
+        pl.col("revoked_at").is_null() & ~pl.col("expired")
     )
     return tokens.group_by("username").agg(
         live_tokens=pl.len().cast(pl.Int64),
@@ -1174,24 +1210,41 @@ def list_tokens(store: Store, username: str | None = None) -> pl.DataFrame:
     """Tokens (public id, owner, issued, revoked, last used, expires), never their
     digests (nor their issue form's); the oldest first; :class:`NotFound` when
     ``username`` names no account. ``expired``: whether the
-    token's expiry has come (:func:`_expired`: at or before now, or none kept)."""
+    token's expiry has come (:func:`_expired`, as a use of it is refused)."""
     if username is not None and read_user(store, username) is None:
         msg = f"No user {username!r}"
         raise NotFound(msg)
     tokens = read_tokens(store, username=username).drop(
         "token_sha256", "issue_nonce_sha256"
     )
-    now = _now(store)
-    return tokens.with_columns(
-        expired=pl.col("expires_at").is_null() | (pl.col("expires_at") <= now)
-    )
+    return _with_expired(tokens, _now(store), store.timezone)
 
 
-def _expired(row: dict[str, object], now: dt.datetime) -> bool:
+def _with_expired(tokens: pl.DataFrame, now: dt.datetime, zone: str) -> pl.DataFrame:
+    """``tokens`` with ``expired``: :func:`_expired` of each at ``now`` (tokens
+    are few: one row each)."""
+    flags = [_expired(row, now, zone) for row in tokens.iter_rows(named=True)]
+    return tokens.with_columns(expired=pl.Series(flags, dtype=pl.Boolean))
+
+
+def _expired(row: dict[str, object], now: dt.datetime, zone: str) -> bool:
     """Whether the token ``row`` no longer works at ``now``: its expiry has come
-    (a token works up to, not at, ``expires_at``) or none is kept (fail closed)."""
+    (a token works up to, not at, ``expires_at``) or none is kept (fail closed).
+
+    ``expires_at`` and ``now`` are wall-clock times of ``zone`` (``now`` from
+    :func:`_now`, whose ``fold`` tells the second pass of a repeated hour). The
+    expiry has come when the wall clock has reached it or the instant it first
+    names (``fold=0``) has passed: compared on the wall clock alone, a token that
+    expired at 01:30 on the night the clocks go back worked again from 01:00 to
+    01:30 of the repeated hour.
+    """
     expires = row.get("expires_at")
-    return not isinstance(expires, dt.datetime) or expires <= now
+    if not isinstance(expires, dt.datetime):
+        return True
+    tz = check_timezone(zone)
+    return expires <= now or expires.replace(tzinfo=tz, fold=0).astimezone(
+        dt.UTC
+    ) <= now.replace(tzinfo=tz).astimezone(dt.UTC)
 
 
 #: A token's use is written to the audit log (and its ``last_used_at`` stamped) at
@@ -1199,38 +1252,62 @@ def _expired(row: dict[str, object], now: dt.datetime) -> bool:
 TOKEN_USE_AUDIT_EVERY_S = 60
 
 
-def _token_refusal(row: dict[str, object], secret: str, now: dt.datetime) -> str | None:
-    """Why the stored token ``row`` sent with ``secret`` is refused at ``now``
-    (for the audit log only), or None when it is neither forged, revoked nor
-    expired."""
+def _token_refusal(
+    row: dict[str, object], secret: str, now: dt.datetime, zone: str
+) -> str | None:
+    """Why the stored token ``row`` sent with ``secret`` is refused at ``now`` (a
+    wall-clock time of ``zone``; for the audit log only), or None when it is
+    neither forged, revoked nor expired."""
     if not hmac.compare_digest(str(row["token_sha256"]), _digest(secret)):
         return "wrong secret"
     if row["revoked_at"] is not None:
         return f"revoked {row['revoked_at']}"
-    if _expired(row, now):
+    if _expired(row, now, zone):
         return f"expired {row['expires_at'] or '(no expiry kept)'}"
     return None
 
 
-def _audit_token_refused(store: Store, row: dict[str, object], why: str) -> None:
+#: A refused use of a stored token is written to the audit log at most once per
+#: this many seconds per token; those between are counted, and the next row written
+#: says how many it stands for (a script with a revoked token wrote a row a request).
+TOKEN_REFUSAL_AUDIT_EVERY_S = 60
+
+
+def _audit_token_refused(
+    store: Store, row: dict[str, object], why: str, now: dt.datetime
+) -> None:
     """Audit a refused use of a stored token: a ``token-refused`` row of
     ``token:ID`` under the token's owner (the one who sent it is not known), with
-    why in ``reason``. The answer is the same 401 whatever the reason."""
+    why in ``reason``. The answer is the same 401 whatever the reason.
+
+    At most one row per :data:`TOKEN_REFUSAL_AUDIT_EVERY_S` per token, counted in
+    the store (:func:`avert.store.users.count_token_refusal`: every server process
+    alike); a row standing for more than its own refusal says so in ``detail``
+    (``refusals=N``: N refused uses since the token's last such row, this one
+    included; ``reason`` is this one's)."""
+    token_id = str(row["token_id"])
+    count = count_token_refusal(
+        store, token_id, at=now, every_s=TOKEN_REFUSAL_AUDIT_EVERY_S
+    )
+    if count is None:
+        return
     audit.record(
         store,
         action="token-refused",
-        obj=f"token:{row['token_id']}",
+        obj=f"token:{token_id}",
         reason=f"API request refused: {why}",
         role="unknown",
         user=_clip(str(row["username"]), _AUDITED_NAME_CHARS),
+        detail=audit.describe(refusals=count) if count > 1 else None,
     )
 
 
 def user_for_token(store: Store, token: str) -> User | None:
     """The live user a bearer token belongs to, or None (bad, revoked, expired,
     disabled): the same None whatever the reason. A refused use of a stored token
-    is audited (``token-refused``, :func:`_audit_token_refused`); a value that
-    names no stored token is not (nothing to tie it to).
+    is audited (``token-refused``, at most one row a minute per token, the others
+    counted: :func:`_audit_token_refused`); a value that names no stored token is
+    not (nothing to tie it to).
 
     A use is audited (``token-use``) and stamps ``last_used_at``, at most once per
     :data:`TOKEN_USE_AUDIT_EVERY_S` per token (each API answer also writes its own
@@ -1244,13 +1321,13 @@ def user_for_token(store: Store, token: str) -> User | None:
     if row is None:
         return None
     now = _now(store)
-    why = _token_refusal(row, secret, now)
+    why = _token_refusal(row, secret, now, store.timezone)
     if why is not None:
-        _audit_token_refused(store, row, why)
+        _audit_token_refused(store, row, why, now)
         return None
     user = current_account(store, str(row["username"]))
     if user is None:
-        _audit_token_refused(store, row, "the account is disabled or gone")
+        _audit_token_refused(store, row, "the account is disabled or gone", now)
         return None
     last = row["last_used_at"]
     # wall-clock times: when the clocks go back, ``last`` may be ahead of ``now``

@@ -8,8 +8,8 @@ it: each stored id's pseudonym digits per key (its fingerprint, never the key)
 and kind, filled from the stored ids when a save asks for a pseudonym it does
 not hold and after a load (``avert.store.pseudonyms``). It starts empty.
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-12-06 10:45:00
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0031"
-down_revision = "0030"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
