@@ -347,3 +347,55 @@ def test_a_partner_edits_police_text_with_invisible_characters_inside_words() ->
     assert pseudonymise_authored([new], [spans], ORG, shown) == [
         "met P-Q at P-I; also Quenn\u00adith Quxbyaah"
     ]
+
+
+#: Pseudonyms a partner copied from its briefing, to the stored ids they stand
+#: for (:func:`avert.workflows.delivery.copied_pseudonyms`).
+COPIED = {"P-B43176F1E42D": "P77", "P-00000000000A": "P12"}
+
+
+def test_a_copied_pseudonym_is_put_back_as_the_police_s_id() -> None:
+    """Not shown by the stored text: the id it stands for is stored, as the
+    police's words, and each reader reads it as its pseudonym of the id."""
+    text, spans = restore_authored(
+        "visited P-B43176F1E42D, engaged", "", [], "council", {}, typed=COPIED
+    )
+    assert text == "visited P77, engaged"
+    assert not [s for s in spans if s[0] <= 8 < s[1]]  # no span of the partner
+    shown = {"P77": "P-B43176F1E42D"}
+    assert pseudonymise_authored([text], [spans], "council", shown) == [
+        "visited P-B43176F1E42D, engaged"
+    ]
+
+
+def test_a_copied_pseudonym_glued_to_a_word_stays_as_typed() -> None:
+    text, _ = restore_authored(
+        "xP-B43176F1E42D and P-B43176F1E42Dx", "", [], "council", {}, typed=COPIED
+    )
+    assert text == "xP-B43176F1E42D and P-B43176F1E42Dx"
+
+
+def test_a_shown_pseudonym_keeps_the_words_it_replaced() -> None:
+    """The stored text showed ``P-00000000000A`` for "P12"; typed again, it is
+    put back as those words, whatever the lookup answers."""
+    text, _ = restore_authored(
+        "met P-00000000000A, then P-00000000000A",
+        "met P12",
+        [],
+        "council",
+        {"P12": "P-00000000000A"},
+        typed={"P-00000000000A": "P12"},
+    )
+    assert text == "met P12, then P12"
+
+
+def test_a_copied_pseudonym_the_writer_wrote_before_stays_its_words() -> None:
+    """Stored as typed before pseudonyms were resolved, and read by its writer
+    as written: left unchanged it stays so."""
+    stored = "saw P-B43176F1E42D"
+    mine = [(0, len(stored), "council")]
+    text, spans = restore_authored(
+        f"{stored}; ok", stored, mine, "council", {}, typed=COPIED
+    )
+    assert text == f"{stored}; ok"
+    assert spans == [(0, len(text), "council")]

@@ -82,6 +82,7 @@ __all__ = [
     "SMALL_CELL",
     "SMALL_CELL_RULE",
     "TITLE_WITHHELD_TARGETS",
+    "TYPED_KINDS",
     "Audience",
     "AuthorSpan",
     "Pseudonymiser",
@@ -110,12 +111,14 @@ __all__ = [
     "pseudonymise_ids",
     "pseudonymise_text",
     "pseudonymiser_for",
+    "recent_periods",
     "redact_frames",
     "restore_authored",
     "stored_name_key",
     "stored_name_key_expr",
     "suppress_small_counts",
     "text_digest",
+    "typed_pseudonyms",
     "withhold_action_titles",
     "written_keys",
 ]
@@ -426,6 +429,16 @@ class Pseudonymiser:
         self._cache[(kind, value)] = out
         return out
 
+    def digests(self, kind: str, values: Iterable[str]) -> list[str]:
+        """The 12 hex digits (upper case) of the pseudonym of each of ``values``,
+        uncached: for building the reverse lookup of a whole table
+        (:mod:`avert.store.pseudonyms`), whose ids would fill the cache."""
+        key = self._key
+        return [
+            hmac.digest(key, f"{kind}:{v}".encode(), "sha256").hex()[:12].upper()
+            for v in values
+        ]
+
     def many(self, kind: str, values: Iterable[str | None]) -> list[str | None]:
         """Pseudonyms of ``values`` (None stays None)."""
         return [None if v is None else self(kind, v) for v in values]
@@ -461,6 +474,52 @@ class Pseudonymiser:
                 dtype=pl.List(pl.String),
             )
         )
+
+
+#: The kinds whose pseudonym a partner's save resolves to the stored id: those
+#: whose stored ids its readers read as their pseudonyms
+#: (:func:`avert.store.queries.stored_ids`).
+TYPED_KINDS: Final = ("person", "incident", "group", "asb", "stop", "intel")
+_TYPED_PSEUDONYM: Final = re.compile(
+    r"(?<![\w-])(["
+    + "".join(PREFIXES[k] for k in TYPED_KINDS)
+    + r"])-([0-9A-F]{12})(?![\w-])"
+)
+
+
+def typed_pseudonyms(texts: Iterable[str | None]) -> dict[str, tuple[str, str]]:
+    """Each whole word of ``texts`` shaped like a pseudonym of a kind of
+    :data:`TYPED_KINDS` (prefix, hyphen, 12 upper-case hex digits, as
+    :class:`Pseudonymiser` writes it), to its ``(kind, digits)``.
+
+    >>> typed_pseudonyms(["visited P-B43176F1E42D, I-00000000000A; xP-B43176F1E42D"])
+    {'P-B43176F1E42D': ('person', 'B43176F1E42D'), 'I-00000000000A': ('incident', '00000000000A')}
+    """
+    kinds = {PREFIXES[k]: k for k in TYPED_KINDS}
+    return {
+        m.group(0): (kinds[m.group(1)], m.group(2))
+        for t in texts
+        if t
+        for m in _TYPED_PSEUDONYM.finditer(t)
+    }
+
+
+def recent_periods(at: dt.datetime | dt.date, rotation: str) -> list[str | None]:
+    """The key periods whose pseudonyms a partner may copy into a text it
+    writes at ``at``: the current one and the one before (a briefing of the
+    last days of the month before); ``[None]`` without rotation.
+
+    >>> recent_periods(dt.date(2025, 4, 2), "quarterly")
+    ['2025-Q2', '2025-Q1']
+    >>> recent_periods(dt.date(2025, 1, 2), "monthly")
+    ['2025-01', '2024-12']
+    """
+    now = period_of(at, rotation)
+    if now is None:
+        return [None]
+    first = at.month if rotation == "monthly" else at.month - (at.month - 1) % 3
+    before = dt.date(at.year, first, 1) - dt.timedelta(days=1)
+    return [now, period_of(before, rotation)]
 
 
 def pseudonymiser_for(
@@ -1656,6 +1715,14 @@ def _word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+def _whole_word(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` touches no word character (nor hyphen) either
+    side, as :func:`typed_pseudonyms` finds a pseudonym."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not any(c.isalnum() or c in "_-" for c in (before, after))
+
+
 def restore_authored(
     text: str | None,
     stored: str | None,
@@ -1663,6 +1730,7 @@ def restore_authored(
     org: str | None,
     shown: Mapping[str, str] | None = None,
     target: tuple[str | None, str | None] = (None, None),
+    typed: Mapping[str, str] | None = None,
 ) -> tuple[str | None, list[AuthorSpan]]:
     """The text to store when a reader of ``org`` saves ``text``, their edit of
     ``stored`` (written by ``spans``) as :func:`pseudonymise_authored` showed it
@@ -1678,6 +1746,14 @@ def restore_authored(
     (:data:`avert.written_identity.WITHHELD_MARKERS`; which is not known: it
     stays as typed). Words put back never touch a word of the partner's: a space
     is put between (else ``xP12`` would be no whole word, and shown).
+
+    ``typed``: pseudonyms the reader may have copied from another output (its
+    briefing), to the stored id each stands for
+    (:func:`avert.store.pseudonyms.find_ids`): one typed or moved (in no
+    unchanged stretch) that the stored text did not show is put back as that
+    id, the police's words (as a pseudonym shown is), so the police read the
+    id and every partner reader its own pseudonym of it. A pseudonym the
+    stored text showed keeps the words it replaced there.
 
     Who wrote what: the words put back and the unchanged ones keep their
     writers; what ``org`` typed or changed is ``org``'s (the police's, ``org``
@@ -1706,7 +1782,7 @@ def restore_authored(
             to_text[k] = to + k - lo
             from_seen[to + k - lo] = k
     placed = _pseudonyms_in_place(seen, writer, to_text)
-    _place_typed_pseudonyms(placed, seen, text, from_seen)
+    _place_typed_pseudonyms(placed, seen, text, from_seen, typed or {})
     rebuilt = _rebuilt(text, placed, seen, writer, from_seen, org)
     out = [(a, a + len(run), o) for a, o, run in _runs_of(rebuilt.who) if o is not None]
     seams = _kept_seams(spans, seen, to_text, rebuilt.new_at)
@@ -1778,15 +1854,25 @@ def _pseudonyms_in_place(
 
 
 def _place_typed_pseudonyms(
-    placed: _Placed, seen: _SeenText, text: str, from_seen: list[int | None]
+    placed: _Placed,
+    seen: _SeenText,
+    text: str,
+    from_seen: list[int | None],
+    resolved: Mapping[str, str],
 ) -> None:
     """Add to ``placed`` each pseudonym shown that is typed or moved in ``text`` (in
     no unchanged stretch) as its first words, unless it stands for different
-    names or withheld words (:data:`NAME_WITHHELD`, ``WITHHELD_MARKERS``)."""
+    names or withheld words (:data:`NAME_WITHHELD`, ``WITHHELD_MARKERS``); and
+    so each whole-word pseudonym of ``resolved`` not shown, as its id. A
+    pseudonym of ``resolved`` is kept as typed only where it is unchanged
+    from words shown as written."""
     words: dict[str, list[str]] = {}
     for s, w, replaced, _ in seen.parts:
         if replaced:
             words.setdefault(s, []).append(w)
+    copied = {p for p, real in resolved.items() if real and p not in words}
+    for pseudonym in copied:
+        words[pseudonym] = [resolved[pseudonym]]
     if not words:
         return
     typed = re.compile(
@@ -1794,9 +1880,17 @@ def _place_typed_pseudonyms(
     )
     for m in typed.finditer(text):
         found = words[m.group(0)]
-        if m.start() in placed or any(
-            from_seen[j] is not None for j in range(m.start(), m.end())
-        ):
+        if m.start() in placed:
+            continue
+        if m.group(0) in resolved:
+            # a pseudonym of a stored id: kept as typed only where it was shown
+            # as written (the writer's own words), not where only its prefix
+            # lines up with a pseudonym shown ("P-" of "P-AB12..." for another)
+            if not _whole_word(text, m.start(), m.end()) or _shown_as_written(
+                seen, from_seen, m.start(), m.end()
+            ):
+                continue
+        elif any(from_seen[j] is not None for j in range(m.start(), m.end())):
             continue
         if (
             m.group(0) in (NAME_WITHHELD, *WITHHELD_MARKERS)
@@ -1804,6 +1898,18 @@ def _place_typed_pseudonyms(
         ):
             continue
         placed[m.start()] = (m.end(), found[0], [None] * len(found[0]))
+
+
+def _shown_as_written(
+    seen: _SeenText, from_seen: list[int | None], start: int, end: int
+) -> bool:
+    """Whether ``start:end`` of the text sent is unchanged from words the reader
+    was shown as written (in no pseudonym or marker shown)."""
+    for j in range(start, end):
+        k = from_seen[j]
+        if k is None or seen.parts[seen.part_at[k]][2]:
+            return False
+    return True
 
 
 def _rebuilt(

@@ -63,6 +63,7 @@ __all__ = [
     "PERSON_IDENTITY",
     "PLANS",
     "POPULATIONS",
+    "PSEUDONYM_INDEX",
     "QUARANTINE",
     "RELATIONSHIPS",
     "RELATIONSHIP_KINDS",
@@ -1153,6 +1154,26 @@ SIGN_IN_FAILURES: Final = _spec(
     indexes=(("client", "failed_at_utc"), ("failed_at_utc",)),
 )
 
+PSEUDONYM_INDEX: Final = _spec(
+    "pseudonym_index",
+    "Each stored id's partner pseudonym, per key (its fingerprint, never the key) "
+    "and kind: what finds the id of a pseudonym a partner types into a text it "
+    "writes (avert.store.pseudonyms). Made from the ids of the stored tables and "
+    "the key; never shown or exported.",
+    [
+        (
+            "fingerprint",
+            pl.String(),
+            "the key's fingerprint (Pseudonymiser.fingerprint)",
+        ),
+        ("kind", pl.String(), "person | incident | group | asb | stop | intel"),
+        ("id", pl.String(), "the stored id"),
+        ("digest", pl.String(), "the pseudonym's 12 hex digits (upper case)"),
+    ],
+    ("fingerprint", "kind", "id"),
+    indexes=(("fingerprint", "digest"),),
+)
+
 HELD_ROWS: Final = _spec(
     "held_rows",
     "The stop and street-crime rows a police.uk file named for a force-month holds "
@@ -1212,6 +1233,7 @@ TABLES: Final[dict[str, TableSpec]] = {
         API_TOKENS,
         SIGN_IN_FAILURES,
         HELD_ROWS,
+        PSEUDONYM_INDEX,
     )
 }
 

@@ -409,3 +409,33 @@ def test_status_names_the_months_a_store_lacks(db: str) -> None:
         "incidents months: 2018-07 .. 2019-06: 2 of its 12 months hold records; "
         "none in 2018-08 .. 2019-05"
     ) in out
+
+
+def test_ingest_fills_the_lookup_of_typed_pseudonyms(db: str) -> None:
+    """With a pseudonym key, a load fills ``pseudonym_index`` with each stored
+    id's pseudonym (avert.store.pseudonyms), so the first partner save that
+    types one hashes no stored id; without a key it stays empty."""
+    runner = CliRunner()
+    bundle = ["--db", db, "ingest", "bundle", str(DATA / "bundle-example"), "--json"]
+    assert runner.invoke(app, bundle).exit_code == 0
+    store = Store(db)
+    try:
+        assert store.count("pseudonym_index") == 0
+        key = {"AVERT_PSEUDONYM_KEY": "x7Qp2LmZ9rTb4VwK8sNd3HjF6gYc1UaE5oRi0"}
+        assert runner.invoke(app, bundle, env=key).exit_code == 0
+        ids = sum(
+            store.count(t)
+            for t in (
+                "people",
+                "incidents",
+                "groups",
+                "detected_groups",
+                "asb",
+                "stops",
+                "intelligence",
+            )
+        )
+        assert ids > 0
+        assert store.count("pseudonym_index") == ids
+    finally:
+        store.close()

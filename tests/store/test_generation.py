@@ -13,9 +13,10 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from avert.access import Pseudonymiser
 from avert.config.settings import load_settings
 from avert.errors import PermissionDenied
-from avert.store import Store, audit
+from avert.store import Store, audit, pseudonyms
 from avert.store.database import QUIET_TABLES
 from avert.store.migrate import downgrade
 from avert.store.users import stamp_token_use
@@ -88,7 +89,13 @@ def test_another_store_object_sees_it_at_once(any_store: Store) -> None:
 def test_audit_sign_in_session_and_token_writes_leave_it(any_store: Store) -> None:
     """These happen on every page view: raising the number would empty the caches
     at each request."""
-    assert {"audit", "users", "api_tokens", "sign_in_failures"} == QUIET_TABLES
+    assert {
+        "audit",
+        "users",
+        "api_tokens",
+        "sign_in_failures",
+        "pseudonym_index",
+    } == QUIET_TABLES
     settings = load_settings({})
     throttle = SignInThrottle(max_failures=3, window_s=600.0)
     add_user(any_store, "ana", password=PASSWORD, role="analyst")
@@ -136,3 +143,15 @@ def test_the_migration_adds_it_at_zero_and_goes_back(any_store: Store) -> None:
     with any_store.transaction() as tx:
         tx.append("incidents", _incident("b"))
     assert any_store.generation() == 1
+
+
+def test_filling_the_pseudonym_lookup_leaves_it(any_store: Store) -> None:
+    """A partner's save may fill the lookup of typed pseudonyms first
+    (:mod:`avert.store.pseudonyms`): that changes no analysed data."""
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P1", "P2"], "source": "t"}))
+    before = any_store.generation()
+    assert pseudonyms.fill(any_store, Pseudonymiser("a" * 40)) == 2
+    assert pseudonyms.fill(any_store, Pseudonymiser("b" * 40)) == 2
+    assert any_store.count("pseudonym_index") == 2  # the other key's rows deleted
+    assert any_store.generation() == before

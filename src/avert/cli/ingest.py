@@ -314,6 +314,7 @@ def _run(
     replace_months: bool = False,
 ) -> None:
     from avert.workflows.load import ingest_limits, load_files, refresh_after_load
+    from avert.workflows.pseudonym_lookup import fill_pseudonym_lookup
 
     settings = get_settings(ctx)
     store = get_store(ctx)
@@ -349,6 +350,9 @@ def _run(
         )
         # standard output stays the JSON document under --json
         (err_console if as_json else console).print(refreshed.summary())
+    # the ids of partner pseudonyms typed into partners' texts: found at a save
+    # without hashing every stored id then (docs/briefing.md)
+    fill_pseudonym_lookup(store, settings)
     if report.rejected_files and not accept_rejects:
         raise typer.Exit(EXIT_REJECTED)
 

@@ -82,7 +82,9 @@ NULLS_FIRST: Final[Mapping[str, str]] = {"sqlite": "", "postgresql": " NULLS FIR
 #: or sign-in; a transaction writing only these leaves the data generation
 #: (:meth:`Store.generation`) as it was, so the web's caches stay of use. A write to
 #: any other canonical table raises it.
-QUIET_TABLES: Final = frozenset({"audit", "users", "api_tokens", "sign_in_failures"})
+QUIET_TABLES: Final = frozenset(
+    {"audit", "users", "api_tokens", "sign_in_failures", "pseudonym_index"}
+)
 #: the table a write statement changes: INSERT INTO / UPDATE / DELETE FROM "name"
 _WRITTEN_TABLE: Final = re.compile(
     r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE

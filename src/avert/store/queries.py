@@ -28,6 +28,7 @@ from avert.written_identity import (
 
 __all__ = [
     "CLASS_COLUMNS",
+    "ID_TABLES",
     "StoredNames",
     "assessments_between",
     "classified_between",
@@ -114,7 +115,7 @@ def involved_people(store: Store, incidents: Sequence[str]) -> dict[str, list[st
 #: The tables of records free text may name by id: (kind, table, id column), in
 #: the order a kind is chosen when one id is two (the kinds partners see only as
 #: pseudonyms: :data:`avert.access.PREFIXES`).
-_ID_TABLES: Final = (
+ID_TABLES: Final = (
     ("person", "people", "person_id"),
     ("incident", "incidents", "incident_id"),
     ("group", "groups", "group_id"),
@@ -150,7 +151,7 @@ def stored_ids(store: Store, candidates: Sequence[str]) -> list[tuple[str, str]]
     parts = [
         f'SELECT {rank} AS "rank", \'{kind}\' AS "kind", "{column}" AS "id" '
         f'FROM "{table}" WHERE "{column}" IN (SELECT "v" FROM "asked")'
-        for rank, (kind, table, column) in enumerate(_ID_TABLES)
+        for rank, (kind, table, column) in enumerate(ID_TABLES)
     ]
     rows = store._query(
         asked + " UNION ALL ".join(parts),

@@ -50,6 +50,7 @@ from avert.workflows.delivery._common import (
     withheld_after_save,
 )
 from avert.workflows.delivery._planfile import _action_of
+from avert.workflows.pseudonym_lookup import copied_pseudonyms
 from avert.workflows.users import (
     User,
     audit_as,
@@ -253,11 +254,18 @@ def _put_back_shown(
             strict=True,
         )
     )
+    copied = copied_pseudonyms(store, settings, [clean.get(f) for f in fields])
     written: dict[str, tuple[str | None, list[AuthorSpan]]] = {}
     for f in fields:
         if isinstance(clean.get(f), str):
             written[f] = restore_authored(
-                clean[f], old.get(f), spans[f], org, {**alone[f], **shown}, target
+                clean[f],
+                old.get(f),
+                spans[f],
+                org,
+                {**alone[f], **shown},
+                target,
+                copied,
             )
             clean[f] = written[f][0]
         elif f in clean:  # emptied

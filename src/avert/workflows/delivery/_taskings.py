@@ -46,6 +46,7 @@ from avert.workflows.delivery._common import (
     with_subjects,
     withheld_after_save,
 )
+from avert.workflows.pseudonym_lookup import copied_pseudonyms
 from avert.workflows.users import (
     User,
     audit_as,
@@ -417,7 +418,8 @@ def _result_authors(
     # a word of a name near its person's clue, or of the subject's name, in
     # the result only (as read)
     shown = {**one_word_shown([was], [spans], org, people, subjects)[0], **shown}
-    text, now = restore_authored(result, was, spans, org, shown, target)
+    copied = copied_pseudonyms(store, settings, [result])
+    text, now = restore_authored(result, was, spans, org, shown, target, copied)
     kept = withheld_after_save(
         store, shown, foreign_pieces([what, text], [[], now], org), [what, text]
     )

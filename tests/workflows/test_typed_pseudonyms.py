@@ -1,0 +1,224 @@
+"""A pseudonym a partner copies from its briefing into a text it writes (a
+tasking's result, an action's evidence) was stored as typed: the police read
+"visited P-B43176F1E42D", not the person, and could not act on it. A
+partner's save now stores the id it stands for (looked up in
+``pseudonym_index``, :mod:`avert.store.pseudonyms`): the police read the id,
+the writer reads its pseudonym back, other partner readers theirs, never the
+id. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from avert.access import Pseudonymiser, recent_periods
+from avert.config.settings import Settings, load_settings
+from avert.config.timezone import local_now
+from avert.store import Store
+from avert.workflows import delivery
+from avert.workflows.pseudonym_lookup import fill_pseudonym_lookup
+from avert.workflows.users import User
+
+KEY = secrets.token_urlsafe(32)
+SETTINGS = load_settings({"AVERT_PSEUDONYM_KEY": KEY})
+EXAMPLE = Path(__file__).parents[2] / "docs" / "example-plan.yaml"
+CHAIR = User("chair1", "chair")
+COUNCIL = User("cc", "partner", org="council")
+YOUTH = User("ys", "partner", org="youth-service")
+BOARD = User("b", "board")
+
+
+def _people(store: Store, *ids: str) -> None:
+    with store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": list(ids), "source": "t"}))
+
+
+@pytest.fixture
+def planned(any_store: Store) -> Store:
+    """The example plan and three stored people."""
+    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+    _people(any_store, "P0000001", "P0000002", "P0000003")
+    return any_store
+
+
+def _tasking(store: Store) -> tuple[str, dt.datetime]:
+    """A tasking on person P0000003 given to the council: its id, and a time
+    just after to read it at."""
+    now = dt.datetime.now().replace(microsecond=0)
+    made = delivery.add_tasking(
+        store,
+        "person:P0000003",
+        what="Visit",
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    return str(made["tasking_id"]), now + dt.timedelta(minutes=1)
+
+
+def _result(
+    store: Store, tasking_id: str, user: User, at: dt.datetime, settings: Settings
+) -> str | None:
+    view = delivery.meeting_view(store, {}, user=user, at=at, settings=settings)
+    found = [
+        t["result"]
+        for group in view["taskings"].values()
+        for t in group
+        if t["tasking_id"] == tasking_id
+    ]
+    return found[0] if found else None
+
+
+def _save_result(
+    store: Store, tasking_id: str, result: str, settings: Settings = SETTINGS
+) -> str:
+    delivery.record_tasking_result(
+        store, tasking_id, result=result, status=None, user=COUNCIL, settings=settings
+    )
+    stored = store.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
+    return str(stored["result"][0])
+
+
+def test_a_typed_pseudonym_is_stored_as_the_person(planned: Store) -> None:
+    tasking_id, at = _tasking(planned)
+    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    stored = _save_result(planned, tasking_id, f"visited {p1}, engaged")
+    assert stored == "visited P0000001, engaged"
+    assert _result(planned, tasking_id, CHAIR, at, SETTINGS) == stored
+    # the writer reads back what it typed
+    assert (
+        _result(planned, tasking_id, COUNCIL, at, SETTINGS) == f"visited {p1}, engaged"
+    )
+    # another organisation reads that the tasking exists, not its result
+    other = _result(planned, tasking_id, YOUTH, at, SETTINGS)
+    assert other is None or "P0000001" not in other
+    # the change history (the audit of a save) holds the id, as a stored id
+    # the police typed
+    history = planned.read_frame(
+        "delivery_history", where=[("entity_id", "=", tasking_id)]
+    )
+    after = json.loads(history.sort("version")["after_json"][-1])
+    assert after["result"] == stored
+
+
+def test_a_near_miss_stays_as_typed(planned: Store) -> None:
+    tasking_id, _ = _tasking(planned)
+    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    last = p1[-1]
+    near = p1[:-1] + ("0" if last != "0" else "1")
+    stored = _save_result(planned, tasking_id, f"visited {near} and x{p1}")
+    assert stored == f"visited {near} and x{p1}"
+
+
+def test_a_pseudonym_in_an_action_s_evidence_reads_as_each_reader_s_own(
+    planned: Store,
+) -> None:
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    p2, i9 = pseudo("person", "P0000002"), pseudo("incident", "INC9")
+    with planned.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {"incident_id": ["INC9"], "offence": ["assault"], "source": ["t"]}
+            ),
+        )
+    delivery.update_action(
+        planned,
+        "A05",
+        {"evidence": f"met {p2} about {i9}"},
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    stored = planned.read_frame("actions", where=[("action_id", "=", "A05")])
+    assert stored["evidence"][0] == "met P0000002 about INC9"
+    police = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
+    assert police["action"]["evidence"] == "met P0000002 about INC9"
+    own = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    assert own["action"]["evidence"] == f"met {p2} about {i9}"
+    board = delivery.plan_board(planned, SETTINGS, user=BOARD)["actions"]
+    (a05,) = [a for a in board if a["action_id"] == "A05"]
+    assert a05["evidence"] == f"met {p2} about {i9}"
+    assert "P0000002" not in json.dumps(board, default=str)
+
+
+def test_the_last_period_s_pseudonym_is_resolved_under_a_rotating_key(
+    planned: Store,
+) -> None:
+    monthly = load_settings(
+        {"AVERT_PSEUDONYM_KEY": KEY, "AVERT_PSEUDONYM_ROTATION": "monthly"}
+    )
+    now, before = recent_periods(local_now(monthly.timezone), "monthly")
+    last = Pseudonymiser(KEY, period=before)("person", "P0000001")
+    current = Pseudonymiser(KEY, period=now)("person", "P0000001")
+    assert last != current
+    tasking_id, at = _tasking(planned)
+    assert _save_result(planned, tasking_id, f"saw {last}", monthly) == "saw P0000001"
+    # the writer reads it as this period's pseudonym of the person
+    assert _result(planned, tasking_id, COUNCIL, at, monthly) == f"saw {current}"
+    # the unrotated key's pseudonym is no pseudonym of either period
+    plain = Pseudonymiser(KEY)("person", "P0000002")
+    assert _save_result(planned, tasking_id, f"saw {plain}", monthly) == f"saw {plain}"
+
+
+def test_after_a_key_change_only_the_new_key_s_pseudonyms_resolve(
+    planned: Store,
+) -> None:
+    tasking_id, _ = _tasking(planned)
+    old = delivery.partner_pseudonymiser(SETTINGS)
+    assert _save_result(planned, tasking_id, old("person", "P0000001")) == "P0000001"
+    changed = load_settings({"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)})
+    new = delivery.partner_pseudonymiser(changed)
+    typed = f"{old('person', 'P0000002')} {new('person', 'P0000002')}"
+    assert (
+        _save_result(planned, tasking_id, typed, changed)
+        == f"{old('person', 'P0000002')} P0000002"
+    )
+    fingerprints = planned.read_frame("pseudonym_index")["fingerprint"].unique()
+    assert fingerprints.to_list() == [new.fingerprint]  # the old key's rows gone
+
+
+def test_an_id_stored_after_the_lookup_was_filled_is_found(planned: Store) -> None:
+    tasking_id, _ = _tasking(planned)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    assert _save_result(planned, tasking_id, pseudo("person", "P0000001")) == "P0000001"
+    _people(planned, "P0000004")
+    assert _save_result(planned, tasking_id, pseudo("person", "P0000004")) == "P0000004"
+
+
+def test_a_pseudonym_of_an_id_no_longer_stored_stays_as_typed(planned: Store) -> None:
+    tasking_id, _ = _tasking(planned)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    _people(planned, "P0000005")
+    assert _save_result(planned, tasking_id, pseudo("person", "P0000005")) == "P0000005"
+    with planned.transaction() as tx:
+        tx._execute('DELETE FROM "people" WHERE "person_id" = ?', ["P0000005"])
+    gone = pseudo("person", "P0000005")
+    assert _save_result(planned, tasking_id, f"{gone} again") == f"{gone} again"
+    # the next load's fill deletes its row
+    fill_pseudonym_lookup(planned, SETTINGS)
+    assert "P0000005" not in planned.read_frame("pseudonym_index")["id"].to_list()
+
+
+def test_a_load_fills_the_lookup_of_now_and_the_period_before(
+    any_store: Store,
+) -> None:
+    """``avert ingest`` fills it (:func:`fill_pseudonym_lookup`), so the first
+    save after a load or a new period hashes no stored id."""
+    _people(any_store, "P1", "P2", "P3")
+    monthly = load_settings(
+        {"AVERT_PSEUDONYM_KEY": KEY, "AVERT_PSEUDONYM_ROTATION": "monthly"}
+    )
+    assert fill_pseudonym_lookup(any_store, monthly) == 6
+    assert fill_pseudonym_lookup(any_store, monthly) == 0
+    periods = recent_periods(local_now(monthly.timezone), "monthly")
+    wanted = {Pseudonymiser(KEY, period=p).fingerprint for p in periods}
+    assert set(any_store.read_frame("pseudonym_index")["fingerprint"]) == wanted
+    # no key fit for real data: nothing (partners are shown nothing)
+    weak = load_settings({"AVERT_PSEUDONYM_KEY": "short"})
+    assert fill_pseudonym_lookup(any_store, weak) == 0
