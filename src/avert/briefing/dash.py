@@ -74,7 +74,7 @@ def made_in_window(start: dt.datetime, end: dt.datetime) -> pl.Expr:
     assessment dated the day a morning window starts fell before it, and the day
     before's briefing ran before it was made: no briefing listed it. It can be in
     two days' briefings now, as its time is not known, and the row and a note say
-    so (:func:`_shared_day_note`)."""
+    so (:func:`_shared_day_reason`, :func:`_shared_day_notes`)."""
     return dated_alone.in_window("assessed_at", start, end)
 
 
