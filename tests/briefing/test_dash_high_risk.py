@@ -1004,8 +1004,9 @@ def test_an_assessment_dated_alone_in_two_briefings_says_so() -> None:
         assert (
             "1 assessment of those made in the window (1 judged high risk) is dated "
             "alone (no time recorded) on a day this window shares with the briefing "
-            "before or after, which counts it too: adding briefings' counts up (a "
-            "week's, 28 days') counts it twice."
+            "before or after, which counts it too (the one before if on record when "
+            "it ran): adding briefings' counts up (a week's, 28 days') can count it "
+            "twice."
         ) in notes
 
 

@@ -57,7 +57,8 @@ def test_an_incident_dated_the_window_s_first_day_is_in_the_window() -> None:
     assert (
         "1 violent incident of the window is dated alone (no time recorded) on a "
         "day this window shares with the briefing before or after, which lists it "
-        "too: adding briefings' counts up counts it twice."
+        "too (the one before if on record when it ran): adding briefings' counts "
+        "up can count it twice."
     ) in b.notes
 
 

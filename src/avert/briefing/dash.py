@@ -477,8 +477,9 @@ def _shared_day_notes(
         f"{counted(shared.height, 'assessment')} of those made in the window "
         f"({high:,} judged high risk) {'is' if one else 'are'} dated alone (no "
         "time recorded) on a day this window shares with the briefing before or "
-        f"after, which counts {'it' if one else 'them'} too: adding briefings' "
-        f"counts up (a week's, 28 days') counts {'it' if one else 'them'} twice."
+        f"after, which counts {'it' if one else 'them'} too (the one before if on "
+        "record when it ran): adding briefings' counts up (a week's, 28 days') can "
+        f"count {'it' if one else 'them'} twice."
     ]
 
 
