@@ -990,17 +990,23 @@ def test_an_assessment_dated_alone_in_two_briefings_says_so() -> None:
         "end, so the next briefing lists it again; one assessment, one MARAC "
         "referral"
     ) in day_one[0]
+    # the briefing before had it only if it was on record by then (made after
+    # that morning's briefing: the very case a date alone is in two for); told
+    # "listed it too", the meeting would take the referral as made there
     assert (
         "dated 24 Oct alone (no time recorded): its day began before this window, "
-        "so the briefing before this one listed it too; one assessment, one MARAC "
-        "referral"
+        "so the briefing before this one lists it too if it was on record when "
+        "that briefing ran: check whether it was acted on then; one assessment, "
+        "one MARAC referral"
     ) in day_two[0]
+    assert not [r for r in day_two[0] if "listed it too" in r]
     for _, notes in (day_one, day_two):
         assert (
             "1 assessment of those made in the window (1 judged high risk) is dated "
             "alone (no time recorded) on a day this window shares with the briefing "
-            "before or after, which counts it too: adding briefings' counts up (a "
-            "week's, 28 days') counts it twice."
+            "before or after, which counts it too (the one before if on record when "
+            "it ran): adding briefings' counts up (a week's, 28 days') can count it "
+            "twice."
         ) in notes
 
 

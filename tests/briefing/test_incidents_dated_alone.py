@@ -57,7 +57,8 @@ def test_an_incident_dated_the_window_s_first_day_is_in_the_window() -> None:
     assert (
         "1 violent incident of the window is dated alone (no time recorded) on a "
         "day this window shares with the briefing before or after, which lists it "
-        "too: adding briefings' counts up counts it twice."
+        "too (the one before if on record when it ran): adding briefings' counts "
+        "up can count it twice."
     ) in b.notes
 
 
@@ -130,3 +131,33 @@ def test_workflow_reads_an_incident_dated_the_first_day_whole(tmp_path) -> None:
     want = named.filter(pl.col("incident_id") == chosen["incident_id"])
     got = {(p["person_id"], p.get("name")) for p in item["people"]}
     assert set(zip(want["person_id"], want["name"], strict=True)) <= got
+
+
+def test_a_date_alone_before_the_window_is_not_said_to_be_listed_before() -> None:
+    """The briefing before lists a record dated its window's last day only if the
+    record was on record when it ran; made after it (why a date alone is in two
+    windows at all), it was not. A 12-hour window inside the day (both sides)
+    says "if", as a 24-hour one from 06:00 (before) does; the next briefing lists
+    it again (after) as a fact."""
+    from avert.briefing.dated_alone import shared_day_reason
+
+    day = dt.datetime(2026, 10, 24)
+    both = shared_day_reason(
+        day, day + dt.timedelta(hours=6), day + dt.timedelta(hours=18), one="one"
+    )
+    before = shared_day_reason(
+        day, day + dt.timedelta(hours=6), day + dt.timedelta(hours=30), one="one"
+    )
+    after = shared_day_reason(
+        day, day - dt.timedelta(hours=18), day + dt.timedelta(hours=6), one="one"
+    )
+    for told in (both, before):
+        assert told is not None
+        assert "listed it too" not in told
+        assert "if it was on record when that briefing ran" in told
+    assert both is not None
+    assert "the next briefing lists it again" in both
+    assert after == (
+        "dated 24 Oct alone (no time recorded): its day runs past this window's "
+        "end, so the next briefing lists it again; one"
+    )

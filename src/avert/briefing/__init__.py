@@ -267,7 +267,8 @@ def _shared_day_notes(ctx: BriefingContext) -> list[str]:
         f"{counted(n, 'violent incident')} of the window "
         f"{'is' if n == 1 else 'are'} dated alone (no time recorded) on a day this "
         f"window shares with the briefing before or after, which lists {them} "
-        f"too: adding briefings' counts up counts {them} twice."
+        f"too (the one before if on record when it ran): adding briefings' counts "
+        f"up can count {them} twice."
     ]
 
 

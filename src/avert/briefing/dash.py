@@ -74,7 +74,7 @@ def made_in_window(start: dt.datetime, end: dt.datetime) -> pl.Expr:
     assessment dated the day a morning window starts fell before it, and the day
     before's briefing ran before it was made: no briefing listed it. It can be in
     two days' briefings now, as its time is not known, and the row and a note say
-    so (:func:`_shared_day_note`)."""
+    so (:func:`_shared_day_reason`, :func:`_shared_day_notes`)."""
     return dated_alone.in_window("assessed_at", start, end)
 
 
@@ -477,8 +477,9 @@ def _shared_day_notes(
         f"{counted(shared.height, 'assessment')} of those made in the window "
         f"({high:,} judged high risk) {'is' if one else 'are'} dated alone (no "
         "time recorded) on a day this window shares with the briefing before or "
-        f"after, which counts {'it' if one else 'them'} too: adding briefings' "
-        f"counts up (a week's, 28 days') counts {'it' if one else 'them'} twice."
+        f"after, which counts {'it' if one else 'them'} too (the one before if on "
+        "record when it ran): adding briefings' counts up (a week's, 28 days') can "
+        f"count {'it' if one else 'them'} twice."
     ]
 
 

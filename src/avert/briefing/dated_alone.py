@@ -59,17 +59,25 @@ def shared_day_reason(
     ``[start, end)`` and in a neighbouring briefing's too, or None when its day is
     the window's alone (or its time is known: the caller asks of those dated
     alone). ``one``: what the record is one of ("one assessment, one MARAC
-    referral")."""
+    referral"). The briefing before lists it only if it was on record when that
+    briefing ran, which the store does not say: the reason says "if"."""
     before, after = at < start, at + _DAY > end
     if not (before or after):
         return None
+    # the briefing before had it only if it was on record when that briefing ran
+    # (one made after that morning's briefing is why a date alone is in two):
+    # told "listed it too", a meeting would take it as handled there
+    earlier = (
+        "the briefing before this one lists it too if it was on record when that "
+        "briefing ran: check whether it was acted on then"
+    )
     if before and after:
         told = (
-            "began before this window and runs past its end, so the briefings "
-            "before and after this one list it too"
+            "began before this window and runs past its end, so the next briefing "
+            f"lists it again, and {earlier}"
         )
     elif before:
-        told = "began before this window, so the briefing before this one listed it too"
+        told = f"began before this window, so {earlier}"
     else:
         told = "runs past this window's end, so the next briefing lists it again"
     return f"dated {at:%d %b} alone (no time recorded): its day {told}; {one}"

@@ -149,6 +149,11 @@ class HistoryItem(_Fields):
 
     incident_id: str
     occurred_from: str
+    time_precision: str | None = Field(
+        description="How precisely ``occurred_from`` is known: ``day`` a date "
+        "alone (stored at 00:00, no time recorded), ``month`` the month only "
+        "(data.police.uk); null or ``exact`` a time."
+    )
     crime_type: str | None
     offence_code: str | None
     role: str | None = Field(description="Their role in it (suspect, victim, ...).")

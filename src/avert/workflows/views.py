@@ -740,7 +740,13 @@ def person_view(
     history = (
         store.read_frame(
             "incidents",
-            columns=["incident_id", "occurred_from", "crime_type", "offence_code"],
+            columns=[
+                "incident_id",
+                "occurred_from",
+                "time_precision",  # a date alone is shown as its date, not 00:00
+                "crime_type",
+                "offence_code",
+            ],
             where=[("incident_id", "in", ids)],
         )
         .join(involvements.select("incident_id", "role"), on="incident_id")
