@@ -763,3 +763,33 @@ def test_the_last_days_of_a_running_month_read_its_month_only_records(
     html = files.html.read_text(encoding="utf-8")
     assert "<b>0</b>violent incidents" not in html
     assert "No violent incidents recorded in the window" not in html
+
+
+def test_the_store_read_names_the_month_before_whose_records_meet_the_28_days(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A force's own records and police.uk months briefed from the store on 3 March
+    2022 said "40 month-only records ... of March 2022" not counted: February's 30,
+    whose month overlaps the last 28 days too (and which the briefing of the whole
+    frame names), are dated 1 February, before the 28 days the store was read for."""
+    months = pl.concat(
+        [
+            _month_rows(dt.datetime(2022, 1, 1), 5),
+            _month_rows(dt.datetime(2022, 2, 1), 30),
+            _month_rows(dt.datetime(2022, 3, 1), 40),
+        ]
+    )
+    exact = _month_rows(dt.datetime(2022, 3, 2, 22), 1, force="Own").with_columns(
+        source=pl.lit("own"), time_precision=pl.lit("exact")
+    )
+    inc = pl.concat([months, exact])
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", inc)
+        tx.append("classifications", _classes(inc))
+    files = run_briefing(
+        sqlite_store, at=dt.datetime(2022, 3, 3, 6), out_dir=tmp_path, pdf=False
+    )
+    data = json.loads(files.json.read_text(encoding="utf-8"))
+    assert data["precision"] == "exact"
+    line = data["trend"]["line"]
+    assert "70 month-only records (data.police.uk) of February and March 2022" in line

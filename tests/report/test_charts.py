@@ -83,8 +83,9 @@ def test_a_pinned_axis_strip_draws_its_own_charts_left_edge() -> None:
     )
     strips = re.findall(
         r'<div class="chart-box"><svg class="chart-axis" aria-hidden="true" '
-        r'focusable="false" width="49" height="210" viewBox="0 0 49 210">'
-        r'<use href="#(perf-chart-\d)"/></svg><svg id="(perf-chart-\d)" ',
+        r'focusable="false" width="49" height="191" style="margin-top: 19px" '
+        r'viewBox="0 19 49 191"><use href="#(perf-chart-\d)"/></svg>'
+        r'<svg id="(perf-chart-\d)" ',
         html,
     )
     assert strips == [
@@ -94,3 +95,29 @@ def test_a_pinned_axis_strip_draws_its_own_charts_left_edge() -> None:
     # the chart itself unchanged but for its id
     assert html.replace(' id="perf-chart-1"', "").endswith(charts[1] + "</div>")
     assert pinned_axis_chart_html("<p>none</p>", "x") == "<p>none</p>"
+
+
+def test_the_pinned_axis_strip_starts_under_the_legend() -> None:
+    """The strip drew its chart from y = 0: the first pixel of the legend's first
+    mark stood over the axis, and with the box scrolled the strip hid the legend's
+    first letters ("·ent period"). It starts under the legend, above the top
+    tick's label."""
+    chart = line_chart_svg(
+        ["2024-01", "2024-02"],
+        [{"name": "count", "values": [1, 1000]}],
+        title="t",
+        shade=[False, True],
+        shade_label="recent period",
+    )
+    html = pinned_axis_chart_html(chart, "c")
+    view = re.search(r'class="chart-axis"[^>]*viewBox="0 ([\d.]+) ', html)
+    assert view is not None
+    strip_top = float(view[1])
+    # the legend: marks (rect y 6-16, line y 11) and names (10 px text, baseline 15)
+    legend_bottom = 15 + 3
+    # the top tick's label: 10 px text, its baseline 3.5 px under its line
+    label_top = min(
+        float(y) - 10
+        for y in re.findall(r'<text x="44" y="([\d.]+)" font-size="10" ', chart)
+    )
+    assert legend_bottom <= strip_top <= label_top, (strip_top, label_top)

@@ -590,12 +590,19 @@ def line_chart_svg(
     return "".join(parts)
 
 
+#: where the pinned axis strip starts (:func:`pinned_axis_chart_html`): under the
+#: legend (its marks and names end by y = 18), above the top tick's label (10 px
+#: text on its line, LINE_TOP_PX). From y = 0 it drew the legend's first pixel
+#: and, the box scrolled, hid the legend's first letters ("·ent period").
+_AXIS_STRIP_TOP_PX: Final = LINE_TOP_PX - 7
+
+
 def pinned_axis_chart_html(chart_svg: str, chart_id: str) -> str:
     """A line chart (:func:`line_chart_svg`), given the id ``chart_id``, after a
     strip of its left axis, in a ``<div class="chart-box">``.
 
-    The strip is an ``<svg class="chart-axis">`` showing the chart's left edge, the
-    y axis's labels and line down to the x axis, by a ``<use>`` of the chart (the
+    The strip is an ``<svg class="chart-axis">`` showing the chart's left edge
+    under its legend, the y axis's labels and line down to the x axis, by a ``<use>`` of the chart (the
     drawing is not repeated; no script). A page's CSS shows it on a phone only,
     drawn over the chart and pinned to the left of the chart's scrolling box
     (``position: sticky``): the box opens at the latest months, the right end of
@@ -607,11 +614,13 @@ def pinned_axis_chart_html(chart_svg: str, chart_id: str) -> str:
     if height is None or not chart_svg.startswith("<svg "):
         return chart_svg
     width_px = LINE_LEFT_PX + 1  # the axis's line, 1 px wide, on the frame's edge
-    height_px = int(height[1]) - LINE_BOTTOM_PX + 4  # down to the x axis
+    top_px = _AXIS_STRIP_TOP_PX
+    height_px = int(height[1]) - LINE_BOTTOM_PX + 4 - top_px  # down to the x axis
     strip = (
         f'<svg class="chart-axis" aria-hidden="true" focusable="false" '
-        f'width="{width_px}" height="{height_px}" '
-        f'viewBox="0 0 {width_px} {height_px}"><use href="#{escape(chart_id)}"/></svg>'
+        f'width="{width_px}" height="{height_px}" style="margin-top: {top_px}px" '
+        f'viewBox="0 {top_px} {width_px} {height_px}">'
+        f'<use href="#{escape(chart_id)}"/></svg>'
     )
     chart = chart_svg.replace("<svg ", f'<svg id="{escape(chart_id)}" ', 1)
     return f'<div class="chart-box">{strip}{chart}</div>'

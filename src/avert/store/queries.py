@@ -503,6 +503,9 @@ def _classified_window_sql(
     )
 
 
+_MONTH_ONLY_WHERE: Final = " AND i.\"time_precision\" = 'month'"
+
+
 def classified_between(
     store: Store,
     start: dt.datetime,
@@ -511,13 +514,15 @@ def classified_between(
     columns: Sequence[str],
     profile: str,
     class_columns: Sequence[str] = CLASS_COLUMNS,
+    month_only: bool = False,
 ) -> pl.DataFrame:
     """Incidents with ``start <= occurred_from < end`` joined to their classification.
 
     One indexed range read joined in SQL to ``classifications`` (primary key
     ``incident_id, profile``): the classification columns (``class_columns``, by
     default :data:`CLASS_COLUMNS`) are null for incidents not classified under
-    ``profile``.
+    ``profile``. ``month_only``: only month-precision records (data.police.uk),
+    filtered in SQL, so a span of exact-time incidents is not sent to be dropped.
     """
     names = [c for c in columns if c != "incident_id"]
     unknown = [c for c in names if c not in TABLES["incidents"].schema]
@@ -531,6 +536,7 @@ def classified_between(
         profile=profile,
         incident_columns=["incident_id", *names],
         class_columns=[c for c in class_columns if c != "incident_id"],
+        and_where=_MONTH_ONLY_WHERE if month_only else "",
     )
 
 

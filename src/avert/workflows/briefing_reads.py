@@ -15,7 +15,7 @@ the briefing from them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Final
 
@@ -363,9 +363,9 @@ def _submit_incident_reads(
 ) -> list[Future[pl.DataFrame]]:
     """Start the classified incident reads, in this order: exact times (``month``
     None) the window (every column), the 28 days before it, the same 28 days a
-    year earlier (light columns) and, when its first day is before those 28 days,
-    the month-only records of the month running at ``at`` (:func:`_running_month`);
-    month data the month, the month before and the same month a year before
+    year earlier (light columns) and the month-only records dated before those 28
+    days whose month overlaps them (:func:`_overlapping_months`); month data the
+    month, the month before and the same month a year before
     (:func:`_month_spans`)."""
 
     def between(a: dt.datetime, b: dt.datetime, columns: Sequence[str]) -> pl.DataFrame:
@@ -388,24 +388,34 @@ def _submit_incident_reads(
             _LIGHT_COLUMNS,
         ),
     ]
-    running = month_start(at)
-    if running < recent_from:
-        reads.append(pool.submit(_running_month, between, running, recent_from))
+    first_month = month_start(recent_from)
+    if first_month < recent_from:
+        reads.append(
+            pool.submit(
+                _overlapping_months, store, first_month, recent_from, profile=profile
+            )
+        )
     return reads
 
 
-def _running_month(
-    between: Callable[[dt.datetime, dt.datetime, Sequence[str]], pl.DataFrame],
-    running: dt.datetime,
-    recent_from: dt.datetime,
+def _overlapping_months(
+    store: Store, first_month: dt.datetime, recent_from: dt.datetime, *, profile: str
 ) -> pl.DataFrame:
-    """The month-only records (data.police.uk) of the month that began at
-    ``running``, stored on its first day: from the 29th of a month on that day is
-    more than the 28 days before the window, and without them a briefing of the
-    month's last days read "0 violent incidents" and "last 28 days 0" where its
-    records have no day (West Yorkshire, July 2018, briefed on 31 July: 10,911)."""
-    return between(running, recent_from, _RECENT_COLUMNS).filter(
-        pl.col("time_precision") == "month"
+    """The month-only records (data.police.uk) dated from ``first_month``, the first
+    of the month running at ``recent_from``, to it: stored on their month's first
+    day, before the 28 days read though their month overlaps them. From the 29th of
+    a month that is the running month's (without them a briefing of the month's last
+    days read "0 violent incidents" and "last 28 days 0": West Yorkshire, July 2018,
+    briefed on 31 July: 10,911); before it the month before's, which the trend names
+    beside the running month's (on 3 March February's too). Filtered in SQL: the
+    exact-time incidents of those days are not read."""
+    return queries.classified_between(
+        store,
+        first_month,
+        recent_from,
+        columns=_RECENT_COLUMNS,
+        profile=profile,
+        month_only=True,
     )
 
 
@@ -414,7 +424,7 @@ def _recent_and_all(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The recent incidents (exact times: the window and the 28 days before it; month
     data: the month) and every incident read (exact times: each once, with the
-    running month's month-only records)."""
+    month-only records of the months overlapping the 28 days)."""
     recent = parts[0] if by_month else pl.concat(parts[:2], how="diagonal_relaxed")
     incidents = pl.concat(parts, how="diagonal_relaxed")
     if not by_month:
