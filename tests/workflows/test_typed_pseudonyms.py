@@ -222,3 +222,36 @@ def test_a_load_fills_the_lookup_of_now_and_the_period_before(
     # no key fit for real data: nothing (partners are shown nothing)
     weak = load_settings({"AVERT_PSEUDONYM_KEY": "short"})
     assert fill_pseudonym_lookup(any_store, weak) == 0
+
+
+def test_an_id_partners_would_read_as_written_is_not_put_back(
+    planned: Store,
+) -> None:
+    """An id with no digit (a group named ``NORTHSIDE``), or of more than three
+    words, is no word a partner reader's text is searched for (``id_candidates``):
+    stored for its pseudonym, the writer read the id back."""
+    _people(planned, "ABCDEFGH", "P0000009 X Y Z")
+    tasking_id, at = _tasking(planned)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    for real in ["ABCDEFGH", "P0000009 X Y Z"]:
+        typed = f"visited {pseudo('person', real)}, engaged"
+        assert _save_result(planned, tasking_id, typed) == typed
+        back = _result(planned, tasking_id, COUNCIL, at, SETTINGS)
+        assert back == typed
+        assert real not in str(back)
+
+
+def test_a_police_text_with_an_id_edited_by_a_partner_shows_no_id(
+    planned: Store,
+) -> None:
+    tasking_id, at = _tasking(planned)
+    delivery.record_tasking_result(
+        planned, tasking_id, result="seen P0000002", status=None, user=CHAIR
+    )
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    p1, p2 = pseudo("person", "P0000001"), pseudo("person", "P0000002")
+    assert _result(planned, tasking_id, COUNCIL, at, SETTINGS) == f"seen {p2}"
+    stored = _save_result(planned, tasking_id, f"seen {p2} with {p1}; {p2}")
+    assert stored == "seen P0000002 with P0000001; P0000002"
+    back = _result(planned, tasking_id, COUNCIL, at, SETTINGS)
+    assert back == f"seen {p2} with {p1}; {p2}"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from avert.access import (
     Pseudonymiser,
+    id_candidates,
     pseudonymiser_for,
     recent_periods,
     typed_pseudonyms,
@@ -46,7 +47,8 @@ def copied_pseudonyms(
     """Each pseudonym ``texts`` write (:func:`avert.access.typed_pseudonyms`)
     that is the deployment's partner pseudonym of a stored id, of the key of
     now or of the period before (:func:`_recent_keys`), to that id
-    (:func:`avert.store.pseudonyms.find_ids`). None without ``settings`` or a
+    (:func:`avert.store.pseudonyms.find_ids`), if partners would read that id
+    as its pseudonym (:func:`_read_as_id`). None without ``settings`` or a
     key; a ConfigError for a key unfit for real data."""
     typed = typed_pseudonyms(texts)
     if not typed or settings is None or not settings.pseudonym_key:
@@ -59,7 +61,18 @@ def copied_pseudonyms(
         if not left:
             break
         found |= pseudonyms.find_ids(store, pseudo, left, keep=prints)
-    return found
+    return {p: real for p, real in found.items() if _read_as_id(real)}
+
+
+def _read_as_id(real: str) -> bool:
+    """Whether a partner reader would read ``real``, written alone in a text,
+    as its pseudonym: whether it is a word of its own that
+    :func:`avert.access.id_candidates` asks the store about (one with a digit,
+    no date, at most three words). Any other id (``NORTHSIDE``, a group's name)
+    is shown to partners as written where the police write it, so one a partner
+    typed as its pseudonym stays as typed: stored, it would be read back as the
+    id."""
+    return real in id_candidates([real])
 
 
 def fill_pseudonym_lookup(store: Store, settings: Settings) -> int:
