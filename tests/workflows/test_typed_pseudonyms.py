@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from avert.access import Pseudonymiser, recent_periods
+from avert.access import Pseudonymiser, period_of
 from avert.config.settings import Settings, load_settings
 from avert.config.timezone import local_now
 from avert.store import Store
@@ -147,23 +147,26 @@ def test_a_pseudonym_in_an_action_s_evidence_reads_as_each_reader_s_own(
     assert "P0000002" not in json.dumps(board, default=str)
 
 
-def test_the_last_period_s_pseudonym_is_resolved_under_a_rotating_key(
-    planned: Store,
-) -> None:
+def test_no_pseudonym_is_resolved_under_a_rotating_key(planned: Store) -> None:
+    """Stored as its id, a pseudonym reads as the pseudonym of the period it is
+    read in: a partner typing last period's pseudonyms of anyone it chose read
+    back this period's, linking the periods for every one of them (rotation
+    limits linking to what the plan's items touch, docs/briefing.md)."""
     monthly = load_settings(
         {"AVERT_PSEUDONYM_KEY": KEY, "AVERT_PSEUDONYM_ROTATION": "monthly"}
     )
-    now, before = recent_periods(local_now(monthly.timezone), "monthly")
+    at = local_now(monthly.timezone).date()
+    before = period_of(at.replace(day=1) - dt.timedelta(days=1), "monthly")
     last = Pseudonymiser(KEY, period=before)("person", "P0000001")
-    current = Pseudonymiser(KEY, period=now)("person", "P0000001")
-    assert last != current
-    tasking_id, at = _tasking(planned)
-    assert _save_result(planned, tasking_id, f"saw {last}", monthly) == "saw P0000001"
-    # the writer reads it as this period's pseudonym of the person
-    assert _result(planned, tasking_id, COUNCIL, at, monthly) == f"saw {current}"
-    # the unrotated key's pseudonym is no pseudonym of either period
-    plain = Pseudonymiser(KEY)("person", "P0000002")
-    assert _save_result(planned, tasking_id, f"saw {plain}", monthly) == f"saw {plain}"
+    current = delivery.partner_pseudonymiser(monthly)("person", "P0000001")
+    tasking_id, read_at = _tasking(planned)
+    for typed in (f"saw {last}", f"saw {current}"):
+        assert _save_result(planned, tasking_id, typed, monthly) == typed
+        assert _result(planned, tasking_id, COUNCIL, read_at, monthly) == typed
+    # a load empties the lookup filled under the key before rotation
+    assert fill_pseudonym_lookup(planned, SETTINGS) == 3
+    assert fill_pseudonym_lookup(planned, monthly) == 0
+    assert planned.read_frame("pseudonym_index").is_empty()
 
 
 def test_after_a_key_change_only_the_new_key_s_pseudonyms_resolve(
@@ -205,20 +208,14 @@ def test_a_pseudonym_of_an_id_no_longer_stored_stays_as_typed(planned: Store) ->
     assert "P0000005" not in planned.read_frame("pseudonym_index")["id"].to_list()
 
 
-def test_a_load_fills_the_lookup_of_now_and_the_period_before(
-    any_store: Store,
-) -> None:
+def test_a_load_fills_the_lookup(any_store: Store) -> None:
     """``avert ingest`` fills it (:func:`fill_pseudonym_lookup`), so the first
-    save after a load or a new period hashes no stored id."""
+    save after a load hashes no stored id."""
     _people(any_store, "P1", "P2", "P3")
-    monthly = load_settings(
-        {"AVERT_PSEUDONYM_KEY": KEY, "AVERT_PSEUDONYM_ROTATION": "monthly"}
-    )
-    assert fill_pseudonym_lookup(any_store, monthly) == 6
-    assert fill_pseudonym_lookup(any_store, monthly) == 0
-    periods = recent_periods(local_now(monthly.timezone), "monthly")
-    wanted = {Pseudonymiser(KEY, period=p).fingerprint for p in periods}
-    assert set(any_store.read_frame("pseudonym_index")["fingerprint"]) == wanted
+    assert fill_pseudonym_lookup(any_store, SETTINGS) == 3
+    assert fill_pseudonym_lookup(any_store, SETTINGS) == 0
+    fingerprints = set(any_store.read_frame("pseudonym_index")["fingerprint"])
+    assert fingerprints == {delivery.partner_pseudonymiser(SETTINGS).fingerprint}
     # no key fit for real data: nothing (partners are shown nothing)
     weak = load_settings({"AVERT_PSEUDONYM_KEY": "short"})
     assert fill_pseudonym_lookup(any_store, weak) == 0

@@ -30,7 +30,7 @@ from avert.schema import PSEUDONYM_INDEX
 from avert.store.database import _JSON_IN, Store, Transaction
 from avert.store.queries import ID_TABLES, stored_ids
 
-__all__ = ["fill", "find_ids"]
+__all__ = ["clear", "fill", "find_ids"]
 
 _TABLE: Final = PSEUDONYM_INDEX.name
 #: the PostgreSQL advisory lock key that serialises fills (any fixed int8)
@@ -133,6 +133,13 @@ def fill(
             tx.append(_TABLE, _rows(fingerprint, kind, ids, ready))
             added += len(ids)
     return added
+
+
+def clear(store: Store) -> None:
+    """Delete every row: under a rotating key no pseudonym is looked up
+    (:mod:`avert.workflows.pseudonym_lookup`), and no id is kept here."""
+    with store.transaction() as tx:
+        tx._execute(f'DELETE FROM "{_TABLE}"')
 
 
 def _hashed(
