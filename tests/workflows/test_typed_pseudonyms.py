@@ -252,3 +252,23 @@ def test_a_police_text_with_an_id_edited_by_a_partner_shows_no_id(
     assert stored == "seen P0000002 with P0000001; P0000002"
     back = _result(planned, tasking_id, COUNCIL, at, SETTINGS)
     assert back == f"seen {p2} with {p1}; {p2}"
+
+
+def test_an_id_of_two_records_is_not_put_back(planned: Store) -> None:
+    """A person and an incident both stored as ``1001``: the incident's
+    pseudonym stored as ``1001`` read back as the person's (the first kind a
+    reader chooses), and the police could read either."""
+    _people(planned, "1001", "p2002", "P2002")
+    with planned.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {"incident_id": ["1001"], "offence": ["assault"], "source": ["t"]}
+            ),
+        )
+    tasking_id, at = _tasking(planned)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    for kind, real in [("incident", "1001"), ("person", "1001"), ("person", "p2002")]:
+        typed = f"about {pseudo(kind, real)}"
+        assert _save_result(planned, tasking_id, typed) == typed
+        assert _result(planned, tasking_id, COUNCIL, at, SETTINGS) == typed

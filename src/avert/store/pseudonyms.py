@@ -14,7 +14,8 @@ stored since it was filled. A read that misses fills it first
 so a pseudonym is found whatever was loaded since. A found id is kept only if
 it is still stored (a deleted id's row stays, and is not used), and only
 when one id of its kind has those digits (48 bits: two ids of one kind share
-them about once in 2^48 / n² pairs): two is no answer.
+them about once in 2^48 / n² pairs): two is no answer; nor is an id that is
+also another record's (of another kind, or in another case: :func:`_alone`).
 """
 
 from __future__ import annotations
@@ -73,13 +74,27 @@ def _found(
     ids: dict[tuple[str, str], set[str]] = {}
     for kind, real, digest in rows.iter_rows():
         ids.setdefault((kind, digest), set()).add(real)
-    alive = set(stored_ids(store, sorted({i for s in ids.values() for i in s})))
+    alive = _alone(store, {i for s in ids.values() for i in s})
     out: dict[str, str] = {}
     for pseudonym, (kind, digest) in typed.items():
         live = {i for i in ids.get((kind, digest), ()) if (kind, i) in alive}
         if len(live) == 1:
             out[pseudonym] = live.pop()
     return out
+
+
+def _alone(store: Store, ids: Iterable[str]) -> set[tuple[str, str]]:
+    """The ``(kind, id)`` of each of ``ids`` that is one stored record's id,
+    in any case: a reader reads an id in text as every record it is, in any
+    case, choosing the first kind of :data:`ID_TABLES`, so one that is a
+    person's and an incident's ("1001") typed as the incident's pseudonym
+    would be read back as the person's, and by the police as either."""
+    asked = sorted({v for i in ids for v in (i, i.upper(), i.lower())})
+    found = stored_ids(store, asked)
+    records: dict[str, set[tuple[str, str]]] = {}
+    for kind, real in found:
+        records.setdefault(real.upper(), set()).add((kind, real))
+    return {next(iter(r)) for r in records.values() if len(r) == 1}
 
 
 def fill(
