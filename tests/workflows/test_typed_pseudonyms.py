@@ -272,3 +272,29 @@ def test_an_id_of_two_records_is_not_put_back(planned: Store) -> None:
         typed = f"about {pseudo(kind, real)}"
         assert _save_result(planned, tasking_id, typed) == typed
         assert _result(planned, tasking_id, COUNCIL, at, SETTINGS) == typed
+
+
+def test_a_fill_appends_in_short_transactions(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One transaction of a whole city's ids held the write lock for seconds,
+    and every audited page view (an audit row) waited for it: the rows are
+    appended a chunk a transaction, those another fill added skipped."""
+    from avert.store import database, pseudonyms
+
+    _people(any_store, *(f"P{i:07d}" for i in range(1, 8)))
+    monkeypatch.setattr(pseudonyms, "_CHUNK_ROWS", 2, raising=False)
+    appended: list[int] = []
+    append = database.Transaction.append
+
+    def counted(self: database.Transaction, table: str, frame: pl.DataFrame) -> int:
+        if table == "pseudonym_index":
+            appended.append(frame.height)
+        return append(self, table, frame)
+
+    monkeypatch.setattr(database.Transaction, "append", counted)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudonyms.fill(any_store, pseudo, kinds=["person"])
+    assert appended == [2, 2, 2, 1]
+    assert any_store.count("pseudonym_index") == 7
+    assert pseudonyms.fill(any_store, pseudo) == 0
