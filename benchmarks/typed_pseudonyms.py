@@ -7,7 +7,7 @@ on a stored person to a partner organisation, and times, median of
 
 * ``fill``: filling the pseudonym lookup of a key from empty
   (:func:`avert.store.pseudonyms.fill`): the first save that types a
-  pseudonym after a key change, a new period, or an upgrade;
+  pseudonym after a key change or an upgrade;
 * ``save``: the partner's save of a result typing three stored people's
   pseudonyms (:func:`avert.workflows.delivery.record_tasking_result`), the
   lookup filled;

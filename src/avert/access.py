@@ -111,7 +111,6 @@ __all__ = [
     "pseudonymise_ids",
     "pseudonymise_text",
     "pseudonymiser_for",
-    "recent_periods",
     "redact_frames",
     "restore_authored",
     "stored_name_key",
@@ -502,24 +501,6 @@ def typed_pseudonyms(texts: Iterable[str | None]) -> dict[str, tuple[str, str]]:
         if t
         for m in _TYPED_PSEUDONYM.finditer(t)
     }
-
-
-def recent_periods(at: dt.datetime | dt.date, rotation: str) -> list[str | None]:
-    """The key periods whose pseudonyms a partner may copy into a text it
-    writes at ``at``: the current one and the one before (a briefing of the
-    last days of the month before); ``[None]`` without rotation.
-
-    >>> recent_periods(dt.date(2025, 4, 2), "quarterly")
-    ['2025-Q2', '2025-Q1']
-    >>> recent_periods(dt.date(2025, 1, 2), "monthly")
-    ['2025-01', '2024-12']
-    """
-    now = period_of(at, rotation)
-    if now is None:
-        return [None]
-    first = at.month if rotation == "monthly" else at.month - (at.month - 1) % 3
-    before = dt.date(at.year, first, 1) - dt.timedelta(days=1)
-    return [now, period_of(before, rotation)]
 
 
 def pseudonymiser_for(

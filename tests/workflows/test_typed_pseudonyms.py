@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from avert.access import Pseudonymiser, recent_periods
+from avert.access import Pseudonymiser, period_of
 from avert.config.settings import Settings, load_settings
 from avert.config.timezone import local_now
 from avert.store import Store
@@ -147,23 +147,26 @@ def test_a_pseudonym_in_an_action_s_evidence_reads_as_each_reader_s_own(
     assert "P0000002" not in json.dumps(board, default=str)
 
 
-def test_the_last_period_s_pseudonym_is_resolved_under_a_rotating_key(
-    planned: Store,
-) -> None:
+def test_no_pseudonym_is_resolved_under_a_rotating_key(planned: Store) -> None:
+    """Stored as its id, a pseudonym reads as the pseudonym of the period it is
+    read in: a partner typing last period's pseudonyms of anyone it chose read
+    back this period's, linking the periods for every one of them (rotation
+    limits linking to what the plan's items touch, docs/briefing.md)."""
     monthly = load_settings(
         {"AVERT_PSEUDONYM_KEY": KEY, "AVERT_PSEUDONYM_ROTATION": "monthly"}
     )
-    now, before = recent_periods(local_now(monthly.timezone), "monthly")
+    at = local_now(monthly.timezone).date()
+    before = period_of(at.replace(day=1) - dt.timedelta(days=1), "monthly")
     last = Pseudonymiser(KEY, period=before)("person", "P0000001")
-    current = Pseudonymiser(KEY, period=now)("person", "P0000001")
-    assert last != current
-    tasking_id, at = _tasking(planned)
-    assert _save_result(planned, tasking_id, f"saw {last}", monthly) == "saw P0000001"
-    # the writer reads it as this period's pseudonym of the person
-    assert _result(planned, tasking_id, COUNCIL, at, monthly) == f"saw {current}"
-    # the unrotated key's pseudonym is no pseudonym of either period
-    plain = Pseudonymiser(KEY)("person", "P0000002")
-    assert _save_result(planned, tasking_id, f"saw {plain}", monthly) == f"saw {plain}"
+    current = delivery.partner_pseudonymiser(monthly)("person", "P0000001")
+    tasking_id, read_at = _tasking(planned)
+    for typed in (f"saw {last}", f"saw {current}"):
+        assert _save_result(planned, tasking_id, typed, monthly) == typed
+        assert _result(planned, tasking_id, COUNCIL, read_at, monthly) == typed
+    # a load empties the lookup filled under the key before rotation
+    assert fill_pseudonym_lookup(planned, SETTINGS) == 3
+    assert fill_pseudonym_lookup(planned, monthly) == 0
+    assert planned.read_frame("pseudonym_index").is_empty()
 
 
 def test_after_a_key_change_only_the_new_key_s_pseudonyms_resolve(
@@ -205,20 +208,93 @@ def test_a_pseudonym_of_an_id_no_longer_stored_stays_as_typed(planned: Store) ->
     assert "P0000005" not in planned.read_frame("pseudonym_index")["id"].to_list()
 
 
-def test_a_load_fills_the_lookup_of_now_and_the_period_before(
-    any_store: Store,
-) -> None:
+def test_a_load_fills_the_lookup(any_store: Store) -> None:
     """``avert ingest`` fills it (:func:`fill_pseudonym_lookup`), so the first
-    save after a load or a new period hashes no stored id."""
+    save after a load hashes no stored id."""
     _people(any_store, "P1", "P2", "P3")
-    monthly = load_settings(
-        {"AVERT_PSEUDONYM_KEY": KEY, "AVERT_PSEUDONYM_ROTATION": "monthly"}
-    )
-    assert fill_pseudonym_lookup(any_store, monthly) == 6
-    assert fill_pseudonym_lookup(any_store, monthly) == 0
-    periods = recent_periods(local_now(monthly.timezone), "monthly")
-    wanted = {Pseudonymiser(KEY, period=p).fingerprint for p in periods}
-    assert set(any_store.read_frame("pseudonym_index")["fingerprint"]) == wanted
+    assert fill_pseudonym_lookup(any_store, SETTINGS) == 3
+    assert fill_pseudonym_lookup(any_store, SETTINGS) == 0
+    fingerprints = set(any_store.read_frame("pseudonym_index")["fingerprint"])
+    assert fingerprints == {delivery.partner_pseudonymiser(SETTINGS).fingerprint}
     # no key fit for real data: nothing (partners are shown nothing)
     weak = load_settings({"AVERT_PSEUDONYM_KEY": "short"})
     assert fill_pseudonym_lookup(any_store, weak) == 0
+
+
+def test_an_id_partners_would_read_as_written_is_not_put_back(
+    planned: Store,
+) -> None:
+    """An id with no digit (a group named ``NORTHSIDE``), or of more than three
+    words, is no word a partner reader's text is searched for (``id_candidates``):
+    stored for its pseudonym, the writer read the id back."""
+    _people(planned, "ABCDEFGH", "P0000009 X Y Z")
+    tasking_id, at = _tasking(planned)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    for real in ["ABCDEFGH", "P0000009 X Y Z"]:
+        typed = f"visited {pseudo('person', real)}, engaged"
+        assert _save_result(planned, tasking_id, typed) == typed
+        back = _result(planned, tasking_id, COUNCIL, at, SETTINGS)
+        assert back == typed
+        assert real not in str(back)
+
+
+def test_a_police_text_with_an_id_edited_by_a_partner_shows_no_id(
+    planned: Store,
+) -> None:
+    tasking_id, at = _tasking(planned)
+    delivery.record_tasking_result(
+        planned, tasking_id, result="seen P0000002", status=None, user=CHAIR
+    )
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    p1, p2 = pseudo("person", "P0000001"), pseudo("person", "P0000002")
+    assert _result(planned, tasking_id, COUNCIL, at, SETTINGS) == f"seen {p2}"
+    stored = _save_result(planned, tasking_id, f"seen {p2} with {p1}; {p2}")
+    assert stored == "seen P0000002 with P0000001; P0000002"
+    back = _result(planned, tasking_id, COUNCIL, at, SETTINGS)
+    assert back == f"seen {p2} with {p1}; {p2}"
+
+
+def test_an_id_of_two_records_is_not_put_back(planned: Store) -> None:
+    """A person and an incident both stored as ``1001``: the incident's
+    pseudonym stored as ``1001`` read back as the person's (the first kind a
+    reader chooses), and the police could read either."""
+    _people(planned, "1001", "p2002", "P2002")
+    with planned.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {"incident_id": ["1001"], "offence": ["assault"], "source": ["t"]}
+            ),
+        )
+    tasking_id, at = _tasking(planned)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    for kind, real in [("incident", "1001"), ("person", "1001"), ("person", "p2002")]:
+        typed = f"about {pseudo(kind, real)}"
+        assert _save_result(planned, tasking_id, typed) == typed
+        assert _result(planned, tasking_id, COUNCIL, at, SETTINGS) == typed
+
+
+def test_a_fill_appends_in_short_transactions(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One transaction of a whole city's ids held the write lock for seconds,
+    and every audited page view (an audit row) waited for it: the rows are
+    appended a chunk a transaction, those another fill added skipped."""
+    from avert.store import database, pseudonyms
+
+    _people(any_store, *(f"P{i:07d}" for i in range(1, 8)))
+    monkeypatch.setattr(pseudonyms, "_CHUNK_ROWS", 2, raising=False)
+    appended: list[int] = []
+    append = database.Transaction.append
+
+    def counted(self: database.Transaction, table: str, frame: pl.DataFrame) -> int:
+        if table == "pseudonym_index":
+            appended.append(frame.height)
+        return append(self, table, frame)
+
+    monkeypatch.setattr(database.Transaction, "append", counted)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudonyms.fill(any_store, pseudo, kinds=["person"])
+    assert appended == [2, 2, 2, 1]
+    assert any_store.count("pseudonym_index") == 7
+    assert pseudonyms.fill(any_store, pseudo) == 0

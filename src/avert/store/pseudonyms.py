@@ -14,7 +14,8 @@ stored since it was filled. A read that misses fills it first
 so a pseudonym is found whatever was loaded since. A found id is kept only if
 it is still stored (a deleted id's row stays, and is not used), and only
 when one id of its kind has those digits (48 bits: two ids of one kind share
-them about once in 2^48 / n² pairs): two is no answer.
+them about once in 2^48 / n² pairs): two is no answer; nor is an id that is
+also another record's (of another kind, or in another case: :func:`_alone`).
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from avert.schema import PSEUDONYM_INDEX
 from avert.store.database import _JSON_IN, Store, Transaction
 from avert.store.queries import ID_TABLES, stored_ids
 
-__all__ = ["fill", "find_ids"]
+__all__ = ["clear", "fill", "find_ids"]
 
 _TABLE: Final = PSEUDONYM_INDEX.name
 #: the PostgreSQL advisory lock key that serialises fills (any fixed int8)
 _PG_FILL_LOCK: Final = 0x61766572_74_5058
+#: most rows one transaction of a fill appends (:func:`_append_ready`)
+_CHUNK_ROWS: Final = 5_000
 _FOUND: Final = {"kind": pl.String(), "id": pl.String(), "digest": pl.String()}
 
 
@@ -73,13 +76,27 @@ def _found(
     ids: dict[tuple[str, str], set[str]] = {}
     for kind, real, digest in rows.iter_rows():
         ids.setdefault((kind, digest), set()).add(real)
-    alive = set(stored_ids(store, sorted({i for s in ids.values() for i in s})))
+    alive = _alone(store, {i for s in ids.values() for i in s})
     out: dict[str, str] = {}
     for pseudonym, (kind, digest) in typed.items():
         live = {i for i in ids.get((kind, digest), ()) if (kind, i) in alive}
         if len(live) == 1:
             out[pseudonym] = live.pop()
     return out
+
+
+def _alone(store: Store, ids: Iterable[str]) -> set[tuple[str, str]]:
+    """The ``(kind, id)`` of each of ``ids`` that is one stored record's id,
+    in any case: a reader reads an id in text as every record it is, in any
+    case, choosing the first kind of :data:`ID_TABLES`, so one that is a
+    person's and an incident's ("1001") typed as the incident's pseudonym
+    would be read back as the person's, and by the police as either."""
+    asked = sorted({v for i in ids for v in (i, i.upper(), i.lower())})
+    found = stored_ids(store, asked)
+    records: dict[str, set[tuple[str, str]]] = {}
+    for kind, real in found:
+        records.setdefault(real.upper(), set()).add((kind, real))
+    return {next(iter(r)) for r in records.values() if len(r) == 1}
 
 
 def fill(
@@ -94,11 +111,13 @@ def fill(
     hold under ``pseudo``'s key, with its pseudonym's digits; return how many.
 
     The ids missing are read with one anti-join per table and hashed
-    (:meth:`~avert.access.Pseudonymiser.digests`) before the write
+    (:meth:`~avert.access.Pseudonymiser.digests`) before any write
     transaction, which holds no lock meanwhile (hashing half a million ids
-    takes seconds); the transaction, which holds out other fills, reads them
-    again and appends those still missing (hashing any stored meanwhile), so
-    two saves filling at once add no row twice. Rows of other keys than
+    takes seconds); they are appended a few thousand a transaction
+    (:func:`_append_ready`); a last transaction reads the ids missing again
+    and appends those stored meanwhile. Each holds out other fills and
+    appends only rows not held, so two saves filling at once add no row
+    twice. Rows of other keys than
     ``pseudo``'s and ``keep`` (fingerprints) are deleted: a key changed, or a
     period gone by; and, with ``prune``, the rows of ids no longer stored
     (replaced by a load: one more anti-join a table; such a row is never
@@ -113,7 +132,7 @@ def fill(
         ids = _missing(store._query, fingerprint, kind, table, column)
         ready |= _hashed(pseudo, kind, ids)
     kept = sorted({fingerprint, *keep})
-    added = 0
+    added = _append_ready(store, fingerprint, ready)
     with store.transaction() as tx:
         tx.serialise(_PG_FILL_LOCK)
         tx._execute(
@@ -130,9 +149,52 @@ def fill(
                 continue
             late = [i for i in ids if (kind, i) not in ready]
             ready |= _hashed(pseudo, kind, late)
-            tx.append(_TABLE, _rows(fingerprint, kind, ids, ready))
+            tx.append(_TABLE, _rows(fingerprint, [(kind, i) for i in ids], ready))
             added += len(ids)
     return added
+
+
+def _append_ready(
+    store: Store, fingerprint: str, ready: Mapping[tuple[str, str], str]
+) -> int:
+    """Append the rows of ``ready`` (hashed before any lock) in transactions of
+    at most :data:`_CHUNK_ROWS` rows of one kind each, less those another fill
+    added meanwhile; return how many. One transaction of all 568,558 ids of a
+    synthetic city held the write lock 4.8 s, and every audited page view (an
+    audit row) waited for it, up to 6 s; a chunk holds it a moment."""
+    if not ready:
+        return 0
+    frame = _rows(fingerprint, list(ready), ready)
+    added = 0
+    for (kind,), of_kind in frame.partition_by("kind", as_dict=True).items():
+        for at in range(0, of_kind.height, _CHUNK_ROWS):
+            part = of_kind.slice(at, _CHUNK_ROWS)
+            with store.transaction() as tx:
+                tx.serialise(_PG_FILL_LOCK)
+                held = _held(tx, fingerprint, str(kind), part["id"].to_list())
+                part = part.join(held, on="id", how="anti")
+                if part.height:
+                    tx.append(_TABLE, part)
+                added += part.height
+    return added
+
+
+def _held(tx: Transaction, fingerprint: str, kind: str, ids: list[str]) -> pl.DataFrame:
+    """Which of ``ids`` of ``kind`` the table holds under ``fingerprint``."""
+    asked = f'WITH "asked"("v") AS ({_JSON_IN[tx.dialect]}) '
+    return tx._query(
+        asked + f'SELECT "id" FROM "{_TABLE}" WHERE "fingerprint" = ? AND '
+        '"kind" = ? AND "id" IN (SELECT "v" FROM "asked")',
+        [json.dumps(ids), fingerprint, kind],
+        schema={"id": pl.String()},
+    )
+
+
+def clear(store: Store) -> None:
+    """Delete every row: under a rotating key no pseudonym is looked up
+    (:mod:`avert.workflows.pseudonym_lookup`), and no id is kept here."""
+    with store.transaction() as tx:
+        tx._execute(f'DELETE FROM "{_TABLE}"')
 
 
 def _hashed(
@@ -179,16 +241,16 @@ def _prune(tx: Transaction, fingerprint: str, kind: str) -> None:
 
 def _rows(
     fingerprint: str,
-    kind: str,
-    ids: Sequence[str],
+    keys: Sequence[tuple[str, str]],
     digests: Mapping[tuple[str, str], str],
 ) -> pl.DataFrame:
+    """The table's rows of ``keys`` (``(kind, id)``) under ``fingerprint``."""
     return pl.DataFrame(
         {
-            "fingerprint": [fingerprint] * len(ids),
-            "kind": [kind] * len(ids),
-            "id": ids,
-            "digest": [digests[(kind, i)] for i in ids],
+            "fingerprint": [fingerprint] * len(keys),
+            "kind": [k for k, _ in keys],
+            "id": [i for _, i in keys],
+            "digest": [digests[k] for k in keys],
         },
         schema=PSEUDONYM_INDEX.schema,
     )

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 
 from avert.access import (
     Pseudonymiser,
+    id_candidates,
+    period_of,
     pseudonymiser_for,
-    recent_periods,
     typed_pseudonyms,
 )
 from avert.config.settings import Settings
@@ -26,51 +27,66 @@ from avert.store import Store, pseudonyms
 __all__ = ["copied_pseudonyms", "fill_pseudonym_lookup"]
 
 
-def _recent_keys(settings: Settings) -> list[Pseudonymiser]:
-    """The partner pseudonymisers of now and, under a rotating key, of the
-    period before (:func:`avert.access.recent_periods`: a partner may copy from
-    a briefing of the last days of that period). A ConfigError for a key unfit
-    for real data (:func:`avert.access.pseudonymiser_for`)."""
-    now = local_now(settings.timezone)
+def _lookup_key(settings: Settings) -> Pseudonymiser | None:
+    """The partner pseudonymiser whose pseudonyms a save resolves: the key's,
+    without rotation. None under a rotating key (``pseudonym_rotation``): a
+    pseudonym stored as its id reads as the pseudonym of the period it is read
+    in, so a partner who typed pseudonyms it chose (and read them back the
+    next period) would link each of them to the next period's, not only those
+    the plan's items touch (docs/briefing.md, "Partner audience"). A
+    ConfigError for a key unfit for real data
+    (:func:`avert.access.pseudonymiser_for`)."""
     rotation = settings.pseudonym_rotation
-    pseudonymiser_for(settings.pseudonym_key or None, rotation=rotation, at=now)
-    return [
-        Pseudonymiser(settings.pseudonym_key, period=period)
-        for period in recent_periods(now, rotation)
-    ]
+    at = local_now(settings.timezone)
+    pseudonymiser_for(settings.pseudonym_key or None, rotation=rotation, at=at)
+    if period_of(at, rotation) is not None:
+        return None
+    return Pseudonymiser(settings.pseudonym_key)
 
 
 def copied_pseudonyms(
     store: Store, settings: Settings | None, texts: Sequence[str | None]
 ) -> dict[str, str]:
     """Each pseudonym ``texts`` write (:func:`avert.access.typed_pseudonyms`)
-    that is the deployment's partner pseudonym of a stored id, of the key of
-    now or of the period before (:func:`_recent_keys`), to that id
-    (:func:`avert.store.pseudonyms.find_ids`). None without ``settings`` or a
+    that is the deployment's partner pseudonym of a stored id (none under a
+    rotating key: :func:`_lookup_key`), to that id
+    (:func:`avert.store.pseudonyms.find_ids`), if partners would read that id
+    as its pseudonym (:func:`_read_as_id`). None without ``settings`` or a
     key; a ConfigError for a key unfit for real data."""
     typed = typed_pseudonyms(texts)
     if not typed or settings is None or not settings.pseudonym_key:
         return {}
-    keys = _recent_keys(settings)
-    prints = [p.fingerprint for p in keys]
-    found: dict[str, str] = {}
-    for pseudo in keys:
-        left = {k: v for k, v in typed.items() if k not in found}
-        if not left:
-            break
-        found |= pseudonyms.find_ids(store, pseudo, left, keep=prints)
-    return found
+    pseudo = _lookup_key(settings)
+    if pseudo is None:
+        return {}
+    found = pseudonyms.find_ids(store, pseudo, typed)
+    return {p: real for p, real in found.items() if _read_as_id(real)}
+
+
+def _read_as_id(real: str) -> bool:
+    """Whether a partner reader would read ``real``, written alone in a text,
+    as its pseudonym: whether it is a word of its own that
+    :func:`avert.access.id_candidates` asks the store about (one with a digit,
+    no date, at most three words). Any other id (``NORTHSIDE``, a group's name)
+    is shown to partners as written where the police write it, so one a partner
+    typed as its pseudonym stays as typed: stored, it would be read back as the
+    id."""
+    return real in id_candidates([real])
 
 
 def fill_pseudonym_lookup(store: Store, settings: Settings) -> int:
-    """Fill the lookup with the stored ids it lacks under the key of now and of
-    the period before (:func:`avert.store.pseudonyms.fill`), so that the
-    first partner save after a load, a key change or a new period does not
-    hash them; return how many were added. Nothing without a key fit for
-    real data (no partner output is made then)."""
+    """Fill the lookup with the stored ids it lacks under the key
+    (:func:`avert.store.pseudonyms.fill`), so that the first partner save
+    after a load or a key change does not hash them; return how many were
+    added. Nothing without a key fit for real data (no partner output is
+    made then); under a rotating key, which resolves no pseudonym
+    (:func:`_lookup_key`), the lookup is emptied."""
     try:
-        keys = _recent_keys(settings) if settings.pseudonym_key else []
+        pseudo = _lookup_key(settings) if settings.pseudonym_key else None
     except ConfigError:
         return 0
-    prints = [p.fingerprint for p in keys]
-    return sum(pseudonyms.fill(store, pseudo, keep=prints) for pseudo in keys)
+    if pseudo is None:
+        if settings.pseudonym_key:
+            pseudonyms.clear(store)
+        return 0
+    return pseudonyms.fill(store, pseudo)
