@@ -1124,6 +1124,13 @@ API_TOKENS: Final = _spec(
             "`token-refused` row a minute per token, which says how many it stands "
             "for (null: none)",
         ),
+        (
+            "wrong_secrets_unaudited",
+            pl.Int64(),
+            "of refusals_unaudited, those sent with a wrong secret (a guess against "
+            "the token's public id); the next `token-refused` row says how many "
+            "(null: none)",
+        ),
     ],
     ("token_id",),
     unique=(("issue_nonce_sha256",),),

@@ -448,3 +448,28 @@ def test_an_area_no_incident_names_is_refused_with_the_known_ones(db: str) -> No
     code, out = _run(db, "users", "add", "ana", "--role", "officer",
                      "--area", "leeds", password="x" * 14)  # fmt: skip
     assert code == 0, out
+
+
+def test_the_tokens_table_shows_the_refusals_not_yet_audited(db: str) -> None:
+    """Refused uses counted on a token since its last ``token-refused`` row (one a
+    minute) are in no audit row yet: ``users tokens`` shows how many (the JSON
+    since when),
+    so that a burst of wrong secrets that stopped is seen somewhere."""
+    from avert.workflows.users import user_for_token
+
+    _run(db, "users", "add", "tok", "--role", "officer", password="y" * 14)
+    token = _run(db, "users", "token", "tok")[1].strip().splitlines()[-1]
+    wrong = token[:-4] + ("aaaa" if not token.endswith("aaaa") else "bbbb")
+    store = Store(db)
+    for _ in range(3):
+        assert user_for_token(store, wrong) is None
+    refused_at = store.read_frame("api_tokens")["refused_at"][0]
+    store.close()
+    code, out = _run(db, "users", "tokens", "tok")
+    assert code == 0, out
+    (line,) = [x for x in out.splitlines() if token.split("_")[1] in x]
+    assert line.strip("│ ").split("│")[-1].strip() == "2"
+    code, out = _run(db, "users", "tokens", "tok", "--json")
+    (listed,) = json.loads(out)
+    assert listed["refusals_unaudited"] == 2
+    assert listed["refused_at"] == refused_at.isoformat()

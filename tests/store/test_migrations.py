@@ -307,6 +307,30 @@ def test_0031_keeps_the_tokens_and_their_refusals_start_uncounted(
     any_store.upgrade()
 
 
+def test_0033_counts_no_wrong_secret_of_the_tokens_stored_before(
+    any_store: Store,
+) -> None:
+    """A store holding tokens upgrades to 0033 with no wrong secret counted; the
+    downgrade drops the column and keeps the tokens and their other counts."""
+    add_user(any_store, "officer", password="a long enough passphrase", role="officer")
+    issue_token(any_store, "officer")
+    downgrade(any_store.engine, "0032")
+    with any_store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE api_tokens SET refusals_unaudited = 4")
+    any_store.upgrade()
+    stored = any_store.read_frame("api_tokens")
+    assert stored["wrong_secrets_unaudited"].to_list() == [None]
+    assert stored["refusals_unaudited"].to_list() == [4]
+    downgrade(any_store.engine, "0032")
+    with any_store.engine.connect() as conn:
+        columns = {c["name"] for c in sa_inspect(conn).get_columns("api_tokens")}
+        count = conn.exec_driver_sql("SELECT COUNT(*) FROM api_tokens").scalar()
+    assert "wrong_secrets_unaudited" not in columns
+    assert "refusals_unaudited" in columns
+    assert count == 1
+    any_store.upgrade()
+
+
 def test_0017_fills_exactly_the_borough_a_load_gives(
     any_store: Store, tmp_path: Path
 ) -> None:

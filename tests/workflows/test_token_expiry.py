@@ -215,5 +215,37 @@ def test_refusals_of_one_token_write_one_row_a_minute_and_are_counted(
     clock.now = start - dt.timedelta(hours=1)  # the clocks went back
     assert user_for_token(any_store, token) is None
     rows = audit.read(any_store).filter(pl.col("action") == "token-refused")
-    assert rows["detail"].to_list() == [None, None, "refusals=5", None]
+    assert rows["detail"].to_list() == [
+        None,
+        None,
+        "refusals=5; wrong_secrets=0",
+        None,
+    ]
     assert "revoked" in rows["reason"][2]
+
+
+def test_wrong_secrets_counted_among_a_scripts_refusals_are_said(
+    any_store: Store, clock: Clock
+) -> None:
+    """A wrong secret sent with a token's public id (a guess: its owner does not
+    send it) within the minute of the owner's own refused uses (here, its account
+    disabled: the token works again when it is enabled) was one more in the
+    row's ``refusals=N``, told apart from none of them; the row says how many of
+    them were wrong secrets (``wrong_secrets=M``), whatever its own reason."""
+    add_user(any_store, "ana", password=PASSWORD, role="analyst")
+    token = issue_token(any_store, "ana")
+    set_disabled(any_store, "ana", disabled=True)
+    guess = token[:-4] + ("aaaa" if not token.endswith("aaaa") else "bbbb")
+    start = clock.now
+    for second, sent in enumerate([token, guess, guess, token, guess, token]):
+        clock.now = start + dt.timedelta(seconds=second)
+        assert user_for_token(any_store, sent) is None
+    counted = any_store.read_frame("api_tokens").row(0, named=True)
+    assert (counted["refusals_unaudited"], counted["wrong_secrets_unaudited"]) == (5, 3)
+    clock.now = start + dt.timedelta(seconds=61)
+    assert user_for_token(any_store, token) is None
+    rows = audit.read(any_store).filter(pl.col("action") == "token-refused")
+    assert rows["detail"].to_list() == [None, "refusals=6; wrong_secrets=3"]
+    assert "disabled" in rows["reason"][1]
+    counted = any_store.read_frame("api_tokens").row(0, named=True)
+    assert (counted["refusals_unaudited"], counted["wrong_secrets_unaudited"]) == (0, 0)

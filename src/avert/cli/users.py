@@ -300,8 +300,10 @@ def tokens(
 ) -> None:
     """API tokens with their expiry and state (never a value or digest).
 
-    Id, owner, issued, expires, state (live, expired, revoked when) and last use,
-    the oldest first; of USERNAME's account, or of every account.
+    Id, owner, issued, expires, state (live, expired, revoked when), last use and
+    refused uses not yet in the audit log (at most one token-refused row a minute
+    per token: the others are counted on the token until its next row), the oldest
+    first; of USERNAME's account, or of every account.
     """
     from avert.workflows.users import list_tokens, list_users, stored_username
 
@@ -321,6 +323,7 @@ def tokens(
             Col("expires", "fixed"),
             Col("state", "text"),
             Col("last used", "fixed", drop=1),
+            Col("refused, not audited", "text"),
         ],
         lambda row: [
             row["token_id"],
@@ -329,6 +332,7 @@ def tokens(
             _minute(row["expires_at"]) or "none kept",
             _token_state(row, disabled=row["username"] in disabled),
             _minute(row["last_used_at"]) or "never",
+            _unaudited_refusals(row),
         ],
         as_json=as_json,
         title="API tokens",
@@ -338,6 +342,14 @@ def tokens(
 def _minute(at: Any) -> str:
     """A stored time to the minute, or "" for none."""
     return "" if at is None else f"{at:%Y-%m-%d %H:%M}"
+
+
+def _unaudited_refusals(row: dict[str, Any]) -> str:
+    """How many refused uses of a token were counted since its last
+    ``token-refused`` audit row (``refused_at``, in ``--json``) and are in no row
+    yet (the next row says how many it stands for), or "" for none."""
+    count = row.get("refusals_unaudited") or 0
+    return str(count) if count else ""
 
 
 def _token_state(row: dict[str, Any], *, disabled: bool) -> str:

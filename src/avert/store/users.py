@@ -329,41 +329,52 @@ def stamp_token_use(store: Store, token_id: str, *, at: dt.datetime) -> None:
 
 
 def count_token_refusal(
-    store: Store, token_id: str, *, at: dt.datetime, every_s: float
-) -> int | None:
-    """Count a refused use of the token ``token_id`` at ``at``: the refused uses to
-    write to the audit log now (this one and those counted since the last written
-    one), when that one is ``every_s`` seconds old or more, or there is none, or
-    it is ahead of ``at`` (the clocks went back); else None (counted on the token,
-    ``refusals_unaudited``, for the next one written). A token no longer stored
-    gives 1 (written).
+    store: Store,
+    token_id: str,
+    *,
+    at: dt.datetime,
+    every_s: float,
+    wrong_secret: bool = False,
+) -> tuple[int, int] | None:
+    """Count a refused use of the token ``token_id`` at ``at`` (``wrong_secret``:
+    sent with a wrong secret): the refused uses to write to the audit log now (this
+    one and those counted since the last written one) and how many of them were
+    wrong secrets, when that one is ``every_s`` seconds old or more, or there is
+    none, or it is ahead of ``at`` (the clocks went back); else None (counted on
+    the token, ``refusals_unaudited`` and ``wrong_secrets_unaudited``, for the next
+    one written). A token no longer stored gives this one alone (written).
 
-    One transaction that first raises the count by one ``UPDATE``, which locks the
+    One transaction that first raises the counts by one ``UPDATE``, which locks the
     token's row, then reads it: of refusals sent at once to any server process,
     one per ``every_s`` is written and none is lost from the count.
     """
-    kept = {c: API_TOKENS.schema[c] for c in ("refused_at", "refusals_unaudited")}
+    wrong = 1 if wrong_secret else 0
+    kept = {
+        c: API_TOKENS.schema[c]
+        for c in ("refused_at", "refusals_unaudited", "wrong_secrets_unaudited")
+    }
     with store.transaction() as tx:
         tx._execute(
             'UPDATE "api_tokens" SET "refusals_unaudited" = '
-            'COALESCE("refusals_unaudited", 0) + 1 WHERE "token_id" = ?',
-            [token_id],
+            'COALESCE("refusals_unaudited", 0) + 1, "wrong_secrets_unaudited" = '
+            'COALESCE("wrong_secrets_unaudited", 0) + ? WHERE "token_id" = ?',
+            [wrong, token_id],
         )
         found = tx._query(
-            'SELECT "refused_at", "refusals_unaudited" FROM "api_tokens" '
-            'WHERE "token_id" = ?',
+            'SELECT "refused_at", "refusals_unaudited", "wrong_secrets_unaudited" '
+            'FROM "api_tokens" WHERE "token_id" = ?',
             [token_id],
             schema=kept,
         )
         if not found.height:
-            return 1
-        last, count = found.row(0)
+            return 1, wrong
+        last, count, wrongs = found.row(0)
         # wall-clock times: when the clocks go back, ``last`` may be ahead of ``at``
         if isinstance(last, dt.datetime) and 0 <= (at - last).total_seconds() < every_s:
             return None
         tx._execute(
-            'UPDATE "api_tokens" SET "refused_at" = ?, "refusals_unaudited" = 0 '
-            'WHERE "token_id" = ?',
+            'UPDATE "api_tokens" SET "refused_at" = ?, "refusals_unaudited" = 0, '
+            '"wrong_secrets_unaudited" = 0 WHERE "token_id" = ?',
             [_to_sql_value(at, store.dialect), token_id],
         )
-    return int(count or 1)
+    return int(count or 1), int(wrongs or 0)

@@ -26,7 +26,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Final, NoReturn
 
 import polars as pl
 from argon2 import PasswordHasher
@@ -1252,6 +1252,10 @@ def _expired(row: dict[str, object], now: dt.datetime, zone: str) -> bool:
 TOKEN_USE_AUDIT_EVERY_S = 60
 
 
+#: why a token sent with a secret not its own is refused (a guess, or a typo)
+_WRONG_SECRET: Final = "wrong secret"
+
+
 def _token_refusal(
     row: dict[str, object], secret: str, now: dt.datetime, zone: str
 ) -> str | None:
@@ -1259,7 +1263,7 @@ def _token_refusal(
     wall-clock time of ``zone``; for the audit log only), or None when it is
     neither forged, revoked nor expired."""
     if not hmac.compare_digest(str(row["token_sha256"]), _digest(secret)):
-        return "wrong secret"
+        return _WRONG_SECRET
     if row["revoked_at"] is not None:
         return f"revoked {row['revoked_at']}"
     if _expired(row, now, zone):
@@ -1284,13 +1288,20 @@ def _audit_token_refused(
     the store (:func:`avert.store.users.count_token_refusal`: every server process
     alike); a row standing for more than its own refusal says so in ``detail``
     (``refusals=N``: N refused uses since the token's last such row, this one
-    included; ``reason`` is this one's)."""
+    included; ``reason`` is this one's; ``wrong_secrets=M``: M of them sent with a
+    wrong secret, guesses against the token's public id, which its owner's own
+    uses, refused as revoked, expired or disabled, do not hide)."""
     token_id = str(row["token_id"])
-    count = count_token_refusal(
-        store, token_id, at=now, every_s=TOKEN_REFUSAL_AUDIT_EVERY_S
+    counted = count_token_refusal(
+        store,
+        token_id,
+        at=now,
+        every_s=TOKEN_REFUSAL_AUDIT_EVERY_S,
+        wrong_secret=why == _WRONG_SECRET,
     )
-    if count is None:
+    if counted is None:
         return
+    count, wrong_secrets = counted
     audit.record(
         store,
         action="token-refused",
@@ -1298,7 +1309,11 @@ def _audit_token_refused(
         reason=f"API request refused: {why}",
         role="unknown",
         user=_clip(str(row["username"]), _AUDITED_NAME_CHARS),
-        detail=audit.describe(refusals=count) if count > 1 else None,
+        detail=(
+            audit.describe(refusals=count, wrong_secrets=wrong_secrets)
+            if count > 1
+            else None
+        ),
     )
 
 
