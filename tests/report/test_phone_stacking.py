@@ -154,10 +154,12 @@ def test_the_board_packs_overdue_actions_stack() -> None:
 def test_the_strands_counts_rule_is_in_the_shared_style() -> None:
     """The plan's strands by status put a strand's counts side by side on a phone
     by a rule in ``_style.html`` (the board pack's HTML file has no avert.css),
-    for screens only."""
+    for screens only: the rule of every table of figures (class figures)."""
     style = (TEMPLATES / "_style.html").read_text()
     blocks = re.findall(r"@media ([^{]*)\{((?:[^{}]|\{[^{}]*\})*)\}", style)
-    media = [m for m, body in blocks if "table.plan-grid.stack td" in body]
+    media = [m for m, body in blocks if "table.figures.stack td" in body]
     assert media == ["screen and (max-width: 760px) "], media
+    (attrs, _), *_ = _tables("_plan_grid.html")
+    assert re.search(r'class="[^"]*\bplan-grid stack figures\b', attrs), attrs
     css = (Path(avert.__file__).parent / "web" / "static" / "avert.css").read_text()
     assert "plan-grid" not in css

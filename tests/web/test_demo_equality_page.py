@@ -23,6 +23,6 @@ def test_demo_equality_page_shows_ratios_against_the_city_residents(
     html = page.text
     assert "Equality figures are not available" not in html
     # a ratio to White with its interval, e.g. "2.51 (0.70 to 9.06)"
-    assert re.search(r"<td>\d+\.\d\d \(\d+\.\d\d to \d+\.\d\d\)</td>", html), html
+    assert re.search(r"<td[^>]*>\d+\.\d\d \(\d+\.\d\d to \d+\.\d\d\)</td>", html), html
     assert "against the synthetic city" in html
     assert "against census" not in html

@@ -146,7 +146,7 @@ def test_the_per_area_note_has_its_table(sqlite_store: Store, tmp_path: Path) ->
     html = _section(sqlite_store, tmp_path)
     assert "Per-area rates count the 40 searches placed in the force area" in html
     assert "<h3>By area</h3>" in html
-    table = html[html.index('<table class="by-area stack">') :]
+    table = html[html.index('<table class="by-area stack') :]
     # each cell's column, for a phone (``data-label``), left out
     table = re.sub(r' data-label="[^"]*"', "", table[: table.index("</table>")])
     # 40 searches in East Riding (White 0.21 per 1,000; Black 95 times it,

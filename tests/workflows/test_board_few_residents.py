@@ -68,7 +68,7 @@ def test_the_few_residents_caveat_stands_beside_the_rates(
     assert not [n for n in eq["notes"] if "6,188 residents" in n]  # said once
     html = render_html("_board_equality.html", stats=stats)
     caveat = html.index("6,188 residents")
-    assert caveat < html.index('<table class="rates">')
+    assert caveat < html.index('<table class="rates')
     assert caveat < html.index("<figure")
 
 
