@@ -155,3 +155,36 @@ def test_a_change_that_rounds_to_none_is_no_fall() -> None:
     assert -0.005 < trend["periods"][0]["change"] < 0
     assert "-0 %" not in trend["line"]
     assert "a year earlier 2,022, 0 %" in trend["line"], trend["line"]
+
+
+def _month_only(*months: dt.datetime) -> pl.DataFrame:
+    """One violent month-only record (data.police.uk) dated on each of ``months``."""
+    return pl.DataFrame(
+        {
+            "incident_id": [f"m{i}" for i in range(len(months))],
+            "occurred_from": list(months),
+            "in_definition": [True] * len(months),
+            "source": ["policeuk"] * len(months),
+            "force": ["F"] * len(months),
+            "time_precision": ["month"] * len(months),
+        }
+    )
+
+
+def test_one_month_only_record_left_out_reads_in_the_singular() -> None:
+    """The line said "1 month-only records (data.police.uk) of November 2026,
+    months overlapping the last 28 days, not counted: their day is unknown"."""
+    exact = _daily(AT - dt.timedelta(days=400), AT, source="own").with_columns(
+        time_precision=pl.lit("exact")
+    )
+    nov = dt.datetime(2026, 11, 1)
+    one = _trend(pl.concat([exact, _month_only(nov)]), None)["line"]
+    assert (
+        "; 1 month-only record (data.police.uk) of November 2026, a month "
+        "overlapping the last 28 days, not counted: its day is unknown." in one
+    ), one
+    two = _trend(pl.concat([exact, _month_only(nov, nov)]), None)["line"]
+    assert "2 month-only records (data.police.uk) of November 2026, a month " in two
+    assert "not counted: their day is unknown." in two
+    both = _trend(pl.concat([exact, _month_only(dt.datetime(2026, 10, 1), nov)]), None)
+    assert "of October and November 2026, months overlapping" in both["line"]

@@ -793,3 +793,19 @@ def test_the_store_read_names_the_month_before_whose_records_meet_the_28_days(
     assert data["precision"] == "exact"
     line = data["trend"]["line"]
     assert "70 month-only records (data.police.uk) of February and March 2022" in line
+
+
+def test_one_record_of_the_running_month_is_named_in_the_singular() -> None:
+    """The note said "1 violent month-only records (data.police.uk) of May 2019
+    are not listed, mapped or counted: their day is unknown"."""
+    inc = _month_rows(dt.datetime(2019, 5, 1), 1).with_columns(
+        in_definition=pl.lit(True), category=pl.lit("x"), harm_days=pl.lit(1.0)
+    )
+    notes = daily_briefing(inc, at=dt.datetime(2019, 5, 16, 6)).notes
+    assert any(
+        n.startswith(
+            "1 violent month-only record (data.police.uk) of May 2019 is not "
+            "listed, mapped or counted: its day is unknown"
+        )
+        for n in notes
+    ), notes

@@ -170,11 +170,7 @@ def year_on_year(
         parts.append(part)
     line = "Violence: " + _joined(parts)
     if month_only_left_out:
-        line += (
-            f"; {month_only_left_out:,} month-only records (data.police.uk) of "
-            f"{left_out_months}, months overlapping the last 28 days, not counted: "
-            "their day is unknown"
-        )
+        line += _left_out_part(month_only_left_out, left_out_months)
     prev: int | None = None
     if precision == "month":
         prev_from, _ = month_window(window_from - dt.timedelta(days=1))
@@ -184,6 +180,20 @@ def year_on_year(
         else:  # not a month without violence: a month the store holds nothing of
             line += f"; previous month ({prev_from:%B %Y}): no records of any kind"
     return {"line": line + ".", "periods": periods, "previous_month": prev}
+
+
+def _left_out_part(n_records: int, months: str) -> str:
+    """The line's part on the ``n_records`` month-only records of ``months`` (named
+    by :func:`_month_names`) left out: "1 month-only record ... of March 2022, a
+    month overlapping ...: its day is unknown" for one ("1 ... records ..., months
+    overlapping" read as several)."""
+    one = n_records == 1
+    several_months = " and " in months
+    return (
+        f"; {n_records:,} month-only record{'' if one else 's'} (data.police.uk) of "
+        f"{months}, {'months' if several_months else 'a month'} overlapping the last "
+        f"28 days, not counted: {'its' if one else 'their'} day is unknown"
+    )
 
 
 def _compare_period(

@@ -306,8 +306,9 @@ def choose_window(
     unfinished = unfinished_month(incidents, at=at)
     if chosen[2] == "exact" and unfinished:
         note = (
-            f"{unfinished:,} violent month-only records (data.police.uk) of "
-            f"{this_month:%B %Y} are not listed, mapped or counted: their day is "
+            f"{counted(unfinished, 'violent month-only record')} (data.police.uk) "
+            f"of {this_month:%B %Y} {'is' if unfinished == 1 else 'are'} not listed, "
+            f"mapped or counted: {'its' if unfinished == 1 else 'their'} day is "
             "unknown"
         )
         if latest_exact is None or latest_exact < this_month:
