@@ -884,6 +884,17 @@ def test_one_unplaced_assessment_is_said_in_the_singular() -> None:
     ]
 
 
+def _dated_alone(dash: pl.DataFrame) -> pl.DataFrame:
+    """D-high copied as D-dated of victim v-dated, made on 24 Oct, its time not
+    known (``time_precision`` ``day``, stored at 00:00)."""
+    return dash.filter(pl.col("assessment_id") == "D-high").with_columns(
+        pl.lit("D-dated").alias("assessment_id"),
+        pl.lit("v-dated").alias("person_id"),
+        pl.lit(dt.datetime(2026, 10, 24)).alias("assessed_at"),
+        pl.lit("day").alias("time_precision"),
+    )
+
+
 def test_an_assessment_dated_the_window_s_first_day_is_listed() -> None:
     """D-dated (v-dated, 16 yes) was recorded as made on 24 Oct, its time not
     known: stored at 00:00, before the window (24 Oct 08:00 to 25 Oct 08:00), and
@@ -891,12 +902,7 @@ def test_an_assessment_dated_the_window_s_first_day_is_listed() -> None:
     listed it. It is listed now, as new to the MARAC list (its own assessment is
     not "before the window")."""
     incidents, involvements, dash = _frames()
-    dated = dash.filter(pl.col("assessment_id") == "D-high").with_columns(
-        pl.lit("D-dated").alias("assessment_id"),
-        pl.lit("v-dated").alias("person_id"),
-        pl.lit(dt.datetime(2026, 10, 24)).alias("assessed_at"),
-        pl.lit("day").alias("time_precision"),
-    )
+    dated = _dated_alone(dash)
     timed = dated.with_columns(  # a time given: 00:00 is before the window
         pl.lit("D-timed").alias("assessment_id"),
         pl.lit("v-timed").alias("person_id"),
@@ -969,12 +975,7 @@ def test_an_assessment_dated_alone_in_two_briefings_says_so() -> None:
     did, and a week's counts added up counted it twice. Each row now names the
     other briefing, and a note counts the shared-day assessments of the line."""
     incidents, involvements, dash = _frames()
-    dated = dash.filter(pl.col("assessment_id") == "D-high").with_columns(
-        pl.lit("D-dated").alias("assessment_id"),
-        pl.lit("v-dated").alias("person_id"),
-        pl.lit(dt.datetime(2026, 10, 24)).alias("assessed_at"),
-        pl.lit("day").alias("time_precision"),
-    )
+    dated = _dated_alone(dash)
     dash = pl.concat(
         [dash.with_columns(pl.lit("exact").alias("time_precision")), dated]
     )
@@ -1014,12 +1015,7 @@ def test_an_assessment_dated_alone_inside_the_window_says_nothing_more() -> None
     """A date alone whose day lies inside the window (a 48-hour window) is in no
     other briefing of that length: no reason, no note."""
     incidents, involvements, dash = _frames()
-    dated = dash.filter(pl.col("assessment_id") == "D-high").with_columns(
-        pl.lit("D-dated").alias("assessment_id"),
-        pl.lit("v-dated").alias("person_id"),
-        pl.lit(dt.datetime(2026, 10, 24)).alias("assessed_at"),
-        pl.lit("day").alias("time_precision"),
-    )
+    dated = _dated_alone(dash)
     dash = pl.concat(
         [dash.with_columns(pl.lit("exact").alias("time_precision")), dated]
     )
