@@ -37,6 +37,19 @@ def _classified(store: Store, profile: str) -> int:
     ).height
 
 
+def _a_minute_a_clock_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each read of avert's clock a minute after the one before, from 24 Nov 2026."""
+    minutes = itertools.count()
+    monkeypatch.setattr(
+        timezone,
+        "_utc_now",
+        lambda: (
+            dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+            + dt.timedelta(minutes=next(minutes))
+        ),
+    )
+
+
 def test_refresh_classifies_every_incident(any_store: Store) -> None:
     report = load_files(any_store, [DATA / "policeuk" / "2019-06"])
     refreshed = refresh_after_load(any_store, report, definition="avb-2010")
@@ -110,15 +123,7 @@ def test_a_store_whose_people_form_no_group_is_not_detected_at_each_rerun(
     killed before it stored the groups."""
     import avert.workflows.networks as networks
 
-    minutes = itertools.count()  # a minute a clock read: each step a later time
-    monkeypatch.setattr(
-        timezone,
-        "_utc_now",
-        lambda: (
-            dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
-            + dt.timedelta(minutes=next(minutes))
-        ),
-    )
+    _a_minute_a_clock_read(monkeypatch)  # each step a later time
     refresh = networks.refresh_detected_groups
     runs: list[str] = []
 
@@ -177,17 +182,9 @@ def test_a_rerun_classifies_a_killed_month_replacement_of_as_many_rows(
     republished = [added, *rows[1:at], revised, *rows[at + 1 :]]
     (tmp_path / "v2").mkdir()
     (tmp_path / "v2" / name).write_text("\n".join([header, *republished]) + "\n")
-    # a minute a clock read: the republished month is loaded after the first
-    # classification, not in the same second (times are kept to the second)
-    minutes = itertools.count()
-    monkeypatch.setattr(
-        timezone,
-        "_utc_now",
-        lambda: (
-            dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
-            + dt.timedelta(minutes=next(minutes))
-        ),
-    )
+    # the republished month is loaded after the first classification, not in
+    # the same second (times are kept to the second)
+    _a_minute_a_clock_read(monkeypatch)
     first = load_files(any_store, [DATA / "policeuk" / "2019-06"])
     refresh_after_load(any_store, first, definition="avb-2010")
     load_files(any_store, [tmp_path / "v2"], replace_months=True)  # then killed
