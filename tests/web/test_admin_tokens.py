@@ -544,3 +544,24 @@ def test_an_expired_token_is_listed_expired_without_a_revoke(
     row = table.split("</table>")[0].split("<tr>")[2]
     assert "<b>expired</b>" in row
     assert "Revoke</button>" not in row
+
+
+def test_refusals_not_yet_in_the_audit_log_are_counted_on_the_page(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    """The audit log takes a refused token's use once a minute; the uses refused
+    since its last row are shown on the account's page (as ``avert users tokens``
+    does), not lost from the administrator's sight until the next row."""
+    admin, store = accounts
+    token = _issue(admin)
+    with store.transaction() as tx:
+        tx._execute(
+            'UPDATE "api_tokens" SET "expires_at" = "created_at" WHERE "token_id" = ?',
+            [token.split("_")[1]],
+        )
+    for _ in range(3):  # the first is audited, the next two are counted
+        assert user_for_token(store, token) is None
+    table = admin.get("/admin/users/officer").text.split('id="token-list"')[1]
+    row = table.split("</table>")[0].split("<tr>")[2]
+    cell = row.split('data-label="Refused, not yet audited">')[1].split("</td>")[0]
+    assert cell == "2"
