@@ -989,3 +989,29 @@ def test_one_vehicle_only_search_is_one_search() -> None:
         "1 search of a vehicle only (no person searched: no ethnicity or sex "
         "recorded) is in no group's rate either"
     ), res.notes[1]
+
+
+def test_notes_name_what_the_pages_show_not_json_fields() -> None:
+    """The notes read "shown in 'not_stated'", "('vehicle_only'; ...)" and "its
+    lower end, 'exact_ci_low', is 1 or below": JSON field names the pages, the
+    board pack and the command line never show. Every note of a result with
+    unstated, vehicle-only and Katz-only ratios names none."""
+    import re
+
+    stops = _stops(["White"] * 18 + ["Black", None, None]).with_columns(
+        pl.lit(dt.datetime(2019, 1, 15)).alias("occurred_at"),
+        pl.Series(
+            "search_type", ["Person search"] * 20 + ["Vehicle search"], dtype=pl.String
+        ),
+    )
+    residents = pl.DataFrame(
+        {"group": ["White", "Black"], "population": [107_057, 210]}
+    )
+    res = stop_search_equality(stops, residents)
+    said = " ".join(res.notes)
+    assert "Clopper-Pearson" in said, said
+    assert "vehicle only" in said, said
+    assert "(No ethnicity stated)" in said, said
+    assert not re.findall(r"'[a-z]+_[a-z_]+'", said), said
+    assert "not_stated" not in said, said
+    assert "exact_ci_low" not in said, said

@@ -739,7 +739,7 @@ def _stop_notes(
         f"{missing:,} of {people:,} searches{of_people} "
         f"({(missing / people if people else 0):.1%}) have no "
         f"recorded {defined}-defined ethnicity: they are in no group's rate and are "
-        "shown in 'not_stated'."
+        "counted apart (No ethnicity stated)."
     ]
     if vehicles:
         # one such search (Kent, January 2019) read "1 searches ... are"
@@ -747,8 +747,8 @@ def _stop_notes(
         notes.append(
             f"{vehicles:,} {searches} of a vehicle only (no person searched: no "
             f"ethnicity or sex recorded) {are} in no group's rate either, and not "
-            "among those with no recorded ethnicity ('vehicle_only'; 'vehicle only' "
-            "in the searches by sex)."
+            "among those with no ethnicity stated: they are counted apart (vehicle "
+            "only, in the searches by sex)."
         )
     if defined == "self" and missing and "officer_ethnicity" in s.columns:
         notes.extend(_unstated_lean(s))
