@@ -1111,3 +1111,32 @@ def test_per_area_ratios_sort_highest_first_and_mark_an_interval_above_1() -> No
     assert rows["ratio_to_white"].to_list() == pytest.approx([3.0, 1.5])
     assert rows["interval_excludes_1"].to_list() == [True, True]
     assert (rows["ci_low"] > 1).all()
+
+
+def test_no_unstated_search_is_not_counted_apart() -> None:
+    """The Met's API sample, September 2024, records every searched person's own
+    ethnicity, and the note read "0 of 3,253 searches (0.0%) have no recorded
+    self-defined ethnicity: they are in no group's rate and are counted apart"."""
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1_000, 100]})
+    res = stop_search_equality(_stops(["White", "Black", "White"]), residents)
+    assert res.notes[0] == (
+        "All 3 searches have a recorded self-defined ethnicity: none is left out "
+        "of the groups' rates for want of one."
+    ), res.notes[0]
+    one = stop_search_equality(_stops(["White"]), residents, ethnicity="ethnicity")
+    assert one.notes[0].startswith("The one search has a recorded self-defined")
+    assert not any("0 of " in n for n in (*res.notes, *one.notes))
+
+
+def test_the_lean_note_names_the_command_that_shows_the_officers_view() -> None:
+    """The note on which way the unstated lean, printed in the board pack and on
+    the Equality page too, said "(--officer-defined shows the officers' view)": an
+    option of no page; it names the command."""
+    stops = _stops(["White"] * 10 + [None] * 4).with_columns(
+        officer_ethnicity=pl.Series(["White"] * 10 + ["Black"] * 4, dtype=pl.String)
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1_000, 100]})
+    said = " ".join(stop_search_equality(stops, residents).notes)
+    assert "('avert analyse equality --officer-defined' shows the officers' view)" in (
+        said
+    ), said

@@ -742,6 +742,16 @@ def _stop_notes(
         f"({(missing / people if people else 0):.1%}) have no "
         f"recorded {defined}-defined ethnicity: they are in no group's rate and are "
         "counted apart (No ethnicity stated)."
+        if missing or not people
+        # none: "0 of 3,253 searches (0.0%) ... they are in no group's rate" (the
+        # Met's API sample, September 2024) spoke of searches there are not
+        else (
+            f"All {people:,} searches{of_people} have"
+            if people > 1
+            else f"The one search{' of a person' if vehicles else ''} has"
+        )
+        + f" a recorded {defined}-defined ethnicity: none is left out of the "
+        "groups' rates for want of one."
     ]
     if vehicles:
         # one such search (Kent, January 2019) read "1 searches ... are"
@@ -1035,7 +1045,7 @@ def _unstated_lean(s: pl.DataFrame) -> list[str]:
             if len(leans) == 1
             else "understates those groups' rates and their ratios to White"
         )
-        + " (--officer-defined shows the officers' view)."
+        + " ('avert analyse equality --officer-defined' shows the officers' view)."
     ]
 
 
