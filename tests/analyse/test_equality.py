@@ -1055,6 +1055,7 @@ def test_the_eia_lists_per_area_ratios_highest_first_under_the_small_cell_rule()
     rows = eia["by_area"]
     assert rows == jsonable(area_ratios(areas))
     assert eia["disclosure"].startswith("[c]: withheld.")
+    assert eia["monitored"][-1].startswith("Stop and search by area: each area's")
     key = [(r["area"], r["group"]) for r in rows]
     # A: Black 0.40 (ratio 0.40 to White's 1.00), Other 0.20: both intervals
     # below 1; Asian 3 searches withheld, and with it the next smallest, Other 20

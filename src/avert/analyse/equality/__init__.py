@@ -1267,6 +1267,12 @@ def equality_impact_summary(
                 }
             )
     by_area = area_ratios(areas) if areas is not None else pl.DataFrame()
+    if by_area.height:
+        monitored.append(
+            "Stop and search by area: each area's ratio of a group's rate to the "
+            "area's White rate (95 % log interval), highest first, small counts "
+            "withheld."
+        )
     return {
         "title": "Equality Impact Assessment (generated from the data)",
         "source": "AVB delivery plan 2010, Section C; Equality Act 2010 s.149 (public sector equality duty)",
