@@ -272,3 +272,23 @@ def test_the_by_area_table_gives_back_no_withheld_count() -> None:
         "flagged": False,
         "withheld": True,
     }
+
+
+def test_no_unstated_search_does_not_make_the_rates_a_lower_bound(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The Met's API sample, September 2024, records every searched person's own
+    ethnicity; the pack read "No ethnicity stated: 0 of 3,253 searches (0 %). They
+    are in no group's rate: the rates above are a lower bound"."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+    )
+    row = stats["equality"]["not_stated"][0]
+    row.update(not_stated=0, share_not_stated=0.0)
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert "No ethnicity stated:</b> 0 of" in html
+    assert "the rates above are a lower bound" not in html
+    row.update(not_stated=3, share_not_stated=3 / row["searches_of_people"])
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert "the rates above are a lower bound" in html

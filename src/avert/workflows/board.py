@@ -565,21 +565,20 @@ def _area_table(found: BoardEquality) -> list[dict[str, Any]]:
     other group's ratio to White with its flag (``ratios``: group -> ``ratio``,
     ``flagged``, ``withheld``), under the small-cell rule of the assessment's
     ratios by area (:func:`~avert.analyse.equality.area_ratios`): a cell withheld
-    there is not given back here. The pack and the Equality page printed the note "Per-area rates
-    count the 44,988 searches placed in the force area" (the Met, 2018) over no
-    per-area figure at all. Empty when no search could be placed."""
+    there is not given back here. The pack and the Equality page printed the note
+    "Per-area rates count the 44,988 searches placed in the force area" (the Met,
+    2018) over no per-area figure at all. Empty when no search could be placed."""
     areas = found.areas
     if areas is None or areas.frame.height == 0:
         return []
+    white_withheld = (
+        ((pl.col("group") == "White") & pl.col("searches_withheld")).any().over("area")
+    )
     frame = area_ratios(areas, with_reference=True).with_columns(
-        (pl.col("ratio_to_white").is_null() & pl.col("searches_withheld"))
-        .or_(
+        (
             pl.col("ratio_to_white").is_null()
-            & ((pl.col("group") == "White") & pl.col("searches_withheld"))
-            .any()
-            .over("area")
-        )
-        .alias("_withheld")
+            & (pl.col("searches_withheld") | white_withheld)
+        ).alias("_withheld")
     )
     placed = (
         areas.not_stated.select("area", "searches")
