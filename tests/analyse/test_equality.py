@@ -989,3 +989,155 @@ def test_one_vehicle_only_search_is_one_search() -> None:
         "1 search of a vehicle only (no person searched: no ethnicity or sex "
         "recorded) is in no group's rate either"
     ), res.notes[1]
+
+
+def test_notes_name_what_the_pages_show_not_json_fields() -> None:
+    """The notes read "shown in 'not_stated'", "('vehicle_only'; ...)" and "its
+    lower end, 'exact_ci_low', is 1 or below": JSON field names the pages, the
+    board pack and the command line never show. Every note of a result with
+    unstated, vehicle-only and Katz-only ratios names none."""
+    import re
+
+    stops = _stops(["White"] * 18 + ["Black", None, None]).with_columns(
+        pl.lit(dt.datetime(2019, 1, 15)).alias("occurred_at"),
+        pl.Series(
+            "search_type", ["Person search"] * 20 + ["Vehicle search"], dtype=pl.String
+        ),
+    )
+    residents = pl.DataFrame(
+        {"group": ["White", "Black"], "population": [107_057, 210]}
+    )
+    res = stop_search_equality(stops, residents)
+    said = " ".join(res.notes)
+    assert "Clopper-Pearson" in said, said
+    assert "vehicle only" in said, said
+    assert "(No ethnicity stated)" in said, said
+    assert not re.findall(r"'[a-z]+_[a-z_]+'", said), said
+    assert "not_stated" not in said, said
+    assert "exact_ci_low" not in said, said
+
+
+def _two_areas() -> EqualityResult:
+    """Area A: 100 White, 40 Black, 3 Asian, 20 Other searches; area B: 2 White,
+    30 Black; 10,000 residents of each group in each area."""
+    counts = {
+        "A": {"White": 100, "Black": 40, "Asian": 3, "Other": 20},
+        "B": {"White": 2, "Black": 30},
+    }
+    stops = pl.concat(
+        [
+            _stops([g] * n).with_columns(pl.lit(a).alias("area"))
+            for a, groups in counts.items()
+            for g, n in groups.items()
+        ]
+    )
+    residents = pl.DataFrame(
+        {
+            "area": [a for a in counts for _ in GROUPS],
+            "group": [g for _ in counts for g in GROUPS],
+            "population": [10_000] * (len(counts) * len(GROUPS)),
+        }
+    )
+    return stop_search_equality(stops, residents, area="area")
+
+
+def test_the_eia_lists_per_area_ratios_highest_first_under_the_small_cell_rule() -> (
+    None
+):
+    """The EIA listed the force's ratios only: a board needs each area's, with its
+    interval, highest first, marked where the interval excludes 1, and small
+    counts withheld by the rule partner tables use (avert.access)."""
+    from avert.analyse.equality import area_ratios
+    from avert.analyse.result import jsonable
+
+    areas = _two_areas()
+    eia = equality_impact_summary(areas, areas=areas)
+    rows = eia["by_area"]
+    assert rows == jsonable(area_ratios(areas))
+    assert eia["disclosure"].startswith("[c]: withheld.")
+    assert eia["monitored"][-1].startswith("Stop and search by area: each area's")
+    key = [(r["area"], r["group"]) for r in rows]
+    # A: Black 0.40 (ratio 0.40 to White's 1.00), Other 0.20: both intervals
+    # below 1; Asian 3 searches withheld, and with it the next smallest, Other 20
+    # (A's Mixed 0 stays); B: White 2 withheld, so every ratio of B is too (a
+    # ratio beside its own counts gives the reference's back)
+    assert key[0] == ("A", "Black")
+    black = rows[0]
+    assert black["ratio_to_white"] == pytest.approx(0.4)
+    assert black["interval_excludes_1"] is True
+    assert black["ci_high"] < 1
+    held = dict(zip(key, rows, strict=True))
+    assert held[("A", "Asian")]["searches"] is None
+    assert held[("A", "Asian")]["ratio_to_white"] is None
+    assert held[("A", "Other")]["searches_withheld"] is True
+    assert held[("A", "Mixed")]["searches"] == 0
+    # B's Black 30, its one other count, goes with White's 2 (else B's placed
+    # searches minus 30 would give the 2 back)
+    assert held[("B", "Black")]["searches"] is None
+    assert held[("B", "Black")]["ratio_to_white"] is None
+    assert held[("B", "Black")]["interval_excludes_1"] is None
+    # no White row: the reference; withheld and undefined ratios last
+    assert all(r["group"] != "White" for r in rows)
+    assert all(r["ratio_to_white"] is None for r in rows[1:])
+    assert equality_impact_summary(areas)["by_area"] == []
+
+
+def test_per_area_ratios_sort_highest_first_and_mark_an_interval_above_1() -> None:
+    """Two areas whose Black ratios are 3 and 1.5 (both on enough searches): the
+    larger is listed first, both marked as excluding 1 (above it)."""
+    from avert.analyse.equality import area_ratios
+
+    stops = pl.concat(
+        [
+            _stops([g] * n).with_columns(pl.lit(a).alias("area"))
+            for a, g, n in (
+                ("A", "White", 100),
+                ("A", "Black", 150),
+                ("B", "White", 100),
+                ("B", "Black", 300),
+            )
+        ]
+    )
+    residents = pl.DataFrame(
+        {
+            "area": ["A", "A", "B", "B"],
+            "group": ["White", "Black"] * 2,
+            "population": [10_000] * 4,
+        }
+    )
+    rows = area_ratios(stop_search_equality(stops, residents, area="area")).filter(
+        pl.col("group") == "Black"
+    )
+    assert rows["area"].to_list() == ["B", "A"]
+    assert rows["ratio_to_white"].to_list() == pytest.approx([3.0, 1.5])
+    assert rows["interval_excludes_1"].to_list() == [True, True]
+    assert (rows["ci_low"] > 1).all()
+
+
+def test_no_unstated_search_is_not_counted_apart() -> None:
+    """The Met's API sample, September 2024, records every searched person's own
+    ethnicity, and the note read "0 of 3,253 searches (0.0%) have no recorded
+    self-defined ethnicity: they are in no group's rate and are counted apart"."""
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1_000, 100]})
+    res = stop_search_equality(_stops(["White", "Black", "White"]), residents)
+    assert res.notes[0] == (
+        "All 3 searches have a recorded self-defined ethnicity: none is left out "
+        "of the groups' rates for want of one."
+    ), res.notes[0]
+    one = stop_search_equality(_stops(["White"]), residents, ethnicity="ethnicity")
+    assert one.notes[0].startswith("The one search has a recorded self-defined")
+    assert not any("0 of " in n for n in (*res.notes, *one.notes))
+
+
+def test_the_lean_note_names_the_command_that_shows_the_officers_view() -> None:
+    """The note on which way the unstated lean, printed in the board pack and on
+    the Equality page too, said "(--officer-defined shows the officers' view)": an
+    option of no page; it names the command."""
+    stops = _stops(["White"] * 10 + [None] * 4).with_columns(
+        officer_ethnicity=pl.Series(["White"] * 10 + ["Black"] * 4, dtype=pl.String)
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1_000, 100]})
+    said = " ".join(stop_search_equality(stops, residents).notes)
+    assert "('avert analyse equality --officer-defined' shows the officers' view)" in (
+        said
+    ), said

@@ -657,7 +657,26 @@ def test_equality_table_prints_one_na_for_no_interval(
     assert "n/a-n/a" not in result.stdout
     # the heading names the force as people know it, not its police.uk id
     heading = " ".join(result.stdout.split())
-    assert "Stop and search by ethnic group — Test Force;" in heading, heading
+    assert "Stop and search by self-defined ethnic group — Test Force;" in heading, (
+        heading
+    )
+
+
+def test_the_equality_heading_says_whose_view_of_ethnicity_it_counts(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """`avert analyse equality --officer-defined` headed its table "Stop and
+    search by ethnic group", as the self-defined one (South Yorkshire 2019: Black
+    ratio 4.46 officer-defined, 2.70 self-defined): the heading says which."""
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    db = ["--db", sqlite_store.url.sqlalchemy, "analyse", "equality"]
+    result = CliRunner().invoke(app, [*db, "--officer-defined"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    heading = " ".join(result.stdout.split())
+    assert (
+        "Stop and search by officer-defined ethnic group (the officer's view, not "
+        "the GOV.UK measure) — Test Force;"
+    ) in heading, heading
 
 
 def _two_censuses(store: Store, tmp_path: Path) -> None:

@@ -194,3 +194,101 @@ def test_vehicle_only_searches_with_an_age_are_footnoted(
         "sex recorded) with no age recorded; 14 more record an age and are counted "
         "in their age band, so the sex table's vehicle only row is 14 higher."
     ) in html
+
+
+def test_the_assessment_lists_the_ratios_by_area_highest_first(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The EIA listed the force's ratios only ("The assessment below lists the
+    force's ratios, not these"): it now lists each area's with its interval,
+    highest first, marked where the interval excludes 1; a withheld count reads
+    [c] there and in the By area table (the small-cell rule of avert.access)."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+    )
+    by_area = stats["equality"]["eia"]["by_area"]
+    assert (by_area[0]["area"], by_area[0]["group"]) == (
+        "East Riding of Yorkshire",
+        "Black",
+    )
+    assert by_area[0]["ratio_to_white"] == pytest.approx(95.0)
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    html = re.sub(r' data-label="[^"]*"', "", html)
+    table = html[html.index('<table class="eia-by-area') :]
+    table = table[: table.index("</table>")]
+    assert (
+        '<tr class="flagged"><td>East Riding of Yorkshire</td><td>Black</td>'
+        "<td>20</td><td>95.00 (" in table
+    ), table
+    assert "<td>yes, above 1</td>" in table
+    assert "lists the force's ratios, not these" not in html
+    # a withheld cell: [c] in both tables
+    by_area[0].update(searches=None, searches_withheld=True, ratio_to_white=None)
+    by_area[0].update(ci_low=None, ci_high=None, interval_excludes_1=None)
+    row = next(
+        r for r in stats["equality"]["area_table"] if r["area"].startswith("East")
+    )
+    row["ratios"]["Black"].update(ratio=None, withheld=True, flagged=False)
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    html = re.sub(r' data-label="[^"]*"', "", html)
+    table = html[html.index('<table class="eia-by-area') :]
+    assert "<td>Black</td><td>[c]</td><td>[c]</td><td>–</td>" in table
+    area = html[html.index('<table class="by-area') :]
+    assert "<td>[c]</td>" in area[: area.index("</table>")]
+
+
+def test_the_by_area_table_gives_back_no_withheld_count() -> None:
+    """The By area table showed each area's White rate and ratios whatever their
+    counts: 2 White searches of 10,000 residents read 0.20 per 1,000, and Black
+    ratio 15.00 beside them gave both counts back. It follows the assessment's
+    small-cell rule now."""
+    import polars as pl
+
+    from avert.analyse.equality import stop_search_equality
+    from avert.workflows.board import _area_table
+    from avert.workflows.equality import BoardEquality
+
+    stops = pl.DataFrame(
+        {
+            "area": ["A"] * 130 + ["B"] * 32,
+            "ethnicity": ["White"] * 100
+            + ["Black"] * 30
+            + ["White"] * 2
+            + ["Black"] * 30,
+        }
+    )
+    residents = pl.DataFrame(
+        {"area": ["A", "A", "B", "B"], "group": ["White", "Black"] * 2}
+    ).with_columns(population=pl.lit(10_000))
+    areas = stop_search_equality(stops, residents, area="area")
+    rows = {r["area"]: r for r in _area_table(BoardEquality(force=areas, areas=areas))}
+    assert rows["A"]["white_rate"] == pytest.approx(10.0)
+    assert rows["A"]["ratios"]["Black"]["ratio"] == pytest.approx(0.3)
+    assert rows["B"]["white_rate"] is None
+    assert rows["B"]["white_withheld"] is True
+    assert rows["B"]["ratios"]["Black"] == {
+        "ratio": None,
+        "flagged": False,
+        "withheld": True,
+    }
+
+
+def test_no_unstated_search_does_not_make_the_rates_a_lower_bound(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The Met's API sample, September 2024, records every searched person's own
+    ethnicity; the pack read "No ethnicity stated: 0 of 3,253 searches (0 %). They
+    are in no group's rate: the rates above are a lower bound"."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+    )
+    row = stats["equality"]["not_stated"][0]
+    row.update(not_stated=0, share_not_stated=0.0)
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert "No ethnicity stated:</b> 0 of" in html
+    assert "the rates above are a lower bound" not in html
+    row.update(not_stated=3, share_not_stated=3 / row["searches_of_people"])
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert "the rates above are a lower bound" in html

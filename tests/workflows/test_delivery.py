@@ -782,6 +782,25 @@ def test_the_first_recorded_note_counts_one_action_as_one() -> None:
     assert _later_note(2, 3, day).startswith("2 of 3 actions were first")
 
 
+def test_the_first_recorded_note_says_across_plans_when_there_are_several() -> None:
+    """The note counts the actions of every plan the pack shows: with two plans,
+    one action in all read "The plan's one action", and 5 of 7 actions read as
+    one plan's."""
+    from avert.workflows.delivery._pack import _later_note
+
+    day = dt.date(2021, 12, 31)
+    assert _later_note(1, 1, day, plans=2).startswith(
+        "The one action across the 2 plans was first recorded"
+    )
+    assert _later_note(7, 7, day, plans=2).startswith(
+        "All 7 actions across the 2 plans were first"
+    )
+    assert _later_note(5, 7, day, plans=3).startswith(
+        "5 of 7 actions across the 3 plans were first"
+    )
+    assert _later_note(1, 1, day, plans=1).startswith("The plan's one action was")
+
+
 def test_objective_verdicts_name_their_months_and_baseline(
     sqlite_store: Store,
 ) -> None:

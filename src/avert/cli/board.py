@@ -614,7 +614,13 @@ def _print_equality(result: BoardEquality) -> None:
     forces = ", ".join(map(force_name, result.forces)) or "stops of no named force"
     console.print(
         styled(
-            ("Stop and search by ethnic group", "bold"),
+            (
+                "Stop and search by officer-defined ethnic group (the officer's "
+                "view, not the GOV.UK measure)"
+                if result.force.params.get("ethnicity") == "officer_ethnicity"
+                else "Stop and search by self-defined ethnic group",
+                "bold",
+            ),
             f" — {forces}; "
             + (
                 f"searches {result.window[0]} to {result.window[1]} "

@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
+from avert.analyse.equality import area_ratios
 from avert.analyse.performance import (
     VERDICTS,
     Family,
@@ -562,13 +563,23 @@ def _area_table(found: BoardEquality) -> list[dict[str, Any]]:
     """One row per area of the per-area rates (``run_equality``'s ``areas``, by
     local authority): the searches placed in it, its White rate per 1,000 and each
     other group's ratio to White with its flag (``ratios``: group -> ``ratio``,
-    ``flagged``). The pack and the Equality page printed the note "Per-area rates
-    count the 44,988 searches placed in the force area" (the Met, 2018) over no
-    per-area figure at all. Empty when no search could be placed."""
+    ``flagged``, ``withheld``), under the small-cell rule of the assessment's
+    ratios by area (:func:`~avert.analyse.equality.area_ratios`): a cell withheld
+    there is not given back here. The pack and the Equality page printed the note
+    "Per-area rates count the 44,988 searches placed in the force area" (the Met,
+    2018) over no per-area figure at all. Empty when no search could be placed."""
     areas = found.areas
     if areas is None or areas.frame.height == 0:
         return []
-    frame = areas.frame
+    white_withheld = (
+        ((pl.col("group") == "White") & pl.col("searches_withheld")).any().over("area")
+    )
+    frame = area_ratios(areas, with_reference=True).with_columns(
+        (
+            pl.col("ratio_to_white").is_null()
+            & (pl.col("searches_withheld") | white_withheld)
+        ).alias("_withheld")
+    )
     placed = (
         areas.not_stated.select("area", "searches")
         if {"area", "searches"} <= set(areas.not_stated.columns)
@@ -586,10 +597,12 @@ def _area_table(found: BoardEquality) -> list[dict[str, Any]]:
         )
         if r["group"] == "White":
             row["white_rate"] = r["rate_per_1000"]
+            row["white_withheld"] = bool(r["searches_withheld"])
         else:
             row["ratios"][r["group"]] = {
                 "ratio": r["ratio_to_white"],
                 "flagged": bool(r["significantly_above_1"]),
+                "withheld": bool(r["_withheld"]),
             }
     return [rows[a] for a in sorted(rows)]
 

@@ -193,7 +193,10 @@ def run_equality(
     if list_people is not None:
         lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
     eia = equality_impact_summary(
-        force_result, lists, synthetic=label == SYNTHETIC_RESIDENTS
+        force_result,
+        lists,
+        synthetic=label == SYNTHETIC_RESIDENTS,
+        areas=area_result,
     )
     return BoardEquality(
         force=force_result,

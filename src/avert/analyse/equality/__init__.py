@@ -67,6 +67,7 @@ from typing import Any, Final, Literal
 import numpy as np
 import polars as pl
 
+from avert.access import SMALL_CELL, suppress_small_counts
 from avert.analyse.equality._disproportionality import (
     _SIGNIFICANT,
     _Z,
@@ -99,6 +100,7 @@ __all__ = [
     "EqualityResult",
     "ListMakeUp",
     "age_band_expr",
+    "area_ratios",
     "equality_impact_summary",
     "exact_ratio_low",
     "katz_ratio",
@@ -739,7 +741,17 @@ def _stop_notes(
         f"{missing:,} of {people:,} searches{of_people} "
         f"({(missing / people if people else 0):.1%}) have no "
         f"recorded {defined}-defined ethnicity: they are in no group's rate and are "
-        "shown in 'not_stated'."
+        "counted apart (No ethnicity stated)."
+        if missing or not people
+        # none: "0 of 3,253 searches (0.0%) ... they are in no group's rate" (the
+        # Met's API sample, September 2024) spoke of searches there are not
+        else (
+            f"All {people:,} searches{of_people} have"
+            if people > 1
+            else f"The one search{' of a person' if vehicles else ''} has"
+        )
+        + f" a recorded {defined}-defined ethnicity: none is left out of the "
+        "groups' rates for want of one."
     ]
     if vehicles:
         # one such search (Kent, January 2019) read "1 searches ... are"
@@ -747,8 +759,8 @@ def _stop_notes(
         notes.append(
             f"{vehicles:,} {searches} of a vehicle only (no person searched: no "
             f"ethnicity or sex recorded) {are} in no group's rate either, and not "
-            "among those with no recorded ethnicity ('vehicle_only'; 'vehicle only' "
-            "in the searches by sex)."
+            "among those with no ethnicity stated: they are counted apart (vehicle "
+            "only, in the searches by sex)."
         )
     if defined == "self" and missing and "officer_ethnicity" in s.columns:
         notes.extend(_unstated_lean(s))
@@ -1033,7 +1045,7 @@ def _unstated_lean(s: pl.DataFrame) -> list[str]:
             if len(leans) == 1
             else "understates those groups' rates and their ratios to White"
         )
-        + " (--officer-defined shows the officers' view)."
+        + " ('avert analyse equality --officer-defined' shows the officers' view)."
     ]
 
 
@@ -1102,11 +1114,80 @@ def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
 
 
 # --- Equality Impact Assessment --------------------------------------------------------
+#: the columns of a per-area ratio computed from its searches (withheld with them)
+_AREA_DERIVED: Final = (
+    "rate_per_1000",
+    "ratio_to_white",
+    "ci_low",
+    "ci_high",
+    "exact_ci_low",
+    "significantly_above_1",
+)
+#: of those, the ones taken to the area's White row (withheld with its searches)
+_AREA_RELATIVE: Final = _AREA_DERIVED[1:]
+
+
+def area_ratios(areas: EqualityResult, *, with_reference: bool = False) -> pl.DataFrame:
+    """Each area's ratios to its White rate, highest disproportion first, under
+    the small-cell rule (:func:`avert.access.suppress_small_counts`,
+    :data:`avert.access.SMALL_CELL_RULE`).
+
+    ``areas``: :func:`stop_search_equality` per area (local authority or LSOA, as
+    configured). Within each area, searches of 1 to 4 in a group are withheld
+    (``searches_withheld``), with the next smallest when one alone would be, and
+    so are that group's rate, ratio and interval; a withheld White count withholds
+    every ratio of the area (a ratio beside its own row's counts gives the
+    reference's count back). Rows: area, group (the White reference left out),
+    searches, residents, rate_per_1000, ratio_to_white, ci_low, ci_high,
+    exact_ci_low, significantly_above_1, searches_withheld and
+    ``interval_excludes_1`` (the 95 % Katz interval lies wholly above or below 1;
+    null where no interval is shown). Sorted by ratio, highest first; ratios
+    withheld or not defined last. ``with_reference``: the White rows too (ratio 1,
+    no interval; their rate withheld with their searches), for a table that shows
+    each area's White rate beside its ratios.
+    """
+    frame = areas.frame
+    if frame.height == 0:
+        return pl.DataFrame()
+    held = suppress_small_counts(
+        frame.with_columns((pl.col("group") == REFERENCE).alias("_reference")),
+        ["searches"],
+        by="area",
+        derived=dict.fromkeys(_AREA_DERIVED, ("searches",)),
+        reference="_reference",
+        relative=_AREA_RELATIVE,
+    )
+    excludes = (pl.col("ci_low") > 1) | (pl.col("ci_high") < 1)
+    return (
+        held.filter(pl.lit(with_reference) | ~pl.col("_reference"))
+        .with_columns(
+            pl.when(pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null())
+            .then(excludes)
+            .alias("interval_excludes_1")
+        )
+        .select(
+            "area",
+            "group",
+            "searches",
+            "residents",
+            *_AREA_DERIVED,
+            "searches_withheld",
+            "interval_excludes_1",
+        )
+        .sort(
+            ["ratio_to_white", "area", "group"],
+            descending=[True, False, False],
+            nulls_last=True,
+        )
+    )
+
+
 def equality_impact_summary(
     stops: EqualityResult | None,
     lists: Sequence[ListMakeUp] = (),
     *,
     synthetic: bool = False,
+    areas: EqualityResult | None = None,
 ) -> dict[str, Any]:
     """An Equality Impact Assessment summary generated from the data.
 
@@ -1117,6 +1198,10 @@ def equality_impact_summary(
     residents fits their source: a census is dated; ``synthetic`` residents (the
     synthetic city's, :mod:`avert.synth.residents`) are every resident the
     generator made, the same on every day of the city: no census, none dated.
+    With ``areas`` (the per-area result), ``by_area``: every area's ratios to its
+    White rate, highest first, with their intervals and whether the interval
+    excludes 1, under the small-cell rule (:func:`area_ratios`), and
+    ``disclosure`` (the rule's words); without, ``by_area`` is empty.
     """
     monitored = []
     figures: list[dict[str, Any]] = []
@@ -1181,6 +1266,13 @@ def equality_impact_summary(
                     "reference": made.references.get(row["dimension"]),
                 }
             )
+    by_area = area_ratios(areas) if areas is not None else pl.DataFrame()
+    if by_area.height:
+        monitored.append(
+            "Stop and search by area: each area's ratio of a group's rate to the "
+            "area's White rate (95 % log interval), highest first, small counts "
+            "withheld."
+        )
     return {
         "title": "Equality Impact Assessment (generated from the data)",
         "source": "AVB delivery plan 2010, Section C; Equality Act 2010 s.149 (public sector equality duty)",
@@ -1188,6 +1280,8 @@ def equality_impact_summary(
         "figures": figures,
         "significantly_above_1": flags,
         "not_stated": not_stated,
+        "by_area": jsonable(by_area) if by_area.height else [],
+        "disclosure": _area_disclosure() if by_area.height else None,
         "reading": (
             "A ratio is significantly above 1 when the lower end of its 95 % interval "
             "is above 1 and the exact conditional test (Clopper-Pearson) agrees, "
@@ -1202,3 +1296,16 @@ def equality_impact_summary(
             )
         ),
     }
+
+
+def _area_disclosure() -> str:
+    """The small-cell rule (:data:`avert.access.SMALL_CELL_RULE`) as the per-area
+    ratios apply it: to counts of searches, not of people."""
+    return (
+        f"[c]: withheld. An area's searches of a group numbering 1 to "
+        f"{SMALL_CELL - 1} are withheld, and so is the next smallest count of the "
+        "area when one alone would be, with their rates, ratios and intervals; a "
+        "withheld White count withholds every ratio of its area. (GSS/ONS "
+        "disclosure control: threshold rule with secondary suppression; '[c]' is "
+        "the GOV.UK symbol for confidential.)"
+    )

@@ -136,7 +136,7 @@ def _withheld_note(
     return (
         f"{n:,} {ratios}{located} whose Katz interval lies above 1 {rest} on too few "
         f"{counted} to be significant by the exact conditional test "
-        "(Clopper-Pearson; its lower end, 'exact_ci_low', is 1 or below): "
+        "(Clopper-Pearson: the lower end of its 95 % interval is 1 or below): "
         "not flagged.",
     )
 

@@ -61,15 +61,26 @@ def _month_data_notes(store: Store, first: dt.date) -> list[str]:
     ]
 
 
-def _later_note(later: int, actions: int, today: dt.date) -> str:
-    """The note that ``later`` of the plan's ``actions`` were first recorded in
-    avert after ``today`` (a plan of one action read "All 1 actions were")."""
+def _later_note(later: int, actions: int, today: dt.date, *, plans: int = 1) -> str:
+    """The note that ``later`` of the ``actions`` were first recorded in avert after
+    ``today`` (a plan of one action read "All 1 actions were"). ``actions`` counts
+    the actions of every plan the pack shows; with ``plans`` above 1 the note says
+    so ("across the 2 plans"), where "the plan's one action" named one plan."""
+    across = f" across the {plans} plans" if plans > 1 else ""
     if later == actions:
         which = (
-            "The plan's one action was" if later == 1 else f"All {later} actions were"
+            (
+                "The plan's one action was"
+                if not across
+                else f"The one action{across} was"
+            )
+            if later == 1
+            else f"All {later} actions{across} were"
         )
     else:
-        which = f"{later} of {actions} actions {'was' if later == 1 else 'were'}"
+        which = (
+            f"{later} of {actions} actions{across} {'was' if later == 1 else 'were'}"
+        )
     shown = "it is" if later == 1 else "they are"
     rest = "" if later == actions else ", the others as they stood then"
     return (
@@ -131,12 +142,12 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
     checks = board_checks(store, settings, today=today)
     later = first_recorded_after(actions, today)
     notes = _month_data_notes(store, first)
-    if later:
-        notes.append(_later_note(later, actions.height, today))
-    view = checks_view(store, settings, user=board_user, today=today)
     plans, objectives = (
         read_delivery(store, entity, today=today) for entity in ("plan", "objective")
     )
+    if later:  # the actions of every plan: the note says "across" several
+        notes.append(_later_note(later, actions.height, today, plans=plans.height))
+    view = checks_view(store, settings, user=board_user, today=today)
     # the titles the police wrote name no stored record or person (board audience)
     plans, objectives = (
         pseudonymise_stored_ids(store, pseudo, frame, ("title",), names=names)
