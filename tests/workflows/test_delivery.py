@@ -250,6 +250,32 @@ def test_import_refuses_a_forbidden_status_change_with_its_line(
     assert f"p.yaml:{line}:" in str(err.value)
 
 
+def test_import_lists_a_forbidden_status_change_beside_the_files_other_errors(
+    planned: Store, tmp_path: Path
+) -> None:
+    """A forbidden status change was listed only once every other error of the file
+    was mended (it is checked against the store, which was not asked while the
+    file had an error): the board secretary fixed the file, imported, and met one
+    more. The entries read without an error are now checked at once."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("  - id: A01")
+    status = text.index("status: done", start)
+    changed = text[:status] + "status: open" + text[status + len("status: done") :]
+    changed = changed.replace("approach: targeted", "approach: targetted", 1)
+    path = tmp_path / "p.yaml"
+    path.write_text(changed, encoding="utf-8")
+    n_history = planned.count("delivery_history")
+    with pytest.raises(ConfigError) as err:
+        delivery.import_plan(planned, path)
+    assert "approach 'targetted' is not one of" in str(err.value)
+    line = text[:start].count("\n") + 1
+    assert f"p.yaml:{line}: action A01: action status cannot move from 'done'" in (
+        str(err.value)
+    )
+    assert "2 error(s)" in str(err.value)
+    assert planned.count("delivery_history") == n_history
+
+
 def test_every_change_is_versioned_and_audited(planned: Store) -> None:
     before = planned.read_frame("actions").filter(
         planned.read_frame("actions")["action_id"] == "A04"
