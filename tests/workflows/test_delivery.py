@@ -1061,6 +1061,52 @@ def test_tasking_round_trip_through_the_daily_briefings(sqlite_store: Store) -> 
     ]
 
 
+def test_a_partner_briefing_without_an_organisation_says_it_lists_no_taskings(
+    sqlite_store: Store,
+) -> None:
+    """A partner briefing made without an organisation ('avert brief --audience
+    partner' without --org) read "0 overdue · 0 due in 24 hours · 0 done · your
+    organisation's" and "No taskings overdue, due or done" while the council's
+    tasking was due: it lists none because it names no organisation, and now says
+    so; with the organisation it lists that organisation's."""
+    from avert.report.render import render_briefing_html
+    from avert.workflows.briefing import build_briefing
+    from briefing.factory import make_frames, write_store
+
+    day1 = dt.datetime(2025, 3, 10, 8)
+    write_store(sqlite_store, make_frames(1500, at=day1 + dt.timedelta(days=3), seed=5))
+    incident = build_briefing(sqlite_store, at=day1).incidents[0]["incident_id"]
+    delivery.add_tasking(
+        sqlite_store,
+        f"incident:{incident}",
+        what="Visit the victim",
+        organisation="council",
+        user=CHAIR,
+        now=day1 + dt.timedelta(hours=1),
+    )
+
+    def section(organisation: str | None) -> str:
+        briefing = build_briefing(
+            sqlite_store,
+            at=day1 + dt.timedelta(days=1),
+            audience="partner",
+            pseudonym_key=KEY,
+            organisation=organisation,
+        )
+        page = render_briefing_html(briefing)
+        return page[page.index('<section id="taskings">') :].split("</section>")[0]
+
+    unnamed = section(None)
+    assert "no organisation named: none listed" in unnamed
+    assert "No organisation was named, so no taskings are listed" in unnamed
+    assert "your organisation" not in unnamed
+    assert "No taskings overdue" not in unnamed
+    named = section("council")
+    assert "1 due in 24 hours" in named
+    assert "your organisation's" in named
+    assert "Visit the victim" in named
+
+
 def test_plan_objective_and_tasking_changes_are_versioned_and_audited(
     planned: Store,
 ) -> None:
