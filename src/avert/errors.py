@@ -12,6 +12,7 @@ __all__ = [
     "AvertWarning",
     "ConfigError",
     "ConflictError",
+    "FieldError",
     "IngestError",
     "MonthStartsError",
     "NotFittedError",
@@ -32,6 +33,16 @@ class AvertError(Exception):
 
 class ConfigError(AvertError, ValueError):
     """A configuration file or parameter is invalid; the message names file and key."""
+
+
+class FieldError(ConfigError):
+    """A value refused for one named field (an action's ``rag_reason``, its
+    ``review_date``): a form shows the message beside that field."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        #: the field (the form's input name) the message is about
+        self.field = field
 
 
 class ConflictError(ConfigError):

@@ -1210,3 +1210,55 @@ def test_a_partners_place_pseudonym_in_the_plan_stays_one_token(
         assert pseudonyms, cell
         for p in pseudonyms:
             assert f'<span class="rec">{p}</span>' in cell, cell
+
+
+def _field_of_error(page: str) -> str | None:
+    """The name of the action form's field its error stands beside (None: above
+    the form), checking the field points at the error and takes the focus."""
+    error = page.index('id="action-error"')
+    form = page.index('id="edit-action"')
+    if error < form:
+        assert "aria-invalid" not in page[form:]
+        return None
+    field = page[:error].rsplit('<div class="form-field">', 1)[1]
+    control = re.search(r'<(?:select|textarea|input)[^>]* name="(\w+)"([^>]*)>', field)
+    assert control, field
+    assert 'aria-invalid="true" aria-describedby="action-error" autofocus' in (
+        control.group(2)
+    )
+    return control.group(1)
+
+
+def test_a_refused_value_is_shown_beside_its_field_which_takes_the_focus(
+    world: World,
+) -> None:
+    """The action form's error was one line above the form whatever it was about: a
+    red RAG without a reason, a review date outside the years, a status the table
+    forbids, an evidence over the limit. Each is now beside its field, which is
+    marked invalid, names the error (aria-describedby) and takes the focus, so a
+    keyboard user types the fix at once; a refusal of the whole form (the version)
+    stays above it."""
+    client = signed_in(world.app, "chair")
+    before = _action(world, "A08")
+
+    def post(**changed: str) -> str:
+        page = client.get("/plan/actions/A08").text
+        data = {
+            "csrf_token": csrf_of(page),
+            "version": version_of(page),
+            "status": before["status"],
+            "rag": before["rag"] or "",
+            "rag_reason": before["rag_reason"] or "",
+            **changed,
+        }
+        response = client.post("/plan/actions/A08", data=data)
+        assert response.status_code == 400, changed
+        return response.text
+
+    assert _field_of_error(post(rag="red", rag_reason="")) == "rag_reason"
+    assert _field_of_error(post(review_date="0026-01-15")) == "review_date"
+    assert _field_of_error(post(review_date="2026-02-30")) == "review_date"
+    assert _field_of_error(post(status="done")) == "status"  # proposed -> done
+    assert _field_of_error(post(evidence="a note " * 2_000)) == "evidence"
+    assert _field_of_error(post(version="")) is None
+    assert _action(world, "A08")["version"] == before["version"]

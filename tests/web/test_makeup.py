@@ -162,7 +162,7 @@ def test_plan_shows_the_make_up_of_people_it_targets(
         return
     assert 'id="makeup-plan-people"' in html
     n = actions["target_id"].n_unique()
-    assert f"Make-up of the {n} people targeted" in html
+    assert f"Make-up of the {n} {'person' if n == 1 else 'people'} targeted" in html
     if username != "chair":
         assert not set(PERSON_ID.findall(html)) & world.person_ids
 

@@ -250,6 +250,32 @@ def test_import_refuses_a_forbidden_status_change_with_its_line(
     assert f"p.yaml:{line}:" in str(err.value)
 
 
+def test_import_lists_a_forbidden_status_change_beside_the_files_other_errors(
+    planned: Store, tmp_path: Path
+) -> None:
+    """A forbidden status change was listed only once every other error of the file
+    was mended (it is checked against the store, which was not asked while the
+    file had an error): the board secretary fixed the file, imported, and met one
+    more. The entries read without an error are now checked at once."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("  - id: A01")
+    status = text.index("status: done", start)
+    changed = text[:status] + "status: open" + text[status + len("status: done") :]
+    changed = changed.replace("approach: targeted", "approach: targetted", 1)
+    path = tmp_path / "p.yaml"
+    path.write_text(changed, encoding="utf-8")
+    n_history = planned.count("delivery_history")
+    with pytest.raises(ConfigError) as err:
+        delivery.import_plan(planned, path)
+    assert "approach 'targetted' is not one of" in str(err.value)
+    line = text[:start].count("\n") + 1
+    assert f"p.yaml:{line}: action A01: action status cannot move from 'done'" in (
+        str(err.value)
+    )
+    assert "2 error(s)" in str(err.value)
+    assert planned.count("delivery_history") == n_history
+
+
 def test_every_change_is_versioned_and_audited(planned: Store) -> None:
     before = planned.read_frame("actions").filter(
         planned.read_frame("actions")["action_id"] == "A04"
@@ -1052,6 +1078,52 @@ def test_tasking_round_trip_through_the_daily_briefings(sqlite_store: Store) -> 
     assert [(t["tasking_id"], t["result"]) for t in again.taskings["due"]] == [
         (row["tasking_id"], None)
     ]
+
+
+def test_a_partner_briefing_without_an_organisation_says_it_lists_no_taskings(
+    sqlite_store: Store,
+) -> None:
+    """A partner briefing made without an organisation ('avert brief --audience
+    partner' without --org) read "0 overdue · 0 due in 24 hours · 0 done · your
+    organisation's" and "No taskings overdue, due or done" while the council's
+    tasking was due: it lists none because it names no organisation, and now says
+    so; with the organisation it lists that organisation's."""
+    from avert.report.render import render_briefing_html
+    from avert.workflows.briefing import build_briefing
+    from briefing.factory import make_frames, write_store
+
+    day1 = dt.datetime(2025, 3, 10, 8)
+    write_store(sqlite_store, make_frames(1500, at=day1 + dt.timedelta(days=3), seed=5))
+    incident = build_briefing(sqlite_store, at=day1).incidents[0]["incident_id"]
+    delivery.add_tasking(
+        sqlite_store,
+        f"incident:{incident}",
+        what="Visit the victim",
+        organisation="council",
+        user=CHAIR,
+        now=day1 + dt.timedelta(hours=1),
+    )
+
+    def section(organisation: str | None) -> str:
+        briefing = build_briefing(
+            sqlite_store,
+            at=day1 + dt.timedelta(days=1),
+            audience="partner",
+            pseudonym_key=KEY,
+            organisation=organisation,
+        )
+        page = render_briefing_html(briefing)
+        return page[page.index('<section id="taskings">') :].split("</section>")[0]
+
+    unnamed = section(None)
+    assert "no organisation named: none listed" in unnamed
+    assert "No organisation was named, so no taskings are listed" in unnamed
+    assert "your organisation" not in unnamed
+    assert "No taskings overdue" not in unnamed
+    named = section("council")
+    assert "1 due in 24 hours" in named
+    assert "your organisation's" in named
+    assert "Visit the victim" in named
 
 
 def test_plan_objective_and_tasking_changes_are_versioned_and_audited(

@@ -7,6 +7,8 @@ import os
 import stat
 from pathlib import Path
 
+from avert.store import Store
+from avert.workflows import delivery
 from avert.workflows.demo import run_demo
 
 
@@ -41,3 +43,12 @@ def test_demo_writes_index_briefing_and_json(tmp_path: Path) -> None:
     assert sum(f["quarantined"] for f in load) == 0
     assert 0 < report.figures["offender_top20_harm_share"] <= 1
     assert report.steps[0][0] == "generate the synthetic city"
+    # the demo's plan, exported and imported unchanged, changes nothing: its
+    # actions on top-harm subjects had no board, which an import fills in
+    store = Store(f"sqlite:///{tmp_path / 'demo.db'}")
+    try:
+        text = delivery.export_plan(store)
+        again = delivery.import_plan(store, "plan.yaml", text=text)
+    finally:
+        store.close()
+    assert (again.created, again.updated) == (0, 0)

@@ -612,6 +612,10 @@ class Briefing:
     #: the high-risk DASH assessments of the window (:mod:`avert.briefing.dash`);
     #: None for a briefing made without them
     dash_high_risk: DashHighRisk | None = None
+    #: the organisation whose taskings a partner briefing lists (set by the
+    #: workflow); None on a partner briefing: none named, so none are listed, and
+    #: the section says so rather than "no taskings overdue, due or done"
+    taskings_organisation: str | None = None
 
     @property
     def people_not_shown(self) -> str | None:

@@ -241,32 +241,54 @@ class Action:
 
     def problems(self) -> list[str]:
         """What is wrong with the action's values (empty when valid)."""
-        out: list[str] = []
+        return [message for _, message in self.field_problems()]
+
+    def field_problems(self) -> list[tuple[str, str]]:
+        """What is wrong with the action's values, each with the field it is about
+        (a form shows it there): ``("rag_reason", "RAG red needs a reason")``."""
+        out: list[tuple[str, str]] = []
         if self.strand not in STRANDS:
             out.append(
-                f"strand {shown_value(self.strand)} is not one of {', '.join(STRANDS)}"
+                (
+                    "strand",
+                    f"strand {shown_value(self.strand)} is not one of "
+                    f"{', '.join(STRANDS)}",
+                )
             )
         if self.status not in STATUSES:
             out.append(
-                f"status {shown_value(self.status)} is not one of {', '.join(STATUSES)}"
+                (
+                    "status",
+                    f"status {shown_value(self.status)} is not one of "
+                    f"{', '.join(STATUSES)}",
+                )
             )
         if self.approach is not None and self.approach not in APPROACHES:
             out.append(
-                f"approach {shown_value(self.approach)} is not one of {', '.join(APPROACHES)}"
+                (
+                    "approach",
+                    f"approach {shown_value(self.approach)} is not one of "
+                    f"{', '.join(APPROACHES)}",
+                )
             )
         if self.rag is not None and self.rag not in RAGS:
-            out.append(f"RAG {shown_value(self.rag)} is not one of {', '.join(RAGS)}")
+            out.append(
+                ("rag", f"RAG {shown_value(self.rag)} is not one of {', '.join(RAGS)}")
+            )
         if problem := rag_problem(self.rag, self.rag_reason):
-            out.append(problem)
+            out.append(("rag_reason", problem))
         if self.target_type is not None and self.target_type not in SUBJECT_TYPES:
             out.append(
-                f"subject type {shown_value(self.target_type)} is not one of "
-                f"{', '.join(SUBJECT_TYPES)}"
+                (
+                    "target_type",
+                    f"subject type {shown_value(self.target_type)} is not one of "
+                    f"{', '.join(SUBJECT_TYPES)}",
+                )
             )
         if (self.target_type is None) != (self.target_id is None):
-            out.append("a subject needs both a type and an id")
+            out.append(("target_id", "a subject needs both a type and an id"))
         if not self.title:
-            out.append("an action needs a title")
+            out.append(("title", "an action needs a title"))
         return out
 
     def row(self) -> dict[str, Any]:

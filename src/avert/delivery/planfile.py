@@ -67,6 +67,9 @@ class PlanDocument:
     actions: list[Action] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)  # "action:A1" -> line
     errors: list[PlanFileError] = field(default_factory=list)
+    #: the entries read with an error of their own ("action:A1"): an import checks
+    #: the others against the store too, to list every error at once
+    flawed: set[str] = field(default_factory=set)
 
 
 class _Map(dict[str, Any]):
@@ -328,6 +331,7 @@ def _parse_plan(doc: PlanDocument, top: _Map) -> None:
     if not isinstance(node, _Map):
         doc.errors.append(PlanFileError(top.line, "missing 'plan' mapping at the top"))
         return
+    before = len(doc.errors)
     r = _Reader(doc, node, "plan")
     r.unknown(_PLAN_KEYS)
     plan_id = r.ident()
@@ -343,6 +347,8 @@ def _parse_plan(doc: PlanDocument, top: _Map) -> None:
     if plan_id and title and board:
         doc.plan = Plan(plan_id, title, board, start, end)
         doc.lines[f"plan:{plan_id}"] = node.line
+        if len(doc.errors) > before:
+            doc.flawed.add(f"plan:{plan_id}")
 
 
 def _seen(doc: PlanDocument, r: _Reader, kind: str, ident: str | None) -> bool:
@@ -358,6 +364,7 @@ def _seen(doc: PlanDocument, r: _Reader, kind: str, ident: str | None) -> bool:
 
 def _parse_objectives(doc: PlanDocument, top: _Map, plan_id: str) -> None:
     for node in _items(doc, top, "objectives"):
+        before = len(doc.errors)
         r = _Reader(doc, node, f"objective {node.raw.get('id', '?')}")
         r.unknown(_OBJECTIVE_KEYS)
         oid = r.ident()
@@ -376,6 +383,8 @@ def _parse_objectives(doc: PlanDocument, top: _Map, plan_id: str) -> None:
         fresh = _seen(doc, r, "objective", oid)
         if fresh and oid and strand and title:
             doc.objectives.append(Objective(oid, plan_id, strand, title, **values))
+            if len(doc.errors) > before:
+                doc.flawed.add(f"objective:{oid}")
 
 
 def _action_strand(
@@ -469,6 +478,7 @@ def _action_rag(
 def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
     strands = {o.objective_id: o.strand for o in doc.objectives}
     for node in _items(doc, top, "actions"):
+        before = len(doc.errors)
         r = _Reader(doc, node, f"action {node.raw.get('id', '?')}")
         r.unknown(_ACTION_KEYS)
         aid = r.ident()
@@ -512,6 +522,8 @@ def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
         for problem in action.problems():
             r.error("rag" if "RAG" in problem else None, problem)
         doc.actions.append(action)
+        if len(doc.errors) > before:
+            doc.flawed.add(f"action:{aid}")
 
 
 def parse_plan(text: str) -> PlanDocument:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -186,6 +187,29 @@ def _spc_rule(key: Any) -> str:
 TALL_ROW_CHARS: Final = 1000
 
 
+#: the plural nouns of the make-up lists' labels (avert.briefing.makeup.LISTS, the
+#: web's lists) and their singular
+_SINGULAR = {
+    "people": "person",
+    "victims": "victim",
+    "callers": "caller",
+    "targets": "target",
+    "members": "member",
+}
+_PLURAL_NOUN = re.compile(r"\b(" + "|".join(_SINGULAR) + r")\b")
+
+
+def _of_one(label: Any) -> str:
+    """A list's label after a count of one: its first plural noun singular.
+
+    >>> _of_one("people tasked (overdue, due or done)")
+    'person tasked (overdue, due or done)'
+    >>> _of_one("repeat victims hit again")
+    'repeat victim hit again'
+    """
+    return _PLURAL_NOUN.sub(lambda m: _SINGULAR[m.group(1)], str(label), count=1)
+
+
 def _tall(texts: Iterable[Any]) -> bool:
     """Whether one of ``texts`` (a row's free-text cells) holds more than
     :data:`TALL_ROW_CHARS` characters, so that its row may be taller than a page.
@@ -219,6 +243,7 @@ def environment() -> Environment:
     env.filters["label"] = _label
     env.filters["spc_rule"] = _spc_rule
     env.filters["tall"] = _tall
+    env.filters["of_one"] = _of_one
     env.filters["pinned_axis"] = pinned_axis_chart_html
     env.globals["category_colour"] = category_colour
     # where a person's id links to (the web app's record page, police roles only);

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from avert.config.timezone import local_now
-from avert.errors import ConfigError
+from avert.errors import ConfigError, FieldError
 from avert.web.auth import authorize, current_user, flash, requires, take_flash
 from avert.web.pages import (
     MAX_YEAR,
@@ -165,9 +165,7 @@ def edit_action(
         "review_date": review_date,
     }
     try:
-        too_long = _too_long(reason=rag_reason, evidence=evidence)
-        if too_long:
-            raise ConfigError(too_long)
+        _check_action_texts(rag_reason=rag_reason, evidence=evidence)
         _check_review_date(review_date)
         delivery.update_action(
             ctx.store,
@@ -182,16 +180,26 @@ def edit_action(
             ctx.store, ctx.settings, user=user, action_id=action_id
         )
         # the form shows what was typed, so the user corrects it rather than
-        # typing it all again; the table above it shows the action as stored
+        # typing it all again; the table above it shows the action as stored; a
+        # value refused is named beside its field, any other refusal above the form
         return _page(
             request,
             "action.html",
             status=400,
             found=found,
             error=str(err),
+            error_field=err.field if isinstance(err, FieldError) else None,
             typed=changes,
         )
     return RedirectResponse(f"/plan/actions/{quote(action_id)}", status_code=303)
+
+
+def _check_action_texts(**fields: str) -> None:
+    """Refuse an action form's text over :data:`MAX_TEXT`, beside its field."""
+    for name, text in fields.items():
+        label = "reason" if name == "rag_reason" else name
+        if too_long := _too_long(**{label: text}):
+            raise FieldError(too_long, field=name)
 
 
 def _check_review_date(text: str) -> None:
@@ -208,7 +216,7 @@ def _check_review_date(text: str) -> None:
         return
     if not MIN_YEAR <= year <= MAX_YEAR:
         msg = f"Review date: the year {year} is outside the years {MIN_YEAR}-{MAX_YEAR}"
-        raise ConfigError(msg)
+        raise FieldError(msg, field="review_date")
 
 
 @router.get("/meeting")

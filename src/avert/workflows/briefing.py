@@ -522,6 +522,10 @@ def build_briefing(
         category_names=_mapped_category_names(frames["incidents"]),
     )
     briefing = _with_store_facts(store, briefing, reader, at=at, area=area, notes=notes)
+    if reader.organisation:  # whose taskings a partner briefing lists
+        briefing = dataclasses.replace(
+            briefing, taskings_organisation=reader.organisation
+        )
     if timings is not None:
         timings["read_s"] = t1 - t0
         timings["assemble_s"] = time.perf_counter() - t1

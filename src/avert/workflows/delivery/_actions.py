@@ -30,7 +30,13 @@ from avert.delivery.model import (
     check_transition,
     with_overdue,
 )
-from avert.errors import ConfigError, ConflictError, NotFound, PermissionDenied
+from avert.errors import (
+    ConfigError,
+    ConflictError,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+)
 from avert.store import Store, audit, queries
 from avert.workflows.delivery._common import (
     AUTHORED_FIELDS,
@@ -192,14 +198,18 @@ def _update_action(
                 clean[key] = dt.date.fromisoformat(value)
             except ValueError as err:
                 msg = f"{key} {value!r} is not a date (YYYY-MM-DD)"
-                raise ConfigError(msg) from err
+                raise FieldError(msg, field=key) from err
     new = {**old, **clean}
     if new.get("status") is None:
         new["status"] = old["status"]
-    check_transition(old["status"], new["status"])
-    problems = _action_of(new).problems()
-    if problems:
-        raise ConfigError("; ".join(problems))
+    try:
+        check_transition(old["status"], new["status"])
+    except ConfigError as err:  # the form shows it beside the status
+        raise FieldError(str(err), field="status") from err
+    problems = _action_of(new).field_problems()
+    if problems:  # beside the field of the first (a form sends one at a time)
+        message = "; ".join(message for _, message in problems)
+        raise FieldError(message, field=problems[0][0])
     try:
         _save(store, "action", [new], user=user, reason="action update")
     except ConflictError as err:

@@ -53,6 +53,9 @@ def seed_demo_plan(
         at.date(),
         cell_size_m=settings.places_cell_size(),
     )
+    # the plan's board, as an import gives an action that names none: without it
+    # an export of the demo plan, imported unchanged, rewrote these actions
+    board = store.read_frame("plans", where=[("plan_id", "=", result.plan_id)])
     rows = []
     for i, subject in enumerate(_demo_subjects(top)):
         person = subject["subject_type"] == "person"
@@ -79,6 +82,7 @@ def seed_demo_plan(
                 rag_reason=("started late", None, None, "no owner yet", None)[i],
                 evidence="Plan agreed at the meeting." if i == 2 else None,
                 review_date=at.date() + dt.timedelta(days=28),
+                board=board["board"][0],
             ).row()
         )
     # the done one is recorded in progress first, then done: completed this month

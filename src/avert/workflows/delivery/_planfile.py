@@ -225,10 +225,12 @@ def import_plan(
     stored = _read_rows(store, "action", [a.action_id for a in doc.actions])
     doc = _leads_as_accounts_spell(store, doc, stored)
     errors = list(doc.errors)
-    if doc.plan is not None:
-        errors += _other_plans_ids(store, doc, stored)
-    if errors or doc.plan is None:
+    if doc.plan is None:
         raise _plan_errors(src, sorted(errors, key=lambda e: e.line))
+    errors += _other_plans_ids(store, doc, stored)
+    # the entries read without an error are checked against the store even when
+    # others have one (conflicts, forbidden status changes), so that every error
+    # of the file is listed at once
     merged: dict[str, list[dict[str, Any]]] = {}
     given: dict[str, dict[str, dict[str, Any]]] = {}
     kept: list[str] = []
@@ -237,9 +239,10 @@ def import_plan(
         ("objective", [o.row() for o in doc.objectives]),
         ("action", [a.row() for a in doc.actions]),
     ):
+        key = TABLES[DELIVERY_TABLES[entity]].primary_key[0]
+        rows = [r for r in rows if f"{entity}:{r[key]}" not in doc.flawed]
         merge = _merge(store, entity, rows, doc=doc, overwrite=overwrite)
         merged[entity] = merge.rows
-        key = TABLES[DELIVERY_TABLES[entity]].primary_key[0]
         given[entity] = {str(r[key]): r for r in rows}
         errors += merge.conflicts
         kept += merge.kept
