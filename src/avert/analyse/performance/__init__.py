@@ -581,9 +581,80 @@ def performance(
     pops = dict(populations or {})
     if "harm" not in series.columns:
         series = series.with_columns(pl.lit(None, pl.Float64).alias("harm"))
+    results = _judged_series(
+        series,
+        unit=unit,
+        baseline=baseline,
+        recent=recent,
+        populations=pops,
+        settings=settings,
+        target=target,
+    )
+    notes: list[str] = []
+    if similar is not None and similar.height:
+        results = _with_peers(results, similar)
+    if survey is not None and survey.height:
+        results = _with_confidence(results, survey, series, unit=unit)
+    if not pops:
+        notes.append(
+            "No populations known for these areas: rates per 1,000 and u-charts are left out."
+        )
+    return PerformanceResult(
+        frame=_summary_frame(results),
+        series=tuple(results),
+        similar=similar if similar is not None else pl.DataFrame(),
+        params={
+            "unit": unit,
+            "baseline_from": baseline[0],
+            "baseline_to": baseline[1],
+            "from": recent[0],
+            "to": recent[1],
+            **{k: v for k, v in settings.items() if k != "min_baseline_periods"},
+            "min_baseline_periods": settings["min_baseline_periods"][unit],
+            "target": list(target) if target else None,
+        },
+        method=_METHOD,
+        source=_SOURCE,
+        notes=tuple(notes),
+    )
+
+
+#: :func:`performance`'s method, as its result states it
+_METHOD: Final = (
+    "Interrupted time series (Poisson GLM, quasi-Poisson scale from the "
+    "baseline, never below 1) with "
+    "month-of-year effects and trend; rate ratio of the recent period with "
+    "Wald 95 % CI; Shewhart c- and u-charts with baseline limits and run rules."
+)
+
+#: :func:`performance`'s sources, as its result states them
+_SOURCE: Final = (
+    "Bernal, Cummins & Gasparrini (2017) Int J Epidemiol 46:348; Montgomery "
+    "(2013) Introduction to Statistical Quality Control §6.3, §7.3; NHS England "
+    "'Making data count' (2019); Home Office iQuanta most similar groups; AVB "
+    "delivery plan 2010 ¶4, ¶39, ¶44."
+)
+
+
+def _judged_series(
+    series: pl.DataFrame,
+    *,
+    unit: Unit,
+    baseline: tuple[dt.date, dt.date],
+    recent: tuple[dt.date, dt.date],
+    populations: Mapping[str, float],
+    settings: Mapping[str, Any],
+    target: tuple[float, dt.date] | None,
+) -> list[SeriesResult]:
+    """Each series (``area``, ``category``, ``flag``) of the window judged on its
+    own (:func:`_series_result`), with the periods of the window it lacks, in the
+    order the briefing reads them: by area, its total first.
+
+    A period the series lacks is no data (left out upstream, a supplier's gap or
+    a part period), never a zero: it is listed in ``no_data``, not counted.
+    """
     window = series.filter(pl.col("period").is_between(baseline[0], recent[1]))
     results: list[SeriesResult] = []
-    # a period the series lacks is no data (left out upstream), never a zero
     grid = [
         p for p in periods_between(baseline[0], recent[1], unit) if p >= baseline[0]
     ]
@@ -598,7 +669,7 @@ def performance(
             unit=unit,
             baseline=baseline,
             recent=recent,
-            population=float(pops[k[0]]) if pops.get(k[0]) else None,
+            population=float(populations[k[0]]) if populations.get(k[0]) else None,
             settings=settings,
             target=target,
         )
@@ -606,44 +677,7 @@ def performance(
             _replace(result, no_data=tuple(p for p in grid if p not in held))
         )
     results.sort(key=lambda r: (r.area, r.category != "all", r.category, r.flag))
-    notes: list[str] = []
-    if similar is not None and similar.height:
-        results = _with_peers(results, similar)
-    if survey is not None and survey.height:
-        results = _with_confidence(results, survey, series, unit=unit)
-    if not pops:
-        notes.append(
-            "No populations known for these areas: rates per 1,000 and u-charts are left out."
-        )
-    frame = _summary_frame(results)
-    return PerformanceResult(
-        frame=frame,
-        series=tuple(results),
-        similar=similar if similar is not None else pl.DataFrame(),
-        params={
-            "unit": unit,
-            "baseline_from": baseline[0],
-            "baseline_to": baseline[1],
-            "from": recent[0],
-            "to": recent[1],
-            **{k: v for k, v in settings.items() if k != "min_baseline_periods"},
-            "min_baseline_periods": settings["min_baseline_periods"][unit],
-            "target": list(target) if target else None,
-        },
-        method=(
-            "Interrupted time series (Poisson GLM, quasi-Poisson scale from the "
-            "baseline, never below 1) with "
-            "month-of-year effects and trend; rate ratio of the recent period with "
-            "Wald 95 % CI; Shewhart c- and u-charts with baseline limits and run rules."
-        ),
-        source=(
-            "Bernal, Cummins & Gasparrini (2017) Int J Epidemiol 46:348; Montgomery "
-            "(2013) Introduction to Statistical Quality Control §6.3, §7.3; NHS England "
-            "'Making data count' (2019); Home Office iQuanta most similar groups; AVB "
-            "delivery plan 2010 ¶4, ¶39, ¶44."
-        ),
-        notes=tuple(notes),
-    )
+    return results
 
 
 def _check_series(
