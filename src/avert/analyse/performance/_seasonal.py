@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 
@@ -63,6 +64,10 @@ class ChangeEstimate:
         if self.expected_late is not None and self.late_periods == sustained_of:
             return self.expected_late
         return self.expected
+
+
+#: the largest x whose exp(x) a float holds (about 709.8)
+_MAX_LOG: Final = math.log(sys.float_info.max)
 
 
 def design_matrix(
@@ -507,12 +512,17 @@ def _stops_where_fitted(pois: Any, scale: float) -> bool:
 def _estimate(
     fit: _StepFit, x_all: F64, names: Sequence[str], *, step: int, trend_used: bool
 ) -> ChangeEstimate | None:
-    """The rate ratio of the step with its interval, p-value and expected counts."""
+    """The rate ratio of the step with its interval, p-value and expected counts;
+    None when the step or its interval is not a finite number."""
     from scipy import stats
 
     params, k = fit.params, step
     gamma, se = float(params[k]), float(math.sqrt(max(fit.cov[k, k], 0.0)))
     if not math.isfinite(gamma) or not math.isfinite(se) or se == 0:
+        return None
+    if gamma + fit.quantile * se >= _MAX_LOG:
+        # an interval past what a float holds (a standard error in the thousands:
+        # the step not pinned down by the counts) is no estimate
         return None
     p_value = float(
         2 * stats.norm.sf(abs(gamma / se))
@@ -548,7 +558,8 @@ def _estimate(
 
 def _negbin_fit(y: F64, x: F64, start: F64) -> Any:
     """The NB2 fit of ``y`` on ``x`` (statsmodels ``NegativeBinomial``, from the
-    Poisson coefficients ``start``); None when it fails or does not converge. The
+    Poisson coefficients ``start``); None when it fails, does not converge or has
+    no covariance (a singular information matrix). The
     caller silences statsmodels' warnings."""
     from statsmodels.discrete.discrete_model import NegativeBinomial
 
@@ -556,6 +567,9 @@ def _negbin_fit(y: F64, x: F64, start: F64) -> Any:
         nb = NegativeBinomial(y, x, loglike_method="nb2").fit(
             disp=0, maxiter=200, start_params=np.append(start, 0.1)
         )
+        # converged where the information matrix is singular: no covariance
+        # (statsmodels raises), so no interval; failed, as one not converged
+        nb.cov_params()
     except Exception:
         return None
     return nb if nb.mle_retvals.get("converged", False) else None
