@@ -897,7 +897,7 @@ def test_a_step_the_counts_cannot_pin_down_is_no_estimate_not_a_crash(
 def test_a_negbin_fit_without_a_covariance_falls_back_to_poisson() -> None:
     """statsmodels' negative binomial can converge to a point whose information
     matrix is singular: asking it for the covariance raised ValueError and
-    stopped ``--family negbin`` (every weekly run of the synthetic city). The
+    stopped ``--family negbin`` (the weekly runs of a synthetic city). The
     fit is then failed, as one that does not converge: the Poisson fit judges."""
     counts = [12, 12, 26, 3, 10, 10, 12, 9, 6, 6, 13, 14, 19, 8, 11, 12, 13, 11]
     counts += [15, 14, 10, 18, 23]
