@@ -15,6 +15,7 @@ from scipy import stats
 
 from avert.analyse.performance import (
     VERDICTS,
+    Family,
     build_series,
     c_chart,
     confidence_beside_crime,
@@ -868,3 +869,42 @@ def test_most_similar_areas_do_not_depend_on_column_order() -> None:
     expected = most_similar_areas(feats, k=3)
     shuffled = feats.select("area", *reversed(feats.columns[1:]))
     assert_frame_equal(most_similar_areas(shuffled, k=3), expected, check_exact=True)
+
+
+# 23 months of a rare series (a synthetic city's repeat victims): months of year
+# with no event in the baseline leave the step with a trend beside it unidentified
+_SPARSE_MONTHS = pl.date_range(
+    dt.date(2024, 12, 1), dt.date(2026, 10, 1), "1mo", eager=True
+).to_list()
+_SPARSE_BASE = np.array([p <= dt.date(2025, 11, 30) for p in _SPARSE_MONTHS])
+
+
+@pytest.mark.parametrize("family", ["poisson", "auto"])
+def test_a_step_the_counts_cannot_pin_down_is_no_estimate_not_a_crash(
+    family: Family,
+) -> None:
+    """The interval of a step whose standard error is in the thousands (log
+    scale) overflowed ``math.exp``: the whole performance run stopped with
+    OverflowError. Such a fit is no estimate (the series is ``insufficient_data``,
+    the model could not be fitted)."""
+    counts = [0, 2, 1, 1, 2, 3, 0, 4, 3, 3, 2, 0, 2, 6, 1, 2, 3, 2, 3, 2, 1, 2, 4]
+    change = seasonal_change(
+        counts, _SPARSE_MONTHS, _SPARSE_BASE, ~_SPARSE_BASE, trend=True, family=family
+    )
+    assert change is None
+
+
+def test_a_negbin_fit_without_a_covariance_falls_back_to_poisson() -> None:
+    """statsmodels' negative binomial can converge to a point whose information
+    matrix is singular: asking it for the covariance raised ValueError and
+    stopped ``--family negbin`` (the weekly runs of a synthetic city). The
+    fit is then failed, as one that does not converge: the Poisson fit judges."""
+    counts = [12, 12, 26, 3, 10, 10, 12, 9, 6, 6, 13, 14, 19, 8, 11, 12, 13, 11]
+    counts += [15, 14, 10, 18, 23]
+    change = seasonal_change(
+        counts, _SPARSE_MONTHS, _SPARSE_BASE, ~_SPARSE_BASE, trend=True, family="negbin"
+    )
+    assert change is not None
+    assert change.family == "poisson"
+    assert math.isfinite(change.ci_low)
+    assert math.isfinite(change.ci_high)

@@ -601,35 +601,12 @@ def prepare(
     _check_hours(hours)
     check_frame(incidents, list(_INCIDENT_REQUIRED), name="incidents")
     given = dict(tables or {})
-    unknown = set(given) - set(_OPTIONAL)
-    if unknown:
-        msg = f"Unknown briefing tables: {', '.join(sorted(unknown))}."
-        raise ConfigError(msg)
     all_notes = list(notes)
-    frames: dict[str, pl.DataFrame] = {
-        "involvements": _opt(involvements, _OPTIONAL["involvements"]),
-        **{
-            name: _opt(given.get(name), cols)
-            for name, cols in _OPTIONAL.items()
-            if name != "involvements"
-        },
-    }
-    if given.get("baseline_sources") is None:
-        del frames["baseline_sources"]  # not given: the trend does not check
+    frames = _optional_frames(involvements, given)
     # not given: the store records no intelligence (the reads leave it out then)
     intelligence_recorded = given.get("intelligence") is not None
     partner = aud == "partner"
-    if partner and pseudonymiser is None:
-        # the published demo key by default would make every partner pseudonym
-        # recomputable from a guessed id (docs/briefing.md: refused without a key)
-        msg = (
-            "A partner briefing needs a pseudonymiser made with the deployment's "
-            "secret: pseudonymiser=avert.access.pseudonymiser_for(key) (setting "
-            "pseudonym_key). For the synthetic demo city only, pass "
-            "avert.access.Pseudonymiser() to use the published demo key."
-        )
-        raise ConfigError(msg)
-    p = pseudonymiser or Pseudonymiser()
+    p = _briefing_pseudonymiser(pseudonymiser, partner=partner)
     pseudonyms: dict[str, Any] | None = None
     if partner:
         pseudonyms = _pseudonym_note(p)
@@ -640,10 +617,7 @@ def prepare(
             )
     inc = incidents
     if area is not None:
-        if not set(AREA_COLUMNS) & set(inc.columns):
-            msg = "--area needs incidents.borough or incidents.lsoa; these incidents have neither."
-            raise ConfigError(msg)
-        inc = inc.filter(in_area(area, inc.columns))
+        inc = _in_briefing_area(inc, area)
         # the area is not repeated: the heading names it where an incident does
         # (on the web it may be a link's text: content spoofing)
         all_notes.append(
@@ -652,19 +626,7 @@ def prepare(
             "intelligence carry no borough and are shown for the whole force, and "
             "so are the delivery plan's actions due (the plan is force-wide)."
         )
-    # One order whatever order the rows came in: SQLite and PostgreSQL return rows
-    # of equal times (a month-only month) differently, and the map points, the
-    # places' scores and every float sum would follow it.
-    inc = inc.with_columns(
-        pl.col("in_definition").cast(pl.Boolean).fill_null(value=False),
-        pl.col("harm_days").cast(pl.Float64),
-    ).sort("occurred_from", "incident_id", nulls_last=True)
-    inc = inc.with_columns(category_name(inc.columns, category_names or {}))
-    # the police order, kept through the pseudonyms: lists break ties by it, so the
-    # police and the partners at one meeting see the same incidents in the same
-    # order (by pseudonym, a partner's first 15 of 132 equal-harm incidents were
-    # others than the police's)
-    inc = inc.with_columns(pl.int_range(pl.len()).alias(SEQ))
+    inc = _in_police_order(inc, category_names or {})
     window_from, window_to, precision, window_notes = choose_window(
         inc, at=at, hours=hours
     )
@@ -697,3 +659,75 @@ def prepare(
         pseudonyms=pseudonyms,
         intelligence_recorded=intelligence_recorded,
     )
+
+
+def _optional_frames(
+    involvements: pl.DataFrame | None, given: Mapping[str, pl.DataFrame | None]
+) -> dict[str, pl.DataFrame]:
+    """The optional tables by name, each with its expected columns (an empty
+    frame when not given; ``baseline_sources`` left out then, so the trend does
+    not check them). Refuses a table name the briefing does not know."""
+    unknown = set(given) - set(_OPTIONAL)
+    if unknown:
+        msg = f"Unknown briefing tables: {', '.join(sorted(unknown))}."
+        raise ConfigError(msg)
+    frames: dict[str, pl.DataFrame] = {
+        "involvements": _opt(involvements, _OPTIONAL["involvements"]),
+        **{
+            name: _opt(given.get(name), cols)
+            for name, cols in _OPTIONAL.items()
+            if name != "involvements"
+        },
+    }
+    if given.get("baseline_sources") is None:
+        del frames["baseline_sources"]  # not given: the trend does not check
+    return frames
+
+
+def _briefing_pseudonymiser(
+    pseudonymiser: Pseudonymiser | None, *, partner: bool
+) -> Pseudonymiser:
+    """The pseudonymiser given, else the demo key's (for the police, who see no
+    pseudonyms); a partner briefing without one is refused."""
+    if partner and pseudonymiser is None:
+        # the published demo key by default would make every partner pseudonym
+        # recomputable from a guessed id (docs/briefing.md: refused without a key)
+        msg = (
+            "A partner briefing needs a pseudonymiser made with the deployment's "
+            "secret: pseudonymiser=avert.access.pseudonymiser_for(key) (setting "
+            "pseudonym_key). For the synthetic demo city only, pass "
+            "avert.access.Pseudonymiser() to use the published demo key."
+        )
+        raise ConfigError(msg)
+    return pseudonymiser or Pseudonymiser()
+
+
+def _in_briefing_area(incidents: pl.DataFrame, area: str) -> pl.DataFrame:
+    """The incidents in ``area`` (a borough or an LSOA); refused when the
+    incidents carry neither column."""
+    if not set(AREA_COLUMNS) & set(incidents.columns):
+        msg = "--area needs incidents.borough or incidents.lsoa; these incidents have neither."
+        raise ConfigError(msg)
+    return incidents.filter(in_area(area, incidents.columns))
+
+
+def _in_police_order(
+    incidents: pl.DataFrame, category_names: Mapping[tuple[str, str], str]
+) -> pl.DataFrame:
+    """The incidents typed, named by category and in one order (time, then id),
+    numbered in it (``SEQ``).
+
+    One order whatever order the rows came in: SQLite and PostgreSQL return rows
+    of equal times (a month-only month) differently, and the map points, the
+    places' scores and every float sum would follow it. The police order is kept
+    through the pseudonyms: lists break ties by it, so the police and the
+    partners at one meeting see the same incidents in the same order (by
+    pseudonym, a partner's first 15 of 132 equal-harm incidents were others than
+    the police's).
+    """
+    inc = incidents.with_columns(
+        pl.col("in_definition").cast(pl.Boolean).fill_null(value=False),
+        pl.col("harm_days").cast(pl.Float64),
+    ).sort("occurred_from", "incident_id", nulls_last=True)
+    inc = inc.with_columns(category_name(inc.columns, category_names))
+    return inc.with_columns(pl.int_range(pl.len()).alias(SEQ))

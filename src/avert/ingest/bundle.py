@@ -1238,22 +1238,8 @@ def _map_table(
     reported with this part: each part's count was the file's before.
     """
     frame, header, rows = read.frame, read.header, read.rows
-    twice = [c for c, _, _ in BUNDLE_COLUMNS[table] if c in read.duplicated]
-    if twice:
-        msg = (
-            f"the header names {', '.join(twice)} more than once: which column is "
-            "meant is unknown, so the file is not read"
-        )
-        raise Refused(msg)
+    _check_header(read, table, name=name)
     bad = rejected_lines(read.bad, table)
-    missing = [c for c, _, req in BUNDLE_COLUMNS[table] if req and c not in header]
-    if not header and read.rows == 0:  # not "column(s) missing": there is no header
-        msg = f"{name}: empty file (no header row): a table file holds at least its header"
-        if table != "incidents":  # the one required table
-            msg += "; leave the file out of the bundle when the table has no rows"
-        raise IngestError(msg)
-    if missing:
-        raise IngestError(_missing_message(name, missing, header, table))
     frame = _prepared(frame, table)
     # CSV lines with a NUL byte are quarantined by the CSV reader
     checks = _table_checks(
@@ -1265,27 +1251,58 @@ def _map_table(
     kind = f"bundle-{table}"
     if any(c in ("lat", "x") for c, _, _ in BUNDLE_COLUMNS[table]):
         good = _locate(good, bundle_crs=target.bundle_crs, crs=target.crs)
+    out = good.select(_mapped_columns(good, header, table, name=name, target=target))
+    problems = pl.concat([bad, problems]).sort("line")
+    times = _repeated_hour_times(good, out, table, target.timezone)
+    times.update(_date_only_times(good, table))
+    misspelt = _misspelt_note(header, table)
+    if clock is None:
+        notes = [
+            encoding_note(read.encoding),
+            misspelt,
+            _repeated_hour_note(times, table, target.timezone),
+        ]
+    else:
+        _add_times(clock, times)
+        notes = [encoding_note(read.encoding), misspelt]
+    note = join_notes(*notes)
+    return Parsed(name, digest, kind, rows, {table: out}, problems, note)
+
+
+def _check_header(read: CsvTable, table: str, *, name: str) -> None:
+    """Refuse a table file whose header names a column twice (which is meant is
+    unknown), is empty (no header at all) or lacks a required column."""
+    header = read.header
+    twice = [c for c, _, _ in BUNDLE_COLUMNS[table] if c in read.duplicated]
+    if twice:
+        msg = (
+            f"the header names {', '.join(twice)} more than once: which column is "
+            "meant is unknown, so the file is not read"
+        )
+        raise Refused(msg)
+    missing = [c for c, _, req in BUNDLE_COLUMNS[table] if req and c not in header]
+    if not header and read.rows == 0:  # not "column(s) missing": there is no header
+        msg = f"{name}: empty file (no header row): a table file holds at least its header"
+        if table != "incidents":  # the one required table
+            msg += "; leave the file out of the bundle when the table has no rows"
+        raise IngestError(msg)
+    if missing:
+        raise IngestError(_missing_message(name, missing, header, table))
+
+
+def _mapped_columns(
+    good: pl.DataFrame, header: list[str], table: str, *, name: str, target: _Target
+) -> list[pl.Expr]:
+    """The columns of ``table``'s stored frame from a file's checked rows: each
+    bundle column parsed to its type under its stored name (:func:`_column`),
+    the located place, the source, the time precision, the file and line each
+    row came from, and any extra columns as JSON."""
     exprs: list[pl.Expr] = []
     for col, ctype, _ in BUNDLE_COLUMNS[table]:
-        if col in ("lat", "lon", "x", "y"):
+        if col in ("lat", "lon", "x", "y") or col not in good.columns:
             continue
         name_as = _RENAME.get(table, {}).get(col, col)
-        if col not in good.columns:
-            continue
-        if ctype == "hate":
-            exprs.append(
-                pl.col(col)
-                .str.split(";")
-                .list.eval(pl.element().str.strip_chars())
-                .list.join(";")
-                .alias(name_as)
-            )
-        elif isinstance(ctype, tuple):
-            exprs.append(pl.col(col).str.strip_chars().alias(name_as))
-        elif ctype == "str" and not _is_id(col) and _has_non_ascii(good[col]):
-            exprs.append(_parse(col, ctype).str.normalize("NFC").alias(name_as))
-        else:
-            exprs.append(_parse(col, ctype, target.timezone).alias(name_as))
+        exprs.append(_column(good, col, ctype, target=target).alias(name_as))
     if "lat" in good.columns:
         exprs += [pl.col(c) for c in ("lat", "lon", "x", "y", "has_location")]
     if table in _HAS_SOURCE:
@@ -1311,22 +1328,27 @@ def _map_table(
     extra = _extra_columns(header, table)
     if extra:
         exprs.append(_extra_json(extra))
-    out = good.select(exprs)
-    problems = pl.concat([bad, problems]).sort("line")
-    times = _repeated_hour_times(good, out, table, target.timezone)
-    times.update(_date_only_times(good, table))
-    misspelt = _misspelt_note(header, table)
-    if clock is None:
-        notes = [
-            encoding_note(read.encoding),
-            misspelt,
-            _repeated_hour_note(times, table, target.timezone),
-        ]
-    else:
-        _add_times(clock, times)
-        notes = [encoding_note(read.encoding), misspelt]
-    note = join_notes(*notes)
-    return Parsed(name, digest, kind, rows, {table: out}, problems, note)
+    return exprs
+
+
+def _column(
+    good: pl.DataFrame, col: str, ctype: BundleColType, *, target: _Target
+) -> pl.Expr:
+    """One bundle column's text parsed to its type: hate flags trimmed one by
+    one, a choice trimmed, a non-ASCII name or text in Unicode NFC (one spelling
+    of an accented letter), anything else by :func:`_parse`."""
+    if ctype == "hate":
+        return (
+            pl.col(col)
+            .str.split(";")
+            .list.eval(pl.element().str.strip_chars())
+            .list.join(";")
+        )
+    if isinstance(ctype, tuple):
+        return pl.col(col).str.strip_chars()
+    if ctype == "str" and not _is_id(col) and _has_non_ascii(good[col]):
+        return _parse(col, ctype).str.normalize("NFC")
+    return _parse(col, ctype, target.timezone)
 
 
 #: a date-time's text ending in a UTC offset or Z (its hidden extended column)

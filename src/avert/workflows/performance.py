@@ -1053,13 +1053,6 @@ def _uncovered_periods(
     """
     suppliers, counted_by_period, uneven = supply
     empty = _empty_periods(loaded)
-    notes: list[str] = []
-    if empty:
-        notes.append(
-            f"The store holds no incident at all in {period_span(empty, unit)}: no "
-            "data, not zero, so left out of every series (a "
-            f"{unit} not loaded is no fall)."
-        )
     counted = suppliers.filter("counts").select("area", "supplier")
     unloaded = counted.join(_zero_periods(loaded), on="supplier").select(
         "area", "supplier", "period"
@@ -1068,14 +1061,7 @@ def _uncovered_periods(
         store, records, unit=unit, date_from=date_from, date_to=date_to
     )
     dropped = [*empty, *(p for p, _ in partial)]
-    part = counted.join(
-        supplier_parts.join(
-            _zero_periods(loaded).select("supplier", "period"),
-            on=["supplier", "period"],
-            how="anti",
-        ).filter(~pl.col("period").is_in(dropped)),
-        on="supplier",
-    )
+    part = _area_part_periods(counted, supplier_parts, loaded, dropped)
     covered, superseded, doubled, switch_notes = supplier_switches(
         counted_by_period,
         suppliers,
@@ -1093,27 +1079,80 @@ def _uncovered_periods(
         on=["area", "supplier", "period"],
         how="anti",
     )
-    notes.extend(_unloaded_notes(unloaded, unit))
-    for period, said in partial:
-        notes.append(
-            f"The store's incidents {said}: the {unit} starting {period} is only "
-            "partly covered, so left out of every series (a part count is no "
-            f"whole {unit})."
-        )
-    notes.extend(_part_notes(part, unit))
-    notes.extend(switch_notes)
-    unloaded = pl.concat(
+    notes = [
+        *_empty_store_notes(empty, unit),
+        *_unloaded_notes(unloaded, unit),
+        *_store_part_notes(partial, unit),
+        *_part_notes(part, unit),
+        *switch_notes,
+    ]
+    return dropped, _area_no_data(unloaded, part, joined, doubled), superseded, notes
+
+
+def _area_part_periods(
+    counted: pl.DataFrame,
+    supplier_parts: pl.DataFrame,
+    loaded: pl.DataFrame,
+    dropped: list[dt.date],
+) -> pl.DataFrame:
+    """``area``, ``supplier``, ``period`` and ``said`` of each period a supplier's
+    records cover in part (``supplier_parts``), for every area it counts for
+    (``counted``), but those in which it has no record at all (not loaded, said
+    apart) and those left out of every series already (``dropped``)."""
+    return counted.join(
+        supplier_parts.join(
+            _zero_periods(loaded).select("supplier", "period"),
+            on=["supplier", "period"],
+            how="anti",
+        ).filter(~pl.col("period").is_in(dropped)),
+        on="supplier",
+    )
+
+
+def _area_no_data(
+    unloaded: pl.DataFrame,
+    part: pl.DataFrame,
+    joined: pl.DataFrame,
+    doubled: pl.DataFrame,
+) -> pl.DataFrame:
+    """``area``, ``supplier``, ``period`` and ``switched`` of each period an
+    area's series leave out: a supplier's not loaded (``unloaded``) or covered in
+    part (``part``), the periods two suppliers not taken for one another both
+    cover (``doubled``: the same crimes twice), and ``switched``, those a
+    switch's successor covers (``joined``), left out of the series by category
+    and flag only."""
+    return pl.concat(
         [
             pl.concat([unloaded, part.select(unloaded.columns)]).with_columns(
                 pl.lit(False).alias("switched")
             ),
             joined.with_columns(pl.lit(True).alias("switched")),
-            # the periods two suppliers not taken for one another both cover:
-            # the same crimes twice
             doubled.with_columns(pl.lit(False).alias("switched")),
         ]
     )
-    return dropped, unloaded, superseded, notes
+
+
+def _empty_store_notes(empty: list[dt.date], unit: Unit) -> list[str]:
+    """The note on the periods the store holds no incident in at all (none:
+    no note)."""
+    if not empty:
+        return []
+    return [
+        f"The store holds no incident at all in {period_span(empty, unit)}: no "
+        "data, not zero, so left out of every series (a "
+        f"{unit} not loaded is no fall)."
+    ]
+
+
+def _store_part_notes(partial: list[tuple[dt.date, str]], unit: Unit) -> list[str]:
+    """One note per period the store's data start or end in, leaving it only
+    partly covered (:func:`_part_periods`)."""
+    return [
+        f"The store's incidents {said}: the {unit} starting {period} is only "
+        "partly covered, so left out of every series (a part count is no "
+        f"whole {unit})."
+        for period, said in partial
+    ]
 
 
 def _month_dated_notes(records: pl.DataFrame) -> list[str]:

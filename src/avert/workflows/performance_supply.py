@@ -302,6 +302,20 @@ def _switch_pairs(
     )
 
 
+_COVERED_SCHEMA = {"area": pl.String, "supplier": pl.String, "period": pl.Date}
+_SUPERSEDED_SCHEMA = {
+    "area": pl.String,
+    "supplier": pl.String,
+    "from": pl.Date,
+    "to": pl.Date,
+}
+
+#: an area's supplier rows (``area``, ``supplier``, ``period``) covered or doubled
+_Periods = list[tuple[str, str, dt.date]]
+#: an area's supplier rows (``area``, ``supplier``, ``from``, ``to``) superseded
+_Spans = list[tuple[str, str, dt.date, dt.date | None]]
+
+
 def supplier_switches(
     counts: pl.DataFrame,
     suppliers: pl.DataFrame,
@@ -338,44 +352,24 @@ def supplier_switches(
     :data:`SWITCH_ALPHA`), and are too few to tell when it is not: a difference
     within chance made them alike before, and a halving at 10 a month (15 against
     30 at the switch, p 0.04) read as a significant sustained reduction.
-    Alike: the series counts
-    the old one's records before the switch and the new one's from it, so its
-    periods are covered (``covered``: ``area``, ``supplier``, ``period`` no longer
-    no data) and the old one's records from the switch on are left out
-    (``superseded``: ``area``, ``supplier``, ``from`` and ``to``, none: to the
-    end) so a month both cover is not counted twice; a period both cover in which
-    the new one's records start late counts the old one's, the new one's records
-    in it left out. Not alike (a different definition of the same crimes, or
-    too few to tell), or which continues which not known (:func:`_one_to_one`):
-    the periods stay no data, and the note says why the series has no verdict;
-    the periods both cover are no data too (``doubled``: ``area``,
-    ``supplier``, ``period``), not both suppliers' records added together: a
-    long overlap reaching from the baseline into the recent period was judged
-    on the same crimes counted twice, and counted once in neither's records the
-    series would be one supplier's, then the other's, across a switch the note
-    says cannot be compared.
+
+    Alike, the series runs on across the switch (:func:`_run_on`: ``covered``,
+    ``area``, ``supplier``, ``period`` no longer no data; ``superseded``,
+    ``area``, ``supplier``, ``from`` and ``to``, none: to the end, the records
+    left out so a month both cover is not counted twice). Not alike (a different
+    definition of the same crimes, or too few to tell), or which continues which
+    not known (:func:`_one_to_one`): the periods stay no data, and the note says
+    why the series has no verdict; the periods both cover are no data too
+    (:func:`_kept_apart`; ``doubled``: ``area``, ``supplier``, ``period``).
     """
-    covered_schema = {"area": pl.String, "supplier": pl.String, "period": pl.Date}
-    superseded_schema = {
-        "area": pl.String,
-        "supplier": pl.String,
-        "from": pl.Date,
-        "to": pl.Date,
-    }
-    none: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, list[str]] = (
-        pl.DataFrame(schema=covered_schema),
-        pl.DataFrame(schema=superseded_schema),
-        pl.DataFrame(schema=covered_schema),
-        [],
-    )
     windows = loaded.select("period").unique().sort("period")["period"].to_list()
     if len(windows) < 2:
-        return none
+        return _switch_frames([], [], [], [])
     pairs = _switch_pairs(suppliers, loaded, unit=unit, forces=forces)
     pairs, tangled, notes = _one_to_one(pairs, windows, unit)
-    doubled: list[tuple[str, str, dt.date]] = list(tangled)
-    covered: list[tuple[str, str, dt.date]] = []
-    superseded: list[tuple[str, str, dt.date, dt.date | None]] = []
+    doubled: _Periods = list(tangled)
+    covered: _Periods = []
+    superseded: _Spans = []
     parts = {(s, p) for s, p in part.select("supplier", "period").iter_rows()}
     for area, old, _first, last, new, switch, _end in pairs.iter_rows():
         alike, said = _compare_at_switch(
@@ -387,47 +381,127 @@ def supplier_switches(
             parts,
             unit,
         )
-        whose = "The series of all areas" if area == "all" else f"{area}'s series"
-        head = (
-            f"{whose}: its records switch from {_records_of(old, forces)} (to the "
-            f"{unit} starting {last}) to {_records_of(new, forces)} (from the {unit} "
-            f"starting {switch})"
-        )
+        head = _switch_head(area, old, new, last, switch, unit=unit, forces=forces)
         if alike:
-            covered += [(area, old, p) for p in windows if p > last]
-            covered += [(area, new, p) for p in windows if p < switch]
-            # a period both cover in which the new one's records start late
-            # counts the old one's whole period
-            handover = (
-                min((p for p in windows if p > switch), default=switch)
-                if (new, switch) in parts and switch <= last
-                else switch
+            run_covered, run_superseded = _run_on(
+                area, old, new, last, switch, windows, parts
             )
-            superseded.append((area, old, handover, None))
-            if handover != switch:
-                superseded.append((area, new, switch, handover))
-            notes.append(
-                f"{head}; {said}, so they count alike and the series runs on across "
-                f"the switch, {old}'s records before it and {new}'s from it (a "
-                "change at the switch itself may still be the records', not the "
-                "crimes'); judged on the totals, its series by category and by flag "
-                "are not joined across it (the two may sort the same crimes "
-                "differently)."
-            )
+            covered += run_covered
+            superseded += run_superseded
+            notes.append(_run_on_note(head, said, old, new))
         else:
-            both = [p for p in windows if switch <= p <= last]
-            doubled += [(area, new, p) for p in both]
-            notes.append(
-                f"{head}; {said}, so periods before and after the switch cannot be "
-                "compared, each supplier's missing periods stay no data and the "
-                f"series has no verdict across the switch.{_doubled_said(both, unit)}"
+            kept_doubled, note = _kept_apart(
+                area, new, last, switch, windows, head, said, unit
             )
+            doubled += kept_doubled
+            notes.append(note)
+    return _switch_frames(covered, superseded, doubled, notes)
+
+
+def _switch_frames(
+    covered: _Periods, superseded: _Spans, doubled: _Periods, notes: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, list[str]]:
+    """:func:`supplier_switches`' answer as frames (a period doubled by more than
+    one switch once)."""
     return (
-        pl.DataFrame(covered, schema=covered_schema, orient="row"),
-        pl.DataFrame(superseded, schema=superseded_schema, orient="row"),
-        pl.DataFrame(doubled, schema=covered_schema, orient="row").unique(),
+        pl.DataFrame(covered, schema=_COVERED_SCHEMA, orient="row"),
+        pl.DataFrame(superseded, schema=_SUPERSEDED_SCHEMA, orient="row"),
+        pl.DataFrame(doubled, schema=_COVERED_SCHEMA, orient="row").unique(),
         notes,
     )
+
+
+def _switch_head(
+    area: str,
+    old: str,
+    new: str,
+    last: dt.date,
+    switch: dt.date,
+    *,
+    unit: Unit,
+    forces: frozenset[str],
+) -> str:
+    """``ward A's series: its records switch from ... to ...``: the opening of a
+    switch's note, whichever way the comparison went."""
+    whose = "The series of all areas" if area == "all" else f"{area}'s series"
+    return (
+        f"{whose}: its records switch from {_records_of(old, forces)} (to the "
+        f"{unit} starting {last}) to {_records_of(new, forces)} (from the {unit} "
+        f"starting {switch})"
+    )
+
+
+def _run_on(
+    area: str,
+    old: str,
+    new: str,
+    last: dt.date,
+    switch: dt.date,
+    windows: list[dt.date],
+    parts: set[tuple[str, dt.date]],
+) -> tuple[_Periods, _Spans]:
+    """The periods each supplier's records no longer leave no data (``covered``)
+    and the records left out (``superseded``) when two suppliers count alike.
+
+    The series counts the old one's records before the switch and the new one's
+    from it, so each one's periods outside its own records are covered, and the
+    old one's records from the switch on are left out, so that a month both
+    cover is not counted twice; a period both cover in which the new one's
+    records start late (in ``parts``) counts the old one's whole period, the new
+    one's records in it left out.
+    """
+    covered = [(area, old, p) for p in windows if p > last]
+    covered += [(area, new, p) for p in windows if p < switch]
+    handover = (
+        min((p for p in windows if p > switch), default=switch)
+        if (new, switch) in parts and switch <= last
+        else switch
+    )
+    superseded: _Spans = [(area, old, handover, None)]
+    if handover != switch:
+        superseded.append((area, new, switch, handover))
+    return covered, superseded
+
+
+def _run_on_note(head: str, said: str, old: str, new: str) -> str:
+    """The note of a switch the series runs on across (:func:`_run_on`)."""
+    return (
+        f"{head}; {said}, so they count alike and the series runs on across "
+        f"the switch, {old}'s records before it and {new}'s from it (a "
+        "change at the switch itself may still be the records', not the "
+        "crimes'); judged on the totals, its series by category and by flag "
+        "are not joined across it (the two may sort the same crimes "
+        "differently)."
+    )
+
+
+def _kept_apart(
+    area: str,
+    new: str,
+    last: dt.date,
+    switch: dt.date,
+    windows: list[dt.date],
+    head: str,
+    said: str,
+    unit: Unit,
+) -> tuple[_Periods, str]:
+    """The periods left no data (``doubled``) and the note of a switch whose two
+    suppliers do not count alike.
+
+    Each supplier's missing periods stay no data, and so do the periods both
+    cover, not both suppliers' records added together: a long overlap reaching
+    from the baseline into the recent period was judged on the same crimes
+    counted twice, and counted once in neither's records the series would be one
+    supplier's, then the other's, across a switch the note says cannot be
+    compared.
+    """
+    both = [p for p in windows if switch <= p <= last]
+    note = (
+        f"{head}; {said}, so periods before and after the switch cannot be "
+        "compared, each supplier's missing periods stay no data and the "
+        f"series has no verdict across the switch.{_doubled_said(both, unit)}"
+    )
+    return [(area, new, p) for p in both], note
 
 
 def _doubled_said(both: list[dt.date], unit: Unit) -> str:

@@ -264,6 +264,10 @@ def _series_result(
     settings: Mapping[str, Any],
     target: tuple[float, dt.date] | None,
 ) -> SeriesResult:
+    """One series (``key``: area, category, flag; ``part``: its ``period``,
+    ``count`` and ``harm``) judged: the seasonal model's change when the series
+    has enough to fit it (:func:`_judged_change`), the verdict, the control
+    charts, the chart data (:func:`_chart_frame`) and the target trajectory."""
     periods: list[dt.date] = part["period"].to_list()
     counts = part["count"].to_numpy().astype(np.float64)
     harm = settings["measure"] == "harm"
@@ -273,29 +277,7 @@ def _series_result(
     base = part["period"].is_between(baseline[0], baseline[1]).to_numpy()
     rec = part["period"].is_between(recent[0], recent[1]).to_numpy() & ~base
     n_base = int(base.sum())
-    enough = (
-        n_base >= settings["min_baseline_periods"][unit]
-        and counts[base].sum() >= settings["min_baseline_events"]
-        and rec.any()
-        # recent events of no known harm are harm unknown, not a fall to zero
-        and not _harm_unknown(counts, values, rec, harm=harm)
-    )
-    change = (
-        seasonal_change(
-            values,
-            periods,
-            base,
-            rec,
-            unit=unit,
-            trend=settings["trend"],
-            # harm is a weighted sum, not a count: its variance is estimated
-            family="quasipoisson" if harm else settings["family"],
-            trend_p=settings["trend_p"],
-            late_periods=settings["sustained_of"],
-        )
-        if enough
-        else None
-    )
+    change = _judged_change(periods, counts, values, base, rec, unit, settings)
     word, below, looked = verdict(
         change,
         values,
@@ -312,28 +294,6 @@ def _series_result(
         if n_base and population and not harm
         else None
     )
-    chart = part.select("period", "count", "harm").with_columns(
-        pl.Series("baseline", base),
-        pl.Series("recent", rec),
-        (
-            (pl.col("count") / population * 1000)
-            if population
-            else pl.lit(None, pl.Float64)
-        ).alias("rate_per_1000"),
-        # the line the sustained check counts against (the split model's), so a
-        # month under the line is a month the verdict counts as below expected
-        pl.Series(
-            "expected",
-            list(change.sustained_expected(settings["sustained_of"]))
-            if change
-            else [None] * counts.size,
-            dtype=pl.Float64,
-        ),
-    )
-    if spc is not None:
-        chart = pl.concat(
-            [chart, spc.frame().drop("value", "baseline")], how="horizontal"
-        )
     target_frame = None
     if target is not None and n_base:
         target_frame = trajectory(
@@ -358,7 +318,7 @@ def _series_result(
         below_expected=below,
         looked_at=looked,
         population=population,
-        chart=chart,
+        chart=_chart_frame(part, base, rec, population, change, spc, settings),
         spc=spc,
         u_spc=u_spc,
         target=target_frame,
@@ -367,6 +327,78 @@ def _series_result(
         or trend_caution(change, word, trend_p=settings["trend_p"])
         or extrapolation_caution(change, word, values, base, rec, unit=unit),
     )
+
+
+def _judged_change(
+    periods: Sequence[dt.date],
+    counts: F64,
+    values: F64,
+    base: Bools,
+    rec: Bools,
+    unit: Unit,
+    settings: Mapping[str, Any],
+) -> ChangeEstimate | None:
+    """The seasonal model's change of the recent period (:func:`seasonal_change`),
+    None when the series has too little to fit it: fewer baseline periods or
+    events than the minimum, no recent period, or recent events whose harm is
+    unknown (:func:`_insufficient_reason` says which)."""
+    harm = settings["measure"] == "harm"
+    enough = (
+        int(base.sum()) >= settings["min_baseline_periods"][unit]
+        and counts[base].sum() >= settings["min_baseline_events"]
+        and rec.any()
+        # recent events of no known harm are harm unknown, not a fall to zero
+        and not _harm_unknown(counts, values, rec, harm=harm)
+    )
+    if not enough:
+        return None
+    return seasonal_change(
+        values,
+        periods,
+        base,
+        rec,
+        unit=unit,
+        trend=settings["trend"],
+        # harm is a weighted sum, not a count: its variance is estimated
+        family="quasipoisson" if harm else settings["family"],
+        trend_p=settings["trend_p"],
+        late_periods=settings["sustained_of"],
+    )
+
+
+def _chart_frame(
+    part: pl.DataFrame,
+    base: Bools,
+    rec: Bools,
+    population: float | None,
+    change: ChangeEstimate | None,
+    spc: SPCChart | None,
+    settings: Mapping[str, Any],
+) -> pl.DataFrame:
+    """A series' chart data: ``period``, ``count``, ``harm``, whether each period
+    is of the ``baseline`` or the ``recent`` period, ``rate_per_1000`` (null
+    without residents), the ``expected`` line and the control chart's columns."""
+    chart = part.select("period", "count", "harm").with_columns(
+        pl.Series("baseline", base),
+        pl.Series("recent", rec),
+        (
+            (pl.col("count") / population * 1000)
+            if population
+            else pl.lit(None, pl.Float64)
+        ).alias("rate_per_1000"),
+        # the line the sustained check counts against (the split model's), so a
+        # month under the line is a month the verdict counts as below expected
+        pl.Series(
+            "expected",
+            list(change.sustained_expected(settings["sustained_of"]))
+            if change
+            else [None] * part.height,
+            dtype=pl.Float64,
+        ),
+    )
+    if spc is None:
+        return chart
+    return pl.concat([chart, spc.frame().drop("value", "baseline")], how="horizontal")
 
 
 #: p-value below which a baseline trend the model did not keep is cautioned about
@@ -581,9 +613,80 @@ def performance(
     pops = dict(populations or {})
     if "harm" not in series.columns:
         series = series.with_columns(pl.lit(None, pl.Float64).alias("harm"))
+    results = _judged_series(
+        series,
+        unit=unit,
+        baseline=baseline,
+        recent=recent,
+        populations=pops,
+        settings=settings,
+        target=target,
+    )
+    notes: list[str] = []
+    if similar is not None and similar.height:
+        results = _with_peers(results, similar)
+    if survey is not None and survey.height:
+        results = _with_confidence(results, survey, series, unit=unit)
+    if not pops:
+        notes.append(
+            "No populations known for these areas: rates per 1,000 and u-charts are left out."
+        )
+    return PerformanceResult(
+        frame=_summary_frame(results),
+        series=tuple(results),
+        similar=similar if similar is not None else pl.DataFrame(),
+        params={
+            "unit": unit,
+            "baseline_from": baseline[0],
+            "baseline_to": baseline[1],
+            "from": recent[0],
+            "to": recent[1],
+            **{k: v for k, v in settings.items() if k != "min_baseline_periods"},
+            "min_baseline_periods": settings["min_baseline_periods"][unit],
+            "target": list(target) if target else None,
+        },
+        method=_METHOD,
+        source=_SOURCE,
+        notes=tuple(notes),
+    )
+
+
+#: :func:`performance`'s method, as its result states it
+_METHOD: Final = (
+    "Interrupted time series (Poisson GLM, quasi-Poisson scale from the "
+    "baseline, never below 1) with "
+    "month-of-year effects and trend; rate ratio of the recent period with "
+    "Wald 95 % CI; Shewhart c- and u-charts with baseline limits and run rules."
+)
+
+#: :func:`performance`'s sources, as its result states them
+_SOURCE: Final = (
+    "Bernal, Cummins & Gasparrini (2017) Int J Epidemiol 46:348; Montgomery "
+    "(2013) Introduction to Statistical Quality Control §6.3, §7.3; NHS England "
+    "'Making data count' (2019); Home Office iQuanta most similar groups; AVB "
+    "delivery plan 2010 ¶4, ¶39, ¶44."
+)
+
+
+def _judged_series(
+    series: pl.DataFrame,
+    *,
+    unit: Unit,
+    baseline: tuple[dt.date, dt.date],
+    recent: tuple[dt.date, dt.date],
+    populations: Mapping[str, float],
+    settings: Mapping[str, Any],
+    target: tuple[float, dt.date] | None,
+) -> list[SeriesResult]:
+    """Each series (``area``, ``category``, ``flag``) of the window judged on its
+    own (:func:`_series_result`), with the periods of the window it lacks, in the
+    order the briefing reads them: by area, its total first.
+
+    A period the series lacks is no data (left out upstream, a supplier's gap or
+    a part period), never a zero: it is listed in ``no_data``, not counted.
+    """
     window = series.filter(pl.col("period").is_between(baseline[0], recent[1]))
     results: list[SeriesResult] = []
-    # a period the series lacks is no data (left out upstream), never a zero
     grid = [
         p for p in periods_between(baseline[0], recent[1], unit) if p >= baseline[0]
     ]
@@ -598,7 +701,7 @@ def performance(
             unit=unit,
             baseline=baseline,
             recent=recent,
-            population=float(pops[k[0]]) if pops.get(k[0]) else None,
+            population=float(populations[k[0]]) if populations.get(k[0]) else None,
             settings=settings,
             target=target,
         )
@@ -606,44 +709,7 @@ def performance(
             _replace(result, no_data=tuple(p for p in grid if p not in held))
         )
     results.sort(key=lambda r: (r.area, r.category != "all", r.category, r.flag))
-    notes: list[str] = []
-    if similar is not None and similar.height:
-        results = _with_peers(results, similar)
-    if survey is not None and survey.height:
-        results = _with_confidence(results, survey, series, unit=unit)
-    if not pops:
-        notes.append(
-            "No populations known for these areas: rates per 1,000 and u-charts are left out."
-        )
-    frame = _summary_frame(results)
-    return PerformanceResult(
-        frame=frame,
-        series=tuple(results),
-        similar=similar if similar is not None else pl.DataFrame(),
-        params={
-            "unit": unit,
-            "baseline_from": baseline[0],
-            "baseline_to": baseline[1],
-            "from": recent[0],
-            "to": recent[1],
-            **{k: v for k, v in settings.items() if k != "min_baseline_periods"},
-            "min_baseline_periods": settings["min_baseline_periods"][unit],
-            "target": list(target) if target else None,
-        },
-        method=(
-            "Interrupted time series (Poisson GLM, quasi-Poisson scale from the "
-            "baseline, never below 1) with "
-            "month-of-year effects and trend; rate ratio of the recent period with "
-            "Wald 95 % CI; Shewhart c- and u-charts with baseline limits and run rules."
-        ),
-        source=(
-            "Bernal, Cummins & Gasparrini (2017) Int J Epidemiol 46:348; Montgomery "
-            "(2013) Introduction to Statistical Quality Control §6.3, §7.3; NHS England "
-            "'Making data count' (2019); Home Office iQuanta most similar groups; AVB "
-            "delivery plan 2010 ¶4, ¶39, ¶44."
-        ),
-        notes=tuple(notes),
-    )
+    return results
 
 
 def _check_series(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 
@@ -63,6 +64,10 @@ class ChangeEstimate:
         if self.expected_late is not None and self.late_periods == sustained_of:
             return self.expected_late
         return self.expected
+
+
+#: the largest x whose exp(x) a float holds (about 709.8)
+_MAX_LOG: Final = math.log(sys.float_info.max)
 
 
 def design_matrix(
@@ -169,16 +174,11 @@ def seasonal_change(
     use = base | rec
     if not base.any() or not rec.any() or y_all[base].sum() <= 0:
         return None
-    months_base = sorted({p.month for p, b in zip(periods, base, strict=True) if b})
-    months_rec = {p.month for p, r in zip(periods, rec, strict=True) if r}
-    if not months_rec <= set(months_base):
-        return None  # a recent month of year the baseline never saw
+    months_base = _baseline_months(periods, base, rec)
+    if months_base is None:
+        return None
     base_trend = _baseline_trend(y_all, periods, base, months_base)
-    use_trend = (
-        base_trend is not None and base_trend[1] < trend_p
-        if trend == "auto"
-        else bool(trend)
-    )
+    use_trend = _keeps_trend(base_trend, trend=trend, trend_p=trend_p)
     x_all, names = design_matrix(
         periods, rec, unit=unit, trend=use_trend, months_present=months_base
     )
@@ -188,12 +188,8 @@ def seasonal_change(
             return None
         # the late step's expectation is the same baseline fit: both steps off
         return replace(
-            zero,
+            _with_baseline_trend(zero, base_trend),
             trend_used=use_trend,
-            baseline_trend_per_year=(
-                None if base_trend is None else math.expm1(base_trend[0])
-            ),
-            baseline_trend_p=None if base_trend is None else base_trend[1],
             expected_late=zero.expected if late_periods is not None else None,
             late_periods=late_periods,
         )
@@ -205,11 +201,7 @@ def seasonal_change(
     if estimate is None:
         return None
     if base_trend is not None:
-        estimate = replace(
-            estimate,
-            baseline_trend_per_year=math.expm1(base_trend[0]),
-            baseline_trend_p=base_trend[1],
-        )
+        estimate = _with_baseline_trend(estimate, base_trend)
     if late_periods is None:
         return estimate
     late = _expected_late(
@@ -221,6 +213,44 @@ def seasonal_change(
         negbin=fit.family == "negbin",
     )
     return replace(estimate, expected_late=late, late_periods=late_periods)
+
+
+def _baseline_months(
+    periods: Sequence[dt.date], base: Bools, rec: Bools
+) -> list[int] | None:
+    """The months of year the baseline holds, in order; None when the recent
+    period holds a month of year the baseline never saw (its season unknown)."""
+    months_base = sorted({p.month for p, b in zip(periods, base, strict=True) if b})
+    months_rec = {p.month for p, r in zip(periods, rec, strict=True) if r}
+    if not months_rec <= set(months_base):
+        return None
+    return months_base
+
+
+def _keeps_trend(
+    base_trend: tuple[float, float] | None, *, trend: Trend, trend_p: float
+) -> bool:
+    """Whether the model keeps a trend term: with ``trend="auto"``, when the
+    baseline's own trend (:func:`_baseline_trend`) is significant at ``trend_p``;
+    otherwise as ``trend`` says."""
+    if trend == "auto":
+        return base_trend is not None and base_trend[1] < trend_p
+    return bool(trend)
+
+
+def _with_baseline_trend(
+    estimate: ChangeEstimate, base_trend: tuple[float, float] | None
+) -> ChangeEstimate:
+    """``estimate`` with the baseline's own trend (per year, and its p) beside it,
+    kept or not, for the caution on a change that continues it (none: both
+    None)."""
+    return replace(
+        estimate,
+        baseline_trend_per_year=(
+            None if base_trend is None else math.expm1(base_trend[0])
+        ),
+        baseline_trend_p=None if base_trend is None else base_trend[1],
+    )
 
 
 def _fall_to_zero(
@@ -482,12 +512,17 @@ def _stops_where_fitted(pois: Any, scale: float) -> bool:
 def _estimate(
     fit: _StepFit, x_all: F64, names: Sequence[str], *, step: int, trend_used: bool
 ) -> ChangeEstimate | None:
-    """The rate ratio of the step with its interval, p-value and expected counts."""
+    """The rate ratio of the step with its interval, p-value and expected counts;
+    None when the step or its interval is not a finite number."""
     from scipy import stats
 
     params, k = fit.params, step
     gamma, se = float(params[k]), float(math.sqrt(max(fit.cov[k, k], 0.0)))
     if not math.isfinite(gamma) or not math.isfinite(se) or se == 0:
+        return None
+    if gamma + fit.quantile * se >= _MAX_LOG:
+        # an interval past what a float holds (a standard error in the thousands:
+        # the step not pinned down by the counts) is no estimate
         return None
     p_value = float(
         2 * stats.norm.sf(abs(gamma / se))
@@ -523,7 +558,8 @@ def _estimate(
 
 def _negbin_fit(y: F64, x: F64, start: F64) -> Any:
     """The NB2 fit of ``y`` on ``x`` (statsmodels ``NegativeBinomial``, from the
-    Poisson coefficients ``start``); None when it fails or does not converge. The
+    Poisson coefficients ``start``); None when it fails, does not converge or has
+    no covariance (a singular information matrix). The
     caller silences statsmodels' warnings."""
     from statsmodels.discrete.discrete_model import NegativeBinomial
 
@@ -531,6 +567,9 @@ def _negbin_fit(y: F64, x: F64, start: F64) -> Any:
         nb = NegativeBinomial(y, x, loglike_method="nb2").fit(
             disp=0, maxiter=200, start_params=np.append(start, 0.1)
         )
+        # converged where the information matrix is singular: no covariance
+        # (statsmodels raises), so no interval; failed, as one not converged
+        nb.cov_params()
     except Exception:
         return None
     return nb if nb.mle_retvals.get("converged", False) else None

@@ -89,49 +89,18 @@ def build_series(
             else pl.lit(None, dtype=pl.Float64)
         ).alias("_harm")
     )
-    marks: list[pl.DataFrame] = [
-        frame.select("area", "period", "_harm").with_columns(
-            pl.lit("all").alias("category"), pl.lit("all").alias("flag")
+    counted = (
+        _marked(frame, by_category=by_category, flags=flags)
+        .group_by("area", "category", "flag", "period")
+        .agg(
+            pl.len().cast(pl.Int64).alias("count"),
+            pl.col("_harm").sum().alias("harm"),
         )
-    ]
-    if by_category and "category" in frame.columns:
-        marks.append(
-            frame.filter(pl.col("category").is_not_null())
-            .select("area", "period", "_harm", pl.col("category").cast(pl.String))
-            .with_columns(pl.lit("all").alias("flag"))
-        )
-    for flag in flags:
-        if flag not in frame.columns:
-            continue
-        if flag == "weapon":
-            mask = pl.col("weapon").is_not_null() & (pl.col("weapon") != "none")
-        else:
-            mask = pl.col(flag).cast(pl.Boolean).fill_null(value=False)
-        marks.append(
-            frame.filter(mask)
-            .select("area", "period", "_harm")
-            .with_columns(pl.lit("all").alias("category"), pl.lit(flag).alias("flag"))
-        )
-    long = pl.concat(
-        [m.select("area", "category", "flag", "period", "_harm") for m in marks]
-    )
-    counted = long.group_by("area", "category", "flag", "period").agg(
-        pl.len().cast(pl.Int64).alias("count"),
-        pl.col("_harm").sum().alias("harm"),
     )
     lo: Any = date_from or (frame["period"].min() if frame.height else None)
     hi: Any = date_to or (frame["period"].max() if frame.height else None)
     if not isinstance(lo, dt.date) or not isinstance(hi, dt.date):
-        return pl.DataFrame(
-            schema={
-                "area": pl.String,
-                "category": pl.String,
-                "flag": pl.String,
-                "period": pl.Date,
-                "count": pl.Int64,
-                "harm": pl.Float64,
-            }
-        )
+        return pl.DataFrame(schema=_SERIES_SCHEMA)
     grid = pl.DataFrame(
         {"period": periods_between(lo, hi, unit)}, schema={"period": pl.Date}
     )
@@ -148,6 +117,66 @@ def build_series(
                 ),
             ]
         ).unique()
+    return _zero_filled(keys, grid, counted, has_harm=has_harm)
+
+
+_SERIES_SCHEMA = {
+    "area": pl.String,
+    "category": pl.String,
+    "flag": pl.String,
+    "period": pl.Date,
+    "count": pl.Int64,
+    "harm": pl.Float64,
+}
+
+
+def _marked(
+    frame: pl.DataFrame, *, by_category: bool, flags: Sequence[str]
+) -> pl.DataFrame:
+    """``area``, ``category``, ``flag``, ``period`` and ``_harm``: one row for each
+    series an incident counts in (its area's total; its category's, with
+    ``by_category``; each flag it carries), so that one count by series and
+    period gives every series at once. A flag the incidents lack makes no series.
+    """
+    marks: list[pl.DataFrame] = [
+        frame.select("area", "period", "_harm").with_columns(
+            pl.lit("all").alias("category"), pl.lit("all").alias("flag")
+        )
+    ]
+    if by_category and "category" in frame.columns:
+        marks.append(
+            frame.filter(pl.col("category").is_not_null())
+            .select("area", "period", "_harm", pl.col("category").cast(pl.String))
+            .with_columns(pl.lit("all").alias("flag"))
+        )
+    for flag in flags:
+        if flag not in frame.columns:
+            continue
+        marks.append(
+            frame.filter(_flagged(flag))
+            .select("area", "period", "_harm")
+            .with_columns(pl.lit("all").alias("category"), pl.lit(flag).alias("flag"))
+        )
+    return pl.concat(
+        [m.select("area", "category", "flag", "period", "_harm") for m in marks]
+    )
+
+
+def _flagged(flag: str) -> pl.Expr:
+    """True for an incident carrying ``flag``: ``weapon``, a weapon recorded and
+    not ``none``; any other flag, its column true (null: not flagged)."""
+    if flag == "weapon":
+        return pl.col("weapon").is_not_null() & (pl.col("weapon") != "none")
+    return pl.col(flag).cast(pl.Boolean).fill_null(value=False)
+
+
+def _zero_filled(
+    keys: pl.DataFrame, grid: pl.DataFrame, counted: pl.DataFrame, *, has_harm: bool
+) -> pl.DataFrame:
+    """Every series of ``keys`` over every period of ``grid``, its counts (and
+    harm, when the incidents carry it) from ``counted`` and 0 where it has none:
+    a period of the window without an incident is a count of nought, not missing.
+    """
     out = (
         keys.join(grid, how="cross")
         .join(counted, on=["area", "category", "flag", "period"], how="left")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 
 from avert.errors import IngestError
 from avert.ingest._csv._normalise import Normalised, normalise_file
@@ -169,8 +170,54 @@ def scan_file(
     """
     stamp = _stamp(fh)
     size = stamp[0]
-    fh.seek(0)
+    bom = _bom_length(fh)
+    if bom is None:  # blank lines before the header
+        if why is not None:
+            why.append("blank")
+        return None
     hasher = hashlib.sha256()
+    scanner = _Scanner(size - bom)
+    done, refused = _stream_scan(
+        fh, size=size, bom=bom, hasher=hasher, scanner=scanner, blank_ok=blank_ok
+    )
+    if refused is not None:
+        if why is not None:
+            why.append(refused)
+        return None
+    if done != size or _stamp(fh) != stamp:
+        raise _changed(name)
+    scan = scanner.finish()
+    _check_lines(scan, None, limits)
+    return FileScan(hasher.hexdigest(), bom, size - bom, scan, stamp)
+
+
+def _bom_length(fh: io.FileIO) -> int | None:
+    """Bytes of the UTF-8 byte order mark at the file's start (0 or 3); None when
+    the text starts with a line end (blank lines before the header, which
+    :func:`open_text` normalises first)."""
+    fh.seek(0)
+    start = fh.read(4) or b""
+    bom = len(codecs.BOM_UTF8) if start.startswith(codecs.BOM_UTF8) else 0
+    if start[bom : bom + 1] in (b"\n", b"\r"):
+        return None
+    return bom
+
+
+def _stream_scan(
+    fh: io.FileIO,
+    *,
+    size: int,
+    bom: int,
+    hasher: Any,
+    scanner: _Scanner,
+    blank_ok: bool,
+) -> tuple[int, str | None]:
+    """Bytes streamed, and the reason the file must be normalised or re-encoded
+    first (``"encoding"``, ``"cr"``, ``"nul"``, ``"blank"``; None: none), with
+    the file read and hashed by a thread (:func:`_read_ahead`) in a few reused
+    buffers while this one checks UTF-8 and feeds ``scanner`` (see
+    :func:`scan_file`). Stops at the first reason, or when the file grows past
+    ``size``."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     free: queue.SimpleQueue[bytearray | None] = queue.SimpleQueue()
     for _ in range(_READ_BUFFERS):
@@ -178,14 +225,7 @@ def scan_file(
     filled: queue.SimpleQueue[tuple[bytearray, int] | BaseException] = (
         queue.SimpleQueue()
     )
-    start = fh.read(4) or b""
-    bom = len(codecs.BOM_UTF8) if start.startswith(codecs.BOM_UTF8) else 0
-    if start[bom : bom + 1] in (b"\n", b"\r"):  # blank lines before the header
-        if why is not None:
-            why.append("blank")
-        return None
     skip = bom  # BOM bytes still to skip (the first chunks may be tiny)
-    scanner = _Scanner(size - bom)
     fh.seek(0)
     stop = threading.Event()
     reader = threading.Thread(
@@ -196,8 +236,7 @@ def scan_file(
     )
     reader.start()
     done = 0
-    bare_cr = nul = False  # a CR not before LF (a line end), a NUL byte
-    last = 0  # the byte before the current chunk
+    marks = _LineEndMarks()
     try:
         while True:
             item = filled.get()
@@ -214,34 +253,42 @@ def scan_file(
                 arr = np.frombuffer(chunk, dtype=np.uint8)
                 _check_utf8(decoder, chunk, arr)
                 whole = scanner.feed(arr, stop_blank=not blank_ok)
-                if arr.size:
-                    nul = int(arr.min()) == 0
-                    if last == _CR and arr[0] != _NL:
-                        bare_cr = True
-                    cr = np.flatnonzero(arr[:-1] == _CR)
-                    bare_cr = bare_cr or bool((arr[cr + 1] != _NL).any())
-                    last = int(arr[-1])
+                marks.feed(arr)
                 del arr, chunk  # release the buffer before handing it back
             free.put(buffer)
             many_blank = not whole
-            if nul or bare_cr or many_blank:  # normalised first (open_text)
-                if why is not None:
-                    why.append("nul" if nul else "cr" if bare_cr else "blank")
-                return None
+            if marks.nul or marks.bare_cr or many_blank:  # normalised first
+                return done, "nul" if marks.nul else "cr" if marks.bare_cr else "blank"
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        if why is not None:
-            why.append("encoding")
-        return None
+        return done, "encoding"
     finally:
         stop.set()
         free.put(None)  # wakes the reader if it waits for a buffer
         reader.join()
-    if done != size or _stamp(fh) != stamp:
-        raise _changed(name)
-    scan = scanner.finish()
-    _check_lines(scan, None, limits)
-    return FileScan(hasher.hexdigest(), bom, size - bom, scan, stamp)
+    return done, None
+
+
+@dataclass
+class _LineEndMarks:
+    """What the chunks streamed so far hold that :func:`open_text` normalises
+    first: a NUL byte (in the latest chunk), a bare CR (a CR not before LF, a
+    line end; across chunks too)."""
+
+    nul: bool = False
+    bare_cr: bool = False
+    last: int = 0  # the byte before the next chunk
+
+    def feed(self, arr: npt.NDArray[np.uint8]) -> None:
+        """Look at the next chunk's bytes (none: nothing changes)."""
+        if not arr.size:
+            return
+        self.nul = int(arr.min()) == 0
+        if self.last == _CR and arr[0] != _NL:
+            self.bare_cr = True
+        cr = np.flatnonzero(arr[:-1] == _CR)
+        self.bare_cr = self.bare_cr or bool((arr[cr + 1] != _NL).any())
+        self.last = int(arr[-1])
 
 
 def read_file_parts(
