@@ -37,6 +37,7 @@ __all__ = [
     "involved_people",
     "latest_time",
     "located_between",
+    "month_only_at",
     "name_words",
     "offenders_between",
     "offending_history",
@@ -599,6 +600,21 @@ def latest_time(
         schema={"m": pl.Datetime("us")},
     )
     return _as_datetime(frame["m"][0] if frame.height else None)
+
+
+def month_only_at(store: Store, at: dt.datetime) -> bool:
+    """True when every incident dated ``at`` is month-only (``time_precision``
+    ``month``, as data.police.uk dates a month's records on its first instant);
+    False when one says more (or none is dated ``at``). One seek on the time index:
+    asked of the latest incident's time at each showing of a person page."""
+    frame = store._query(
+        "SELECT COUNT(*) AS n, COUNT(CASE WHEN \"time_precision\" = 'month' "
+        'THEN 1 END) AS m FROM "incidents" WHERE "occurred_from" = ?',
+        [_to_sql_value(at, store.dialect)],
+        schema={"n": pl.Int64(), "m": pl.Int64()},
+    )
+    n, m = frame.row(0)
+    return bool(n) and n == m
 
 
 def sources_supplying(
