@@ -12,12 +12,42 @@ from typing import Literal
 
 import polars as pl
 
-__all__ = ["default_as_of", "in_window", "month_edge_notes", "window_start"]
+__all__ = [
+    "dated_alone",
+    "day_start",
+    "default_as_of",
+    "in_window",
+    "month_edge_notes",
+    "started_by",
+    "window_start",
+]
 
 
 def window_start(at: dt.datetime, window_days: int) -> dt.datetime:
     """The open start of the window: ``at - window_days`` (itself outside it)."""
     return at - dt.timedelta(days=window_days)
+
+
+def day_start(at: dt.datetime) -> dt.datetime:
+    """00:00 of ``at``'s day."""
+    return dt.datetime.combine(at.date(), dt.time(), tzinfo=at.tzinfo)
+
+
+def dated_alone() -> pl.Expr:
+    """True for a record whose source gave a date alone (``time_precision``
+    ``day``): stored at 00:00 of its day, its time is not known."""
+    return pl.col("time_precision").eq("day").fill_null(value=False)
+
+
+def started_by(column: str, start: dt.datetime) -> pl.Expr:
+    """The records at or after ``start`` by ``column`` (their time), or, for one
+    dated alone (:func:`dated_alone`, stored at 00:00), whose day runs past
+    ``start``: it may have happened after it. The start half of a window's rule
+    for dates alone (:func:`avert.briefing.dated_alone.in_window`; retaliation's
+    alerts of the ``window_days`` before a briefing). The frame needs
+    ``time_precision``."""
+    at = pl.col(column)
+    return (at >= start) | (dated_alone() & (at >= day_start(start)))
 
 
 def default_as_of(
