@@ -543,7 +543,8 @@ def classified_between(
 
 #: what the places forecast reads of an incident (:func:`located_between`); the
 #: domestic flag keeps domestic incidents out of the near-repeat zones
-LOCATED_COLUMNS: Final = ("occurred_from", "x", "y", "domestic")
+#: ``time_precision``: an incident dated alone has its near-repeat zone by its day
+LOCATED_COLUMNS: Final = ("occurred_from", "time_precision", "x", "y", "domestic")
 _LOCATED_WHERE: Final = (
     ' AND i."x" IS NOT NULL AND i."y" IS NOT NULL '
     'AND (i."time_precision" IS NULL OR i."time_precision" <> \'month\')'
@@ -553,7 +554,8 @@ _LOCATED_WHERE: Final = (
 def located_between(
     store: Store, start: dt.datetime, end: dt.datetime, *, profile: str
 ) -> pl.DataFrame:
-    """``occurred_from``, ``x``, ``y``, ``domestic``, ``in_definition`` of the located incidents with
+    """``occurred_from``, ``time_precision``, ``x``, ``y``, ``domestic``,
+    ``in_definition`` of the located incidents with
     ``start <= occurred_from < end`` and a time finer than a month.
 
     The lean read of the places forecast: no id, no text, filtered in SQL;
