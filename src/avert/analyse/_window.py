@@ -3,6 +3,11 @@
 One definition, so that a list and the profile beside it agree on which incidents
 are "in the last ``window_days`` days": an incident exactly ``window_days`` before
 ``at`` is out, one at ``at`` is in.
+
+And the rules for records whose time is not known: the default ``at`` over
+month-only records (:func:`default_as_of`: the month's last instant), and a record
+dated alone (``time_precision`` ``day``, stored at 00:00) in a window by its day
+(:func:`started_by`: the briefing's window, retaliation alerts, near-repeat zones).
 """
 
 from __future__ import annotations
