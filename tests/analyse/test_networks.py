@@ -924,3 +924,34 @@ def test_person_without_co_offenders_has_every_metric() -> None:
     # a close network without co-offenders is the family alone
     assert metrics["n_network_family"] == metrics["n_network"]
     assert metrics["component_size"] == 1
+
+
+def test_retaliation_of_an_incident_dated_alone_is_by_its_day() -> None:
+    """X1 dated alone (``time_precision`` ``day``, stored at 00:00): an alert
+    window starting later that day left it out (no briefing raised it), and its
+    alert was live until 00:00 fourteen days on, though the attack may have been at
+    23:59. It is in the window, live until the end of its day plus 14 days, and the
+    reason says its time is not known."""
+    incidents, involvements, _ = _world()
+    midnight = dt.datetime.combine(_day(330).date(), dt.time())
+    incidents = incidents.with_columns(
+        pl.when(pl.col("incident_id") == "X1")
+        .then(pl.lit(midnight))
+        .otherwise(pl.col("occurred_from"))
+        .alias("occurred_from"),
+        pl.when(pl.col("incident_id") == "X1")
+        .then(pl.lit("day"))
+        .otherwise(pl.lit("exact"))
+        .alias("time_precision"),
+    )
+    membership = nw.analyse_groups(incidents, involvements, as_of=_day(329)).membership
+    alerts = nw.retaliation_alerts(
+        incidents, involvements, membership, since=_day(330), until=_day(330.5)
+    ).to_json()["alerts"]
+    assert [a["incident_id"] for a in alerts] == ["X1"]
+    live = midnight + dt.timedelta(days=15)
+    assert alerts[0]["live_until"] == f"{live:%Y-%m-%dT%H:%M:%S}"
+    assert any(
+        f"dated {midnight:%Y-%m-%d} alone, no time recorded" in r
+        for r in alerts[0]["reasons"]
+    )

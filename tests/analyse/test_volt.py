@@ -80,7 +80,7 @@ def test_volt_overlap_and_time(tables: tuple[pl.DataFrame, pl.DataFrame]) -> Non
     assert peak["n_incidents"] == 2
     place_a = res.peak_times.filter(pl.col("place_id") == "A").to_dicts()[0]
     assert place_a["peak_hour_of_week"] == 22
-    assert any("without an exact time" in n for n in res.notes)
+    assert any("whose hour is not known" in n for n in res.notes)
     summary = {r["dimension"]: r for r in res.frame.to_dicts()}
     # victims: v1 twice, o1 once -> 3 victimisations, 2 victims: repeat rate 1/3
     assert summary["victim"]["repeat_rate"] == pytest.approx(1 / 3)
@@ -1125,3 +1125,32 @@ def test_a_tie_note_writes_the_harm_as_it_is_or_unknown() -> None:
         if n.startswith("The cut of the top 5 offenders")
     ]
     assert "with 1,234,567.5 harm days and 1 incident" in note
+
+
+def test_time_notes_say_which_records_lack_the_hour() -> None:
+    """A window of dates alone (``time_precision`` ``day``) read "Time of day is
+    unavailable: no incident in the window has an exact time (data.police.uk gives
+    the month only)": no record was of data.police.uk. The notes count the dates
+    alone and the months apart."""
+    at = dt.datetime(2024, 5, 1)
+    days = [at - dt.timedelta(days=d) for d in (1, 2, 3)]
+    alone = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c"],
+            "occurred_from": days,
+            "time_precision": ["day", "day", "day"],
+            "lsoa": ["E1", "E1", "E2"],
+        }
+    )
+    res = volt_profiles(alone, None, at=at, window_days=30)
+    (note,) = [n for n in res.notes if n.startswith("Time of day is unavailable")]
+    assert "data.police.uk" not in note
+    assert "(3 dated by the day alone, stored at 00:00)" in note
+    mixed = alone.with_columns(pl.Series("time_precision", ["exact", "day", "month"]))
+    res = volt_profiles(mixed, None, at=at, window_days=30)
+    (note,) = [n for n in res.notes if n.startswith("Hour-of-week leaves out")]
+    assert note == (
+        "Hour-of-week leaves out 2 incidents whose hour is not known (1 dated by "
+        "the day alone, stored at 00:00; 1 by the month only, as data.police.uk "
+        "gives)."
+    )

@@ -392,3 +392,38 @@ def test_a_store_of_month_starts_is_not_forecast_and_the_briefing_says_so(
     b = build_briefing(store, at=AT)
     assert b.places_summary["kind"] != "forecast"
     assert any(n.startswith("No places forecast: Every one of the") for n in b.notes)
+
+
+def test_a_zone_of_an_incident_dated_alone_is_by_its_day(tmp_path: Path) -> None:
+    """An incident dated alone (``time_precision`` ``day``, stored at 00:00) on the
+    day the 24-hour window starts: listed among the window's incidents, it had no
+    near-repeat zone (its 00:00 fell before the window); it has one now, and the
+    zone's row says its date alone, not a time of 00:00 no one recorded."""
+    day = dt.datetime.combine((AT - dt.timedelta(days=1)).date(), dt.time())
+    assert day < AT - dt.timedelta(hours=24)  # before the window by its 00:00
+    alone = pl.DataFrame(
+        {
+            "incident_id": ["ALONE"],
+            "occurred_from": [day],
+            "x": [2500.0],
+            "y": [2500.0],
+            "time_precision": ["day"],
+            "source": ["test"],
+        }
+    )
+    frame = pl.concat([_contagious(2), alone])
+    fc = briefing_places(_store(tmp_path, frame), at=AT, profile="avb-2010")
+    assert fc is not None
+    classified = frame.with_columns(
+        in_definition=pl.lit(value=True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(180.0),
+    )
+    b = daily_briefing(classified, at=AT, places_forecast=fc)
+    zones = b.places_summary["near_repeat"]["zones"]
+    mine = [z for z in zones if z["occurred_at"] == day]
+    assert len(mine) == 1, zones
+    assert mine[0]["time_precision"] == "day"
+    table = render_briefing_html(b).split('class="zones cols')[1].split("</table>")[0]
+    assert f"{day:%d %b} <small>(date only)</small>" in table
+    assert f"{day:%d %b} 00:00" not in table

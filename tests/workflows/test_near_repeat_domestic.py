@@ -612,3 +612,40 @@ def test_a_year_of_domestic_incidents_only_is_said_so_not_no_events(
     assert f"all {n_year:,} incidents of the last 365 days are flagged domestic" in (
         fc.zones_note
     ), fc.zones_note
+
+
+def test_an_incident_dated_alone_on_the_window_s_first_day_has_its_zone() -> None:
+    """An incident dated alone (``time_precision`` ``day``, stored at 00:00) on the
+    day the window starts (08:00 the day before AT): the briefing lists it among the
+    window's incidents, but it had no near-repeat zone (its 00:00 fell before the
+    window); and a zone's end was counted from that 00:00, though it may have
+    happened late that day. It has its zone, ending ``days`` after its day's end."""
+    day = dt.datetime.combine((AT - dt.timedelta(days=1)).date(), dt.time())
+    alone = pl.DataFrame(
+        {
+            "x": [2500.0],
+            "y": [2500.0],
+            "occurred_at": [day],
+            "time_precision": ["day"],
+            "domestic": [False],
+        }
+    )
+    frame = pl.concat(
+        [
+            _city(3, contagious=True).select(
+                "x",
+                "y",
+                pl.col("occurred_from").alias("occurred_at"),
+                "time_precision",
+                "domestic",
+            ),
+            alone,
+        ]
+    )
+    nr = near_repeat_zones(
+        frame, at=AT, space_bands_m=(0, 100, 200), time_bands_days=(0, 7, 14)
+    )
+    assert nr.radius_m > 0
+    mine = nr.zones.filter(pl.col("occurred_at") == day)
+    assert mine.height == 1
+    assert mine["until"][0] == day + dt.timedelta(days=nr.days + 1)

@@ -3,6 +3,11 @@
 One definition, so that a list and the profile beside it agree on which incidents
 are "in the last ``window_days`` days": an incident exactly ``window_days`` before
 ``at`` is out, one at ``at`` is in.
+
+And the rules for records whose time is not known: the default ``at`` over
+month-only records (:func:`default_as_of`: the month's last instant), and a record
+dated alone (``time_precision`` ``day``, stored at 00:00) in a window by its day
+(:func:`started_by`: the briefing's window, retaliation alerts, near-repeat zones).
 """
 
 from __future__ import annotations
@@ -12,12 +17,82 @@ from typing import Literal
 
 import polars as pl
 
-__all__ = ["in_window", "month_edge_notes", "window_start"]
+__all__ = [
+    "dated_alone",
+    "day_start",
+    "default_as_of",
+    "in_window",
+    "month_edge_notes",
+    "started_by",
+    "window_start",
+]
 
 
 def window_start(at: dt.datetime, window_days: int) -> dt.datetime:
     """The open start of the window: ``at - window_days`` (itself outside it)."""
     return at - dt.timedelta(days=window_days)
+
+
+def day_start(at: dt.datetime) -> dt.datetime:
+    """00:00 of ``at``'s day."""
+    return dt.datetime.combine(at.date(), dt.time(), tzinfo=at.tzinfo)
+
+
+def dated_alone() -> pl.Expr:
+    """True for a record whose source gave a date alone (``time_precision``
+    ``day``): stored at 00:00 of its day, its time is not known."""
+    return pl.col("time_precision").eq("day").fill_null(value=False)
+
+
+def started_by(column: str, start: dt.datetime) -> pl.Expr:
+    """The records at or after ``start`` by ``column`` (their time), or, for one
+    dated alone (:func:`dated_alone`, stored at 00:00), whose day runs past
+    ``start``: it may have happened after it. The start half of a window's rule
+    for dates alone (:func:`avert.briefing.dated_alone.in_window`; retaliation's
+    alerts of the ``window_days`` before a briefing). The frame needs
+    ``time_precision``."""
+    at = pl.col(column)
+    return (at >= start) | (dated_alone() & (at >= day_start(start)))
+
+
+def default_as_of(
+    latest_month_only: dt.datetime | None, latest_timed: dt.datetime | None
+) -> dt.datetime | None:
+    """The default end of a trailing window over the store: its latest incident; the
+    last instant of that incident's month when it is month-only.
+
+    ``latest_month_only``: the latest ``occurred_from`` of the month-precision
+    incidents; ``latest_timed``: of the others (exact, hour or day). A month-only
+    record (data.police.uk) is dated the first instant of its month but stands for
+    all of it, so a window "as of" its month holds the whole month and ends at the
+    month's last instant, as data.police.uk's ``occurred_to`` does. The one rule of
+    the risk scores and VOLT (``avert analyse risk``/``volt``) and of the MARAC list
+    and the person page's *Domestic abuse risk* (``avert analyse marac``): before,
+    MARAC said "as of" the month's first instant and risk its last.
+    When a timed incident is as late as the latest month start, the window ends
+    there (its time is known). None when there is no incident.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> default_as_of(dt.datetime(2022, 3, 1), None)
+    datetime.datetime(2022, 3, 31, 23, 59, 59, 999999)
+    >>> default_as_of(dt.datetime(2022, 3, 1), dt.datetime(2022, 3, 1))
+    datetime.datetime(2022, 3, 1, 0, 0)
+    >>> default_as_of(dt.datetime(2022, 2, 1), dt.datetime(2022, 1, 20, 9))
+    datetime.datetime(2022, 2, 28, 23, 59, 59, 999999)
+    """
+    if latest_month_only is None:
+        return latest_timed
+    if latest_timed is not None and latest_timed >= latest_month_only:
+        return latest_timed
+    first = latest_month_only.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    nxt = (
+        first.replace(year=first.year + 1, month=1)
+        if first.month == 12
+        else first.replace(month=first.month + 1)
+    )
+    return nxt - dt.timedelta(microseconds=1)
 
 
 def in_window(col: str, at: dt.datetime, window_days: int) -> pl.Expr:

@@ -1399,7 +1399,7 @@ def volt_profiles(
     )
     how, months, n_inexact = time_profiles(inc)
     notes += (
-        _time_notes(how, n_inexact)
+        _time_notes(how, n_inexact, inc)
         if inc.height
         else _empty_window_note(incidents, at=at, window_days=window_days)
     )
@@ -1534,15 +1534,35 @@ def _empty_window_note(
     ]
 
 
-def _time_notes(how: pl.DataFrame | None, n_inexact: int) -> list[str]:
-    """What the time profiles leave out (no exact times, or some)."""
+def _time_notes(
+    how: pl.DataFrame | None, n_inexact: int, incidents: pl.DataFrame
+) -> list[str]:
+    """What the time profiles leave out (no known hour, or some), and why: the
+    records dated by the day alone and by the month only counted apart (a window
+    of dates alone was said to lack times because "data.police.uk gives the month
+    only")."""
+    by = (
+        incidents.get_column("time_precision").value_counts()
+        if "time_precision" in incidents.columns
+        else pl.DataFrame({"time_precision": [], "count": []})
+    )
+    n = dict(zip(by["time_precision"].to_list(), by["count"].to_list(), strict=True))
+    day, month = n.get("day", 0), n.get("month", 0)
+    parts = [
+        *([f"{day:,} dated by the day alone, stored at 00:00"] if day else []),
+        *([f"{month:,} by the month only, as data.police.uk gives"] if month else []),
+    ]
+    why = f" ({'; '.join(parts)})" if parts else ""
     if how is None:
         return [
-            "Time of day is unavailable: no incident in the window has an exact time "
-            "(data.police.uk gives the month only). Months are reported."
+            "Time of day is unavailable: no incident in the window has a known hour"
+            f"{why}. Months are reported."
         ]
     if n_inexact:
-        return [f"Hour-of-week leaves out {n_inexact} incidents without an exact time."]
+        return [
+            f"Hour-of-week leaves out {n_inexact:,} incidents whose hour is not "
+            f"known{why}."
+        ]
     return []
 
 

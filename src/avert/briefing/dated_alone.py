@@ -22,26 +22,18 @@ import datetime as dt
 
 import polars as pl
 
+from avert.analyse._window import dated_alone, day_start, started_by
+
 __all__ = ["day_start", "in_window", "shared_day_reason", "shares_day"]
 
 _DAY = dt.timedelta(days=1)
 
 
-def day_start(at: dt.datetime) -> dt.datetime:
-    """00:00 of ``at``'s day."""
-    return dt.datetime.combine(at.date(), dt.time(), tzinfo=at.tzinfo)
-
-
-def _dated_alone() -> pl.Expr:
-    return pl.col("time_precision").eq("day").fill_null(value=False)
-
-
 def in_window(column: str, start: dt.datetime, end: dt.datetime) -> pl.Expr:
     """The records in the window ``[start, end)``: by ``column`` (their time), or,
     for one dated alone (``time_precision`` ``day``, stored at 00:00), by their day
-    overlapping the window."""
-    at = pl.col(column)
-    return ((at >= start) | (_dated_alone() & (at >= day_start(start)))) & (at < end)
+    overlapping the window (:func:`avert.analyse._window.started_by`)."""
+    return started_by(column, start) & (pl.col(column) < end)
 
 
 def shares_day(column: str, start: dt.datetime, end: dt.datetime) -> pl.Expr:
@@ -49,7 +41,7 @@ def shares_day(column: str, start: dt.datetime, end: dt.datetime) -> pl.Expr:
     dated alone whose day began before the window or runs past its end: the
     briefing of the window before or after has them too."""
     at = pl.col(column)
-    return _dated_alone() & ((at < start) | (at + _DAY > end))
+    return dated_alone() & ((at < start) | (at + _DAY > end))
 
 
 def shared_day_reason(

@@ -243,6 +243,8 @@ class NearRepeatZone(TypedDict):
     x: float
     y: float
     occurred_at: dt.datetime
+    #: ``day``: the incident is dated alone (its zone runs from its day's end)
+    time_precision: str | None
     radius_m: float
     until: dt.datetime
     #: the name of the incident's cell, as a place's ``near`` (partners: the area

@@ -327,7 +327,17 @@ def _zone_items(
         )
     return cast(
         list[NearRepeatZone],
-        z.select("x", "y", "occurred_at", "radius_m", "until", "near").to_dicts(),
+        z.select(
+            "x",
+            "y",
+            "occurred_at",
+            pl.col("time_precision")
+            if "time_precision" in z.columns
+            else pl.lit(None, dtype=pl.String).alias("time_precision"),
+            "radius_m",
+            "until",
+            "near",
+        ).to_dicts(),
     )
 
 

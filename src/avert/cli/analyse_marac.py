@@ -95,8 +95,8 @@ def marac(
         typer.Option(
             "--as-of",
             "--at",
-            help="As of this moment (default: the latest incident or assessment). "
-            + TIME_HELP,
+            help="As of this moment (default: the latest incident or assessment; "
+            "the end of the incident's month when month-dated). " + TIME_HELP,
         ),
     ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Rows shown.")] = 50,

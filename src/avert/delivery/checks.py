@@ -23,6 +23,7 @@ __all__ = [
     "overdue_by_organisation",
     "repeat_victims_without_response",
     "run_checks",
+    "top_subject_kinds",
     "top_subjects_without_action",
 ]
 
@@ -102,6 +103,36 @@ def top_subjects_without_action(
     return top.join(
         targeted, on=["subject_type", "subject_id"], how="left"
     ).with_columns(pl.col("has_action").fill_null(value=False))
+
+
+#: The words for a kind of top-harm subject (``subject_type``): one, several.
+_SUBJECT_WORDS: dict[str, tuple[str, str]] = {
+    "person": ("person", "people"),
+    "place": ("place", "places"),
+    "group": ("group", "groups"),
+}
+
+
+def top_subject_kinds(top: pl.DataFrame) -> str:
+    """The kinds of subject ``top`` holds, in words ("places"; "people, places and
+    groups"; "place" for one): what its count counts. Data that name no one
+    (data.police.uk's street crimes) have places alone, and "20 top-harm people,
+    places and groups" told the board of people and groups that are not there.
+
+    >>> top_subject_kinds(pl.DataFrame({"subject_type": ["place", "place"]}))
+    'places'
+    >>> top_subject_kinds(pl.DataFrame({"subject_type": ["group", "person"]}))
+    'people and groups'
+    """
+    present = set(top.get_column("subject_type").to_list())
+    words = [
+        one if top.height == 1 else several
+        for kind, (one, several) in _SUBJECT_WORDS.items()
+        if kind in present
+    ]
+    if len(words) < 2:
+        return words[0] if words else "subjects"
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def repeat_victims_without_response(
@@ -201,6 +232,7 @@ def run_checks(
         "overdue": int(by_org["overdue"].sum()) if by_org.height else 0,
         "top_subjects": n_top,
         "top_subjects_without_action": int((~tops["has_action"]).sum()),
+        "top_subject_kinds": top_subject_kinds(tops),
         "top_subjects_without_action_share": (
             float((~tops["has_action"]).sum()) / n_top if n_top else None
         ),

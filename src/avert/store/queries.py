@@ -37,6 +37,7 @@ __all__ = [
     "involved_people",
     "latest_time",
     "located_between",
+    "month_only_at",
     "name_words",
     "offenders_between",
     "offending_history",
@@ -542,7 +543,8 @@ def classified_between(
 
 #: what the places forecast reads of an incident (:func:`located_between`); the
 #: domestic flag keeps domestic incidents out of the near-repeat zones
-LOCATED_COLUMNS: Final = ("occurred_from", "x", "y", "domestic")
+#: ``time_precision``: an incident dated alone has its near-repeat zone by its day
+LOCATED_COLUMNS: Final = ("occurred_from", "time_precision", "x", "y", "domestic")
 _LOCATED_WHERE: Final = (
     ' AND i."x" IS NOT NULL AND i."y" IS NOT NULL '
     'AND (i."time_precision" IS NULL OR i."time_precision" <> \'month\')'
@@ -552,7 +554,8 @@ _LOCATED_WHERE: Final = (
 def located_between(
     store: Store, start: dt.datetime, end: dt.datetime, *, profile: str
 ) -> pl.DataFrame:
-    """``occurred_from``, ``x``, ``y``, ``domestic``, ``in_definition`` of the located incidents with
+    """``occurred_from``, ``time_precision``, ``x``, ``y``, ``domestic``,
+    ``in_definition`` of the located incidents with
     ``start <= occurred_from < end`` and a time finer than a month.
 
     The lean read of the places forecast: no id, no text, filtered in SQL;
@@ -599,6 +602,21 @@ def latest_time(
         schema={"m": pl.Datetime("us")},
     )
     return _as_datetime(frame["m"][0] if frame.height else None)
+
+
+def month_only_at(store: Store, at: dt.datetime) -> bool:
+    """True when every incident dated ``at`` is month-only (``time_precision``
+    ``month``, as data.police.uk dates a month's records on its first instant);
+    False when one says more (or none is dated ``at``). One seek on the time index:
+    asked of the latest incident's time at each showing of a person page."""
+    frame = store._query(
+        "SELECT COUNT(*) AS n, COUNT(CASE WHEN \"time_precision\" = 'month' "
+        'THEN 1 END) AS m FROM "incidents" WHERE "occurred_from" = ?',
+        [_to_sql_value(at, store.dialect)],
+        schema={"n": pl.Int64(), "m": pl.Int64()},
+    )
+    n, m = frame.row(0)
+    return bool(n) and n == m
 
 
 def sources_supplying(

@@ -22,7 +22,7 @@ from typing import Final, Literal
 
 import polars as pl
 
-from avert.analyse._window import in_window, month_edge_notes
+from avert.analyse._window import default_as_of, in_window, month_edge_notes
 from avert.analyse.concentration import (
     NO_MEASURE_NOTE,
     ConcentrationResult,
@@ -418,7 +418,8 @@ def _month_edges(
 
 
 def _default_at(frames: AnalysisFrames) -> dt.datetime:
-    """The latest incident; the last instant of its month when it is month-dated.
+    """The latest incident; the last instant of its month when it is month-dated
+    (:func:`avert.analyse._window.default_as_of`, the MARAC list's rule too).
 
     A month-dated record (data.police.uk) is dated the first instant of its month
     but stands for all of it: a window ending there would hold the month's records
@@ -426,16 +427,20 @@ def _default_at(frames: AnalysisFrames) -> dt.datetime:
     not reach back to the window's start, so VOLT's trend would be unavailable.
     """
     area = frames.area
-    latest = area["occurred_from"].max() if area.height else None
-    if not isinstance(latest, dt.datetime):
+    month = (
+        pl.col("time_precision") == "month"
+        if "time_precision" in area.columns
+        else pl.lit(value=False)
+    )
+    latest = area.select(
+        pl.col("occurred_from").filter(month).max().alias("month"),
+        pl.col("occurred_from").filter(~month.fill_null(value=False)).max().alias("t"),
+    ).row(0)
+    when = default_as_of(*(v if isinstance(v, dt.datetime) else None for v in latest))
+    if when is None:
         msg = "There are no incidents in the store (or in the window): nothing to analyse."
         raise NotFound(msg)
-    if "time_precision" in area.columns:
-        newest = area.filter(pl.col("occurred_from") == latest)["time_precision"]
-        if (newest == "month").all():
-            month_end = month_window(latest)[1].replace(tzinfo=latest.tzinfo)
-            return month_end - dt.timedelta(microseconds=1)
-    return latest
+    return when
 
 
 def run_volt(

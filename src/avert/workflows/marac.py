@@ -21,7 +21,7 @@ from typing import Any, Final
 import polars as pl
 
 from avert.access import Audience, check_audience, pseudonymiser_for
-from avert.analyse._window import window_start
+from avert.analyse._window import default_as_of, window_start
 from avert.analyse.dash import MaracResult, marac_referrals, person_domestic_risk
 from avert.areas import AREA_COLUMNS, in_area
 from avert.config.risk import RiskConfig, load_risk_config
@@ -60,9 +60,18 @@ def latest_as_of(store: Store) -> dt.datetime:
     """The latest incident or assessment: the default as-of time of the MARAC list
     and of the person page's *Domestic abuse risk* section, so that the two agree
     (on a store loaded from an archive, "today" would put every assessment and
-    domestic incident outside the window the list counts them in)."""
-    # two MAX queries: the person page asks at each showing
-    times = [latest_incident_at(store), latest_dash_at(store)]
+    domestic incident outside the window the list counts them in). A month-only
+    latest incident (data.police.uk) stands for its whole month: the list is as of
+    the month's last instant, the risk scores' rule
+    (:func:`avert.analyse._window.default_as_of`; it was the month's first instant).
+    """
+    # index seeks alone: the person page asks at each showing
+    latest = latest_incident_at(store)
+    month_only = latest is not None and queries.month_only_at(store, latest)
+    incidents = default_as_of(
+        latest if month_only else None, None if month_only else latest
+    )
+    times = [incidents, latest_dash_at(store)]
     known = [t for t in times if t is not None]
     if not known:
         msg = "There are no incidents nor DASH assessments in the store: nothing to analyse."

@@ -75,6 +75,7 @@ _INCIDENT_COLUMNS = (
     "domestic",
     "crime_type",
     "offence_code",
+    "time_precision",  # a date alone: retaliation alerts by its day
 )
 
 

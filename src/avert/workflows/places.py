@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from avert.analyse._window import month_edge_notes
+from avert.analyse._window import dated_alone, month_edge_notes, started_by
 from avert.analyse.forecast import Events, Grid, bulk_events, to_days
 from avert.analyse.gistar import (
     EMERGING_PATTERNS,
@@ -612,7 +612,9 @@ class NearRepeatZones:
     """Zones of raised near-repeat risk around the last hours' incidents.
 
     ``zones``: one row per recent incident (``x``, ``y``, ``occurred_at``,
-    ``radius_m``, ``until``), empty when the user's own data shows no contagion.
+    ``time_precision`` when the events have it, ``radius_m``, ``until``; one dated
+    alone is recent when its day overlaps the window, and its zone ends ``days``
+    after its day's end), empty when the user's own data shows no contagion.
     ``radius_m`` / ``days``: the extent of the contiguous significant Knox bands
     nearest to (0 m, 0 days); ``knox``: the test they come from. ``n_domestic``:
     the domestic incidents left out of the test and the zones (0 when kept).
@@ -761,16 +763,26 @@ def near_repeat_zones(
         max_pairs=max_pairs,
     )
     radius, days, f = _first_band_extent(knox, alpha)
+    since = at - dt.timedelta(hours=hours)
+    dated = "time_precision" in events.columns
     recent, _, _ = _without_domestic(
         events.filter(
             (pl.col("occurred_at") < at)
-            & (pl.col("occurred_at") >= at - dt.timedelta(hours=hours))
+            # an incident dated alone (00:00) on the window's first day is in it,
+            # as in the briefing's list of the window's incidents
+            & (
+                started_by("occurred_at", since)
+                if dated
+                else pl.col("occurred_at") >= since
+            )
         ),
         domestic,
     )
     # the flag stays with a zone kept under "include": partners never see those
     flag = ["domestic"] if "domestic" in recent.columns else []
-    recent = recent.select("x", "y", "occurred_at", *flag)
+    recent = recent.select(
+        "x", "y", "occurred_at", *flag, *(["time_precision"] if dated else [])
+    )
     scope = "" if n_domestic is None else " (its non-domestic incidents)"
     tail = "" if domestic_note is None else f" {domestic_note}"
     if radius == 0.0:
@@ -780,9 +792,13 @@ def near_repeat_zones(
             f"{history_days:g} days: no zones marked.{tail}"
         )
         return NearRepeatZones(recent.head(0), 0.0, 0.0, knox, note, n_domestic or 0)
+    # one dated alone may have been late on its day: its zone runs from the day's end
+    late = dated_alone() if dated else pl.lit(value=False)
     zones = recent.with_columns(
         radius_m=pl.lit(radius),
-        until=pl.col("occurred_at") + dt.timedelta(days=days),
+        until=pl.col("occurred_at")
+        + dt.timedelta(days=days)
+        + pl.when(late).then(pl.duration(days=1)).otherwise(pl.duration(days=0)),
     ).filter(pl.col("until") > at)  # a longer window's early zones may have ended
     note = (
         f"Near repeats in your own data{scope}: within {radius:g} m and {days:g} "

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from avert.analyse._window import dated_alone, started_by
 from avert.analyse.networks._common import (
     _SOURCE_EXPOSURE,
     _both_ways,
@@ -127,9 +128,15 @@ def _alert_lists(
         ).fill_null(empty),
         pl.col("rival_group_sizes").fill_null(pl.lit([], dtype=pl.List(pl.Int64))),
         pl.col("n_at_risk_of_retaliation_from", "n_possible_targets").fill_null(0),
-        (pl.col("occurred_from") + pl.duration(days=rc.window_days)).alias(
-            "live_until"
-        ),
+        # dated alone: its time is not known, so the alert is live until
+        # ``window_days`` after the end of its day (not after its 00:00)
+        (
+            pl.col("occurred_from")
+            + pl.duration(days=rc.window_days)
+            + pl.when(pl.col("_dated"))
+            .then(pl.duration(days=1))
+            .otherwise(pl.duration(days=0))
+        ).alias("live_until"),
         pl.when(pl.col("victim_linked"))
         .then(pl.lit("strong"))
         .otherwise(pl.lit("weak"))
@@ -160,7 +167,9 @@ def retaliation_alerts(
         count).
     since, until
         Violent incidents with ``since <= occurred_from <= until`` raise alerts
-        (``until`` default: no upper bound).
+        (``until`` default: no upper bound); one dated alone (``time_precision``
+        ``day``, stored at 00:00) whose day runs past ``since`` too
+        (:func:`avert.analyse._window.started_by`).
     co_edges
         Co-offending ties: the victim's co-offenders are listed as possible
         retaliators.
@@ -173,7 +182,8 @@ def retaliation_alerts(
     -------
     RetaliationResult
         ``frame`` columns: ``incident_id``, ``victim_id``, ``occurred_from``,
-        ``live_until`` (occurred + ``window_days``), ``strength`` (``strong``: the
+        ``live_until`` (occurred + ``window_days``; dated alone: the end of its
+        day + ``window_days``, its time not being known), ``strength`` (``strong``: the
         victim is in a known group; ``weak``: linked by the attack only),
         ``victim_linked``, ``victim_groups``, ``rival_groups`` (ranked: named by the
         incident's suspects, then recent violence against the victim's group, then
@@ -202,7 +212,11 @@ def retaliation_alerts(
     mem = membership.filter(pl.col("origin").is_in(list(rc.origins))).select(
         "group_id", "person_id", "origin"
     )
-    window = inc.filter(pl.col("occurred_from") >= since)
+    # an incident dated alone (stored at 00:00) on the day ``since`` falls in may
+    # have happened after it: in the window, as the briefing's own rule
+    window = inc.with_columns(_precision(incidents)).filter(
+        started_by("occurred_from", since)
+    )
     if until is not None:
         window = window.filter(pl.col("occurred_from") <= until)
     sides = _alert_sides(window, inv, mem, cfg)
@@ -222,8 +236,11 @@ def retaliation_alerts(
     vgroups = own_groups.group_by(_KEYS).agg(
         pl.col("group_id").unique().sort().alias("victim_groups")
     )
+    dated = window.filter(dated_alone()).get_column("incident_id")
     frame = _alert_lists(
-        base, [vgroups, _rival_lists(rivals, mem), retal_lists, target_lists], rc
+        base.with_columns(pl.col("incident_id").is_in(dated.implode()).alias("_dated")),
+        [vgroups, _rival_lists(rivals, mem), retal_lists, target_lists],
+        rc,
     )
     frame = (
         frame.with_columns(
@@ -699,11 +716,29 @@ def _reasons(cfg: NetworksConfig, *, co_offenders: bool, kin: bool) -> list[pl.E
                 "weak alert: the victim is in no known group (linked by the attack only)"
             )
         ),
-        pl.format(
-            f"alert live for {rc.window_days} days, until {{}}",
-            pl.col("live_until").dt.to_string("%Y-%m-%d %H:%M"),
+        pl.when(pl.col("_dated"))
+        .then(
+            pl.format(
+                f"alert live for {rc.window_days} days after the end of its day "
+                "(dated {} alone, no time recorded), until {}",
+                pl.col("occurred_from").dt.to_string("%Y-%m-%d"),
+                pl.col("live_until").dt.to_string("%Y-%m-%d %H:%M"),
+            )
+        )
+        .otherwise(
+            pl.format(
+                f"alert live for {rc.window_days} days, until {{}}",
+                pl.col("live_until").dt.to_string("%Y-%m-%d %H:%M"),
+            )
         ),
     ]
+
+
+def _precision(incidents: pl.DataFrame) -> pl.Series:
+    """The incidents' ``time_precision`` (null where the frame has none: known)."""
+    if "time_precision" in incidents.columns:
+        return incidents.get_column("time_precision").cast(pl.String)
+    return pl.Series("time_precision", [None] * incidents.height, dtype=pl.String)
 
 
 def _retaliation_result(

@@ -18,6 +18,7 @@ from avert.delivery.model import (
 from avert.errors import ConfigError
 from avert.files import private_mkdir, private_write_text
 from avert.store import Store, audit, queries
+from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.delivery._actions import _shown, plan_board, read_actions
 from avert.workflows.delivery._checks import board_checks, checks_view
@@ -177,6 +178,9 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
         "duplicates": view["duplicates"],
         "not_checked": view["not_checked"],
         "approaches": checks.approaches.to_dicts(),
+        # open data (data.police.uk) name no one: the footer says so, not that
+        # people are shown as pseudonyms
+        "names_people": has_rows(store, "people"),
     }
 
 
