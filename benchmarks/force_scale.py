@@ -10,10 +10,12 @@ each it prints the fastest wall time and the least CPU time of ``--repeat`` runs
 and the largest peak resident memory (``os.wait4``'s rusage of the child), so a
 machine shared with other work inflates the figures as little as it can. Then it
 serves the web app and times the main pages per role: the first request (which
-computes) and the fastest of the next ``--repeat``.
+computes) and the fastest of the next ``--repeat``; and a person's page (the two
+people with the most involvements: the first's first and fastest repeated request,
+then the second's first, which draws on the store's network the first made).
 
     .venv/bin/python benchmarks/force_scale.py [--people N] [--repeat K] [--db URL]
-        [--only NAME ...] [--no-web]
+        [--only NAME ...] [--no-web] [--pages PATH ...]
 
 Nothing is hard-coded: the figures printed are the ones measured.
 """
@@ -23,12 +25,14 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -229,8 +233,9 @@ def _serve(url: str, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def time_web(db: str, repeat: int) -> None:
-    """Each role's main pages: first request, then the fastest of ``repeat``."""
+def time_web(db: str, repeat: int, pages: list[str]) -> None:
+    """Each role's main pages (those whose path holds one of ``pages``, all when
+    empty): first request, then the fastest of ``repeat``; a person's page."""
     from harness import free_port, signed_in_client, wait_up
 
     from avert.config.choices import ROLES
@@ -241,7 +246,9 @@ def time_web(db: str, repeat: int) -> None:
     existing = set(list_users(store)["username"].to_list())
     for role in ROLES:
         if f"bench-{role}" not in existing:
-            add_user(store, f"bench-{role}", password=PASSWORD, role=role)
+            # a partner's account belongs to an organisation (add_user asks)
+            org = {"org": "council"} if role == "partner" else {}
+            add_user(store, f"bench-{role}", password=PASSWORD, role=role, **org)
     store.close()
     port = free_port()
     server = mp.get_context("spawn").Process(target=_serve, args=(db, port))
@@ -249,10 +256,13 @@ def time_web(db: str, repeat: int) -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_up(base)
+        people = _people_to_open(store_url=db)
         print(f"web pages (first request; fastest of {repeat} more):", flush=True)
         for role in ROLES:
             client = signed_in_client(base, f"bench-{role}", PASSWORD, timeout_s=120.0)
             for path in PAGES:
+                if pages and not any(p in path for p in pages):
+                    continue
                 url = path.format(at=AT)
                 times = []
                 status = 0
@@ -269,10 +279,57 @@ def time_web(db: str, repeat: int) -> None:
                     f"then {min(times[1:]):6.2f} s",
                     flush=True,
                 )
+            if not pages or any("/people" in p for p in pages):
+                _time_person_pages(client, role, people, repeat)
             client.close()
     finally:
         server.terminate()
         server.join(timeout=10)
+
+
+def _people_to_open(*, store_url: str) -> list[str]:
+    """The two people with the most involvements (ties by id): pages to open."""
+    from avert.store import Store
+
+    store = Store(store_url)
+    try:
+        involved = store.read_frame("involvements", columns=["person_id"])
+    finally:
+        store.close()
+    top = (
+        involved.group_by("person_id")
+        .len()
+        .sort(["len", "person_id"], descending=[True, False])
+    )
+    return [str(p) for p in top["person_id"].head(2).to_list()]
+
+
+def _time_person_pages(client: Any, role: str, people: list[str], repeat: int) -> None:
+    """A person's page (its purpose given once), first and fastest of ``repeat``,
+    then a second person's first: the store's network is made once for both."""
+    for n, person in enumerate(people):
+        form = client.get(f"/people/{person}")
+        found = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        if form.status_code != 200 or found is None:
+            return  # a role that may not open a person's record
+        client.post(
+            f"/people/{person}",
+            data={"purpose": "benchmark timing", "csrf_token": found.group(1)},
+            follow_redirects=False,
+        )
+        times = []
+        for _ in range(repeat + 1 if n == 0 else 1):
+            t = time.perf_counter()
+            status = client.get(f"/people/{person}").status_code
+            times.append(time.perf_counter() - t)
+            if status != 200:
+                return
+        label = f"/people/{{id}} ({'first' if n == 0 else 'second'} person)"
+        print(
+            f"  {role:8s} {label:40s} first {times[0]:6.2f} s"
+            + (f"  then {min(times[1:]):6.2f} s" if len(times) > 1 else ""),
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -282,6 +339,9 @@ def main() -> None:
     parser.add_argument("--db", default=None, help="reuse a built store")
     parser.add_argument("--only", nargs="*", default=[], help="commands to time")
     parser.add_argument("--no-web", action="store_true")
+    parser.add_argument(
+        "--pages", nargs="*", default=[], help="web pages to time (/today, /people)"
+    )
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be 1 or more (the least of that many runs)")
@@ -295,7 +355,7 @@ def main() -> None:
             build_store(db, tmp, args.people)
         time_commands(db, tmp, args.repeat, args.only)
         if not args.no_web:
-            time_web(db, args.repeat)
+            time_web(db, args.repeat, args.pages)
 
 
 if __name__ == "__main__":

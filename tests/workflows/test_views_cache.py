@@ -399,3 +399,60 @@ def test_a_briefing_after_the_loads_classification_is_not_kept_stale(
         sqlite_store, settings, user=chair, at=at, hours=24 * 28, cache=cache
     )
     assert kept.data == fresh.data
+
+
+def test_the_person_network_is_shared_until_a_new_load_and_each_view_audited(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person's page read every incident, detected the groups and scored everyone
+    again on each view (2.2 s of CPU a view on a city of 386,000 incidents,
+    docs/web.md); now once per load for every person opened, each view still
+    audited with its purpose and the page what it was without the cache."""
+    from avert.config.settings import load_settings
+    from avert.store import audit
+    from avert.synth import tiny_city, write_bundle
+    from avert.workflows.definitions import classify_store
+    from avert.workflows.load import load_files
+    from avert.workflows.users import User
+
+    write_bundle(tiny_city(0), tmp_path / "bundle")
+    load_files(sqlite_store, [tmp_path / "bundle"], kind="bundle")
+    classify_store(sqlite_store, profile="avb-2010")
+    involved = sqlite_store.read_frame("involvements", columns=["person_id"])
+    first, second = involved["person_id"].unique().sort().head(2).to_list()
+    made: list[int] = []
+    real = views.person_context
+
+    def counted(store: Store, **options: Any) -> Any:
+        # the views audited so far: the one being opened is, before any reading
+        made.append(audit.read(store, action="view").height)
+        return real(store, **options)
+
+    monkeypatch.setattr(views, "person_context", counted)
+    settings = load_settings({})
+    cache: views.ResultCache[Any] = views.ResultCache(ttl_s=600.0)
+    analyst = User("ana", "analyst")
+
+    def view(person: str, *, kept: bool) -> dict[str, Any]:
+        return views.person_view(
+            sqlite_store,
+            settings,
+            user=analyst,
+            person_id=person,
+            purpose=f"check {person}",
+            cache=cache if kept else None,
+        )
+
+    pages = [view(first, kept=True), view(second, kept=True)]
+    assert made == [1]  # one network for both people, made once the view audited
+    assert pages == [view(first, kept=False), view(second, kept=False)]
+    views_audited = audit.read(sqlite_store, action="view").filter(
+        pl.col("object").str.starts_with("person:")
+    )
+    assert views_audited.select("object", "reason").rows()[:2] == [
+        (f"person:{first}", f"check {first}"),
+        (f"person:{second}", f"check {second}"),
+    ]
+    _record_a_load(sqlite_store)
+    view(first, kept=True)
+    assert len(made) == 2  # a new load is seen at once

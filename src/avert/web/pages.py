@@ -271,6 +271,7 @@ def find_person(request: Request, person_id: str, purpose: str) -> dict[str, Any
         user=current_user(request),
         person_id=person_id,
         purpose=purpose,
+        cache=ctx.person_networks,
     )
 
 

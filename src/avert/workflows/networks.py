@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -52,6 +52,7 @@ from avert.workflows.staleness import STALE_NOTE_PREFIX
 __all__ = [
     "DetectedGroups",
     "NetworkFrames",
+    "PersonNetworkContext",
     "audit_groups",
     "detected_group_rows",
     "detection_run_row",
@@ -59,6 +60,7 @@ __all__ = [
     "family_report",
     "group_analysis",
     "groups_report",
+    "person_context",
     "person_report",
     "read_detected_groups",
     "read_network_frames",
@@ -276,6 +278,62 @@ def _own_risk(
     return offender_risk(violent, frames.involvements, at=at, config=config).frame
 
 
+@dataclass(frozen=True)
+class PersonNetworkContext:
+    """What every person's network picture is drawn from: the store's whole network.
+
+    The frames read, the groups found, the kin ties and the own-risk scores of
+    everyone: reading and detecting them is the cost of a person's page (2.2 s of
+    CPU on a city of 386,000 incidents, docs/web.md), the picture of one person
+    from them a tenth of it. Nobody's record is shown by making it, so it is not
+    audited; :func:`person_report` audits each person's view before drawing it.
+    """
+
+    frames: NetworkFrames
+    groups: GroupsResult
+    family: pl.DataFrame
+    risk: pl.DataFrame
+    at: dt.datetime
+    as_of: dt.datetime | None
+    config: NetworksConfig
+
+
+def person_context(
+    store: Store,
+    *,
+    as_of: dt.datetime | None = None,
+    profile: str = "avb-2010",
+    config: NetworksConfig | None = None,
+    risk_config: RiskConfig | None = None,
+) -> PersonNetworkContext:
+    """The store's network for :func:`person_report` (frames, groups, kin, risk)."""
+    cfg = config or default_networks_config()
+    frames = read_network_frames(store, profile=profile, until=as_of)
+    groups = analyse_groups(
+        frames.incidents,
+        frames.involvements,
+        group_members=frames.group_members,
+        as_of=as_of,
+        config=cfg,
+    )
+    at = groups.params["as_of"]
+    return PersonNetworkContext(
+        frames=frames,
+        groups=groups,
+        # kin links valid on --as-of (every link without it), as retaliation's: a
+        # tie that began later is not the person's family then
+        family=family_edges(
+            frames.relationships,
+            as_of=as_of.date() if as_of is not None else None,
+            config=cfg,
+        ),
+        risk=_own_risk(frames, at, risk_config),
+        at=at,
+        as_of=as_of,
+        config=cfg,
+    )
+
+
 def person_report(
     store: Store,
     person_id: str,
@@ -287,6 +345,7 @@ def person_report(
     reason: str = "network picture of a person (avert analyse person)",
     user: str | None = None,
     role: str = "police",
+    made: Callable[[], PersonNetworkContext] | None = None,
 ) -> dict[str, Any]:
     """One person's network picture (own risk first, then ties, groups, exposure).
 
@@ -295,42 +354,42 @@ def person_report(
     ``risk_config`` scores the person's own risk (setting ``risk_config``; the
     packaged one when ``None``), as ``avert analyse risk`` does. ``notes`` holds
     the note of :func:`avert.workflows.staleness.staleness_notes` when the
-    classifications it reads are stale (empty otherwise).
+    classifications it reads are stale (empty otherwise). ``made``: gives the
+    store's network made once for many people (:func:`person_context` of the same
+    store, data, ``as_of``, ``profile``, ``config`` and ``risk_config``: the web app
+    keeps it per data generation), called once the view is audited; read and made
+    here when ``None``.
     """
     audit.record(
         store,
         action="view",
         obj=f"person:{person_id}",
         reason=reason,
-        role=role,
         user=user,
+        role=role,
     )
-    cfg = config or default_networks_config()
-    frames = read_network_frames(store, profile=profile, until=as_of)
-    groups = analyse_groups(
-        frames.incidents,
-        frames.involvements,
-        group_members=frames.group_members,
-        as_of=as_of,
-        config=cfg,
+    context = (
+        person_context(
+            store,
+            as_of=as_of,
+            profile=profile,
+            config=config,
+            risk_config=risk_config,
+        )
+        if made is None
+        else made()
     )
-    at = groups.params["as_of"]
+    frames = context.frames
     picture = person_network(
         person_id,
         incidents=frames.incidents,
         involvements=frames.involvements,
-        co_edges=groups.co_edges,
-        membership=groups.membership,
-        # kin links valid on --as-of (every link without it), as retaliation's: a
-        # tie that began later is not the person's family then
-        family_edges=family_edges(
-            frames.relationships,
-            as_of=as_of.date() if as_of is not None else None,
-            config=cfg,
-        ),
-        risk=_own_risk(frames, at, risk_config),
-        as_of=at,
-        config=cfg,
+        co_edges=context.groups.co_edges,
+        membership=context.groups.membership,
+        family_edges=context.family,
+        risk=context.risk,
+        as_of=context.at,
+        config=context.config,
         # on record with no involvement or tie (a caller known from ASB reports):
         # an empty picture, not "not found" (the briefing links to the page)
         known=frames.people.filter(pl.col("person_id") == person_id).height > 0,

@@ -65,7 +65,12 @@ from avert.workflows.delivery import (
     with_accounts_spelling,
 )
 from avert.workflows.marac import latest_as_of, person_dash, run_marac
-from avert.workflows.networks import audit_groups, group_analysis, person_report
+from avert.workflows.networks import (
+    audit_groups,
+    group_analysis,
+    person_context,
+    person_report,
+)
 from avert.workflows.performance import source_category_names
 from avert.workflows.staleness import staleness_notes
 from avert.workflows.users import User, audit_as, check_allowed
@@ -698,11 +703,18 @@ def person_view(
     user: User,
     person_id: str,
     purpose: str,
+    cache: ResultCache[Any] | None = None,
 ) -> dict[str, Any]:
     """One person's page: own risk, history, links and groups (police roles only).
 
     The view is audited with the stated ``purpose`` before anything is read; so
     is a refused one (``view-refused``, :func:`avert.workflows.users.check_allowed`).
+    With ``cache``, the store's network the picture is drawn from
+    (:func:`avert.workflows.networks.person_context`: every incident read, the
+    groups detected, everyone's risk scored; 2.2 s of CPU on a city of 386,000
+    incidents) is made once per definition, risk configuration and data
+    generation of the store, and kept for the cache's time, as the groups page's
+    analysis is; each person's view is still audited, and their own record read.
     """
     check_allowed(
         user, "view-person", store=store, obj=f"person:{person_id}", purpose=purpose
@@ -724,14 +736,24 @@ def person_view(
         msg = "No such person (the id opened is not in the store)"
         raise NotFound(msg)
     risk_config = load_risk_config(settings.risk_config_file())
+    profile = settings.definition_id()
     report = person_report(
         store,
         person_id,
-        profile=settings.definition_id(),
+        profile=profile,
         risk_config=risk_config,
         reason=purpose,
         user=user.username,
         role=user.role,
+        made=None
+        if cache is None
+        # made once the view is audited, as without the cache
+        else lambda: cache.get(
+            # the risk configuration is a file the settings name: its values,
+            # not its path, are the key (an edit to it shows at once)
+            ("person-network", profile, repr(risk_config), store.generation()),
+            lambda: person_context(store, profile=profile, risk_config=risk_config),
+        ),
     )
     involvements = store.read_frame(
         "involvements", where=[("person_id", "=", person_id)]
