@@ -894,17 +894,62 @@ def test_a_step_the_counts_cannot_pin_down_is_no_estimate_not_a_crash(
     assert change is None
 
 
-def test_a_negbin_fit_without_a_covariance_falls_back_to_poisson() -> None:
-    """statsmodels' negative binomial can converge to a point whose information
-    matrix is singular: asking it for the covariance raised ValueError and
-    stopped ``--family negbin`` (the weekly runs of a synthetic city). The
-    fit is then failed, as one that does not converge: the Poisson fit judges."""
+def test_a_step_beside_a_trend_over_a_one_year_baseline_is_no_estimate() -> None:
+    """With a trend kept over a one-year monthly baseline each recent month is
+    only its baseline month a year on: the counts see trend + step, not either.
+    The design is rank-deficient; statsmodels fitted it through a pseudo-inverse
+    and the Poisson fit (and ``negbin``, whose information matrix is then
+    singular, falling back to it) gave a finite interval (0.59-1.51) for a step
+    that could be anything. It is no estimate, with the reason said."""
     counts = [12, 12, 26, 3, 10, 10, 12, 9, 6, 6, 13, 14, 19, 8, 11, 12, 13, 11]
     counts += [15, 14, 10, 18, 23]
-    change = seasonal_change(
-        counts, _SPARSE_MONTHS, _SPARSE_BASE, ~_SPARSE_BASE, trend=True, family="negbin"
+    for family in ("poisson", "auto", "negbin"):
+        change = seasonal_change(
+            counts,
+            _SPARSE_MONTHS,
+            _SPARSE_BASE,
+            ~_SPARSE_BASE,
+            trend=True,
+            family=family,
+        )
+        assert change is None, family
+    part = pl.DataFrame(
+        {"period": _SPARSE_MONTHS, "count": counts, "harm": [None] * len(counts)},
+        schema_overrides={"harm": pl.Float64},
+    ).with_columns(pl.lit("all").alias("area"))
+    result = performance(
+        part.with_columns(pl.lit("all").alias("category"), pl.lit("all").alias("flag")),
+        baseline=(dt.date(2024, 12, 1), dt.date(2025, 11, 30)),
+        recent=(dt.date(2025, 12, 1), dt.date(2026, 10, 31)),
+        trend=True,
     )
+    row = result.frame.row(0, named=True)
+    assert row["verdict"] == "insufficient_data"
+    assert "cannot be told from the trend" in str(row)
+
+
+def test_a_negbin_fit_at_the_dispersion_boundary_falls_back_to_poisson() -> None:
+    """statsmodels' negative binomial converges without a covariance where the
+    dispersion's maximum likelihood is at its boundary (alpha about 1e-7: no
+    over-dispersion found): asking for the covariance raised ValueError and
+    stopped ``--family negbin``. The NB2 fit there is the Poisson fit, which
+    judges (a weekly series of the synthetic city, seed 3, 730 days)."""
+    counts = [1, 3, 1, 2, 4, 2, 3, 4, 1, 6, 8, 6, 5, 6, 1, 0, 1, 0, 1, 2, 3, 2, 4]
+    counts += [2, 4, 1, 1, 3, 4, 0, 5, 2, 1, 4, 2, 0, 1, 2, 1, 2, 0, 0, 1, 3, 5, 1]
+    counts += [5, 1, 3, 2, 3, 4, 5, 5, 6, 6, 1, 2, 2, 1, 2, 2, 3, 3, 0, 5, 4, 1, 3]
+    counts += [4, 4, 3, 1, 5, 3, 1, 0, 6, 1, 3, 4, 3, 5, 3, 2, 2, 4, 3, 2, 2, 3, 3]
+    counts += [2, 6, 5, 1, 6, 4, 5, 5, 7, 6, 8, 6]
+    weeks = [dt.date(2024, 11, 25) + dt.timedelta(weeks=i) for i in range(104)]
+    base = np.arange(104) < 53
+    fits = {
+        family: seasonal_change(
+            counts, weeks, base, ~base, unit="week", trend=False, family=family
+        )
+        for family in ("negbin", "poisson")
+    }
+    change, poisson = fits["negbin"], fits["poisson"]
     assert change is not None
+    assert poisson is not None
     assert change.family == "poisson"
-    assert math.isfinite(change.ci_low)
-    assert math.isfinite(change.ci_high)
+    assert change.rate_ratio == poisson.rate_ratio
+    assert (change.ci_low, change.ci_high) == (poisson.ci_low, poisson.ci_high)

@@ -63,6 +63,7 @@ from avert.analyse.performance._base import (
 from avert.analyse.performance._seasonal import (
     ChangeEstimate,
     design_matrix,
+    full_rank,
     seasonal_change,
     verdict,
 )
@@ -547,7 +548,25 @@ def _insufficient_reason(
     if unseen:
         names = ", ".join(dt.date(2000, m, 1).strftime("%b") for m in unseen)
         return f"the baseline has no {names}: the recent period's season is unknown"
+    if settings["trend"] is True and not _step_told_from_trend(
+        periods, base, rec, unit
+    ):
+        return (
+            "with the trend kept, the recent step cannot be told from the trend "
+            "(as over a baseline of one year, where each recent month is only its "
+            "baseline month a year on); a longer baseline, or no trend, can judge it"
+        )
     return "the seasonal model could not be fitted to these counts"
+
+
+def _step_told_from_trend(
+    periods: Sequence[dt.date], base: Bools, rec: Bools, unit: Unit
+) -> bool:
+    """Whether the design with a trend tells the recent step from the trend
+    (:func:`full_rank` on the baseline and recent periods)."""
+    months = sorted({p.month for p, b in zip(periods, base, strict=True) if b})
+    x, _ = design_matrix(periods, rec, unit=unit, trend=True, months_present=months)
+    return full_rank(x[base | rec])
 
 
 def performance(
