@@ -752,11 +752,42 @@ def person_view(
         if cache is None
         else lambda: _kept_person_context(store, settings, risk_config, cache),
     )
+    history = _person_history(store, settings, person_id)
+    offender = risk_config.offender
+    try:
+        dash_at: dt.datetime | None = latest_as_of(store)
+    except NotFound:  # no incident nor assessment: nothing for the section
+        dash_at = None
+    out: dict[str, Any] = jsonable(
+        {
+            "person": people.row(0, named=True),
+            "network": report,
+            "history": history.to_dicts(),
+            # the latest DASH assessment and the MARAC criteria, as of the MARAC
+            # page's default (the latest incident or assessment): the two agree
+            "dash": None
+            if dash_at is None
+            else person_dash(store, person_id, at=dash_at, config=risk_config),
+            "dash_at": dash_at,
+            # what the own-risk counts cover: its window and the roles it scores
+            "risk_window": {
+                "days": offender.window_days,
+                "roles": offender.roles,
+                "definition": settings.definition_id(),
+            },
+        }
+    )
+    return out
+
+
+def _person_history(store: Store, settings: Settings, person_id: str) -> pl.DataFrame:
+    """The person's incidents, newest first: when, what, their role, and whether
+    the definition in force counts it (the rows the own-risk score can count)."""
     involvements = store.read_frame(
         "involvements", where=[("person_id", "=", person_id)]
     )
     ids = involvements["incident_id"].unique().to_list()
-    history = (
+    return (
         store.read_frame(
             "incidents",
             columns=[
@@ -785,31 +816,6 @@ def person_view(
         .with_columns(pl.col("in_definition").fill_null(value=False))
         .sort("occurred_from", descending=True)
     )
-    offender = risk_config.offender
-    try:
-        dash_at: dt.datetime | None = latest_as_of(store)
-    except NotFound:  # no incident nor assessment: nothing for the section
-        dash_at = None
-    out: dict[str, Any] = jsonable(
-        {
-            "person": people.row(0, named=True),
-            "network": report,
-            "history": history.to_dicts(),
-            # the latest DASH assessment and the MARAC criteria, as of the MARAC
-            # page's default (the latest incident or assessment): the two agree
-            "dash": None
-            if dash_at is None
-            else person_dash(store, person_id, at=dash_at, config=risk_config),
-            "dash_at": dash_at,
-            # what the own-risk counts cover: its window and the roles it scores
-            "risk_window": {
-                "days": offender.window_days,
-                "roles": offender.roles,
-                "definition": settings.definition_id(),
-            },
-        }
-    )
-    return out
 
 
 def _kept_person_context(
