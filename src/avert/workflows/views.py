@@ -638,7 +638,8 @@ def incidents_view(
         columns=columns,
         profile=settings.definition_id(),
         class_columns=("in_definition", "category", "harm_days", "rule_ids"),
-    ).filter(pl.col("in_definition"))
+        in_definition_only=True,
+    )
     # "police.uk: violence and sexual offences", as the briefing names them
     names = source_category_names(rows)
     rows = rows.with_columns(category_name(rows.columns, names))
