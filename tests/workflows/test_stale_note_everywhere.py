@@ -263,3 +263,42 @@ def test_the_board_pack_carries_the_note_of_its_checks(
     )
     found = delivery.board_pack_data(sqlite_store, switched, month=month)
     assert len(_stale(found["notes"])) == 1
+
+
+def test_kept_person_network_and_groups_show_the_note_at_once(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the web app keeps the store's network of the person page and the groups'
+    # analysis ten minutes per data generation: an edited harm table (no write to
+    # the store) must show its note on the next view, as the Today page's does
+    from avert.workflows.users import User
+    from avert.workflows.views import ResultCache, groups_view, person_view
+
+    _store_with_people(sqlite_store)
+    other = tmp_path / "harm_mine.toml"
+    other.write_text(harm_path().read_text(encoding="utf-8"), "utf-8")
+    monkeypatch.setenv("AVERT_HARM_TABLE", str(other))
+    settings = load_settings()
+    classify_store(sqlite_store, profile="avb-2010", harm=_load_harm(other))
+    people: ResultCache[object] = ResultCache(ttl_s=600.0, max_entries=2)
+    groups: ResultCache[object] = ResultCache(ttl_s=600.0, max_entries=8)
+    user = User("ana", "analyst")
+
+    def notes() -> tuple[list[str], list[str]]:
+        page = person_view(
+            sqlite_store,
+            settings,
+            user=user,
+            person_id="P1",
+            purpose="daily risk meeting",
+            cache=people,
+        )
+        listed = groups_view(sqlite_store, settings, user=user, cache=groups)
+        return _stale(page["network"]["notes"]), _stale(listed["notes"])
+
+    assert notes() == ([], [])
+    text = other.read_text(encoding="utf-8")
+    other.write_text(text.replace("days = 18.75", "days = 19.75", 1), "utf-8")
+    person_notes, group_notes = notes()
+    assert len(person_notes) == 1
+    assert len(group_notes) == 1

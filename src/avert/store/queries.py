@@ -505,6 +505,8 @@ def _classified_window_sql(
 
 
 _MONTH_ONLY_WHERE: Final = " AND i.\"time_precision\" = 'month'"
+#: the definition's incidents only (not an unclassified one: its value is null)
+_IN_DEFINITION_WHERE: Final = ' AND c."in_definition"'
 
 
 def classified_between(
@@ -516,6 +518,7 @@ def classified_between(
     profile: str,
     class_columns: Sequence[str] = CLASS_COLUMNS,
     month_only: bool = False,
+    in_definition_only: bool = False,
 ) -> pl.DataFrame:
     """Incidents with ``start <= occurred_from < end`` joined to their classification.
 
@@ -524,6 +527,9 @@ def classified_between(
     default :data:`CLASS_COLUMNS`) are null for incidents not classified under
     ``profile``. ``month_only``: only month-precision records (data.police.uk),
     filtered in SQL, so a span of exact-time incidents is not sent to be dropped.
+    ``in_definition_only``: only the incidents the definition counts, filtered in
+    SQL (the Incidents page: of a month of London's 72,301 street crimes, 24,333;
+    reading the rest too and dropping them in Polars cost 0.2 s of CPU a request).
     """
     names = [c for c in columns if c != "incident_id"]
     unknown = [c for c in names if c not in TABLES["incidents"].schema]
@@ -537,7 +543,8 @@ def classified_between(
         profile=profile,
         incident_columns=["incident_id", *names],
         class_columns=[c for c in class_columns if c != "incident_id"],
-        and_where=_MONTH_ONLY_WHERE if month_only else "",
+        and_where=(_MONTH_ONLY_WHERE if month_only else "")
+        + (_IN_DEFINITION_WHERE if in_definition_only else ""),
     )
 
 

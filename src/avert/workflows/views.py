@@ -33,7 +33,7 @@ from avert.briefing.context import OFFENDING_ROLES
 from avert.briefing.makeup import make_up
 from avert.classify.labels import category_name
 from avert.config.places import load_places_config
-from avert.config.risk import load_risk_config
+from avert.config.risk import RiskConfig, load_risk_config
 from avert.config.settings import Settings
 from avert.config.timezone import local_now
 from avert.delivery import subject_type
@@ -66,6 +66,7 @@ from avert.workflows.delivery import (
 )
 from avert.workflows.marac import latest_as_of, person_dash, run_marac
 from avert.workflows.networks import (
+    PersonNetworkContext,
     audit_groups,
     group_analysis,
     person_context,
@@ -637,7 +638,8 @@ def incidents_view(
         columns=columns,
         profile=settings.definition_id(),
         class_columns=("in_definition", "category", "harm_days", "rule_ids"),
-    ).filter(pl.col("in_definition"))
+        in_definition_only=True,
+    )
     # "police.uk: violence and sexual offences", as the briefing names them
     names = source_category_names(rows)
     rows = rows.with_columns(category_name(rows.columns, names))
@@ -713,8 +715,10 @@ def person_view(
     (:func:`avert.workflows.networks.person_context`: every incident read, the
     groups detected, everyone's risk scored; 2.2 s of CPU on a city of 386,000
     incidents) is made once per definition, risk configuration and data
-    generation of the store, and kept for the cache's time, as the groups page's
-    analysis is; each person's view is still audited, and their own record read.
+    generation of the store (and again when the definition or harm table in force
+    is edited: the stale note shows at once), and kept for the cache's time, as the
+    groups page's analysis is; each person's view is still audited, and their own
+    record read.
     """
     check_allowed(
         user, "view-person", store=store, obj=f"person:{person_id}", purpose=purpose
@@ -736,30 +740,55 @@ def person_view(
         msg = "No such person (the id opened is not in the store)"
         raise NotFound(msg)
     risk_config = load_risk_config(settings.risk_config_file())
-    profile = settings.definition_id()
     report = person_report(
         store,
         person_id,
-        profile=profile,
+        profile=settings.definition_id(),
         risk_config=risk_config,
         reason=purpose,
         user=user.username,
         role=user.role,
+        # made once the view is audited, as without the cache
         made=None
         if cache is None
-        # made once the view is audited, as without the cache
-        else lambda: cache.get(
-            # the risk configuration is a file the settings name: its values,
-            # not its path, are the key (an edit to it shows at once)
-            ("person-network", profile, repr(risk_config), store.generation()),
-            lambda: person_context(store, profile=profile, risk_config=risk_config),
-        ),
+        else lambda: _kept_person_context(store, settings, risk_config, cache),
     )
+    history = _person_history(store, settings, person_id)
+    offender = risk_config.offender
+    try:
+        dash_at: dt.datetime | None = latest_as_of(store)
+    except NotFound:  # no incident nor assessment: nothing for the section
+        dash_at = None
+    out: dict[str, Any] = jsonable(
+        {
+            "person": people.row(0, named=True),
+            "network": report,
+            "history": history.to_dicts(),
+            # the latest DASH assessment and the MARAC criteria, as of the MARAC
+            # page's default (the latest incident or assessment): the two agree
+            "dash": None
+            if dash_at is None
+            else person_dash(store, person_id, at=dash_at, config=risk_config),
+            "dash_at": dash_at,
+            # what the own-risk counts cover: its window and the roles it scores
+            "risk_window": {
+                "days": offender.window_days,
+                "roles": offender.roles,
+                "definition": settings.definition_id(),
+            },
+        }
+    )
+    return out
+
+
+def _person_history(store: Store, settings: Settings, person_id: str) -> pl.DataFrame:
+    """The person's incidents, newest first: when, what, their role, and whether
+    the definition in force counts it (the rows the own-risk score can count)."""
     involvements = store.read_frame(
         "involvements", where=[("person_id", "=", person_id)]
     )
     ids = involvements["incident_id"].unique().to_list()
-    history = (
+    return (
         store.read_frame(
             "incidents",
             columns=[
@@ -788,31 +817,29 @@ def person_view(
         .with_columns(pl.col("in_definition").fill_null(value=False))
         .sort("occurred_from", descending=True)
     )
-    offender = risk_config.offender
-    try:
-        dash_at: dt.datetime | None = latest_as_of(store)
-    except NotFound:  # no incident nor assessment: nothing for the section
-        dash_at = None
-    out: dict[str, Any] = jsonable(
-        {
-            "person": people.row(0, named=True),
-            "network": report,
-            "history": history.to_dicts(),
-            # the latest DASH assessment and the MARAC criteria, as of the MARAC
-            # page's default (the latest incident or assessment): the two agree
-            "dash": None
-            if dash_at is None
-            else person_dash(store, person_id, at=dash_at, config=risk_config),
-            "dash_at": dash_at,
-            # what the own-risk counts cover: its window and the roles it scores
-            "risk_window": {
-                "days": offender.window_days,
-                "roles": offender.roles,
-                "definition": settings.definition_id(),
-            },
-        }
+
+
+def _kept_person_context(
+    store: Store, settings: Settings, risk_config: RiskConfig, cache: ResultCache[Any]
+) -> PersonNetworkContext:
+    """:func:`avert.workflows.networks.person_context` of the store, kept in
+    ``cache`` per definition, risk configuration, data generation and staleness."""
+    profile = settings.definition_id()
+    key = (
+        "person-network",
+        profile,
+        # the risk configuration is a file the settings name: its values, not its
+        # path, are the key (an edit to it shows at once)
+        repr(risk_config),
+        store.generation(),
+        # the definition or harm table edited since the classification (no write
+        # to the store): the network's stale note shows at once, as Today's does
+        *staleness_notes(store, profile, settings=settings),
     )
-    return out
+    kept: PersonNetworkContext = cache.get(
+        key, lambda: person_context(store, profile=profile, risk_config=risk_config)
+    )
+    return kept
 
 
 def groups_view(
@@ -828,8 +855,8 @@ def groups_view(
 
     The analysis reads every incident and person of the store and detects the
     communities again (1.9 s of CPU on a force's 420,000 incidents): with
-    ``cache`` it is made once per definition, audience and data generation of the
-    store (a load is seen at once, and again once the load's classification is
+    ``cache`` it is made once per definition, audience, data generation of the
+    store and staleness of its classifications (a load is seen at once, and again once the load's classification is
     done: a page opened between the two saw the new incidents unclassified; so is a
     load that only replaces rows or a re-classification) and kept for
     the cache's time, as the board's statistics are; every showing is audited."""
@@ -849,6 +876,9 @@ def groups_view(
                 profile,
                 audience,
                 store.generation(),
+                # the definition or harm table edited (no write to the store):
+                # the stale note shows at once
+                *staleness_notes(store, profile, settings=settings),
             ),
             analyse,
         )
