@@ -1051,7 +1051,8 @@ def test_the_eia_lists_per_area_ratios_highest_first_under_the_small_cell_rule()
     from avert.analyse.result import jsonable
 
     areas = _two_areas()
-    eia = equality_impact_summary(areas, areas=areas)
+    # no force's counts beside them: the rule within each area alone
+    eia = equality_impact_summary(None, areas=areas)
     rows = eia["by_area"]
     assert rows == jsonable(area_ratios(areas))
     assert eia["disclosure"].startswith("[c]: withheld.")
@@ -1141,3 +1142,59 @@ def test_the_lean_note_names_the_command_that_shows_the_officers_view() -> None:
     assert "('avert analyse equality --officer-defined' shows the officers' view)" in (
         said
     ), said
+
+
+def test_per_area_counts_withheld_are_not_given_back_by_the_force_counts() -> None:
+    """Cambridgeshire, January 2019: the force's 20 Black searches (the rates by
+    group, on the same page) less Cambridge's 8 and Peterborough's 10, none in
+    three areas, gave Huntingdonshire's withheld "[c]" back: 2. Down each group's
+    areas the rule holds too: a second count of the group is withheld (and an
+    area's then left alone, its next), unless the force holds 5 or more of the
+    group's searches outside the areas."""
+    from avert.analyse.equality import area_ratios
+
+    counts = {
+        "Cambridge": {"White": 60, "Black": 8},
+        "Peterborough": {"White": 50, "Black": 10, "Other": 2, "Mixed": 5},
+        "Huntingdonshire": {"White": 30, "Black": 2, "Other": 6},
+        "Fenland": {"White": 20},
+    }
+    stops = pl.concat(
+        [
+            _stops([g] * n).with_columns(pl.lit(a).alias("area"))
+            for a, groups in counts.items()
+            for g, n in groups.items()
+        ]
+    )
+    residents = pl.DataFrame(
+        {
+            "area": [a for a in counts for _ in GROUPS],
+            "group": [g for _ in counts for g in GROUPS],
+            "population": [10_000] * (len(counts) * len(GROUPS)),
+        }
+    )
+    everyone = residents.group_by("group").agg(pl.col("population").sum())
+    areas = stop_search_equality(stops, residents, area="area")
+    force = stop_search_equality(stops.drop("area"), everyone)
+    rows = equality_impact_summary(force, areas=areas)["by_area"]
+    held = {(r["area"], r["group"]): r for r in rows}
+    # Huntingdonshire's Black 2 takes Cambridge's 8, the column's next smallest,
+    # with its ratio; Peterborough's 10 stays
+    assert held[("Huntingdonshire", "Black")]["searches_withheld"] is True
+    assert held[("Cambridge", "Black")]["searches_withheld"] is True
+    assert held[("Cambridge", "Black")]["ratio_to_white"] is None
+    assert held[("Peterborough", "Black")]["searches"] == 10
+    # no group's areas, nor any area, hold one withheld count alone
+    table = area_ratios(areas, with_reference=True, force=force)
+    for line in ("group", "area"):
+        lone = table.group_by(line).agg(pl.col("searches_withheld").sum() == 1)
+        assert not lone["searches_withheld"].any(), (line, lone)
+    # 5 searches of each group the force holds outside the areas hide them: the
+    # rule within each area alone (Huntingdonshire's Black 2 and Other 6)
+    force = stop_search_equality(
+        pl.concat([stops.drop("area"), _stops(list(GROUPS) * 5)]), everyone
+    )
+    black = area_ratios(areas, force=force).filter(pl.col("group") == "Black")
+    assert black.filter(pl.col("searches_withheld"))["area"].to_list() == [
+        "Huntingdonshire"
+    ]

@@ -242,7 +242,8 @@ def test_the_by_area_table_gives_back_no_withheld_count() -> None:
     """The By area table showed each area's White rate and ratios whatever their
     counts: 2 White searches of 10,000 residents read 0.20 per 1,000, and Black
     ratio 15.00 beside them gave both counts back. It follows the assessment's
-    small-cell rule now."""
+    small-cell rule now, down each group's areas too (the force's counts, shown
+    above the table, less A's or C's would give B's back)."""
     import polars as pl
 
     from avert.analyse.equality import stop_search_equality
@@ -251,20 +252,25 @@ def test_the_by_area_table_gives_back_no_withheld_count() -> None:
 
     stops = pl.DataFrame(
         {
-            "area": ["A"] * 130 + ["B"] * 32,
+            "area": ["A"] * 130 + ["B"] * 32 + ["C"] * 80,
             "ethnicity": ["White"] * 100
             + ["Black"] * 30
             + ["White"] * 2
-            + ["Black"] * 30,
+            + ["Black"] * 30
+            + ["White"] * 40
+            + ["Black"] * 40,
         }
     )
     residents = pl.DataFrame(
-        {"area": ["A", "A", "B", "B"], "group": ["White", "Black"] * 2}
+        {"area": ["A", "A", "B", "B", "C", "C"], "group": ["White", "Black"] * 3}
     ).with_columns(population=pl.lit(10_000))
     areas = stop_search_equality(stops, residents, area="area")
     rows = {r["area"]: r for r in _area_table(BoardEquality(force=areas, areas=areas))}
-    assert rows["A"]["white_rate"] == pytest.approx(10.0)
-    assert rows["A"]["ratios"]["Black"]["ratio"] == pytest.approx(0.3)
+    # A or C withheld with B (Black first: A's 30, then A's White completes A)
+    assert rows["C"]["white_rate"] == pytest.approx(4.0)
+    assert rows["C"]["ratios"]["Black"]["ratio"] == pytest.approx(1.0)
+    assert rows["A"]["white_withheld"] is True
+    assert rows["A"]["ratios"]["Black"]["withheld"] is True
     assert rows["B"]["white_rate"] is None
     assert rows["B"]["white_withheld"] is True
     assert rows["B"]["ratios"]["Black"] == {

@@ -574,7 +574,7 @@ def _area_table(found: BoardEquality) -> list[dict[str, Any]]:
     white_withheld = (
         ((pl.col("group") == "White") & pl.col("searches_withheld")).any().over("area")
     )
-    frame = area_ratios(areas, with_reference=True).with_columns(
+    frame = area_ratios(areas, with_reference=True, force=found.force).with_columns(
         (
             pl.col("ratio_to_white").is_null()
             & (pl.col("searches_withheld") | white_withheld)

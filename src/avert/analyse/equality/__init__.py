@@ -1127,7 +1127,12 @@ _AREA_DERIVED: Final = (
 _AREA_RELATIVE: Final = _AREA_DERIVED[1:]
 
 
-def area_ratios(areas: EqualityResult, *, with_reference: bool = False) -> pl.DataFrame:
+def area_ratios(
+    areas: EqualityResult,
+    *,
+    with_reference: bool = False,
+    force: EqualityResult | None = None,
+) -> pl.DataFrame:
     """Each area's ratios to its White rate, highest disproportion first, under
     the small-cell rule (:func:`avert.access.suppress_small_counts`,
     :data:`avert.access.SMALL_CELL_RULE`).
@@ -1144,7 +1149,12 @@ def area_ratios(areas: EqualityResult, *, with_reference: bool = False) -> pl.Da
     null where no interval is shown). Sorted by ratio, highest first; ratios
     withheld or not defined last. ``with_reference``: the White rows too (ratio 1,
     no interval; their rate withheld with their searches), for a table that shows
-    each area's White rate beside its ratios.
+    each area's White rate beside its ratios. ``force``: the force's result, whose
+    counts by group the same page shows: down each group's areas the rule is
+    applied again against that total (:func:`_withhold_down_groups`), else the
+    force's count minus the areas shown gives a withheld one back (Cambridgeshire,
+    January 2019: 20 Black searches, 8 in Cambridge, 10 in Peterborough, none in
+    three areas, Huntingdonshire's "[c]" is 2).
     """
     frame = areas.frame
     if frame.height == 0:
@@ -1157,6 +1167,8 @@ def area_ratios(areas: EqualityResult, *, with_reference: bool = False) -> pl.Da
         reference="_reference",
         relative=_AREA_RELATIVE,
     )
+    if force is not None:
+        held = _withhold_down_groups(held, frame, force)
     excludes = (pl.col("ci_low") > 1) | (pl.col("ci_high") < 1)
     return (
         held.filter(pl.lit(with_reference) | ~pl.col("_reference"))
@@ -1180,6 +1192,84 @@ def area_ratios(areas: EqualityResult, *, with_reference: bool = False) -> pl.Da
             nulls_last=True,
         )
     )
+
+
+def _withhold_down_groups(
+    held: pl.DataFrame, frame: pl.DataFrame, force: EqualityResult
+) -> pl.DataFrame:
+    """The small-cell rule of :func:`area_ratios` made to hold against the force's
+    counts by group, which the pages show above the areas' (GSS/ONS secondary
+    suppression along both margins of a table).
+
+    ``held``: ``frame`` (the areas' rates) after the rule within each area. A
+    group's searches the areas do not hold (not placed, or placed outside the force
+    area) are its force count less the areas' counts: shown nowhere by group, but
+    when fewer than :data:`~avert.access.SMALL_CELL` they cannot hide a withheld
+    count (the notes give their total, often 0). So a group with one withheld area
+    count and fewer than that outside the areas has its next smallest area count
+    withheld too (non-zero first), and an area left with one withheld count its
+    next smallest (as within an area before), until neither changes; each newly
+    withheld count takes its rate, ratio and interval with it, a White count every
+    ratio of its area."""
+    totals = force.frame.group_by("group").agg(pl.col("searches").sum().alias("_f"))
+    out = (
+        held.with_columns(frame["searches"].alias("_n"))
+        .with_row_index("_row")
+        .join(totals, on="group", how="left")
+        .with_columns(
+            (pl.col("_f").fill_null(0) - pl.col("_n").sum().over("group")).alias(
+                "_outside"
+            )
+        )
+    )
+    withheld = pl.col("searches_withheld")
+    groups = out["group"].unique().sort().to_list()
+    for _ in range(out.height):  # each pass withholds at least one more, or stops
+        before = int(out["searches_withheld"].sum())
+        for one in groups:  # a group at a time: the next one sees what it took
+            out = _withhold_next(out, "group", where=pl.col("group") == one)
+        out = _withhold_next(out, "area", where=pl.lit(value=True))
+        if int(out["searches_withheld"].sum()) == before:
+            break
+    white_withheld = (withheld & pl.col("_reference")).any().over("area")
+    return (
+        out.with_columns(
+            pl.when(withheld).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("searches", "rate_per_1000")
+        )
+        .with_columns(
+            pl.when(withheld | white_withheld).then(None).otherwise(pl.col(c)).alias(c)
+            for c in _AREA_RELATIVE
+        )
+        .sort("_row")
+        .drop("_row", "_n", "_f", "_outside")
+    )
+
+
+def _withhold_next(out: pl.DataFrame, line: str, *, where: pl.Expr) -> pl.DataFrame:
+    """One step of :func:`_withhold_down_groups`: in each ``line`` ("group" or
+    "area") of the rows ``where`` holding one withheld count alone, the next count
+    withheld: first one that also completes a line of the other kind holding one
+    alone, then the smallest (non-zero first), the first row on ties."""
+    withheld = pl.col("searches_withheld")
+    out = out.with_columns(
+        ((withheld.sum().over("group") == 1) & (pl.col("_outside") < SMALL_CELL)).alias(
+            "_lone_group"
+        ),
+        (withheld.sum().over("area") == 1).alias("_lone_area"),
+    )
+    other = "_lone_area" if line == "group" else "_lone_group"
+    candidate = ~withheld & pl.col("_n").is_not_null()
+    size = pl.when(pl.col("_n") > 0).then(pl.col("_n")).otherwise(pl.lit(2**40))
+    key = pl.when(candidate).then(
+        pl.when(pl.col(other)).then(pl.lit(0)).otherwise(pl.lit(2**50)) + size
+    )
+    best = (key.rank("ordinal").over(line) == 1).fill_null(value=False)
+    return out.with_columns(
+        (withheld | (where & pl.col(f"_lone_{line}") & candidate & best)).alias(
+            "searches_withheld"
+        )
+    ).drop("_lone_group", "_lone_area")
 
 
 def equality_impact_summary(
@@ -1266,7 +1356,7 @@ def equality_impact_summary(
                     "reference": made.references.get(row["dimension"]),
                 }
             )
-    by_area = area_ratios(areas) if areas is not None else pl.DataFrame()
+    by_area = area_ratios(areas, force=stops) if areas is not None else pl.DataFrame()
     if by_area.height:
         monitored.append(
             "Stop and search by area: each area's ratio of a group's rate to the "
@@ -1305,7 +1395,8 @@ def _area_disclosure() -> str:
         f"[c]: withheld. An area's searches of a group numbering 1 to "
         f"{SMALL_CELL - 1} are withheld, and so is the next smallest count of the "
         "area when one alone would be, with their rates, ratios and intervals; a "
-        "withheld White count withholds every ratio of its area. (GSS/ONS "
+        "withheld White count withholds every ratio of its area; so too down each "
+        "group's areas, against the force's count above. (GSS/ONS "
         "disclosure control: threshold rule with secondary suppression; '[c]' is "
         "the GOV.UK symbol for confidential.)"
     )
