@@ -955,3 +955,35 @@ def test_retaliation_of_an_incident_dated_alone_is_by_its_day() -> None:
         f"dated {midnight:%Y-%m-%d} alone, no time recorded" in r
         for r in alerts[0]["reasons"]
     )
+
+
+def test_retaliation_of_an_incident_recorded_to_the_hour_runs_from_its_hour_s_end() -> (
+    None
+):
+    """X1 recorded to the hour (``time_precision`` ``hour``, stored at HH:00, as
+    Toronto's table): its alert was live until HH:00 fourteen days on, up to 59
+    minutes early for an attack at HH:59. Live until 14 days after its hour's end,
+    the rule of one dated alone (:func:`avert.analyse._window.period_length`)."""
+    incidents, involvements, _ = _world()
+    hour = _day(330).replace(minute=0, second=0, microsecond=0)
+    incidents = incidents.with_columns(
+        pl.when(pl.col("incident_id") == "X1")
+        .then(pl.lit(hour))
+        .otherwise(pl.col("occurred_from"))
+        .alias("occurred_from"),
+        pl.when(pl.col("incident_id") == "X1")
+        .then(pl.lit("hour"))
+        .otherwise(pl.lit("exact"))
+        .alias("time_precision"),
+    )
+    membership = nw.analyse_groups(incidents, involvements, as_of=_day(329)).membership
+    alerts = nw.retaliation_alerts(
+        incidents, involvements, membership, since=hour, until=_day(330.5)
+    ).to_json()["alerts"]
+    assert [a["incident_id"] for a in alerts] == ["X1"]
+    live = hour + dt.timedelta(days=14, hours=1)
+    assert alerts[0]["live_until"] == f"{live:%Y-%m-%dT%H:%M:%S}"
+    assert any(
+        f"end of its hour (recorded to the hour, {hour:%Y-%m-%d %H}:00" in r
+        for r in alerts[0]["reasons"]
+    )

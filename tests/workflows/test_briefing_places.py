@@ -427,3 +427,37 @@ def test_a_zone_of_an_incident_dated_alone_is_by_its_day(tmp_path: Path) -> None
     table = render_briefing_html(b).split('class="zones cols')[1].split("</table>")[0]
     assert f"{day:%d %b} <small>(date only)</small>" in table
     assert f"{day:%d %b} 00:00" not in table
+
+
+def test_a_zone_listed_by_two_briefings_says_so(tmp_path: Path) -> None:
+    """An incident dated alone on the window's first day is listed, with its zone,
+    by this briefing and the one before (its day overlaps both windows): the zone's
+    row said its date alone but not that another briefing lists it too, as the
+    window's note says of its incidents. A zone of a timed incident says nothing."""
+    day = dt.datetime.combine((AT - dt.timedelta(days=1)).date(), dt.time())
+    alone = pl.DataFrame(
+        {
+            "incident_id": ["ALONE"],
+            "occurred_from": [day],
+            "x": [2500.0],
+            "y": [2500.0],
+            "time_precision": ["day"],
+            "source": ["test"],
+        }
+    )
+    frame = pl.concat([_contagious(2), alone])
+    fc = briefing_places(_store(tmp_path, frame), at=AT, profile="avb-2010")
+    assert fc is not None
+    classified = frame.with_columns(
+        in_definition=pl.lit(value=True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(180.0),
+    )
+    b = daily_briefing(classified, at=AT, places_forecast=fc)
+    zones = b.places_summary["near_repeat"]["zones"]
+    shared = {z["occurred_at"]: z["shared_day"] for z in zones}
+    assert shared[day] is True
+    assert not any(v for at, v in shared.items() if at != day), zones
+    table = render_briefing_html(b).split('class="zones cols')[1].split("</table>")[0]
+    said = "its day is shared with the briefing before or after"
+    assert table.count(said) == 1

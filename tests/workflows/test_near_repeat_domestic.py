@@ -649,3 +649,39 @@ def test_an_incident_dated_alone_on_the_window_s_first_day_has_its_zone() -> Non
     mine = nr.zones.filter(pl.col("occurred_at") == day)
     assert mine.height == 1
     assert mine["until"][0] == day + dt.timedelta(days=nr.days + 1)
+
+
+def test_a_zone_of_an_incident_recorded_to_the_hour_runs_from_its_hour_s_end() -> None:
+    """An incident recorded to the hour (``time_precision`` ``hour``, stored at
+    HH:00, as Toronto's table): its zone ended ``days`` after HH:00, up to 59
+    minutes before the zone of an attack at HH:59. It ends ``days`` after the
+    hour's end, the rule of one dated alone."""
+    hour = (AT - dt.timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    alone = pl.DataFrame(
+        {
+            "x": [2500.0],
+            "y": [2500.0],
+            "occurred_at": [hour],
+            "time_precision": ["hour"],
+            "domestic": [False],
+        }
+    )
+    frame = pl.concat(
+        [
+            _city(3, contagious=True).select(
+                "x",
+                "y",
+                pl.col("occurred_from").alias("occurred_at"),
+                "time_precision",
+                "domestic",
+            ),
+            alone,
+        ]
+    )
+    nr = near_repeat_zones(
+        frame, at=AT, space_bands_m=(0, 100, 200), time_bands_days=(0, 7, 14)
+    )
+    assert nr.radius_m > 0
+    mine = nr.zones.filter(pl.col("occurred_at") == hour)
+    assert mine.height == 1
+    assert mine["until"][0] == hour + dt.timedelta(days=nr.days, hours=1)

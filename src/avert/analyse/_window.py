@@ -7,7 +7,9 @@ are "in the last ``window_days`` days": an incident exactly ``window_days`` befo
 And the rules for records whose time is not known: the default ``at`` over
 month-only records (:func:`default_as_of`: the month's last instant), and a record
 dated alone (``time_precision`` ``day``, stored at 00:00) in a window by its day
-(:func:`started_by`: the briefing's window, retaliation alerts, near-repeat zones).
+(:func:`started_by`: the briefing's window, retaliation alerts, near-repeat zones),
+and what runs for days after such a record runs from its day's (or, recorded to the
+hour, its hour's) end (:func:`period_length`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "default_as_of",
     "in_window",
     "month_edge_notes",
+    "period_length",
     "started_by",
     "window_start",
 ]
@@ -42,6 +45,23 @@ def dated_alone() -> pl.Expr:
     """True for a record whose source gave a date alone (``time_precision``
     ``day``): stored at 00:00 of its day, its time is not known."""
     return pl.col("time_precision").eq("day").fill_null(value=False)
+
+
+def period_length(precision: str = "time_precision") -> pl.Expr:
+    """How long the period a record's stored time stands for lasts, by its
+    ``precision`` column: a day for one dated alone (``day``, stored at 00:00), an
+    hour for one recorded to the hour (``hour``, stored at HH:00: e.g. Toronto's
+    table), none for an exact time (or no precision). What runs "``n`` days after"
+    such a record runs from its period's end, since it may have happened late in
+    it (retaliation alerts' ``live_until``, near-repeat zones' ``until``)."""
+    col = pl.col(precision)
+    return (
+        pl.when(col == "day")
+        .then(pl.duration(days=1))
+        .when(col == "hour")
+        .then(pl.duration(hours=1))
+        .otherwise(pl.duration(days=0))
+    )
 
 
 def started_by(column: str, start: dt.datetime) -> pl.Expr:

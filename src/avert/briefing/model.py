@@ -245,6 +245,9 @@ class NearRepeatZone(TypedDict):
     occurred_at: dt.datetime
     #: ``day``: the incident is dated alone (its zone runs from its day's end)
     time_precision: str | None
+    #: dated alone on a day the window shares with the briefing before or after,
+    #: which lists the zone too (:func:`avert.briefing.dated_alone.shares_day`)
+    shared_day: bool
     radius_m: float
     until: dt.datetime
     #: the name of the incident's cell, as a place's ``near`` (partners: the area

@@ -337,6 +337,13 @@ def _zone_items(
             "radius_m",
             "until",
             "near",
+            # dated alone on a day this window shares with the briefing before or
+            # after: that briefing lists the zone too, and the row says so
+            (
+                dated_alone.shares_day("occurred_at", ctx.window_from, ctx.window_to)
+                if "time_precision" in z.columns
+                else pl.lit(value=False)
+            ).alias("shared_day"),
         ).to_dicts(),
     )
 

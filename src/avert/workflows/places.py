@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from avert.analyse._window import dated_alone, month_edge_notes, started_by
+from avert.analyse._window import month_edge_notes, period_length, started_by
 from avert.analyse.forecast import Events, Grid, bulk_events, to_days
 from avert.analyse.gistar import (
     EMERGING_PATTERNS,
@@ -614,7 +614,8 @@ class NearRepeatZones:
     ``zones``: one row per recent incident (``x``, ``y``, ``occurred_at``,
     ``time_precision`` when the events have it, ``radius_m``, ``until``; one dated
     alone is recent when its day overlaps the window, and its zone ends ``days``
-    after its day's end), empty when the user's own data shows no contagion.
+    after its day's end; one recorded to the hour, ``days`` after its hour's
+    end), empty when the user's own data shows no contagion.
     ``radius_m`` / ``days``: the extent of the contiguous significant Knox bands
     nearest to (0 m, 0 days); ``knox``: the test they come from. ``n_domestic``:
     the domestic incidents left out of the test and the zones (0 when kept).
@@ -792,13 +793,13 @@ def near_repeat_zones(
             f"{history_days:g} days: no zones marked.{tail}"
         )
         return NearRepeatZones(recent.head(0), 0.0, 0.0, knox, note, n_domestic or 0)
-    # one dated alone may have been late on its day: its zone runs from the day's end
-    late = dated_alone() if dated else pl.lit(value=False)
+    # one dated alone (or to the hour) may have been late on its day (hour): its
+    # zone runs from the day's (hour's) end
     zones = recent.with_columns(
         radius_m=pl.lit(radius),
         until=pl.col("occurred_at")
         + dt.timedelta(days=days)
-        + pl.when(late).then(pl.duration(days=1)).otherwise(pl.duration(days=0)),
+        + (period_length() if dated else pl.duration(days=0)),
     ).filter(pl.col("until") > at)  # a longer window's early zones may have ended
     note = (
         f"Near repeats in your own data{scope}: within {radius:g} m and {days:g} "

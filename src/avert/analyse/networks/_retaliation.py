@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.analyse._window import dated_alone, started_by
+from avert.analyse._window import period_length, started_by
 from avert.analyse.networks._common import (
     _SOURCE_EXPOSURE,
     _both_ways,
@@ -128,14 +128,12 @@ def _alert_lists(
         ).fill_null(empty),
         pl.col("rival_group_sizes").fill_null(pl.lit([], dtype=pl.List(pl.Int64))),
         pl.col("n_at_risk_of_retaliation_from", "n_possible_targets").fill_null(0),
-        # dated alone: its time is not known, so the alert is live until
-        # ``window_days`` after the end of its day (not after its 00:00)
+        # dated alone (or to the hour): its time is not known, so the alert is
+        # live until ``window_days`` after the end of its day (hour), not its 00:00
         (
             pl.col("occurred_from")
             + pl.duration(days=rc.window_days)
-            + pl.when(pl.col("_dated"))
-            .then(pl.duration(days=1))
-            .otherwise(pl.duration(days=0))
+            + period_length("_precision")
         ).alias("live_until"),
         pl.when(pl.col("victim_linked"))
         .then(pl.lit("strong"))
@@ -183,7 +181,8 @@ def retaliation_alerts(
     RetaliationResult
         ``frame`` columns: ``incident_id``, ``victim_id``, ``occurred_from``,
         ``live_until`` (occurred + ``window_days``; dated alone: the end of its
-        day + ``window_days``, its time not being known), ``strength`` (``strong``: the
+        day + ``window_days``, its time not being known; recorded to the hour: the
+        end of its hour + ``window_days``), ``strength`` (``strong``: the
         victim is in a known group; ``weak``: linked by the attack only),
         ``victim_linked``, ``victim_groups``, ``rival_groups`` (ranked: named by the
         incident's suspects, then recent violence against the victim's group, then
@@ -236,9 +235,11 @@ def retaliation_alerts(
     vgroups = own_groups.group_by(_KEYS).agg(
         pl.col("group_id").unique().sort().alias("victim_groups")
     )
-    dated = window.filter(dated_alone()).get_column("incident_id")
+    precision = window.select(
+        "incident_id", pl.col("time_precision").alias("_precision")
+    ).unique("incident_id")
     frame = _alert_lists(
-        base.with_columns(pl.col("incident_id").is_in(dated.implode()).alias("_dated")),
+        base.join(precision, on="incident_id", how="left"),
         [vgroups, _rival_lists(rivals, mem), retal_lists, target_lists],
         rc,
     )
@@ -716,12 +717,21 @@ def _reasons(cfg: NetworksConfig, *, co_offenders: bool, kin: bool) -> list[pl.E
                 "weak alert: the victim is in no known group (linked by the attack only)"
             )
         ),
-        pl.when(pl.col("_dated"))
+        pl.when(pl.col("_precision") == "day")
         .then(
             pl.format(
                 f"alert live for {rc.window_days} days after the end of its day "
                 "(dated {} alone, no time recorded), until {}",
                 pl.col("occurred_from").dt.to_string("%Y-%m-%d"),
+                pl.col("live_until").dt.to_string("%Y-%m-%d %H:%M"),
+            )
+        )
+        .when(pl.col("_precision") == "hour")
+        .then(
+            pl.format(
+                f"alert live for {rc.window_days} days after the end of its hour "
+                "(recorded to the hour, {}, no minute), until {}",
+                pl.col("occurred_from").dt.to_string("%Y-%m-%d %H:00"),
                 pl.col("live_until").dt.to_string("%Y-%m-%d %H:%M"),
             )
         )
