@@ -691,6 +691,29 @@ def test_lists_that_name_people_are_audited(planned: Store) -> None:
     } <= objects
 
 
+def test_the_meeting_views_audit_reason_counts_one_tasking_in_the_singular(
+    sqlite_store: Store,
+) -> None:
+    """The meeting view's audit reason read "1 taskings due": a count of one is
+    singular, the others plural."""
+    now = dt.datetime(2026, 11, 24, 8)
+    delivery.add_tasking(
+        sqlite_store,
+        "place:150m:E3520:N1190",
+        what="Patrol",
+        user=CHAIR,
+        now=now,
+        due=now + dt.timedelta(hours=4),
+    )
+    delivery.meeting_view(sqlite_store, {}, user=CHAIR, at=now + dt.timedelta(hours=1))
+    audit = sqlite_store.read_frame(
+        "audit", where=[("object", "=", "meeting:2026-11-24T09:00")]
+    )
+    assert audit["reason"].to_list() == [
+        "meeting view, 1 tasking overdue, 0 taskings due, 0 taskings done"
+    ]
+
+
 def _measured_store(
     store: Store, *, classified: bool = True, profile: str = "avb-2010"
 ) -> None:
@@ -1234,6 +1257,29 @@ def test_import_refuses_ids_of_another_plan(planned: Store) -> None:
     assert planned.count("plans") == 1
     p1 = planned.read_frame("objectives", where=[("objective_id", "=", "P1")])
     assert p1["plan_id"].to_list() == ["avb-2010"]
+
+
+def test_an_id_of_another_plan_is_not_merged_with_that_plans_row(
+    planned: Store,
+) -> None:
+    """An action id stored under another plan was, since the import lists every
+    error at once, also merged with that plan's row: its owner changed in avert
+    was listed as a conflict ("export the plan ... or import with --overwrite"),
+    which --overwrite could not mend. The id is the only error of that entry."""
+    delivery.update_action(planned, "A01", {"owner": "Someone in avert"}, user=CHAIR)
+    other = (
+        "plan: {id: westminster, title: Westminster plan, board: Safer Westminster}\n"
+        "actions:\n"
+        "  - {id: A01, strand: enforcement, title: Patrols, owner: Borough}\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        delivery.import_plan(planned, "other.yaml", text=other, user=CHAIR)
+    message = str(err.value)
+    assert "other.yaml:3: action A01: id 'A01' is an action of plan 'avb-2010'" in (
+        message
+    )
+    assert "1 error(s)" in message
+    assert "overwrite" not in message
 
 
 def test_partner_board_offers_only_their_own_actions_areas(
