@@ -595,6 +595,37 @@ def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
     assert f"board-pack:{month}" in exports["object"].to_list()
 
 
+def test_leads_no_enabled_account_holds_are_flagged_on_the_plan_and_board_pack(
+    planned: Store, tmp_path: Path
+) -> None:
+    """The plan page and board pack listed a lead no account holds (the council's
+    accounts disabled) as any other: nobody saw or updated its actions, and the
+    board was not told. The police roles have no organisation: the lead "police"
+    is held by an enabled police account; the others by an account of theirs."""
+    from avert.workflows.users import add_user, set_disabled
+
+    add_user(planned, "chair9", password="x" * 16, role="chair")
+    add_user(planned, "cllr", password="x" * 16, role="partner", org="Council")
+    add_user(planned, "nhs1", password="x" * 16, role="partner", org="nhs")
+    settings = load_settings({"AVERT_PSEUDONYM_KEY": KEY})
+
+    def unheld() -> set[str]:
+        by_org = delivery.checks_view(planned, settings, user=CHAIR)["by_org"]
+        return {r["lead_organisation"] for r in by_org if r["unheld"]}
+
+    others = {"youth-service", "probation", "london-councils"}
+    assert unheld() == others  # "council" is held by "Council", any case
+    set_disabled(planned, "cllr", disabled=True)
+    set_disabled(planned, "chair9", disabled=True)
+    assert unheld() == others | {"Council", "police"}  # as the accounts spell it
+    month = f"{dt.date.today():%Y-%m}"
+    delivery.board_pack(planned, settings, month=month, out_dir=tmp_path, pdf=False)
+    html = (tmp_path / f"board-pack-{month}.html").read_text(encoding="utf-8")
+    assert 'Council <b class="unheld">(no account)</b>' in html
+    assert 'nhs <b class="unheld">' not in html
+    assert "No enabled account is of " in html
+
+
 def test_the_board_packs_performance_is_of_the_definition_setting(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
