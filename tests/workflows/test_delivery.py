@@ -1178,6 +1178,19 @@ def test_a_partner_briefing_without_an_organisation_says_it_lists_no_taskings(
     assert "1 due in 24 hours" in named
     assert "your organisation's" in named
     assert "Visit the victim" in named
+    # a board account may have no organisation (a partner's must): on the web its
+    # briefing lists none, and says the account's organisation is what counts
+    from avert.workflows.views import briefing_view
+
+    view = briefing_view(
+        sqlite_store, SETTINGS, user=User("b1", "board"), at=day1 + dt.timedelta(days=1)
+    )
+    page = render_briefing_html(view.briefing)
+    board = page[page.index('<section id="taskings">') :].split("</section>")[0]
+    assert "No organisation was named, so no taskings are listed" in board
+    assert "the organisation of the account signed in, a partner&#39;s or a board" in (
+        board
+    )
 
 
 def test_plan_objective_and_tasking_changes_are_versioned_and_audited(
