@@ -187,6 +187,34 @@ def test_the_list_shows_its_make_up_against_its_population(
     assert all(r["listed"] is None for r in partner["rows"] if r["dimension"] == "sex")
 
 
+def test_the_make_up_heading_counts_the_list_and_its_pool_once(
+    sqlite_store: Store,
+) -> None:
+    """The MARAC page's make-up heading read "Make-up of the 2 the 2 victims meeting
+    a MARAC referral criterion ..., against the 3 every person with a DASH
+    assessment": the label and the pool were written for the command's line ("of
+    the 2 victims ... against every person ..."), and the heading counts them."""
+    import html
+
+    from avert.cli.analyse_volt import make_up_line
+    from avert.report.render import environment
+
+    _fill_with_people(sqlite_store)
+    made = _marac(sqlite_store)["make_up"]
+    box = environment().from_string(
+        '{% import "_macros.html" as m %}{{ m.makeup(mu) }}'
+    )
+    heading = html.unescape(box.render(mu=made)).split(":")[0]
+    assert "<b>Make-up of the 2 victims meeting a MARAC referral criterion</b>" in (
+        heading
+    )
+    assert "against the 3 people with a DASH assessment up to " in heading
+    line = make_up_line(made)
+    assert " of victims meeting a MARAC referral criterion against people with " in (
+        str(line)
+    )
+
+
 def test_a_partner_make_up_reads_withheld_cells_as_withheld_not_zero(
     sqlite_store: Store,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -10,24 +11,30 @@ import pytest
 from avert.report.render import environment
 
 
-def _heading(n: int, label: str) -> str:
+def _box(
+    n: int, label: str, *, n_pool: int = 10, pool: str = "victims of the window's"
+) -> str:
     make_up: dict[str, Any] = {
         "list": "taskings",
         "label": label,
         "n": n,
-        "pool": "victims of the window's violent incidents",
-        "n_pool": 10,
+        "pool": pool,
+        "n_pool": n_pool,
         "residents": False,
         "rows": [],
         "references": {},
         "notes": [],
         "disclosure": None,
     }
-    page = (
+    return (
         environment()
         .from_string('{% import "_macros.html" as m %}{{ m.makeup(mu) }}')
         .render(mu=make_up)
     )
+
+
+def _heading(n: int, label: str) -> str:
+    page = _box(n, label)
     found = re.search(r"<b>(Make-up of the [^<]*)</b>", page)
     assert found, page
     return found.group(1)
@@ -51,3 +58,35 @@ def test_a_list_of_one_is_counted_in_the_singular(label: str, one: str) -> None:
     done)", as did a partner's briefing with one person tasked."""
     assert _heading(1, label) == f"Make-up of the 1 {one}"
     assert _heading(3, label) == f"Make-up of the 3 {label}"
+
+
+@pytest.mark.parametrize(
+    ("pool", "one"),
+    [
+        (
+            "suspects and offenders of the window's violent incidents",
+            "suspect or offender of the window's violent incidents",
+        ),
+        (
+            "victims of the window's violent incidents",
+            "victim of the window's violent incidents",
+        ),
+        (
+            "callers who reported ASB in the window",
+            "caller who reported ASB in the window",
+        ),
+        (
+            "victims, suspects and offenders of the window's violent incidents and "
+            "callers who reported ASB in it",
+            "victim, suspect or offender of the window's violent incidents or "
+            "caller who reported ASB in it",
+        ),
+    ],
+)
+def test_a_pool_of_one_is_counted_in_the_singular(pool: str, one: str) -> None:
+    """The box compared its list "against the 1 victims of the window's violent
+    incidents" (the demo's Today page, a window with one victim)."""
+    one_page = html.unescape(_box(3, "people tasked", n_pool=1, pool=pool))
+    two_page = html.unescape(_box(3, "people tasked", n_pool=2, pool=pool))
+    assert f"against the 1 {one}:" in one_page
+    assert f"against the 2 {pool}:" in two_page

@@ -595,6 +595,37 @@ def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
     assert f"board-pack:{month}" in exports["object"].to_list()
 
 
+def test_leads_no_enabled_account_holds_are_flagged_on_the_plan_and_board_pack(
+    planned: Store, tmp_path: Path
+) -> None:
+    """The plan page and board pack listed a lead no account holds (the council's
+    accounts disabled) as any other: nobody saw or updated its actions, and the
+    board was not told. The police roles have no organisation: the lead "police"
+    is held by an enabled police account; the others by an account of theirs."""
+    from avert.workflows.users import add_user, set_disabled
+
+    add_user(planned, "chair9", password="x" * 16, role="chair")
+    add_user(planned, "cllr", password="x" * 16, role="partner", org="Council")
+    add_user(planned, "nhs1", password="x" * 16, role="partner", org="nhs")
+    settings = load_settings({"AVERT_PSEUDONYM_KEY": KEY})
+
+    def unheld() -> set[str]:
+        by_org = delivery.checks_view(planned, settings, user=CHAIR)["by_org"]
+        return {r["lead_organisation"] for r in by_org if r["unheld"]}
+
+    others = {"youth-service", "probation", "london-councils"}
+    assert unheld() == others  # "council" is held by "Council", any case
+    set_disabled(planned, "cllr", disabled=True)
+    set_disabled(planned, "chair9", disabled=True)
+    assert unheld() == others | {"Council", "police"}  # as the accounts spell it
+    month = f"{dt.date.today():%Y-%m}"
+    delivery.board_pack(planned, settings, month=month, out_dir=tmp_path, pdf=False)
+    html = (tmp_path / f"board-pack-{month}.html").read_text(encoding="utf-8")
+    assert 'Council <b class="unheld">(no account)</b>' in html
+    assert 'nhs <b class="unheld">' not in html
+    assert "No enabled account is of " in html
+
+
 def test_the_board_packs_performance_is_of_the_definition_setting(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
@@ -689,6 +720,29 @@ def test_lists_that_name_people_are_audited(planned: Store) -> None:
         "plan-board",
         "meeting:2026-11-24T06:00",
     } <= objects
+
+
+def test_the_meeting_views_audit_reason_counts_one_tasking_in_the_singular(
+    sqlite_store: Store,
+) -> None:
+    """The meeting view's audit reason read "1 taskings due": a count of one is
+    singular, the others plural."""
+    now = dt.datetime(2026, 11, 24, 8)
+    delivery.add_tasking(
+        sqlite_store,
+        "place:150m:E3520:N1190",
+        what="Patrol",
+        user=CHAIR,
+        now=now,
+        due=now + dt.timedelta(hours=4),
+    )
+    delivery.meeting_view(sqlite_store, {}, user=CHAIR, at=now + dt.timedelta(hours=1))
+    audit = sqlite_store.read_frame(
+        "audit", where=[("object", "=", "meeting:2026-11-24T09:00")]
+    )
+    assert audit["reason"].to_list() == [
+        "meeting view, 1 tasking overdue, 0 taskings due, 0 taskings done"
+    ]
 
 
 def _measured_store(
@@ -1124,6 +1178,19 @@ def test_a_partner_briefing_without_an_organisation_says_it_lists_no_taskings(
     assert "1 due in 24 hours" in named
     assert "your organisation's" in named
     assert "Visit the victim" in named
+    # a board account may have no organisation (a partner's must): on the web its
+    # briefing lists none, and says the account's organisation is what counts
+    from avert.workflows.views import briefing_view
+
+    view = briefing_view(
+        sqlite_store, SETTINGS, user=User("b1", "board"), at=day1 + dt.timedelta(days=1)
+    )
+    page = render_briefing_html(view.briefing)
+    board = page[page.index('<section id="taskings">') :].split("</section>")[0]
+    assert "No organisation was named, so no taskings are listed" in board
+    assert "the organisation of the account signed in, a partner&#39;s or a board" in (
+        board
+    )
 
 
 def test_plan_objective_and_tasking_changes_are_versioned_and_audited(
@@ -1234,6 +1301,29 @@ def test_import_refuses_ids_of_another_plan(planned: Store) -> None:
     assert planned.count("plans") == 1
     p1 = planned.read_frame("objectives", where=[("objective_id", "=", "P1")])
     assert p1["plan_id"].to_list() == ["avb-2010"]
+
+
+def test_an_id_of_another_plan_is_not_merged_with_that_plans_row(
+    planned: Store,
+) -> None:
+    """An action id stored under another plan was, since the import lists every
+    error at once, also merged with that plan's row: its owner changed in avert
+    was listed as a conflict ("export the plan ... or import with --overwrite"),
+    which --overwrite could not mend. The id is the only error of that entry."""
+    delivery.update_action(planned, "A01", {"owner": "Someone in avert"}, user=CHAIR)
+    other = (
+        "plan: {id: westminster, title: Westminster plan, board: Safer Westminster}\n"
+        "actions:\n"
+        "  - {id: A01, strand: enforcement, title: Patrols, owner: Borough}\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        delivery.import_plan(planned, "other.yaml", text=other, user=CHAIR)
+    message = str(err.value)
+    assert "other.yaml:3: action A01: id 'A01' is an action of plan 'avb-2010'" in (
+        message
+    )
+    assert "1 error(s)" in message
+    assert "overwrite" not in message
 
 
 def test_partner_board_offers_only_their_own_actions_areas(

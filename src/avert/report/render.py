@@ -188,26 +188,36 @@ TALL_ROW_CHARS: Final = 1000
 
 
 #: the plural nouns of the make-up lists' labels (avert.briefing.makeup.LISTS, the
-#: web's lists) and their singular
+#: web's lists) and of their pools (makeup.LISTS, POOL_OFFENDERS), with their
+#: singular; "and" joins kinds of people, each of whom one person is one of: "or"
 _SINGULAR = {
+    "victims, suspects and offenders": "victim, suspect or offender",
+    "suspects and offenders": "suspect or offender",
+    "and callers": "or caller",
     "people": "person",
     "victims": "victim",
     "callers": "caller",
     "targets": "target",
     "members": "member",
 }
-_PLURAL_NOUN = re.compile(r"\b(" + "|".join(_SINGULAR) + r")\b")
+#: longest first: the alternation takes the first that matches
+_PLURAL_NOUN = re.compile(
+    r"\b(" + "|".join(sorted(_SINGULAR, key=len, reverse=True)) + r")\b"
+)
 
 
 def _of_one(label: Any) -> str:
-    """A list's label after a count of one: its first plural noun singular.
+    """A list's label (or its pool's) after a count of one: its plural nouns
+    singular.
 
     >>> _of_one("people tasked (overdue, due or done)")
     'person tasked (overdue, due or done)'
     >>> _of_one("repeat victims hit again")
     'repeat victim hit again'
+    >>> _of_one("suspects and offenders of the window's violent incidents")
+    "suspect or offender of the window's violent incidents"
     """
-    return _PLURAL_NOUN.sub(lambda m: _SINGULAR[m.group(1)], str(label), count=1)
+    return _PLURAL_NOUN.sub(lambda m: _SINGULAR[m.group(1)], str(label))
 
 
 def _tall(texts: Iterable[Any]) -> bool:

@@ -13,6 +13,7 @@ were answered yes (:data:`PARTNER_WITHHELD`): only their counts.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -377,9 +378,11 @@ def _make_up(
         people,
         at_year=result.at.year,
         key="marac",
-        label=(
-            f"the {result.frame.height:,} victims meeting a MARAC referral criterion"
+        # the make-up box counts both ("Make-up of the 2 victims ..., against the
+        # 3 people with a DASH assessment ..."): it read "the 2 the 2 victims"
+        label="victims meeting a MARAC referral criterion",
+        pool_label=re.sub(
+            r"^every person\b", "people", str(result.params.get("population", ""))
         ),
-        pool_label=str(result.params.get("population", "")),
         audience=audience,
     )

@@ -26,6 +26,7 @@ from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     pseudonymise_stored_ids,
     subject_people,
+    unheld_leads,
     unheld_organisation_note,
     with_accounts_spelling,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "taskings_for_briefing",
     "taskings_for_item",
     "taskings_in_area",
+    "unheld_leads",
     "unheld_organisation_note",
     "update_action",
     "visible_actions",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -11,12 +12,16 @@ from avert.access import audience_of
 from avert.analyse.places import cell_expr
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
-from avert.delivery.checks import Checks, run_checks
+from avert.delivery.checks import NO_LEAD, Checks, run_checks
 from avert.store import Store, queries
 from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.delivery._actions import _PSEUDONYMOUS, read_actions
-from avert.workflows.delivery._common import partner_pseudonymiser, read_delivery
+from avert.workflows.delivery._common import (
+    partner_pseudonymiser,
+    read_delivery,
+    unheld_leads,
+)
 from avert.workflows.staleness import staleness_notes
 from avert.workflows.users import User, check_allowed
 
@@ -119,13 +124,20 @@ def board_checks(
         today,
         cell_size_m=settings.places_cell_size(),
     )
-    return run_checks(
+    checks = run_checks(
         read_actions(store, today=today),
         read_delivery(store, "objective", today=today),
         read_delivery(store, "tasking", today=today),
         today=today,
         top=top,
         repeat_victims=victims,
+    )
+    # a lead no enabled account holds: nobody sees or updates its actions
+    by_org = checks.overdue_by_org
+    leads = [o for o in by_org["lead_organisation"].to_list() if o != NO_LEAD]
+    unheld = pl.col("lead_organisation").is_in(unheld_leads(store, leads))
+    return dataclasses.replace(
+        checks, overdue_by_org=by_org.with_columns(unheld.alias("unheld"))
     )
 
 

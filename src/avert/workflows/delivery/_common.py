@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -32,6 +32,7 @@ from avert.access import (
 )
 from avert.config.settings import Settings
 from avert.config.timezone import DEFAULT_TIMEZONE, local_now, local_today
+from avert.policy import POLICE_ROLES
 from avert.schema import DETECTED_GROUP_PREFIX, ITEM_KINDS, TABLES
 from avert.store import Store, audit, queries
 from avert.store.delivery import DELIVERY_TABLES, put_versioned_all
@@ -916,6 +917,39 @@ def account_orgs(store: Store) -> tuple[str, ...]:
     """Every account's organisation, once each, in order (for :func:`accounts_spelling`)."""
     orgs = store.read_frame("users", columns=["org"]).get_column("org")
     return tuple(orgs.drop_nulls().unique().sort())
+
+
+#: The lead organisation that names the police (matched ignoring case and spaces):
+#: the police roles' accounts have no organisation and see and change every
+#: action, so an enabled account of a police role holds it.
+POLICE_LEAD: Final = "police"
+
+
+def unheld_leads(store: Store, leads: Sequence[str]) -> list[str]:
+    """The ``leads`` (lead organisations as stored) that no enabled account holds,
+    in their order: no partner sees or updates those actions (the organisation's
+    accounts disabled, or never made), so nobody answers for them to the board.
+
+    An enabled account holds the lead of its organisation, matched as the accounts
+    spell it (:func:`accounts_spelling`: ignoring case and surrounding spaces); the
+    lead "police" (:data:`POLICE_LEAD`) is held too by an enabled account of a
+    police role (:data:`avert.policy.POLICE_ROLES`), which has no organisation. A
+    store with no enabled account (the command line alone) flags none.
+    """
+    users = store.read_frame("users", columns=["role", "org", "disabled"]).filter(
+        ~pl.col("disabled").fill_null(value=False)
+    )
+    if users.is_empty():
+        return []
+    orgs = tuple(users["org"].drop_nulls().unique().sort())
+    police = bool(users["role"].is_in(sorted(POLICE_ROLES)).any())
+
+    def held(lead: str) -> bool:
+        if police and lead.strip().lower() == POLICE_LEAD:
+            return True
+        return accounts_spelling(orgs, lead) in orgs
+
+    return [lead for lead in leads if not held(lead)]
 
 
 def unheld_organisation_note(store: Store, organisation: str | None) -> str | None:

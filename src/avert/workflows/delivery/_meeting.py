@@ -154,7 +154,10 @@ def meeting_view(
         action="view",
         obj=f"meeting:{at:%Y-%m-%dT%H:%M}",
         reason="meeting view, "
-        + ", ".join(f"{len(v)} taskings {k}" for k, v in window.items()),
+        + ", ".join(
+            f"{len(v)} tasking{'' if len(v) == 1 else 's'} {k}"
+            for k, v in window.items()
+        ),
         detail=audit.describe(people=people, audience=audience_of(user.role)),
     )
     may_record_any = is_allowed(user, "create-tasking")

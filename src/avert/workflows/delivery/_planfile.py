@@ -227,10 +227,13 @@ def import_plan(
     errors = list(doc.errors)
     if doc.plan is None:
         raise _plan_errors(src, sorted(errors, key=lambda e: e.line))
-    errors += _other_plans_ids(store, doc, stored)
+    elsewhere = _other_plans_ids(store, doc, stored)
+    errors += elsewhere.values()
     # the entries read without an error are checked against the store even when
     # others have one (conflicts, forbidden status changes), so that every error
-    # of the file is listed at once
+    # of the file is listed at once; one whose id is another plan's is not (its
+    # stored row is that plan's: a "conflict" with it is no error of the file)
+    unchecked = doc.flawed | elsewhere.keys()
     merged: dict[str, list[dict[str, Any]]] = {}
     given: dict[str, dict[str, dict[str, Any]]] = {}
     kept: list[str] = []
@@ -240,7 +243,7 @@ def import_plan(
         ("action", [a.row() for a in doc.actions]),
     ):
         key = TABLES[DELIVERY_TABLES[entity]].primary_key[0]
-        rows = [r for r in rows if f"{entity}:{r[key]}" not in doc.flawed]
+        rows = [r for r in rows if f"{entity}:{r[key]}" not in unchecked]
         merge = _merge(store, entity, rows, doc=doc, overwrite=overwrite)
         merged[entity] = merge.rows
         given[entity] = {str(r[key]): r for r in rows}
@@ -410,8 +413,9 @@ def _merge(
 
 def _other_plans_ids(
     store: Store, doc: PlanDocument, actions: dict[str, dict[str, Any]]
-) -> list[PlanFileError]:
-    """Objectives and actions of the file whose id is stored under another plan.
+) -> dict[str, PlanFileError]:
+    """Objectives and actions of the file whose id is stored under another plan,
+    by entry (``"action:A1"``, as :attr:`PlanDocument.lines`).
 
     Ids are keys across plans: importing one would move it (and leave the other
     plan's actions pointing at an objective that is no longer theirs).
@@ -427,15 +431,15 @@ def _other_plans_ids(
         ("action", ident, actions.get(ident))
         for ident in (a.action_id for a in doc.actions)
     ]
-    return [
-        PlanFileError(
+    return {
+        f"{kind}:{ident}": PlanFileError(
             doc.lines.get(f"{kind}:{ident}", 1),
             f"{kind} {ident}: id {ident!r} is an {kind} of plan {old['plan_id']!r} "
             "(ids are unique across plans)",
         )
         for kind, ident, old in found
         if old is not None and old["plan_id"] not in (None, plan_id)
-    ]
+    }
 
 
 def _action_of(row: dict[str, Any]) -> Action:
