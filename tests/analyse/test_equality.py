@@ -1115,6 +1115,59 @@ def test_per_area_ratios_sort_highest_first_and_mark_an_interval_above_1() -> No
     assert (rows["ci_low"] > 1).all()
 
 
+def test_per_area_significance_says_what_the_shading_says() -> None:
+    """The assessment's column read "yes, above 1" wherever the Katz interval lay
+    above 1, though a row is shaded (flagged) only when the exact conditional
+    test's lower end is above 1 too: 22 Black and 10 White searches of 10,000
+    residents each, ratio 2.2 (1.04 to 4.6), exact lower end 0.9997, read "above
+    1" unshaded. ``significance`` states the flag's rule."""
+    from avert.analyse.equality import SIGNIFICANCE, area_ratios
+
+    def black(white: int, black: int) -> dict[str, object]:
+        stops = pl.concat(
+            [
+                _stops([g] * n).with_columns(pl.lit("A").alias("area"))
+                for g, n in (("White", white), ("Black", black))
+            ]
+        )
+        residents = pl.DataFrame(
+            {
+                "area": ["A", "A"],
+                "group": ["White", "Black"],
+                "population": [10_000] * 2,
+            }
+        )
+        rows = area_ratios(stop_search_equality(stops, residents, area="area"))
+        return rows.filter(pl.col("group") == "Black").row(0, named=True)
+
+    row = black(10, 22)
+    assert row["ci_low"] > 1
+    assert row["exact_ci_low"] < 1
+    assert row["significantly_above_1"] is False
+    assert row["significance"] == "interval above 1, exact test not"
+    assert black(100, 300)["significance"] == SIGNIFICANCE["significant"]
+    assert black(100, 40)["significance"] == "interval below 1"
+    assert black(100, 100)["significance"] == "interval includes 1"
+    # every row: "significantly above 1" exactly where flagged
+    rows = area_ratios(_two_areas())
+    assert rows.filter(pl.col("significance") == SIGNIFICANCE["significant"]).equals(
+        rows.filter(pl.col("significantly_above_1").fill_null(value=False))
+    )
+    assert rows.filter(pl.col("ci_low").is_null())["significance"].is_null().all()
+
+
+def test_the_eia_counts_the_area_group_pairs_with_no_search() -> None:
+    """Every zero-search row was listed (24 rows for Cambridgeshire, January 2019,
+    14 of them with no search): the JSON keeps them all and counts them in
+    ``by_area_no_search``, which the pages print as one line instead."""
+    eia = equality_impact_summary(None, areas=_two_areas())
+    zeros = [r for r in eia["by_area"] if r["searches"] == 0]
+    # A's Mixed 0 (B's groups with no search are zeros too: B has White and Black)
+    assert len(zeros) == eia["by_area_no_search"] > 0
+    assert all(not r["searches_withheld"] for r in zeros)
+    assert equality_impact_summary(None)["by_area_no_search"] == 0
+
+
 def test_no_unstated_search_is_not_counted_apart() -> None:
     """The Met's API sample, September 2024, records every searched person's own
     ethnicity, and the note read "0 of 3,253 searches (0.0%) have no recorded

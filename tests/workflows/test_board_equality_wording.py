@@ -221,11 +221,12 @@ def test_the_assessment_lists_the_ratios_by_area_highest_first(
         '<tr class="flagged"><td>East Riding of Yorkshire</td><td>Black</td>'
         "<td>20</td><td>95.00 (" in table
     ), table
-    assert "<td>yes, above 1</td>" in table
+    assert "<td>significantly above 1</td>" in table
     assert "lists the force's ratios, not these" not in html
     # a withheld cell: [c] in both tables
     by_area[0].update(searches=None, searches_withheld=True, ratio_to_white=None)
     by_area[0].update(ci_low=None, ci_high=None, interval_excludes_1=None)
+    by_area[0].update(significance=None)
     row = next(
         r for r in stats["equality"]["area_table"] if r["area"].startswith("East")
     )
@@ -236,6 +237,94 @@ def test_the_assessment_lists_the_ratios_by_area_highest_first(
     assert "<td>Black</td><td>[c]</td><td>[c]</td><td>–</td>" in table
     area = html[html.index('<table class="by-area') :]
     assert "<td>[c]</td>" in area[: area.index("</table>")]
+
+
+def test_the_assessment_by_area_says_what_its_shading_says(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A row whose interval lies above 1 but whose exact test's lower end does not
+    was unshaded and read "yes, above 1": a contradiction a board member reads.
+    It reads "interval above 1, exact test not" now, and only a shaded row reads
+    "significantly above 1". The rows with no search are counted in one line, not
+    listed (the JSON keeps them)."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+    )
+    eia = stats["equality"]["eia"]
+    first = eia["by_area"][0]
+    assert first["significantly_above_1"] is True
+    first.update(
+        significantly_above_1=False,
+        exact_ci_low=0.98,
+        significance="interval above 1, exact test not",
+    )
+    zero = dict(first, area="Nowhere", searches=0, significance=None)
+    zero.update(ratio_to_white=None, ci_low=None, ci_high=None)
+    eia["by_area"].append(zero)
+    eia["by_area_no_search"] = 1
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    html = re.sub(r' data-label="[^"]*"', "", html)
+    table = html[html.index('<table class="eia-by-area') :]
+    table, after = table[: table.index("</table>")], table[table.index("</table>") :]
+    body = table[table.index("<tbody>") :]
+    rows = re.findall(r"<tr( class=\"flagged\")?>(.*?)</tr>", body)
+    assert rows[0] == (
+        "",
+        f"<td>{first['area']}</td><td>Black</td><td>20</td>"
+        f"<td>95.00 ({first['ci_low']:.2f} to {first['ci_high']:.2f})</td>"
+        "<td>interval above 1, exact test not</td>",
+    ), rows[0]
+    assert "above 1</td>" not in "".join(r for f, r in rows[1:] if not f)
+    assert "Nowhere" not in table
+    assert after.startswith(
+        '</table><p class="meta">1 area-group pair with no search is not listed.</p>'
+    ), after[:200]
+
+
+def test_force_figures_are_not_withheld_where_area_ones_are(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The small-cell rule holds down the areas, not at force level, for every
+    reader of the page (partners and the board see the same aggregates): police.uk
+    publishes each search with its ethnicity and outcome, and a force area's count
+    of a group singles no one out (docs/equality.md, "Force-level figures"). So
+    Humberside's 2 Other searches, one an arrest, read 2 with their arrest rate in
+    the force's tables, and "[c]" in Hull's row of the ratios by area."""
+    import polars as pl
+
+    _humberside_and_london(sqlite_store, tmp_path)
+    other = pl.DataFrame(
+        {
+            "stop_id": ["o1", "o2"],
+            "source": ["t"] * 2,
+            "force": ["humberside"] * 2,
+            "occurred_at": [dt.datetime(2019, 1, 4)] * 2,
+            "lat": [53.5] * 2,
+            "lon": [-0.3] * 2,
+            "ethnicity": ["Other"] * 2,
+            "outcome": ["Arrest", "A no further action disposal"],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("stops", other)
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+    )
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    html = re.sub(r' data-label="[^"]*"', "", html)
+    rates = html[html.index('<table class="rates') :]
+    assert "<td>Other</td><td>2</td>" in rates[: rates.index("</table>")]
+    outcomes = html[html.index('<table class="outcomes') :]
+    outcomes = outcomes[: outcomes.index("</table>")]
+    assert re.search(r"<tr><td>Other</td><td>2</td><td>[^<]*</td><td>50", outcomes)
+    hull = next(
+        r
+        for r in stats["equality"]["eia"]["by_area"]
+        if r["group"] == "Other" and r["area"].startswith("Kingston upon Hull")
+    )
+    assert hull["searches_withheld"] is True
+    assert hull["searches"] is None
 
 
 def test_the_by_area_table_gives_back_no_withheld_count() -> None:

@@ -97,6 +97,7 @@ __all__ = [
     "GROUPS",
     "LEGISLATION",
     "SEX_LABELS",
+    "SIGNIFICANCE",
     "EqualityResult",
     "ListMakeUp",
     "age_band_expr",
@@ -1144,9 +1145,12 @@ def area_ratios(
     every ratio of the area (a ratio beside its own row's counts gives the
     reference's count back). Rows: area, group (the White reference left out),
     searches, residents, rate_per_1000, ratio_to_white, ci_low, ci_high,
-    exact_ci_low, significantly_above_1, searches_withheld and
+    exact_ci_low, significantly_above_1, searches_withheld,
     ``interval_excludes_1`` (the 95 % Katz interval lies wholly above or below 1;
-    null where no interval is shown). Sorted by ratio, highest first; ratios
+    null where no interval is shown) and ``significance`` (:data:`SIGNIFICANCE`:
+    "significantly above 1" exactly where ``significantly_above_1``, "interval
+    above 1, exact test not" where only the Katz interval is; null where no
+    interval is shown), the words the pages print beside the shading. Sorted by ratio, highest first; ratios
     withheld or not defined last. ``with_reference``: the White rows too (ratio 1,
     no interval; their rate withheld with their searches), for a table that shows
     each area's White rate beside its ratios. ``force``: the force's result, whose
@@ -1170,12 +1174,12 @@ def area_ratios(
     if force is not None:
         held = _withhold_down_groups(held, frame, force)
     excludes = (pl.col("ci_low") > 1) | (pl.col("ci_high") < 1)
+    shown = pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null()
     return (
         held.filter(pl.lit(with_reference) | ~pl.col("_reference"))
         .with_columns(
-            pl.when(pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null())
-            .then(excludes)
-            .alias("interval_excludes_1")
+            pl.when(shown).then(excludes).alias("interval_excludes_1"),
+            pl.when(shown).then(_significance()).alias("significance"),
         )
         .select(
             "area",
@@ -1185,12 +1189,40 @@ def area_ratios(
             *_AREA_DERIVED,
             "searches_withheld",
             "interval_excludes_1",
+            "significance",
         )
         .sort(
             ["ratio_to_white", "area", "group"],
             descending=[True, False, False],
             nulls_last=True,
         )
+    )
+
+
+#: what a per-area ratio's interval and exact test say, as the pages word it: the
+#: flag's rule in one phrase, so a column never reads "above 1" beside a row that
+#: is not shaded as significant
+SIGNIFICANCE: Final = {
+    "significant": "significantly above 1",
+    "interval_only": "interval above 1, exact test not",
+    "below": "interval below 1",
+    "includes": "interval includes 1",
+}
+
+
+def _significance() -> pl.Expr:
+    """:data:`SIGNIFICANCE` of a row with an interval: significantly above 1 when
+    flagged (``significantly_above_1``: the Katz lower end and the exact conditional
+    test's both above 1), "interval above 1, exact test not" when only the Katz
+    interval lies above 1 (a ratio on few searches), else below or including 1."""
+    return (
+        pl.when(pl.col("significantly_above_1").fill_null(value=False))
+        .then(pl.lit(SIGNIFICANCE["significant"]))
+        .when(pl.col("ci_low") > 1)
+        .then(pl.lit(SIGNIFICANCE["interval_only"]))
+        .when(pl.col("ci_high") < 1)
+        .then(pl.lit(SIGNIFICANCE["below"]))
+        .otherwise(pl.lit(SIGNIFICANCE["includes"]))
     )
 
 
@@ -1290,8 +1322,11 @@ def equality_impact_summary(
     generator made, the same on every day of the city: no census, none dated.
     With ``areas`` (the per-area result), ``by_area``: every area's ratios to its
     White rate, highest first, with their intervals and whether the interval
-    excludes 1, under the small-cell rule (:func:`area_ratios`), and
-    ``disclosure`` (the rule's words); without, ``by_area`` is empty.
+    excludes 1 (``significance``: the flag's rule in words), under the small-cell
+    rule (:func:`area_ratios`), ``by_area_no_search`` (how many of its rows have
+    no search of the group: every row stays in ``by_area``, the pages list the
+    others and count these in one line) and ``disclosure`` (the rule's words);
+    without, ``by_area`` is empty and ``by_area_no_search`` 0.
     """
     monitored = []
     figures: list[dict[str, Any]] = []
@@ -1371,6 +1406,7 @@ def equality_impact_summary(
         "significantly_above_1": flags,
         "not_stated": not_stated,
         "by_area": jsonable(by_area) if by_area.height else [],
+        "by_area_no_search": _no_search(by_area),
         "disclosure": _area_disclosure() if by_area.height else None,
         "reading": (
             "A ratio is significantly above 1 when the lower end of its 95 % interval "
@@ -1386,6 +1422,17 @@ def equality_impact_summary(
             )
         ),
     }
+
+
+def _no_search(by_area: pl.DataFrame) -> int:
+    """The rows of :func:`area_ratios` whose area has no search of the group (0
+    shown, not withheld): complete in the JSON, counted in one line on the pages,
+    where a board reads the rows that say something."""
+    if by_area.height == 0:
+        return 0
+    return by_area.filter(
+        (pl.col("searches") == 0) & ~pl.col("searches_withheld")
+    ).height
 
 
 def _area_disclosure() -> str:
