@@ -4,6 +4,9 @@ empty instead of printing an empty table."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from avert.store import Store
 from avert.workflows.analysis import NO_PEOPLE_NOTE, run_risk
@@ -143,3 +146,32 @@ def test_volt_and_harm_concentration_say_harm_is_a_category_estimate(
     assert any("expected weight of their police.uk category" in n for n in harm.notes)
     count = run_concentration(sqlite_store, entity="place", measure="count")
     assert not any("expected weight" in n for n in count.notes)
+
+
+def test_the_briefing_asks_a_store_of_open_data_for_no_one_by_incident(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """London's month went to the store as 64,315 incident ids (four reads) to find
+    no involvement; a store that records no one is asked for one row instead."""
+    import datetime as dt
+
+    from avert.store import queries
+    from avert.workflows.briefing_reads import read_briefing_frames
+
+    _load_open_data(sqlite_store)
+    tables: list[str] = []
+    read_in = queries.read_in
+
+    def spy(store: Store, table: str, *args: Any, **kwargs: Any) -> Any:
+        tables.append(table)
+        return read_in(store, table, *args, **kwargs)
+
+    monkeypatch.setattr(queries, "read_in", spy)
+    frames, _ = read_briefing_frames(sqlite_store, at=dt.datetime(2019, 7, 15, 6))
+    assert frames["incidents"].height > 0
+    assert "involvements" not in tables
+    assert frames["involvements"].height == 0
+    assert (
+        frames["involvements"].schema
+        == queries.empty("involvements", ("incident_id", "person_id", "role")).schema
+    )

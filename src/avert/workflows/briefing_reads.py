@@ -452,13 +452,19 @@ def _submit_baseline_sources(
 
 
 def _involvements_of(store: Store, recent: pl.DataFrame) -> pl.DataFrame:
-    """Who was involved in the recent incidents, and how."""
+    """Who was involved in the recent incidents, and how. A store that records no
+    one (open data) is asked whether it holds any involvement (one row), not for
+    those of each incident: London's month went as 64,315 ids (four reads, 0.06 s
+    of CPU) to find none."""
+    columns = ("incident_id", "person_id", "role")
+    if not has_rows(store, "involvements"):
+        return queries.empty("involvements", columns)
     return queries.read_in(
         store,
         "involvements",
         "incident_id",
         recent["incident_id"].to_list(),
-        columns=("incident_id", "person_id", "role"),
+        columns=columns,
     )
 
 

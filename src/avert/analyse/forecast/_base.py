@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import threading
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -26,12 +28,36 @@ def one_blas_thread() -> AbstractContextManager[object]:
     products over every core and its threads spin between them: 100,000 events on
     a 200 x 200 grid cost 0.47-0.75 s of the process's CPU a day against 0.09-0.12 s
     on one thread (docs/places.md, *Threads*), on the shared server of the web app
-    and the briefing. About a millisecond a call (threadpoolctl finds the loaded
-    BLAS libraries each time, so SciPy's own is held too)."""
-    from threadpoolctl import threadpool_limits
+    and the briefing.
 
-    limit: AbstractContextManager[object] = threadpool_limits(limits=1, user_api="blas")
+    The libraries are those :func:`_blas_controller` found: threadpoolctl reads the
+    process's memory map to find them, a millisecond or more a call in the web
+    app's process (the briefing's backtest made 183 calls: 0.20 s of CPU of its
+    0.85 s), so they are found again only when a module was imported since (SciPy's
+    own BLAS loads with a SciPy module: it is held too). The limit itself is set
+    and given back at each call, as before."""
+    limit: AbstractContextManager[object] = _blas_controller().limit(
+        limits=1, user_api="blas"
+    )
     return limit
+
+
+#: the threadpoolctl controller and the count of imported modules it was made at
+_BLAS_CONTROLLER: list[tuple[int, Any]] = []
+_BLAS_CONTROLLER_LOCK = threading.Lock()
+
+
+def _blas_controller() -> Any:
+    """threadpoolctl's ``ThreadpoolController`` of the loaded libraries, made again
+    when ``sys.modules`` has grown or shrunk since (a BLAS library is loaded by an
+    extension module's import)."""
+    from threadpoolctl import ThreadpoolController
+
+    with _BLAS_CONTROLLER_LOCK:
+        modules = len(sys.modules)
+        if not _BLAS_CONTROLLER or _BLAS_CONTROLLER[0][0] != modules:
+            _BLAS_CONTROLLER[:] = [(modules, ThreadpoolController())]
+        return _BLAS_CONTROLLER[0][1]
 
 
 class Forecaster(ABC):
