@@ -472,8 +472,7 @@ def _no_baseline_note(store: Store, end: dt.date) -> str:
         # every force, January 2019) read so under its equality figures
         return (
             "No incidents to judge: the store holds none (stops, populations and "
-            "surveys are not incidents); 'avert ingest' loads police.uk street "
-            "files, a record bundle or an incident table."
+            "surveys are not incidents)."
         )
     earliest = first_of_month(end, -(BOARD_RECENT_MONTHS + BOARD_BASELINE_MONTHS) + 1)
     after = last_of_month(end) + dt.timedelta(days=1)
