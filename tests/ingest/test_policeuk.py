@@ -263,6 +263,24 @@ def test_wrong_header_and_wrong_kind_file_are_quarantined(
     assert all("unrecognised header" in r for r in reasons)
 
 
+def test_unrecognised_header_is_quoted_as_the_file_writes_it(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """An adjacency matrix written by R or pandas has a blank corner name: the
+    London street gang network's LONDON_GANG.csv begins '\ufeff"",1,2,...'. The
+    reason quoted the reader's name for it, "column_1,1,2,...", which is nowhere in
+    the file; it quotes the file's first line."""
+    path = tmp_path / "LONDON_GANG.csv"
+    path.write_bytes(b'\xef\xbb\xbf"",1,2,3\n1,0,1,0\n2,1,0,2\n3,0,2,0\n')
+    out = _one(sqlite_store, path)
+    assert (out["kind"], out["quarantined"]) == ("unknown", 3)
+    reasons = set(_quarantine(sqlite_store)["reason"].to_list())
+    assert reasons == {
+        "unrecognised header (not a police.uk street, outcomes or stop-and-search "
+        'file): "",1,2,3'
+    }
+
+
 def test_a_file_cut_short_is_said_to_be(sqlite_store: Store, tmp_path: Path) -> None:
     """A copy or download that stopped part way ends inside a row, with no line
     break after it. Cut inside its last field, that row has every field and loaded

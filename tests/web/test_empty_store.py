@@ -24,6 +24,7 @@ from web.helpers import PASSWORD, SECRET, World, migrated_store, signed_in
 ROLES = ("admin", "analyst", "chair", "officer", "partner", "board")
 LINE = re.compile(r'<p class="note nothing-loaded" id="nothing-loaded"[^>]*>(.*?)</p>')
 PAGES = ("/today", "/places", "/meeting", "/performance", "/plan/mine")
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def test_each_empty_page_says_nothing_is_loaded_and_what_to_do(
         said = LINE.search(_text(page.text))
         assert said, (role, path)
         line = said.group(1)
-        assert line.startswith("Nothing is loaded yet"), (role, path)
+        assert line.startswith("No incidents are loaded yet"), (role, path)
         if role in ("admin", "analyst"):
             assert "'avert ingest'" in line
         elif role == "partner":
@@ -79,7 +80,7 @@ def test_the_briefing_of_an_empty_store_says_nothing_is_loaded(
     # of a store that holds no data at all
     page = _text(signed_in(empty[0], "chair").get("/today").text)
     assert "open incident data name no one" not in page
-    assert "Nothing is loaded yet: the store holds no incidents" in page
+    assert "No incidents are loaded yet (stops, populations and surveys" in page
     assert "'avert ingest'" in page
 
 
@@ -102,7 +103,9 @@ def test_brief_on_an_empty_store_says_what_the_page_says(
         env={"COLUMNS": "400"},
     )
     assert result.exit_code == 0, result.output
-    assert "Nothing is loaded yet: the store holds no incidents" in result.output
+    assert (
+        "No incidents are loaded yet (stops, populations and surveys" in result.output
+    )
     assert "'avert ingest'" in result.output
     assert "name no one" not in result.output
 
@@ -128,8 +131,8 @@ def test_today_of_an_empty_store_says_nothing_is_loaded_in_each_section(
     assert "its data hold incidents only" not in text
     assert "No groups recorded" not in text
     assert "no top cells" not in text
-    assert "highest harm first · nothing loaded yet" in text
-    said = "Not shown: nothing is loaded yet (the note above says who loads the data)."
+    assert "highest harm first · no incidents loaded yet" in text
+    said = "Not shown: no incidents are loaded yet (the note above says who loads the data)."
     assert text.count(said) == 3  # incidents, places, intelligence
     if role == "partner":
         assert "avert ingest" not in text
@@ -153,3 +156,37 @@ def test_today_of_a_window_after_the_latest_record_says_what_to_do(
     assert "day unknown" not in text
     assert "highest harm first · no records for this window" in text
     assert "before this window: none were loaded for it yet. Brief on a window" in text
+
+
+def test_a_store_of_stops_only_is_not_said_to_hold_nothing(
+    tmp_path: Path, template_db: Path
+) -> None:
+    """A store loaded with police.uk stop and search alone (January 2019, every
+    force: 37,251 searches) read "Nothing is loaded yet: the store holds no
+    incidents, and names no person, place or group" on Today, and "nothing loaded
+    yet" on each tile and section, beside an Equality page showing those searches.
+    It says now that no incidents are loaded, and that stops are not incidents."""
+    from avert.workflows.load import load_files
+
+    stops = DATA / "policeuk" / "2019-01" / "2019-01-cumbria-stop-and-search.csv"
+    store = migrated_store(tmp_path / "avert.db", template_db)
+    load_files(store, [stops])
+    add_user(store, "chair", password=PASSWORD, role="chair")
+    settings = load_settings({}).with_overrides(
+        database_url=f"sqlite:///{tmp_path / 'avert.db'}",
+        secret_key=SECRET,
+        pseudonym_key=secrets.token_urlsafe(32),
+    )
+    try:
+        text = _briefing_text(
+            signed_in(create_app(settings, store), "chair").get("/today").text
+        )
+    finally:
+        store.close()
+    assert "nothing is loaded" not in text.lower()
+    assert "nothing loaded" not in text.lower()
+    assert (
+        "No incidents are loaded yet (stops, populations and surveys are not "
+        "incidents)" in text
+    )
+    assert "highest harm first · no incidents loaded yet" in text

@@ -3,16 +3,19 @@ exact times)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from avert.cli import app as cli_app
 from avert.config.settings import load_settings
+from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
 from web.helpers import PASSWORD, SECRET, city_month_app, migrated_store, signed_in
@@ -290,3 +293,73 @@ def test_brief_area_says_an_lsoa_name_is_named_by_its_code(
     text = " ".join(res.output.replace("│", " ").split())
     assert "is the name of the LSOA E01032739" in text
     assert "(--area E01032739) or its borough (City of London)" in text
+
+
+def test_places_page_says_how_many_of_the_window_s_incidents_its_map_draws(
+    sqlite_store: Store,
+) -> None:
+    """The Places page's legend counts the dots drawn: on West Yorkshire's July 2018
+    (police.uk, 10,524 violent records with a place) it read "dots: incidents in the
+    window by category: personal robbery (15) ... violence and sexual offences
+    (377)", of a window holding 327 robberies, with none of the briefing's caption
+    saying the map draws 400 of the 3,124 in its frame. The page says it now, as the
+    briefing does (one template)."""
+    month = dt.datetime(2022, 1, 1)
+
+    def rows(n: int, start: int, x: list[float], y: list[float]) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "incident_id": [f"wyp-{i}" for i in range(start, start + n)],
+                "source": "policeuk",
+                "force": "West Yorkshire Police",
+                "crime_type": "Violence and sexual offences",
+                "occurred_from": month,
+                "time_precision": "month",
+                "location": [f"On or near Street {i % 7}" for i in range(n)],
+                "lsoa": "E01011000",
+                "lsoa_name": "Leeds 001A",
+                "x": x,
+                "y": y,
+            }
+        )
+
+    n_near, n_far = 600, 3000  # near: 1 km x 0.8 km; far: 60 x 50 km, 70 km east
+    near = rows(
+        n_near,
+        0,
+        [430000.0 + (i % 50) * 20 for i in range(n_near)],
+        [433000.0 + (i % 40) * 20 for i in range(n_near)],
+    )
+    far = rows(
+        n_far,
+        n_near,
+        [500000.0 + (i % 60) * 1000 for i in range(n_far)],
+        [400000.0 + (i // 60) * 1000 for i in range(n_far)],
+    )
+    inc = pl.concat([near, far])
+    classes = inc.select(
+        "incident_id",
+        pl.lit("avb-2010").alias("profile"),
+        pl.lit(True).alias("in_definition"),
+        pl.lit("assault_with_injury").alias("category"),
+        pl.lit("vap.injury").alias("rule_ids"),
+        (pl.int_range(pl.len()) % 30 + 1).cast(pl.Float64).alias("harm_days"),
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", inc)
+        tx.append("classifications", classes)
+    add_user(sqlite_store, "analyst", password=PASSWORD, role="analyst")
+    settings = load_settings({}).with_overrides(
+        database_url=sqlite_store.url.sqlalchemy,
+        secret_key=SECRET,
+        pseudonym_key="k" * 40,
+    )
+    client = signed_in(create_app(settings, sqlite_store), "analyst")
+    page = client.get("/places?at=2022-02-01T06:00")
+    assert page.status_code == 200, page.text
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert "dots: incidents in the window by category" in text
+    assert (
+        "The map shows the 400 highest-harm of the 600 incidents in its frame "
+        "(3,600 in the window)." in text
+    ), text[text.index("dots:") :][:400]

@@ -16,6 +16,7 @@ from avert.config.settings import load_settings
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows.board import board_statistics, board_windows
+from avert.workflows.load import load_files
 from avert.workflows.users import add_user
 from web.helpers import PASSWORD, SECRET, signed_in
 from workflows.test_board import _census_and_stops, _incidents
@@ -738,3 +739,19 @@ def test_equality_page_chooses_the_census_year(
     assert "--population-year (the Equality page's Census year)" in text
     assert client.get(f"/equality?{areas}&census=2015").status_code == 400
     assert client.get(f"/equality?{areas}&census=x").status_code == 400
+
+
+def test_board_statistics_of_a_store_with_no_incidents_say_so(
+    sqlite_store: Store,
+) -> None:
+    """A store of police.uk stop and search alone (January 2019, every force)
+    read "Fewer than 13 whole months of incidents up to this month: no baseline
+    to judge against" in the board pack's Performance part: of no incidents at
+    all. It now says the store holds none, and that stops are not incidents."""
+    stops = Path(__file__).resolve().parents[1] / "data" / "policeuk" / "2019-01"
+    load_files(sqlite_store, [stops / "2019-01-cumbria-stop-and-search.csv"])
+    note = board_statistics(sqlite_store, end=dt.date(2019, 1, 31), equality=False)[
+        "performance"
+    ]["note"]
+    assert note.startswith("No incidents to judge: the store holds none (stops,"), note
+    assert "Fewer than 13" not in note

@@ -514,16 +514,18 @@ NO_INCIDENTS_STORED: Final = (
 #: Only an administrator or analyst runs avert on its server, so it says who does
 #: (the partner's note: :data:`NOTHING_LOADED_PARTNER_NOTE`).
 NOTHING_LOADED_NOTE: Final = (
-    "Nothing is loaded yet: the store holds no incidents, and names no person, "
-    "place or group. An administrator or analyst loads data on avert's server "
+    "No incidents are loaded yet (stops, populations and surveys are not "
+    "incidents): the briefing has no incident, person, place or group to list. "
+    "An administrator or analyst loads data on avert's server "
     "with 'avert ingest' (police.uk files, a record bundle or any incident "
     "table: docs/cli.md)."
 )
 #: :data:`NOTHING_LOADED_NOTE` as partners and the board read it: they do not
 #: run avert, so it says whom to ask, not a command they cannot run
 NOTHING_LOADED_PARTNER_NOTE: Final = (
-    "Nothing is loaded yet: the store holds no incidents, and names no person, "
-    "place or group. The police force's avert administrator or analyst loads "
+    "No incidents are loaded yet (stops, populations and surveys are not "
+    "incidents): the briefing has no incident, person, place or group to list. "
+    "The police force's avert administrator or analyst loads "
     "the data: ask them."
 )
 #: How the notes saying why there are no top cells begin (the Places page shows
@@ -632,7 +634,7 @@ class Briefing:
                 "or offenders"
             )
         if self.nothing_loaded:
-            return "nothing is loaded yet (the store holds no incidents and no people)"
+            return "no incidents are loaded yet (the store holds no incidents and no people)"
         if not self.people_recorded:
             return (
                 "the store holds no victims, suspects or offenders (no involvements: "
@@ -663,7 +665,7 @@ class Briefing:
     def notes_shown(self) -> tuple[str, ...]:
         """The notes a page lists: all of them, but on a store that holds nothing
         those that only follow from it (no groups, no located violence for top
-        cells: the sections say "nothing is loaded yet"), the nothing-loaded note
+        cells: the sections say "no incidents are loaded yet"), the nothing-loaded note
         first. The Places page still reads :attr:`notes` for why it has no cells.
         """
         if not self.nothing_loaded:
@@ -682,7 +684,7 @@ class Briefing:
         if self.precision == "month":
             return "not in month-precision data"
         if self.nothing_loaded:
-            return "nothing loaded yet"
+            return "no incidents loaded yet"
         if not self.people_recorded:
             return "no one is named in these data"
         return None
@@ -694,7 +696,7 @@ class Briefing:
         if self.incidents_not_shown is None:
             return None
         if self.nothing_loaded:
-            return "nothing loaded yet"
+            return "no incidents loaded yet"
         if self.undated_in_window:
             return "day unknown in month-precision data"
         return "no records for this window"

@@ -111,7 +111,7 @@ def nothing_loaded(role: str) -> str:
     server with ``avert ingest`` (docs/cli.md), not through the web app, so only
     those who run avert (administrators, analysts) can load them; the others are
     told whom to ask."""
-    said = "Nothing is loaded yet: the store holds no incidents, so there is nothing to show."
+    said = "No incidents are loaded yet: the store holds none, so there is nothing to show."
     if role in ("admin", "analyst"):
         return (
             f"{said} Load data on the server with 'avert ingest' (police.uk files, "

@@ -465,8 +465,15 @@ def _no_baseline_note(store: Store, end: dt.date) -> str:
     baseline at least), or none in the 36 months to it (:func:`board_windows`'
     reach): a month chosen years after Toronto's 2017-21 data said "fewer than 13
     whole months" of 60, and so did a month in a gap of years between two loads,
-    or before the data."""
+    or before the data; or no incidents at all (a store of stops alone)."""
     span = incident_span(store)
+    if span is None:
+        # "fewer than 13 whole months" of none: a store of stops alone (police.uk,
+        # every force, January 2019) read so under its equality figures
+        return (
+            "No incidents to judge: the store holds none (stops, populations and "
+            "surveys are not incidents)."
+        )
     earliest = first_of_month(end, -(BOARD_RECENT_MONTHS + BOARD_BASELINE_MONTHS) + 1)
     after = last_of_month(end) + dt.timedelta(days=1)
     if span is not None and (
@@ -492,11 +499,8 @@ def _no_baseline_note(store: Store, end: dt.date) -> str:
         )
     return (
         "Fewer than 13 whole months of incidents up to this month: no baseline "
-        "to judge against (12 months at least)."
-    ) + (
-        f" The store's incidents run from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}."
-        if span
-        else ""
+        "to judge against (12 months at least). The store's incidents run from "
+        f"{span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}."
     )
 
 

@@ -744,8 +744,10 @@ def _no_force_area(forces: Sequence[str]) -> None:
     """
     network = [f for f in forces if f.lower() in _NETWORK_FORCES]
     if network:
+        # named as the pages name a force, its id beside it for --force
         msg = (
-            f"{network[0]} polices the railways, not the residents of a force area: "
+            f"{force_name(network[0])} ({network[0]}) polices the railways, not the "
+            "residents of a force area: "
             "its searches are of travellers from anywhere, so avert does not infer "
             "a force area for it (the residents of the areas its stations are in are "
             "not the people it searches). To set its searches "

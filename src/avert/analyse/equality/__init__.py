@@ -763,6 +763,7 @@ def _stop_notes(
             "among those with no ethnicity stated: they are counted apart (vehicle "
             "only, in the searches by sex)."
         )
+    notes.extend(_unrecorded_sex_note(s, people=people))
     if defined == "self" and missing and "officer_ethnicity" in s.columns:
         notes.extend(_unstated_lean(s))
     if defined == "officer" and "ethnicity" in s.columns:
@@ -941,6 +942,24 @@ def _unrecorded_officer_groups(s: pl.DataFrame) -> list[str]:
 #: a share of the searches with an outcome beyond no further action whose link to
 #: the object of the search is blank, from which the find rates are said to be low
 UNLINKED_SHARE_NOTED: Final = 0.1
+
+
+def _unrecorded_sex_note(s: pl.DataFrame, *, people: int) -> list[str]:
+    """A note when no search of a person records a sex: the source does not seem
+    to record it. West Midlands, January 2019, leaves police.uk's ``Gender`` blank
+    for all 1,634 of its searches: its table by sex read "not recorded 1,549
+    (95 %)" beside "vehicle only 85", with no word that the force records no sex
+    at all, so that the split by sex says nothing of who it searches."""
+    if "sex" not in s.columns or people < 10:
+        return []
+    of_people = s.filter(pl.col("group") != _NO_PERSON)
+    if of_people["sex"].is_not_null().any():
+        return []
+    return [
+        f"None of the {people:,} searches of people records the sex of the person "
+        "searched: the source does not seem to record it, so the searches by sex "
+        "say nothing of whom the force searches (not recorded, not a finding)."
+    ]
 
 
 def _unlinked_note(s: pl.DataFrame) -> list[str]:

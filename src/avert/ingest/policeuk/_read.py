@@ -385,11 +385,15 @@ def _unrecognised(
         text = text[:-1]
     lines = pl.Series("raw", text.split("\n") if text else [], dtype=pl.String)
     header = ",".join(table.header)
+    # the first line as the file writes it: ``table.header`` names a blank name
+    # ``column_1`` (an R or pandas matrix's corner, '"",1,2,...'), which the file
+    # does not say
+    written = lines[0].lstrip("\ufeff") if len(lines) else header
     looks_like_data = bool(re.match(r"^[0-9a-f]{64},\d{4}-\d{2},|^\d{4}-\d{2}", header))
     why = (
         "missing header: the first line looks like data"
         if looks_like_data
-        else f"unrecognised header (not a police.uk street, outcomes or stop-and-search file): {header[:200]}"
+        else f"unrecognised header (not a police.uk street, outcomes or stop-and-search file): {written[:200]}"
     )
     frame = (
         pl.DataFrame({"raw": lines})
