@@ -476,3 +476,64 @@ def test_asb_callers_without_involvements_say_violence_is_unseen() -> None:
     )
     assert res.frame["n_violence_after"].sum() == 0
     assert res.frame["part_violence_after"].sum() == 0.0
+
+
+def test_a_date_alone_counts_its_days_since_from_its_days_end() -> None:
+    """A record dated alone (stored at 00:00) may have happened late in its day:
+    its days since run from the day's end (an hour's from the hour's end), never
+    below 0; the last record is the one whose period ends last, and the list says
+    its precision. Before, 00:00 overstated them by up to a day."""
+    day = dt.datetime.combine(AT.date(), dt.time())  # 00:00 of AT's day (12:00)
+    rows = [  # (incident, person, occurred_from, time_precision)
+        ("a", "aa", day - dt.timedelta(days=1), "day"),
+        ("b", "bb", day - dt.timedelta(hours=6), "exact"),  # 18:00 the day before
+        ("c", "bb", day - dt.timedelta(days=1), "day"),  # ends after b
+        ("d", "cc", day, "day"),  # AT's own day: ends after AT
+        ("e", "dd", AT - dt.timedelta(hours=2), "hour"),
+        ("f", "ee", day - dt.timedelta(days=1), None),  # no precision: exact
+    ]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [r[0] for r in rows],
+            "occurred_from": [r[2] for r in rows],
+            "time_precision": [r[3] for r in rows],
+            "harm_days": [1.0] * len(rows),
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": [r[0] for r in rows],
+            "person_id": [r[1] for r in rows],
+            "role": ["offender"] * len(rows),
+        }
+    )
+    expected = {  # person: (days since, last_at, last_precision)
+        "aa": (0.5, day - dt.timedelta(days=1), "day"),
+        "bb": (0.5, day - dt.timedelta(days=1), "day"),
+        "cc": (0.0, day, "day"),
+        "dd": (1 / 24, AT - dt.timedelta(hours=2), "hour"),
+        "ee": (1.5, day - dt.timedelta(days=1), None),
+    }
+    victims = involvements.with_columns(pl.lit("victim").alias("role"))
+    for res in (
+        offender_risk(incidents, involvements, at=AT),
+        victim_risk(incidents.drop("harm_days"), victims, at=AT),
+    ):
+        got = {
+            r["person_id"]: (
+                pytest.approx(r["days_since_last"]),
+                r["last_at"],
+                r["last_precision"],
+            )
+            for r in res.frame.to_dicts()
+        }
+        assert got == expected
+    # without the column every record is exact, as before
+    plain = offender_risk(incidents.drop("time_precision"), involvements, at=AT)
+    assert dict(plain.frame.select("person_id", "days_since_last").iter_rows()) == {
+        "aa": 1.5,
+        "bb": 0.75,
+        "cc": 0.5,
+        "dd": pytest.approx(2 / 24),
+        "ee": 1.5,
+    }

@@ -1146,11 +1146,43 @@ def test_time_notes_say_which_records_lack_the_hour() -> None:
     (note,) = [n for n in res.notes if n.startswith("Time of day is unavailable")]
     assert "data.police.uk" not in note
     assert "(3 dated by the day alone, stored at 00:00)" in note
-    mixed = alone.with_columns(pl.Series("time_precision", ["exact", "day", "month"]))
+    mixed = alone.with_columns(
+        pl.Series("time_precision", ["exact", "day", "month"]),
+        pl.Series("source", ["t", "t", "policeuk"]),
+    )
     res = volt_profiles(mixed, None, at=at, window_days=30)
     (note,) = [n for n in res.notes if n.startswith("Hour-of-week leaves out")]
     assert note == (
         "Hour-of-week leaves out 2 incidents whose hour is not known (1 dated by "
         "the day alone, stored at 00:00; 1 by the month only, as data.police.uk "
         "gives)."
+    )
+
+
+def test_month_only_records_name_data_police_uk_only_when_they_came_from_it() -> None:
+    """A table mapped with ``avert ingest table`` (``time_precision = "month"``)
+    gives months only too: the note said "as data.police.uk gives" of them. It
+    names data.police.uk only for records its loads gave (``source``), and says
+    nothing of where they came from when the frame does not say."""
+    at = dt.datetime(2024, 5, 1)
+    frame = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c"],
+            "occurred_from": [at - dt.timedelta(days=d) for d in (1, 20, 40)],
+            "time_precision": ["exact", "month", "month"],
+            "lsoa": ["E1", "E1", "E2"],
+            "source": ["my-table", "my-table", "policeuk"],
+        }
+    )
+
+    def note(incidents: pl.DataFrame) -> str:
+        res = volt_profiles(incidents, None, at=at, window_days=60)
+        (out,) = [n for n in res.notes if n.startswith("Hour-of-week leaves out")]
+        return out
+
+    table = frame.with_columns(pl.lit("my-table").alias("source"))
+    assert note(table).endswith("not known (2 by the month only).")
+    assert note(table.drop("source")).endswith("not known (2 by the month only).")
+    assert note(frame).endswith(
+        "not known (2 by the month only, 1 of them from data.police.uk)."
     )

@@ -596,3 +596,37 @@ def test_harm_sums_do_not_depend_on_the_order_of_the_rows(frames) -> None:
     assert one["harm_days"] == two["harm_days"] == three["harm_days"]
     assert one["by_category"] == two["by_category"] == three["by_category"]
     assert len(one["by_category"]) > 1
+
+
+def test_a_partner_alert_says_its_incident_is_dated_alone_as_the_police_one_does(
+    frames,
+) -> None:
+    """The police alert's reason says its incident is dated alone and runs from
+    its day's end; a partner's, rebuilt with pseudonyms, said only "alert live
+    until ...". It now reads the police line (it names no one) word for word."""
+    inc_id = frames["incidents"]["incident_id"][0]
+    day = dt.datetime.combine((AT - dt.timedelta(days=2)).date(), dt.time())
+    live = (
+        "alert live for 14 days after the end of its day (dated "
+        f"{day:%Y-%m-%d} alone, no time recorded), until 2025-03-23 00:00"
+    )
+    alerts = pl.DataFrame(
+        {
+            "incident_id": [inc_id],
+            "victim_id": ["PER0"],
+            "occurred_from": [day],
+            "live_until": [day + dt.timedelta(days=15)],
+            "victim_groups": [["GRP1"]],
+            "rival_groups": [["GRP2"]],
+            "at_risk_of_retaliation_from": [["PER1"]],
+            "possible_targets": [["PER5"]],
+            "reasons": [["victim PER0 of violence is linked to group(s) GRP1", live]],
+        }
+    )
+    police = _brief(frames, retaliation=alerts)
+    partner = _brief(frames, retaliation=alerts, audience="partner")
+    assert live in police.retaliation[0]["reasons"]
+    reasons = partner.retaliation[0]["reasons"]
+    assert reasons[-1] == live
+    assert "PER0" not in json.dumps(reasons)
+    assert "GRP1" not in json.dumps(reasons)

@@ -90,3 +90,49 @@ def test_the_written_partner_briefing_is_clipped(
 def test_less_than_an_hour_into_the_period_is_refused(city_store: Store) -> None:
     with pytest.raises(ConfigError, match="key period's start"):
         _partner(city_store, dt.datetime(2026, 11, 1, 0, 30))
+
+
+def test_an_incident_dated_alone_on_the_period_s_first_day_keeps_its_alert_and_zone() -> (
+    None
+):
+    """At 05:30 on 1 November a monthly key's briefing starts at 00:30 (whole
+    hours): an incident dated 1 November alone (stored at 00:00, its time unknown)
+    is in its window (its day runs past 00:30), and the day is the period's own.
+    Its retaliation alert and near-repeat zone were dropped as "before the key
+    period" (00:00 < 00:30, compared plainly); one dated 31 October alone, and one
+    timed at 00:10, are still dropped (the window's rule: started_by)."""
+    import dataclasses
+
+    import polars as pl
+
+    from avert.briefing.places import PlacesForecast
+    from avert.workflows.briefing import _drop_before
+
+    since = NOV + dt.timedelta(minutes=30)
+    rows = [  # incident, occurred_from, precision, kept
+        ("alone-nov", NOV, "day", True),
+        ("alone-oct", NOV - dt.timedelta(days=1), "day", False),
+        ("timed-0010", NOV + dt.timedelta(minutes=10), "exact", False),
+        ("timed-0100", NOV + dt.timedelta(hours=1), "exact", True),
+    ]
+    ids = [r[0] for r in rows]
+    incidents = pl.DataFrame(
+        {"incident_id": ids, "time_precision": [r[2] for r in rows]}
+    )
+    retaliation = pl.DataFrame(
+        {"incident_id": ids, "occurred_from": [r[1] for r in rows], "victim_id": ids}
+    )
+    zones = pl.DataFrame(
+        {"occurred_at": [r[1] for r in rows], "time_precision": [r[2] for r in rows]}
+    )
+    places = PlacesForecast(
+        **{f.name: None for f in dataclasses.fields(PlacesForecast)} | {"zones": zones}
+    )
+    out, kept = _drop_before(
+        {"retaliation": retaliation, "incidents": incidents}, places, since=since
+    )
+    expected = [r[0] for r in rows if r[3]]
+    assert out["retaliation"]["incident_id"].to_list() == expected
+    assert out["retaliation"].columns == retaliation.columns
+    assert kept is not None
+    assert kept.zones["occurred_at"].to_list() == [r[1] for r in rows if r[3]]

@@ -40,7 +40,7 @@ from typing import Any, Final, Literal
 import numpy as np
 import polars as pl
 
-from avert.analyse._window import in_window, window_start
+from avert.analyse._window import in_window, period_length, window_start
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result, json_object
 from avert.config.risk import (
@@ -147,6 +147,31 @@ def _days_since(col: str, at: dt.datetime) -> pl.Expr:
     return ((pl.lit(at) - pl.col(col)).dt.total_seconds() / 86_400.0).alias(
         "days_since_last"
     )
+
+
+def _precision(incidents: pl.DataFrame) -> pl.Expr:
+    """The incidents' ``time_precision`` (null, an exact time, where it has none)."""
+    if "time_precision" in incidents.columns:
+        return pl.col("time_precision").cast(pl.String)
+    return pl.lit(None, dtype=pl.String).alias("time_precision")
+
+
+def _last_record(at: dt.datetime) -> list[pl.Expr]:
+    """Per person (in a ``group_by``): the last record, ``last_at`` (its stored
+    time) and ``last_precision`` (its ``time_precision``), and ``days_since_last``
+    from the end of its period (:func:`avert.analyse._window.period_length`): a
+    record dated alone (stored at 00:00) may have happened late in its day, so it
+    is as recent as its day's end, and no later than ``at`` (never below 0). The
+    last is the one whose period ends last (then the later stored time).
+    Before, a date alone counted from 00:00: up to a day more than it may be."""
+    end = pl.col("occurred_from") + period_length()
+    order = [end, pl.col("occurred_from")]
+    seconds = (pl.lit(at) - pl.min_horizontal(end.max(), pl.lit(at))).dt.total_seconds()
+    return [
+        pl.col("occurred_from").sort_by(order).last().alias("last_at"),
+        pl.col("time_precision").sort_by(order).last().alias("last_precision"),
+        (seconds / 86_400.0).alias("days_since_last"),
+    ]
 
 
 def _part(
@@ -285,7 +310,8 @@ def offender_risk(
     Parameters
     ----------
     incidents
-        ``incident_id``, ``occurred_from``, ``harm_days`` (CCHI days; null counts 0).
+        ``incident_id``, ``occurred_from``, ``harm_days`` (CCHI days; null counts 0);
+        optional ``time_precision`` (a date alone counts from its day's end).
     involvements
         ``incident_id``, ``person_id``, ``role``.
     at
@@ -302,8 +328,9 @@ def offender_risk(
     RiskResult
         ``rank``, ``person_id``, ``score``, ``part_recency``, ``part_frequency``,
         ``part_gravity``, ``part_harm``, and ``days_since_last``, ``n_offences``,
-        ``max_harm_days``, ``harm_days``, ``last_at``. Population: every person with
-        at least one offence (configured roles) in the window.
+        ``max_harm_days``, ``harm_days``, ``last_at``, ``last_precision`` (``day``: a
+        date alone; ``days_since_last`` runs from its day's end). Population: every
+        person with at least one offence (configured roles) in the window.
     """
     cfg = config.offender if isinstance(config, RiskConfig) else config
     cfg = cfg or _config(None).offender
@@ -318,6 +345,7 @@ def offender_risk(
     inc = incidents.filter(in_window("occurred_from", at, cfg.window_days)).select(
         "incident_id",
         "occurred_from",
+        _precision(incidents),
         pl.col("harm_days").cast(pl.Float64),
     )
     offences = _person_incidents(
@@ -386,11 +414,10 @@ def _offender_measures(offences: pl.DataFrame, at: dt.datetime) -> pl.DataFrame:
         .group_by("person_id")
         .agg(
             pl.len().cast(pl.Int64).alias("n_offences"),
-            pl.col("occurred_from").max().alias("last_at"),
+            *_last_record(at),
             pl.col("harm_days").max().alias("max_harm_days"),
             pl.col("harm_days").sum().alias("harm_days"),
         )
-        .with_columns(_days_since("last_at", at))
     )
 
 
@@ -419,7 +446,8 @@ def victim_risk(
     Parameters
     ----------
     incidents
-        ``incident_id``, ``occurred_from``; optional ``domestic``.
+        ``incident_id``, ``occurred_from``; optional ``domestic``,
+        ``time_precision`` (a date alone counts from its day's end).
     involvements
         ``incident_id``, ``person_id``, ``role``.
     people
@@ -438,7 +466,8 @@ def victim_risk(
     RiskResult
         ``rank``, ``person_id``, ``score``, ``part_repeats``, ``part_recency``,
         ``part_vulnerability``, ``part_domestic``, with ``n_victimisations``,
-        ``days_since_last``, ``vulnerable``, ``n_domestic``, ``last_at``.
+        ``days_since_last``, ``vulnerable``, ``n_domestic``, ``last_at``,
+        ``last_precision`` (as the offender list's).
         Population: every person victimised at least once in the window.
     """
     cfg = config.victim if isinstance(config, RiskConfig) else config
@@ -507,6 +536,7 @@ def _victim_window(
     return incidents.filter(in_window("occurred_from", at, window_days)).select(
         "incident_id",
         "occurred_from",
+        _precision(incidents),
         domestic.alias("domestic"),
         unknown_domestic.alias("_unknown_domestic"),
     )
@@ -514,14 +544,10 @@ def _victim_window(
 
 def _victim_measures(victimisations: pl.DataFrame, at: dt.datetime) -> pl.DataFrame:
     """Per person: victimisations, last time and domestic incidents."""
-    return (
-        victimisations.group_by("person_id")
-        .agg(
-            pl.len().cast(pl.Int64).alias("n_victimisations"),
-            pl.col("occurred_from").max().alias("last_at"),
-            pl.col("domestic").sum().cast(pl.Int64).alias("n_domestic"),
-        )
-        .with_columns(_days_since("last_at", at))
+    return victimisations.group_by("person_id").agg(
+        pl.len().cast(pl.Int64).alias("n_victimisations"),
+        *_last_record(at),
+        pl.col("domestic").sum().cast(pl.Int64).alias("n_domestic"),
     )
 
 

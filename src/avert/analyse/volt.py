@@ -1550,7 +1550,7 @@ def _time_notes(
     day, month = n.get("day", 0), n.get("month", 0)
     parts = [
         *([f"{day:,} dated by the day alone, stored at 00:00"] if day else []),
-        *([f"{month:,} by the month only, as data.police.uk gives"] if month else []),
+        *([_month_only(month, incidents)] if month else []),
     ]
     why = f" ({'; '.join(parts)})" if parts else ""
     if how is None:
@@ -1564,6 +1564,27 @@ def _time_notes(
             f"known{why}."
         ]
     return []
+
+
+def _month_only(month: int, incidents: pl.DataFrame) -> str:
+    """The ``month`` month-only records of ``incidents`` in words, naming
+    data.police.uk only for those its loads gave (``source`` ``policeuk…``): a
+    table mapped with ``avert ingest table`` may give months only too, and was
+    said to be "as data.police.uk gives"."""
+    n_policeuk = (
+        incidents.filter(
+            (pl.col("time_precision") == "month")
+            & pl.col("source").cast(pl.String).str.starts_with("policeuk")
+        ).height
+        if "source" in incidents.columns
+        else 0
+    )
+    words = f"{month:,} by the month only"
+    if n_policeuk == month:
+        return f"{words}, as data.police.uk gives"
+    if n_policeuk:
+        return f"{words}, {n_policeuk:,} of them from data.police.uk"
+    return words
 
 
 def _people_profiles(

@@ -472,6 +472,8 @@ class BriefingContext:
             inc.select(
                 "incident_id",
                 "occurred_from",
+                # a date alone counts from its day's end
+                *[c for c in ("time_precision",) if c in inc.columns],
                 column_or(inc, "domestic", False, pl.Boolean()),
             ),
             self.involvements,

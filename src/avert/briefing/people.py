@@ -33,7 +33,13 @@ def people_section(ctx: BriefingContext, *, top: int = 10) -> Section[PersonItem
     # scored on the violence of the definition, as `avert analyse risk` and the
     # person page score it: one score per person wherever it is shown
     orisk = offender_risk(
-        ctx.violent.select("incident_id", "occurred_from", "harm_days"),
+        ctx.violent.select(
+            "incident_id",
+            "occurred_from",
+            "harm_days",
+            # a date alone counts from its day's end
+            *[c for c in ("time_precision",) if c in ctx.violent.columns],
+        ),
         ctx.involvements,
         at=ctx.window_to,
         config=ctx.risk_config,

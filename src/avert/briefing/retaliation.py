@@ -24,6 +24,7 @@ from typing import Any, cast
 
 import polars as pl
 
+from avert.analyse.networks import LIVE_REASON
 from avert.briefing.context import PERSON_SEQ, SEQ, BriefingContext, links
 from avert.briefing.model import NO_GROUPS_NOTE, RetaliationItem, Section
 
@@ -46,8 +47,13 @@ def _partner_reasons(row: dict[str, Any]) -> list[str]:
     ]
     if row.get("rival_groups"):
         reasons.append("rival group(s): " + ", ".join(row["rival_groups"]))
-    if row.get("live_until") is not None:
-        reasons.append(f"alert live until {row['live_until']:%Y-%m-%d %H:%M}")
+    # the analysis's own line on how long it is live (and whether its incident is
+    # dated alone or to the hour): it names no one, so a partner reads it as is
+    live = [r for r in row.get("reasons") or [] if r.startswith(LIVE_REASON)]
+    if live:
+        reasons.append(live[-1])
+    elif row.get("live_until") is not None:
+        reasons.append(f"{LIVE_REASON}until {row['live_until']:%Y-%m-%d %H:%M}")
     return reasons
 
 

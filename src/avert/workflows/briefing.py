@@ -32,6 +32,7 @@ from avert.access import (
     period_start,
     pseudonymiser_for,
 )
+from avert.analyse._window import started_by
 from avert.areas import AREA_COLUMNS, area_key
 from avert.briefing import (
     NO_INCIDENTS_STORED,
@@ -285,17 +286,50 @@ def _drop_before(
 ) -> tuple[dict[str, pl.DataFrame], PlacesForecast | None]:
     """Drop the per-incident items from before ``since`` that the window does not
     already exclude: retaliation alerts (live for days after their incident) and
-    near-repeat zones (around the window's incidents). Counts stay."""
+    near-repeat zones (around the window's incidents). Counts stay.
+
+    Before ``since`` by the window's rule (:func:`avert.analyse._window.started_by`):
+    an incident dated alone (stored at 00:00) whose day runs past ``since`` stays,
+    as the window lists it. ``since`` is up to 59 minutes after the key period's
+    start (00:00, whole hours), so that day is the period's own: compared plainly,
+    the window listed such an incident and dropped its alert and zone."""
     out = dict(frames)
     retaliation = frames.get("retaliation")
     if retaliation is not None and "occurred_from" in retaliation.columns:
-        out["retaliation"] = retaliation.filter(pl.col("occurred_from") >= since)
+        out["retaliation"] = _started_by(
+            retaliation, "occurred_from", since, frames.get("incidents")
+        )
     if places is None:
         return out, None
     zones = places.zones
     if "occurred_at" in zones.columns:
-        zones = zones.filter(pl.col("occurred_at") >= since)
+        zones = _started_by(zones, "occurred_at", since, None)
     return out, dataclasses.replace(places, zones=zones)
+
+
+def _started_by(
+    items: pl.DataFrame,
+    column: str,
+    since: dt.datetime,
+    incidents: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """The ``items`` started by ``since`` (:func:`started_by`), by their own
+    ``time_precision`` or, without it, their incident's (from ``incidents``); with
+    neither, by ``column`` alone."""
+    if "time_precision" in items.columns:
+        return items.filter(started_by(column, since))
+    if (
+        incidents is None
+        or "incident_id" not in items.columns
+        or "time_precision" not in incidents.columns
+    ):
+        return items.filter(pl.col(column) >= since)
+    precision = incidents.select("incident_id", "time_precision").unique("incident_id")
+    return (
+        items.join(precision, on="incident_id", how="left")
+        .filter(started_by(column, since))
+        .drop("time_precision")
+    )
 
 
 #: the dates of a person's earlier records that the people lists quote
@@ -307,7 +341,7 @@ def _undated(item: Any, since: dt.datetime) -> Any:
     gives ``last_at`` away): exact times that another period's briefing shows too."""
     gone = {k for k in _PERSON_DATES if (item.get(k) or since) < since}
     if "last_at" in gone:
-        gone.add("days_since_last")
+        gone.update(("days_since_last", "last_precision"))
     return {k: v for k, v in item.items() if k not in gone}
 
 

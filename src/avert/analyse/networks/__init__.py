@@ -63,9 +63,14 @@ from avert.analyse.networks._people import (
     victims_of_violence,
 )
 from avert.analyse.networks._profiles import group_profiles
-from avert.analyse.networks._retaliation import RetaliationResult, retaliation_alerts
+from avert.analyse.networks._retaliation import (
+    LIVE_REASON,
+    RetaliationResult,
+    retaliation_alerts,
+)
 
 __all__ = [
+    "LIVE_REASON",
     "GroupsResult",
     "RetaliationResult",
     "analyse_groups",

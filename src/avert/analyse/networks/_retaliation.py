@@ -43,6 +43,11 @@ class RetaliationResult(Result):
         return {"alerts": alerts, "notes": list(self.notes)}
 
 
+#: How the reason saying how long an alert is live begins: it names no one (only
+#: dates, and whether the incident is dated alone or to the hour), so a partner's
+#: briefing, which rebuilds the other reasons with pseudonyms, reads it as it is.
+LIVE_REASON: Final = "alert live "
+
 _ALERT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "incident_id": pl.String(),
     "victim_id": pl.String(),
@@ -720,7 +725,7 @@ def _reasons(cfg: NetworksConfig, *, co_offenders: bool, kin: bool) -> list[pl.E
         pl.when(pl.col("_precision") == "day")
         .then(
             pl.format(
-                f"alert live for {rc.window_days} days after the end of its day "
+                f"{LIVE_REASON}for {rc.window_days} days after the end of its day "
                 "(dated {} alone, no time recorded), until {}",
                 pl.col("occurred_from").dt.to_string("%Y-%m-%d"),
                 pl.col("live_until").dt.to_string("%Y-%m-%d %H:%M"),
@@ -729,7 +734,7 @@ def _reasons(cfg: NetworksConfig, *, co_offenders: bool, kin: bool) -> list[pl.E
         .when(pl.col("_precision") == "hour")
         .then(
             pl.format(
-                f"alert live for {rc.window_days} days after the end of its hour "
+                f"{LIVE_REASON}for {rc.window_days} days after the end of its hour "
                 "(recorded to the hour, {}, no minute), until {}",
                 pl.col("occurred_from").dt.to_string("%Y-%m-%d %H:00"),
                 pl.col("live_until").dt.to_string("%Y-%m-%d %H:%M"),
@@ -737,7 +742,7 @@ def _reasons(cfg: NetworksConfig, *, co_offenders: bool, kin: bool) -> list[pl.E
         )
         .otherwise(
             pl.format(
-                f"alert live for {rc.window_days} days, until {{}}",
+                f"{LIVE_REASON}for {rc.window_days} days, until {{}}",
                 pl.col("live_until").dt.to_string("%Y-%m-%d %H:%M"),
             )
         ),
