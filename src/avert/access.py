@@ -112,6 +112,7 @@ __all__ = [
     "pseudonymise_text",
     "pseudonymiser_for",
     "redact_frames",
+    "resolve_typed_authored",
     "restore_authored",
     "stored_name_key",
     "stored_name_key_expr",
@@ -1770,6 +1771,67 @@ def restore_authored(
     if org is not None:
         seams |= _their_seams(runs, rebuilt, org)
     return "".join(rebuilt.chars), sorted({*out, *seams})
+
+
+def resolve_typed_authored(
+    text: str, spans: Sequence[AuthorSpan], resolved: Mapping[str, str]
+) -> tuple[str, list[AuthorSpan], list[str]]:
+    """``text`` (written by ``spans``) with each pseudonym of ``resolved`` (to
+    the stored id it stands for: :func:`avert.workflows.pseudonym_lookup.copied_pseudonyms`)
+    that one partner organisation typed, as a whole word, put back as that id,
+    the police's words, as a partner's save now stores it
+    (:func:`restore_authored` with ``typed``): for texts saved before that
+    save resolved them. Returns the text, its spans (the id no span of the
+    writer's, a seam of the writer's where its words meet the id, as a
+    save makes), and the kind of each pseudonym put back
+    (:func:`typed_pseudonyms`), in order.
+
+    A pseudonym the police wrote, or one not wholly inside one organisation's
+    words, stays as written: who typed it is not known.
+
+    >>> resolve_typed_authored("saw P-00000000000A ok", [(0, 21, "cc")],
+    ...                        {"P-00000000000A": "P12"})
+    ('saw P12 ok', [(0, 4, 'cc'), (4, 4, 'cc'), (7, 7, 'cc'), (7, 10, 'cc')], ['person'])
+    """
+    writer = _stored_writers(text, spans)
+    kinds = {PREFIXES[k]: k for k in TYPED_KINDS}
+    chars: list[str] = []
+    who: list[str | None] = []
+    new_at = [0] * (len(text) + 1)
+    put: list[tuple[int, int]] = []
+    found: list[str] = []
+    j = 0
+    for m in _TYPED_PSEUDONYM.finditer(text):
+        owners = set(writer[m.start() : m.end()])
+        real = resolved.get(m.group(0))
+        if real is None or len(owners) != 1 or None in owners:
+            continue
+        for k in range(j, m.start()):
+            new_at[k] = len(chars)
+            chars.append(text[k])
+            who.append(writer[k])
+        start = len(chars)
+        for k in range(m.start(), m.end()):
+            new_at[k] = start
+        chars.extend(real)
+        who.extend([None] * len(real))
+        put.append((start, len(chars)))
+        found.append(kinds[m.group(1)])
+        j = m.end()
+    if not found:
+        return text, sorted(spans), []
+    for k in range(j, len(text)):
+        new_at[k] = len(chars)
+        chars.append(text[k])
+        who.append(writer[k])
+    new_at[len(text)] = len(chars)
+    out = {(a, a + len(run), o) for a, o, run in _runs_of(who) if o is not None}
+    # the stored seams where they were; the writer's seam either side of an id
+    out |= {(new_at[a], new_at[a], o) for a, b, o in spans if a == b}
+    for a, b in put:
+        out |= {(a, a, o) for o in who[a - 1 : a] if o is not None}
+        out |= {(b, b, o) for o in who[b : b + 1] if o is not None}
+    return "".join(chars), sorted(out), found
 
 
 class _SeenText:

@@ -4,7 +4,13 @@ tasking's result, an action's evidence) was stored as typed: the police read
 partner's save now stores the id it stands for (looked up in
 ``pseudonym_index``, :mod:`avert.store.pseudonyms`): the police read the id,
 the writer reads its pseudonym back, other partner readers theirs, never the
-id. On SQLite and PostgreSQL."""
+id. On SQLite and PostgreSQL.
+
+Texts saved before that save hold the pseudonyms as typed: ``avert db
+resolve-pseudonyms`` (:func:`avert.workflows.delivery.resolve_typed_pseudonyms`)
+converts them with the save's resolver. The old save is simulated by a save
+whose resolver finds nothing (as before it existed): the text is stored as
+typed, its words the partner's."""
 
 from __future__ import annotations
 
@@ -15,12 +21,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
 from avert.access import Pseudonymiser, period_of
+from avert.cli import app
 from avert.config.settings import Settings, load_settings
 from avert.config.timezone import local_now
+from avert.errors import ConfigError
 from avert.store import Store
 from avert.workflows import delivery
+from avert.workflows.delivery import _actions, _taskings, _typed
 from avert.workflows.pseudonym_lookup import fill_pseudonym_lookup
 from avert.workflows.users import User
 
@@ -298,3 +308,202 @@ def test_a_fill_appends_in_short_transactions(
     assert appended == [2, 2, 2, 1]
     assert any_store.count("pseudonym_index") == 7
     assert pseudonyms.fill(any_store, pseudo) == 0
+
+
+@pytest.fixture
+def old_save(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """A partner's save as before it resolved typed pseudonyms (undo with
+    ``monkeypatch.undo()``)."""
+    for module in (_taskings, _actions):
+        monkeypatch.setattr(module, "copied_pseudonyms", lambda *_: {})
+    return monkeypatch
+
+
+def _history(store: Store, entity_id: str) -> pl.DataFrame:
+    return store.read_frame(
+        "delivery_history", where=[("entity_id", "=", entity_id)]
+    ).sort("version")
+
+
+def test_a_text_saved_as_typed_is_resolved_as_a_save_now_does(
+    planned: Store, old_save: pytest.MonkeyPatch
+) -> None:
+    tasking_id, at = _tasking(planned)
+    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    typed = f"visited {p1}, engaged"
+    assert _save_result(planned, tasking_id, typed) == typed  # the old save
+    old_save.undo()
+    # the dry run says what would change, and changes nothing
+    dry = delivery.resolve_typed_pseudonyms(planned, SETTINGS, dry_run=True)
+    assert [(c.entity, c.entity_id, c.field, c.kinds) for c in dry.changes] == [
+        ("tasking", tasking_id, "result", {"person": 1})
+    ]
+    assert _history(planned, tasking_id).height == 2
+    done = delivery.resolve_typed_pseudonyms(planned, SETTINGS)
+    assert (done.rows_changed, done.pseudonyms) == (1, 1)
+    row = planned.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
+    assert row["result"][0] == "visited P0000001, engaged"
+    # the same text and spans as a save of the same words makes now
+    other_id, _ = _tasking(planned)
+    _save_result(planned, other_id, typed)
+    other = planned.read_frame("taskings", where=[("tasking_id", "=", other_id)])
+    assert json.loads(row["authors"][0]) == json.loads(other["authors"][0])
+    # the police read the id, the writer its pseudonym back
+    assert _result(planned, tasking_id, CHAIR, at, SETTINGS) == row["result"][0]
+    assert _result(planned, tasking_id, COUNCIL, at, SETTINGS) == typed
+    # its change history row and its audit row, as a save
+    history = _history(planned, tasking_id)
+    assert history.height == 3
+    assert json.loads(history["after_json"][-1])["result"] == row["result"][0]
+    audit = planned.read_frame(
+        "audit", where=[("object", "=", f"tasking:{tasking_id}")]
+    )
+    assert any(r.startswith(_typed.REASON) for r in audit["reason"].to_list())
+    # a second run changes nothing
+    again = delivery.resolve_typed_pseudonyms(planned, SETTINGS)
+    assert again.changes == []
+    assert _history(planned, tasking_id).height == 3
+
+
+def test_what_a_save_leaves_as_typed_stays(
+    planned: Store, old_save: pytest.MonkeyPatch
+) -> None:
+    """A near miss, another key's pseudonym, an id of two records, an id
+    partners read as written stay as typed; the one stored id's beside them
+    is resolved."""
+    _people(planned, "1001", "ABCDEFGH")
+    with planned.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {"incident_id": ["1001"], "offence": ["assault"], "source": ["t"]}
+            ),
+        )
+    tasking_id, at = _tasking(planned)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    p1 = pseudo("person", "P0000001")
+    near = p1[:-1] + ("0" if p1[-1] != "0" else "1")
+    other_key = Pseudonymiser(secrets.token_urlsafe(32))("person", "P0000002")
+    kept = [near, other_key, pseudo("incident", "1001"), pseudo("person", "ABCDEFGH")]
+    typed = f"saw {p1}; " + ", ".join(kept)
+    _save_result(planned, tasking_id, typed)
+    old_save.undo()
+    done = delivery.resolve_typed_pseudonyms(planned, SETTINGS)
+    assert [c.kinds for c in done.changes] == [{"person": 1}]
+    row = planned.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
+    assert row["result"][0] == "saw P0000001; " + ", ".join(kept)
+    assert _result(planned, tasking_id, COUNCIL, at, SETTINGS) == typed
+
+
+def test_a_pseudonym_the_police_wrote_stays(planned: Store) -> None:
+    """Who typed it is not known: only a partner's words are resolved."""
+    tasking_id, _ = _tasking(planned)
+    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    delivery.record_tasking_result(
+        planned, tasking_id, result=f"seen {p1}", status=None, user=CHAIR
+    )
+    assert delivery.resolve_typed_pseudonyms(planned, SETTINGS).changes == []
+
+
+def test_refused_under_a_rotating_key(
+    planned: Store, old_save: pytest.MonkeyPatch
+) -> None:
+    tasking_id, _ = _tasking(planned)
+    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    _save_result(planned, tasking_id, f"saw {p1}")
+    old_save.undo()
+    monthly = load_settings(
+        {"AVERT_PSEUDONYM_KEY": KEY, "AVERT_PSEUDONYM_ROTATION": "monthly"}
+    )
+    with pytest.raises(ConfigError, match="pseudonym_rotation"):
+        delivery.resolve_typed_pseudonyms(planned, monthly)
+    with pytest.raises(ConfigError, match="pseudonym_key"):
+        delivery.resolve_typed_pseudonyms(planned, load_settings({}))
+    row = planned.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
+    assert row["result"][0] == f"saw {p1}"
+
+
+def test_an_action_s_evidence_reads_as_each_reader_s_own(
+    planned: Store, old_save: pytest.MonkeyPatch
+) -> None:
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    p2 = pseudo("person", "P0000002")
+    delivery.update_action(
+        planned,
+        "A05",
+        {"evidence": f"met {p2}", "rag_reason": f"{p2} engaged"},
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    old_save.undo()
+    done = delivery.resolve_typed_pseudonyms(planned, SETTINGS, batch_rows=1)
+    assert {(c.field, sum(c.kinds.values())) for c in done.changes} == {
+        ("evidence", 1),
+        ("rag_reason", 1),
+    }
+    assert done.rows_changed == 1
+    police = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
+    assert police["action"]["evidence"] == "met P0000002"
+    assert police["action"]["rag_reason"] == "P0000002 engaged"
+    own = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    assert own["action"]["evidence"] == f"met {p2}"
+    board = delivery.plan_board(planned, SETTINGS, user=BOARD)["actions"]
+    assert "P0000002" not in json.dumps(board, default=str)
+
+
+def test_a_failed_batch_writes_nothing_of_it(
+    planned: Store, old_save: pytest.MonkeyPatch
+) -> None:
+    """Two records in one batch: the audit write fails, neither is stored."""
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    ids = [_tasking(planned)[0] for _ in range(2)]
+    for tasking_id in ids:
+        _save_result(planned, tasking_id, f"saw {pseudo('person', 'P0000001')}")
+    old_save.undo()
+    before = planned.read_frame("taskings").sort("tasking_id")
+
+    def fail(*_: object, **__: object) -> None:
+        raise RuntimeError("disk full")
+
+    from avert.workflows.delivery import _common
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_common, "put_versioned_all", fail)
+        with pytest.raises(RuntimeError):
+            delivery.resolve_typed_pseudonyms(planned, SETTINGS)
+    assert planned.read_frame("taskings").sort("tasking_id").equals(before)
+
+
+def test_the_command_lists_counts_and_kinds_never_a_pseudonym_or_id(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = sqlite_store
+    delivery.import_plan(store, EXAMPLE, user=CHAIR)
+    _people(store, "P0000003", "P0000001")
+    tasking_id, _ = _tasking(store)
+    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    monkeypatch.setattr(_taskings, "copied_pseudonyms", lambda *_: {})
+    _save_result(store, tasking_id, f"visited {p1}")
+    monkeypatch.undo()
+
+    def run(*args: str, **env: str) -> tuple[int, str]:
+        result = CliRunner().invoke(
+            app,
+            ["--db", store.url.sqlalchemy, "db", "resolve-pseudonyms", *args],
+            env={"AVERT_PSEUDONYM_KEY": KEY, **env},
+        )
+        return result.exit_code, result.output + str(result.exception or "")
+
+    code, out = run("--dry-run")
+    assert code == 0, out
+    assert f"tasking {tasking_id} result: 1 pseudonym (person 1)" in out
+    assert "dry run" in out
+    assert p1 not in out
+    assert "P0000001" not in out
+    code, out = run(AVERT_PSEUDONYM_ROTATION="quarterly")
+    assert code != 0
+    assert "pseudonym_rotation" in out
+    code, out = run()
+    assert code == 0, out
+    assert "resolved 1 typed pseudonym" in out
+    assert "resolved 0 typed pseudonyms" in run()[1]

@@ -1,8 +1,11 @@
-"""``avert db init|upgrade|revision|backup``: create, migrate and back up the database."""
+"""``avert db init|upgrade|revision|backup|resolve-pseudonyms``: create, migrate
+and back up the database, and convert the pseudonyms partners typed before a
+save resolved them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -80,6 +83,81 @@ def backup(
         f"Backed up to {done.path} ({done.size_bytes:,} bytes, checked).",
         soft_wrap=True,
     )
+
+
+@db_app.command("resolve-pseudonyms")
+def resolve_pseudonyms(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Change nothing: list each text that would change, with how "
+            "many pseudonyms of which kind.",
+        ),
+    ] = False,
+) -> None:
+    """Resolve the pseudonyms partners typed into texts saved before a save
+    resolved them (taskings' results, actions' evidence and RAG reasons).
+
+    Each pseudonym a partner organisation typed, copied from its briefing, is
+    put back as the stored id it stands for, as a partner's save now does:
+    the police read the id, the writer its pseudonym. What a save leaves as
+    typed stays (a near miss, another key's, an id partners read as written,
+    an id of two records). The key is the setting pseudonym_key; refused under
+    pseudonym_rotation. Each changed record gets a new version, its change
+    history and an audit row; safe to repeat (docs/briefing.md, "Partner
+    audience").
+    """
+    import sys
+
+    from avert.workflows.delivery import resolve_typed_pseudonyms
+
+    with _batch_bar(show=sys.stdout.isatty() and not dry_run) as progress:
+        done = resolve_typed_pseudonyms(
+            get_store(ctx), get_settings(ctx), dry_run=dry_run, progress=progress
+        )
+    for change in done.changes:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(change.kinds.items()))
+        count = sum(change.kinds.values())
+        console.print(
+            f"{change.entity} {change.entity_id} {change.field}: "
+            f"{count} pseudonym{'s' if count != 1 else ''} ({kinds})",
+            markup=False,
+            soft_wrap=True,
+        )
+    verb = "would resolve" if done.dry_run else "resolved"
+    console.print(
+        f"{verb} {done.pseudonyms} typed pseudonym"
+        f"{'s' if done.pseudonyms != 1 else ''} in {len(done.changes)} of "
+        f"{done.texts_read} partner-written texts ({done.rows_changed} records)"
+        + (" (dry run: nothing changed)" if done.dry_run else "")
+        + ".",
+        soft_wrap=True,
+    )
+
+
+@contextmanager
+def _batch_bar(*, show: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar of the records stored; ``None`` without a terminal."""
+    if not show:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("storing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("storing", total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield step
 
 
 def register(app: typer.Typer) -> None:

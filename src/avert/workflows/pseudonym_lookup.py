@@ -11,6 +11,7 @@ audience").
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from avert.access import (
     Pseudonymiser,
@@ -24,7 +25,12 @@ from avert.config.timezone import local_now
 from avert.errors import ConfigError
 from avert.store import Store, pseudonyms
 
-__all__ = ["copied_pseudonyms", "fill_pseudonym_lookup"]
+__all__ = [
+    "ROTATING_KEY_REFUSAL",
+    "copied_pseudonyms",
+    "fill_pseudonym_lookup",
+    "resolving_key",
+]
 
 
 def _lookup_key(settings: Settings) -> Pseudonymiser | None:
@@ -42,6 +48,31 @@ def _lookup_key(settings: Settings) -> Pseudonymiser | None:
     if period_of(at, rotation) is not None:
         return None
     return Pseudonymiser(settings.pseudonym_key)
+
+
+#: Why typed pseudonyms are not resolved under a rotating key (:func:`_lookup_key`).
+ROTATING_KEY_REFUSAL: Final = (
+    "Typed pseudonyms are not resolved under a rotating key "
+    "(pseudonym_rotation): a stored id reads as the pseudonym of the period it "
+    "is read in, so resolving a partner's typed pseudonyms of one period would "
+    "link them to the next period's (docs/briefing.md, 'Partner audience')."
+)
+
+
+def resolving_key(settings: Settings) -> Pseudonymiser:
+    """The key whose typed pseudonyms are resolved (:func:`_lookup_key`), or a
+    ConfigError that says why none is: no key, a key unfit for real data, or
+    a rotating key (:data:`ROTATING_KEY_REFUSAL`)."""
+    if not settings.pseudonym_key:
+        msg = (
+            "No pseudonym key (setting pseudonym_key, AVERT_PSEUDONYM_KEY): "
+            "the pseudonyms partners typed are of the deployment's key."
+        )
+        raise ConfigError(msg)
+    pseudo = _lookup_key(settings)
+    if pseudo is None:
+        raise ConfigError(ROTATING_KEY_REFUSAL)
+    return pseudo
 
 
 def copied_pseudonyms(

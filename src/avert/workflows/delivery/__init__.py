@@ -50,10 +50,17 @@ from avert.workflows.delivery._taskings import (
     taskings_for_item,
     taskings_in_area,
 )
+from avert.workflows.delivery._typed import (
+    TypedChange,
+    TypedResolution,
+    resolve_typed_pseudonyms,
+)
 
 __all__ = [
     "EXAMPLE_PLAN",
     "ImportResult",
+    "TypedChange",
+    "TypedResolution",
     "account_orgs",
     "accounts_spelling",
     "action_page",
@@ -77,6 +84,7 @@ __all__ = [
     "read_actions",
     "read_taskings",
     "record_tasking_result",
+    "resolve_typed_pseudonyms",
     "seed_demo_plan",
     "subject_people",
     "taskings_for_briefing",
