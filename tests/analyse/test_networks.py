@@ -957,6 +957,38 @@ def test_retaliation_of_an_incident_dated_alone_is_by_its_day() -> None:
     )
 
 
+def test_each_form_of_the_live_reason_is_one_a_partner_may_read() -> None:
+    """A partner's alert passes on the analysis's live line only if it is of
+    :data:`LIVE_REASON_FORM` (dates and numbers, no one named): each of its three
+    forms (exact, dated alone, to the hour) is, so a change of wording here shows
+    as a failure, not as partners silently losing the line."""
+    incidents, involvements, _ = _world()
+    hour = _day(330).replace(minute=0, second=0, microsecond=0)
+    midnight = dt.datetime.combine(_day(330).date(), dt.time())
+    for at, precision in ((None, None), (midnight, "day"), (hour, "hour")):
+        frame = incidents
+        if precision is not None:
+            frame = incidents.with_columns(
+                pl.when(pl.col("incident_id") == "X1")
+                .then(pl.lit(at))
+                .otherwise(pl.col("occurred_from"))
+                .alias("occurred_from"),
+                pl.when(pl.col("incident_id") == "X1")
+                .then(pl.lit(precision))
+                .otherwise(pl.lit("exact"))
+                .alias("time_precision"),
+            )
+        membership = nw.analyse_groups(frame, involvements, as_of=_day(329)).membership
+        alerts = nw.retaliation_alerts(
+            frame, involvements, membership, since=midnight, until=_day(330.5)
+        ).to_json()["alerts"]
+        assert [a["incident_id"] for a in alerts] == ["X1"]
+        live = [r for r in alerts[0]["reasons"] if r.startswith(nw.LIVE_REASON)]
+        assert len(live) == 1
+        assert nw.LIVE_REASON_FORM.fullmatch(live[0]), live[0]
+        assert alerts[0]["victim_id"] not in live[0]
+
+
 def test_retaliation_of_an_incident_recorded_to_the_hour_runs_from_its_hour_s_end() -> (
     None
 ):

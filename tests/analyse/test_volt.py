@@ -496,6 +496,44 @@ def test_a_month_dated_last_record_has_no_days_since() -> None:
     assert got == {"A": None, "C": 10}
 
 
+def test_a_date_alone_counts_its_days_since_from_its_days_end() -> None:
+    """VOLT's people and places counted a record dated alone (stored at 00:00)
+    from 00:00, up to a day more than it may be, where the risk lists count from
+    its day's end (one rule: days_since_period_end). At 23:00 on 30 June a
+    record dated 29 June alone read 1 day; it may have been at 23:59 (0 whole
+    days). One of the scoring day itself is 0, and an exact one is unchanged."""
+    from avert.analyse.volt import place_profiles
+
+    day = dt.datetime(2024, 6, 29)
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["d1", "d2", "e1", "e2", "x1"],
+            "occurred_from": [
+                day,  # dated alone: its day ends 30 June 00:00, 23 hours before AT
+                day + dt.timedelta(days=1),  # AT's own day: ends after AT
+                day - dt.timedelta(hours=1),  # 28 June 23:00 exact: 2 days
+                day + dt.timedelta(hours=20),  # 29 June 20:00 exact, after d1's 00:00
+                day - dt.timedelta(days=3),  # exact, 26 June 00:00: 4 days
+            ],
+            "time_precision": ["day", "day", "exact", "exact", "exact"],
+            "lsoa": ["A", "B", "C", "A", "D"],
+        }
+    )
+    places = place_profiles(incidents, at=AT)
+    got = {r["place_id"]: r["days_since_last"] for r in places.iter_rows(named=True)}
+    assert got == {"A": 0, "B": 0, "C": 2, "D": 4}
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["d1", "d2", "e1"],
+            "person_id": ["p1", "p2", "p3"],
+            "role": ["victim"] * 3,
+        }
+    )
+    people = person_profiles(incidents, involvements, roles=("victim",), at=AT)
+    got = {r["person_id"]: r["days_since_last"] for r in people.iter_rows(named=True)}
+    assert got == {"p1": 0, "p2": 0, "p3": 2}
+
+
 def test_places_carry_the_lsoa_name_beside_the_code() -> None:
     """West Yorkshire's VOLT read "E01033010" where the briefing says "Leeds 111B":
     each LSOA place carries its commonest name (ties by the name), the code kept;

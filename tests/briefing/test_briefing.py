@@ -630,3 +630,36 @@ def test_a_partner_alert_says_its_incident_is_dated_alone_as_the_police_one_does
     assert reasons[-1] == live
     assert "PER0" not in json.dumps(reasons)
     assert "GRP1" not in json.dumps(reasons)
+
+
+def test_a_partner_alert_passes_on_no_live_line_that_only_begins_so(frames) -> None:
+    """The partner's alert took any police reason beginning "alert live " word for
+    word: a reworded line that named the victim ("alert live ... for PER0") would
+    have reached partners with the police id. Only a line of the analysis's own
+    form (dates and numbers) passes; another gives the plain line of the date."""
+    inc_id = frames["incidents"]["incident_id"][0]
+    day = dt.datetime.combine((AT - dt.timedelta(days=2)).date(), dt.time())
+    alerts = pl.DataFrame(
+        {
+            "incident_id": [inc_id],
+            "victim_id": ["PER0"],
+            "occurred_from": [day],
+            "live_until": [day + dt.timedelta(days=15)],
+            "victim_groups": [["GRP1"]],
+            "rival_groups": [["GRP2"]],
+            "at_risk_of_retaliation_from": [["PER1"]],
+            "possible_targets": [["PER5"]],
+            "reasons": [
+                [
+                    "alert live for 14 days while PER0 (victim) and PER1 are at "
+                    "large, until 2025-03-23 00:00"
+                ]
+            ],
+        }
+    )
+    partner = _brief(frames, retaliation=alerts, audience="partner")
+    reasons = partner.retaliation[0]["reasons"]
+    assert "PER0" not in json.dumps(reasons)
+    assert "PER1" not in json.dumps(reasons)
+    until = day + dt.timedelta(days=15)
+    assert reasons[-1] == f"alert live until {until:%Y-%m-%d %H:%M}"

@@ -281,6 +281,22 @@ def test_unrecognised_header_is_quoted_as_the_file_writes_it(
     }
 
 
+def test_unrecognised_header_after_blank_lines_is_quoted(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A file opening with blank lines: the reader takes its first non-blank line
+    as the header, but the reason quoted the file's first line, blank, and read
+    "... stop-and-search file): " with nothing after it."""
+    path = tmp_path / "table.csv"
+    path.write_bytes(b"\n\nfoo,bar\n1,2\n")
+    _one(sqlite_store, path)
+    reasons = set(_quarantine(sqlite_store)["reason"].to_list())
+    assert reasons == {
+        "unrecognised header (not a police.uk street, outcomes or stop-and-search "
+        "file): foo,bar"
+    }
+
+
 def test_a_file_cut_short_is_said_to_be(sqlite_store: Store, tmp_path: Path) -> None:
     """A copy or download that stopped part way ends inside a row, with no line
     break after it. Cut inside its last field, that row has every field and loaded

@@ -5,11 +5,16 @@ network counts as whole numbers."""
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
+from pathlib import Path
 
 import polars as pl
 from fastapi.testclient import TestClient
 
 from avert.config.risk import default_risk_config
+from avert.store import Store
+from avert.web import create_app
 from web.helpers import World, csrf_of, signed_in
 
 
@@ -301,3 +306,38 @@ def test_a_persons_groups_read_in_words(world: World) -> None:
     assert "group id" not in section
     assert "origin" not in section
     assert re.search(r"</span> (declared|detected in co-offending)</li>", section)
+
+
+def test_a_last_offence_dated_alone_says_date_only(
+    world: World, tmp_path: Path
+) -> None:
+    """A last violent offence dated alone (stored at 00:00, ``last_precision``
+    ``day``) reads "(date only)" beside its date, and one with its time does not:
+    the score's recency runs from that day's end, and the date alone is all the
+    record says. The page had no test that it says so."""
+    person = _prolific(world)
+    client = signed_in(world.app, "analyst")
+    token = csrf_of(client.get(f"/people/{person}").text)
+    html = client.post(
+        f"/people/{person}", data={"csrf_token": token, "purpose": "date check"}
+    ).text
+    assert re.search(r"</b>last violent offence</div>", html), html
+    # the same store with this person's offences dated alone
+    path = tmp_path / "dated.db"
+    shutil.copyfile(world.demo_dir.parent / "web.db", path)
+    with sqlite3.connect(path) as con:
+        con.execute(
+            "UPDATE incidents SET time_precision = 'day', "
+            "occurred_from = substr(occurred_from, 1, 10) || 'T00:00:00.000000' "
+            "WHERE incident_id IN (SELECT incident_id FROM involvements "
+            "WHERE person_id = ? AND role = 'offender')",
+            (person,),
+        )
+    url = f"sqlite:///{path}"
+    app = create_app(world.settings.with_overrides(database_url=url), Store(url))
+    client = signed_in(app, "analyst")
+    token = csrf_of(client.get(f"/people/{person}").text)
+    html = client.post(
+        f"/people/{person}", data={"csrf_token": token, "purpose": "date check"}
+    ).text
+    assert re.search(r"</b>last violent offence \(date only\)</div>", html), html

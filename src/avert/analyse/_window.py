@@ -22,6 +22,7 @@ import polars as pl
 __all__ = [
     "dated_alone",
     "day_start",
+    "days_since_period_end",
     "default_as_of",
     "in_window",
     "month_edge_notes",
@@ -62,6 +63,20 @@ def period_length(precision: str = "time_precision") -> pl.Expr:
         .then(pl.duration(hours=1))
         .otherwise(pl.duration(days=0))
     )
+
+
+def days_since_period_end(
+    at: dt.datetime, time: str = "occurred_from", precision: str = "time_precision"
+) -> pl.Expr:
+    """In an aggregation: the days (fractional) from the latest end of the records'
+    periods (``time`` plus :func:`period_length` of ``precision``) to ``at``, never
+    below 0. A record dated alone (stored at 00:00) may have happened late in its
+    day, so it is as recent as its day's end; one recorded to the hour, its hour's.
+    The one rule of the risk lists' and VOLT's ``days_since_last``: from 00:00 they
+    overstated it by up to a day."""
+    end = (pl.col(time) + period_length(precision)).max()
+    seconds = (pl.lit(at) - pl.min_horizontal(end, pl.lit(at))).dt.total_seconds()
+    return seconds / 86_400.0
 
 
 def started_by(column: str, start: dt.datetime) -> pl.Expr:

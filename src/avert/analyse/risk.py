@@ -40,7 +40,12 @@ from typing import Any, Final, Literal
 import numpy as np
 import polars as pl
 
-from avert.analyse._window import in_window, period_length, window_start
+from avert.analyse._window import (
+    days_since_period_end,
+    in_window,
+    period_length,
+    window_start,
+)
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result, json_object
 from avert.config.risk import (
@@ -164,13 +169,11 @@ def _last_record(at: dt.datetime) -> list[pl.Expr]:
     is as recent as its day's end, and no later than ``at`` (never below 0). The
     last is the one whose period ends last (then the later stored time).
     Before, a date alone counted from 00:00: up to a day more than it may be."""
-    end = pl.col("occurred_from") + period_length()
-    order = [end, pl.col("occurred_from")]
-    seconds = (pl.lit(at) - pl.min_horizontal(end.max(), pl.lit(at))).dt.total_seconds()
+    order = [pl.col("occurred_from") + period_length(), pl.col("occurred_from")]
     return [
         pl.col("occurred_from").sort_by(order).last().alias("last_at"),
         pl.col("time_precision").sort_by(order).last().alias("last_precision"),
-        (seconds / 86_400.0).alias("days_since_last"),
+        days_since_period_end(at).alias("days_since_last"),
     ]
 
 

@@ -39,7 +39,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.analyse._window import in_window, month_edge_notes
+from avert.analyse._window import days_since_period_end, in_window, month_edge_notes
 from avert.analyse.concentration import top_count
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result, json_object
@@ -144,6 +144,11 @@ def _profile(
     if "in_trend" not in keyed.columns:
         keyed = keyed.with_columns(pl.lit(value=True).alias("in_trend"))
     names = {rank: name for name, rank in _PRECISION_RANK.items()}
+    keyed = keyed.with_columns(  # by name, for the period's length
+        pl.col("precision")
+        .replace_strict(names, default="exact", return_dtype=pl.String)
+        .alias("_precision")
+    )
     return (
         keyed.group_by(key)
         .agg(
@@ -162,6 +167,7 @@ def _profile(
             .cast(pl.Int64)
             .alias("n_later_half"),
             pl.col("in_trend").sum().cast(pl.Int64).alias("_n_trend"),
+            days_since_period_end(at, precision="_precision").alias("_days_since"),
         )
         .with_columns(
             pl.when(pl.col("_no_harm"))
@@ -176,9 +182,10 @@ def _profile(
             .then(pl.col("_n_trend") - pl.col("n_later_half"))
             .alias("n_earlier_half"),
             # a month-dated last record (police.uk) has no day: its days since
-            # are unknown (they read 30 for a record of any day of March)
+            # are unknown (they read 30 for a record of any day of March); one
+            # dated alone counts from its day's end, as the risk lists do
             pl.when(pl.col("last_precision") != "month")
-            .then((pl.lit(at) - pl.col("last_at")).dt.total_days())
+            .then(pl.col("_days_since"))
             .cast(pl.Int64)
             .alias("days_since_last"),
         )
@@ -188,7 +195,7 @@ def _profile(
             # cover both halves): a trend of 19 of 136 records is not the place's
             (pl.col("n_incidents") - pl.col("_n_trend")).alias("n_left_out_of_trend"),
         )
-        .drop("_no_harm", "_n_trend")
+        .drop("_no_harm", "_n_trend", "_days_since")
         .sort(
             [pl.col("harm_days").fill_null(0.0), "n_incidents", key],
             descending=[True, True, False],
@@ -223,7 +230,9 @@ def person_profiles(
         ``person_id``, ``n_incidents``, ``harm_days``, ``first_at``, ``last_at``,
         ``last_precision`` (``exact``, ``hour``, ``day`` or ``month``: how precise
         ``last_at`` is), ``n_later_half``, ``n_repeats``, ``n_earlier_half``,
-        ``days_since_last``, ``trend``; sorted by harm, then incidents, then
+        ``days_since_last`` (whole days from the end of the latest record's
+        period, :func:`avert.analyse._window.days_since_period_end`: a date alone
+        from its day's end), ``trend``; sorted by harm, then incidents, then
         ``person_id``.
     """
     check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")

@@ -24,7 +24,7 @@ from typing import Any, cast
 
 import polars as pl
 
-from avert.analyse.networks import LIVE_REASON
+from avert.analyse.networks import LIVE_REASON, LIVE_REASON_FORM
 from avert.briefing.context import PERSON_SEQ, SEQ, BriefingContext, links
 from avert.briefing.model import NO_GROUPS_NOTE, RetaliationItem, Section
 
@@ -48,8 +48,9 @@ def _partner_reasons(row: dict[str, Any]) -> list[str]:
     if row.get("rival_groups"):
         reasons.append("rival group(s): " + ", ".join(row["rival_groups"]))
     # the analysis's own line on how long it is live (and whether its incident is
-    # dated alone or to the hour): it names no one, so a partner reads it as is
-    live = [r for r in row.get("reasons") or [] if r.startswith(LIVE_REASON)]
+    # dated alone or to the hour): in its known form it names no one, so a partner
+    # reads it as is; a line that only begins so may name someone: left out
+    live = [r for r in row.get("reasons") or [] if LIVE_REASON_FORM.fullmatch(r)]
     if live:
         reasons.append(live[-1])
     elif row.get("live_until") is not None:

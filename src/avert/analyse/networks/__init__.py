@@ -65,12 +65,14 @@ from avert.analyse.networks._people import (
 from avert.analyse.networks._profiles import group_profiles
 from avert.analyse.networks._retaliation import (
     LIVE_REASON,
+    LIVE_REASON_FORM,
     RetaliationResult,
     retaliation_alerts,
 )
 
 __all__ = [
     "LIVE_REASON",
+    "LIVE_REASON_FORM",
     "GroupsResult",
     "RetaliationResult",
     "analyse_groups",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -47,6 +48,17 @@ class RetaliationResult(Result):
 #: dates, and whether the incident is dated alone or to the hour), so a partner's
 #: briefing, which rebuilds the other reasons with pseudonyms, reads it as it is.
 LIVE_REASON: Final = "alert live "
+#: The whole of that reason in each of its three forms (exact, dated alone, to the
+#: hour): words, numbers and dates only. A partner's briefing passes on a line
+#: that matches it, never one that merely begins so: a reworded line that named the
+#: victim would otherwise reach partners with the police id in it.
+LIVE_REASON_FORM: Final = re.compile(
+    r"alert live for \d+ days"
+    r"( after the end of its day \(dated \d{4}-\d{2}-\d{2} alone, no time recorded\)"
+    r"| after the end of its hour \(recorded to the hour, \d{4}-\d{2}-\d{2} "
+    r"\d{2}:00, no minute\))?"
+    r", until \d{4}-\d{2}-\d{2} \d{2}:\d{2}"
+)
 
 _ALERT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "incident_id": pl.String(),

@@ -387,8 +387,10 @@ def _unrecognised(
     header = ",".join(table.header)
     # the first line as the file writes it: ``table.header`` names a blank name
     # ``column_1`` (an R or pandas matrix's corner, '"",1,2,...'), which the file
-    # does not say
-    written = lines[0].lstrip("\ufeff") if len(lines) else header
+    # does not say; its first non-blank line, as the reader's header is (a file
+    # opening with a blank line quoted nothing)
+    first = lines.str.strip_prefix("\ufeff").filter(lines.str.strip_chars() != "")
+    written = first[0] if len(first) else header
     looks_like_data = bool(re.match(r"^[0-9a-f]{64},\d{4}-\d{2},|^\d{4}-\d{2}", header))
     why = (
         "missing header: the first line looks like data"
