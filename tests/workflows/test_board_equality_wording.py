@@ -277,6 +277,13 @@ def test_the_assessment_by_area_says_what_its_shading_says(
     ), rows[0]
     assert "above 1</td>" not in "".join(r for f, r in rows[1:] if not f)
     assert "Nowhere" not in table
+    # a ratio withheld with the area's White count reads "[c]", not "–" (no ratio)
+    taken = dict(first, area="Elsewhere", significance=None, ratio_withheld=True)
+    taken.update(ratio_to_white=None, ci_low=None, ci_high=None)
+    eia["by_area"].append(taken)
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    html = re.sub(r' data-label="[^"]*"', "", html)
+    assert "<td>Elsewhere</td><td>Black</td><td>20</td><td>[c]</td><td>–</td>" in (html)
     assert after.startswith(
         '</table><p class="meta">1 area-group pair with no search is not listed.</p>'
     ), after[:200]
