@@ -42,7 +42,9 @@ def one_blas_thread() -> Iterator[None]:
     in sets it, the last out gives back what was there before (else, two calls
     overlapping, the first out gave BLAS its threads back under the second, and the
     second out kept one thread for the process ever after, as it found it). Given
-    back on an exception too."""
+    back on an exception too. OpenBLAS 0.3.30-0.3.31 ignore a count raised from
+    one thread while the thread that lowered it lives on (measured, 2026-12-06),
+    so after overlapping calls the process may keep one thread."""
     with _BLAS_LIMIT_LOCK:
         if not _BLAS_LIMIT:
             limit = _blas_controller().limit(limits=1, user_api="blas")
