@@ -1168,6 +1168,38 @@ def test_the_eia_counts_the_area_group_pairs_with_no_search() -> None:
     assert equality_impact_summary(None)["by_area_no_search"] == 0
 
 
+def test_a_ratio_withheld_with_the_white_count_says_so() -> None:
+    """The synthetic city's one area: 4 White and 2 Black searches (withheld) and 5 Asian,
+    whose ratio went with the White count; the list read "–", which it explains
+    as no ratio at all (no White search, no residents). ``ratio_withheld`` says the
+    rule took it, and the pages print "[c]"."""
+    from avert.analyse.equality import area_ratios
+
+    stops = pl.concat(
+        [
+            _stops([g] * n).with_columns(pl.lit("A").alias("area"))
+            for g, n in (("White", 4), ("Asian", 5), ("Black", 2), ("Mixed", 0))
+        ]
+    )
+    residents = pl.DataFrame(
+        {
+            "area": ["A"] * 4,
+            "group": ["White", "Asian", "Black", "Mixed"],
+            "population": [1_373, 1_143, 190, 111],
+        }
+    )
+    rows = area_ratios(stop_search_equality(stops, residents, area="area"))
+    asian = rows.filter(pl.col("group") == "Asian").row(0, named=True)
+    assert (asian["searches"], asian["searches_withheld"]) == (5, False)
+    assert asian["ratio_to_white"] is None
+    assert asian["ratio_withheld"] is True
+    black = rows.filter(pl.col("group") == "Black").row(0, named=True)
+    assert black["searches_withheld"] is black["ratio_withheld"] is True
+    mixed = rows.filter(pl.col("group") == "Mixed").row(0, named=True)
+    assert (mixed["searches"], mixed["ratio_to_white"]) == (0, None)
+    assert mixed["ratio_withheld"] is True  # no search, but White's went too
+
+
 def test_no_unstated_search_is_not_counted_apart() -> None:
     """The Met's API sample, September 2024, records every searched person's own
     ethnicity, and the note read "0 of 3,253 searches (0.0%) have no recorded

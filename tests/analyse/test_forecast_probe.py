@@ -233,3 +233,68 @@ def test_blas_libraries_are_found_once_until_a_module_is_imported(
     with one_blas_thread():
         pass
     assert len(made) == 2
+
+
+def test_overlapping_calls_keep_blas_to_one_thread_and_give_back_the_first_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the limit is the process's: two calls of two threads overlapping, the first
+    # out gave BLAS its threads back under the second, and the second out set the
+    # one thread it had found, for the process ever after
+    import threading
+
+    from avert.analyse.forecast import _base
+
+    blas = {"threads": 2}
+
+    class Limit:
+        def __init__(self) -> None:
+            self.before = blas["threads"]
+            blas["threads"] = 1
+
+        def __enter__(self) -> Limit:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            blas["threads"] = self.before
+
+    class Controller:
+        def limit(self, *, limits: int, user_api: str) -> Limit:
+            assert (limits, user_api) == (1, "blas")
+            return Limit()
+
+    monkeypatch.setattr(_base, "_blas_controller", Controller)
+    first_in, second_in, first_out = (threading.Event() for _ in range(3))
+    seen: list[int] = []
+
+    def first() -> None:
+        with one_blas_thread():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with one_blas_thread():
+            second_in.set()
+            first_out.wait(5)
+            seen.append(blas["threads"])
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [1]  # still one thread inside the second call
+    assert blas["threads"] == 2  # the count from before the first, given back
+    inside: list[int] = []
+
+    def failing() -> None:
+        with one_blas_thread():
+            inside.append(blas["threads"])
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        failing()
+    assert inside == [1]
+    assert blas["threads"] == 2  # given back on an exception too

@@ -277,6 +277,13 @@ def test_the_assessment_by_area_says_what_its_shading_says(
     ), rows[0]
     assert "above 1</td>" not in "".join(r for f, r in rows[1:] if not f)
     assert "Nowhere" not in table
+    # a ratio withheld with the area's White count reads "[c]", not "–" (no ratio)
+    taken = dict(first, area="Elsewhere", significance=None, ratio_withheld=True)
+    taken.update(ratio_to_white=None, ci_low=None, ci_high=None)
+    eia["by_area"].append(taken)
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    html = re.sub(r' data-label="[^"]*"', "", html)
+    assert "<td>Elsewhere</td><td>Black</td><td>20</td><td>[c]</td><td>–</td>" in (html)
     assert after.startswith(
         '</table><p class="meta">1 area-group pair with no search is not listed.</p>'
     ), after[:200]
@@ -286,8 +293,8 @@ def test_force_figures_are_not_withheld_where_area_ones_are(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
     """The small-cell rule holds down the areas, not at force level, for every
-    reader of the page (partners and the board see the same aggregates): police.uk
-    publishes each search with its ethnicity and outcome, and a force area's count
+    reader of the page (partners and the board see the same aggregates) when the
+    searches are police.uk's: it publishes each search with its ethnicity and outcome, and a force area's count
     of a group singles no one out (docs/equality.md, "Force-level figures"). So
     Humberside's 2 Other searches, one an arrest, read 2 with their arrest rate in
     the force's tables, and "[c]" in Hull's row of the ratios by area."""
@@ -297,7 +304,7 @@ def test_force_figures_are_not_withheld_where_area_ones_are(
     other = pl.DataFrame(
         {
             "stop_id": ["o1", "o2"],
-            "source": ["t"] * 2,
+            "source": ["policeuk"] * 2,
             "force": ["humberside"] * 2,
             "occurred_at": [dt.datetime(2019, 1, 4)] * 2,
             "lat": [53.5] * 2,
@@ -307,6 +314,7 @@ def test_force_figures_are_not_withheld_where_area_ones_are(
         }
     )
     with sqlite_store.transaction() as tx:
+        tx._execute("UPDATE stops SET source = 'policeuk'")  # the fixture's: "t"
         tx.append("stops", other)
     stats = board_statistics(
         sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
@@ -325,6 +333,43 @@ def test_force_figures_are_not_withheld_where_area_ones_are(
     )
     assert hull["searches_withheld"] is True
     assert hull["searches"] is None
+    assert not any("not from police.uk" in n for n in stats["equality"]["notes"])
+
+
+def test_force_figures_of_unpublished_searches_say_they_are_shown_whole(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The force's figures are shown whole because police.uk publishes every
+    search; a force's own records (a record bundle) nobody has published, and the
+    pack and page said nothing of it: 2 Other searches, one an arrest, read to a
+    partner as to the chair. The rule at force level for them is not built; the
+    pack says so."""
+    import polars as pl
+
+    _humberside_and_london(sqlite_store, tmp_path)
+    other = pl.DataFrame(
+        {
+            "stop_id": ["o1", "o2"],
+            "source": ["humberside-records"] * 2,
+            "force": ["humberside"] * 2,
+            "occurred_at": [dt.datetime(2019, 1, 4)] * 2,
+            "lat": [53.5] * 2,
+            "lon": [-0.3] * 2,
+            "ethnicity": ["Other"] * 2,
+            "outcome": ["Arrest", "A no further action disposal"],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx._execute("UPDATE stops SET source = 'policeuk'")  # the fixture's: "t"
+        tx.append("stops", other)
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+    )
+    (note,) = [n for n in stats["equality"]["notes"] if "not from police.uk" in n]
+    assert note.startswith("2 of these 44 searches are not from police.uk "), note
+    assert "(humberside-records)" in note
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert "Check them before this page or pack goes beyond the police." in html
 
 
 def test_the_by_area_table_gives_back_no_withheld_count() -> None:

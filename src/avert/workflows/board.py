@@ -575,15 +575,7 @@ def _area_table(found: BoardEquality) -> list[dict[str, Any]]:
     areas = found.areas
     if areas is None or areas.frame.height == 0:
         return []
-    white_withheld = (
-        ((pl.col("group") == "White") & pl.col("searches_withheld")).any().over("area")
-    )
-    frame = area_ratios(areas, with_reference=True, force=found.force).with_columns(
-        (
-            pl.col("ratio_to_white").is_null()
-            & (pl.col("searches_withheld") | white_withheld)
-        ).alias("_withheld")
-    )
+    frame = area_ratios(areas, with_reference=True, force=found.force)
     placed = (
         areas.not_stated.select("area", "searches")
         if {"area", "searches"} <= set(areas.not_stated.columns)
@@ -606,7 +598,7 @@ def _area_table(found: BoardEquality) -> list[dict[str, Any]]:
             row["ratios"][r["group"]] = {
                 "ratio": r["ratio_to_white"],
                 "flagged": bool(r["significantly_above_1"]),
-                "withheld": bool(r["_withheld"]),
+                "withheld": bool(r["ratio_withheld"]),
             }
     return [rows[a] for a in sorted(rows)]
 

@@ -28,6 +28,7 @@ from avert.analyse.denominators import (
     straddling_age_bands,
 )
 from avert.analyse.equality import (
+    _POLICE_UK_SOURCES,
     EqualityResult,
     ListMakeUp,
     equality_impact_summary,
@@ -158,7 +159,7 @@ def run_equality(
     """
     stops = _window_stops(store, force, date_from, date_to)
     forces = _one_force(stops, force)
-    notes: list[str] = _unnamed_force_note(stops, forces)
+    notes: list[str] = _unnamed_force_note(stops, forces) + _unpublished_note(stops)
     window, months_with_stops = _stops_window(stops, date_from, date_to, notes)
     pops = store.read_frame("populations")
     lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
@@ -724,6 +725,29 @@ def _unnamed_force_note(stops: pl.DataFrame, forces: Sequence[str]) -> list[str]
         "are one force's searches; if they are of several, their figures mix them "
         "against one area made of all of theirs. Load each force's file under its "
         "police.uk name, or give the force's areas with --areas."
+    ]
+
+
+def _unpublished_note(stops: pl.DataFrame) -> list[str]:
+    """A note when searches are not police.uk's (a record bundle: a force's own
+    records): the small-cell rule holds down the areas only, and leaving the
+    force's figures whole rests on police.uk having published every search
+    (docs/equality.md, "Force-level figures"), which these are not. The rule at
+    force level for them is not built: the page and the pack say so."""
+    if "source" not in stops.columns or stops.height == 0:
+        return []
+    source = stops["source"].cast(pl.String)
+    own = source.is_null() | ~source.is_in(sorted(_POLICE_UK_SOURCES))
+    if not own.any():
+        return []
+    named = source.filter(own).drop_nulls().unique().sort().to_list()
+    return [
+        f"{int(own.sum()):,} of these {stops.height:,} searches are not from police.uk "
+        f"({', '.join(named[:3]) or 'no source named'}): nobody has published them, "
+        "yet the force's figures (by group, power, month, age band and sex, finds "
+        "and arrests) show counts of 1 to 4 whole, as for police.uk's; the "
+        "small-cell rule withholds them down the areas only. Check them before "
+        "this page or pack goes beyond the police."
     ]
 
 

@@ -1164,8 +1164,9 @@ def area_ratios(
     every ratio of the area (a ratio beside its own row's counts gives the
     reference's count back). Rows: area, group (the White reference left out),
     searches, residents, rate_per_1000, ratio_to_white, ci_low, ci_high,
-    exact_ci_low, significantly_above_1, searches_withheld,
-    ``interval_excludes_1`` (the 95 % Katz interval lies wholly above or below 1;
+    exact_ci_low, significantly_above_1, searches_withheld, ``ratio_withheld``
+    (the ratio withheld by the rule, its own count's or the area's White count's:
+    "[c]", not "–", which says there is no ratio), ``interval_excludes_1`` (the 95 % Katz interval lies wholly above or below 1;
     null where no interval is shown) and ``significance`` (:data:`SIGNIFICANCE`:
     "significantly above 1" exactly where ``significantly_above_1``, "interval
     above 1, exact test not" where only the Katz interval is; null where no
@@ -1194,8 +1195,17 @@ def area_ratios(
         held = _withhold_down_groups(held, frame, force)
     excludes = (pl.col("ci_low") > 1) | (pl.col("ci_high") < 1)
     shown = pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null()
+    reference_withheld = (
+        (pl.col("_reference") & pl.col("searches_withheld")).any().over("area")
+    )
     return (
-        held.filter(pl.lit(with_reference) | ~pl.col("_reference"))
+        held.with_columns(
+            (
+                pl.col("ratio_to_white").is_null()
+                & (pl.col("searches_withheld") | reference_withheld)
+            ).alias("ratio_withheld")
+        )
+        .filter(pl.lit(with_reference) | ~pl.col("_reference"))
         .with_columns(
             pl.when(shown).then(excludes).alias("interval_excludes_1"),
             pl.when(shown).then(_significance()).alias("significance"),
@@ -1207,6 +1217,7 @@ def area_ratios(
             "residents",
             *_AREA_DERIVED,
             "searches_withheld",
+            "ratio_withheld",
             "interval_excludes_1",
             "significance",
         )

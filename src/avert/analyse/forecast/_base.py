@@ -6,7 +6,8 @@ import datetime as dt
 import sys
 import threading
 from abc import ABC, abstractmethod
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, Self
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,8 @@ __all__ = ["Forecaster", "Risk", "one_blas_thread"]
 Risk = npt.NDArray[np.float64]
 
 
-def one_blas_thread() -> AbstractContextManager[object]:
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
     """Keep BLAS (OpenBLAS under NumPy and SciPy) to one thread inside a fit or a
     prediction. Left to itself OpenBLAS splits the stack's many small matrix
     products over every core and its threads spin between them: 100,000 events on
@@ -34,12 +36,34 @@ def one_blas_thread() -> AbstractContextManager[object]:
     process's memory map to find them, a millisecond or more a call in the web
     app's process (the briefing's backtest made 183 calls: 0.20 s of CPU of its
     0.85 s), so they are found again only when a module was imported since (SciPy's
-    own BLAS loads with a SciPy module: it is held too). The limit itself is set
-    and given back at each call, as before."""
-    limit: AbstractContextManager[object] = _blas_controller().limit(
-        limits=1, user_api="blas"
-    )
-    return limit
+    own BLAS loads with a SciPy module: it is held too).
+
+    The limit is the process's, so calls of several threads share it: the first
+    in sets it, the last out gives back what was there before (else, two calls
+    overlapping, the first out gave BLAS its threads back under the second, and the
+    second out kept one thread for the process ever after, as it found it). Given
+    back on an exception too. OpenBLAS 0.3.30-0.3.31 ignore a count raised from
+    one thread while the thread that lowered it lives on (measured, 2026-12-06),
+    so after overlapping calls the process may keep one thread."""
+    with _BLAS_LIMIT_LOCK:
+        if not _BLAS_LIMIT:
+            limit = _blas_controller().limit(limits=1, user_api="blas")
+            _BLAS_LIMIT.append(limit.__enter__())
+        _BLAS_LIMIT_HELD[0] += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LIMIT_LOCK:
+            _BLAS_LIMIT_HELD[0] -= 1
+            if not _BLAS_LIMIT_HELD[0]:
+                _BLAS_LIMIT.pop().__exit__(None, None, None)
+
+
+#: the one-thread limit while any call is inside :func:`one_blas_thread`, and how
+#: many are
+_BLAS_LIMIT: list[Any] = []
+_BLAS_LIMIT_HELD = [0]
+_BLAS_LIMIT_LOCK = threading.Lock()
 
 
 #: the threadpoolctl controller and the count of imported modules it was made at
