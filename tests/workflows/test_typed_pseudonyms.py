@@ -405,6 +405,38 @@ def test_a_pseudonym_the_police_wrote_stays(planned: Store) -> None:
     assert delivery.resolve_typed_pseudonyms(planned, SETTINGS).changes == []
 
 
+def test_words_no_partner_is_recorded_as_writing_are_left_and_counted(
+    planned: Store, old_save: pytest.MonkeyPatch
+) -> None:
+    """A text whose row has no ``authors`` (a partner's save before writers
+    were kept, or the police's) stays as written, and the run says how many
+    texts still write a pseudonym of a stored record; only texts holding a
+    partner's words count as read."""
+    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    before_writers, resolved = (_tasking(planned)[0] for _ in range(2))
+    for tasking_id in (before_writers, resolved):
+        _save_result(planned, tasking_id, f"saw {p1}")
+    with planned.transaction() as tx:  # as a save before writers were kept
+        tx._execute(
+            "UPDATE taskings SET authors = NULL WHERE tasking_id = ?",
+            [before_writers],
+        )
+    old_save.undo()
+    police_id, _ = _tasking(planned)
+    delivery.record_tasking_result(
+        planned, police_id, result=f"seen {p1}", status=None, user=CHAIR
+    )
+    delivery.update_action(  # its RAG reason stays the police's
+        planned, "A05", {"evidence": "met them"}, user=COUNCIL, settings=SETTINGS
+    )
+    done = delivery.resolve_typed_pseudonyms(planned, SETTINGS)
+    assert [c.entity_id for c in done.changes] == [resolved]
+    assert done.texts_read == 2
+    assert done.unattributed == 2
+    row = planned.read_frame("taskings", where=[("tasking_id", "=", before_writers)])
+    assert row["result"][0] == f"saw {p1}"
+
+
 def test_refused_under_a_rotating_key(
     planned: Store, old_save: pytest.MonkeyPatch
 ) -> None:
@@ -494,9 +526,15 @@ def test_the_command_lists_counts_and_kinds_never_a_pseudonym_or_id(
         )
         return result.exit_code, result.output + str(result.exception or "")
 
+    police_id, _ = _tasking(store)
+    delivery.record_tasking_result(
+        store, police_id, result=f"seen {p1}", status=None, user=CHAIR
+    )
     code, out = run("--dry-run")
     assert code == 0, out
     assert f"tasking {tasking_id} result: 1 pseudonym (person 1)" in out
+    assert "in 1 of 1 texts with a partner's words" in out
+    assert "1 text still writes a pseudonym" in out
     assert "dry run" in out
     assert p1 not in out
     assert "P0000001" not in out
