@@ -27,7 +27,7 @@ from avert.access import Pseudonymiser, period_of
 from avert.cli import app
 from avert.config.settings import Settings, load_settings
 from avert.config.timezone import local_now
-from avert.errors import ConfigError
+from avert.errors import ConfigError, ConflictError
 from avert.store import Store
 from avert.workflows import delivery
 from avert.workflows.delivery import _actions, _taskings, _typed
@@ -506,6 +506,40 @@ def test_a_failed_batch_writes_nothing_of_it(
     assert planned.read_frame("taskings").sort("tasking_id").equals(before)
 
 
+def test_a_record_changed_meanwhile_refuses_its_batch_and_the_last_words_stay(
+    planned: Store, old_save: pytest.MonkeyPatch
+) -> None:
+    """A partner saving between the read and the write of a later batch: that
+    batch is refused (the partner's words are not overwritten by the text read
+    before), the batch before it stays, and a second run converts the rest."""
+    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    ids = [_tasking(planned)[0] for _ in range(2)]
+    for tasking_id in ids:
+        _save_result(planned, tasking_id, f"saw {p1}")
+    old_save.undo()
+
+    def results() -> dict[str, str]:
+        rows = planned.read_frame("taskings").filter(pl.col("tasking_id").is_in(ids))
+        return dict(zip(rows["tasking_id"], rows["result"], strict=True))
+
+    saved: list[str] = []
+
+    def a_partner_saves(done: int, total: int) -> None:
+        if done == 1:  # the one of the batch still to come
+            saved.extend(t for t, r in results().items() if r == f"saw {p1}")
+            _save_result(planned, saved[0], f"saw {p1} again")
+
+    with pytest.raises(ConflictError):
+        delivery.resolve_typed_pseudonyms(
+            planned, SETTINGS, batch_rows=1, progress=a_partner_saves
+        )
+    (done,) = set(ids) - set(saved)
+    # the partner's save left its own pseudonym as typed, as a save does
+    assert results() == {done: "saw P0000001", saved[0]: f"saw {p1} again"}
+    assert len(delivery.resolve_typed_pseudonyms(planned, SETTINGS).changes) == 1
+    assert results()[saved[0]] == "saw P0000001 again"
+
+
 def test_the_command_lists_counts_and_kinds_never_a_pseudonym_or_id(
     sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -535,6 +569,9 @@ def test_the_command_lists_counts_and_kinds_never_a_pseudonym_or_id(
     assert f"tasking {tasking_id} result: 1 pseudonym (person 1)" in out
     assert "in 1 of 1 texts with a partner's words" in out
     assert "1 text still writes a pseudonym" in out
+    # no record changed; the lookup is filled, as the --dry-run help says
+    assert "dry run: no record changed" in out
+    assert store.count("pseudonym_index") > 0
     assert "dry run" in out
     assert p1 not in out
     assert "P0000001" not in out

@@ -92,8 +92,9 @@ def resolve_pseudonyms(
         bool,
         typer.Option(
             "--dry-run",
-            help="Change nothing: list each text that would change, with how "
-            "many pseudonyms of which kind.",
+            help="Change no record (the lookup of pseudonyms may be filled, "
+            "as a save asking would): list each text that would change, with "
+            "how many pseudonyms of which kind.",
         ),
     ] = False,
 ) -> None:
@@ -132,7 +133,7 @@ def resolve_pseudonyms(
         f"{verb} {done.pseudonyms} typed pseudonym"
         f"{'s' if done.pseudonyms != 1 else ''} in {len(done.changes)} of "
         f"{done.texts_read} texts with a partner's words ({done.rows_changed} records)"
-        + (" (dry run: nothing changed)" if done.dry_run else "")
+        + (" (dry run: no record changed)" if done.dry_run else "")
         + ".",
         soft_wrap=True,
     )
