@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import secrets
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -486,24 +487,39 @@ def test_an_action_s_evidence_reads_as_each_reader_s_own(
 def test_a_failed_batch_writes_nothing_of_it(
     planned: Store, old_save: pytest.MonkeyPatch
 ) -> None:
-    """Two records in one batch: the audit write fails, neither is stored."""
+    """One record a batch: the second batch's audit write fails inside its
+    transaction (after its record and history row are written there), so
+    nothing of it is stored; the first batch stays, audited."""
     pseudo = delivery.partner_pseudonymiser(SETTINGS)
     ids = [_tasking(planned)[0] for _ in range(2)]
     for tasking_id in ids:
         _save_result(planned, tasking_id, f"saw {pseudo('person', 'P0000001')}")
     old_save.undo()
-    before = planned.read_frame("taskings").sort("tasking_id")
+    history = planned.count("delivery_history")
+    from avert.store import audit
 
-    def fail(*_: object, **__: object) -> None:
-        raise RuntimeError("disk full")
+    append_in = audit.append_in
+    calls: list[int] = []
 
-    from avert.workflows.delivery import _common
+    def fail_second(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        append_in(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_common, "put_versioned_all", fail)
-        with pytest.raises(RuntimeError):
-            delivery.resolve_typed_pseudonyms(planned, SETTINGS)
-    assert planned.read_frame("taskings").sort("tasking_id").equals(before)
+        patch.setattr(audit, "append_in", fail_second)
+        with pytest.raises(RuntimeError, match="disk full"):
+            delivery.resolve_typed_pseudonyms(planned, SETTINGS, batch_rows=1)
+    results = planned.read_frame("taskings").filter(pl.col("tasking_id").is_in(ids))
+    assert sorted(results["result"].to_list()) == sorted(
+        ["saw P0000001", f"saw {pseudo('person', 'P0000001')}"]
+    )
+    assert planned.count("delivery_history") == history + 1
+    audited = planned.read_frame("audit").filter(
+        pl.col("reason").str.starts_with(_typed.REASON)
+    )
+    assert audited.height == 1
 
 
 def test_a_record_changed_meanwhile_refuses_its_batch_and_the_last_words_stay(
