@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import secrets
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -27,7 +28,7 @@ from avert.access import Pseudonymiser, period_of
 from avert.cli import app
 from avert.config.settings import Settings, load_settings
 from avert.config.timezone import local_now
-from avert.errors import ConfigError
+from avert.errors import ConfigError, ConflictError
 from avert.store import Store
 from avert.workflows import delivery
 from avert.workflows.delivery import _actions, _taskings, _typed
@@ -405,6 +406,38 @@ def test_a_pseudonym_the_police_wrote_stays(planned: Store) -> None:
     assert delivery.resolve_typed_pseudonyms(planned, SETTINGS).changes == []
 
 
+def test_words_no_partner_is_recorded_as_writing_are_left_and_counted(
+    planned: Store, old_save: pytest.MonkeyPatch
+) -> None:
+    """A text whose row has no ``authors`` (a partner's save before writers
+    were kept, or the police's) stays as written, and the run says how many
+    texts still write a pseudonym of a stored record; only texts holding a
+    partner's words count as read."""
+    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    before_writers, resolved = (_tasking(planned)[0] for _ in range(2))
+    for tasking_id in (before_writers, resolved):
+        _save_result(planned, tasking_id, f"saw {p1}")
+    with planned.transaction() as tx:  # as a save before writers were kept
+        tx._execute(
+            "UPDATE taskings SET authors = NULL WHERE tasking_id = ?",
+            [before_writers],
+        )
+    old_save.undo()
+    police_id, _ = _tasking(planned)
+    delivery.record_tasking_result(
+        planned, police_id, result=f"seen {p1}", status=None, user=CHAIR
+    )
+    delivery.update_action(  # its RAG reason stays the police's
+        planned, "A05", {"evidence": "met them"}, user=COUNCIL, settings=SETTINGS
+    )
+    done = delivery.resolve_typed_pseudonyms(planned, SETTINGS)
+    assert [c.entity_id for c in done.changes] == [resolved]
+    assert done.texts_read == 2
+    assert done.unattributed == 2
+    row = planned.read_frame("taskings", where=[("tasking_id", "=", before_writers)])
+    assert row["result"][0] == f"saw {p1}"
+
+
 def test_refused_under_a_rotating_key(
     planned: Store, old_save: pytest.MonkeyPatch
 ) -> None:
@@ -454,24 +487,73 @@ def test_an_action_s_evidence_reads_as_each_reader_s_own(
 def test_a_failed_batch_writes_nothing_of_it(
     planned: Store, old_save: pytest.MonkeyPatch
 ) -> None:
-    """Two records in one batch: the audit write fails, neither is stored."""
+    """One record a batch: the second batch's audit write fails inside its
+    transaction (after its record and history row are written there), so
+    nothing of it is stored; the first batch stays, audited."""
     pseudo = delivery.partner_pseudonymiser(SETTINGS)
     ids = [_tasking(planned)[0] for _ in range(2)]
     for tasking_id in ids:
         _save_result(planned, tasking_id, f"saw {pseudo('person', 'P0000001')}")
     old_save.undo()
-    before = planned.read_frame("taskings").sort("tasking_id")
+    history = planned.count("delivery_history")
+    from avert.store import audit
 
-    def fail(*_: object, **__: object) -> None:
-        raise RuntimeError("disk full")
+    append_in = audit.append_in
+    calls: list[int] = []
 
-    from avert.workflows.delivery import _common
+    def fail_second(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        append_in(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_common, "put_versioned_all", fail)
-        with pytest.raises(RuntimeError):
-            delivery.resolve_typed_pseudonyms(planned, SETTINGS)
-    assert planned.read_frame("taskings").sort("tasking_id").equals(before)
+        patch.setattr(audit, "append_in", fail_second)
+        with pytest.raises(RuntimeError, match="disk full"):
+            delivery.resolve_typed_pseudonyms(planned, SETTINGS, batch_rows=1)
+    results = planned.read_frame("taskings").filter(pl.col("tasking_id").is_in(ids))
+    assert sorted(results["result"].to_list()) == sorted(
+        ["saw P0000001", f"saw {pseudo('person', 'P0000001')}"]
+    )
+    assert planned.count("delivery_history") == history + 1
+    audited = planned.read_frame("audit").filter(
+        pl.col("reason").str.starts_with(_typed.REASON)
+    )
+    assert audited.height == 1
+
+
+def test_a_record_changed_meanwhile_refuses_its_batch_and_the_last_words_stay(
+    planned: Store, old_save: pytest.MonkeyPatch
+) -> None:
+    """A partner saving between the read and the write of a later batch: that
+    batch is refused (the partner's words are not overwritten by the text read
+    before), the batch before it stays, and a second run converts the rest."""
+    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    ids = [_tasking(planned)[0] for _ in range(2)]
+    for tasking_id in ids:
+        _save_result(planned, tasking_id, f"saw {p1}")
+    old_save.undo()
+
+    def results() -> dict[str, str]:
+        rows = planned.read_frame("taskings").filter(pl.col("tasking_id").is_in(ids))
+        return dict(zip(rows["tasking_id"], rows["result"], strict=True))
+
+    saved: list[str] = []
+
+    def a_partner_saves(done: int, total: int) -> None:
+        if done == 1:  # the one of the batch still to come
+            saved.extend(t for t, r in results().items() if r == f"saw {p1}")
+            _save_result(planned, saved[0], f"saw {p1} again")
+
+    with pytest.raises(ConflictError):
+        delivery.resolve_typed_pseudonyms(
+            planned, SETTINGS, batch_rows=1, progress=a_partner_saves
+        )
+    (done,) = set(ids) - set(saved)
+    # the partner's save left its own pseudonym as typed, as a save does
+    assert results() == {done: "saw P0000001", saved[0]: f"saw {p1} again"}
+    assert len(delivery.resolve_typed_pseudonyms(planned, SETTINGS).changes) == 1
+    assert results()[saved[0]] == "saw P0000001 again"
 
 
 def test_the_command_lists_counts_and_kinds_never_a_pseudonym_or_id(
@@ -494,9 +576,18 @@ def test_the_command_lists_counts_and_kinds_never_a_pseudonym_or_id(
         )
         return result.exit_code, result.output + str(result.exception or "")
 
+    police_id, _ = _tasking(store)
+    delivery.record_tasking_result(
+        store, police_id, result=f"seen {p1}", status=None, user=CHAIR
+    )
     code, out = run("--dry-run")
     assert code == 0, out
     assert f"tasking {tasking_id} result: 1 pseudonym (person 1)" in out
+    assert "in 1 of 1 texts with a partner's words" in out
+    assert "1 text still writes a pseudonym" in out
+    # no record changed; the lookup is filled, as the --dry-run help says
+    assert "dry run: no record changed" in out
+    assert store.count("pseudonym_index") > 0
     assert "dry run" in out
     assert p1 not in out
     assert "P0000001" not in out

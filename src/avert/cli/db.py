@@ -92,22 +92,24 @@ def resolve_pseudonyms(
         bool,
         typer.Option(
             "--dry-run",
-            help="Change nothing: list each text that would change, with how "
-            "many pseudonyms of which kind.",
+            help="Change no record (the lookup of pseudonyms may be filled, "
+            "as a save asking would): list each text that would change, with "
+            "how many pseudonyms of which kind.",
         ),
     ] = False,
 ) -> None:
-    """Resolve the pseudonyms partners typed into texts saved before a save
-    resolved them (taskings' results, actions' evidence and RAG reasons).
+    """Resolve the pseudonyms partners typed into texts before a save resolved them.
 
-    Each pseudonym a partner organisation typed, copied from its briefing, is
+    In taskings' results, actions' evidence and RAG reasons, each pseudonym
+    a partner organisation typed, copied from its briefing, is
     put back as the stored id it stands for, as a partner's save now does:
     the police read the id, the writer its pseudonym. What a save leaves as
     typed stays (a near miss, another key's, an id partners read as written,
     an id of two records). The key is the setting pseudonym_key; refused under
     pseudonym_rotation. Each changed record gets a new version, its change
     history and an audit row; safe to repeat (docs/briefing.md, "Partner
-    audience").
+    audience"). Texts still writing a pseudonym in words no partner is
+    recorded as writing are counted and left as written.
     """
     import sys
 
@@ -130,11 +132,19 @@ def resolve_pseudonyms(
     console.print(
         f"{verb} {done.pseudonyms} typed pseudonym"
         f"{'s' if done.pseudonyms != 1 else ''} in {len(done.changes)} of "
-        f"{done.texts_read} partner-written texts ({done.rows_changed} records)"
-        + (" (dry run: nothing changed)" if done.dry_run else "")
+        f"{done.texts_read} texts with a partner's words ({done.rows_changed} records)"
+        + (" (dry run: no record changed)" if done.dry_run else "")
         + ".",
         soft_wrap=True,
     )
+    if done.unattributed:
+        console.print(
+            f"{done.unattributed} text{'s' if done.unattributed != 1 else ''} "
+            f"still write{'s' if done.unattributed == 1 else ''} a pseudonym of a stored record in words no partner is "
+            "recorded as writing (the police's, or a partner's saved before "
+            "writers were kept): left as written, as who typed it is not known.",
+            soft_wrap=True,
+        )
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from avert.access import (
     authors_of,
     kept_withheld,
     resolve_typed_authored,
+    typed_pseudonyms,
 )
 from avert.config.settings import Settings
 from avert.store import Store
@@ -66,8 +67,13 @@ class TypedResolution:
     """What :func:`resolve_typed_pseudonyms` did (or, ``dry_run``, would do)."""
 
     dry_run: bool
+    #: texts holding words of a partner (by their ``authors``)
     texts_read: int
     changes: list[TypedChange] = field(default_factory=list)
+    #: texts that still write a pseudonym of a stored record, left as written:
+    #: who typed it is not known (the police's words by the row's ``authors``:
+    #: the police's, or a partner's saved before writers were kept)
+    unattributed: int = 0
 
     @property
     def rows_changed(self) -> int:
@@ -98,7 +104,10 @@ def resolve_typed_pseudonyms(
     a save leaves (:func:`copied_pseudonyms`). Rows are stored ``batch_rows``
     a transaction, each as it was read (a row changed meanwhile refuses its
     batch, nothing of it written: run again); running again changes nothing
-    more. ``progress(done, total)``: after each batch.
+    more. ``progress(done, total)``: after each batch. A pseudonym of a stored
+    record in words the ``authors`` give no partner (the police's, or a
+    partner's saved before writers were kept) stays, and its text is counted
+    (``unattributed``).
 
     Raises
     ------
@@ -110,37 +119,44 @@ def resolve_typed_pseudonyms(
     """
     resolving_key(settings)
     user = user or _system_user()
-    rows = {e: _authored_rows(store, e) for e in AUTHORED_FIELDS}
-    pieces = [
-        text[a:b]
+    rows = {e: _delivery_rows(store, e) for e in AUTHORED_FIELDS}
+    texts = [
+        (text, authors_of(row.get("authors"), f, text))
         for entity, of_entity in rows.items()
         for row in of_entity
         for f in AUTHORED_FIELDS[entity]
         if isinstance(text := row.get(f), str)
-        for a, b, o in authors_of(row.get("authors"), f, text)
-        if b > a
     ]
-    resolved = copied_pseudonyms(store, settings, pieces)
+    # every text's pseudonyms, not only a partner's words: those left are counted
+    resolved = copied_pseudonyms(store, settings, [t for t, _ in texts])
     changes: list[TypedChange] = []
     pending: list[tuple[str, dict[str, Any]]] = []
+    left = 0
     for entity, of_entity in rows.items():
         for row in of_entity:
             changed, row_changes = _resolved_row(entity, row, resolved)
             if row_changes:
                 changes.extend(row_changes)
                 pending.append((entity, changed))
-    texts = sum(len(r) * len(AUTHORED_FIELDS[e]) for e, r in rows.items())
+            left += sum(
+                any(p in resolved for p in typed_pseudonyms([changed.get(f)]))
+                for f in AUTHORED_FIELDS[entity]
+            )
     if not dry_run:
         _store_batches(
             store, pending, user=user, batch_rows=batch_rows, progress=progress
         )
-    return TypedResolution(dry_run=dry_run, texts_read=texts, changes=changes)
+    return TypedResolution(
+        dry_run=dry_run,
+        texts_read=sum(bool(spans) for _, spans in texts),
+        changes=changes,
+        unattributed=left,
+    )
 
 
-def _authored_rows(store: Store, entity: str) -> list[dict[str, Any]]:
-    """The rows of ``entity`` that hold words of a partner (``authors``)."""
-    table = DELIVERY_TABLES[entity]
-    return store.read_frame(table, where=[("authors", "is not null", None)]).to_dicts()
+def _delivery_rows(store: Store, entity: str) -> list[dict[str, Any]]:
+    """The rows of ``entity`` (a plan's actions or taskings: thousands at most)."""
+    return store.read_frame(DELIVERY_TABLES[entity]).to_dicts()
 
 
 def _resolved_row(
