@@ -19,7 +19,7 @@ from avert.analyse.forecast import (
     select_top,
     to_days,
 )
-from avert.briefing import daily_briefing
+from avert.briefing import Briefing, daily_briefing
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.errors import ConfigError
 from avert.report import render_briefing_html
@@ -394,13 +394,9 @@ def test_a_store_of_month_starts_is_not_forecast_and_the_briefing_says_so(
     assert any(n.startswith("No places forecast: Every one of the") for n in b.notes)
 
 
-def test_a_zone_of_an_incident_dated_alone_is_by_its_day(tmp_path: Path) -> None:
-    """An incident dated alone (``time_precision`` ``day``, stored at 00:00) on the
-    day the 24-hour window starts: listed among the window's incidents, it had no
-    near-repeat zone (its 00:00 fell before the window); it has one now, and the
-    zone's row says its date alone, not a time of 00:00 no one recorded."""
-    day = dt.datetime.combine((AT - dt.timedelta(days=1)).date(), dt.time())
-    assert day < AT - dt.timedelta(hours=24)  # before the window by its 00:00
+def _briefing_with_one_dated_alone(tmp_path: Path, day: dt.datetime) -> Briefing:
+    """The briefing at AT, with its places forecast, of a city with contagion and one
+    more incident dated ``day`` alone (``time_precision`` ``day``, stored at 00:00)."""
     alone = pl.DataFrame(
         {
             "incident_id": ["ALONE"],
@@ -419,7 +415,17 @@ def test_a_zone_of_an_incident_dated_alone_is_by_its_day(tmp_path: Path) -> None
         category=pl.lit("assault_with_injury"),
         harm_days=pl.lit(180.0),
     )
-    b = daily_briefing(classified, at=AT, places_forecast=fc)
+    return daily_briefing(classified, at=AT, places_forecast=fc)
+
+
+def test_a_zone_of_an_incident_dated_alone_is_by_its_day(tmp_path: Path) -> None:
+    """An incident dated alone (``time_precision`` ``day``, stored at 00:00) on the
+    day the 24-hour window starts: listed among the window's incidents, it had no
+    near-repeat zone (its 00:00 fell before the window); it has one now, and the
+    zone's row says its date alone, not a time of 00:00 no one recorded."""
+    day = dt.datetime.combine((AT - dt.timedelta(days=1)).date(), dt.time())
+    assert day < AT - dt.timedelta(hours=24)  # before the window by its 00:00
+    b = _briefing_with_one_dated_alone(tmp_path, day)
     zones = b.places_summary["near_repeat"]["zones"]
     mine = [z for z in zones if z["occurred_at"] == day]
     assert len(mine) == 1, zones
@@ -435,25 +441,7 @@ def test_a_zone_listed_by_two_briefings_says_so(tmp_path: Path) -> None:
     row said its date alone but not that another briefing lists it too, as the
     window's note says of its incidents. A zone of a timed incident says nothing."""
     day = dt.datetime.combine((AT - dt.timedelta(days=1)).date(), dt.time())
-    alone = pl.DataFrame(
-        {
-            "incident_id": ["ALONE"],
-            "occurred_from": [day],
-            "x": [2500.0],
-            "y": [2500.0],
-            "time_precision": ["day"],
-            "source": ["test"],
-        }
-    )
-    frame = pl.concat([_contagious(2), alone])
-    fc = briefing_places(_store(tmp_path, frame), at=AT, profile="avb-2010")
-    assert fc is not None
-    classified = frame.with_columns(
-        in_definition=pl.lit(value=True),
-        category=pl.lit("assault_with_injury"),
-        harm_days=pl.lit(180.0),
-    )
-    b = daily_briefing(classified, at=AT, places_forecast=fc)
+    b = _briefing_with_one_dated_alone(tmp_path, day)
     zones = b.places_summary["near_repeat"]["zones"]
     shared = {z["occurred_at"]: z["shared_day"] for z in zones}
     assert shared[day] is True

@@ -614,6 +614,36 @@ def test_a_year_of_domestic_incidents_only_is_said_so_not_no_events(
     ), fc.zones_note
 
 
+def _zone_of_one_added(at: dt.datetime, precision: str) -> tuple[int, pl.DataFrame]:
+    """The zones' ``days`` and the zone rows of one incident stored at ``at`` with
+    ``time_precision`` ``precision``, added to a city with contagion (so the test
+    finds it and zones are drawn)."""
+    one = pl.DataFrame(
+        {
+            "x": [2500.0],
+            "y": [2500.0],
+            "occurred_at": [at],
+            "time_precision": [precision],
+            "domestic": [False],
+        }
+    )
+    city = _city(3, contagious=True).select(
+        "x",
+        "y",
+        pl.col("occurred_from").alias("occurred_at"),
+        "time_precision",
+        "domestic",
+    )
+    nr = near_repeat_zones(
+        pl.concat([city, one]),
+        at=AT,
+        space_bands_m=(0, 100, 200),
+        time_bands_days=(0, 7, 14),
+    )
+    assert nr.radius_m > 0
+    return nr.days, nr.zones.filter(pl.col("occurred_at") == at)
+
+
 def test_an_incident_dated_alone_on_the_window_s_first_day_has_its_zone() -> None:
     """An incident dated alone (``time_precision`` ``day``, stored at 00:00) on the
     day the window starts (08:00 the day before AT): the briefing lists it among the
@@ -621,34 +651,9 @@ def test_an_incident_dated_alone_on_the_window_s_first_day_has_its_zone() -> Non
     window); and a zone's end was counted from that 00:00, though it may have
     happened late that day. It has its zone, ending ``days`` after its day's end."""
     day = dt.datetime.combine((AT - dt.timedelta(days=1)).date(), dt.time())
-    alone = pl.DataFrame(
-        {
-            "x": [2500.0],
-            "y": [2500.0],
-            "occurred_at": [day],
-            "time_precision": ["day"],
-            "domestic": [False],
-        }
-    )
-    frame = pl.concat(
-        [
-            _city(3, contagious=True).select(
-                "x",
-                "y",
-                pl.col("occurred_from").alias("occurred_at"),
-                "time_precision",
-                "domestic",
-            ),
-            alone,
-        ]
-    )
-    nr = near_repeat_zones(
-        frame, at=AT, space_bands_m=(0, 100, 200), time_bands_days=(0, 7, 14)
-    )
-    assert nr.radius_m > 0
-    mine = nr.zones.filter(pl.col("occurred_at") == day)
+    days, mine = _zone_of_one_added(day, "day")
     assert mine.height == 1
-    assert mine["until"][0] == day + dt.timedelta(days=nr.days + 1)
+    assert mine["until"][0] == day + dt.timedelta(days=days + 1)
 
 
 def test_a_zone_of_an_incident_recorded_to_the_hour_runs_from_its_hour_s_end() -> None:
@@ -657,31 +662,6 @@ def test_a_zone_of_an_incident_recorded_to_the_hour_runs_from_its_hour_s_end() -
     minutes before the zone of an attack at HH:59. It ends ``days`` after the
     hour's end, the rule of one dated alone."""
     hour = (AT - dt.timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
-    alone = pl.DataFrame(
-        {
-            "x": [2500.0],
-            "y": [2500.0],
-            "occurred_at": [hour],
-            "time_precision": ["hour"],
-            "domestic": [False],
-        }
-    )
-    frame = pl.concat(
-        [
-            _city(3, contagious=True).select(
-                "x",
-                "y",
-                pl.col("occurred_from").alias("occurred_at"),
-                "time_precision",
-                "domestic",
-            ),
-            alone,
-        ]
-    )
-    nr = near_repeat_zones(
-        frame, at=AT, space_bands_m=(0, 100, 200), time_bands_days=(0, 7, 14)
-    )
-    assert nr.radius_m > 0
-    mine = nr.zones.filter(pl.col("occurred_at") == hour)
+    days, mine = _zone_of_one_added(hour, "hour")
     assert mine.height == 1
-    assert mine["until"][0] == hour + dt.timedelta(days=nr.days, hours=1)
+    assert mine["until"][0] == hour + dt.timedelta(days=days, hours=1)
