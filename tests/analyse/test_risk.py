@@ -537,3 +537,38 @@ def test_a_date_alone_counts_its_days_since_from_its_days_end() -> None:
         "dd": pytest.approx(2 / 24),
         "ee": 1.5,
     }
+
+
+def test_a_date_alone_on_the_windows_first_day_is_scored() -> None:
+    """The window ``(at - 365 days, at]`` at 12:00 starts at 12:00 on its first
+    day: a record dated alone that day (stored at 00:00) may have happened after
+    that, and the briefing's incidents list has it, but the scores compared its
+    00:00 and left it out. Now it counts (its day overlaps the window); one with
+    its time at 11:00 that day stays out, and the list's frame of incidents without
+    ``time_precision`` is read as exact times."""
+    first = dt.datetime.combine((AT - dt.timedelta(days=365)).date(), dt.time())
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["alone", "timed", "inside"],
+            "occurred_from": [first, first + dt.timedelta(hours=11), AT],
+            "time_precision": ["day", "exact", "exact"],
+            "harm_days": [1.0, 1.0, 1.0],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["alone", "timed", "inside", "alone"],
+            "person_id": ["p1", "p2", "p3", "p3"],
+            "role": ["offender"] * 4,
+        }
+    )
+    victims = involvements.with_columns(pl.lit("victim").alias("role"))
+    for res in (
+        offender_risk(incidents, involvements, at=AT),
+        victim_risk(incidents.drop("harm_days"), victims, at=AT),
+    ):
+        col = "n_offences" if res.kind == "offender" else "n_victimisations"
+        counts = dict(res.frame.select("person_id", col).rows())
+        assert counts == {"p1": 1, "p3": 2}
+    exact = offender_risk(incidents.drop("time_precision"), involvements, at=AT)
+    assert dict(exact.frame.select("person_id", "n_offences").rows()) == {"p3": 1}

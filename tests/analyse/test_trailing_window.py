@@ -33,3 +33,27 @@ def test_window_matches_the_written_out_filter_on_random_times() -> None:
     start = at - dt.timedelta(days=365)
     expected = frame.filter((pl.col("t") > start) & (pl.col("t") <= at))
     assert frame.filter(in_window("t", at, 365)).equals(expected)
+
+
+def test_by_day_keeps_a_date_alone_whose_day_runs_past_the_start() -> None:
+    """A record dated alone (stored at 00:00) on the window's first day may have
+    happened after a start at 06:00: ``by_day`` keeps it (its day overlaps the
+    window), as the briefing's incidents list does; one with its time at 05:00
+    stays out, and so does one dated alone the day before. At a start of 00:00
+    a date alone that day is in (its day is all after the open start), the exact
+    00:00 still out. Without ``by_day`` the plain comparison is unchanged."""
+    at = dt.datetime(2024, 5, 1, 6)
+    first = dt.datetime(2024, 4, 1)  # 30 days before: the start is 1 April 06:00
+    frame = pl.DataFrame(
+        {
+            "t": [first, first + dt.timedelta(hours=5), first - dt.timedelta(days=1)],
+            "time_precision": ["day", "exact", "day"],
+        }
+    )
+    kept = frame.select(in_window("t", at, 30, by_day=True))["t"].to_list()
+    assert kept == [True, False, False]
+    assert frame.select(in_window("t", at, 30))["t"].to_list() == [False] * 3
+    midnight = pl.DataFrame(
+        {"t": [first, first], "time_precision": ["day", "exact"]}
+    ).select(in_window("t", dt.datetime(2024, 5, 1), 30, by_day=True))
+    assert midnight["t"].to_list() == [True, False]

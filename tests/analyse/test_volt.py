@@ -1224,3 +1224,38 @@ def test_month_only_records_name_data_police_uk_only_when_they_came_from_it() ->
     assert note(frame).endswith(
         "not known (2 by the month only, 1 of them from data.police.uk)."
     )
+
+
+def test_a_date_alone_on_the_windows_first_day_is_in_the_window() -> None:
+    """The 30 days to 30 June 23:00 start at 23:00 on 31 May: a record dated 31
+    May alone (stored at 00:00) may have happened after that, and the briefing's
+    incidents list has it, but VOLT compared its 00:00 and left it out. Now it is
+    in the window (incidents, harm, days since), one with its time at 22:00 that
+    day stays out. The window then holds 31 days of dates alone for 30 days, so
+    the trend counts one at its day's noon and leaves out the first day's (noon
+    before the start): its halves compare 15 days each, and a note says so."""
+    from avert.analyse.volt import window_incidents
+
+    first = dt.datetime(2024, 5, 31)
+    days = [first + dt.timedelta(days=d) for d in range(31)]  # 31 May .. 30 June
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"d{i}" for i in range(31)] + ["t"],
+            "occurred_from": [*days, first + dt.timedelta(hours=22)],
+            "time_precision": ["day"] * 31 + ["exact"],
+            "lsoa": ["A"] * 32,
+            "harm_days": [1.0] * 32,
+        }
+    )
+    held = window_incidents(incidents, at=AT, window_days=30)
+    assert held["incident_id"].to_list() == [f"d{i}" for i in range(31)]
+    res = volt_profiles(incidents, None, at=AT, window_days=30)
+    place = res.places.row(0, named=True)
+    assert place["n_incidents"] == 31
+    assert (place["n_earlier_half"], place["n_later_half"]) == (15, 15)
+    assert place["trend"] == 0
+    assert place["n_left_out_of_trend"] == 1
+    assert any(
+        "1 incident dated alone (2024-05-31) is in" in n and "not in the trend" in n
+        for n in res.notes
+    ), res.notes

@@ -75,3 +75,44 @@ def test_the_month_edge_note_does_not_read_every_classification_again(
             date_to=dt.datetime(2019, 7, 1),
         )
         assert tables.count("classifications") == 1, (start, tables)
+
+
+def test_a_date_alone_of_the_from_day_is_in_a_window_starting_that_morning(
+    tmp_path: Path,
+) -> None:
+    """`--from 2024-04-01T06:00` compared a record dated 1 April alone (stored at
+    00:00) with 06:00 and left it out, though it may have happened after (the
+    briefing's window has it): now it is in by its day; one with its time at
+    05:00 stays out."""
+    import polars as pl
+
+    store = Store(f"sqlite:///{tmp_path / 'c.db'}")
+    store.upgrade()
+    day = dt.datetime(2024, 4, 1)
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": ["alone", "five", "next"],
+                    "occurred_from": [
+                        day,
+                        day + dt.timedelta(hours=5),
+                        day + dt.timedelta(days=1),
+                    ],
+                    "x": [100.0, 100.0, 900.0],
+                    "y": [100.0, 100.0, 900.0],
+                    "time_precision": ["day", "exact", "exact"],
+                    "source": ["test"] * 3,
+                }
+            ),
+        )
+    result = run_concentration(
+        store,
+        entity="place",
+        cell_size_m=250.0,
+        date_from=day + dt.timedelta(hours=6),
+        date_to=dt.datetime(2024, 5, 1),
+        violence_only=False,
+    )
+    assert result.params["n_incidents"] == 2

@@ -79,15 +79,17 @@ def days_since_period_end(
     return seconds / 86_400.0
 
 
-def started_by(column: str, start: dt.datetime) -> pl.Expr:
-    """The records at or after ``start`` by ``column`` (their time), or, for one
-    dated alone (:func:`dated_alone`, stored at 00:00), whose day runs past
-    ``start``: it may have happened after it. The start half of a window's rule
-    for dates alone (:func:`avert.briefing.dated_alone.in_window`; retaliation's
-    alerts of the ``window_days`` before a briefing). The frame needs
-    ``time_precision``."""
+def started_by(column: str, start: dt.datetime, *, open_start: bool = False) -> pl.Expr:
+    """The records at or after ``start`` by ``column`` (their time; after it when
+    ``open_start``: a trailing window ``(start, at]``), or, for one dated alone
+    (:func:`dated_alone`, stored at 00:00), whose day runs past ``start``: it may
+    have happened after it. The start half of a window's rule for dates alone
+    (:func:`avert.briefing.dated_alone.in_window`; retaliation's alerts of the
+    ``window_days`` before a briefing; :func:`in_window` ``by_day``). The frame
+    needs ``time_precision``."""
     at = pl.col(column)
-    return (at >= start) | (dated_alone() & (at >= day_start(start)))
+    timed = (at > start) if open_start else (at >= start)
+    return timed | (dated_alone() & (at >= day_start(start)))
 
 
 def default_as_of(
@@ -130,8 +132,15 @@ def default_as_of(
     return nxt - dt.timedelta(microseconds=1)
 
 
-def in_window(col: str, at: dt.datetime, window_days: int) -> pl.Expr:
-    """True where ``at - window_days < col <= at``.
+def in_window(
+    col: str, at: dt.datetime, window_days: int, *, by_day: bool = False
+) -> pl.Expr:
+    """True where ``at - window_days < col <= at``; with ``by_day`` (the frame
+    needs ``time_precision``), also for a record dated alone (stored at 00:00)
+    whose day runs past the window's start (:func:`started_by`): one dated the
+    window's first day, before a start at 06:00, may have happened after it (the
+    risk lists and VOLT; the briefing's incidents list has it too). Such a record
+    is then also in the window ending on its day (the one before).
 
     Examples
     --------
@@ -143,7 +152,9 @@ def in_window(col: str, at: dt.datetime, window_days: int) -> pl.Expr:
     >>> frame.select(in_window("t", at, 7))["t"].to_list()
     [False, True, True, False]
     """
-    return (pl.col(col) > window_start(at, window_days)) & (pl.col(col) <= at)
+    start = window_start(at, window_days)
+    after = started_by(col, start, open_start=True) if by_day else pl.col(col) > start
+    return after & (pl.col(col) <= at)
 
 
 def _reach_back(

@@ -154,6 +154,15 @@ def _days_since(col: str, at: dt.datetime) -> pl.Expr:
     )
 
 
+def _in_window(incidents: pl.DataFrame, at: dt.datetime, days: int) -> pl.Expr:
+    """The incidents of the window ``(at - days, at]``, one dated alone by its day
+    (:func:`avert.analyse._window.in_window` ``by_day``) when they have
+    ``time_precision``: one dated the window's first day, before a start at 06:00,
+    was left out of the scores while the briefing's incidents list had it."""
+    by_day = "time_precision" in incidents.columns
+    return in_window("occurred_from", at, days, by_day=by_day)
+
+
 def _precision(incidents: pl.DataFrame) -> pl.Expr:
     """The incidents' ``time_precision`` (null, an exact time, where it has none)."""
     if "time_precision" in incidents.columns:
@@ -345,7 +354,7 @@ def offender_risk(
             "'avert classify' or join the classifications table first."
         )
         raise SchemaError(msg)
-    inc = incidents.filter(in_window("occurred_from", at, cfg.window_days)).select(
+    inc = incidents.filter(_in_window(incidents, at, cfg.window_days)).select(
         "incident_id",
         "occurred_from",
         _precision(incidents),
@@ -536,7 +545,7 @@ def _victim_window(
         if "domestic" in incidents.columns
         else pl.lit(value=False)
     )
-    return incidents.filter(in_window("occurred_from", at, window_days)).select(
+    return incidents.filter(_in_window(incidents, at, window_days)).select(
         "incident_id",
         "occurred_from",
         _precision(incidents),
@@ -764,9 +773,7 @@ def _asb_violence_after(
     notes: list[str],
 ) -> pl.DataFrame:
     """``per`` plus violence against the caller (in the place) after its first report."""
-    violent = _violence(incidents).filter(
-        in_window("occurred_from", at, cfg.window_days)
-    )
+    violent = _violence(incidents).filter(_in_window(incidents, at, cfg.window_days))
     if unit == "caller":
         if involvements is None:
             notes.append(

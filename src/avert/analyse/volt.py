@@ -77,7 +77,9 @@ def _check_window(window_days: int) -> None:
 def window_incidents(
     incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
 ) -> pl.DataFrame:
-    """Return incidents with ``at - window_days < occurred_from <= at``.
+    """Return incidents with ``at - window_days < occurred_from <= at``, and, when
+    they have ``time_precision``, those dated alone whose day runs past the window's
+    start (:func:`avert.analyse._window.in_window` ``by_day``).
 
     Parameters
     ----------
@@ -90,7 +92,8 @@ def window_incidents(
     """
     _check_window(window_days)
     check_frame(incidents, ["occurred_from"], name="incidents")
-    return incidents.filter(in_window("occurred_from", at, window_days))
+    by_day = "time_precision" in incidents.columns
+    return incidents.filter(in_window("occurred_from", at, window_days, by_day=by_day))
 
 
 def _harm(incidents: pl.DataFrame) -> pl.Expr:
@@ -120,12 +123,29 @@ def _half_time() -> pl.Expr:
     """When an incident counts for the trend's halves: a month-dated record
     (data.police.uk, dated the first instant of its month) at the middle of its
     month, so a window of whole months splits into equal halves (January to June
-    against July to December) rather than seven months against five."""
+    against July to December) rather than seven months against five; one dated
+    alone (stored at 00:00) at its day's noon (:func:`_day_in_trend`)."""
     t = pl.col("occurred_from")
     return (
         pl.when(pl.col("precision") == _PRECISION_RANK["month"])
         .then(t + (t.dt.offset_by("1mo") - t) / 2)
+        .when(pl.col("precision") == _PRECISION_RANK["day"])
+        .then(t + dt.timedelta(hours=12))
         .otherwise(t)
+    )
+
+
+def _day_in_trend(*, at: dt.datetime, window_days: int) -> pl.Expr:
+    """False for a record dated alone whose day's noon lies outside the window
+    ``(at - window_days, at]``. The window holds a record dated alone by its day
+    (:func:`window_incidents`): one of its first day and one of its last, so
+    ``n + 1`` days of them for ``n`` days; the trend counts those whose noon is
+    in it (``n`` days, half in each half when ``n`` is even), so its halves
+    balance; the other is in ``n_left_out_of_trend``."""
+    half = _half_time()
+    start = at - dt.timedelta(days=window_days)
+    return (pl.col("precision") != _PRECISION_RANK["day"]) | (
+        (half > start) & (half <= at)
     )
 
 
@@ -143,6 +163,9 @@ def _profile(
         keyed = keyed.with_columns(pl.lit(0, dtype=pl.Int64).alias("precision"))
     if "in_trend" not in keyed.columns:
         keyed = keyed.with_columns(pl.lit(value=True).alias("in_trend"))
+    keyed = keyed.with_columns(
+        pl.col("in_trend") & _day_in_trend(at=at, window_days=window_days)
+    )
     names = {rank: name for name, rank in _PRECISION_RANK.items()}
     keyed = keyed.with_columns(  # by name, for the period's length
         pl.col("precision")
@@ -916,7 +939,7 @@ def _source_coverage(
     ]
     if keys:
         supplying = (
-            incidents.filter(in_window("occurred_from", at, window_days))
+            window_incidents(incidents, at=at, window_days=window_days)
             .select(keys)
             .unique()
         )
@@ -1413,6 +1436,7 @@ def volt_profiles(
         else _empty_window_note(incidents, at=at, window_days=window_days)
     )
     notes += _month_edge_notes(incidents, at=at, window_days=window_days)
+    notes += _edge_day_notes(inc, at=at, window_days=window_days)
     victims, offenders, people_rows, overlaps, meet = _volt_people(
         inc,
         involvements,
@@ -1540,6 +1564,30 @@ def _empty_window_note(
     return [
         f"No incident in the window ({window_days:,} days to {at:%Y-%m-%d %H:%M}): "
         f"every profile is empty{span}."
+    ]
+
+
+def _edge_day_notes(
+    inc: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> list[str]:
+    """The window's records dated alone left out of the trend by
+    :func:`_day_in_trend` (the noon of their day, the window's first or last, is
+    outside it), counted; none when there are none."""
+    if inc.height == 0 or "time_precision" not in inc.columns:
+        return []
+    out = inc.select(_precision(inc), "occurred_from").filter(
+        ~_day_in_trend(at=at, window_days=window_days)
+    )
+    if not out.height:
+        return []
+    days = ", ".join(out["occurred_from"].dt.strftime("%Y-%m-%d").unique().sort())
+    return [
+        f"{out.height:,} incident{'' if out.height == 1 else 's'} dated alone "
+        f"({days}) {'is' if out.height == 1 else 'are'} in the window, their day "
+        "overlapping its start or end, but not in the trend: it counts a record "
+        "dated alone at its day's noon, and that noon is outside the window (so the "
+        "halves compare as many days of them each; n_left_out_of_trend counts "
+        "them, * in the table)."
     ]
 
 

@@ -22,7 +22,13 @@ from typing import Final, Literal
 
 import polars as pl
 
-from avert.analyse._window import default_as_of, in_window, month_edge_notes
+from avert.analyse._window import (
+    day_start,
+    default_as_of,
+    in_window,
+    month_edge_notes,
+    started_by,
+)
 from avert.analyse.concentration import (
     NO_MEASURE_NOTE,
     ConcentrationResult,
@@ -108,6 +114,7 @@ def load_analysis_incidents(
     violence_only: bool = True,
     columns: Sequence[str] = _INCIDENT_COLUMNS,
     require: bool = False,
+    by_day: bool = False,
 ) -> AnalysisFrames:
     """Read incidents of the window and attach ``in_definition``, ``category``, ``harm_days``.
 
@@ -132,6 +139,11 @@ def load_analysis_incidents(
         The caller cannot work without the definition (the network analyses; the
         briefing applies :func:`classification_policy` to its own reads the same
         way): no stored classification at all is an error.
+    by_day
+        A record dated alone (stored at 00:00) is in the window when its day runs
+        past ``date_from`` (:func:`avert.analyse._window.started_by`, the
+        briefing's rule): one dated the day of ``--from 2024-04-01T06:00`` may have
+        happened after it (``columns`` must hold ``time_precision``).
 
     Returns
     -------
@@ -141,10 +153,13 @@ def load_analysis_incidents(
     """
     where: list[tuple[str, str, object]] = []
     if date_from is not None:
-        where.append(("occurred_from", ">=", date_from))
+        first = day_start(date_from) if by_day else date_from
+        where.append(("occurred_from", ">=", first))
     if date_to is not None:
         where.append(("occurred_from", "<", date_to))
     area = store.read_frame("incidents", columns=list(columns), where=where)
+    if by_day and date_from is not None:
+        area = area.filter(started_by("occurred_from", date_from))
     classes = store.read_frame(
         "classifications",
         columns=["incident_id", "in_definition", "category", "harm_days"],
@@ -308,6 +323,7 @@ def run_concentration(
         date_from=date_from,
         date_to=date_to,
         violence_only=violence_only,
+        by_day=True,  # a date alone of --from's day (at 06:00) may be after it
     )
     if measure == "harm":
         _require_harm(frames, instead=", or use --measure count")
@@ -627,8 +643,9 @@ def _empty_window_span(
     ``at``): its note then says where the records are, though none of them were read
     (a window before the first record), or some were read after it (one between
     two runs of records). None when the window holds some: no query."""
+    by_day = "time_precision" in frames.incidents.columns
     if frames.incidents.filter(
-        in_window("occurred_from", at, config.window_days)
+        in_window("occurred_from", at, config.window_days, by_day=by_day)
     ).height:
         return None
     return incident_span(store)

@@ -233,7 +233,9 @@ def _submit_person_reads(
             queries.person_history,
             store,
             linked,
-            since=at - dt.timedelta(days=REPEAT_WINDOW_DAYS),
+            # from the first day's 00:00: one dated alone that day is in the risk
+            # scores' window by its day (avert.analyse._window.in_window by_day)
+            since=dated_alone.day_start(at - dt.timedelta(days=REPEAT_WINDOW_DAYS)),
             until=at,
             profile=profile,
         ),
