@@ -734,36 +734,73 @@ def _stop_notes(
     """Notes on searches with no recorded ethnicity (self- or officer-defined, as
     counted) and (by area) not placed."""
     vehicles = int((s["group"] == _NO_PERSON).sum())
-    total = s.height
-    people = total - vehicles
+    people = s.height - vehicles
+    notes = [_stated_note(s, people=people, vehicles=vehicles, defined=defined)]
+    notes.extend(_vehicle_only_note(vehicles))
+    notes.extend(_unrecorded_sex_note(s, people=people))
+    notes.extend(_defined_notes(s, defined=defined))
+    if "outcome" in s.columns:
+        notes.extend(_outcome_notes(s))
+    unplaced = int((s["area"] == "not placed").sum()) if placed else 0
+    if unplaced:
+        notes.append(
+            f"{unplaced} searches could not be placed in an area (no coordinates): "
+            "they count in force totals only."
+        )
+    return tuple(notes)
+
+
+def _stated_note(
+    s: pl.DataFrame,
+    *,
+    people: int,
+    vehicles: int,
+    defined: Literal["self", "officer"],
+) -> str:
+    """How many searches of people have no recorded ethnicity (or that all have)."""
     missing = int((s["group"] == "not stated").sum())
     of_people = " of people" if vehicles else ""
-    notes = [
-        f"{missing:,} of {people:,} searches{of_people} "
-        f"({(missing / people if people else 0):.1%}) have no "
-        f"recorded {defined}-defined ethnicity: they are in no group's rate and are "
-        "counted apart (No ethnicity stated)."
-        if missing or not people
-        # none: "0 of 3,253 searches (0.0%) ... they are in no group's rate" (the
-        # Met's API sample, September 2024) spoke of searches there are not
-        else (
+    if missing or not people:
+        return (
+            f"{missing:,} of {people:,} searches{of_people} "
+            f"({(missing / people if people else 0):.1%}) have no "
+            f"recorded {defined}-defined ethnicity: they are in no group's rate and "
+            "are counted apart (No ethnicity stated)."
+        )
+    # none: "0 of 3,253 searches (0.0%) ... they are in no group's rate" (the
+    # Met's API sample, September 2024) spoke of searches there are not
+    return (
+        (
             f"All {people:,} searches{of_people} have"
             if people > 1
             else f"The one search{' of a person' if vehicles else ''} has"
         )
         + f" a recorded {defined}-defined ethnicity: none is left out of the "
         "groups' rates for want of one."
+    )
+
+
+def _vehicle_only_note(vehicles: int) -> list[str]:
+    """A note on searches of a vehicle only, counted apart from every group."""
+    if not vehicles:
+        return []
+    # one such search (Kent, January 2019) read "1 searches ... are"
+    searches, are = ("search", "is") if vehicles == 1 else ("searches", "are")
+    return [
+        f"{vehicles:,} {searches} of a vehicle only (no person searched: no "
+        f"ethnicity or sex recorded) {are} in no group's rate either, and not "
+        "among those with no ethnicity stated: they are counted apart (vehicle "
+        "only, in the searches by sex)."
     ]
-    if vehicles:
-        # one such search (Kent, January 2019) read "1 searches ... are"
-        searches, are = ("search", "is") if vehicles == 1 else ("searches", "are")
-        notes.append(
-            f"{vehicles:,} {searches} of a vehicle only (no person searched: no "
-            f"ethnicity or sex recorded) {are} in no group's rate either, and not "
-            "among those with no ethnicity stated: they are counted apart (vehicle "
-            "only, in the searches by sex)."
-        )
-    notes.extend(_unrecorded_sex_note(s, people=people))
+
+
+def _defined_notes(
+    s: pl.DataFrame, *, defined: Literal["self", "officer"]
+) -> list[str]:
+    """Notes that depend on whose view of ethnicity is counted: how the unstated
+    lean (self-defined), groups the source does not record (officer-defined)."""
+    notes: list[str] = []
+    missing = bool((s["group"] == "not stated").any())
     if defined == "self" and missing and "officer_ethnicity" in s.columns:
         notes.extend(_unstated_lean(s))
     if defined == "officer" and "ethnicity" in s.columns:
@@ -776,66 +813,75 @@ def _stop_notes(
             "who describe themselves as Mixed in other groups, whose rates against "
             "the census groups they raise."
         )
-    if "outcome" in s.columns:
-        arrests = int(s.select(_ended_in_arrest().sum()).item())
-        link = (
-            s["outcome_linked"]
-            if "outcome_linked" in s.columns
-            else pl.Series([None] * s.height, dtype=pl.Boolean)
+    return notes
+
+
+def _outcome_notes(s: pl.DataFrame) -> list[str]:
+    """Notes on outcomes: no link recorded though searches ended in arrest, some
+    unlinked, none with an outcome."""
+    arrests = int(s.select(_ended_in_arrest().sum()).item())
+    linked = int(s.select(_found(s.columns).sum()).item())
+    notes: list[str] = []
+    if linked == 0 and arrests:
+        notes.append(_no_link_note(s, arrests=arrests))
+    elif linked:
+        notes.extend(_unlinked_note(s))
+    notes.extend(_no_outcome_note(s, finds_known=bool(linked or not arrests)))
+    return notes
+
+
+def _no_link_note(s: pl.DataFrame, *, arrests: int) -> str:
+    """Why no find rate is given when no search links its outcome to its object
+    though some ended in arrest: a record bundle's format has no such column, or
+    the source does not seem to record it (what the link column holds)."""
+    total = s.height
+    bundles = _bundle_sources(s)
+    return (
+        "The one search has no outcome linked to its object, though it "
+        "ended in arrest: "
+        if total == 1
+        else f"None of the {total:,} searches has an outcome linked to "
+        f"its object, though {arrests:,} ended in arrest: "
+    ) + (
+        ("it was" if total == 1 else "they were")
+        + " loaded from a record bundle ("
+        + ", ".join(f"'{b}'" for b in bundles)
+        + "), whose format has no column saying whether a search's "
+        "outcome was linked to what was searched for, so no find rate "
+        "is given; the arrest rate is given."
+        if bundles
+        else f"the source does not seem to record the link ({_link_held(s)}), "
+        "so no find rate is given."
+    )
+
+
+def _link_held(s: pl.DataFrame) -> str:
+    """What the link column holds when no search is linked: "blank for all 12",
+    "false for 3, blank for 9", ... (one search: "blank", "false" or "true")."""
+    total = s.height
+    link = (
+        s["outcome_linked"]
+        if "outcome_linked" in s.columns
+        else pl.Series([None] * total, dtype=pl.Boolean)
+    )
+    blank = int(link.is_null().sum())
+    nfa = int(link.fill_null(value=False).sum())  # linked: no further action
+    false = total - blank - nfa
+    if total == 1:  # "none of the 1 searches ... blank for all 1"
+        return "blank" if blank else "false" if false else "true"
+    if blank == total:
+        return f"blank for all {total:,}"
+    if false == total:
+        return f"false for all {total:,}"
+    return ", ".join(
+        part
+        for n, part in (
+            (nfa, f"true for {nfa:,}, each of no further action"),
+            (false, f"false for {false:,}"),
+            (blank, f"blank for {blank:,}"),
         )
-        linked = int(s.select(_found(s.columns).sum()).item())
-        if linked == 0 and arrests:
-            blank = int(link.is_null().sum())
-            nfa = int(link.fill_null(value=False).sum())  # linked: no further action
-            false = total - blank - nfa
-            held = (
-                f"blank for all {total:,}"
-                if blank == total
-                else f"false for all {total:,}"
-                if false == total
-                else ", ".join(
-                    part
-                    for n, part in (
-                        (nfa, f"true for {nfa:,}, each of no further action"),
-                        (false, f"false for {false:,}"),
-                        (blank, f"blank for {blank:,}"),
-                    )
-                    if n
-                )
-            )
-            if total == 1:  # "none of the 1 searches ... blank for all 1"
-                held = "blank" if blank else "false" if false else "true"
-            bundles = _bundle_sources(s)
-            notes.append(
-                (
-                    "The one search has no outcome linked to its object, though it "
-                    "ended in arrest: "
-                    if total == 1
-                    else f"None of the {total:,} searches has an outcome linked to "
-                    f"its object, though {arrests:,} ended in arrest: "
-                )
-                + (
-                    ("it was" if total == 1 else "they were")
-                    + " loaded from a record bundle ("
-                    + ", ".join(f"'{b}'" for b in bundles)
-                    + "), whose format has no column saying whether a search's "
-                    "outcome was linked to what was searched for, so no find rate "
-                    "is given; the arrest rate is given."
-                    if bundles
-                    else f"the source does not seem to record the link ({held}), "
-                    "so no find rate is given."
-                )
-            )
-        elif linked:
-            notes.extend(_unlinked_note(s))
-        notes.extend(_no_outcome_note(s, finds_known=bool(linked or not arrests)))
-    unplaced = int((s["area"] == "not placed").sum()) if placed else 0
-    if unplaced:
-        notes.append(
-            f"{unplaced} searches could not be placed in an area (no coordinates): "
-            "they count in force totals only."
-        )
-    return tuple(notes)
+        if n
+    )
 
 
 #: the ``source`` of the stops avert reads from data.police.uk (its archive's CSV
@@ -1358,69 +1404,25 @@ def equality_impact_summary(
     others and count these in one line) and ``disclosure`` (the rule's words);
     without, ``by_area`` is empty and ``by_area_no_search`` 0.
     """
-    monitored = []
+    monitored: list[str] = []
     figures: list[dict[str, Any]] = []
     flags: list[dict[str, Any]] = []
     not_stated: list[dict[str, Any]] = []
     if stops is not None:
-        defined = (
-            "officer-defined ethnic group (the officer's view, not the GOV.UK measure)"
-            if stops.params.get("ethnicity") == "officer_ethnicity"
-            else "self-defined ethnic group"
-        )
-        monitored.append(
-            f"Stop and search: searches per 1,000 residents by {defined}, "
-            "ratio to the White rate (95 % log interval), by power, age band, sex, find and "
-            "arrest rate, and trend; searches with no recorded ethnicity."
-        )
-        figures += jsonable(
-            stops.frame.select(
-                "area",
-                "group",
-                "searches",
-                "residents",
-                "rate_per_1000",
-                "ratio_to_white",
-                "ci_low",
-                "ci_high",
-            )
-        )
-        for row in stops.flagged().to_dicts():
-            flags.append(
-                {"what": f"stop and search ({row['table']})", **json_object(row)}
-            )
+        monitored.append(_stops_monitored(stops))
+        figures += _stops_figures(stops)
+        flags += [
+            {"what": f"stop and search ({row['table']})", **json_object(row)}
+            for row in stops.flagged().to_dicts()
+        ]
         not_stated += jsonable(stops.not_stated)
     for made in lists:
         monitored.append(
             f"Priority list '{made.list_name}': make-up by sex, age band and ethnicity "
             "against the pool it was drawn from (and residents where known)."
         )
-        figures += [
-            {"list": made.list_name, **row}
-            for row in jsonable(
-                made.frame.select(
-                    "dimension",
-                    "category",
-                    "listed",
-                    "pool",
-                    "ratio",
-                    "ci_low",
-                    "ci_high",
-                )
-            )
-        ]
-        for row in made.frame.filter(pl.col("significantly_above_1")).to_dicts():
-            flags.append(
-                {
-                    "what": f"list {made.list_name}",
-                    "dimension": row["dimension"],
-                    "category": row["category"],
-                    "ratio": jsonable(row["ratio"]),
-                    "ci_low": jsonable(row["ci_low"]),
-                    "ci_high": jsonable(row["ci_high"]),
-                    "reference": made.references.get(row["dimension"]),
-                }
-            )
+        figures += _list_figures(made)
+        flags += _list_flags(made)
     by_area = area_ratios(areas, force=stops) if areas is not None else pl.DataFrame()
     if by_area.height:
         monitored.append(
@@ -1438,20 +1440,91 @@ def equality_impact_summary(
         "by_area": jsonable(by_area) if by_area.height else [],
         "by_area_no_search": _no_search(by_area),
         "disclosure": _area_disclosure() if by_area.height else None,
-        "reading": (
-            "A ratio is significantly above 1 when the lower end of its 95 % interval "
-            "is above 1 and the exact conditional test (Clopper-Pearson) agrees, "
-            "so a ratio resting on a handful of searches or people is not flagged "
-            "by the large-sample interval alone. A ratio is a measure of difference, not of its cause: "
-            "residents are not the population available to be searched"
-            + (
-                " (here the synthetic city's residents, every one avert's generator "
-                "made: no census, so none that is dated)."
-                if synthetic
-                else ", and the census is dated."
-            )
-        ),
+        "reading": _impact_reading(synthetic=synthetic),
     }
+
+
+def _stops_monitored(stops: EqualityResult) -> str:
+    """What the summary monitors of stop and search, naming whose view of
+    ethnicity is counted."""
+    defined = (
+        "officer-defined ethnic group (the officer's view, not the GOV.UK measure)"
+        if stops.params.get("ethnicity") == "officer_ethnicity"
+        else "self-defined ethnic group"
+    )
+    return (
+        f"Stop and search: searches per 1,000 residents by {defined}, "
+        "ratio to the White rate (95 % log interval), by power, age band, sex, find and "
+        "arrest rate, and trend; searches with no recorded ethnicity."
+    )
+
+
+def _stops_figures(stops: EqualityResult) -> list[dict[str, Any]]:
+    """The headline rates and ratios of stop and search, one dict per row."""
+    figures: list[dict[str, Any]] = jsonable(
+        stops.frame.select(
+            "area",
+            "group",
+            "searches",
+            "residents",
+            "rate_per_1000",
+            "ratio_to_white",
+            "ci_low",
+            "ci_high",
+        )
+    )
+    return figures
+
+
+def _list_figures(made: ListMakeUp) -> list[dict[str, Any]]:
+    """A priority list's make-up against its pool, one dict per row."""
+    return [
+        {"list": made.list_name, **row}
+        for row in jsonable(
+            made.frame.select(
+                "dimension",
+                "category",
+                "listed",
+                "pool",
+                "ratio",
+                "ci_low",
+                "ci_high",
+            )
+        )
+    ]
+
+
+def _list_flags(made: ListMakeUp) -> list[dict[str, Any]]:
+    """A priority list's categories whose ratio is significantly above 1."""
+    return [
+        {
+            "what": f"list {made.list_name}",
+            "dimension": row["dimension"],
+            "category": row["category"],
+            "ratio": jsonable(row["ratio"]),
+            "ci_low": jsonable(row["ci_low"]),
+            "ci_high": jsonable(row["ci_high"]),
+            "reference": made.references.get(row["dimension"]),
+        }
+        for row in made.frame.filter(pl.col("significantly_above_1")).to_dicts()
+    ]
+
+
+def _impact_reading(*, synthetic: bool) -> str:
+    """How to read a ratio, with the caveat that fits the residents' source."""
+    return (
+        "A ratio is significantly above 1 when the lower end of its 95 % interval "
+        "is above 1 and the exact conditional test (Clopper-Pearson) agrees, "
+        "so a ratio resting on a handful of searches or people is not flagged "
+        "by the large-sample interval alone. A ratio is a measure of difference, not of its cause: "
+        "residents are not the population available to be searched"
+        + (
+            " (here the synthetic city's residents, every one avert's generator "
+            "made: no census, so none that is dated)."
+            if synthetic
+            else ", and the census is dated."
+        )
+    )
 
 
 def _no_search(by_area: pl.DataFrame) -> int:
