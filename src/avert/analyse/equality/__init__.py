@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -112,6 +112,7 @@ __all__ = [
     "place_stops_by",
     "stop_search_equality",
     "wilson",
+    "withhold_force_counts",
 ]
 
 #: police.uk's ``Type`` of a search of a vehicle only (no person searched)
@@ -735,7 +736,10 @@ def _stop_notes(
     counted) and (by area) not placed."""
     vehicles = int((s["group"] == _NO_PERSON).sum())
     people = s.height - vehicles
-    notes = [_stated_note(s, people=people, vehicles=vehicles, defined=defined)]
+    missing = int((s["group"] == "not stated").sum())
+    notes = [
+        _stated_note(missing=missing, people=people, vehicles=vehicles, defined=defined)
+    ]
     notes.extend(_vehicle_only_note(vehicles))
     notes.extend(_unrecorded_sex_note(s, people=people))
     notes.extend(_defined_notes(s, defined=defined))
@@ -751,14 +755,13 @@ def _stop_notes(
 
 
 def _stated_note(
-    s: pl.DataFrame,
     *,
+    missing: int,
     people: int,
     vehicles: int,
     defined: Literal["self", "officer"],
 ) -> str:
     """How many searches of people have no recorded ethnicity (or that all have)."""
-    missing = int((s["group"] == "not stated").sum())
     of_people = " of people" if vehicles else ""
     if missing or not people:
         return (
@@ -1380,12 +1383,280 @@ def _withhold_next(out: pl.DataFrame, line: str, *, where: pl.Expr) -> pl.DataFr
     ).drop("_lone_group", "_lone_area")
 
 
+def withhold_force_counts(force: EqualityResult) -> EqualityResult:
+    """The force's figures under the small-cell rule, for readers outside the
+    police when its searches are published by no one (a force's own records: a
+    record bundle, the synthetic city), :data:`avert.access.SMALL_CELL_RULE`
+    through :func:`avert.access.suppress_small_counts`.
+
+    police.uk's searches are published one by one, so their force figures stay
+    whole (docs/equality.md, "Force-level figures and the small-cell rule"); these
+    are not. Counts of 1 to 4 searches are withheld (``<count>_withheld``), with
+    the next smallest where one alone would be, and with them what gives them
+    back: a group's rate, ratio and interval (every ratio of a breakdown whose
+    White count is withheld); the searches with no ethnicity stated and of a
+    vehicle only, counted in the same breakdown as the groups (the groups, they
+    and the total add up); down each group's powers and months against its count
+    (:func:`_withhold_down_groups`, the areas' rule); a band's or sex's searches,
+    share, rate and ratio (by age band and sex, the rows of all groups only: the
+    bands of each group, whose margins are both shown, are left out); a group's
+    finds and arrests with their rates (a withheld group's searches withheld there
+    too, the same decision). The notes that count the searches with no ethnicity
+    stated or of a vehicle only read "[c]" where those are withheld
+    (:func:`_held_notes`); the others count the force's searches as a whole."""
+    rates, apart = _held_rates(force)
+    vo_held = bool(
+        apart.filter(pl.col("group") == _NO_PERSON)["searches_withheld"].any()
+    )
+    return replace(
+        force,
+        notes=_held_notes(force, apart),
+        frame=rates,
+        by_legislation=_held_lines(force.by_legislation, "power", force),
+        trend=_held_lines(force.trend, "period", force),
+        by_age=_held_all_groups(force.by_age, "age_range", vehicles_withheld=vo_held),
+        by_sex=_held_all_groups(
+            force.by_sex, "sex", vehicles_withheld=vo_held, relative=True
+        ),
+        outcomes=_held_outcomes(force.outcomes, rates, apart),
+        not_stated=_held_not_stated(force.not_stated, apart),
+    )
+
+
+#: the searches counted apart from the groups: a row each beside them when the
+#: rule is applied, since the groups, they and the total add up
+_APART: Final = {"not stated": "not_stated", _NO_PERSON: "vehicle_only"}
+
+
+def _held_notes(force: EqualityResult, apart: pl.DataFrame) -> tuple[str, ...]:
+    """``force``'s notes with those of :func:`_stated_note` and
+    :func:`_vehicle_only_note` worded without a count withheld (``apart``: the
+    rule's decision on the searches with no ethnicity stated and of a vehicle
+    only); with the vehicles withheld, no count of searches of people either (the
+    total less it gives them back), nor the share with none stated."""
+    held = dict(zip(apart["group"], apart["searches_withheld"], strict=True))
+    ns = force.not_stated
+    missing, vehicles, total = (
+        int(ns[c].sum()) if c in ns.columns else 0
+        for c in ("not_stated", "vehicle_only", "searches")
+    )
+    defined: Literal["self", "officer"] = (
+        "officer" if force.params.get("ethnicity") == "officer_ethnicity" else "self"
+    )
+    stated = _stated_note(
+        missing=missing, people=total - vehicles, vehicles=vehicles, defined=defined
+    )
+    vehicle_note = _vehicle_only_note(vehicles)
+    ns_held, vo_held = bool(held.get("not stated")), bool(held.get(_NO_PERSON))
+    of_people = " of people" if vehicles or vo_held else ""
+    swap = {}
+    if ns_held or vo_held:
+        swap[stated] = (
+            f"{WITHHELD_TEXT if ns_held else f'{missing:,}'} searches{of_people} "
+            f"have no recorded {defined}-defined ethnicity: they are in no group's "
+            "rate and are counted apart (No ethnicity stated)."
+        )
+    if vo_held and vehicle_note:
+        swap[vehicle_note[0]] = (
+            f"{WITHHELD_TEXT} searches of a vehicle only (no person searched: no "
+            "ethnicity or sex recorded) are in no group's rate either, and not "
+            "among those with no ethnicity stated: they are counted apart "
+            "(vehicle only, in the searches by sex)."
+        )
+    return tuple(swap.get(n, n) for n in force.notes)
+
+
+#: a count withheld under the small-cell rule, as a note words it
+WITHHELD_TEXT: Final = "[c] (1 to 4, or withheld beside one that is)"
+
+
+def _held_rates(force: EqualityResult) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rates by group under the rule, with the searches of no ethnicity and of
+    a vehicle only as rows of the same breakdown; those two rows returned apart
+    (``group``, ``searches``, ``searches_withheld``)."""
+    frame = force.frame
+    area = frame["area"][0] if frame.height else "all"
+    ns = force.not_stated
+    extra = pl.DataFrame(
+        {
+            "area": [area] * len(_APART),
+            "group": list(_APART),
+            "searches": [
+                int(ns[c].sum()) if c in ns.columns else 0 for c in _APART.values()
+            ],
+        },
+        schema_overrides={"searches": frame.schema.get("searches", pl.Int64)},
+    )
+    held = suppress_small_counts(
+        pl.concat([frame, extra], how="diagonal").with_columns(
+            (pl.col("group") == REFERENCE).alias("_reference")
+        ),
+        ["searches"],
+        by="area",
+        derived=dict.fromkeys(_AREA_DERIVED, ("searches",)),
+        reference="_reference",
+        relative=_AREA_RELATIVE,
+    ).drop("_reference")
+    is_apart = pl.col("group").is_in(list(_APART))
+    return (
+        held.filter(~is_apart),
+        held.filter(is_apart).select("group", "searches", "searches_withheld"),
+    )
+
+
+def _held_lines(frame: pl.DataFrame, line: str, force: EqualityResult) -> pl.DataFrame:
+    """Searches by ``line`` (power, period) and group under the rule: within each
+    line as the areas', and down each group's lines against its count, which the
+    rates show (:func:`_withhold_down_groups`)."""
+    if frame.height == 0 or line not in frame.columns:
+        return frame
+    lined = frame.rename({"area": "_area", line: "area"}).with_columns(
+        (pl.col("group") == REFERENCE).alias("_reference")
+    )
+    held = suppress_small_counts(
+        lined,
+        ["searches"],
+        by="area",
+        derived=dict.fromkeys(_AREA_DERIVED, ("searches",)),
+        reference="_reference",
+        relative=_AREA_RELATIVE,
+    )
+    held = _withhold_down_groups(held, lined, force)
+    return held.drop("_reference").rename({"area": line, "_area": "area"})
+
+
+def _held_all_groups(
+    frame: pl.DataFrame,
+    line: str,
+    *,
+    vehicles_withheld: bool,
+    relative: bool = False,
+) -> pl.DataFrame:
+    """The rows of all groups (by age band, by sex: ``line``) under the rule: a
+    band's searches, share, rate (and, ``relative``, ratio to the other sex and
+    interval, withheld on every row when the count of a sex with residents is:
+    each is taken to the other's).
+
+    The ``vehicle only`` row (searches of no person) is the rates' decision
+    (``vehicles_withheld``, :func:`_held_rates`): withheld there, it is withheld
+    here, a cell the next smallest is withheld beside; shown there, the sex
+    table's (every search of a vehicle only) is shown and never withheld beside
+    another, which the rates' count would give back. The age table's counts only
+    those with no age recorded: under the rule as any band."""
+    if frame.height == 0 or "group" not in frame.columns or line not in frame.columns:
+        return frame
+    shares = ("share_of_group",)
+    rows = frame.filter(pl.col("group") == "all")
+    vehicle = pl.col(line) == _NO_PERSON
+    fixed = vehicles_withheld or line == "sex"
+    decided = pl.lit(1 if vehicles_withheld else None, dtype=rows.schema["searches"])
+    derived_cols = [
+        c
+        for c in rows.columns
+        if c in shares
+        or c.startswith(("rate_per_1000", "ratio_"))
+        or c in ("ci_low", "ci_high", "exact_ci_low", "significantly_above_1")
+    ]
+    taken = [c for c in derived_cols if c not in shares and not c.startswith("rate_")]
+    # each sex's ratio is to the other's rate: the sexes with residents are the
+    # references (a withheld "not recorded" count takes no ratio with it)
+    resident = [c for c in rows.columns if c.startswith("residents_of")]
+    reference = pl.col(resident[0]).is_not_null() if resident else pl.lit(value=True)
+    held = suppress_small_counts(
+        rows.with_columns(
+            reference.alias("_reference"),
+            pl.col("searches").alias("_n"),
+            pl.when(vehicle & pl.lit(fixed))
+            .then(decided)
+            .otherwise(pl.col("searches"))
+            .alias("searches"),
+        ),
+        ["searches"],
+        by="group",
+        derived=dict.fromkeys(derived_cols, ("searches",)),
+        reference="_reference" if relative else None,
+        relative=taken if relative else (),
+    )
+    shown = vehicle & ~pl.col("searches_withheld")
+    return held.with_columns(
+        pl.when(shown)
+        .then(pl.col("_n"))
+        .otherwise(pl.col("searches"))
+        .alias("searches")
+    ).drop("_reference", "_n")
+
+
+def _held_outcomes(
+    outcomes: pl.DataFrame, rates: pl.DataFrame, apart: pl.DataFrame
+) -> pl.DataFrame:
+    """Finds and arrests by group under the rule: a group's searches withheld as
+    in the rates (the same decision, so neither table gives back the other's),
+    its finds and arrests of 1 to 4 withheld within their column, each rate and
+    interval with its counts."""
+    if outcomes.height == 0:
+        return outcomes
+    decided = pl.concat(
+        [rates.select("group", "searches_withheld"), apart.drop("searches")]
+    )
+    held = outcomes.join(decided, on="group", how="left").with_columns(
+        pl.col("searches_withheld").fill_null(
+            pl.col("searches").is_between(1, SMALL_CELL - 1)
+        )
+    )
+    held = held.with_columns(
+        pl.when(pl.col("searches_withheld"))
+        .then(None)
+        .otherwise(pl.col("searches"))
+        .alias("searches")
+    )
+    counts = [c for c in ("finds", "arrests") if c in held.columns]
+    rated = {
+        c: (counts[0] if c.startswith("find") else counts[-1], "searches")
+        for c in held.columns
+        if c.startswith(("find_", "arrest_"))
+    }
+    return suppress_small_counts(
+        held.with_columns(pl.lit(1).alias("_one")),
+        counts,
+        by="_one",
+        derived=rated,
+    ).drop("_one")
+
+
+def _held_not_stated(not_stated: pl.DataFrame, apart: pl.DataFrame) -> pl.DataFrame:
+    """The searches with no ethnicity stated and of a vehicle only as the rates'
+    rule decided (:func:`_held_rates`), with the share and the searches of people
+    that give them back (the total less the vehicles)."""
+    if not_stated.height == 0:
+        return not_stated
+    withheld = dict(zip(apart["group"], apart["searches_withheld"], strict=True))
+    out = not_stated
+    for group, col in _APART.items():
+        if col not in out.columns:
+            continue
+        hold = bool(withheld.get(group, False))
+        out = out.with_columns(
+            pl.when(pl.lit(hold)).then(None).otherwise(pl.col(col)).alias(col),
+            pl.lit(hold).alias(f"{col}_withheld"),
+        )
+    gives_back = {
+        "share_not_stated": "not_stated_withheld",
+        "searches_of_people": "vehicle_only_withheld",
+    }
+    return out.with_columns(
+        pl.when(pl.col(flag)).then(None).otherwise(pl.col(c)).alias(c)
+        for c, flag in gives_back.items()
+        if c in out.columns and flag in out.columns
+    )
+
+
 def equality_impact_summary(
     stops: EqualityResult | None,
     lists: Sequence[ListMakeUp] = (),
     *,
     synthetic: bool = False,
     areas: EqualityResult | None = None,
+    whole: EqualityResult | None = None,
 ) -> dict[str, Any]:
     """An Equality Impact Assessment summary generated from the data.
 
@@ -1402,7 +1673,9 @@ def equality_impact_summary(
     rule (:func:`area_ratios`), ``by_area_no_search`` (how many of its rows have
     no search of the group: every row stays in ``by_area``, the pages list the
     others and count these in one line) and ``disclosure`` (the rule's words);
-    without, ``by_area`` is empty and ``by_area_no_search`` 0.
+    without, ``by_area`` is empty and ``by_area_no_search`` 0. ``whole``: the
+    force's result before :func:`withhold_force_counts` when ``stops`` is after it
+    (the areas' rule holds against the force's whole counts); None: ``stops``.
     """
     monitored: list[str] = []
     figures: list[dict[str, Any]] = []
@@ -1423,7 +1696,8 @@ def equality_impact_summary(
         )
         figures += _list_figures(made)
         flags += _list_flags(made)
-    by_area = area_ratios(areas, force=stops) if areas is not None else pl.DataFrame()
+    force = whole if whole is not None else stops
+    by_area = area_ratios(areas, force=force) if areas is not None else pl.DataFrame()
     if by_area.height:
         monitored.append(
             "Stop and search by area: each area's ratio of a group's rate to the "
