@@ -1410,3 +1410,42 @@ def test_the_force_rule_withholds_the_vehicles_by_sex_as_beside_the_groups() -> 
     vehicles = held.by_sex.filter(pl.col("sex") == "vehicle only")
     assert vehicles["searches"].to_list() == [None]
     assert _lone_withheld(held.by_sex, "group") == []
+
+
+def test_a_group_withheld_beside_another_is_withheld_in_its_one_power_and_month() -> (
+    None
+):
+    """2 Other searches take the 6 Black searches with them in the rates (the
+    smallest count left); the Black searches, all under the drugs act in
+    February, read 6 there, which is the count withheld (the rule within each
+    power and month, and down each group's, withheld other cells). Withheld
+    there too now."""
+    pace, drugs, s60 = (
+        "Police and Criminal Evidence Act 1984 (section 1)",
+        "Misuse of Drugs Act 1971 (section 23)",
+        "Criminal Justice and Public Order Act 1994 (section 60)",
+    )
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White"] * 51 + ["Other"] * 2 + ["Black"] * 6,
+            "occurred_at": [dt.datetime(2019, 1, 4)] * 30
+            + [dt.datetime(2019, 3, 4)] * 21
+            + [dt.datetime(2019, 1, 4)] * 2
+            + [dt.datetime(2019, 2, 4)] * 6,
+            "legislation": [pace] * 30
+            + [drugs] * 11
+            + [s60] * 10
+            + [pace] * 2
+            + [drugs] * 6,
+        }
+    )
+    residents = pl.DataFrame(
+        {"group": list(GROUPS), "population": [100_000, 5_000, 5_000, 2_000, 1_000]}
+    )
+    held = withhold_force_counts(stop_search_equality(stops, residents))
+    black = held.frame.filter(pl.col("group") == "Black")
+    assert black["searches"].to_list() == [None]
+    for table in (held.by_legislation, held.trend):
+        assert 6 not in table.filter(pl.col("group") == "Black")["searches"].to_list()
+    assert _lone_withheld(held.by_legislation, "power") == []
+    assert _lone_withheld(held.trend, "period") == []

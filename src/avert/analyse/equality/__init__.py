@@ -1405,6 +1405,7 @@ def withhold_force_counts(force: EqualityResult) -> EqualityResult:
     stated or of a vehicle only read "[c]" where those are withheld
     (:func:`_held_notes`); the others count the force's searches as a whole."""
     rates, apart = _held_rates(force)
+    hidden = rates.filter(pl.col("searches_withheld"))["group"].to_list()
     vo_held = bool(
         apart.filter(pl.col("group") == _NO_PERSON)["searches_withheld"].any()
     )
@@ -1412,8 +1413,8 @@ def withhold_force_counts(force: EqualityResult) -> EqualityResult:
         force,
         notes=_held_notes(force, apart),
         frame=rates,
-        by_legislation=_held_lines(force.by_legislation, "power", force),
-        trend=_held_lines(force.trend, "period", force),
+        by_legislation=_held_lines(force.by_legislation, "power", force, hidden),
+        trend=_held_lines(force.trend, "period", force, hidden),
         by_age=_held_all_groups(force.by_age, "age_range", vehicles_withheld=vo_held),
         by_sex=_held_all_groups(
             force.by_sex, "sex", vehicles_withheld=vo_held, relative=True
@@ -1504,10 +1505,18 @@ def _held_rates(force: EqualityResult) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
 
 
-def _held_lines(frame: pl.DataFrame, line: str, force: EqualityResult) -> pl.DataFrame:
+def _held_lines(
+    frame: pl.DataFrame,
+    line: str,
+    force: EqualityResult,
+    withheld_groups: Sequence[str],
+) -> pl.DataFrame:
     """Searches by ``line`` (power, period) and group under the rule: within each
     line as the areas', and down each group's lines against its count, which the
-    rates show (:func:`_withhold_down_groups`)."""
+    rates show (:func:`_withhold_down_groups`). A group whose count the rates
+    withhold (``withheld_groups``) has a count withheld in its lines too, its
+    smallest non-zero, when none is: else its lines add up to it (a group searched
+    under one power, or in one month, reads its count there)."""
     if frame.height == 0 or line not in frame.columns:
         return frame
     lined = frame.rename({"area": "_area", line: "area"}).with_columns(
@@ -1520,6 +1529,18 @@ def _held_lines(frame: pl.DataFrame, line: str, force: EqualityResult) -> pl.Dat
         derived=dict.fromkeys(_AREA_DERIVED, ("searches",)),
         reference="_reference",
         relative=_AREA_RELATIVE,
+    )
+    withheld = pl.col("searches_withheld")
+    candidate = (
+        pl.col("group").is_in(list(withheld_groups))
+        & ~withheld.any().over("group")
+        & (pl.col("searches") > 0)
+    )
+    smallest = pl.when(candidate).then(pl.col("searches")).rank("ordinal").over("group")
+    held = held.with_columns(
+        (withheld | (candidate & (smallest == 1)).fill_null(value=False)).alias(
+            "searches_withheld"
+        )
     )
     held = _withhold_down_groups(held, lined, force)
     return held.drop("_reference").rename({"area": line, "_area": "area"})
