@@ -1449,3 +1449,28 @@ def test_a_group_withheld_beside_another_is_withheld_in_its_one_power_and_month(
         assert 6 not in table.filter(pl.col("group") == "Black")["searches"].to_list()
     assert _lone_withheld(held.by_legislation, "power") == []
     assert _lone_withheld(held.trend, "period") == []
+
+
+def test_the_notes_give_back_no_withheld_searches_of_a_vehicle_only() -> None:
+    """3 searches of a vehicle only are withheld; the notes counted the searches
+    of people (the total less them) and the share with no ethnicity stated among
+    them: "None of the 40 searches of people records the sex"."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White"] * 30 + ["Black"] * 10 + [None] * 3,
+            "occurred_at": [dt.datetime(2019, 1, 4)] * 43,
+            "sex": [None] * 43,
+            "search_type": ["Person search"] * 40 + ["Vehicle search"] * 3,
+        }
+    )
+    residents = pl.DataFrame(
+        {"group": list(GROUPS), "population": [100_000, 5_000, 5_000, 2_000, 1_000]}
+    )
+    whole = stop_search_equality(stops, residents)
+    assert any("None of the 40 searches of people" in n for n in whole.notes)
+    held = withhold_force_counts(whole)
+    text = " ".join(held.notes)
+    assert "40" not in text
+    assert "None of the searches of people records the sex" in text
+    assert "[c] (1 to 4" in text
+    assert held.not_stated["searches_of_people"].to_list() == [None]

@@ -1004,11 +1004,16 @@ def _unrecorded_sex_note(s: pl.DataFrame, *, people: int) -> list[str]:
     of_people = s.filter(pl.col("group") != _NO_PERSON)
     if of_people["sex"].is_not_null().any():
         return []
-    return [
-        f"None of the {people:,} searches of people records the sex of the person "
-        "searched: the source does not seem to record it, so the searches by sex "
-        "say nothing of whom the force searches (not recorded, not a finding)."
-    ]
+    return [_UNRECORDED_SEX.format(people=f"{people:,} ")]
+
+
+#: :func:`_unrecorded_sex_note`'s words ({people}: "1,549 ", or "" when the
+#: count would give back withheld searches of a vehicle only)
+_UNRECORDED_SEX: Final = (
+    "None of the {people}searches of people records the sex of the person "
+    "searched: the source does not seem to record it, so the searches by sex "
+    "say nothing of whom the force searches (not recorded, not a finding)."
+)
 
 
 def _unlinked_note(s: pl.DataFrame) -> list[str]:
@@ -1434,7 +1439,8 @@ def _held_notes(force: EqualityResult, apart: pl.DataFrame) -> tuple[str, ...]:
     :func:`_vehicle_only_note` worded without a count withheld (``apart``: the
     rule's decision on the searches with no ethnicity stated and of a vehicle
     only); with the vehicles withheld, no count of searches of people either (the
-    total less it gives them back), nor the share with none stated."""
+    total less it gives them back: here and in :func:`_unrecorded_sex_note`), nor
+    the share with none stated."""
     held = dict(zip(apart["group"], apart["searches_withheld"], strict=True))
     ns = force.not_stated
     missing, vehicles, total = (
@@ -1457,6 +1463,9 @@ def _held_notes(force: EqualityResult, apart: pl.DataFrame) -> tuple[str, ...]:
             f"have no recorded {defined}-defined ethnicity: they are in no group's "
             "rate and are counted apart (No ethnicity stated)."
         )
+    if vo_held:  # the searches of people are the total less the vehicles
+        people = f"{total - vehicles:,} "
+        swap[_UNRECORDED_SEX.format(people=people)] = _UNRECORDED_SEX.format(people="")
     if vo_held and vehicle_note:
         swap[vehicle_note[0]] = (
             f"{WITHHELD_TEXT} searches of a vehicle only (no person searched: no "
