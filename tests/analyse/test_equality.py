@@ -7,6 +7,7 @@ import datetime as dt
 import math
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -21,6 +22,7 @@ from avert.analyse.equality import (
     list_make_up,
     place_stops,
     stop_search_equality,
+    withhold_force_counts,
 )
 
 Z = 1.959963984540054
@@ -1283,3 +1285,192 @@ def test_per_area_counts_withheld_are_not_given_back_by_the_force_counts() -> No
     assert black.filter(pl.col("searches_withheld"))["area"].to_list() == [
         "Huntingdonshire"
     ]
+
+
+def _force_of_own_records() -> EqualityResult:
+    """40 searches: 30 White, 6 Black (5 under the drugs act, 1 under PACE), 2
+    Other, 1 Asian, 1 with no ethnicity stated, over two months."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White"] * 30
+            + ["Black"] * 6
+            + ["Other"] * 2
+            + [None, "Asian"],
+            "occurred_at": [dt.datetime(2019, 1, 4)] * 20
+            + [dt.datetime(2019, 2, 4)] * 20,
+            "legislation": ["Misuse of Drugs Act 1971 (section 23)"] * 35
+            + ["Police and Criminal Evidence Act 1984 (section 1)"] * 5,
+            "age_range": ["18-24"] * 37 + ["over 34"] * 3,
+            "sex": ["M"] * 37 + ["F"] * 3,
+            "outcome": ["Arrest"] * 5 + ["A no further action disposal"] * 35,
+            "outcome_linked": [True] * 3 + [None] * 37,
+            "search_type": ["Person search"] * 40,
+        }
+    )
+    residents = pl.DataFrame(
+        {
+            "group": ["White", "Black", "Asian", "Mixed", "Other"],
+            "population": [100_000, 5_000, 5_000, 2_000, 1_000],
+        }
+    )
+    return stop_search_equality(
+        stops,
+        residents,
+        age_residents=pl.DataFrame(
+            {"age_range": ["18-24", "over 34"], "population": [10_000, 50_000]}
+        ),
+        sex_residents=pl.DataFrame({"sex": ["M", "F"], "population": [50_000, 50_000]}),
+    )
+
+
+def _lone_withheld(frame: pl.DataFrame, by: str, count: str = "searches") -> list[Any]:
+    """The ``by`` lines of ``frame`` holding exactly one withheld ``count``: the
+    line's total (shown, or worked out) less the rest gives it back."""
+    lone = frame.group_by(by).agg(pl.col(f"{count}_withheld").sum().alias("n"))
+    return lone.filter(pl.col("n") == 1)[by].to_list()
+
+
+def test_the_force_rule_withholds_small_counts_and_what_gives_them_back() -> None:
+    """A force's own records: 2 Other searches, 1 Asian, 1 with no ethnicity
+    stated, 3 women, 3 finds read whole at force level to every reader. Under the
+    rule each reads null (``[c]``) with its rate and ratio, and no line of any
+    table holds one withheld count alone, so no total less the rest gives one back:
+    not the groups with those of no ethnicity (their total is shown), not a
+    group's powers or months against its count, not the sexes or age bands."""
+    whole = _force_of_own_records()
+    held = withhold_force_counts(whole)
+    rates = held.frame
+    for group in ("Other", "Asian"):
+        row = rates.filter(pl.col("group") == group).row(0, named=True)
+        assert row["searches"] is None
+        assert row["searches_withheld"]
+        assert row["rate_per_1000"] is None
+        assert row["ratio_to_white"] is None
+    assert held.not_stated["not_stated"].to_list() == [None]
+    assert held.not_stated["share_not_stated"].to_list() == [None]
+    for table, line in ((held.by_legislation, "power"), (held.trend, "period")):
+        assert _lone_withheld(table, line) == [], line
+        shown = rates.filter(~pl.col("searches_withheld"))["group"].to_list()
+        down = table.filter(pl.col("group").is_in(shown))
+        assert _lone_withheld(down, "group") == [], line
+    black = held.by_legislation.filter(pl.col("group") == "Black")
+    assert black["searches"].to_list().count(None) == 2  # 1 under PACE, and its 5
+    for table in (held.by_age, held.by_sex):
+        assert set(table["group"]) == {"all"}
+        assert _lone_withheld(table, "group") == []
+    women = held.by_sex.filter(pl.col("sex") == "Female").row(0, named=True)
+    assert women["searches"] is None
+    assert women["share_of_group"] is None
+    assert held.by_sex["ratio_to_other_sex"].is_null().all()
+    out = held.outcomes
+    assert (
+        _lone_withheld(out.with_columns(pl.lit(1).alias("one")), "one", "finds") == []
+    )
+    white = out.filter(pl.col("group") == "White").row(0, named=True)
+    assert white["finds"] is None
+    assert white["find_rate"] is None
+    assert white["arrests"] == 5
+    assert white["arrest_rate"] == pytest.approx(5 / 30)
+    other = out.filter(pl.col("group") == "Other").row(0, named=True)
+    assert other["searches"] is None
+    assert other["arrest_rate"] is None
+    assert held.flagged().filter(pl.col("group").is_in(["Other", "Asian"])).height == 0
+    assert not any(n.startswith("1 of 40 searches") for n in held.notes)
+    assert any(n.startswith("[c] (1 to 4") for n in held.notes)
+    # the whole result is unchanged: the police read it
+    assert whole.frame.filter(pl.col("group") == "Other")["searches"].item() == 2
+
+
+def test_the_force_rule_withholds_the_vehicles_by_sex_as_beside_the_groups() -> None:
+    """The searches of a vehicle only are a cell beside the groups (the groups,
+    they and the total add up) and the sex table's ``vehicle only`` row: 2 Other
+    searches withheld take the 5 of a vehicle only with them (the smallest count
+    left), so the sex table withholds its 5 too, else the total less the groups
+    shown and those 5 gives the Other searches back."""
+    n_vehicles = 5
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White"] * 30
+            + ["Black"] * 6
+            + ["Other"] * 2
+            + [None] * n_vehicles,
+            "occurred_at": [dt.datetime(2019, 1, 4)] * 43,
+            "sex": ["M"] * 38 + [None] * n_vehicles,
+            "search_type": ["Person search"] * 38 + ["Vehicle search"] * n_vehicles,
+        }
+    )
+    residents = pl.DataFrame(
+        {"group": list(GROUPS), "population": [100_000, 5_000, 5_000, 2_000, 1_000]}
+    )
+    whole = stop_search_equality(stops, residents)
+    by_sex = whole.by_sex.filter(pl.col("group") == "all")
+    assert by_sex.filter(pl.col("sex") == "vehicle only")["searches"].item() == 5
+    held = withhold_force_counts(whole)
+    assert held.not_stated["vehicle_only"].to_list() == [None]
+    vehicles = held.by_sex.filter(pl.col("sex") == "vehicle only")
+    assert vehicles["searches"].to_list() == [None]
+    assert _lone_withheld(held.by_sex, "group") == []
+
+
+def test_a_group_withheld_beside_another_is_withheld_in_its_one_power_and_month() -> (
+    None
+):
+    """2 Other searches take the 6 Black searches with them in the rates (the
+    smallest count left); the Black searches, all under the drugs act in
+    February, read 6 there, which is the count withheld (the rule within each
+    power and month, and down each group's, withheld other cells). Withheld
+    there too now."""
+    pace, drugs, s60 = (
+        "Police and Criminal Evidence Act 1984 (section 1)",
+        "Misuse of Drugs Act 1971 (section 23)",
+        "Criminal Justice and Public Order Act 1994 (section 60)",
+    )
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White"] * 51 + ["Other"] * 2 + ["Black"] * 6,
+            "occurred_at": [dt.datetime(2019, 1, 4)] * 30
+            + [dt.datetime(2019, 3, 4)] * 21
+            + [dt.datetime(2019, 1, 4)] * 2
+            + [dt.datetime(2019, 2, 4)] * 6,
+            "legislation": [pace] * 30
+            + [drugs] * 11
+            + [s60] * 10
+            + [pace] * 2
+            + [drugs] * 6,
+        }
+    )
+    residents = pl.DataFrame(
+        {"group": list(GROUPS), "population": [100_000, 5_000, 5_000, 2_000, 1_000]}
+    )
+    held = withhold_force_counts(stop_search_equality(stops, residents))
+    black = held.frame.filter(pl.col("group") == "Black")
+    assert black["searches"].to_list() == [None]
+    for table in (held.by_legislation, held.trend):
+        assert 6 not in table.filter(pl.col("group") == "Black")["searches"].to_list()
+    assert _lone_withheld(held.by_legislation, "power") == []
+    assert _lone_withheld(held.trend, "period") == []
+
+
+def test_the_notes_give_back_no_withheld_searches_of_a_vehicle_only() -> None:
+    """3 searches of a vehicle only are withheld; the notes counted the searches
+    of people (the total less them) and the share with no ethnicity stated among
+    them: "None of the 40 searches of people records the sex"."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White"] * 30 + ["Black"] * 10 + [None] * 3,
+            "occurred_at": [dt.datetime(2019, 1, 4)] * 43,
+            "sex": [None] * 43,
+            "search_type": ["Person search"] * 40 + ["Vehicle search"] * 3,
+        }
+    )
+    residents = pl.DataFrame(
+        {"group": list(GROUPS), "population": [100_000, 5_000, 5_000, 2_000, 1_000]}
+    )
+    whole = stop_search_equality(stops, residents)
+    assert any("None of the 40 searches of people" in n for n in whole.notes)
+    held = withhold_force_counts(whole)
+    text = " ".join(held.notes)
+    assert "40" not in text
+    assert "None of the searches of people records the sex" in text
+    assert "[c] (1 to 4" in text
+    assert held.not_stated["searches_of_people"].to_list() == [None]

@@ -317,8 +317,13 @@ def test_force_figures_are_not_withheld_where_area_ones_are(
         tx._execute("UPDATE stops SET source = 'policeuk'")  # the fixture's: "t"
         tx.append("stops", other)
     stats = board_statistics(
-        sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+        sqlite_store,
+        end=dt.date(2019, 1, 31),
+        force="humberside",
+        performance=False,
+        audience="partner",  # a partner reads police.uk's force figures whole
     )
+    assert stats["equality"]["withheld"] is False
     html = " ".join(render_html("_board_equality.html", stats=stats).split())
     html = re.sub(r' data-label="[^"]*"', "", html)
     rates = html[html.index('<table class="rates') :]
@@ -336,17 +341,12 @@ def test_force_figures_are_not_withheld_where_area_ones_are(
     assert not any("not from police.uk" in n for n in stats["equality"]["notes"])
 
 
-def test_force_figures_of_unpublished_searches_say_they_are_shown_whole(
-    sqlite_store: Store, tmp_path: Path
-) -> None:
-    """The force's figures are shown whole because police.uk publishes every
-    search; a force's own records (a record bundle) nobody has published, and the
-    pack and page said nothing of it: 2 Other searches, one an arrest, read to a
-    partner as to the chair. The rule at force level for them is not built; the
-    pack says so."""
+def _bundle_others(store: Store, tmp_path: Path) -> None:
+    """Humberside's January 2019 searches as police.uk's, with 2 more of Other
+    people from the force's own records (a record bundle), one ending in arrest."""
     import polars as pl
 
-    _humberside_and_london(sqlite_store, tmp_path)
+    _humberside_and_london(store, tmp_path)
     other = pl.DataFrame(
         {
             "stop_id": ["o1", "o2"],
@@ -359,17 +359,100 @@ def test_force_figures_of_unpublished_searches_say_they_are_shown_whole(
             "outcome": ["Arrest", "A no further action disposal"],
         }
     )
-    with sqlite_store.transaction() as tx:
+    with store.transaction() as tx:
         tx._execute("UPDATE stops SET source = 'policeuk'")  # the fixture's: "t"
         tx.append("stops", other)
-    stats = board_statistics(
-        sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+
+
+def _plain(stats: dict[str, object]) -> str:
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    return re.sub(r' data-label="[^"]*"', "", html)
+
+
+def _table(html: str, css: str) -> str:
+    part = html[html.index(f'<table class="{css}') :]
+    return part[: part.index("</table>")]
+
+
+def test_a_partner_reads_a_bundle_stores_small_counts_withheld(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A force's own records are published by no one, yet a partner read its 2
+    Other searches, one an arrest (an arrest rate of 50 %), in the force's
+    tables and charts. For a partner audience they read "[c]" wherever they
+    appeared: the rates table, its chart, the outcomes table and chart, and the
+    JSON rows; the police read them whole."""
+    _bundle_others(sqlite_store, tmp_path)
+    end = dt.date(2019, 1, 31)
+    police = board_statistics(
+        sqlite_store, end=end, force="humberside", performance=False
     )
-    (note,) = [n for n in stats["equality"]["notes"] if "not from police.uk" in n]
+    partner = board_statistics(
+        sqlite_store,
+        end=end,
+        force="humberside",
+        performance=False,
+        audience="partner",
+    )
+    assert police["equality"]["withheld"] is False
+    assert "<td>Other</td><td>2</td>" in _table(_plain(police), "rates")
+    eq = partner["equality"]
+    assert eq["withheld"] is True
+    html = _plain(partner)
+    rates = _table(html, "rates")
+    assert "<td>Other</td><td>[c]</td>" in rates
+    assert "<td>Other</td><td>2</td>" not in rates
+    other = next(r for r in eq["rates"] if r["group"] == "Other")
+    assert other["searches"] is None
+    assert other["rate_per_1000"] is None
+    assert other["ratio_to_white"] is None
+    outcomes = _table(html, "outcomes")
+    assert re.search(
+        r"<tr><td>Other</td><td>\[c\]</td><td>[^<]*</td><td>\[c\]", outcomes
+    )
+    assert "50" not in re.search(r"<tr><td>Other</td>.*?</tr>", outcomes).group(0)
+    assert "[c]" in eq["charts"]["rates"]
+    assert "[c]" in eq["charts"]["outcomes"]
+    rows = [r for r in eq["by_legislation"] if r["group"] == "Other"]
+    assert rows
+    assert all(r["searches"] in (None, 0) for r in rows)
+    assert any(r["searches_withheld"] for r in rows)
+    assert not any(
+        f.get("group") == "Other" for f in eq["eia"]["significantly_above_1"]
+    )
+    assert "The police read them whole." in html
+    (note,) = [n for n in eq["notes"] if "not from police.uk" in n]
     assert note.startswith("2 of these 44 searches are not from police.uk "), note
     assert "(humberside-records)" in note
-    html = " ".join(render_html("_board_equality.html", stats=stats).split())
-    assert "Check them before this page or pack goes beyond the police." in html
+    assert "for partners and the board" in note
+
+
+def test_the_board_pack_withholds_a_bundle_stores_small_counts(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The board pack is the board's (a partner audience): its equality section
+    showed the 2 Other searches of a force's own records whole; it withholds
+    them now."""
+    import secrets
+
+    from avert.config.settings import load_settings
+    from avert.workflows import delivery
+
+    _bundle_others(sqlite_store, tmp_path)
+    settings = load_settings({"AVERT_PSEUDONYM_KEY": secrets.token_hex(32)})
+    delivery.board_pack(
+        sqlite_store,
+        settings,
+        month="2019-01",
+        out_dir=tmp_path / "pack",
+        pdf=False,
+        force="humberside",
+    )
+    html = (tmp_path / "pack" / "board-pack-2019-01.html").read_text(encoding="utf-8")
+    html = re.sub(r' data-label="[^"]*"', "", " ".join(html.split()))
+    rates = _table(html, "rates")
+    assert "<td>Other</td><td>[c]</td>" in rates
+    assert "<td>Other</td><td>2</td>" not in rates
 
 
 def test_the_by_area_table_gives_back_no_withheld_count() -> None:

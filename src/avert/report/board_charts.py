@@ -209,31 +209,68 @@ def _confidence_chart(c: pl.DataFrame, *, name: str) -> str:
     )
 
 
-def _ratio_row(r: Mapping[str, Any], label: str) -> dict[str, Any]:
-    """One group's ratio to the White rate, an interval of :func:`interval_chart_svg`."""
+def _ratio_row(
+    r: Mapping[str, Any], label: str, *, white_withheld: bool = False
+) -> dict[str, Any]:
+    """One group's ratio to the White rate, an interval of :func:`interval_chart_svg`;
+    "[c]" where the rule withheld it (its count, or the White count beside it:
+    ``white_withheld``)."""
+    withheld = bool(r.get("searches_withheld")) or white_withheld
     return {
         "label": label,
         "value": r["ratio_to_white"],
         "low": r["ci_low"],
         "high": r["ci_high"],
         "flag": bool(r.get("significantly_above_1")),
+        "missing": WITHHELD if withheld and r["ratio_to_white"] is None else None,
     }
 
 
 def _ratio_rows(frame: pl.DataFrame, label: str = "group") -> list[dict[str, Any]]:
-    return [_ratio_row(r, r[label]) for r in frame.to_dicts() if r[label] != "White"]
+    held = _white_withheld(frame, [])
+    return [
+        _ratio_row(r, r[label], white_withheld=bool(held.get(())))
+        for r in frame.to_dicts()
+        if r[label] != "White"
+    ]
+
+
+#: a figure withheld under the small-cell rule, as the tables print it
+WITHHELD: Final = "[c]"
+
+
+def _white_withheld(frame: pl.DataFrame, by: list[str]) -> dict[tuple[Any, ...], bool]:
+    """Whether the White count of each ``by`` breakdown (none: the whole frame, key
+    ``()``) is withheld under the small-cell rule (``searches_withheld``)."""
+    if "searches_withheld" not in frame.columns:
+        return {}
+    white = frame.filter(pl.col("group") == "White")
+    if not by:
+        return {(): bool(white["searches_withheld"].any())}
+    return {
+        tuple(k[:-1]): bool(k[-1])
+        for k in white.select(*by, "searches_withheld").iter_rows()
+    }
 
 
 def finds_unrecorded(outcomes: pl.DataFrame) -> bool:
     """True when no search has an outcome linked to its object though some ended in
     arrest: the source does not record the link (the Met's police.uk files), so its
-    find rates of 0 say nothing and are neither charted nor tabled."""
+    find rates of 0 say nothing and are neither charted nor tabled. A count
+    withheld under the small-cell rule (``finds_withheld``, ``arrests_withheld``:
+    :func:`avert.analyse.equality.withhold_force_counts`) is of 1 to 4, or beside
+    one that is: some finds or arrests."""
+
+    def some(rate: str, withheld: str) -> bool:
+        held = outcomes[withheld].any() if withheld in outcomes.columns else False
+        return bool((outcomes[rate].fill_null(0) > 0).any() or held)
+
     return bool(
         outcomes.height
         and "arrest_rate" in outcomes.columns
         and "find_rate" in outcomes.columns
-        and not (outcomes["find_rate"].fill_null(0) > 0).any()
-        and (outcomes["arrest_rate"].fill_null(0) > 0).any()
+        and not some("find_rate", "finds_withheld")
+        and some("arrest_rate", "arrests_withheld")
     )
 
 
@@ -251,6 +288,7 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
                     "label": r["group"],
                     "value": r["rate_per_1000"],
                     "flag": bool(r.get("significantly_above_1")),
+                    "missing": WITHHELD if r.get("searches_withheld") else None,
                 }
                 for r in rates.to_dicts()
             ],
@@ -265,9 +303,10 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
     leg = result.by_legislation
     if leg.height and "power" in leg.columns:
         # a power no one was searched under has no ratio for any group: left out
+        # (a withheld count, null, is of searches: its power kept)
         used = (
             leg.group_by("power")
-            .agg(pl.col("searches").sum())
+            .agg(pl.col("searches").fill_null(1).sum())
             .filter(pl.col("searches") > 0)
         )
         rows = (
@@ -275,8 +314,16 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
             .filter(pl.col("group") != "White")
             .sort("power", "group")
         )
+        held = _white_withheld(leg, ["power"])
         out["legislation"] = interval_chart_svg(
-            [_ratio_row(r, f"{r['power']}: {r['group']}") for r in rows.to_dicts()],
+            [
+                _ratio_row(
+                    r,
+                    f"{r['power']}: {r['group']}",
+                    white_withheld=held.get((r["power"],), False),
+                )
+                for r in rows.to_dicts()
+            ],
             title="Ratio to the White rate by power, 95 % interval",
             width_px=620,
         )
@@ -304,12 +351,19 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
     out["outcomes"] = bar_chart_svg(
         [
             {"label": r["group"], "value": (r[rate] or 0) * 100}
+            if r[rate] is not None or not _rate_withheld(r)
+            else {"label": r["group"], "value": None, "missing": WITHHELD}
             for r in oc.sort("group").to_dicts()
         ],
         title=title,
         x_label=x_label,
     )
     return out
+
+
+def _rate_withheld(r: Mapping[str, Any]) -> bool:
+    """Whether a group's find or arrest rate was withheld with its counts."""
+    return any(bool(r.get(f"{c}_withheld")) for c in ("searches", "finds", "arrests"))
 
 
 #: a line per group of the trend chart (colour-blind safe: Paul Tol's palette)

@@ -876,7 +876,8 @@ def interval_chart_svg(
 
     The reference line (1: no difference) is drawn; ``log`` puts the axis on a log
     scale (ratios); a row with ``flag`` true (interval above the reference) is
-    drawn in the signal colour. Rows without a value are listed as "no estimate".
+    drawn in the signal colour. Rows without a value are listed as "no estimate"
+    (or as their ``missing`` text: "[c]" for one withheld under the small-cell rule).
     """
     row_h, top, left, height_px, w = _row_layout(rows, 24, 30, 20, width_px)
     head = _svg_head("chart", width_px, height_px, title)
@@ -934,7 +935,7 @@ def interval_chart_svg(
         if v is None or not float(v) > 0:
             parts.append(
                 f'<text x="{_fmt(none_x)}" y="{_fmt(y + 3.5)}" font-size="10" '
-                'fill="#777">no estimate</text>'
+                f'fill="#777">{escape(r.get("missing") or "no estimate")}</text>'
             )
             continue
         colour = SERIES_COLOURS["signal"] if r.get("flag") else "#0072B2"
@@ -961,7 +962,8 @@ def bar_chart_svg(
     width_px: int = 560,
     digits: int = 1,
 ) -> str:
-    """Horizontal bars, one per ``{"label", "value", "flag"}`` (flag: signal colour)."""
+    """Horizontal bars, one per ``{"label", "value", "flag"}`` (flag: signal colour);
+    a row without a value reads "no estimate", or its ``missing`` text ("[c]")."""
     row_h, top, left, height_px, w = _row_layout(rows, 8, 28, 60, width_px)
     head = _svg_head("chart", width_px, height_px, title)
     top_v = max(
@@ -979,7 +981,7 @@ def bar_chart_svg(
         if v is None:
             parts.append(
                 f'<text x="{left + 4}" y="{y + 14}" font-size="10" fill="#777">'
-                "no estimate</text>"
+                f"{escape(r.get('missing') or 'no estimate')}</text>"
             )
             continue
         bw = w * float(v) / top_v

@@ -15,7 +15,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from avert.web.auth import authorize, requires
+from avert.access import audience_of
+from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import _check_year, _ctx, _page, default_at
 from avert.workflows.equality import join_area_names, split_area_names
 from avert.workflows.views import (
@@ -211,6 +212,7 @@ def equality(
         force=chosen,
         areas=named or None,
         population_year=year,
+        audience=audience_of(current_user(request).role),
     )
     return _page(
         request,

@@ -16,7 +16,12 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
-from avert.analyse.equality import area_ratios
+from avert.access import SMALL_CELL, Audience
+from avert.analyse.equality import (
+    area_ratios,
+    equality_impact_summary,
+    withhold_force_counts,
+)
 from avert.analyse.performance import (
     VERDICTS,
     Family,
@@ -37,6 +42,7 @@ from avert.store.summary import (
     record_sources,
 )
 from avert.workflows.equality import (
+    SYNTHETIC_RESIDENTS,
     BoardEquality,
     force_name,
     is_few_residents_note,
@@ -360,6 +366,7 @@ def board_statistics(
     force: str | None = None,
     areas: Sequence[str] | None = None,
     population_year: int | None = None,
+    audience: Audience = "police",
 ) -> dict[str, Any]:
     """Performance verdicts and equality figures with their SVG charts, for pages.
 
@@ -374,7 +381,10 @@ def board_statistics(
     ``note``; the other part is
     still given; ``performance=False`` or ``equality=False`` leaves that part out
     (``available`` false, no note). Every chart is an SVG string
-    (``avert.report.board_charts``).
+    (``avert.report.board_charts``). ``audience``: who reads them; for
+    ``partner`` (partner and board accounts, the board pack) the force's figures
+    of searches police.uk has not published are under the small-cell rule
+    (:func:`_equality_figures`).
     """
     return {
         "end": end,
@@ -394,6 +404,7 @@ def board_statistics(
             areas=areas,
             population_year=population_year,
             computed=equality,
+            audience=audience,
         ),
     }
 
@@ -534,10 +545,11 @@ def _board_equality(
     areas: Sequence[str] | None,
     population_year: int | None = None,
     computed: bool,
+    audience: Audience = "police",
 ) -> dict[str, Any]:
     """The board's equality part: :func:`run_equality` over the ``months`` months
     to the end of ``end``'s month, or ``available`` false with a note saying why
-    (none when not ``computed``)."""
+    (none when not ``computed``); read by ``audience`` (:func:`_equality_figures`)."""
     e_from = first_of_month(end, -months + 1)
     e_to = last_of_month(end)
     if not computed:
@@ -559,7 +571,7 @@ def _board_equality(
         # the days counted: to the last search when they stop in the last month
         "window": found.window or (e_from, e_to),
         "window_months": months,
-        **_equality_figures(found),
+        **_equality_figures(found, audience=audience),
     }
 
 
@@ -616,13 +628,50 @@ def _vehicle_only_aged(by_age: pl.DataFrame) -> int:
     return int(aged["searches"].sum())
 
 
-def _equality_figures(found: BoardEquality) -> dict[str, Any]:
+#: what "[c]" means in the force's figures for a partner audience (searches not
+#: police.uk's: :func:`~avert.analyse.equality.withhold_force_counts`)
+_FORCE_WITHHELD: Final = (
+    "[c]: withheld. These searches are not all police.uk's: nobody has published "
+    "them, so for partners and the board the force's figures withhold counts of 1 "
+    f"to {SMALL_CELL - 1} searches (by group, power, month, age band and sex, with "
+    "no ethnicity stated or of a vehicle only, finds and arrests), the next "
+    "smallest where one alone would be given back by a total, and the rates, "
+    "ratios, shares and intervals computed from them; a chart reads [c] where its "
+    "bar or interval is withheld, and the trend leaves a gap where a month's ratio "
+    "is. The police read "
+    "them whole."
+)
+
+
+def _equality_figures(
+    found: BoardEquality, *, audience: Audience = "police"
+) -> dict[str, Any]:
     """The force's equality figures, per-area rates, the EIA summary and charts
-    of :func:`run_equality`'s result, as plain rows for pages and the pack."""
+    of :func:`run_equality`'s result, as plain rows for pages and the pack.
+
+    For a ``partner`` audience, when any search is not police.uk's (a force's own
+    records, published by no one), the force's figures are under the small-cell
+    rule as the areas' are (:func:`~avert.analyse.equality.withhold_force_counts`):
+    their tables, charts and the assessment's figures and flags; the areas' rule
+    still holds against the force's whole counts. ``withheld`` says so."""
     from avert.report.board_charts import equality_charts, finds_unrecorded
 
-    whole = found.force
+    hold = audience == "partner" and found.unpublished > 0
+    whole = withhold_force_counts(found.force) if hold else found.force
+    eia = (
+        equality_impact_summary(
+            whole,
+            found.lists,
+            synthetic=found.residents_label == SYNTHETIC_RESIDENTS,
+            areas=found.areas,
+            whole=found.force,
+        )
+        if hold
+        else dict(found.eia)
+    )
     return {
+        "withheld": hold,
+        "withheld_note": _FORCE_WITHHELD if hold else None,
         "months_with_stops": found.months_with_stops,
         "forces": list(found.forces),
         "force_names": [force_name(f) for f in found.forces],
@@ -634,12 +683,12 @@ def _equality_figures(found: BoardEquality) -> dict[str, Any]:
         "by_age": whole.by_age.to_dicts(),
         "by_sex": whole.by_sex.to_dicts(),
         "outcomes": whole.outcomes.to_dicts(),
-        "finds_recorded": not finds_unrecorded(whole.outcomes),
+        "finds_recorded": not finds_unrecorded(found.force.outcomes),
         "not_stated": whole.not_stated.to_dicts(),
         "areas": found.areas.frame.to_dicts() if found.areas is not None else [],
         "area_table": _area_table(found),
         "vehicle_only_aged": _vehicle_only_aged(whole.by_age),
-        "eia": dict(found.eia),
+        "eia": eia,
         "charts": equality_charts(whole),
         # rates per resident not comparable: beside the figures, said once
         "caveats": [n for n in found.notes if is_few_residents_note(n)],

@@ -58,6 +58,7 @@ __all__ = [
     "residents_label",
     "run_equality",
     "split_area_names",
+    "unpublished_searches",
 ]
 
 
@@ -89,6 +90,9 @@ class BoardEquality:
     #: the residents the rates are against, as pages name them
     #: (:func:`residents_label`): "census 2011 residents"
     residents_label: str = ""
+    #: the searches counted that are not police.uk's (a force's own records,
+    #: published by no one: :func:`unpublished_searches`)
+    unpublished: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -107,6 +111,7 @@ class BoardEquality:
             "force_areas": list(self.force_areas),
             "population_year": self.population_year,
             "residents_label": self.residents_label,
+            "unpublished": self.unpublished,
             "notes": list(self.notes),
             "equality_impact_assessment": jsonable(self.eia),
         }
@@ -211,6 +216,7 @@ def run_equality(
         window=window,
         months_with_stops=months_with_stops,
         residents_label=label,
+        unpublished=unpublished_searches(stops),
     )
 
 
@@ -728,26 +734,40 @@ def _unnamed_force_note(stops: pl.DataFrame, forces: Sequence[str]) -> list[str]
     ]
 
 
+def unpublished_searches(stops: pl.DataFrame) -> int:
+    """How many of ``stops`` are not police.uk's (``source`` not ``policeuk`` or
+    ``policeuk-api``, or none): a force's own records, which no one has published,
+    so the force's figures of them are under the small-cell rule for readers
+    outside the police (docs/equality.md, "Force-level figures")."""
+    if "source" not in stops.columns or stops.height == 0:
+        return 0
+    source = stops["source"].cast(pl.String)
+    return int((source.is_null() | ~source.is_in(sorted(_POLICE_UK_SOURCES))).sum())
+
+
 def _unpublished_note(stops: pl.DataFrame) -> list[str]:
     """A note when searches are not police.uk's (a record bundle: a force's own
-    records): the small-cell rule holds down the areas only, and leaving the
-    force's figures whole rests on police.uk having published every search
-    (docs/equality.md, "Force-level figures"), which these are not. The rule at
-    force level for them is not built: the page and the pack say so."""
-    if "source" not in stops.columns or stops.height == 0:
+    records): nobody has published them, so the force's figures are under the
+    small-cell rule for partners and the board, as the areas' are for everyone
+    (docs/equality.md, "Force-level figures"); the police read them whole."""
+    own = unpublished_searches(stops)
+    if not own:
         return []
     source = stops["source"].cast(pl.String)
-    own = source.is_null() | ~source.is_in(sorted(_POLICE_UK_SOURCES))
-    if not own.any():
-        return []
-    named = source.filter(own).drop_nulls().unique().sort().to_list()
+    named = (
+        source.filter(~source.is_in(sorted(_POLICE_UK_SOURCES)))
+        .drop_nulls()
+        .unique()
+        .sort()
+        .to_list()
+    )
     return [
-        f"{int(own.sum()):,} of these {stops.height:,} searches are not from police.uk "
+        f"{own:,} of these {stops.height:,} searches are not from police.uk "
         f"({', '.join(named[:3]) or 'no source named'}): nobody has published them, "
-        "yet the force's figures (by group, power, month, age band and sex, finds "
-        "and arrests) show counts of 1 to 4 whole, as for police.uk's; the "
-        "small-cell rule withholds them down the areas only. Check them before "
-        "this page or pack goes beyond the police."
+        "so for partners and the board (and in the board pack) the force's figures "
+        "(by group, power, month, age band and sex, finds and arrests) withhold "
+        "counts of 1 to 4 searches, and what would give them back, as the areas' "
+        "do; the police read them whole."
     ]
 
 

@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -112,6 +112,7 @@ __all__ = [
     "place_stops_by",
     "stop_search_equality",
     "wilson",
+    "withhold_force_counts",
 ]
 
 #: police.uk's ``Type`` of a search of a vehicle only (no person searched)
@@ -734,36 +735,75 @@ def _stop_notes(
     """Notes on searches with no recorded ethnicity (self- or officer-defined, as
     counted) and (by area) not placed."""
     vehicles = int((s["group"] == _NO_PERSON).sum())
-    total = s.height
-    people = total - vehicles
+    people = s.height - vehicles
     missing = int((s["group"] == "not stated").sum())
-    of_people = " of people" if vehicles else ""
     notes = [
-        f"{missing:,} of {people:,} searches{of_people} "
-        f"({(missing / people if people else 0):.1%}) have no "
-        f"recorded {defined}-defined ethnicity: they are in no group's rate and are "
-        "counted apart (No ethnicity stated)."
-        if missing or not people
-        # none: "0 of 3,253 searches (0.0%) ... they are in no group's rate" (the
-        # Met's API sample, September 2024) spoke of searches there are not
-        else (
+        _stated_note(missing=missing, people=people, vehicles=vehicles, defined=defined)
+    ]
+    notes.extend(_vehicle_only_note(vehicles))
+    notes.extend(_unrecorded_sex_note(s, people=people))
+    notes.extend(_defined_notes(s, defined=defined))
+    if "outcome" in s.columns:
+        notes.extend(_outcome_notes(s))
+    unplaced = int((s["area"] == "not placed").sum()) if placed else 0
+    if unplaced:
+        notes.append(
+            f"{unplaced} searches could not be placed in an area (no coordinates): "
+            "they count in force totals only."
+        )
+    return tuple(notes)
+
+
+def _stated_note(
+    *,
+    missing: int,
+    people: int,
+    vehicles: int,
+    defined: Literal["self", "officer"],
+) -> str:
+    """How many searches of people have no recorded ethnicity (or that all have)."""
+    of_people = " of people" if vehicles else ""
+    if missing or not people:
+        return (
+            f"{missing:,} of {people:,} searches{of_people} "
+            f"({(missing / people if people else 0):.1%}) have no "
+            f"recorded {defined}-defined ethnicity: they are in no group's rate and "
+            "are counted apart (No ethnicity stated)."
+        )
+    # none: "0 of 3,253 searches (0.0%) ... they are in no group's rate" (the
+    # Met's API sample, September 2024) spoke of searches there are not
+    return (
+        (
             f"All {people:,} searches{of_people} have"
             if people > 1
             else f"The one search{' of a person' if vehicles else ''} has"
         )
         + f" a recorded {defined}-defined ethnicity: none is left out of the "
         "groups' rates for want of one."
+    )
+
+
+def _vehicle_only_note(vehicles: int) -> list[str]:
+    """A note on searches of a vehicle only, counted apart from every group."""
+    if not vehicles:
+        return []
+    # one such search (Kent, January 2019) read "1 searches ... are"
+    searches, are = ("search", "is") if vehicles == 1 else ("searches", "are")
+    return [
+        f"{vehicles:,} {searches} of a vehicle only (no person searched: no "
+        f"ethnicity or sex recorded) {are} in no group's rate either, and not "
+        "among those with no ethnicity stated: they are counted apart (vehicle "
+        "only, in the searches by sex)."
     ]
-    if vehicles:
-        # one such search (Kent, January 2019) read "1 searches ... are"
-        searches, are = ("search", "is") if vehicles == 1 else ("searches", "are")
-        notes.append(
-            f"{vehicles:,} {searches} of a vehicle only (no person searched: no "
-            f"ethnicity or sex recorded) {are} in no group's rate either, and not "
-            "among those with no ethnicity stated: they are counted apart (vehicle "
-            "only, in the searches by sex)."
-        )
-    notes.extend(_unrecorded_sex_note(s, people=people))
+
+
+def _defined_notes(
+    s: pl.DataFrame, *, defined: Literal["self", "officer"]
+) -> list[str]:
+    """Notes that depend on whose view of ethnicity is counted: how the unstated
+    lean (self-defined), groups the source does not record (officer-defined)."""
+    notes: list[str] = []
+    missing = bool((s["group"] == "not stated").any())
     if defined == "self" and missing and "officer_ethnicity" in s.columns:
         notes.extend(_unstated_lean(s))
     if defined == "officer" and "ethnicity" in s.columns:
@@ -776,66 +816,75 @@ def _stop_notes(
             "who describe themselves as Mixed in other groups, whose rates against "
             "the census groups they raise."
         )
-    if "outcome" in s.columns:
-        arrests = int(s.select(_ended_in_arrest().sum()).item())
-        link = (
-            s["outcome_linked"]
-            if "outcome_linked" in s.columns
-            else pl.Series([None] * s.height, dtype=pl.Boolean)
+    return notes
+
+
+def _outcome_notes(s: pl.DataFrame) -> list[str]:
+    """Notes on outcomes: no link recorded though searches ended in arrest, some
+    unlinked, none with an outcome."""
+    arrests = int(s.select(_ended_in_arrest().sum()).item())
+    linked = int(s.select(_found(s.columns).sum()).item())
+    notes: list[str] = []
+    if linked == 0 and arrests:
+        notes.append(_no_link_note(s, arrests=arrests))
+    elif linked:
+        notes.extend(_unlinked_note(s))
+    notes.extend(_no_outcome_note(s, finds_known=bool(linked or not arrests)))
+    return notes
+
+
+def _no_link_note(s: pl.DataFrame, *, arrests: int) -> str:
+    """Why no find rate is given when no search links its outcome to its object
+    though some ended in arrest: a record bundle's format has no such column, or
+    the source does not seem to record it (what the link column holds)."""
+    total = s.height
+    bundles = _bundle_sources(s)
+    return (
+        "The one search has no outcome linked to its object, though it "
+        "ended in arrest: "
+        if total == 1
+        else f"None of the {total:,} searches has an outcome linked to "
+        f"its object, though {arrests:,} ended in arrest: "
+    ) + (
+        ("it was" if total == 1 else "they were")
+        + " loaded from a record bundle ("
+        + ", ".join(f"'{b}'" for b in bundles)
+        + "), whose format has no column saying whether a search's "
+        "outcome was linked to what was searched for, so no find rate "
+        "is given; the arrest rate is given."
+        if bundles
+        else f"the source does not seem to record the link ({_link_held(s)}), "
+        "so no find rate is given."
+    )
+
+
+def _link_held(s: pl.DataFrame) -> str:
+    """What the link column holds when no search is linked: "blank for all 12",
+    "false for 3, blank for 9", ... (one search: "blank", "false" or "true")."""
+    total = s.height
+    link = (
+        s["outcome_linked"]
+        if "outcome_linked" in s.columns
+        else pl.Series([None] * total, dtype=pl.Boolean)
+    )
+    blank = int(link.is_null().sum())
+    nfa = int(link.fill_null(value=False).sum())  # linked: no further action
+    false = total - blank - nfa
+    if total == 1:  # "none of the 1 searches ... blank for all 1"
+        return "blank" if blank else "false" if false else "true"
+    if blank == total:
+        return f"blank for all {total:,}"
+    if false == total:
+        return f"false for all {total:,}"
+    return ", ".join(
+        part
+        for n, part in (
+            (nfa, f"true for {nfa:,}, each of no further action"),
+            (false, f"false for {false:,}"),
+            (blank, f"blank for {blank:,}"),
         )
-        linked = int(s.select(_found(s.columns).sum()).item())
-        if linked == 0 and arrests:
-            blank = int(link.is_null().sum())
-            nfa = int(link.fill_null(value=False).sum())  # linked: no further action
-            false = total - blank - nfa
-            held = (
-                f"blank for all {total:,}"
-                if blank == total
-                else f"false for all {total:,}"
-                if false == total
-                else ", ".join(
-                    part
-                    for n, part in (
-                        (nfa, f"true for {nfa:,}, each of no further action"),
-                        (false, f"false for {false:,}"),
-                        (blank, f"blank for {blank:,}"),
-                    )
-                    if n
-                )
-            )
-            if total == 1:  # "none of the 1 searches ... blank for all 1"
-                held = "blank" if blank else "false" if false else "true"
-            bundles = _bundle_sources(s)
-            notes.append(
-                (
-                    "The one search has no outcome linked to its object, though it "
-                    "ended in arrest: "
-                    if total == 1
-                    else f"None of the {total:,} searches has an outcome linked to "
-                    f"its object, though {arrests:,} ended in arrest: "
-                )
-                + (
-                    ("it was" if total == 1 else "they were")
-                    + " loaded from a record bundle ("
-                    + ", ".join(f"'{b}'" for b in bundles)
-                    + "), whose format has no column saying whether a search's "
-                    "outcome was linked to what was searched for, so no find rate "
-                    "is given; the arrest rate is given."
-                    if bundles
-                    else f"the source does not seem to record the link ({held}), "
-                    "so no find rate is given."
-                )
-            )
-        elif linked:
-            notes.extend(_unlinked_note(s))
-        notes.extend(_no_outcome_note(s, finds_known=bool(linked or not arrests)))
-    unplaced = int((s["area"] == "not placed").sum()) if placed else 0
-    if unplaced:
-        notes.append(
-            f"{unplaced} searches could not be placed in an area (no coordinates): "
-            "they count in force totals only."
-        )
-    return tuple(notes)
+        if n
+    )
 
 
 #: the ``source`` of the stops avert reads from data.police.uk (its archive's CSV
@@ -955,11 +1004,16 @@ def _unrecorded_sex_note(s: pl.DataFrame, *, people: int) -> list[str]:
     of_people = s.filter(pl.col("group") != _NO_PERSON)
     if of_people["sex"].is_not_null().any():
         return []
-    return [
-        f"None of the {people:,} searches of people records the sex of the person "
-        "searched: the source does not seem to record it, so the searches by sex "
-        "say nothing of whom the force searches (not recorded, not a finding)."
-    ]
+    return [_UNRECORDED_SEX.format(people=f"{people:,} ")]
+
+
+#: :func:`_unrecorded_sex_note`'s words ({people}: "1,549 ", or "" when the
+#: count would give back withheld searches of a vehicle only)
+_UNRECORDED_SEX: Final = (
+    "None of the {people}searches of people records the sex of the person "
+    "searched: the source does not seem to record it, so the searches by sex "
+    "say nothing of whom the force searches (not recorded, not a finding)."
+)
 
 
 def _unlinked_note(s: pl.DataFrame) -> list[str]:
@@ -1334,12 +1388,305 @@ def _withhold_next(out: pl.DataFrame, line: str, *, where: pl.Expr) -> pl.DataFr
     ).drop("_lone_group", "_lone_area")
 
 
+def withhold_force_counts(force: EqualityResult) -> EqualityResult:
+    """The force's figures under the small-cell rule, for readers outside the
+    police when its searches are published by no one (a force's own records: a
+    record bundle, the synthetic city), :data:`avert.access.SMALL_CELL_RULE`
+    through :func:`avert.access.suppress_small_counts`.
+
+    police.uk's searches are published one by one, so their force figures stay
+    whole (docs/equality.md, "Force-level figures and the small-cell rule"); these
+    are not. Counts of 1 to 4 searches are withheld (``<count>_withheld``), with
+    the next smallest where one alone would be, and with them what gives them
+    back: a group's rate, ratio and interval (every ratio of a breakdown whose
+    White count is withheld); the searches with no ethnicity stated and of a
+    vehicle only, counted in the same breakdown as the groups (the groups, they
+    and the total add up); down each group's powers and months against its count
+    (:func:`_withhold_down_groups`, the areas' rule); a band's or sex's searches,
+    share, rate and ratio (by age band and sex, the rows of all groups only: the
+    bands of each group, whose margins are both shown, are left out); a group's
+    finds and arrests with their rates (a withheld group's searches withheld there
+    too, the same decision). The notes that count the searches with no ethnicity
+    stated or of a vehicle only read "[c]" where those are withheld
+    (:func:`_held_notes`); the others count the force's searches as a whole."""
+    rates, apart = _held_rates(force)
+    hidden = rates.filter(pl.col("searches_withheld"))["group"].to_list()
+    vo_held = bool(
+        apart.filter(pl.col("group") == _NO_PERSON)["searches_withheld"].any()
+    )
+    return replace(
+        force,
+        notes=_held_notes(force, apart),
+        frame=rates,
+        by_legislation=_held_lines(force.by_legislation, "power", force, hidden),
+        trend=_held_lines(force.trend, "period", force, hidden),
+        by_age=_held_all_groups(force.by_age, "age_range", vehicles_withheld=vo_held),
+        by_sex=_held_all_groups(
+            force.by_sex, "sex", vehicles_withheld=vo_held, relative=True
+        ),
+        outcomes=_held_outcomes(force.outcomes, rates, apart),
+        not_stated=_held_not_stated(force.not_stated, apart),
+    )
+
+
+#: the searches counted apart from the groups: a row each beside them when the
+#: rule is applied, since the groups, they and the total add up
+_APART: Final = {"not stated": "not_stated", _NO_PERSON: "vehicle_only"}
+
+
+def _held_notes(force: EqualityResult, apart: pl.DataFrame) -> tuple[str, ...]:
+    """``force``'s notes with those of :func:`_stated_note` and
+    :func:`_vehicle_only_note` worded without a count withheld (``apart``: the
+    rule's decision on the searches with no ethnicity stated and of a vehicle
+    only); with the vehicles withheld, no count of searches of people either (the
+    total less it gives them back: here and in :func:`_unrecorded_sex_note`), nor
+    the share with none stated."""
+    held = dict(zip(apart["group"], apart["searches_withheld"], strict=True))
+    ns = force.not_stated
+    missing, vehicles, total = (
+        int(ns[c].sum()) if c in ns.columns else 0
+        for c in ("not_stated", "vehicle_only", "searches")
+    )
+    defined: Literal["self", "officer"] = (
+        "officer" if force.params.get("ethnicity") == "officer_ethnicity" else "self"
+    )
+    stated = _stated_note(
+        missing=missing, people=total - vehicles, vehicles=vehicles, defined=defined
+    )
+    vehicle_note = _vehicle_only_note(vehicles)
+    ns_held, vo_held = bool(held.get("not stated")), bool(held.get(_NO_PERSON))
+    of_people = " of people" if vehicles or vo_held else ""
+    swap = {}
+    if ns_held or vo_held:
+        swap[stated] = (
+            f"{WITHHELD_TEXT if ns_held else f'{missing:,}'} searches{of_people} "
+            f"have no recorded {defined}-defined ethnicity: they are in no group's "
+            "rate and are counted apart (No ethnicity stated)."
+        )
+    if vo_held:  # the searches of people are the total less the vehicles
+        people = f"{total - vehicles:,} "
+        swap[_UNRECORDED_SEX.format(people=people)] = _UNRECORDED_SEX.format(people="")
+    if vo_held and vehicle_note:
+        swap[vehicle_note[0]] = (
+            f"{WITHHELD_TEXT} searches of a vehicle only (no person searched: no "
+            "ethnicity or sex recorded) are in no group's rate either, and not "
+            "among those with no ethnicity stated: they are counted apart "
+            "(vehicle only, in the searches by sex)."
+        )
+    return tuple(swap.get(n, n) for n in force.notes)
+
+
+#: a count withheld under the small-cell rule, as a note words it
+WITHHELD_TEXT: Final = "[c] (1 to 4, or withheld beside one that is)"
+
+
+def _held_rates(force: EqualityResult) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rates by group under the rule, with the searches of no ethnicity and of
+    a vehicle only as rows of the same breakdown; those two rows returned apart
+    (``group``, ``searches``, ``searches_withheld``)."""
+    frame = force.frame
+    area = frame["area"][0] if frame.height else "all"
+    ns = force.not_stated
+    extra = pl.DataFrame(
+        {
+            "area": [area] * len(_APART),
+            "group": list(_APART),
+            "searches": [
+                int(ns[c].sum()) if c in ns.columns else 0 for c in _APART.values()
+            ],
+        },
+        schema_overrides={"searches": frame.schema.get("searches", pl.Int64)},
+    )
+    held = suppress_small_counts(
+        pl.concat([frame, extra], how="diagonal").with_columns(
+            (pl.col("group") == REFERENCE).alias("_reference")
+        ),
+        ["searches"],
+        by="area",
+        derived=dict.fromkeys(_AREA_DERIVED, ("searches",)),
+        reference="_reference",
+        relative=_AREA_RELATIVE,
+    ).drop("_reference")
+    is_apart = pl.col("group").is_in(list(_APART))
+    return (
+        held.filter(~is_apart),
+        held.filter(is_apart).select("group", "searches", "searches_withheld"),
+    )
+
+
+def _held_lines(
+    frame: pl.DataFrame,
+    line: str,
+    force: EqualityResult,
+    withheld_groups: Sequence[str],
+) -> pl.DataFrame:
+    """Searches by ``line`` (power, period) and group under the rule: within each
+    line as the areas', and down each group's lines against its count, which the
+    rates show (:func:`_withhold_down_groups`). A group whose count the rates
+    withhold (``withheld_groups``) has a count withheld in its lines too, its
+    smallest non-zero, when none is: else its lines add up to it (a group searched
+    under one power, or in one month, reads its count there)."""
+    if frame.height == 0 or line not in frame.columns:
+        return frame
+    lined = frame.rename({"area": "_area", line: "area"}).with_columns(
+        (pl.col("group") == REFERENCE).alias("_reference")
+    )
+    held = suppress_small_counts(
+        lined,
+        ["searches"],
+        by="area",
+        derived=dict.fromkeys(_AREA_DERIVED, ("searches",)),
+        reference="_reference",
+        relative=_AREA_RELATIVE,
+    )
+    withheld = pl.col("searches_withheld")
+    candidate = (
+        pl.col("group").is_in(list(withheld_groups))
+        & ~withheld.any().over("group")
+        & (pl.col("searches") > 0)
+    )
+    smallest = pl.when(candidate).then(pl.col("searches")).rank("ordinal").over("group")
+    held = held.with_columns(
+        (withheld | (candidate & (smallest == 1)).fill_null(value=False)).alias(
+            "searches_withheld"
+        )
+    )
+    held = _withhold_down_groups(held, lined, force)
+    return held.drop("_reference").rename({"area": line, "_area": "area"})
+
+
+def _held_all_groups(
+    frame: pl.DataFrame,
+    line: str,
+    *,
+    vehicles_withheld: bool,
+    relative: bool = False,
+) -> pl.DataFrame:
+    """The rows of all groups (by age band, by sex: ``line``) under the rule: a
+    band's searches, share, rate (and, ``relative``, ratio to the other sex and
+    interval, withheld on every row when the count of a sex with residents is:
+    each is taken to the other's).
+
+    The ``vehicle only`` row (searches of no person) is the rates' decision
+    (``vehicles_withheld``, :func:`_held_rates`): withheld there, it is withheld
+    here, a cell the next smallest is withheld beside; shown there, the sex
+    table's (every search of a vehicle only) is shown and never withheld beside
+    another, which the rates' count would give back. The age table's counts only
+    those with no age recorded: under the rule as any band."""
+    if frame.height == 0 or "group" not in frame.columns or line not in frame.columns:
+        return frame
+    shares = ("share_of_group",)
+    rows = frame.filter(pl.col("group") == "all")
+    vehicle = pl.col(line) == _NO_PERSON
+    fixed = vehicles_withheld or line == "sex"
+    decided = pl.lit(1 if vehicles_withheld else None, dtype=rows.schema["searches"])
+    derived_cols = [
+        c
+        for c in rows.columns
+        if c in shares
+        or c.startswith(("rate_per_1000", "ratio_"))
+        or c in ("ci_low", "ci_high", "exact_ci_low", "significantly_above_1")
+    ]
+    taken = [c for c in derived_cols if c not in shares and not c.startswith("rate_")]
+    # each sex's ratio is to the other's rate: the sexes with residents are the
+    # references (a withheld "not recorded" count takes no ratio with it)
+    resident = [c for c in rows.columns if c.startswith("residents_of")]
+    reference = pl.col(resident[0]).is_not_null() if resident else pl.lit(value=True)
+    held = suppress_small_counts(
+        rows.with_columns(
+            reference.alias("_reference"),
+            pl.col("searches").alias("_n"),
+            pl.when(vehicle & pl.lit(fixed))
+            .then(decided)
+            .otherwise(pl.col("searches"))
+            .alias("searches"),
+        ),
+        ["searches"],
+        by="group",
+        derived=dict.fromkeys(derived_cols, ("searches",)),
+        reference="_reference" if relative else None,
+        relative=taken if relative else (),
+    )
+    shown = vehicle & ~pl.col("searches_withheld")
+    return held.with_columns(
+        pl.when(shown)
+        .then(pl.col("_n"))
+        .otherwise(pl.col("searches"))
+        .alias("searches")
+    ).drop("_reference", "_n")
+
+
+def _held_outcomes(
+    outcomes: pl.DataFrame, rates: pl.DataFrame, apart: pl.DataFrame
+) -> pl.DataFrame:
+    """Finds and arrests by group under the rule: a group's searches withheld as
+    in the rates (the same decision, so neither table gives back the other's),
+    its finds and arrests of 1 to 4 withheld within their column, each rate and
+    interval with its counts."""
+    if outcomes.height == 0:
+        return outcomes
+    decided = pl.concat(
+        [rates.select("group", "searches_withheld"), apart.drop("searches")]
+    )
+    held = outcomes.join(decided, on="group", how="left").with_columns(
+        pl.col("searches_withheld").fill_null(
+            pl.col("searches").is_between(1, SMALL_CELL - 1)
+        )
+    )
+    held = held.with_columns(
+        pl.when(pl.col("searches_withheld"))
+        .then(None)
+        .otherwise(pl.col("searches"))
+        .alias("searches")
+    )
+    counts = [c for c in ("finds", "arrests") if c in held.columns]
+    rated = {
+        c: (counts[0] if c.startswith("find") else counts[-1], "searches")
+        for c in held.columns
+        if c.startswith(("find_", "arrest_"))
+    }
+    return suppress_small_counts(
+        held.with_columns(pl.lit(1).alias("_one")),
+        counts,
+        by="_one",
+        derived=rated,
+    ).drop("_one")
+
+
+def _held_not_stated(not_stated: pl.DataFrame, apart: pl.DataFrame) -> pl.DataFrame:
+    """The searches with no ethnicity stated and of a vehicle only as the rates'
+    rule decided (:func:`_held_rates`), with the share and the searches of people
+    that give them back (the total less the vehicles)."""
+    if not_stated.height == 0:
+        return not_stated
+    withheld = dict(zip(apart["group"], apart["searches_withheld"], strict=True))
+    out = not_stated
+    for group, col in _APART.items():
+        if col not in out.columns:
+            continue
+        hold = bool(withheld.get(group, False))
+        out = out.with_columns(
+            pl.when(pl.lit(hold)).then(None).otherwise(pl.col(col)).alias(col),
+            pl.lit(hold).alias(f"{col}_withheld"),
+        )
+    gives_back = {
+        "share_not_stated": "not_stated_withheld",
+        "searches_of_people": "vehicle_only_withheld",
+    }
+    return out.with_columns(
+        pl.when(pl.col(flag)).then(None).otherwise(pl.col(c)).alias(c)
+        for c, flag in gives_back.items()
+        if c in out.columns and flag in out.columns
+    )
+
+
 def equality_impact_summary(
     stops: EqualityResult | None,
     lists: Sequence[ListMakeUp] = (),
     *,
     synthetic: bool = False,
     areas: EqualityResult | None = None,
+    whole: EqualityResult | None = None,
 ) -> dict[str, Any]:
     """An Equality Impact Assessment summary generated from the data.
 
@@ -1356,72 +1703,31 @@ def equality_impact_summary(
     rule (:func:`area_ratios`), ``by_area_no_search`` (how many of its rows have
     no search of the group: every row stays in ``by_area``, the pages list the
     others and count these in one line) and ``disclosure`` (the rule's words);
-    without, ``by_area`` is empty and ``by_area_no_search`` 0.
+    without, ``by_area`` is empty and ``by_area_no_search`` 0. ``whole``: the
+    force's result before :func:`withhold_force_counts` when ``stops`` is after it
+    (the areas' rule holds against the force's whole counts); None: ``stops``.
     """
-    monitored = []
+    monitored: list[str] = []
     figures: list[dict[str, Any]] = []
     flags: list[dict[str, Any]] = []
     not_stated: list[dict[str, Any]] = []
     if stops is not None:
-        defined = (
-            "officer-defined ethnic group (the officer's view, not the GOV.UK measure)"
-            if stops.params.get("ethnicity") == "officer_ethnicity"
-            else "self-defined ethnic group"
-        )
-        monitored.append(
-            f"Stop and search: searches per 1,000 residents by {defined}, "
-            "ratio to the White rate (95 % log interval), by power, age band, sex, find and "
-            "arrest rate, and trend; searches with no recorded ethnicity."
-        )
-        figures += jsonable(
-            stops.frame.select(
-                "area",
-                "group",
-                "searches",
-                "residents",
-                "rate_per_1000",
-                "ratio_to_white",
-                "ci_low",
-                "ci_high",
-            )
-        )
-        for row in stops.flagged().to_dicts():
-            flags.append(
-                {"what": f"stop and search ({row['table']})", **json_object(row)}
-            )
+        monitored.append(_stops_monitored(stops))
+        figures += _stops_figures(stops)
+        flags += [
+            {"what": f"stop and search ({row['table']})", **json_object(row)}
+            for row in stops.flagged().to_dicts()
+        ]
         not_stated += jsonable(stops.not_stated)
     for made in lists:
         monitored.append(
             f"Priority list '{made.list_name}': make-up by sex, age band and ethnicity "
             "against the pool it was drawn from (and residents where known)."
         )
-        figures += [
-            {"list": made.list_name, **row}
-            for row in jsonable(
-                made.frame.select(
-                    "dimension",
-                    "category",
-                    "listed",
-                    "pool",
-                    "ratio",
-                    "ci_low",
-                    "ci_high",
-                )
-            )
-        ]
-        for row in made.frame.filter(pl.col("significantly_above_1")).to_dicts():
-            flags.append(
-                {
-                    "what": f"list {made.list_name}",
-                    "dimension": row["dimension"],
-                    "category": row["category"],
-                    "ratio": jsonable(row["ratio"]),
-                    "ci_low": jsonable(row["ci_low"]),
-                    "ci_high": jsonable(row["ci_high"]),
-                    "reference": made.references.get(row["dimension"]),
-                }
-            )
-    by_area = area_ratios(areas, force=stops) if areas is not None else pl.DataFrame()
+        figures += _list_figures(made)
+        flags += _list_flags(made)
+    force = whole if whole is not None else stops
+    by_area = area_ratios(areas, force=force) if areas is not None else pl.DataFrame()
     if by_area.height:
         monitored.append(
             "Stop and search by area: each area's ratio of a group's rate to the "
@@ -1438,20 +1744,91 @@ def equality_impact_summary(
         "by_area": jsonable(by_area) if by_area.height else [],
         "by_area_no_search": _no_search(by_area),
         "disclosure": _area_disclosure() if by_area.height else None,
-        "reading": (
-            "A ratio is significantly above 1 when the lower end of its 95 % interval "
-            "is above 1 and the exact conditional test (Clopper-Pearson) agrees, "
-            "so a ratio resting on a handful of searches or people is not flagged "
-            "by the large-sample interval alone. A ratio is a measure of difference, not of its cause: "
-            "residents are not the population available to be searched"
-            + (
-                " (here the synthetic city's residents, every one avert's generator "
-                "made: no census, so none that is dated)."
-                if synthetic
-                else ", and the census is dated."
-            )
-        ),
+        "reading": _impact_reading(synthetic=synthetic),
     }
+
+
+def _stops_monitored(stops: EqualityResult) -> str:
+    """What the summary monitors of stop and search, naming whose view of
+    ethnicity is counted."""
+    defined = (
+        "officer-defined ethnic group (the officer's view, not the GOV.UK measure)"
+        if stops.params.get("ethnicity") == "officer_ethnicity"
+        else "self-defined ethnic group"
+    )
+    return (
+        f"Stop and search: searches per 1,000 residents by {defined}, "
+        "ratio to the White rate (95 % log interval), by power, age band, sex, find and "
+        "arrest rate, and trend; searches with no recorded ethnicity."
+    )
+
+
+def _stops_figures(stops: EqualityResult) -> list[dict[str, Any]]:
+    """The headline rates and ratios of stop and search, one dict per row."""
+    figures: list[dict[str, Any]] = jsonable(
+        stops.frame.select(
+            "area",
+            "group",
+            "searches",
+            "residents",
+            "rate_per_1000",
+            "ratio_to_white",
+            "ci_low",
+            "ci_high",
+        )
+    )
+    return figures
+
+
+def _list_figures(made: ListMakeUp) -> list[dict[str, Any]]:
+    """A priority list's make-up against its pool, one dict per row."""
+    return [
+        {"list": made.list_name, **row}
+        for row in jsonable(
+            made.frame.select(
+                "dimension",
+                "category",
+                "listed",
+                "pool",
+                "ratio",
+                "ci_low",
+                "ci_high",
+            )
+        )
+    ]
+
+
+def _list_flags(made: ListMakeUp) -> list[dict[str, Any]]:
+    """A priority list's categories whose ratio is significantly above 1."""
+    return [
+        {
+            "what": f"list {made.list_name}",
+            "dimension": row["dimension"],
+            "category": row["category"],
+            "ratio": jsonable(row["ratio"]),
+            "ci_low": jsonable(row["ci_low"]),
+            "ci_high": jsonable(row["ci_high"]),
+            "reference": made.references.get(row["dimension"]),
+        }
+        for row in made.frame.filter(pl.col("significantly_above_1")).to_dicts()
+    ]
+
+
+def _impact_reading(*, synthetic: bool) -> str:
+    """How to read a ratio, with the caveat that fits the residents' source."""
+    return (
+        "A ratio is significantly above 1 when the lower end of its 95 % interval "
+        "is above 1 and the exact conditional test (Clopper-Pearson) agrees, "
+        "so a ratio resting on a handful of searches or people is not flagged "
+        "by the large-sample interval alone. A ratio is a measure of difference, not of its cause: "
+        "residents are not the population available to be searched"
+        + (
+            " (here the synthetic city's residents, every one avert's generator "
+            "made: no census, so none that is dated)."
+            if synthetic
+            else ", and the census is dated."
+        )
+    )
 
 
 def _no_search(by_area: pl.DataFrame) -> int:

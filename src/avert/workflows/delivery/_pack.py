@@ -220,6 +220,7 @@ def board_pack(
         force=force,
         areas=areas,
         population_year=population_year,
+        audience="partner",  # the board's: a force's own searches under the rule
     )
     html = render_html(
         "board_pack.html", d=data, stats=stats, title=f"Board pack {month}"
