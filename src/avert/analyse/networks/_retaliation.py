@@ -252,30 +252,44 @@ def retaliation_alerts(
     vgroups = own_groups.group_by(_KEYS).agg(
         pl.col("group_id").unique().sort().alias("victim_groups")
     )
+    frame = _alert_frame(
+        base,
+        window,
+        [vgroups, _rival_lists(rivals, mem), retal_lists, target_lists],
+        cfg,
+        co_offenders=co_edges is not None,
+        kin=rc.include_family and family_edges is not None,
+    )
+    return _retaliation_result(frame, cfg, since, until)
+
+
+def _alert_frame(
+    base: pl.DataFrame,
+    window: pl.DataFrame,
+    lists: list[pl.DataFrame],
+    cfg: NetworksConfig,
+    *,
+    co_offenders: bool,
+    kin: bool,
+) -> pl.DataFrame:
+    """The alerts' rows: ``base`` (one an alert) with its ``lists`` (victim groups,
+    rivals, retaliators, targets) and its ``reasons``, whose live line follows the
+    incident's ``time_precision`` (read from ``window``), strong alerts first."""
     precision = window.select(
         "incident_id", pl.col("time_precision").alias("_precision")
     ).unique("incident_id")
     frame = _alert_lists(
-        base.join(precision, on="incident_id", how="left"),
-        [vgroups, _rival_lists(rivals, mem), retal_lists, target_lists],
-        rc,
+        base.join(precision, on="incident_id", how="left"), lists, cfg.retaliation
     )
-    frame = (
+    return (
         frame.with_columns(
-            pl.concat_list(
-                _reasons(
-                    cfg,
-                    co_offenders=co_edges is not None,
-                    kin=cfg.retaliation.include_family and family_edges is not None,
-                )
-            )
+            pl.concat_list(_reasons(cfg, co_offenders=co_offenders, kin=kin))
             .list.drop_nulls()
             .alias("reasons")
         )
         .select(list(_ALERT_SCHEMA))
         .sort("strength", "occurred_from", "incident_id", "victim_id")
     )
-    return _retaliation_result(frame, cfg, since, until)
 
 
 _KEYS: Final = ["incident_id", "victim_id"]
