@@ -140,7 +140,9 @@ def in_window(
     whose day runs past the window's start (:func:`started_by`): one dated the
     window's first day, before a start at 06:00, may have happened after it (the
     risk lists and VOLT; the briefing's incidents list has it too). Such a record
-    is then also in the window ending on its day (the one before).
+    is then also in the window ending on its day (the one before). One dated alone
+    on ``at``'s day when ``at`` is that day's 00:00 is out: its day is after the
+    window (the next window's first day), not in both.
 
     Examples
     --------
@@ -153,8 +155,13 @@ def in_window(
     [False, True, True, False]
     """
     start = window_start(at, window_days)
-    after = started_by(col, start, open_start=True) if by_day else pl.col(col) > start
-    return after & (pl.col(col) <= at)
+    if not by_day:
+        return (pl.col(col) > start) & (pl.col(col) <= at)
+    # a date alone stored at exactly ``at`` (00:00) has its day after the window
+    before_end = pl.col(col) <= at
+    return started_by(col, start, open_start=True) & (
+        pl.when(dated_alone()).then(pl.col(col) < at).otherwise(before_end)
+    )
 
 
 def _reach_back(
