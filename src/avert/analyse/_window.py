@@ -25,6 +25,7 @@ __all__ = [
     "days_since_period_end",
     "default_as_of",
     "in_window",
+    "incidents_in_window",
     "month_edge_notes",
     "period_length",
     "started_by",
@@ -162,6 +163,16 @@ def in_window(
     return started_by(col, start, open_start=True) & (
         pl.when(dated_alone()).then(pl.col(col) < at).otherwise(before_end)
     )
+
+
+def incidents_in_window(
+    incidents: pl.DataFrame, at: dt.datetime, window_days: int
+) -> pl.Expr:
+    """:func:`in_window` on ``occurred_from``, ``by_day`` when ``incidents`` have
+    ``time_precision``: the one trailing window of the risk lists, VOLT and MARAC
+    escalation (a record dated alone on the window's first day is in by its day)."""
+    by_day = "time_precision" in incidents.columns
+    return in_window("occurred_from", at, window_days, by_day=by_day)
 
 
 def _reach_back(

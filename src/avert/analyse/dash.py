@@ -42,7 +42,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.analyse._window import in_window, window_start
+from avert.analyse._window import in_window, incidents_in_window, window_start
 from avert.analyse.result import Result, json_object
 from avert.config.risk import MaracConfig, RiskConfig, default_risk_config
 from avert.schema import DASH_QUESTIONS, check_frame
@@ -242,18 +242,6 @@ def _latest_assessments(
     )
 
 
-def _escalation_window(
-    incidents: pl.DataFrame, at: dt.datetime, window_days: int
-) -> pl.Expr:
-    """The incidents of the escalation window ``(at - window_days, at]``, one dated
-    alone by its day when they have ``time_precision``
-    (:func:`avert.analyse._window.in_window` ``by_day``, as the risk lists): one
-    dated alone on the window's first day, before a start at 06:00, may have
-    happened after it, so it counts, and can move a victim to the threshold."""
-    by_day = "time_precision" in incidents.columns
-    return in_window("occurred_from", at, window_days, by_day=by_day)
-
-
 def _domestic_victimisations(
     incidents: pl.DataFrame,
     involvements: pl.DataFrame,
@@ -262,7 +250,8 @@ def _domestic_victimisations(
     notes: list[str],
 ) -> pl.DataFrame:
     """Per person: domestic incidents as a victim in ``(at - window_days, at]``
-    (:func:`_escalation_window`: one dated alone on the window's first day is in)."""
+    (:func:`avert.analyse._window.incidents_in_window`: one dated alone on the
+    window's first day is in by its day)."""
     check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
     check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
     schema = pl.Schema(
@@ -278,7 +267,7 @@ def _domestic_victimisations(
             "counted and is met by no one."
         )
         return pl.DataFrame(schema=schema)
-    window = incidents.filter(_escalation_window(incidents, at, window_days))
+    window = incidents.filter(incidents_in_window(incidents, at, window_days))
     unknown = window.filter(pl.col("domestic").is_null()).height
     if unknown and unknown == window.height:
         # a store whose records never carry the flag (a bundle without the
@@ -392,7 +381,7 @@ def _domestic_recorded(
     incident has none to miss); as :func:`_domestic_victimisations` notes."""
     if "domestic" not in incidents.columns:
         return False
-    window = incidents.filter(_escalation_window(incidents, at, window_days))
+    window = incidents.filter(incidents_in_window(incidents, at, window_days))
     return window.height == 0 or window["domestic"].null_count() < window.height
 
 
