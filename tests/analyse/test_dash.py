@@ -330,3 +330,27 @@ def test_the_result_says_whether_the_windows_incidents_carry_the_flag() -> None:
     # no incident in the window at all: none to miss
     empty = incidents.clear()
     assert marac_referrals(empty, involvements.clear(), judged, at=AT).domestic_recorded
+
+
+def test_a_date_alone_on_the_windows_first_day_can_make_escalation() -> None:
+    """The 365 days to 30 Nov 2026 23:59 start at 23:59 on 30 Nov 2025: a
+    domestic incident dated 30 Nov 2025 alone (stored at 00:00) may have happened
+    after that, so it counts (the risk lists' rule), and with two more it moves
+    the victim over the 3-incident threshold. One recorded at 23:00 that day
+    stays out, and so does the same date alone without ``time_precision``."""
+    first = (AT - WINDOW).replace(hour=0, minute=0)
+    recent = [AT - dt.timedelta(days=1), AT - dt.timedelta(days=2)]
+    incidents, involvements = _incidents({"P-1": [*recent, first]})
+    dated = incidents.with_columns(
+        pl.Series("time_precision", ["exact", "exact", "day"])
+    )
+    met = marac_referrals(dated, involvements, _assessments(), at=AT).frame
+    assert _met(met, "P-1")["potential_escalation"]
+    assert met["n_domestic"][0] == 3
+    timed = dated.with_columns(
+        pl.Series("occurred_from", [*recent, first.replace(hour=23)]),
+        pl.lit("exact").alias("time_precision"),
+    )
+    for frame in (timed, incidents):
+        out = marac_referrals(frame, involvements, _assessments(), at=AT).frame
+        assert not _met(out, "P-1")["potential_escalation"]

@@ -57,3 +57,23 @@ def test_by_day_keeps_a_date_alone_whose_day_runs_past_the_start() -> None:
         {"t": [first, first], "time_precision": ["day", "exact"]}
     ).select(in_window("t", dt.datetime(2024, 5, 1), 30, by_day=True))
     assert midnight["t"].to_list() == [True, False]
+
+
+def test_by_day_leaves_a_date_alone_at_a_midnight_end_to_the_next_window() -> None:
+    """``at`` at 00:00 of 1 May: a record dated 1 May alone (stored at that 00:00)
+    happened in 1 May, after the window, so it is out of the 30 days to it and in
+    the next 30 days (its first day): the window holds 30 days of dates alone (1
+    to 30 April), and back-to-back windows from midnight share none. One with its
+    time exactly at ``at`` stays in."""
+    at = dt.datetime(2024, 5, 1)
+    frame = pl.DataFrame(
+        {
+            "t": [at, at, at - dt.timedelta(days=30), at - dt.timedelta(days=1)],
+            "time_precision": ["day", "exact", "day", "day"],
+        }
+    )
+    kept = frame.select(in_window("t", at, 30, by_day=True))["t"].to_list()
+    assert kept == [False, True, True, True]
+    later = at + dt.timedelta(days=30)
+    nxt = frame.select(in_window("t", later, 30, by_day=True))["t"].to_list()
+    assert nxt == [True, False, False, False]

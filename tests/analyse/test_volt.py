@@ -1259,3 +1259,27 @@ def test_a_date_alone_on_the_windows_first_day_is_in_the_window() -> None:
         "1 incident dated alone (2024-05-31) is in" in n and "not in the trend" in n
         for n in res.notes
     ), res.notes
+
+
+def test_a_window_to_midnight_holds_its_days_of_dates_alone_only() -> None:
+    """``--at 2024-07-01`` (00:00), 30 days: dates alone of 1 to 30 June are in,
+    one dated 1 July alone (stored at ``at``) is not (its day is after the
+    window): 30 incidents, halves 15 and 15, none left out of the trend, no note
+    of a day overlapping the window's start or end."""
+    at = dt.datetime(2024, 7, 1)
+    days = [dt.datetime(2024, 6, 1) + dt.timedelta(days=d) for d in range(31)]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"d{i}" for i in range(31)],
+            "occurred_from": days,  # 1 June .. 1 July
+            "time_precision": ["day"] * 31,
+            "lsoa": ["A"] * 31,
+            "harm_days": [1.0] * 31,
+        }
+    )
+    res = volt_profiles(incidents, None, at=at, window_days=30)
+    place = res.places.row(0, named=True)
+    assert place["n_incidents"] == 30
+    assert (place["n_earlier_half"], place["n_later_half"]) == (15, 15)
+    assert place["n_left_out_of_trend"] == 0
+    assert not any("not in the trend" in n for n in res.notes), res.notes

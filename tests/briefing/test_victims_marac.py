@@ -88,3 +88,47 @@ def test_without_dash_only_escalation_marks() -> None:
     marks = _marac_reasons(b)
     assert len(marks["v-esc"]) == 1
     assert marks["v-dash"] == []
+
+
+def test_a_date_alone_on_the_years_first_day_counts_toward_escalation() -> None:
+    """v-none's two incidents and a third dated alone on the 365-day window's
+    first day (10 March 2024, stored at 00:00, before the start at 08:00): it may
+    have happened after the start, so it counts (the risk lists' rule) and moves
+    v-none over the 3-incident threshold; recorded at 07:00 that day, it does
+    not."""
+    incidents, involvements, dash = _frames()
+    first = dt.datetime(2024, 3, 10)
+    for when, precision, marked in (
+        (first, "day", 1),
+        (first.replace(hour=7), "exact", 0),
+    ):
+        more = pl.DataFrame(
+            {
+                "incident_id": ["v-none-first"],
+                "occurred_from": [when],
+                "in_definition": [True],
+                "category": ["assault_with_injury"],
+                "harm_days": [10.0],
+                "domestic": [True],
+            }
+        )
+        inc = pl.concat([incidents, more]).with_columns(
+            pl.when(pl.col("incident_id") == "v-none-first")
+            .then(pl.lit(precision))
+            .otherwise(pl.lit("exact"))
+            .alias("time_precision")
+        )
+        inv = pl.concat(
+            [
+                involvements,
+                pl.DataFrame(
+                    {
+                        "incident_id": ["v-none-first"],
+                        "person_id": ["v-none"],
+                        "role": ["victim"],
+                    }
+                ),
+            ]
+        )
+        b = daily_briefing(inc, inv, at=AT, tables={"dash": dash})
+        assert len(_marac_reasons(b)["v-none"]) == marked, precision

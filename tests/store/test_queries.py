@@ -168,6 +168,12 @@ def test_person_history(any_store: Store) -> None:
         "e1": None,
         "e2": 20.0,
     }
+    # the precision, so a record dated alone on the year's first day is in the
+    # risk and escalation windows by its day (it was compared by its 00:00)
+    assert dict(zip(inc["incident_id"], inc["time_precision"], strict=True)) == {
+        "e1": "exact",
+        "e2": None,
+    }
 
 
 def test_offending_history_brings_everyone_who_offended_beside_them(
@@ -205,6 +211,7 @@ def test_offending_history_brings_everyone_who_offended_beside_them(
         (
             "e2",
             dt.datetime(2019, 6, 20, 23, 59),
+            None,  # time_precision (none in the seed)
             None,
             True,
             "harassment",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from avert.store import Store
 from briefing.factory import dash_answers
@@ -61,3 +62,69 @@ def test_reads_the_window_and_the_escalation_window_before_it(
     # a shorter escalation window reads less
     frames, _ = read_briefing_frames(sqlite_store, at=AT, escalation_days=100)
     assert sorted(frames["dash"]["assessment_id"].to_list()) == ["D-new", "D-new-a"]
+
+
+def _domestic_history(store: Store, first: dt.datetime, precision: str) -> None:
+    """v-x's three domestic incidents before the window: 10 and 100 days before
+    it, and ``first`` (with ``precision``)."""
+    window_from = AT - dt.timedelta(hours=24)
+    ids = ["h1", "h2", "h3"]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ids,
+            "occurred_from": [
+                window_from - dt.timedelta(days=10),
+                window_from - dt.timedelta(days=100),
+                first,
+            ],
+            "time_precision": ["exact", "exact", precision],
+            "domestic": [True] * 3,
+            "offence_code": ["8N"] * 3,
+            "borough": ["Northfield"] * 3,
+            "x": [400_000.0] * 3,
+            "y": [300_000.0] * 3,
+            "source": ["test"] * 3,
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", incidents)
+        tx.append(
+            "classifications",
+            incidents.select(
+                "incident_id",
+                pl.lit("avb-2010").alias("profile"),
+                pl.lit(value=True).alias("in_definition"),
+                pl.lit("assault_with_injury").alias("category"),
+                pl.lit("test").alias("rule_ids"),
+                pl.lit("offence_code").alias("resolution"),
+                pl.lit(10.0).alias("harm_days"),
+                pl.lit("test").alias("harm_source"),
+            ),
+        )
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {"incident_id": ids, "person_id": ["v-x"] * 3, "role": ["victim"] * 3}
+            ),
+        )
+        tx.append("dash", _assessment("D-x", "v-x", AT - dt.timedelta(hours=2), 16))
+
+
+@pytest.mark.parametrize(
+    ("precision", "hour", "before"), [("day", 0, True), ("exact", 7, False)]
+)
+def test_a_date_alone_on_the_first_day_puts_a_victim_on_the_list_before(
+    sqlite_store: Store, precision: str, hour: int, before: bool
+) -> None:
+    """The MARAC list just before the window (9 Mar 2025 08:00) counts the
+    domestic incidents of the 365 days to it, from 9 Mar 2024 08:00: one dated 9
+    Mar 2024 alone (stored at 00:00) may be after that, so with two more v-x was
+    on the list by potential escalation, and the new high-risk assessment is not
+    "new to the MARAC list"; recorded at 07:00 that day it is out, and v-x new."""
+    from avert.workflows.briefing import build_briefing
+
+    _domestic_history(sqlite_store, dt.datetime(2024, 3, 9, hour), precision)
+    section = build_briefing(sqlite_store, at=AT).dash_high_risk
+    assert section is not None
+    marks = {d["person_id"]: d["on_marac_list_before"] for d in section["items"]}
+    assert marks == {"v-x": before}

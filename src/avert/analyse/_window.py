@@ -25,6 +25,7 @@ __all__ = [
     "days_since_period_end",
     "default_as_of",
     "in_window",
+    "incidents_in_window",
     "month_edge_notes",
     "period_length",
     "started_by",
@@ -140,7 +141,9 @@ def in_window(
     whose day runs past the window's start (:func:`started_by`): one dated the
     window's first day, before a start at 06:00, may have happened after it (the
     risk lists and VOLT; the briefing's incidents list has it too). Such a record
-    is then also in the window ending on its day (the one before).
+    is then also in the window ending on its day (the one before). One dated alone
+    on ``at``'s day when ``at`` is that day's 00:00 is out: its day is after the
+    window (the next window's first day), not in both.
 
     Examples
     --------
@@ -153,8 +156,23 @@ def in_window(
     [False, True, True, False]
     """
     start = window_start(at, window_days)
-    after = started_by(col, start, open_start=True) if by_day else pl.col(col) > start
-    return after & (pl.col(col) <= at)
+    if not by_day:
+        return (pl.col(col) > start) & (pl.col(col) <= at)
+    # a date alone stored at exactly ``at`` (00:00) has its day after the window
+    before_end = pl.col(col) <= at
+    return started_by(col, start, open_start=True) & (
+        pl.when(dated_alone()).then(pl.col(col) < at).otherwise(before_end)
+    )
+
+
+def incidents_in_window(
+    incidents: pl.DataFrame, at: dt.datetime, window_days: int
+) -> pl.Expr:
+    """:func:`in_window` on ``occurred_from``, ``by_day`` when ``incidents`` have
+    ``time_precision``: the one trailing window of the risk lists, VOLT and MARAC
+    escalation (a record dated alone on the window's first day is in by its day)."""
+    by_day = "time_precision" in incidents.columns
+    return in_window("occurred_from", at, window_days, by_day=by_day)
 
 
 def _reach_back(

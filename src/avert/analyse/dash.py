@@ -42,7 +42,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.analyse._window import in_window, window_start
+from avert.analyse._window import in_window, incidents_in_window, window_start
 from avert.analyse.result import Result, json_object
 from avert.config.risk import MaracConfig, RiskConfig, default_risk_config
 from avert.schema import DASH_QUESTIONS, check_frame
@@ -249,7 +249,9 @@ def _domestic_victimisations(
     window_days: int,
     notes: list[str],
 ) -> pl.DataFrame:
-    """Per person: domestic incidents as a victim in ``(at - window_days, at]``."""
+    """Per person: domestic incidents as a victim in ``(at - window_days, at]``
+    (:func:`avert.analyse._window.incidents_in_window`: one dated alone on the
+    window's first day is in by its day)."""
     check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
     check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
     schema = pl.Schema(
@@ -265,7 +267,7 @@ def _domestic_victimisations(
             "counted and is met by no one."
         )
         return pl.DataFrame(schema=schema)
-    window = incidents.filter(in_window("occurred_from", at, window_days))
+    window = incidents.filter(incidents_in_window(incidents, at, window_days))
     unknown = window.filter(pl.col("domestic").is_null()).height
     if unknown and unknown == window.height:
         # a store whose records never carry the flag (a bundle without the
@@ -379,7 +381,7 @@ def _domestic_recorded(
     incident has none to miss); as :func:`_domestic_victimisations` notes."""
     if "domestic" not in incidents.columns:
         return False
-    window = incidents.filter(in_window("occurred_from", at, window_days))
+    window = incidents.filter(incidents_in_window(incidents, at, window_days))
     return window.height == 0 or window["domestic"].null_count() < window.height
 
 

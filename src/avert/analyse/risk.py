@@ -43,6 +43,7 @@ import polars as pl
 from avert.analyse._window import (
     days_since_period_end,
     in_window,
+    incidents_in_window,
     period_length,
     window_start,
 )
@@ -152,15 +153,6 @@ def _days_since(col: str, at: dt.datetime) -> pl.Expr:
     return ((pl.lit(at) - pl.col(col)).dt.total_seconds() / 86_400.0).alias(
         "days_since_last"
     )
-
-
-def _in_window(incidents: pl.DataFrame, at: dt.datetime, days: int) -> pl.Expr:
-    """The incidents of the window ``(at - days, at]``, one dated alone by its day
-    (:func:`avert.analyse._window.in_window` ``by_day``) when they have
-    ``time_precision``: one dated the window's first day, before a start at 06:00,
-    was left out of the scores while the briefing's incidents list had it."""
-    by_day = "time_precision" in incidents.columns
-    return in_window("occurred_from", at, days, by_day=by_day)
 
 
 def _precision(incidents: pl.DataFrame) -> pl.Expr:
@@ -354,7 +346,7 @@ def offender_risk(
             "'avert classify' or join the classifications table first."
         )
         raise SchemaError(msg)
-    inc = incidents.filter(_in_window(incidents, at, cfg.window_days)).select(
+    inc = incidents.filter(incidents_in_window(incidents, at, cfg.window_days)).select(
         "incident_id",
         "occurred_from",
         _precision(incidents),
@@ -545,7 +537,7 @@ def _victim_window(
         if "domestic" in incidents.columns
         else pl.lit(value=False)
     )
-    return incidents.filter(_in_window(incidents, at, window_days)).select(
+    return incidents.filter(incidents_in_window(incidents, at, window_days)).select(
         "incident_id",
         "occurred_from",
         _precision(incidents),
@@ -773,7 +765,9 @@ def _asb_violence_after(
     notes: list[str],
 ) -> pl.DataFrame:
     """``per`` plus violence against the caller (in the place) after its first report."""
-    violent = _violence(incidents).filter(_in_window(incidents, at, cfg.window_days))
+    violent = _violence(incidents).filter(
+        incidents_in_window(incidents, at, cfg.window_days)
+    )
     if unit == "caller":
         if involvements is None:
             notes.append(

@@ -39,7 +39,11 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.analyse._window import days_since_period_end, in_window, month_edge_notes
+from avert.analyse._window import (
+    days_since_period_end,
+    incidents_in_window,
+    month_edge_notes,
+)
 from avert.analyse.concentration import top_count
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result, json_object
@@ -92,8 +96,7 @@ def window_incidents(
     """
     _check_window(window_days)
     check_frame(incidents, ["occurred_from"], name="incidents")
-    by_day = "time_precision" in incidents.columns
-    return incidents.filter(in_window("occurred_from", at, window_days, by_day=by_day))
+    return incidents.filter(incidents_in_window(incidents, at, window_days))
 
 
 def _harm(incidents: pl.DataFrame) -> pl.Expr:

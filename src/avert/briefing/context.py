@@ -153,6 +153,7 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
         "person_id": pl.String(),
         "role": pl.String(),
         "occurred_from": pl.Datetime("us"),
+        "time_precision": pl.String(),
         "domestic": pl.Boolean(),
     },
     "retaliation": {
@@ -495,7 +496,11 @@ class BriefingContext:
         ``n_yes``, ``n_domestic``. Escalation counts the domestic incidents the
         briefing holds: the window's and its people's year of history."""
         inc = self.frames["incidents"]
-        columns = [c for c in ("incident_id", "occurred_from", "domestic") if c in inc]
+        columns = [  # time_precision: a date alone of the first day counts by its day
+            c
+            for c in ("incident_id", "occurred_from", "time_precision", "domestic")
+            if c in inc
+        ]
         return marac_referrals(
             inc.select(columns),
             self.involvements,

@@ -94,13 +94,20 @@ def _on_list(ctx: BriefingContext, dash: pl.DataFrame, until: dt.datetime) -> se
             ctx.incidents.select(
                 pl.col("incident_id").cast(pl.String),
                 pl.col("occurred_from").cast(pl.Datetime("us")),
+                (  # a date alone of the first day counts by its day (escalation)
+                    pl.col("time_precision").cast(pl.String)
+                    if "time_precision" in ctx.incidents.columns
+                    else pl.lit(None, dtype=pl.String).alias("time_precision")
+                ),
                 (
                     pl.col("domestic").cast(pl.Boolean)
                     if "domestic" in ctx.incidents.columns
                     else pl.lit(None, dtype=pl.Boolean).alias("domestic")
                 ),
             ),
-            history.select("incident_id", "occurred_from", "domestic"),
+            history.select(
+                "incident_id", "occurred_from", "time_precision", "domestic"
+            ),
         ]
     ).filter(pl.col("occurred_from") < until)
     involvements = pl.concat(

@@ -253,7 +253,8 @@ def _place(place_id: object, name: str | None) -> str:
 
 def _trend(trend: int | None, n_left_out: int | None) -> str:
     """A trend as ``+3``, ``n/a`` when null, ``+3*`` when it leaves out some of the
-    row's records (their source does not cover both halves: the notes say which)."""
+    row's records (their source does not cover both halves, or, dated alone, their
+    day's noon is outside the window: the notes say which)."""
     if trend is None:
         return "n/a"
     return f"{trend:+d}" + ("*" if n_left_out else "")

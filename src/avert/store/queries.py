@@ -659,6 +659,9 @@ _HISTORY_INV: Final[dict[str, pl.DataType]] = {
 _HISTORY_INC: Final[dict[str, pl.DataType]] = {
     "incident_id": pl.String(),
     "occurred_from": pl.Datetime("us"),
+    # a record dated alone (day) is in a window by its day: without it, one of the
+    # year's first day was compared by its 00:00 (the risk lists, MARAC escalation)
+    "time_precision": pl.String(),
     "domestic": pl.Boolean(),
     "in_definition": pl.Boolean(),
     "category": pl.String(),
@@ -672,7 +675,7 @@ _HISTORY_INC: Final[dict[str, pl.DataType]] = {
 #: classifications ``c`` under the profile, the first parameter).
 _HISTORY_SELECT: Final = (
     'SELECT v."incident_id", v."person_id", v."role", i."occurred_from", '
-    'i."domestic", c."in_definition", c."category", c."harm_days", '
+    'i."time_precision", i."domestic", c."in_definition", c."category", c."harm_days", '
     'i."borough", i."lsoa" '
     'FROM "involvements" v JOIN "incidents" i ON i."incident_id" = v."incident_id" '
     'LEFT JOIN "classifications" c ON c."incident_id" = v."incident_id" '

@@ -25,7 +25,7 @@ import polars as pl
 from avert.analyse._window import (
     day_start,
     default_as_of,
-    in_window,
+    incidents_in_window,
     month_edge_notes,
     started_by,
 )
@@ -643,9 +643,8 @@ def _empty_window_span(
     ``at``): its note then says where the records are, though none of them were read
     (a window before the first record), or some were read after it (one between
     two runs of records). None when the window holds some: no query."""
-    by_day = "time_precision" in frames.incidents.columns
     if frames.incidents.filter(
-        in_window("occurred_from", at, config.window_days, by_day=by_day)
+        incidents_in_window(frames.incidents, at, config.window_days)
     ).height:
         return None
     return incident_span(store)

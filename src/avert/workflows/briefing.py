@@ -425,6 +425,7 @@ def _dash_victim_incidents(
             incidents.select(
                 pl.col("incident_id").cast(pl.String),
                 pl.col("occurred_from").cast(pl.Datetime("us")),
+                pl.col("time_precision").cast(pl.String),
                 pl.col("domestic").cast(pl.Boolean),
             ).unique("incident_id"),
             on="incident_id",

@@ -22,7 +22,7 @@ from typing import Any, Final
 import polars as pl
 
 from avert.access import Audience, check_audience, pseudonymiser_for
-from avert.analyse._window import default_as_of, window_start
+from avert.analyse._window import day_start, default_as_of, in_window, window_start
 from avert.analyse.dash import MaracResult, marac_referrals, person_domestic_risk
 from avert.areas import AREA_COLUMNS, in_area
 from avert.config.risk import RiskConfig, load_risk_config
@@ -114,11 +114,11 @@ def run_marac(
         pseudonymiser_for(pseudonym_key, allow_demo=allow_demo_key)
     config = load_risk_config(config_path)
     when = at or latest_as_of(store)
-    start = window_start(when, config.marac.escalation_window_days)
-    incidents = store.read_frame(
-        "incidents",
+    incidents = _escalation_incidents(
+        store,
+        at=when,
+        days=config.marac.escalation_window_days,
         columns=["incident_id", "occurred_from", "domestic", *AREA_COLUMNS],
-        where=[("occurred_from", ">", start), ("occurred_from", "<=", when)],
     )
     involvements = store.read_frame(
         "involvements", columns=["incident_id", "person_id", "role"]
@@ -327,20 +327,17 @@ def person_dash(
     (:func:`avert.workflows.views.person_view`) checks the access rules and
     writes the audit row, with its purpose, before this is read.
     """
-    start = window_start(at, config.marac.escalation_window_days)
     involvements = store.read_frame(
         "involvements",
         columns=["incident_id", "person_id", "role"],
         where=[("person_id", "=", person_id)],
     )
-    incidents = store.read_frame(
-        "incidents",
+    incidents = _escalation_incidents(
+        store,
+        at=at,
+        days=config.marac.escalation_window_days,
         columns=["incident_id", "occurred_from", "domestic"],
-        where=[
-            ("incident_id", "in", involvements["incident_id"].unique().to_list()),
-            ("occurred_from", ">", start),
-            ("occurred_from", "<=", at),
-        ],
+        where=[("incident_id", "in", involvements["incident_id"].unique().to_list())],
     )
     assessments = store.read_frame("dash", where=[("person_id", "=", person_id)])
     return person_domestic_risk(
@@ -386,3 +383,27 @@ def _make_up(
         ),
         audience=audience,
     )
+
+
+def _escalation_incidents(
+    store: Store,
+    *,
+    at: dt.datetime,
+    days: int,
+    columns: Sequence[str],
+    where: Sequence[tuple[str, str, object]] = (),
+) -> pl.DataFrame:
+    """The incidents of the escalation window ``(at - days, at]`` (``columns`` and
+    ``time_precision``), one dated alone by its day
+    (:func:`avert.analyse._window.in_window` ``by_day``, the risk lists' rule):
+    read from 00:00 of the window's first day, since one dated alone that day
+    (stored at 00:00) may have happened after a start at 06:00, and counts toward
+    potential escalation."""
+    first = day_start(window_start(at, days))
+    read = [*columns, *(["time_precision"] if "time_precision" not in columns else [])]
+    incidents = store.read_frame(
+        "incidents",
+        columns=read,
+        where=[*where, ("occurred_from", ">=", first), ("occurred_from", "<=", at)],
+    )
+    return incidents.filter(in_window("occurred_from", at, days, by_day=True))
