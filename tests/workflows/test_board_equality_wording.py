@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_force_areas import _humberside_and_london
@@ -453,6 +454,37 @@ def test_the_board_pack_withholds_a_bundle_stores_small_counts(
     rates = _table(html, "rates")
     assert "<td>Other</td><td>[c]</td>" in rates
     assert "<td>Other</td><td>2</td>" not in rates
+
+
+def test_a_partner_reads_no_figure_of_a_force_s_1_to_4_own_searches(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """One search of a White person from a force's own records: a partner read
+    White "[c]" and Asian "[c]" (a zero withheld beside it) in the rates, yet
+    "0 of 1 searches", the 1 search placed in its area and the outcomes table's
+    one row (White) gave the count back. With 1 to 4 searches in all no cell can
+    be withheld against the total: a partner reads none of the figures; the
+    police read them whole."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    with sqlite_store.transaction() as tx:
+        tx._execute("UPDATE stops SET source = 'humberside-records'")
+        tx._execute("DELETE FROM stops WHERE stop_id != 's0'")  # one White search
+    options: dict[str, Any] = {
+        "end": dt.date(2019, 1, 31),
+        "force": "humberside",
+        "performance": False,
+    }
+    police = board_statistics(sqlite_store, **options)
+    assert police["equality"]["available"] is True
+    assert "<td>White</td><td>1</td>" in _table(_plain(police), "rates")
+    partner = board_statistics(sqlite_store, **options, audience="partner")
+    eq = partner["equality"]
+    assert eq["available"] is False
+    assert "fewer than 5 searches" in eq["note"]
+    html = _plain(partner)
+    assert "<table" not in html
+    assert " 1 search" not in html
+    assert "of 1 searches" not in html
 
 
 def test_the_by_area_table_gives_back_no_withheld_count() -> None:

@@ -565,6 +565,8 @@ def _board_equality(
         )
     except (NotFound, SchemaError, ConfigError) as err:
         return {"available": False, "note": str(err)}
+    if audience == "partner" and _too_few_to_show(found):
+        return {"available": False, "note": _TOO_FEW_UNPUBLISHED}
     return {
         "available": True,
         "note": None,
@@ -641,6 +643,28 @@ _FORCE_WITHHELD: Final = (
     "is. The police read "
     "them whole."
 )
+
+
+#: why a partner reads no equality figure when a force's own searches are too few
+_TOO_FEW_UNPUBLISHED: Final = (
+    f"[c]: fewer than {SMALL_CELL} searches by the force in these months, not all "
+    "police.uk's (nobody has published them): every figure by group, power, "
+    "month, age band or sex would be a count of 1 to "
+    f"{SMALL_CELL - 1}, which their total, shown beside them, gives back, so all "
+    "are withheld for partners and the board (the small-cell rule). The police "
+    "read them whole."
+)
+
+
+def _too_few_to_show(found: BoardEquality) -> bool:
+    """Whether ``found`` counts 1 to 4 searches in all, some not police.uk's: then
+    the small-cell rule cannot hold by withholding cells (the one group searched
+    reads [c] beside zeros, a zero withheld with it, yet the total, which the
+    notes, the no-ethnicity line and the searches placed in each area give,
+    equals it), so a partner reads none of the force's figures."""
+    ns = found.force.not_stated
+    total = int(ns["searches"].sum()) if "searches" in ns.columns else 0
+    return found.unpublished > 0 and 0 < total < SMALL_CELL
 
 
 def _equality_figures(

@@ -60,6 +60,7 @@ Pure: frames in, typed results out.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
@@ -1473,7 +1474,33 @@ def _held_notes(force: EqualityResult, apart: pl.DataFrame) -> tuple[str, ...]:
             "among those with no ethnicity stated: they are counted apart "
             "(vehicle only, in the searches by sex)."
         )
-    return tuple(swap.get(n, n) for n in force.notes)
+    return tuple(_lean_without_counts(swap.get(n, n)) for n in force.notes)
+
+
+#: how :func:`_unstated_lean`'s note begins, and one group's figures in it
+_LEAN_START: Final = (
+    "Of the searches with no self-defined ethnicity, officers recorded as "
+)
+_LEAN_FIGURES: Final = re.compile(
+    r" [\d.]+% \([\d,]+ of [\d,]+; against [\d.]+%, [\d,]+ of [\d,]+, "
+    r"of those with one\)"
+)
+
+
+def _lean_without_counts(note: str) -> str:
+    """:func:`_unstated_lean`'s note with no count or share: its counts are of
+    searches by officer-defined group among the few with no self-defined
+    ethnicity ("Black 100.0% (2 of 2; against 5.9%, 3 of 51, ...)"), cells of 1
+    to 4 that also give back the searches with no ethnicity stated and (the
+    total less both) of a vehicle only; the groups it names stay. Other notes
+    are returned as they are."""
+    if not note.startswith(_LEAN_START):
+        return note
+    return (
+        "Of the searches with no self-defined ethnicity, officers recorded a "
+        "larger share than of those with one as "
+        + _LEAN_FIGURES.sub("", note[len(_LEAN_START) :])
+    )
 
 
 #: a count withheld under the small-cell rule, as a note words it
