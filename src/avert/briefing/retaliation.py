@@ -24,7 +24,7 @@ from typing import Any, cast
 
 import polars as pl
 
-from avert.analyse.networks import LIVE_REASON, LIVE_REASON_FORM
+from avert.analyse.retaliation_text import LIVE_REASON, LIVE_REASON_FORM
 from avert.briefing.context import PERSON_SEQ, SEQ, BriefingContext, links
 from avert.briefing.model import NO_GROUPS_NOTE, RetaliationItem, Section
 

@@ -64,11 +64,10 @@ from avert.analyse.networks._people import (
 )
 from avert.analyse.networks._profiles import group_profiles
 from avert.analyse.networks._retaliation import (
-    LIVE_REASON,
-    LIVE_REASON_FORM,
     RetaliationResult,
     retaliation_alerts,
 )
+from avert.analyse.retaliation_text import LIVE_REASON, LIVE_REASON_FORM
 
 __all__ = [
     "LIVE_REASON",

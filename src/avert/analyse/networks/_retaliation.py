@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -23,6 +22,7 @@ from avert.analyse.networks._common import (
 from avert.analyse.networks._conflicts import _conflict_incidents
 from avert.analyse.networks._groups import match_groups
 from avert.analyse.result import Result
+from avert.analyse.retaliation_text import LIVE_REASON
 from avert.config.networks import NetworksConfig, RetaliationConfig
 from avert.schema import check_frame
 
@@ -43,22 +43,6 @@ class RetaliationResult(Result):
         ).to_dicts()
         return {"alerts": alerts, "notes": list(self.notes)}
 
-
-#: How the reason saying how long an alert is live begins: it names no one (only
-#: dates, and whether the incident is dated alone or to the hour), so a partner's
-#: briefing, which rebuilds the other reasons with pseudonyms, reads it as it is.
-LIVE_REASON: Final = "alert live "
-#: The whole of that reason in each of its three forms (exact, dated alone, to the
-#: hour): words, numbers and dates only. A partner's briefing passes on a line
-#: that matches it, never one that merely begins so: a reworded line that named the
-#: victim would otherwise reach partners with the police id in it.
-LIVE_REASON_FORM: Final = re.compile(
-    r"alert live for \d+ days"
-    r"( after the end of its day \(dated \d{4}-\d{2}-\d{2} alone, no time recorded\)"
-    r"| after the end of its hour \(recorded to the hour, \d{4}-\d{2}-\d{2} "
-    r"\d{2}:00, no minute\))?"
-    r", until \d{4}-\d{2}-\d{2} \d{2}:\d{2}"
-)
 
 _ALERT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "incident_id": pl.String(),
