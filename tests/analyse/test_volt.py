@@ -1256,9 +1256,12 @@ def test_a_date_alone_on_the_windows_first_day_is_in_the_window() -> None:
     assert place["trend"] == 0
     assert place["n_left_out_of_trend"] == 1
     assert any(
-        "1 incident dated alone (2024-05-31) is in" in n and "not in the trend" in n
+        "1 incident dated alone (2024-05-31) is in the window, its day" in n
+        and "not in the trend" in n
         for n in res.notes
     ), res.notes
+    # the note speaks the table's words, not the JSON field's
+    assert not any("n_left_out_of_trend" in n for n in res.notes), res.notes
 
 
 def test_a_window_to_midnight_holds_its_days_of_dates_alone_only() -> None:

@@ -1584,13 +1584,13 @@ def _edge_day_notes(
     if not out.height:
         return []
     days = ", ".join(out["occurred_from"].dt.strftime("%Y-%m-%d").unique().sort())
+    one = out.height == 1
     return [
-        f"{out.height:,} incident{'' if out.height == 1 else 's'} dated alone "
-        f"({days}) {'is' if out.height == 1 else 'are'} in the window, their day "
-        "overlapping its start or end, but not in the trend: it counts a record "
+        f"{out.height:,} incident{'' if one else 's'} dated alone "
+        f"({days}) {'is' if one else 'are'} in the window, {'its' if one else 'their'}"
+        " day overlapping its start or end, but not in the trend: it counts a record "
         "dated alone at its day's noon, and that noon is outside the window (so the "
-        "halves compare as many days of them each; n_left_out_of_trend counts "
-        "them, * in the table)."
+        "halves compare as many days of them each; marked * in the table)."
     ]
 
 
