@@ -226,6 +226,26 @@ def write_store(
         tx.append("actions", frames["actions"])
 
 
+def append_assaults(tx, incidents: pl.DataFrame, involvements: pl.DataFrame) -> None:
+    """Append ``incidents`` in a transaction ``tx``, each classified in the
+    definition as an assault with injury of 10 harm days, and their ``involvements``."""
+    tx.append("incidents", incidents)
+    tx.append(
+        "classifications",
+        incidents.select(
+            "incident_id",
+            pl.lit("avb-2010").alias("profile"),
+            pl.lit(value=True).alias("in_definition"),
+            pl.lit("assault_with_injury").alias("category"),
+            pl.lit("test").alias("rule_ids"),
+            pl.lit("offence_code").alias("resolution"),
+            pl.lit(10.0).alias("harm_days"),
+            pl.lit("test").alias("harm_source"),
+        ),
+    )
+    tx.append("involvements", involvements)
+
+
 def dash_answers(n_yes: int) -> dict[str, list[str]]:
     """One DASH assessment's 27 answers as one-row columns ``q1`` ... ``q27``: the
     first ``n_yes`` "yes", the others "no"."""

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from avert.store import Store
-from briefing.factory import dash_answers
+from briefing.factory import append_assaults, dash_answers
 
 AT = dt.datetime(2025, 3, 10, 8)
 
@@ -87,22 +87,9 @@ def _domestic_history(store: Store, first: dt.datetime, precision: str) -> None:
         }
     )
     with store.transaction() as tx:
-        tx.append("incidents", incidents)
-        tx.append(
-            "classifications",
-            incidents.select(
-                "incident_id",
-                pl.lit("avb-2010").alias("profile"),
-                pl.lit(value=True).alias("in_definition"),
-                pl.lit("assault_with_injury").alias("category"),
-                pl.lit("test").alias("rule_ids"),
-                pl.lit("offence_code").alias("resolution"),
-                pl.lit(10.0).alias("harm_days"),
-                pl.lit("test").alias("harm_source"),
-            ),
-        )
-        tx.append(
-            "involvements",
+        append_assaults(
+            tx,
+            incidents,
             pl.DataFrame(
                 {"incident_id": ids, "person_id": ["v-x"] * 3, "role": ["victim"] * 3}
             ),

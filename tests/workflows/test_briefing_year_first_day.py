@@ -9,6 +9,7 @@ import datetime as dt
 import polars as pl
 
 from avert.store import Store
+from briefing.factory import append_assaults
 
 AT = dt.datetime(2026, 10, 25, 6)
 
@@ -42,22 +43,9 @@ def test_a_victimisation_dated_alone_on_the_year_s_first_day_makes_a_repeat(
         }
     )
     with sqlite_store.transaction() as tx:
-        tx.append("incidents", incidents)
-        tx.append(
-            "classifications",
-            incidents.select(
-                "incident_id",
-                pl.lit("avb-2010").alias("profile"),
-                pl.lit(value=True).alias("in_definition"),
-                pl.lit("assault_with_injury").alias("category"),
-                pl.lit("test").alias("rule_ids"),
-                pl.lit("offence_code").alias("resolution"),
-                pl.lit(10.0).alias("harm_days"),
-                pl.lit("test").alias("harm_source"),
-            ),
-        )
-        tx.append(
-            "involvements",
+        append_assaults(
+            tx,
+            incidents,
             pl.DataFrame(
                 {
                     "incident_id": ["now-v", "year-v", "now-w", "year-w"],
