@@ -136,3 +136,32 @@ def test_briefing_json_names_the_edited_definition(
     notes = [str(n) for n in payload["notes"]]
     assert len(_stale(notes)) == 1, notes
     assert "'mine'" in _stale(notes)[0]
+
+
+def test_status_counts_incidents_loaded_since_the_classification(
+    loaded_db: str, tmp_path: Path
+) -> None:
+    """A load with --no-classify (or one stopped, or a backup made, between a
+    load's commit and its classification's) left incidents with no classification
+    while ``avert status`` said only "current"; it now counts them."""
+    env = {"AVERT_DEFINITION": "avb-2010", "AVERT_HARM_TABLE": ""}
+    path = tmp_path / "later.db"
+    shutil.copy(loaded_db.removeprefix("sqlite:///"), path)
+    db = f"sqlite:///{path}"
+    before = json.loads(_invoke(db, env, "status", "--json"))
+    assert before["classifications"]["avb-2010"]["unclassified"] == 0
+    later = str(DATA / "policeuk" / "2018-07")
+    _invoke(db, env, "ingest", "policeuk", later, "--no-classify")
+    after = json.loads(_invoke(db, env, "status", "--json"))
+    added = after["tables"]["incidents"] - before["tables"]["incidents"]
+    assert added > 0
+    assert after["classifications"]["avb-2010"] == {
+        **before["classifications"]["avb-2010"],
+        "unclassified": added,
+    }
+    assert f"{added:,} incidents are not classified under it" in " ".join(
+        _invoke(db, env, "status").split()
+    )
+    _invoke(db, env, "classify")
+    again = json.loads(_invoke(db, env, "status", "--json"))
+    assert again["classifications"]["avb-2010"]["unclassified"] == 0

@@ -9,7 +9,8 @@
      "loads": {"files": N, "last_loaded_at": "..."},
      "classifications": {"avb-2010": {"state": "current" | "stale" | "unknown",
                                       "changed": "definition" | "harm table" | ...,
-                                      "classified_at": "..."}}}
+                                      "classified_at": "...",
+                                      "unclassified": N}}}
 """
 
 from __future__ import annotations
@@ -78,10 +79,30 @@ def status(
         f"quarantine: {q['rejected']:,} rejected, {q['duplicate']:,} duplicate"
     )
     for profile, currency in summary["classifications"].items():
-        console.print(f"classifications {profile}: {_currency_line(currency)}")
+        console.print(
+            f"classifications {profile}: {_currency_line(currency)}"
+            + _unclassified_words(int(currency.get("unclassified") or 0))
+        )
 
 
-def _currency_line(currency: dict[str, str | None]) -> str:
+def _unclassified_words(count: int) -> str:
+    """What the line of a profile adds when incidents have no classification under it.
+
+    >>> _unclassified_words(0)
+    ''
+    >>> _unclassified_words(1)
+    "; 1 incident is not classified under it (loaded since): run 'avert classify'"
+    """
+    if not count:
+        return ""
+    many = count != 1
+    return (
+        f"; {count:,} incident{'s' * many} {'are' if many else 'is'} not classified "
+        "under it (loaded since): run 'avert classify'"
+    )
+
+
+def _currency_line(currency: dict[str, object]) -> str:
     """Whether a profile's classifications are current, in words."""
     at = f" (classified {currency['classified_at']})" * bool(currency["classified_at"])
     if currency["state"] == "stale":

@@ -95,18 +95,28 @@ def store_status(store: Store, *, settings: Settings | None = None) -> dict[str,
     """The stable ``avert status --json`` object (see :mod:`avert.store.summary`),
     with ``classifications``: per classified profile, whether its classifications
     are current under the definition and harm table in force (``settings``; default
-    the process's), :func:`avert.workflows.staleness.currency_of_profiles`.
+    the process's), :func:`avert.workflows.staleness.currency_of_profiles`, and
+    ``unclassified``: the stored incidents it holds no classification of.
 
     Counts only: no person is shown, so nothing is written to the audit log.
     """
-    from avert.store.summary import classified_profiles
+    from avert.store.summary import classified_counts, classified_profiles
     from avert.workflows.staleness import currency_of_profiles
 
     summary = status_summary(store)
     currency = currency_of_profiles(
         store, classified_profiles(store), settings=settings
     )
-    summary["classifications"] = {p: c.to_dict() for p, c in currency.items()}
+    # a profile classified over the store holds a row per incident: fewer say
+    # incidents came after its last classification (a --no-classify load, one
+    # stopped before it classified, a backup made between a load's commit and
+    # its classification's), which "current" alone hid
+    counts = classified_counts(store)
+    incidents = int(summary["tables"].get("incidents", 0))
+    summary["classifications"] = {
+        p: {**c.to_dict(), "unclassified": max(incidents - counts.get(p, 0), 0)}
+        for p, c in currency.items()
+    }
     return summary
 
 
