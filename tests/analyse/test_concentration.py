@@ -191,6 +191,37 @@ def test_people_shares_say_which_incidents_no_one_carries(
     assert not any("recorded" in n for n in everyone.notes)
 
 
+def test_notes_in_full_and_in_order(tables: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    """The notes of a harm measure, pinned whole: the population's note first (no
+    offender recorded; no place), then the incidents without a harm weight (a count
+    measure has none), then the note of fractional tops."""
+    incidents, involvements = tables
+    unweighted = "1 incidents had no harm weight and count as 0 days."
+    offenders = measure_concentration(
+        incidents, involvements, entity="offender", measure="harm"
+    )
+    assert offenders.notes[:2] == (
+        "1 of 5 incidents (20.0%) have no offender recorded, 0.0% of the harm days: "
+        "they are outside these shares, which are of the rest.",
+        unweighted,
+    )
+    assert len(offenders.notes) == 3
+    assert offenders.notes[2].startswith("With 3 offenders, the top 1 %")
+    places = measure_concentration(incidents, entity="place", measure="harm")
+    assert places.notes[:2] == (
+        "1 incidents without an LSOA were left out.",
+        unweighted,
+    )
+    assert len(places.notes) == 3
+    counted = measure_concentration(incidents, entity="place", measure="count")
+    assert counted.notes[0] == "1 incidents without an LSOA were left out."
+    assert len(counted.notes) == 2
+    weighed = measure_concentration(
+        incidents.head(4), involvements, entity="offender", measure="harm"
+    )
+    assert unweighted not in weighed.notes
+
+
 def test_place_population_includes_zero_cells(
     tables: tuple[pl.DataFrame, pl.DataFrame],
 ) -> None:

@@ -590,6 +590,49 @@ def test_a_bad_option_is_refused_before_the_store_is_opened(
 
 
 @pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target", "-0.1"], "Invalid value: give --target and --target-by together"),
+        (["--target-by", "2025-01-01"], "give --target and --target-by together"),
+        (["--unit", "day"], "Invalid value for --unit: must be month or week"),
+        (["--family", "x"], "--family: must be auto, poisson or negbin"),
+        (["--measure", "y"], "Invalid value for --measure: must be count or harm"),
+        # several at once: the first in the order --unit, --family, --sustained-min,
+        # --measure, --target/--target-by, --by, --alpha, the periods
+        (
+            ["--alpha", "5", "--by", "x", "--target", "1", "--measure", "y"],
+            "Invalid value for --measure",
+        ),
+        (
+            ["--measure", "y", "--sustained-min", "9"],
+            "Invalid value for --sustained-min",
+        ),
+        (["--sustained-min", "9", "--family", "x"], "Invalid value for --family"),
+        (["--family", "x", "--unit", "day"], "Invalid value for --unit"),
+        (["--alpha", "5", "--target", "1"], "give --target and --target-by together"),
+        (["--alpha", "5", "--by", "x"], "Invalid value for --by"),
+    ],
+)
+def test_performance_usage_errors_come_one_at_a_time_in_a_fixed_order(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    """`avert analyse performance` names the first bad option of a fixed order
+    (exit 2, before any store is opened); pinned before its checks moved out of
+    the command into :func:`avert.cli.board._check_performance_choices`."""
+    absent = tmp_path / "absent.db"
+    result = CliRunner().invoke(
+        app,
+        ["--db", f"sqlite:///{absent}", *_PERFORMANCE, *args],
+        env={"COLUMNS": "200"},
+    )
+    output = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2, output
+    assert message in output, output
+    assert output.count("Invalid value") == 1, output
+    assert not absent.exists()
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ["analyse", "groups", "--config", "NOWHERE"],

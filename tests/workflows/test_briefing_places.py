@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -20,6 +21,7 @@ from avert.analyse.forecast import (
     to_days,
 )
 from avert.briefing import Briefing, daily_briefing
+from avert.config.places import NearRepeatConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.errors import ConfigError
 from avert.report import render_briefing_html
@@ -124,6 +126,38 @@ def test_briefing_places_use_no_later_event(seeded: Store) -> None:
     # memoised: the same as-of time and data give the same object
     again = briefing_places(seeded, at=AT - dt.timedelta(days=30), profile="avb-2010")
     assert again is early
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        {"cells": 5},
+        {"backtest_days": 60},
+        {"knox_sims": 49},
+        {"space_bands_m": (0, 150, 300)},
+        {"time_bands_days": (0, 5, 10)},
+        {"zone_hours": 48.0},
+        {"knox_history_days": 200.0},
+        {"knox_max_pairs": 1_000},
+        {"history_days": 200.0},
+        {"horizon": dt.timedelta(days=2)},
+        {"cell_size_m": 200.0},
+        {"near_repeat": NearRepeatConfig(domestic="include", source="test")},
+    ],
+)
+def test_briefing_places_memo_is_per_option(
+    seeded: Store, option: dict[str, Any]
+) -> None:
+    """The memo holds one result per option: a briefing with another option is
+    computed again (its own object), and the default's stays memoised."""
+    at = AT - dt.timedelta(days=40)
+    default = briefing_places(seeded, at=at, profile="avb-2010")
+    other = briefing_places(seeded, at=at, profile="avb-2010", **option)
+    assert default is not None
+    assert other is not None
+    assert other is not default
+    assert briefing_places(seeded, at=at, profile="avb-2010") is default
+    assert briefing_places(seeded, at=at, profile="avb-2010", **option) is other
 
 
 def _contagious(seed: int, n: int = 500, shuffle: bool = False) -> pl.DataFrame:

@@ -849,36 +849,20 @@ def measure_concentration(
         group_members=group_members,
         roles=roles,
     )
-    notes: list[str] = []
-    population: pl.Series | None = None
-    if entity == "place":
-        population, label = _place_population(
-            incidents if area is None else area,
-            cell_size_m=cell_size_m,
-            places=places,
-            cell_population=cell_population,
-            area_given=area is not None,
-        )
-        notes += _unplaced_notes(incidents, values, cell_size_m)
-    else:
-        label = (
-            f"every {entity} with at least one incident as "
-            f"{'/'.join(roles or _ROLES[entity])} in the window"
-        )
-        notes += _unattributed_note(
-            incidents,
-            involvements,
-            entity=entity,
-            measure=measure,
-            group_members=group_members,
-            roles=roles,
-        )
-    if measure == "harm" and "harm_days" in incidents.columns:
-        n_null = int(incidents["harm_days"].null_count())
-        if n_null:
-            notes.append(
-                f"{n_null:,} incidents had no harm weight and count as 0 days."
-            )
+    population, label, notes = _population_and_notes(
+        incidents,
+        involvements,
+        values,
+        entity=entity,
+        measure=measure,
+        cell_size_m=cell_size_m,
+        area=area,
+        places=places,
+        group_members=group_members,
+        roles=roles,
+        cell_population=cell_population,
+    )
+    notes += _no_harm_weight_note(incidents, measure)
     return concentration_from_values(
         values,
         population=population,
@@ -898,6 +882,62 @@ def measure_concentration(
         ),
         notes=notes,
     )
+
+
+def _population_and_notes(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame | None,
+    values: pl.DataFrame,
+    *,
+    entity: Entity,
+    measure: Measure,
+    cell_size_m: float | None,
+    area: pl.DataFrame | None,
+    places: pl.Series | None,
+    group_members: pl.DataFrame | None,
+    roles: Sequence[str] | None,
+    cell_population: Literal["active", "box"],
+) -> tuple[pl.Series | None, str, list[str]]:
+    """The population :func:`measure_concentration` counts, in words, and its notes.
+
+    Places: every place of ``area`` (``incidents`` when None) or ``places``, zeros
+    included (:func:`_place_population`), and the incidents left unplaced
+    (:func:`_unplaced_notes`). People and groups: None (every one with at least
+    one incident in one of the roles) and the incidents attributed to no one
+    (:func:`_unattributed_note`).
+    """
+    if entity == "place":
+        population, label = _place_population(
+            incidents if area is None else area,
+            cell_size_m=cell_size_m,
+            places=places,
+            cell_population=cell_population,
+            area_given=area is not None,
+        )
+        return population, label, [*_unplaced_notes(incidents, values, cell_size_m)]
+    label = (
+        f"every {entity} with at least one incident as "
+        f"{'/'.join(roles or _ROLES[entity])} in the window"
+    )
+    notes = _unattributed_note(
+        incidents,
+        involvements,
+        entity=entity,
+        measure=measure,
+        group_members=group_members,
+        roles=roles,
+    )
+    return None, label, [*notes]
+
+
+def _no_harm_weight_note(incidents: pl.DataFrame, measure: Measure) -> list[str]:
+    """Of a harm measure, how many incidents had no harm weight (counted as 0
+    days); none when every one had one."""
+    if measure == "harm" and "harm_days" in incidents.columns:
+        n_null = int(incidents["harm_days"].null_count())
+        if n_null:
+            return [f"{n_null:,} incidents had no harm weight and count as 0 days."]
+    return []
 
 
 # --- stability ----------------------------------------------------------------------

@@ -1417,13 +1417,7 @@ def volt_profiles(
     -------
     VoltResult
     """
-    _check_window(window_days)
-    check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
-    # one order whatever order the rows came in (SQLite and PostgreSQL return equal
-    # times differently): the harm sums are float sums and would follow it
-    inc = window_incidents(incidents, at=at, window_days=window_days).sort(
-        "occurred_from", "incident_id"
-    )
+    inc = _ordered_window(incidents, at=at, window_days=window_days)
     notes = _harm_notes(inc)
     cell_size_m, _ = _place_unit(inc, cell_size_m, notes)
     inc, coverage, no_trend_note = _trend_sources(
@@ -1433,13 +1427,9 @@ def volt_profiles(
         inc, cell_size_m, at=at, window_days=window_days, notes=notes
     )
     how, months, n_inexact = time_profiles(inc)
-    notes += (
-        _time_notes(how, n_inexact, inc)
-        if inc.height
-        else _empty_window_note(incidents, at=at, window_days=window_days)
+    notes += _window_time_notes(
+        inc, incidents, how, n_inexact, at=at, window_days=window_days
     )
-    notes += _month_edge_notes(incidents, at=at, window_days=window_days)
-    notes += _edge_day_notes(inc, at=at, window_days=window_days)
     victims, offenders, people_rows, overlaps, meet = _volt_people(
         inc,
         involvements,
@@ -1459,14 +1449,11 @@ def volt_profiles(
         notes=notes,
     )
     peaks = _peak_times(inc, places.head(n_priority_places), cell_size_m=cell_size_m)
-    names = _place_names(inc, cell_size_m)
-    if cell_size_m is not None:
-        notes += _shared_cells_note(places, names)
-    places, peaks = _with_names(places, names), _with_names(peaks, names)
-    meet = _with_names(meet, names)
-    summary = pl.DataFrame(summaries, schema=_SUMMARY_SCHEMA)
+    places, peaks, meet = _named_places(
+        inc, (places, peaks, meet), cell_size_m=cell_size_m, notes=notes
+    )
     return VoltResult(
-        frame=summary,
+        frame=pl.DataFrame(summaries, schema=_SUMMARY_SCHEMA),
         params=_volt_params(
             at=at,
             window_days=window_days,
@@ -1486,6 +1473,68 @@ def volt_profiles(
         overlaps=overlaps,
         meeting_places=meet,
         peak_times=peaks,
+    )
+
+
+def _ordered_window(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> pl.DataFrame:
+    """The incidents of ``(at - window_days, at]`` (:func:`window_incidents`), the
+    window and the columns checked first, in one order whatever order the rows
+    came in (SQLite and PostgreSQL return equal times differently): the harm sums
+    are float sums and would follow it."""
+    _check_window(window_days)
+    check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
+    return window_incidents(incidents, at=at, window_days=window_days).sort(
+        "occurred_from", "incident_id"
+    )
+
+
+def _window_time_notes(
+    inc: pl.DataFrame,
+    incidents: pl.DataFrame,
+    how: pl.DataFrame | None,
+    n_inexact: int,
+    *,
+    at: dt.datetime,
+    window_days: int,
+) -> list[str]:
+    """The notes on the window's times: how the time profile counts inexact times
+    (:func:`_time_notes`; an empty window says why, :func:`_empty_window_note`),
+    then months cut by the window's edges (:func:`_month_edge_notes`) and dates
+    alone on its edge days (:func:`_edge_day_notes`). ``inc``: the window's
+    incidents; ``incidents``: all given."""
+    first = (
+        _time_notes(how, n_inexact, inc)
+        if inc.height
+        else _empty_window_note(incidents, at=at, window_days=window_days)
+    )
+    return [
+        *first,
+        *_month_edge_notes(incidents, at=at, window_days=window_days),
+        *_edge_day_notes(inc, at=at, window_days=window_days),
+    ]
+
+
+def _named_places(
+    inc: pl.DataFrame,
+    frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    *,
+    cell_size_m: float | None,
+    notes: list[str],
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The places, peak times and meeting places (``frames``) with their places'
+    names (:func:`_place_names` of the window's incidents ``inc``); on a grid, a
+    note appended to ``notes`` for cells shared by several named areas
+    (:func:`_shared_cells_note`)."""
+    places, peaks, meet = frames
+    names = _place_names(inc, cell_size_m)
+    if cell_size_m is not None:
+        notes += _shared_cells_note(places, names)
+    return (
+        _with_names(places, names),
+        _with_names(peaks, names),
+        _with_names(meet, names),
     )
 
 

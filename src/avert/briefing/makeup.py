@@ -33,7 +33,13 @@ from typing import Any, Final
 import polars as pl
 
 from avert.access import SMALL_CELL_RULE, Audience, suppress_small_counts
-from avert.analyse.equality import AGE_BANDS, GROUPS, list_make_up, make_up_order
+from avert.analyse.equality import (
+    AGE_BANDS,
+    GROUPS,
+    ListMakeUp,
+    list_make_up,
+    make_up_order,
+)
 from avert.analyse.result import jsonable
 from avert.briefing.context import OFFENDING_ROLES, BriefingContext
 from avert.delivery.model import subject_type
@@ -156,50 +162,22 @@ def make_up(
     ids = list(dict.fromkeys(str(i) for i in listed if i is not None))
     pool_ids = {str(i) for i in pool if i is not None}
     outside = [i for i in ids if i not in pool_ids]
-    demographics = _demographics(people)
-
-    def frame_of(who: Iterable[str]) -> pl.DataFrame:
-        keys = pl.DataFrame({"person_id": sorted(who)}, schema={"person_id": pl.String})
-        return keys.join(demographics, on="person_id", how="left")
-
     known = residents if residents is not None and residents.height else None
-    notes: list[str] = []
-    if not outside:
-        made = list_make_up(
-            ids, frame_of(pool_ids), at_year=at_year, residents=known, list_name=key
-        )
-        rows = made.frame
-        notes += made.notes
-    else:
-        # not drawn from the pool: the list's own counts (and residents), the
-        # pool's counts beside them, and no listing-rate ratio
-        made = list_make_up(
-            ids, frame_of(ids), at_year=at_year, residents=known, list_name=key
-        )
-        rows = _beside_pool(
-            made.frame,
-            list_make_up([], frame_of(pool_ids), at_year=at_year).frame,
-        )
-        notes.append(
-            f"{len(outside)} of the {len(ids)} listed are not among the {pool_label}: "
-            "the list is not drawn from them alone, so it is compared by shares "
-            "(and with residents), with no listing-rate ratio."
-        )
+    made, rows, notes = _list_against_pool(
+        ids,
+        pool_ids,
+        outside,
+        _demographics(people),
+        at_year=at_year,
+        residents=known,
+        key=key,
+        pool_label=pool_label,
+    )
     if known is None:
         notes.append("Residents by sex, age and ethnicity are not known for this area.")
     disclosure = None
     if audience == "partner":
-        is_reference = pl.col("category") == pl.col("dimension").replace_strict(
-            dict(made.references), default=None, return_dtype=pl.String
-        )
-        rows = suppress_small_counts(
-            _with_every_category(rows).with_columns(is_reference.alias("_reference")),
-            ["listed", "pool"],
-            by="dimension",
-            derived=DERIVED,
-            reference="_reference",
-            relative=RELATIVE,
-        ).drop("_reference")
+        rows = _partner_rows(rows, made.references)
         disclosure = SMALL_CELL_RULE
     return {
         "list": key,
@@ -214,6 +192,76 @@ def make_up(
         "notes": notes,
         "disclosure": disclosure,
     }
+
+
+def _people_of(who: Iterable[str], demographics: pl.DataFrame) -> pl.DataFrame:
+    """The people ``who``, sorted by id, with their :func:`_demographics` (nulls
+    for one not known)."""
+    keys = pl.DataFrame({"person_id": sorted(who)}, schema={"person_id": pl.String})
+    return keys.join(demographics, on="person_id", how="left")
+
+
+def _list_against_pool(
+    ids: list[str],
+    pool_ids: set[str],
+    outside: list[str],
+    demographics: pl.DataFrame,
+    *,
+    at_year: int,
+    residents: pl.DataFrame | None,
+    key: str,
+    pool_label: str,
+) -> tuple[ListMakeUp, pl.DataFrame, list[str]]:
+    """The list's make-up (:func:`list_make_up`), its rows and notes: against its
+    pool when every listed person is in it; else (``outside``: those who are
+    not) the list's own counts (and residents) with the pool's counts beside them
+    and no listing-rate ratio, and a note saying so."""
+    if not outside:
+        made = list_make_up(
+            ids,
+            _people_of(pool_ids, demographics),
+            at_year=at_year,
+            residents=residents,
+            list_name=key,
+        )
+        return made, made.frame, list(made.notes)
+    # not drawn from the pool: the list's own counts (and residents), the
+    # pool's counts beside them, and no listing-rate ratio
+    made = list_make_up(
+        ids,
+        _people_of(ids, demographics),
+        at_year=at_year,
+        residents=residents,
+        list_name=key,
+    )
+    rows = _beside_pool(
+        made.frame,
+        list_make_up([], _people_of(pool_ids, demographics), at_year=at_year).frame,
+    )
+    note = (
+        f"{len(outside)} of the {len(ids)} listed are not among the {pool_label}: "
+        "the list is not drawn from them alone, so it is compared by shares "
+        "(and with residents), with no listing-rate ratio."
+    )
+    return made, rows, [note]
+
+
+def _partner_rows(rows: pl.DataFrame, references: Mapping[str, str]) -> pl.DataFrame:
+    """A partner's rows: every category shown (:func:`_with_every_category`) and
+    the small-cell rule applied to ``listed`` and ``pool`` by dimension
+    (:data:`SMALL_CELL_RULE`; ``references``: each dimension's reference
+    category)."""
+    is_reference = pl.col("category") == pl.col("dimension").replace_strict(
+        dict(references), default=None, return_dtype=pl.String
+    )
+    return suppress_small_counts(
+        _with_every_category(rows).with_columns(is_reference.alias("_reference")),
+        ["listed", "pool"],
+        by="dimension",
+        derived=DERIVED,
+        reference="_reference",
+        relative=RELATIVE,
+    ).drop("_reference")
 
 
 #: The categories every partner breakdown shows, a zero where no one falls in one.

@@ -298,87 +298,100 @@ def _two(value: object) -> str:
     return _fmt(value)
 
 
+_BaselineFromOpt = Annotated[
+    dt.datetime, typer.Option("--baseline-from", help="First day of the baseline.")
+]
+_BaselineToOpt = Annotated[
+    dt.datetime, typer.Option("--baseline-to", help="Last day of the baseline.")
+]
+_RecentFromOpt = Annotated[
+    dt.datetime, typer.Option("--from", help="First day of the recent period.")
+]
+_RecentToOpt = Annotated[
+    dt.datetime, typer.Option("--to", help="Last day of the recent period.")
+]
+_UnitOpt = Annotated[str, typer.Option("--unit", help="month | week")]
+_MeasureOpt = Annotated[
+    str, typer.Option("--measure", help="count | harm (CCHI days; needs classify)")
+]
+_ByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help=f"Area field: {' | '.join(AREA_FIELDS)} (default: one area, all).",
+    ),
+]
+_TargetOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--target",
+        help="Target change, e.g. -0.10 for 10 % fewer, with --target-by "
+        "(default: no target).",
+    ),
+]
+_TargetByOpt = Annotated[
+    dt.datetime | None, typer.Option("--target-by", help="Date of the target.")
+]
+_AlphaOpt = Annotated[float, typer.Option("--alpha", help="Significance level.")]
+_SustainedMinOpt = Annotated[
+    int,
+    typer.Option(
+        "--sustained-min",
+        help="N of the last M below expectation (1 to --sustained-of).",
+    ),
+]
+_SustainedOfOpt = Annotated[
+    int,
+    typer.Option("--sustained-of", min=1, help="M recent periods looked at."),
+]
+_FamilyOpt = Annotated[str, typer.Option("--family", help="auto | poisson | negbin")]
+_PopulationYearOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--population-year",
+        help="Year of the populations (default: the latest).",
+    ),
+]
+_NoCategoriesOpt = Annotated[
+    bool, typer.Option("--no-categories", help="Only area totals and flags.")
+]
+_PerformanceJsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="Print {verdicts: [...], ...} (docs/performance.md)."),
+]
+
+
 def performance(
     ctx: typer.Context,
-    baseline_from: Annotated[
-        dt.datetime, typer.Option("--baseline-from", help="First day of the baseline.")
-    ],
-    baseline_to: Annotated[
-        dt.datetime, typer.Option("--baseline-to", help="Last day of the baseline.")
-    ],
-    date_from: Annotated[
-        dt.datetime, typer.Option("--from", help="First day of the recent period.")
-    ],
-    date_to: Annotated[
-        dt.datetime, typer.Option("--to", help="Last day of the recent period.")
-    ],
-    unit: Annotated[str, typer.Option("--unit", help="month | week")] = "month",
-    measure: Annotated[
-        str, typer.Option("--measure", help="count | harm (CCHI days; needs classify)")
-    ] = "count",
-    by: Annotated[
-        str | None,
-        typer.Option(
-            "--by",
-            help=f"Area field: {' | '.join(AREA_FIELDS)} (default: one area, all).",
-        ),
-    ] = None,
-    target: Annotated[
-        float | None,
-        typer.Option(
-            "--target",
-            help="Target change, e.g. -0.10 for 10 % fewer, with --target-by "
-            "(default: no target).",
-        ),
-    ] = None,
-    target_by: Annotated[
-        dt.datetime | None, typer.Option("--target-by", help="Date of the target.")
-    ] = None,
-    alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.05,
-    sustained_min: Annotated[
-        int,
-        typer.Option(
-            "--sustained-min",
-            help="N of the last M below expectation (1 to --sustained-of).",
-        ),
-    ] = 5,
-    sustained_of: Annotated[
-        int,
-        typer.Option("--sustained-of", min=1, help="M recent periods looked at."),
-    ] = 6,
-    family: Annotated[
-        str, typer.Option("--family", help="auto | poisson | negbin")
-    ] = "auto",
-    population_year: Annotated[
-        int | None,
-        typer.Option(
-            "--population-year",
-            help="Year of the populations (default: the latest).",
-        ),
-    ] = None,
-    no_categories: Annotated[
-        bool, typer.Option("--no-categories", help="Only area totals and flags.")
-    ] = False,
+    baseline_from: _BaselineFromOpt,
+    baseline_to: _BaselineToOpt,
+    date_from: _RecentFromOpt,
+    date_to: _RecentToOpt,
+    unit: _UnitOpt = "month",
+    measure: _MeasureOpt = "count",
+    by: _ByOpt = None,
+    target: _TargetOpt = None,
+    target_by: _TargetByOpt = None,
+    alpha: _AlphaOpt = 0.05,
+    sustained_min: _SustainedMinOpt = 5,
+    sustained_of: _SustainedOfOpt = 6,
+    family: _FamilyOpt = "auto",
+    population_year: _PopulationYearOpt = None,
+    no_categories: _NoCategoriesOpt = False,
     all_incidents: AllIncidentsOpt = False,
     definition: ProfileOpt = None,
-    as_json: Annotated[
-        bool,
-        typer.Option(
-            "--json", help="Print {verdicts: [...], ...} (docs/performance.md)."
-        ),
-    ] = False,
+    as_json: _PerformanceJsonOpt = False,
 ) -> None:
     """Significant and sustained change against a seasonal baseline, per series."""
     from avert.workflows.board import run_performance
 
-    check_choice(unit, ("month", "week"), "--unit")
-    check_choice(family, ("auto", "poisson", "negbin"), "--family")
-    if not 1 <= sustained_min <= sustained_of:  # the engine named sustained_min
-        msg = f"must be 1 to --sustained-of ({sustained_of}); got {sustained_min}"
-        raise typer.BadParameter(msg, param_hint="--sustained-min")
-    check_choice(measure, ("count", "harm"), "--measure")
-    if (target is None) != (target_by is None):
-        raise typer.BadParameter("give --target and --target-by together")
+    _check_performance_choices(
+        unit=unit,
+        family=family,
+        measure=measure,
+        sustained=(sustained_min, sustained_of),
+        target=(target, target_by),
+    )
     _check_performance_options(
         by=by,
         alpha=alpha,
@@ -408,6 +421,29 @@ def performance(
         print_json(result.to_dict())
         return
     _print_performance(result, alpha)
+
+
+def _check_performance_choices(
+    *,
+    unit: str,
+    family: str,
+    measure: str,
+    sustained: tuple[int, int],
+    target: tuple[float | None, dt.datetime | None],
+) -> None:
+    """Usage errors (exit 2), in this order: ``--unit``, ``--family``, a
+    ``--sustained-min`` outside 1 to ``--sustained-of`` (``sustained``: both),
+    ``--measure``, and ``--target`` without ``--target-by`` or the other way round
+    (``target``: both)."""
+    check_choice(unit, ("month", "week"), "--unit")
+    check_choice(family, ("auto", "poisson", "negbin"), "--family")
+    sustained_min, sustained_of = sustained
+    if not 1 <= sustained_min <= sustained_of:  # the engine named sustained_min
+        msg = f"must be 1 to --sustained-of ({sustained_of}); got {sustained_min}"
+        raise typer.BadParameter(msg, param_hint="--sustained-min")
+    check_choice(measure, ("count", "harm"), "--measure")
+    if (target[0] is None) != (target[1] is None):
+        raise typer.BadParameter("give --target and --target-by together")
 
 
 def _print_performance(result: PerformanceResult, alpha: float) -> None:

@@ -832,31 +832,22 @@ def briefing_places(
         return None
     refuse_month_starts(events)
     domestic = (near_repeat or default_places_config().near_repeat).domestic
+    forecast_options = (cells, cell_size_m, horizon, model, history_days, backtest_days)
+    knox_options = (knox_history_days, knox_sims, tuple(space_bands_m))
+    zone_options = (tuple(time_bands_days), zone_hours, knox_max_pairs, domestic)
     key: Hashable = (
         str(store.url),
         profile,
         at,
         area,
-        cells,
-        cell_size_m,
-        horizon,
-        model,
-        history_days,
-        backtest_days,
-        knox_history_days,
-        knox_sims,
-        tuple(space_bands_m),
-        tuple(time_bands_days),
-        zone_hours,
-        knox_max_pairs,
-        domestic,
+        forecast_options,
+        knox_options,
+        zone_options,
         *_fingerprint(events),
     )
-    with _CACHE_LOCK:
-        hit = _BRIEFING_CACHE.get(key)
-        if hit is not None:
-            _BRIEFING_CACHE.move_to_end(key)
-            return hit
+    hit = _cached_places(key)
+    if hit is not None:
+        return hit
     plan = run_forecast(
         events,
         at=at,
@@ -868,20 +859,58 @@ def briefing_places(
         history_days=history_days,
     )
     notes = (*notes, *grid_notes(plan), *_budget(plan, cells))
+    zoned = partial(
+        near_repeat_zones,
+        events,
+        at=at,
+        hours=zone_hours,
+        history_days=knox_history_days,
+        space_bands_m=space_bands_m,
+        time_bands_days=time_bands_days,
+        n_sims=knox_sims,
+        max_pairs=knox_max_pairs,
+        domestic=domestic,
+    )
+    result = _places_with_zones(
+        plan, events, zoned, knox_history_days, knox_sims, notes
+    )
+    _remember_places(key, result)
+    return result
+
+
+def _cached_places(key: Hashable) -> PlacesForecast | None:
+    """The memoised briefing places of ``key``, marked as just used; None if absent."""
+    with _CACHE_LOCK:
+        hit = _BRIEFING_CACHE.get(key)
+        if hit is not None:
+            _BRIEFING_CACHE.move_to_end(key)
+        return hit
+
+
+def _remember_places(key: Hashable, result: PlacesForecast) -> None:
+    """Memoise ``result`` under ``key``, dropping the least recently used beyond
+    ``_BRIEFING_CACHE_SIZE`` entries."""
+    with _CACHE_LOCK:
+        _BRIEFING_CACHE[key] = result
+        while len(_BRIEFING_CACHE) > _BRIEFING_CACHE_SIZE:
+            _BRIEFING_CACHE.popitem(last=False)
+
+
+def _places_with_zones(
+    plan: ForecastPlan,
+    events: pl.DataFrame,
+    zoned: Callable[[], NearRepeatZones],
+    knox_history_days: float,
+    knox_sims: int,
+    notes: tuple[str, ...],
+) -> PlacesForecast:
+    """The briefing's places: ``plan`` with the near-repeat zones ``zoned()`` finds,
+    or with none and the reason when its Knox test cannot run (a ConfigError, e.g.
+    no event in the test's year)."""
     try:
-        nr = near_repeat_zones(
-            events,
-            at=at,
-            hours=zone_hours,
-            history_days=knox_history_days,
-            space_bands_m=space_bands_m,
-            time_bands_days=time_bands_days,
-            n_sims=knox_sims,
-            max_pairs=knox_max_pairs,
-            domestic=domestic,
-        )
+        nr = zoned()
     except ConfigError as exc:  # e.g. no event in the Knox test's year
-        result = PlacesForecast(
+        return PlacesForecast(
             plan=plan,
             zones=events.head(0),
             zone_radius_m=0.0,
@@ -893,13 +922,7 @@ def briefing_places(
             zones_note=f"No near-repeat test: {exc}",
             notes=notes,
         )
-    else:
-        result = _with_zones(plan, nr, knox_history_days, knox_sims, notes)
-    with _CACHE_LOCK:
-        _BRIEFING_CACHE[key] = result
-        while len(_BRIEFING_CACHE) > _BRIEFING_CACHE_SIZE:
-            _BRIEFING_CACHE.popitem(last=False)
-    return result
+    return _with_zones(plan, nr, knox_history_days, knox_sims, notes)
 
 
 def _fingerprint(events: pl.DataFrame) -> tuple[object, ...]:

@@ -342,28 +342,7 @@ def analyse_groups(
     profiles = _profiles(
         membership, window, co_edges=edges, conflicts=conflicts, cfg=cfg
     )
-    placed = assign_continuum(profiles, config=cfg)
-    if groups is not None and "continuum" in groups.columns:
-        declared = groups.select(
-            pl.col("group_id").cast(pl.String),
-            pl.col("continuum").cast(pl.String).alias("declared_continuum"),
-        ).unique("group_id")
-        placed = placed.join(declared, on="group_id", how="left").with_columns(
-            pl.when(
-                pl.col("declared_continuum").is_not_null()
-                & (pl.col("declared_continuum") != pl.col("continuum"))
-            )
-            .then(
-                pl.format(
-                    "{}; declared level {} differs: review the group audit",
-                    pl.col("continuum_reason"),
-                    # in words, as the reason's own level ("organised network")
-                    pl.col("declared_continuum").str.replace_all("_", " "),
-                )
-            )
-            .otherwise(pl.col("continuum_reason"))
-            .alias("continuum_reason")
-        )
+    placed = _with_declared_level(assign_continuum(profiles, config=cfg), groups)
     frame = prioritise_groups(placed, config=cfg)
     return GroupsResult(
         frame=frame,
@@ -389,4 +368,34 @@ def analyse_groups(
             "Groups describe recorded co-offending; membership alone never ranks a person.",
             "Declared groups are shown with the share of members corroborated by recorded ties.",
         ),
+    )
+
+
+def _with_declared_level(
+    placed: pl.DataFrame, groups: pl.DataFrame | None
+) -> pl.DataFrame:
+    """The groups ``placed`` on the continuum with the level ``groups`` declares
+    beside the rule-based one (``declared_continuum``), and, where the two differ,
+    the reason saying so; ``placed`` as it is when no level is declared."""
+    if groups is None or "continuum" not in groups.columns:
+        return placed
+    declared = groups.select(
+        pl.col("group_id").cast(pl.String),
+        pl.col("continuum").cast(pl.String).alias("declared_continuum"),
+    ).unique("group_id")
+    return placed.join(declared, on="group_id", how="left").with_columns(
+        pl.when(
+            pl.col("declared_continuum").is_not_null()
+            & (pl.col("declared_continuum") != pl.col("continuum"))
+        )
+        .then(
+            pl.format(
+                "{}; declared level {} differs: review the group audit",
+                pl.col("continuum_reason"),
+                # in words, as the reason's own level ("organised network")
+                pl.col("declared_continuum").str.replace_all("_", " "),
+            )
+        )
+        .otherwise(pl.col("continuum_reason"))
+        .alias("continuum_reason")
     )

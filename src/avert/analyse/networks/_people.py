@@ -102,50 +102,15 @@ def person_metrics(
         pl.len().cast(pl.Int64).alias("degree"),
         pl.col("weight").sum().alias("weighted_degree"),
     )
-    kin = (
-        family_edges.select("person_a", "person_b")
-        if family_edges is not None
-        else pl.DataFrame(schema={"person_a": pl.String, "person_b": pl.String})
-    )
-    fam = _both_ways(kin, "family").unique(["person_id", "other_id"])
+    fam = _kin_both_ways(family_edges)
     nfam = fam.group_by("person_id").agg(pl.len().cast(pl.Int64).alias("n_family"))
     network = pl.concat([co, fam]) if cfg.exposure.include_family else co
-    network = network.select("person_id", "other_id").unique()
-    vic = (
-        victimised.select("person_id").unique().with_columns(pl.lit(True).alias("_v"))
-        if victimised is not None
-        else pl.DataFrame(schema={"person_id": pl.String, "_v": pl.Boolean})
-    )
-    expo = (
-        network.join(vic.rename({"person_id": "other_id"}), on="other_id", how="left")
-        .group_by("person_id")
-        .agg(
-            pl.len().cast(pl.Int64).alias("n_network"),
-            pl.col("_v")
-            .fill_null(False)
-            .sum()
-            .cast(pl.Int64)
-            .alias("n_network_victims"),
-        )
-        .with_columns(
-            (pl.col("n_network_victims") / pl.col("n_network")).alias("exposure")
-        )
-    )
+    expo = _exposure(network.select("person_id", "other_id").unique(), victimised)
     people = pl.concat(
         [deg.select("person_id"), nfam.select("person_id"), expo.select("person_id")]
     ).unique()
     if with_betweenness and co_edges.height > 0:
-        graph, names = to_igraph(co_edges, weight=None)
-        cutoff = cfg.communities.betweenness_cutoff or None
-        btw = pl.DataFrame(
-            {
-                "person_id": names,
-                "betweenness": np.asarray(
-                    graph.betweenness(cutoff=cutoff), dtype=np.float64
-                ),
-            },
-            schema={"person_id": pl.String, "betweenness": pl.Float64},
-        )
+        btw = _betweenness(co_edges, cfg.communities.betweenness_cutoff or None)
     else:
         btw = pl.DataFrame(schema={"person_id": pl.String, "betweenness": pl.Float64})
     return (
@@ -168,6 +133,59 @@ def person_metrics(
             "exposure",
         )
         .sort("person_id")
+    )
+
+
+def _kin_both_ways(family_edges: pl.DataFrame | None) -> pl.DataFrame:
+    """The kin ties (``person_a``, ``person_b``; none when ``family_edges`` is
+    None) once each way (:func:`_both_ways`), each pair of people once."""
+    kin = (
+        family_edges.select("person_a", "person_b")
+        if family_edges is not None
+        else pl.DataFrame(schema={"person_a": pl.String, "person_b": pl.String})
+    )
+    return _both_ways(kin, "family").unique(["person_id", "other_id"])
+
+
+def _exposure(network: pl.DataFrame, victimised: pl.DataFrame | None) -> pl.DataFrame:
+    """Per person of the first-degree ``network`` (``person_id``, ``other_id``):
+    ``n_network`` contacts, ``n_network_victims`` of them in ``victimised`` (none
+    when None) and ``exposure``, their share (Papachristos et al. 2015)."""
+    vic = (
+        victimised.select("person_id").unique().with_columns(pl.lit(True).alias("_v"))
+        if victimised is not None
+        else pl.DataFrame(schema={"person_id": pl.String, "_v": pl.Boolean})
+    )
+    return (
+        network.join(vic.rename({"person_id": "other_id"}), on="other_id", how="left")
+        .group_by("person_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_network"),
+            pl.col("_v")
+            .fill_null(False)
+            .sum()
+            .cast(pl.Int64)
+            .alias("n_network_victims"),
+        )
+        .with_columns(
+            (pl.col("n_network_victims") / pl.col("n_network")).alias("exposure")
+        )
+    )
+
+
+def _betweenness(co_edges: pl.DataFrame, cutoff: int | None) -> pl.DataFrame:
+    """``person_id`` and ``betweenness`` of everyone in the co-offending graph:
+    Brandes' algorithm in igraph, over paths of at most ``cutoff`` hops (None:
+    any)."""
+    graph, names = to_igraph(co_edges, weight=None)
+    return pl.DataFrame(
+        {
+            "person_id": names,
+            "betweenness": np.asarray(
+                graph.betweenness(cutoff=cutoff), dtype=np.float64
+            ),
+        },
+        schema={"person_id": pl.String, "betweenness": pl.Float64},
     )
 
 

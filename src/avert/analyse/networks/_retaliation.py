@@ -208,17 +208,8 @@ def retaliation_alerts(
     rc = cfg.retaliation
     inc = _check_incidents(incidents)
     inv = _check_involvements(involvements)
-    check_frame(membership, ["group_id", "person_id", "origin"], name="membership")
-    mem = membership.filter(pl.col("origin").is_in(list(rc.origins))).select(
-        "group_id", "person_id", "origin"
-    )
-    # an incident dated alone (stored at 00:00) on the day ``since`` falls in may
-    # have happened after it: in the window, as the briefing's own rule
-    window = inc.with_columns(_precision(incidents)).filter(
-        started_by("occurred_from", since)
-    )
-    if until is not None:
-        window = window.filter(pl.col("occurred_from") <= until)
+    mem = _counted_members(membership, rc.origins)
+    window = _alert_window(inc, _precision(incidents), since=since, until=until)
     sides = _alert_sides(window, inv, mem, cfg)
     base = _triggered(window, sides, cfg)
     if base.height == 0:
@@ -245,6 +236,34 @@ def retaliation_alerts(
         kin=rc.include_family and family_edges is not None,
     )
     return _retaliation_result(frame, cfg, since, until)
+
+
+def _counted_members(membership: pl.DataFrame, origins: Sequence[str]) -> pl.DataFrame:
+    """The memberships (``group_id``, ``person_id``, ``origin``) of groups of one
+    of the ``origins`` that count for retaliation (``retaliation.origins``), the
+    frame's columns checked first."""
+    check_frame(membership, ["group_id", "person_id", "origin"], name="membership")
+    return membership.filter(pl.col("origin").is_in(list(origins))).select(
+        "group_id", "person_id", "origin"
+    )
+
+
+def _alert_window(
+    inc: pl.DataFrame,
+    precision: pl.Series,
+    *,
+    since: dt.datetime,
+    until: dt.datetime | None,
+) -> pl.DataFrame:
+    """The incidents ``inc`` (with their time ``precision``) that raise alerts:
+    ``since <= occurred_from <= until`` (``until`` None: no upper bound), and one
+    dated alone (stored at 00:00) on the day ``since`` falls in, which may have
+    happened after it (:func:`avert.analyse._window.started_by`, the briefing's
+    own rule)."""
+    window = inc.with_columns(precision).filter(started_by("occurred_from", since))
+    if until is not None:
+        window = window.filter(pl.col("occurred_from") <= until)
+    return window
 
 
 def _alert_frame(

@@ -171,7 +171,6 @@ def seasonal_change(
     y_all = np.asarray(counts, dtype=np.float64)
     base = np.asarray(baseline, dtype=bool)
     rec = np.asarray(recent, dtype=bool) & ~base
-    use = base | rec
     if not base.any() or not rec.any() or y_all[base].sum() <= 0:
         return None
     months_base = _baseline_months(periods, base, rec)
@@ -182,22 +181,72 @@ def seasonal_change(
     x_all, names = design_matrix(
         periods, rec, unit=unit, trend=use_trend, months_present=months_base
     )
-    if y_all[rec].sum() <= 0:
-        zero = _fall_to_zero(y_all, x_all, names, base=base, rec=rec, family=family)
-        if zero is None:
-            return None
-        # the late step's expectation is the same baseline fit: both steps off
-        return replace(
-            _with_baseline_trend(zero, base_trend),
-            trend_used=use_trend,
-            expected_late=zero.expected if late_periods is not None else None,
-            late_periods=late_periods,
-        )
+    # a recent period with no event at all is judged by its fall to zero
+    change = _no_recent_event if y_all[rec].sum() <= 0 else _step_change
+    return change(
+        y_all,
+        x_all,
+        names,
+        base=base,
+        rec=rec,
+        family=family,
+        base_trend=base_trend,
+        trend_used=use_trend,
+        late_periods=late_periods,
+    )
+
+
+def _no_recent_event(
+    y_all: F64,
+    x_all: F64,
+    names: Sequence[str],
+    *,
+    base: Bools,
+    rec: Bools,
+    family: Family,
+    base_trend: tuple[float, float] | None,
+    trend_used: bool,
+    late_periods: int | None,
+) -> ChangeEstimate | None:
+    """:func:`seasonal_change` of a recent period with no event at all
+    (:func:`_fall_to_zero`), with the baseline's own trend beside it; its late
+    step's expectation (``late_periods`` given) is the same baseline fit's, both
+    steps off. None when the baseline cannot be fitted."""
+    zero = _fall_to_zero(y_all, x_all, names, base=base, rec=rec, family=family)
+    if zero is None:
+        return None
+    # the late step's expectation is the same baseline fit: both steps off
+    return replace(
+        _with_baseline_trend(zero, base_trend),
+        trend_used=trend_used,
+        expected_late=zero.expected if late_periods is not None else None,
+        late_periods=late_periods,
+    )
+
+
+def _step_change(
+    y_all: F64,
+    x_all: F64,
+    names: Sequence[str],
+    *,
+    base: Bools,
+    rec: Bools,
+    family: Family,
+    base_trend: tuple[float, float] | None,
+    trend_used: bool,
+    late_periods: int | None,
+) -> ChangeEstimate | None:
+    """:func:`seasonal_change` of a recent period with events: the step (the last
+    column of ``x_all``) fitted over the baseline and recent periods
+    (:func:`_fit_step`) and estimated (:func:`_estimate`), with the baseline's own
+    trend beside it and, ``late_periods`` given, :func:`_expected_late`. None when
+    the fit fails."""
+    use = base | rec
     k = len(names) - 1
     fit = _fit_step(y_all, x_all, use=use, base=base, step=k, family=family)
     if fit is None:
         return None
-    estimate = _estimate(fit, x_all, names, step=k, trend_used=use_trend)
+    estimate = _estimate(fit, x_all, names, step=k, trend_used=trend_used)
     if estimate is None:
         return None
     if base_trend is not None:

@@ -152,36 +152,90 @@ def load_files(
         limits=limits,
         follow_links=follow_links,
     )
-    report = LoadReport(
-        load_id=f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
-        skipped=skipped,
-    )
-    total = len(units)
+    report = LoadReport(load_id=_new_load_id(), skipped=skipped)
     # bulk: appended pages are written once (rollback journal), not twice (WAL)
     with store.transaction(bulk=True) as tx, ExitStack() as deferred:
-        # a bigger page cache (256 MiB) for this connection: random-key B-tree inserts
-        # (64-hex Crime IDs) otherwise thrash SQLite's default 2 MiB cache
-        set_page_cache(tx, _SQLITE_CACHE_KIB)
-        state = _State(tx, references, deferred, keep_keys=replace_months)
-        _write_units(units, names, report, state, references, progress)
-        _note_cut_short(report)
-        # rebuild the indexes dropped for bulk appends (still inside the transaction)
-        _tell(progress, FINISHING, total, total)
-        deferred.close()
-        _tell(progress, "", total, total)
-        if strict:
-            _refuse_rejects(report, state)
-        _note_stops_without_force(report)
-        if replace_months:
-            _replace_months(tx, report, state, _STOP_MONTHS)
-            _replace_months(tx, report, state, _STREET_MONTHS)
-            _note_not_replaced(tx, report, state.held_keys)
-        if state.touched_outcomes:
-            update_outcomes(tx, report.load_id)
-        _note_revised_stops(tx, report)
-        record_held(tx, state.held_elsewhere)
-        _record_loads(tx, report, timezone)
+        state = _write_all(
+            tx,
+            deferred,
+            (units, names, references),
+            report,
+            progress,
+            keep_keys=replace_months,
+        )
+        _settle(
+            tx,
+            report,
+            state,
+            strict=strict,
+            replace_months=replace_months,
+            timezone=timezone,
+        )
     return report
+
+
+def _write_all(
+    tx: Transaction,
+    deferred: ExitStack,
+    planned: tuple[Sequence[Unit], Sequence[str], References],
+    report: LoadReport,
+    progress: ProgressFn | None,
+    *,
+    keep_keys: bool,
+) -> _State:
+    """Write every planned unit (``planned``: the units, their names and the
+    references checked) in ``tx`` (:func:`_write_units`) with a bigger page cache,
+    note files cut short, then rebuild the indexes dropped for bulk appends
+    (closing ``deferred``, still inside the transaction), telling ``progress``.
+    Returns what the load accepted and touched (``keep_keys``: the keys of each
+    file kept, for a load that replaces months)."""
+    units, names, references = planned
+    total = len(units)
+    # a bigger page cache (256 MiB) for this connection: random-key B-tree inserts
+    # (64-hex Crime IDs) otherwise thrash SQLite's default 2 MiB cache
+    set_page_cache(tx, _SQLITE_CACHE_KIB)
+    state = _State(tx, references, deferred, keep_keys=keep_keys)
+    _write_units(units, names, report, state, references, progress)
+    _note_cut_short(report)
+    # rebuild the indexes dropped for bulk appends (still inside the transaction)
+    _tell(progress, FINISHING, total, total)
+    deferred.close()
+    _tell(progress, "", total, total)
+    return state
+
+
+def _settle(
+    tx: Transaction,
+    report: LoadReport,
+    state: _State,
+    *,
+    strict: bool,
+    replace_months: bool,
+    timezone: str,
+) -> None:
+    """What a load does once its rows are written and its indexes rebuilt, in its
+    transaction: (``strict``) refuse any rejected row, note stops without a force,
+    (``replace_months``) make each police.uk stop and street file the whole of its
+    force-month and note those not replaced, put the latest outcomes on touched
+    incidents, note revised stops, record the rows held by stored files of other
+    months and the load itself."""
+    if strict:
+        _refuse_rejects(report, state)
+    _note_stops_without_force(report)
+    if replace_months:
+        _replace_months(tx, report, state, _STOP_MONTHS)
+        _replace_months(tx, report, state, _STREET_MONTHS)
+        _note_not_replaced(tx, report, state.held_keys)
+    if state.touched_outcomes:
+        update_outcomes(tx, report.load_id)
+    _note_revised_stops(tx, report)
+    record_held(tx, state.held_elsewhere)
+    _record_loads(tx, report, timezone)
+
+
+def _new_load_id() -> str:
+    """A load's id: its UTC start time to the second and 8 random hex digits."""
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
 
 def _tell(progress: ProgressFn | None, what: str, done: int, total: int) -> None:

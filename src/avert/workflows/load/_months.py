@@ -119,14 +119,7 @@ def _replace_months(
     months = _named_months(report, spec)
     if not months:
         return
-    month_of = {
-        path: _month_text(month)
-        for path in stored_files(tx, spec.table)
-        if (month := spec.month_from_name(_base_name(path))) in months
-    }
-    present = keys_from_files(tx, spec.table, sorted(month_of)).with_columns(
-        pl.col("source_file").replace_strict(month_of).alias("month")
-    )
+    present = _stored_keys_of_months(tx, spec, months)
     gone = present.join(
         _held_keys(months, state.held_keys, spec.key),
         on=["month", spec.key],
@@ -143,10 +136,54 @@ def _replace_months(
         month: _first_conflicts(state, files[0].file, spec.key)
         for month, files in months.items()
     }
-    # a revision of a row of its month stored by an earlier load (not a row this
-    # file repeats, nor one of another month: that one moved, see _moved_rows)
-    earlier = _by_month(present.filter(pl.col("load_id") != report.load_id))
-    revised = {
+    revised = _revised_of_earlier_loads(present, conflicting, report.load_id, spec)
+    moved = _moved_rows(tx, report.load_id, months, conflicting, state, spec)
+    gone_of = _by_month(gone.join(elsewhere.select(spec.key), on=spec.key, how="anti"))
+    elsewhere_of = _by_month(elsewhere)
+    _delete_replaced(tx, spec, replaced, gone, revised, moved)
+    _store_held(tx, spec, elsewhere, state)
+    for month, files in months.items():
+        _replace_month(
+            tx,
+            report.load_id,
+            state,
+            spec,
+            month,
+            files,
+            revised[month],
+            moved[month],
+            gone_of.get(_month_text(month), gone.clear()),
+            elsewhere_of.get(_month_text(month), elsewhere.clear()),
+        )
+
+
+def _stored_keys_of_months(
+    tx: Transaction, spec: _MonthFiles, months: dict[Month, list[FileReport]]
+) -> pl.DataFrame:
+    """The keys stored from any file named for one of ``months`` (by its name, in
+    any folder or zip), with ``source_file``, ``load_id`` and their ``month``
+    (:func:`_month_text`): one read of the months' stored keys."""
+    month_of = {
+        path: _month_text(month)
+        for path in stored_files(tx, spec.table)
+        if (month := spec.month_from_name(_base_name(path))) in months
+    }
+    return keys_from_files(tx, spec.table, sorted(month_of)).with_columns(
+        pl.col("source_file").replace_strict(month_of).alias("month")
+    )
+
+
+def _revised_of_earlier_loads(
+    present: pl.DataFrame,
+    conflicting: dict[Month, pl.DataFrame],
+    load_id: str,
+    spec: _MonthFiles,
+) -> dict[Month, pl.DataFrame]:
+    """Per replaced month, its file's conflicting rows that revise a row of that
+    month stored by an earlier load (not a row this file repeats, nor one of
+    another month: that one moved, see :func:`_moved_rows`)."""
+    earlier = _by_month(present.filter(pl.col("load_id") != load_id))
+    return {
         month: rows.join(
             earlier.get(_month_text(month), present.clear()).select(spec.key),
             on=spec.key,
@@ -154,11 +191,21 @@ def _replace_months(
         )
         for month, rows in conflicting.items()
     }
-    moved = _moved_rows(tx, report.load_id, months, conflicting, state, spec)
-    gone_of = _by_month(gone.join(elsewhere.select(spec.key), on=spec.key, how="anti"))
-    elsewhere_of = _by_month(elsewhere)
-    # the file a moved row leaves still holds it: a later replace of the month it
-    # moved to, whose file no longer holds it, gives it back
+
+
+def _delete_replaced(
+    tx: Transaction,
+    spec: _MonthFiles,
+    replaced: set[str],
+    gone: pl.DataFrame,
+    revised: dict[Month, pl.DataFrame],
+    moved: dict[Month, pl.DataFrame],
+) -> None:
+    """Delete, by key, the replaced months' rows their files no longer hold
+    (``gone``) and the stored rows of the revised and moved ones (stored again as
+    the files give them), after recording that the file a moved row leaves still
+    holds it: a later replace of the month it moved to, whose file no longer holds
+    it, gives it back."""
     record_left(
         tx,
         spec.table,
@@ -176,33 +223,45 @@ def _replace_months(
             ]
         ),
     )
-    _store_held(tx, spec, elsewhere, state)
-    for month, files in months.items():
-        came = moved[month]
-        stored_again = pl.concat(
-            [revised[month], came.drop("moved_from")], how="diagonal_relaxed"
+
+
+def _replace_month(
+    tx: Transaction,
+    load_id: str,
+    state: _State,
+    spec: _MonthFiles,
+    month: Month,
+    files: list[FileReport],
+    revised: pl.DataFrame,
+    came: pl.DataFrame,
+    of_month: pl.DataFrame,
+    left: pl.DataFrame,
+) -> None:
+    """Store one replaced month's ``revised`` rows and those that ``came`` from
+    another month in its first file, count what it replaced on that file (the same
+    file again replaces nothing: the first one replaced the month) and say what:
+    the deleted rows ``of_month``, the revised and moved ones, and those ``left``
+    stored in another month whose stored file holds them."""
+    stored_again = pl.concat([revised, came.drop("moved_from")], how="diagonal_relaxed")
+    _store_revised(tx, load_id, files[0], stored_again, state)
+    for f in files:  # the same file again: the first one replaced the month
+        f.replaced = 0
+    files[0].replaced = of_month.height + stored_again.height + left.height
+    if files[0].replaced:
+        other = _of_another_force(came["moved_from"], month[1], spec)
+        _say_replaced(
+            files[0],
+            month,
+            spec,
+            (of_month.height, revised.height, came.height),
+            (
+                of_month["source_file"].unique().sort().to_list(),
+                came.filter(~other)["moved_from"].unique().sort().to_list(),
+                came.filter(other)["moved_from"].unique().sort().to_list(),
+            ),
+            int(other.sum()),
         )
-        _store_revised(tx, report.load_id, files[0], stored_again, state)
-        of_month = gone_of.get(_month_text(month), gone.clear())
-        left = elsewhere_of.get(_month_text(month), elsewhere.clear())
-        for f in files:  # the same file again: the first one replaced the month
-            f.replaced = 0
-        files[0].replaced = of_month.height + stored_again.height + left.height
-        if files[0].replaced:
-            other = _of_another_force(came["moved_from"], month[1], spec)
-            _say_replaced(
-                files[0],
-                month,
-                spec,
-                (of_month.height, revised[month].height, came.height),
-                (
-                    of_month["source_file"].unique().sort().to_list(),
-                    came.filter(~other)["moved_from"].unique().sort().to_list(),
-                    came.filter(other)["moved_from"].unique().sort().to_list(),
-                ),
-                int(other.sum()),
-            )
-            _say_held_elsewhere(files[0], month, spec, left)
+        _say_held_elsewhere(files[0], month, spec, left)
 
 
 def _by_month(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
