@@ -384,7 +384,8 @@ def test_a_partner_reads_a_bundle_stores_small_counts_withheld(
     appeared: the rates table, its chart, the outcomes table and chart, and the
     JSON rows; the police read them whole."""
     _bundle_others(sqlite_store, tmp_path)
-    end = dt.date(2019, 1, 31)
+    # a partner reads a force's own records by years ending 31 March: March's
+    end = dt.date(2019, 3, 31)
     police = board_statistics(
         sqlite_store, end=end, force="humberside", performance=False
     )
@@ -444,12 +445,12 @@ def test_the_board_pack_withholds_a_bundle_stores_small_counts(
     delivery.board_pack(
         sqlite_store,
         settings,
-        month="2019-01",
+        month="2019-03",  # its year ending 31 March holds January's searches
         out_dir=tmp_path / "pack",
         pdf=False,
         force="humberside",
     )
-    html = (tmp_path / "pack" / "board-pack-2019-01.html").read_text(encoding="utf-8")
+    html = (tmp_path / "pack" / "board-pack-2019-03.html").read_text(encoding="utf-8")
     html = re.sub(r' data-label="[^"]*"', "", " ".join(html.split()))
     rates = _table(html, "rates")
     assert "<td>Other</td><td>[c]</td>" in rates
@@ -470,7 +471,7 @@ def test_a_partner_reads_no_figure_of_a_force_s_1_to_4_own_searches(
         tx._execute("UPDATE stops SET source = 'humberside-records'")
         tx._execute("DELETE FROM stops WHERE stop_id != 's0'")  # one White search
     options: dict[str, Any] = {
-        "end": dt.date(2019, 1, 31),
+        "end": dt.date(2019, 3, 31),  # a partner's year ending 31 March
         "force": "humberside",
         "performance": False,
     }

@@ -47,6 +47,7 @@ from avert.workflows.equality import (
     force_name,
     is_few_residents_note,
     run_equality,
+    unpublished_searches,
 )
 from avert.workflows.load import LoadReport, load_files
 from avert.workflows.performance import (
@@ -384,7 +385,8 @@ def board_statistics(
     (``avert.report.board_charts``). ``audience``: who reads them; for
     ``partner`` (partner and board accounts, the board pack) the force's figures
     of searches police.uk has not published are under the small-cell rule
-    (:func:`_equality_figures`).
+    (:func:`_equality_figures`), and when the store holds any, of the fixed year
+    ending 31 March (:func:`partner_equality_year`), not of the months to ``end``.
     """
     return {
         "end": end,
@@ -554,6 +556,10 @@ def _board_equality(
     e_to = last_of_month(end)
     if not computed:
         return {"available": False, "note": None}
+    fixed = audience == "partner" and _holds_unpublished(store, force)
+    if fixed:
+        e_from, e_to = partner_equality_year(end)
+        months = 12
     try:
         found = run_equality(
             store,
@@ -564,17 +570,71 @@ def _board_equality(
             population_year=population_year,
         )
     except (NotFound, SchemaError, ConfigError) as err:
-        return {"available": False, "note": str(err)}
+        why = f"{_fixed_year_note(e_from, e_to, end)} {err}" if fixed else str(err)
+        return {"available": False, "note": why}
     if audience == "partner" and _too_few_to_show(found):
         return {"available": False, "note": _TOO_FEW_UNPUBLISHED}
+    figures = _equality_figures(found, audience=audience)
+    if fixed:
+        figures["notes"] = [_fixed_year_note(e_from, e_to, end), *figures["notes"]]
     return {
         "available": True,
         "note": None,
         # the days counted: to the last search when they stop in the last month
         "window": found.window or (e_from, e_to),
         "window_months": months,
-        **_equality_figures(found, audience=audience),
+        **figures,
     }
+
+
+def partner_equality_year(end: dt.date) -> tuple[dt.date, dt.date]:
+    """The fixed year a partner audience reads a force's own records by: the
+    last year ending 31 March (the Home Office's year for stop and search,
+    "Police powers and procedures") that ends by the end of ``end``'s month.
+
+    Fixed, non-overlapping periods, so that no two windows a partner can open
+    differ by a month in and a month out: with rolling 12-month windows the
+    group counts of two consecutive ones gave back each month's count, which the
+    trend withholds when it is 1 to 4 (docs/equality.md, "Differencing").
+
+    >>> partner_equality_year(dt.date(2026, 11, 30))
+    (datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
+    >>> partner_equality_year(dt.date(2026, 3, 31))
+    (datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
+    >>> partner_equality_year(dt.date(2026, 2, 28))
+    (datetime.date(2024, 4, 1), datetime.date(2025, 3, 31))
+    """
+    year = end.year if end.month >= 3 else end.year - 1
+    return dt.date(year - 1, 4, 1), dt.date(year, 3, 31)
+
+
+def _holds_unpublished(store: Store, force: str | None) -> bool:
+    """Whether the store holds any search of ``force`` (None: of any force) that
+    is not police.uk's: then a partner reads the force's equality figures by
+    fixed years (:func:`partner_equality_year`), whatever the window asked holds,
+    since a window of police.uk's searches alone (whole) overlapping one with own
+    records (withheld) would give back the own records' counts by difference."""
+    sources = store.read_frame(
+        "stops",
+        columns=["source"],
+        where=[("force", "=", force)] if force else [],
+    )
+    return unpublished_searches(sources) > 0
+
+
+def _fixed_year_note(start: dt.date, stop: dt.date, end: dt.date) -> str:
+    """The note that a partner's figures are of a fixed year, not of the 12
+    months to the month asked."""
+    asked = (
+        "" if stop == last_of_month(end) else f", not of the 12 months to {end:%B %Y}"
+    )
+    return (
+        f"These figures are of the year {start:%B %Y} to {stop:%B %Y}{asked}: "
+        "for partners and the board, figures of a force's own records are given "
+        "for fixed years ending 31 March only, since two overlapping 12-month "
+        "periods differ by one month in and one out and would give back the "
+        "monthly counts of 1 to 4 searches that are withheld."
+    )
 
 
 def _area_table(found: BoardEquality) -> list[dict[str, Any]]:
