@@ -456,3 +456,136 @@ def test_the_person_network_is_shared_until_a_new_load_and_each_view_audited(
     _record_a_load(sqlite_store)
     view(first, kept=True)
     assert len(made) == 2  # a new load is seen at once
+
+
+def _tiny_city_store(store: Store, root: Path) -> Store:
+    """``store`` with the tiny synthetic city loaded and classified."""
+    from avert.synth import tiny_city, write_bundle
+    from avert.workflows.definitions import classify_store
+    from avert.workflows.load import load_files
+
+    write_bundle(tiny_city(0), root / "bundle")
+    load_files(store, [root / "bundle"], kind="bundle")
+    classify_store(store, profile="avb-2010")
+    return store
+
+
+def test_people_of_one_component_share_one_betweenness_pass_and_its_figures(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each view of a person in the largest co-offending component ran Brandes'
+    algorithm over the whole component again (1.2 s of CPU a view on a city of
+    386,000 incidents, docs/web.md); now once per component for every person
+    drawn from the kept network, and every figure the same as a picture made
+    alone (the old per-person pass, checked here on its own too)."""
+    import igraph as ig
+
+    from avert.analyse.networks import to_igraph
+    from avert.config.settings import load_settings
+    from avert.workflows.users import User
+
+    store = _tiny_city_store(sqlite_store, tmp_path)
+    settings = load_settings({})
+    context = views.person_context(store, profile=settings.definition_id())
+    co_edges = context.groups.co_edges
+    graph, names = to_igraph(co_edges, weight=None)
+    components = graph.connected_components()
+    giant = max(range(len(components)), key=components.sizes().__getitem__)
+    members = [names[v] for v in components[giant]]
+    assert len(members) >= 3  # the test draws several people of one component
+    passes: list[int] = []
+    real = ig.Graph.betweenness
+
+    def counted(self: ig.Graph, *args: Any, **kwargs: Any) -> Any:
+        passes.append(self.vcount())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ig.Graph, "betweenness", counted)
+    cache: views.ResultCache[Any] = views.ResultCache(ttl_s=600.0)
+    analyst = User("ana", "analyst")
+
+    def metrics(person: str, *, kept: bool) -> dict[str, Any]:
+        page = views.person_view(
+            store,
+            settings,
+            user=analyst,
+            person_id=person,
+            purpose=f"check {person}",
+            cache=cache if kept else None,
+        )
+        result: dict[str, Any] = page["network"]["metrics"]
+        return result
+
+    kept = [metrics(p, kept=True) for p in members]
+    assert passes == [len(members)]  # one pass over the component, for everyone
+    alone = [metrics(p, kept=False) for p in members]
+    assert kept == alone
+    # the figure of the old per-person pass (the person's component's subgraph)
+    monkeypatch.setattr(ig.Graph, "betweenness", real)
+    for person, got in zip(members, kept, strict=True):
+        vertex = names.index(person)
+        component = graph.subcomponent(vertex)
+        sub = graph.induced_subgraph(component)
+        own = sub.betweenness(vertices=[sorted(component).index(vertex)])[0]
+        assert (got["betweenness"], got["component_size"]) == (
+            float(own),
+            len(component),
+        )
+    assert any(m["betweenness"] > 0 for m in kept)  # figures that can differ
+
+
+def test_the_warm_up_makes_the_network_and_todays_briefing_and_shows_no_one(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first person page after a start or a load made the store's network
+    (2.2 s of CPU on that city) and the first *Today* its briefing; the warm-up
+    makes both into the caches the pages read, under their keys, auditing no
+    view; the views that follow find them, are audited each, and say what a
+    view made alone says."""
+    from avert.config.settings import load_settings
+    from avert.store import audit
+    from avert.workflows.users import User
+
+    store = _tiny_city_store(sqlite_store, tmp_path)
+    settings = load_settings({})
+    person_networks: views.ResultCache[Any] = views.ResultCache(ttl_s=600.0)
+    briefings = views.BriefingCache()
+    audited = audit.read(store, action="view").height
+    views.warm_up_views(
+        store, settings, person_networks=person_networks, briefings=briefings
+    )
+    assert audit.read(store, action="view").height == audited  # no one shown
+    made: list[str] = []
+    real_context, real_briefing = views.person_context, views.build_briefing
+
+    def context_made(*args: Any, **kwargs: Any) -> Any:
+        made.append("network")
+        return real_context(*args, **kwargs)
+
+    def briefing_made(*args: Any, **kwargs: Any) -> Any:
+        made.append("briefing")
+        return real_briefing(*args, **kwargs)
+
+    monkeypatch.setattr(views, "person_context", context_made)
+    monkeypatch.setattr(views, "build_briefing", briefing_made)
+    chair = User("chair", "chair")
+    person = store.read_frame("involvements", columns=["person_id"])["person_id"][0]
+    page = views.person_view(
+        store,
+        settings,
+        user=chair,
+        person_id=person,
+        purpose="meeting",
+        cache=person_networks,
+    )
+    at, _ = views.default_window_end(store)
+    today = views.briefing_view(store, settings, user=chair, at=at, cache=briefings)
+    assert made == []  # both found made
+    assert audit.read(store, action="view").height == audited + 2  # each audited
+    assert page == views.person_view(
+        store, settings, user=chair, person_id=person, purpose="meeting"
+    )
+    assert today.data == views.briefing_view(store, settings, user=chair, at=at).data
+    # the count can tell: the briefing made alone is counted (the network made
+    # alone is avert.workflows.networks' own, not the cache's)
+    assert made == ["briefing"]

@@ -59,7 +59,7 @@ def serve(
         from avert.workflows.demo import check_demo_store
 
         check_demo_store(store)
-    app = create_app(settings, store, demo=demo)
+    app = create_app(settings, store, demo=demo, warm_up=workers == 1)
     console.print(
         f"avert web app on http://{host}:{port}/ (Ctrl-C to stop)", soft_wrap=True
     )

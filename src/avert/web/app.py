@@ -401,7 +401,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(request, 500, "Something went wrong; it has been logged.")
 
 
-def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings, store: Store, *, demo: bool = False, warm_up: bool = False
+) -> FastAPI:
     """Build the avert web app around ``store``.
 
     Parameters
@@ -415,6 +417,10 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
         force's wall-clock time (:func:`avert.config.timezone.local_now`).
     demo
         The synthetic demo city: a random secret per process is allowed.
+    warm_up
+        Make the slowest first views (a person's page, *Today*) when the app
+        starts and after each change to the data (:mod:`avert.web.warm`): what a
+        server does (``avert serve``, each worker); tests leave it off.
 
     Raises
     ------
@@ -479,6 +485,13 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     app.include_router(marac.router)
     app.include_router(admin.router)
     app.include_router(api.router)
+    if warm_up:
+        from avert.web.warm import WarmUp
+
+        warming = WarmUp(app.state.avert)
+        app.state.warm_up = warming
+        app.router.add_event_handler("startup", warming.start)
+        app.router.add_event_handler("shutdown", warming.stop)
     return app
 
 
@@ -552,7 +565,7 @@ def _app_from_environment(*, demo: bool) -> FastAPI:
             from avert.workflows.demo import check_demo_store
 
             check_demo_store(store)
-        app = create_app(settings, store, demo=demo)
+        app = create_app(settings, store, demo=demo, warm_up=True)
     except BaseException:
         store.close()
         raise

@@ -41,6 +41,7 @@ matrix), ``_people`` (people in networks) and ``_retaliation`` (alerts);
 
 from __future__ import annotations
 
+from avert.analyse.networks._component import ComponentBetweenness
 from avert.analyse.networks._conflicts import group_conflicts
 from avert.analyse.networks._graph import (
     co_offending_edges,
@@ -72,6 +73,7 @@ from avert.analyse.retaliation_text import LIVE_REASON, LIVE_REASON_FORM
 __all__ = [
     "LIVE_REASON",
     "LIVE_REASON_FORM",
+    "ComponentBetweenness",
     "GroupsResult",
     "RetaliationResult",
     "analyse_groups",

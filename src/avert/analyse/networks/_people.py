@@ -16,6 +16,7 @@ from avert.analyse.networks._common import (
     _config,
     _in_window,
 )
+from avert.analyse.networks._component import ComponentBetweenness
 from avert.analyse.networks._graph import to_igraph
 from avert.config.networks import NetworksConfig
 from avert.errors import NotFound
@@ -259,6 +260,7 @@ def person_network(
     as_of: dt.datetime | None = None,
     config: NetworksConfig | None = None,
     known: bool = False,
+    betweenness: ComponentBetweenness | None = None,
 ) -> dict[str, Any]:
     """One person's network picture: own risk first, then ties, groups and exposure.
 
@@ -282,6 +284,10 @@ def person_network(
         The person is on record (the store's people table): with no involvement,
         tie or membership (a caller known from ASB reports alone) the picture is
         empty, not :class:`NotFound`.
+    betweenness
+        The betweenness of ``co_edges``'s components, kept for many people's
+        pictures (:class:`ComponentBetweenness` of the same ``co_edges``); made
+        here for this one when None. The figures are the same either way.
 
     Returns
     -------
@@ -328,6 +334,7 @@ def person_network(
         inv=inv,
         end=end,
         cfg=cfg,
+        betweenness=betweenness,
     )
     risk_row = _risk_row(risk, person_id)
     return {
@@ -397,6 +404,7 @@ def _network_metrics(
     inv: pl.DataFrame,
     end: dt.datetime,
     cfg: NetworksConfig,
+    betweenness: ComponentBetweenness | None,
 ) -> tuple[dict[str, Any], pl.DataFrame]:
     """The ``metrics`` of :func:`person_network` and its victimised contacts:
     degree, betweenness and size of the person's co-offending component, and the
@@ -410,7 +418,8 @@ def _network_metrics(
         "component_size": 1,
     }
     if co_edges.height > 0 and co_list.height > 0:
-        metrics.update(_component_betweenness(co_edges, person_id))
+        kept = betweenness or ComponentBetweenness(co_edges)
+        metrics.update(kept.of(person_id))
     since = end - dt.timedelta(days=cfg.exposure.window_days)
     vic = victims_of_violence(inc, inv, since=since, until=end)
     contacts = co_list.select("person_id")
@@ -438,19 +447,6 @@ def _ties_of(edges: pl.DataFrame, person_id: str) -> pl.DataFrame:
         .otherwise(pl.col("person_a"))
         .alias("person_id")
     )
-
-
-def _component_betweenness(co_edges: pl.DataFrame, person_id: str) -> dict[str, Any]:
-    """Betweenness of the person within their connected component, and its size."""
-    graph, names = to_igraph(co_edges, weight=None)
-    idx = names.index(person_id)
-    comp = graph.subcomponent(idx)
-    sub = graph.induced_subgraph(comp)
-    sub_idx = sorted(comp).index(idx)
-    return {
-        "betweenness": float(sub.betweenness(vertices=[sub_idx])[0]),
-        "component_size": len(comp),
-    }
 
 
 def _role_counts(own: pl.DataFrame) -> dict[str, int]:

@@ -1,0 +1,53 @@
+"""The web app's warm-up (avert.web.warm): the first person page and *Today* after
+a start or a load find their results made, each view still audited."""
+
+from __future__ import annotations
+
+import time
+
+import polars as pl
+from fastapi.testclient import TestClient
+
+from avert.store import audit
+from avert.web import create_app
+from web.helpers import World, csrf_of, signed_in
+
+
+def _person_views(world: World) -> int:
+    rows = audit.read(world.store, action="view")
+    return rows.filter(pl.col("object").str.starts_with("person:")).height
+
+
+def test_a_served_app_warms_at_start_and_after_a_load_each_view_audited(
+    world: World,
+) -> None:
+    app = create_app(world.settings, world.store, warm_up=True)
+    warming = app.state.warm_up
+    before = _person_views(world)
+    with TestClient(app):  # its start and end: the warm-up's
+        deadline = time.monotonic() + 120
+        while not warming.warmed and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert warming.warmed == [world.store.generation()]
+        assert _person_views(world) == before  # the warm-up shows no one
+        ctx = app.state.avert
+        assert len(ctx.person_networks._entries) == 1  # the network is made
+        assert len(ctx.briefings._entries) == 1  # Today's default window
+        client = signed_in(app, "chair")
+        person = sorted(world.person_ids)[0]
+        form = client.get(f"/people/{person}")
+        client.post(
+            f"/people/{person}",
+            data={"purpose": "warm-up check", "csrf_token": csrf_of(form.text)},
+            follow_redirects=False,
+        )
+        page = client.get(f"/people/{person}")
+        assert page.status_code == 200
+        assert _person_views(world) == before + 1  # the view is audited
+        assert len(ctx.person_networks._entries) == 1  # drawn from the warm one
+        # an unchanged generation is not warmed again; a new one is
+        last = warming.warmed[-1]
+        assert warming._warm_if_changed(last) == last
+        assert warming._warm_if_changed(last - 1) == last
+        assert warming.warmed == [last, last]
+    assert warming._stopped.is_set()  # stopped with the app
