@@ -225,17 +225,20 @@ def _submit_person_reads(
     at: dt.datetime,
     profile: str,
     audience: Audience,
+    history_days: int = REPEAT_WINDOW_DAYS,
 ) -> dict[str, Future[Any]]:
-    """Start the reads about the window's people: their year, flags, names, ASB."""
+    """Start the reads about the window's people: their ``history_days`` (a year,
+    or the MARAC escalation window when longer), flags, names, ASB."""
     out: dict[str, Future[Any]] = {
-        # the last year of the linked people (risk scores): one indexed join in SQL
+        # the linked people's history (risk scores, MARAC escalation): one indexed
+        # join in SQL
         "history": pool.submit(
             queries.person_history,
             store,
             linked,
             # from the first day's 00:00: one dated alone that day is in the risk
             # scores' window by its day (avert.analyse._window.in_window by_day)
-            since=dated_alone.day_start(at - dt.timedelta(days=REPEAT_WINDOW_DAYS)),
+            since=dated_alone.day_start(at - dt.timedelta(days=history_days)),
             until=at,
             profile=profile,
         ),
@@ -291,7 +294,8 @@ def read_briefing_frames(
 
     ``escalation_days``: the MARAC escalation window of the risk configuration
     (None: the packaged one's); the DASH assessments read are those of the window
-    and of these days before it, the ones a MARAC criterion can count.
+    and of these days before it, the ones a MARAC criterion can count, and the
+    window's people's incidents of these days when longer than a year.
 
     Returns
     -------
@@ -331,6 +335,9 @@ def read_briefing_frames(
             at=at,
             profile=profile,
             audience=audience,
+            # MARAC escalation counts the victims' domestic incidents of its
+            # window: a longer one than a year read only a year of them
+            history_days=max(REPEAT_WINDOW_DAYS, escalation_days),
         )
         _classification_notes(store, incidents, profile=profile, notes=notes)
         # an exact-time store of open incident data names no one: say so, or "no
