@@ -81,6 +81,7 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
     "asb": {
         "asb_id": pl.String(),
         "occurred_at": pl.Datetime("us"),
+        "time_precision": pl.String(),
         "caller_id": pl.String(),
         "vulnerable_caller": pl.Boolean(),
         "category": pl.String(),

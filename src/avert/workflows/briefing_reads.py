@@ -180,11 +180,16 @@ def _submit_table_reads(
         "group_members": pool.submit(
             store.read_frame, "group_members", columns=["group_id", "person_id"]
         ),
+        # from the first day's 00:00: a report dated alone that day is in the
+        # window by its day (avert.briefing.dated_alone)
         "callers": pool.submit(
             store.read_frame,
             "asb",
             columns=["caller_id"],
-            where=[("occurred_at", ">=", window_from), ("occurred_at", "<", at)],
+            where=[
+                ("occurred_at", ">=", day_start(window_from)),
+                ("occurred_at", "<", at),
+            ],
         ),
         "intelligence": pool.submit(
             store.read_frame,
@@ -259,12 +264,19 @@ def _submit_person_reads(
             columns=(
                 "asb_id",
                 "occurred_at",
+                "time_precision",
                 "category",
                 "caller_id",
                 "vulnerable_caller",
             ),
+            # from the first day's 00:00: a report dated alone that day is in
+            # the escalation window by its day (avert.analyse.risk)
             where=[
-                ("occurred_at", ">=", at - dt.timedelta(days=_ASB_WINDOW_DAYS)),
+                (
+                    "occurred_at",
+                    ">=",
+                    day_start(at - dt.timedelta(days=_ASB_WINDOW_DAYS)),
+                ),
                 ("occurred_at", "<", at),
             ],
         ),
