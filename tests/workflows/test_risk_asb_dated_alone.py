@@ -56,3 +56,37 @@ def test_the_default_window_holds_a_latest_report_dated_alone(
     assert callers.frame.select(
         "person_id", "n_reports", "meets_case_review"
     ).rows() == [("c1", 3, True)]
+
+
+def test_the_default_window_holds_a_latest_incident_dated_alone(
+    any_store: Store,
+) -> None:
+    """The latest incident dated 20 Oct 2026 alone: ``avert analyse risk`` ended
+    its default window at that day's 00:00, which leaves it out (its day is after
+    the window): its offender p2 was not listed. The offender list and the MARAC
+    list now end at the day's last instant."""
+    from avert.workflows.marac import latest_as_of
+
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i2"],
+            "occurred_from": [dt.datetime(2026, 9, 1, 10), dt.datetime(2026, 10, 20)],
+            "time_precision": ["exact", "day"],
+            "offence_code": ["8N"] * 2,
+            "source": ["test"] * 2,
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i2"],
+            "person_id": ["p1", "p2"],
+            "role": ["offender"] * 2,
+        }
+    )
+    with any_store.transaction() as tx:
+        append_assaults(tx, incidents, involvements)
+    (offenders,) = run_risk(any_store, kind="offender")
+    end = dt.datetime(2026, 10, 20, 23, 59, 59, 999999)
+    assert offenders.at == end
+    assert sorted(offenders.frame["person_id"].to_list()) == ["p1", "p2"]
+    assert latest_as_of(any_store) == end

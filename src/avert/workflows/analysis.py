@@ -450,8 +450,9 @@ def _asb_default_at(asb: pl.DataFrame) -> dt.datetime | None:
 
 
 def _default_at(frames: AnalysisFrames) -> dt.datetime:
-    """The latest incident; the last instant of its month when it is month-dated
-    (:func:`avert.analyse._window.default_as_of`, the MARAC list's rule too).
+    """The latest incident; the last instant of its month when it is month-dated,
+    of its day when it is dated alone (:func:`avert.analyse._window.default_as_of`,
+    the MARAC list's rule too).
 
     A month-dated record (data.police.uk) is dated the first instant of its month
     but stands for all of it: a window ending there would hold the month's records
@@ -464,11 +465,25 @@ def _default_at(frames: AnalysisFrames) -> dt.datetime:
         if "time_precision" in area.columns
         else pl.lit(value=False)
     )
+    timed = area.filter(~month.fill_null(value=False))
     latest = area.select(
         pl.col("occurred_from").filter(month).max().alias("month"),
-        pl.col("occurred_from").filter(~month.fill_null(value=False)).max().alias("t"),
-    ).row(0)
-    when = default_as_of(*(v if isinstance(v, dt.datetime) else None for v in latest))
+    ).row(0)[0]
+    latest_timed = timed["occurred_from"].max() if timed.height else None
+    dated_alone_last = (
+        latest_timed is not None
+        and "time_precision" in timed.columns
+        and timed.filter(
+            (pl.col("occurred_from") == latest_timed)
+            & (pl.col("time_precision") == "day")
+        ).height
+        > 0
+    )
+    when = default_as_of(
+        latest if isinstance(latest, dt.datetime) else None,
+        latest_timed if isinstance(latest_timed, dt.datetime) else None,
+        timed_dated_alone=dated_alone_last,
+    )
     if when is None:
         msg = "There are no incidents in the store (or in the window): nothing to analyse."
         raise NotFound(msg)
