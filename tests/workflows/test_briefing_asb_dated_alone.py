@@ -57,3 +57,32 @@ def test_a_report_dated_alone_on_the_first_day_lists_its_caller(
     callers = build_briefing(sqlite_store, at=AT).asb_callers
     got = [(c["person_id"], c["links"]["asb_id"]) for c in callers]
     assert got == ([("c1", ["a1"])] if listed else [])
+
+
+def test_an_asb_window_over_182_days_reads_its_reports(sqlite_store: Store) -> None:
+    """With the risk configuration's ``[asb] window_days`` 365, a vulnerable
+    caller of the window with reports 250 and 300 days before it has 3 reports
+    in 365 days, the case review threshold: the briefing read 182 days of the
+    callers' reports whatever the configuration said, and counted 1."""
+    from dataclasses import replace
+
+    from avert.config.risk import default_risk_config
+    from avert.workflows.briefing import build_briefing
+
+    asb = pl.DataFrame(
+        {
+            "asb_id": ["a1", "a2", "a3"],
+            "source": ["test"] * 3,
+            "occurred_at": [AT - dt.timedelta(days=d) for d in (0.5, 250, 300)],
+            "time_precision": ["exact"] * 3,
+            "category": ["personal"] * 3,
+            "caller_id": ["c1"] * 3,
+            "vulnerable_caller": [True] * 3,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("asb", asb)
+    cfg = default_risk_config()
+    cfg = replace(cfg, asb=replace(cfg.asb, window_days=365))
+    (caller,) = build_briefing(sqlite_store, at=AT, risk_config=cfg).asb_callers
+    assert (caller["n_reports"], caller["meets_case_review"]) == (3, True)

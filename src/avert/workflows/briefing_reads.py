@@ -107,7 +107,6 @@ _TASKING_COLUMNS: Final = (
 )
 #: Taskings older than this (created) neither show nor mark items as tasked.
 _TASKING_DAYS: Final = 365
-_ASB_WINDOW_DAYS: Final = 182
 
 
 def _choose_month(
@@ -231,9 +230,12 @@ def _submit_person_reads(
     profile: str,
     audience: Audience,
     history_days: int = REPEAT_WINDOW_DAYS,
+    asb_days: int = 182,
 ) -> dict[str, Future[Any]]:
     """Start the reads about the window's people: their ``history_days`` (a year,
-    or the MARAC escalation window when longer), flags, names, ASB."""
+    or the MARAC escalation window when longer), flags, names, ASB of the
+    ``asb_days`` (the ASB escalation window; it was 182 whatever the risk
+    configuration said)."""
     out: dict[str, Future[Any]] = {
         # the linked people's history (risk scores, MARAC escalation): one indexed
         # join in SQL
@@ -275,7 +277,7 @@ def _submit_person_reads(
                 (
                     "occurred_at",
                     ">=",
-                    day_start(at - dt.timedelta(days=_ASB_WINDOW_DAYS)),
+                    day_start(at - dt.timedelta(days=asb_days)),
                 ),
                 ("occurred_at", "<", at),
             ],
@@ -301,6 +303,7 @@ def read_briefing_frames(
     profile: str = "avb-2010",
     audience: Audience = "police",
     escalation_days: int | None = None,
+    asb_days: int | None = None,
 ) -> tuple[dict[str, pl.DataFrame], list[str]]:
     """Read the frames a day's briefing needs, filtered in SQL by time and id.
 
@@ -308,6 +311,8 @@ def read_briefing_frames(
     (None: the packaged one's); the DASH assessments read are those of the window
     and of these days before it, the ones a MARAC criterion can count, and the
     window's people's incidents of these days when longer than a year.
+    ``asb_days``: the ASB escalation window of the risk configuration (None: the
+    packaged one's): the window's callers' reports of these days are read.
 
     Returns
     -------
@@ -318,6 +323,8 @@ def read_briefing_frames(
     notes: list[str] = []
     if escalation_days is None:
         escalation_days = default_risk_config().marac.escalation_window_days
+    if asb_days is None:
+        asb_days = default_risk_config().asb.window_days
     month = _choose_month(store, at=at, hours=hours)
     window_from = at - dt.timedelta(hours=hours) if month is None else month[0]
     # Independent reads run on a few threads: each read has its own connection and
@@ -350,6 +357,7 @@ def read_briefing_frames(
             # MARAC escalation counts the victims' domestic incidents of its
             # window: a longer one than a year read only a year of them
             history_days=max(REPEAT_WINDOW_DAYS, escalation_days),
+            asb_days=asb_days,
         )
         _classification_notes(store, incidents, profile=profile, notes=notes)
         # an exact-time store of open incident data names no one: say so, or "no
