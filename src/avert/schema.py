@@ -535,6 +535,13 @@ ASB: Final = _spec(
         ("asb_id", pl.String(), "stable id"),
         _SOURCE,
         ("occurred_at", _DT, "when"),
+        (
+            "time_precision",
+            pl.String(),
+            "day: occurred_at was a date alone, stored at 00:00 (no time known); "
+            "exact: a time was given; month: the first instant of its month "
+            "(data.police.uk); null: loaded before 0034 at 00:00, as stored",
+        ),
         ("category", pl.String(), _one_of(ASB_CATEGORIES)),
         *_PLACE,
         ("caller_id", pl.String(), "person reporting (the victim for personal ASB)"),

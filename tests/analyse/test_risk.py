@@ -572,3 +572,36 @@ def test_a_date_alone_on_the_windows_first_day_is_scored() -> None:
         assert counts == {"p1": 1, "p3": 2}
     exact = offender_risk(incidents.drop("time_precision"), involvements, at=AT)
     assert dict(exact.frame.select("person_id", "n_offences").rows()) == {"p3": 1}
+
+
+def test_an_asb_report_dated_alone_counts_by_its_day() -> None:
+    """A caller's three ASB reports of the 182 days to 31 Dec 2024 12:00, the
+    first dated 2 Jul 2024 alone (stored at 00:00; the window starts at 12:00
+    that day, so it may be in it) and the last dated 30 Dec alone (its day ends
+    12 hours before ``at``). Without ``time_precision`` (as before 0034) the
+    first was out: 2 reports, short of the case review threshold of 3, and the
+    last 1.5 days old; by their days: 3 reports, 0.5 days."""
+    first = dt.datetime(2024, 7, 2)
+    assert AT - dt.timedelta(days=182) == first + dt.timedelta(hours=12)
+    asb = pl.DataFrame(
+        {
+            "asb_id": ["a1", "a2", "a3"],
+            "occurred_at": [
+                first,
+                dt.datetime(2024, 9, 1, 10),
+                dt.datetime(2024, 12, 30),
+            ],
+            "time_precision": ["day", "exact", "day"],
+            "caller_id": ["c1"] * 3,
+        }
+    )
+    incidents = pl.DataFrame(
+        schema={"incident_id": pl.String, "occurred_from": pl.Datetime("us")}
+    )
+    cols = ["n_reports", "meets_case_review", "days_since_last", "last_at"]
+    got = asb_escalation_risk(asb, incidents, None, at=AT, unit="caller").frame
+    assert got.select(cols).rows() == [(3, True, 0.5, dt.datetime(2024, 12, 30))]
+    stored = asb_escalation_risk(
+        asb.drop("time_precision"), incidents, None, at=AT, unit="caller"
+    ).frame
+    assert stored.select(cols).rows() == [(2, False, 1.5, dt.datetime(2024, 12, 30))]

@@ -136,7 +136,7 @@ def test_an_empty_window_says_so_not_that_times_are_month_only() -> None:
 def test_hour_precision_data_has_a_time_of_day() -> None:
     """A city's open data gives the hour (``time_precision = "hour"``, e.g. the
     Toronto mapping): the hour-of-week profile counts it, and ``last_precision``
-    ranks it between exact and day."""
+    is that of the record whose period ends last (an hour's end, a day's end)."""
     from avert.analyse.volt import place_profiles
 
     incidents = pl.DataFrame(
@@ -146,7 +146,9 @@ def test_hour_precision_data_has_a_time_of_day() -> None:
                 dt.datetime(2024, 6, 3, 21),  # a Monday, 21:00
                 dt.datetime(2024, 6, 4, 2),
                 dt.datetime(2024, 6, 4),
-                dt.datetime(2024, 6, 4),  # B's day record is older than its hour one
+                # B's day record is stored before its hour one (02:00-03:00) but
+                # its day ends later: it is the last, as the risk lists take it
+                dt.datetime(2024, 6, 4),
             ],
             "time_precision": ["hour", "hour", "day", "day"],
             "lsoa": ["A", "B", "C", "B"],
@@ -158,7 +160,7 @@ def test_hour_precision_data_has_a_time_of_day() -> None:
     assert n_inexact == 2
     places = place_profiles(incidents, at=AT)
     got = {r["place_id"]: r["last_precision"] for r in places.iter_rows(named=True)}
-    assert got == {"A": "hour", "B": "hour", "C": "day"}
+    assert got == {"A": "hour", "B": "day", "C": "day"}
 
 
 def test_summary_counts_distinct_incidents_and_pairs_apart() -> None:
@@ -1286,3 +1288,39 @@ def test_a_window_to_midnight_holds_its_days_of_dates_alone_only() -> None:
     assert (place["n_earlier_half"], place["n_later_half"]) == (15, 15)
     assert place["n_left_out_of_trend"] == 0
     assert not any("not in the trend" in n for n in res.notes), res.notes
+
+
+def test_last_at_is_the_record_days_since_counts_from_as_in_risk() -> None:
+    """A person's records of 3 May 2024: one at 01:00 and one dated alone (its
+    day ends 4 May 00:00). VOLT's last_at was the 01:00 one ("exact") while its
+    days_since_last counted from the day's end (6, where 01:00 is 7 days and 11
+    hours before 10 May 12:00), and the offender risk list named the one dated
+    alone: last_at is now the record whose period ends last, as in risk."""
+    from avert.analyse.risk import offender_risk
+
+    at = dt.datetime(2024, 5, 10, 12)
+    for order in ((0, 1), (1, 0)):  # the rows' order decides nothing
+        times = [dt.datetime(2024, 5, 3, 1), dt.datetime(2024, 5, 3)]
+        precisions = ["exact", "day"]
+        incidents = pl.DataFrame(
+            {
+                "incident_id": [f"i{k}" for k in order],
+                "occurred_from": [times[k] for k in order],
+                "time_precision": [precisions[k] for k in order],
+                "harm_days": [10.0, 10.0],
+            }
+        )
+        involvements = pl.DataFrame(
+            {
+                "incident_id": ["i0", "i1"],
+                "person_id": ["p"] * 2,
+                "role": ["offender"] * 2,
+            }
+        )
+        volt = person_profiles(incidents, involvements, roles=("offender",), at=at)
+        risk = offender_risk(incidents, involvements, at=at).frame
+        cols = ["last_at", "last_precision"]
+        assert volt.select(cols).rows() == risk.select(cols).rows()
+        assert volt.select(*cols, "days_since_last").rows() == [
+            (dt.datetime(2024, 5, 3), "day", 6)
+        ]

@@ -83,3 +83,32 @@ def test_reports_at_the_same_time_count_each_other_whatever_the_row_order() -> N
     for order in ([3, 2, 1, 0], [2, 0, 3, 1]):
         shuffled = asb_escalation(frame[order]).sort("asb_id")
         assert shuffled.equals(got.sort("asb_id"))
+
+
+def test_a_report_dated_alone_counts_by_its_day() -> None:
+    """A caller's reports dated 2 Mar 2021 alone (stored at 00:00), at 10:00 on
+    1 May and at 10:00 on 1 Sep 2021: the window of the last starts 183 days
+    before it, at 10:00 on 2 Mar, and the first report's day runs past that (it
+    may be after 10:00), so the last is the third in the window and escalates;
+    compared by the first's 00:00 it was the second of two. Without
+    ``time_precision`` (a time of 00:00 given) it stays the second. Two reports
+    of one day, one dated alone, count each other (their order is unknown)."""
+    times = [
+        dt.datetime(2021, 3, 2),
+        dt.datetime(2021, 5, 1, 10),
+        dt.datetime(2021, 9, 1, 10),
+    ]
+    frame = asb([0, 1, 2]).with_columns(
+        pl.Series("occurred_at", times),
+        pl.Series("time_precision", ["day", "exact", "exact"]),
+    )
+    got = asb_escalation(frame)
+    assert got["n_caller_reports"].to_list() == [1, 2, 3]
+    assert got["rule_ids"].to_list() == [None, None, "asb.repeat_caller"]
+    stored = asb_escalation(frame.drop("time_precision"))
+    assert stored["n_caller_reports"].to_list() == [1, 2, 2]
+    same_day = asb([0, 0]).with_columns(
+        pl.Series("occurred_at", [dt.datetime(2021, 3, 1), T0]),
+        pl.Series("time_precision", ["day", "exact"]),
+    )
+    assert asb_escalation(same_day)["n_caller_reports"].to_list() == [2, 2]

@@ -193,10 +193,11 @@ def test_times_in_the_skipped_hour_are_named_in_the_report(
 def test_a_date_alone_where_no_precision_is_kept_is_named_in_the_report(
     bundle: Path, sqlite_store: Store
 ) -> None:
-    """An incident's date alone loads with ``time_precision = 'day'``; an ASB
-    report's, a stop's or an incident's ``occurred_to`` has no such column and is
-    stored at 00:00, a time the source never gave (a count by hour of day reads
-    it as midnight). It loaded without a word; the file's report now says so."""
+    """An incident's or an ASB report's date alone loads with ``time_precision =
+    'day'`` (an ASB report's since 0034: it was stored at 00:00 with a note); a
+    stop's or an incident's ``occurred_to`` has no such column and is stored at
+    00:00, a time the source never gave (a count by hour of day reads it as
+    midnight). It loaded without a word; the file's report now says so."""
     _rewrite(bundle / "asb.csv", "2026-10-03T21:00:00,", "2026-10-03,")
     _rewrite(bundle / "stops.csv", "2026-10-01T23:00:00,", "20261001,")
     inc = bundle / "incidents.csv"
@@ -207,10 +208,8 @@ def test_a_date_alone_where_no_precision_is_kept_is_named_in_the_report(
     assert [by_file[t].quarantined for t in ("asb", "stops", "incidents")] == [0, 0, 0]
     asb = sqlite_store.read_frame("asb")
     assert asb["occurred_at"].to_list() == [dt.datetime(2026, 10, 3)]
-    assert by_file["asb"].note == (
-        "1 occurred_at value is a date alone: stored at 00:00 of that day, as this "
-        "table has no column to say the time is not known"
-    )
+    assert asb["time_precision"].to_list() == ["day"]
+    assert by_file["asb"].note is None
     assert str(by_file["stops"].note).startswith("1 occurred_at value is a date")
     assert by_file["incidents"].note == (
         "1 occurred_to value is a date alone: stored at 00:00 of that day, as this "
@@ -225,18 +224,14 @@ def test_a_date_alone_is_no_time_in_an_hour_clocks_skip_at_midnight(
     2026) a date given alone, stored at 00:00, was reported as a time "in the
     hour that clocks skip ... (a time kept in winter time all year, or
     mistyped?)": the source gave no time at all. An incident's date alone (day
-    precision) says nothing now; an ASB report's says only that it is a date
-    alone."""
+    precision) says nothing now, nor an ASB report's (day precision since 0034)."""
     zone = "America/Santiago"
     _rewrite(bundle / "incidents.csv", "2026-10-01T22:15:00,", "2026-09-06,")
     _rewrite(bundle / "asb.csv", "2026-10-03T21:00:00,", "2026-09-06,")
     report = load_files(sqlite_store, [bundle], kind="bundle", timezone=zone)
     by_file = {Path(f.file).stem: f for f in report.files}
     assert by_file["incidents"].note is None
-    assert by_file["asb"].note == (
-        "1 occurred_at value is a date alone: stored at 00:00 of that day, as this "
-        "table has no column to say the time is not known"
-    )
+    assert by_file["asb"].note is None
     # a time given in that hour is still named
     _rewrite(bundle / "stops.csv", "2026-10-01T23:00:00,", "2026-09-06T00:30:00,")
     report = load_files(sqlite_store, [bundle], kind="bundle", timezone=zone)

@@ -427,3 +427,38 @@ def test_0030_down_and_up_again_with_data(any_store: Store) -> None:
         )
     got = any_store.read_frame("dash").sort("assessment_id")
     assert got["time_precision"].to_list() == [None, "day"]
+
+
+def test_0034_fills_the_asb_precision_known_of_the_reports_loaded_before(
+    any_store: Store,
+) -> None:
+    """0034 -> 0033 -> 0034 on a store holding ASB reports: the downgrade drops
+    ``asb.time_precision`` alone; the upgrade fills it from what is known: a time
+    other than 00:00 was given (``exact``), a data.police.uk row is a month, and
+    one at 00:00 may be a date alone or midnight (null: read as stored)."""
+    times = [
+        dt.datetime(2026, 10, 3, 21),
+        dt.datetime(2026, 10, 3),
+        dt.datetime(2026, 10, 1),
+        dt.datetime(2026, 10, 4, 0, 0, 0, 500_000),
+    ]
+    with any_store.transaction() as tx:
+        tx.append(
+            "asb",
+            pl.DataFrame(
+                {
+                    "asb_id": ["A-1", "A-2", "A-3", "A-4"],
+                    "source": ["bundle", "bundle", "policeuk", "bundle"],
+                    "occurred_at": times,
+                    "time_precision": ["exact", "day", "month", "exact"],
+                }
+            ),
+        )
+    downgrade(any_store.engine, "0033")
+    with any_store.engine.connect() as conn:
+        columns = {c["name"] for c in sa_inspect(conn).get_columns("asb")}
+    assert "time_precision" not in columns
+    any_store.upgrade()
+    got = any_store.read_frame("asb").sort("asb_id")
+    assert got["occurred_at"].to_list() == times
+    assert got["time_precision"].to_list() == ["exact", None, "month", "exact"]

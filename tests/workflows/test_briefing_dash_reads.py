@@ -115,3 +115,44 @@ def test_a_date_alone_on_the_first_day_puts_a_victim_on_the_list_before(
     assert section is not None
     marks = {d["person_id"]: d["on_marac_list_before"] for d in section["items"]}
     assert marks == {"v-x": before}
+
+
+def test_a_marac_escalation_window_over_a_year_reads_its_history(
+    sqlite_store: Store,
+) -> None:
+    """With ``escalation_window_days`` 730, a victim of the window with domestic
+    incidents 100, 400 and 500 days before it meets potential escalation (4 in
+    730 days): the briefing read the window's people's year alone, so it counted
+    2 and named no MARAC criterion."""
+    from dataclasses import replace
+
+    from avert.config.risk import default_risk_config
+    from avert.workflows.briefing import build_briefing
+
+    days_before = [0.1, 100, 400, 500]
+    ids = [f"m{i}" for i in range(len(days_before))]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ids,
+            "occurred_from": [AT - dt.timedelta(days=d) for d in days_before],
+            "time_precision": ["exact"] * len(ids),
+            "domestic": [True] * len(ids),
+            "offence_code": ["8N"] * len(ids),
+            "borough": ["Northfield"] * len(ids),
+            "x": [400_000.0] * len(ids),
+            "y": [300_000.0] * len(ids),
+            "source": ["test"] * len(ids),
+        }
+    )
+    involvements = pl.DataFrame(
+        {"incident_id": ids, "person_id": ["v-m"] * len(ids), "role": ["victim"] * 4}
+    )
+    with sqlite_store.transaction() as tx:
+        append_assaults(tx, incidents, involvements)
+    cfg = default_risk_config()
+    cfg = replace(cfg, marac=replace(cfg.marac, escalation_window_days=730))
+    victims = build_briefing(sqlite_store, at=AT, risk_config=cfg).repeat_victims
+    reasons = [r for v in victims if v["person_id"] == "v-m" for r in v["reasons"]]
+    assert any(
+        "potential escalation (4 domestic incidents in 730 days)" in r for r in reasons
+    )

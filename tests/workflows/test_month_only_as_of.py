@@ -52,17 +52,25 @@ def test_marac_and_risk_take_the_month_s_last_instant(any_store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("precisions", "expected"),
+    ("precisions", "latest", "expected"),
     [
         # a timed record at the month's first instant: its time is known
-        (["month", "exact"], dt.datetime(2022, 3, 1)),
-        # one dated alone later in the month: the latest record is timed
-        (["month", "day"], dt.datetime(2022, 3, 15)),
+        (["month", "exact"], dt.datetime(2022, 3, 1), dt.datetime(2022, 3, 1)),
+        # one dated alone later in the month: the latest record is timed, and
+        # the list holds its day (at its 00:00 it would leave the record out)
+        (
+            ["month", "day"],
+            dt.datetime(2022, 3, 15),
+            dt.datetime(2022, 3, 15, 23, 59, 59, 999999),
+        ),
     ],
 )
 def test_a_timed_latest_record_is_the_as_of(
-    sqlite_store: Store, precisions: list[str], expected: dt.datetime
+    sqlite_store: Store,
+    precisions: list[str],
+    latest: dt.datetime,
+    expected: dt.datetime,
 ) -> None:
-    times = [dt.datetime(2022, 3, 1), expected]
+    times = [dt.datetime(2022, 3, 1), latest]
     _store(sqlite_store, precisions, times)
     assert latest_as_of(sqlite_store) == expected

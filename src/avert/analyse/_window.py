@@ -94,7 +94,10 @@ def started_by(column: str, start: dt.datetime, *, open_start: bool = False) -> 
 
 
 def default_as_of(
-    latest_month_only: dt.datetime | None, latest_timed: dt.datetime | None
+    latest_month_only: dt.datetime | None,
+    latest_timed: dt.datetime | None,
+    *,
+    timed_dated_alone: bool = False,
 ) -> dt.datetime | None:
     """The default end of a trailing window over the store: its latest incident; the
     last instant of that incident's month when it is month-only.
@@ -108,7 +111,12 @@ def default_as_of(
     and the person page's *Domestic abuse risk* (``avert analyse marac``): before,
     MARAC said "as of" the month's first instant and risk its last.
     When a timed incident is as late as the latest month start, the window ends
-    there (its time is known). None when there is no incident.
+    there (its time is known). ``timed_dated_alone``: one of the incidents at
+    ``latest_timed`` is dated alone (stored at 00:00 of its day): the window ends
+    at its day's last instant, since one ending at its 00:00 leaves it out (its
+    day is after the window, :func:`in_window` ``by_day``): the default window
+    of ``avert analyse risk`` left out the latest incident when it was dated
+    alone. None when there is no incident.
 
     Examples
     --------
@@ -119,11 +127,17 @@ def default_as_of(
     datetime.datetime(2022, 3, 1, 0, 0)
     >>> default_as_of(dt.datetime(2022, 2, 1), dt.datetime(2022, 1, 20, 9))
     datetime.datetime(2022, 2, 28, 23, 59, 59, 999999)
+    >>> default_as_of(None, dt.datetime(2022, 1, 20), timed_dated_alone=True)
+    datetime.datetime(2022, 1, 20, 23, 59, 59, 999999)
     """
+    if latest_timed is not None and (
+        latest_month_only is None or latest_timed >= latest_month_only
+    ):
+        if timed_dated_alone:
+            return day_start(latest_timed) + dt.timedelta(days=1, microseconds=-1)
+        return latest_timed
     if latest_month_only is None:
-        return latest_timed
-    if latest_timed is not None and latest_timed >= latest_month_only:
-        return latest_timed
+        return None
     first = latest_month_only.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     nxt = (
         first.replace(year=first.year + 1, month=1)

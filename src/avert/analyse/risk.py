@@ -149,12 +149,6 @@ class RiskResult(Result):
         ]
 
 
-def _days_since(col: str, at: dt.datetime) -> pl.Expr:
-    return ((pl.lit(at) - pl.col(col)).dt.total_seconds() / 86_400.0).alias(
-        "days_since_last"
-    )
-
-
 def _precision(incidents: pl.DataFrame) -> pl.Expr:
     """The incidents' ``time_precision`` (null, an exact time, where it has none)."""
     if "time_precision" in incidents.columns:
@@ -652,7 +646,7 @@ def asb_escalation_risk(
         "occurred_at",
         at=at,
         window_days=cfg.window_days,
-        n_in_window=asb.filter(in_window("occurred_at", at, cfg.window_days)).height,
+        n_in_window=asb.filter(_asb_in_window(asb, at, cfg.window_days)).height,
         who="a caller" if unit == "caller" else "a place (x, y)",
         what="ASB report",
     )
@@ -735,22 +729,37 @@ def _asb_reports(
         else pl.lit(value=False)
     )
     reports = (
-        asb.filter(in_window("occurred_at", at, cfg.window_days))
-        .select(key, "occurred_at", vulnerable.alias("_v"), personal.alias("_p"))
+        asb.filter(_asb_in_window(asb, at, cfg.window_days))
+        .select(
+            key,
+            pl.col("occurred_at").alias("occurred_from"),
+            _precision(asb),
+            vulnerable.alias("_v"),
+            personal.alias("_p"),
+        )
         .filter(pl.col(id_col).is_not_null())
     )
-    per = (
+    return (
         reports.group_by(id_col)
         .agg(
             pl.len().cast(pl.Int64).alias("n_reports"),
-            pl.col("occurred_at").min().alias("first_at"),
-            pl.col("occurred_at").max().alias("last_at"),
+            pl.col("occurred_from").min().alias("first_at"),
             pl.col("_v").any().alias("any_vulnerable"),
             pl.col("_p").any().alias("any_personal"),
+            *_last_record(at),
         )
-        .with_columns(_days_since("last_at", at))
+        .drop("last_precision")
     )
-    return per
+
+
+def _asb_in_window(asb: pl.DataFrame, at: dt.datetime, days: int) -> pl.Expr:
+    """The ASB reports of the window ``(at - days, at]``, one dated alone
+    (``time_precision`` ``day``) by its day when the frame has the column
+    (:func:`avert.analyse._window.in_window` ``by_day``, the incidents' rule):
+    a report dated the window's first day alone, before a start at 06:00, was
+    left out of the escalation lists."""
+    by_day = "time_precision" in asb.columns
+    return in_window("occurred_at", at, days, by_day=by_day)
 
 
 def _asb_violence_after(

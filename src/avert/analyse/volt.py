@@ -43,6 +43,7 @@ from avert.analyse._window import (
     days_since_period_end,
     incidents_in_window,
     month_edge_notes,
+    period_length,
 )
 from avert.analyse.concentration import top_count
 from avert.analyse.places import cell_expr
@@ -158,9 +159,13 @@ def _profile(
     """Aggregate (key, incident_id, occurred_from, harm, precision[, in_trend])
     rows into a profile. The halves and the trend count the rows ``in_trend``
     (all when the column is absent); none of them: null; ``n_left_out_of_trend``
-    counts the others. ``last_precision``: how precise ``last_at`` is (``exact``,
-    ``hour``, ``day`` or ``month``, the finest among the events at that time): a
-    police.uk record is dated the first of its month and says no more."""
+    counts the others. ``last_at``: the stored time of the record whose period
+    (:func:`avert.analyse._window.period_length`) ends last, as the risk lists
+    choose it (one dated alone on a day after an exact time of that day: its day
+    ends later), the one ``days_since_last`` counts from; ``last_precision``: how
+    precise it is (``exact``, ``hour``, ``day`` or ``month``, the finest among the
+    events of that time and end): a police.uk record is dated the first of its
+    month and says no more."""
     mid = at - dt.timedelta(days=window_days / 2)
     if "precision" not in keyed.columns:
         keyed = keyed.with_columns(pl.lit(0, dtype=pl.Int64).alias("precision"))
@@ -175,11 +180,19 @@ def _profile(
         .replace_strict(names, default="exact", return_dtype=pl.String)
         .alias("_precision")
     )
+    # the last record: the one whose period ends last, then the later stored time
+    # (risk's _last_record), then the finer precision; days_since_last counts
+    # from its period's end
+    keyed = keyed.with_columns(
+        (pl.col("occurred_from") + period_length("_precision")).alias("_end")
+    )
+    ends_last = pl.col("_end") == pl.col("_end").max()
+    last_at = pl.col("occurred_from").filter(ends_last).max()
     return (
         keyed.group_by(key)
         .agg(
             pl.col("precision")
-            .filter(pl.col("occurred_from") == pl.col("occurred_from").max())
+            .filter(ends_last & (pl.col("occurred_from") == last_at))
             .min()
             .replace_strict(names, default="exact", return_dtype=pl.String)
             .alias("last_precision"),
@@ -187,7 +200,7 @@ def _profile(
             pl.col("harm").sum().alias("harm_days"),
             pl.col("harm").is_null().all().alias("_no_harm"),
             pl.col("occurred_from").min().alias("first_at"),
-            pl.col("occurred_from").max().alias("last_at"),
+            last_at.alias("last_at"),
             ((_half_time() > mid) & pl.col("in_trend"))
             .sum()
             .cast(pl.Int64)

@@ -7,6 +7,7 @@ from typing import cast
 import polars as pl
 
 from avert.analyse.risk import ASB_TIES, asb_escalation_risk
+from avert.briefing import dated_alone
 from avert.briefing.context import PERSON_SEQ, BriefingContext, counted, links
 from avert.briefing.model import AsbCallerItem, Section
 from avert.briefing.victims import score_line, take_parts
@@ -28,9 +29,15 @@ def asb_callers_section(ctx: BriefingContext) -> Section[AsbCallerItem]:
         unit="caller",
         config=ctx.risk_config,
     )
+    # the window's reports ([from, to); one dated alone by its day overlapping
+    # it: avert.briefing.dated_alone)
+    window = asb.filter(
+        dated_alone.in_window("occurred_at", ctx.window_from, ctx.window_to)
+    )
     callers = (
         ar.frame.filter(
-            pl.col("any_vulnerable") & (pl.col("last_at") >= ctx.window_from)
+            pl.col("any_vulnerable")
+            & pl.col("person_id").is_in(window["caller_id"].implode())
         )
         .join(ctx.names, on="person_id", how="left")
         .drop("rank")
@@ -46,11 +53,7 @@ def asb_callers_section(ctx: BriefingContext) -> Section[AsbCallerItem]:
         .with_row_index("rank", offset=1)
     )
     ids_by_caller = (
-        asb.filter(
-            (pl.col("occurred_at") >= ctx.window_from)
-            & (pl.col("occurred_at") < ctx.window_to)
-        )
-        .select(pl.col("caller_id").alias("person_id"), "asb_id")
+        window.select(pl.col("caller_id").alias("person_id"), "asb_id")
         .group_by("person_id")
         .agg(pl.col("asb_id").sort().alias("asb_ids"))
     )

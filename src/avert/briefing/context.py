@@ -81,6 +81,7 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
     "asb": {
         "asb_id": pl.String(),
         "occurred_at": pl.Datetime("us"),
+        "time_precision": pl.String(),
         "caller_id": pl.String(),
         "vulnerable_caller": pl.Boolean(),
         "category": pl.String(),
@@ -494,7 +495,8 @@ class BriefingContext:
         (:func:`avert.analyse.dash.marac_referrals`, as ``avert analyse marac``
         lists them): ``person_id`` (pseudonyms for partners), the criteria,
         ``n_yes``, ``n_domestic``. Escalation counts the domestic incidents the
-        briefing holds: the window's and its people's year of history."""
+        briefing holds: the window's and its people's history (a year, or the
+        escalation window when longer: avert.workflows.briefing_reads)."""
         inc = self.frames["incidents"]
         columns = [  # time_precision: a date alone of the first day counts by its day
             c

@@ -41,6 +41,7 @@ from avert.analyse.equality import (
     make_up_order,
 )
 from avert.analyse.result import jsonable
+from avert.briefing import dated_alone
 from avert.briefing.context import OFFENDING_ROLES, BriefingContext
 from avert.delivery.model import subject_type
 
@@ -353,9 +354,8 @@ def make_up_section(
     offenders = win.filter(pl.col("role").is_in(list(OFFENDING_ROLES)))["person_id"]
     victims = win.filter(pl.col("role") == "victim")["person_id"]
     asb = ctx.frames["asb"]
-    callers = asb.filter(
-        (pl.col("occurred_at") >= ctx.window_from)
-        & (pl.col("occurred_at") < ctx.window_to)
+    callers = asb.filter(  # one dated alone by its day (briefing.dated_alone)
+        dated_alone.in_window("occurred_at", ctx.window_from, ctx.window_to)
     )["caller_id"]
     wanted = set(groups)
     members = ctx.members.filter(pl.col("group_id").is_in(sorted(wanted)))["person_id"]

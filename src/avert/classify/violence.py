@@ -779,25 +779,37 @@ def _clause(profile: Profile, rule_id: str) -> str:
 
 # --- ASB bridge ----------------------------------------------------------------------
 def _trailing_counts(
-    group: npt.NDArray[np.int64], t_s: npt.NDArray[np.int64], window_s: int
+    group: npt.NDArray[np.int64],
+    t_s: npt.NDArray[np.int64],
+    window_s: int,
+    end_s: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.int64]:
     """Rows sorted by (group, t): events of the same group in [t - window, t], self included.
 
     Events at the same instant as ``t`` all count (ties have no order), so the count
-    never depends on the order of the rows.
+    never depends on the order of the rows. ``end_s``: the last instant each event
+    may be at (a report dated alone: the end of its day; None: its time), so
+    events whose periods overlap count each other (their order is unknown) and
+    one dated alone counts when its day reaches ``t - window``: an event j counts
+    for i when ``t_j <= end_i`` and ``end_j >= t_i - window``.
     """
     if group.size == 0:
         return np.zeros(0, dtype=np.int64)
+    end = t_s if end_s is None else end_s
     t0 = int(t_s.min())
-    span = int(t_s.max()) - t0 + window_s + 1
+    span = int(end.max()) - t0 + window_s + 1
     key = group * span + (t_s - t0)
-    lo = np.searchsorted(key, key - window_s, side="left")
-    hi = np.searchsorted(key, key, side="right")
+    end_key = group * span + (end - t0)
+    # both counts include every event of the groups before (their keys and ends
+    # lie below ``key - window_s``: ``span`` holds the window), so they cancel
+    hi = np.searchsorted(key, end_key, side="right")  # t_j <= end_i
+    lo = np.searchsorted(np.sort(end_key), key - window_s, side="left")  # end_j < ..
     return (hi - lo).astype(np.int64)
 
 
 def _counts_by(frame: pl.DataFrame, keys: list[str], window_days: int) -> pl.DataFrame:
-    """Trailing count per row of ``frame`` (``_row``, ``occurred_at`` and ``keys``)."""
+    """Trailing count per row of ``frame`` (``_row``, ``occurred_at``, ``_end`` and
+    ``keys``)."""
     sub = frame.drop_nulls([*keys, "occurred_at"]).sort([*keys, "occurred_at", "_row"])
     if sub.height == 0:
         return pl.DataFrame(schema={"_row": pl.UInt32, "_n": pl.Int64})
@@ -805,8 +817,26 @@ def _counts_by(frame: pl.DataFrame, keys: list[str], window_days: int) -> pl.Dat
         sub.select(pl.struct(keys).rank("dense").cast(pl.Int64)).to_series().to_numpy()
     )
     t_s = sub["occurred_at"].dt.epoch("s").to_numpy().astype(np.int64)
-    counts = _trailing_counts(group, t_s, window_days * 86_400)
+    end_s = sub["_end"].dt.epoch("s").to_numpy().astype(np.int64)
+    counts = _trailing_counts(group, t_s, window_days * 86_400, end_s)
     return pl.DataFrame({"_row": sub["_row"], "_n": counts})
+
+
+def _period_length(asb: pl.DataFrame) -> pl.Expr:
+    """How long the period of a report's stored time lasts: a day dated alone
+    (``time_precision`` ``day``), an hour recorded to the hour, else none. The
+    rule of :func:`avert.analyse._window.period_length` (which classify may not
+    import: the domain's layers)."""
+    if "time_precision" not in asb.columns:
+        return pl.duration(days=0)
+    col = pl.col("time_precision")
+    return (
+        pl.when(col == "day")
+        .then(pl.duration(days=1))
+        .when(col == "hour")
+        .then(pl.duration(hours=1))
+        .otherwise(pl.duration(days=0))
+    )
 
 
 def asb_escalation(
@@ -818,7 +848,7 @@ def asb_escalation(
     ----------
     asb
         Frame with ``asb_id``, ``occurred_at``, ``caller_id``, ``vulnerable_caller``,
-        ``x``, ``y`` (see :data:`avert.schema.ASB`).
+        ``x``, ``y``, optional ``time_precision`` (see :data:`avert.schema.ASB`).
     profile
         Profile whose ``[asb_bridge]`` gives the window and thresholds.
 
@@ -839,7 +869,12 @@ def asb_escalation(
     threshold of three complaints in six months (Anti-social Behaviour, Crime and
     Policing Act 2014 s.104), lower for vulnerable victims after the Pilkington case.
     Counts look back only, so a report escalates on the day the threshold is reached;
-    reports at the same instant count each other (their order is unknown).
+    reports at the same instant count each other (their order is unknown). With
+    ``time_precision`` (``asb.time_precision``), a report dated alone (``day``,
+    stored at 00:00) may be at any time of its day: it counts for a later report
+    when its day reaches that report's window start, and reports whose periods
+    overlap (a date alone and a time of that day) count each other
+    (:func:`_period_length`).
     """
     check_frame(
         asb,
@@ -851,6 +886,11 @@ def asb_escalation(
     frame = asb.select(
         pl.col("asb_id"),
         pl.col("occurred_at").cast(DT),
+        # the last instant a report may be at: one dated alone (time_precision
+        # day), its day's end; recorded to the hour, the hour's (_window rules)
+        (pl.col("occurred_at").cast(DT) + _period_length(asb) - pl.duration(seconds=1))
+        .clip(lower_bound=pl.col("occurred_at").cast(DT))
+        .alias("_end"),
         pl.col("caller_id").cast(pl.String),
         pl.col("vulnerable_caller").cast(pl.Boolean).fill_null(value=False),
         (pl.col("x").cast(pl.Float64) / cell).floor().cast(pl.Int64).alias("_cx"),

@@ -1359,7 +1359,11 @@ _OFFSET_AT_END: Final = (
 _DATE_ALONE: Final = r"^\d{4}-\d{2}-\d{2}$"
 #: the tables whose stored rows say whether a time column's time is known
 #: (``time_precision``: ``day`` for a date alone, else ``exact``), and that column
-_PRECISION_OF: Final = {"incidents": "occurred_at", "dash": "assessed_at"}
+_PRECISION_OF: Final = {
+    "incidents": "occurred_at",
+    "dash": "assessed_at",
+    "asb": "occurred_at",
+}
 
 
 #: per date-time column (of the file's table) and clock change (``"repeated"``:
@@ -1417,11 +1421,12 @@ def _repeated_hour_times(
 
 def _date_only_times(good: pl.DataFrame, table: str) -> _Clock:
     """Per date-time column, the kept rows whose value is a date alone
-    (``2026-10-01`` or ``20261001``), other than an incident's ``occurred_at``
-    and an assessment's ``assessed_at`` (:data:`_PRECISION_OF`).
+    (``2026-10-01`` or ``20261001``), other than an incident's or an ASB
+    report's ``occurred_at`` and an assessment's ``assessed_at``
+    (:data:`_PRECISION_OF`).
 
-    An incident's or a DASH assessment's date alone is stored at midnight with
-    ``time_precision = 'day'``; the other tables (asb, stops, attendances,
+    An incident's, an ASB report's or a DASH assessment's date alone is stored
+    at midnight with ``time_precision = 'day'``; the other tables (stops, attendances,
     intelligence) and an incident's ``occurred_to`` have no precision column, so
     the date is stored as 00:00 of that day, a time the source never gave, which
     a count by hour of day reads as midnight. Nothing said so

@@ -32,6 +32,7 @@ __all__ = [
     "StoredNames",
     "assessments_between",
     "classified_between",
+    "dated_alone_at",
     "empty",
     "incidents_between",
     "involved_people",
@@ -624,6 +625,20 @@ def month_only_at(store: Store, at: dt.datetime) -> bool:
     )
     n, m = frame.row(0)
     return bool(n) and n == m
+
+
+def dated_alone_at(store: Store, at: dt.datetime) -> bool:
+    """True when an incident dated ``at`` is dated alone (``time_precision``
+    ``day``, stored at 00:00 of its day): a window ending at ``at`` leaves it out
+    (:func:`avert.analyse._window.in_window` ``by_day``). One seek on the time
+    index, as :func:`month_only_at`."""
+    frame = store._query(
+        'SELECT COUNT(*) AS n FROM "incidents" WHERE "occurred_from" = ? '
+        "AND \"time_precision\" = 'day'",
+        [_to_sql_value(at, store.dialect)],
+        schema={"n": pl.Int64()},
+    )
+    return bool(frame["n"][0])
 
 
 def sources_supplying(

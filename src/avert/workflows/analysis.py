@@ -27,6 +27,7 @@ from avert.analyse._window import (
     default_as_of,
     incidents_in_window,
     month_edge_notes,
+    period_length,
     started_by,
 )
 from avert.analyse.concentration import (
@@ -433,9 +434,25 @@ def _month_edges(
     )
 
 
+def _asb_default_at(asb: pl.DataFrame) -> dt.datetime | None:
+    """The latest ASB report's time; the last instant of its day when it is
+    dated alone (of its hour, recorded to the hour): a window ending at its
+    00:00 leaves it out (its day is after the window,
+    :func:`avert.analyse._window.in_window` ``by_day``). None: no time."""
+    latest = asb.select(
+        pl.col("occurred_at").max().alias("t"),
+        (pl.col("occurred_at") + period_length()).max().alias("end"),
+    ).row(0)
+    t, end = (v if isinstance(v, dt.datetime) else None for v in latest)
+    if t is None or end is None:
+        return None
+    return max(t, end - dt.timedelta(microseconds=1))
+
+
 def _default_at(frames: AnalysisFrames) -> dt.datetime:
-    """The latest incident; the last instant of its month when it is month-dated
-    (:func:`avert.analyse._window.default_as_of`, the MARAC list's rule too).
+    """The latest incident; the last instant of its month when it is month-dated,
+    of its day when it is dated alone (:func:`avert.analyse._window.default_as_of`,
+    the MARAC list's rule too).
 
     A month-dated record (data.police.uk) is dated the first instant of its month
     but stands for all of it: a window ending there would hold the month's records
@@ -448,11 +465,25 @@ def _default_at(frames: AnalysisFrames) -> dt.datetime:
         if "time_precision" in area.columns
         else pl.lit(value=False)
     )
+    timed = area.filter(~month.fill_null(value=False))
     latest = area.select(
         pl.col("occurred_from").filter(month).max().alias("month"),
-        pl.col("occurred_from").filter(~month.fill_null(value=False)).max().alias("t"),
-    ).row(0)
-    when = default_as_of(*(v if isinstance(v, dt.datetime) else None for v in latest))
+    ).row(0)[0]
+    latest_timed = timed["occurred_from"].max() if timed.height else None
+    dated_alone_last = (
+        latest_timed is not None
+        and "time_precision" in timed.columns
+        and timed.filter(
+            (pl.col("occurred_from") == latest_timed)
+            & (pl.col("time_precision") == "day")
+        ).height
+        > 0
+    )
+    when = default_as_of(
+        latest if isinstance(latest, dt.datetime) else None,
+        latest_timed if isinstance(latest_timed, dt.datetime) else None,
+        timed_dated_alone=dated_alone_last,
+    )
     if when is None:
         msg = "There are no incidents in the store (or in the window): nothing to analyse."
         raise NotFound(msg)
@@ -600,6 +631,7 @@ def run_risk(
             columns=[
                 "asb_id",
                 "occurred_at",
+                "time_precision",
                 "category",
                 "x",
                 "y",
@@ -610,10 +642,7 @@ def run_risk(
         if asb.height == 0:
             msg = "The asb table is empty: load a bundle with an asb file first."
             raise NotFound(msg)
-        latest = asb["occurred_at"].max()
-        when = at or (
-            latest if isinstance(latest, dt.datetime) else _default_at(frames)
-        )
+        when = at or _asb_default_at(asb) or _default_at(frames)
         results = [
             asb_escalation_risk(
                 asb, frames.incidents, involvements, at=when, unit=unit, config=config

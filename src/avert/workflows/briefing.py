@@ -531,6 +531,7 @@ def build_briefing(
         profile=profile,
         opts=opts,
         days=days,
+        asb_days=(risk_config or default_risk_config()).asb.window_days,
         places_config=places_config,
     )
     _add_store_frames(
@@ -623,13 +624,15 @@ def _read_window(
     profile: str,
     opts: BriefingOptions,
     days: int,
+    asb_days: int | None = None,
     places_config: PlacesConfig | None = None,
 ) -> tuple[dict[str, pl.DataFrame], list[str], PlacesForecast | None]:
     """The window's frames and notes (:func:`read_briefing_frames`), with the
     backtested places forecast and the Knox test run beside the reads; under a
     rotating key, what falls before the key period dropped (:func:`_drop_before`)
     and the period's note added. ``days``: the MARAC escalation window, the DASH
-    assessments read before the window; ``places_config``: the near-repeat zones'
+    assessments read before the window; ``asb_days``: the ASB escalation window
+    (the callers' reports read); ``places_config``: the near-repeat zones'
     (``None``: the packaged ``places.toml``)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the backtested forecast and the Knox test run beside the reads
@@ -651,6 +654,7 @@ def _read_window(
             profile=profile,
             audience=reader.audience,
             escalation_days=days,
+            asb_days=asb_days,
         )
         try:
             places = f_places.result()

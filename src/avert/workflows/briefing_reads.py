@@ -107,7 +107,6 @@ _TASKING_COLUMNS: Final = (
 )
 #: Taskings older than this (created) neither show nor mark items as tasked.
 _TASKING_DAYS: Final = 365
-_ASB_WINDOW_DAYS: Final = 182
 
 
 def _choose_month(
@@ -180,11 +179,16 @@ def _submit_table_reads(
         "group_members": pool.submit(
             store.read_frame, "group_members", columns=["group_id", "person_id"]
         ),
+        # from the first day's 00:00: a report dated alone that day is in the
+        # window by its day (avert.briefing.dated_alone)
         "callers": pool.submit(
             store.read_frame,
             "asb",
             columns=["caller_id"],
-            where=[("occurred_at", ">=", window_from), ("occurred_at", "<", at)],
+            where=[
+                ("occurred_at", ">=", day_start(window_from)),
+                ("occurred_at", "<", at),
+            ],
         ),
         "intelligence": pool.submit(
             store.read_frame,
@@ -225,17 +229,23 @@ def _submit_person_reads(
     at: dt.datetime,
     profile: str,
     audience: Audience,
+    history_days: int = REPEAT_WINDOW_DAYS,
+    asb_days: int = 182,
 ) -> dict[str, Future[Any]]:
-    """Start the reads about the window's people: their year, flags, names, ASB."""
+    """Start the reads about the window's people: their ``history_days`` (a year,
+    or the MARAC escalation window when longer), flags, names, ASB of the
+    ``asb_days`` (the ASB escalation window; it was 182 whatever the risk
+    configuration said)."""
     out: dict[str, Future[Any]] = {
-        # the last year of the linked people (risk scores): one indexed join in SQL
+        # the linked people's history (risk scores, MARAC escalation): one indexed
+        # join in SQL
         "history": pool.submit(
             queries.person_history,
             store,
             linked,
             # from the first day's 00:00: one dated alone that day is in the risk
             # scores' window by its day (avert.analyse._window.in_window by_day)
-            since=dated_alone.day_start(at - dt.timedelta(days=REPEAT_WINDOW_DAYS)),
+            since=dated_alone.day_start(at - dt.timedelta(days=history_days)),
             until=at,
             profile=profile,
         ),
@@ -256,12 +266,19 @@ def _submit_person_reads(
             columns=(
                 "asb_id",
                 "occurred_at",
+                "time_precision",
                 "category",
                 "caller_id",
                 "vulnerable_caller",
             ),
+            # from the first day's 00:00: a report dated alone that day is in
+            # the escalation window by its day (avert.analyse.risk)
             where=[
-                ("occurred_at", ">=", at - dt.timedelta(days=_ASB_WINDOW_DAYS)),
+                (
+                    "occurred_at",
+                    ">=",
+                    day_start(at - dt.timedelta(days=asb_days)),
+                ),
                 ("occurred_at", "<", at),
             ],
         ),
@@ -286,12 +303,16 @@ def read_briefing_frames(
     profile: str = "avb-2010",
     audience: Audience = "police",
     escalation_days: int | None = None,
+    asb_days: int | None = None,
 ) -> tuple[dict[str, pl.DataFrame], list[str]]:
     """Read the frames a day's briefing needs, filtered in SQL by time and id.
 
     ``escalation_days``: the MARAC escalation window of the risk configuration
     (None: the packaged one's); the DASH assessments read are those of the window
-    and of these days before it, the ones a MARAC criterion can count.
+    and of these days before it, the ones a MARAC criterion can count, and the
+    window's people's incidents of these days when longer than a year.
+    ``asb_days``: the ASB escalation window of the risk configuration (None: the
+    packaged one's): the window's callers' reports of these days are read.
 
     Returns
     -------
@@ -302,6 +323,8 @@ def read_briefing_frames(
     notes: list[str] = []
     if escalation_days is None:
         escalation_days = default_risk_config().marac.escalation_window_days
+    if asb_days is None:
+        asb_days = default_risk_config().asb.window_days
     month = _choose_month(store, at=at, hours=hours)
     window_from = at - dt.timedelta(hours=hours) if month is None else month[0]
     # Independent reads run on a few threads: each read has its own connection and
@@ -331,6 +354,10 @@ def read_briefing_frames(
             at=at,
             profile=profile,
             audience=audience,
+            # MARAC escalation counts the victims' domestic incidents of its
+            # window: a longer one than a year read only a year of them
+            history_days=max(REPEAT_WINDOW_DAYS, escalation_days),
+            asb_days=asb_days,
         )
         _classification_notes(store, incidents, profile=profile, notes=notes)
         # an exact-time store of open incident data names no one: say so, or "no

@@ -64,13 +64,19 @@ def latest_as_of(store: Store) -> dt.datetime:
     domestic incident outside the window the list counts them in). A month-only
     latest incident (data.police.uk) stands for its whole month: the list is as of
     the month's last instant, the risk scores' rule
-    (:func:`avert.analyse._window.default_as_of`; it was the month's first instant).
+    (:func:`avert.analyse._window.default_as_of`; it was the month's first instant),
+    and one dated alone for its whole day (the list as of its last instant).
     """
     # index seeks alone: the person page asks at each showing
     latest = latest_incident_at(store)
     month_only = latest is not None and queries.month_only_at(store, latest)
     incidents = default_as_of(
-        latest if month_only else None, None if month_only else latest
+        latest if month_only else None,
+        None if month_only else latest,
+        # one dated alone there: its day's last instant (its 00:00 leaves it out)
+        timed_dated_alone=latest is not None
+        and not month_only
+        and queries.dated_alone_at(store, latest),
     )
     times = [incidents, latest_dash_at(store)]
     known = [t for t in times if t is not None]
