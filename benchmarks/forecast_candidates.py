@@ -53,6 +53,7 @@ from avert.analyse.forecast import (  # noqa: E402
     mixture_weights,
     summarise,
 )
+from avert.analyse.forecast._stack import smooth_near  # noqa: E402
 from forecast_toronto import TORONTO_CSV, toronto_events  # noqa: E402
 
 #: the stack as it was before its recent map (2026-12-03): the candidates built on it
@@ -957,6 +958,187 @@ class StackedSoftCapture(Stacked):
         return np.asarray(e / e.sum(), dtype=np.float64)
 
 
+def _group_firsts(events: Events, unit_days: float) -> np.ndarray:
+    """The index of the first event of each distinct (cell, ``unit_days`` period)
+    among ``events`` (time-sorted): one per cell-day (``1.0``) or cell-hour
+    (``1 / 24``), however many offences the period holds in the cell."""
+    period = np.floor(events.t / unit_days + 1e-6).astype(np.int64)
+    key = events.cell * (int(period.max(initial=0)) + 1) + period
+    return np.unique(key, return_index=True)[1]
+
+
+class StackedDistinct(Stacked):
+    """The default stack whose long-memory count (and so its smoothings) counts each
+    distinct (cell, day) or (cell, hour) once, at the age of its first event: an
+    incident of several offences (Toronto's rows are offences, several victims of
+    one assault each a row) or several events in one place and hour add one to
+    the cell, not one each (issue 16: a cell inflated by one burst repeats less
+    than one with events on many days). The events scored by the cross-validation
+    and one day ahead are every event, as the hit rate counts them; the recent map
+    is the default's. Only ``x``, ``y`` and the time are used, as ``forecast_grid``
+    has no incident id."""
+
+    def __init__(self, grid: Grid, *, unit_days: float = 1.0, **kw: Any) -> None:
+        super().__init__(grid, **kw)
+        self.unit_days = unit_days
+
+    def _event_weights(self, events: Events, t0: float) -> np.ndarray:
+        weights = super()._event_weights(events, t0)
+        first = np.zeros(weights.size, dtype=bool)
+        first[_group_firsts(events, self.unit_days)] = True
+        return np.where(first, weights, 0.0)
+
+
+def _distinct_map(
+    events: Events, t0: float, grid: Grid, unit_days: float
+) -> np.ndarray:
+    """The one-year half-life count of distinct (cell, ``unit_days`` period)s, each
+    at the age of its first event, as a density."""
+    first = _group_firsts(events, unit_days)
+    return _density(
+        _decayed_count(
+            grid,
+            Events(
+                events.cell[first], events.t[first], events.x[first], events.y[first]
+            ),
+            t0,
+            365.0,
+        )
+    )
+
+
+def _adaptive_map(
+    count: np.ndarray, grid: Grid, h0_cells: float, alpha: float = 0.5
+) -> np.ndarray:
+    """An adaptive-bandwidth kernel estimate of a count per cell, as a density:
+    each cell's count smoothed by a Gaussian of ``h0 (pilot_c / g) ** -alpha``
+    cells, ``pilot`` the count smoothed by ``h0`` and ``g`` the geometric mean of
+    the pilot over the events (Abramson 1982, *Annals of Statistics* 10, the
+    square-root law ``alpha = 1/2``; Silverman 1986, 5.3): narrow where events are
+    dense, so a hotspot's peak stays sharp, wide where they are sparse. Binned:
+    each cell's count is split between the two bandwidths of the ladder 0.25 x 2**k
+    cells (k = 0..5) around its own, linearly in log bandwidth, and each rung
+    smoothed once."""
+    levels = 0.25 * 2.0 ** np.arange(6)
+    has = np.flatnonzero(count > 0)
+    if has.size == 0:
+        return np.zeros(grid.n_cells)
+    pilot = smooth_near(count.reshape(grid.shape), h0_cells).ravel()[has]
+    pilot = np.maximum(pilot, 1e-300)
+    log_g = float(count[has] @ np.log(pilot)) / float(count[has].sum())
+    sigma = h0_cells * np.exp(-alpha * (np.log(pilot) - log_g))
+    pos = np.clip(np.log2(sigma / levels[0]), 0.0, levels.size - 1.0)
+    lo = np.minimum(np.floor(pos).astype(np.int64), levels.size - 2)
+    frac = pos - lo
+    out = np.zeros(grid.n_cells)
+    for k, level in enumerate(levels):
+        part = np.zeros(grid.n_cells)
+        part[has] = count[has] * (
+            np.where(lo == k, 1.0 - frac, 0.0) + np.where(lo + 1 == k, frac, 0.0)
+        )
+        if part.any():
+            out += smooth_near(part.reshape(grid.shape), float(level)).ravel()
+    return _density(out)
+
+
+class StackedExtra(Stacked):
+    """The default stack (its recent map included) plus further maps, each built
+    from the events given at the forecast time, weighted with the others by the
+    same cross-validation in time, and inside the stack whose recent weight is
+    learnt one day ahead. ``extras``: ``("distinct", unit_days)``, the one-year
+    count of distinct cell-days or cell-hours (:func:`_distinct_map`), or
+    ``("adaptive", h0_cells)``, an adaptive-bandwidth kernel of the one-year count
+    (:func:`_adaptive_map`)."""
+
+    def __init__(
+        self, grid: Grid, *, extras: tuple[tuple[str, float], ...], **kw: Any
+    ) -> None:
+        super().__init__(grid, **kw)
+        self.extras = extras
+
+    def extra_maps(self, events: Events, t0: float) -> np.ndarray:
+        """The further maps at ``t0`` (days) of ``events``, one density per row."""
+        rows = []
+        for kind, param in self.extras:
+            if kind == "distinct":
+                rows.append(_distinct_map(events, t0, self.grid, param))
+            else:
+                count = self._decayed_count(events, t0)
+                rows.append(_adaptive_map(count, self.grid, param))
+        return np.vstack(rows)
+
+    def maps(self, events: Events, t0: float) -> np.ndarray:
+        return np.vstack([super().maps(events, t0), self.extra_maps(events, t0)])
+
+    def fit_weights(self, events: Events, t0: float) -> np.ndarray:
+        ev = events if self.window_days is None else events.before(t0, self.window_days)
+        scored = self._held_out_blocks(ev, t0)
+        if scored is None:
+            alone = np.zeros(len(self.sigmas_cells) + 2 + len(self.extras))
+            alone[0] = 1.0
+            return alone
+        return mixture_weights(*scored)
+
+    def _held_out_blocks(
+        self, ev: Events, t0: float
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """As the stack's, with the further maps of every other block."""
+        assert self.folds is not None
+        if len(ev) == 0:
+            return None
+        edges = np.linspace(float(ev.t[0]), t0, self.folds + 1)
+        block = np.clip(
+            np.searchsorted(edges, ev.t, side="right") - 1, 0, self.folds - 1
+        )
+        maps, counts = [], []
+        for b in np.unique(block):
+            inside = block == b
+            if inside.all():
+                return None
+            rest = Events(ev.cell[~inside], ev.t[~inside], ev.x[~inside], ev.y[~inside])
+            n = np.bincount(ev.cell[inside], minlength=self.grid.n_cells)
+            seen = n > 0
+            maps.append(self.maps(rest, t0)[:, seen])
+            counts.append(n[seen].astype(np.float64))
+        return np.hstack(maps), np.concatenate(counts)
+
+    def fit_recent_weight(
+        self, events: Events, t0: float, weights: np.ndarray
+    ) -> float:
+        """As the stack's, the stack of each of the last days holding its further
+        maps too (built from the events before that day)."""
+        if self.recent_half_life_days is None:
+            return 0.0
+        k0 = len(self.sigmas_cells) + 2
+        start = float(np.floor(t0))
+        younger = (
+            1.0 if self.half_life_days is None else 2.0 ** (1 / self.half_life_days)
+        )
+        count = self._decayed_count(events.before(start), start)
+        stack_cols, recent_cols, counts = [], [], []
+        maps = np.zeros((k0, self.grid.n_cells))
+        for back in range(1, self.ahead_days + 1):
+            day = start - back
+            held = events.between(day, day + 1.0)
+            count = np.maximum(count - self._decayed_count(held, day + 1.0), 0.0)
+            count *= younger
+            if not (len(held) and np.searchsorted(events.t, day) > 0):
+                continue
+            n = np.bincount(held.cell, minlength=self.grid.n_cells)
+            seen = n > 0
+            before = events.before(day)
+            mix = weights[:k0] @ self._maps_of(count, weights[:k0], maps)
+            if np.any(weights[k0:] > 0):
+                mix = mix + weights[k0:] @ self.extra_maps(before, day)
+            stack_cols.append(mix[seen])
+            recent_cols.append(self.recent_map(before, day)[seen])
+            counts.append(n[seen].astype(np.float64))
+        if not counts:
+            return 0.0
+        both = np.vstack([np.concatenate(stack_cols), np.concatenate(recent_cols)])
+        return float(mixture_weights(both, np.concatenate(counts))[1])
+
+
 CANDIDATES: dict[str, Callable[[Grid], Forecaster]] = {
     "default (stacked)": lambda g: Stacked(g),
     "stacked 10 folds": lambda g: Stacked(g, folds=10, **_NO_RECENT),
@@ -1043,6 +1225,20 @@ CANDIDATES: dict[str, Callable[[Grid], Forecaster]] = {
     "stack towards count by capture": lambda g: StackedCaptureTowardCount(g),
     "stack top-10 % conditional likelihood": lambda g: StackedTopConditional(g),
     "stack weights by soft top capture": lambda g: StackedSoftCapture(g),
+    "stack on distinct cell-days": lambda g: StackedDistinct(g, unit_days=1.0),
+    "stack on distinct cell-hours": lambda g: StackedDistinct(g, unit_days=1 / 24),
+    "stack + distinct cell-days": lambda g: StackedExtra(
+        g, extras=(("distinct", 1.0),)
+    ),
+    "stack + distinct cell-hours": lambda g: StackedExtra(
+        g, extras=(("distinct", 1 / 24),)
+    ),
+    "stack + adaptive kernel h0 1": lambda g: StackedExtra(
+        g, extras=(("adaptive", 1.0),)
+    ),
+    "stack + adaptive kernel h0 2": lambda g: StackedExtra(
+        g, extras=(("adaptive", 2.0),)
+    ),
 }
 
 
