@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,45 @@ def test_a_server_out_of_connections_is_said_so(postgres_store: Store) -> None:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
         admin.dispose()
+
+
+@pytest.mark.postgres
+def test_a_served_app_with_its_database_down_serves_and_warms_once_it_answers(
+    postgres_store: Store, tmp_path: Path
+) -> None:
+    """The warm-up (avert.web.warm) of an app started while its database does not
+    answer neither stops the app nor keeps it from saying so; it looks again and
+    warms once the database answers."""
+    city = tiny_city(seed=1)
+    write_bundle(city, tmp_path / "city")
+    report = load_files(postgres_store, [tmp_path / "city"], kind="bundle")
+    refresh_after_load(postgres_store, report, definition="avb-2010")
+    add_user(postgres_store, "chair", password=PASSWORD, role="chair")
+    settings = load_settings({}).with_overrides(
+        database_url=postgres_store.url.sqlalchemy,
+        secret_key=SECRET,
+        pseudonym_key=secrets.token_urlsafe(32),
+    )
+    app = create_app(settings, postgres_store, warm_up=True)
+    warming = app.state.warm_up
+    warming.check_every_s = 0.2
+    client = signed_in(app, "chair")
+    page = TestClient(app, raise_server_exceptions=False)
+    page.cookies = client.cookies
+    at = f"{city.config.end_date:%Y-%m-%d}T06:00"
+    _connections(postgres_store, allowed=False)
+    try:
+        with page:  # the app's start: the warm-up's thread
+            time.sleep(1.0)  # several looks at a database that does not answer
+            assert warming.warmed == []
+            answer = page.get(f"/today?at={at}")
+            assert answer.status_code == 503
+            assert DOWN in answer.text
+            _connections(postgres_store, allowed=True)
+            deadline = time.monotonic() + 120
+            while not warming.warmed and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert warming.warmed == [postgres_store.generation()]
+            assert page.get(f"/today?at={at}").status_code == 200
+    finally:
+        _connections(postgres_store, allowed=True)

@@ -4,12 +4,15 @@ a start or a load find their results made, each view still audited."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import polars as pl
+import pytest
 from fastapi.testclient import TestClient
 
+from avert.errors import NotFound, StoreUnavailable
 from avert.store import audit
-from avert.web import create_app
+from avert.web import create_app, warm
 from web.helpers import World, csrf_of, signed_in
 
 
@@ -51,3 +54,37 @@ def test_a_served_app_warms_at_start_and_after_a_load_each_view_audited(
         assert warming._warm_if_changed(last - 1) == last
         assert warming.warmed == [last, last]
     assert warming._stopped.is_set()  # stopped with the app
+
+
+@pytest.mark.parametrize(
+    ("error", "tries"),
+    [
+        (NotFound("nothing classified"), 1),
+        (ValueError("a fault"), 1),
+        (StoreUnavailable("the database is not answering"), 3),
+    ],
+)
+def test_a_failed_warm_up_waits_for_a_change_unless_the_database_was_down(
+    world: World, monkeypatch: pytest.MonkeyPatch, error: Exception, tries: int
+) -> None:
+    """A warm-up that failed at a generation (nothing classified yet, a fault) was
+    made again at every look (each 30 s), the same network read and the same line
+    logged for as long as the data stayed the same; now at the next change. A
+    database that did not answer is tried again at the next look."""
+    made: list[int] = []
+
+    def failing(*args: Any, **kwargs: Any) -> None:
+        made.append(1)
+        raise error
+
+    monkeypatch.setattr(warm, "warm_up_views", failing)
+    warming = create_app(world.settings, world.store, warm_up=True).state.warm_up
+    last = None
+    for _ in range(3):  # three looks at one generation
+        last = warming._warm_if_changed(last)
+    assert len(made) == tries
+    assert warming.warmed == []
+    if tries == 1:
+        assert last == world.store.generation()
+        assert warming._warm_if_changed(last - 1) == last  # a change: tried again
+        assert len(made) == 2

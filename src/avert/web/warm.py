@@ -8,8 +8,8 @@ every :data:`CHECK_EVERY_S` seconds (one primary-key read). So the first person 
 after a start or a morning's load, and the first *Today* of the default window, find
 the store's network and the briefing made, as a later view did (docs/web.md). Nothing
 is shown by it, so nothing is audited; each view is audited as before. A failure
-(no classification yet, the database down) is logged by kind only (no personal data)
-and tried again at the next change or start.
+(no classification yet, a fault) is logged by kind only (no personal data) and tried
+again at the next change or start; the database not answering, at the next look.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Final
 
-from avert.errors import AvertError
+from avert.errors import AvertError, StoreUnavailable
 from avert.workflows.views import warm_up_views
 
 if TYPE_CHECKING:
@@ -65,12 +65,22 @@ class WarmUp:
             self._stopped.wait(self.check_every_s)
 
     def _warm_if_changed(self, last: int | None) -> int | None:
-        """Warm when the generation is not ``last``; the generation warmed."""
+        """Warm when the generation is not ``last``; the generation looked at.
+
+        A failure at a generation (nothing classified yet, a fault) is not tried
+        again until the generation changes: looking every few seconds would make
+        the same network again and log the same line. A database not answering
+        (:class:`avert.errors.StoreUnavailable`) is tried again at the next look.
+        """
         ctx = self.ctx
         try:
             generation = ctx.store.generation()
-            if generation == last:
-                return last
+        except Exception as err:  # the database down: look again later
+            log.warning("warm-up: no data generation: %s", type(err).__name__)
+            return last
+        if generation == last:
+            return last
+        try:
             warm_up_views(
                 ctx.store,
                 ctx.settings,
@@ -78,12 +88,15 @@ class WarmUp:
                 briefings=ctx.briefings,
                 allow_demo_key=ctx.demo,
             )
-        except AvertError as err:  # e.g. nothing classified yet: the pages say so
-            log.info("warm-up skipped: %s", type(err).__name__)
-            return last
-        except Exception as err:  # a warm-up never stops the app
+        except StoreUnavailable as err:  # mid-way: the next look tries again
             log.warning("warm-up failed: %s", type(err).__name__)
             return last
+        except AvertError as err:  # e.g. nothing classified yet: the pages say so
+            log.info("warm-up skipped: %s", type(err).__name__)
+            return generation
+        except Exception as err:  # a warm-up never stops the app
+            log.warning("warm-up failed: %s", type(err).__name__)
+            return generation
         self.warmed.append(generation)
         log.info("warm-up done for data generation %d", generation)
         return generation

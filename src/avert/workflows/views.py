@@ -430,7 +430,7 @@ def _kept_briefing(
     """The briefing of one window and audience, from ``cache`` when it holds it
     (made and kept there when not; made alone without ``cache``). Not audited:
     the callers audit each showing (:func:`briefing_view`), or show nothing
-    (:func:`avert.workflows.warm_up.warm_today`)."""
+    (:func:`warm_up_views`)."""
     # read on every request and keyed by what they say, not by their paths: an
     # edited risk.toml or places.toml showed only when the cached briefing expired
     risk_config = load_risk_config(settings.risk_config_file())
