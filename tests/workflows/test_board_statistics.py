@@ -282,7 +282,7 @@ def test_board_pack_does_not_count_repeat_victims_on_a_store_naming_no_one(
 @pytest.fixture
 def board_app(sqlite_store: Store, tmp_path: Path) -> FastAPI:
     _stocked(sqlite_store, tmp_path)
-    for role in ("board", "officer"):
+    for role in ("board", "officer", "analyst"):
         add_user(sqlite_store, role, password=PASSWORD, role=role)
     settings = load_settings({}).with_overrides(
         database_url=sqlite_store.url.sqlalchemy, secret_key=SECRET
@@ -459,7 +459,10 @@ def test_board_pack_takes_force_and_areas(sqlite_store: Store, tmp_path: Path) -
     )
     assert result.exit_code == 0, result.output
     html = (tmp_path / "pack" / "board-pack-2024-12.html").read_text(encoding="utf-8")
-    assert "Searches by Test Force 2024-01-01 to 2024-12-31" in html
+    # the pack is the board's: a force's own records by the year to 31 March
+    # (tests/workflows/test_equality_differencing.py), here the searches of
+    # January to 3 March 2024
+    assert "Searches by Test Force 2023-04-01 to 2024-03-03" in html
     assert "census 2011 residents of Beta." in html
 
 
@@ -519,8 +522,9 @@ def test_equality_page_takes_the_force_area(
 def test_equality_header_says_when_months_hold_no_searches(board_app: FastAPI) -> None:
     """Stops of January-June 2024 under the 12 months to December: the header of
     the page and the pack says the rates are of 6 months, not a year's (the Met's
-    one month of API stops under a board's year read as a rate per year)."""
-    eq = signed_in(board_app, "board").get("/equality?month=2024-12")
+    one month of API stops under a board's year read as a rate per year). An
+    analyst's page: the board reads these own records by years to 31 March."""
+    eq = signed_in(board_app, "analyst").get("/equality?month=2024-12")
     meta = eq.text[eq.text.index('<p class="meta">Searches') :]
     meta = " ".join(meta[: meta.index("</p>")].split())
     assert "the store holds searches for 6 of its 12 months" in meta
@@ -555,8 +559,9 @@ def test_equality_page_defaults_to_the_last_month_with_stops(
 ) -> None:
     """Incidents run to December 2024, stops to June 2024: the page opened on the
     incidents' month, whose 12 months hold half the stops (a store of West
-    Yorkshire's July 2018 street crime and later stops opened on no stops at all)."""
-    page = signed_in(board_app, "board").get("/equality")
+    Yorkshire's July 2018 street crime and later stops opened on no stops at all).
+    An analyst's page: the board reads these own records by years to 31 March."""
+    page = signed_in(board_app, "analyst").get("/equality")
     assert 'name="month" value="2024-06"' in page.text
     # to the last search, on 3 June (not to 30 June, as if the month were counted)
     assert "Searches by Test Force 2023-07-01 to 2024-06-03" in page.text
@@ -709,17 +714,19 @@ def test_equality_page_chooses_the_census_year(
     """The page could not choose the census of its denominators, yet its errors
     said "--population-year" (a command-line option): a Census year field now
     offers the years with ethnic groups (default: the CLI's), and the errors name
-    it. Census 2011 by LSOA and 2021 by local authority; stops of September 2024."""
+    it. Census 2011 by LSOA and 2021 by local authority; stops of September 2024,
+    a force's own records: an analyst's page (the board reads them by years to
+    31 March, none of which holds them)."""
     import html
 
     from workflows.test_board import _two_censuses
 
     _two_censuses(sqlite_store, tmp_path)
-    add_user(sqlite_store, "board", password=PASSWORD, role="board")
+    add_user(sqlite_store, "analyst", password=PASSWORD, role="analyst")
     settings = load_settings({}).with_overrides(
         database_url=sqlite_store.url.sqlalchemy, secret_key=SECRET
     )
-    client = signed_in(create_app(settings, sqlite_store), "board")
+    client = signed_in(create_app(settings, sqlite_store), "analyst")
     areas = "areas=Barking+and+Dagenham;+Richmond+upon+Thames"
     default = client.get(f"/equality?month=2024-09&{areas}")
     assert default.status_code == 200, default.text

@@ -14,19 +14,38 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from pathlib import Path
+from typing import Any
 
 import polars as pl
-import pytest
 from test_force_areas import _humberside_and_london
 
 from avert.store import Store
 from avert.workflows.board import board_statistics, partner_equality_year
 
 
-def _two_months(store: Store, tmp_path: Path, *, january_source: str) -> None:
+def a_search_after_march(store: Store) -> None:
+    """One White search of Humberside's own records on 2 April 2019: the year to
+    March 2019 is over in the store, so a partner may read it."""
+    row = {
+        "stop_id": "april",
+        "source": "humberside-records",
+        "force": "humberside",
+        "occurred_at": dt.datetime(2019, 4, 2),
+        "lat": 53.5,
+        "lon": -0.3,
+        "ethnicity": "White",
+    }
+    with store.transaction() as tx:
+        tx.append("stops", pl.DataFrame([row]))
+
+
+def _two_months(
+    store: Store, tmp_path: Path, *, january_source: str, april: bool = True
+) -> None:
     """Humberside's searches: January 2019 10 White and 5 Other (police.uk's, or
     the force's own records), February 2019 10 White and 2 Other of its own
-    records: February's 2 Other is a count the rule withholds."""
+    records: February's 2 Other is a count the rule withholds; with ``april``,
+    one search after March (:func:`a_search_after_march`)."""
     _humberside_and_london(store, tmp_path)
     months = [
         (dt.datetime(2019, 1, 10), 5, january_source),
@@ -49,19 +68,18 @@ def _two_months(store: Store, tmp_path: Path, *, january_source: str) -> None:
     with store.transaction() as tx:
         tx._execute("DELETE FROM stops")
         tx.append("stops", pl.DataFrame(rows))
+    if april:
+        a_search_after_march(store)
 
 
-@pytest.mark.parametrize("january_source", ["humberside-records", "policeuk"])
 def test_a_partner_cannot_difference_two_windows(
-    sqlite_store: Store, tmp_path: Path, january_source: str
+    sqlite_store: Store, tmp_path: Path
 ) -> None:
     """The 12 months to January 2019 read Other 5 to a partner, those to February
     7: February's 2 Other searches, withheld in the trend, came back as 7 - 5.
-    With January's searches police.uk's, its window was whole (5) and the
-    February window's 7 gave the own records' 2 back the same way. A partner's
-    windows are now fixed years ending 31 March: any two are the same or
-    disjoint, and no two shown counts differ by 1 to 4."""
-    _two_months(sqlite_store, tmp_path, january_source=january_source)
+    A partner's windows are now fixed years ending 31 March: any two are the
+    same or disjoint, and no two shown counts differ by 1 to 4."""
+    _two_months(sqlite_store, tmp_path, january_source="humberside-records")
     shown: dict[tuple[dt.date, dt.date], int | None] = {}
     for end in (dt.date(2019, 1, 31), dt.date(2019, 2, 28), dt.date(2019, 3, 31)):
         eq = board_statistics(
@@ -86,6 +104,49 @@ def test_a_partner_cannot_difference_two_windows(
     assert list(shown.values()) == [7]
 
 
+def test_a_partner_reads_no_year_mixing_police_uk_and_own_records(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """January 2019's searches police.uk's (Other 5, public), February's the
+    force's own (Other 2): the year to March 2019 read Other 7 to a partner, and
+    7 less police.uk's 5 gave back the own records' 2, a count the rule
+    withholds. A year mixing the two is withheld from partners, saying why; the
+    police read it whole."""
+    _two_months(sqlite_store, tmp_path, january_source="policeuk")
+    options: dict[str, Any] = {
+        "end": dt.date(2019, 3, 31),
+        "force": "humberside",
+        "performance": False,
+    }
+    eq = board_statistics(sqlite_store, audience="partner", **options)["equality"]
+    assert not eq["available"]
+    assert "holds both searches police.uk has published" in eq["note"]
+    assert "rates" not in eq
+    police = board_statistics(sqlite_store, **options)["equality"]
+    other = next(r for r in police["rates"] if r["group"] == "Other")
+    assert other["searches"] == 7
+
+
+def test_a_partners_figures_hold_no_whole_per_area_row(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """``areas`` held the per-area rows whole (February's 2 Other searches of
+    Hull among them) in a partner's figures, which pages and the pack pass to
+    their templates: none is rendered, but none is held either; the police's hold
+    them."""
+    _two_months(sqlite_store, tmp_path, january_source="humberside-records")
+    options: dict[str, Any] = {
+        "end": dt.date(2019, 3, 31),
+        "force": "humberside",
+        "performance": False,
+    }
+    police = board_statistics(sqlite_store, **options)["equality"]
+    assert police["areas"], "no search placed in an area"
+    eq = board_statistics(sqlite_store, audience="partner", **options)["equality"]
+    assert eq["available"]
+    assert eq["areas"] == []
+
+
 def test_the_police_keep_the_12_months_to_the_month_asked(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
@@ -100,6 +161,43 @@ def test_the_police_keep_the_12_months_to_the_month_asked(
     assert other["searches"] == 5
 
 
+def test_a_partner_reads_no_year_still_filling(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """With searches to February 2019, a partner asking March 2019 (or any month
+    after the data) read the year to March 2019 so far, Other 7; read again
+    once March's searches were loaded, the two counts' difference gave March's
+    back. A year is read once the store holds a search after it: before the
+    April search, no figure; after it, the year to March 2019 whatever later
+    month is asked, not the year to March 2020 still filling."""
+    _two_months(
+        sqlite_store, tmp_path, january_source="humberside-records", april=False
+    )
+
+    def partner(end: dt.date) -> dict[str, Any]:
+        stats = board_statistics(
+            sqlite_store,
+            end=end,
+            force="humberside",
+            performance=False,
+            audience="partner",
+        )
+        eq: dict[str, Any] = stats["equality"]
+        return eq
+
+    for end in (dt.date(2019, 3, 31), dt.date(2020, 3, 31)):
+        eq = partner(end)
+        assert not eq["available"], eq.get("window")
+        assert "once the store holds a search after it" in eq["note"]
+    a_search_after_march(sqlite_store)
+    for end in (dt.date(2019, 3, 31), dt.date(2020, 3, 31), dt.date(2021, 6, 30)):
+        eq = partner(end)
+        assert eq["available"]
+        assert eq["window"][0] == dt.date(2018, 4, 1)
+        assert eq["window"][1] <= dt.date(2019, 3, 31)
+        assert {r["group"]: r["searches"] for r in eq["rates"]}["Other"] == 7
+
+
 def test_partner_years_end_in_march() -> None:
     assert partner_equality_year(dt.date(2019, 2, 28)) == (
         dt.date(2017, 4, 1),
@@ -109,3 +207,29 @@ def test_partner_years_end_in_march() -> None:
         dt.date(2018, 4, 1),
         dt.date(2019, 3, 31),
     )
+
+
+def test_the_fixed_year_is_said_above_the_figures(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The page's field read "12 months to March 2020" and the pack its month,
+    yet a partner's figures were of the year to March 2019, said only in the
+    notes at the section's end (the demo pack's last page, four after the
+    table). It is said above the figures now."""
+    from avert.report import render_html
+
+    _two_months(sqlite_store, tmp_path, january_source="humberside-records")
+    stats = board_statistics(
+        sqlite_store,
+        end=dt.date(2020, 3, 31),
+        force="humberside",
+        performance=False,
+        audience="partner",
+    )
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    said = html.index(
+        "Partners and the board read the year April 2018 to March 2019, "
+        "not the 12 months to March 2020"
+    )
+    assert said < html.index('<table class="rates')
+    assert html.count("Partners and the board read the year") == 1

@@ -556,10 +556,10 @@ def _board_equality(
     e_to = last_of_month(end)
     if not computed:
         return {"available": False, "note": None}
-    fixed = audience == "partner" and _holds_unpublished(store, force)
-    if fixed:
-        e_from, e_to = partner_equality_year(end)
-        months = 12
+    year = _partner_year(store, force, end) if audience == "partner" else None
+    fixed = year is not None
+    if year is not None:
+        (e_from, e_to), months = year, 12
     try:
         found = run_equality(
             store,
@@ -574,9 +574,12 @@ def _board_equality(
         return {"available": False, "note": why}
     if audience == "partner" and _too_few_to_show(found):
         return {"available": False, "note": _TOO_FEW_UNPUBLISHED}
+    if fixed and _mixes_published(found):
+        why = f"{_fixed_year_note(e_from, e_to, end)} {_MIXED_YEAR}"
+        return {"available": False, "note": why}
     figures = _equality_figures(found, audience=audience)
-    if fixed:
-        figures["notes"] = [_fixed_year_note(e_from, e_to, end), *figures["notes"]]
+    # above the figures (the page's field and the pack's month name another)
+    figures["fixed_year"] = _fixed_year_note(e_from, e_to, end) if fixed else None
     return {
         "available": True,
         "note": None,
@@ -608,32 +611,69 @@ def partner_equality_year(end: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(year - 1, 4, 1), dt.date(year, 3, 31)
 
 
-def _holds_unpublished(store: Store, force: str | None) -> bool:
-    """Whether the store holds any search of ``force`` (None: of any force) that
-    is not police.uk's: then a partner reads the force's equality figures by
-    fixed years (:func:`partner_equality_year`), whatever the window asked holds,
-    since a window of police.uk's searches alone (whole) overlapping one with own
-    records (withheld) would give back the own records' counts by difference."""
-    sources = store.read_frame(
+def _partner_year(
+    store: Store, force: str | None, end: dt.date
+) -> tuple[dt.date, dt.date] | None:
+    """The fixed year a partner reads ``force``'s (None: any force's) equality
+    figures by, or None when the store holds no search of it that is not
+    police.uk's (then the 12 months to ``end``, as the police).
+
+    With any own records a partner reads a fixed year, whatever the window asked
+    holds, since a window of police.uk's searches alone (whole) overlapping one
+    with own records (withheld) would give back the own records' counts by
+    difference; and the year must be over in the store, the force's latest
+    search after its 31 March: a year still filling (a month asked after the
+    data, the year to next March) read again after the next month's load gave
+    back that month's counts by difference. The year is
+    :func:`partner_equality_year` of ``end``, or of the month before the latest
+    search when that is earlier."""
+    stops = store.read_frame(
         "stops",
-        columns=["source"],
+        columns=["source", "occurred_at"],
         where=[("force", "=", force)] if force else [],
     )
-    return unpublished_searches(sources) > 0
+    if unpublished_searches(stops) == 0:
+        return None
+    latest = stops["occurred_at"].max()
+    if isinstance(latest, dt.datetime):
+        latest = latest.date()
+    if not isinstance(latest, dt.date):  # no search has a time: none is over
+        return partner_equality_year(dt.date(dt.MINYEAR + 1, 1, 1))
+    # the last month over in the store: the one before the latest search's
+    last_over = latest.replace(day=1) - dt.timedelta(days=1)
+    return partner_equality_year(min(end, last_over))
+
+
+#: why a partner reads no equality figure of a year mixing police.uk's searches
+#: with a force's own records (:func:`_mixes_published`)
+_MIXED_YEAR: Final = (
+    "This year holds both searches police.uk has published and the force's own "
+    "records: a group's count in the year less its published months would give "
+    "back the own records' counts of 1 to "
+    f"{SMALL_CELL - 1} that are withheld, so for partners and the board the "
+    "year's figures are withheld. The police read them whole."
+)
+
+
+def _mixes_published(found: BoardEquality) -> bool:
+    """Whether ``found`` counts both police.uk's searches and a force's own
+    records: police.uk's are public, so any count of the window shown less the
+    published months' count gives the own records' part, withheld or not
+    (docs/equality.md, "A mixed year")."""
+    return 0 < found.unpublished < _searches_counted(found)
 
 
 def _fixed_year_note(start: dt.date, stop: dt.date, end: dt.date) -> str:
     """The note that a partner's figures are of a fixed year, not of the 12
     months to the month asked."""
-    asked = (
-        "" if stop == last_of_month(end) else f", not of the 12 months to {end:%B %Y}"
-    )
+    asked = "" if stop == last_of_month(end) else f", not the 12 months to {end:%B %Y}"
     return (
-        f"These figures are of the year {start:%B %Y} to {stop:%B %Y}{asked}: "
-        "for partners and the board, figures of a force's own records are given "
-        "for fixed years ending 31 March only, since two overlapping 12-month "
-        "periods differ by one month in and one out and would give back the "
-        "monthly counts of 1 to 4 searches that are withheld."
+        f"Partners and the board read the year {start:%B %Y} to {stop:%B %Y}"
+        f"{asked}: figures of a force's own records are given to them for fixed "
+        "years ending 31 March only, each once the store holds a search after "
+        "it, since two overlapping periods, or one year read before and after a "
+        "month's searches are loaded, differ by a month and would give back the "
+        f"monthly counts of 1 to {SMALL_CELL - 1} searches that are withheld."
     )
 
 
@@ -722,9 +762,14 @@ def _too_few_to_show(found: BoardEquality) -> bool:
     reads [c] beside zeros, a zero withheld with it, yet the total, which the
     notes, the no-ethnicity line and the searches placed in each area give,
     equals it), so a partner reads none of the force's figures."""
-    ns = found.force.not_stated
-    total = int(ns["searches"].sum()) if "searches" in ns.columns else 0
+    total = _searches_counted(found)
     return found.unpublished > 0 and 0 < total < SMALL_CELL
+
+
+def _searches_counted(found: BoardEquality) -> int:
+    """The searches ``found`` counts, with and without an ethnicity stated."""
+    ns = found.force.not_stated
+    return int(ns["searches"].sum()) if "searches" in ns.columns else 0
 
 
 def _equality_figures(
@@ -769,7 +814,11 @@ def _equality_figures(
         "outcomes": whole.outcomes.to_dicts(),
         "finds_recorded": not finds_unrecorded(found.force.outcomes),
         "not_stated": whole.not_stated.to_dicts(),
-        "areas": found.areas.frame.to_dicts() if found.areas is not None else [],
+        # whole per-area rows, shown to no one (area_table is, under its rule):
+        # a partner's dict holds none
+        "areas": (
+            found.areas.frame.to_dicts() if found.areas is not None and not hold else []
+        ),
         "area_table": _area_table(found),
         "vehicle_only_aged": _vehicle_only_aged(whole.by_age),
         "eia": eia,
