@@ -432,7 +432,8 @@ def test_board_pack_says_why_a_verdict_is_insufficient(
 
 def test_board_pack_takes_force_and_areas(sqlite_store: Store, tmp_path: Path) -> None:
     """``avert board pack --force --areas``: the equality section of that force and
-    those areas, as ``avert analyse equality`` gives them."""
+    those areas, as ``avert analyse equality`` gives them. March: the board reads
+    the force's own records by years ending 31 March."""
     from typer.testing import CliRunner
 
     from avert.cli import app
@@ -446,7 +447,7 @@ def test_board_pack_takes_force_and_areas(sqlite_store: Store, tmp_path: Path) -
             "board",
             "pack",
             "--month",
-            "2024-12",
+            "2024-03",
             "--out",
             str(tmp_path / "pack"),
             "--no-pdf",
@@ -458,11 +459,11 @@ def test_board_pack_takes_force_and_areas(sqlite_store: Store, tmp_path: Path) -
         env={"AVERT_PSEUDONYM_KEY": KEY},
     )
     assert result.exit_code == 0, result.output
-    html = (tmp_path / "pack" / "board-pack-2024-12.html").read_text(encoding="utf-8")
+    html = (tmp_path / "pack" / "board-pack-2024-03.html").read_text(encoding="utf-8")
     # the pack is the board's: a force's own records by the year to 31 March
     # (tests/workflows/test_equality_differencing.py), here the searches of
-    # January to 3 March 2024
-    assert "Searches by Test Force 2023-04-01 to 2024-03-03" in html
+    # January to March 2024 (the store holds later ones: the year is whole)
+    assert "Searches by Test Force 2023-04-01 to 2024-03-31" in html
     assert "census 2011 residents of Beta." in html
 
 
@@ -534,6 +535,25 @@ def test_equality_header_says_when_months_hold_no_searches(board_app: FastAPI) -
     assert "(not a rate per year)" in meta
 
 
+def test_board_reads_the_year_to_march_whole(board_app: FastAPI) -> None:
+    """Stops on the 3rd of each month, January to June 2024, read by the board in
+    December: the year to March 2024, whole. Its header read "2023-04-01 to
+    2024-03-03" with a note that the store's searches end on 3 March (they run to
+    June): the window stopped at the last search of its last month though more
+    followed. The police reading March 2024 were told the same."""
+    header = (
+        "Searches by Test Force 2023-04-01 to 2024-03-31 (the store holds searches "
+        "for 3 of its 12 months"
+    )
+    for role, month in (("board", "2024-12"), ("analyst", "2024-03")):
+        eq = signed_in(board_app, role).get(f"/equality?month={month}")
+        text = " ".join(eq.text.split())
+        assert header in text, role
+        assert "2024-03-03" not in text, role
+        if role == "board":
+            assert "not the 12 months to December 2024" in text
+
+
 def test_equality_page_asks_for_its_force_field(board_app: FastAPI) -> None:
     """Stops of two forces: the page asked for "--force", a command-line option."""
     import polars as pl
@@ -565,6 +585,8 @@ def test_equality_page_defaults_to_the_last_month_with_stops(
     assert 'name="month" value="2024-06"' in page.text
     # to the last search, on 3 June (not to 30 June, as if the month were counted)
     assert "Searches by Test Force 2023-07-01 to 2024-06-03" in page.text
+    board = signed_in(board_app, "board").get("/equality")
+    assert 'name="month" value="2024-06"' in board.text
 
 
 def test_a_month_the_data_stop_in_is_not_counted_as_whole(sqlite_store: Store) -> None:
@@ -733,14 +755,14 @@ def test_equality_page_chooses_the_census_year(
     assert '<select name="census"' in default.text
     assert '<option value="2011">2011</option>' in default.text
     assert '<option value="" selected>default (2021)</option>' in default.text
-    old = client.get(f"/equality?month=2024-09&{areas}&census=2011")
+    old = client.get(f"/equality?month=2025-03&{areas}&census=2011")
     assert old.status_code == 200, old.text
     assert '<option value="2011" selected>2011</option>' in old.text
     assert "census 2021 residents" in default.text
     assert "census 2011 residents" in old.text
     assert "census 2021 residents" not in old.text
     # the 2021 code against the 2011 census: the error names the page's field
-    code = client.get("/equality?month=2024-09&areas=E09000002;+Richmond&census=2011")
+    code = client.get("/equality?month=2025-03&areas=E09000002;+Richmond&census=2011")
     text = " ".join(html.unescape(code.text).split())
     assert "(in the 2021 census: --population-year 2021)" in text, text
     assert "--population-year (the Equality page's Census year)" in text

@@ -48,6 +48,7 @@ __all__ = [
     "record_sources",
     "status_summary",
     "stop_span",
+    "stops_after",
 ]
 
 
@@ -228,6 +229,19 @@ def stop_span(store: Store) -> tuple[dt.datetime, dt.datetime] | None:
     if isinstance(first, dt.datetime) and isinstance(last, dt.datetime):
         return first, last
     return None
+
+
+def stops_after(store: Store, at: dt.datetime, force: str | None = None) -> bool:
+    """Whether the store holds a stop and search of ``force`` (None: of any
+    force) at or after ``at``: one seek (``LIMIT 1``), not the rows."""
+    where = '"occurred_at" >= ?' + (' AND "force" = ?' if force else "")
+    params = [_to_sql_value(at, store.dialect), *([force] if force else [])]
+    frame = store._query(
+        f'SELECT 1 AS one FROM "{STOPS.name}" WHERE {where} LIMIT 1',
+        params,
+        schema={"one": pl.Int64()},
+    )
+    return frame.height > 0
 
 
 def latest_incident_at(store: Store) -> dt.datetime | None:

@@ -42,6 +42,7 @@ from avert.errors import ConfigError, NotFound
 from avert.files import read_text_input
 from avert.store import Store
 from avert.store.database import Filter
+from avert.store.summary import stops_after
 
 __all__ = [
     "CENSUS_DAYS",
@@ -165,7 +166,18 @@ def run_equality(
     stops = _window_stops(store, force, date_from, date_to)
     forces = _one_force(stops, force)
     notes: list[str] = _unnamed_force_note(stops, forces) + _unpublished_note(stops)
-    window, months_with_stops = _stops_window(stops, date_from, date_to, notes)
+    window, months_with_stops = _stops_window(
+        stops,
+        date_from,
+        date_to,
+        notes,
+        ends_here=date_to is None
+        or not stops_after(
+            store,
+            dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
+            (forces or (None,))[0],
+        ),
+    )
     pops = store.read_frame("populations")
     lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
     year = _denominator_year(
@@ -516,13 +528,18 @@ def _stops_window(
     date_from: dt.date | None,
     date_to: dt.date | None,
     notes: list[str],
+    *,
+    ends_here: bool = True,
 ) -> tuple[tuple[dt.date, dt.date], int]:
     """The days counted (the window asked, else the first and last day searched;
-    the last day searched when that falls in the asked window's last month) and
+    the last day searched when that falls in the asked window's last month and
+    ``ends_here``, the store holding no search of the force after the window) and
     the months of it holding searches; a note when some months hold none, since a
     rate per 1,000 residents is of the searches of the months that do (a store
     holding one month of a force's stops, read as a year's rate, is 12 times too
-    low)."""
+    low). A window whose last month is followed by more searches is whole: the
+    year to March 2024 of a store of searches on the 3rd of each month to June
+    2024 read "to 2024-03-03", noting that the store's searches end on 3 March."""
     times = stops["occurred_at"]
     first, last = times.min(), times.max()
     assert isinstance(first, dt.datetime)
@@ -553,6 +570,7 @@ def _stops_window(
         )
     if (
         date_to is not None
+        and ends_here
         and last.date() < end
         and last.strftime("%Y-%m") == (f"{end:%Y-%m}")
     ):
