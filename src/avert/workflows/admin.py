@@ -132,7 +132,9 @@ def classify_commands(
 
     ``avert status`` names it: "run 'avert classify'" on the line of a definition
     not in force left that one as it was (a --no-classify load's incidents
-    unclassified under it after the advice was followed).
+    unclassified under it after the advice was followed). The analyses' own advice,
+    for a profile with nothing classified under it, is
+    :func:`avert.workflows.analysis.classify_advice` (the same rule for a built-in).
     """
     from avert.config.definitions import PROFILES, profile_id
     from avert.config.settings import load_settings
