@@ -165,3 +165,35 @@ def test_status_counts_incidents_loaded_since_the_classification(
     _invoke(db, env, "classify")
     again = json.loads(_invoke(db, env, "status", "--json"))
     assert again["classifications"]["avb-2010"]["unclassified"] == 0
+
+
+def test_status_names_the_command_that_classifies_another_definition(
+    loaded_db: str, tmp_path: Path
+) -> None:
+    """A store classified under two definitions: after a --no-classify load each
+    line counted the new incidents and said "run 'avert classify'", which
+    classifies the definition in force only; the other's line kept the count and
+    the same advice. It now names ``--definition`` for the one not in force, and
+    following each line's advice leaves nothing unclassified."""
+    env = {"AVERT_DEFINITION": "avb-2010", "AVERT_HARM_TABLE": ""}
+    path = tmp_path / "two.db"
+    shutil.copy(loaded_db.removeprefix("sqlite:///"), path)
+    db = f"sqlite:///{path}"
+    _invoke(db, env, "classify", "--definition", "who-broad")
+    later = str(DATA / "policeuk" / "2018-07")
+    _invoke(db, env, "ingest", "policeuk", later, "--no-classify")
+    lines = {
+        line.split(":")[0]: line
+        for line in _invoke(db, env, "status")
+        .replace("\n", " ")
+        .split("classifications ")[1:]
+    }
+    assert "run 'avert classify'" in lines["avb-2010"], lines
+    assert "run 'avert classify --definition who-broad'" in " ".join(
+        lines["who-broad"].split()
+    ), lines
+    _invoke(db, env, "classify")
+    _invoke(db, env, "classify", "--definition", "who-broad")
+    after = json.loads(_invoke(db, env, "status", "--json"))
+    unclassified = {p: c["unclassified"] for p, c in after["classifications"].items()}
+    assert unclassified["avb-2010"] == unclassified["who-broad"] == 0, unclassified

@@ -473,3 +473,25 @@ def test_the_tokens_table_shows_the_refusals_not_yet_audited(db: str) -> None:
     (listed,) = json.loads(out)
     assert listed["refusals_unaudited"] == 2
     assert listed["refused_at"] == refused_at.isoformat()
+
+
+def test_disable_and_set_role_say_when_a_running_server_sees_them(db: str) -> None:
+    """docs/web.md said a disabled user was signed out at the next request; a
+    running server reuses an account it read for ACCOUNT_CACHE_S. The commands'
+    help and output say when each change takes effect, with that figure."""
+    from avert.web.auth import ACCOUNT_CACHE_S
+
+    within = f"within {ACCOUNT_CACHE_S:g} s"
+    code, out = _run(db, "users", "add", "ana", "--role", "analyst", password="x" * 14)
+    assert code == 0, out
+    code, out = _run(db, "users", "disable", "ana")
+    assert code == 0, out
+    said = " ".join(out.split())
+    assert "its API tokens are refused at their next use" in said, said
+    assert f"ends its web sessions {within}" in said, said
+    code, out = _run(db, "users", "set-role", "ana", "--role", "chair")
+    assert code == 0, out
+    assert within in " ".join(out.split()), out
+    for command in ("disable", "set-role", "reset-password"):
+        code, out = _run(db, "users", command, "--help")
+        assert within in " ".join(out.replace("│", " ").split()), (command, out)

@@ -43,9 +43,10 @@ def status(
     as_json: StableJsonOpt = False,
 ) -> None:
     """Row counts per table; incidents and stops per source, force and month."""
-    from avert.workflows.admin import store_status
+    from avert.workflows.admin import classify_commands, store_status
 
-    summary = store_status(get_store(ctx), settings=get_settings(ctx))
+    store, settings = get_store(ctx), get_settings(ctx)
+    summary = store_status(store, settings=settings)
     if as_json:
         print_json(summary)
         return
@@ -78,19 +79,23 @@ def status(
     console.print(
         f"quarantine: {q['rejected']:,} rejected, {q['duplicate']:,} duplicate"
     )
-    for profile, currency in summary["classifications"].items():
+    profiles = summary["classifications"]
+    commands = classify_commands(store, list(profiles), settings=settings)
+    for profile, currency in profiles.items():
+        command = commands[profile]
         console.print(
-            f"classifications {profile}: {_currency_line(currency)}"
-            + _unclassified_words(int(currency.get("unclassified") or 0))
+            f"classifications {profile}: {_currency_line(currency, command)}"
+            + _unclassified_words(int(currency.get("unclassified") or 0), command)
         )
 
 
-def _unclassified_words(count: int) -> str:
-    """What the line of a profile adds when incidents have no classification under it.
+def _unclassified_words(count: int, command: str) -> str:
+    """What the line of a profile adds when incidents have no classification under
+    it; ``command`` classifies them (:func:`avert.workflows.admin.classify_commands`).
 
-    >>> _unclassified_words(0)
+    >>> _unclassified_words(0, "avert classify")
     ''
-    >>> _unclassified_words(1)
+    >>> _unclassified_words(1, "avert classify")
     "; 1 incident is not classified under it (loaded since): run 'avert classify'"
     """
     if not count:
@@ -98,17 +103,18 @@ def _unclassified_words(count: int) -> str:
     many = count != 1
     return (
         f"; {count:,} incident{'s' * many} {'are' if many else 'is'} not classified "
-        "under it (loaded since): run 'avert classify'"
+        f"under it (loaded since): run '{command}'"
     )
 
 
-def _currency_line(currency: dict[str, object]) -> str:
-    """Whether a profile's classifications are current, in words."""
+def _currency_line(currency: dict[str, object], command: str) -> str:
+    """Whether a profile's classifications are current, in words; ``command``
+    brings stale ones up to date."""
     at = f" (classified {currency['classified_at']})" * bool(currency["classified_at"])
     if currency["state"] == "stale":
         return (
             f"stale: made under another {currency['changed']} than the one in "
-            f"force{at}; run 'avert classify'"
+            f"force{at}; run '{command}'"
         )
     if currency["state"] == "current":
         return f"current{at}"

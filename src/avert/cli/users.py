@@ -149,12 +149,27 @@ def _set_disabled(ctx: typer.Context, username: str, *, disabled: bool) -> None:
     from avert.workflows.users import set_disabled
 
     set_disabled(get_store(ctx), username, disabled=disabled)
-    console.print(f"User {username} {'disabled' if disabled else 'enabled'}.")
+    if disabled:
+        console.print(f"User {username} disabled: {_TAKES_EFFECT}.")
+    else:
+        console.print(f"User {username} enabled.")
+
+
+#: when a change of an account reaches a running server, which reuses an account
+#: it read for avert.web.auth.ACCOUNT_CACHE_S (5 s; not imported: the web stack)
+_TAKES_EFFECT = (
+    "its API tokens are refused at their next use; a running server ends its "
+    "web sessions within 5 s"
+)
 
 
 @users_app.command("disable")
 def disable(ctx: typer.Context, username: UsernameArg) -> None:
-    """Stop an account from signing in or using its tokens."""
+    """Stop an account from signing in or using its tokens.
+
+    Its API tokens are refused at their next use; a running server ends its open
+    web sessions within 5 s (it reuses an account it read for 5 s, docs/web.md).
+    """
     _set_disabled(ctx, username, disabled=True)
 
 
@@ -189,16 +204,27 @@ def set_role_(
     username: UsernameArg,
     role: RoleOpt,
 ) -> None:
-    """Change an account's role."""
+    """Change an account's role.
+
+    API tokens act under the new role at their next use; a running server's open
+    web sessions within 5 s (docs/web.md).
+    """
     from avert.workflows.users import set_role
 
     set_role(get_store(ctx), username, role)
-    console.print(f"User {username} now has role {role}.")
+    console.print(
+        f"User {username} now has role {role} (API tokens at their next use; "
+        "a running server's web sessions within 5 s)."
+    )
 
 
 @users_app.command("reset-password")
 def reset_password_(ctx: typer.Context, username: UsernameArg) -> None:
-    """Set a new password (from AVERT_PASSWORD or a prompt) and clear any lockout."""
+    """Set a new password (from AVERT_PASSWORD or a prompt) and clear any lockout.
+
+    The account's open web sessions end (within 5 s at a running server,
+    docs/web.md).
+    """
     from avert.workflows.users import reset_password
 
     reset_password(get_store(ctx), username, _password())

@@ -25,6 +25,7 @@ __all__ = [
     "SqliteBackup",
     "Store",
     "backup_database",
+    "classify_commands",
     "database_revision",
     "loose_files",
     "migrate_database",
@@ -118,6 +119,46 @@ def store_status(store: Store, *, settings: Settings | None = None) -> dict[str,
         for p, c in currency.items()
     }
     return summary
+
+
+def classify_commands(
+    store: Store, profiles: list[str], *, settings: Settings | None = None
+) -> dict[str, str]:
+    """Per profile, the command that classifies the store under it: ``avert
+    classify`` for the definition in force (setting ``definition``), which alone it
+    classifies; ``avert classify --definition ID`` for another built-in one, or
+    ``--definition FILE`` with the file it was last classified from (its
+    ``classification_runs`` row) for one of a file of the user's own.
+
+    ``avert status`` names it: "run 'avert classify'" on the line of a definition
+    not in force left that one as it was (a --no-classify load's incidents
+    unclassified under it after the advice was followed). The analyses' own advice,
+    for a profile with nothing classified under it, is
+    :func:`avert.workflows.analysis.classify_advice` (the same rule for a built-in).
+    """
+    from avert.config.definitions import PROFILES, profile_id
+    from avert.config.settings import load_settings
+    from avert.store.classified import classification_runs
+
+    resolved = settings or load_settings()
+    try:
+        in_force: str | None = profile_id(resolved.definition)
+    except ConfigError:  # a definition file that cannot be read: named by status
+        in_force = None
+    recorded = {
+        str(row["profile"]): row["definition_file"]
+        for row in classification_runs(store).iter_rows(named=True)
+    }
+    out: dict[str, str] = {}
+    for profile in profiles:
+        file = recorded.get(profile)
+        if profile == in_force:
+            out[profile] = "avert classify"
+        elif profile in PROFILES or not file:
+            out[profile] = f"avert classify --definition {profile}"
+        else:
+            out[profile] = f"avert classify --definition {file}"
+    return out
 
 
 def backup_database(
