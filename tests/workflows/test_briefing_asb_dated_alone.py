@@ -86,3 +86,49 @@ def test_an_asb_window_over_182_days_reads_its_reports(sqlite_store: Store) -> N
     cfg = replace(cfg, asb=replace(cfg.asb, window_days=365))
     (caller,) = build_briefing(sqlite_store, at=AT, risk_config=cfg).asb_callers
     assert (caller["n_reports"], caller["meets_case_review"]) == (3, True)
+
+
+def test_violence_dated_alone_on_the_first_report_s_day_is_after_it(
+    sqlite_store: Store,
+) -> None:
+    """A vulnerable caller reported ASB on 9 Mar 2025 at 10:00 and was assaulted
+    that day, dated alone (stored at 00:00): the assault may be after the report
+    (their order is unknown). The briefing gave the ASB list the incidents'
+    times alone, so it read 00:00, before the report, and said nothing of it."""
+    from avert.workflows.briefing import build_briefing
+
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["i1"],
+            "occurred_from": [dt.datetime(2025, 3, 9)],
+            "time_precision": ["day"],
+            "offence_code": ["8N"],
+            "borough": ["Northfield"],
+            "x": [400_000.0],
+            "y": [300_000.0],
+            "source": ["test"],
+        }
+    )
+    involvements = pl.DataFrame(
+        {"incident_id": ["i1"], "person_id": ["c1"], "role": ["victim"]}
+    )
+    asb = pl.DataFrame(
+        {
+            "asb_id": ["a1"],
+            "source": ["test"],
+            "occurred_at": [dt.datetime(2025, 3, 9, 10)],
+            "time_precision": ["exact"],
+            "category": ["personal"],
+            "caller_id": ["c1"],
+            "vulnerable_caller": [True],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        append_assaults(tx, incidents, involvements)
+        tx.append("asb", asb)
+    (caller,) = build_briefing(sqlite_store, at=AT).asb_callers
+    assert caller["n_violence_after"] == 1
+    assert (
+        "1 violent incident(s) against the caller after the first report"
+        in caller["reasons"]
+    )

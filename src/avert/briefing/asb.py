@@ -23,7 +23,13 @@ def asb_callers_section(ctx: BriefingContext) -> Section[AsbCallerItem]:
     inc = ctx.incidents
     ar = asb_escalation_risk(
         asb,
-        inc.select("incident_id", "occurred_from", "in_definition"),
+        # time_precision: violence dated alone counts by its day (in the window,
+        # after the first report)
+        inc.select(
+            c
+            for c in ("incident_id", "occurred_from", "time_precision", "in_definition")
+            if c in inc.columns
+        ),
         ctx.involvements,
         at=ctx.window_to,
         unit="caller",
