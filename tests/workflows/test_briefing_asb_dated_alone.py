@@ -132,3 +132,41 @@ def test_violence_dated_alone_on_the_first_report_s_day_is_after_it(
         "1 violent incident(s) against the caller after the first report"
         in caller["reasons"]
     )
+
+
+def test_a_caller_listed_for_a_report_dated_alone_says_the_day_is_shared(
+    sqlite_store: Store,
+) -> None:
+    """A vulnerable caller listed for a report dated 9 Mar alone, a day the
+    window from 9 Mar 08:00 shares with the briefing before (which lists the
+    caller too if the report was on record then): the item says so, as the
+    incidents' and the DASH assessments' do, or the meeting reads a second report;
+    a report of a time in the window says nothing of it."""
+    from avert.workflows.briefing import build_briefing
+
+    asb = pl.DataFrame(
+        {
+            "asb_id": ["a1", "a2"],
+            "source": ["test"] * 2,
+            "occurred_at": [dt.datetime(2025, 3, 9), dt.datetime(2025, 3, 9, 12)],
+            "time_precision": ["day", "exact"],
+            "category": ["personal"] * 2,
+            "caller_id": ["c1", "c2"],
+            "vulnerable_caller": [True] * 2,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("asb", asb)
+    callers = build_briefing(sqlite_store, at=AT).asb_callers
+    shared = {
+        c["person_id"]: [r for r in c["reasons"] if "alone" in r] for c in callers
+    }
+    assert shared == {
+        "c1": [
+            "report dated 09 Mar alone (no time recorded): its day began before "
+            "this window, so the briefing before this one lists it too if it was "
+            "on record when that briefing ran: check whether it was acted on "
+            "then; one ASB report"
+        ],
+        "c2": [],
+    }
