@@ -823,6 +823,16 @@ def _counts_by(frame: pl.DataFrame, keys: list[str], window_days: int) -> pl.Dat
     return pl.DataFrame({"_row": sub["_row"], "_n": counts})
 
 
+def _last_instant(asb: pl.DataFrame) -> pl.Expr:
+    """The last instant (to the second) a report may be at: one dated alone
+    (``time_precision`` ``day``) its day's end, one recorded to the hour the
+    hour's (:func:`avert.periods.period_length`), else its time."""
+    at = pl.col("occurred_at").cast(DT)
+    if "time_precision" not in asb.columns:
+        return at
+    return (at + period_length() - pl.duration(seconds=1)).clip(lower_bound=at)
+
+
 def asb_escalation(
     asb: pl.DataFrame, profile: Profile | str = "avb-2010"
 ) -> pl.DataFrame:
@@ -870,19 +880,7 @@ def asb_escalation(
     frame = asb.select(
         pl.col("asb_id"),
         pl.col("occurred_at").cast(DT),
-        # the last instant a report may be at: one dated alone (time_precision
-        # day), its day's end; recorded to the hour, the hour's (avert.periods)
-        (
-            pl.col("occurred_at").cast(DT)
-            + (
-                period_length()
-                if "time_precision" in asb.columns
-                else pl.duration(days=0)
-            )
-            - pl.duration(seconds=1)
-        )
-        .clip(lower_bound=pl.col("occurred_at").cast(DT))
-        .alias("_end"),
+        _last_instant(asb).alias("_end"),
         pl.col("caller_id").cast(pl.String),
         pl.col("vulnerable_caller").cast(pl.Boolean).fill_null(value=False),
         (pl.col("x").cast(pl.Float64) / cell).floor().cast(pl.Int64).alias("_cx"),
