@@ -605,3 +605,43 @@ def test_an_asb_report_dated_alone_counts_by_its_day() -> None:
         asb.drop("time_precision"), incidents, None, at=AT, unit="caller"
     ).frame
     assert stored.select(cols).rows() == [(2, False, 1.5, dt.datetime(2024, 12, 30))]
+
+
+def test_violence_dated_alone_on_the_first_report_s_day_counts_after_it() -> None:
+    """Caller c1 first reported ASB on 1 Dec 2024 at 09:00 and was the victim of
+    violence dated 1 Dec alone (stored at 00:00, of any time that day); caller c2
+    reported on 1 Dec alone (stored at 00:00) and was the victim at 10:00 that
+    day. Both may be after the report (their order is unknown, as reports of one
+    day in the ASB bridge). By the stored times c2's counted and c1's did not:
+    the answer hung on which record happened to be dated alone. Violence the
+    day before c1's report, dated alone, stays before it."""
+    asb = pl.DataFrame(
+        {
+            "asb_id": ["a1", "a2"],
+            "occurred_at": [dt.datetime(2024, 12, 1, 9), dt.datetime(2024, 12, 1)],
+            "time_precision": ["exact", "day"],
+            "caller_id": ["c1", "c2"],
+        }
+    )
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["v1", "v2", "v0"],
+            "occurred_from": [
+                dt.datetime(2024, 12, 1),
+                dt.datetime(2024, 12, 1, 10),
+                dt.datetime(2024, 11, 30),
+            ],
+            "time_precision": ["day", "exact", "day"],
+            "in_definition": [True] * 3,
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["v1", "v2", "v0"],
+            "person_id": ["c1", "c2", "c1"],
+            "role": ["victim"] * 3,
+        }
+    )
+    got = asb_escalation_risk(asb, incidents, involvements, at=AT, unit="caller")
+    after = dict(got.frame.select("person_id", "n_violence_after").rows())
+    assert after == {"c1": 1, "c2": 1}

@@ -21,6 +21,19 @@ def test_brief_hours_says_a_month_of_police_uk_data_is_briefed_whole() -> None:
     assert "whole month" in _option_help("brief", "hours")
 
 
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [("analyse volt", "at"), ("analyse risk", "at"), ("analyse marac", "at")],
+)
+def test_the_default_end_names_a_latest_incident_dated_alone(
+    command: str, name: str
+) -> None:
+    """The default end is the last instant of the latest incident's day when it is
+    dated alone (avert.analyse._window.default_as_of, docs/analyses.md); --help
+    named the month-dated case alone (risk: "latest record")."""
+    assert "of its day when dated alone" in _option_help(command, name)
+
+
 def test_brief_area_names_the_areas_of_a_force_outside_london() -> None:
     """--area said "a borough or an LSOA": in West Yorkshire 'Leeds' (the local
     authority its LSOA names give) is what it takes."""

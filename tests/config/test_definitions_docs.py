@@ -39,3 +39,11 @@ def test_page_does_not_claim_a_cchi_range_for_codes_without_one() -> None:
         c for c, e in load_harm().codes.items() if "no CCHI subgroup" in e.reason
     ]
     assert sorted(unchecked) == ["AF", "CIFAS", "FFA UK", "UK Finance"]
+
+
+def test_the_asb_bridge_says_no_command_applies_it() -> None:
+    """The page said "An ASB report escalates when ..." as if ASB reports were
+    counted as violence; ``avert.classify.asb_escalation`` is called by no
+    command (``avert classify``, the briefing and the analyses never run it)."""
+    text = render_docs()
+    assert "no command applies it" in text

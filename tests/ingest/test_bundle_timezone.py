@@ -240,3 +240,23 @@ def test_a_date_alone_is_no_time_in_an_hour_clocks_skip_at_midnight(
         "1 occurred_at time falls in the hour that clocks skip when they go forward "
         "(00:00-01:00 local on 2026-09-06, America/Santiago)"
     )
+
+
+def test_a_re_load_after_0034_is_no_conflict_with_a_null_precision(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """An ASB report dated alone loaded before revision 0034 has a null
+    ``time_precision`` once upgraded (its 00:00 may be a date alone or midnight).
+    Loading the same bundle again reported it as a conflicting duplicate
+    ("time_precision: day (kept: <blank>)") though nothing of the record changed;
+    the null is what the store did not know, not another value."""
+    from avert.store.migrate import downgrade
+
+    _rewrite(bundle / "asb.csv", "2026-10-03T21:00:00,", "2026-10-03,")
+    load_files(sqlite_store, [bundle], kind="bundle")
+    downgrade(sqlite_store.engine, "0033")
+    sqlite_store.upgrade()
+    assert sqlite_store.read_frame("asb")["time_precision"].to_list() == [None]
+    report = load_files(sqlite_store, [bundle], kind="bundle")
+    asb = {Path(f.file).stem: f.as_dict() for f in report.files}["asb"]
+    assert (asb["duplicates"], asb["conflicts"]) == (1, 0)

@@ -19,6 +19,8 @@ from typing import Literal
 
 import polars as pl
 
+from avert.periods import period_length
+
 __all__ = [
     "dated_alone",
     "day_start",
@@ -47,23 +49,6 @@ def dated_alone() -> pl.Expr:
     """True for a record whose source gave a date alone (``time_precision``
     ``day``): stored at 00:00 of its day, its time is not known."""
     return pl.col("time_precision").eq("day").fill_null(value=False)
-
-
-def period_length(precision: str = "time_precision") -> pl.Expr:
-    """How long the period a record's stored time stands for lasts, by its
-    ``precision`` column: a day for one dated alone (``day``, stored at 00:00), an
-    hour for one recorded to the hour (``hour``, stored at HH:00: e.g. Toronto's
-    table), none for an exact time (or no precision). What runs "``n`` days after"
-    such a record runs from its period's end, since it may have happened late in
-    it (retaliation alerts' ``live_until``, near-repeat zones' ``until``)."""
-    col = pl.col(precision)
-    return (
-        pl.when(col == "day")
-        .then(pl.duration(days=1))
-        .when(col == "hour")
-        .then(pl.duration(hours=1))
-        .otherwise(pl.duration(days=0))
-    )
 
 
 def days_since_period_end(

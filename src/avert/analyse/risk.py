@@ -773,34 +773,39 @@ def _asb_violence_after(
     id_col: str,
     notes: list[str],
 ) -> pl.DataFrame:
-    """``per`` plus violence against the caller (in the place) after its first report."""
-    violent = _violence(incidents).filter(
-        incidents_in_window(incidents, at, cfg.window_days)
+    """``per`` plus violence against the caller (in the place) after its first
+    report: violence that may be after it, whose period
+    (:func:`avert.analyse._window.period_length`) ends after the report's stored
+    time. Violence and a first report of one day, one of them dated alone, are
+    of unknown order and count (the ASB bridge's rule for reports of one day);
+    by the stored times violence dated alone on the day of a report at 09:00
+    was before it, and at 10:00 after a report dated alone that day."""
+    violent = (
+        _violence(incidents)
+        .filter(incidents_in_window(incidents, at, cfg.window_days))
+        .with_columns(_precision(incidents))
+        .with_columns((pl.col("occurred_from") + period_length()).alias("_end"))
     )
     if unit == "caller":
         if involvements is None:
             notes.append(
                 "No involvements: violence against callers cannot be seen (part scores 0)."
             )
-            events = pl.DataFrame(
-                schema={id_col: pl.String, "occurred_from": pl.Datetime("us")}
-            )
+            events = pl.DataFrame(schema={id_col: pl.String, "_end": pl.Datetime("us")})
         else:
             events = (
                 involvements.filter(pl.col("role") == "victim")
                 .select("incident_id", pl.col("person_id").alias(id_col))
                 .unique()
-                .join(violent.select("incident_id", "occurred_from"), on="incident_id")
-                .select(id_col, "occurred_from")
+                .join(violent.select("incident_id", "_end"), on="incident_id")
+                .select(id_col, "_end")
             )
     else:
         check_frame(incidents, ["x", "y"], name="incidents")
-        events = violent.select(
-            cell_expr(cfg.cell_size_m, alias=id_col), "occurred_from"
-        )
+        events = violent.select(cell_expr(cfg.cell_size_m, alias=id_col), "_end")
     after = (
         events.join(per.select(id_col, "first_at"), on=id_col, how="inner")
-        .filter(pl.col("occurred_from") > pl.col("first_at"))
+        .filter(pl.col("_end") > pl.col("first_at"))
         .group_by(id_col)
         .agg(pl.len().cast(pl.Int64).alias("n_violence_after"))
     )

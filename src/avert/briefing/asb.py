@@ -23,7 +23,13 @@ def asb_callers_section(ctx: BriefingContext) -> Section[AsbCallerItem]:
     inc = ctx.incidents
     ar = asb_escalation_risk(
         asb,
-        inc.select("incident_id", "occurred_from", "in_definition"),
+        # time_precision: violence dated alone counts by its day (in the window,
+        # after the first report)
+        inc.select(
+            c
+            for c in ("incident_id", "occurred_from", "time_precision", "in_definition")
+            if c in inc.columns
+        ),
         ctx.involvements,
         at=ctx.window_to,
         unit="caller",
@@ -57,7 +63,9 @@ def asb_callers_section(ctx: BriefingContext) -> Section[AsbCallerItem]:
         .group_by("person_id")
         .agg(pl.col("asb_id").sort().alias("asb_ids"))
     )
-    callers = callers.join(ids_by_caller, on="person_id", how="left")
+    callers = callers.join(ids_by_caller, on="person_id", how="left").join(
+        _shared_days(ctx, window), on="person_id", how="left"
+    )
     items: list[AsbCallerItem] = []
     for row in callers.to_dicts():
         parts = take_parts(row, partner=ctx.partner)
@@ -76,9 +84,34 @@ def asb_callers_section(ctx: BriefingContext) -> Section[AsbCallerItem]:
                 f"{row['n_violence_after']} violent incident(s) against the caller "
                 "after the first report"
             )
+        row["reasons"] += [
+            "report "
+            + str(
+                dated_alone.shared_day_reason(
+                    day, ctx.window_from, ctx.window_to, one="one ASB report"
+                )
+            )
+            for day in row.pop("shared_days") or []
+        ]
         row["links"] = {
             **links((), [row["person_id"]]),
             "asb_id": list(row.pop("asb_ids") or []),
         }
         items.append(cast(AsbCallerItem, row))
     return Section(items)
+
+
+def _shared_days(ctx: BriefingContext, window: pl.DataFrame) -> pl.DataFrame:
+    """Per caller (``person_id``), the days (their 00:00) of the window's reports
+    dated alone on a day the window shares with the briefing before or after,
+    which lists the caller too (:func:`avert.briefing.dated_alone.shares_day`):
+    the item says so, as the incidents' and DASH assessments' do."""
+    if "time_precision" not in window.columns:
+        window = window.with_columns(pl.lit(None, pl.String).alias("time_precision"))
+    return (
+        window.filter(
+            dated_alone.shares_day("occurred_at", ctx.window_from, ctx.window_to)
+        )
+        .group_by(pl.col("caller_id").alias("person_id"))
+        .agg(pl.col("occurred_at").unique().sort().alias("shared_days"))
+    )

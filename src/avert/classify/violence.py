@@ -46,6 +46,7 @@ from avert.config.definitions import (
     load_profile,
 )
 from avert.errors import NotFound
+from avert.periods import period_length
 from avert.schema import (
     CLASSIFICATIONS,
     HATE_STRANDS,
@@ -822,21 +823,14 @@ def _counts_by(frame: pl.DataFrame, keys: list[str], window_days: int) -> pl.Dat
     return pl.DataFrame({"_row": sub["_row"], "_n": counts})
 
 
-def _period_length(asb: pl.DataFrame) -> pl.Expr:
-    """How long the period of a report's stored time lasts: a day dated alone
-    (``time_precision`` ``day``), an hour recorded to the hour, else none. The
-    rule of :func:`avert.analyse._window.period_length` (which classify may not
-    import: the domain's layers)."""
+def _last_instant(asb: pl.DataFrame) -> pl.Expr:
+    """The last instant (to the second) a report may be at: one dated alone
+    (``time_precision`` ``day``) its day's end, one recorded to the hour the
+    hour's (:func:`avert.periods.period_length`), else its time."""
+    at = pl.col("occurred_at").cast(DT)
     if "time_precision" not in asb.columns:
-        return pl.duration(days=0)
-    col = pl.col("time_precision")
-    return (
-        pl.when(col == "day")
-        .then(pl.duration(days=1))
-        .when(col == "hour")
-        .then(pl.duration(hours=1))
-        .otherwise(pl.duration(days=0))
-    )
+        return at
+    return (at + period_length() - pl.duration(seconds=1)).clip(lower_bound=at)
 
 
 def asb_escalation(
@@ -874,7 +868,7 @@ def asb_escalation(
     stored at 00:00) may be at any time of its day: it counts for a later report
     when its day reaches that report's window start, and reports whose periods
     overlap (a date alone and a time of that day) count each other
-    (:func:`_period_length`).
+    (:func:`avert.periods.period_length`, the rule of the risk lists' windows).
     """
     check_frame(
         asb,
@@ -886,11 +880,7 @@ def asb_escalation(
     frame = asb.select(
         pl.col("asb_id"),
         pl.col("occurred_at").cast(DT),
-        # the last instant a report may be at: one dated alone (time_precision
-        # day), its day's end; recorded to the hour, the hour's (_window rules)
-        (pl.col("occurred_at").cast(DT) + _period_length(asb) - pl.duration(seconds=1))
-        .clip(lower_bound=pl.col("occurred_at").cast(DT))
-        .alias("_end"),
+        _last_instant(asb).alias("_end"),
         pl.col("caller_id").cast(pl.String),
         pl.col("vulnerable_caller").cast(pl.Boolean).fill_null(value=False),
         (pl.col("x").cast(pl.Float64) / cell).floor().cast(pl.Int64).alias("_cx"),

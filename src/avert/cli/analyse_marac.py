@@ -96,7 +96,8 @@ def marac(
             "--as-of",
             "--at",
             help="As of this moment (default: the latest incident or assessment; "
-            "the end of the incident's month when month-dated). " + TIME_HELP,
+            "the end of the incident's month when month-dated, of its day when "
+            "dated alone). " + TIME_HELP,
         ),
     ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Rows shown.")] = 50,

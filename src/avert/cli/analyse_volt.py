@@ -154,7 +154,7 @@ def volt(
         typer.Option(
             "--at",
             help="End of the window (default: latest incident; the end of its "
-            "month when month-dated). " + TIME_HELP,
+            "month when month-dated, of its day when dated alone). " + TIME_HELP,
         ),
     ] = None,
     window_days: Annotated[
@@ -396,7 +396,8 @@ def risk(
         typer.Option(
             "--as-of",
             "--at",
-            help="Score as of this moment (default: latest record). " + TIME_HELP,
+            help="Score as of this moment (default: latest record; the end of "
+            "its month when month-dated, of its day when dated alone). " + TIME_HELP,
         ),
     ] = None,
     config: Annotated[

@@ -245,7 +245,11 @@ def _profile_docs(p: Profile, harm: HarmTable) -> list[str]:
             f"within {a.window_days} days ({a.min_reports_vulnerable} for a vulnerable caller), "
             f"or {a.min_reports} or more reports were made in the same {_fmt_days(a.place_cell_m)} m "
             "cell within the window (ASB case review threshold). Rule ids: `asb.repeat_caller`, "
-            "`asb.repeat_caller_vulnerable`, `asb.repeat_place`.",
+            "`asb.repeat_caller_vulnerable`, `asb.repeat_place`. The bridge is a library "
+            "function (`avert.classify.asb_escalation`): no command applies it yet, so "
+            "no ASB report is counted as violence by `avert classify`, the briefing or the "
+            "analyses (`avert analyse risk --kind asb` scores ASB callers and places on "
+            "its own, docs/analyses.md).",
             "",
         ]
     lines += [

@@ -30,6 +30,11 @@ _NOT_COMPARED = {"incidents": {"outcome"}}
 #: bundle or mapped table may give x/y instead, lat/lon then following from them, so
 #: there x and y are compared too: a changed x is named, not only its lat/lon.
 _DERIVED = {"x", "y", "has_location"}
+#: columns a migration added, null on the rows stored before it where it could not
+#: tell (revision 0034: an ASB report at 00:00 may be a date alone or midnight):
+#: a re-load's value differs from that null by what the store did not know, not by
+#: another value, so it is no conflict (the stored row is kept as it is)
+_NULL_WHEN_UNKNOWN = {"time_precision"}
 _DERIVED_GIVEN = {"has_location"}
 #: Bytes a row's key (its primary-key columns together) may hold. A PostgreSQL
 #: B-tree index entry holds at most 2,704 bytes ("index row size exceeds btree
@@ -366,6 +371,12 @@ def _conflicts(
         for c in text
     )
     differs = {c: _differs(c, text=c in text) for c in compared}
+    if stored:  # a stored null there is not known, not another value
+        differs |= {
+            c: differs[c] & pl.col(f"{c}__kept").is_not_null()
+            for c in compared
+            if c in _NULL_WHEN_UNKNOWN
+        }
     joined = joined.filter(pl.any_horizontal(differs.values()))
     diffs = [
         pl.when(differs[c]).then(
