@@ -487,3 +487,74 @@ def test_stored_names_index_their_words_and_give_each_found_names_key(
         ("P2", "Mary  O’Neil", "mary o'neil"),
     ]
     assert names.words("group") == frozenset()
+
+
+def test_histories_kept_for_the_generation_are_cut_to_the_minute(
+    any_store: Store,
+) -> None:
+    """The histories are read over whole days and kept for the data generation
+    (avert.store.kept): each answer is cut to its own bounds (e2 at 23:59 is not
+    before 23:00 though its day was read), a later minute of the same days is
+    answered from the kept rows, and a write (a new generation) is read anew."""
+    _seed(any_store)
+
+    def history(until: dt.datetime) -> list[str]:
+        inv, inc = queries.person_history(
+            any_store,
+            ["P1"],
+            since=dt.datetime(2019, 1, 1),
+            until=until,
+            profile="avb-2010",
+        )
+        assert sorted(inv["incident_id"]) == sorted(inc["incident_id"])
+        return sorted(inv["incident_id"].to_list())
+
+    def offending(until: dt.datetime) -> list[str]:
+        inv, _ = queries.offending_history(
+            any_store,
+            ["P1"],
+            since=dt.datetime(2019, 6, 20, 23, 59, 30),
+            until=until,
+            profile="avb-2010",
+            roles=("suspect", "offender"),
+        )
+        return sorted(inv["incident_id"].unique().to_list())
+
+    assert history(dt.datetime(2019, 6, 20, 23)) == ["e1"]
+    assert history(dt.datetime(2019, 6, 21)) == ["e1", "e2"]
+    # e2 (23:59) is before this since: the day's rows are kept, cut to the minute
+    assert offending(dt.datetime(2019, 7, 3)) == []
+    with any_store.transaction() as tx:
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {"incident_id": ["e3"], "person_id": ["P1"], "role": ["offender"]}
+            ),
+        )
+    assert history(dt.datetime(2019, 7, 2, 1, 1)) == ["e1", "e2", "e3"]
+    assert offending(dt.datetime(2019, 7, 2, 1, 1)) == ["e3"]
+    assert offending(dt.datetime(2019, 7, 2, 1)) == []
+
+
+def test_relationships_of_either_side_kept_for_the_generation(any_store: Store) -> None:
+    with any_store.transaction() as tx:
+        tx.append(
+            "relationships",
+            pl.DataFrame(
+                {
+                    "person_a": ["P1", "P3"],
+                    "person_b": ["P2", "P1"],
+                    "kind": ["sibling"] * 2,
+                }
+            ),
+        )
+    columns = ("person_a", "person_b", "kind")
+    got = queries.relationships_of(any_store, ["P1"], columns=columns)
+    assert sorted(got.rows()) == [("P1", "P2", "sibling"), ("P3", "P1", "sibling")]
+    with any_store.transaction() as tx:
+        tx.append(
+            "relationships",
+            pl.DataFrame({"person_a": ["P4"], "person_b": ["P1"], "kind": ["parent"]}),
+        )
+    got = queries.relationships_of(any_store, ["P1"], columns=columns)
+    assert got.height == 3

@@ -19,6 +19,7 @@ from avert.access import stored_name_key_expr
 from avert.errors import NotFound
 from avert.schema import TABLES
 from avert.store.database import _JSON_IN, Store, _cast_to_spec, _to_sql_value
+from avert.store.kept import kept, kept_between
 from avert.written_identity import (
     address_clue_text,
     address_clues,
@@ -46,6 +47,7 @@ __all__ = [
     "person_records",
     "read_classified",
     "read_in",
+    "relationships_of",
     "sources_supplying",
     "stored_ids",
     "stored_names",
@@ -91,6 +93,27 @@ def read_in(
     if not parts:
         return empty(table, columns)
     return pl.concat(parts, how="vertical")
+
+
+def relationships_of(
+    store: Store, people: Sequence[str], *, columns: Sequence[str]
+) -> pl.DataFrame:
+    """``columns`` of the relationships with one of ``people`` on either side, each
+    once: two reads (:func:`read_in`), kept for the store's data generation
+    (:func:`avert.store.kept.kept`: the briefing's next minute names the same
+    people)."""
+    uniq = sorted(set(people))
+
+    def read() -> pl.DataFrame:
+        return pl.concat(
+            [
+                read_in(store, "relationships", side, uniq, columns=columns)
+                for side in ("person_a", "person_b")
+            ],
+            how="vertical",
+        ).unique()
+
+    return kept(store, ("relationships", tuple(columns), json.dumps(uniq)), read)
 
 
 def involved_people(store: Store, incidents: Sequence[str]) -> dict[str, list[str]]:
@@ -719,13 +742,18 @@ def person_history(
         'AND i."occurred_from" >= ? AND i."occurred_from" < ?'
     )
     people = json.dumps(sorted(set(person_ids)))
-    return _history_frames(
-        store._query(
+    raw = kept_between(
+        store,
+        ("person_history", profile, people),
+        since,
+        until,
+        lambda start, end: store._query(
             sql,
-            [profile, people, *_range(store, since, until)],
+            [profile, people, *_range(store, start, end)],
             schema={**_HISTORY_INV, **_HISTORY_INC},  # the SELECT's columns, in order
-        )
+        ),
     )
+    return _history_frames(raw, since=since, until=until)
 
 
 def offending_history(
@@ -761,8 +789,12 @@ def offending_history(
     )
     role_list = json.dumps(sorted(set(roles)))
     people = json.dumps(sorted(set(person_ids)))
-    return _history_frames(
-        store._query(
+    raw = kept_between(
+        store,
+        ("offending_history", profile, role_list, people),
+        since,
+        until,
+        lambda start, end: store._query(
             sql,
             [
                 profile,
@@ -770,15 +802,23 @@ def offending_history(
                 role_list,
                 people,
                 role_list,
-                *_range(store, since, until),
+                *_range(store, start, end),
             ],
             schema={**_HISTORY_INV, **_HISTORY_INC},
-        )
+        ),
     )
+    return _history_frames(raw, since=since, until=until)
 
 
-def _history_frames(raw: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``(involvements, incidents)`` of a history query's rows, typed."""
+def _history_frames(
+    raw: pl.DataFrame | None,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(involvements, incidents)`` of a history query's rows, typed; those with
+    ``since <= occurred_from < until`` when given (the rows of whole days read and
+    kept by :func:`avert.store.kept.kept_between`, cut to the asked range)."""
     if raw is None or raw.height == 0:
         return pl.DataFrame(schema=_HISTORY_INV), pl.DataFrame(schema=_HISTORY_INC)
     when = pl.col("occurred_from")
@@ -793,6 +833,8 @@ def _history_frames(raw: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFram
             pl.String
         ),
     )
+    if since is not None and until is not None:
+        frame = frame.filter(pl.col("occurred_from").is_between(since, until, "left"))
     inv = frame.select(list(_HISTORY_INV)).unique()
     inc = frame.select(list(_HISTORY_INC)).unique("incident_id", keep="first")
     return inv, inc
