@@ -558,3 +558,63 @@ def test_relationships_of_either_side_kept_for_the_generation(any_store: Store) 
         )
     got = queries.relationships_of(any_store, ["P1"], columns=columns)
     assert got.height == 3
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (dt.datetime(2019, 6, 3, 10, 15, 30, 123456), dt.datetime(2019, 6, 20, 23, 59)),
+        (dt.datetime(2019, 6, 3, 10, 15, 30, 123457), dt.datetime(2019, 7, 2, 1, 0, 1)),
+        (dt.datetime(2019, 5, 1), dt.datetime(2019, 6, 3, 10)),
+    ],
+)
+def test_kept_reads_are_the_exact_reads(
+    any_store: Store, start: dt.datetime, end: dt.datetime
+) -> None:
+    """Whole days kept for the generation, cut to the asked instants (to the
+    microsecond): the rows of the exact read, in its order."""
+    _seed(any_store)
+    for _ in range(2):  # read, then kept
+        for month_only in (False, True):
+            got = queries.classified_between(
+                any_store,
+                start,
+                end,
+                columns=("occurred_from", "crime_type"),
+                profile="avb-2010",
+                month_only=month_only,
+                keep=True,
+            )
+            want = queries.classified_between(
+                any_store,
+                start,
+                end,
+                columns=("occurred_from", "crime_type"),
+                profile="avb-2010",
+                month_only=month_only,
+            )
+            assert got.equals(want)
+        got_inv = queries.involvements_between(any_store, start, end)
+        want_inv = queries.read_in(
+            any_store,
+            "involvements",
+            "incident_id",
+            queries.classified_between(
+                any_store, start, end, columns=(), profile="avb-2010"
+            )["incident_id"].to_list(),
+            columns=("incident_id", "person_id", "role"),
+        )
+        assert sorted(got_inv.rows()) == sorted(want_inv.rows())
+
+
+def test_involvements_between_cut_to_the_instant(any_store: Store) -> None:
+    _seed(any_store)
+    # e2 at 23:59 of the day read whole: not before 23:58
+    rows = queries.involvements_between(
+        any_store, dt.datetime(2019, 6, 20), dt.datetime(2019, 6, 20, 23, 58)
+    )
+    assert rows.is_empty()
+    rows = queries.involvements_between(
+        any_store, dt.datetime(2019, 6, 20), dt.datetime(2019, 6, 20, 23, 59, 1)
+    )
+    assert rows.rows() == [("e2", "P1", "suspect")]

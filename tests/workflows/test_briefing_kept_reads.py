@@ -1,7 +1,8 @@
 """The briefing built from reads kept per data generation is the one read afresh.
 
-A live store's *Today* is built again every minute; the people's histories and kin
-are read over whole days and kept for the store's data generation
+A live store's *Today* is built again every minute; its incidents, their
+involvements, the people's histories and kin, the DASH assessments and the places'
+year are read over whole days and kept for the store's data generation
 (:mod:`avert.store.kept`), then cut to the window's exact bounds. The reference
 here reads with the old exact bounds and keeps nothing; the full JSON must be the
 same, minute after minute and on the day before.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 
 import polars as pl
 import pytest
@@ -43,8 +44,19 @@ def _exact_and_unkept(monkeypatch: pytest.MonkeyPatch) -> None:
     ) -> pl.DataFrame:
         return read(since, until)
 
+    def exact_people(
+        store: Store,
+        key: Hashable,
+        people: Sequence[str],
+        since: dt.datetime,
+        until: dt.datetime,
+        read: Callable[[list[str], dt.datetime, dt.datetime], pl.DataFrame],
+    ) -> pl.DataFrame:
+        return read(sorted(set(people)), since, until)
+
     monkeypatch.setattr("avert.store.queries.kept", unkept)
     monkeypatch.setattr("avert.store.queries.kept_between", exact)
+    monkeypatch.setattr("avert.store.queries.kept_for_people", exact_people)
 
 
 def test_kept_reads_brief_as_fresh_ones(
@@ -71,6 +83,54 @@ def test_kept_reads_brief_as_fresh_ones(
     assert '"retaliation": [{' in fresh_json[0]  # the kept reads are used
     for at, got, want in zip(ats, kept_json, fresh_json, strict=True):
         assert got == want, at
+    # a write (a new data generation): what was kept is not used
+    _involve_someone_new(city_store, ats[2])
+    after = _json(city_store, ats[2])
+    assert after != kept_json[2]
+    with monkeypatch.context() as patched:
+        _exact_and_unkept(patched)
+        fresh = Store(city_store.url.sqlalchemy)
+        try:
+            assert after == _json(fresh, ats[2])
+        finally:
+            fresh.close()
+
+
+def _involve_someone_new(store: Store, at: dt.datetime) -> None:
+    """A copy of the window's latest violent incident, half an hour before ``at``,
+    with a person not yet involved as its victim."""
+    counted = store.read_frame("classifications").filter(pl.col("in_definition"))
+    incidents = store.read_frame("incidents").join(
+        counted.select("incident_id"), on="incident_id", how="semi"
+    )
+    latest = incidents.filter(pl.col("occurred_from") < at).sort("occurred_from")[-1]
+    copy = {"incident_id": pl.lit("kept-reads-new")}
+    involved = store.read_frame("involvements", columns=["person_id"])
+    people = store.read_frame("people", columns=["person_id"])
+    new = people.join(involved, on="person_id", how="anti")["person_id"].min()
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            latest.with_columns(
+                **copy, occurred_from=pl.lit(at - dt.timedelta(minutes=30))
+            ),
+        )
+        tx.append(
+            "classifications",
+            counted.join(latest.select("incident_id"), on="incident_id").with_columns(
+                **copy
+            ),
+        )
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {
+                    "incident_id": ["kept-reads-new"],
+                    "person_id": [new],
+                    "role": ["victim"],
+                }
+            ),
+        )
 
 
 def test_whole_days() -> None:

@@ -22,22 +22,26 @@ import datetime as dt
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Final
 
 import polars as pl
 
 from avert.store.database import Store
 
-__all__ = ["KEPT_ENTRIES", "kept", "kept_between", "whole_days"]
+__all__ = ["KEPT_ENTRIES", "kept", "kept_between", "kept_for_people", "whole_days"]
 
-#: Reads kept per store (each a few thousand rows: the briefing keeps about four).
-KEPT_ENTRIES: Final = 16
+#: Reads kept per store (each some thousands of rows: a briefing keeps about eight).
+KEPT_ENTRIES: Final = 32
 
 _LOCK = threading.Lock()
 _KEPT: weakref.WeakKeyDictionary[Store, OrderedDict[Hashable, pl.DataFrame]] = (
     weakref.WeakKeyDictionary()
 )
+#: per store: the people read so far and their rows, by generation, key and days
+_PEOPLE: weakref.WeakKeyDictionary[
+    Store, OrderedDict[Hashable, tuple[frozenset[str], pl.DataFrame]]
+] = weakref.WeakKeyDictionary()
 
 
 def whole_days(
@@ -84,3 +88,42 @@ def kept_between(
     ``[since, until)``."""
     start, end = whole_days(since, until)
     return kept(store, (key, start, end), lambda: read(start, end))
+
+
+def kept_for_people(
+    store: Store,
+    key: Hashable,
+    people: Sequence[str],
+    since: dt.datetime,
+    until: dt.datetime,
+    read: Callable[[list[str], dt.datetime, dt.datetime], pl.DataFrame],
+) -> pl.DataFrame:
+    """The rows of ``people`` (column ``person_id``) of the :func:`whole_days` of
+    ``[since, until)``, each person's read once per data generation:
+    ``read(missing_people, start, end)`` reads only those not read yet (a live
+    store's window gains or loses a person every few minutes; the others' rows are
+    kept), and the rows of ``people`` are returned, which the caller cuts to
+    ``[since, until)``."""
+    start, end = whole_days(since, until)
+    generation = store.generation()
+    full = (generation, key, start, end)
+    with _LOCK:
+        memo = _PEOPLE.setdefault(store, OrderedDict())
+        have = memo.get(full)
+        if have is not None:
+            memo.move_to_end(full)
+    covered, frame = have if have is not None else (frozenset(), None)
+    missing = sorted(set(people) - covered)
+    if missing or frame is None:
+        more = read(missing, start, end)
+        if frame is None or frame.height == 0:
+            frame = more
+        elif more.height:
+            frame = pl.concat([frame, more], how="vertical_relaxed")
+        if store.generation() == generation:  # no write committed meanwhile
+            with _LOCK:
+                memo[full] = (covered | frozenset(missing), frame)
+                while len(memo) > KEPT_ENTRIES:
+                    memo.popitem(last=False)
+    asked = pl.Series(sorted(set(people)), dtype=frame.schema["person_id"])
+    return frame.filter(pl.col("person_id").is_in(asked.implode()))
