@@ -66,7 +66,7 @@ def kept(store: Store, key: Hashable, read: Callable[[], pl.DataFrame]) -> pl.Da
         frame = memo.get(full)
         if frame is not None:
             memo.move_to_end(full)
-            return frame
+            return frame.clone()  # (a cheap copy: a caller's change stays its own)
     frame = read()
     if store.generation() == generation:  # no write committed during the read
         with _LOCK:
