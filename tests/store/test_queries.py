@@ -118,6 +118,17 @@ def test_windowed_reads_give_rows_in_key_order_on_every_store(
     assert got["incident_id"].to_list() == ["B", "a", "c"]
     located = queries.located_between(any_store, *window, profile="avb-2010")
     assert located["x"].to_list() == [3.0, 2.0, 1.0]
+    # whole days kept, cut to the window: the same rows in the same order (twice:
+    # read, then kept), and cut to the instant (c at 00:00 of its day read whole)
+    for _ in range(2):
+        kept = queries.located_between(
+            any_store, *window, profile="avb-2010", keep=True
+        )
+        assert kept.equals(located)
+    later = (dt.datetime(2019, 6, 1, 0, 0, 0, 1), dt.datetime(2019, 6, 2, 23))
+    kept = queries.located_between(any_store, *later, profile="avb-2010", keep=True)
+    assert kept.equals(queries.located_between(any_store, *later, profile="avb-2010"))
+    assert kept["x"].to_list() == [2.0]
 
 
 def test_latest_time_by_precision(any_store: Store) -> None:
