@@ -6,7 +6,10 @@ a store with FastAPI's test client, signed in as a chair. It times, in this orde
 person's page (the 500th person by involvements: the store's network is made), the
 same page again, the page of the person with the most involvements (the largest
 co-offending component's betweenness), that page again, *Today* of its default
-window, again, and *Today* of another window (the day before). With ``--warm-up``
+window, again, *Today* of another window (the day before), and *Today* of the
+window ending a minute after the default one (a live store's next minute: the same
+data generation, whose people's histories are kept, :mod:`avert.store.kept`). With
+``--warm-up``
 the app is made as ``avert serve`` makes it (:mod:`avert.web.warm`): its start is
 waited for until the warm-up is done (timed apart), then the same views are timed.
 Prints the median wall time and CPU time (the process's) of ``--runs`` runs per view
@@ -48,6 +51,7 @@ VIEWS = (
     "today first",
     "today again",
     "today other window",
+    "today next minute",
 )
 
 
@@ -109,6 +113,7 @@ def run_once(url: str, *, warm_up: bool) -> dict[str, float]:
         )
         at, _ = default_window_end(store)
         other = f"{at - dt.timedelta(days=1):%Y-%m-%dT%H:%M}"
+        minute = f"{at + dt.timedelta(minutes=1):%Y-%m-%dT%H:%M}"
         steps = (
             (f"/people/{mid}", True),
             (f"/people/{mid}", False),
@@ -117,6 +122,7 @@ def run_once(url: str, *, warm_up: bool) -> dict[str, float]:
             ("/today", False),
             ("/today", False),
             (f"/today?at={other}", False),
+            (f"/today?at={minute}", False),
         )
         for name, (path, opens) in zip(VIEWS, steps, strict=True):
             if opens:  # the purpose stated (its form and post are not timed)

@@ -118,6 +118,17 @@ def test_windowed_reads_give_rows_in_key_order_on_every_store(
     assert got["incident_id"].to_list() == ["B", "a", "c"]
     located = queries.located_between(any_store, *window, profile="avb-2010")
     assert located["x"].to_list() == [3.0, 2.0, 1.0]
+    # whole days kept, cut to the window: the same rows in the same order (twice:
+    # read, then kept), and cut to the instant (c at 00:00 of its day read whole)
+    for _ in range(2):
+        kept = queries.located_between(
+            any_store, *window, profile="avb-2010", keep=True
+        )
+        assert kept.equals(located)
+    later = (dt.datetime(2019, 6, 1, 0, 0, 0, 1), dt.datetime(2019, 6, 2, 23))
+    kept = queries.located_between(any_store, *later, profile="avb-2010", keep=True)
+    assert kept.equals(queries.located_between(any_store, *later, profile="avb-2010"))
+    assert kept["x"].to_list() == [2.0]
 
 
 def test_latest_time_by_precision(any_store: Store) -> None:
@@ -487,3 +498,134 @@ def test_stored_names_index_their_words_and_give_each_found_names_key(
         ("P2", "Mary  O’Neil", "mary o'neil"),
     ]
     assert names.words("group") == frozenset()
+
+
+def test_histories_kept_for_the_generation_are_cut_to_the_minute(
+    any_store: Store,
+) -> None:
+    """The histories are read over whole days and kept for the data generation
+    (avert.store.kept): each answer is cut to its own bounds (e2 at 23:59 is not
+    before 23:00 though its day was read), a later minute of the same days is
+    answered from the kept rows, and a write (a new generation) is read anew."""
+    _seed(any_store)
+
+    def history(until: dt.datetime) -> list[str]:
+        inv, inc = queries.person_history(
+            any_store,
+            ["P1"],
+            since=dt.datetime(2019, 1, 1),
+            until=until,
+            profile="avb-2010",
+        )
+        assert sorted(inv["incident_id"]) == sorted(inc["incident_id"])
+        return sorted(inv["incident_id"].to_list())
+
+    def offending(until: dt.datetime) -> list[str]:
+        inv, _ = queries.offending_history(
+            any_store,
+            ["P1"],
+            since=dt.datetime(2019, 6, 20, 23, 59, 30),
+            until=until,
+            profile="avb-2010",
+            roles=("suspect", "offender"),
+        )
+        return sorted(inv["incident_id"].unique().to_list())
+
+    assert history(dt.datetime(2019, 6, 20, 23)) == ["e1"]
+    assert history(dt.datetime(2019, 6, 21)) == ["e1", "e2"]
+    # e2 (23:59) is before this since: the day's rows are kept, cut to the minute
+    assert offending(dt.datetime(2019, 7, 3)) == []
+    with any_store.transaction() as tx:
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {"incident_id": ["e3"], "person_id": ["P1"], "role": ["offender"]}
+            ),
+        )
+    assert history(dt.datetime(2019, 7, 2, 1, 1)) == ["e1", "e2", "e3"]
+    assert offending(dt.datetime(2019, 7, 2, 1, 1)) == ["e3"]
+    assert offending(dt.datetime(2019, 7, 2, 1)) == []
+
+
+def test_relationships_of_either_side_kept_for_the_generation(any_store: Store) -> None:
+    with any_store.transaction() as tx:
+        tx.append(
+            "relationships",
+            pl.DataFrame(
+                {
+                    "person_a": ["P1", "P3"],
+                    "person_b": ["P2", "P1"],
+                    "kind": ["sibling"] * 2,
+                }
+            ),
+        )
+    columns = ("person_a", "person_b", "kind")
+    got = queries.relationships_of(any_store, ["P1"], columns=columns)
+    assert sorted(got.rows()) == [("P1", "P2", "sibling"), ("P3", "P1", "sibling")]
+    with any_store.transaction() as tx:
+        tx.append(
+            "relationships",
+            pl.DataFrame({"person_a": ["P4"], "person_b": ["P1"], "kind": ["parent"]}),
+        )
+    got = queries.relationships_of(any_store, ["P1"], columns=columns)
+    assert got.height == 3
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (dt.datetime(2019, 6, 3, 10, 15, 30, 123456), dt.datetime(2019, 6, 20, 23, 59)),
+        (dt.datetime(2019, 6, 3, 10, 15, 30, 123457), dt.datetime(2019, 7, 2, 1, 0, 1)),
+        (dt.datetime(2019, 5, 1), dt.datetime(2019, 6, 3, 10)),
+    ],
+)
+def test_kept_reads_are_the_exact_reads(
+    any_store: Store, start: dt.datetime, end: dt.datetime
+) -> None:
+    """Whole days kept for the generation, cut to the asked instants (to the
+    microsecond): the rows of the exact read, in its order."""
+    _seed(any_store)
+    for _ in range(2):  # read, then kept
+        for month_only in (False, True):
+            got = queries.classified_between(
+                any_store,
+                start,
+                end,
+                columns=("occurred_from", "crime_type"),
+                profile="avb-2010",
+                month_only=month_only,
+                keep=True,
+            )
+            want = queries.classified_between(
+                any_store,
+                start,
+                end,
+                columns=("occurred_from", "crime_type"),
+                profile="avb-2010",
+                month_only=month_only,
+            )
+            assert got.equals(want)
+        got_inv = queries.involvements_between(any_store, start, end)
+        want_inv = queries.read_in(
+            any_store,
+            "involvements",
+            "incident_id",
+            queries.classified_between(
+                any_store, start, end, columns=(), profile="avb-2010"
+            )["incident_id"].to_list(),
+            columns=("incident_id", "person_id", "role"),
+        )
+        assert sorted(got_inv.rows()) == sorted(want_inv.rows())
+
+
+def test_involvements_between_cut_to_the_instant(any_store: Store) -> None:
+    _seed(any_store)
+    # e2 at 23:59 of the day read whole: not before 23:58
+    rows = queries.involvements_between(
+        any_store, dt.datetime(2019, 6, 20), dt.datetime(2019, 6, 20, 23, 58)
+    )
+    assert rows.is_empty()
+    rows = queries.involvements_between(
+        any_store, dt.datetime(2019, 6, 20), dt.datetime(2019, 6, 20, 23, 59, 1)
+    )
+    assert rows.rows() == [("e2", "P1", "suspect")]

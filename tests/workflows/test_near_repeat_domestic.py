@@ -248,7 +248,9 @@ def test_a_store_whose_data_carries_no_domestic_flag_is_not_said_to_be_split(
 def test_flags_filled_in_since_the_last_briefing_are_read_again(tmp_path: Path) -> None:
     """The memo's key holds the null flags: a store whose domestic flags were filled
     in (null to false, the count of true unchanged) gets its line again, not the one
-    that said the data carried no flag."""
+    that said the data carried no flag. The flags are filled in by SQL here, so the
+    data generation is raised as every write through the store raises it (the
+    window's reads are kept for a generation: avert.store.kept)."""
     frame = _city(4, contagious=True).with_columns(
         domestic=pl.lit(None, dtype=pl.Boolean)
     )
@@ -258,6 +260,9 @@ def test_flags_filled_in_since_the_last_briefing_are_read_again(tmp_path: Path) 
     assert "carry no domestic flag" in first.zones_note
     with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE incidents SET domestic = 0")
+        conn.exec_driver_sql(
+            "UPDATE data_generation SET generation = generation + 1 WHERE id = 1"
+        )
     again = briefing_places(store, at=AT, profile="avb-2010")
     assert again is not None
     assert f"0 {DOMESTIC_LEFT_OUT}" in again.zones_note

@@ -398,7 +398,10 @@ def _submit_incident_reads(
     (:func:`_month_spans`)."""
 
     def between(a: dt.datetime, b: dt.datetime, columns: Sequence[str]) -> pl.DataFrame:
-        return queries.classified_between(store, a, b, columns=columns, profile=profile)
+        # kept per data generation: the next minute's window reads none again
+        return queries.classified_between(
+            store, a, b, columns=columns, profile=profile, keep=True
+        )
 
     if month is not None:
         return [pool.submit(between, a, b, cols) for a, b, cols in _month_spans(*month)]
@@ -445,6 +448,7 @@ def _overlapping_months(
         columns=_RECENT_COLUMNS,
         profile=profile,
         month_only=True,
+        keep=True,
     )
 
 
@@ -486,15 +490,23 @@ def _involvements_of(store: Store, recent: pl.DataFrame) -> pl.DataFrame:
     those of each incident: London's month went as 64,315 ids (four reads, 0.06 s
     of CPU) to find none."""
     columns = ("incident_id", "person_id", "role")
-    if not has_rows(store, "involvements"):
+    if not has_rows(store, "involvements") or not recent.height:
         return queries.empty("involvements", columns)
-    return queries.read_in(
-        store,
-        "involvements",
-        "incident_id",
-        recent["incident_id"].to_list(),
-        columns=columns,
+    # the involvements of the recent incidents' days (kept for the data
+    # generation), then of those incidents: the same rows as asking by their ids
+    first, last = recent["occurred_from"].min(), recent["occurred_from"].max()
+    if not (isinstance(first, dt.datetime) and isinstance(last, dt.datetime)):
+        return queries.read_in(
+            store,
+            "involvements",
+            "incident_id",
+            recent["incident_id"].to_list(),
+            columns=columns,
+        )
+    rows = queries.involvements_between(
+        store, first, last + dt.timedelta(microseconds=1)
     )
+    return rows.join(recent.select("incident_id"), on="incident_id", how="semi")
 
 
 def _linked_to_window(

@@ -752,7 +752,8 @@ def recent_violence(
     """
     start = at - dt.timedelta(days=days)
     if area is None:
-        frame = queries.located_between(store, start, at, profile=profile)
+        # kept per data generation: a live store's next minute reads none again
+        frame = queries.located_between(store, start, at, profile=profile, keep=True)
     else:
         frame = queries.classified_between(
             store,
@@ -768,6 +769,7 @@ def recent_violence(
             ),
             profile=profile,
             class_columns=("in_definition",),
+            keep=True,
         ).filter(
             in_area(area, AREA_COLUMNS)
             & (pl.col("time_precision").fill_null("exact") != "month")

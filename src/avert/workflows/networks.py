@@ -529,13 +529,7 @@ def briefing_retaliation(
         config=cfg,
     )
     columns = ("person_a", "person_b", "kind", "valid_from", "valid_to")
-    relationships = pl.concat(
-        [
-            queries.read_in(store, "relationships", side, people, columns=columns)
-            for side in ("person_a", "person_b")
-        ],
-        how="vertical",
-    ).unique()
+    relationships = queries.relationships_of(store, people, columns=columns)
     return retaliation_alerts(
         incidents,
         involvements,
