@@ -320,6 +320,8 @@ def test_a_partner_cannot_difference_area_tables(
             assert not _shown_area_cells(eq) & withheld, chosen
             if not eq["area_table"]:
                 assert any("only of the force area" in n for n in eq["notes"])
+    # the force area's districts named, in another order: the same table, shown
+    assert partner(list(reversed(districts)))["area_table"] == whole["area_table"]
     # the police choose any areas and read them whole
     police = board_statistics(
         sqlite_store,
