@@ -314,6 +314,46 @@ def test_on_a_phone_the_equality_charts_read(base_url: str, browser: object) -> 
     page.close()  # type: ignore[attr-defined]
 
 
+# the rate and ratio charts of the Equality page (its first row of charts): how
+# much of each drawing lies outside its box or the screen, and its text's size on
+# the screen (font size in SVG units times the drawing's scale)
+_FIRST_CHARTS = """() => [...document.querySelectorAll(
+    'main .board-equality .charts-row figure.chart')].map(f => {
+        const svg = f.querySelector('svg');
+        const box = svg.getBoundingClientRect();
+        const scale = box.width / svg.viewBox.baseVal.width;
+        return {hidden: Math.max(f.scrollWidth - f.clientWidth,
+                                 box.right - f.getBoundingClientRect().right,
+                                 box.right - window.innerWidth),
+                text_px: Math.min(...[...svg.querySelectorAll('text')].map(
+                    t => parseFloat(t.getAttribute('font-size')) * scale))};
+    })"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 320])
+def test_on_a_phone_the_rate_and_ratio_charts_fit(
+    base_url: str, browser: object, width: int
+) -> None:
+    """At 390 px the stop-rate bar chart (560 px drawn) and the ratio chart (560
+    px) ran past the screen's right edge, in a box that scrolls without a bar on
+    a phone: Black's bar and its rate, the ratio axis's name cut off (186 px of
+    each hidden; 256 px at 320). They are drawn 300 px wide (beside each other on
+    a wide screen and in the pack) and fit the screen whole, their text 10-11 px."""
+    page, errors = sign_in_page(browser, base_url, "admin")
+    page.set_viewport_size({"width": width, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/equality")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    charts = page.evaluate(_FIRST_CHARTS)  # type: ignore[attr-defined]
+    assert len(charts) == 2, charts
+    assert all(c["hidden"] <= 1 for c in charts), charts
+    assert all(c["text_px"] >= 10 for c in charts), charts
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / f"web-phone-equality-{width}.png"), full_page=True)  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize(
     "path", ["/today?hours=168", "/plan", "/incidents", "/equality"]

@@ -233,3 +233,101 @@ def test_the_fixed_year_is_said_above_the_figures(
     )
     assert said < html.index('<table class="rates')
     assert html.count("Partners and the board read the year") == 1
+
+
+def _three_districts_own_records(store: Store, tmp_path: Path) -> tuple[str, ...]:
+    """Humberside's four districts (:func:`_humberside_and_london`) and its own
+    records of the year to March 2019, placed at each district's centroid: 20
+    White in each; Black 10, 2, 8, 10 and Asian 10, 3, 10, 10 by district. The
+    second district's Black 2 and Asian 3 are withheld, and down each group,
+    against the force's Black 30 and Asian 33, another district's beside each."""
+    _humberside_and_london(store, tmp_path)
+    districts = tuple(
+        store.read_frame("populations")
+        .filter(pl.col("area_type") == "lsoa", pl.col("area") != "E09")
+        .sort("area")["parent_area"]
+        .unique(maintain_order=True)
+    )
+    counts = {
+        "White": (20, 20, 20, 20),
+        "Black": (10, 2, 8, 10),
+        "Asian": (10, 3, 10, 10),
+    }
+    rows = [
+        {
+            "stop_id": f"{group}-{d}-{i}",
+            "source": "humberside-records",
+            "force": "humberside",
+            "occurred_at": dt.datetime(2018, 10, 10),
+            "lat": 53.5 + d,
+            "lon": -0.3 - d,
+            "ethnicity": group,
+        }
+        for group, by_district in counts.items()
+        for d, n in enumerate(by_district)
+        for i in range(n)
+    ]
+    with store.transaction() as tx:
+        tx._execute("DELETE FROM stops")
+        tx.append("stops", pl.DataFrame(rows))
+    a_search_after_march(store)
+    return districts
+
+
+def _shown_area_cells(eq: dict[str, Any]) -> set[tuple[str, str]]:
+    """The (area, group) cells whose count a partner can work out from the page:
+    a group's ratio times its area's White rate times its residents (census,
+    public), the White rate times the White residents."""
+    shown = set()
+    for row in eq["area_table"]:
+        if row["white_rate"] is not None:
+            shown.add((row["area"], "White"))
+        shown |= {(row["area"], g) for g, r in row["ratios"].items() if r["ratio"]}
+    return shown
+
+
+def test_a_partner_cannot_difference_area_tables(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The per-area table of the force area withheld Hull's Black 2, and East
+    Riding's Black 10 beside it (else the force's Black 30 less the others gives
+    it back); a partner asking for East Riding alone read its Black ratio (10
+    searches by its White rate and residents), and 30 - 10 - 8 - 10 gave the 2
+    back. A partner now reads the per-area table of the force area
+    avert sets only: no cell withheld there is shown in any area set asked."""
+    districts = _three_districts_own_records(sqlite_store, tmp_path)
+
+    def partner(areas: list[str] | None) -> dict[str, Any]:
+        eq: dict[str, Any] = board_statistics(
+            sqlite_store,
+            end=dt.date(2019, 3, 31),
+            force="humberside",
+            areas=areas,
+            performance=False,
+            audience="partner",
+        )["equality"]
+        return eq
+
+    whole = partner(None)
+    shown = _shown_area_cells(whole)
+    everyone = {(a, g) for a in districts for g in ("White", "Black", "Asian")}
+    withheld = everyone - shown
+    assert (districts[1], "Black") in withheld
+    assert len(withheld) == 4  # and another district's beside each (secondary)
+    for k in (1, 2, 3):
+        for chosen in itertools.combinations(districts, k):
+            eq = partner(list(chosen))
+            assert not _shown_area_cells(eq) & withheld, chosen
+            if not eq["area_table"]:
+                assert any("only of the force area" in n for n in eq["notes"])
+    # the force area's districts named, in another order: the same table, shown
+    assert partner(list(reversed(districts)))["area_table"] == whole["area_table"]
+    # the police choose any areas and read them whole
+    police = board_statistics(
+        sqlite_store,
+        end=dt.date(2019, 3, 31),
+        force="humberside",
+        areas=[districts[2]],
+        performance=False,
+    )["equality"]
+    assert police["area_table"][0]["ratios"]["Black"]["ratio"] is not None

@@ -274,6 +274,12 @@ def finds_unrecorded(outcomes: pl.DataFrame) -> bool:
     )
 
 
+#: the drawn width of the rate and ratio charts, side by side on a wide screen and
+#: in the pack: within a 320 px phone's page (304 px inside its margins), whole at
+#: their 10-11 px text (drawn 560 px, 186 px of each was off a 390 px screen)
+SIDE_BY_SIDE_PX: Final = 300
+
+
 def equality_charts(result: EqualityResult) -> dict[str, str]:
     """SVG charts of stop and search: ``rates`` and ``ratios`` (the force's frame),
     ``legislation`` (ratios per power searched under), ``trend`` (ratios per month) and
@@ -294,11 +300,13 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
             ],
             title="Searches per 1,000 residents by self-defined ethnic group",
             x_label="searches per 1,000 residents",
+            width_px=SIDE_BY_SIDE_PX,
         )
         out["ratios"] = interval_chart_svg(
             _ratio_rows(rates),
             title="Disproportionality: ratio of each group's search rate to the "
             "White rate, 95 % interval",
+            width_px=SIDE_BY_SIDE_PX,
         )
     leg = result.by_legislation
     if leg.height and "power" in leg.columns:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -46,6 +47,7 @@ from avert.workflows.equality import (
     BoardEquality,
     force_name,
     is_few_residents_note,
+    join_area_names,
     run_equality,
     unpublished_searches,
 )
@@ -577,6 +579,14 @@ def _board_equality(
     if fixed and _mixes_published(found):
         why = f"{_fixed_year_note(e_from, e_to, end)} {_MIXED_YEAR}"
         return {"available": False, "note": why}
+    if audience == "partner" and found.unpublished > 0:
+        found = _partner_area_table(
+            store,
+            found,
+            force=force,
+            span=(e_from, e_to),
+            asked=(areas, population_year),
+        )
     figures = _equality_figures(found, audience=audience)
     # above the figures (the page's field and the pack's month name another)
     figures["fixed_year"] = _fixed_year_note(e_from, e_to, end) if fixed else None
@@ -675,6 +685,71 @@ def _fixed_year_note(start: dt.date, stop: dt.date, end: dt.date) -> str:
         "month's searches are loaded, differ by a month and would give back the "
         f"monthly counts of 1 to {SMALL_CELL - 1} searches that are withheld."
     )
+
+
+#: why a partner reads no per-area rate of the areas or census year asked
+_OWN_AREAS_ONLY: Final = (
+    "Per-area rates: for partners and the board, only of the force area avert "
+    "sets ({areas}), not of other areas asked: the small-cell rule is decided "
+    "on one area table, and the tables of other sets of areas (one area alone, "
+    "two together) withhold other cells, whose counts, with the force's by "
+    f"group, would give back the withheld ones of 1 to {SMALL_CELL - 1}. The "
+    "police read them whole."
+)
+
+
+def _partner_area_table(
+    store: Store,
+    found: BoardEquality,
+    *,
+    force: str | None,
+    span: tuple[dt.date, dt.date],
+    asked: tuple[Sequence[str] | None, int | None],
+) -> BoardEquality:
+    """``found`` with its per-area rates left out, saying why, when a partner
+    asked areas or a census year (``asked``) whose area table counts other
+    searches by area and group than the one of :func:`run_equality`'s default
+    force area and census.
+
+    The per-area small-cell rule (:func:`~avert.analyse.equality.area_ratios`)
+    holds within one table; the tables of two area sets the same reader can ask
+    for withhold different cells (a count withheld beside the force's total in
+    the whole table is shown in a table of its area alone), so the counts shown
+    across them give withheld ones back (docs/equality.md, "Differencing by
+    areas"). The rule's decisions are a function of the table's counts and the
+    force's by group (never of residents), so a table counting the same
+    searches by area and group as the default's (another census of the same
+    areas; the default's areas named again) withholds the same cells and is
+    shown. The force's figures do not depend on the areas and stay."""
+    areas, year = asked
+    if found.areas is None or (areas is None and year is None):
+        return found
+    try:
+        default = run_equality(store, force=force, date_from=span[0], date_to=span[1])
+    except (NotFound, SchemaError, ConfigError):
+        default = None
+    if default is not None and _area_counts(default).equals(_area_counts(found)):
+        return found
+    note = _OWN_AREAS_ONLY.format(
+        areas=join_area_names(default.force_areas) if default else "none it can set"
+    )
+    return replace(found, areas=None, notes=(*found.notes, note))
+
+
+def _area_counts(found: BoardEquality) -> pl.DataFrame:
+    """The searches of ``found``'s area table by area and group, in one order
+    (what :func:`~avert.analyse.equality.area_ratios` decides on), with each
+    area's searches in all where counted (the table's "searches"); empty
+    without one."""
+    if found.areas is None or found.areas.frame.height == 0:
+        return pl.DataFrame()
+    ns = found.areas.not_stated
+    counted = [found.areas.frame.select("area", "group", "searches")]
+    if {"area", "searches"} <= set(ns.columns):
+        counted.append(ns.select("area", pl.lit("all").alias("group"), "searches"))
+    return pl.concat(
+        [c.with_columns(pl.col("searches").cast(pl.Int64)) for c in counted]
+    ).sort("area", "group")
 
 
 def _area_table(found: BoardEquality) -> list[dict[str, Any]]:
