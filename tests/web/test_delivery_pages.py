@@ -1290,3 +1290,20 @@ def test_today_tells_a_web_user_no_command_line_of_the_taskings(world: World) ->
     assert "this account names none: an administrator sets it" in unnamed
     assert "avert brief" not in unnamed
     assert "--org" not in unnamed
+
+
+def test_the_meeting_says_its_taskings_stand_now(
+    world: World,
+) -> None:
+    """The demo walk, as the council partner on 6 December: the meeting of the window
+    to 24 November listed five OVERDUE under "overdue, due in the next 24 hours,
+    done since the window began" (one due on 25 November) beside Today's three
+    overdue and one due for the same window. The heading says the taskings stand
+    now, and from when overdue and due are counted."""
+    partner = signed_in(world.app, "partner")
+    page = partner.get("/meeting")
+    assert page.status_code == 200, page.text
+    section = html.unescape(_taskings_section(page.text))
+    assert "as they stand now: overdue or due in the 24 hours from " in section
+    assert "Today lists them as they stood at the window's end" in section
+    assert "overdue, due in the next 24 hours, done since" not in section
