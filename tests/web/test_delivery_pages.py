@@ -1277,9 +1277,7 @@ def test_today_tells_a_web_user_no_command_line_of_the_taskings(world: World) ->
     board = html.unescape(
         _taskings_section(signed_in(world.app, "board").get("/today").text)
     )
-    assert (
-        "No taskings overdue, due or done: the meeting tasks items with its " in board
-    )
+    assert "No taskings overdue, due or done: the meeting tasks items on its " in board
     assert "Meeting page." in board
     assert "avert task add" not in board
     add_user(world.store, "board-noorg", password=PASSWORD, role="board")

@@ -233,7 +233,7 @@ def _templates(*, person_href: str | None = None) -> Jinja2Templates:
         ),
         # a web user (a partner, a board member) has no command line: the page
         # that tasks, and where a partner's organisation comes from
-        "taskings_how": "its Meeting page",
+        "taskings_how": "on its Meeting page",
         "taskings_org_how": (
             "the organisation of the account signed in, and this account names "
             "none: an administrator sets it"
