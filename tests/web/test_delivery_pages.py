@@ -1262,3 +1262,46 @@ def test_a_refused_value_is_shown_beside_its_field_which_takes_the_focus(
     assert _field_of_error(post(evidence="a note " * 2_000)) == "evidence"
     assert _field_of_error(post(version="")) is None
     assert _action(world, "A08")["version"] == before["version"]
+
+
+def _taskings_section(page: str) -> str:
+    return page[page.index('<section id="taskings">') :].split("</section>")[0]
+
+
+def test_today_tells_a_web_user_no_command_line_of_the_taskings(world: World) -> None:
+    """The demo walk: the board's Today, with none of its organisation's taskings,
+    said 'the meeting tasks items with "avert task add" or the web meeting view' (a
+    command line, and a page a board member may not open); a board account with no
+    organisation read "avert brief --audience partner --org ORGANISATION". On the
+    web both name the web's own ways; the files keep the commands."""
+    board = html.unescape(
+        _taskings_section(signed_in(world.app, "board").get("/today").text)
+    )
+    assert "No taskings overdue, due or done: the meeting tasks items on its " in board
+    assert "Meeting page." in board
+    assert "avert task add" not in board
+    add_user(world.store, "board-noorg", password=PASSWORD, role="board")
+    unnamed = html.unescape(
+        _taskings_section(signed_in(world.app, "board-noorg").get("/today").text)
+    )
+    assert "No organisation was named, so no taskings are listed" in unnamed
+    assert "this account names none: an administrator sets it" in unnamed
+    assert "avert brief" not in unnamed
+    assert "--org" not in unnamed
+
+
+def test_the_meeting_says_its_taskings_stand_now(
+    world: World,
+) -> None:
+    """The demo walk, as the council partner on 6 December: the meeting of the window
+    to 24 November listed five OVERDUE under "overdue, due in the next 24 hours,
+    done since the window began" (one due on 25 November) beside Today's three
+    overdue and one due for the same window. The heading says the taskings stand
+    now, and from when overdue and due are counted."""
+    partner = signed_in(world.app, "partner")
+    page = partner.get("/meeting")
+    assert page.status_code == 200, page.text
+    section = html.unescape(_taskings_section(page.text))
+    assert "as they stand now: overdue or due in the 24 hours from " in section
+    assert "Today lists them as they stood at the window's end" in section
+    assert "overdue, due in the next 24 hours, done since" not in section

@@ -163,3 +163,22 @@ def test_places_says_when_its_budget_is_larger_than_the_cells_of_an_area(
     summary = summary[: summary.index("</ul>")]
     assert note.group(0) in summary
     assert "the expected share says little" in summary
+
+
+def test_places_page_names_the_command_only_to_those_who_run_avert(
+    world: World,
+) -> None:
+    """A partner, a board member or an officer reads the cell size without the
+    setting's name or an ``avert forecast`` command line they have no way to run
+    (the demo walk: partner and board read "avert forecast --at ... --cells 10");
+    an analyst still reads both."""
+    at = f"{_at(world):%Y-%m-%dT%H:%M}"
+    for role in ("partner", "board", "officer"):
+        page = signed_in(world.app, role).get(f"/places?at={at}")
+        assert page.status_code == 200, (role, page.text)
+        assert "Cells of 150 m." in page.text, role
+        assert "avert forecast" not in page.text, role
+        assert "places_cell_m" not in page.text, role
+    analyst = signed_in(world.app, "analyst").get(f"/places?at={at}")
+    assert f"avert forecast --at {at} --cells 10" in analyst.text
+    assert "places_cell_m" in analyst.text

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
@@ -134,11 +137,23 @@ def test_today_points_to_the_api_not_a_file_for_the_full_lists(
     world: World, role: str
 ) -> None:
     """The page lists the first items of each section and said the rest "are in
-    briefing.json", a file the web app has none of; it names the briefing's JSON
-    answer, which the signed-in user can open."""
+    briefing.json", a file the web app has none of; then "GET /api/v1/briefing,
+    same window", a request a partner has no way to send (the demo walk). It links
+    the briefing's JSON answer of the window shown, which the signed-in user opens.
+    """
     client = signed_in(world.app, role)
     page = client.get("/today", params={"hours": 168})
     assert page.status_code == 200
     assert "briefing.json" not in page.text
-    assert "GET /api/v1/briefing" in page.text
-    assert client.get("/api/v1/briefing", params={"hours": 168}).status_code == 200
+    assert "GET /api/v1/briefing" not in page.text
+    links = set(
+        re.findall(r'<a href="(/api/v1/briefing\?[^"]+)">this briefing', page.text)
+    )
+    assert len(links) == 1, links
+    link = html.unescape(links.pop())
+    answer = client.get(link)
+    assert answer.status_code == 200
+    shown = re.search(r'name="at"[^>]*value="([^"]+)"', page.text)
+    assert shown is not None
+    assert answer.json()["hours"] == 168
+    assert answer.json()["at"].startswith(shown.group(1))

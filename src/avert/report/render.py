@@ -262,6 +262,14 @@ def environment() -> Environment:
     # where a briefing's full lists are (the page lists the first few): the file
     # beside a report; the web app names its JSON API instead
     env.globals["full_lists"] = "briefing.json"
+    # how the meeting tasks an item and how a partner's briefing names its
+    # organisation: the commands in files; the web app names its own pages instead
+    # (a partner or a board member there has no command line)
+    env.globals["taskings_how"] = 'with "avert task add" or the web meeting view'
+    env.globals["taskings_org_how"] = (
+        "avert brief --audience partner --org ORGANISATION; on the web, the "
+        "organisation of the account signed in, a partner's or a board member's"
+    )
     return env
 
 

@@ -231,6 +231,13 @@ def _templates(*, person_href: str | None = None) -> Jinja2Templates:
             "the JSON of this briefing (GET /api/v1/briefing, same window, "
             f"its long lists {BRIEFING_PAGE_DEFAULT} items a page)"
         ),
+        # a web user (a partner, a board member) has no command line: the page
+        # that tasks, and where a partner's organisation comes from
+        "taskings_how": "on its Meeting page",
+        "taskings_org_how": (
+            "the organisation of the account signed in, and this account names "
+            "none: an administrator sets it"
+        ),
     }
     return Jinja2Templates(env=env)
 

@@ -270,6 +270,10 @@ def _meeting_page(
         hours=hours,
         due_value=f"{_default_due(when, ctx.settings.timezone):%Y-%m-%dT%H:%M}",
         window=context["b"],
+        # the taskings are as they stand now: overdue and due counted from the
+        # window's end, or from now when it ended before (the live meeting view,
+        # avert.delivery.taskings.for_briefing), not as Today's (at the end)
+        taskings_from=_taskings_from(when, ctx.settings.timezone),
         error=error,
         # the form to show as typed, when the page offers its item
         typed=typed if offered else None,
@@ -277,6 +281,16 @@ def _meeting_page(
             ctx.store, ctx.settings, user=current_user(request), at=when, hours=hours
         ),
     )
+
+
+def _taskings_from(window_end: dt.datetime, zone: str) -> dt.datetime | None:
+    """When the meeting's taskings are counted overdue or due from, when not the
+    window's end: now, for a window ended before (as
+    :func:`avert.delivery.taskings.for_briefing` live). The demo's meeting of the
+    window to 24 November, opened on 6 December, listed five overdue beside Today's
+    three overdue and one due, under "due in the next 24 hours" of that window."""
+    now = local_now(zone).replace(second=0, microsecond=0)
+    return now if now > window_end else None
 
 
 def _default_due(window_end: dt.datetime, zone: str) -> dt.datetime:

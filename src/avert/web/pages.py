@@ -374,9 +374,31 @@ def _briefing_context(
         "area": area or "",
         "area_named": _area_named(ctx, view, area),
         "default_note": note if not at else None,
+        "full_lists": _full_lists_link(f"{when:%Y-%m-%dT%H:%M}", hours, area),
     }
     context["briefing_html"] = _briefing_html(ctx, view, user, context)
     return context
+
+
+def _full_lists_link(at: str, hours: int, area: str | None) -> Markup:
+    """Where a web user reads the lists the page cuts: a link to the briefing's
+    JSON answer of the same window, which the signed-in user may open.
+
+    The page said "the JSON of this briefing (GET /api/v1/briefing, same window,
+    ...)": an HTTP request a partner or a board member has no way to send, without
+    the window the page shows.
+    """
+    query = urlencode(
+        {
+            k: v
+            for k, v in (("at", at), ("hours", str(hours)), ("area", area or ""))
+            if v
+        }
+    )
+    return Markup(
+        '<a href="/api/v1/briefing?{query}">this briefing as data (JSON)</a>, its '
+        "long lists {size} items a page"
+    ).format(query=query, size=views.BRIEFING_PAGE_DEFAULT)
 
 
 def _area_named(ctx: WebContext, view: views.BriefingView, area: str | None) -> bool:
