@@ -1305,3 +1305,22 @@ def test_the_meeting_says_its_taskings_stand_now(
     assert "as they stand now: overdue or due in the 24 hours from " in section
     assert "Today lists them as they stood at the window's end" in section
     assert "overdue, due in the next 24 hours, done since" not in section
+
+
+def test_an_actions_subject_names_the_whole_force_in_words(world: World) -> None:
+    """The demo walk: action A01's Subject read "area:force", the plan file's key,
+    on its page and in the plan's list; they read "the whole force area"."""
+    for role in ("chair", "board"):  # A01 is the police's: no partner's
+        client = signed_in(world.app, role)
+        page = client.get("/plan/actions/A01")
+        assert page.status_code == 200, (role, page.text)
+        subject = re.search(r"<tr><th>Subject</th><td>(.*?)</td></tr>", page.text)
+        assert subject is not None, page.text[:2000]
+        assert subject.group(1).startswith("the whole force area"), subject.group(1)
+        plan = client.get("/plan")
+        row = re.search(
+            r'/plan/actions/A01".*?data-label="Subject">(.*?)</td>', plan.text, re.S
+        )
+        assert row is not None, role
+        assert row.group(1) == "the whole force area", row.group(1)
+        assert "area:<wbr>force" not in plan.text, role

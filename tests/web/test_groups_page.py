@@ -3,6 +3,7 @@ its reasons, and shows a group's reasons on a phone."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from web.helpers import World, signed_in
@@ -38,6 +39,22 @@ def test_a_groups_continuum_reason_names_its_measures_in_words(world: World) -> 
     for reason in reasons:
         assert "_" not in reason, reason
     assert any("days active" in r for r in reasons), reasons
+
+
+def test_a_groups_days_active_are_whole_days_against_the_rule_in_words(
+    world: World,
+) -> None:
+    """Walked in a browser: a reason read "days active 686.92 >= 90", fractional
+    days and a comparison sign where a reader wants whole days and the rule."""
+    page = signed_in(world.app, "chair").get("/groups")
+    assert page.status_code == 200
+    reasons = re.findall(r"<li>(continuum [^<]*)</li>", page.text)
+    active = [r for r in reasons if "days active" in r]
+    assert active, reasons
+    for reason in reasons:
+        assert ">=" not in html.unescape(reason), reason
+    for reason in active:
+        assert re.search(r"days active \d+ \(rule: at least \d+\)", reason), reason
 
 
 def test_a_groups_cells_stack_on_a_phone_each_under_its_column_name(

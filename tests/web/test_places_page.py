@@ -182,3 +182,23 @@ def test_places_page_names_the_command_only_to_those_who_run_avert(
     analyst = signed_in(world.app, "analyst").get(f"/places?at={at}")
     assert f"avert forecast --at {at} --cells 10" in analyst.text
     assert "places_cell_m" in analyst.text
+
+
+def test_places_names_the_domestic_setting_only_to_those_who_set_it(
+    world: World,
+) -> None:
+    """Walked as the partner, the board and an officer: Places' near-repeat note
+    ended "(near_repeat.domestic in places.toml)", a file they never see; it reads
+    the same without it, and an analyst still reads where it is set."""
+    at = f"{_at(world):%Y-%m-%dT%H:%M}"
+    analyst = signed_in(world.app, "analyst").get(f"/places?at={at}")
+    assert "domestic incidents left out of the near-repeat test" in analyst.text
+    assert "(near_repeat.domestic in places.toml)" in analyst.text
+    for role in ("partner", "board", "officer"):
+        page = signed_in(world.app, role).get(f"/places?at={at}")
+        assert page.status_code == 200, (role, page.text)
+        summary = page.text[page.text.index('id="places-summary"') :]
+        summary = summary[: summary.index("</ul>")]
+        assert "domestic incidents left out of the near-repeat test" in summary, role
+        assert "repeat-victims sections." in summary, role
+        assert "places.toml" not in page.text, role

@@ -30,6 +30,7 @@ from avert.web.auth import (
     take_flash,
 )
 from avert.web.auth import sign_out as end_session
+from avert.workflows import places as places_workflow
 from avert.workflows import views
 from avert.workflows.briefing import known_areas, names_known_area
 from avert.workflows.users import User, authenticate
@@ -542,6 +543,9 @@ def person(
 #: How the briefing's note on a patrol budget larger than its grid starts
 #: (:func:`avert.workflows.forecast.budget_note`)
 BUDGET_NOTE_START = "The patrol budget ("
+#: The roles that run avert and set its files: pages name a setting or a command
+#: line to them only (the others have no command line)
+RUNS_AVERT = frozenset({"admin", "analyst"})
 
 
 @router.get("/places")
@@ -555,7 +559,27 @@ def places(request: Request, at: str | None = None) -> Response:
     """
     context = _briefing_context(request, at, 24, None)
     budget = [n for n in context["b"].notes if n.startswith(BUDGET_NOTE_START)]
-    return _page(request, "places.html", **context, budget_notes=budget)
+    runs_avert = current_user(request).role in RUNS_AVERT
+    return _page(
+        request,
+        "places.html",
+        **context,
+        budget_notes=budget,
+        runs_avert=runs_avert,
+        near_repeat_line=_near_repeat_line(context, runs_avert=runs_avert),
+    )
+
+
+def _near_repeat_line(context: dict[str, Any], *, runs_avert: bool) -> str:
+    """The near-repeat note of the page: the setting that left domestic incidents
+    out is named to those who set it (an administrator, an analyst) only; an
+    officer, a partner and the board read "(near_repeat.domestic in places.toml)"
+    about a file they never see."""
+    summary = (context.get("data") or {}).get("places_summary") or {}
+    line = str((summary.get("near_repeat") or {}).get("line") or "")
+    if runs_avert:
+        return line
+    return line.replace(places_workflow.DOMESTIC_SETTING_SAID, "")
 
 
 @router.get("/groups")

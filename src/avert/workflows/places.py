@@ -631,6 +631,9 @@ class NearRepeatZones:
 
 #: What the zones' note says of the domestic incidents left out
 DOMESTIC_LEFT_OUT = "domestic incidents left out of the near-repeat test and zones"
+#: the setting that chose it, named at the end of the note (a page leaves it out for
+#: those who set nothing: :func:`avert.web.pages.places`)
+DOMESTIC_SETTING_SAID = " (near_repeat.domestic in places.toml)"
 
 
 def _without_domestic(
@@ -673,8 +676,8 @@ def _without_domestic(
     n = int(events.select(flagged.sum()).item())
     note = (
         f"{n:,} {DOMESTIC_LEFT_OUT}: the zones are for patrols, and domestic "
-        "repeats at a victim's home are for the DASH and repeat-victims sections "
-        "(near_repeat.domestic in places.toml)."
+        f"repeats at a victim's home are for the DASH and repeat-victims sections"
+        f"{DOMESTIC_SETTING_SAID}."
     )
     return events.filter(~flagged), n, note
 

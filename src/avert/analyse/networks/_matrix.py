@@ -20,7 +20,8 @@ def _fmt(value: float) -> str:
 
 #: What each measure a continuum rule may test counts, in the words of its reason
 #: (:data:`avert.config.networks.CONTINUUM_MEASURES`): the groups page read
-#: "longevity_days 686.92 >= 90; n_violent_incidents 29 >= 5".
+#: "longevity_days 686.92 >= 90; n_violent_incidents 29 >= 5", then "days active
+#: 686.92 >= 90".
 MEASURE_WORDS: Final = {
     "size": "members",
     "n_incidents": "incidents",
@@ -44,6 +45,23 @@ def _words(measure: str) -> str:
     return MEASURE_WORDS.get(measure) or measure.replace("_", " ")
 
 
+#: Measures counted in whole units, said so (``longevity_days`` is fractional days
+#: between a group's first and last incident: "days active 686.92" read as a count)
+WHOLE_MEASURES: Final = frozenset({"longevity_days"})
+
+
+def _measure_said(measure: str, threshold: float) -> pl.Expr:
+    """One measure of a rule against its threshold, in words: "days active 687
+    (rule: at least 90)", whole days rounded; other values to two decimals."""
+    value = pl.col(measure)
+    value = (
+        value.round(0).cast(pl.Int64) if measure in WHOLE_MEASURES else value.round(2)
+    )
+    return pl.format(
+        f"{_words(measure)} {{}} (rule: at least {_fmt(threshold)})", value
+    )
+
+
 def _rule_expr(rule: ContinuumRule) -> tuple[pl.Expr, pl.Expr]:
     """(holds, reason) expressions of one continuum rule."""
     holds: pl.Expr = pl.lit(True)
@@ -51,25 +69,13 @@ def _rule_expr(rule: ContinuumRule) -> tuple[pl.Expr, pl.Expr]:
     for measure, threshold in rule.all_of.items():
         cond = pl.col(measure) >= threshold
         holds = holds & cond
-        parts.append(
-            pl.format(
-                f"{_words(measure)} {{}} >= {_fmt(threshold)}",
-                pl.col(measure).round(2),
-            )
-        )
+        parts.append(_measure_said(measure, threshold))
     if rule.any_of:
         n_any: pl.Expr = pl.lit(0, dtype=pl.Int64)
         for measure, threshold in rule.any_of.items():
             cond = pl.col(measure) >= threshold
             n_any = n_any + cond.cast(pl.Int64)
-            parts.append(
-                pl.when(cond).then(
-                    pl.format(
-                        f"{_words(measure)} {{}} >= {_fmt(threshold)}",
-                        pl.col(measure).round(2),
-                    )
-                )
-            )
+            parts.append(pl.when(cond).then(_measure_said(measure, threshold)))
         holds = holds & (n_any >= rule.min_any)
     text = (
         pl.concat_list(parts).list.drop_nulls().list.join("; ") if parts else pl.lit("")
