@@ -52,6 +52,15 @@ def test_board_pack_help_says_it_needs_the_pseudonym_key() -> None:
     assert "AVERT_PSEUDONYM_KEY" in " ".join(result.output.split())
 
 
+def test_board_pack_areas_says_the_board_reads_areas_of_the_default_only() -> None:
+    """With a force's own searches the pack (read by the board) gives the table by
+    area only for the default force area (workflows.board._partner_area_table);
+    --areas said only "Local authorities making up the force area", so the police
+    giving it got a pack with no table by area, unwarned."""
+    text = _option_help("board pack", "areas")
+    assert "other areas give the pack no table by area" in text, text
+
+
 def test_the_board_group_lists_pack_on_one_unbroken_line() -> None:
     """'avert board --help' broke the pack's summary after "verdicts and"."""
     result = CliRunner().invoke(

@@ -394,7 +394,8 @@ def test_force_area_from_stops_per_resident_not_share_alone() -> None:
     # (14 % of it), Stray 2.75e-5 (2.5 %), Single: one stop and no census row
     assert areas == ("Big", "Busy", "Quiet")
     assert notes[0].endswith(
-        ": Big; Busy; Quiet (give --areas to set it). Areas left out, with their "
+        ": Big; Busy; Quiet (set it with --areas, or the Equality page's Areas "
+        "field). Areas left out, with their "
         "stops: Stray (11); Single (1)."
     ), notes[0]
 

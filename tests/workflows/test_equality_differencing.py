@@ -319,7 +319,10 @@ def test_a_partner_cannot_difference_area_tables(
             eq = partner(list(chosen))
             assert not _shown_area_cells(eq) & withheld, chosen
             if not eq["area_table"]:
-                assert any("only of the force area" in n for n in eq["notes"])
+                said = next(n for n in eq["notes"] if n.startswith("By area:"))
+                # the partner is told how to read them: the field left empty
+                assert "Areas field left empty" in said, said
+                assert "; ".join(districts) in said, said
     # the force area's districts named, in another order: the same table, shown
     assert partner(list(reversed(districts)))["area_table"] == whole["area_table"]
     # the police choose any areas and read them whole

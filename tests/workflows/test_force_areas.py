@@ -107,7 +107,10 @@ def test_a_force_area_note_lists_names_holding_commas_unambiguously(
     found = run_equality(sqlite_store, force="humberside")
     note = next(n for n in found.notes if "list of police force areas" in n)
     listed = "; ".join(HUMBERSIDE)
-    assert f"Schedule 1): {listed} (give --areas" in note, note
+    assert (
+        f"Schedule 1): {listed} (set another with --areas, or the Equality page's Areas field)"
+        in note
+    ), note
     assert split_area_names(listed) == HUMBERSIDE
     again = run_equality(sqlite_store, force="humberside", areas=list(HUMBERSIDE))
     assert again.force_areas == HUMBERSIDE

@@ -383,7 +383,10 @@ def board_pack(
             help="Local authorities making up the force area of the equality "
             "section, separated by commas, or by semicolons when a name holds a "
             "comma ('Bristol, City of; Mendip') (default: the police force area of "
-            "a data.police.uk force, else inferred from where the stops fall).",
+            "a data.police.uk force, else inferred from where the stops fall). "
+            "The board reads the rates by area only for that default: with a "
+            "force's own searches, other areas give the pack no table by area "
+            "(docs/equality.md, 'Differencing by areas').",
         ),
     ] = None,
     population_year: Annotated[

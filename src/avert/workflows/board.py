@@ -687,14 +687,17 @@ def _fixed_year_note(start: dt.date, stop: dt.date, end: dt.date) -> str:
     )
 
 
-#: why a partner reads no per-area rate of the areas or census year asked
+#: why a partner reads no per-area rate of the areas or census year asked, and how
+#: to read them: the force area avert takes when none is given
 _OWN_AREAS_ONLY: Final = (
-    "Per-area rates: for partners and the board, only of the force area avert "
-    "sets ({areas}), not of other areas asked: the small-cell rule is decided "
-    "on one area table, and the tables of other sets of areas (one area alone, "
-    "two together) withhold other cells, whose counts, with the force's by "
-    f"group, would give back the withheld ones of 1 to {SMALL_CELL - 1}. The "
-    "police read them whole."
+    "By area: partners and the board read the rates by area only for the force "
+    "area avert takes when no areas are given ({areas}: the Equality page's "
+    "Areas field left empty, a board pack made without --areas), not for other "
+    "areas asked. Counts of 1 to 4 searches are withheld within one table of "
+    "areas; the tables of other sets of areas (one area alone, two together) "
+    "withhold other counts, and those, with the force's counts by group, "
+    f"would give back the withheld ones of 1 to {SMALL_CELL - 1}. The police "
+    "read them whole."
 )
 
 
@@ -731,7 +734,7 @@ def _partner_area_table(
     if default is not None and _area_counts(default).equals(_area_counts(found)):
         return found
     note = _OWN_AREAS_ONLY.format(
-        areas=join_area_names(default.force_areas) if default else "none it can set"
+        areas=join_area_names(default.force_areas) if default else "none here"
     )
     return replace(found, areas=None, notes=(*found.notes, note))
 

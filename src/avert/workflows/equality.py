@@ -1210,7 +1210,8 @@ def _force_areas(
         "Force area taken from where the stops fall: the areas whose placed stops per "
         f"resident reach {FORCE_AREA_MIN_RATE_RATIO:.0%} of the rate over the areas "
         f"holding {min_share:.0%} or more of them (and {FORCE_AREA_MIN_STOPS} or more "
-        f"stops): {join_area_names(force_areas)} (give --areas to set it)"
+        f"stops): {join_area_names(force_areas)} (set it with --areas, or the "
+        "Equality page's Areas field)"
         + (f". Areas left out, with their stops: {said}" if said else "")
         + "."
     )
@@ -1348,7 +1349,7 @@ def _listed_force_areas(
                 "police force "
                 f"area as the {year} census names them, from avert's list of police "
                 f"force areas (Police Act 1996, Schedule 1): {join_area_names(shown)} "
-                "(give --areas to set another)."
+                "(set another with --areas, or the Equality page's Areas field)."
             )
             if key in _FEW_RESIDENTS:  # the residents the rates are against
                 residents = int(
