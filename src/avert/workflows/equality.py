@@ -166,17 +166,9 @@ def run_equality(
     stops = _window_stops(store, force, date_from, date_to)
     forces = _one_force(stops, force)
     notes: list[str] = _unnamed_force_note(stops, forces) + _unpublished_note(stops)
-    window, months_with_stops = _stops_window(
-        stops,
-        date_from,
-        date_to,
-        notes,
-        ends_here=date_to is None
-        or not stops_after(
-            store,
-            dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
-            (forces or (None,))[0],
-        ),
+    ends_here = _no_search_after(store, date_to, forces)
+    window, months = _stops_window(
+        stops, date_from, date_to, notes, ends_here=ends_here
     )
     pops = store.read_frame("populations")
     lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
@@ -226,10 +218,22 @@ def run_equality(
         eia=eia,
         forces=forces,
         window=window,
-        months_with_stops=months_with_stops,
+        months_with_stops=months,
         residents_label=label,
         unpublished=unpublished_searches(stops),
     )
+
+
+def _no_search_after(
+    store: Store, date_to: dt.date | None, forces: tuple[str, ...]
+) -> bool:
+    """Whether the store holds no search of the force after the day ``date_to``
+    (always, with no ``date_to``): only then may a window end at its last search,
+    the data stopping there, not the searches of its last days merely not yet in."""
+    if date_to is None:
+        return True
+    after = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time())
+    return not stops_after(store, after, (forces or (None,))[0])
 
 
 def _rates(
