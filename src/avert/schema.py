@@ -526,6 +526,8 @@ RELATIONSHIPS: Final = _spec(
         _EXTRA,
     ],
     ("person_a", "person_b", "kind"),
+    # the key serves person_a; a person's kin are read on both sides (0035)
+    indexes=(("person_b",),),
 )
 
 ASB: Final = _spec(

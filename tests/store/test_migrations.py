@@ -462,3 +462,28 @@ def test_0034_fills_the_asb_precision_known_of_the_reports_loaded_before(
     got = any_store.read_frame("asb").sort("asb_id")
     assert got["occurred_at"].to_list() == times
     assert got["time_precision"].to_list() == ["exact", None, "month", "exact"]
+
+
+def test_0035_indexes_the_second_person_of_a_relationship(any_store: Store) -> None:
+    """A person's kin are read on both sides of ``relationships``; the primary key
+    serves ``person_a`` alone, so a read by ``person_b`` scanned the table. 0035
+    adds ``ix_relationships_person_b``; down and up again keeps the rows."""
+
+    def indexes() -> set[str]:
+        with any_store.engine.connect() as conn:
+            found = sa_inspect(conn).get_indexes("relationships")
+        return {str(index["name"]) for index in found}
+
+    assert "ix_relationships_person_b" in indexes()
+    with any_store.transaction() as tx:
+        tx.append(
+            "relationships",
+            pl.DataFrame(
+                {"person_a": ["P-1"], "person_b": ["P-2"], "kind": ["sibling"]}
+            ),
+        )
+    downgrade(any_store.engine, "0034")
+    assert "ix_relationships_person_b" not in indexes()
+    any_store.upgrade()
+    assert "ix_relationships_person_b" in indexes()
+    assert any_store.read_frame("relationships")["person_b"].to_list() == ["P-2"]
