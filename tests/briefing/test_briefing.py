@@ -610,18 +610,8 @@ def test_a_partner_alert_says_its_incident_is_dated_alone_as_the_police_one_does
         "alert live for 14 days after the end of its day (dated "
         f"{day:%Y-%m-%d} alone, no time recorded), until 2025-03-23 00:00"
     )
-    alerts = pl.DataFrame(
-        {
-            "incident_id": [inc_id],
-            "victim_id": ["PER0"],
-            "occurred_from": [day],
-            "live_until": [day + dt.timedelta(days=15)],
-            "victim_groups": [["GRP1"]],
-            "rival_groups": [["GRP2"]],
-            "at_risk_of_retaliation_from": [["PER1"]],
-            "possible_targets": [["PER5"]],
-            "reasons": [["victim PER0 of violence is linked to group(s) GRP1", live]],
-        }
+    alerts = _alert_of_a_day_alone(
+        inc_id, day, ["victim PER0 of violence is linked to group(s) GRP1", live]
     )
     police = _brief(frames, retaliation=alerts)
     partner = _brief(frames, retaliation=alerts, audience="partner")
@@ -639,23 +629,13 @@ def test_a_partner_alert_passes_on_no_live_line_that_only_begins_so(frames) -> N
     form (dates and numbers) passes; another gives the plain line of the date."""
     inc_id = frames["incidents"]["incident_id"][0]
     day = dt.datetime.combine((AT - dt.timedelta(days=2)).date(), dt.time())
-    alerts = pl.DataFrame(
-        {
-            "incident_id": [inc_id],
-            "victim_id": ["PER0"],
-            "occurred_from": [day],
-            "live_until": [day + dt.timedelta(days=15)],
-            "victim_groups": [["GRP1"]],
-            "rival_groups": [["GRP2"]],
-            "at_risk_of_retaliation_from": [["PER1"]],
-            "possible_targets": [["PER5"]],
-            "reasons": [
-                [
-                    "alert live for 14 days while PER0 (victim) and PER1 are at "
-                    "large, until 2025-03-23 00:00"
-                ]
-            ],
-        }
+    alerts = _alert_of_a_day_alone(
+        inc_id,
+        day,
+        [
+            "alert live for 14 days while PER0 (victim) and PER1 are at "
+            "large, until 2025-03-23 00:00"
+        ],
     )
     partner = _brief(frames, retaliation=alerts, audience="partner")
     reasons = partner.retaliation[0]["reasons"]
@@ -663,3 +643,24 @@ def test_a_partner_alert_passes_on_no_live_line_that_only_begins_so(frames) -> N
     assert "PER1" not in json.dumps(reasons)
     until = day + dt.timedelta(days=15)
     assert reasons[-1] == f"alert live until {until:%Y-%m-%d %H:%M}"
+
+
+def _alert_of_a_day_alone(
+    incident_id: str, day: dt.datetime, reasons: list[str]
+) -> pl.DataFrame:
+    """One retaliation alert of victim PER0 (group GRP1, rival GRP2, at risk from
+    PER1, target PER5) of an incident dated ``day`` alone, live 15 days, with the
+    police ``reasons``."""
+    return pl.DataFrame(
+        {
+            "incident_id": [incident_id],
+            "victim_id": ["PER0"],
+            "occurred_from": [day],
+            "live_until": [day + dt.timedelta(days=15)],
+            "victim_groups": [["GRP1"]],
+            "rival_groups": [["GRP2"]],
+            "at_risk_of_retaliation_from": [["PER1"]],
+            "possible_targets": [["PER5"]],
+            "reasons": [reasons],
+        }
+    )

@@ -299,24 +299,7 @@ def test_force_figures_are_not_withheld_where_area_ones_are(
     of a group singles no one out (docs/equality.md, "Force-level figures"). So
     Humberside's 2 Other searches, one an arrest, read 2 with their arrest rate in
     the force's tables, and "[c]" in Hull's row of the ratios by area."""
-    import polars as pl
-
-    _humberside_and_london(sqlite_store, tmp_path)
-    other = pl.DataFrame(
-        {
-            "stop_id": ["o1", "o2"],
-            "source": ["policeuk"] * 2,
-            "force": ["humberside"] * 2,
-            "occurred_at": [dt.datetime(2019, 1, 4)] * 2,
-            "lat": [53.5] * 2,
-            "lon": [-0.3] * 2,
-            "ethnicity": ["Other"] * 2,
-            "outcome": ["Arrest", "A no further action disposal"],
-        }
-    )
-    with sqlite_store.transaction() as tx:
-        tx._execute("UPDATE stops SET source = 'policeuk'")  # the fixture's: "t"
-        tx.append("stops", other)
+    _humberside_with_two_others(sqlite_store, tmp_path, "policeuk")
     stats = board_statistics(
         sqlite_store,
         end=dt.date(2019, 1, 31),
@@ -349,14 +332,23 @@ def _bundle_others(store: Store, tmp_path: Path) -> None:
     (:func:`test_equality_differencing.a_search_after_march`). A year holding
     police.uk's searches beside own records a partner reads none of
     (test_equality_differencing.py)."""
-    import polars as pl
     from test_equality_differencing import a_search_after_march
+
+    _humberside_with_two_others(store, tmp_path, "humberside-records")
+    a_search_after_march(store)
+
+
+def _humberside_with_two_others(store: Store, tmp_path: Path, source: str) -> None:
+    """Humberside's and London's January 2019 searches, every one of ``source``
+    (the fixture's is "t"), with 2 more of Other people in Humberside on 4
+    January, one ending in arrest."""
+    import polars as pl
 
     _humberside_and_london(store, tmp_path)
     other = pl.DataFrame(
         {
             "stop_id": ["o1", "o2"],
-            "source": ["humberside-records"] * 2,
+            "source": [source] * 2,
             "force": ["humberside"] * 2,
             "occurred_at": [dt.datetime(2019, 1, 4)] * 2,
             "lat": [53.5] * 2,
@@ -366,9 +358,8 @@ def _bundle_others(store: Store, tmp_path: Path) -> None:
         }
     )
     with store.transaction() as tx:
-        tx._execute("UPDATE stops SET source = 'humberside-records'")
+        tx._execute("UPDATE stops SET source = ?", (source,))
         tx.append("stops", other)
-    a_search_after_march(store)
 
 
 def _plain(stats: dict[str, object]) -> str:
