@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from test_force_areas import _humberside_and_london
+from test_force_areas import HUMBERSIDE, _humberside_and_london
 
+from avert.access import Audience
 from avert.store import Store
 from avert.workflows.board import board_statistics, partner_equality_year
+from avert.workflows.late_searches import searches_loaded_late
+from avert.workflows.load import load_files
 
 
 def a_search_after_march(store: Store) -> None:
@@ -521,3 +525,117 @@ def test_a_month_police_uk_stored_again_stays_in_the_year(
     eq = _partner_year_to_march_2019(sqlite_store)
     assert {r["group"]: r["searches"] for r in eq["rates"]}["Other"] == 7
     assert not [n for n in eq["notes"] if "first over" in n]
+
+
+def _bundle(folder: Path, stops: list[str]) -> Path:
+    """A record bundle of Humberside's own searches (``stops``: ``stop_id,
+    occurred_at,ethnicity`` lines, each placed in Hull) and no incidents."""
+    folder.mkdir()
+    manifest = {
+        "format": "avert-bundle",
+        "version": 1,
+        "crs": "EPSG:4326",
+        "source": "humberside-records",
+        "extracted_at": "2019-05-01T06:00:00",
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "incidents.csv").write_text(
+        "incident_id,occurred_at,category\n", encoding="utf-8"
+    )
+    lines = ["{},{},53.5,-0.3,{}".format(*line.split(",", 2)) for line in stops]
+    (folder / "stops.csv").write_text(
+        "stop_id,occurred_at,lat,lon,ethnicity\n" + "\n".join(lines) + "\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_a_late_bundle_of_an_ended_year_leaves_a_partners_year_as_it_was(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Through the loader (its load records, not rows written by hand): a
+    bundle of January 2019 (White 10, Other 5) and an April search, then a
+    late bundle of 2 Other searches of February. A partner read the year to
+    March 2019 as Other 5, then 7; now 5 both times, the note saying fewer than
+    5 were loaded later; the police read 7."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    with sqlite_store.transaction() as tx:
+        tx._execute("DELETE FROM stops")
+    first = [f"w{i},2019-01-10T10:00:00,White" for i in range(10)]
+    first += [f"o{i},2019-01-10T11:00:00,Other" for i in range(5)]
+    first += ["apr,2019-04-02T10:00:00,White"]
+    load_files(sqlite_store, [_bundle(tmp_path / "first", first)], kind="bundle")
+
+    def others(audience: Audience) -> tuple[int, list[str]]:
+        eq = board_statistics(
+            sqlite_store,
+            end=dt.date(2019, 3, 31),
+            areas=list(HUMBERSIDE),
+            performance=False,
+            audience=audience,
+        )["equality"]
+        assert eq["available"], eq["note"]
+        groups = {r["group"]: r["searches"] for r in eq["rates"]}
+        return groups["Other"], [n for n in eq["notes"] if "first over" in n]
+
+    assert others("partner") == (5, [])
+    late = [f"f{i},2019-02-10T10:00:00,Other" for i in range(2)]
+    load_files(sqlite_store, [_bundle(tmp_path / "late", late)], kind="bundle")
+    shown, notes = others("partner")
+    assert shown == 5
+    assert [n[:50] for n in notes] == [
+        "Fewer than 5 searches of this year were loaded aft"
+    ]
+    assert others("police") == (7, [])
+
+
+def test_a_year_loaded_late_whole_says_so(sqlite_store: Store, tmp_path: Path) -> None:
+    """Every search of the year loaded after an April search had made it over: a
+    partner reads no figure, told that none was loaded in time and how many
+    later, not that the store holds no search in the window."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    with sqlite_store.transaction() as tx:
+        tx._execute("DELETE FROM stops")
+    _load(
+        sqlite_store,
+        "april",
+        dt.datetime(2019, 5, 2, 9),
+        _searches("White", 1, dt.datetime(2019, 4, 2), "apr"),
+    )
+    _load(
+        sqlite_store,
+        "late",
+        dt.datetime(2019, 6, 1, 9),
+        _searches("Other", 3, dt.datetime(2019, 2, 10), "feb"),
+    )
+    eq = board_statistics(
+        sqlite_store,
+        end=dt.date(2019, 6, 30),
+        force="humberside",
+        performance=False,
+        audience="partner",
+    )["equality"]
+    assert not eq["available"]
+    assert "None of this window's searches was loaded by the time" in eq["note"]
+    assert "Fewer than 5 searches of this year were loaded after" in eq["note"]
+    assert "store holds them from" not in eq["note"]
+
+
+def test_a_search_of_no_recorded_load_is_taken_as_loaded_first(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A search with no load recorded (stored before loads were, or by hand) is
+    taken as loaded before every recorded load: in the year, it counts; after
+    the year, the year was over before any recorded load, so the year's
+    searches of recorded loads are late."""
+    _two_months(sqlite_store, tmp_path, january_source="humberside-records")
+    year = (dt.date(2018, 4, 1), dt.date(2019, 3, 31))
+    assert searches_loaded_late(sqlite_store, "humberside", year).searches == 0
+    _load(
+        sqlite_store,
+        "late",
+        dt.datetime(2019, 6, 1, 9),
+        _searches("Other", 2, dt.datetime(2019, 2, 10), "feb"),
+    )
+    late = searches_loaded_late(sqlite_store, "humberside", year)
+    assert (late.loads, late.searches) == (frozenset({"late"}), 2)

@@ -554,7 +554,10 @@ def _board_equality(
 ) -> dict[str, Any]:
     """The board's equality part: :func:`run_equality` over the ``months`` months
     to the end of ``end``'s month, or ``available`` false with a note saying why
-    (none when not ``computed``); read by ``audience`` (:func:`_equality_figures`)."""
+    (none when not ``computed``); read by ``audience`` (:func:`_equality_figures`).
+    A partner's fixed year (:func:`_partner_year`) is of the searches loaded by
+    the time it was first over in the store; its own records loaded later are
+    left out and counted in a note (:func:`~avert.workflows.late_searches.searches_loaded_late`)."""
     e_from = first_of_month(end, -months + 1)
     e_to = last_of_month(end)
     if not computed:

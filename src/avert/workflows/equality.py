@@ -331,7 +331,15 @@ def _window_stops(
     if leave_out_loads:
         # a search of no load (stored before loads were recorded) stays
         left_out = pl.col("load_id").is_in(sorted(leave_out_loads)).fill_null(False)
-        stops = stops.filter(~left_out)
+        kept = stops.filter(~left_out)
+        if kept.height == 0 and stops.height > 0:
+            # not "no stops in this window": the store holds them, loaded late
+            msg = (
+                "None of this window's searches was loaded by the time it was "
+                "first over in the store."
+            )
+            raise NotFound(msg)
+        stops = kept
     if stops.height == 0:
         raise NotFound(_no_stops(store, force))
     return stops
