@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from test_force_areas import _humberside_and_london
+from test_force_areas import HUMBERSIDE, _humberside_and_london
 
+from avert.access import Audience
 from avert.store import Store
 from avert.workflows.board import board_statistics, partner_equality_year
+from avert.workflows.late_searches import searches_loaded_late
+from avert.workflows.load import load_files
 
 
 def a_search_after_march(store: Store) -> None:
@@ -334,3 +338,304 @@ def test_a_partner_cannot_difference_area_tables(
         performance=False,
     )["equality"]
     assert police["area_table"][0]["ratios"]["Black"]["ratio"] is not None
+
+
+def _load(
+    store: Store,
+    load_id: str,
+    at: dt.datetime,
+    rows: list[dict[str, Any]],
+    *,
+    source: str = "humberside-records",
+) -> None:
+    """``rows`` (Humberside's own records) stored as load ``load_id`` recorded at
+    ``at``, as a load records its file (``loads.loaded_at``)."""
+    stops = [
+        {
+            "source": source,
+            "force": "humberside",
+            "lat": 53.5,
+            "lon": -0.3,
+            **row,
+            "load_id": load_id,
+        }
+        for row in rows
+    ]
+    record = {
+        "load_id": load_id,
+        "source_file": f"{load_id}/stops.csv",
+        "file_sha256": load_id,
+        "kind": "bundle-stops",
+        "loaded_at": at,
+        "rows": len(rows),
+        "loaded": len(rows),
+        "quarantined": 0,
+        "duplicates": 0,
+    }
+    with store.transaction() as tx:
+        tx.append("stops", pl.DataFrame(stops))
+        tx.append("loads", pl.DataFrame([record]))
+
+
+def _searches(group: str, n: int, when: dt.datetime, tag: str) -> list[dict[str, Any]]:
+    return [
+        {"stop_id": f"{tag}-{group}-{i}", "occurred_at": when, "ethnicity": group}
+        for i in range(n)
+    ]
+
+
+def _partner_year_to_march_2019(store: Store) -> dict[str, Any]:
+    eq: dict[str, Any] = board_statistics(
+        store,
+        end=dt.date(2019, 6, 30),
+        force="humberside",
+        performance=False,
+        audience="partner",
+    )["equality"]
+    assert eq["available"], eq["note"]
+    assert eq["window"][0] == dt.date(2018, 4, 1)
+    return eq
+
+
+def _late_year(store: Store, tmp_path: Path) -> None:
+    """The year to March 2019 of Humberside's own records, loaded on 1 May 2019
+    (White 10, Other 5 in January), and an April search loaded on 2 May: from
+    then the year is over in the store."""
+    _humberside_and_london(store, tmp_path)
+    with store.transaction() as tx:
+        tx._execute("DELETE FROM stops")
+    january = dt.datetime(2019, 1, 10)
+    _load(
+        store,
+        "first",
+        dt.datetime(2019, 5, 1, 9),
+        _searches("White", 10, january, "jan") + _searches("Other", 5, january, "jan"),
+    )
+    _load(
+        store,
+        "april",
+        dt.datetime(2019, 5, 2, 9),
+        _searches("White", 1, dt.datetime(2019, 4, 2), "apr"),
+    )
+
+
+def test_a_partner_cannot_difference_a_year_before_and_after_a_late_load(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The year to March 2019 read Other 5 to a partner once over; a batch of 2
+    Other searches of February loaded late (June) made it Other 7, and 7 - 5 gave
+    back the batch's 2, a count the rule withholds. A partner's year is now of
+    the searches loaded by the time it was first over: Other 5 before and after,
+    a note saying that fewer than 5 were loaded later (no count of 1 to 4); the
+    police read the 7."""
+    _late_year(sqlite_store, tmp_path)
+    before = _partner_year_to_march_2019(sqlite_store)
+    assert {r["group"]: r["searches"] for r in before["rates"]}["Other"] == 5
+    assert not [n for n in before["notes"] if "first over" in n]
+    _load(
+        sqlite_store,
+        "late",
+        dt.datetime(2019, 6, 1, 9),
+        _searches("Other", 2, dt.datetime(2019, 2, 10), "feb"),
+    )
+    after = _partner_year_to_march_2019(sqlite_store)
+    for key in ("rates", "by_legislation", "by_age", "by_sex", "outcomes"):
+        assert after[key] == before[key], key
+    assert after["area_table"] == before["area_table"]
+    [late] = [n for n in after["notes"] if "first over" in n]
+    assert late.startswith("Fewer than 5 searches of this year were loaded after")
+    assert "2" not in late.split(":")[0]
+    police = board_statistics(
+        sqlite_store, end=dt.date(2019, 3, 31), force="humberside", performance=False
+    )["equality"]
+    assert {r["group"]: r["searches"] for r in police["rates"]}["Other"] == 7
+
+
+def test_a_late_load_of_5_or_more_is_counted_and_the_first_over_load_is_in(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The searches of the year in the load that first made it over (a March
+    search loaded with the April one) count in the year; 6 loaded later are left
+    out and said as 6."""
+    _late_year(sqlite_store, tmp_path)
+    _load(
+        sqlite_store,
+        "late",
+        dt.datetime(2019, 6, 1, 9),
+        _searches("Asian", 6, dt.datetime(2019, 3, 10), "mar"),
+    )
+    eq = _partner_year_to_march_2019(sqlite_store)
+    groups = {r["group"]: r["searches"] for r in eq["rates"]}
+    assert groups.get("Asian", 0) == 0, groups
+    [late] = [n for n in eq["notes"] if "first over" in n]
+    assert late.startswith("6 searches of this year were loaded after"), late
+
+
+def test_searches_loaded_with_the_load_that_ended_the_year_count(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A load holding both a March search and the first search after March: the
+    year is over from that load, and its March search is in the year's figures."""
+    _late_year(sqlite_store, tmp_path)
+    with sqlite_store.transaction() as tx:
+        tx._execute("DELETE FROM stops WHERE load_id = 'april'")
+        tx._execute("DELETE FROM loads WHERE load_id = 'april'")
+    _load(
+        sqlite_store,
+        "march-and-april",
+        dt.datetime(2019, 5, 2, 9),
+        _searches("Other", 2, dt.datetime(2019, 3, 10), "mar")
+        + _searches("White", 1, dt.datetime(2019, 4, 2), "apr"),
+    )
+    eq = _partner_year_to_march_2019(sqlite_store)
+    assert {r["group"]: r["searches"] for r in eq["rates"]}["Other"] == 7
+    assert not [n for n in eq["notes"] if "first over" in n]
+
+
+def test_a_month_police_uk_stored_again_stays_in_the_year(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """police.uk's searches are public: a month of them stored again by a later
+    load (a re-issued month) gives nothing back by difference, and stays in a
+    partner's year of police.uk's searches (the force's own records after it)."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    with sqlite_store.transaction() as tx:
+        tx._execute("DELETE FROM stops")
+    january = dt.datetime(2019, 1, 10)
+    _load(
+        sqlite_store,
+        "first",
+        dt.datetime(2019, 5, 1, 9),
+        _searches("White", 10, january, "jan") + _searches("Other", 5, january, "jan"),
+        source="policeuk",
+    )
+    _load(
+        sqlite_store,
+        "april",
+        dt.datetime(2019, 5, 2, 9),
+        _searches("White", 1, dt.datetime(2019, 4, 2), "apr"),
+    )
+    _load(
+        sqlite_store,
+        "reissued",
+        dt.datetime(2019, 6, 1, 9),
+        _searches("Other", 2, dt.datetime(2019, 2, 10), "feb"),
+        source="policeuk",
+    )
+    eq = _partner_year_to_march_2019(sqlite_store)
+    assert {r["group"]: r["searches"] for r in eq["rates"]}["Other"] == 7
+    assert not [n for n in eq["notes"] if "first over" in n]
+
+
+def _bundle(folder: Path, stops: list[str]) -> Path:
+    """A record bundle of Humberside's own searches (``stops``: ``stop_id,
+    occurred_at,ethnicity`` lines, each placed in Hull) and no incidents."""
+    folder.mkdir()
+    manifest = {
+        "format": "avert-bundle",
+        "version": 1,
+        "crs": "EPSG:4326",
+        "source": "humberside-records",
+        "extracted_at": "2019-05-01T06:00:00",
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "incidents.csv").write_text(
+        "incident_id,occurred_at,category\n", encoding="utf-8"
+    )
+    lines = ["{},{},53.5,-0.3,{}".format(*line.split(",", 2)) for line in stops]
+    (folder / "stops.csv").write_text(
+        "stop_id,occurred_at,lat,lon,ethnicity\n" + "\n".join(lines) + "\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_a_late_bundle_of_an_ended_year_leaves_a_partners_year_as_it_was(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Through the loader (its load records, not rows written by hand): a
+    bundle of January 2019 (White 10, Other 5) and an April search, then a
+    late bundle of 2 Other searches of February. A partner read the year to
+    March 2019 as Other 5, then 7; now 5 both times, the note saying fewer than
+    5 were loaded later; the police read 7."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    with sqlite_store.transaction() as tx:
+        tx._execute("DELETE FROM stops")
+    first = [f"w{i},2019-01-10T10:00:00,White" for i in range(10)]
+    first += [f"o{i},2019-01-10T11:00:00,Other" for i in range(5)]
+    first += ["apr,2019-04-02T10:00:00,White"]
+    load_files(sqlite_store, [_bundle(tmp_path / "first", first)], kind="bundle")
+
+    def others(audience: Audience) -> tuple[int, list[str]]:
+        eq = board_statistics(
+            sqlite_store,
+            end=dt.date(2019, 3, 31),
+            areas=list(HUMBERSIDE),
+            performance=False,
+            audience=audience,
+        )["equality"]
+        assert eq["available"], eq["note"]
+        groups = {r["group"]: r["searches"] for r in eq["rates"]}
+        return groups["Other"], [n for n in eq["notes"] if "first over" in n]
+
+    assert others("partner") == (5, [])
+    late = [f"f{i},2019-02-10T10:00:00,Other" for i in range(2)]
+    load_files(sqlite_store, [_bundle(tmp_path / "late", late)], kind="bundle")
+    shown, notes = others("partner")
+    assert shown == 5
+    assert [n[:50] for n in notes] == [
+        "Fewer than 5 searches of this year were loaded aft"
+    ]
+    assert others("police") == (7, [])
+
+
+def test_a_year_loaded_late_whole_says_so(sqlite_store: Store, tmp_path: Path) -> None:
+    """Every search of the year loaded after an April search had made it over: a
+    partner reads no figure, told that none was loaded in time and how many
+    later, not that the store holds no search in the window."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    with sqlite_store.transaction() as tx:
+        tx._execute("DELETE FROM stops")
+    _load(
+        sqlite_store,
+        "april",
+        dt.datetime(2019, 5, 2, 9),
+        _searches("White", 1, dt.datetime(2019, 4, 2), "apr"),
+    )
+    _load(
+        sqlite_store,
+        "late",
+        dt.datetime(2019, 6, 1, 9),
+        _searches("Other", 3, dt.datetime(2019, 2, 10), "feb"),
+    )
+    eq = board_statistics(
+        sqlite_store,
+        end=dt.date(2019, 6, 30),
+        force="humberside",
+        performance=False,
+        audience="partner",
+    )["equality"]
+    assert not eq["available"]
+    assert "None of this window's searches was loaded by the time" in eq["note"]
+    assert "Fewer than 5 searches of this year were loaded after" in eq["note"]
+    assert "store holds them from" not in eq["note"]
+
+
+def test_a_search_of_no_recorded_load_is_taken_as_loaded_first(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A search with no load recorded (stored before loads were, or by hand) is
+    taken as loaded before every recorded load: in the year, it counts; after
+    the year, the year was over before any recorded load, so the year's
+    searches of recorded loads are late."""
+    _two_months(sqlite_store, tmp_path, january_source="humberside-records")
+    year = (dt.date(2018, 4, 1), dt.date(2019, 3, 31))
+    assert searches_loaded_late(sqlite_store, "humberside", year).searches == 0
+    _load(
+        sqlite_store,
+        "late",
+        dt.datetime(2019, 6, 1, 9),
+        _searches("Other", 2, dt.datetime(2019, 2, 10), "feb"),
+    )
+    late = searches_loaded_late(sqlite_store, "humberside", year)
+    assert (late.loads, late.searches) == (frozenset({"late"}), 2)

@@ -51,6 +51,7 @@ from avert.workflows.equality import (
     run_equality,
     unpublished_searches,
 )
+from avert.workflows.late_searches import LateSearches, searches_loaded_late
 from avert.workflows.load import LoadReport, load_files
 from avert.workflows.performance import (
     MIN_PERIOD_COVER,
@@ -553,15 +554,20 @@ def _board_equality(
 ) -> dict[str, Any]:
     """The board's equality part: :func:`run_equality` over the ``months`` months
     to the end of ``end``'s month, or ``available`` false with a note saying why
-    (none when not ``computed``); read by ``audience`` (:func:`_equality_figures`)."""
+    (none when not ``computed``); read by ``audience`` (:func:`_equality_figures`).
+    A partner's fixed year (:func:`_partner_year`) is of the searches loaded by
+    the time it was first over in the store; its own records loaded later are
+    left out and counted in a note (:func:`~avert.workflows.late_searches.searches_loaded_late`)."""
     e_from = first_of_month(end, -months + 1)
     e_to = last_of_month(end)
     if not computed:
         return {"available": False, "note": None}
     year = _partner_year(store, force, end) if audience == "partner" else None
     fixed = year is not None
+    late = LateSearches(frozenset(), 0)
     if year is not None:
         (e_from, e_to), months = year, 12
+        late = searches_loaded_late(store, force, year)
     try:
         found = run_equality(
             store,
@@ -570,10 +576,15 @@ def _board_equality(
             date_from=e_from,
             date_to=e_to,
             population_year=population_year,
+            leave_out_loads=late.loads,
         )
     except (NotFound, SchemaError, ConfigError) as err:
         why = f"{_fixed_year_note(e_from, e_to, end)} {err}" if fixed else str(err)
+        if late.searches:
+            why = f"{why} {_late_note(late.searches)}"
         return {"available": False, "note": why}
+    if late.searches:
+        found = replace(found, notes=(*found.notes, _late_note(late.searches)))
     if audience == "partner" and _too_few_to_show(found):
         return {"available": False, "note": _TOO_FEW_UNPUBLISHED}
     if fixed and _mixes_published(found):
@@ -586,6 +597,7 @@ def _board_equality(
             force=force,
             span=(e_from, e_to),
             asked=(areas, population_year),
+            leave_out_loads=late.loads,
         )
     figures = _equality_figures(found, audience=audience)
     # above the figures (the page's field and the pack's month name another)
@@ -673,6 +685,25 @@ def _mixes_published(found: BoardEquality) -> bool:
     return 0 < found.unpublished < _searches_counted(found)
 
 
+def _late_note(searches: int) -> str:
+    """The note that ``searches`` of a partner's fixed year were loaded after it
+    was first over and are not in its figures (:mod:`avert.workflows.late_searches`);
+    a number of 1 to 4 is not given, as the small-cell rule withholds such counts."""
+    said = (
+        f"{searches:,} searches"
+        if searches >= SMALL_CELL
+        else f"Fewer than {SMALL_CELL} searches"
+    )
+    return (
+        f"{said} of this year were loaded after the year was first over in the "
+        "store and are not in these figures: read before and after such a load, "
+        "the year's counts would differ by the late searches' and give back "
+        f"counts of 1 to {SMALL_CELL - 1} that are withheld, so for partners and "
+        "the board a year's figures are of the searches loaded by the time it "
+        "was over. The police read them whole."
+    )
+
+
 def _fixed_year_note(start: dt.date, stop: dt.date, end: dt.date) -> str:
     """The note that a partner's figures are of a fixed year, not of the 12
     months to the month asked."""
@@ -708,6 +739,7 @@ def _partner_area_table(
     force: str | None,
     span: tuple[dt.date, dt.date],
     asked: tuple[Sequence[str] | None, int | None],
+    leave_out_loads: frozenset[str] = frozenset(),
 ) -> BoardEquality:
     """``found`` with its per-area rates left out, saying why, when a partner
     asked areas or a census year (``asked``) whose area table counts other
@@ -728,7 +760,13 @@ def _partner_area_table(
     if found.areas is None or (areas is None and year is None):
         return found
     try:
-        default = run_equality(store, force=force, date_from=span[0], date_to=span[1])
+        default = run_equality(
+            store,
+            force=force,
+            date_from=span[0],
+            date_to=span[1],
+            leave_out_loads=leave_out_loads,
+        )
     except (NotFound, SchemaError, ConfigError):
         default = None
     if default is not None and _area_counts(default).equals(_area_counts(found)):

@@ -8,7 +8,7 @@ area: the choices the figures rest on are made and named here (docs/equality.md)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -132,6 +132,7 @@ def run_equality(
     list_people: Sequence[str] | None = None,
     list_name: str = "list",
     area_level: Literal["la", "lsoa"] = "la",
+    leave_out_loads: Collection[str] = (),
 ) -> BoardEquality:
     """Stop and search against census denominators, per force and per area.
 
@@ -162,8 +163,12 @@ def run_equality(
     list_people
         Person ids of a priority list: its make-up against everyone with an offence
         (suspect or offender) in the window.
+    leave_out_loads
+        Loads (``stops.load_id``) whose searches are not counted: a partner's
+        fixed year leaves out those loaded after it was first over
+        (:mod:`avert.workflows.late_searches`).
     """
-    stops = _window_stops(store, force, date_from, date_to)
+    stops = _window_stops(store, force, date_from, date_to, leave_out_loads)
     forces = _one_force(stops, force)
     notes: list[str] = _unnamed_force_note(stops, forces) + _unpublished_note(stops)
     ends_here = _no_search_after(store, date_to, forces)
@@ -311,9 +316,11 @@ def _window_stops(
     force: str | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
+    leave_out_loads: Collection[str] = (),
 ) -> pl.DataFrame:
     """The stops of ``force`` (None: every force's) on the days from ``date_from``
-    to ``date_to``; :class:`~avert.errors.NotFound` saying why when there are none."""
+    to ``date_to``, but those of the loads ``leave_out_loads``;
+    :class:`~avert.errors.NotFound` saying why when there are none."""
     stops = store.read_frame(
         "stops",
         where=[
@@ -321,6 +328,18 @@ def _window_stops(
             *_days_where("occurred_at", date_from, date_to),
         ],
     )
+    if leave_out_loads:
+        # a search of no load (stored before loads were recorded) stays
+        left_out = pl.col("load_id").is_in(sorted(leave_out_loads)).fill_null(False)
+        kept = stops.filter(~left_out)
+        if kept.height == 0 and stops.height > 0:
+            # not "no stops in this window": the store holds them, loaded late
+            msg = (
+                "None of this window's searches was loaded by the time it was "
+                "first over in the store."
+            )
+            raise NotFound(msg)
+        stops = kept
     if stops.height == 0:
         raise NotFound(_no_stops(store, force))
     return stops

@@ -1,0 +1,92 @@
+"""Searches of an ended year loaded after it was first over in the store: the
+partner and board figures of a fixed year leave them out (docs/equality.md,
+"Searches loaded late").
+
+A partner reads a force's own records by fixed years ending 31 March, once a
+year is over in the store (:func:`avert.workflows.board.partner_equality_year`).
+Searches of that year loaded later (a late batch, a corrected extract) changed
+its figures: read before and after such a load, a group's counts differed by
+the late batch's, counts of 1 to 4 the small-cell rule withholds. The year's
+figures for partners are fixed at the searches loaded by the time it was first
+over, by the store's load records (``loads.loaded_at`` of each search's
+``load_id``); the later ones are only counted, in a note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from avert.analyse.equality import _POLICE_UK_SOURCES
+from avert.store import Store
+
+__all__ = ["LateSearches", "searches_loaded_late"]
+
+
+@dataclass(frozen=True)
+class LateSearches:
+    """The searches of a year loaded after it was first over in the store."""
+
+    #: the loads (``load_id``) of those searches: a partner's figures leave out
+    #: every search of the year that these loads added
+    loads: frozenset[str]
+    #: how many searches of the year they are
+    searches: int
+
+
+def searches_loaded_late(
+    store: Store, force: str | None, year: tuple[dt.date, dt.date]
+) -> LateSearches:
+    """The searches of ``force`` (None: of any force) in the days of ``year``
+    (inclusive) loaded after the year was first over in the store.
+
+    The year was first over when the first load that brought a search of the
+    force after its last day was recorded: the earliest ``loads.loaded_at`` of
+    those searches' loads. A search of the year is late when its load was
+    recorded after that (a tie, two loads recorded at the same time, counts as
+    in time). A search with no load (``load_id`` empty, or naming no recorded
+    load: stored before loads were recorded, or by hand) is taken as loaded
+    before any recorded one; so is the first-over time when a search after the
+    year has none. No search after the year: none is late (the year is not
+    over; :func:`~avert.workflows.board._partner_year` reads no such year).
+
+    Only a load holding a late search that is not police.uk's (a force's own
+    records) is late: police.uk's searches are public, and a month it re-issued
+    is stored again by a later load. Every search of the year of a late load
+    is left out and counted in :attr:`LateSearches.searches`."""
+    stops = store.read_frame(
+        "stops",
+        columns=["occurred_at", "load_id", "source"],
+        where=[("force", "=", force)] if force else [],
+    )
+    loads = (
+        store.read_frame("loads", columns=["load_id", "loaded_at"])
+        .group_by("load_id")
+        .agg(pl.col("loaded_at").min())
+    )
+    timed = stops.join(loads, on="load_id", how="left")
+    start = dt.datetime.combine(year[0], dt.time())
+    after = dt.datetime.combine(year[1] + dt.timedelta(days=1), dt.time())
+    later = timed.filter(pl.col("occurred_at") >= after)["loaded_at"]
+    if later.len() == 0:
+        return LateSearches(frozenset(), 0)
+    in_year = timed.filter(
+        pl.col("occurred_at") >= start,
+        pl.col("occurred_at") < after,
+        pl.col("loaded_at").is_not_null(),
+    )
+    # over before every recorded load when a search after the year has none
+    late = (
+        in_year
+        if later.null_count()
+        else in_year.filter(pl.col("loaded_at") > later.min())
+    )
+    # police.uk's searches are public: a month it re-issued (stored again by a
+    # later load) gives nothing back by difference and stays in the year
+    source = pl.col("source").cast(pl.String)
+    own = source.is_null() | ~source.is_in(sorted(_POLICE_UK_SOURCES))
+    late_loads = frozenset(late.filter(own)["load_id"].to_list())
+    left_out = in_year.filter(pl.col("load_id").is_in(sorted(late_loads))).height
+    return LateSearches(late_loads, left_out)
