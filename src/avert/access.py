@@ -196,6 +196,7 @@ _ID_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
     "group_members": (("group_id", "group"), ("person_id", "person")),
     "groups": (("group_id", "group"),),
     "asb": (("asb_id", "asb"), ("caller_id", "person")),
+    "asb_escalating": (("asb_id", "asb"), ("caller_id", "person")),
     "relationships": (("person_a", "person"), ("person_b", "person")),
     "stops": (("stop_id", "stop"), ("person_id", "person")),
     "intelligence": (("intel_id", "intel"),),

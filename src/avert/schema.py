@@ -28,6 +28,7 @@ __all__ = [
     "AREA_CENTROIDS",
     "ASB",
     "ASB_CATEGORIES",
+    "ASB_ESCALATIONS",
     "ATTENDANCES",
     "AUDIT",
     "BUNDLE_FORMAT",
@@ -841,6 +842,35 @@ CLASSIFICATION_RUNS: Final = _spec(
     ("profile",),
 )
 
+ASB_ESCALATIONS: Final = _spec(
+    "asb_escalations",
+    "Derived: each ASB report under the ASB bridge of a violence definition profile "
+    "(seed paragraph 8, avert.classify.asb_escalation), written by 'avert classify' "
+    "with the profile's classifications and run row. ASB, not crime: no harm weight.",
+    [
+        ("asb_id", pl.String(), "key into asb"),
+        ("profile", pl.String(), "definition profile id, as in classifications"),
+        ("escalates", pl.Boolean(), "the report escalates under the profile's bridge"),
+        (
+            "rule_ids",
+            pl.String(),
+            "';'-separated: asb.repeat_caller | asb.repeat_caller_vulnerable | "
+            "asb.repeat_place (null when none)",
+        ),
+        (
+            "n_caller_reports",
+            pl.Int64(),
+            "reports by the same caller in the bridge's window up to this one",
+        ),
+        (
+            "n_place_reports",
+            pl.Int64(),
+            "reports in the same place cell in the bridge's window up to this one",
+        ),
+    ],
+    ("asb_id", "profile"),
+)
+
 #: How a detected group's id begins: ``net-`` and its smallest member's person id
 #: (:func:`avert.analyse.networks.detect_groups`; police only, as that id is).
 DETECTED_GROUP_PREFIX: Final = "net-"
@@ -1235,6 +1265,7 @@ TABLES: Final[dict[str, TableSpec]] = {
         DELIVERY_HISTORY,
         CLASSIFICATIONS,
         CLASSIFICATION_RUNS,
+        ASB_ESCALATIONS,
         DETECTED_GROUPS,
         DETECTED_GROUP_MEMBERS,
         DETECTION_RUNS,

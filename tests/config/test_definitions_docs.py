@@ -41,9 +41,14 @@ def test_page_does_not_claim_a_cchi_range_for_codes_without_one() -> None:
     assert sorted(unchecked) == ["AF", "CIFAS", "FFA UK", "UK Finance"]
 
 
-def test_the_asb_bridge_says_no_command_applies_it() -> None:
+def test_the_asb_bridge_says_which_command_applies_it() -> None:
     """The page said "An ASB report escalates when ..." as if ASB reports were
-    counted as violence; ``avert.classify.asb_escalation`` is called by no
-    command (``avert classify``, the briefing and the analyses never run it)."""
+    counted as violence, while no command ran the bridge; then that no command
+    applies it. ``avert classify`` now does, and the briefing lists them as ASB
+    with no harm: the page says so, and not that no command applies it."""
     text = render_docs()
-    assert "no command applies it" in text
+    assert "no command applies it" not in text
+    assert (
+        "`avert classify` (and the classification after `avert ingest`) applies" in text
+    )
+    assert "as ASB reports, not crimes" in text

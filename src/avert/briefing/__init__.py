@@ -11,7 +11,9 @@ highest harm first and each with its reasons:
 2. retaliation alerts, repeat victims hit again, the high-risk domestic abuse
    (DASH) assessments of the window, vulnerable ASB callers at escalation risk
    (:mod:`~avert.briefing.retaliation`, :mod:`~avert.briefing.victims`,
-   :mod:`~avert.briefing.dash`, :mod:`~avert.briefing.asb`);
+   :mod:`~avert.briefing.dash`, :mod:`~avert.briefing.asb`), and the window's ASB
+   reports that escalate under the definition's ASB bridge (seed paragraph 8), as
+   ASB, not crimes, with no harm weight (:mod:`~avert.briefing.asb_escalating`);
 3. people of concern: the top offender-risk people linked to the window's
    incidents, with their score parts (RFGH, :func:`avert.analyse.risk.offender_risk`);
 4. places for the next 24 hours: the default forecast's top cells with the share
@@ -49,6 +51,7 @@ from avert.analyse.trend import month_window, year_on_year
 from avert.briefing import dated_alone
 from avert.briefing.actions import actions_section
 from avert.briefing.asb import asb_callers_section
+from avert.briefing.asb_escalating import asb_escalating_section
 from avert.briefing.context import BriefingContext, counted, prepare
 from avert.briefing.dash import dash_section
 from avert.briefing.incidents import incidents_section
@@ -97,6 +100,7 @@ __all__ = [
     "PlacesForecast",
     "actions_section",
     "asb_callers_section",
+    "asb_escalating_section",
     "daily_briefing",
     "dash_section",
     "incidents_section",
@@ -335,6 +339,11 @@ def _methods(ctx: BriefingContext, places_method: str) -> dict[str, str]:
         "people": "offender RFGH score, avert.analyse.risk.offender_risk",
         "repeat_victims": "avert.analyse.risk.victim_risk (365 days)",
         "asb_callers": "avert.analyse.risk.asb_escalation_risk (callers)",
+        "asb_escalating": (
+            f"ASB bridge of violence definition {ctx.profile} "
+            "(avert.classify.asb_escalation, stored by 'avert classify'): ASB "
+            "reports, not crimes, no harm weight"
+        ),
         "retaliation": "avert.analyse.networks.retaliation_alerts",
         "dash_high_risk": (
             "DASH assessments of the window judged high risk: "
@@ -512,6 +521,7 @@ class _Sections:
     actions: Section[Any]
     taskings: dict[str, list[TaskingItem]]
     make_up: dict[str, dict[str, Any]]
+    asb_escalating: Section[Any]
 
     @classmethod
     def of(
@@ -542,7 +552,18 @@ class _Sections:
             ctx, inc, ret, victims, asb, people, places, tasks
         )
         return cls(
-            places, inc, ret, victims, dash, asb, people, intel, acts, tasks, make_up
+            places,
+            inc,
+            ret,
+            victims,
+            dash,
+            asb,
+            people,
+            intel,
+            acts,
+            tasks,
+            make_up,
+            asb_escalating_section(ctx),
         )
 
 
@@ -596,6 +617,7 @@ def _assemble(
         repeat_victims=tuple(s.victims.items),
         dash_high_risk=s.dash,
         asb_callers=tuple(s.asb.items),
+        asb_escalating=tuple(s.asb_escalating.items),
         people=tuple(s.people.items),
         places=tuple(s.places.items),
         places_summary=s.places.summary,

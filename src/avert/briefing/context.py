@@ -61,6 +61,9 @@ SEQ: Final = "police_seq"
 #: Column of a person's place in the police order (police id): the last tie-break of
 #: lists of people, the same under pseudonyms; never shown.
 PERSON_SEQ: Final = "police_person_seq"
+#: Column of an escalating ASB report's place in the police order (time, then
+#: ``asb_id``): the last tie-break of their list, the same under pseudonyms.
+ASB_SEQ: Final = "police_asb_seq"
 #: Columns of each optional input, filled with nulls when absent.
 _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
     "involvements": {
@@ -85,6 +88,19 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
         "caller_id": pl.String(),
         "vulnerable_caller": pl.Boolean(),
         "category": pl.String(),
+    },
+    # the window's ASB reports that escalate under the definition's ASB bridge
+    # (asb_escalations, stored by 'avert classify'; seed paragraph 8)
+    "asb_escalating": {
+        "asb_id": pl.String(),
+        "occurred_at": pl.Datetime("us"),
+        "time_precision": pl.String(),
+        "category": pl.String(),
+        "caller_id": pl.String(),
+        "vulnerable_caller": pl.Boolean(),
+        "rule_ids": pl.String(),
+        "n_caller_reports": pl.Int64(),
+        "n_place_reports": pl.Int64(),
     },
     "intelligence": {
         "intel_id": pl.String(),
@@ -646,6 +662,11 @@ def prepare(
     # the police order of people, kept through the pseudonyms as the incidents' is:
     # equal scores at a list's cut once put other people before the partners
     order = _person_order(frames)
+    frames["asb_escalating"] = (
+        frames["asb_escalating"]
+        .sort("occurred_at", "asb_id", nulls_last=True)
+        .with_row_index(ASB_SEQ)
+    )
     if partner:
         frames = redact_frames(p, frames)
         if order.height:

@@ -31,6 +31,7 @@ __all__ = [
     "YEAR_DAYS",
     "ActionItem",
     "AsbCallerItem",
+    "AsbEscalationItem",
     "Boundary",
     "Briefing",
     "DashAssessmentTold",
@@ -193,6 +194,26 @@ class AsbCallerItem(ScoredPersonItem, total=False):
     any_personal: bool
     meets_case_review: bool
     n_violence_after: int
+
+
+class AsbEscalationItem(TypedDict):
+    """An ASB report of the window that escalates under the definition's ASB bridge
+    (seed paragraph 8; :mod:`avert.briefing.asb_escalating`): an ASB report, not a
+    crime, with no harm weight. ``person_id`` is its caller (null: none recorded)."""
+
+    rank: int
+    asb_id: str
+    occurred_at: dt.datetime
+    time_precision: str | None
+    category: str | None
+    person_id: str | None
+    name: NotRequired[str | None]  # police only
+    vulnerable_caller: bool
+    rule_ids: list[str]
+    n_caller_reports: int | None
+    n_place_reports: int | None
+    reasons: list[str]
+    links: Links
 
 
 class PersonItem(ScoredPersonItem, total=False):
@@ -619,6 +640,9 @@ class Briefing:
     #: the high-risk DASH assessments of the window (:mod:`avert.briefing.dash`);
     #: None for a briefing made without them
     dash_high_risk: DashHighRisk | None = None
+    #: the window's ASB reports that escalate under the definition's ASB bridge
+    #: (:mod:`avert.briefing.asb_escalating`): ASB, not crimes, no harm weight
+    asb_escalating: tuple[AsbEscalationItem, ...] = ()
     #: the organisation whose taskings a partner briefing lists (set by the
     #: workflow); None on a partner briefing: none named, so none are listed, and
     #: the section says so rather than "no taskings overdue, due or done"
@@ -725,6 +749,7 @@ class Briefing:
         ``audience``, ``precision``, ``profile``, ``summary``, ``trend``,
         ``incidents``, ``retaliation``, ``repeat_victims``, ``dash_high_risk``
         (the high-risk DASH assessments of the window), ``asb_callers``,
+        ``asb_escalating`` (the window's escalating ASB reports: ASB, not crimes),
         ``people``, ``places`` (cells with ``x``, ``y``, ``score``),
         ``places_summary``, ``intelligence``, ``actions``, ``make_up`` (each list
         of people by sex, age band and ethnicity), ``taskings``, ``map``, ``notes``,
@@ -748,6 +773,7 @@ class Briefing:
                 "repeat_victims": list(self.repeat_victims),
                 "dash_high_risk": self.dash_high_risk,
                 "asb_callers": list(self.asb_callers),
+                "asb_escalating": list(self.asb_escalating),
                 "people": list(self.people),
                 "places": list(self.places),
                 "places_summary": self.places_summary,

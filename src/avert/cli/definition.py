@@ -334,6 +334,12 @@ def classify(
     )
     for note in report.notes:
         console.print(f"  note: {note}")
+    if report.asb_reports:
+        console.print(
+            f"ASB bridge: {report.asb_escalating:,} of {report.asb_reports:,} ASB "
+            "reports escalate (stored as ASB, no harm weight: not in the incidents "
+            "or harm above)"
+        )
     console.print(f"harm table: {harm.describe()}")
     console.print(
         f"moved in: {report.moved_in:,}  moved out: {report.moved_out:,}  "

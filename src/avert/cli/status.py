@@ -10,7 +10,8 @@
      "classifications": {"avb-2010": {"state": "current" | "stale" | "unknown",
                                       "changed": "definition" | "harm table" | ...,
                                       "classified_at": "...",
-                                      "unclassified": N}}}
+                                      "unclassified": N,
+                                      "asb_unbridged": N}}}
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def status(
         console.print(
             f"classifications {profile}: {_currency_line(currency, command)}"
             + _unclassified_words(int(currency.get("unclassified") or 0), command)
+            + _unbridged_words(int(currency.get("asb_unbridged") or 0), command)
         )
 
 
@@ -104,6 +106,25 @@ def _unclassified_words(count: int, command: str) -> str:
     return (
         f"; {count:,} incident{'s' * many} {'are' if many else 'is'} not classified "
         f"under it (loaded since): run '{command}'"
+    )
+
+
+def _unbridged_words(count: int, command: str) -> str:
+    """What the line of a profile adds when ASB reports have not been put through
+    its ASB bridge (seed paragraph 8; ``command`` applies it with the
+    classification).
+
+    >>> _unbridged_words(0, "avert classify")
+    ''
+    >>> _unbridged_words(2, "avert classify")
+    "; 2 ASB reports are not bridged under it (not checked for escalation): run 'avert classify'"
+    """
+    if not count:
+        return ""
+    many = count != 1
+    return (
+        f"; {count:,} ASB report{'s' * many} {'are' if many else 'is'} not bridged "
+        f"under it (not checked for escalation): run '{command}'"
     )
 
 

@@ -245,10 +245,15 @@ def _profile_docs(p: Profile, harm: HarmTable) -> list[str]:
             f"within {a.window_days} days ({a.min_reports_vulnerable} for a vulnerable caller), "
             f"or {a.min_reports} or more reports were made in the same {_fmt_days(a.place_cell_m)} m "
             "cell within the window (ASB case review threshold). Rule ids: `asb.repeat_caller`, "
-            "`asb.repeat_caller_vulnerable`, `asb.repeat_place`. The bridge is a library "
-            "function (`avert.classify.asb_escalation`): no command applies it yet, so "
-            "no ASB report is counted as violence by `avert classify`, the briefing or the "
-            "analyses (`avert analyse risk --kind asb` scores ASB callers and places on "
+            "`asb.repeat_caller_vulnerable`, `asb.repeat_place`. `avert classify` (and "
+            "the classification after `avert ingest`) applies the bridge "
+            "(`avert.classify.asb_escalation`) to every stored ASB report and stores "
+            "the verdicts with the classifications (table `asb_escalations`, dated and "
+            "digested by the same run row); `avert status` counts the reports loaded "
+            "since. The daily briefing lists the window's escalating reports as ASB "
+            "reports, not crimes (docs/briefing.md): they carry no harm weight, so they "
+            "are in no harm total, incident count, 80/20 table, VOLT list or places "
+            "forecast (`avert analyse risk --kind asb` scores ASB callers and places on "
             "its own, docs/analyses.md).",
             "",
         ]

@@ -285,6 +285,7 @@ LIST_LIMITS: Final = {
     "retaliation": 20,
     "repeat_victims": 20,
     "asb_callers": 20,
+    "asb_escalating": 20,
     "intelligence": 30,
     "actions": 20,
     "zones": 20,

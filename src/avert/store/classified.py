@@ -4,6 +4,8 @@
 ``classifications`` and its one row of ``classification_runs`` (the digests of the
 definition and harm table classified under, and when) in one transaction, so a
 reader never sees classifications of one definition beside the digest of another.
+The profile's ASB bridge verdicts (``asb_escalations``, seed paragraph 8) are
+replaced in the same transaction, so the run row dates and digests them too.
 """
 
 from __future__ import annotations
@@ -14,21 +16,29 @@ from avert.store.database import Store
 
 __all__ = ["classification_runs", "replace_classifications"]
 
-_TABLES = ("classifications", "classification_runs")
+_TABLES = ("classifications", "classification_runs", "asb_escalations")
 
 
 def replace_classifications(
-    store: Store, profile: str, classes: pl.DataFrame, run: pl.DataFrame
+    store: Store,
+    profile: str,
+    classes: pl.DataFrame,
+    run: pl.DataFrame,
+    asb: pl.DataFrame | None = None,
 ) -> int:
-    """Replace ``profile``'s classifications and its run row; return the rows written.
+    """Replace ``profile``'s classifications, its run row and its ASB bridge
+    verdicts; return the classification rows written.
 
     ``classes`` follows :data:`avert.schema.CLASSIFICATIONS`, ``run`` (one row)
-    :data:`avert.schema.CLASSIFICATION_RUNS`, both of ``profile``.
+    :data:`avert.schema.CLASSIFICATION_RUNS`, ``asb`` (None or empty: no ASB
+    report stored) :data:`avert.schema.ASB_ESCALATIONS`, all of ``profile``.
     """
     with store.transaction() as tx:
         for table in _TABLES:
             tx._execute(f'DELETE FROM "{table}" WHERE "profile" = ?', [profile])
         tx.append("classification_runs", run)
+        if asb is not None and asb.height:
+            tx.append("asb_escalations", asb)
         return tx.append("classifications", classes)
 
 

@@ -29,12 +29,14 @@ from avert.written_identity import (
 
 __all__ = [
     "CLASS_COLUMNS",
+    "ESCALATING_ASB_COLUMNS",
     "ID_TABLES",
     "StoredNames",
     "assessments_between",
     "classified_between",
     "dated_alone_at",
     "empty",
+    "escalating_asb_between",
     "incidents_between",
     "involved_people",
     "involvements_between",
@@ -473,6 +475,51 @@ def assessments_between(
     )
     # the whole days read and kept for the data generation (avert.store.kept)
     return rows.filter(pl.col("assessed_at").is_between(start, end, "both"))
+
+
+#: what the briefing reads of an escalating ASB report (:func:`escalating_asb_between`)
+ESCALATING_ASB_COLUMNS: Final = (
+    "asb_id",
+    "occurred_at",
+    "time_precision",
+    "category",
+    "caller_id",
+    "vulnerable_caller",
+)
+_BRIDGE_COLUMNS: Final = ("rule_ids", "n_caller_reports", "n_place_reports")
+
+
+def escalating_asb_between(
+    store: Store, start: dt.datetime, end: dt.datetime, *, profile: str
+) -> pl.DataFrame:
+    """The ASB reports with ``start <= occurred_at < end`` that escalate under
+    ``profile``'s ASB bridge as stored by the classify workflow (seed paragraph 8,
+    ``asb_escalations``): :data:`ESCALATING_ASB_COLUMNS` and the bridge's
+    ``rule_ids``, ``n_caller_reports``, ``n_place_reports``, in ``asb_id`` order.
+    One range read on ``asb.occurred_at`` joined on the bridge's primary key; a
+    report not bridged yet is not read (``avert status`` counts them)."""
+    asb_spec, bridge_spec = TABLES["asb"], TABLES["asb_escalations"]
+    sql = (
+        "SELECT "
+        + ", ".join(
+            [f'a."{c}"' for c in ESCALATING_ASB_COLUMNS]
+            + [f'e."{c}"' for c in _BRIDGE_COLUMNS]
+        )
+        + ' FROM "asb" a JOIN "asb_escalations" e ON e."asb_id" = a."asb_id" '
+        'AND e."profile" = ? WHERE e."escalates" '
+        'AND a."occurred_at" >= ? AND a."occurred_at" < ?'
+    )
+    schema = {
+        **asb_spec.schema_of(*ESCALATING_ASB_COLUMNS),
+        **bridge_spec.schema_of(*_BRIDGE_COLUMNS),
+    }
+    raw = store._query(sql, [profile, *_range(store, start, end)], schema=schema)
+    if raw.height == 0:
+        return pl.DataFrame(schema=schema)
+    typed = _cast_to_spec(_cast_to_spec(raw, asb_spec), bridge_spec)
+    return typed.with_columns(
+        pl.col(c).cast(t) for c, t in schema.items() if typed.schema[c] != t
+    ).sort("asb_id")
 
 
 def read_classified(

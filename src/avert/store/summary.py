@@ -31,6 +31,7 @@ from avert.store.database import BYTEWISE, Store, _to_sql_value
 
 __all__ = [
     "adding_load_at",
+    "asb_unbridged",
     "classified_counts",
     "classified_profiles",
     "columns_with_data",
@@ -176,6 +177,19 @@ def classified_counts(store: Store) -> dict[str, int]:
         schema={**CLASSIFICATIONS.schema_of("profile"), "n": pl.Int64()},
     )
     return {str(p): int(n) for p, n in frame.iter_rows()}
+
+
+def asb_unbridged(store: Store, profile: str) -> int:
+    """Stored ASB reports with no ``asb_escalations`` row of ``profile``: loaded
+    after its last classification (the ASB bridge runs with it), or before avert
+    stored the bridge (migration 0036). One anti-join on the bridge's primary key."""
+    frame = store._query(
+        'SELECT COUNT(*) AS n FROM "asb" a WHERE NOT EXISTS (SELECT 1 FROM '
+        '"asb_escalations" e WHERE e."asb_id" = a."asb_id" AND e."profile" = ?)',
+        [profile],
+        schema={"n": pl.Int64()},
+    )
+    return int(frame["n"][0])
 
 
 def columns_with_data(

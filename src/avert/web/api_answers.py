@@ -211,6 +211,10 @@ class BriefingAnswer(_Answer):
     repeat_victims: list[Row]
     dash_high_risk: Row | None
     asb_callers: list[Row]
+    asb_escalating: list[Row] = Field(
+        description="The window's ASB reports escalating under the definition's "
+        "ASB bridge: ASB, not crimes, no harm weight."
+    )
     people: list[Row]
     places: list[Row]
     places_summary: Row | None

@@ -97,11 +97,17 @@ def store_status(store: Store, *, settings: Settings | None = None) -> dict[str,
     with ``classifications``: per classified profile, whether its classifications
     are current under the definition and harm table in force (``settings``; default
     the process's), :func:`avert.workflows.staleness.currency_of_profiles`, and
-    ``unclassified``: the stored incidents it holds no classification of.
+    ``unclassified``: the stored incidents it holds no classification of, and
+    ``asb_unbridged``: the stored ASB reports its ASB bridge (seed paragraph 8,
+    stored by the classify workflow) has not been applied to.
 
     Counts only: no person is shown, so nothing is written to the audit log.
     """
-    from avert.store.summary import classified_counts, classified_profiles
+    from avert.store.summary import (
+        asb_unbridged,
+        classified_counts,
+        classified_profiles,
+    )
     from avert.workflows.staleness import currency_of_profiles
 
     summary = status_summary(store)
@@ -114,8 +120,13 @@ def store_status(store: Store, *, settings: Settings | None = None) -> dict[str,
     # its classification's), which "current" alone hid
     counts = classified_counts(store)
     incidents = int(summary["tables"].get("incidents", 0))
+    reports = int(summary["tables"].get("asb", 0))
     summary["classifications"] = {
-        p: {**c.to_dict(), "unclassified": max(incidents - counts.get(p, 0), 0)}
+        p: {
+            **c.to_dict(),
+            "unclassified": max(incidents - counts.get(p, 0), 0),
+            "asb_unbridged": asb_unbridged(store, p) if reports else 0,
+        }
         for p, c in currency.items()
     }
     return summary

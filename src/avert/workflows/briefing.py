@@ -145,6 +145,7 @@ def people_shown(data: dict[str, Any]) -> list[str]:
         "retaliation",
         "repeat_victims",
         "asb_callers",
+        "asb_escalating",
         "people",
     ):
         for item in data.get(section) or []:

@@ -169,9 +169,11 @@ def _submit_table_reads(
     window_from: dt.datetime,
     at: dt.datetime,
     dash_from: dt.datetime,
+    profile: str,
 ) -> dict[str, Future[pl.DataFrame]]:
     """Start the reads that do not depend on the incidents (groups, intel, actions,
-    the DASH assessments from ``dash_from``)."""
+    the DASH assessments from ``dash_from``, the window's ASB reports that escalate
+    under ``profile``'s ASB bridge)."""
     return {
         "groups": pool.submit(
             store.read_frame, "groups", columns=["group_id", "name", "continuum"]
@@ -189,6 +191,15 @@ def _submit_table_reads(
                 ("occurred_at", ">=", day_start(window_from)),
                 ("occurred_at", "<", at),
             ],
+        ),
+        # the window's escalating ASB reports (stored by 'avert classify'), from the
+        # first day's 00:00 as the callers'
+        "asb_escalating": pool.submit(
+            queries.escalating_asb_between,
+            store,
+            day_start(window_from),
+            at,
+            profile=profile,
         ),
         "intelligence": pool.submit(
             store.read_frame,
@@ -337,7 +348,12 @@ def read_briefing_frames(
         # taken as of a microsecond before it (avert.briefing.dash)
         dash_from = window_from - dt.timedelta(days=escalation_days + 1)
         f_other = _submit_table_reads(
-            pool, store, window_from=window_from, at=at, dash_from=dash_from
+            pool,
+            store,
+            window_from=window_from,
+            at=at,
+            dash_from=dash_from,
+            profile=profile,
         )
         parts = [f.result() for f in f_parts]
         recent, incidents = _recent_and_all(parts, by_month=month is not None)

@@ -3,7 +3,10 @@
 Reads ``incidents`` and ``involvements`` from the store, runs the pure classifier
 (:func:`avert.classify.classify_with_harm`) under a definition profile, replaces that
 profile's rows of the derived ``classifications`` table in one transaction, and reports
-what moved in and out of the definition against the previous classification.
+what moved in and out of the definition against the previous classification. In the
+same transaction it stores the profile's ASB bridge (seed paragraph 8,
+:func:`avert.classify.asb_escalation`) over every stored ASB report in
+``asb_escalations``: escalating ASB is counted beside violence, as ASB (no harm).
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from avert.classify import classify_with_harm, expected_harm_origin, explain
+from avert.classify import (
+    asb_escalation,
+    classify_with_harm,
+    expected_harm_origin,
+    explain,
+)
 from avert.classify.labels import category_label
 from avert.config.definitions import HarmTable, Profile, load_harm, load_profile
-from avert.schema import CLASSIFICATIONS
+from avert.schema import ASB_ESCALATIONS, CLASSIFICATIONS
 from avert.store import Store
 from avert.store.classified import replace_classifications
 from avert.workflows.staleness import classified_now, run_row
@@ -23,6 +31,7 @@ from avert.workflows.staleness import classified_now, run_row
 __all__ = [
     "ClassifyReport",
     "Moves",
+    "bridge_asb",
     "category_counts",
     "category_label",
     "classify_store",
@@ -43,6 +52,17 @@ _INCIDENT_COLUMNS = (
     "hate",
 )
 
+#: what the ASB bridge reads of each stored report (:data:`avert.schema.ASB`)
+_ASB_COLUMNS = (
+    "asb_id",
+    "occurred_at",
+    "time_precision",
+    "caller_id",
+    "vulnerable_caller",
+    "x",
+    "y",
+)
+
 
 @dataclass(frozen=True)
 class ClassifyReport:
@@ -57,6 +77,8 @@ class ClassifyReport:
     ``by_category`` maps each category to its count now (see
     :func:`category_counts`: ``""`` = not in the definition). ``notes`` say what
     the harm total leaves out or only estimates (see :func:`harm_notes`).
+    ``asb_reports`` is the stored ASB reports put through the profile's ASB bridge,
+    ``asb_escalating`` those that escalate (ASB, not crimes: in no count above).
     """
 
     profile: str
@@ -73,6 +95,8 @@ class ClassifyReport:
     notes: tuple[str, ...] = ()
     reweighted: int = 0
     previous_harm_days: float | None = None
+    asb_reports: int = 0
+    asb_escalating: int = 0
 
 
 @dataclass(frozen=True)
@@ -245,13 +269,15 @@ def classify_store(
     )
     current = classify_with_harm(incidents, involvements, prof, harm)
     diff = compare(previous, current)
+    bridged = bridge_asb(store.read_frame("asb", columns=list(_ASB_COLUMNS)), prof)
     # with the digests of the definition and harm table, so the analyses can say
-    # when they are stale (avert.workflows.staleness)
+    # when they are stale (avert.workflows.staleness); the ASB bridge beside them
     replace_classifications(
         store,
         prof.id,
         current.select(CLASSIFICATIONS.names),
         run_row(prof, harm, at=classified_now(store)),
+        bridged,
     )
     counts = category_counts(current, incidents)
     return ClassifyReport(
@@ -279,4 +305,18 @@ def classify_store(
             if previous.height
             else None
         ),
+        asb_reports=bridged.height,
+        asb_escalating=int(bridged["escalates"].sum()),
+    )
+
+
+def bridge_asb(asb: pl.DataFrame, profile: Profile) -> pl.DataFrame:
+    """The ``asb_escalations`` rows of ``profile`` for the ASB reports ``asb``
+    (:data:`avert.schema.ASB_ESCALATIONS`): the profile's ASB bridge
+    (:func:`avert.classify.asb_escalation`, seed paragraph 8) over every report, so
+    a report's caller and place count all their reports in the window."""
+    return (
+        asb_escalation(asb, profile)
+        .with_columns(pl.lit(profile.id).alias("profile"))
+        .select(ASB_ESCALATIONS.names)
     )

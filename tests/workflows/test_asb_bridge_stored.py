@@ -1,0 +1,111 @@
+"""``avert classify`` applies the ASB bridge (seed paragraph 8) to the stored ASB
+reports: ``asb_escalations`` holds, per profile, what
+:func:`avert.classify.asb_escalation` says of each report, is replaced (not added
+to) on a re-run, follows a profile change, and ``avert status`` counts the reports
+loaded since."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from avert.classify import asb_escalation
+from avert.config.settings import Settings
+from avert.store import Store
+from avert.workflows.admin import store_status
+from avert.workflows.definitions import classify_store
+
+_VERDICT = ["asb_id", "escalates", "rule_ids", "n_caller_reports", "n_place_reports"]
+
+
+def _stored(store: Store, profile: str) -> pl.DataFrame:
+    return (
+        store.read_frame("asb_escalations", where=[("profile", "=", profile)])
+        .select(_VERDICT)
+        .sort("asb_id")
+    )
+
+
+def test_classify_stores_the_bridge_of_every_asb_report(city_store: Store) -> None:
+    """The synthetic city's ASB reports (loaded and classified by
+    :func:`loaded_city`): the stored verdicts equal the bridge run here on the
+    whole stored ``asb`` table (every column, not the workflow's read), and some
+    reports escalate (the city plants escalating campaigns)."""
+    asb = city_store.read_frame("asb")
+    expected = asb_escalation(asb, "avb-2010").select(_VERDICT).sort("asb_id")
+    stored = _stored(city_store, "avb-2010")
+    assert asb.height > 0
+    assert stored["escalates"].sum() > 0
+    assert_frame_equal(stored, expected)
+
+
+def test_a_rerun_replaces_the_bridge_and_a_profile_has_its_own(
+    city_store: Store,
+) -> None:
+    """Classifying again leaves the same rows (no duplicate, no loss); a profile
+    whose bridge is off (who-broad) stores its own rows, none escalating, and
+    leaves avb-2010's as they were."""
+    before = _stored(city_store, "avb-2010")
+    report = classify_store(city_store, profile="avb-2010")
+    assert_frame_equal(_stored(city_store, "avb-2010"), before)
+    assert report.asb_reports == city_store.count("asb")
+    assert report.asb_escalating == before["escalates"].sum()
+    classify_store(city_store, profile="who-broad")
+    broad = _stored(city_store, "who-broad")
+    assert broad.height == before.height
+    assert not broad["escalates"].any()
+    assert_frame_equal(_stored(city_store, "avb-2010"), before)
+
+
+@pytest.mark.parametrize("kind", ["sqlite_store", "postgres_store"])
+def test_status_counts_asb_reports_not_bridged(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    """Two ASB reports classified, then three loaded since: status counts the
+    three under the definition until it is classified again."""
+    store = request.getfixturevalue(kind)
+
+    def reports(ids: range) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "asb_id": [f"a{i}" for i in ids],
+                "source": ["test"] * len(ids),
+                "occurred_at": [
+                    dt.datetime(2019, 6, 1, 12) + dt.timedelta(i) for i in ids
+                ],
+                "caller_id": ["p1"] * len(ids),
+                "vulnerable_caller": [True] * len(ids),
+                "x": [1.0] * len(ids),
+                "y": [1.0] * len(ids),
+            }
+        )
+
+    incident = pl.DataFrame(
+        {"incident_id": ["i1"], "source": ["test"], "offence_code": ["8N"]}
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", incident)
+        tx.append("asb", reports(range(2)))
+    classify_store(store, profile="avb-2010")
+    settings = Settings(definition="avb-2010", harm_table="")
+
+    def unbridged() -> int:
+        status = store_status(store, settings=settings)
+        return int(status["classifications"]["avb-2010"]["asb_unbridged"])
+
+    assert unbridged() == 0
+    with store.transaction() as tx:
+        tx.append("asb", reports(range(2, 5)))
+    assert unbridged() == 3
+    classify_store(store, profile="avb-2010")
+    assert unbridged() == 0
+    assert _stored(store, "avb-2010")["escalates"].to_list() == [
+        False,
+        True,
+        True,
+        True,
+        True,
+    ]
