@@ -28,9 +28,11 @@ from avert.report import render_briefing_html
 from avert.store import Store
 from avert.workflows.briefing import build_briefing, run_briefing
 from avert.workflows.forecast import (
+    backtest_as_of,
     briefing_places,
     places_forecast,
     recent_violence,
+    run_forecast,
 )
 from briefing.factory import make_frames, write_store
 
@@ -93,13 +95,16 @@ def test_briefing_places_print_the_backtested_share_and_its_window(
     ps = b.places_summary
     assert ps["kind"] == "forecast"
     assert ps["backtest_days"] == 90
-    assert ps["backtest_to"] == AT
-    assert ps["backtest_from"] == AT - dt.timedelta(days=90)
-    events, _ = recent_violence(seeded, at=AT, days=365 + 90, profile="avb-2010")
-    expected = _backtest_by_hand(events, AT, len(b.places))
+    # the backtest is of the 90 whole days before the briefing's day (measured
+    # once a day: a live store's Today measured it again every minute)
+    day = dt.datetime.combine(AT.date(), dt.time())
+    assert ps["backtest_to"] == day
+    assert ps["backtest_from"] == day - dt.timedelta(days=90)
+    events, _ = recent_violence(seeded, at=day, days=365 + 90, profile="avb-2010")
+    expected = _backtest_by_hand(events, day, len(b.places))
     assert ps["expected_share"] == pytest.approx(expected)
     n_backtest = events.filter(
-        pl.col("occurred_at") >= AT - dt.timedelta(days=90)
+        pl.col("occurred_at") >= day - dt.timedelta(days=90)
     ).height
     assert ps["backtest_events"] == n_backtest
     assert f"Expected share {expected * 100:.0f} %" in ps["line"]
@@ -115,6 +120,29 @@ def test_briefing_places_print_the_backtested_share_and_its_window(
     html = files.html.read_text(encoding="utf-8")
     assert f"Expected share {expected * 100:.0f} %" in html
     assert "Places for the next 24 hours" in html
+
+
+def test_the_top_cells_are_of_the_briefing_s_time_and_its_backtest_of_its_day(
+    seeded: Store,
+) -> None:
+    """The backtest is measured once a day (as of 00:00); the top cells are still
+    forecast from every event before the briefing's time, as ``avert forecast
+    --at`` forecasts them, and a backtest measured after that time is not used."""
+    fc = briefing_places(seeded, at=AT, profile="avb-2010")
+    assert fc is not None
+    day = dt.datetime.combine(AT.date(), dt.time())
+    events, _ = recent_violence(seeded, at=AT, days=366 + 90, profile="avb-2010")
+    assert events.filter(pl.col("occurred_at").is_between(day, AT)).height
+    alone = run_forecast(events, at=AT, cells=10)
+    assert fc.plan.frame["cell_id"].to_list() == alone.frame["cell_id"].to_list()
+    assert (fc.plan.params["at"], fc.plan.params["backtest_to"]) == (AT, day)
+    assert alone.params["backtest_to"] == AT
+    of_day = backtest_as_of(events, at=day, cells=10)
+    assert fc.plan.backtest_share == of_day.share
+    later = backtest_as_of(events, at=AT + dt.timedelta(days=1), cells=10)
+    again = run_forecast(events, at=AT, cells=10, backtest=later)  # look-ahead
+    assert again.params["backtest_to"] == AT
+    assert again.backtest_share == alone.backtest_share
 
 
 def test_briefing_places_use_no_later_event(seeded: Store) -> None:

@@ -54,7 +54,8 @@ class PlacesForecast:
     ----------
     plan
         Top cells for the next ``horizon`` (:func:`avert.analyse.forecast.
-        plan_patrols`), with ``backtest_share`` measured on the days before ``at``.
+        plan_patrols`), with ``backtest_share`` measured on the days before
+        ``plan.params["backtest_to"]`` (the briefing: the start of its day).
     zones
         ``x``, ``y``, ``occurred_at``, ``radius_m``, ``until``: one disc per
         incident of the briefing's window whose zone is still live; empty
@@ -64,7 +65,8 @@ class PlacesForecast:
     first_band_ratio, first_band_p
         Knox ratio and p-value of the first band (0-100 m, 0-7 days by default).
     knox_history_days, knox_sims
-        The days before ``at`` the Knox test ran on, and its permutations.
+        The days the Knox test ran on (the briefing: those before the start of
+        its day), and its permutations.
     zones_note
         One sentence saying what the test found.
     notes
@@ -482,7 +484,9 @@ def _forecast_section(
         list[PlaceItem], _name_places(cast(list[dict[str, Any]], items), named)
     )
     share = plan.backtest_share
-    at = plan.params.get("at", ctx.at)
+    # the backtest's end: the start of the briefing's day (measured once a day,
+    # avert.workflows.forecast.briefing_places), or the forecast's own time
+    at = plan.params.get("backtest_to", plan.params.get("at", ctx.at))
     bt_from = at - dt.timedelta(days=plan.backtest_days)
     if share is None:
         line = (

@@ -643,6 +643,7 @@ def _read_window(
             at=at,
             profile=profile,
             area=area,
+            audience=reader.audience,  # whose: a partner's never reuses the police's
             cells=opts.n_cells,
             cell_size_m=opts.cell_size_m,
             zone_hours=reader.hours,  # the zones of the window's incidents

@@ -5,7 +5,8 @@ The only place where the store and files meet :mod:`avert.analyse.forecast`.
 plan caught on the user's own last 90 days; :func:`briefing_places` is what the
 daily briefing calls: the same backtested forecast plus the near-repeat zones
 (:func:`avert.workflows.places.near_repeat_zones`), read by time window from the
-store and memoised per as-of time (the web app and repeated briefings reuse it).
+store, its backtest and Knox test made once a day and the whole memoised per as-of
+time (the web app and repeated briefings reuse them).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import polars as pl
@@ -27,6 +28,7 @@ import polars as pl
 from avert.analyse.forecast import (
     BULK_NOTE_START,
     MODELS,
+    Backtest,
     Events,
     Forecaster,
     ForecastPlan,
@@ -36,6 +38,7 @@ from avert.analyse.forecast import (
     cells_for_coverage,
     evaluate_days,
     make_model,
+    measure_backtest,
     model_name,
     plan_patrols,
     summarise,
@@ -44,7 +47,11 @@ from avert.analyse.nearrepeat import MONTH_ONLY_MIN_EVENTS
 from avert.analyse.result import json_object
 from avert.areas import AREA_COLUMNS, in_area
 from avert.briefing import PlacesForecast
-from avert.config.places import NearRepeatConfig, default_places_config
+from avert.config.places import (
+    DomesticZones,
+    NearRepeatConfig,
+    default_places_config,
+)
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.config.timezone import (
     DEFAULT_TIMEZONE,
@@ -55,13 +62,19 @@ from avert.errors import ConfigError, IngestError, MonthStartsError
 from avert.store import Store, queries
 from avert.store.summary import month_only_incidents
 from avert.workflows.analysis import classify_advice, load_analysis_incidents
-from avert.workflows.places import NearRepeatZones, near_repeat_zones
+from avert.workflows.places import (
+    NearRepeatTest,
+    NearRepeatZones,
+    near_repeat_test,
+    zones_of_window,
+)
 
 __all__ = [
     "HISTORY_DAYS",
     "MONTH_ONLY_NOTE",
     "STRAY_NOTE_START",
     "Evaluation",
+    "backtest_as_of",
     "briefing_places",
     "budget_note",
     "events_from_csv",
@@ -620,6 +633,7 @@ def run_forecast(
     km2: float | None = None,
     backtest_days: int = 90,
     history_days: float | None = HISTORY_DAYS,
+    backtest: Backtest | None = None,
 ) -> ForecastPlan:
     """Forecast ``[at, at + horizon)`` and plan the top cells for a patrol budget.
 
@@ -630,8 +644,106 @@ def run_forecast(
     given), so ``avert forecast``, the briefing and the web Places page rank the
     same cells from the same store. The grid covers the bulk of those
     events: a few far from it (a mis-geocoded place) are left out, with a note
-    (:func:`_bulk_events`, :func:`grid_notes`).
+    (:func:`_bulk_events`, :func:`grid_notes`). ``backtest``: the share measured
+    before on the same options (:func:`backtest_as_of`), used instead of
+    measuring it again (:func:`avert.analyse.forecast.plan_patrols`).
     """
+    got = _inputs(
+        events,
+        at=at,
+        horizon=horizon,
+        cell_size_m=cell_size_m,
+        model=model,
+        cells=cells,
+        km2=km2,
+        backtest_days=backtest_days,
+        history_days=history_days,
+    )
+    plan = plan_patrols(
+        model_factory(got.model, history_days),
+        got.ev,
+        got.grid,
+        at=at,
+        horizon=horizon,
+        k=got.k,
+        backtest_days=backtest_days,
+        model_name=got.model,
+        scored=got.scored,
+        backtest=backtest,
+    )
+    notes = [
+        n for n in (got.stray, got.by_day, budget_note(plan, cells=cells, km2=km2)) if n
+    ]
+    return replace(plan, notes=(*plan.notes, *notes)) if notes else plan
+
+
+def backtest_as_of(
+    events: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    horizon: dt.timedelta = dt.timedelta(days=1),
+    cell_size_m: float = DEFAULT_PLACES_CELL_M,
+    model: str = "default",
+    cells: int | None = None,
+    km2: float | None = None,
+    backtest_days: int = 90,
+    history_days: float | None = HISTORY_DAYS,
+) -> Backtest:
+    """The backtest :func:`run_forecast` would measure as of ``at`` (the same
+    events, grid, budget and model), without the forecast itself: given to
+    :func:`run_forecast` of a later time (``backtest``) it is not measured again
+    (the briefing measures it once a day, :func:`briefing_places`)."""
+    got = _inputs(
+        events,
+        at=at,
+        horizon=horizon,
+        cell_size_m=cell_size_m,
+        model=model,
+        cells=cells,
+        km2=km2,
+        backtest_days=backtest_days,
+        history_days=history_days,
+    )
+    return measure_backtest(
+        model_factory(got.model, history_days),
+        got.ev,
+        got.grid,
+        at,
+        got.k,
+        days=backtest_days,
+        horizon=horizon,
+        scored=got.scored,
+    )
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What a forecast as of a time is made from (:func:`_inputs`)."""
+
+    model: str
+    ev: Events
+    grid: Grid
+    k: int
+    scored: Events | None
+    stray: str | None
+    by_day: str | None
+
+
+def _inputs(
+    events: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    horizon: dt.timedelta,
+    cell_size_m: float,
+    model: str,
+    cells: int | None,
+    km2: float | None,
+    backtest_days: int,
+    history_days: float | None,
+) -> _Inputs:
+    """The events of the ``history_days + backtest_days`` before ``at``, on the
+    grid of their bulk, with the budget in cells and the events a backtest scores
+    (:func:`run_forecast`); a ConfigError when there are none."""
     if not backtest_days >= 0:
         msg = f"backtest_days must be 0 or more (0: no backtest); got {backtest_days}."
         raise ConfigError(msg)
@@ -660,22 +772,16 @@ def run_forecast(
         raise ConfigError(msg)
     events, stray = _bulk_events(events)
     grid = _grid(events, cell_size_m, anchored=True)
-    ev = Events.from_frame(events, grid)
     hourly, by_day = _unscored_by_the_hour(events, horizon)
-    k = budget_cells(grid, cells=cells, km2=km2, at_most_grid=True)
-    plan = plan_patrols(
-        model_factory(model, history_days),
-        ev,
-        grid,
-        at=at,
-        horizon=horizon,
-        k=k,
-        backtest_days=backtest_days,
-        model_name=model,
+    return _Inputs(
+        model=model,
+        ev=Events.from_frame(events, grid),
+        grid=grid,
+        k=budget_cells(grid, cells=cells, km2=km2, at_most_grid=True),
         scored=None if hourly is None else Events.from_frame(hourly, grid),
+        stray=stray,
+        by_day=by_day,
     )
-    notes = [n for n in (stray, by_day, budget_note(plan, cells=cells, km2=km2)) if n]
-    return replace(plan, notes=(*plan.notes, *notes)) if notes else plan
 
 
 def budget_note(
@@ -791,6 +897,7 @@ def briefing_places(
     at: dt.datetime,
     profile: str,
     area: str | None = None,
+    audience: str = "police",
     cells: int = 10,
     cell_size_m: float = DEFAULT_PLACES_CELL_M,
     horizon: dt.timedelta = dt.timedelta(days=1),
@@ -808,76 +915,151 @@ def briefing_places(
     """The briefing's places: the backtested forecast and the near-repeat zones.
 
     Reads the located violence of the ``history_days + backtest_days`` before
-    ``at`` (one indexed range read), forecasts ``[at, at + horizon)`` with
-    ``model``, and measures the share ``cells`` cells caught on each of the
-    ``backtest_days`` before ``at``, each forecast only from the days before it
-    (never in-sample). Near-repeat zones mark the incidents of the last
-    ``zone_hours`` when a Knox test (``knox_sims`` permutations, seeded) on the
-    ``knox_history_days`` before ``at`` finds contagion in the first band (on
-    dense data a seeded sample of the events, so that about ``knox_max_pairs``
-    pairs are tested). ``near_repeat`` (default: the packaged ``places.toml``)
-    says whether domestic incidents are left out of the Knox test and the zones
-    (:func:`avert.workflows.places.near_repeat_zones`).
+    ``at`` (one indexed range read, from the start of ``at``'s day), forecasts
+    ``[at, at + horizon)`` with ``model`` from every event before ``at``, and
+    says the share ``cells`` cells caught on each of the ``backtest_days`` days
+    before ``at``'s day (from 00:00 to 00:00), each forecast only from the days
+    before it (never in-sample). Near-repeat zones mark the incidents of the
+    last ``zone_hours`` when a Knox test (``knox_sims`` permutations, seeded) on
+    the ``knox_history_days`` before ``at``'s day finds contagion in the first
+    band (on dense data a seeded sample of the events, so that about
+    ``knox_max_pairs`` pairs are tested). ``near_repeat`` (default: the packaged
+    ``places.toml``) says whether domestic incidents are left out of the Knox
+    test and the zones (:func:`avert.workflows.places.near_repeat_zones`).
 
-    The result is memoised by store, as-of time, options and a fingerprint of the
-    events read (their number and time sum), so a second briefing for the same
-    as-of time (the web app, a re-run) costs one read. None when no located
-    violence precedes ``at``; a :class:`~avert.errors.MonthStartsError` when every
-    event is dated 00:00 on the first of its month (:func:`refuse_month_starts`:
-    it forecast each month's events on its first day, without a word).
+    The backtest and the Knox test (nine tenths of the work) are of whole days,
+    so they are made once a day (:func:`_day_evidence`) for the store's data
+    generation, ``profile``, ``area``, ``audience`` (whose briefing: a partner's
+    never reuses one made for the police) and options, and a live store's next
+    minute only forecasts and marks its window's zones; the whole result is
+    memoised by store, as-of time, scope, options and a fingerprint of the events
+    read, so a second briefing for the same as-of time costs one read. None when
+    no located violence precedes ``at``; a :class:`~avert.errors.MonthStartsError`
+    when every event is dated 00:00 on the first of its month
+    (:func:`refuse_month_starts`: it forecast each month's events on its first
+    day, without a word).
     """
     span = history_days + backtest_days
+    day = dt.datetime.combine(at.date(), dt.time(), tzinfo=at.tzinfo)
     events, notes = recent_violence(
-        store, at=at, days=max(span, knox_history_days), profile=profile, area=area
+        store,
+        at=at,
+        days=max(span, knox_history_days) + (at - day) / dt.timedelta(days=1),
+        profile=profile,
+        area=area,
     )
     if events.height == 0:
         return None
     refuse_month_starts(events)
     domestic = (near_repeat or default_places_config().near_repeat).domestic
-    forecast_options = (cells, cell_size_m, horizon, model, history_days, backtest_days)
-    knox_options = (knox_history_days, knox_sims, tuple(space_bands_m))
-    zone_options = (tuple(time_bands_days), zone_hours, knox_max_pairs, domestic)
-    key: Hashable = (
-        str(store.url),
-        profile,
-        at,
-        area,
-        forecast_options,
-        knox_options,
-        zone_options,
-        *_fingerprint(events),
-    )
+    forecast: dict[str, Any] = {
+        "horizon": horizon,
+        "cell_size_m": cell_size_m,
+        "model": model,
+        "cells": cells,
+        "backtest_days": backtest_days,
+        "history_days": history_days,
+    }
+    knox: dict[str, Any] = {
+        "history_days": knox_history_days,
+        "space_bands_m": tuple(space_bands_m),
+        "time_bands_days": tuple(time_bands_days),
+        "n_sims": knox_sims,
+        "max_pairs": knox_max_pairs,
+        "domestic": domestic,
+    }
+    scope = (str(store.url), profile, area, audience)
+    key: Hashable = (*scope, at, zone_hours, *_options(forecast, knox))
+    key = (key, *_fingerprint(events))
     hit = _cached_places(key)
     if hit is not None:
         return hit
-    plan = run_forecast(
-        events,
-        at=at,
-        horizon=horizon,
-        cell_size_m=cell_size_m,
-        model=model,
-        cells=cells,
-        backtest_days=backtest_days,
-        history_days=history_days,
+    evidence = _day_evidence(
+        store, events, day=day, scope=scope, forecast=forecast, knox=knox
     )
+    plan = run_forecast(events, at=at, **forecast, backtest=evidence.backtest)
     notes = (*notes, *grid_notes(plan), *_budget(plan, cells))
-    zoned = partial(
-        near_repeat_zones,
-        events,
-        at=at,
-        hours=zone_hours,
-        history_days=knox_history_days,
-        space_bands_m=space_bands_m,
-        time_bands_days=time_bands_days,
-        n_sims=knox_sims,
-        max_pairs=knox_max_pairs,
-        domestic=domestic,
-    )
     result = _places_with_zones(
-        plan, events, zoned, knox_history_days, knox_sims, notes
+        plan,
+        events,
+        evidence,
+        at=at,
+        zone_hours=zone_hours,
+        domestic=domestic,
+        knox_history_days=knox_history_days,
+        knox_sims=knox_sims,
+        notes=notes,
     )
     _remember_places(key, result)
     return result
+
+
+def _options(forecast: dict[str, Any], knox: dict[str, Any]) -> tuple[object, ...]:
+    """The options of :func:`briefing_places` as a part of its memos' keys."""
+    return (tuple(sorted(forecast.items())), tuple(sorted(knox.items())))
+
+
+@dataclass(frozen=True)
+class _DayEvidence:
+    """What the briefing's places measure once a day (:func:`_day_evidence`): the
+    forecast's backtest (None: measured with each forecast, there being no event
+    to measure it on before the day) and the Knox test (None: ``no_test`` says
+    why it could not run). Counts and shares only: no incident's place or time."""
+
+    backtest: Backtest | None
+    test: NearRepeatTest | None
+    no_test: str | None
+
+
+#: The days' evidence by store, data generation, scope, day, options and data
+#: (a few KiB each: shares, counts and the Knox bands' table).
+_DAY_EVIDENCE: Final[OrderedDict[Hashable, _DayEvidence]] = OrderedDict()
+_DAY_EVIDENCE_SIZE: Final = 32
+
+
+def _day_evidence(
+    store: Store,
+    events: pl.DataFrame,
+    *,
+    day: dt.datetime,
+    scope: tuple[object, ...],
+    forecast: dict[str, Any],
+    knox: dict[str, Any],
+) -> _DayEvidence:
+    """The backtest (:func:`backtest_as_of`) and the Knox test
+    (:func:`~avert.workflows.places.near_repeat_test`) as of ``day`` (00:00),
+    of the ``events`` before it: made once per store, data generation
+    (:meth:`avert.store.Store.generation`: a load, a classification), ``scope``
+    (store, profile, area, audience), ``day``, options and a fingerprint of those
+    events (a write from outside avert), and kept only when the generation was
+    the same before and after (a load committed meanwhile is not kept as the
+    older one). Each of a live store's minutes would otherwise measure them
+    again: 0.8 of 0.9 s of CPU a minute on a synthetic city of 77,679 incidents
+    (docs/web.md)."""
+    before = events.filter(pl.col("occurred_at") < day)
+    generation = store.generation()
+    key = (*scope, generation, day, *_options(forecast, knox), *_fingerprint(before))
+    with _CACHE_LOCK:
+        hit = _DAY_EVIDENCE.get(key)
+        if hit is not None:
+            _DAY_EVIDENCE.move_to_end(key)
+            return hit
+    try:
+        backtest: Backtest | None = backtest_as_of(before, at=day, **forecast)
+    except ConfigError:  # no event in the days before: measured with the forecast
+        backtest = None
+    try:
+        test: NearRepeatTest | None = near_repeat_test(before, at=day, **knox)
+        no_test = None
+    except ConfigError as exc:  # e.g. no event in the Knox test's year
+        test, no_test = None, str(exc)
+    evidence = _DayEvidence(backtest, test, no_test)
+    if store.generation() == generation:
+        with _CACHE_LOCK:
+            _DAY_EVIDENCE[key] = evidence
+            while len(_DAY_EVIDENCE) > _DAY_EVIDENCE_SIZE:
+                _DAY_EVIDENCE.popitem(last=False)
+    return evidence
 
 
 def _cached_places(key: Hashable) -> PlacesForecast | None:
@@ -901,17 +1083,21 @@ def _remember_places(key: Hashable, result: PlacesForecast) -> None:
 def _places_with_zones(
     plan: ForecastPlan,
     events: pl.DataFrame,
-    zoned: Callable[[], NearRepeatZones],
+    evidence: _DayEvidence,
+    *,
+    at: dt.datetime,
+    zone_hours: float,
+    domestic: DomesticZones,
     knox_history_days: float,
     knox_sims: int,
     notes: tuple[str, ...],
 ) -> PlacesForecast:
-    """The briefing's places: ``plan`` with the near-repeat zones ``zoned()`` finds,
-    or with none and the reason when its Knox test cannot run (a ConfigError, e.g.
-    no event in the test's year)."""
-    try:
-        nr = zoned()
-    except ConfigError as exc:  # e.g. no event in the Knox test's year
+    """The briefing's places: ``plan`` with the zones of the window of
+    ``zone_hours`` ending ``at`` that the day's Knox test gives, or with none and
+    the reason when the test could not run (a ConfigError, e.g. no event in the
+    test's year)."""
+    test = evidence.test
+    if test is None:
         return PlacesForecast(
             plan=plan,
             zones=events.head(0),
@@ -921,9 +1107,10 @@ def _places_with_zones(
             first_band_p=None,
             knox_history_days=knox_history_days,
             knox_sims=knox_sims,
-            zones_note=f"No near-repeat test: {exc}",
+            zones_note=f"No near-repeat test: {evidence.no_test}",
             notes=notes,
         )
+    nr = zones_of_window(events, test, at=at, hours=zone_hours, domestic=domestic)
     return _with_zones(plan, nr, knox_history_days, knox_sims, notes)
 
 

@@ -41,13 +41,16 @@ from avert.errors import ConfigError
 __all__ = [
     "STUDY_AREAS",
     "EmergingResult",
+    "NearRepeatTest",
     "NearRepeatZones",
     "StudyArea",
     "count_grid",
+    "near_repeat_test",
     "near_repeat_zones",
     "run_emerging",
     "run_gistar",
     "run_near_repeat",
+    "zones_of_window",
 ]
 
 
@@ -717,6 +720,88 @@ def _first_band_extent(
     return radius, days, f
 
 
+@dataclass(frozen=True)
+class NearRepeatTest:
+    """The Knox test the zones are drawn from (:func:`near_repeat_test`), as of
+    ``at``: ``radius_m`` / ``days`` the extent of the contiguous significant bands
+    nearest to (0 m, 0 days) (0 without contagion), ``first_band`` the first band's
+    upper edges (metres, days), ``n_domestic`` and ``domestic_note`` what was done
+    with the domestic incidents (:func:`_without_domestic`). No incident's place
+    or time is held: only the test's counts and the options it ran with."""
+
+    knox: KnoxResult
+    radius_m: float
+    days: float
+    first_band: tuple[float, float]
+    at: dt.datetime
+    history_days: float
+    n_sims: int
+    alpha: float
+    n_domestic: int | None
+    domestic_note: str | None
+
+
+def near_repeat_test(
+    events: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    history_days: float = 365.0,
+    space_bands_m: Sequence[float] = (0, 100, 200, 300, 400, 500),
+    time_bands_days: Sequence[float] = (0, 7, 14, 21, 28),
+    n_sims: int = 99,
+    alpha: float = 0.05,
+    seed: int = 0,
+    max_pairs: int | None = 300_000,
+    domestic: DomesticZones = "exclude",
+) -> NearRepeatTest:
+    """The Knox test of the events of the ``history_days`` before ``at`` and the
+    extent of its significant first bands (:func:`near_repeat_zones` without the
+    zones: the briefing runs it once a day, :func:`avert.workflows.forecast.
+    briefing_places`). A ConfigError when nothing is left to test."""
+    past, n_domestic, domestic_note = _without_domestic(
+        events.filter(
+            (pl.col("occurred_at") < at)
+            & (pl.col("occurred_at") >= at - dt.timedelta(days=history_days))
+        ),
+        domestic,
+    )
+    if past.height == 0 and n_domestic:  # not "no events" (run_near_repeat's word)
+        msg = (
+            f"all {n_domestic:,} incidents of the {_days_before(history_days, at)} "
+            "are flagged domestic and left out of the test (near_repeat.domestic = "
+            '"exclude" in places.toml).'
+        )
+        raise ConfigError(msg)
+    knox = run_near_repeat(
+        past,
+        space_bands_m=space_bands_m,
+        time_bands_days=time_bands_days,
+        n_sims=n_sims,
+        seed=seed,
+        max_pairs=max_pairs,
+    )
+    radius, days, f = _first_band_extent(knox, alpha)
+    first = (float(f["space_hi_m"][0]), float(f["time_hi_days"][0]))
+    return NearRepeatTest(
+        knox,
+        radius,
+        days,
+        first,
+        at,
+        history_days,
+        n_sims,
+        alpha,
+        n_domestic,
+        domestic_note,
+    )
+
+
+def _days_before(days: float, at: dt.datetime) -> str:
+    """ "365 days before 10 Mar 2025" (a time of day only when not 00:00)."""
+    when = f"{at:%d %b %Y}" if at.time() == dt.time() else f"{at:%d %b %Y %H:%M}"
+    return f"{days:g} days before {when}"
+
+
 def near_repeat_zones(
     events: pl.DataFrame,
     *,
@@ -742,31 +827,37 @@ def near_repeat_zones(
     ``max_pairs`` bounds the Knox test's work on dense data (a seeded sample of the
     events, said in ``knox.notes``; None: every pair). ``domestic="exclude"`` (the
     default) leaves the events flagged ``domestic`` out of both the test and the
-    zones' centres (:func:`_without_domestic`); ``"include"`` keeps them.
+    zones' centres (:func:`_without_domestic`); ``"include"`` keeps them. The
+    test is :func:`near_repeat_test`, the zones :func:`zones_of_window`.
     """
-    past, n_domestic, domestic_note = _without_domestic(
-        events.filter(
-            (pl.col("occurred_at") < at)
-            & (pl.col("occurred_at") >= at - dt.timedelta(days=history_days))
-        ),
-        domestic,
-    )
-    if past.height == 0 and n_domestic:  # not "no events" (run_near_repeat's word)
-        msg = (
-            f"all {n_domestic:,} incidents of the last {history_days:g} days are flagged "
-            'domestic and left out of the test (near_repeat.domestic = "exclude" in '
-            "places.toml)."
-        )
-        raise ConfigError(msg)
-    knox = run_near_repeat(
-        past,
+    test = near_repeat_test(
+        events,
+        at=at,
+        history_days=history_days,
         space_bands_m=space_bands_m,
         time_bands_days=time_bands_days,
         n_sims=n_sims,
+        alpha=alpha,
         seed=seed,
         max_pairs=max_pairs,
+        domestic=domestic,
     )
-    radius, days, f = _first_band_extent(knox, alpha)
+    return zones_of_window(events, test, at=at, hours=hours, domestic=domestic)
+
+
+def zones_of_window(
+    events: pl.DataFrame,
+    test: NearRepeatTest,
+    *,
+    at: dt.datetime,
+    hours: float = 24.0,
+    domestic: DomesticZones = "exclude",
+) -> NearRepeatZones:
+    """The zones of ``test`` (:func:`near_repeat_test`, as of ``at`` or of an
+    earlier time: the start of ``at``'s day for the briefing) around the incidents
+    of ``[at - hours, at)`` whose zone is still live at ``at``; none without
+    contagion. The note names the test's days: "the last 365 days" when it ran
+    as of ``at``, else "the 365 days before 06 Dec 2026"."""
     since = at - dt.timedelta(hours=hours)
     dated = "time_precision" in events.columns
     recent, _, _ = _without_domestic(
@@ -787,15 +878,23 @@ def near_repeat_zones(
     recent = recent.select(
         "x", "y", "occurred_at", *flag, *(["time_precision"] if dated else [])
     )
-    scope = "" if n_domestic is None else " (its non-domestic incidents)"
-    tail = "" if domestic_note is None else f" {domestic_note}"
+    scope = "" if test.n_domestic is None else " (its non-domestic incidents)"
+    tail = "" if test.domestic_note is None else f" {test.domestic_note}"
+    n_domestic = test.n_domestic or 0
+    radius, days = test.radius_m, test.days
     if radius == 0.0:
+        period = (
+            f"the last {test.history_days:g} days"
+            if test.at == at
+            else f"the {_days_before(test.history_days, test.at)}"
+        )
+        space_hi, time_hi = test.first_band
         note = (
             f"No near-repeat contagion in your own data{scope} in the first band (0-"
-            f"{f['space_hi_m'][0]:g} m, 0-{f['time_hi_days'][0]:g} days) of the last "
-            f"{history_days:g} days: no zones marked.{tail}"
+            f"{space_hi:g} m, 0-{time_hi:g} days) of {period}: no zones "
+            f"marked.{tail}"
         )
-        return NearRepeatZones(recent.head(0), 0.0, 0.0, knox, note, n_domestic or 0)
+        return NearRepeatZones(recent.head(0), 0.0, 0.0, test.knox, note, n_domestic)
     # one dated alone (or to the hour) may have been late on its day (hour): its
     # zone runs from the day's (hour's) end
     zones = recent.with_columns(
@@ -806,7 +905,7 @@ def near_repeat_zones(
     ).filter(pl.col("until") > at)  # a longer window's early zones may have ended
     note = (
         f"Near repeats in your own data{scope}: within {radius:g} m and {days:g} "
-        f"days of an incident the risk is raised (Knox test, {n_sims} permutations, "
-        f"alpha {alpha}).{tail}"
+        f"days of an incident the risk is raised (Knox test, {test.n_sims} "
+        f"permutations, alpha {test.alpha}).{tail}"
     )
-    return NearRepeatZones(zones, radius, days, knox, note, n_domestic or 0)
+    return NearRepeatZones(zones, radius, days, test.knox, note, n_domestic)

@@ -51,10 +51,12 @@ from avert.analyse.forecast._grid import (
     to_days,
 )
 from avert.analyse.forecast._plan import (
+    Backtest,
     ForecastPlan,
     backtest_share,
     backtest_starts,
     budget_cells,
+    measure_backtest,
     plan_patrols,
 )
 from avert.analyse.forecast._sepp import GridSEPP
@@ -72,6 +74,7 @@ __all__ = [
     "ALIASES",
     "BULK_NOTE_START",
     "MODELS",
+    "Backtest",
     "Blend",
     "Counting",
     "Decay",
@@ -95,6 +98,7 @@ __all__ = [
     "evaluate_days",
     "forecast_grid",
     "make_model",
+    "measure_backtest",
     "mixture_weights",
     "model_name",
     "plan_patrols",

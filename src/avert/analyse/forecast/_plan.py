@@ -19,10 +19,12 @@ from avert.analyse.result import Result
 from avert.errors import ConfigError
 
 __all__ = [
+    "Backtest",
     "ForecastPlan",
     "backtest_share",
     "backtest_starts",
     "budget_cells",
+    "measure_backtest",
     "plan_patrols",
 ]
 
@@ -168,6 +170,40 @@ class ForecastPlan(Result):
     backtest_days: int
 
 
+@dataclass(frozen=True)
+class Backtest:
+    """A plan's backtest (:func:`backtest_share`), measured once and given to
+    :func:`plan_patrols` of a later time: the share ``share`` of ``events`` the top
+    ``k`` cells caught over ``periods`` periods in the ``days`` days before ``at``.
+    """
+
+    share: float | None
+    events: int
+    periods: int
+    at: dt.datetime
+    k: int
+    days: int
+
+
+def measure_backtest(
+    model: Callable[[Grid], Forecaster],
+    events: Events,
+    grid: Grid,
+    at: dt.datetime,
+    k: int,
+    *,
+    days: int = 90,
+    horizon: dt.timedelta = dt.timedelta(days=1),
+    scored: Events | None = None,
+) -> Backtest:
+    """:func:`backtest_share` of the top ``k`` cells over the ``days`` days before
+    ``at``, kept with what it was measured on."""
+    share, n_ev, n_periods = backtest_share(
+        model, events, grid, at, k, days=days, horizon=horizon, scored=scored
+    )
+    return Backtest(share, n_ev, n_periods, at, k, days)
+
+
 def plan_patrols(
     model: Callable[[Grid], Forecaster],
     events: Events,
@@ -179,10 +215,16 @@ def plan_patrols(
     backtest_days: int = 90,
     model_name: str = "default",
     scored: Events | None = None,
+    backtest: Backtest | None = None,
 ) -> ForecastPlan:
     """Forecast ``[at, at + horizon)`` and return its top ``k`` cells with the
     backtested share they can be expected to cover (scored on ``scored``, default
-    ``events``: :func:`backtest_share`)."""
+    ``events``: :func:`backtest_share`).
+
+    ``backtest``: one measured before (:func:`measure_backtest`, e.g. as of the
+    start of ``at``'s day, on the same options), used when it is of ``k`` cells
+    and ``backtest_days`` days and ends by ``at``, instead of measuring again; ``params["backtest_to"]``
+    says the time it ends at (``at`` when measured here)."""
     fitted = model(grid)
     risk = fitted.fit(events.before(to_days(at))).predict(at, horizon)
     top = select_top(risk, k)
@@ -218,14 +260,28 @@ def plan_patrols(
                 (pl.col("row") + int(y0 / s)),
             )
         )
-    share, n_ev, n_days = backtest_share(
-        model, events, grid, at, k, days=backtest_days, horizon=horizon, scored=scored
-    )
+    # one of other cells or days, or measured after at (look-ahead), is not used
+    if (
+        backtest is None
+        or (backtest.k, backtest.days) != (k, backtest_days)
+        or backtest.at > at
+    ):
+        backtest = measure_backtest(
+            model,
+            events,
+            grid,
+            at,
+            k,
+            days=backtest_days,
+            horizon=horizon,
+            scored=scored,
+        )
+    share, n_ev, n_days = backtest.share, backtest.events, backtest.periods
     hours = horizon.total_seconds() / 3600
     notes = [
         f"Expected share = share of events the same budget caught, backtested on the "
         f"{n_days} periods of {hours:g} hours in the {backtest_days} days before "
-        f"{at:%Y-%m-%d %H:%M} ({n_ev} events); never in-sample."
+        f"{backtest.at:%Y-%m-%d %H:%M} ({n_ev} events); never in-sample."
     ]
     return ForecastPlan(
         frame=frame,
@@ -236,6 +292,7 @@ def plan_patrols(
             "cell_size_m": s,
             "cells": k,
             "backtest_days": backtest_days,
+            "backtest_to": backtest.at,
             "parts": {name: text for name, text, _ in parts},
         },
         method=getattr(fitted, "method", ""),
