@@ -363,3 +363,46 @@ def test_places_page_says_how_many_of_the_window_s_incidents_its_map_draws(
         "The map shows the 400 highest-harm of the 600 incidents in its frame "
         "(3,600 in the window)." in text
     ), text[text.index("dots:") :][:400]
+
+
+def _cell_names(html: str) -> list[str]:
+    """The place names of the cells table, in rank order ("near ..." or "N m
+    from ...")."""
+    table = html[html.index("<tbody>", html.index(">Cell</th>")) :]
+    table = table[: table.index("</tbody>")]
+    return [
+        " ".join(name.split())
+        for name in re.findall(r'<span class="near">(.*?)</span>', table)
+    ]
+
+
+def test_places_page_names_its_cells_as_the_briefing_does(
+    month_app: FastAPI,
+) -> None:
+    """On West Yorkshire's July 2018 (police.uk) the briefing named its top cell
+    "near Boar Lane · Leeds 111B, E 430,275 N 433,425" but the Places page, the
+    page for where, listed it as "150m:E2868:N2889" alone: an analyst had to
+    read the grid id to find the street. The page names each cell (and gives its
+    grid reference) as Today's briefing does, to whom the briefing names it."""
+    from avert.workflows.users import add_user as add
+
+    analyst = signed_in(month_app, "analyst")
+    places = analyst.get("/places")
+    today = analyst.get("/today")
+    assert places.status_code == 200
+    assert today.status_code == 200
+    named = _cell_names(places.text)
+    assert named, "the Places page names no cell"
+    assert named == _cell_names(today.text)
+    assert re.search(r"E [\d,]+ N [\d,]+", places.text)
+    # a partner reads what the partner briefing names, no more (a key of
+    # enough entropy: partner pages refuse the test app's "k" * 40)
+    state = month_app.state.avert
+    add(state.store, "partner-places", password=PASSWORD, role="partner", org="Council")
+    settings = state.settings.with_overrides(
+        pseudonym_key="f3Q9zL0pXb7Rk2Vt8Wm4Hy6Nc1Jd5Gs0Ua"
+    )
+    partner = signed_in(create_app(settings, state.store), "partner-places")
+    p_places, p_today = partner.get("/places"), partner.get("/today")
+    assert p_places.status_code == 200
+    assert _cell_names(p_places.text) == _cell_names(p_today.text)
