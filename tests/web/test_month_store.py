@@ -406,3 +406,18 @@ def test_places_page_names_its_cells_as_the_briefing_does(
     p_places, p_today = partner.get("/places"), partner.get("/today")
     assert p_places.status_code == 200
     assert _cell_names(p_places.text) == _cell_names(p_today.text)
+
+
+def test_performance_page_offers_its_areas_in_words(month_app: FastAPI) -> None:
+    """The By area field of the Performance page listed the incidents' column
+    names ("lsoa", "lsoa_name", "borough") to a new analyst; it names them in
+    words and still sends the field (by=lsoa_name) that the command takes."""
+    page = signed_in(month_app, "analyst").get("/performance")
+    assert page.status_code == 200
+    select = page.text[page.text.index('<select name="by">') :]
+    select = select[: select.index("</select>")]
+    offered = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select))
+    assert offered["lsoa"] == "LSOA (code)"
+    assert offered["lsoa_name"] == "LSOA (name)"
+    assert offered["borough"] == "borough or local authority"
+    assert offered[""] == "whole area"
