@@ -936,7 +936,7 @@ def test_equality_without_stops_names_the_forces_and_days_there_are(
     with pytest.raises(NotFound, match="No stops in the store") as none:
         run_equality(sqlite_store)
     # a force's own stops come in a bundle too: the error named police.uk only
-    assert "'avert ingest bundle' a record bundle's stops.csv" in str(none.value)
+    assert "a record bundle's stops.csv with 'avert ingest bundle'" in str(none.value)
     _census_and_stops(sqlite_store, tmp_path, outcomes=False)
     with pytest.raises(NotFound) as err:
         run_equality(sqlite_store, force="Test Force Police")

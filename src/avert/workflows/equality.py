@@ -670,9 +670,9 @@ def _no_stops(store: Store, force: str | None) -> str:
         # no command: it says who loads them, as the empty Today page does
         return (
             "No stops in the store: none are loaded yet. An administrator or "
-            "analyst loads them on avert's server: 'avert ingest policeuk' "
-            "data.police.uk stop and search, 'avert ingest bundle' a record "
-            "bundle's stops.csv (docs/bundle.md)."
+            "analyst loads them on avert's server: data.police.uk stop and search "
+            "with 'avert ingest policeuk', a record bundle's stops.csv with "
+            "'avert ingest bundle' (docs/bundle.md)."
         )
     mine = held.filter(pl.col("force") == force) if force else held
     if mine.height == 0:
