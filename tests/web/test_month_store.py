@@ -421,3 +421,27 @@ def test_performance_page_offers_its_areas_in_words(month_app: FastAPI) -> None:
     assert offered["lsoa_name"] == "LSOA (name)"
     assert offered["borough"] == "borough or local authority"
     assert offered[""] == "whole area"
+
+
+def test_a_briefing_names_its_area_as_the_store_does(
+    month_app: FastAPI, tmp_path: Path
+) -> None:
+    """`avert brief --area leeds` on West Yorkshire's July 2018 was headed "Daily
+    risk briefing: leeds", the area as typed (it is matched in any case); the
+    briefing names it as its records do, on the command line and the web page."""
+    url = month_app.state.avert.settings.database_url
+    out = tmp_path / "b"
+    res = CliRunner().invoke(
+        cli_app,
+        [
+            *("--db", url, "brief", "--at", "2019-07-01"),
+            *("--area", " city of london ", "--out", str(out), "--no-pdf"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "Daily risk briefing of City of London" in " ".join(res.output.split())
+    html = (out / "briefing.html").read_text(encoding="utf-8")
+    assert ">Daily risk briefing: City of London</h1>" in html
+    page = signed_in(month_app, "analyst").get("/today?area=city%20of%20london")
+    assert page.status_code == 200
+    assert "Daily risk briefing: City of London" in page.text
