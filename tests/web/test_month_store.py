@@ -445,3 +445,27 @@ def test_a_briefing_names_its_area_as_the_store_does(
     page = signed_in(month_app, "analyst").get("/today?area=city%20of%20london")
     assert page.status_code == 200
     assert "Daily risk briefing: City of London" in page.text
+
+
+@pytest.mark.parametrize(
+    ("flag", "said"),
+    [
+        ("domestic", "records whether it is domestic"),
+        ("weapon", "records a weapon"),
+        ("gang_related", "records whether it is gang-related"),
+    ],
+)
+def test_a_flag_the_records_do_not_carry_is_no_finding(
+    month_app: FastAPI, flag: str, said: str
+) -> None:
+    """On West Yorkshire's July 2018 (police.uk) the Incidents page's Flag
+    "domestic" listed "0 found. No incidents in the definition match." of 10,911
+    violent incidents, as if none were domestic: police.uk records no such flag.
+    It says the source does not carry it."""
+    page = signed_in(month_app, "analyst").get(f"/incidents?flag={flag}")
+    assert page.status_code == 200
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert "0 found" in text
+    assert "No incidents in the definition match" not in text
+    assert said in text
+    assert "its source does not carry the flag" in text
