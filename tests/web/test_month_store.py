@@ -469,3 +469,12 @@ def test_a_flag_the_records_do_not_carry_is_no_finding(
     assert "No incidents in the definition match" not in text
     assert said in text
     assert "its source does not carry the flag" in text
+
+
+def test_the_flag_field_offers_its_flags_in_words(month_app: FastAPI) -> None:
+    """The Flag field offered "gang_related", the column's name, where the table
+    beside it flags an incident "gang-related"; it offers the words, sending the
+    same value."""
+    page = signed_in(month_app, "analyst").get("/incidents")
+    assert '<option value="gang_related">gang-related</option>' in page.text
+    assert ">gang_related<" not in page.text
