@@ -664,3 +664,17 @@ def _alert_of_a_day_alone(
             "reasons": [reasons],
         }
     )
+
+
+def test_no_plan_says_where_the_plan_comes_in_to_readers_of_no_command(
+    frames,
+) -> None:
+    """West Yorkshire's July 2018 (police.uk, no plan imported): a partner's Today
+    page read "none due (the partnership's plan is imported with 'avert plan
+    import')", a command to a reader who runs none. It says the plan is imported
+    on avert's server, and by whom, as the empty Today page says who loads data."""
+    no_actions = {**frames, "actions": frames["actions"].clear()}
+    b = _brief(no_actions, audience="partner")
+    said = " ".join(b.notes)
+    assert "No open delivery plan actions: none due" in said
+    assert "imported on avert's server, by an administrator or analyst" in said

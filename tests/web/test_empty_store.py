@@ -139,7 +139,7 @@ def test_today_of_an_empty_store_says_nothing_is_loaded_in_each_section(
         assert "administrator or analyst loads the data: ask them" in text
     else:
         assert "An administrator or analyst loads data on avert's server" in text
-    assert "imported with 'avert plan import'" in text
+    assert "imported on avert's server, by an administrator or analyst" in text
 
 
 def test_today_of_a_window_after_the_latest_record_says_what_to_do(

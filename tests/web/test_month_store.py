@@ -363,3 +363,118 @@ def test_places_page_says_how_many_of_the_window_s_incidents_its_map_draws(
         "The map shows the 400 highest-harm of the 600 incidents in its frame "
         "(3,600 in the window)." in text
     ), text[text.index("dots:") :][:400]
+
+
+def _cell_names(html: str) -> list[str]:
+    """The place names of the cells table, in rank order ("near ..." or "N m
+    from ...")."""
+    table = html[html.index("<tbody>", html.index(">Cell</th>")) :]
+    table = table[: table.index("</tbody>")]
+    return [
+        " ".join(name.split())
+        for name in re.findall(r'<span class="near">(.*?)</span>', table)
+    ]
+
+
+def test_places_page_names_its_cells_as_the_briefing_does(
+    month_app: FastAPI,
+) -> None:
+    """On West Yorkshire's July 2018 (police.uk) the briefing named its top cell
+    "near Boar Lane · Leeds 111B, E 430,275 N 433,425" but the Places page, the
+    page for where, listed it as "150m:E2868:N2889" alone: an analyst had to
+    read the grid id to find the street. The page names each cell (and gives its
+    grid reference) as Today's briefing does, to whom the briefing names it."""
+    from avert.workflows.users import add_user as add
+
+    analyst = signed_in(month_app, "analyst")
+    places = analyst.get("/places")
+    today = analyst.get("/today")
+    assert places.status_code == 200
+    assert today.status_code == 200
+    named = _cell_names(places.text)
+    assert named, "the Places page names no cell"
+    assert named == _cell_names(today.text)
+    assert re.search(r"E [\d,]+ N [\d,]+", places.text)
+    # a partner reads what the partner briefing names, no more (a key of
+    # enough entropy: partner pages refuse the test app's "k" * 40)
+    state = month_app.state.avert
+    add(state.store, "partner-places", password=PASSWORD, role="partner", org="Council")
+    settings = state.settings.with_overrides(
+        pseudonym_key="f3Q9zL0pXb7Rk2Vt8Wm4Hy6Nc1Jd5Gs0Ua"
+    )
+    partner = signed_in(create_app(settings, state.store), "partner-places")
+    p_places, p_today = partner.get("/places"), partner.get("/today")
+    assert p_places.status_code == 200
+    assert _cell_names(p_places.text) == _cell_names(p_today.text)
+
+
+def test_performance_page_offers_its_areas_in_words(month_app: FastAPI) -> None:
+    """The By area field of the Performance page listed the incidents' column
+    names ("lsoa", "lsoa_name", "borough") to a new analyst; it names them in
+    words and still sends the field (by=lsoa_name) that the command takes."""
+    page = signed_in(month_app, "analyst").get("/performance")
+    assert page.status_code == 200
+    select = page.text[page.text.index('<select name="by">') :]
+    select = select[: select.index("</select>")]
+    offered = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select))
+    assert offered["lsoa"] == "LSOA (code)"
+    assert offered["lsoa_name"] == "LSOA (name)"
+    assert offered["borough"] == "borough or local authority"
+    assert offered[""] == "whole area"
+
+
+def test_a_briefing_names_its_area_as_the_store_does(
+    month_app: FastAPI, tmp_path: Path
+) -> None:
+    """`avert brief --area leeds` on West Yorkshire's July 2018 was headed "Daily
+    risk briefing: leeds", the area as typed (it is matched in any case); the
+    briefing names it as its records do, on the command line and the web page."""
+    url = month_app.state.avert.settings.database_url
+    out = tmp_path / "b"
+    res = CliRunner().invoke(
+        cli_app,
+        [
+            *("--db", url, "brief", "--at", "2019-07-01"),
+            *("--area", " city of london ", "--out", str(out), "--no-pdf"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "Daily risk briefing of City of London" in " ".join(res.output.split())
+    html = (out / "briefing.html").read_text(encoding="utf-8")
+    assert ">Daily risk briefing: City of London</h1>" in html
+    page = signed_in(month_app, "analyst").get("/today?area=city%20of%20london")
+    assert page.status_code == 200
+    assert "Daily risk briefing: City of London" in page.text
+
+
+@pytest.mark.parametrize(
+    ("flag", "said"),
+    [
+        ("domestic", "records whether it is domestic"),
+        ("weapon", "records a weapon"),
+        ("gang_related", "records whether it is gang-related"),
+    ],
+)
+def test_a_flag_the_records_do_not_carry_is_no_finding(
+    month_app: FastAPI, flag: str, said: str
+) -> None:
+    """On West Yorkshire's July 2018 (police.uk) the Incidents page's Flag
+    "domestic" listed "0 found. No incidents in the definition match." of 10,911
+    violent incidents, as if none were domestic: police.uk records no such flag.
+    It says the source does not carry it."""
+    page = signed_in(month_app, "analyst").get(f"/incidents?flag={flag}")
+    assert page.status_code == 200
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert "0 found" in text
+    assert "No incidents in the definition match" not in text
+    assert said in text
+    assert "its source does not carry the flag" in text
+
+
+def test_the_flag_field_offers_its_flags_in_words(month_app: FastAPI) -> None:
+    """The Flag field offered "gang_related", the column's name, where the table
+    beside it flags an incident "gang-related"; it offers the words, sending the
+    same value."""
+    page = signed_in(month_app, "analyst").get("/incidents")
+    assert '<option value="gang_related">gang-related</option>' in page.text
+    assert ">gang_related<" not in page.text

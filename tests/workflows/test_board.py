@@ -936,7 +936,7 @@ def test_equality_without_stops_names_the_forces_and_days_there_are(
     with pytest.raises(NotFound, match="No stops in the store") as none:
         run_equality(sqlite_store)
     # a force's own stops come in a bundle too: the error named police.uk only
-    assert "'avert ingest bundle' a record bundle's stops.csv" in str(none.value)
+    assert "a record bundle's stops.csv with 'avert ingest bundle'" in str(none.value)
     _census_and_stops(sqlite_store, tmp_path, outcomes=False)
     with pytest.raises(NotFound) as err:
         run_equality(sqlite_store, force="Test Force Police")
@@ -945,6 +945,23 @@ def test_equality_without_stops_names_the_forces_and_days_there_are(
     with pytest.raises(NotFound) as err:
         run_equality(sqlite_store, force="test-force", date_from=dt.date(2025, 1, 1))
     assert "the store holds them from 2024-01-03 to 2024-06-03" in str(err.value)
+
+
+def test_equality_without_stops_says_who_loads_them(sqlite_store: Store) -> None:
+    """A City of London store (police.uk street crime, no stop and search) gave the
+    board pack, for the board, "Equality figures are not available: No stops in
+    the store: 'avert ingest policeuk' loads data.police.uk stop and search", and a
+    partner's Equality page the same: a command to readers who run none. The
+    note says who loads them, as the empty Today page does."""
+    from avert.workflows.board import board_statistics
+
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2019, 12, 31), performance=False, audience="board"
+    )
+    assert stats["equality"]["available"] is False
+    note = stats["equality"]["note"]
+    assert note.startswith("No stops in the store: none are loaded yet.")
+    assert "An administrator or analyst loads them on avert's server" in note
 
 
 def test_equality_says_which_searches_the_per_area_rates_leave_out(

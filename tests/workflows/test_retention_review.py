@@ -193,3 +193,28 @@ def test_a_dash_assessment_is_a_record_of_its_victim(any_store: Store) -> None:
     assert rows["assessed"]["basis"] == "other records only"
     assert rows["assessed"]["review_due_at"] == dt.datetime(2030, 3, 1)
     assert not rows["assessed"]["due"]
+
+
+def test_a_store_naming_no_one_says_why_no_one_is_due(sqlite_store: Store) -> None:
+    """West Yorkshire's July 2018 (police.uk street crime, 31,635 incidents):
+    'avert retention' printed two tables of 0 people and no word of why, where
+    every person-level analysis says the store names no one."""
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["wyp-1"],
+            "source": ["policeuk"],
+            "crime_type": ["Violence and sexual offences"],
+            "occurred_from": [dt.datetime(2018, 7, 1)],
+            "time_precision": ["month"],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+    review = retention_review(sqlite_store, profile="avb-2010", as_of=AS_OF)
+    assert review.people.height == 0
+    assert any("The store holds no people" in n for n in review.notes)
+    assert any("open incident data name no one" in n for n in review.notes)
+    # a store with people says nothing of it
+    load_retention_world(sqlite_store)
+    named = retention_review(sqlite_store, profile="avb-2010", as_of=AS_OF)
+    assert not any("The store holds no people" in n for n in named.notes)

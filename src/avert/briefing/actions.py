@@ -34,8 +34,11 @@ def actions_section(ctx: BriefingContext) -> Section[ActionItem]:
             [
                 # only open and in-progress actions are read: a plan whose
                 # actions are all done or cancelled has none here either
+                # read by partners and the chair too, who run no command: it
+                # says where the plan comes in, as the empty Today page does
                 "No open delivery plan actions: none due (the partnership's "
-                "plan is imported with 'avert plan import': docs/delivery.md)."
+                "plan is imported on avert's server, by an administrator or "
+                "analyst, with 'avert plan import': docs/delivery.md)."
             ],
         )
     end = ctx.window_to.date()

@@ -31,5 +31,15 @@ FORECAST_MODELS: Final = ("default", "blend", "counting", "retro", "pro", "sepp"
 #: Area fields a performance series can be split by (``avert analyse performance --by``).
 AREA_FIELDS: Final = ("lsoa", "lsoa_name", "ward", "borough", "force")
 
+#: Each of :data:`AREA_FIELDS` in words, as the web Performance page offers it
+#: (its By area field listed the column names, "lsoa" and "lsoa_name").
+AREA_FIELD_WORDS: Final = {
+    "lsoa": "LSOA (code)",
+    "lsoa_name": "LSOA (name)",
+    "ward": "ward",
+    "borough": "borough or local authority",
+    "force": "force",
+}
+
 #: Sheet of the Cambridge workbook that holds one row per classification.
 CCHI_SHEET: Final = "CCHI 2026 values sheet"

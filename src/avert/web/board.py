@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from avert.access import audience_of
+from avert.config.choices import AREA_FIELD_WORDS
 from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import _check_year, _ctx, _page, default_at
 from avert.workflows.equality import join_area_names, split_area_names
@@ -116,6 +117,7 @@ def performance(
                 month, by, measure, target, target_by, area_fields
             ),
             area_fields=area_fields,
+            area_field_words=AREA_FIELD_WORDS,
         )
     stats = board_statistics_view(
         ctx.store,
@@ -142,6 +144,7 @@ def performance(
             "target_by": target_by or "",
         },
         area_fields=area_fields,
+        area_field_words=AREA_FIELD_WORDS,
     )
 
 

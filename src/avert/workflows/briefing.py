@@ -511,6 +511,7 @@ def build_briefing(
     whole store can say (:func:`_with_store_facts`).
     """
     t0 = time.perf_counter()
+    area = area_as_stored(store, area)
     reader = _reader(
         at,
         hours,
@@ -1099,6 +1100,17 @@ def unknown_area(store: Store, area: str | None) -> str | None:
     if not area or names_known_area(area, known_areas(store)):
         return None
     return UNKNOWN_AREA
+
+
+def area_as_stored(store: Store, area: str | None) -> str | None:
+    """``area`` as the store's incidents spell it (:func:`known_areas`), matched as
+    the briefing matches areas (:func:`avert.areas.area_key`: any case, no
+    surrounding spaces); as given when none does. `avert brief --area leeds` on
+    West Yorkshire's July 2018 was headed "Daily risk briefing: leeds"."""
+    if not area:
+        return area
+    key = area_key(area)
+    return next((a for a in known_areas(store) if area_key(a) == key), area)
 
 
 def names_known_area(area: str, known: Sequence[str]) -> bool:

@@ -685,10 +685,13 @@ def _no_stops(store: Store, force: str | None) -> str:
     are named), or none of it in the window (its stops' first and last day)."""
     held = store.read_frame("stops", columns=["force", "occurred_at"])
     if held.height == 0:
+        # read by the board (its pack) and partners (the Equality page), who run
+        # no command: it says who loads them, as the empty Today page does
         return (
-            "No stops in the store: 'avert ingest policeuk' loads data.police.uk "
-            "stop and search, 'avert ingest bundle' a record bundle's stops.csv "
-            "(docs/bundle.md)."
+            "No stops in the store: none are loaded yet. An administrator or "
+            "analyst loads them on avert's server: data.police.uk stop and search "
+            "with 'avert ingest policeuk', a record bundle's stops.csv with "
+            "'avert ingest bundle' (docs/bundle.md)."
         )
     mine = held.filter(pl.col("force") == force) if force else held
     if mine.height == 0:

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
@@ -30,6 +31,16 @@ from avert.workflows.analysis import audit_view, classify_advice
 from avert.workflows.staleness import staleness_notes
 
 __all__ = ["RetentionReview", "export_retention", "retention_review"]
+
+
+#: Why a review lists no one on a store of open data (police.uk, West Yorkshire's
+#: July 2018): its tables of 0 people said nothing of why.
+NO_ONE_TO_REVIEW_NOTE: Final = (
+    "The store holds no people (no victims, suspects, offenders or other person "
+    "records): data.police.uk and other open incident data name no one, so no "
+    "one's records can be due for review. A record bundle (docs/bundle.md) "
+    "loads people."
+)
 
 
 @dataclass(frozen=True)
@@ -127,7 +138,11 @@ def retention_review(
     )["person_id"].n_unique()
     # groups 1 and 2 come from the definition's categories: say when they were
     # classified under another definition than the one in force (no harm is read)
-    notes = (*staleness_notes(store, profile, reads_harm=False),) + (
+    notes = (
+        *staleness_notes(store, profile, reads_harm=False),
+        # a store of open data (police.uk) names no one: the empty tables say why
+        *((NO_ONE_TO_REVIEW_NOTE,) if reviewed.height == 0 else ()),
+    ) + (
         (
             f"{unknown:,} suspect(s) or offender(s) are in incidents with no "
             f"classification under '{profile}' (loaded with --no-classify since): "
