@@ -809,6 +809,16 @@ def test_weak_alert_needs_a_trigger_other_than_the_attackers_group() -> None:
         ("G", "strong"),
         ("K", "weak"),
     ]
+    # what raised each, in words (the meeting read "trigger: in_definition,
+    # inter_group")
+    raised = {
+        i: r[0] for i, r in zip(alerts["incident_id"], alerts["reasons"], strict=True)
+    }
+    assert raised["D"] == (
+        "raised for: violence in the definition, a suspect or offender of another group"
+    )
+    assert raised["K"] == "raised for: a weapon, a suspect or offender of another group"
+    assert raised["G"] == "raised for: a suspect or offender of another group"
 
 
 def test_allied_groups_may_retaliate_last() -> None:

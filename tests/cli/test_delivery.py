@@ -106,7 +106,9 @@ def test_board_pack_html(db: str, tmp_path: Path) -> None:
     assert code == 0, out
     html = (tmp_path / "board-pack-2010-10.html").read_text(encoding="utf-8")
     assert "Plan status by RIPE strand" in html
-    assert "secondary-schools-top-wards" in html  # the duplicated subject
+    # the duplicated subject, in words (it read "cohort:secondary-schools-top-wards")
+    assert "Cohort: secondary schools top wards" in html
+    assert "cohort:secondary-schools-top-wards" not in html
     assert 'id="measures"' in html
     # a store naming no person, place or group has nothing to check, not "0 of the 0"
     assert "0 of the 0 top-harm" not in html

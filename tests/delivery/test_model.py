@@ -10,14 +10,20 @@ import pytest
 
 from avert.delivery import (
     ACTION_TRANSITIONS,
+    ITEM_KINDS,
     STATUSES,
+    SUBJECT_TYPES,
     TASKING_STATUSES,
     TASKING_TRANSITIONS,
     Action,
     check_tasking_transition,
     check_transition,
+    follow_up_text,
+    item_key_words,
+    item_words,
     parse_item,
     subject_key,
+    subject_words,
     with_overdue,
 )
 from avert.errors import ConfigError
@@ -79,6 +85,82 @@ def test_items_parse_and_map_to_subjects() -> None:
     for bad in ("incident", "weather:1", "person:", ""):
         with pytest.raises(ConfigError):
             parse_item(bad)
+
+
+@pytest.mark.parametrize(
+    ("item", "facts", "words"),
+    [
+        (
+            "incident:I12",
+            {"label": "most_serious_violence"},
+            "Violent incident I12 (most serious violence)",
+        ),
+        (
+            "retaliation:I12",
+            {"category": "personal_robbery", "victim_id": "P-AB12"},
+            "Retaliation alert, incident I12 (personal robbery, victim P-AB12)",
+        ),
+        (
+            "repeat_victim:P3",
+            {"n_victimisations": 3},
+            "Repeat victim P3 (victim 3 times in 365 days)",
+        ),
+        (
+            "person:P4",
+            {"roles_today": ["suspect", "victim"]},
+            "Person of concern P4 (suspect and victim in the window)",
+        ),
+        ("asb_caller:P5", {}, "Vulnerable ASB caller P5"),
+        (
+            "cell:150m:E1:N2",
+            {"near": "High Street", "near_m": 0.0},
+            "Place near High Street, 150 m cell E1 N2",
+        ),
+        (
+            "cell:150m:E1:N2",
+            {"near": "Mill Lane", "near_m": 212.4},
+            "Place 212 m from Mill Lane, 150 m cell E1 N2",
+        ),
+        ("cell:150m:E1:N2", {"near": None}, "Place, 150 m cell E1 N2"),
+        ("place:L-1C95AB", {}, "Place, L-1C95AB"),
+        ("group:G020", {}, "Group G020"),
+        ("area:force", {}, "The whole force area"),
+        ("area:E02000001", {}, "Area E02000001"),
+    ],
+)
+def test_an_item_reads_in_words(
+    item: str, facts: dict[str, object], words: str
+) -> None:
+    """The meeting named its items by key ("repeat_victim:P0002967", "cell:150m:
+    E1:N2"); each kind reads in words, with its id kept to look it up."""
+    kind, ident = parse_item(item)
+    assert item_words(kind, ident, facts, repeat_window_days=365) == words
+    assert item not in words
+
+
+def test_every_item_kind_and_subject_type_has_words() -> None:
+    for kind in ITEM_KINDS:
+        words = item_words(kind, "X1")
+        assert "_" not in words, kind
+        assert f"{kind}:" not in words, kind
+        assert item_key_words(f"{kind}:X1") == words
+    for kind in SUBJECT_TYPES:
+        words = subject_words(kind, "X1")
+        assert "_" not in words, kind
+        assert f"{kind}:" not in words, kind
+    assert subject_words("cohort", "repeat-asb-callers") == "Cohort: repeat ASB callers"
+    assert subject_words("person", "P1") == "Person P1"
+    assert subject_words("place", "150m:E2714:N1911") == "Place, 150 m cell E2714 N1911"
+    # not an item: as given (the tasking is refused for it)
+    assert item_key_words("weather:1") == "weather:1"
+
+
+def test_the_default_tasking_text_names_its_item_in_words() -> None:
+    """ "Task this" with no what wrote "Follow up repeat_victim:P0002967"."""
+    assert (
+        follow_up_text("repeat_victim:P0002967") == "Follow up repeat victim P0002967"
+    )
+    assert follow_up_text("cell:150m:E1:N2") == "Follow up place, 150 m cell E1 N2"
 
 
 def test_action_problems() -> None:

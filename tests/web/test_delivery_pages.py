@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 from fastapi.testclient import TestClient
 
 from avert.config.settings import load_settings
@@ -316,10 +317,9 @@ def test_meeting_tasks_only_items_that_exist(world: World) -> None:
     audit = world.store.read_frame("audit")
     added = audit.tail(audit.height - n_changes)
     assert not added.filter(pl.col("object").str.starts_with("tasking:")).height
-    # every item shown (offered, or tasked already) and every tasking's item
-    shown = {
-        html.unescape(i) for i in re.findall(r'<span class="rec">([^<]+)</span>', page)
-    }
+    # every item shown (offered, or tasked already) and every tasking's item, by
+    # its key (the page's data; the words are what the chair reads)
+    shown = {html.unescape(i) for i in re.findall(r'data-item="([^"]+)"', page)}
     kinds = {item.split(":", 1)[0] for item in shown}
     assert {"incident", "person", "cell"} <= kinds, kinds
     for item in shown:
@@ -456,8 +456,12 @@ def test_a_bad_due_time_goes_back_to_the_meeting_with_the_reason(
     shown = refused.text
     assert 'id="meeting-error"' in shown
     assert "Due: Not a date and time" in shown
-    # which of the meeting's dozens of forms to mend
-    assert f"Task this {item}: Due: Not a date and time" in html.unescape(shown)
+    # which of the meeting's dozens of forms to mend, in the words the page gives
+    # the item (not its key)
+    words = delivery.item_key_words(item)
+    assert words != item
+    assert f"Task this {words}: Due: Not a date and time" in html.unescape(shown)
+    assert f"Task this {item}" not in html.unescape(shown)
     assert world.store.read_frame("taskings").height == before
 
 
@@ -1309,18 +1313,160 @@ def test_the_meeting_says_its_taskings_stand_now(
 
 def test_an_actions_subject_names_the_whole_force_in_words(world: World) -> None:
     """The demo walk: action A01's Subject read "area:force", the plan file's key,
-    on its page and in the plan's list; they read "the whole force area"."""
+    on its page and in the plan's list; they read "The whole force area"."""
     for role in ("chair", "board"):  # A01 is the police's: no partner's
         client = signed_in(world.app, role)
         page = client.get("/plan/actions/A01")
         assert page.status_code == 200, (role, page.text)
         subject = re.search(r"<tr><th>Subject</th><td>(.*?)</td></tr>", page.text)
         assert subject is not None, page.text[:2000]
-        assert subject.group(1).startswith("the whole force area"), subject.group(1)
+        shown = re.sub(r"<[^>]+>", "", subject.group(1))
+        assert shown.startswith("The whole force area"), subject.group(1)
         plan = client.get("/plan")
         row = re.search(
             r'/plan/actions/A01".*?data-label="Subject">(.*?)</td>', plan.text, re.S
         )
         assert row is not None, role
-        assert row.group(1) == "the whole force area", row.group(1)
+        assert re.sub(r"<[^>]+>", "", row.group(1)) == "The whole force area", (
+            row.group(1)
+        )
         assert "area:<wbr>force" not in plan.text, role
+
+
+#: how the meeting's words begin for each kind of item (avert.delivery.model)
+_KIND_WORDS = {
+    "incident": "Violent incident ",
+    "retaliation": "Retaliation alert, incident ",
+    "repeat_victim": "Repeat victim ",
+    "person": "Person of concern ",
+    "asb_caller": "Vulnerable ASB caller ",
+    "cell": "Place ",
+}
+
+
+def _meeting_items(page: str) -> dict[str, str]:
+    """The meeting's items: key (the row's data) -> the words the row's first cell
+    reads."""
+    rows = re.findall(r'<tr data-item="([^"]+)"><td>(.*?)</td>', page, re.S)
+    return {
+        html.unescape(key): html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+        for key, cell in rows
+    }
+
+
+@pytest.mark.parametrize("role", ["chair", "officer", "partner"])
+def test_the_meeting_names_each_item_in_words(world: World, role: str) -> None:
+    """The meeting listed its items and its taskings' items by key
+    ("repeat_victim:P0002967", "cell:150m:E2714:N1911"), where the chair reads
+    words: each reads as what it is ("Repeat victim P0002967 (victim 10 times in
+    365 days)", "Place near ..., 150 m cell E2714 N1911"), the key kept as the
+    row's data and the form's value; a partner's words carry pseudonyms only."""
+    page = signed_in(world.app, role).get("/meeting", params={"hours": 168}).text
+    items = _meeting_items(page)
+    kinds = {key.split(":", 1)[0] for key in items}
+    assert {"incident", "repeat_victim", "person", "cell"} <= kinds, kinds
+    for key, words in items.items():
+        kind, ident = key.split(":", 1)
+        assert words.startswith(_KIND_WORDS[kind]), (key, words)
+        assert key not in words, words
+        if kind == "cell":
+            assert "150 m cell E" in words, words
+        else:
+            assert f" {ident}" in words, (key, words)
+        if kind == "repeat_victim":
+            assert re.search(r"\(victim (once|\d+ times) in 365 days\)", words), words
+    if role == "chair":  # the form sends the key
+        offered = set(re.findall(r'name="item" value="([^"]+)"', page))
+        assert offered
+        assert offered <= set(items), offered - set(items)
+    # the taskings' items too
+    section = _taskings_section(page)
+    tasked = re.findall(r'data-label="Item" data-item="([^"]+)">([^<]*)</td>', section)
+    assert tasked, section[:1000]
+    for key, words in tasked:
+        assert key not in words, words
+        assert "_" not in words, words
+        assert words.startswith(tuple(_KIND_WORDS.values())), words
+    # what is read, not the tags' data nor the free text users typed
+    text = re.sub(r'<td[^>]*class="free"[^>]*>.*?</td>', " ", page, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    key = re.search(r"\b(repeat_victim|incident|person|cell|retaliation):", text)
+    assert key is None, text[key.start() - 300 : key.end() + 100]
+    if role == "partner":  # pseudonyms only
+        shown = re.findall(r"\bP\d{7}\b", " ".join(items.values()))
+        assert not set(shown) & world.person_ids, shown
+
+
+@pytest.mark.parametrize("role", ["chair", "partner"])
+def test_the_plan_names_each_actions_subject_in_words(world: World, role: str) -> None:
+    """The plan's actions and its subjects under two boards read "person:P0033251",
+    "place:150m:E2714:N1911", "cohort:secondary-schools-top-wards": each reads in
+    words ("Person P0033251", "Place, 150 m cell E2714 N1911", "Cohort: secondary
+    schools top wards"), the key kept as the cell's data; a partner's ids are
+    pseudonyms."""
+    client = signed_in(world.app, role)
+    page = client.get("/plan").text
+    subjects = re.findall(
+        r'<span class="subject" data-subject="([^"]+)">(.*?)</span></td>', page, re.S
+    )
+    assert subjects, page[:2000]
+    words = {"person": "Person ", "place": "Place, ", "cohort": "Cohort: "}
+    seen = set()
+    for key, cell in subjects:
+        kind, ident = html.unescape(key).split(":", 1)
+        shown = html.unescape(re.sub(r"<[^>]+>", "", cell))
+        seen.add(kind)
+        assert f"{kind}:" not in shown, shown
+        if kind in words:
+            assert shown.startswith(words[kind]), shown
+        if kind == "person":
+            assert f'<span class="rec">{ident}</span>' in cell, cell
+            assert (ident in world.person_ids) == (role == "chair"), ident
+    assert {"person", "place", "cohort"} <= seen, seen
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert not re.search(r"\b(person|place|cohort|area):\S", text)
+    # the action's own page as well
+    action = re.search(r'href="/plan/actions/([^"]+)"', page)
+    assert action is not None
+    one = client.get(f"/plan/actions/{action.group(1)}").text
+    assert not re.search(
+        r"\b(person|place|cohort|area):\S", re.sub(r"<[^>]+>", " ", one)
+    )
+
+
+def test_an_actions_page_names_its_objective_approach_and_statuses_in_words(
+    world: World,
+) -> None:
+    """An action's page read "prevention / P1" (the objective's id alone), its
+    approach as a bare "targeted" after the subject, its history "Status:
+    in_progress → done", and the plan "27 d over": the objective's title, "targeted
+    approach", "in progress" and "27 days overdue"."""
+    client = signed_in(world.app, "chair")
+    # an action whose history moved it from in progress (the demo's D03, to done)
+    history = world.store.read_frame(
+        "delivery_history", where=[("entity", "=", "action")]
+    ).filter(
+        pl.col("before_json").str.contains('"status": "in_progress"')
+        & ~pl.col("after_json").str.contains('"status": "in_progress"')
+    )
+    moved = set(history["entity_id"].to_list())
+    with_objective = _actions(world).filter(
+        pl.col("action_id").is_in(list(moved)) & pl.col("objective_id").is_not_null()
+    )
+    assert with_objective.height, moved
+    action = with_objective.row(0, named=True)
+    page = html.unescape(client.get(f"/plan/actions/{action['action_id']}").text)
+    objectives = world.store.read_frame("objectives")
+    title = objectives.filter(pl.col("objective_id") == action["objective_id"])[
+        "title"
+    ][0]
+    assert f"/ {action['objective_id']} {title}</td>" in page
+    if action["approach"]:
+        assert f"{action['approach']} approach" in page
+    history = page[page.index('<section id="history">') :]
+    assert "<b>Status</b>: in progress → " in history
+    assert "in_progress" not in re.sub(r"<[^>]+>", " ", history)
+    plan = html.unescape(client.get("/plan").text)
+    assert " d over)" not in plan
+    if "overdue" in plan:
+        assert re.search(r"\(\d+ days? overdue\)", plan)

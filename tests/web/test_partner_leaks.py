@@ -177,7 +177,7 @@ def test_a_partners_tasking_text_never_names_its_subject_by_real_id(
             data={
                 "csrf_token": csrf_of(page),
                 "item": person,
-                "what": "",  # the default what: "Follow up ITEM"
+                "what": "",  # the default what: "Follow up" the item in words
                 "organisation": "council",
                 "at": at,
                 "due": due,
@@ -191,7 +191,7 @@ def test_a_partners_tasking_text_never_names_its_subject_by_real_id(
         delivery.add_tasking(
             world.store,
             person,
-            what=f"Follow up {person}",
+            what=delivery.follow_up_text(person),
             organisation="council",
             due=dt.datetime.fromisoformat(due),
             user=User("chair", "chair"),
@@ -211,7 +211,9 @@ def test_a_partners_tasking_text_never_names_its_subject_by_real_id(
     )
     chosen = {"person": person.split(":", 1)[1], "incident": incident.split(":", 1)[1]}
     rows = world.store.read_frame("taskings").filter(
-        pl.col("what").is_in([f"Follow up {person}", f"Follow up {incident}"])
+        # the default what names the person in words ("Follow up repeat victim
+        # P0002967"); the incident's, typed, by its key
+        pl.col("what").is_in([delivery.follow_up_text(person), f"Follow up {incident}"])
     )
     assert rows.height == 2
     partner = signed_in(world.app, "partner")

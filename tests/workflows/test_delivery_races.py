@@ -133,7 +133,9 @@ def test_two_processes_tasking_one_item_make_one_tasking(
         return found
 
     monkeypatch.setattr(_taskings, "taskings_for_item", other_process_writes)
-    with pytest.raises(ConfigError, match=r"person:P3 is already tasked: .*Bob visits"):
+    with pytest.raises(
+        ConfigError, match=r"Person of concern P3 is already tasked: .*Bob visits"
+    ):
         delivery.add_tasking(any_store, "person:P3", what="Alice visits", user=ALICE)
     assert real(any_store, "person:P3")["what"].to_list() == ["Bob visits"]
     # asked for on purpose, a second tasking of the subject is still made

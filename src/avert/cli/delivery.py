@@ -243,7 +243,7 @@ def task_add(
     row = delivery.add_tasking(
         store,
         item,
-        what=what or f"Follow up {item}",
+        what=what or delivery.follow_up_text(item),
         assignee=who,
         organisation=org,
         due=when(ctx, due, "--due"),

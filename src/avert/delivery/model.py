@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -35,13 +37,18 @@ __all__ = [
     "Objective",
     "Plan",
     "Tasking",
+    "cell_words",
     "check_tasking_transition",
     "check_transition",
+    "follow_up_text",
+    "item_key_words",
+    "item_words",
     "parse_item",
     "rag_problem",
     "shown_value",
     "subject_key",
     "subject_type",
+    "subject_words",
     "with_overdue",
 ]
 
@@ -180,6 +187,177 @@ def subject_type(kind: str) -> str:
 def subject_key(kind: str, ident: str) -> str:
     """The subject a briefing item is about, as ``type:id`` (``repeat_victim:P1`` -> ``person:P1``)."""
     return f"{subject_type(kind)}:{ident}"
+
+
+#: A briefing item's kind in words, as the meeting names an item: "Repeat victim
+#: P1", not "repeat_victim:P1" (the key stays in the form and the page's data).
+ITEM_KIND_WORDS: Final[dict[str, str]] = {
+    "incident": "Violent incident",
+    "retaliation": "Retaliation alert, incident",
+    "repeat_victim": "Repeat victim",
+    "person": "Person of concern",
+    "asb_caller": "Vulnerable ASB caller",
+    "place": "Place",
+    "cell": "Place",
+    "group": "Group",
+    "area": "Area",
+}
+#: An action's subject type in words (SUBJECT_TYPES), as the plan names a subject.
+SUBJECT_TYPE_WORDS: Final[dict[str, str]] = {
+    "person": "Person",
+    "place": "Place",
+    "group": "Group",
+    "area": "Area",
+    "cohort": "Cohort",
+    "incident": "Incident",
+}
+
+
+def cell_words(cell_id: str) -> str:
+    """A grid cell's id (``150m:E2714:N1911``, avert.briefing.places) in words.
+
+    The id's parts are the cell's size and its column and row on the British
+    National Grid (metres east and north over the size); the words keep the
+    parts, so that the cell can still be looked up, and say what they are. Any
+    other id is returned as it is.
+
+    >>> cell_words("150m:E2714:N1911")
+    '150 m cell E2714 N1911'
+    >>> cell_words("cell-12")
+    'cell-12'
+    """
+    size, east, north = [*cell_id.split(":"), "", ""][:3]
+    if (
+        cell_id.count(":") == 2
+        and size.endswith("m")
+        and size[:-1].replace(".", "", 1).isdigit()
+        and east[:1] == "E"
+        and north[:1] == "N"
+    ):
+        return f"{size[:-1]} m cell {east} {north}"
+    return cell_id
+
+
+def _place_words(ident: str, facts: Mapping[str, Any]) -> str:
+    """A place item in words: what it is near (avert.briefing.places ``near``,
+    ``near_m``), then its cell."""
+    cell = cell_words(ident)
+    near, near_m = facts.get("near"), facts.get("near_m")
+    if not near:
+        return f"Place, {cell}"
+    if near_m:
+        return f"Place {near_m:,.0f} m from {near}, {cell}"
+    return f"Place near {near}, {cell}"
+
+
+def _item_detail(
+    kind: str, facts: Mapping[str, Any], repeat_window_days: int | None
+) -> str | None:
+    """The words after an item's kind and id, from its briefing row (``facts``)."""
+    if kind == "repeat_victim" and facts.get("n_victimisations") is not None:
+        n = int(facts["n_victimisations"])
+        within = f" in {repeat_window_days} days" if repeat_window_days else ""
+        return f"victim {'once' if n == 1 else f'{n} times'}{within}"
+    if kind == "person" and facts.get("roles_today"):
+        return " and ".join(str(r) for r in facts["roles_today"]) + " in the window"
+    if kind in ("incident", "retaliation"):
+        parts = []
+        category = facts.get("label") or facts.get("category")
+        if category:
+            parts.append(str(category).replace("_", " "))
+        if kind == "retaliation" and facts.get("victim_id"):
+            parts.append(f"victim {facts['victim_id']}")
+        return ", ".join(parts) or None
+    return None
+
+
+def item_words(
+    kind: str,
+    ident: str,
+    facts: Mapping[str, Any] | None = None,
+    *,
+    repeat_window_days: int | None = None,
+) -> str:
+    """A briefing item (:func:`parse_item`'s ``kind``, ``ident``) in words.
+
+    ``facts``: the item's row of the briefing, when at hand: it adds what the
+    item is (a victim's count of incidents, a person's roles, an incident's
+    category, what a place is near). ``ident`` is shown as given: a partner's
+    items carry pseudonyms, and so do their facts (the partner's briefing).
+
+    >>> item_words("repeat_victim", "P1", {"n_victimisations": 3}, repeat_window_days=365)
+    'Repeat victim P1 (victim 3 times in 365 days)'
+    >>> item_words("cell", "150m:E1:N2", {"near": "High Street", "near_m": 0.0})
+    'Place near High Street, 150 m cell E1 N2'
+    >>> item_words("incident", "I9")
+    'Violent incident I9'
+    """
+    facts = facts or {}
+    if kind in ("cell", "place"):
+        return _place_words(ident, facts)
+    if kind == "area" and ident == "force":
+        return "The whole force area"
+    words = ITEM_KIND_WORDS.get(kind) or kind.replace("_", " ").capitalize()
+    detail = _item_detail(kind, facts, repeat_window_days)
+    return f"{words} {ident}" + (f" ({detail})" if detail else "")
+
+
+def item_key_words(item: str) -> str:
+    """A briefing item's key (``repeat_victim:P7``) in words (:func:`item_words`);
+    a text that is not an item's key (:func:`parse_item`) as given.
+
+    >>> item_key_words("repeat_victim:P7")
+    'Repeat victim P7'
+    >>> item_key_words("nonsense")
+    'nonsense'
+    """
+    try:
+        kind, ident = parse_item(item)
+    except ConfigError:
+        return item
+    return item_words(kind, ident)
+
+
+def follow_up_text(item: str) -> str:
+    """A tasking's "what" when none is typed: follow up the item, in words.
+
+    It was "Follow up repeat_victim:P0002967", a key in the text every reader
+    of the tasking reads. An item that is not one is named as given: the
+    tasking is refused for it anyway.
+
+    >>> follow_up_text("repeat_victim:P7")
+    'Follow up repeat victim P7'
+    """
+    words = item_key_words(item)
+    return f"Follow up {words[:1].lower()}{words[1:]}"
+
+
+#: Shortenings a plan file's cohort ids use, as a page writes them.
+_ACRONYMS: Final = {"asb": "ASB", "msv": "MSV", "nhs": "NHS", "dv": "DV", "vrp": "VRP"}
+
+
+def subject_words(kind: str, ident: str) -> str:
+    """An action's subject (``target_type``, ``target_id``) in words.
+
+    >>> subject_words("person", "P0033251")
+    'Person P0033251'
+    >>> subject_words("place", "150m:E2714:N1911")
+    'Place, 150 m cell E2714 N1911'
+    >>> subject_words("cohort", "repeat-asb-callers")
+    'Cohort: repeat ASB callers'
+    >>> subject_words("area", "force")
+    'The whole force area'
+    """
+    if kind == "place":
+        return f"Place, {cell_words(ident)}"
+    if kind == "area" and ident == "force":
+        return "The whole force area"
+    words = SUBJECT_TYPE_WORDS.get(kind) or kind.replace("_", " ").capitalize()
+    if kind in ("cohort", "area"):
+        # a plan file's id of a cohort or area ("repeat-asb-callers"): its words
+        said = re.split(r"[-_ ]+", ident)
+        return f"{words}: " + " ".join(_ACRONYMS.get(w.lower(), w) for w in said)
+    return f"{words} {ident}"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from avert.analyse.forecast import bulk_notes
 from avert.briefing import Briefing
 from avert.briefing.places import no_places_notes
+from avert.delivery.model import subject_words
 from avert.files import private_write_bytes
 from avert.report.charts import (
     CATEGORY_COLOURS,
@@ -251,6 +252,8 @@ def environment() -> Environment:
     env.filters["measure_path"] = measure_path_text
     env.filters["measure_now"] = measure_now_text
     env.filters["label"] = _label
+    # an action's subject (type, id) in words: "Person P1", not "person:P1"
+    env.filters["subject_words"] = subject_words
     env.filters["spc_rule"] = _spc_rule
     env.filters["tall"] = _tall
     env.filters["of_one"] = _of_one

@@ -326,7 +326,7 @@ def _of_item(item: str, reason: str) -> str:
     dozens of items, and "Due: ..." alone did not say which one's form to mend.
     (The form's own field, sent with its token, never a link's text; at most 80
     characters of it.)"""
-    return f"Task this {item[:80]}: {reason}"
+    return f"Task this {delivery.item_key_words(item[:80])}: {reason}"
 
 
 @router.post("/meeting/task")
@@ -371,7 +371,7 @@ def task(
         row = delivery.add_tasking(
             ctx.store,
             item,
-            what=what or f"Follow up {item}",
+            what=what or delivery.follow_up_text(item),
             assignee=assignee or None,
             organisation=organisation or None,
             due=when,

@@ -286,6 +286,16 @@ def _alert_frame(
     )
     return (
         frame.with_columns(
+            # the triggers in words, for the reasons (in one step with them,
+            # polars 2.1 refused the list's eval: "null.str.format()")
+            pl.col("_triggers")
+            .list.eval(
+                pl.element().replace_strict(TRIGGER_WORDS, return_dtype=pl.String)
+            )
+            .list.join(", ")
+            .alias("_trigger_words")
+        )
+        .with_columns(
             pl.concat_list(_reasons(cfg, co_offenders=co_offenders, kin=kin))
             .list.drop_nulls()
             .alias("reasons")
@@ -690,6 +700,17 @@ def _naming(column: str, text: str) -> pl.Expr:
     )
 
 
+#: Each trigger of an alert (``RETALIATION_TRIGGERS``, the ``_triggers`` keys) as
+#: its reason line says it: a meeting read "trigger: in_definition, inter_group".
+TRIGGER_WORDS: Final[dict[str, str]] = {
+    "in_definition": "violence in the definition",
+    "weapon": "a weapon",
+    "injury": "an injury",
+    "gang_related": "recorded as gang-related",
+    "inter_group": "a suspect or offender of another group",
+}
+
+
 def _reasons(cfg: NetworksConfig, *, co_offenders: bool, kin: bool) -> list[pl.Expr]:
     """The reason lines of an alert, one expression each (nulls dropped); the
     retaliators' line names the ties that were given (``co_offenders``, ``kin``)."""
@@ -701,7 +722,7 @@ def _reasons(cfg: NetworksConfig, *, co_offenders: bool, kin: bool) -> list[pl.E
         + ["allied groups"]
     )
     return [
-        pl.format("trigger: {}", pl.col("_triggers").list.join(", ")),
+        pl.format("raised for: {}", pl.col("_trigger_words")),
         pl.when(pl.col("victim_groups").list.len() > 0)
         .then(
             pl.format(

@@ -9,6 +9,12 @@ person subjects to partners or the board pseudonymise them
 
 from __future__ import annotations
 
+from avert.delivery.model import (
+    follow_up_text,
+    item_key_words,
+    item_words,
+    subject_words,
+)
 from avert.workflows.delivery._actions import (
     action_page,
     board_actions,
@@ -73,7 +79,10 @@ __all__ = [
     "checks_view",
     "example_plan_text",
     "export_plan",
+    "follow_up_text",
     "import_plan",
+    "item_key_words",
+    "item_words",
     "meeting_view",
     "my_actions",
     "objective_measures",
@@ -87,6 +96,7 @@ __all__ = [
     "resolve_typed_pseudonyms",
     "seed_demo_plan",
     "subject_people",
+    "subject_words",
     "taskings_for_briefing",
     "taskings_for_item",
     "taskings_in_area",

@@ -628,6 +628,32 @@ def _withhold_in_diff(
             diff[field_name] = ("(withheld)", "(withheld)")
 
 
+def _objective_title(
+    store: Store,
+    settings: Settings | None,
+    user: User,
+    objective_id: str | None,
+    *,
+    today: dt.date | None = None,
+) -> str | None:
+    """The title of an action's objective, as the plan's objectives show it (a
+    stored id or name in it: its pseudonym for a partner or the board); the
+    action page gave the objective's id alone ("prevention / P1")."""
+    if not objective_id:
+        return None
+    found = read_delivery(store, "objective", today=today).filter(
+        pl.col("objective_id") == objective_id
+    )
+    if found.height == 0:
+        return None
+    if audience_of(user.role) != "police":
+        found = pseudonymise_stored_ids(
+            store, partner_pseudonymiser(settings), found, ("title",)
+        )
+    title = found["title"][0]
+    return str(title) if title else None
+
+
 def action_page(
     store: Store,
     settings: Settings | None,
@@ -695,6 +721,9 @@ def action_page(
     )
     return {
         "action": shown.row(0, named=True),
+        "objective_title": _objective_title(
+            store, settings, user, row["objective_id"], today=today
+        ),
         "history": changes,
         "may_edit": may_edit,
         # the statuses it may take, in the order of their life (proposed to

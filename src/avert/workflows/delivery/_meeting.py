@@ -8,9 +8,11 @@ from typing import Any
 import polars as pl
 
 from avert.access import audience_of
+from avert.briefing import REPEAT_WINDOW_DAYS
 from avert.config.settings import Settings
 from avert.delivery.model import (
     TASKING_TEXTS,
+    item_words,
     subject_key,
     subject_type,
 )
@@ -55,6 +57,10 @@ def _meeting_sections(
                     "kind": kind,
                     "id": str(ident),
                     "item": f"{kind}:{ident}",
+                    # what the chair reads; the key is the form's and the page's data
+                    "words": item_words(
+                        kind, str(ident), row, repeat_window_days=REPEAT_WINDOW_DAYS
+                    ),
                     "reasons": reasons[:2],
                     "harm": row.get("harm_days"),
                     "tasked": by_subject.get(subject_key(kind, str(ident))),
@@ -161,9 +167,16 @@ def meeting_view(
         detail=audit.describe(people=people, audience=audience_of(user.role)),
     )
     may_record_any = is_allowed(user, "create-tasking")
+    # a tasking's item in the words the meeting gives it, when it is listed
+    words = {i["item"]: i["words"] for s in sections for i in s["items"]}
     for rows in window.values():
         for row in rows:
             as_shown(row)
+            key = f"{row['item_kind']}:{row['item_id']}"
+            row["item"] = key
+            row["item_words"] = words.get(key) or item_words(
+                row["item_kind"], str(row["item_id"])
+            )
             # the form to record a result: the meeting's roles, or the tasked
             row["recordable"] = may_record_any or (
                 is_allowed(user, "record-tasking-result") and is_own_tasking(user, row)

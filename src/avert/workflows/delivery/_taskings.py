@@ -24,6 +24,7 @@ from avert.delivery.model import (
     ITEM_KINDS,
     TASKING_STATUSES,
     check_tasking_transition,
+    item_key_words,
     parse_item,
     subject_type,
 )
@@ -250,7 +251,7 @@ def add_tasking(
 
 def _already_tasked(item: str, first: Mapping[str, Any]) -> str:
     return (
-        f"{item} is already tasked: {first['tasking_id']} to "
+        f"{item_key_words(item)} is already tasked: {first['tasking_id']} to "
         f"{first['assignee'] or first['organisation'] or '?'} "
         f"({first['status']}, due {first['due']:%Y-%m-%d %H:%M}): {first['what']}"
     )
