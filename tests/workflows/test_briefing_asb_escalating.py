@@ -147,3 +147,15 @@ def test_a_report_dated_alone_on_a_shared_day_says_so(sqlite_store: Store) -> No
         "so the briefing before this one lists it too if it was on record when "
         "that briefing ran: check whether it was acted on then; one ASB report"
     )
+
+
+def test_the_summary_counts_the_escalating_reports(sqlite_store: Store) -> None:
+    """The summary counts the escalating reports listed (``n_asb_escalating``, a
+    tile saying they are not crimes) beside the incidents, which stay one."""
+    _store(sqlite_store)
+    classify_store(sqlite_store, profile="avb-2010")
+    briefing = build_briefing(sqlite_store, at=AT)
+    assert briefing.summary["n_asb_escalating"] == len(briefing.asb_escalating) == 1
+    assert briefing.summary["n_incidents"] == 1
+    html = " ".join(render_briefing_html(briefing).split())
+    assert "<b>1</b>escalating ASB reports (not crimes)" in html
