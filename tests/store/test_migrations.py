@@ -487,3 +487,35 @@ def test_0035_indexes_the_second_person_of_a_relationship(any_store: Store) -> N
     any_store.upgrade()
     assert "ix_relationships_person_b" in indexes()
     assert any_store.read_frame("relationships")["person_b"].to_list() == ["P-2"]
+
+
+def test_0036_down_and_up_again_with_data(any_store: Store) -> None:
+    """0036 -> 0035 -> 0036 on a store of ASB reports put through the ASB bridge:
+    the downgrade drops the derived ``asb_escalations`` alone (the reports stay),
+    the upgrade makes it again, empty, and 'avert classify' fills it again (the
+    bridge is derived: nothing is lost)."""
+    from avert.workflows.definitions import classify_store
+
+    reports = pl.DataFrame(
+        {
+            "asb_id": ["a1", "a2", "a3"],
+            "source": ["test"] * 3,
+            "occurred_at": [dt.datetime(2019, 6, d, 12) for d in (1, 2, 3)],
+            "caller_id": ["p1"] * 3,
+            "vulnerable_caller": [False] * 3,
+        }
+    )
+    with any_store.transaction() as tx:
+        tx.append("asb", reports)
+    classify_store(any_store, profile="avb-2010")
+    escalates = any_store.read_frame("asb_escalations").sort("asb_id")["escalates"]
+    assert escalates.to_list() == [False, False, True]
+    downgrade(any_store.engine, "0035")
+    with any_store.engine.connect() as conn:
+        assert "asb_escalations" not in sa_inspect(conn).get_table_names()
+    any_store.upgrade()
+    assert any_store.count("asb_escalations") == 0
+    assert any_store.count("asb") == 3
+    classify_store(any_store, profile="avb-2010")
+    again = any_store.read_frame("asb_escalations").sort("asb_id")["escalates"]
+    assert again.to_list() == escalates.to_list()

@@ -7,12 +7,17 @@ loaded since."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+from typer.testing import CliRunner
 
 from avert.classify import asb_escalation
+from avert.cli import app
 from avert.config.settings import Settings
 from avert.store import Store
 from avert.workflows.admin import store_status
@@ -109,3 +114,47 @@ def test_status_counts_asb_reports_not_bridged(
         True,
         True,
     ]
+
+
+def test_status_of_asb_reports_and_no_incident_names_the_command(
+    template_db: Path, tmp_path: Path
+) -> None:
+    """ASB reports and no incident: an ingest classifies nothing then, so no
+    report is checked for escalation, and status said nothing of it (it lists
+    classified definitions only). It now names the command; once classified
+    (a run row and the bridge, no classification) the definition is listed,
+    current, with no report left unbridged."""
+    path = tmp_path / "asb.db"
+    shutil.copy(template_db, path)
+    url = f"sqlite:///{path}"
+    store = Store(url)
+    with store.transaction() as tx:
+        tx.append(
+            "asb",
+            pl.DataFrame(
+                {
+                    "asb_id": ["a1", "a2", "a3"],
+                    "source": ["test"] * 3,
+                    "occurred_at": [dt.datetime(2019, 6, d, 12) for d in (1, 2, 3)],
+                    "caller_id": ["p1"] * 3,
+                    "vulnerable_caller": [False] * 3,
+                }
+            ),
+        )
+    store.close()
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(app, ["--db", url, *args])
+        assert result.exit_code == 0, result.output
+        return " ".join(result.stdout.split())
+
+    assert (
+        "ASB reports: 3 stored, none checked for escalation (no definition "
+        "classified yet): run 'avert classify'"
+    ) in run("status")
+    assert "ASB bridge: 1 of 3 ASB reports escalate" in run("classify")
+    after = run("status")
+    assert "none checked" not in after
+    assert "classifications avb-2010: current" in after
+    listed = json.loads(run("status", "--json"))["classifications"]
+    assert listed["avb-2010"]["asb_unbridged"] == 0

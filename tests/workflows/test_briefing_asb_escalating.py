@@ -123,3 +123,39 @@ def test_partners_read_the_report_and_caller_as_pseudonyms(
     assert item["person_id"].startswith("P-")
     assert item["links"]["asb_id"] == [item["asb_id"]]
     assert "name" not in item
+
+
+def test_a_report_dated_alone_on_a_shared_day_says_so(sqlite_store: Store) -> None:
+    """The third report dated 9 Mar alone (stored at 00:00): in the window from
+    9 Mar 08:00 by its day, which the briefing before shares, so the item says
+    the briefing before may list it too, as the callers' and DASH sections say;
+    the exact second report says nothing of the kind."""
+    _store(sqlite_store)
+    day = dt.datetime(2025, 3, 9)
+    with sqlite_store.transaction() as tx:
+        tx._execute(
+            'UPDATE "asb" SET "occurred_at" = ?, "time_precision" = ? '
+            'WHERE "asb_id" = ?',
+            [day, "day", "a3"],
+        )
+    classify_store(sqlite_store, profile="avb-2010")
+    [item] = build_briefing(sqlite_store, at=AT).asb_escalating
+    assert item["asb_id"] == "a3"
+    assert item["time_precision"] == "day"
+    assert item["reasons"][-1] == (
+        "dated 09 Mar alone (no time recorded): its day began before this window, "
+        "so the briefing before this one lists it too if it was on record when "
+        "that briefing ran: check whether it was acted on then; one ASB report"
+    )
+
+
+def test_the_summary_counts_the_escalating_reports(sqlite_store: Store) -> None:
+    """The summary counts the escalating reports listed (``n_asb_escalating``, a
+    tile saying they are not crimes) beside the incidents, which stay one."""
+    _store(sqlite_store)
+    classify_store(sqlite_store, profile="avb-2010")
+    briefing = build_briefing(sqlite_store, at=AT)
+    assert briefing.summary["n_asb_escalating"] == len(briefing.asb_escalating) == 1
+    assert briefing.summary["n_incidents"] == 1
+    html = " ".join(render_briefing_html(briefing).split())
+    assert "<b>1</b>escalating ASB reports (not crimes)" in html

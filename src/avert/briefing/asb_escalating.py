@@ -19,6 +19,7 @@ same for partners (who read pseudonyms).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final, cast
 
 import polars as pl
@@ -78,7 +79,7 @@ def asb_escalating_section(ctx: BriefingContext) -> Section[AsbEscalationItem]:
     for row in ordered.to_dicts():
         rules = str(row.pop("rule_ids") or "").split(";")
         row["rule_ids"] = [r for r in rules if r]
-        row["reasons"] = _reasons(row)
+        row["reasons"] = _reasons(ctx, row)
         row["links"] = {
             **links((), [row["person_id"]]),
             "asb_id": [row["asb_id"]],
@@ -89,8 +90,11 @@ def asb_escalating_section(ctx: BriefingContext) -> Section[AsbEscalationItem]:
     return Section(items, notes=[ASB_BRIDGE_NOTE])
 
 
-def _reasons(row: dict[str, object]) -> list[str]:
-    """Why a report is listed: what it is, then each rule of the bridge it meets."""
+def _reasons(ctx: BriefingContext, row: dict[str, object]) -> list[str]:
+    """Why a report is listed: what it is, each rule of the bridge it meets, and,
+    for one dated alone on a day the window shares with the briefing before or
+    after (which lists it too), that it is (:mod:`avert.briefing.dated_alone`, as
+    the callers' and the DASH assessments' say)."""
     category = row.get("category")
     out = [
         f"ASB report{f' ({category})' if category else ''}, not a crime: no harm weight"
@@ -100,4 +104,12 @@ def _reasons(row: dict[str, object]) -> list[str]:
         n = int(cast(int, row.get(column) or 0))
         words = _RULE_WORDS.get(rule, rule + " ({n})")
         out.append(words.format(n=counted(n, "ASB report")))
+    if row.get("time_precision") == "day":
+        shared = dated_alone.shared_day_reason(
+            cast(dt.datetime, row["occurred_at"]),
+            ctx.window_from,
+            ctx.window_to,
+            one="one ASB report",
+        )
+        out += [shared] if shared else []
     return out

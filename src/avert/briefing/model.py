@@ -516,6 +516,8 @@ class Summary(TypedDict):
     n_retaliation_strong: int  # of which the victim is in a known group
     n_repeat_victims: int
     n_asb_callers: int
+    #: the window's escalating ASB reports listed (ASB, not crimes: in no harm)
+    n_asb_escalating: int
     n_people: int
     #: suspects/offenders of the window, of whom the top ``n_people`` are listed
     n_people_linked: int

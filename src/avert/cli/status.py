@@ -89,6 +89,8 @@ def status(
             + _unclassified_words(int(currency.get("unclassified") or 0), command)
             + _unbridged_words(int(currency.get("asb_unbridged") or 0), command)
         )
+    if not profiles and summary["tables"].get("asb"):
+        console.print(_never_bridged_line(int(summary["tables"]["asb"])))
 
 
 def _unclassified_words(count: int, command: str) -> str:
@@ -125,6 +127,19 @@ def _unbridged_words(count: int, command: str) -> str:
     return (
         f"; {count:,} ASB report{'s' * many} {'are' if many else 'is'} not bridged "
         f"under it (not checked for escalation): run '{command}'"
+    )
+
+
+def _never_bridged_line(reports: int) -> str:
+    """The line of a store holding ASB reports and classified under no definition
+    (an ingest of ASB alone classifies nothing): none is checked for escalation.
+
+    >>> _never_bridged_line(4)
+    "ASB reports: 4 stored, none checked for escalation (no definition classified yet): run 'avert classify'"
+    """
+    return (
+        f"ASB reports: {reports:,} stored, none checked for escalation (no "
+        "definition classified yet): run 'avert classify'"
     )
 
 

@@ -94,7 +94,8 @@ def database_revision(store: Store) -> tuple[str | None, str | None]:
 
 def store_status(store: Store, *, settings: Settings | None = None) -> dict[str, Any]:
     """The stable ``avert status --json`` object (see :mod:`avert.store.summary`),
-    with ``classifications``: per classified profile, whether its classifications
+    with ``classifications``: per classified profile (one classified over a store
+    of no incidents too: its run row), whether its classifications
     are current under the definition and harm table in force (``settings``; default
     the process's), :func:`avert.workflows.staleness.currency_of_profiles`, and
     ``unclassified``: the stored incidents it holds no classification of, and
@@ -103,6 +104,7 @@ def store_status(store: Store, *, settings: Settings | None = None) -> dict[str,
 
     Counts only: no person is shown, so nothing is written to the audit log.
     """
+    from avert.store.classified import classification_runs
     from avert.store.summary import (
         asb_unbridged,
         classified_counts,
@@ -111,9 +113,12 @@ def store_status(store: Store, *, settings: Settings | None = None) -> dict[str,
     from avert.workflows.staleness import currency_of_profiles
 
     summary = status_summary(store)
-    currency = currency_of_profiles(
-        store, classified_profiles(store), settings=settings
-    )
+    classified = classified_profiles(store)
+    # a profile classified over a store of no incidents (ASB reports alone) holds
+    # its run row and ASB bridge, no classification: listed all the same
+    ran = classification_runs(store)["profile"].to_list()
+    profiles = classified + sorted(str(p) for p in ran if p not in classified)
+    currency = currency_of_profiles(store, profiles, settings=settings)
     # a profile classified over the store holds a row per incident: fewer say
     # incidents came after its last classification (a --no-classify load, one
     # stopped before it classified, a backup made between a load's commit and
