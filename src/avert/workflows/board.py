@@ -562,6 +562,8 @@ def _board_equality(
     e_to = last_of_month(end)
     if not computed:
         return {"available": False, "note": None}
+    if audience == "partner":
+        force = _partner_force(store, force, end)
     year = _partner_year(store, force, end) if audience == "partner" else None
     fixed = year is not None
     late = LateSearches(frozenset(), 0)
@@ -664,6 +666,34 @@ def _partner_year(
     # the last month over in the store: the one before the latest search's
     last_over = latest.replace(day=1) - dt.timedelta(days=1)
     return partner_equality_year(min(end, last_over))
+
+
+def _partner_force(store: Store, force: str | None, end: dt.date) -> str | None:
+    """``force``, or when None and a partner reads a fixed year
+    (:func:`_partner_year`) whose searches all name one force, that force.
+
+    A year is first over, and its searches loaded late, by the force's searches
+    after it (:func:`~avert.workflows.late_searches.searches_loaded_late`): read
+    naming no force, another force's later search made it over sooner than read
+    naming the force, and the two readings, both open to a partner, differed by
+    the searches of the force loaded between (counts of 1 to 4 by group). A
+    reading naming no force is that of the one force named."""
+    if force:
+        return force
+    year = _partner_year(store, None, end)
+    if year is None:
+        return None
+    start, stop = (dt.datetime.combine(d, dt.time()) for d in year)
+    named = store.read_frame(
+        "stops",
+        columns=["force"],
+        where=[
+            ("occurred_at", ">=", start),
+            ("occurred_at", "<", stop + dt.timedelta(days=1)),
+        ],
+    )["force"].unique()
+    sole = named.to_list()[0] if named.len() == 1 else None
+    return sole if isinstance(sole, str) else None
 
 
 #: why a partner reads no equality figure of a year mixing police.uk's searches
