@@ -562,9 +562,9 @@ def _board_equality(
     e_to = last_of_month(end)
     if not computed:
         return {"available": False, "note": None}
-    if audience == "partner":
-        force = _partner_force(store, force, end)
     year = _partner_year(store, force, end) if audience == "partner" else None
+    if year is not None and not force and (sole := _sole_force(store, year)):
+        force, year = sole, _partner_year(store, sole, end)
     fixed = year is not None
     late = LateSearches(frozenset(), 0)
     if year is not None:
@@ -668,21 +668,16 @@ def _partner_year(
     return partner_equality_year(min(end, last_over))
 
 
-def _partner_force(store: Store, force: str | None, end: dt.date) -> str | None:
-    """``force``, or when None and a partner reads a fixed year
-    (:func:`_partner_year`) whose searches all name one force, that force.
+def _sole_force(store: Store, year: tuple[dt.date, dt.date]) -> str | None:
+    """The one force every search of ``year`` names, else None (none, several,
+    or searches naming no force).
 
-    A year is first over, and its searches loaded late, by the force's searches
-    after it (:func:`~avert.workflows.late_searches.searches_loaded_late`): read
+    A partner's year read naming no force is read as naming this one: a year is
+    first over, and its searches loaded late, by the force's searches after it
+    (:func:`~avert.workflows.late_searches.searches_loaded_late`), and read
     naming no force, another force's later search made it over sooner than read
-    naming the force, and the two readings, both open to a partner, differed by
-    the searches of the force loaded between (counts of 1 to 4 by group). A
-    reading naming no force is that of the one force named."""
-    if force:
-        return force
-    year = _partner_year(store, None, end)
-    if year is None:
-        return None
+    naming the force, so the two readings, both open to a partner, differed by
+    the searches of the force loaded between (counts of 1 to 4 by group)."""
     start, stop = (dt.datetime.combine(d, dt.time()) for d in year)
     named = store.read_frame(
         "stops",
