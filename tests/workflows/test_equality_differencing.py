@@ -639,3 +639,67 @@ def test_a_search_of_no_recorded_load_is_taken_as_loaded_first(
     )
     late = searches_loaded_late(sqlite_store, "humberside", year)
     assert (late.loads, late.searches) == (frozenset({"late"}), 2)
+
+
+def test_a_partner_cannot_difference_a_year_read_with_and_without_the_force(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A store of two forces, the year to March 2019 of Humberside's own records
+    alone: a London search of April 2019 loaded first (1 May) made the year over
+    for a reading of no force named, Humberside's April (3 May) for one naming
+    Humberside. A batch of 2 Other searches of Humberside's March loaded between
+    (2 May) was left out of the first and counted in the second, and the two
+    readings, open to a partner at once, differed by it. A partner's reading of
+    no force is that of the one force of the year's searches: the same figures."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    with sqlite_store.transaction() as tx:
+        tx._execute("DELETE FROM stops")
+    january = dt.datetime(2019, 1, 10)
+    _load(
+        sqlite_store,
+        "first",
+        dt.datetime(2019, 4, 5, 9),
+        _searches("White", 10, january, "jan") + _searches("Other", 5, january, "jan"),
+    )
+    london = {"force": "london", "lat": 51.515, "lon": -0.09}
+    _load(
+        sqlite_store,
+        "london-april",
+        dt.datetime(2019, 5, 1, 9),
+        [
+            {**row, **london}
+            for row in _searches("White", 1, dt.datetime(2019, 4, 2), "ld")
+        ],
+        source="policeuk",
+    )
+    _load(
+        sqlite_store,
+        "march",
+        dt.datetime(2019, 5, 2, 9),
+        _searches("Other", 2, dt.datetime(2019, 3, 10), "mar"),
+    )
+    _load(
+        sqlite_store,
+        "april",
+        dt.datetime(2019, 5, 3, 9),
+        _searches("White", 1, dt.datetime(2019, 4, 2), "apr"),
+    )
+
+    def read(force: str | None) -> dict[str, Any]:
+        eq: dict[str, Any] = board_statistics(
+            sqlite_store,
+            end=dt.date(2019, 6, 30),
+            force=force,
+            areas=list(HUMBERSIDE),
+            performance=False,
+            audience="partner",
+        )["equality"]
+        assert eq["available"], eq["note"]
+        assert eq["window"][0] == dt.date(2018, 4, 1)
+        return eq
+
+    named, unnamed = read("humberside"), read(None)
+    assert {r["group"]: r["searches"] for r in named["rates"]}["Other"] == 7
+    for key in ("rates", "by_legislation", "by_age", "by_sex", "outcomes"):
+        assert unnamed[key] == named[key], key
+    assert unnamed["area_table"] == named["area_table"]

@@ -563,6 +563,8 @@ def _board_equality(
     if not computed:
         return {"available": False, "note": None}
     year = _partner_year(store, force, end) if audience == "partner" else None
+    if year is not None and not force and (sole := _sole_force(store, year)):
+        force, year = sole, _partner_year(store, sole, end)
     fixed = year is not None
     late = LateSearches(frozenset(), 0)
     if year is not None:
@@ -664,6 +666,29 @@ def _partner_year(
     # the last month over in the store: the one before the latest search's
     last_over = latest.replace(day=1) - dt.timedelta(days=1)
     return partner_equality_year(min(end, last_over))
+
+
+def _sole_force(store: Store, year: tuple[dt.date, dt.date]) -> str | None:
+    """The one force every search of ``year`` names, else None (none, several,
+    or searches naming no force).
+
+    A partner's year read naming no force is read as naming this one: a year is
+    first over, and its searches loaded late, by the force's searches after it
+    (:func:`~avert.workflows.late_searches.searches_loaded_late`), and read
+    naming no force, another force's later search made it over sooner than read
+    naming the force, so the two readings, both open to a partner, differed by
+    the searches of the force loaded between (counts of 1 to 4 by group)."""
+    start, stop = (dt.datetime.combine(d, dt.time()) for d in year)
+    named = store.read_frame(
+        "stops",
+        columns=["force"],
+        where=[
+            ("occurred_at", ">=", start),
+            ("occurred_at", "<", stop + dt.timedelta(days=1)),
+        ],
+    )["force"].unique()
+    sole = named.to_list()[0] if named.len() == 1 else None
+    return sole if isinstance(sole, str) else None
 
 
 #: why a partner reads no equality figure of a year mixing police.uk's searches
