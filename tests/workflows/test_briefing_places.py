@@ -108,6 +108,8 @@ def test_briefing_places_print_the_backtested_share_and_its_window(
     ).height
     assert ps["backtest_events"] == n_backtest
     assert f"Expected share {expected * 100:.0f} %" in ps["line"]
+    # its days are 10 Dec to 9 Mar: none of the briefing's day (said "to 10 Mar")
+    assert f"({day - dt.timedelta(days=90):%d %b} to 09 Mar 2025, " in ps["line"]
     assert "last 90 days" in ps["line"]
     assert "never in-sample" in ps["line"]
     assert len(b.places) == 10
