@@ -265,13 +265,7 @@ def plan_patrols(
                 (pl.col("row") + int(y0 / s)),
             )
         )
-    # one of other cells, days or shift, or measured after at (look-ahead), is not used
-    if (
-        backtest is None
-        or (backtest.k, backtest.days, backtest.horizon) != (k, backtest_days, horizon)
-        or backtest.at > at
-        or (horizon < dt.timedelta(days=1) and backtest.at.time() != at.time())
-    ):
+    if backtest is None or not _fits(backtest, at, k, backtest_days, horizon):
         backtest = measure_backtest(
             model,
             events,
@@ -311,4 +305,18 @@ def plan_patrols(
         backtest_share=share,
         backtest_events=n_ev,
         backtest_days=round(n_days * max(1.0, hours / 24)),
+    )
+
+
+def _fits(
+    backtest: Backtest, at: dt.datetime, k: int, days: int, horizon: dt.timedelta
+) -> bool:
+    """Whether ``backtest`` is the one :func:`plan_patrols` would measure as of
+    ``at`` but for its end: of ``k`` cells, ``days`` days and ``horizon``, ending
+    by ``at`` (no look-ahead) and, for a horizon shorter than a day, at ``at``'s
+    time of day (its periods are that shift of each day)."""
+    return (
+        (backtest.k, backtest.days, backtest.horizon) == (k, days, horizon)
+        and backtest.at <= at
+        and (horizon >= dt.timedelta(days=1) or backtest.at.time() == at.time())
     )
