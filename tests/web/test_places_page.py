@@ -46,9 +46,16 @@ def test_places_page_lists_the_cells_avert_forecast_lists(
     plan = json.loads(res.stdout)
     assert [c["cell_id"] for c in plan["top_cells"]] == on_page
     assert plan["grid"]["cell_size_m"] == 150.0
-    # the page says the cell size and the backtested share the command prints
+    # the page says the cell size and the backtested share the command prints as
+    # of the start of the day (the briefing backtests once a day, to 00:00)
     assert "Cells of 150 m" in page.text
-    share = plan["expected_share_backtested"]
+    midnight = f"{_at(world):%Y-%m-%d}T00:00"
+    day_args = ["--db", world.settings.database_url, "forecast", "--at", midnight]
+    res0 = CliRunner().invoke(
+        cli_app, [*day_args, "--cells", "10", "--out", str(tmp_path / "d"), "--json"]
+    )
+    assert res0.exit_code == 0, res0.output
+    share = json.loads(res0.stdout)["expected_share_backtested"]
     assert f"Expected share {share * 100:.0f} %" in page.text
     # the default budget of the command (20 cells) starts with the same ten
     res20 = CliRunner().invoke(cli_app, [*args, "--out", str(tmp_path / "b"), "--json"])

@@ -108,6 +108,8 @@ def test_briefing_places_print_the_backtested_share_and_its_window(
     ).height
     assert ps["backtest_events"] == n_backtest
     assert f"Expected share {expected * 100:.0f} %" in ps["line"]
+    # its days are 10 Dec to 9 Mar: none of the briefing's day (said "to 10 Mar")
+    assert f"({day - dt.timedelta(days=90):%d %b} to 09 Mar 2025, " in ps["line"]
     assert "last 90 days" in ps["line"]
     assert "never in-sample" in ps["line"]
     assert len(b.places) == 10
@@ -143,6 +145,30 @@ def test_the_top_cells_are_of_the_briefing_s_time_and_its_backtest_of_its_day(
     again = run_forecast(events, at=AT, cells=10, backtest=later)  # look-ahead
     assert again.params["backtest_to"] == AT
     assert again.backtest_share == alone.backtest_share
+
+
+def test_a_shift_s_backtest_is_of_its_own_shift_not_the_night_s(
+    seeded: Store,
+) -> None:
+    """A horizon shorter than a day is backtested on the same shift of each day
+    (:func:`avert.analyse.forecast.backtest_share`): the day's backtest as of 00:00
+    scored 00:00-08:00 for a forecast of 08:00-16:00, and was used as its share."""
+    shift = dt.timedelta(hours=8)
+    fc = briefing_places(seeded, at=AT, profile="avb-2010", horizon=shift)
+    assert fc is not None
+    events, _ = recent_violence(seeded, at=AT, days=366 + 90, profile="avb-2010")
+    own = run_forecast(events, at=AT, cells=10, horizon=shift)
+    day = dt.datetime.combine(AT.date(), dt.time())
+    night = backtest_as_of(events, at=day, cells=10, horizon=shift)
+    assert night.share != own.backtest_share  # the seeded data tell them apart
+    assert fc.plan.params["backtest_to"] == AT
+    assert fc.plan.backtest_share == own.backtest_share
+    given = run_forecast(events, at=AT, cells=10, horizon=shift, backtest=night)
+    assert given.backtest_share == own.backtest_share
+    # nor is a backtest of another horizon used
+    daily = backtest_as_of(events, at=day, cells=10)
+    other = run_forecast(events, at=AT, cells=10, horizon=shift, backtest=daily)
+    assert other.backtest_share == own.backtest_share
 
 
 def test_briefing_places_use_no_later_event(seeded: Store) -> None:

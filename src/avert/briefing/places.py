@@ -488,6 +488,9 @@ def _forecast_section(
     # avert.workflows.forecast.briefing_places), or the forecast's own time
     at = plan.params.get("backtest_to", plan.params.get("at", ctx.at))
     bt_from = at - dt.timedelta(days=plan.backtest_days)
+    # its last day: one ending at 00:00 has none of that day ("to 10 Mar" at a
+    # briefing of 08:00 on 10 March read as if the night's incidents were in it)
+    last = at - dt.timedelta(days=1) if at.time() == dt.time() else at
     if share is None:
         line = (
             f"Forecast for the next {horizon_h:g} hours: the top {plan.k} cells "
@@ -499,7 +502,7 @@ def _forecast_section(
             f"Expected share {share * 100:.0f} %: the top {plan.k} cells "
             f"of {s:g} m ({plan.area_km2:.2f} km²) forecast for the next {horizon_h:g} hours. "
             f"On your own last {plan.backtest_days} days ({bt_from:%d %b} to "
-            f"{at:%d %b %Y}, {plan.backtest_events:,} incidents), {plan.k} cells "
+            f"{last:%d %b %Y}, {plan.backtest_events:,} incidents), {plan.k} cells "
             "chosen each day the same way, from the days before only, caught "
             f"{share * 100:.0f} % of the next day's violence (a backtest, never "
             "in-sample)."

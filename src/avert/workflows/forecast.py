@@ -919,7 +919,9 @@ def briefing_places(
     ``[at, at + horizon)`` with ``model`` from every event before ``at``, and
     says the share ``cells`` cells caught on each of the ``backtest_days`` days
     before ``at``'s day (from 00:00 to 00:00), each forecast only from the days
-    before it (never in-sample). Near-repeat zones mark the incidents of the
+    before it (never in-sample; a ``horizon`` shorter than a day: its own shift
+    of each of the days before ``at``, measured with each forecast). Near-repeat
+    zones mark the incidents of the
     last ``zone_hours`` when a Knox test (``knox_sims`` permutations, seeded) on
     the ``knox_history_days`` before ``at``'s day finds contagion in the first
     band (on dense data a seeded sample of the events, so that about
@@ -1003,7 +1005,8 @@ def _options(forecast: dict[str, Any], knox: dict[str, Any]) -> tuple[object, ..
 class _DayEvidence:
     """What the briefing's places measure once a day (:func:`_day_evidence`): the
     forecast's backtest (None: measured with each forecast, there being no event
-    to measure it on before the day) and the Knox test (None: ``no_test`` says
+    to measure it on before the day, or the horizon being shorter than a day,
+    whose backtest is of the forecast's own shift of each day) and the Knox test (None: ``no_test`` says
     why it could not run). Counts and shares only: no incident's place or time."""
 
     backtest: Backtest | None
@@ -1044,10 +1047,12 @@ def _day_evidence(
         if hit is not None:
             _DAY_EVIDENCE.move_to_end(key)
             return hit
+    backtest: Backtest | None = None  # else measured with the forecast
     try:
-        backtest: Backtest | None = backtest_as_of(before, at=day, **forecast)
-    except ConfigError:  # no event in the days before: measured with the forecast
-        backtest = None
+        if forecast["horizon"] >= dt.timedelta(days=1):  # not a shift of the day
+            backtest = backtest_as_of(before, at=day, **forecast)
+    except ConfigError:  # no event in the days before
+        pass
     try:
         test: NearRepeatTest | None = near_repeat_test(before, at=day, **knox)
         no_test = None

@@ -174,7 +174,8 @@ class ForecastPlan(Result):
 class Backtest:
     """A plan's backtest (:func:`backtest_share`), measured once and given to
     :func:`plan_patrols` of a later time: the share ``share`` of ``events`` the top
-    ``k`` cells caught over ``periods`` periods in the ``days`` days before ``at``.
+    ``k`` cells caught over ``periods`` periods of ``horizon`` in the ``days`` days
+    before ``at``.
     """
 
     share: float | None
@@ -183,6 +184,7 @@ class Backtest:
     at: dt.datetime
     k: int
     days: int
+    horizon: dt.timedelta
 
 
 def measure_backtest(
@@ -201,7 +203,7 @@ def measure_backtest(
     share, n_ev, n_periods = backtest_share(
         model, events, grid, at, k, days=days, horizon=horizon, scored=scored
     )
-    return Backtest(share, n_ev, n_periods, at, k, days)
+    return Backtest(share, n_ev, n_periods, at, k, days, horizon)
 
 
 def plan_patrols(
@@ -222,9 +224,12 @@ def plan_patrols(
     ``events``: :func:`backtest_share`).
 
     ``backtest``: one measured before (:func:`measure_backtest`, e.g. as of the
-    start of ``at``'s day, on the same options), used when it is of ``k`` cells
-    and ``backtest_days`` days and ends by ``at``, instead of measuring again; ``params["backtest_to"]``
-    says the time it ends at (``at`` when measured here)."""
+    start of ``at``'s day, on the same options), used when it is of ``k`` cells,
+    ``backtest_days`` days and ``horizon``, ends by ``at`` and, for a horizon
+    shorter than a day, at ``at``'s time of day (its periods are that shift of
+    each day: one of 00:00 scored the night's shift for an 08:00-16:00 forecast),
+    instead of measuring again; ``params["backtest_to"]`` says the time it ends
+    at (``at`` when measured here)."""
     fitted = model(grid)
     risk = fitted.fit(events.before(to_days(at))).predict(at, horizon)
     top = select_top(risk, k)
@@ -260,12 +265,7 @@ def plan_patrols(
                 (pl.col("row") + int(y0 / s)),
             )
         )
-    # one of other cells or days, or measured after at (look-ahead), is not used
-    if (
-        backtest is None
-        or (backtest.k, backtest.days) != (k, backtest_days)
-        or backtest.at > at
-    ):
+    if backtest is None or not _fits(backtest, at, k, backtest_days, horizon):
         backtest = measure_backtest(
             model,
             events,
@@ -305,4 +305,18 @@ def plan_patrols(
         backtest_share=share,
         backtest_events=n_ev,
         backtest_days=round(n_days * max(1.0, hours / 24)),
+    )
+
+
+def _fits(
+    backtest: Backtest, at: dt.datetime, k: int, days: int, horizon: dt.timedelta
+) -> bool:
+    """Whether ``backtest`` is the one :func:`plan_patrols` would measure as of
+    ``at`` but for its end: of ``k`` cells, ``days`` days and ``horizon``, ending
+    by ``at`` (no look-ahead) and, for a horizon shorter than a day, at ``at``'s
+    time of day (its periods are that shift of each day)."""
+    return (
+        (backtest.k, backtest.days, backtest.horizon) == (k, days, horizon)
+        and backtest.at <= at
+        and (horizon >= dt.timedelta(days=1) or backtest.at.time() == at.time())
     )
