@@ -152,7 +152,8 @@ def partner_scope(settings: Settings, audience: str, org: str | None) -> str | N
     (:func:`avert.access.reader_scope`: a partner of ``org``); a usage error
     naming --org when ``pseudonym_scope`` is ``organisation`` and none is given.
     None for a police output."""
-    from avert.access import reader_scope
+    from avert.workflows.delivery import partner_scope as scope_of
+    from avert.workflows.users import User
 
     if audience != "partner":
         if org is not None:  # a police output is in no pseudonyms
@@ -166,7 +167,7 @@ def partner_scope(settings: Settings, audience: str, org: str | None) -> str | N
             "stored on its accounts)"
         )
         raise typer.BadParameter(msg, param_hint="--org")
-    return reader_scope(settings.pseudonym_scope, role="partner", org=org)
+    return scope_of(settings, User(username="", role="partner", org=org))
 
 
 def _check_audience(audience: str, org: str | None) -> None:

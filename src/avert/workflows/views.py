@@ -22,7 +22,6 @@ from avert.access import (
     POLICE_ONLY,
     Audience,
     audience_of,
-    reader_scope,
 )
 from avert.analyse.dash import CRITERIA, CRITERION_NAMES, criterion_rules
 from avert.analyse.networks import match_groups
@@ -62,6 +61,7 @@ from avert.workflows.briefing import (
 from avert.workflows.delivery import (
     board_actions,
     partner_pseudonymiser,
+    partner_scope,
     taskings_for_briefing,
     with_accounts_spelling,
 )
@@ -400,11 +400,7 @@ def briefing_view(
         own_words=own_words,
         allow_demo_key=allow_demo_key,
         # whose pseudonyms a partner reader reads (pseudonym_scope)
-        scope=(
-            reader_scope(settings.pseudonym_scope, role=user.role, org=user.org)
-            if audience == "partner"
-            else None
-        ),
+        scope=partner_scope(settings, user) if audience == "partner" else None,
     )
     # every person id the answer holds (pseudonyms for partners), as avert brief
     shown = people_shown(
@@ -1072,11 +1068,9 @@ def marac_view(
         allow_demo_key=allow_demo_key,
         role=user.role,
         area=user.area,
-        pseudonym_scope=(
-            reader_scope(settings.pseudonym_scope, role=user.role, org=user.org)
-            if audience == "partner"
-            else None
-        ),
+        pseudonym_scope=partner_scope(settings, user)
+        if audience == "partner"
+        else None,
     )
     rules = criterion_rules(result.params)
     return {

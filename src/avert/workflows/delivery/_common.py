@@ -87,17 +87,25 @@ def partner_pseudonymiser(
     (:func:`avert.access.reader_scope`): a ConfigError without a reader of an
     organisation, so no output is made with a key its reader does not read.
     Under a rotating key, the key of the period holding ``at`` (default: now)."""
-    scope = reader_scope(
-        settings.pseudonym_scope if settings else "shared",
-        role=reader.role if reader else "",
-        org=reader.org if reader else None,
-    )
+    scope = partner_scope(settings, reader)
     return pseudonymiser_for(
         settings.pseudonym_key or None if settings else None,
         rotation=settings.pseudonym_rotation if settings else "none",
         at=at or local_now(settings.timezone if settings else DEFAULT_TIMEZONE),
         allow_demo=allow_demo_key,
         scope=scope,
+    )
+
+
+def partner_scope(settings: Settings | None, reader: User | None) -> str | None:
+    """Whose pseudonyms ``reader`` reads (:func:`avert.access.reader_scope`
+    under the setting ``pseudonym_scope``): None under ``shared``; the board's
+    or ``reader``'s organisation's under ``organisation`` (a ConfigError
+    without a reader of an organisation)."""
+    return reader_scope(
+        settings.pseudonym_scope if settings else "shared",
+        role=reader.role if reader else "",
+        org=reader.org if reader else None,
     )
 
 
