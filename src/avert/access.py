@@ -1851,7 +1851,10 @@ def restore_authored(
 
 
 def resolve_typed_authored(
-    text: str, spans: Sequence[AuthorSpan], resolved: Mapping[str, str]
+    text: str,
+    spans: Sequence[AuthorSpan],
+    resolved: Mapping[str, str],
+    by_writer: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[str, list[AuthorSpan], list[str]]:
     """``text`` (written by ``spans``) with each pseudonym of ``resolved`` (to
     the stored id it stands for: :func:`avert.workflows.pseudonym_lookup.copied_pseudonyms`)
@@ -1864,7 +1867,10 @@ def resolve_typed_authored(
     (:func:`typed_pseudonyms`), in order.
 
     A pseudonym the police wrote, or one not wholly inside one organisation's
-    words, stays as written: who typed it is not known.
+    words, stays as written: who typed it is not known. ``by_writer``: the
+    pseudonyms of each organisation's own key (``pseudonym_scope``
+    ``organisation``), resolved only in that organisation's words: one it was
+    not shown (another organisation's) stays as typed.
 
     >>> resolve_typed_authored("saw P-00000000000A ok", [(0, 21, "cc")],
     ...                        {"P-00000000000A": "P12"})
@@ -1880,8 +1886,11 @@ def resolve_typed_authored(
     j = 0
     for m in _TYPED_PSEUDONYM.finditer(text):
         owners = set(writer[m.start() : m.end()])
-        real = resolved.get(m.group(0))
-        if real is None or len(owners) != 1 or None in owners:
+        if len(owners) != 1 or None in owners:
+            continue
+        own = (by_writer or {}).get(str(next(iter(owners))), {})
+        real = own.get(m.group(0)) or resolved.get(m.group(0))
+        if real is None:
             continue
         for k in range(j, m.start()):
             new_at[k] = len(chars)
