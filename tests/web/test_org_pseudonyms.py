@@ -258,3 +258,60 @@ def test_the_board_pack_is_in_the_boards_pseudonyms(orgs: Orgs) -> None:
     assert shown, "the check needs people in the board pack"
     assert shown <= orgs.pseudonyms("board")["P"]
     assert not set(PERSON_ID.findall(data)) & orgs.person_ids
+
+
+def test_the_audit_row_digests_the_readers_own_pseudonyms(orgs: Orgs) -> None:
+    """The audit row of a partner's briefing counts and digests the people
+    its answer holds: its own organisation's pseudonyms."""
+    from avert.store.audit import people_digest
+
+    digests = {}
+    for username in ("partner", "housing"):
+        token = {"Authorization": f"Bearer {issue_token(orgs.store, username)}"}
+        answer = TestClient(orgs.app).get("/api/v1/briefing", headers=token).text
+        rows = orgs.store.read_frame("audit").filter(
+            (pl.col("user_name") == username)
+            & pl.col("object").str.starts_with("briefing:")
+        )
+        n, digest = people_digest(_found(answer)["P"])
+        assert n
+        assert rows["detail"][-1].startswith(f"people={n}; people_sha256={digest}")
+        digests[username] = digest
+    assert digests["partner"] != digests["housing"]
+
+
+def test_a_partner_briefing_of_the_command_line_is_in_its_organisations_pseudonyms(
+    orgs: Orgs, tmp_path: Path
+) -> None:
+    """``avert brief --audience partner --org ORG`` under pseudonym_scope
+    organisation: the briefing is in ORG's pseudonyms."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+    from avert.workflows.views import default_window_end
+
+    at, _ = default_window_end(orgs.store)
+    env = {
+        "AVERT_PSEUDONYM_KEY": orgs.settings.pseudonym_key,
+        "AVERT_PSEUDONYM_SCOPE": "organisation",
+    }
+    read = {}
+    for org in ("council", "housing"):
+        out = tmp_path / org
+        result = CliRunner(env=env).invoke(
+            app,
+            [
+                "--db", orgs.settings.database_url, "brief", "--at", f"{at:%Y-%m-%dT%H:%M}",
+                "--audience", "partner", "--org", org, "--no-pdf", "--out", str(out),
+            ],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        text = (out / "briefing.json").read_text(encoding="utf-8")
+        json.loads(text)
+        read[org] = _found(text)["P"]
+        assert read[org] <= orgs.pseudonyms(org)["P"]
+        assert not set(PERSON_ID.findall(text)) & orgs.person_ids
+    assert read["council"]
+    assert not read["council"] & read["housing"]

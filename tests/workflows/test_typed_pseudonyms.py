@@ -232,6 +232,28 @@ def test_a_load_fills_the_lookup(any_store: Store) -> None:
     assert fill_pseudonym_lookup(any_store, weak) == 0
 
 
+def test_under_a_key_per_organisation_a_load_fills_each_writers_key(
+    any_store: Store,
+) -> None:
+    """Under pseudonym_scope organisation a load fills the lookup under the key
+    of each account's organisation, the board's and the secret's, each
+    keeping the others' rows: the first save of each organisation after a
+    load hashes no stored id."""
+    from avert.workflows.users import add_user
+
+    add_user(any_store, "cc", password="x" * 16, role="partner", org="council")
+    add_user(any_store, "ys", password="x" * 16, role="partner", org="youth-service")
+    _people(any_store, "P1", "P2", "P3")
+    scoped = SETTINGS.with_overrides(pseudonym_scope="organisation")
+    assert fill_pseudonym_lookup(any_store, scoped) == 3 * 4
+    assert fill_pseudonym_lookup(any_store, scoped) == 0
+    fingerprints = set(any_store.read_frame("pseudonym_index")["fingerprint"])
+    assert fingerprints == {
+        Pseudonymiser(KEY, scope=s).fingerprint
+        for s in (None, "board", "organisation:council", "organisation:youth-service")
+    }
+
+
 def test_an_id_partners_would_read_as_written_is_not_put_back(
     planned: Store,
 ) -> None:

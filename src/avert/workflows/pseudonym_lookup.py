@@ -62,18 +62,26 @@ def _lookup_key(
     return Pseudonymiser(settings.pseudonym_key, scope=scope)
 
 
+def _writer_keys(store: Store, settings: Settings) -> list[Pseudonymiser]:
+    """Under ``pseudonym_scope`` ``organisation``, the key of every account's
+    organisation, the board's and the secret's (the one key of the texts
+    written before, :func:`resolving_key`); the secret's alone under
+    ``shared``."""
+    key = settings.pseudonym_key
+    if settings.pseudonym_scope != "organisation":
+        return [Pseudonymiser(key)]
+    orgs = store.read_frame("users", columns=["org"]).get_column("org")
+    scopes = [f"organisation:{o}" for o in orgs.drop_nulls().unique().sort()]
+    return [Pseudonymiser(key, scope=s) for s in [None, "board", *scopes]]
+
+
 def _kept_keys(store: Store, settings: Settings) -> list[str]:
     """The fingerprints of the keys whose rows the lookup keeps beside the
-    one it fills: under ``pseudonym_scope`` ``organisation``, the key of every
-    account's organisation, the board's and the secret's (the one key of the
-    texts written before, :func:`resolving_key`), so that one organisation's
-    save does not delete another's rows; none under ``shared``."""
+    one it fills (:func:`_writer_keys`), so that one organisation's save does
+    not delete another's rows; none under ``shared``."""
     if settings.pseudonym_scope != "organisation":
         return []
-    key = settings.pseudonym_key
-    orgs = store.read_frame("users", columns=["org"]).get_column("org")
-    scopes = [None, "board", *(f"organisation:{o}" for o in orgs.drop_nulls().unique())]
-    return [Pseudonymiser(key, scope=s).fingerprint for s in scopes]
+    return [p.fingerprint for p in _writer_keys(store, settings)]
 
 
 #: Why typed pseudonyms are not resolved under a rotating key (:func:`_lookup_key`).
@@ -146,9 +154,9 @@ def fill_pseudonym_lookup(store: Store, settings: Settings) -> int:
     added. Nothing without a key fit for real data (no partner output is
     made then); under a rotating key, which resolves no pseudonym
     (:func:`_lookup_key`), the lookup is emptied. Under ``pseudonym_scope``
-    ``organisation`` the secret's key only, the other keys' rows kept
-    (:func:`_kept_keys`): each organisation's rows are filled at its first
-    save after a load (:func:`avert.store.pseudonyms.find_ids`)."""
+    ``organisation``, under each writer's key (:func:`_writer_keys`: the
+    store's ids hashed once per organisation of the accounts), each keeping
+    the others' rows."""
     try:
         pseudo = _lookup_key(settings) if settings.pseudonym_key else None
     except ConfigError:
@@ -157,4 +165,9 @@ def fill_pseudonym_lookup(store: Store, settings: Settings) -> int:
         if settings.pseudonym_key:
             pseudonyms.clear(store)
         return 0
-    return pseudonyms.fill(store, pseudo, keep=_kept_keys(store, settings))
+    keep = _kept_keys(store, settings)
+    if not keep:
+        return pseudonyms.fill(store, pseudo)
+    return sum(
+        pseudonyms.fill(store, p, keep=keep) for p in _writer_keys(store, settings)
+    )
