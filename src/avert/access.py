@@ -20,7 +20,10 @@ Every page of avert (the daily briefing today, the web app next) is made for one
    (:func:`check_key`: at least :data:`MIN_KEY_LENGTH` characters and
    :data:`MIN_KEY_BITS` bits of estimated entropy). The same id and key always give
    the same pseudonym, so **a stable key lets partners link one person across
-   briefings**; a rotation period (:data:`ROTATIONS`) derives a key per month or
+   briefings** (and, under one key for every reader, lets two partner
+   organisations join what each was shown: :func:`reader_scope` gives each
+   organisation, and the board, a key of its own derived from the secret,
+   setting ``pseudonym_scope``); a rotation period (:data:`ROTATIONS`) derives a key per month or
    quarter from the secret (``HMAC-SHA256(secret, "avert-period:" + period)``), so
    one person has a different pseudonym in each period. That alone does not stop
    linking: anything shown in two periods links their pseudonyms. The partner

@@ -251,8 +251,8 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "organisations can join what they read by pseudonym. organisation: a key "
         "per organisation (HMAC-SHA256(secret, 'avert-organisation:ORG')) and one "
         "for the board, so each reads its own pseudonyms; the command line's "
-        "partner outputs then need --org. Opt-in: docs/briefing.md, 'Partner "
-        "audience', says which partner paths it does not reach yet.",
+        "partner outputs then need --org. Switching changes every partner's "
+        "pseudonyms once: docs/briefing.md, 'Partner audience'.",
     ),
     (
         "places_cell_m",
