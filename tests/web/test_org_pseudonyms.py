@@ -6,6 +6,7 @@ and no other reader as that pseudonym (docs/briefing.md, "Partner audience")."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import sqlite3
@@ -82,7 +83,7 @@ def orgs(world: World, tmp_path_factory: pytest.TempPathFactory) -> Orgs:
 
 def _read(client: TestClient) -> str:
     """What a partner reads on Today, the API's briefing and incidents, and the
-    incidents, groups, meeting, MARAC and plan pages."""
+    incidents, groups, meeting, MARAC, plan and my-actions pages."""
     pages = [
         client.get(url)
         for url in (
@@ -95,6 +96,7 @@ def _read(client: TestClient) -> str:
             "/meeting",
             "/marac",
             "/plan",
+            "/plan/mine",
         )
     ]
     for page in pages:
@@ -144,7 +146,8 @@ def test_one_organisation_reads_the_same_pseudonyms_at_every_request(
 
 def test_the_board_reads_the_boards_pseudonyms(orgs: Orgs) -> None:
     board = signed_in(orgs.app, "board")
-    read = _found(board.get("/today").text + board.get("/api/v1/briefing").text)
+    pages = [board.get(url).text for url in ("/today", "/api/v1/briefing", "/plan")]
+    read = _found("\n".join(pages))
     assert read["P"], "the check needs people on the board's briefing"
     assert read["P"] <= orgs.pseudonyms("board")["P"]
     assert not read["P"] & orgs.pseudonyms("council")["P"]
@@ -321,4 +324,28 @@ def test_a_partner_briefing_of_the_command_line_is_in_its_organisations_pseudony
         assert read[org] <= orgs.pseudonyms(org)["P"]
         assert not set(PERSON_ID.findall(text)) & orgs.person_ids
     assert read["council"]
+    assert not read["council"] & read["housing"]
+
+
+def test_under_a_rotating_key_each_organisation_reads_its_own_periods_key(
+    orgs: Orgs,
+) -> None:
+    """pseudonym_rotation and pseudonym_scope organisation together: the key
+    of the period is derived from the organisation's key, so two
+    organisations read different pseudonyms in one period too."""
+    from avert.access import period_of
+
+    rotating = orgs.settings.with_overrides(pseudonym_rotation="monthly")
+    app = create_app(rotating, orgs.store)
+    read = {}
+    for username, org in (("partner", "council"), ("housing", "housing")):
+        answer = signed_in(app, username).get("/api/v1/briefing")
+        assert answer.status_code == 200, answer.text[:300]
+        period = period_of(dt.datetime.fromisoformat(answer.json()["at"]), "monthly")
+        key = Pseudonymiser(
+            rotating.pseudonym_key, scope=f"organisation:{org}", period=period
+        )
+        read[org] = _found(answer.text)["P"]
+        assert read[org], "the check needs people on the briefing"
+        assert read[org] <= {key("person", i) for i in orgs.person_ids}
     assert not read["council"] & read["housing"]
