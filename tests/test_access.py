@@ -18,6 +18,7 @@ from avert.access import (
     key_entropy_bits,
     key_strength_bits,
     pseudonymiser_for,
+    reader_scope,
     redact_frames,
     suppress_small_counts,
 )
@@ -500,3 +501,49 @@ def test_an_invisible_character_inside_a_word_does_not_cut_it() -> None:
     }
     # the characters still part words where they are between them
     assert pseudonymise_ids(["Quennith\u00adQuxbyaah"], shown) == ["P-Q"]
+
+
+def test_an_organisations_key_is_the_hmac_of_its_name_under_the_secret() -> None:
+    """docs/briefing.md: HMAC-SHA256(secret, "avert-organisation:ORG"), the
+    board's HMAC-SHA256(secret, "avert-board"); a rotating key's period keys
+    are derived from the organisation's key as from the secret."""
+    import hashlib
+    import hmac
+
+    def pseudonym(key: bytes, value: str) -> str:
+        digest = hmac.new(key, f"person:{value}".encode(), hashlib.sha256).hexdigest()
+        return f"P-{digest[:12].upper()}"
+
+    secret = KEY.encode()
+    council = hmac.digest(secret, b"avert-organisation:council", "sha256")
+    board = hmac.digest(secret, b"avert-board", "sha256")
+    period = hmac.digest(council, b"avert-period:2025-03", "sha256")
+    assert Pseudonymiser(KEY, scope="organisation:council")("person", "P1") == (
+        pseudonym(council, "P1")
+    )
+    assert Pseudonymiser(KEY, scope="board")("person", "P1") == pseudonym(board, "P1")
+    assert Pseudonymiser(KEY, scope="organisation:council", period="2025-03")(
+        "person", "P1"
+    ) == pseudonym(period, "P1")
+    assert Pseudonymiser(KEY)("person", "P1") == pseudonym(secret, "P1")
+    # the organisation as stored: another spelling is another key
+    assert Pseudonymiser(KEY, scope="organisation:Council")("person", "P1") != (
+        pseudonym(council, "P1")
+    )
+    assert "council" not in repr(Pseudonymiser(KEY, scope="organisation:council"))
+
+
+def test_reader_scope_under_each_setting() -> None:
+    assert reader_scope("shared", role="partner", org="council") is None
+    assert reader_scope("shared", role="board", org=None) is None
+    assert reader_scope("organisation", role="partner", org="council") == (
+        "organisation:council"
+    )
+    # a board member who belongs to an organisation reads the board's key
+    assert reader_scope("organisation", role="board", org="council") == "board"
+    with pytest.raises(ConfigError, match="--org"):
+        reader_scope("organisation", role="partner", org=None)
+    with pytest.raises(ConfigError, match="pseudonym_scope"):
+        reader_scope("per-person", role="partner", org="council")
+    with pytest.raises(ConfigError):
+        Pseudonymiser(KEY, scope="council")

@@ -20,7 +20,10 @@ Every page of avert (the daily briefing today, the web app next) is made for one
    (:func:`check_key`: at least :data:`MIN_KEY_LENGTH` characters and
    :data:`MIN_KEY_BITS` bits of estimated entropy). The same id and key always give
    the same pseudonym, so **a stable key lets partners link one person across
-   briefings**; a rotation period (:data:`ROTATIONS`) derives a key per month or
+   briefings** (and, under one key for every reader, lets two partner
+   organisations join what each was shown: :func:`reader_scope` gives each
+   organisation, and the board, a key of its own derived from the secret,
+   setting ``pseudonym_scope``); a rotation period (:data:`ROTATIONS`) derives a key per month or
    quarter from the secret (``HMAC-SHA256(secret, "avert-period:" + period)``), so
    one person has a different pseudonym in each period. That alone does not stop
    linking: anything shown in two periods links their pseudonyms. The partner
@@ -79,6 +82,7 @@ __all__ = [
     "PREFIXES",
     "ROLES",
     "ROTATIONS",
+    "SCOPES",
     "SMALL_CELL",
     "SMALL_CELL_RULE",
     "TITLE_WITHHELD_TARGETS",
@@ -111,6 +115,7 @@ __all__ = [
     "pseudonymise_ids",
     "pseudonymise_text",
     "pseudonymiser_for",
+    "reader_scope",
     "redact_frames",
     "resolve_typed_authored",
     "restore_authored",
@@ -128,6 +133,11 @@ Rotation = Literal["none", "monthly", "quarterly"]
 
 AUDIENCES: Final[tuple[Audience, ...]] = ("police", "partner")
 ROTATIONS: Final[tuple[Rotation, ...]] = ("none", "monthly", "quarterly")
+#: Whose pseudonyms a partner reader reads (setting ``pseudonym_scope``):
+#: ``shared``, one key for every partner organisation and the board;
+#: ``organisation``, a key per organisation and one for the board
+#: (:func:`reader_scope`).
+SCOPES: Final = ("shared", "organisation")
 _AUDIENCE_OF_ROLE: Final[dict[Role, Audience]] = {
     "admin": "police",
     "analyst": "police",
@@ -384,6 +394,12 @@ class Pseudonymiser:
         Key period (:func:`period_of`): the pseudonyms use the key derived from the
         secret for that period, so they differ from other periods' pseudonyms (an
         item shown in two periods still links them: :func:`period_start`).
+    scope
+        Whose key (:func:`reader_scope`): None, the secret itself (every
+        partner reads the same pseudonyms); ``organisation:ORG``, the key
+        ``HMAC-SHA256(secret, "avert-organisation:ORG")``; ``board``,
+        ``HMAC-SHA256(secret, "avert-board")`` (a context no organisation's
+        name can make). The period's key is derived from the scope's key.
 
     Examples
     --------
@@ -394,25 +410,37 @@ class Pseudonymiser:
     True
     >>> Pseudonymiser("k", period="2025-01")("person", "P123") == p("person", "P123")
     False
+    >>> a = Pseudonymiser("k", scope="organisation:Housing")
+    >>> a("person", "P123") == Pseudonymiser("k", scope="board")("person", "P123")
+    False
     """
 
     def __init__(
-        self, key: str | bytes | None = None, *, period: str | None = None
+        self,
+        key: str | bytes | None = None,
+        *,
+        period: str | None = None,
+        scope: str | None = None,
     ) -> None:
         raw = DEMO_KEY if key is None or key == "" else key
         secret = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
         self.is_demo_key = secret == DEMO_KEY.encode("utf-8")
         self.period = period
+        self.scope = scope
+        base = secret if scope is None else _scope_key(secret, scope)
         self._key = (
-            secret
+            base
             if period is None
-            else hmac.digest(secret, f"avert-period:{period}".encode(), "sha256")
+            else hmac.digest(base, f"avert-period:{period}".encode(), "sha256")
         )
         self._cache: dict[tuple[str, str], str] = {}
 
     def __repr__(self) -> str:
-        # never print the key
-        return f"Pseudonymiser(demo={self.is_demo_key}, period={self.period!r})"
+        # never print the key (nor the organisation: it is in the scope's name)
+        return (
+            f"Pseudonymiser(demo={self.is_demo_key}, period={self.period!r}, "
+            f"scoped={self.scope is not None})"
+        )
 
     @property
     def fingerprint(self) -> str:
@@ -488,6 +516,55 @@ _TYPED_PSEUDONYM: Final = re.compile(
 )
 
 
+def _scope_key(secret: bytes, scope: str) -> bytes:
+    """The key of ``scope`` (:func:`reader_scope`) derived from ``secret``:
+    ``HMAC-SHA256(secret, "avert-organisation:ORG")`` for
+    ``organisation:ORG``, ``HMAC-SHA256(secret, "avert-board")`` for ``board``."""
+    if scope == "board":
+        return hmac.digest(secret, b"avert-board", "sha256")
+    org = scope.removeprefix("organisation:")
+    if org == scope or not org:
+        msg = f"Unknown pseudonym scope {scope!r}: 'board' or 'organisation:ORG'."
+        raise ConfigError(msg)
+    return hmac.digest(secret, f"avert-organisation:{org}".encode(), "sha256")
+
+
+def reader_scope(setting: str, *, role: str, org: str | None) -> str | None:
+    """The pseudonym scope of a partner reader (:class:`Pseudonymiser`'s
+    ``scope``) under ``pseudonym_scope`` ``setting``: None under ``shared``;
+    under ``organisation``, ``board`` for the board role, else
+    ``organisation:ORG``, ORG the organisation exactly as stored on the account
+    (as :func:`avert.policy.decide` compares it). A ConfigError for an unknown
+    setting, or a non-board reader of no organisation under ``organisation``
+    (its partner outputs need one: ``--org`` on the command line).
+
+    >>> reader_scope("shared", role="partner", org="Housing") is None
+    True
+    >>> reader_scope("organisation", role="partner", org="Housing")
+    'organisation:Housing'
+    >>> reader_scope("organisation", role="board", org="Housing")
+    'board'
+    """
+    if setting not in SCOPES:
+        msg = (
+            f"pseudonym_scope (AVERT_PSEUDONYM_SCOPE) must be one of "
+            f"{', '.join(SCOPES)}, not {setting!r}."
+        )
+        raise ConfigError(msg)
+    if setting == "shared":
+        return None
+    if role == "board":
+        return "board"
+    if not org:
+        msg = (
+            "Under pseudonym_scope 'organisation' each partner output is made with "
+            "its reader's organisation's key: name the organisation (--org, as "
+            "stored on its accounts)."
+        )
+        raise ConfigError(msg)
+    return f"organisation:{org}"
+
+
 def typed_pseudonyms(texts: Iterable[str | None]) -> dict[str, tuple[str, str]]:
     """Each whole word of ``texts`` shaped like a pseudonym of a kind of
     :data:`TYPED_KINDS` (prefix, hyphen, 12 upper-case hex digits, as
@@ -511,6 +588,7 @@ def pseudonymiser_for(
     rotation: str = "none",
     at: dt.datetime | dt.date | None = None,
     allow_demo: bool = False,
+    scope: str | None = None,
 ) -> Pseudonymiser:
     """The pseudonymiser of a partner output, refusing keys unfit for real data.
 
@@ -527,6 +605,8 @@ def pseudonymiser_for(
         The time the output is about (chooses the period); needed unless ``none``.
     allow_demo
         Accept a missing key and use :data:`DEMO_KEY` (``avert demo`` only).
+    scope
+        The reader's key (:func:`reader_scope`; None: the secret's).
 
     Raises
     ------
@@ -535,7 +615,7 @@ def pseudonymiser_for(
         an unknown rotation.
     """
     if allow_demo and not key:
-        return Pseudonymiser(None)
+        return Pseudonymiser(None, scope=scope)
     check_key(key)
     if rotation != "none" and at is None:
         msg = "A rotating pseudonym key needs the time of the output ('at')."
@@ -543,7 +623,7 @@ def pseudonymiser_for(
     if rotation not in ROTATIONS:
         period_of(dt.date.min, rotation)  # raises the ConfigError
     period = None if rotation == "none" or at is None else period_of(at, rotation)
-    return Pseudonymiser(key, period=period)
+    return Pseudonymiser(key, period=period, scope=scope)
 
 
 def _withhold_actions(p: Pseudonymiser, actions: pl.DataFrame) -> pl.DataFrame:
@@ -1775,7 +1855,10 @@ def restore_authored(
 
 
 def resolve_typed_authored(
-    text: str, spans: Sequence[AuthorSpan], resolved: Mapping[str, str]
+    text: str,
+    spans: Sequence[AuthorSpan],
+    resolved: Mapping[str, str],
+    by_writer: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[str, list[AuthorSpan], list[str]]:
     """``text`` (written by ``spans``) with each pseudonym of ``resolved`` (to
     the stored id it stands for: :func:`avert.workflows.pseudonym_lookup.copied_pseudonyms`)
@@ -1788,7 +1871,10 @@ def resolve_typed_authored(
     (:func:`typed_pseudonyms`), in order.
 
     A pseudonym the police wrote, or one not wholly inside one organisation's
-    words, stays as written: who typed it is not known.
+    words, stays as written: who typed it is not known. ``by_writer``: the
+    pseudonyms of each organisation's own key (``pseudonym_scope``
+    ``organisation``), resolved only in that organisation's words: one it was
+    not shown (another organisation's) stays as typed.
 
     >>> resolve_typed_authored("saw P-00000000000A ok", [(0, 21, "cc")],
     ...                        {"P-00000000000A": "P12"})
@@ -1804,8 +1890,11 @@ def resolve_typed_authored(
     j = 0
     for m in _TYPED_PSEUDONYM.finditer(text):
         owners = set(writer[m.start() : m.end()])
-        real = resolved.get(m.group(0))
-        if real is None or len(owners) != 1 or None in owners:
+        if len(owners) != 1 or None in owners:
+            continue
+        own = (by_writer or {}).get(str(next(iter(owners))), {})
+        real = own.get(m.group(0)) or resolved.get(m.group(0))
+        if real is None:
             continue
         for k in range(j, m.start()):
             new_at[k] = len(chars)

@@ -284,3 +284,31 @@ def test_incidents_without_a_domestic_flag_say_not_recorded(
 def test_flagged_incidents_are_recorded_in_the_json(sqlite_store: Store) -> None:
     _fill(sqlite_store)
     assert _marac(sqlite_store)["domestic_recorded"] is True
+
+
+def test_under_a_key_per_organisation_a_partner_list_needs_its_organisation(
+    sqlite_store: Store,
+) -> None:
+    """Under pseudonym_scope organisation each organisation reads its own
+    pseudonyms: a partner list without --org is refused (a usage error naming
+    it) before anything is shown; with it, the list is in that organisation's
+    pseudonyms, not another's nor the shared key's."""
+    from avert.access import Pseudonymiser
+
+    _fill(sqlite_store)
+    key = secrets.token_urlsafe(32)
+    env = {"AVERT_PSEUDONYM_KEY": key, "AVERT_PSEUDONYM_SCOPE": "organisation"}
+    command = ["--db", sqlite_store.url.sqlalchemy, "analyse", "marac"]
+    refused = CliRunner(env=env).invoke(
+        app, [*command, "--as-of", AT.isoformat(), "--audience", "partner"]
+    )
+    assert refused.exit_code == 2, refused.output
+    assert "--org" in refused.output
+    assert _audit(sqlite_store).height == 0
+    council = _marac(sqlite_store, "--audience", "partner", "--org", "council", env=env)
+    housing = _marac(sqlite_store, "--audience", "partner", "--org", "housing", env=env)
+    shown = {r["person_id"] for r in council["rows"]}
+    mine = Pseudonymiser(key, scope="organisation:council")
+    assert shown == {mine("person", p) for p in ("P-dash", "P-esc")}
+    assert not shown & {r["person_id"] for r in housing["rows"]}
+    assert not shown & {Pseudonymiser(key)("person", p) for p in ("P-dash", "P-esc")}

@@ -197,6 +197,27 @@ def test_brief_org_without_partner_audience_is_a_usage_error(
     assert not out.exists()  # refused before anything was written
 
 
+def test_a_partner_brief_needs_org_under_a_key_per_organisation(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under pseudonym_scope organisation each organisation reads its own
+    pseudonyms: a partner briefing for no named organisation is refused (a
+    usage error naming --org) before anything is written."""
+    monkeypatch.setenv(
+        "AVERT_PSEUDONYM_KEY", "q3Jx0v7Qe9LrT2mZbW8yKc1NfHs5PdUa6GiVoXjE4nR"
+    )
+    monkeypatch.setenv("AVERT_PSEUDONYM_SCOPE", "organisation")
+    out = tmp_path / "b"
+    code, output = _run(
+        sqlite_store, "brief", "--at", "2026-11-24T06:00", "--audience", "partner",
+        "--no-pdf", "--out", str(out),
+    )  # fmt: skip
+    assert code == 2, output
+    assert "--org" in output
+    assert "pseudonym_scope" in output
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("driver", ["sqlite", "postgresql"])
 def test_ctrl_c_during_a_database_write_is_one_line_and_writes_nothing(
     driver: str,

@@ -87,7 +87,7 @@ def test_partner_meeting_at_a_past_time_uses_that_periods_key(world: World) -> N
         row["tasking_id"]: row for row in world.store.read_frame("taskings").to_dicts()
     }
     listed = re.findall(
-        r"(T\d{8}-[0-9a-f]+)</td><td[^>]*><span class=\"rec\">(\w+):([A-Z]-[0-9A-F]{12})",
+        r"(T\d{8}-[0-9a-f]+)</td><td[^>]*data-item=\"(\w+):([A-Z]-[0-9A-F]{12})\"",
         page.text,
     )
     assert listed, "the check needs taskings in the window"

@@ -232,6 +232,28 @@ def test_a_load_fills_the_lookup(any_store: Store) -> None:
     assert fill_pseudonym_lookup(any_store, weak) == 0
 
 
+def test_under_a_key_per_organisation_a_load_fills_each_writers_key(
+    any_store: Store,
+) -> None:
+    """Under pseudonym_scope organisation a load fills the lookup under the key
+    of each account's organisation, the board's and the secret's, each
+    keeping the others' rows: the first save of each organisation after a
+    load hashes no stored id."""
+    from avert.workflows.users import add_user
+
+    add_user(any_store, "cc", password="x" * 16, role="partner", org="council")
+    add_user(any_store, "ys", password="x" * 16, role="partner", org="youth-service")
+    _people(any_store, "P1", "P2", "P3")
+    scoped = SETTINGS.with_overrides(pseudonym_scope="organisation")
+    assert fill_pseudonym_lookup(any_store, scoped) == 3 * 4
+    assert fill_pseudonym_lookup(any_store, scoped) == 0
+    fingerprints = set(any_store.read_frame("pseudonym_index")["fingerprint"])
+    assert fingerprints == {
+        Pseudonymiser(KEY, scope=s).fingerprint
+        for s in (None, "board", "organisation:council", "organisation:youth-service")
+    }
+
+
 def test_an_id_partners_would_read_as_written_is_not_put_back(
     planned: Store,
 ) -> None:
@@ -316,7 +338,7 @@ def old_save(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """A partner's save as before it resolved typed pseudonyms (undo with
     ``monkeypatch.undo()``)."""
     for module in (_taskings, _actions):
-        monkeypatch.setattr(module, "copied_pseudonyms", lambda *_: {})
+        monkeypatch.setattr(module, "copied_pseudonyms", lambda *_, **__: {})
     return monkeypatch
 
 
@@ -564,7 +586,7 @@ def test_the_command_lists_counts_and_kinds_never_a_pseudonym_or_id(
     _people(store, "P0000003", "P0000001")
     tasking_id, _ = _tasking(store)
     p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
-    monkeypatch.setattr(_taskings, "copied_pseudonyms", lambda *_: {})
+    monkeypatch.setattr(_taskings, "copied_pseudonyms", lambda *_, **__: {})
     _save_result(store, tasking_id, f"visited {p1}")
     monkeypatch.undo()
 
@@ -598,3 +620,38 @@ def test_the_command_lists_counts_and_kinds_never_a_pseudonym_or_id(
     assert code == 0, out
     assert "resolved 1 typed pseudonym" in out
     assert "resolved 0 typed pseudonyms" in run()[1]
+
+
+def test_under_a_key_per_organisation_each_writers_own_pseudonyms_resolve(
+    planned: Store, old_save: pytest.MonkeyPatch
+) -> None:
+    """Under pseudonym_scope organisation a save resolves the pseudonyms of
+    its writer's key; ``avert db resolve-pseudonyms`` resolves, in each
+    organisation's words, those of its own key (and the secret's, of texts
+    saved before), never another organisation's: one typed by another
+    organisation (which it was never shown) stays as typed."""
+    scoped = SETTINGS.with_overrides(pseudonym_scope="organisation")
+    council = Pseudonymiser(KEY, scope="organisation:council")
+    youth = Pseudonymiser(KEY, scope="organisation:youth-service")
+    own_id, at = _tasking(planned)
+    foreign_id, _ = _tasking(planned)
+    typed = f"visited {council('person', 'P0000001')}"
+    foreign = f"visited {youth('person', 'P0000001')}"
+    # saved as typed (the old save), then resolved by the command
+    assert _save_result(planned, own_id, typed, scoped) == typed
+    assert _save_result(planned, foreign_id, foreign, scoped) == foreign
+    old_save.undo()
+    done = delivery.resolve_typed_pseudonyms(planned, scoped)
+    assert [c.entity_id for c in done.changes] == [own_id]
+    rows = planned.read_frame("taskings").filter(
+        pl.col("tasking_id").is_in([own_id, foreign_id])
+    )
+    results = dict(zip(rows["tasking_id"], rows["result"], strict=True))
+    assert results == {own_id: "visited P0000001", foreign_id: foreign}
+    # a save resolves the writer's own key's pseudonym, not another's
+    saved_id, _ = _tasking(planned)
+    assert _save_result(planned, saved_id, typed, scoped) == "visited P0000001"
+    assert _save_result(planned, saved_id, foreign, scoped) == foreign
+    # the writer reads its words back as typed; the police the id
+    assert _result(planned, own_id, COUNCIL, at, scoped) == typed
+    assert _result(planned, own_id, CHAIR, at, scoped) == "visited P0000001"

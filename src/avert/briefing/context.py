@@ -556,11 +556,23 @@ def _check_hours(hours: int) -> None:
 
 
 def _pseudonym_note(p: Pseudonymiser) -> dict[str, Any]:
+    """What the partner briefing says of its pseudonyms: the method and whose
+    key (the deployment's, or derived from it for the reader's organisation or
+    the board: setting ``pseudonym_scope``), stable or of which period."""
+    scope = p.scope or ""
+    whose = (
+        ", the board's key derived from it"
+        if scope == "board"
+        else f", the key of {scope.removeprefix('organisation:')} derived from it"
+        if scope
+        else ""
+    )
     return {
         "method": "HMAC-SHA256 keyed hash, 12 hex digits (48 bits), prefixed by kind",
         "key": "DEMO default key (not secret): set AVERT_PSEUDONYM_KEY"
         if p.is_demo_key
         else "deployment key (AVERT_PSEUDONYM_KEY)"
+        + whose
         + (f", rotated: key of {p.period}" if p.period else ", stable across outputs"),
         "dropped": list(PARTNER_DROPPED),
     }

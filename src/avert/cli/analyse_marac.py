@@ -131,6 +131,15 @@ def marac(
         bool,
         typer.Option("--json", help="Print the documented JSON (docs/analyses.md)."),
     ] = False,
+    org: Annotated[
+        str | None,
+        typer.Option(
+            "--org",
+            help="The partner organisation the list is for (--audience partner): "
+            "needed under pseudonym_scope organisation, where each organisation "
+            "reads its own pseudonyms.",
+        ),
+    ] = None,
 ) -> None:
     """Domestic abuse victims meeting a MARAC referral criterion, highest first.
 
@@ -138,12 +147,13 @@ def marac(
     potential escalation (3+ domestic incidents as a victim in 12 months); the
     thresholds are in the risk configuration's marac table (risk.toml).
     """
-    from avert.cli.brief import check_area
+    from avert.cli.brief import check_area, partner_scope
     from avert.workflows.marac import run_marac
 
     check_choice(audience, ("police", "partner"), "--audience")
     as_of = when(ctx, at, "--as-of")  # checked before the store is opened
     settings = get_settings(ctx)
+    scope = partner_scope(settings, audience, org)
     if area is not None:
         check_area(ctx, area)
     result = run_marac(
@@ -154,6 +164,7 @@ def marac(
         pseudonym_key=settings.pseudonym_key,
         pseudonym_rotation=settings.pseudonym_rotation,
         area=area,
+        pseudonym_scope=scope,
     )
     if as_json:
         print_json(result.to_dict(top=top))

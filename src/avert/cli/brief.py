@@ -94,7 +94,8 @@ _OrgOpt = Annotated[
     typer.Option(
         "--org",
         help="Partner organisation: its taskings are listed (with --audience "
-        "partner only; a police briefing lists every organisation's).",
+        "partner only; a police briefing lists every organisation's). Under "
+        "pseudonym_scope organisation, needed: the briefing is in its pseudonyms.",
     ),
 ]
 
@@ -118,6 +119,7 @@ def brief(
     _check_audience(audience, org)
     check_out_dir(out)
     settings = get_settings(ctx)
+    scope = partner_scope(settings, audience, org)
     at_local = when(ctx, at, "--at")
     # --boundaries is read before the store is opened (--area needs the store)
     outlines = read_boundaries(boundaries, area=area) if boundaries else []
@@ -134,6 +136,7 @@ def brief(
         outlines=outlines,
         pdf=not no_pdf,
         org=org,
+        scope=scope,
     )
     if as_json:
         # the very text of briefing.json (the record, every item), not a second
@@ -142,6 +145,29 @@ def brief(
         sys.stdout.write(files.json.read_text(encoding="utf-8") + "\n")
         return
     _print_summary(files)
+
+
+def partner_scope(settings: Settings, audience: str, org: str | None) -> str | None:
+    """Whose pseudonyms a command's partner output is in
+    (:func:`avert.access.reader_scope`: a partner of ``org``); a usage error
+    naming --org when ``pseudonym_scope`` is ``organisation`` and none is given.
+    None for a police output."""
+    from avert.workflows.delivery import partner_scope as scope_of
+    from avert.workflows.users import User
+
+    if audience != "partner":
+        if org is not None:  # a police output is in no pseudonyms
+            msg = "a partner output's option: give it with --audience partner"
+            raise typer.BadParameter(msg, param_hint="--org")
+        return None
+    if settings.pseudonym_scope == "organisation" and not org:
+        msg = (
+            "needed with --audience partner under pseudonym_scope organisation: "
+            "each organisation reads its own pseudonyms (the organisation as "
+            "stored on its accounts)"
+        )
+        raise typer.BadParameter(msg, param_hint="--org")
+    return scope_of(settings, User(username="", role="partner", org=org))
 
 
 def _check_audience(audience: str, org: str | None) -> None:
@@ -168,6 +194,7 @@ def _write_briefing(
     outlines: list[Boundary],
     pdf: bool,
     org: str | None,
+    scope: str | None = None,
 ) -> BriefingFiles:
     """Run the briefing workflow with the settings' profile, pseudonym key, cell
     size, risk and places configurations, showing its steps on a status line."""
@@ -192,6 +219,7 @@ def _write_briefing(
             boundaries=outlines,
             pdf=pdf,
             organisation=org,
+            pseudonym_scope=scope,
             cell_size_m=settings.places_cell_size(),
             risk_config=load_risk_config(settings.risk_config_file()),
             places_config=load_places_config(settings.places_config_file()),

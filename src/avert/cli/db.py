@@ -105,8 +105,9 @@ def resolve_pseudonyms(
     put back as the stored id it stands for, as a partner's save now does:
     the police read the id, the writer its pseudonym. What a save leaves as
     typed stays (a near miss, another key's, an id partners read as written,
-    an id of two records). The key is the setting pseudonym_key; refused under
-    pseudonym_rotation. Each changed record gets a new version, its change
+    an id of two records). The key is the setting pseudonym_key (under
+    pseudonym_scope organisation, in each organisation's words also its own
+    key, never another's); refused under pseudonym_rotation. Each changed record gets a new version, its change
     history and an audit row; safe to repeat (docs/briefing.md, "Partner
     audience"). Texts still writing a pseudonym in words no partner is
     recorded as writing are counted and left as written.

@@ -243,6 +243,18 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "each period's pseudonyms, so a partner can link them.",
     ),
     (
+        "pseudonym_scope",
+        "shared",
+        "AVERT_PSEUDONYM_SCOPE",
+        "shared or organisation: whose pseudonyms a partner reads. shared (the "
+        "default): one key for every partner organisation and the board, so two "
+        "organisations can join what they read by pseudonym. organisation: a key "
+        "per organisation (HMAC-SHA256(secret, 'avert-organisation:ORG')) and one "
+        "for the board, so each reads its own pseudonyms; the command line's "
+        "partner outputs then need --org. Switching changes every partner's "
+        "pseudonyms once: docs/briefing.md, 'Partner audience'.",
+    ),
+    (
         "places_cell_m",
         "150",
         "AVERT_PLACES_CELL_M",
@@ -343,6 +355,7 @@ class Settings:
     #: a secret: never shown in repr or logs
     pseudonym_key: str = field(default=_DEFAULTS["pseudonym_key"], repr=False)
     pseudonym_rotation: str = _DEFAULTS["pseudonym_rotation"]
+    pseudonym_scope: str = _DEFAULTS["pseudonym_scope"]
     places_cell_m: str = _DEFAULTS["places_cell_m"]
     #: a secret: never shown in repr or logs
     password: str = field(default=_DEFAULTS["password"], repr=False)

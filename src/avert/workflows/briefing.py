@@ -483,6 +483,7 @@ def build_briefing(
     timings: dict[str, float] | None = None,
     organisation: str | None = None,
     own_words: bool = True,
+    pseudonym_scope: str | None = None,
     cell_size_m: float = DEFAULT_PLACES_CELL_M,
     risk_config: RiskConfig | None = None,
     places_config: PlacesConfig | None = None,
@@ -499,6 +500,9 @@ def build_briefing(
     ``own_words``: the reader is a partner of ``organisation``, and reads the
     words of the results it wrote as written; False (a board member who belongs
     to it): every stored id and name in them as a pseudonym.
+    ``pseudonym_scope``: whose key a partner briefing's pseudonyms are of
+    (:func:`avert.access.reader_scope`; None: the secret's, shared by every
+    partner reader).
     ``cell_size_m``: the places grid (setting ``places_cell_m``), the same as
     ``avert forecast``'s. ``risk_config``: the risk scores' configuration (setting
     ``risk_config``; ``None``: the packaged one), as ``avert analyse risk`` uses it.
@@ -521,6 +525,7 @@ def build_briefing(
         allow_demo_key=allow_demo_key,
         organisation=organisation,
         own_words=own_words,
+        scope=pseudonym_scope,
     )
     opts = BriefingOptions(cell_size_m=cell_size_m)
     # the MARAC escalation window: the DASH assessments read, and their victims' year
@@ -599,13 +604,19 @@ def _reader(
     allow_demo_key: bool,
     organisation: str | None,
     own_words: bool,
+    scope: str | None = None,
 ) -> _Reader:
     """The reader of a briefing: the audience, a partner's pseudonymiser (a
-    missing or weak key refused first) and the window's hours under its key."""
+    missing or weak key refused first; of ``scope``'s key,
+    :func:`avert.access.reader_scope`) and the window's hours under its key."""
     aud = check_audience(audience)
     pseudonymiser = (
         pseudonymiser_for(
-            pseudonym_key, rotation=pseudonym_rotation, at=at, allow_demo=allow_demo_key
+            pseudonym_key,
+            rotation=pseudonym_rotation,
+            at=at,
+            allow_demo=allow_demo_key,
+            scope=scope,
         )
         if aud == "partner"
         else None
@@ -870,6 +881,7 @@ def run_briefing(
     risk_config: RiskConfig | None = None,
     places_config: PlacesConfig | None = None,
     progress: Callable[[str], None] | None = None,
+    pseudonym_scope: str | None = None,
 ) -> BriefingFiles:
     """Brief on the window ending at ``at`` and write HTML, PDF and JSON to ``out_dir``.
 
@@ -901,6 +913,9 @@ def run_briefing(
     organisation
         The partner organisation a partner briefing is for: its taskings are
         listed; other organisations' taskings only mark their items as tasked.
+    pseudonym_scope
+        Whose key the pseudonyms are of (:func:`avert.access.reader_scope`:
+        ``organisation``'s under ``pseudonym_scope`` ``organisation``).
     cell_size_m
         Cell size of the places forecast in metres (setting ``places_cell_m``).
     risk_config
@@ -931,6 +946,7 @@ def run_briefing(
         boundaries=boundaries,
         timings=timings,
         organisation=organisation,
+        pseudonym_scope=pseudonym_scope,
         cell_size_m=cell_size_m,
         risk_config=risk_config,
         places_config=places_config,

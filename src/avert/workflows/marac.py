@@ -99,6 +99,7 @@ def run_marac(
     allow_demo_key: bool = False,
     role: str | None = None,
     area: str | None = None,
+    pseudonym_scope: str | None = None,
 ) -> MaracResult:
     """Victims meeting a MARAC referral criterion as of ``at`` (default: the latest
     incident or assessment), highest first; audited before it is returned.
@@ -114,10 +115,15 @@ def run_marac(
     (:func:`area_victims`), counted over their records alone; a note says how
     many of the force's list name no place (:func:`area_note`). The audit row
     names the area.
+
+    ``pseudonym_scope``: whose key a partner's pseudonyms are of
+    (:func:`avert.access.reader_scope`; None: the secret's, every partner's).
     """
     aud: Audience = check_audience(audience)
     if aud == "partner":  # a missing or weak key is refused before anything is read
-        pseudonymiser_for(pseudonym_key, allow_demo=allow_demo_key)
+        pseudonymiser_for(
+            pseudonym_key, allow_demo=allow_demo_key, scope=pseudonym_scope
+        )
     config = load_risk_config(config_path)
     when = at or latest_as_of(store)
     incidents = _escalation_incidents(
@@ -156,6 +162,7 @@ def run_marac(
             rotation=pseudonym_rotation,
             at=when,
             allow_demo=allow_demo_key,
+            scope=pseudonym_scope,
         )
         # the answers are special-category data (health, sex life): a partner
         # sees the counts the criteria rest on, never which questions were yes

@@ -61,6 +61,7 @@ from avert.workflows.briefing import (
 from avert.workflows.delivery import (
     board_actions,
     partner_pseudonymiser,
+    partner_scope,
     taskings_for_briefing,
     with_accounts_spelling,
 )
@@ -398,6 +399,8 @@ def briefing_view(
         organisation=organisation,
         own_words=own_words,
         allow_demo_key=allow_demo_key,
+        # whose pseudonyms a partner reader reads (pseudonym_scope)
+        scope=partner_scope(settings, user) if audience == "partner" else None,
     )
     # every person id the answer holds (pseudonyms for partners), as avert brief
     shown = people_shown(
@@ -426,8 +429,10 @@ def _kept_briefing(
     organisation: str | None,
     own_words: bool,
     allow_demo_key: bool,
+    scope: str | None = None,
 ) -> BriefingView:
-    """The briefing of one window and audience, from ``cache`` when it holds it
+    """The briefing of one window and audience (a partner's of ``scope``'s
+    pseudonyms: :func:`avert.access.reader_scope`), from ``cache`` when it holds it
     (made and kept there when not; made alone without ``cache``). Not audited:
     the callers audit each showing (:func:`briefing_view`), or show nothing
     (:func:`warm_up_views`)."""
@@ -449,6 +454,7 @@ def _kept_briefing(
             allow_demo_key=allow_demo_key,
             organisation=organisation,
             own_words=own_words,
+            pseudonym_scope=scope,
             cell_size_m=settings.places_cell_size(),
             risk_config=risk_config,
             places_config=places_config,
@@ -471,6 +477,7 @@ def _kept_briefing(
         places_config,
         organisation,
         own_words,
+        scope,  # each organisation's pseudonyms are its own
         store.generation(),  # a load, classification, tasking made or done since
         # the definition or harm table edited since its classification (no
         # write to the store): the stale note shows at once, not ten minutes on
@@ -594,16 +601,16 @@ def category_tally(rows: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def _partner_incident_ids(
-    rows: pl.DataFrame, settings: Settings, *, allow_demo_key: bool
+    rows: pl.DataFrame, settings: Settings, *, user: User, allow_demo_key: bool
 ) -> pl.DataFrame:
     """``rows`` with pseudonymous incident ids. Under a rotating key each incident
     has the key of the period it occurred in: the one its period's briefings use
     (they start no earlier than their key period), so no incident shows under two
     periods' keys (the current period's key showed every earlier incident again)."""
     if settings.pseudonym_rotation == "none" or rows.height == 0:
-        return partner_pseudonymiser(settings, allow_demo_key=allow_demo_key).column(
-            rows, "incident_id", "incident"
-        )
+        return partner_pseudonymiser(
+            settings, reader=user, allow_demo_key=allow_demo_key
+        ).column(rows, "incident_id", "incident")
     every = "1mo" if settings.pseudonym_rotation == "monthly" else "1q"
     parts = (
         rows.with_row_index("_row")
@@ -613,7 +620,10 @@ def _partner_incident_ids(
     return (
         pl.concat(
             partner_pseudonymiser(
-                settings, allow_demo_key=allow_demo_key, at=part["_period"][0]
+                settings,
+                reader=user,
+                allow_demo_key=allow_demo_key,
+                at=part["_period"][0],
             ).column(part, "incident_id", "incident")
             for part in parts
         )
@@ -650,7 +660,9 @@ def incidents_view(
     shown = rows.head(MAX_LIST_ROWS)
     if audience_of(user.role) == "partner":
         # partners: pseudonymous ids, and no police-only column (the location text)
-        shown = _partner_incident_ids(shown, settings, allow_demo_key=allow_demo_key)
+        shown = _partner_incident_ids(
+            shown, settings, user=user, allow_demo_key=allow_demo_key
+        )
         shown = shown.drop(POLICE_ONLY["incidents"], strict=False)
     audit_as(
         store,
@@ -1034,7 +1046,9 @@ def groups_view(
         label="members of the groups listed",
     )
     if audience == "partner":
-        pseudo = partner_pseudonymiser(settings, allow_demo_key=allow_demo_key)
+        pseudo = partner_pseudonymiser(
+            settings, reader=user, allow_demo_key=allow_demo_key
+        )
         for g in groups:
             g["group_id"] = pseudo("group", str(g["group_id"]))
             g["rivals"] = [pseudo("group", str(r)) for r in g.get("rivals") or []]
@@ -1073,6 +1087,9 @@ def marac_view(
         allow_demo_key=allow_demo_key,
         role=user.role,
         area=user.area,
+        pseudonym_scope=partner_scope(settings, user)
+        if audience == "partner"
+        else None,
     )
     rules = criterion_rules(result.params)
     return {

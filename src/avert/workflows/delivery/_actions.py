@@ -11,6 +11,7 @@ import polars as pl
 from avert.access import (
     TITLE_WITHHELD_TARGETS,
     AuthorSpan,
+    Pseudonymiser,
     audience_of,
     authors_json,
     authors_of,
@@ -188,7 +189,7 @@ def _update_action(
         for k, v in changes.items()
     }
     if settings is not None and audience_of(user.role) != "police":
-        _put_back_shown(store, settings, old, clean, org=user.org)
+        _put_back_shown(store, settings, old, clean, reader=user)
     if "supporting" in clean and isinstance(clean["supporting"], (list, tuple)):
         clean["supporting"] = ";".join(clean["supporting"]) or None
     for key in ("due", "review_date"):
@@ -225,7 +226,7 @@ def _put_back_shown(
     old: dict[str, Any],
     clean: dict[str, Any],
     *,
-    org: str | None,
+    reader: User,
 ) -> None:
     """A partner's evidence and RAG reason with the ids and names they read as
     pseudonyms put back, in place, and who wrote which words of them: each
@@ -235,8 +236,10 @@ def _put_back_shown(
     it replaced at its place there, and what the partner typed counted as their
     organisation's (:func:`avert.access.restore_authored`), so the police's
     record keeps what they wrote and the partner reads their own words as typed.
-    ``org``: the partner's organisation (the action's lead)."""
-    pseudo = partner_pseudonymiser(settings)
+    ``reader``: the partner (of the action's lead organisation), whose
+    pseudonyms it read and typed."""
+    org = reader.org
+    pseudo = partner_pseudonymiser(settings, reader=reader)
     kind = _PSEUDONYMOUS.get(str(old.get("target_type")))
     real = None if old.get("target_id") is None else str(old["target_id"])
     target = (
@@ -264,7 +267,9 @@ def _put_back_shown(
             strict=True,
         )
     )
-    copied = copied_pseudonyms(store, settings, [clean.get(f) for f in fields])
+    copied = copied_pseudonyms(
+        store, settings, [clean.get(f) for f in fields], role=reader.role, org=org
+    )
     written: dict[str, tuple[str | None, list[AuthorSpan]]] = {}
     for f in fields:
         if isinstance(clean.get(f), str):
@@ -376,7 +381,7 @@ def _shown(
     wrote, which it reads as written."""
     if audience_of(user.role) == "police" or frame.height == 0:
         return frame
-    pseudo = partner_pseudonymiser(settings)
+    pseudo = partner_pseudonymiser(settings, reader=user)
     ids = frame["target_id"].to_list()
     kinds = frame["target_type"].to_list()
     own = user.org if user.role == "partner" else None
@@ -530,16 +535,16 @@ def _pseudonymised_pair(
     row: dict[str, Any],
     before: dict[str, Any],
     org: str | None,
-    settings: Settings | None,
+    pseudo: Pseudonymiser,
 ) -> tuple[Any, Any]:
     """A version's (before, after) free text with the action's target, as it is
     and as it was, and every other stored person, incident and group named by its
     pseudonym (``named``: what :func:`stored_ids_shown` shows, and the people
     it found, :func:`_shown`), and a word of a name near its person's clue
     withheld in its own text (:func:`one_word_shown`, as the action page reads
-    it), except the words ``org`` wrote (each version's ``authors``)."""
+    it), except the words ``org`` wrote (each version's ``authors``);
+    ``pseudo``: the reader's (:func:`partner_pseudonymiser`)."""
     others, people = named
-    pseudo = partner_pseudonymiser(settings)
     shown = dict(others)
     for target in (before, row):
         kind = _PSEUDONYMOUS.get(str(target.get("target_type")))
@@ -574,7 +579,7 @@ def _own_spans(
 
 def _history_ids_shown(
     store: Store,
-    settings: Settings | None,
+    pseudo: Pseudonymiser,
     history: pl.DataFrame,
     *,
     own: str | None,
@@ -593,7 +598,7 @@ def _history_ids_shown(
     ]
     return stored_ids_shown(
         store,
-        partner_pseudonymiser(settings),
+        pseudo,
         foreign_pieces(
             [t for t, _, _ in texts],
             [
@@ -648,7 +653,7 @@ def _objective_title(
         return None
     if audience_of(user.role) != "police":
         found = pseudonymise_stored_ids(
-            store, partner_pseudonymiser(settings), found, ("title",)
+            store, partner_pseudonymiser(settings, reader=user), found, ("title",)
         )
     title = found["title"][0]
     return str(title) if title else None
@@ -681,8 +686,10 @@ def action_page(
     others: dict[str, str] = {}
     people: dict[str, tuple[list[str], list[str]]] = {}
     own = user.org if user.role == "partner" else None
+    pseudo = None
     if audience_of(user.role) != "police":
-        others = _history_ids_shown(store, settings, history, own=own, people=people)
+        pseudo = partner_pseudonymiser(settings, reader=user)
+        others = _history_ids_shown(store, pseudo, history, own=own, people=people)
     for h in reversed(history.to_dicts()):
         before = json.loads(h["before_json"]) if h["before_json"] else {}
         after = json.loads(h["after_json"]) if h["after_json"] else {}
@@ -691,7 +698,7 @@ def action_page(
             for k in sorted(set(before) | set(after))
             if before.get(k) != after.get(k) and k != "authors"
         }
-        if audience_of(user.role) != "police":
+        if pseudo is not None:
             _withhold_in_diff(diff, row, before, user)
             for field_name in _FREE_TEXT:
                 if field_name in diff:
@@ -703,7 +710,7 @@ def action_page(
                         row,
                         before,
                         own,
-                        settings,
+                        pseudo,
                     )
         changes.append(
             {

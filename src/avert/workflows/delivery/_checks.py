@@ -189,7 +189,7 @@ def checks_view(
     checks = board_checks(store, settings, today=today)
     dups = checks.duplicates
     if audience_of(user.role) != "police" and dups.height:
-        pseudo = partner_pseudonymiser(settings)
+        pseudo = partner_pseudonymiser(settings, reader=user)
         dups = dups.with_columns(
             pl.Series(
                 "target_id",

@@ -27,6 +27,7 @@ from avert.access import (
     one_word_names_each,
     pseudonymise_authored,
     pseudonymiser_for,
+    reader_scope,
     restore_authored,
     written_keys,
 )
@@ -74,18 +75,37 @@ def _system_user() -> User:
 def partner_pseudonymiser(
     settings: Settings | None,
     *,
+    reader: User | None = None,
     allow_demo_key: bool = False,
     at: dt.datetime | None = None,
 ) -> Pseudonymiser:
-    """The deployment's partner pseudonymiser (refused without a real key, unless
-    ``allow_demo_key``: :func:`avert.access.pseudonymiser_for`); the delivery
-    workflows' and the web views'. Under a rotating key, the key of the period
-    holding ``at`` (default: now)."""
+    """The pseudonymiser of a partner reader: the one place it is made from the
+    account (refused without a real key, unless ``allow_demo_key``:
+    :func:`avert.access.pseudonymiser_for`); the delivery workflows', the web
+    views' and the command line's. Under ``pseudonym_scope`` ``organisation``
+    the key of ``reader``'s organisation, or the board's for a board reader
+    (:func:`avert.access.reader_scope`): a ConfigError without a reader of an
+    organisation, so no output is made with a key its reader does not read.
+    Under a rotating key, the key of the period holding ``at`` (default: now)."""
+    scope = partner_scope(settings, reader)
     return pseudonymiser_for(
         settings.pseudonym_key or None if settings else None,
         rotation=settings.pseudonym_rotation if settings else "none",
         at=at or local_now(settings.timezone if settings else DEFAULT_TIMEZONE),
         allow_demo=allow_demo_key,
+        scope=scope,
+    )
+
+
+def partner_scope(settings: Settings | None, reader: User | None) -> str | None:
+    """Whose pseudonyms ``reader`` reads (:func:`avert.access.reader_scope`
+    under the setting ``pseudonym_scope``): None under ``shared``; the board's
+    or ``reader``'s organisation's under ``organisation`` (a ConfigError
+    without a reader of an organisation)."""
+    return reader_scope(
+        settings.pseudonym_scope if settings else "shared",
+        role=reader.role if reader else "",
+        org=reader.org if reader else None,
     )
 
 

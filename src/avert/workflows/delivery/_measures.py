@@ -241,7 +241,7 @@ def objective_measures(
     if user is not None and audience_of(user.role) != "police":
         objectives = pseudonymise_stored_ids(
             store,
-            partner_pseudonymiser(settings),
+            partner_pseudonymiser(settings, reader=user),
             objectives,
             ("title",),
             names=names,

@@ -118,7 +118,7 @@ def meeting_view(
     """
     check_allowed(user, "view-meeting")
     police = audience_of(user.role) == "police"
-    pseudo = None if police else partner_pseudonymiser(settings, at=at)
+    pseudo = None if police else partner_pseudonymiser(settings, reader=user, at=at)
 
     def shown_id(kind: str, ident: str) -> str:
         subject = subject_type(kind)

@@ -106,7 +106,9 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
     a store with no plan. The stored names the free text is looked up in are read
     once for the whole pack (:class:`avert.store.queries.StoredNames`).
     """
-    pseudo = partner_pseudonymiser(settings)  # no key: refused before any read
+    board_user = User(username=audit.current_user(), role="board")
+    # the board's key (pseudonym_scope organisation); no key: refused before any read
+    pseudo = partner_pseudonymiser(settings, reader=board_user)
     first, nxt = _month_bounds(month)
     now = local_today(settings.timezone)
     if first > now:
@@ -116,7 +118,6 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
         )
         raise ConfigError(msg)
     today = min(nxt - dt.timedelta(days=1), now)
-    board_user = User(username=audit.current_user(), role="board")
     names = queries.StoredNames(store)
     actions = read_actions(store, today=today)
     shown = _shown(store, actions, board_user, settings, names=names)

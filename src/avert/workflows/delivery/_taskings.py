@@ -361,7 +361,7 @@ def record_tasking_result(
         new["result_by"] = user.username
         if user.role == "partner" and user.org:
             new["result"], new["authors"] = _result_authors(
-                store, old, new["result"], user.org, settings
+                store, old, new["result"], user, settings
             )
     try:
         _save(store, "tasking", [new], user=user, reason="tasking result", now=now)
@@ -377,11 +377,12 @@ def _result_authors(
     store: Store,
     old: Mapping[str, Any],
     result: str | None,
-    org: str,
+    writer: User,
     settings: Settings | None = None,
 ) -> tuple[str | None, str | None]:
-    """The result to store, and the tasking's ``authors``, once partner
-    organisation ``org`` writes ``result``: what it typed is its own (it reads
+    """The result to store, and the tasking's ``authors``, once ``writer``, a
+    partner of organisation ``org``, writes ``result`` (read and typed in its
+    pseudonyms, :func:`partner_pseudonymiser`): what it typed is its own (it reads
     it as written), the rest keeps its writers, and each pseudonym and withheld
     marker it read (the subject's pseudonym, another stored id's or name's, a
     date of birth, an address, a postcode) is put back as the police's words at
@@ -391,11 +392,12 @@ def _result_authors(
     words withheld from it before stay so (:func:`withheld_after_save`:
     deleting a name beside a date must not show the date). Without
     ``settings`` (no key to make the pseudonyms), the markers only."""
+    org = str(writer.org)
     was = old.get("result")
     spans = authors_of(old.get("authors"), "result", was)
     what = old.get("what")
     pseudo = (
-        partner_pseudonymiser(settings)
+        partner_pseudonymiser(settings, reader=writer)
         if settings is not None
         else Pseudonymiser(None)  # only the markers are used, never a pseudonym
     )
@@ -419,7 +421,9 @@ def _result_authors(
     # a word of a name near its person's clue, or of the subject's name, in
     # the result only (as read)
     shown = {**one_word_shown([was], [spans], org, people, subjects)[0], **shown}
-    copied = copied_pseudonyms(store, settings, [result])
+    copied = copied_pseudonyms(
+        store, settings, [result], role=writer.role, org=writer.org
+    )
     text, now = restore_authored(result, was, spans, org, shown, target, copied)
     kept = withheld_after_save(
         store, shown, foreign_pieces([what, text], [[], now], org), [what, text]

@@ -129,17 +129,19 @@ def resolve_typed_pseudonyms(
     ]
     # every text's pseudonyms, not only a partner's words: those left are counted
     resolved = copied_pseudonyms(store, settings, [t for t, _ in texts])
+    by_writer = _own_keys_typed(store, settings, texts)
+    every = resolved | {p: i for own in by_writer.values() for p, i in own.items()}
     changes: list[TypedChange] = []
     pending: list[tuple[str, dict[str, Any]]] = []
     left = 0
     for entity, of_entity in rows.items():
         for row in of_entity:
-            changed, row_changes = _resolved_row(entity, row, resolved)
+            changed, row_changes = _resolved_row(entity, row, resolved, by_writer)
             if row_changes:
                 changes.extend(row_changes)
                 pending.append((entity, changed))
             left += sum(
-                any(p in resolved for p in typed_pseudonyms([changed.get(f)]))
+                any(p in every for p in typed_pseudonyms([changed.get(f)]))
                 for f in AUTHORED_FIELDS[entity]
             )
     if not dry_run:
@@ -159,11 +161,36 @@ def _delivery_rows(store: Store, entity: str) -> list[dict[str, Any]]:
     return store.read_frame(DELIVERY_TABLES[entity]).to_dicts()
 
 
+def _own_keys_typed(
+    store: Store, settings: Settings, texts: list[tuple[str, list[AuthorSpan]]]
+) -> dict[str, dict[str, str]]:
+    """Under ``pseudonym_scope`` ``organisation``, each writing organisation's
+    typed pseudonyms of its own key (:func:`copied_pseudonyms` of its
+    partners), to the stored id, found in the texts it wrote words of;
+    nothing under ``shared`` (the secret's key is every writer's)."""
+    if settings.pseudonym_scope != "organisation":
+        return {}
+    orgs = sorted({s[2] for _, spans in texts for s in spans})
+    return {
+        org: copied_pseudonyms(
+            store,
+            settings,
+            [t for t, spans in texts if any(s[2] == org for s in spans)],
+            org=org,
+        )
+        for org in orgs
+    }
+
+
 def _resolved_row(
-    entity: str, row: dict[str, Any], resolved: dict[str, str]
+    entity: str,
+    row: dict[str, Any],
+    resolved: dict[str, str],
+    by_writer: dict[str, dict[str, str]] | None = None,
 ) -> tuple[dict[str, Any], list[TypedChange]]:
     """``row`` with its texts' typed pseudonyms resolved
-    (:func:`resolve_typed_authored`) and its ``authors`` made anew for them,
+    (:func:`resolve_typed_authored`: the secret's key's ``resolved``, and each
+    writer's own key's ``by_writer``) and its ``authors`` made anew for them,
     and a change per text changed (none: the row as it was)."""
     fields = AUTHORED_FIELDS[entity]
     authors = row.get("authors")
@@ -176,7 +203,9 @@ def _resolved_row(
         if not isinstance(text, str) or not spans:
             written[f] = (text, spans)
             continue
-        new_text, new_spans, kinds = resolve_typed_authored(text, spans, resolved)
+        new_text, new_spans, kinds = resolve_typed_authored(
+            text, spans, resolved, by_writer
+        )
         written[f] = (new_text, new_spans)
         if kinds:
             changes.append(TypedChange(entity, key, f, dict(Counter(kinds))))
