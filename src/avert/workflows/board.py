@@ -583,10 +583,10 @@ def _board_equality(
     except (NotFound, SchemaError, ConfigError) as err:
         why = f"{_fixed_year_note(e_from, e_to, end)} {err}" if fixed else str(err)
         if late.searches:
-            why = f"{why} {_late_note(late.searches)}"
+            why = f"{why} {_LATE_NOTE}"
         return {"available": False, "note": why}
     if late.searches:
-        found = replace(found, notes=(*found.notes, _late_note(late.searches)))
+        found = replace(found, notes=(*found.notes, _LATE_NOTE))
     if audience == "partner" and _too_few_to_show(found):
         return {"available": False, "note": _TOO_FEW_UNPUBLISHED}
     if fixed and _mixes_published(found):
@@ -710,23 +710,20 @@ def _mixes_published(found: BoardEquality) -> bool:
     return 0 < found.unpublished < _searches_counted(found)
 
 
-def _late_note(searches: int) -> str:
-    """The note that ``searches`` of a partner's fixed year were loaded after it
-    was first over and are not in its figures (:mod:`avert.workflows.late_searches`);
-    a number of 1 to 4 is not given, as the small-cell rule withholds such counts."""
-    said = (
-        f"{searches:,} searches"
-        if searches >= SMALL_CELL
-        else f"Fewer than {SMALL_CELL} searches"
-    )
-    return (
-        f"{said} of this year were loaded after the year was first over in the "
-        "store and are not in these figures: read before and after such a load, "
-        "the year's counts would differ by the late searches' and give back "
-        f"counts of 1 to {SMALL_CELL - 1} that are withheld, so for partners and "
-        "the board a year's figures are of the searches loaded by the time it "
-        "was over. The police read them whole."
-    )
+#: The note that searches of a partner's fixed year were loaded after it was
+#: first over and are not in its figures (:mod:`avert.workflows.late_searches`).
+#: It gives no number: two notes read before and after a further late load would
+#: differ by that load's searches ("7", then "9": 2 more), a count the small-cell
+#: rule withholds.
+_LATE_NOTE = (
+    "Searches of this year were loaded after the year was first over in the "
+    "store and are not in these figures: read before and after such a load, "
+    "the year's counts would differ by the late searches' and give back "
+    f"counts of 1 to {SMALL_CELL - 1} that are withheld, so for partners and "
+    "the board a year's figures are of the searches loaded by the time it "
+    "was over (how many came later is not said, for the same reason). The "
+    "police read them whole."
+)
 
 
 def _fixed_year_note(start: dt.date, stop: dt.date, end: dt.date) -> str:
