@@ -431,24 +431,21 @@ def _forecast_reasons(
     return reasons
 
 
-def _forecast_section(
-    ctx: BriefingContext, fc: PlacesForecast, *, cell_size_m: float
-) -> PlacesSection:
-    """Places from the backtested forecast, with near-repeat zones."""
-    plan = fc.plan
+def _forecast_items(
+    ctx: BriefingContext,
+    plan: ForecastPlan,
+    *,
+    mean_risk: float,
+    recent: Mapping[str, tuple[int, float]],
+    zones: list[NearRepeatZone],
+    named: pl.DataFrame,
+) -> list[PlaceItem]:
+    """The forecast's top cells as the places section lists them, in rank order:
+    each cell's risk against ``mean_risk`` (that of the average cell with recorded
+    violence), its ``recent`` violence (:func:`_recent_by_cell`: incidents, harm
+    days), why it is listed (:func:`_forecast_reasons`: in a near-repeat zone of
+    ``zones`` or not) and its name (:func:`_name_places` from ``named``)."""
     s = plan.grid.cell_size_m
-    flat = plan.risk.ravel()
-    positive = flat[flat > 0]
-    mean_risk = float(positive.mean()) if positive.size else 1.0
-    recent = _recent_by_cell(ctx, s, LOOKBACK_DAYS)
-    named = _named_cells(
-        ctx,
-        s,
-        min(ctx.window_from, ctx.at - dt.timedelta(days=LOOKBACK_DAYS)),
-        max(ctx.window_to, ctx.at),
-    )
-    zones = _zone_items(ctx, fc, s, named)
-    horizon_h = float(plan.params.get("horizon_hours", 24.0))
     items: list[PlaceItem] = []
     for row in plan.frame.to_dicts():
         cid = str(row.get("cell_id") or f"{row['row']}:{row['col']}")
@@ -480,8 +477,29 @@ def _forecast_section(
                 },
             )
         )
-    items = cast(
-        list[PlaceItem], _name_places(cast(list[dict[str, Any]], items), named)
+    return cast(list[PlaceItem], _name_places(cast(list[dict[str, Any]], items), named))
+
+
+def _forecast_section(
+    ctx: BriefingContext, fc: PlacesForecast, *, cell_size_m: float
+) -> PlacesSection:
+    """Places from the backtested forecast, with near-repeat zones."""
+    plan = fc.plan
+    s = plan.grid.cell_size_m
+    flat = plan.risk.ravel()
+    positive = flat[flat > 0]
+    mean_risk = float(positive.mean()) if positive.size else 1.0
+    recent = _recent_by_cell(ctx, s, LOOKBACK_DAYS)
+    named = _named_cells(
+        ctx,
+        s,
+        min(ctx.window_from, ctx.at - dt.timedelta(days=LOOKBACK_DAYS)),
+        max(ctx.window_to, ctx.at),
+    )
+    zones = _zone_items(ctx, fc, s, named)
+    horizon_h = float(plan.params.get("horizon_hours", 24.0))
+    items = _forecast_items(
+        ctx, plan, mean_risk=mean_risk, recent=recent, zones=zones, named=named
     )
     share = plan.backtest_share
     # the backtest's end: the start of the briefing's day (measured once a day,

@@ -456,22 +456,15 @@ def verify(store: Store, *, head: tuple[int, str] | None = None) -> Verification
 def verify_rows(
     frame: pl.DataFrame, *, head: tuple[int, str] | None = None
 ) -> Verification:
-    """:func:`verify` over audit rows already read (e.g. from an export)."""
-    problems: list[Problem] = []
-    unchained = frame.filter(
-        pl.col("seq").is_null()
-        | pl.col("row_hash").is_null()
-        | pl.col("prev_hash").is_null()
-    )
-    for row in unchained.select("audit_id", "at").iter_rows(named=True):
-        problems.append(
-            Problem(
-                None,
-                "inserted",
-                f"row {row['audit_id']} (at {row['at']}) has no place in the chain: "
-                "written outside avert",
-            )
-        )
+    """:func:`verify` over audit rows already read (e.g. from an export).
+
+    Steps: rows with no place in the chain (:func:`_unchained_problems`), the
+    chain's hashes recomputed (:func:`_checked_chain`), its seq numbering
+    (:func:`_numbering_problems`: copies, a cut start, gaps), each row's own hash,
+    each row's link to the one before it (:func:`_link_problems`), then the noted
+    head (:func:`_check_head`); every problem, by seq.
+    """
+    problems = _unchained_problems(frame)
     chain = frame.filter(pl.col("seq").is_not_null()).sort("seq")
     if chain.height == 0:
         if head is not None:
@@ -479,26 +472,70 @@ def verify_rows(
                 Problem(head[0], "deleted", f"the noted head seq {head[0]} is gone")
             )
         return Verification(frame.height, None, None, problems)
-    recomputed = canonical_texts(chain).to_list()
-    hashes = [row_hash(t) for t in recomputed]
-    checked = chain.with_columns(
+    checked = _checked_chain(chain)
+    first_seq = checked["seq"][0]  # as stored (an export's dtype), never cast
+    problems += _numbering_problems(checked, first_seq)
+    problems += _problems(
+        checked.filter(pl.col("_hash") != pl.col("row_hash")),
+        "edited",
+        "seq {seq}: the row's content does not match its row_hash (edited)",
+    )
+    problems += _link_problems(checked, first_seq)
+    last = checked.row(checked.height - 1, named=True)
+    if head is not None:
+        problems += _check_head(checked, head)
+    problems.sort(key=lambda p: (p.seq is None, p.seq or 0, p.kind))
+    return Verification(frame.height, last["seq"], last["row_hash"], problems)
+
+
+def _unchained_problems(frame: pl.DataFrame) -> list[Problem]:
+    """The rows without a seq, row_hash or prev_hash: no place in the chain, so
+    written outside avert (:func:`append_in` always sets all three)."""
+    unchained = frame.filter(
+        pl.col("seq").is_null()
+        | pl.col("row_hash").is_null()
+        | pl.col("prev_hash").is_null()
+    )
+    return [
+        Problem(
+            None,
+            "inserted",
+            f"row {row['audit_id']} (at {row['at']}) has no place in the chain: "
+            "written outside avert",
+        )
+        for row in unchained.select("audit_id", "at").iter_rows(named=True)
+    ]
+
+
+def _checked_chain(chain: pl.DataFrame) -> pl.DataFrame:
+    """The chained rows (sorted by seq) with what the checks compare them to:
+    ``_hash``, each row's SHA-256 recomputed from its canonical text
+    (:func:`canonical_texts`, :func:`row_hash`); ``_prev_seq`` and
+    ``_prev_row_hash``, the row before's; ``_dup``, whether its seq is repeated."""
+    hashes = [row_hash(t) for t in canonical_texts(chain).to_list()]
+    return chain.with_columns(
         pl.Series("_hash", hashes, dtype=pl.String),
         pl.col("seq").shift(1).alias("_prev_seq"),
         pl.col("row_hash").shift(1).alias("_prev_row_hash"),
         pl.col("seq").is_duplicated().alias("_dup"),
     )
-    problems += _problems(
+
+
+def _numbering_problems(checked: pl.DataFrame, first_seq: int) -> list[Problem]:
+    """What the seq numbers alone show (``checked``: :func:`_checked_chain`): a
+    seq held by several rows (a row inserted with a copied place), a chain not
+    starting at 1 and a jump in seq (rows deleted)."""
+    problems = _problems(
         checked.filter(pl.col("_dup")).unique("seq", keep="first"),
         "duplicate",
         "seq {seq} appears more than once: a row was inserted with a copied place",
     )
-    first = checked.row(0, named=True)
-    if first["seq"] != 1:
+    if first_seq != 1:
         problems.append(
             Problem(
-                first["seq"],
+                first_seq,
                 "gap",
-                f"the chain starts at seq {first['seq']}: rows 1..{first['seq'] - 1} "
+                f"the chain starts at seq {first_seq}: rows 1..{first_seq - 1} "
                 "were deleted",
             )
         )
@@ -511,14 +548,17 @@ def verify_rows(
                 f"seq {row['_prev_seq'] + 1}..{row['seq'] - 1} missing: rows deleted",
             )
         )
-    problems += _problems(
-        checked.filter(pl.col("_hash") != pl.col("row_hash")),
-        "edited",
-        "seq {seq}: the row's content does not match its row_hash (edited)",
-    )
+    return problems
+
+
+def _link_problems(checked: pl.DataFrame, first_seq: int) -> list[Problem]:
+    """The rows whose ``prev_hash`` is not the row_hash of the row before them
+    (the first row: the genesis hash when the chain starts at seq 1), among rows
+    not already a copy or after a gap: ``reordered`` when it names another row
+    of the chain, else ``relinked``."""
     expected_prev = (
         pl.when(pl.col("_prev_seq").is_null())
-        .then(pl.lit(GENESIS_HASH) if first["seq"] == 1 else pl.col("prev_hash"))
+        .then(pl.lit(GENESIS_HASH) if first_seq == 1 else pl.col("prev_hash"))
         .otherwise(pl.col("_prev_row_hash"))
     )
     broken = checked.filter(
@@ -534,6 +574,7 @@ def verify_rows(
         on="prev_hash",
         how="left",
     )
+    problems: list[Problem] = []
     for row in moved.select("seq", "_points_at").iter_rows(named=True):
         if row["_points_at"] is not None:
             problems.append(
@@ -553,11 +594,7 @@ def verify_rows(
                     "before it (a row before it was deleted, replaced or moved)",
                 )
             )
-    last = checked.row(checked.height - 1, named=True)
-    if head is not None:
-        problems += _check_head(checked, head)
-    problems.sort(key=lambda p: (p.seq is None, p.seq or 0, p.kind))
-    return Verification(frame.height, last["seq"], last["row_hash"], problems)
+    return problems
 
 
 def _check_head(checked: pl.DataFrame, head: tuple[int, str]) -> list[Problem]:

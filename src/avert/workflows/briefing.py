@@ -507,12 +507,12 @@ def build_briefing(
     ``avert forecast``'s. ``risk_config``: the risk scores' configuration (setting
     ``risk_config``; ``None``: the packaged one), as ``avert analyse risk`` uses it.
     ``places_config``: the near-repeat zones' configuration (setting
-    ``places_config``; ``None``: the packaged ``places.toml``).
+    ``places_config``; ``None``: the packaged ``places.toml``): whether domestic
+    incidents are left out.
 
-    Steps: who reads and which window (:func:`_reader`), the reads
-    (:func:`_read_window`), the workflow's own frames (:func:`_add_store_frames`),
-    the assembly (:func:`avert.briefing.daily_briefing`), then what only the
-    whole store can say (:func:`_with_store_facts`).
+    Steps: who reads and which window (:func:`_reader`), the reads and the
+    workflow's own frames (:func:`_read_all`), then the assembly with what only
+    the whole store can say (:func:`_assemble`).
     """
     t0 = time.perf_counter()
     area = area_as_stored(store, area)
@@ -528,6 +528,52 @@ def build_briefing(
         scope=pseudonym_scope,
     )
     opts = BriefingOptions(cell_size_m=cell_size_m)
+    frames, notes, places = _read_all(
+        store,
+        reader,
+        at=at,
+        area=area,
+        profile=profile,
+        opts=opts,
+        risk_config=risk_config,
+        places_config=places_config,
+    )
+    t1 = time.perf_counter()
+    briefing = _assemble(
+        store,
+        frames,
+        notes,
+        places,
+        reader,
+        at=at,
+        area=area,
+        profile=profile,
+        opts=opts,
+        boundaries=boundaries,
+        risk_config=risk_config,
+    )
+    if timings is not None:
+        timings["read_s"] = t1 - t0
+        timings["assemble_s"] = time.perf_counter() - t1
+    return briefing
+
+
+def _read_all(
+    store: Store,
+    reader: _Reader,
+    *,
+    at: dt.datetime,
+    area: str | None,
+    profile: str,
+    opts: BriefingOptions,
+    risk_config: RiskConfig | None,
+    places_config: PlacesConfig | None,
+) -> tuple[dict[str, pl.DataFrame], list[str], PlacesForecast | None]:
+    """Everything :func:`build_briefing` reads: the window's frames, notes and
+    places (:func:`_read_window`), then the workflow's own frames
+    (:func:`_add_store_frames`). The MARAC escalation window (the DASH
+    assessments read, and their victims' year) and the ASB one are
+    ``risk_config``'s (``None``: the packaged one)."""
     # the MARAC escalation window: the DASH assessments read, and their victims' year
     days = (risk_config or default_risk_config()).marac.escalation_window_days
     frames, notes, places = _read_window(
@@ -544,7 +590,27 @@ def build_briefing(
     _add_store_frames(
         store, frames, reader, at=at, area=area, profile=profile, escalation_days=days
     )
-    t1 = time.perf_counter()
+    return frames, notes, places
+
+
+def _assemble(
+    store: Store,
+    frames: dict[str, pl.DataFrame],
+    notes: list[str],
+    places: PlacesForecast | None,
+    reader: _Reader,
+    *,
+    at: dt.datetime,
+    area: str | None,
+    profile: str,
+    opts: BriefingOptions,
+    boundaries: Sequence[Boundary],
+    risk_config: RiskConfig | None,
+) -> Briefing:
+    """The briefing of what :func:`_read_all` read, for ``reader``: assembled
+    (:func:`avert.briefing.daily_briefing`, pure), then with what only the whole
+    store can say (:func:`_with_store_facts`) and, for a partner organisation,
+    whose taskings it lists."""
     briefing = daily_briefing(
         frames["incidents"],
         frames["involvements"],
@@ -569,9 +635,6 @@ def build_briefing(
         briefing = dataclasses.replace(
             briefing, taskings_organisation=reader.organisation
         )
-    if timings is not None:
-        timings["read_s"] = t1 - t0
-        timings["assemble_s"] = time.perf_counter() - t1
     return briefing
 
 
@@ -886,47 +949,33 @@ def run_briefing(
     """Brief on the window ending at ``at`` and write HTML, PDF and JSON to ``out_dir``.
 
     The export is recorded in the audit log *before* any file is written (output
-    folder, audience, the number and digest of the people shown), so an export
-    without its audit row cannot exist; each file appears whole (written to a
-    temporary name, then renamed).
+    folder, audience, the number and digest of the people shown), so an export without
+    its audit row cannot exist; each file appears whole (a temporary name, renamed).
 
     Parameters
     ----------
-    store, at
-        The database; the end of the window (e.g. 08:00 on the meeting's day).
-    out_dir
-        Folder for ``briefing.html``, ``briefing.pdf`` and ``briefing.json``.
-    hours, area, audience, profile
-        See :func:`avert.briefing.daily_briefing`.
-    pseudonym_key, pseudonym_rotation
+    store, at, out_dir, pdf
+        The database; the end of the window (e.g. 08:00 on the meeting's day); the
+        folder for ``briefing.html``, ``briefing.json`` and, with ``pdf``,
+        ``briefing.pdf`` (WeasyPrint; the slowest step).
+    hours, area, audience, profile, boundaries
+        See :func:`avert.briefing.daily_briefing`; boundaries: :func:`read_boundaries`.
+    pseudonym_key, pseudonym_rotation, allow_demo_key
         The deployment's pseudonym secret and rotation (settings ``pseudonym_key``,
         ``pseudonym_rotation``); a partner briefing without a fit key is refused,
-        a :class:`~avert.errors.ConfigError` (:func:`avert.access.check_key`).
-    allow_demo_key
-        Accept a missing key and use the published demo key (``avert demo`` only).
-    boundaries
-        Area outlines for the map (:func:`read_boundaries`).
-    pdf
-        Also write the PDF (WeasyPrint; the slowest step).
+        a :class:`~avert.errors.ConfigError` (:func:`avert.access.check_key`), but
+        with ``allow_demo_key`` (``avert demo`` only) a missing key is the demo key.
     user
         Who exported, for the audit log (default: the operating-system user).
     organisation
         The partner organisation a partner briefing is for: its taskings are
         listed; other organisations' taskings only mark their items as tasked.
-    pseudonym_scope
-        Whose key the pseudonyms are of (:func:`avert.access.reader_scope`:
-        ``organisation``'s under ``pseudonym_scope`` ``organisation``).
-    cell_size_m
-        Cell size of the places forecast in metres (setting ``places_cell_m``).
-    risk_config
-        The risk scores' configuration (setting ``risk_config``; ``None``: the
-        packaged one), the same as ``avert analyse risk`` and person pages use.
-    places_config
-        The near-repeat zones' configuration (setting ``places_config``; ``None``:
-        the packaged ``places.toml``): whether domestic incidents are left out.
+    pseudonym_scope, cell_size_m, risk_config, places_config
+        Whose key the pseudonyms are of, the places grid, and the risk scores'
+        and near-repeat zones' configurations: as :func:`build_briefing`.
     progress
-        Told the name of each step as it starts (reading, writing, the PDF), for
-        a status line: a briefing takes seconds to a minute, the PDF most of it.
+        Told each step's name as it starts (reading, writing, the PDF), for a
+        status line: a briefing takes seconds to a minute, the PDF most of it.
     """
     say = progress or (lambda _step: None)
     timings: dict[str, float] = {}
@@ -951,11 +1000,10 @@ def run_briefing(
         risk_config=risk_config,
         places_config=places_config,
     )
-    out = private_mkdir(out_dir)  # personal data: owner-only files and folders
     html_path, json_path, pdf_path = _write_briefing(
         store,
         briefing,
-        out,
+        out_dir,
         at=at,
         audience=aud,
         area=area,
@@ -971,7 +1019,7 @@ def run_briefing(
 def _write_briefing(
     store: Store,
     briefing: Briefing,
-    out: Path,
+    out_dir: str | Path,
     *,
     at: dt.datetime,
     audience: Audience,
@@ -981,11 +1029,12 @@ def _write_briefing(
     say: Callable[[str], None],
     timings: dict[str, float],
 ) -> tuple[Path, Path, Path | None]:
-    """Write ``briefing`` into ``out``: its audit row first (:func:`_audit`, the
-    people the JSON shows), then ``briefing.json`` and ``briefing.html``, each whole
-    (:func:`_write_atomic`), then with ``pdf`` ``briefing.pdf``
-    (:func:`_write_pdf`); the paths written. ``timings`` receives
-    ``write_html_json_s`` (and ``pdf_s``)."""
+    """Write ``briefing`` into ``out_dir`` (made owner-only): its audit row first
+    (:func:`_audit`, the people the JSON shows), then ``briefing.json`` and
+    ``briefing.html``, each whole (:func:`_write_atomic`), then with ``pdf``
+    ``briefing.pdf`` (:func:`_write_pdf`); the paths written. ``timings``
+    receives ``write_html_json_s`` (and ``pdf_s``)."""
+    out = private_mkdir(out_dir)  # personal data: owner-only files and folders
     t2 = time.perf_counter()
     say("writing the HTML and JSON")
     data = briefing.to_json()

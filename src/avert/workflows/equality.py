@@ -168,34 +168,15 @@ def run_equality(
         fixed year leaves out those loaded after it was first over
         (:mod:`avert.workflows.late_searches`).
     """
-    stops = _window_stops(store, force, date_from, date_to, leave_out_loads)
-    forces = _one_force(stops, force)
-    notes: list[str] = _unnamed_force_note(stops, forces) + _unpublished_note(stops)
-    ends_here = _no_search_after(store, date_to, forces)
-    window, months = _stops_window(
-        stops, date_from, date_to, notes, ends_here=ends_here
+    stops, forces, notes, window, months = _counted_stops(
+        store, force, date_from, date_to, leave_out_loads
     )
-    pops = store.read_frame("populations")
-    lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
-    year = _denominator_year(
-        pops,
-        lsoa_rows,
-        population_year,
-        start=window[0],
-        lsoa_first=_lsoa_first(area_level, areas, forces),
-        notes=notes,
-    )
-    eth_rows = _ethnic_rows(pops, year)
-    placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
-    force_areas, label, force_result, area_result = _rates(
+    year, force_areas, label, force_result, area_result = _resident_rates(
         store,
         stops,
-        placed,
-        pops,
-        eth_rows=eth_rows,
-        lsoa_rows=lsoa_rows,
-        year=year,
-        areas=_rejoin_ons_names(areas) if areas else areas,
+        start=window[0],
+        population_year=population_year,
+        areas=areas,
         force=force,
         forces=forces,
         ethnicity=ethnicity,
@@ -226,6 +207,83 @@ def run_equality(
         months_with_stops=months,
         residents_label=label,
         unpublished=unpublished_searches(stops),
+    )
+
+
+def _counted_stops(
+    store: Store,
+    force: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    leave_out_loads: Collection[str],
+) -> tuple[pl.DataFrame, tuple[str, ...], list[str], tuple[dt.date, dt.date], int]:
+    """The searches :func:`run_equality` counts (:func:`_window_stops`), the
+    forces they are of (:func:`_one_force`), the notes they need (a force named
+    by no stop, searches no one published), the days counted and the months of
+    them that hold searches (:func:`_stops_window`: a window may end at its last
+    search only when the store holds none after it, :func:`_no_search_after`)."""
+    stops = _window_stops(store, force, date_from, date_to, leave_out_loads)
+    forces = _one_force(stops, force)
+    notes: list[str] = _unnamed_force_note(stops, forces) + _unpublished_note(stops)
+    ends_here = _no_search_after(store, date_to, forces)
+    window, months = _stops_window(
+        stops, date_from, date_to, notes, ends_here=ends_here
+    )
+    return stops, forces, notes, window, months
+
+
+def _resident_rates(
+    store: Store,
+    stops: pl.DataFrame,
+    *,
+    start: dt.date,
+    population_year: int | None,
+    areas: Sequence[str] | None,
+    force: str | None,
+    forces: tuple[str, ...],
+    ethnicity: Literal["ethnicity", "officer_ethnicity"],
+    area_level: Literal["la", "lsoa"],
+    min_share: float,
+    max_km: float,
+    notes: list[str],
+) -> tuple[int, tuple[str, ...], str, EqualityResult, EqualityResult | None]:
+    """The census year of :func:`run_equality`'s denominators
+    (:func:`_denominator_year`, as taken by ``start``, its first day counted),
+    then, against those residents, what :func:`_rates` gives: the force area,
+    its residents' label and the rates of the force and of its areas, ``stops``
+    placed in LSOAs (:func:`_placed_stops`). Options as :func:`run_equality`'s;
+    ``notes`` receives what the figures need said."""
+    pops = store.read_frame("populations")
+    lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
+    year = _denominator_year(
+        pops,
+        lsoa_rows,
+        population_year,
+        start=start,
+        lsoa_first=_lsoa_first(area_level, areas, forces),
+        notes=notes,
+    )
+    eth_rows = _ethnic_rows(pops, year)
+    placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
+    return (
+        year,
+        *_rates(
+            store,
+            stops,
+            placed,
+            pops,
+            eth_rows=eth_rows,
+            lsoa_rows=lsoa_rows,
+            year=year,
+            areas=_rejoin_ons_names(areas) if areas else areas,
+            force=force,
+            forces=forces,
+            ethnicity=ethnicity,
+            area_level=area_level,
+            min_share=min_share,
+            max_km=max_km,
+            notes=notes,
+        ),
     )
 
 

@@ -934,12 +934,11 @@ def briefing_places(
     generation, ``profile``, ``area``, ``audience`` (whose briefing: a partner's
     never reuses one made for the police) and options, and a live store's next
     minute only forecasts and marks its window's zones; the whole result is
-    memoised by store, as-of time, scope, options and a fingerprint of the events
-    read, so a second briefing for the same as-of time costs one read. None when
-    no located violence precedes ``at``; a :class:`~avert.errors.MonthStartsError`
-    when every event is dated 00:00 on the first of its month
-    (:func:`refuse_month_starts`: it forecast each month's events on its first
-    day, without a word).
+    memoised (:func:`_memoised_places`), so a second briefing for the same as-of
+    time costs one read. None when no located violence precedes ``at``; a
+    :class:`~avert.errors.MonthStartsError` when every event is dated 00:00 on
+    the first of its month (:func:`refuse_month_starts`: it forecast each month's
+    events on its first day, without a word).
     """
     span = history_days + backtest_days
     day = dt.datetime.combine(at.date(), dt.time(), tzinfo=at.tzinfo)
@@ -970,7 +969,39 @@ def briefing_places(
         "max_pairs": knox_max_pairs,
         "domestic": domestic,
     }
-    scope = (str(store.url), profile, area, audience)
+    return _memoised_places(
+        store,
+        events,
+        at=at,
+        day=day,
+        scope=(str(store.url), profile, area, audience),
+        zone_hours=zone_hours,
+        forecast=forecast,
+        knox=knox,
+        notes=notes,
+    )
+
+
+def _memoised_places(
+    store: Store,
+    events: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    day: dt.datetime,
+    scope: tuple[object, ...],
+    zone_hours: float,
+    forecast: dict[str, Any],
+    knox: dict[str, Any],
+    notes: tuple[str, ...],
+) -> PlacesForecast:
+    """:func:`briefing_places` of the located ``events`` read (``notes``: what the
+    read said), for ``scope`` (store, profile, area, audience), ``at`` and the
+    ``forecast`` and ``knox`` options: the memoised result when the same events
+    were read for the same as-of time, scope and options (keyed by a fingerprint
+    of the events, :func:`_fingerprint`), else the day's backtest and Knox test
+    (:func:`_day_evidence`, once a day), the forecast of ``[at, at + horizon)``
+    and the zones of the last ``zone_hours`` (:func:`_places_with_zones`),
+    memoised."""
     key: Hashable = (*scope, at, zone_hours, *_options(forecast, knox))
     key = (key, *_fingerprint(events))
     hit = _cached_places(key)
@@ -980,16 +1011,16 @@ def briefing_places(
         store, events, day=day, scope=scope, forecast=forecast, knox=knox
     )
     plan = run_forecast(events, at=at, **forecast, backtest=evidence.backtest)
-    notes = (*notes, *grid_notes(plan), *_budget(plan, cells))
+    notes = (*notes, *grid_notes(plan), *_budget(plan, forecast["cells"]))
     result = _places_with_zones(
         plan,
         events,
         evidence,
         at=at,
         zone_hours=zone_hours,
-        domestic=domestic,
-        knox_history_days=knox_history_days,
-        knox_sims=knox_sims,
+        domestic=knox["domestic"],
+        knox_history_days=knox["history_days"],
+        knox_sims=knox["n_sims"],
         notes=notes,
     )
     _remember_places(key, result)
