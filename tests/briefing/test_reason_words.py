@@ -147,6 +147,8 @@ def test_the_briefing_keeps_its_codes_and_shows_the_words() -> None:
     assert b.people
     assert not [w for p in b.people for w in p["reasons_words"] if "RFGH" in w]
     assert "<li>offender risk score " in html
+    # the section's heading spells the score's letters out
+    assert "offender risk score (RFGH: recency, frequency, gravity, harm)" in html
     assert "Cambridge Crime Harm Index, derived:" not in html
     assert b.to_json()["incidents"][0]["reasons_words"] == first["reasons_words"]
 
