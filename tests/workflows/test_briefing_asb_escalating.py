@@ -159,3 +159,25 @@ def test_the_summary_counts_the_escalating_reports(sqlite_store: Store) -> None:
     assert briefing.summary["n_incidents"] == 1
     html = " ".join(render_briefing_html(briefing).split())
     assert "<b>1</b>escalating ASB reports (not crimes)" in html
+
+
+def test_an_escalating_reports_words_give_the_window_and_threshold(
+    sqlite_store: Store,
+) -> None:
+    """The reason keeps its rule id; its words, which the page shows, give the
+    definition's ASB window in days (183) and its threshold (the 3rd report)."""
+    _store(sqlite_store)
+    classify_store(sqlite_store, profile="avb-2010")
+    briefing = build_briefing(sqlite_store, at=AT)
+    [item] = briefing.asb_escalating
+    assert item["reasons"][1] == (
+        "the caller's 3 ASB reports in the definition's ASB window (asb.repeat_caller)"
+    )
+    said = (
+        "the caller's 3 ASB reports in 183 days (the definition flags a caller's "
+        "3rd report in 183 days)"
+    )
+    assert item["reasons_words"][1] == said
+    html = render_briefing_html(briefing)
+    assert said.replace("'", "&#39;") in html
+    assert "(asb.repeat_caller)" not in html

@@ -2446,3 +2446,28 @@ def test_a_plan_import_whose_audit_fails_stores_nothing(
     assert set(rows["user_name"]) == {"chair1"}
     assert set(rows["role"]) == {"chair"}
     assert audit.verify(any_store).ok
+
+
+def test_the_meeting_reads_an_items_reasons_in_words(sqlite_store: Store) -> None:
+    """The meeting page showed an incident's first two reasons with the
+    definition's rule ids; it reads them in words (``reasons_words``), and a
+    briefing stored before it had them, as they are."""
+    now = dt.datetime(2026, 11, 24, 9, 0)
+    coded = [
+        "in definition avb-2010: most serious violence (msv.gbh_with_intent)",
+        "harm 1,460 days (Cambridge Crime Harm Index, derived:5D)",
+    ]
+    words = [
+        "in definition avb-2010: most serious violence (wounding / GBH with intent)",
+        "harm 1,460 days (Cambridge Crime Harm Index: offence code 5D's weight "
+        "derived by avert from its sentencing guideline, not published)",
+    ]
+    briefing = {
+        "incidents": [
+            {"incident_id": "i1", "reasons": coded, "reasons_words": words},
+            {"incident_id": "i2", "reasons": coded},
+        ]
+    }
+    view = delivery.meeting_view(sqlite_store, briefing, user=CHAIR, at=now)
+    (incidents,) = [s for s in view["sections"] if s["section"] == "incidents"]
+    assert [i["reasons"] for i in incidents["items"]] == [words, coded]

@@ -76,6 +76,7 @@ from avert.briefing.model import (
 )
 from avert.briefing.people import people_section
 from avert.briefing.places import PlacesForecast, places_section
+from avert.briefing.reason_words import ReasonWords, add_reason_words
 from avert.briefing.retaliation import retaliation_section
 from avert.briefing.taskings import mark_tasked, taskings_section
 from avert.briefing.victims import repeat_victims_section
@@ -98,6 +99,7 @@ __all__ = [
     "BriefingContext",
     "BriefingOptions",
     "PlacesForecast",
+    "ReasonWords",
     "actions_section",
     "asb_callers_section",
     "asb_escalating_section",
@@ -372,6 +374,7 @@ def daily_briefing(
     notes: Sequence[str] = (),
     places_forecast: PlacesForecast | None = None,
     category_names: Mapping[tuple[str, str], str] | None = None,
+    reason_words: ReasonWords | None = None,
 ) -> Briefing:
     """Assemble the daily risk briefing from canonical frames.
 
@@ -434,6 +437,11 @@ def daily_briefing(
         source, keyed by ``(source, label)``
         (:func:`avert.workflows.performance.source_category_names`: "toronto-mci:
         Assault"); the page names the others as they are.
+    reason_words
+        What the reasons' codes mean (:meth:`ReasonWords.of_profile` of the
+        definition the classification used): every item gets ``reasons_words``,
+        its reasons in words. None: the rules' and the ASB bridge's codes stay as
+        they are in the words (harm sources, RFGH and networks are still worded).
 
     Returns
     -------
@@ -468,6 +476,7 @@ def daily_briefing(
             notes=notes,
             places_forecast=places_forecast,
             category_names=category_names,
+            reason_words=reason_words,
         )
 
 
@@ -488,6 +497,7 @@ def _daily_briefing(
     notes: Sequence[str],
     places_forecast: PlacesForecast | None,
     category_names: Mapping[tuple[str, str], str] | None,
+    reason_words: ReasonWords | None,
 ) -> Briefing:
     """:func:`daily_briefing` with the collector paused: context, sections, page."""
     ctx = prepare(
@@ -504,7 +514,33 @@ def _daily_briefing(
         notes=notes,
         category_names=category_names,
     )
-    return _assemble(ctx, _Sections.of(ctx, opts, places_forecast), boundaries)
+    sections = _Sections.of(ctx, opts, places_forecast)
+    _word_reasons(ctx, sections, reason_words or ReasonWords())
+    return _assemble(ctx, sections, boundaries)
+
+
+def _word_reasons(ctx: BriefingContext, s: _Sections, words: ReasonWords) -> None:
+    """Every item's reasons in words (``reasons_words``,
+    :mod:`avert.briefing.reason_words`); declared groups named for the police."""
+    if not ctx.partner and ctx.group_names.height:
+        names = ctx.group_names
+        words = words.with_group_names(
+            dict(zip(names["group_id"].to_list(), names["name"].to_list(), strict=True))
+        )
+    lists: list[Sequence[Any]] = [
+        s.incidents.items,
+        s.retaliation.items,
+        s.victims.items,
+        s.dash.get("items", []),
+        s.asb.items,
+        s.asb_escalating.items,
+        s.people.items,
+        s.places.items,
+        s.intelligence.get("items", []),
+        s.actions.items,
+        *s.taskings.values(),
+    ]
+    add_reason_words((item for items in lists for item in items), words)
 
 
 @dataclass(frozen=True)

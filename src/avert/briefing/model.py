@@ -1,6 +1,8 @@
 """The briefing's JSON contract in code: typed items, sections and the frozen Briefing.
 
-Every item has ``rank``, ``reasons`` (why it is on the page, in words) and ``links``
+Every item has ``rank``, ``reasons`` (why it is on the page, with the machine keys:
+rule ids, harm sources, group ids), ``reasons_words`` (the same reasons in words,
+:mod:`avert.briefing.reason_words`) and ``links``
 (the record ids it came from). The same shapes are documented in docs/briefing.md;
 :meth:`Briefing.to_json` is the ``briefing.json`` file.
 """
@@ -131,6 +133,7 @@ class IncidentItem(TypedDict, total=False):
     people: Required[list[IncidentPerson]]
     groups: Required[list[str]]
     reasons: Required[list[str]]
+    reasons_words: NotRequired[list[str]]  # the reasons in words, in order
     links: Required[Links]
     group_names: dict[str, str | None]  # police only
     tasked: TaskedMark
@@ -153,6 +156,7 @@ class RetaliationItem(TypedDict, total=False):
     harm_days: float
     category: str | None
     reasons: Required[list[str]]
+    reasons_words: NotRequired[list[str]]  # the reasons in words, in order
     links: Required[Links]
     tasked: TaskedMark
 
@@ -167,6 +171,7 @@ class ScoredPersonItem(TypedDict, total=False):
     score: Required[float]
     parts: Required[dict[str, float]]
     reasons: Required[list[str]]
+    reasons_words: NotRequired[list[str]]  # the reasons in words, in order
     links: Required[Links]
     tasked: TaskedMark
 
@@ -213,6 +218,7 @@ class AsbEscalationItem(TypedDict):
     n_caller_reports: int | None
     n_place_reports: int | None
     reasons: list[str]
+    reasons_words: NotRequired[list[str]]  # the reasons in words, in order
     links: Links
 
 
@@ -250,6 +256,7 @@ class PlaceItem(TypedDict):
     n_events: int
     harm_days: float
     reasons: list[str]
+    reasons_words: NotRequired[list[str]]  # the reasons in words, in order
     links: dict[str, list[str]]
     tasked: NotRequired[TaskedMark]
 
@@ -354,6 +361,7 @@ class IntelligenceItem(TypedDict):
     topic: str | None
     linked_today: bool | None
     reasons: list[str]
+    reasons_words: NotRequired[list[str]]  # the reasons in words, in order
     links: Links
 
 
@@ -420,6 +428,7 @@ class DashItem(TypedDict, total=False):
     #: the victim is also on this briefing's repeat victims hit again in the window
     repeat_victim: Required[bool]
     reasons: Required[list[str]]
+    reasons_words: NotRequired[list[str]]  # the reasons in words, in order
     links: Required[Links]
 
 
@@ -454,6 +463,7 @@ class ActionItem(TypedDict):
     status: str
     overdue_days: int
     reasons: list[str]
+    reasons_words: NotRequired[list[str]]  # the reasons in words, in order
     links: Links
 
 
@@ -487,6 +497,7 @@ class TaskingItem(TypedDict):
     result: str | None
     result_at: dt.datetime | None
     reasons: list[str]
+    reasons_words: NotRequired[list[str]]  # the reasons in words, in order
     links: Links
 
 

@@ -42,17 +42,19 @@ from avert.briefing import (
     Briefing,
     BriefingOptions,
     PlacesForecast,
+    ReasonWords,
     daily_briefing,
     records_missing,
 )
 from avert.briefing.dash import none_made_yet
 from avert.briefing.dated_alone import day_start
+from avert.config.definitions import load_profile
 from avert.config.places import PlacesConfig
 from avert.config.risk import RiskConfig, default_risk_config
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.config.timezone import window_hours
 from avert.delivery.model import TASKING_TEXTS
-from avert.errors import MonthStartsError, NotFound, TooEarlyError
+from avert.errors import ConfigError, MonthStartsError, NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
 from avert.schema import ITEM_KINDS
@@ -468,6 +470,16 @@ def _mapped_category_names(incidents: pl.DataFrame) -> dict[tuple[str, str], str
     )
 
 
+def _reason_words(profile: str) -> ReasonWords:
+    """What the reasons' codes mean under the definition ``profile`` (its rules'
+    clauses and its ASB bridge's window and thresholds); a definition that no
+    longer loads (a file since moved) keeps those codes in the words."""
+    try:
+        return ReasonWords.of_profile(load_profile(profile))
+    except ConfigError:
+        return ReasonWords()
+
+
 def build_briefing(
     store: Store,
     *,
@@ -629,6 +641,7 @@ def _assemble(
         places_forecast=places,
         risk_config=risk_config,
         category_names=_mapped_category_names(frames["incidents"]),
+        reason_words=_reason_words(profile),
     )
     briefing = _with_store_facts(store, briefing, reader, at=at, area=area, notes=notes)
     if reader.organisation:  # whose taskings a partner briefing lists

@@ -51,7 +51,8 @@ def _meeting_sections(
             ident = row.get(key)
             if ident is None:
                 continue
-            reasons = row.get("reasons") or []
+            # the reasons in words (a briefing stored before it had them: as is)
+            reasons = row.get("reasons_words") or row.get("reasons") or []
             items.append(
                 {
                     "kind": kind,

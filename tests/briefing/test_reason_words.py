@@ -1,0 +1,180 @@
+"""Each kind of reason code reads in words (avert.briefing.reason_words): the
+definition's rules, the harm weight's source, the offender risk score, group ids
+and the ASB bridge's rules, with its window in days and its threshold."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from avert.briefing import ReasonWords, daily_briefing
+from avert.config.definitions import load_profile
+from avert.report import render_briefing_html
+from briefing.factory import make_frames
+
+AT = dt.datetime(2025, 3, 10, 8)
+
+
+@pytest.fixture(scope="module")
+def words() -> ReasonWords:
+    return ReasonWords.of_profile(load_profile("avb-2010"))
+
+
+def test_the_definitions_rules_read_as_their_clauses(words: ReasonWords) -> None:
+    said = words.words(
+        "in definition avb-2010: most serious violence "
+        "(msv.gbh_with_intent; hate.domestic_abuse; ext.weapon; ext.repeat_victim)"
+    )
+    assert said == (
+        "in definition avb-2010: most serious violence (wounding / GBH with intent; "
+        "domestic abuse; a weapon involved; a repeat victim within 365 days)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        (
+            "harm 1,460 days (Cambridge Crime Harm Index, derived:5D)",
+            "harm 1,460 days (Cambridge Crime Harm Index: offence code 5D's weight "
+            "derived by avert from its sentencing guideline, not published)",
+        ),
+        (
+            "harm 365 days (Cambridge Crime Harm Index, cchi:34B)",
+            "harm 365 days (Cambridge Crime Harm Index: the published weight of "
+            "offence code 34B)",
+        ),
+        (
+            "harm 33 days (Cambridge Crime Harm Index, expected:Robbery)",
+            "harm 33 days (Cambridge Crime Harm Index: the expected weight of a "
+            'police.uk "Robbery" record under the national offence mix, not this '
+            "record's own)",
+        ),
+        (
+            "harm unknown (unknown:XX1): not in the harm total",
+            "harm unknown (XX1 has no weight in the harm table): not in the harm total",
+        ),
+    ],
+)
+def test_a_harm_weights_source_reads_in_words(
+    words: ReasonWords, reason: str, said: str
+) -> None:
+    assert words.words(reason) == said
+
+
+def test_the_offender_risk_score_is_named_not_coded(words: ReasonWords) -> None:
+    said = words.words(
+        "offender risk (RFGH) 20.0 = recency 5 + frequency 5 + gravity 5 + harm 5"
+    )
+    assert "RFGH" not in said
+    assert said.startswith(
+        "offender risk score 20.0 = recency 5 + frequency 5 + gravity 5 + harm 5 "
+        "(their own violence: gravity the most serious offence's harm"
+    )
+
+
+def test_groups_say_what_they_are_and_declared_ones_their_name(
+    words: ReasonWords,
+) -> None:
+    named = words.with_group_names({"G020": "Hill Block", "G02": None})
+    said = named.words("victim P1 is linked to group(s) G020, net-P0004692")
+    assert said == (
+        "victim P1 is linked to group(s) G020 (Hill Block), net-P0004692 "
+        "(a network found by co-offending)"
+    )
+    # no name known (a partner's briefing): the id alone, as the reason has it
+    assert words.words("rival group(s): G020") == "rival group(s): G020"
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        (
+            "the caller's 3 ASB reports in the definition's ASB window "
+            "(asb.repeat_caller)",
+            "the caller's 3 ASB reports in 183 days (the definition flags a "
+            "caller's 3rd report in 183 days)",
+        ),
+        (
+            "a vulnerable caller's 2 ASB reports in the definition's ASB window "
+            "(asb.repeat_caller_vulnerable)",
+            "a vulnerable caller's 2 ASB reports in 183 days (the definition flags "
+            "a vulnerable caller's 2nd report in 183 days)",
+        ),
+        (
+            "4 ASB reports in the same place cell in the definition's ASB window "
+            "(asb.repeat_place)",
+            "4 ASB reports in the same 10 m square in 183 days (the definition "
+            "flags a place's 3rd report in 183 days)",
+        ),
+    ],
+)
+def test_the_asb_bridges_reasons_give_its_window_and_threshold(
+    words: ReasonWords, reason: str, said: str
+) -> None:
+    assert words.words(reason) == said
+
+
+def test_the_briefing_keeps_its_codes_and_shows_the_words() -> None:
+    """Every item keeps ``reasons`` (the JSON contract's keys) and gets the same
+    reasons in words; the page shows the words, not the rule ids."""
+    f = make_frames(3000, at=AT, seed=7)
+    # the definition's own rule ids (the factory's are made up)
+    incidents = f["incidents"].with_columns(
+        rule_ids=pl.lit("msv.gbh_with_intent;ext.weapon")
+    )
+    b = daily_briefing(
+        incidents,
+        f["involvements"],
+        at=AT,
+        tables={"people": f["people"], "groups": f["groups"]},
+        reason_words=ReasonWords.of_profile(load_profile("avb-2010")),
+    )
+    assert b.incidents
+    for item in [*b.incidents, *b.people, *b.places]:
+        assert len(item["reasons_words"]) == len(item["reasons"])
+    first = b.incidents[0]
+    assert first["reasons"][0].startswith("in definition avb-2010")
+    assert first["reasons"][0].endswith("(msv.gbh_with_intent; ext.weapon)")
+    assert first["reasons_words"][0].endswith(
+        "(wounding / GBH with intent; a weapon involved)"
+    )
+    html = render_briefing_html(b)
+    assert "wounding / GBH with intent; a weapon involved" in html
+    assert "msv.gbh_with_intent" not in html
+    assert b.people
+    assert not [w for p in b.people for w in p["reasons_words"] if "RFGH" in w]
+    assert "<li>offender risk score " in html
+    # the section's heading spells the score's letters out
+    assert "offender risk score (RFGH: recency, frequency, gravity, harm)" in html
+    assert "Cambridge Crime Harm Index, derived:" not in html
+    assert b.to_json()["incidents"][0]["reasons_words"] == first["reasons_words"]
+
+
+def test_a_partners_words_name_no_group_and_no_police_id() -> None:
+    """A partner's reasons in words carry pseudonyms alone: no declared group's
+    name and no police group id (the names are the police's)."""
+    from avert.access import Pseudonymiser
+
+    f = make_frames(3000, at=AT, seed=7)
+    groups = f["groups"].with_columns(name=pl.format("Crew {}", pl.col("group_id")))
+    b = daily_briefing(
+        f["incidents"],
+        f["involvements"],
+        at=AT,
+        audience="partner",
+        pseudonymiser=Pseudonymiser("test-key"),
+        tables={
+            "people": f["people"],
+            "groups": groups,
+            "group_members": f["group_members"],
+        },
+        reason_words=ReasonWords.of_profile(load_profile("avb-2010")),
+    )
+    said = " ".join(w for i in b.incidents for w in i["reasons_words"])
+    assert "linked to group(s) G-" in said
+    assert "Crew " not in said
+    for gid in groups["group_id"].to_list():
+        assert f" {gid}" not in said
