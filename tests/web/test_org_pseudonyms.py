@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from avert.access import Pseudonymiser
+from avert.delivery.checks import LIVE
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows import delivery
@@ -349,3 +350,175 @@ def test_under_a_rotating_key_each_organisation_reads_its_own_periods_key(
         assert read[org], "the check needs people on the briefing"
         assert read[org] <= {key("person", i) for i in orgs.person_ids}
     assert not read["council"] & read["housing"]
+
+
+#: Where the crawl starts: every page and answer a partner or the board reaches
+#: from a link, and those reached by typing their address (the API).
+_SEEDS = (
+    "/today",
+    "/plan",
+    "/plan/mine",
+    "/performance",
+    "/equality",
+    "/places",
+    "/meeting",
+    "/marac",
+    "/groups",
+    "/incidents",
+    "/api/v1/briefing",
+    "/api/v1/briefing?hours=168",
+    "/api/v1/incidents",
+)
+
+
+def _crawled(orgs: Orgs, username: str) -> str:
+    """Every page reached from :data:`_SEEDS` by links (GET only), one text."""
+    client = signed_in(orgs.app, username)
+    pages: dict[str, str] = {}
+    for seed in _SEEDS:
+        for url, body in _crawl(client, seed, limit=40).items():
+            pages.setdefault(url, body)
+    assert len(pages) >= 12, (username, sorted(pages))
+    return "\n".join(pages.values())
+
+
+def test_on_every_page_the_crawl_reaches_two_organisations_never_share_a_pseudonym(
+    world: World, tmp_path: Path
+) -> None:
+    """Council, housing and the board crawl every page they reach: each
+    pseudonym any of them reads is of its own key, and no person, incident or
+    group reads by one pseudonym in two of them (nor by the shared key's). A
+    store of its own: what the other tests had an organisation type stays."""
+    orgs = Orgs(world, tmp_path)
+    from avert.workflows.views import groups_view
+
+    police = groups_view(orgs.store, orgs.settings, user=User("chair", "chair"))
+    groups = [str(g["group_id"]) for g in police["groups"]]
+    assert groups, "the check needs groups"
+    read = {}
+    for username, reader in (
+        ("partner", "council"),
+        ("housing", "housing"),
+        ("board", "board"),
+    ):
+        found = _found(_crawled(orgs, username))
+        key = orgs.keys[reader]
+        own = {**orgs.pseudonyms(reader), "G": {key("group", g) for g in groups}}
+        for kind in ("P", "I", "G"):
+            assert found[kind] <= own[kind], (reader, kind, found[kind] - own[kind])
+        read[reader] = found
+    for reader in ("council", "housing", "board"):
+        assert read[reader]["P"], f"the check needs people on {reader}'s pages"
+    shared = {
+        **orgs.pseudonyms("shared"),
+        "G": {orgs.keys["shared"]("group", g) for g in groups},
+    }
+    for kind in ("P", "I", "G"):
+        everyone = [r[kind] for r in read.values()]
+        for i, one in enumerate(everyone):
+            assert not one & shared[kind]
+            for other in everyone[i + 1 :]:
+                assert not one & other
+
+
+def test_the_command_lines_org_is_matched_as_the_accounts_spell_it(
+    orgs: Orgs, tmp_path: Path
+) -> None:
+    """``--org " COUNCIL "`` (or ``council`` for accounts of "Council") is
+    the organisation of the accounts, as its taskings are matched: the
+    briefing and the MARAC list are in the pseudonyms those accounts read on
+    the web, not of a key of the name as typed."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+    from avert.workflows.views import default_window_end
+
+    at, _ = default_window_end(orgs.store)
+    env = {
+        "AVERT_PSEUDONYM_KEY": orgs.settings.pseudonym_key,
+        "AVERT_PSEUDONYM_SCOPE": "organisation",
+    }
+    db = ["--db", orgs.settings.database_url]
+    out = tmp_path / "typed"
+    result = CliRunner(env=env).invoke(
+        app,
+        [
+            *db, "brief", "--at", f"{at:%Y-%m-%dT%H:%M}", "--audience", "partner",
+            "--org", " COUNCIL ", "--no-pdf", "--out", str(out),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = (out / "briefing.json").read_text(encoding="utf-8")
+    assert "the key of council derived" in json.loads(text)["pseudonyms"]["key"]
+    read = _found(text)["P"]
+    assert read, "the check needs people on the briefing"
+    assert read <= orgs.pseudonyms("council")["P"]
+    marac = CliRunner(env=env).invoke(
+        app,
+        [
+            *db,
+            "analyse",
+            "marac",
+            "--audience",
+            "partner",
+            "--org",
+            "Council",
+            "--json",
+        ],
+    )
+    assert marac.exit_code == 0, marac.output
+    listed = _found(marac.output)["P"]
+    assert listed, "the check needs victims on the MARAC list"
+    assert listed <= orgs.pseudonyms("council")["P"]
+
+
+def test_my_actions_checks_and_measures_are_in_each_readers_own_pseudonyms(
+    world: World, tmp_path: Path
+) -> None:
+    """One person the target of a council and a housing action under two
+    boards (a duplicate of the checks) and named in an objective's title: my
+    actions, the checks and the objective measures show council, housing and
+    the board each its own pseudonym of the person, never the id."""
+    orgs = Orgs(world, tmp_path)
+    person = sorted(orgs.person_ids)[7]
+    actions = orgs.store.read_frame(
+        "actions", columns=["action_id", "objective_id", "status"]
+    )
+    live = actions.filter(pl.col("status").is_in(list(LIVE)))
+    council_action, other = live["action_id"][0], live["action_id"][1]
+    objective = actions.filter(pl.col("action_id") == council_action)["objective_id"][0]
+    db = orgs.settings.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(db) as con:
+        for action_id, lead, board in (
+            (council_action, "council", "CSP"),
+            (other, "housing", "MARAC board"),
+        ):
+            con.execute(
+                "UPDATE actions SET target_type = 'person', target_id = ?, "
+                "lead_organisation = ?, board = ? WHERE action_id = ?",
+                (person, lead, board, action_id),
+            )
+        con.execute(
+            "UPDATE objectives SET title = ? WHERE objective_id = ?",
+            (f"Reduce harm by {person}", objective),
+        )
+    readers = {
+        "council": User("partner", "partner", org="council"),
+        "housing": User("housing", "partner", org="housing"),
+        "board": User("board", "board"),
+    }
+    for reader, user in readers.items():
+        pseudonym = orgs.keys[reader]("person", person)
+        checks = delivery.checks_view(orgs.store, orgs.settings, user=user)
+        measures = delivery.objective_measures(orgs.store, orgs.settings, user=user)
+        answers = {"checks": repr(checks["duplicates"]), "measures": repr(measures)}
+        if reader != "board":
+            mine = delivery.my_actions(orgs.store, orgs.settings, user=user)
+            answers["mine"] = repr(mine)
+        for where, text in answers.items():
+            assert pseudonym in text, (reader, where)
+            assert person not in text, (reader, where)
+            others = {orgs.keys[r]("person", person) for r in orgs.keys if r != reader}
+            assert not {p for p in others if p in text}, (reader, where)

@@ -655,3 +655,27 @@ def test_under_a_key_per_organisation_each_writers_own_pseudonyms_resolve(
     # the writer reads its words back as typed; the police the id
     assert _result(planned, own_id, COUNCIL, at, scoped) == typed
     assert _result(planned, own_id, CHAIR, at, scoped) == "visited P0000001"
+
+
+def test_a_board_account_writes_no_text_the_command_would_resolve(
+    planned: Store,
+) -> None:
+    """The board's key is a reader's only: a board account saves no action
+    evidence nor tasking result (the policy), so no text holds words of the
+    board for ``avert db resolve-pseudonyms`` to resolve by the board's key;
+    the refusals keep it so."""
+    from avert.workflows.users import PermissionDenied
+
+    scoped = SETTINGS.with_overrides(pseudonym_scope="organisation")
+    typed = f"met {Pseudonymiser(KEY, scope='board')('person', 'P0000001')}"
+    tasking_id, _ = _tasking(planned)
+    with pytest.raises(PermissionDenied):
+        delivery.record_tasking_result(
+            planned, tasking_id, result=typed, user=BOARD, settings=scoped
+        )
+    action_id = str(planned.read_frame("actions")["action_id"][0])
+    with pytest.raises(PermissionDenied):
+        delivery.update_action(
+            planned, action_id, {"evidence": typed}, user=BOARD, settings=scoped
+        )
+    assert not delivery.resolve_typed_pseudonyms(planned, scoped).changes

@@ -148,6 +148,7 @@ def marac(
     thresholds are in the risk configuration's marac table (risk.toml).
     """
     from avert.cli.brief import check_area, partner_scope
+    from avert.workflows.delivery import scope_as_accounts_spell
     from avert.workflows.marac import run_marac
 
     check_choice(audience, ("police", "partner"), "--audience")
@@ -156,15 +157,17 @@ def marac(
     scope = partner_scope(settings, audience, org)
     if area is not None:
         check_area(ctx, area)
+    store = get_store(ctx)
     result = run_marac(
-        get_store(ctx),
+        store,
         at=as_of,
         config_path=config or settings.risk_config_file(),
         audience=audience,
         pseudonym_key=settings.pseudonym_key,
         pseudonym_rotation=settings.pseudonym_rotation,
         area=area,
-        pseudonym_scope=scope,
+        # --org as the accounts spell it: the pseudonyms its accounts read
+        pseudonym_scope=scope_as_accounts_spell(store, scope),
     )
     if as_json:
         print_json(result.to_dict(top=top))

@@ -201,8 +201,11 @@ def _write_briefing(
     from avert.config.places import load_places_config
     from avert.config.risk import load_risk_config
     from avert.workflows.briefing import run_briefing
+    from avert.workflows.delivery import scope_as_accounts_spell
 
     store = get_store(ctx)
+    # --org as the accounts spell it: the pseudonyms its accounts read
+    scope = scope_as_accounts_spell(store, scope)
     # a status line while it works (seconds to a minute, the PDF most of it); a
     # status line reads markup from a str: it is given Text
     with console.status(Text("avert brief")) as status:

@@ -97,6 +97,20 @@ def partner_pseudonymiser(
     )
 
 
+def scope_as_accounts_spell(store: Store, scope: str | None) -> str | None:
+    """``scope`` (:func:`avert.access.reader_scope`) with its organisation as
+    the accounts spell it (:func:`accounts_spelling`, the rule a partner
+    briefing's taskings are matched by): ``--org council`` or ``" Council "``
+    on the command line is in the pseudonyms the accounts of "Council" read on
+    the web (their organisation exactly as stored, as :func:`avert.policy.decide`
+    compares it), not a key of its own. Any other scope as it is."""
+    prefix = "organisation:"
+    if scope is None or not scope.startswith(prefix):
+        return scope
+    org = accounts_spelling(account_orgs(store), scope.removeprefix(prefix))
+    return f"{prefix}{org}" if org else scope
+
+
 def partner_scope(settings: Settings | None, reader: User | None) -> str | None:
     """Whose pseudonyms ``reader`` reads (:func:`avert.access.reader_scope`
     under the setting ``pseudonym_scope``): None under ``shared``; the board's
