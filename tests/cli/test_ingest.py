@@ -411,6 +411,25 @@ def test_status_names_the_months_a_store_lacks(db: str) -> None:
     ) in out
 
 
+def test_status_names_stop_forces_as_avert_does(db: str) -> None:
+    """'avert status' named the forces of stop and search by the slug of their
+    file names ("stops by force: metropolitan 50"), where the rest of avert (the
+    equality analysis, the board pack) names them "Metropolitan Police Service";
+    it names them so, with the id '--force' takes."""
+    runner = CliRunner()
+    folder = DATA / "policeuk" / "2019-01"
+    loaded = runner.invoke(app, ["--db", db, "ingest", "policeuk", str(folder)])
+    assert loaded.exit_code in (0, 3), loaded.output
+    result = runner.invoke(app, ["--db", db, "status"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("stops by force"))
+    assert "Cumbria Constabulary (cumbria) " in line, line
+    assert "Metropolitan Police Service (metropolitan) " in line, line
+    # the stable JSON keeps the ids other tools read
+    as_json = json.loads(runner.invoke(app, ["--db", db, "status", "--json"]).output)
+    assert set(as_json["stops"]["by_force"]) == {"cumbria", "metropolitan"}
+
+
 def test_ingest_fills_the_lookup_of_typed_pseudonyms(db: str) -> None:
     """With a pseudonym key, a load fills ``pseudonym_index`` with each stored
     id's pseudonym (avert.store.pseudonyms), so the first partner save that

@@ -478,3 +478,72 @@ def test_the_flag_field_offers_its_flags_in_words(month_app: FastAPI) -> None:
     page = signed_in(month_app, "analyst").get("/incidents")
     assert '<option value="gang_related">gang-related</option>' in page.text
     assert ">gang_related<" not in page.text
+
+
+def _meeting_section(page: str, section: str) -> str:
+    start = page.index(f'id="meeting-{section}"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_meeting_incidents_say_their_month_and_place_as_the_briefing(
+    month_app: FastAPI,
+) -> None:
+    """The meeting's incident rows said what and how harmful, not when or where:
+    a police.uk record's month and its street and area are on its briefing row
+    (Today), and the chair tasks from the meeting."""
+    client = signed_in(month_app, "analyst")
+    at = "at=2019-07-01T06:00&hours=720"
+    meeting = client.get(f"/meeting?{at}")
+    assert meeting.status_code == 200
+    rows = _meeting_section(meeting.text, "incidents")
+    shown = re.findall(r'<small class="when-where">(.*?)</small>', rows)
+    assert shown, "the meeting's incident rows say no month or place"
+    assert all(s.startswith("June 2019 · ") for s in shown), shown
+    assert any(" · On or near " in s for s in shown), shown
+    today = client.get(f"/today/briefing?{at}", headers={"HX-Request": "true"}).text
+    ids = re.findall(r'data-item="incident:([^"]+)"', rows)
+    assert ids
+    for ident, words in zip(ids, shown, strict=True):
+        row = today[today.index(f'id="incident-{ident}"') :]
+        row = " ".join(row[: row.index("</tr>")].split())
+        # the briefing's row: the month, then the street and area
+        month, place = words.split(" · ", 1)
+        assert month in row
+        assert f"<br>{place}</td>" in row
+
+
+def test_meeting_counts_have_thousands_separators(
+    tmp_path: Path, template_db: Path
+) -> None:
+    """ "the first 15 of 10911" (West Yorkshire, July 2018): a count as the rest
+    of the page writes one, "10,911"."""
+    from avert.workflows.definitions import classify_store
+
+    store = migrated_store(tmp_path / "many.db", template_db)
+    n = 1_234
+    frame = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "occurred_from": [dt.datetime(2024, 6, 1)] * n,
+            "force": ["Force A"] * n,
+        }
+    ).with_columns(
+        pl.lit("policeuk").alias("source"),
+        pl.lit("month").alias("time_precision"),
+        pl.lit("Violence and sexual offences").alias("crime_type"),
+        pl.lit("On or near High Street").alias("location"),
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", frame)
+    classify_store(store, profile="avb-2010")
+    add_user(store, "chair", password=PASSWORD, role="chair")
+    settings = load_settings({}).with_overrides(
+        database_url=store.url.sqlalchemy, secret_key=SECRET, pseudonym_key="k" * 40
+    )
+    page = signed_in(create_app(settings, store), "chair").get(
+        "/meeting?at=2024-07-01T06:00&hours=720"
+    )
+    assert page.status_code == 200
+    heading = " ".join(_meeting_section(page.text, "incidents").split())
+    assert "the first 15 of 1,234, highest first" in heading
+    assert "1234" not in heading

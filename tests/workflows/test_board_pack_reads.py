@@ -80,6 +80,35 @@ def test_the_command_refuses_a_pack_without_a_key_and_writes_nothing(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("key", ["", "too-short"])
+def test_the_refusal_says_why_a_pack_needs_a_key_and_where_it_is_set(
+    tmp_path: Path, key: str
+) -> None:
+    """ "Partner outputs need a pseudonym key" alone: an analyst making the
+    board's pack read of partners, and not how avert is given a setting. It
+    says the board reads people by pseudonym, names the setting and that
+    settings come from the environment, not the command line."""
+    url = f"sqlite:///{tmp_path / 'avert.db'}"
+    Store(url).upgrade()
+    result = CliRunner().invoke(
+        app,
+        ["--db", url, "board", "pack", "--month", MONTH, "--out", str(tmp_path)],
+        env={"AVERT_PSEUDONYM_KEY": key, "COLUMNS": "200"},
+    )
+    assert isinstance(result.exception, ConfigError), result.output
+    said = str(result.exception)
+    assert said.startswith(
+        "A board pack shows the board the people it names (in plan actions, "
+        "taskings and their evidence) by pseudonym"
+    )
+    # the reason of the key check stays: none set, or this one unfit
+    assert ("none is set" if not key else "too short") in said
+    assert "the setting pseudonym_key" in said
+    assert "from its environment variable (AVERT_PSEUDONYM_KEY" in said
+    assert "never on the command line" in said
+    assert key not in said or not key  # the key is never repeated
+
+
 def test_a_pack_reads_each_name_table_once(
     sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

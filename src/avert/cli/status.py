@@ -62,7 +62,9 @@ def status(
             if groups:
                 console.print(
                     f"{name} {key.replace('_', ' ')}: "
-                    + ", ".join(f"{k} {v:,}" for k, v in groups.items())
+                    + ", ".join(
+                        f"{_group_name(name, key, k)} {v:,}" for k, v in groups.items()
+                    )
                 )
         months = dict(summary[name]["by_month"])
         # rows with no date (a hand-edited or partly migrated store) group as
@@ -91,6 +93,24 @@ def status(
         )
     if not profiles and summary["tables"].get("asb"):
         console.print(_never_bridged_line(int(summary["tables"]["asb"])))
+
+
+def _group_name(table: str, key: str, group: str) -> str:
+    """A group of a status line as the rest of avert names it: a stop's force by
+    its name, then the id ``stops.force`` holds (the one ``--force`` takes), as
+    ``avert analyse equality`` and the board pack name it; any other as stored.
+
+    >>> _group_name("stops", "by_force", "south-yorkshire")
+    'South Yorkshire Police (south-yorkshire)'
+    >>> _group_name("incidents", "by_force", "West Yorkshire Police")
+    'West Yorkshire Police'
+    """
+    if table != "stops" or key != "by_force":
+        return group
+    from avert.workflows.equality import force_name
+
+    name = force_name(group)
+    return group if name == group else f"{name} ({group})"
 
 
 def _unclassified_words(count: int, command: str) -> str:

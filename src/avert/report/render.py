@@ -27,6 +27,7 @@ from avert.files import private_write_bytes
 from avert.report.charts import (
     CATEGORY_COLOURS,
     category_colour,
+    cell_centres_past_map_edge,
     pinned_axis_chart_html,
     places_map_svg,
     points_in_map_frame,
@@ -439,6 +440,17 @@ def briefing_page_context(
         # drawn, in the map's frame, in the window
         "map_shown": (len(points), len(framed), len(briefing.map_points)),
         "map_sampled": briefing.harm_expected,
+        # a partner's dots are at their cells' centres: those of cells across the
+        # frame's edge whose centre is past it are not drawn (the police map
+        # draws those of their incidents inside the frame), said under the map
+        "map_edge_cut": (
+            cell_centres_past_map_edge(
+                list(briefing.places), briefing.map_points, cell_size_m=cell_size_m
+            )
+            if briefing.audience == "partner"
+            else 0
+        ),
+        "map_cell_m": cell_size_m,
         "limits": LIST_LIMITS,
         "grid_notes": bulk_notes(briefing.notes),
         # why there are no top cells, shown where they would be (Places page)

@@ -60,7 +60,8 @@ ERRORS: Final[dict[int | str, dict[str, Any]]] = {
     403: error("The caller's role or area may not do this (the reason says which)."),
     422: error("A parameter of the wrong type, missing or out of bounds."),
     503: error(
-        "The database is not answering or busy, or avert is not "
+        "The database is not answering or busy, or is at an older schema "
+        "revision than this avert's ('avert db upgrade'), or avert is not "
         "configured for this (e.g. no pseudonym key for a partner)."
     ),
 }

@@ -404,7 +404,20 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
-        log.exception("error in %s", getattr(request.scope.get("route"), "path", "?"))
+        from starlette.concurrency import run_in_threadpool
+
+        from avert.workflows.admin import schema_refusal
+
+        route = getattr(request.scope.get("route"), "path", "?")
+        # a store not at this avert's schema (an older avert's backup restored
+        # under the running app): its queries fail on tables it lacks; say so,
+        # and what to run, not "something went wrong"
+        ctx: WebContext = request.app.state.avert
+        refused = await run_in_threadpool(schema_refusal, ctx.store)
+        if refused is not None:
+            log.error("database schema in %s: %s", route, refused)
+            return _error(request, 503, refused)
+        log.exception("error in %s", route)
         return _error(request, 500, "Something went wrong; it has been logged.")
 
 
@@ -433,10 +446,21 @@ def create_app(
     ------
     ConfigError
         When no usable secret key is set outside the demo.
+    StoreError
+        When ``store`` is not at this avert's newest schema revision ("Run 'avert
+        db upgrade'").
     """
+    from avert.errors import StoreError
     from avert.web import admin, api, board, delivery, marac, pages
+    from avert.workflows.admin import schema_refusal
 
     secret = _check_secret(settings, demo=demo)
+    # a store behind this avert's schema failed on its first page ("Something
+    # went wrong"): refused here with the line saying what to run; a server not
+    # answering yet is not refused (the pages say so until it answers: warm.py)
+    refused = schema_refusal(store)
+    if refused is not None:
+        raise StoreError(refused)
     store.timezone = settings.timezone  # one zone for stored times and "now"
     # a bad risk_config, places_config, session or token setting stops the start,
     # not the first request

@@ -30,6 +30,7 @@ __all__ = [
     "loose_files",
     "migrate_database",
     "open_store",
+    "schema_refusal",
     "store_status",
 ]
 
@@ -56,6 +57,32 @@ def open_store(settings: Settings, *, check: bool = True) -> Store:
     else:
         store.revision()
     return store
+
+
+def schema_refusal(store: Store) -> str | None:
+    """Why ``store`` cannot serve this avert, in one line, or None when it can.
+
+    :meth:`Store.check`'s line ("The database is at schema revision '0035', this
+    avert needs '0036'. Run 'avert db upgrade'.") when the store's revision is
+    not this avert's newest. For the web app, whose store may be replaced while
+    it runs (a backup made by an older avert restored under a running ``avert
+    serve``): a page's query then failed on a table the store does not have yet,
+    "Something went wrong" on the page and a traceback in the log. When the
+    revision cannot be read (a server that cannot be reached), None: the
+    caller's own error stands.
+    """
+    from avert.errors import StoreError
+
+    try:
+        if store.revision() == head_revision():
+            return None
+    except Exception:  # the revision unreadable: the caller's error stands
+        return None
+    try:
+        store.check()
+    except StoreError as err:
+        return str(err)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

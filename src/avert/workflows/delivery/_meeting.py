@@ -65,6 +65,9 @@ def _meeting_sections(
                     "reasons": reasons[:2],
                     "harm": row.get("harm_days"),
                     "tasked": by_subject.get(subject_key(kind, str(ident))),
+                    # an incident's row of the briefing: its date (a police.uk
+                    # record's month) and place, shown as the briefing shows them
+                    "incident": row if kind == "incident" else None,
                 }
             )
         # the first 15 are offered for tasking; ``total`` says how many there are

@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 
+from avert.access import KEY_ENV, Pseudonymiser
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
 from avert.delivery.model import (
@@ -90,6 +91,31 @@ def _later_note(later: int, actions: int, today: dt.date, *, plans: int = 1) -> 
     )
 
 
+def _board_pseudonymiser(settings: Settings, board_user: User) -> Pseudonymiser:
+    """The board's pseudonymiser (:func:`partner_pseudonymiser`); refused without
+    a key fit for it with the refusal's reason, why a board pack needs a key and
+    where the setting is set.
+
+    The reason alone ("Partner outputs need a pseudonym key") left an analyst
+    making a board pack, no partner output, asking what partners had to do with
+    it and how to give avert a setting.
+    """
+    try:
+        return partner_pseudonymiser(settings, reader=board_user)
+    except ConfigError as err:
+        msg = (
+            "A board pack shows the board the people it names (in plan actions, "
+            "taskings and their evidence) by pseudonym, never by name or record "
+            f"id, so it needs the pseudonym key. {err} It is the setting "
+            "pseudonym_key, which avert reads, as every setting, from its "
+            f"environment variable ({KEY_ENV}; docs/settings.md): set it in the "
+            "environment avert runs in (the service's environment file, from a "
+            "secrets manager), never on the command line, where shell history and "
+            "the process list keep it."
+        )
+        raise ConfigError(msg) from err
+
+
 def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str, Any]:
     """What the board pack of ``month`` shows (persons pseudonymised: board audience).
 
@@ -108,7 +134,7 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
     """
     board_user = User(username=audit.current_user(), role="board")
     # the board's key (pseudonym_scope organisation); no key: refused before any read
-    pseudo = partner_pseudonymiser(settings, reader=board_user)
+    pseudo = _board_pseudonymiser(settings, board_user)
     first, nxt = _month_bounds(month)
     now = local_today(settings.timezone)
     if first > now:
