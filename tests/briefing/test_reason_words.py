@@ -178,3 +178,62 @@ def test_a_partners_words_name_no_group_and_no_police_id() -> None:
     assert "Crew " not in said
     for gid in groups["group_id"].to_list():
         assert f" {gid}" not in said
+
+
+def test_a_networks_id_is_worded_whole_when_the_person_id_has_hyphens(
+    words: ReasonWords,
+) -> None:
+    """``net-`` + a first member's id that holds a hyphen ("WYP-0012") is one id:
+    the words follow it, not its first hyphen ("net-WYP (a network ...)-0012")."""
+    said = words.words("victim P1 is linked to group(s) net-WYP-0012, G020")
+    assert said == (
+        "victim P1 is linked to group(s) net-WYP-0012 (a network found by "
+        "co-offending), G020"
+    )
+
+
+def test_a_declared_groups_name_is_written_as_it_is(words: ReasonWords) -> None:
+    """A name with a backslash is no escape of the replacement (it raised
+    "invalid group reference" and the police briefing failed)."""
+    named = words.with_group_names({"G020": r"Crew \1 East"})
+    assert named.words("rival group(s): G020") == r"rival group(s): G020 (Crew \1 East)"
+
+
+def test_a_group_before_its_own_bracket_reads_in_one_bracket(
+    words: ReasonWords,
+) -> None:
+    """The retaliation target line's group is followed by its aside in brackets:
+    the group's words go first in that bracket, not in a second one beside it
+    ("R1 (Hill Block) (named by ...)")."""
+    named = words.with_group_names({"R1": "Hill Block"})
+    line = (
+        "possible targets: the first 5 of 10 shown, ranked (the incident's "
+        "suspects/offenders, then rival groups in order: R1 (named by this "
+        "incident's suspects/offenders): 3 members; net-P12 (recent violence "
+        "against the victim's group, last 2025-01-02): 4 members)"
+    )
+    said = named.words(line)
+    assert ") (" not in said
+    assert "R1 (Hill Block; named by this incident's suspects/offenders): 3" in said
+    assert (
+        "net-P12 (a network found by co-offending; recent violence against the "
+        "victim's group, last 2025-01-02): 4 members)" in said
+    )
+
+
+def test_the_people_note_names_the_score_not_its_code() -> None:
+    """The people section's note read "ranked by their own RFGH score": the
+    score is named, its letters spelt out, as in the section's heading."""
+    f = make_frames(3000, at=AT, seed=7)
+    b = daily_briefing(
+        f["incidents"],
+        f["involvements"],
+        at=AT,
+        tables={"people": f["people"], "groups": f["groups"]},
+    )
+    notes = [n for n in b.to_json()["notes"] if n.startswith("People of concern")]
+    assert notes
+    assert notes[0].startswith(
+        "People of concern are ranked by their own offender risk score (RFGH: "
+        "recency, frequency, gravity, harm;"
+    )

@@ -90,7 +90,8 @@ def people_section(ctx: BriefingContext, *, top: int = 10) -> Section[PersonItem
         items.append(cast(PersonItem, row))
     notes = (
         [
-            f"People of concern are ranked by their own RFGH score (population: "
+            f"People of concern are ranked by their own offender risk score (RFGH: "
+            f"recency, frequency, gravity, harm; population: "
             f"{orisk.population}); group links are shown, never used to rank."
             + (
                 f" The first {len(items)} of the window's {today.height} "

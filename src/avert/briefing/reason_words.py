@@ -31,7 +31,7 @@ from the definition it classified with (:meth:`ReasonWords.of_profile`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -54,8 +54,10 @@ _RFGH_PARTS: Final = (
 )
 #: A clause's closing aside in brackets.
 _ASIDE: Final = re.compile(r"\s*\([^()]*\)\s*$")
-#: A detected network's id (``net-`` + its first member's person id).
-_NETWORK: Final = re.compile(r"(?<![\w-])(net-[\w]+)")
+#: A detected network's id (``net-`` + its first member's person id, which may hold
+#: hyphens, dots or slashes: "net-WYP-0012"), up to a space, comma, semicolon or
+#: bracket.
+_NETWORK: Final = re.compile(r"(?<![\w-])(net-[^\s,;()]+)( \()?")
 #: The ASB bridge's reasons (:mod:`avert.briefing.asb_escalating`).
 _ASB: Final = re.compile(
     r"^(?P<who>the caller's |a vulnerable caller's |)(?P<n>\d[\d,]*) ASB reports?"
@@ -179,10 +181,22 @@ class ReasonWords:
     def _groups(self, reason: str) -> str:
         for gid, name in self.group_names.items():
             if gid in reason and not gid.startswith("net-"):
-                reason = re.sub(
-                    rf"(?<![\w-]){re.escape(gid)}(?![\w-])", f"{gid} ({name})", reason
-                )
-        return _NETWORK.sub(r"\1 (a network found by co-offending)", reason)
+                pattern = rf"(?<![\w-]){re.escape(gid)}(?![\w-])( \()?"
+                reason = re.sub(pattern, _aside(gid, name), reason)
+        network = "a network found by co-offending"
+        return _NETWORK.sub(lambda m: _aside(m.group(1), network)(m), reason)
+
+
+def _aside(gid: str, said: str) -> Callable[[re.Match[str]], str]:
+    """A group id matched with its following " (", if any, said with ``said``: in
+    its own brackets, or first in the bracket that follows ("R1 (Hill Block; named
+    by ...)", not "R1 (Hill Block) (named by ...)"). ``said`` as it is (a function
+    replaces: a backslash in a name is no escape)."""
+
+    def sub(m: re.Match[str]) -> str:
+        return f"{gid} ({said}; " if m.group(m.re.groups) else f"{gid} ({said})"
+
+    return sub
 
 
 def _harm_words(m: re.Match[str]) -> str:
