@@ -271,7 +271,7 @@ def map_frame_reach(
     """
     if not cells:
         return MapFrameReach(framed=list(points), past_edge=0)
-    bounds = _frame_bounds(
+    frame = _map_frame(
         cells,
         points,
         cell_size_m=cell_size_m,
@@ -279,8 +279,9 @@ def map_frame_reach(
         margin_m=margin_m,
         context_m=context_m,
     )
-    if bounds is None:
+    if frame is None:
         return MapFrameReach(framed=[], past_edge=0)
+    bounds = _drawable_bounds(frame, width_px=width_px, height_px=height_px)
     half = cell_size_m / 2
     return MapFrameReach(
         framed=[p for p in points if _inside(p, bounds, pad_m=0.0)],
@@ -305,28 +306,11 @@ def _inside(
     return left - pad_m <= x <= right + pad_m and bottom - pad_m <= y <= top + pad_m
 
 
-def _frame_bounds(
-    cells: Sequence[Mapping[str, Any]],
-    points: Sequence[Mapping[str, Any]],
-    *,
-    cell_size_m: float,
-    size_px: tuple[int, int],
-    margin_m: float,
-    context_m: float,
-) -> tuple[float, float, float, float] | None:
-    """(left, right, bottom, top) in metres of the map's drawable area (the scale
-    bar's strip left out); None when nothing is located."""
-    frame = _map_frame(
-        cells,
-        points,
-        cell_size_m=cell_size_m,
-        size_px=size_px,
-        margin_m=margin_m,
-        context_m=context_m,
-    )
-    if frame is None:
-        return None
-    width_px, height_px = size_px
+def _drawable_bounds(
+    frame: _MapFrame, *, width_px: int, height_px: int
+) -> tuple[float, float, float, float]:
+    """(left, right, bottom, top) in metres of the drawable area of ``frame``
+    drawn ``width_px`` by ``height_px`` (the scale bar's strip left out)."""
     return (
         frame.x0 - frame.ox / frame.scale,
         frame.x0 + (width_px - frame.ox) / frame.scale,
