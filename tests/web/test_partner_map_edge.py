@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from avert.cli import app as cli_app
 from avert.config.settings import load_settings
-from avert.report.charts import cell_centres_past_map_edge, points_in_map_frame
+from avert.report.charts import map_frame_reach
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
@@ -75,15 +75,16 @@ def test_edge_count_is_of_the_cells_across_the_frame_edge() -> None:
 
     snapped = [dict(p, x=centre(p["x"]), y=centre(p["y"])) for p in exact]
     police = {
-        p["incident_id"] for p in points_in_map_frame(cells, exact, cell_size_m=size)
+        p["incident_id"] for p in map_frame_reach(cells, exact, cell_size_m=size).framed
     }
     partner = {
-        p["incident_id"] for p in points_in_map_frame(cells, snapped, cell_size_m=size)
+        p["incident_id"]
+        for p in map_frame_reach(cells, snapped, cell_size_m=size).framed
     }
     assert police != partner  # the frame's edges cut cells
-    cut = cell_centres_past_map_edge(cells, snapped, cell_size_m=size)
+    cut = map_frame_reach(cells, snapped, cell_size_m=size).past_edge
     assert cut > 0
     # every point the police count in the frame and the partner does not is in
     # a cell across the edge whose centre is past it
     assert len(police - partner) <= cut
-    assert cell_centres_past_map_edge([], snapped, cell_size_m=size) == 0
+    assert map_frame_reach([], snapped, cell_size_m=size).past_edge == 0

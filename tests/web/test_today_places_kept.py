@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,15 +78,34 @@ def _today(client: Any, at: dt.datetime, *, fragment: bool = False) -> str:
     return text
 
 
-def test_the_next_minutes_reuse_the_day_s_backtest_and_knox_test(
-    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@dataclass(frozen=True)
+class _Morning:
+    """The web app of :func:`_app` with its measures counted, the chair signed in
+    and the meeting's 09:00, whose *Today* the chair has read once."""
+
+    app: FastAPI
+    counts: dict[str, int]
+    chair: Any
+    nine: dt.datetime
+
+
+@pytest.fixture
+def morning(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> _Morning:
+    """The chair's *Today* at 09:00 read once, which measures the backtest and
+    the Knox test once each."""
     app = _app(world, tmp_path)
     counts = _counted(monkeypatch)
     chair = signed_in(app, "chair")
     nine = _nine(app)
     _today(chair, nine)
     assert counts == {"backtest": 1, "knox": 1}
+    return _Morning(app=app, counts=counts, chair=chair, nine=nine)
+
+
+def test_the_next_minutes_reuse_the_day_s_backtest_and_knox_test(
+    morning: _Morning,
+) -> None:
+    app, counts, chair, nine = morning.app, morning.counts, morning.chair, morning.nine
     _today(chair, nine + dt.timedelta(minutes=1))
     _today(chair, nine + dt.timedelta(minutes=2), fragment=True)  # htmx's refresh
     _today(signed_in(app, "analyst"), nine + dt.timedelta(hours=5))  # another user
@@ -95,14 +115,8 @@ def test_the_next_minutes_reuse_the_day_s_backtest_and_knox_test(
     assert counts == {"backtest": 2, "knox": 2}
 
 
-def test_a_load_between_two_minutes_measures_them_again(
-    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = _app(world, tmp_path)
-    counts = _counted(monkeypatch)
-    chair = signed_in(app, "chair")
-    nine = _nine(app)
-    _today(chair, nine)
+def test_a_load_between_two_minutes_measures_them_again(morning: _Morning) -> None:
+    app, counts, chair, nine = morning.app, morning.counts, morning.chair, morning.nine
     _today(chair, nine + dt.timedelta(minutes=1))
     assert counts == {"backtest": 1, "knox": 1}
     store: Store = app.state.avert.store
@@ -121,18 +135,12 @@ def test_a_load_between_two_minutes_measures_them_again(
     assert counts == {"backtest": 2, "knox": 2}
 
 
-def test_a_partner_does_not_reuse_the_police_s_places(
-    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_partner_does_not_reuse_the_police_s_places(morning: _Morning) -> None:
     """The partner's page shows the places otherwise (no zone of a domestic
     incident, cell centres): its briefing's places are measured for the partner
     audience, and then reused by the partner's next minutes only."""
-    app = _app(world, tmp_path)
-    counts = _counted(monkeypatch)
-    chair, partner = signed_in(app, "chair"), signed_in(app, "partner")
-    nine = _nine(app)
-    _today(chair, nine)
-    assert counts == {"backtest": 1, "knox": 1}
+    app, counts, chair, nine = morning.app, morning.counts, morning.chair, morning.nine
+    partner = signed_in(app, "partner")
     _today(partner, nine)
     assert counts == {"backtest": 2, "knox": 2}
     for minute in (1, 2):

@@ -86,13 +86,7 @@ def test_a_partner_cannot_difference_two_windows(
     _two_months(sqlite_store, tmp_path, january_source="humberside-records")
     shown: dict[tuple[dt.date, dt.date], int | None] = {}
     for end in (dt.date(2019, 1, 31), dt.date(2019, 2, 28), dt.date(2019, 3, 31)):
-        eq = board_statistics(
-            sqlite_store,
-            end=end,
-            force="humberside",
-            performance=False,
-            audience="partner",
-        )["equality"]
+        eq = _partner_equality(sqlite_store, end)
         if not eq["available"]:
             assert "fixed years ending 31 March" in eq["note"]
             continue
@@ -178,28 +172,17 @@ def test_a_partner_reads_no_year_still_filling(
         sqlite_store, tmp_path, january_source="humberside-records", april=False
     )
 
-    def partner(end: dt.date) -> dict[str, Any]:
-        stats = board_statistics(
-            sqlite_store,
-            end=end,
-            force="humberside",
-            performance=False,
-            audience="partner",
-        )
-        eq: dict[str, Any] = stats["equality"]
-        return eq
-
     for end in (dt.date(2019, 3, 31), dt.date(2020, 3, 31)):
-        eq = partner(end)
+        eq = _partner_equality(sqlite_store, end)
         assert not eq["available"], eq.get("window")
         assert "once the store holds a search after it" in eq["note"]
     a_search_after_march(sqlite_store)
     for end in (dt.date(2019, 3, 31), dt.date(2020, 3, 31), dt.date(2021, 6, 30)):
-        eq = partner(end)
+        eq = _partner_equality(sqlite_store, end)
         assert eq["available"]
         assert eq["window"][0] == dt.date(2018, 4, 1)
         assert eq["window"][1] <= dt.date(2019, 3, 31)
-        assert {r["group"]: r["searches"] for r in eq["rates"]}["Other"] == 7
+        assert _searches_by_group(eq)["Other"] == 7
 
 
 def test_partner_years_end_in_march() -> None:
@@ -302,15 +285,7 @@ def test_a_partner_cannot_difference_area_tables(
     districts = _three_districts_own_records(sqlite_store, tmp_path)
 
     def partner(areas: list[str] | None) -> dict[str, Any]:
-        eq: dict[str, Any] = board_statistics(
-            sqlite_store,
-            end=dt.date(2019, 3, 31),
-            force="humberside",
-            areas=areas,
-            performance=False,
-            audience="partner",
-        )["equality"]
-        return eq
+        return _partner_equality(sqlite_store, dt.date(2019, 3, 31), areas=areas)
 
     whole = partner(None)
     shown = _shown_area_cells(whole)
@@ -384,14 +359,74 @@ def _searches(group: str, n: int, when: dt.datetime, tag: str) -> list[dict[str,
     ]
 
 
-def _partner_year_to_march_2019(store: Store) -> dict[str, Any]:
+def _partner_equality(
+    store: Store,
+    end: dt.date,
+    *,
+    force: str | None = "humberside",
+    areas: list[str] | None = None,
+) -> dict[str, Any]:
+    """A partner's equality figures asked for the month ending ``end`` (their
+    fixed year), the board's performance left out."""
     eq: dict[str, Any] = board_statistics(
         store,
-        end=dt.date(2019, 6, 30),
-        force="humberside",
+        end=end,
+        force=force,
+        areas=areas,
         performance=False,
         audience="partner",
     )["equality"]
+    return eq
+
+
+def _searches_by_group(eq: dict[str, Any]) -> dict[str, int]:
+    """The searches of each ethnic group in the equality figures ``eq``."""
+    return {r["group"]: r["searches"] for r in eq["rates"]}
+
+
+def _late_notes(eq: dict[str, Any]) -> list[str]:
+    """The notes of ``eq`` on searches loaded after their year was first over."""
+    return [n for n in eq["notes"] if "first over" in n]
+
+
+def _no_searches(store: Store, tmp_path: Path) -> None:
+    """Humberside and London (:func:`_humberside_and_london`), no search stored."""
+    _humberside_and_london(store, tmp_path)
+    with store.transaction() as tx:
+        tx._execute("DELETE FROM stops")
+
+
+def _load_january(
+    store: Store, at: dt.datetime, *, source: str = "humberside-records"
+) -> None:
+    """Load ``first``, recorded at ``at``: Humberside's January 2019, 10 White
+    and 5 Other searches."""
+    january = dt.datetime(2019, 1, 10)
+    _load(
+        store,
+        "first",
+        at,
+        _searches("White", 10, january, "jan") + _searches("Other", 5, january, "jan"),
+        source=source,
+    )
+
+
+def _load_april(store: Store) -> None:
+    """Load ``april``, recorded on 2 May 2019: one White search of 2 April 2019,
+    which makes the year to March 2019 over in the store."""
+    _load(
+        store,
+        "april",
+        dt.datetime(2019, 5, 2, 9),
+        _searches("White", 1, dt.datetime(2019, 4, 2), "apr"),
+    )
+
+
+def _partner_year_to_march_2019(
+    store: Store, *, force: str | None = "humberside", areas: list[str] | None = None
+) -> dict[str, Any]:
+    """A partner's figures of the year to March 2019 (asked for June 2019)."""
+    eq = _partner_equality(store, dt.date(2019, 6, 30), force=force, areas=areas)
     assert eq["available"], eq["note"]
     assert eq["window"][0] == dt.date(2018, 4, 1)
     return eq
@@ -401,22 +436,9 @@ def _late_year(store: Store, tmp_path: Path) -> None:
     """The year to March 2019 of Humberside's own records, loaded on 1 May 2019
     (White 10, Other 5 in January), and an April search loaded on 2 May: from
     then the year is over in the store."""
-    _humberside_and_london(store, tmp_path)
-    with store.transaction() as tx:
-        tx._execute("DELETE FROM stops")
-    january = dt.datetime(2019, 1, 10)
-    _load(
-        store,
-        "first",
-        dt.datetime(2019, 5, 1, 9),
-        _searches("White", 10, january, "jan") + _searches("Other", 5, january, "jan"),
-    )
-    _load(
-        store,
-        "april",
-        dt.datetime(2019, 5, 2, 9),
-        _searches("White", 1, dt.datetime(2019, 4, 2), "apr"),
-    )
+    _no_searches(store, tmp_path)
+    _load_january(store, dt.datetime(2019, 5, 1, 9))
+    _load_april(store)
 
 
 def test_a_partner_cannot_difference_a_year_before_and_after_a_late_load(
@@ -430,8 +452,8 @@ def test_a_partner_cannot_difference_a_year_before_and_after_a_late_load(
     police read the 7."""
     _late_year(sqlite_store, tmp_path)
     before = _partner_year_to_march_2019(sqlite_store)
-    assert {r["group"]: r["searches"] for r in before["rates"]}["Other"] == 5
-    assert not [n for n in before["notes"] if "first over" in n]
+    assert _searches_by_group(before)["Other"] == 5
+    assert not _late_notes(before)
     _load(
         sqlite_store,
         "late",
@@ -442,13 +464,13 @@ def test_a_partner_cannot_difference_a_year_before_and_after_a_late_load(
     for key in ("rates", "by_legislation", "by_age", "by_sex", "outcomes"):
         assert after[key] == before[key], key
     assert after["area_table"] == before["area_table"]
-    [late] = [n for n in after["notes"] if "first over" in n]
+    [late] = _late_notes(after)
     assert late.startswith("Searches of this year were loaded after"), late
     assert "2" not in late.split(":")[0]
     police = board_statistics(
         sqlite_store, end=dt.date(2019, 3, 31), force="humberside", performance=False
     )["equality"]
-    assert {r["group"]: r["searches"] for r in police["rates"]}["Other"] == 7
+    assert _searches_by_group(police)["Other"] == 7
 
 
 def test_a_late_load_of_5_or_more_is_left_out_and_its_number_not_said(
@@ -466,9 +488,9 @@ def test_a_late_load_of_5_or_more_is_left_out_and_its_number_not_said(
         _searches("Asian", 6, dt.datetime(2019, 3, 10), "mar"),
     )
     eq = _partner_year_to_march_2019(sqlite_store)
-    groups = {r["group"]: r["searches"] for r in eq["rates"]}
+    groups = _searches_by_group(eq)
     assert groups.get("Asian", 0) == 0, groups
-    [late] = [n for n in eq["notes"] if "first over" in n]
+    [late] = _late_notes(eq)
     assert late.startswith("Searches of this year were loaded after"), late
     # a further late load changes nothing a partner reads, the note neither: "6"
     # then "8" gave back the second load's 2, a count the rule withholds
@@ -500,8 +522,8 @@ def test_searches_loaded_with_the_load_that_ended_the_year_count(
         + _searches("White", 1, dt.datetime(2019, 4, 2), "apr"),
     )
     eq = _partner_year_to_march_2019(sqlite_store)
-    assert {r["group"]: r["searches"] for r in eq["rates"]}["Other"] == 7
-    assert not [n for n in eq["notes"] if "first over" in n]
+    assert _searches_by_group(eq)["Other"] == 7
+    assert not _late_notes(eq)
 
 
 def test_a_month_police_uk_stored_again_stays_in_the_year(
@@ -510,23 +532,9 @@ def test_a_month_police_uk_stored_again_stays_in_the_year(
     """police.uk's searches are public: a month of them stored again by a later
     load (a re-issued month) gives nothing back by difference, and stays in a
     partner's year of police.uk's searches (the force's own records after it)."""
-    _humberside_and_london(sqlite_store, tmp_path)
-    with sqlite_store.transaction() as tx:
-        tx._execute("DELETE FROM stops")
-    january = dt.datetime(2019, 1, 10)
-    _load(
-        sqlite_store,
-        "first",
-        dt.datetime(2019, 5, 1, 9),
-        _searches("White", 10, january, "jan") + _searches("Other", 5, january, "jan"),
-        source="policeuk",
-    )
-    _load(
-        sqlite_store,
-        "april",
-        dt.datetime(2019, 5, 2, 9),
-        _searches("White", 1, dt.datetime(2019, 4, 2), "apr"),
-    )
+    _no_searches(sqlite_store, tmp_path)
+    _load_january(sqlite_store, dt.datetime(2019, 5, 1, 9), source="policeuk")
+    _load_april(sqlite_store)
     _load(
         sqlite_store,
         "reissued",
@@ -535,8 +543,8 @@ def test_a_month_police_uk_stored_again_stays_in_the_year(
         source="policeuk",
     )
     eq = _partner_year_to_march_2019(sqlite_store)
-    assert {r["group"]: r["searches"] for r in eq["rates"]}["Other"] == 7
-    assert not [n for n in eq["notes"] if "first over" in n]
+    assert _searches_by_group(eq)["Other"] == 7
+    assert not _late_notes(eq)
 
 
 def _bundle(folder: Path, stops: list[str]) -> Path:
@@ -570,9 +578,7 @@ def test_a_late_bundle_of_an_ended_year_leaves_a_partners_year_as_it_was(
     late bundle of 2 Other searches of February. A partner read the year to
     March 2019 as Other 5, then 7; now 5 both times, the note saying fewer than
     5 were loaded later; the police read 7."""
-    _humberside_and_london(sqlite_store, tmp_path)
-    with sqlite_store.transaction() as tx:
-        tx._execute("DELETE FROM stops")
+    _no_searches(sqlite_store, tmp_path)
     first = [f"w{i},2019-01-10T10:00:00,White" for i in range(10)]
     first += [f"o{i},2019-01-10T11:00:00,Other" for i in range(5)]
     first += ["apr,2019-04-02T10:00:00,White"]
@@ -587,8 +593,7 @@ def test_a_late_bundle_of_an_ended_year_leaves_a_partners_year_as_it_was(
             audience=audience,
         )["equality"]
         assert eq["available"], eq["note"]
-        groups = {r["group"]: r["searches"] for r in eq["rates"]}
-        return groups["Other"], [n for n in eq["notes"] if "first over" in n]
+        return _searches_by_group(eq)["Other"], _late_notes(eq)
 
     assert others("partner") == (5, [])
     late = [f"f{i},2019-02-10T10:00:00,Other" for i in range(2)]
@@ -605,28 +610,15 @@ def test_a_year_loaded_late_whole_says_so(sqlite_store: Store, tmp_path: Path) -
     """Every search of the year loaded after an April search had made it over: a
     partner reads no figure, told that none was loaded in time and how many
     later, not that the store holds no search in the window."""
-    _humberside_and_london(sqlite_store, tmp_path)
-    with sqlite_store.transaction() as tx:
-        tx._execute("DELETE FROM stops")
-    _load(
-        sqlite_store,
-        "april",
-        dt.datetime(2019, 5, 2, 9),
-        _searches("White", 1, dt.datetime(2019, 4, 2), "apr"),
-    )
+    _no_searches(sqlite_store, tmp_path)
+    _load_april(sqlite_store)
     _load(
         sqlite_store,
         "late",
         dt.datetime(2019, 6, 1, 9),
         _searches("Other", 3, dt.datetime(2019, 2, 10), "feb"),
     )
-    eq = board_statistics(
-        sqlite_store,
-        end=dt.date(2019, 6, 30),
-        force="humberside",
-        performance=False,
-        audience="partner",
-    )["equality"]
+    eq = _partner_equality(sqlite_store, dt.date(2019, 6, 30))
     assert not eq["available"]
     assert "None of this window's searches was loaded by the time" in eq["note"]
     assert "Searches of this year were loaded after" in eq["note"]
@@ -663,16 +655,8 @@ def test_a_partner_cannot_difference_a_year_read_with_and_without_the_force(
     (2 May) was left out of the first and counted in the second, and the two
     readings, open to a partner at once, differed by it. A partner's reading of
     no force is that of the one force of the year's searches: the same figures."""
-    _humberside_and_london(sqlite_store, tmp_path)
-    with sqlite_store.transaction() as tx:
-        tx._execute("DELETE FROM stops")
-    january = dt.datetime(2019, 1, 10)
-    _load(
-        sqlite_store,
-        "first",
-        dt.datetime(2019, 4, 5, 9),
-        _searches("White", 10, january, "jan") + _searches("Other", 5, january, "jan"),
-    )
+    _no_searches(sqlite_store, tmp_path)
+    _load_january(sqlite_store, dt.datetime(2019, 4, 5, 9))
     london = {"force": "london", "lat": 51.515, "lon": -0.09}
     _load(
         sqlite_store,
@@ -698,20 +682,12 @@ def test_a_partner_cannot_difference_a_year_read_with_and_without_the_force(
     )
 
     def read(force: str | None) -> dict[str, Any]:
-        eq: dict[str, Any] = board_statistics(
-            sqlite_store,
-            end=dt.date(2019, 6, 30),
-            force=force,
-            areas=list(HUMBERSIDE),
-            performance=False,
-            audience="partner",
-        )["equality"]
-        assert eq["available"], eq["note"]
-        assert eq["window"][0] == dt.date(2018, 4, 1)
-        return eq
+        return _partner_year_to_march_2019(
+            sqlite_store, force=force, areas=list(HUMBERSIDE)
+        )
 
     named, unnamed = read("humberside"), read(None)
-    assert {r["group"]: r["searches"] for r in named["rates"]}["Other"] == 7
+    assert _searches_by_group(named)["Other"] == 7
     for key in ("rates", "by_legislation", "by_age", "by_sex", "outcomes"):
         assert unnamed[key] == named[key], key
     assert unnamed["area_table"] == named["area_table"]

@@ -20,15 +20,15 @@ __all__ = [
     "CATEGORY_COLOURS",
     "OTHER_COLOUR",
     "SERIES_COLOURS",
+    "MapFrameReach",
     "bar_chart_svg",
     "category_colour",
-    "cell_centres_past_map_edge",
     "interval_chart_svg",
     "line_chart_svg",
+    "map_frame_reach",
     "pinned_axis_chart_html",
     "places_map_svg",
     "point_name",
-    "points_in_map_frame",
 ]
 
 #: Dot colour per violence category (colour-blind safe Okabe-Ito palette).
@@ -227,7 +227,18 @@ def places_map_svg(
     )
 
 
-def points_in_map_frame(
+@dataclass(frozen=True)
+class MapFrameReach:
+    """Which of a map's points its frame reaches (:func:`map_frame_reach`)."""
+
+    #: The points :func:`places_map_svg` draws inside its frame, in their order.
+    framed: list[Mapping[str, Any]]
+    #: How many points, each at its cell's centre, are past the frame's edge
+    #: though their cell reaches into it (so not drawn).
+    past_edge: int
+
+
+def map_frame_reach(
     cells: Sequence[Mapping[str, Any]],
     points: Sequence[Mapping[str, Any]],
     *,
@@ -236,19 +247,31 @@ def points_in_map_frame(
     height_px: int = 480,
     margin_m: float = 300.0,
     context_m: float = 1500.0,
-) -> list[Mapping[str, Any]]:
-    """The ``points`` that :func:`places_map_svg` (same arguments) draws inside its
-    frame, in their order: all of them when there are no cells (the map frames the
-    points), else those within the frame around the cells (its drawable area, the
-    scale bar's strip left out).
+) -> MapFrameReach:
+    """The ``points`` that :func:`places_map_svg` (same arguments) draws inside
+    its frame, and how many it leaves out at the frame's edge.
 
-    A force-wide month framed on its top cells clips most of its incidents: a
-    sample drawn from the whole force put 25 of its 400 dots in the frame of
-    London's March 2022, where the top cell alone held 53 incidents.
+    ``framed``: all the points, in their order, when there are no cells (the map
+    frames the points), else those within the frame around the cells (its
+    drawable area, the scale bar's strip left out). A force-wide month framed on
+    its top cells clips most of its incidents: a sample drawn from the whole force
+    put 25 of its 400 dots in the frame of London's March 2022, where the top
+    cell alone held 53 incidents.
+
+    ``past_edge``: how many of ``points``, each at the centre of its
+    ``cell_size_m`` cell (a partner's:
+    :func:`avert.briefing.places.window_map_points`), are not drawn though their
+    cell reaches into the frame: the centre lies outside it, within half a cell
+    of its edge (0 with no cells). A partner's map counts and draws an incident
+    by its cell's centre, the police map by its own place: West Yorkshire's July
+    2018 (police.uk), 3,093 incidents in the partner's frame and 3,124 in the
+    analyst's, every one of the 31 in a cell across the frame's edge. Counted
+    from the points as given, so a partner's figure is of the cells it sees,
+    never of the places it does not.
     """
     if not cells:
-        return list(points)
-    bounds = _frame_bounds(
+        return MapFrameReach(framed=list(points), past_edge=0)
+    frame = _map_frame(
         cells,
         points,
         cell_size_m=cell_size_m,
@@ -256,49 +279,17 @@ def points_in_map_frame(
         margin_m=margin_m,
         context_m=context_m,
     )
-    if bounds is None:
-        return []
-    return [p for p in points if _inside(p, bounds, pad_m=0.0)]
-
-
-def cell_centres_past_map_edge(
-    cells: Sequence[Mapping[str, Any]],
-    points: Sequence[Mapping[str, Any]],
-    *,
-    cell_size_m: float,
-    width_px: int = 640,
-    height_px: int = 480,
-    margin_m: float = 300.0,
-    context_m: float = 1500.0,
-) -> int:
-    """How many of ``points``, each at the centre of its ``cell_size_m`` cell (a
-    partner's: :func:`avert.briefing.places.window_map_points`), are not drawn
-    though their cell reaches into the frame: the centre lies outside it, within
-    half a cell of its edge.
-
-    A partner's map counts and draws an incident by its cell's centre, the police
-    map by its own place: West Yorkshire's July 2018 (police.uk), 3,093 incidents
-    in the partner's frame and 3,124 in the analyst's, every one of the 31 in a
-    cell across the frame's edge. Counted from the points as given, so a
-    partner's figure is of the cells it sees, never of the places it does not.
-    """
-    if not cells:
-        return 0
-    bounds = _frame_bounds(
-        cells,
-        points,
-        cell_size_m=cell_size_m,
-        size_px=(width_px, height_px),
-        margin_m=margin_m,
-        context_m=context_m,
-    )
-    if bounds is None:
-        return 0
+    if frame is None:
+        return MapFrameReach(framed=[], past_edge=0)
+    bounds = _drawable_bounds(frame, width_px=width_px, height_px=height_px)
     half = cell_size_m / 2
-    return sum(
-        1
-        for p in points
-        if _inside(p, bounds, pad_m=half) and not _inside(p, bounds, pad_m=0.0)
+    return MapFrameReach(
+        framed=[p for p in points if _inside(p, bounds, pad_m=0.0)],
+        past_edge=sum(
+            1
+            for p in points
+            if _inside(p, bounds, pad_m=half) and not _inside(p, bounds, pad_m=0.0)
+        ),
     )
 
 
@@ -315,28 +306,11 @@ def _inside(
     return left - pad_m <= x <= right + pad_m and bottom - pad_m <= y <= top + pad_m
 
 
-def _frame_bounds(
-    cells: Sequence[Mapping[str, Any]],
-    points: Sequence[Mapping[str, Any]],
-    *,
-    cell_size_m: float,
-    size_px: tuple[int, int],
-    margin_m: float,
-    context_m: float,
-) -> tuple[float, float, float, float] | None:
-    """(left, right, bottom, top) in metres of the map's drawable area (the scale
-    bar's strip left out); None when nothing is located."""
-    frame = _map_frame(
-        cells,
-        points,
-        cell_size_m=cell_size_m,
-        size_px=size_px,
-        margin_m=margin_m,
-        context_m=context_m,
-    )
-    if frame is None:
-        return None
-    width_px, height_px = size_px
+def _drawable_bounds(
+    frame: _MapFrame, *, width_px: int, height_px: int
+) -> tuple[float, float, float, float]:
+    """(left, right, bottom, top) in metres of the drawable area of ``frame``
+    drawn ``width_px`` by ``height_px`` (the scale bar's strip left out)."""
     return (
         frame.x0 - frame.ox / frame.scale,
         frame.x0 + (width_px - frame.ox) / frame.scale,
@@ -354,7 +328,7 @@ def _map_frame(
     margin_m: float,
     context_m: float,
 ) -> _MapFrame | None:
-    """The frame :func:`places_map_svg` draws in and :func:`points_in_map_frame`
+    """The frame :func:`places_map_svg` draws in and :func:`map_frame_reach`
     filters by (one frame, so the caption counts what the map shows); None when
     nothing is located."""
     xs, ys = _map_extent(cells, points, context_m=context_m)

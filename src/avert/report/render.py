@@ -27,10 +27,9 @@ from avert.files import private_write_bytes
 from avert.report.charts import (
     CATEGORY_COLOURS,
     category_colour,
-    cell_centres_past_map_edge,
+    map_frame_reach,
     pinned_axis_chart_html,
     places_map_svg,
-    points_in_map_frame,
 )
 from avert.report.glyphs import drawable_html
 
@@ -420,9 +419,10 @@ def briefing_page_context(
     cell_size_m = float(briefing.places_summary.get("cell_size_m", 100.0))
     # drawn from the incidents the frame shows: a sample of the whole force
     # framed on its top cells showed few dots where most of them are
-    framed = points_in_map_frame(
+    reach = map_frame_reach(
         list(briefing.places), briefing.map_points, cell_size_m=cell_size_m
     )
+    framed = reach.framed
     points = _map_points(framed, sample=briefing.harm_expected)
     svg = places_map_svg(
         list(briefing.places),
@@ -443,13 +443,7 @@ def briefing_page_context(
         # a partner's dots are at their cells' centres: those of cells across the
         # frame's edge whose centre is past it are not drawn (the police map
         # draws those of their incidents inside the frame), said under the map
-        "map_edge_cut": (
-            cell_centres_past_map_edge(
-                list(briefing.places), briefing.map_points, cell_size_m=cell_size_m
-            )
-            if briefing.audience == "partner"
-            else 0
-        ),
+        "map_edge_cut": reach.past_edge if briefing.audience == "partner" else 0,
         "map_cell_m": cell_size_m,
         "limits": LIST_LIMITS,
         "grid_notes": bulk_notes(briefing.notes),
