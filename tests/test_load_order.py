@@ -151,7 +151,17 @@ def read_commands(person_id: str, out: Path) -> list[list[str]]:
         ["quarantine", "list", "--json"],
         ["quarantine", "export", str(out / "quarantine.csv")],
         ["brief", "--at", AT, "--no-pdf", "--out", str(out / "briefing")],
-        ["brief", "--at", AT, "--audience", "partner", "--no-pdf", "--json"],
+        [
+            "brief",
+            "--at",
+            AT,
+            "--audience",
+            "partner",
+            "--org",
+            "council",
+            "--no-pdf",
+            "--json",
+        ],
     ]
 
 

@@ -285,6 +285,8 @@ def test_cli_partner_brief_needs_the_key_setting(
         AT.isoformat(),
         "--audience",
         "partner",
+        "--org",
+        "council",
         "--out",
         str(tmp_path / "o"),
         "--no-pdf",

@@ -113,7 +113,7 @@ def test_police_see_the_victims_meeting_a_criterion_and_a_view_is_audited(
 def test_a_partner_sees_pseudonyms_and_no_assessment_id(sqlite_store: Store) -> None:
     _fill(sqlite_store)
     env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)}
-    out = _marac(sqlite_store, "--audience", "partner", env=env)
+    out = _marac(sqlite_store, "--audience", "partner", "--org", "council", env=env)
     shown = [r["person_id"] for r in out["rows"]]
     assert len(shown) == 2
     assert not {"P-dash", "P-esc"} & set(shown)
@@ -123,7 +123,7 @@ def test_a_partner_sees_pseudonyms_and_no_assessment_id(sqlite_store: Store) -> 
     assert [r["n_yes"] for r in out["rows"]] == [15, None]
     assert "resulted in injury" not in json.dumps(out)
     assert "P-dash" not in json.dumps(out)
-    again = _marac(sqlite_store, "--audience", "partner", env=env)
+    again = _marac(sqlite_store, "--audience", "partner", "--org", "council", env=env)
     assert [r["person_id"] for r in again["rows"]] == shown  # stable pseudonyms
     audit = _audit(sqlite_store)
     assert audit["role"].to_list() == ["partner", "partner"]
@@ -181,7 +181,9 @@ def test_the_list_shows_its_make_up_against_its_population(
     sex = {r["category"]: r["listed"] for r in made["rows"] if r["dimension"] == "sex"}
     assert sex["F"] == 2
     env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)}
-    partner = _marac(sqlite_store, "--audience", "partner", env=env)["make_up"]
+    partner = _marac(
+        sqlite_store, "--audience", "partner", "--org", "council", env=env
+    )["make_up"]
     assert partner["n"] == 2
     assert partner["disclosure"]
     assert all(r["listed"] is None for r in partner["rows"] if r["dimension"] == "sex")
@@ -223,7 +225,9 @@ def test_a_partner_make_up_reads_withheld_cells_as_withheld_not_zero(
     rule under them."""
     _fill_with_people(sqlite_store)
     env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32), "COLUMNS": "200"}
-    output = _marac_run(sqlite_store, "--audience", "partner", env=env).output
+    output = _marac_run(
+        sqlite_store, "--audience", "partner", "--org", "council", env=env
+    ).output
     sex = next(ln for ln in output.splitlines() if ln.strip().startswith("sex:"))
     assert "None" not in sex
     assert "F [c] ([c] vs [c])" in sex

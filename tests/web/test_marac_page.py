@@ -168,6 +168,7 @@ def test_marac_page_for_a_partner_shows_pseudonyms_and_counts_only(
         audience="partner",
         pseudonym_key=world.settings.pseudonym_key,
         pseudonym_rotation=world.settings.pseudonym_rotation,
+        pseudonym_scope="organisation:council",  # the demo partner's organisation
     )
     assert _listed(html) == partner.frame["person_id"].to_list()
     for person in police.frame["person_id"]:

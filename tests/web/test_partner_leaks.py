@@ -18,6 +18,9 @@ from avert.workflows.users import User
 from web.helpers import World, csrf_of, signed_in, version_of
 
 #: A title that names its subject, as free text of a real plan may.
+#: The demo's partner account (of the council) and board account, as readers.
+COUNCIL = User("partner", "partner", org="council")
+BOARD = User("board", "board", org="violence reduction board")
 NAMED_TITLE = "Safeguarding plan for Jane Example of 12 Acacia Avenue"
 
 
@@ -301,7 +304,7 @@ def test_police_free_text_names_every_stored_record_by_pseudonym_for_partners(
         str(p) for p in store.read_frame("people")["person_id"] if str(p) != target
     )
     incident = str(store.read_frame("incidents")["incident_id"][0])
-    pseudo = delivery.partner_pseudonymiser(world.settings)
+    pseudo = delivery.partner_pseudonymiser(world.settings, reader=COUNCIL)
     shown = {other: pseudo("person", other), incident: pseudo("incident", incident)}
     chair = User("chair", "chair")
     evidence = f"met {other.lower()} about {incident}; ref ZZ12345"
@@ -400,7 +403,12 @@ def test_partners_read_a_stored_persons_name_as_the_persons_pseudonym(
             "person_identity",
             pl.DataFrame({"person_id": [person], "name": [name]}),
         )
-    shown = delivery.partner_pseudonymiser(world.settings)("person", person)
+    shown = delivery.partner_pseudonymiser(world.settings, reader=COUNCIL)(
+        "person", person
+    )
+    of_board = delivery.partner_pseudonymiser(world.settings, reader=BOARD)(
+        "person", person
+    )
     chair = User("chair", "chair")
     now = local_now(world.settings.timezone).replace(tzinfo=None)
     subject = str(store.read_frame("incidents")["incident_id"][-1])
@@ -440,7 +448,9 @@ def test_partners_read_a_stored_persons_name_as_the_persons_pseudonym(
     }
     for where, text in answers.items():
         assert "zedekiah" not in text.lower(), where
-        if where.endswith("plan"):
+        if where == "board plan":
+            assert f"as for {of_board}" in text, where
+        elif where.endswith("plan"):
             assert f"as for {shown}" in text, where
         else:
             assert f"Call {shown}, then {shown} again" in text, where

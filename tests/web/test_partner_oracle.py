@@ -30,6 +30,9 @@ from web.helpers import PASSWORD, World, csrf_of, signed_in, version_of
 #: The partner organisation (and its user) that types in these tests.
 ORG = "youth-service"
 USER = "youth-partner"
+#: The partner account of :data:`ORG` and the demo's board account, as readers.
+YOUTH = User(USER, "partner", org=ORG)
+BOARD = User("board", "board", org="violence reduction board")
 #: A name given to a stored person and a group by these tests.
 PERSON_NAME = "Philippa Oraclewood"
 GROUP_NAME = "Oracle Lane Crew"
@@ -135,7 +138,7 @@ def test_a_partner_reads_the_ids_and_names_it_typed_in_an_action_as_typed(
     store = world.store
     action_id = _action(world)
     ids = _stored(world)
-    pseudo = delivery.partner_pseudonymiser(world.settings)
+    pseudo = delivery.partner_pseudonymiser(world.settings, reader=YOUTH)
     chair = User("chair", "chair")
     delivery.update_action(
         store,
@@ -170,9 +173,7 @@ def test_a_partner_reads_the_ids_and_names_it_typed_in_an_action_as_typed(
     assert html.escape(f"saw {ids['police']}. {typed}") in police
     # the partner reads their own words as typed on every page that shows them,
     # and the police's id as its pseudonym
-    mine = delivery.my_actions(
-        store, world.settings, user=User(USER, "partner", org=ORG)
-    )
+    mine = delivery.my_actions(store, world.settings, user=YOUTH)
     answers = {
         "/plan": partner.get("/plan").text,
         "/plan/mine": html.escape(repr(mine)),  # the page lists no free text
@@ -196,7 +197,8 @@ def test_a_partner_reads_the_ids_and_names_it_typed_in_an_action_as_typed(
     ):
         for word in (*ids.values(), PERSON_NAME, GROUP_NAME):
             assert word.lower() not in text.lower(), word
-    assert pseudo("person", ids["typed"]) in board.get("/plan").text
+    of_board = delivery.partner_pseudonymiser(world.settings, reader=BOARD)
+    assert of_board("person", ids["typed"]) in board.get("/plan").text
 
 
 def test_a_partner_reads_the_ids_and_names_it_typed_in_a_result_as_typed(
@@ -204,7 +206,7 @@ def test_a_partner_reads_the_ids_and_names_it_typed_in_a_result_as_typed(
 ) -> None:
     store = world.store
     ids = _stored(world)
-    pseudo = delivery.partner_pseudonymiser(world.settings)
+    pseudo = delivery.partner_pseudonymiser(world.settings, reader=YOUTH)
     now = local_now(world.settings.timezone).replace(tzinfo=None)
     tasked = set(store.read_frame("taskings")["item_id"].to_list())
     subject = next(
@@ -262,7 +264,7 @@ def test_a_board_member_of_the_partners_organisation_reads_its_typed_ids_as_pseu
     and organisation). The board reads no stored id, whoever typed it."""
     store = world.store
     ids = _stored(world)
-    pseudo = delivery.partner_pseudonymiser(world.settings)
+    pseudo = delivery.partner_pseudonymiser(world.settings, reader=YOUTH)
     now = local_now(world.settings.timezone).replace(tzinfo=None)
     tasked = set(store.read_frame("taskings")["item_id"].to_list())
     subject = next(
@@ -277,7 +279,7 @@ def test_a_board_member_of_the_partners_organisation_reads_its_typed_ids_as_pseu
         made["tasking_id"],
         result=typed,
         status="done",
-        user=User(USER, "partner", org=ORG),
+        user=YOUTH,
         version=int(made["version"]),
     )
     member = "board-of-youth"
@@ -565,7 +567,7 @@ def test_a_word_of_a_taskings_subjects_name_is_withheld_but_not_the_partners(
         made["tasking_id"],
         result=f"{shown}; {first} called",
         status=None,
-        user=User(USER, "partner", org=ORG),
+        user=YOUTH,
         settings=world.settings,
     )
     row = store.read_frame("taskings").filter(

@@ -154,7 +154,8 @@ def test_a_pack_reads_each_name_table_once(
     monkeypatch.setattr(sqlite_store, "_read", counted)
     pack = delivery.board_pack_data(sqlite_store, WITH_KEY, month=MONTH)
     assert sorted(reads) == ["groups", "person_identity"]
-    pseudo = delivery.partner_pseudonymiser(WITH_KEY)
+    # the pack is in the board's key
+    pseudo = delivery.partner_pseudonymiser(WITH_KEY, reader=User("b", "board"))
     shown = (
         f"met {pseudo('person', 'P7')} of {pseudo('group', 'G1')} at "
         f"{ADDRESS_WITHHELD}, {DATE_WITHHELD}"

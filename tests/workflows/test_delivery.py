@@ -32,6 +32,7 @@ EXAMPLE = Path(__file__).parents[2] / "docs" / "example-plan.yaml"
 CHAIR = User("chair1", "chair")
 POLICE_PARTNER = User("pp", "partner", org="police")
 COUNCIL = User("cc", "partner", org="council")
+BOARD = User("b", "board")
 
 
 #: a grid cell id, as the briefing's places and the forecast give them
@@ -1763,16 +1764,21 @@ def test_board_and_partner_read_stored_ids_in_action_text_as_pseudonyms(
         planned, "A04", {"status": "done", "evidence": evidence}, user=CHAIR
     )
     delivery.update_action(planned, "A05", {"evidence": evidence}, user=CHAIR)
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
-    shown = (
-        f"DSA signed with {pseudo('person', 'P0003235')} after "
-        f"{pseudo('incident', 'I0000042')} (ref Q12)"
-    )
+
+    def shown_to(reader: User) -> str:
+        """The evidence as ``reader`` reads it: in its own pseudonyms."""
+        pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=reader)
+        return (
+            f"DSA signed with {pseudo('person', 'P0003235')} after "
+            f"{pseudo('incident', 'I0000042')} (ref Q12)"
+        )
+
     month = f"{dt.date.today():%Y-%m}"
     pack = delivery.board_pack_data(planned, SETTINGS, month=month)
-    assert {a["action_id"]: a["evidence"] for a in pack["completed"]}["A04"] == shown
-    board = User("b", "board")
-    for user, action_id in ((board, "A04"), (COUNCIL, "A05")):
+    completed = {a["action_id"]: a["evidence"] for a in pack["completed"]}
+    assert completed["A04"] == shown_to(BOARD)
+    for user, action_id in ((BOARD, "A04"), (COUNCIL, "A05")):
+        shown = shown_to(user)
         listed = delivery.plan_board(planned, SETTINGS, user=user)["actions"]
         assert {a["action_id"]: a["evidence"] for a in listed}[action_id] == shown
         page = delivery.action_page(planned, SETTINGS, user=user, action_id=action_id)
@@ -1782,10 +1788,9 @@ def test_board_and_partner_read_stored_ids_in_action_text_as_pseudonyms(
     assert police["action"]["evidence"] == evidence
 
 
-def _named_records(store: Store) -> dict[str, str]:
+def _named_records(store: Store) -> None:
     """Records whose ids have a slash, a point or a space, of every kind partners
-    see only as pseudonyms, and stored names; each written form to what a partner
-    reads (SETTINGS' key)."""
+    see only as pseudonyms, and stored names (:func:`_shown_names`)."""
     _records(store, incidents=("CAD/1234/22",), people=("P.0042", "P0000007"))
     at = dt.datetime(2025, 1, 1, 12)
     with store.transaction() as tx:
@@ -1807,7 +1812,12 @@ def _named_records(store: Store) -> dict[str, str]:
                 }
             ),
         )
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+
+
+def _shown_names(reader: User) -> dict[str, str]:
+    """Each written form of :func:`_named_records` to what ``reader`` reads
+    (its own key under SETTINGS)."""
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=reader)
     return {
         "SMITH, John": pseudo("person", "P0000007"),
         "p.0042": pseudo("person", "P.0042"),
@@ -1841,11 +1851,12 @@ def test_partners_read_ids_of_every_kind_and_names_in_action_text_as_pseudonyms(
     the board as written. Each is now its pseudonym; the police read the text as
     typed; the partner saving the text as shown leaves the police's words as they
     were (on an area or cohort action the pseudonyms were stored)."""
-    shown = _named_records(planned)
-    expected = _as_shown(NAMED_TEXT, shown)
+    _named_records(planned)
+    expected = _as_shown(NAMED_TEXT, _shown_names(COUNCIL))
     assert "12/03/2025 at 10.30; ref 1234 in Smith Street" in expected
     delivery.update_action(planned, "A05", {"evidence": NAMED_TEXT}, user=CHAIR)
-    for user in (COUNCIL, User("b", "board")):
+    for user in (COUNCIL, BOARD):
+        expected = _as_shown(NAMED_TEXT, _shown_names(user))
         page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == expected
         assert page["history"][0]["diff"]["evidence"][1] == expected
@@ -1853,10 +1864,11 @@ def test_partners_read_ids_of_every_kind_and_names_in_action_text_as_pseudonyms(
         assert {a["action_id"]: a["evidence"] for a in listed}["A05"] == expected
     police = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
     assert police["action"]["evidence"] == NAMED_TEXT
+    as_read = _as_shown(NAMED_TEXT, _shown_names(COUNCIL))
     delivery.update_action(
         planned,
         "A05",
-        {"evidence": expected + " Called again.", "rag": "amber"},
+        {"evidence": as_read + " Called again.", "rag": "amber"},
         user=COUNCIL,
         settings=SETTINGS,
     )
@@ -1870,7 +1882,8 @@ def test_plan_and_objective_titles_name_no_stored_record_for_the_board(
     """Plan and objective titles were shown to partners and the board as written
     (the plan page's measures, the board pack): a stored id or name in them is
     now its pseudonym there; the police read them as written."""
-    shown = _named_records(planned)
+    _named_records(planned)
+    shown = _shown_names(BOARD)
     objective = read_delivery(planned, "objective").filter(
         pl.col("objective_id") == "P2"
     )
@@ -1895,9 +1908,9 @@ def test_plan_and_objective_titles_name_no_stored_record_for_the_board(
     def titles(measures: list[dict[str, Any]]) -> set[str]:
         return {m["title"] for m in measures if m["objective_id"] == "P2"}
 
-    for user in (COUNCIL, User("b", "board")):
+    for user in (COUNCIL, BOARD):
         measures = delivery.objective_measures(planned, SETTINGS, user=user)
-        assert titles(measures) == {expected}
+        assert titles(measures) == {_as_shown(title, _shown_names(user))}
     assert titles(delivery.objective_measures(planned, SETTINGS, user=CHAIR)) == {title}
     assert titles(delivery.objective_measures(planned, SETTINGS)) == {title}
     month = f"{dt.date.today():%Y-%m}"
@@ -1925,7 +1938,7 @@ def test_partners_read_names_stored_surname_first_as_pseudonyms(
                 }
             ),
         )
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     text = "saw John Smith and SMITH, John; also Mary Ann Jones, JONES Mary Ann"
     shown = delivery._common.stored_ids_shown(planned, pseudo, [text])
     [out] = pseudonymise_ids([text], shown)
@@ -1952,7 +1965,7 @@ def test_partners_read_names_written_with_invisible_characters_as_pseudonyms(
     delivery.update_action(planned, "A05", {"evidence": evidence}, user=CHAIR)
     page = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
     seen = page["action"]["evidence"]
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     john, ann = pseudo("person", "P1"), pseudo("person", "P2")
     assert seen == f"Met {john}, then {ann} and {ann}.", seen
 
@@ -1972,7 +1985,7 @@ def test_partners_read_a_name_and_id_with_an_invisible_character_inside_a_word(
     evidence = "Met Quenn\u00adith Quxbyaah with P\u200b0000032."
     delivery.update_action(planned, "A05", {"evidence": evidence}, user=CHAIR)
     page = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     quennith, other = pseudo("person", "P2"), pseudo("person", "P0000032")
     assert page["action"]["evidence"] == f"Met {quennith} with {other}."
 

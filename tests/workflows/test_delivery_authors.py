@@ -34,8 +34,8 @@ def test_a_partners_words_stay_its_own_through_later_saves(any_store: Store) -> 
             "people",
             pl.DataFrame({"person_id": ["P0000012", "P0000099"], "source": ["t", "t"]}),
         )
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
-    police, typed = pseudo("person", "P0000012"), pseudo("person", "P0000099")
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
+    police = pseudo("person", "P0000012")
     delivery.update_action(
         store, "A05", {"rag_reason": "12 of 15 schools; see P0000012"}, user=CHAIR
     )
@@ -63,8 +63,13 @@ def test_a_partners_words_stay_its_own_through_later_saves(any_store: Store) -> 
     delivery.import_plan(store, EXAMPLE, user=CHAIR)
     assert _reason(store, COUNCIL) == f"Update: {seen}; met P0000099"
     # another organisation's partner and the board read the partner's id as a
-    # pseudonym (neither wrote it)
-    board = delivery.plan_board(store, SETTINGS, user=User("b", "board"))["actions"]
+    # pseudonym (neither wrote it), each in its own key's pseudonyms
+    reader = User("b", "board")
+    board = delivery.plan_board(store, SETTINGS, user=reader)["actions"]
     (a05,) = [a for a in board if a["action_id"] == "A05"]
-    assert a05["rag_reason"] == f"Update: {seen}; met {typed}"
+    of_board = delivery.partner_pseudonymiser(SETTINGS, reader=reader)
+    assert a05["rag_reason"] == (
+        f"Update: 12 of 15 schools; see {of_board('person', 'P0000012')}; "
+        f"met {of_board('person', 'P0000099')}"
+    )
     assert "authors" not in a05

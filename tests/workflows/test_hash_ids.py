@@ -66,13 +66,18 @@ def test_partners_read_stored_ids_with_a_hash_as_pseudonyms(planned: Store) -> N
     heading, the lone ``#`` and the hash tag are shown as typed; the police
     read the text as written; the partner's save puts each id back exactly."""
     delivery.update_action(planned, "A05", {"evidence": TEXT}, user=CHAIR)
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
-    shown = (
-        TEXT.replace("CAD#1234", pseudo("incident", "CAD#1234"))
-        .replace("#5678", pseudo("incident", "#5678"))
-        .replace("#77", pseudo("asb", "#77"))
-    )
+
+    def shown_to(user: User) -> str:
+        """The text as ``user`` reads it, in its own key's pseudonyms."""
+        pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=user)
+        return (
+            TEXT.replace("CAD#1234", pseudo("incident", "CAD#1234"))
+            .replace("#5678", pseudo("incident", "#5678"))
+            .replace("#77", pseudo("asb", "#77"))
+        )
+
     for user in (COUNCIL, User("b", "board")):
+        shown = shown_to(user)
         page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == shown, user
     police = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
@@ -80,7 +85,7 @@ def test_partners_read_stored_ids_with_a_hash_as_pseudonyms(planned: Store) -> N
     delivery.update_action(
         planned,
         "A05",
-        {"evidence": shown + " Closed.", "rag": "amber"},
+        {"evidence": shown_to(COUNCIL) + " Closed.", "rag": "amber"},
         user=COUNCIL,
         settings=SETTINGS,
     )

@@ -37,6 +37,9 @@ from avert.workflows.users import User
 
 KEY = secrets.token_urlsafe(32)
 SETTINGS = load_settings({"AVERT_PSEUDONYM_KEY": KEY})
+#: One key for every partner (``pseudonym_scope`` shared, not the default),
+#: for what is of that scope alone.
+SHARED = SETTINGS.with_overrides(pseudonym_scope="shared")
 EXAMPLE = Path(__file__).parents[2] / "docs" / "example-plan.yaml"
 CHAIR = User("chair1", "chair")
 COUNCIL = User("cc", "partner", org="council")
@@ -98,7 +101,7 @@ def _save_result(
 
 def test_a_typed_pseudonym_is_stored_as_the_person(planned: Store) -> None:
     tasking_id, at = _tasking(planned)
-    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    p1 = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P0000001")
     stored = _save_result(planned, tasking_id, f"visited {p1}, engaged")
     assert stored == "visited P0000001, engaged"
     assert _result(planned, tasking_id, CHAIR, at, SETTINGS) == stored
@@ -120,7 +123,7 @@ def test_a_typed_pseudonym_is_stored_as_the_person(planned: Store) -> None:
 
 def test_a_near_miss_stays_as_typed(planned: Store) -> None:
     tasking_id, _ = _tasking(planned)
-    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    p1 = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P0000001")
     last = p1[-1]
     near = p1[:-1] + ("0" if last != "0" else "1")
     stored = _save_result(planned, tasking_id, f"visited {near} and x{p1}")
@@ -130,7 +133,7 @@ def test_a_near_miss_stays_as_typed(planned: Store) -> None:
 def test_a_pseudonym_in_an_action_s_evidence_reads_as_each_reader_s_own(
     planned: Store,
 ) -> None:
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     p2, i9 = pseudo("person", "P0000002"), pseudo("incident", "INC9")
     with planned.transaction() as tx:
         tx.append(
@@ -154,7 +157,10 @@ def test_a_pseudonym_in_an_action_s_evidence_reads_as_each_reader_s_own(
     assert own["action"]["evidence"] == f"met {p2} about {i9}"
     board = delivery.plan_board(planned, SETTINGS, user=BOARD)["actions"]
     (a05,) = [a for a in board if a["action_id"] == "A05"]
-    assert a05["evidence"] == f"met {p2} about {i9}"
+    # the board reads the board's pseudonyms of the same records
+    of_board = delivery.partner_pseudonymiser(SETTINGS, reader=BOARD)
+    b2, b9 = of_board("person", "P0000002"), of_board("incident", "INC9")
+    assert a05["evidence"] == f"met {b2} about {b9}"
     assert "P0000002" not in json.dumps(board, default=str)
 
 
@@ -169,13 +175,15 @@ def test_no_pseudonym_is_resolved_under_a_rotating_key(planned: Store) -> None:
     at = local_now(monthly.timezone).date()
     before = period_of(at.replace(day=1) - dt.timedelta(days=1), "monthly")
     last = Pseudonymiser(KEY, period=before)("person", "P0000001")
-    current = delivery.partner_pseudonymiser(monthly)("person", "P0000001")
+    current = delivery.partner_pseudonymiser(monthly, reader=COUNCIL)(
+        "person", "P0000001"
+    )
     tasking_id, read_at = _tasking(planned)
     for typed in (f"saw {last}", f"saw {current}"):
         assert _save_result(planned, tasking_id, typed, monthly) == typed
         assert _result(planned, tasking_id, COUNCIL, read_at, monthly) == typed
     # a load empties the lookup filled under the key before rotation
-    assert fill_pseudonym_lookup(planned, SETTINGS) == 3
+    assert fill_pseudonym_lookup(planned, SHARED) == 3
     assert fill_pseudonym_lookup(planned, monthly) == 0
     assert planned.read_frame("pseudonym_index").is_empty()
 
@@ -184,10 +192,10 @@ def test_after_a_key_change_only_the_new_key_s_pseudonyms_resolve(
     planned: Store,
 ) -> None:
     tasking_id, _ = _tasking(planned)
-    old = delivery.partner_pseudonymiser(SETTINGS)
+    old = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     assert _save_result(planned, tasking_id, old("person", "P0000001")) == "P0000001"
     changed = load_settings({"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)})
-    new = delivery.partner_pseudonymiser(changed)
+    new = delivery.partner_pseudonymiser(changed, reader=COUNCIL)
     typed = f"{old('person', 'P0000002')} {new('person', 'P0000002')}"
     assert (
         _save_result(planned, tasking_id, typed, changed)
@@ -199,7 +207,7 @@ def test_after_a_key_change_only_the_new_key_s_pseudonyms_resolve(
 
 def test_an_id_stored_after_the_lookup_was_filled_is_found(planned: Store) -> None:
     tasking_id, _ = _tasking(planned)
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     assert _save_result(planned, tasking_id, pseudo("person", "P0000001")) == "P0000001"
     _people(planned, "P0000004")
     assert _save_result(planned, tasking_id, pseudo("person", "P0000004")) == "P0000004"
@@ -207,7 +215,7 @@ def test_an_id_stored_after_the_lookup_was_filled_is_found(planned: Store) -> No
 
 def test_a_pseudonym_of_an_id_no_longer_stored_stays_as_typed(planned: Store) -> None:
     tasking_id, _ = _tasking(planned)
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     _people(planned, "P0000005")
     assert _save_result(planned, tasking_id, pseudo("person", "P0000005")) == "P0000005"
     with planned.transaction() as tx:
@@ -221,12 +229,13 @@ def test_a_pseudonym_of_an_id_no_longer_stored_stays_as_typed(planned: Store) ->
 
 def test_a_load_fills_the_lookup(any_store: Store) -> None:
     """``avert ingest`` fills it (:func:`fill_pseudonym_lookup`), so the first
-    save after a load hashes no stored id."""
+    save after a load hashes no stored id. Under pseudonym_scope shared, one
+    key; a key per organisation: the next test."""
     _people(any_store, "P1", "P2", "P3")
-    assert fill_pseudonym_lookup(any_store, SETTINGS) == 3
-    assert fill_pseudonym_lookup(any_store, SETTINGS) == 0
+    assert fill_pseudonym_lookup(any_store, SHARED) == 3
+    assert fill_pseudonym_lookup(any_store, SHARED) == 0
     fingerprints = set(any_store.read_frame("pseudonym_index")["fingerprint"])
-    assert fingerprints == {delivery.partner_pseudonymiser(SETTINGS).fingerprint}
+    assert fingerprints == {delivery.partner_pseudonymiser(SHARED).fingerprint}
     # no key fit for real data: nothing (partners are shown nothing)
     weak = load_settings({"AVERT_PSEUDONYM_KEY": "short"})
     assert fill_pseudonym_lookup(any_store, weak) == 0
@@ -262,7 +271,7 @@ def test_an_id_partners_would_read_as_written_is_not_put_back(
     stored for its pseudonym, the writer read the id back."""
     _people(planned, "ABCDEFGH", "P0000009 X Y Z")
     tasking_id, at = _tasking(planned)
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     for real in ["ABCDEFGH", "P0000009 X Y Z"]:
         typed = f"visited {pseudo('person', real)}, engaged"
         assert _save_result(planned, tasking_id, typed) == typed
@@ -278,7 +287,7 @@ def test_a_police_text_with_an_id_edited_by_a_partner_shows_no_id(
     delivery.record_tasking_result(
         planned, tasking_id, result="seen P0000002", status=None, user=CHAIR
     )
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     p1, p2 = pseudo("person", "P0000001"), pseudo("person", "P0000002")
     assert _result(planned, tasking_id, COUNCIL, at, SETTINGS) == f"seen {p2}"
     stored = _save_result(planned, tasking_id, f"seen {p2} with {p1}; {p2}")
@@ -300,7 +309,7 @@ def test_an_id_of_two_records_is_not_put_back(planned: Store) -> None:
             ),
         )
     tasking_id, at = _tasking(planned)
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     for kind, real in [("incident", "1001"), ("person", "1001"), ("person", "p2002")]:
         typed = f"about {pseudo(kind, real)}"
         assert _save_result(planned, tasking_id, typed) == typed
@@ -326,7 +335,7 @@ def test_a_fill_appends_in_short_transactions(
         return append(self, table, frame)
 
     monkeypatch.setattr(database.Transaction, "append", counted)
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     pseudonyms.fill(any_store, pseudo, kinds=["person"])
     assert appended == [2, 2, 2, 1]
     assert any_store.count("pseudonym_index") == 7
@@ -352,7 +361,7 @@ def test_a_text_saved_as_typed_is_resolved_as_a_save_now_does(
     planned: Store, old_save: pytest.MonkeyPatch
 ) -> None:
     tasking_id, at = _tasking(planned)
-    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    p1 = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P0000001")
     typed = f"visited {p1}, engaged"
     assert _save_result(planned, tasking_id, typed) == typed  # the old save
     old_save.undo()
@@ -403,7 +412,7 @@ def test_what_a_save_leaves_as_typed_stays(
             ),
         )
     tasking_id, at = _tasking(planned)
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     p1 = pseudo("person", "P0000001")
     near = p1[:-1] + ("0" if p1[-1] != "0" else "1")
     other_key = Pseudonymiser(secrets.token_urlsafe(32))("person", "P0000002")
@@ -421,7 +430,7 @@ def test_what_a_save_leaves_as_typed_stays(
 def test_a_pseudonym_the_police_wrote_stays(planned: Store) -> None:
     """Who typed it is not known: only a partner's words are resolved."""
     tasking_id, _ = _tasking(planned)
-    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    p1 = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P0000001")
     delivery.record_tasking_result(
         planned, tasking_id, result=f"seen {p1}", status=None, user=CHAIR
     )
@@ -435,7 +444,7 @@ def test_words_no_partner_is_recorded_as_writing_are_left_and_counted(
     were kept, or the police's) stays as written, and the run says how many
     texts still write a pseudonym of a stored record; only texts holding a
     partner's words count as read."""
-    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    p1 = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P0000001")
     before_writers, resolved = (_tasking(planned)[0] for _ in range(2))
     for tasking_id in (before_writers, resolved):
         _save_result(planned, tasking_id, f"saw {p1}")
@@ -464,7 +473,7 @@ def test_refused_under_a_rotating_key(
     planned: Store, old_save: pytest.MonkeyPatch
 ) -> None:
     tasking_id, _ = _tasking(planned)
-    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    p1 = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P0000001")
     _save_result(planned, tasking_id, f"saw {p1}")
     old_save.undo()
     monthly = load_settings(
@@ -481,7 +490,7 @@ def test_refused_under_a_rotating_key(
 def test_an_action_s_evidence_reads_as_each_reader_s_own(
     planned: Store, old_save: pytest.MonkeyPatch
 ) -> None:
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     p2 = pseudo("person", "P0000002")
     delivery.update_action(
         planned,
@@ -512,7 +521,7 @@ def test_a_failed_batch_writes_nothing_of_it(
     """One record a batch: the second batch's audit write fails inside its
     transaction (after its record and history row are written there), so
     nothing of it is stored; the first batch stays, audited."""
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     ids = [_tasking(planned)[0] for _ in range(2)]
     for tasking_id in ids:
         _save_result(planned, tasking_id, f"saw {pseudo('person', 'P0000001')}")
@@ -550,7 +559,7 @@ def test_a_record_changed_meanwhile_refuses_its_batch_and_the_last_words_stay(
     """A partner saving between the read and the write of a later batch: that
     batch is refused (the partner's words are not overwritten by the text read
     before), the batch before it stays, and a second run converts the rest."""
-    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    p1 = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P0000001")
     ids = [_tasking(planned)[0] for _ in range(2)]
     for tasking_id in ids:
         _save_result(planned, tasking_id, f"saw {p1}")
@@ -585,7 +594,7 @@ def test_the_command_lists_counts_and_kinds_never_a_pseudonym_or_id(
     delivery.import_plan(store, EXAMPLE, user=CHAIR)
     _people(store, "P0000003", "P0000001")
     tasking_id, _ = _tasking(store)
-    p1 = delivery.partner_pseudonymiser(SETTINGS)("person", "P0000001")
+    p1 = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P0000001")
     monkeypatch.setattr(_taskings, "copied_pseudonyms", lambda *_, **__: {})
     _save_result(store, tasking_id, f"visited {p1}")
     monkeypatch.undo()
@@ -679,3 +688,37 @@ def test_a_board_account_writes_no_text_the_command_would_resolve(
             planned, action_id, {"evidence": typed}, user=BOARD, settings=scoped
         )
     assert not delivery.resolve_typed_pseudonyms(planned, scoped).changes
+
+
+def test_after_the_switch_to_a_key_per_organisation_the_command_resolves_the_old_ones(
+    planned: Store, old_save: pytest.MonkeyPatch
+) -> None:
+    """``pseudonym_scope`` organisation is the default: a deployment that ran
+    under shared (one key) and upgrades holds texts its partners typed in the
+    shared key's pseudonyms. A save now resolves the writer's own key's only, so
+    they stay as typed until ``avert db resolve-pseudonyms`` (the secret's key,
+    :func:`avert.workflows.pseudonym_lookup.resolving_key`) converts them; the
+    police then read the id, the writer the person's pseudonym of its own key,
+    the one its pages now show (not the shared one it typed)."""
+    assert load_settings({}).pseudonym_scope == "organisation"
+    assert SETTINGS.pseudonym_scope == "organisation"
+    tasking_id, at = _tasking(planned)
+    before = Pseudonymiser(KEY)("person", "P0000001")  # the shared key's
+    typed = f"visited {before}, engaged"
+    assert _save_result(planned, tasking_id, typed, SHARED) == typed  # the old save
+    old_save.undo()
+    # after the switch a save of the same words leaves them: not the writer's key
+    assert _save_result(planned, tasking_id, typed) == typed
+    done = delivery.resolve_typed_pseudonyms(planned, SETTINGS)
+    assert [(c.entity_id, c.kinds) for c in done.changes] == [
+        (tasking_id, {"person": 1})
+    ]
+    row = planned.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
+    assert row["result"][0] == "visited P0000001, engaged"
+    assert _result(planned, tasking_id, CHAIR, at, SETTINGS) == row["result"][0]
+    own = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P0000001")
+    assert own != before
+    assert (
+        _result(planned, tasking_id, COUNCIL, at, SETTINGS) == f"visited {own}, engaged"
+    )
+    assert not delivery.resolve_typed_pseudonyms(planned, SETTINGS).changes

@@ -213,7 +213,7 @@ def test_a_partner_after_the_police_sees_no_police_id_from_the_kept_analysis(
     _declare_an_empty_group(city_store)
     settings = load_settings({}).with_overrides(pseudonym_key=secrets.token_urlsafe(32))
     cache: views.ResultCache[Any] = views.ResultCache(ttl_s=600.0)
-    police, partner = User("ana", "analyst"), User("pat", "partner")
+    police, partner = User("ana", "analyst"), User("pat", "partner", org="council")
     seen_police = views.groups_view(city_store, settings, user=police, cache=cache)
     seen_partner = views.groups_view(city_store, settings, user=partner, cache=cache)
     assert seen_partner == views.groups_view(city_store, settings, user=partner)

@@ -98,6 +98,12 @@ def planned(
     close()
 
 
+def _of(reader: User, kind: str, real: str) -> str:
+    """``reader``'s pseudonym of the record ``real`` of ``kind`` (its own
+    organisation's key, or the board's: ``pseudonym_scope`` organisation)."""
+    return delivery.partner_pseudonymiser(SETTINGS, reader=reader)(kind, real)
+
+
 def _police_text() -> tuple[str, str]:
     """What an officer typed, and what partners and the board read of it."""
     child = f"{CHILD_BORN.day} {CHILD_BORN:%B %Y}"
@@ -117,10 +123,7 @@ def _police_text() -> tuple[str, str]:
 def test_partners_and_the_board_read_no_stored_date_of_birth_or_address(
     planned: Store,
 ) -> None:
-    typed, shown = _police_text()
-    shown = shown.replace(
-        "{amy}", delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
-    )
+    typed, as_read = _police_text()
     delivery.update_action(planned, "A04", {"status": "in_progress"}, user=CHAIR)
     delivery.update_action(
         planned, "A04", {"status": "done", "evidence": typed}, user=CHAIR
@@ -128,8 +131,10 @@ def test_partners_and_the_board_read_no_stored_date_of_birth_or_address(
     delivery.update_action(planned, "A05", {"evidence": typed}, user=CHAIR)
     month = f"{dt.date.today():%Y-%m}"
     pack = delivery.board_pack_data(planned, SETTINGS, month=month)
-    assert {a["action_id"]: a["evidence"] for a in pack["completed"]}["A04"] == shown
+    completed = {a["action_id"]: a["evidence"] for a in pack["completed"]}
+    assert completed["A04"] == as_read.replace("{amy}", _of(BOARD, "person", "P2"))
     for user, action_id in ((BOARD, "A04"), (COUNCIL, "A05")):
+        shown = as_read.replace("{amy}", _of(user, "person", "P2"))
         listed = delivery.plan_board(planned, SETTINGS, user=user)["actions"]
         assert {a["action_id"]: a["evidence"] for a in listed}[action_id] == shown
         page = delivery.action_page(planned, SETTINGS, user=user, action_id=action_id)
@@ -203,7 +208,7 @@ def test_a_taskings_what_reads_no_date_of_birth_or_postcode_to_its_partner(
         if t["tasking_id"] == made["tasking_id"]
     ]
     assert listed, view["taskings"].keys()
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     assert listed[0]["what"] == (
         f"Visit {pseudo('person', 'P1')}, {DATE_WITHHELD}, at "
         f"{ADDRESS_WITHHELD} {POSTCODE_WITHHELD}"
@@ -222,7 +227,7 @@ def _shown_beside_addresses(
             "person_identity",
             pl.DataFrame({"person_id": people, "address": stored}),
         )
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     return stored_ids_shown(store, pseudo, [typed])
 
 
@@ -302,7 +307,7 @@ def test_a_partner_cannot_show_a_date_of_birth_by_deleting_the_name_beside_it(
         police = {"evidence": "Amy Doe seen", "rag_reason": f"the child, {born}"}
     delivery.update_action(planned, "A05", {"rag": "amber", **police}, user=CHAIR)
     seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
-    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    amy = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P2")
     shown = {k: seen["action"][k] for k in ("evidence", "rag_reason")}
     assert born not in str(shown)
     assert DATE_WITHHELD in str(shown[field])
@@ -395,7 +400,7 @@ def test_a_partner_cannot_show_a_date_of_birth_in_a_result_by_deleting_the_name(
     def result(user: User) -> str:
         return _tasking_result(planned, tasking_id, user, at)
 
-    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    amy = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P2")
     seen = result(COUNCIL)
     assert seen == f"{amy}, the child, {DATE_WITHHELD}"
     delivery.record_tasking_result(
@@ -427,7 +432,7 @@ def test_a_partners_tasking_result_save_puts_the_pseudonyms_back(
     def result(user: User) -> str:
         return _tasking_result(planned, tasking_id, user, at)
 
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     p3, amy = pseudo("person", "P3"), pseudo("person", "P2")
     seen = result(COUNCIL)
     assert seen == f"{p3} seen with {amy} at school"
@@ -479,12 +484,17 @@ def test_a_surname_or_first_name_alone_near_its_person_is_withheld(
         "rag_reason": "Doe a deer; doe",
     }
     delivery.update_action(planned, "A05", {"rag": "amber", **police}, user=CHAIR)
-    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
-    withheld = f"{amy} seen; {NAME_WITHHELD} said {NAME_WITHHELD} is fine"
+
+    def withheld_to(user: User) -> str:
+        """The evidence as ``user`` reads it (its own key's pseudonym)."""
+        amy = _of(user, "person", "P2")
+        return f"{amy} seen; {NAME_WITHHELD} said {NAME_WITHHELD} is fine"
+
     for user in (COUNCIL, BOARD):
         page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
-        assert page["action"]["evidence"] == withheld, user
+        assert page["action"]["evidence"] == withheld_to(user), user
         assert page["action"]["rag_reason"] == police["rag_reason"], user
+    withheld, amy = withheld_to(COUNCIL), _of(COUNCIL, "person", "P2")
     # a save around the markers puts the police's words back where they were
     delivery.update_action(
         planned,
@@ -543,7 +553,7 @@ def test_a_partners_tasking_result_save_puts_a_withheld_surname_back(
     def result(user: User) -> str:
         return _tasking_result(planned, tasking_id, user, at)
 
-    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    amy = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P2")
     seen = result(COUNCIL)
     assert seen == f"{amy} seen; {NAME_WITHHELD} fine"
     _council_saves(planned, tasking_id, f"{seen}, ok")
@@ -587,8 +597,8 @@ def test_a_stored_name_written_with_a_possessive_is_withheld(
     word "doe's", no word of her name. A name's last word is read without its
     "'s" now."""
     delivery.update_action(planned, "A05", {"evidence": police}, user=CHAIR)
-    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
     for user in (COUNCIL, BOARD):
+        amy = _of(user, "person", "P2")  # each reader its own key's
         page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == shown.format(amy=amy), user
 
@@ -601,8 +611,8 @@ def test_a_surname_alone_near_its_person_is_withheld_in_the_actions_history(
     said so". The history withholds it as the page does."""
     police = "Amy Doe seen; Doe said so"
     delivery.update_action(planned, "A05", {"evidence": police}, user=CHAIR)
-    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
     for user in (COUNCIL, BOARD):
+        amy = _of(user, "person", "P2")  # each reader its own key's
         page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
         [change] = [c for c in page["history"] if "evidence" in c["diff"]]
         assert change["diff"]["evidence"] == (
@@ -635,8 +645,8 @@ def test_a_name_written_with_a_curly_apostrophe_is_withheld(
             pl.DataFrame({"person_id": ["P9"], "name": [stored]}),
         )
     delivery.update_action(plan_store, "A05", {"evidence": police}, user=CHAIR)
-    sean = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
     for user in (COUNCIL, BOARD):
+        sean = _of(user, "person", "P9")  # each reader its own key's
         page = delivery.action_page(plan_store, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == f"{sean} seen; {NAME_WITHHELD} said so"
 
@@ -717,8 +727,8 @@ def test_a_name_written_in_other_unicode_form_is_withheld(
             pl.DataFrame({"person_id": ["P9"], "name": [stored]}),
         )
     delivery.update_action(plan_store, "A05", {"evidence": police}, user=CHAIR)
-    zoe = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
     for user in (COUNCIL, BOARD):
+        zoe = _of(user, "person", "P9")  # each reader its own key's
         page = delivery.action_page(plan_store, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == f"{zoe} seen; {NAME_WITHHELD} said so"
 
@@ -751,7 +761,7 @@ def test_a_group_name_loaded_from_a_bundle_is_withheld_in_either_unicode_form(
     assert stored == ["Zo\u00eb Crew", "Bj\u00f6rn Lot"]  # NFC, as typed mostly
     police = "Zoe\u0308 Crew met Bj\u00f6rn Lot"
     delivery.update_action(plan_store, "A05", {"evidence": police}, user=CHAIR)
-    shown = delivery.partner_pseudonymiser(SETTINGS)
+    shown = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     page = delivery.action_page(plan_store, SETTINGS, user=COUNCIL, action_id="A05")
     assert page["action"]["evidence"] == (
         f"{shown('group', 'G1')} met {shown('group', 'G2')}"
@@ -778,7 +788,7 @@ def test_a_taskings_who_reads_no_stored_name_or_date_of_birth_to_its_partner(
         anyway=True,
     )
     at = now + dt.timedelta(minutes=1)
-    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    amy = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)("person", "P2")
     shown = f"{amy}'s keyworker, {DATE_WITHHELD}"
 
     def meeting_who(user: User) -> set[str | None]:
@@ -798,6 +808,7 @@ def test_a_taskings_who_reads_no_stored_name_or_date_of_birth_to_its_partner(
         audience="partner",
         organisation="council",
         pseudonym_key=SETTINGS.pseudonym_key,
+        pseudonym_scope="organisation:council",  # the council's key, as COUNCIL's
     )
     listed = [t for group in briefing.taskings.values() for t in group]
     assert [t["assignee"] for t in listed] == [shown]
@@ -823,7 +834,7 @@ def test_a_detected_groups_id_in_any_case_reads_as_the_groups_pseudonym(
         anyway=True,
     )
     at = now + dt.timedelta(minutes=1)
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS, reader=COUNCIL)
     group = {p: pseudo("group", f"net-{p}") for p in ("P1", "P2", "P3")}
     shown = f"Disrupt {group['P1']} (and {group['P2']}, seen with {group['P3']})"
 
@@ -844,6 +855,7 @@ def test_a_detected_groups_id_in_any_case_reads_as_the_groups_pseudonym(
         audience="partner",
         organisation="council",
         pseudonym_key=SETTINGS.pseudonym_key,
+        pseudonym_scope="organisation:council",  # the council's key, as COUNCIL's
     )
     assert [t["what"] for v in briefing.taskings.values() for t in v] == [shown]
 
@@ -874,9 +886,9 @@ def test_a_part_of_a_double_barrelled_surname_near_its_person_is_withheld(
             pl.DataFrame({"person_id": ["P9"], "name": ["Amy Smith-Jones"]}),
         )
     delivery.update_action(plan_store, "A05", {"evidence": police}, user=CHAIR)
-    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
-    expected = shown.format(amy=amy, w=NAME_WITHHELD)
     for user in (COUNCIL, BOARD):
+        amy = _of(user, "person", "P9")  # each reader its own key's
+        expected = shown.format(amy=amy, w=NAME_WITHHELD)
         page = delivery.action_page(plan_store, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == expected, user
 
@@ -955,8 +967,8 @@ def test_a_name_with_two_marks_on_a_letter_is_withheld_however_composed(
             pl.DataFrame({"person_id": ["P9"], "name": ["L\u00ea Th\u1ecb H\u1ed3ng"]}),
         )
     delivery.update_action(plan_store, "A05", {"evidence": police}, user=CHAIR)
-    who = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
     for user in (COUNCIL, BOARD):
+        who = _of(user, "person", "P9")  # each reader its own key's
         page = delivery.action_page(plan_store, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == f"{who} seen"
 
@@ -984,7 +996,7 @@ def test_a_name_with_a_letter_no_single_character_writes_is_withheld(
             ),
         )
     delivery.update_action(plan_store, "A05", {"evidence": police}, user=CHAIR)
-    who = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
     for user in (COUNCIL, BOARD):
+        who = _of(user, "person", "P9")  # each reader its own key's
         page = delivery.action_page(plan_store, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == f"Saw {who} today"

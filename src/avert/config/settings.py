@@ -244,15 +244,17 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
     ),
     (
         "pseudonym_scope",
-        "shared",
+        "organisation",
         "AVERT_PSEUDONYM_SCOPE",
-        "shared or organisation: whose pseudonyms a partner reads. shared (the "
-        "default): one key for every partner organisation and the board, so two "
-        "organisations can join what they read by pseudonym. organisation: a key "
-        "per organisation (HMAC-SHA256(secret, 'avert-organisation:ORG')) and one "
-        "for the board, so each reads its own pseudonyms; the command line's "
-        "partner outputs then need --org. Switching changes every partner's "
-        "pseudonyms once: docs/briefing.md, 'Partner audience'.",
+        "organisation or shared: whose pseudonyms a partner reads. organisation "
+        "(the default): a key per organisation (HMAC-SHA256(secret, "
+        "'avert-organisation:ORG')) and one for the board, so each reads its own "
+        "pseudonyms and two organisations cannot join what they read by "
+        "pseudonym; the command line's partner outputs need --org. shared, the "
+        "former default: one key for every partner organisation and the board, "
+        "for partners that must link what each was shown by pseudonym under a "
+        "data-sharing agreement. Switching changes every partner's pseudonyms "
+        "once: docs/briefing.md, 'Partner audience'.",
     ),
     (
         "places_cell_m",
