@@ -421,6 +421,24 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(request, 500, "Something went wrong; it has been logged.")
 
 
+def _refuse_a_bad_start(settings: Settings, store: Store) -> None:
+    """Stop the start, not the first request, on a store behind this avert's
+    schema (its first page failed, "Something went wrong": refused with the line
+    saying what to run; a server not answering yet is not refused, the pages say
+    so until it answers, :mod:`avert.web.warm`) or a bad risk_config,
+    places_config, session or token setting."""
+    from avert.errors import StoreError
+    from avert.workflows.admin import schema_refusal
+
+    refused = schema_refusal(store)
+    if refused is not None:
+        raise StoreError(refused)
+    load_risk_config(settings.risk_config_file())
+    load_places_config(settings.places_config_file())
+    settings.session_max_seconds()
+    settings.token_lifetimes()
+
+
 def create_app(
     settings: Settings, store: Store, *, demo: bool = False, warm_up: bool = False
 ) -> FastAPI:
@@ -450,24 +468,11 @@ def create_app(
         When ``store`` is not at this avert's newest schema revision ("Run 'avert
         db upgrade'").
     """
-    from avert.errors import StoreError
     from avert.web import admin, api, board, delivery, marac, pages
-    from avert.workflows.admin import schema_refusal
 
     secret = _check_secret(settings, demo=demo)
-    # a store behind this avert's schema failed on its first page ("Something
-    # went wrong"): refused here with the line saying what to run; a server not
-    # answering yet is not refused (the pages say so until it answers: warm.py)
-    refused = schema_refusal(store)
-    if refused is not None:
-        raise StoreError(refused)
+    _refuse_a_bad_start(settings, store)
     store.timezone = settings.timezone  # one zone for stored times and "now"
-    # a bad risk_config, places_config, session or token setting stops the start,
-    # not the first request
-    load_risk_config(settings.risk_config_file())
-    load_places_config(settings.places_config_file())
-    settings.session_max_seconds()
-    settings.token_lifetimes()
     _, _, client_failures, client_window_min = settings.login_limits()
     if demo and not _usable_key(settings.pseudonym_key):
         # the demo city's partner pages: a random key per run (a real secret, so
@@ -510,12 +515,8 @@ def create_app(
         StaticFiles(packages=[("avert.web", "static")]),
         name="static",
     )
-    app.include_router(pages.router)
-    app.include_router(delivery.router)
-    app.include_router(board.router)
-    app.include_router(marac.router)
-    app.include_router(admin.router)
-    app.include_router(api.router)
+    for routes in (pages, delivery, board, marac, admin, api):
+        app.include_router(routes.router)
     if warm_up:
         from avert.web.warm import WarmUp
 
