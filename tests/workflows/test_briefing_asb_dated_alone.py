@@ -15,19 +15,15 @@ from briefing.factory import append_assaults
 AT = dt.datetime(2025, 3, 10, 8)
 
 
-@pytest.mark.parametrize(("precision", "listed"), [("day", True), ("exact", False)])
-def test_a_report_dated_alone_on_the_first_day_lists_its_caller(
-    sqlite_store: Store, precision: str, listed: bool
-) -> None:
-    """The window runs from 9 Mar 2025 08:00. A vulnerable caller's report dated
-    9 Mar alone may be after 08:00: the caller is listed, with the report linked
-    (they were not: read and compared by its 00:00); a report recorded at 00:00
-    that day is before the window."""
+def _one_assault(
+    occurred_from: dt.datetime, precision: str, person_id: str, role: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One assault (8N) in Northfield and the one person involved in it."""
     incidents = pl.DataFrame(
         {
             "incident_id": ["i1"],
-            "occurred_from": [AT - dt.timedelta(hours=3)],
-            "time_precision": ["exact"],
+            "occurred_from": [occurred_from],
+            "time_precision": [precision],
             "offence_code": ["8N"],
             "borough": ["Northfield"],
             "x": [400_000.0],
@@ -36,7 +32,21 @@ def test_a_report_dated_alone_on_the_first_day_lists_its_caller(
         }
     )
     involvements = pl.DataFrame(
-        {"incident_id": ["i1"], "person_id": ["p1"], "role": ["offender"]}
+        {"incident_id": ["i1"], "person_id": [person_id], "role": [role]}
+    )
+    return incidents, involvements
+
+
+@pytest.mark.parametrize(("precision", "listed"), [("day", True), ("exact", False)])
+def test_a_report_dated_alone_on_the_first_day_lists_its_caller(
+    sqlite_store: Store, precision: str, listed: bool
+) -> None:
+    """The window runs from 9 Mar 2025 08:00. A vulnerable caller's report dated
+    9 Mar alone may be after 08:00: the caller is listed, with the report linked
+    (they were not: read and compared by its 00:00); a report recorded at 00:00
+    that day is before the window."""
+    incidents, involvements = _one_assault(
+        AT - dt.timedelta(hours=3), "exact", "p1", "offender"
     )
     asb = pl.DataFrame(
         {
@@ -97,20 +107,8 @@ def test_violence_dated_alone_on_the_first_report_s_day_is_after_it(
     times alone, so it read 00:00, before the report, and said nothing of it."""
     from avert.workflows.briefing import build_briefing
 
-    incidents = pl.DataFrame(
-        {
-            "incident_id": ["i1"],
-            "occurred_from": [dt.datetime(2025, 3, 9)],
-            "time_precision": ["day"],
-            "offence_code": ["8N"],
-            "borough": ["Northfield"],
-            "x": [400_000.0],
-            "y": [300_000.0],
-            "source": ["test"],
-        }
-    )
-    involvements = pl.DataFrame(
-        {"incident_id": ["i1"], "person_id": ["c1"], "role": ["victim"]}
+    incidents, involvements = _one_assault(
+        dt.datetime(2025, 3, 9), "day", "c1", "victim"
     )
     asb = pl.DataFrame(
         {
