@@ -14,7 +14,8 @@ afresh, by construction; a frame that differs at all makes them again.
 
 Kept only when the data generation was the same before and after they were
 made (a write committed meanwhile is not kept under the older one); the last
-:data:`KEPT_ALERTS_ENTRIES` keys per store. Two requests of one key at once
+:data:`KEPT_ALERTS_ENTRIES` keys per store, of no more than
+:data:`KEPT_ALERTS_BYTES` of frames. Two requests of one key at once
 make them once (:class:`~avert.workflows._key_locks.KeyLocks`).
 """
 
@@ -32,11 +33,15 @@ import polars as pl
 from avert.store import Store
 from avert.workflows._key_locks import KeyLocks
 
-__all__ = ["KEPT_ALERTS_ENTRIES", "canonical", "kept_alerts"]
+__all__ = ["KEPT_ALERTS_BYTES", "KEPT_ALERTS_ENTRIES", "canonical", "kept_alerts"]
 
 #: Keys kept per store: each audience's and area's briefing has its own frames
 #: (two per briefing: the alerts without ties and with them).
 KEPT_ALERTS_ENTRIES: Final = 16
+#: Bytes of frames kept per store at most, by Polars' estimate (the oldest keys
+#: are dropped first; a key's frames larger than this alone are not kept). A day's
+#: briefing of the synthetic city of 77,679 incidents keeps 1.2-1.5 MiB a key.
+KEPT_ALERTS_BYTES: Final = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,10 @@ class _Kept:
 
     frames: tuple[pl.DataFrame, ...]
     alerts: pl.DataFrame
+
+    def size(self) -> int:
+        """Bytes held, by Polars' estimate."""
+        return sum(int(f.estimated_size()) for f in (*self.frames, self.alerts))
 
 
 _LOCK = threading.Lock()
@@ -94,8 +103,22 @@ def kept_alerts(
         alerts = make()
         if store.generation() == generation:  # no write committed meanwhile
             with _LOCK:
-                memo[full] = _Kept(held, alerts.clone())
-                memo.move_to_end(full)
-                while len(memo) > KEPT_ALERTS_ENTRIES:
-                    memo.popitem(last=False)
+                _put(memo, full, _Kept(held, alerts.clone()))
     return alerts
+
+
+def _put(memo: OrderedDict[Hashable, _Kept], key: Hashable, entry: _Kept) -> None:
+    """Keep ``entry`` as the newest of ``memo``, then drop the oldest until it
+    holds at most :data:`KEPT_ALERTS_ENTRIES` of at most :data:`KEPT_ALERTS_BYTES`
+    in all; an entry larger than that alone is not kept (call under ``_LOCK``)."""
+    if entry.size() > KEPT_ALERTS_BYTES:
+        memo.pop(key, None)
+        return
+    memo[key] = entry
+    memo.move_to_end(key)
+    while len(memo) > KEPT_ALERTS_ENTRIES:
+        memo.popitem(last=False)
+    held = sum(kept.size() for kept in memo.values())
+    while held > KEPT_ALERTS_BYTES:
+        _, dropped = memo.popitem(last=False)
+        held -= dropped.size()
