@@ -14,6 +14,15 @@ a whole, what *Today* opens by default): the briefing built and converted to JSO
 :func:`avert.workflows.views.briefing_view` does, the least CPU time of ``--repeat``
 runs in this process (imports and the first run's lazy set-up excluded), with the
 SHA-256 of the JSON, which must not change when only the speed does.
+
+``--db URL --minutes N`` measures a live store's *Today* refreshed every minute:
+the chair's briefing (:func:`avert.workflows.views.briefing_view`, audited, no
+briefing cache: each minute is a new window) at the store's default window end,
+then at each of the ``N`` next minutes in the same process (what the process
+keeps per data generation and day is kept, as in a served app); prints the
+median, least and most CPU time of the process per next minute and of its
+retaliation alerts (``_retaliation_alerts``: the alerts, their groups and reads),
+how many of the minutes made the alerts again, and the load average.
 """
 
 from __future__ import annotations
@@ -63,6 +72,61 @@ def rebuild(db: str, at: dt.datetime, repeat: int) -> None:
     store.close()
 
 
+def next_minutes(db: str, minutes: int) -> None:
+    """CPU of *Today* at each of ``minutes`` next minutes of the default window."""
+    import os
+
+    import avert.workflows.briefing_reads as reads
+    import avert.workflows.networks as networks
+    from avert.config.settings import load_settings
+    from avert.workflows.users import User
+    from avert.workflows.views import briefing_view, default_window_end
+
+    store = Store(db)
+    settings = load_settings({}).with_overrides(
+        database_url=db, secret_key=secrets.token_hex(24)
+    )
+    chair = User("bench-chair", "chair")
+    part: list[float] = []
+    made: list[int] = []
+    real_part, real_alerts = reads._retaliation_alerts, networks.retaliation_alerts
+
+    def timed_part(*args: object, **kwargs: object) -> object:
+        c = time.process_time()
+        try:
+            return real_part(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            part.append(time.process_time() - c)
+
+    def counted(*args: object, **kwargs: object) -> object:
+        made.append(1)
+        return real_alerts(*args, **kwargs)  # type: ignore[arg-type]
+
+    reads._retaliation_alerts = timed_part  # type: ignore[assignment]
+    networks.retaliation_alerts = counted  # type: ignore[assignment]
+    at, _ = default_window_end(store)
+    load = os.getloadavg()[0]
+    briefing_view(store, settings, user=chair, at=at)  # the meeting opens
+    total: list[float] = []
+    part.clear()
+    made.clear()
+    remade = 0
+    for minute in range(1, minutes + 1):
+        before = len(made)
+        c = time.process_time()
+        briefing_view(store, settings, user=chair, at=at + dt.timedelta(minutes=minute))
+        total.append(time.process_time() - c)
+        remade += len(made) > before
+    print(
+        f"Today's next {minutes} minutes after {at:%Y-%m-%d %H:%M} (load average "
+        f"{load:.1f} before, {os.getloadavg()[0]:.1f} after), CPU per minute: median "
+        f"{statistics.median(total):.3f} s ({min(total):.3f}-{max(total):.3f}); its "
+        f"retaliation alerts median {statistics.median(part):.3f} s "
+        f"({min(part):.3f}-{max(part):.3f}), made again in {remade} of {minutes}"
+    )
+    store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--incidents", type=int, default=1_000_000)
@@ -70,7 +134,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--db", default=None, help="a loaded store: Today's rebuild")
     parser.add_argument("--at", default="2022-04-01T06:00")
+    parser.add_argument(
+        "--minutes", type=int, default=0, help="with --db: Today's next minutes"
+    )
     args = parser.parse_args()
+    if args.db and args.minutes:
+        next_minutes(args.db, args.minutes)
+        return
     if args.db:
         rebuild(args.db, dt.datetime.fromisoformat(args.at), args.repeat)
         return

@@ -1029,3 +1029,65 @@ def test_retaliation_of_an_incident_recorded_to_the_hour_runs_from_its_hour_s_en
         f"end of its hour (recorded to the hour, {hour:%Y-%m-%d %H}:00" in r
         for r in alerts[0]["reasons"]
     )
+
+
+def test_co_offending_weights_counted_to_a_later_time_scale_alike() -> None:
+    """Ages counted to a time after the window's end multiply every tie's weight
+    by one factor (the ties rank as before); a time before it is refused."""
+    incidents, involvements, _ = _world()
+    at = _day(340)
+    edges = nw.co_offending_edges(incidents, involvements, as_of=at)
+    later = nw.co_offending_edges(
+        incidents, involvements, as_of=at, weights_as_of=at + dt.timedelta(days=1)
+    )
+    keys = ["person_a", "person_b"]
+    both = edges.join(later, on=keys, suffix="_later").sort(keys)
+    assert both.height == edges.height == later.height
+    factor = 0.5 ** (1 / NetworksConfig().graph.half_life_days)
+    assert both["weight_later"].to_list() == pytest.approx(
+        (both["weight"] * factor).to_list(), rel=1e-9
+    )
+    assert both["n_incidents"].to_list() == both["n_incidents_later"].to_list()
+    with pytest.raises(ValueError, match="before the window's end"):
+        nw.co_offending_edges(
+            incidents, involvements, as_of=at, weights_as_of=at - dt.timedelta(hours=1)
+        )
+
+
+def test_retaliation_window_ids_are_what_the_alerts_window_selects() -> None:
+    incidents, involvements, _ = _world()
+    result = nw.analyse_groups(incidents, involvements, as_of=_day(329))
+    since, until = _day(329.9), _day(330.5)
+    window, later = nw.retaliation_window_ids(incidents, since=since, until=until)
+    alerts = nw.retaliation_alerts(
+        incidents, involvements, result.membership, since=since, until=until
+    )
+    assert set(alerts.frame["incident_id"]) <= set(window)
+    in_window = incidents.filter(
+        (pl.col("occurred_from") >= since) & (pl.col("occurred_from") <= until)
+    )
+    assert window == tuple(sorted(in_window["incident_id"].to_list()))
+    after = incidents.filter(pl.col("occurred_from") > until)
+    assert later == tuple(sorted(after["incident_id"].to_list()))
+    # a minute later selects the same: the alerts are the same
+    moved = nw.retaliation_window_ids(
+        incidents,
+        since=since + dt.timedelta(minutes=1),
+        until=until + dt.timedelta(minutes=1),
+    )
+    assert moved == (window, later)
+    again = nw.retaliation_alerts(
+        incidents,
+        involvements,
+        result.membership,
+        since=since + dt.timedelta(minutes=1),
+        until=until + dt.timedelta(minutes=1),
+    )
+    assert again.frame.height
+    assert again.frame.equals(alerts.frame)
+    # the window's start past X1 (day 330): it is no longer selected
+    gone = nw.retaliation_window_ids(
+        incidents, since=_day(330) + dt.timedelta(minutes=1), until=until
+    )
+    assert "X1" in window
+    assert "X1" not in gone[0]

@@ -4,6 +4,7 @@ near-repeat zones only where the user's own data shows contagion."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -537,3 +538,53 @@ def test_a_zone_listed_by_two_briefings_says_so(tmp_path: Path) -> None:
     table = render_briefing_html(b).split('class="zones cols')[1].split("</table>")[0]
     said = "its day is shared with the briefing before or after"
     assert table.count(said) == 1
+
+
+def test_two_requests_at_once_measure_the_day_once(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two briefings of two minutes of one day asked at the same moment (two web
+    requests) measure the day's backtest and Knox test once: the second waits for
+    the first's, then reuses them (it measured them again beside it before)."""
+    import avert.workflows.forecast as forecast_module
+
+    first_in, second_in = threading.Event(), threading.Event()
+    counts = {"backtest": 0, "knox": 0}
+    real_backtest = forecast_module.backtest_as_of
+    real_knox = forecast_module.near_repeat_test
+
+    def backtest(*args: Any, **kwargs: Any) -> Any:
+        counts["backtest"] += 1
+        if counts["backtest"] == 1:
+            first_in.set()
+            # hold the first measure until the second request measures too (the
+            # old code) or has waited a second for it (a lock per key)
+            second_in.wait(timeout=1.0)
+        else:
+            second_in.set()
+        return real_backtest(*args, **kwargs)
+
+    def knox(*args: Any, **kwargs: Any) -> Any:
+        counts["knox"] += 1
+        return real_knox(*args, **kwargs)
+
+    monkeypatch.setattr(forecast_module, "backtest_as_of", backtest)
+    monkeypatch.setattr(forecast_module, "near_repeat_test", knox)
+    day = dt.datetime.combine((AT - dt.timedelta(days=77)).date(), dt.time(9, 1))
+    results: dict[int, Any] = {}
+
+    def ask(minute: int) -> None:
+        results[minute] = briefing_places(
+            seeded, at=day + dt.timedelta(minutes=minute), profile="avb-2010"
+        )
+
+    one = threading.Thread(target=ask, args=(0,))
+    one.start()
+    assert first_in.wait(timeout=60)
+    two = threading.Thread(target=ask, args=(1,))
+    two.start()
+    one.join(timeout=120)
+    two.join(timeout=120)
+    assert counts == {"backtest": 1, "knox": 1}
+    shares = {m: r.plan.backtest_share for m, r in results.items()}
+    assert shares[0] == shares[1]

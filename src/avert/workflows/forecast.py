@@ -61,6 +61,7 @@ from avert.config.timezone import (
 from avert.errors import ConfigError, IngestError, MonthStartsError
 from avert.store import Store, queries
 from avert.store.summary import month_only_incidents
+from avert.workflows._key_locks import KeyLocks
 from avert.workflows.analysis import classify_advice, load_analysis_incidents
 from avert.workflows.places import (
     NearRepeatTest,
@@ -1049,6 +1050,8 @@ class _DayEvidence:
 #: (a few KiB each: shares, counts and the Knox bands' table).
 _DAY_EVIDENCE: Final[OrderedDict[Hashable, _DayEvidence]] = OrderedDict()
 _DAY_EVIDENCE_SIZE: Final = 32
+#: One lock per day's key: two requests at once measure the day once.
+_DAY_EVIDENCE_LOCKS: Final = KeyLocks()
 
 
 def _day_evidence(
@@ -1069,15 +1072,36 @@ def _day_evidence(
     the same before and after (a load committed meanwhile is not kept as the
     older one). Each of a live store's minutes would otherwise measure them
     again: 0.8 of 0.9 s of CPU a minute on a synthetic city of 77,679 incidents
-    (docs/web.md)."""
+    (docs/web.md). Two requests of the same key at once measure them once: the
+    second waits for the first's (:class:`~avert.workflows._key_locks.KeyLocks`)."""
     before = events.filter(pl.col("occurred_at") < day)
     generation = store.generation()
     key = (*scope, generation, day, *_options(forecast, knox), *_fingerprint(before))
-    with _CACHE_LOCK:
-        hit = _DAY_EVIDENCE.get(key)
-        if hit is not None:
-            _DAY_EVIDENCE.move_to_end(key)
-            return hit
+    # a second request of the same key waits for the first's, then finds it
+    with _DAY_EVIDENCE_LOCKS.held(key):
+        with _CACHE_LOCK:
+            hit = _DAY_EVIDENCE.get(key)
+            if hit is not None:
+                _DAY_EVIDENCE.move_to_end(key)
+                return hit
+        evidence = _measure_day(before, day=day, forecast=forecast, knox=knox)
+        if store.generation() == generation:
+            with _CACHE_LOCK:
+                _DAY_EVIDENCE[key] = evidence
+                while len(_DAY_EVIDENCE) > _DAY_EVIDENCE_SIZE:
+                    _DAY_EVIDENCE.popitem(last=False)
+    return evidence
+
+
+def _measure_day(
+    before: pl.DataFrame,
+    *,
+    day: dt.datetime,
+    forecast: dict[str, Any],
+    knox: dict[str, Any],
+) -> _DayEvidence:
+    """The backtest and the Knox test of :func:`_day_evidence`, of the events
+    ``before`` the ``day``."""
     backtest: Backtest | None = None  # else measured with the forecast
     try:
         if forecast["horizon"] >= dt.timedelta(days=1):  # not a shift of the day
@@ -1089,13 +1113,7 @@ def _day_evidence(
         no_test = None
     except ConfigError as exc:  # e.g. no event in the Knox test's year
         test, no_test = None, str(exc)
-    evidence = _DayEvidence(backtest, test, no_test)
-    if store.generation() == generation:
-        with _CACHE_LOCK:
-            _DAY_EVIDENCE[key] = evidence
-            while len(_DAY_EVIDENCE) > _DAY_EVIDENCE_SIZE:
-                _DAY_EVIDENCE.popitem(last=False)
-    return evidence
+    return _DayEvidence(backtest, test, no_test)
 
 
 def _cached_places(key: Hashable) -> PlacesForecast | None:

@@ -30,6 +30,7 @@ from avert.analyse.networks import (
     group_membership,
     person_network,
     retaliation_alerts,
+    retaliation_window_ids,
 )
 from avert.analyse.risk import offender_risk
 from avert.config.networks import NetworksConfig, default_networks_config
@@ -42,7 +43,9 @@ from avert.store.detected import (
     detection_inputs,
     replace_detected_groups,
 )
+from avert.store.kept import whole_days
 from avert.store.loads import has_rows
+from avert.workflows._kept_alerts import canonical, kept_alerts
 from avert.workflows.analysis import (
     NO_PEOPLE_NOTE,
     audit_view,
@@ -501,16 +504,38 @@ def briefing_retaliation(
     the victims, their groups' members and the incidents' suspects/offenders; then
     those people's co-offending (``graph.window_days`` before ``at``:
     :func:`avert.store.queries.offending_history`, every tie of theirs at its full
-    weight) and kin (relationships valid at ``at``) are read and the alerts made
-    again with them, so that co-offenders and kin are listed as possible
-    retaliators, allied groups are found and targets ranked by their ties as
-    ``avert analyse retaliation`` does from the whole history.
+    weight, its age counted to the end of ``at``'s day: the same factor for every
+    tie, so they rank as of ``at``) and kin (relationships valid on ``at``'s day)
+    are read and the alerts made again with them, so that co-offenders and kin are
+    listed as possible retaliators, allied groups are found and targets ranked by
+    their ties as ``avert analyse retaliation`` does from the whole history.
+
+    Both are kept (:func:`avert.workflows._kept_alerts.kept_alerts`) under what
+    they are made of: the data generation, ``profile``, the configuration, the
+    ids the sliding window selects (:func:`avert.analyse.networks.
+    retaliation_window_ids`), the day, and the frames (these, the co-offending
+    and the kin read); the next minute of a live store's *Today* reuses them
+    unless an incident entered or left a window or a frame changed.
     """
     cfg = config or default_networks_config()
     since = at - dt.timedelta(days=cfg.retaliation.window_days)
-    first = retaliation_alerts(
-        incidents, involvements, membership, since=since, until=at, config=cfg
-    ).frame
+    frames = (canonical(incidents), canonical(involvements), canonical(membership))
+    key = (
+        "briefing_retaliation",
+        profile,
+        repr(cfg),
+        retaliation_window_ids(incidents, since=since, until=at),
+    )
+    first = kept_alerts(
+        store,
+        key,
+        frames,
+        lambda: (
+            retaliation_alerts(
+                incidents, involvements, membership, since=since, until=at, config=cfg
+            ).frame
+        ),
+    )
     if first.height == 0:
         return first
     people = _named_by_alerts(first, involvements, membership, roles=cfg.graph.roles)
@@ -522,24 +547,37 @@ def briefing_retaliation(
         profile=profile,
         roles=cfg.graph.roles,
     )
-    co_edges = co_offending_edges(
-        co_inc.with_columns(pl.col("in_definition").fill_null(value=False)),
-        co_inv,
-        as_of=at,
-        config=cfg,
-    )
     columns = ("person_a", "person_b", "kind", "valid_from", "valid_to")
     relationships = queries.relationships_of(store, people, columns=columns)
-    return retaliation_alerts(
-        incidents,
-        involvements,
-        membership,
-        since=since,
-        until=at,
-        co_edges=co_edges,
-        family_edges=family_edges(relationships, as_of=at.date(), config=cfg),
-        config=cfg,
-    ).frame
+    # the ties' ages counted to the end of the day (every tie's weight by the
+    # same factor as at ``at``): each minute of the day weighs them alike
+    _, weights_as_of = whole_days(at, at)
+
+    def with_ties() -> pl.DataFrame:
+        co_edges = co_offending_edges(
+            co_inc.with_columns(pl.col("in_definition").fill_null(value=False)),
+            co_inv,
+            as_of=at,
+            config=cfg,
+            weights_as_of=weights_as_of,
+        )
+        return retaliation_alerts(
+            incidents,
+            involvements,
+            membership,
+            since=since,
+            until=at,
+            co_edges=co_edges,
+            family_edges=family_edges(relationships, as_of=at.date(), config=cfg),
+            config=cfg,
+        ).frame
+
+    return kept_alerts(
+        store,
+        (*key, "ties", at.date(), weights_as_of),
+        (*frames, canonical(co_inv), canonical(co_inc), canonical(relationships)),
+        with_ties,
+    )
 
 
 def _named_by_alerts(

@@ -67,6 +67,7 @@ from avert.analyse.networks._profiles import group_profiles
 from avert.analyse.networks._retaliation import (
     RetaliationResult,
     retaliation_alerts,
+    retaliation_window_ids,
 )
 from avert.analyse.retaliation_text import LIVE_REASON, LIVE_REASON_FORM
 
@@ -90,6 +91,7 @@ __all__ = [
     "prioritise_groups",
     "rank_people",
     "retaliation_alerts",
+    "retaliation_window_ids",
     "to_igraph",
     "victim_offender_edges",
     "victims_of_violence",

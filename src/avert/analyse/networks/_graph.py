@@ -30,6 +30,7 @@ def co_offending_edges(
     *,
     as_of: dt.datetime | None = None,
     config: NetworksConfig | None = None,
+    weights_as_of: dt.datetime | None = None,
 ) -> pl.DataFrame:
     """Return the weighted co-offending ties between people.
 
@@ -48,6 +49,12 @@ def co_offending_edges(
         End of the history window (default: the latest incident).
     config
         Network settings (default: ``NetworksConfig()``).
+    weights_as_of
+        The time the ties' ages are counted to (default: the window's end; not
+        before it). A later time multiplies every incident's decay, and so every
+        tie's weight, by the same factor: the ties rank as of the window's end
+        (the briefing counts them to the end of its day, so that each minute of
+        the day weighs them alike, :func:`avert.workflows.networks.briefing_retaliation`).
 
     Returns
     -------
@@ -69,7 +76,12 @@ def co_offending_edges(
     """
     cfg = _config(config).graph
     window = _graph_window(incidents, involvements, as_of=as_of, cfg=cfg)
-    return _edges(_tie_rows(window.off, window.inv), end=window.end, cfg=cfg)
+    if weights_as_of is not None and weights_as_of < window.end:
+        raise ValueError(
+            f"weights_as_of ({weights_as_of}) is before the window's end ({window.end})"
+        )
+    end = window.end if weights_as_of is None else weights_as_of
+    return _edges(_tie_rows(window.off, window.inv), end=end, cfg=cfg)
 
 
 def _tie_rows(off: pl.DataFrame, inv: pl.DataFrame) -> pl.DataFrame:

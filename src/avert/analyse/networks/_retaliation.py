@@ -238,6 +238,31 @@ def retaliation_alerts(
     return _retaliation_result(frame, cfg, since, until)
 
 
+def retaliation_window_ids(
+    incidents: pl.DataFrame,
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """All that ``since`` and ``until`` select of ``incidents`` for
+    :func:`retaliation_alerts`: the ids of the incidents that raise alerts (its
+    window, the same rule) and of those after ``until`` (left out of the earlier
+    conflicts that name rivals), each sorted.
+
+    The alerts of the same frames, configuration and ties are the same for any
+    two windows of the same ids: a live briefing's window slides every minute
+    but its alerts change only when an incident enters or leaves it
+    (:func:`avert.workflows.networks.briefing_retaliation` keeps them so).
+    """
+    inc = _check_incidents(incidents)
+    window = _alert_window(inc, _precision(incidents), since=since, until=until)
+    later = inc.filter(pl.col("occurred_from") > until)
+    return (
+        tuple(sorted(window.get_column("incident_id").cast(pl.String).to_list())),
+        tuple(sorted(later.get_column("incident_id").cast(pl.String).to_list())),
+    )
+
+
 def _counted_members(membership: pl.DataFrame, origins: Sequence[str]) -> pl.DataFrame:
     """The memberships (``group_id``, ``person_id``, ``origin``) of groups of one
     of the ``origins`` that count for retaliation (``retaliation.origins``), the
