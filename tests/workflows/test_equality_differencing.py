@@ -606,6 +606,46 @@ def test_a_late_bundle_of_an_ended_year_leaves_a_partners_year_as_it_was(
     assert others("police") == (7, [])
 
 
+def test_a_late_bundle_loaded_again_after_its_rows_were_deleted_stays_late(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A late bundle (2 Other searches of February) whose rows were deleted by
+    hand, then loaded again: the file was recorded by its first load, so its
+    second wrote no ``loads`` row, and its searches, naming a load with no
+    record, counted as loaded first: a partner read Other 7 where it read 5
+    (7 - 5 gave back the batch). The second load is recorded; they stay late."""
+    _no_searches(sqlite_store, tmp_path)
+    first = [f"w{i},2019-01-10T10:00:00,White" for i in range(10)]
+    first += [f"o{i},2019-01-10T11:00:00,Other" for i in range(5)]
+    first += ["apr,2019-04-02T10:00:00,White"]
+    load_files(sqlite_store, [_bundle(tmp_path / "first", first)], kind="bundle")
+    late = _bundle(
+        tmp_path / "late", [f"f{i},2019-02-10T10:00:00,Other" for i in range(2)]
+    )
+    once = load_files(sqlite_store, [late], kind="bundle")
+    assert (
+        _searches_by_group(
+            _partner_year_to_march_2019(
+                sqlite_store, force=None, areas=list(HUMBERSIDE)
+            )
+        )["Other"]
+        == 5
+    )
+    with sqlite_store.transaction() as tx:
+        tx._execute("DELETE FROM stops WHERE load_id = ?", [once.load_id])
+    again = load_files(sqlite_store, [late], kind="bundle")
+    assert sum(f.loaded for f in again.files) == 2
+    eq = _partner_year_to_march_2019(sqlite_store, force=None, areas=list(HUMBERSIDE))
+    assert _searches_by_group(eq)["Other"] == 5
+    assert _late_notes(eq)
+    year = (dt.date(2018, 4, 1), dt.date(2019, 3, 31))
+    assert again.load_id in searches_loaded_late(sqlite_store, None, year).loads
+    # loaded a third time, all its rows stored: nothing added, no row recorded
+    loads = sqlite_store.count("loads")
+    load_files(sqlite_store, [late], kind="bundle")
+    assert sqlite_store.count("loads") == loads
+
+
 def test_a_year_loaded_late_whole_says_so(sqlite_store: Store, tmp_path: Path) -> None:
     """Every search of the year loaded after an April search had made it over: a
     partner reads no figure, told that none was loaded in time and how many

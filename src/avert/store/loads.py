@@ -84,7 +84,14 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def record_loads(tx: Transaction, rows: pl.DataFrame) -> int:
-    """Append the ``loads`` rows whose (source_file, file_sha256) is not yet recorded.
+    """Append the ``loads`` rows whose (source_file, file_sha256) is not yet
+    recorded, and those that stored rows (``loaded`` > 0) though it is.
+
+    A file loaded again adds nothing and is not recorded again (loading the same
+    files twice adds no row). One whose rows were deleted since stores them again
+    under this load's id: its row records when, or the rows would name a load with
+    no record, taken as loaded before any (the late searches of a fixed year,
+    :func:`avert.workflows.late_searches.searches_loaded_late`).
 
     ``rows`` has the columns of :data:`avert.schema.LOADS`; returns how many were added.
     """
@@ -102,8 +109,11 @@ def record_loads(tx: Transaction, rows: pl.DataFrame) -> int:
                 schema=LOADS.schema_of(*pair),
             )
         )
-    new = rows.join(pl.concat(known), on=pair, how="anti")
-    return tx.append("loads", new)
+    recorded = pl.concat(known).unique().with_columns(known=pl.lit(value=True))
+    new = rows.join(recorded, on=pair, how="left").filter(
+        pl.col("known").is_null() | (pl.col("loaded") > 0)
+    )
+    return tx.append("loads", new.drop("known"))
 
 
 def stops_per_file(tx: Transaction) -> pl.DataFrame:
