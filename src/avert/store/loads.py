@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import polars as pl
 
 from avert.errors import NotFound
-from avert.schema import HELD_ROWS, LOADS, TABLES
+from avert.schema import HELD_ROWS, LOAD_STOP_SPANS, LOADS, TABLES
 from avert.store.database import BYTEWISE, Store, Transaction
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "keys_from_files",
     "loaded_files",
     "record_loads",
+    "record_stop_spans",
     "set_page_cache",
     "stops_per_file",
     "stored_files",
@@ -114,6 +115,25 @@ def record_loads(tx: Transaction, rows: pl.DataFrame) -> int:
         pl.col("known").is_null() | (pl.col("loaded") > 0)
     )
     return tx.append("loads", new.drop("known"))
+
+
+def record_stop_spans(tx: Transaction, load_id: str, stored: pl.DataFrame) -> int:
+    """Record, per force, the latest search time of the searches load ``load_id``
+    stored (``stored``: their ``force`` and ``occurred_at``; a force of none as
+    ``''``) in ``load_stop_spans``; returns the rows added (one per force).
+
+    Kept when the searches are deleted or replaced, so a year once over in the
+    store stays over (:func:`avert.workflows.late_searches.searches_loaded_late`)."""
+    spans = (
+        stored.lazy()
+        .select(pl.col("force").fill_null(""), "occurred_at")
+        .drop_nulls("occurred_at")
+        .group_by("force")
+        .agg(pl.col("occurred_at").max().alias("latest_at"))
+        .with_columns(pl.lit(load_id).alias("load_id"))
+        .collect()
+    )
+    return tx.append("load_stop_spans", spans.select(LOAD_STOP_SPANS.names))
 
 
 def stops_per_file(tx: Transaction) -> pl.DataFrame:
