@@ -58,6 +58,7 @@ __all__ = [
     "INVOLVEMENTS",
     "ITEM_KINDS",
     "LOADS",
+    "LOAD_STOP_SPANS",
     "OBJECTIVES",
     "OUTCOMES",
     "PEOPLE",
@@ -987,6 +988,19 @@ LOADS: Final = _spec(
     ("load_id", "source_file"),
 )
 
+LOAD_STOP_SPANS: Final = _spec(
+    "load_stop_spans",
+    "Per load and force: the latest search time the load stored, kept when those "
+    "searches are deleted or replaced, so a year once over in the store stays over "
+    "(avert.workflows.late_searches; docs/equality.md, 'Searches loaded late').",
+    [
+        ("load_id", pl.String(), "the load (loads.load_id)"),
+        ("force", pl.String(), "the searches' force ('' for none)"),
+        ("latest_at", _DT, "the latest occurred_at of the searches it stored"),
+    ],
+    ("load_id", "force"),
+)
+
 AUDIT: Final = _spec(
     "audit",
     "Append-only log: who saw or changed what; each row hash-chained to the one before.",
@@ -1271,6 +1285,7 @@ TABLES: Final[dict[str, TableSpec]] = {
         DETECTION_RUNS,
         QUARANTINE,
         LOADS,
+        LOAD_STOP_SPANS,
         AUDIT,
         POPULATIONS,
         CONFIDENCE_SURVEY,

@@ -519,3 +519,33 @@ def test_0036_down_and_up_again_with_data(any_store: Store) -> None:
     classify_store(any_store, profile="avb-2010")
     again = any_store.read_frame("asb_escalations").sort("asb_id")["escalates"]
     assert again.to_list() == escalates.to_list()
+
+
+def test_0037_fills_the_latest_search_time_of_each_load(any_store: Store) -> None:
+    """0037 -> 0036 -> 0037 on a store of searches of two loads and two forces
+    (and one of no force): the downgrade drops ``load_stop_spans`` (the searches
+    stay), the upgrade fills it from the stored searches, per load and force
+    ('' for none), the latest time of each."""
+    at = dt.datetime(2019, 4, 2, 10)
+    stops = pl.DataFrame(
+        {
+            "stop_id": ["s1", "s2", "s3", "s4"],
+            "source": ["test"] * 4,
+            "force": ["humberside", "humberside", "london", None],
+            "occurred_at": [at, at + dt.timedelta(days=3), at, at],
+            "load_id": ["first", "first", "first", "second"],
+        }
+    )
+    with any_store.transaction() as tx:
+        tx.append("stops", stops)
+    downgrade(any_store.engine, "0036")
+    with any_store.engine.connect() as conn:
+        assert "load_stop_spans" not in sa_inspect(conn).get_table_names()
+    any_store.upgrade()
+    spans = any_store.read_frame("load_stop_spans").sort("load_id", "force")
+    assert spans.rows() == [
+        ("first", "humberside", at + dt.timedelta(days=3)),
+        ("first", "london", at),
+        ("second", "", at),
+    ]
+    assert any_store.count("stops") == 4

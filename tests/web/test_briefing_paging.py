@@ -231,3 +231,22 @@ def test_the_today_page_is_audited_with_the_people_it_shows(
     assert shown < held, "the check needs a page showing fewer people"
     n, digest = audit.people_digest(sorted(shown))
     assert f"people={n}; people_sha256={digest}" in row["detail"]
+
+
+def test_the_escalating_asb_list_is_paged(world: World) -> None:
+    """The escalating ASB reports (``asb_escalating``) were sent whole, however
+    many a window held: they come a page at a time as the other long lists, with
+    their total, and the pages together are the whole list."""
+    month = {"hours": 24 * 31}
+    whole = _get(world, "chair", **month, asb_escalating_limit=BRIEFING_PAGE_MAX)
+    total = whole["pages"]["asb_escalating"]["total"]
+    assert total == len(whole["asb_escalating"]) > 2, "the check needs reports"
+    first = _get(world, "chair", **month, asb_escalating_limit=2)
+    assert first["asb_escalating"] == whole["asb_escalating"][:2]
+    assert first["pages"]["asb_escalating"]["next_offset"] == 2
+    assert first["pages"]["asb_escalating"]["total"] == total
+    rest = _get(
+        world, "chair", **month, asb_escalating_offset=2, asb_escalating_limit=total
+    )
+    assert first["asb_escalating"] + rest["asb_escalating"] == whole["asb_escalating"]
+    assert rest["pages"]["asb_escalating"]["next_offset"] is None

@@ -158,3 +158,45 @@ def test_status_of_asb_reports_and_no_incident_names_the_command(
     assert "classifications avb-2010: current" in after
     listed = json.loads(run("status", "--json"))["classifications"]
     assert listed["avb-2010"]["asb_unbridged"] == 0
+
+
+def test_ingest_of_asb_reports_and_no_incident_bridges_them(
+    template_db: Path, tmp_path: Path
+) -> None:
+    """A bundle of ASB reports and no incident (a council's), loaded by ``avert
+    ingest``: the ingest classified nothing (no incident), so no report was
+    checked for escalation until ``avert classify``, and status said to run it.
+    The ingest now bridges them as classify does: the same stored rows (classify
+    run after it changes none), none left unbridged, and says how many escalate."""
+    from avert.synth import tiny_city, write_bundle
+
+    city = tmp_path / "city"
+    write_bundle(tiny_city(0), city)
+    folder = tmp_path / "asb-only"
+    folder.mkdir()
+    for name in ("manifest.json", "asb.csv", "people.csv"):
+        shutil.copy(city / name, folder / name)
+    header = (city / "incidents.csv").read_text(encoding="utf-8").splitlines()[0]
+    (folder / "incidents.csv").write_text(header + "\n", encoding="utf-8")
+    path = tmp_path / "council.db"
+    shutil.copy(template_db, path)
+    url = f"sqlite:///{path}"
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(app, ["--db", url, *args])
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    said = run("ingest", "bundle", str(folder))
+    store = Store(url)
+    assert store.count("incidents") == 0
+    asb = store.read_frame("asb")
+    bridged = _stored(store, "avb-2010")
+    assert bridged.height == asb.height > 0
+    assert bridged["escalates"].sum() > 0, "the check needs escalating reports"
+    escalating = int(bridged["escalates"].sum())
+    assert f"ASB bridge: {escalating:,} of {asb.height:,} ASB reports escalate" in said
+    status = json.loads(run("status", "--json"))["classifications"]
+    assert status["avb-2010"]["asb_unbridged"] == 0
+    run("classify")
+    assert_frame_equal(_stored(store, "avb-2010"), bridged)

@@ -390,10 +390,12 @@ def _late_notes(eq: dict[str, Any]) -> list[str]:
 
 
 def _no_searches(store: Store, tmp_path: Path) -> None:
-    """Humberside and London (:func:`_humberside_and_london`), no search stored."""
+    """Humberside and London (:func:`_humberside_and_london`), no search stored
+    (nor the latest search time its loads stored: they made years over)."""
     _humberside_and_london(store, tmp_path)
     with store.transaction() as tx:
         tx._execute("DELETE FROM stops")
+        tx._execute("DELETE FROM load_stop_spans")
 
 
 def _load_january(
@@ -604,6 +606,80 @@ def test_a_late_bundle_of_an_ended_year_leaves_a_partners_year_as_it_was(
         "Searches of this year were loaded after the year w"
     ]
     assert others("police") == (7, [])
+
+
+def test_a_late_bundle_loaded_again_after_its_rows_were_deleted_stays_late(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A late bundle (2 Other searches of February) whose rows were deleted by
+    hand, then loaded again: the file was recorded by its first load, so its
+    second wrote no ``loads`` row, and its searches, naming a load with no
+    record, counted as loaded first: a partner read Other 7 where it read 5
+    (7 - 5 gave back the batch). The second load is recorded; they stay late."""
+    _no_searches(sqlite_store, tmp_path)
+    first = [f"w{i},2019-01-10T10:00:00,White" for i in range(10)]
+    first += [f"o{i},2019-01-10T11:00:00,Other" for i in range(5)]
+    first += ["apr,2019-04-02T10:00:00,White"]
+    load_files(sqlite_store, [_bundle(tmp_path / "first", first)], kind="bundle")
+    late = _bundle(
+        tmp_path / "late", [f"f{i},2019-02-10T10:00:00,Other" for i in range(2)]
+    )
+    once = load_files(sqlite_store, [late], kind="bundle")
+    assert (
+        _searches_by_group(
+            _partner_year_to_march_2019(
+                sqlite_store, force=None, areas=list(HUMBERSIDE)
+            )
+        )["Other"]
+        == 5
+    )
+    with sqlite_store.transaction() as tx:
+        tx._execute("DELETE FROM stops WHERE load_id = ?", [once.load_id])
+    again = load_files(sqlite_store, [late], kind="bundle")
+    assert sum(f.loaded for f in again.files) == 2
+    eq = _partner_year_to_march_2019(sqlite_store, force=None, areas=list(HUMBERSIDE))
+    assert _searches_by_group(eq)["Other"] == 5
+    assert _late_notes(eq)
+    year = (dt.date(2018, 4, 1), dt.date(2019, 3, 31))
+    assert again.load_id in searches_loaded_late(sqlite_store, None, year).loads
+    # loaded a third time, all its rows stored: nothing added, no row recorded
+    loads = sqlite_store.count("loads")
+    load_files(sqlite_store, [late], kind="bundle")
+    assert sqlite_store.count("loads") == loads
+
+
+def test_a_year_once_over_stays_over_when_the_searches_after_it_are_deleted(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Through the loader: January 2019 (Other 5) and an April search loaded on
+    1 May made the year to March 2019 over; a late batch of 2 Other searches of
+    February loaded after was left out. The April search deleted (by hand, or
+    police.uk re-issuing April without it), the year was first over at a later
+    load, and the batch came into a year partners had read without it (Other 5,
+    then 7 once another April search came). The loads keep the latest search
+    time they stored: the year stays over from the first load, the batch late."""
+    _no_searches(sqlite_store, tmp_path)
+    first = [f"o{i},2019-01-10T11:00:00,Other" for i in range(5)]
+    first += ["apr,2019-04-02T10:00:00,White"]
+    load_files(sqlite_store, [_bundle(tmp_path / "first", first)], kind="bundle")
+    late = [f"f{i},2019-02-10T10:00:00,Other" for i in range(2)]
+    load_files(sqlite_store, [_bundle(tmp_path / "late", late)], kind="bundle")
+
+    def others() -> int:
+        eq = _partner_year_to_march_2019(
+            sqlite_store, force=None, areas=list(HUMBERSIDE)
+        )
+        return _searches_by_group(eq)["Other"]
+
+    assert others() == 5
+    with sqlite_store.transaction() as tx:
+        tx._execute("DELETE FROM stops WHERE occurred_at >= '2019-04-01'")
+    assert others() == 5  # the year is still over: the one partners read
+    may = ["may,2019-05-02T10:00:00,White"]
+    load_files(sqlite_store, [_bundle(tmp_path / "may", may)], kind="bundle")
+    assert others() == 5
+    year = (dt.date(2018, 4, 1), dt.date(2019, 3, 31))
+    assert searches_loaded_late(sqlite_store, None, year).searches == 2
 
 
 def test_a_year_loaded_late_whole_says_so(sqlite_store: Store, tmp_path: Path) -> None:

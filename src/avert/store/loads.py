@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import polars as pl
 
 from avert.errors import NotFound
-from avert.schema import HELD_ROWS, LOADS, TABLES
+from avert.schema import HELD_ROWS, LOAD_STOP_SPANS, LOADS, TABLES
 from avert.store.database import BYTEWISE, Store, Transaction
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "keys_from_files",
     "loaded_files",
     "record_loads",
+    "record_stop_spans",
     "set_page_cache",
     "stops_per_file",
     "stored_files",
@@ -84,7 +85,14 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def record_loads(tx: Transaction, rows: pl.DataFrame) -> int:
-    """Append the ``loads`` rows whose (source_file, file_sha256) is not yet recorded.
+    """Append the ``loads`` rows whose (source_file, file_sha256) is not yet
+    recorded, and those that stored rows (``loaded`` > 0) though it is.
+
+    A file loaded again adds nothing and is not recorded again (loading the same
+    files twice adds no row). One whose rows were deleted since stores them again
+    under this load's id: its row records when, or the rows would name a load with
+    no record, taken as loaded before any (the late searches of a fixed year,
+    :func:`avert.workflows.late_searches.searches_loaded_late`).
 
     ``rows`` has the columns of :data:`avert.schema.LOADS`; returns how many were added.
     """
@@ -102,8 +110,30 @@ def record_loads(tx: Transaction, rows: pl.DataFrame) -> int:
                 schema=LOADS.schema_of(*pair),
             )
         )
-    new = rows.join(pl.concat(known), on=pair, how="anti")
-    return tx.append("loads", new)
+    recorded = pl.concat(known).unique().with_columns(known=pl.lit(value=True))
+    new = rows.join(recorded, on=pair, how="left").filter(
+        pl.col("known").is_null() | (pl.col("loaded") > 0)
+    )
+    return tx.append("loads", new.drop("known"))
+
+
+def record_stop_spans(tx: Transaction, load_id: str, stored: pl.DataFrame) -> int:
+    """Record, per force, the latest search time of the searches load ``load_id``
+    stored (``stored``: their ``force`` and ``occurred_at``; a force of none as
+    ``''``) in ``load_stop_spans``; returns the rows added (one per force).
+
+    Kept when the searches are deleted or replaced, so a year once over in the
+    store stays over (:func:`avert.workflows.late_searches.searches_loaded_late`)."""
+    spans = (
+        stored.lazy()
+        .select(pl.col("force").fill_null(""), "occurred_at")
+        .drop_nulls("occurred_at")
+        .group_by("force")
+        .agg(pl.col("occurred_at").max().alias("latest_at"))
+        .with_columns(pl.lit(load_id).alias("load_id"))
+        .collect()
+    )
+    return tx.append("load_stop_spans", spans.select(LOAD_STOP_SPANS.names))
 
 
 def stops_per_file(tx: Transaction) -> pl.DataFrame:

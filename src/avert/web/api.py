@@ -63,6 +63,8 @@ class BriefingPages(BaseModel):
     repeat_victims_limit: int = _LIMIT
     asb_callers_offset: int = _OFFSET
     asb_callers_limit: int = _LIMIT
+    asb_escalating_offset: int = _OFFSET
+    asb_escalating_limit: int = _LIMIT
     people_offset: int = _OFFSET
     people_limit: int = _LIMIT
     map_points_offset: int = _OFFSET

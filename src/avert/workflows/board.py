@@ -51,7 +51,11 @@ from avert.workflows.equality import (
     run_equality,
     unpublished_searches,
 )
-from avert.workflows.late_searches import LateSearches, searches_loaded_late
+from avert.workflows.late_searches import (
+    LateSearches,
+    latest_search_stored,
+    searches_loaded_late,
+)
 from avert.workflows.load import LoadReport, load_files
 from avert.workflows.performance import (
     MIN_PERIOD_COVER,
@@ -650,7 +654,9 @@ def _partner_year(
     data, the year to next March) read again after the next month's load gave
     back that month's counts by difference. The year is
     :func:`partner_equality_year` of ``end``, or of the month before the latest
-    search when that is earlier."""
+    search when that is earlier: the latest stored, or that any load stored
+    (``load_stop_spans``: a year once over stays over, its searches after it
+    deleted or not)."""
     stops = store.read_frame(
         "stops",
         columns=["source", "occurred_at"],
@@ -658,11 +664,13 @@ def _partner_year(
     )
     if unpublished_searches(stops) == 0:
         return None
-    latest = stops["occurred_at"].max()
-    if isinstance(latest, dt.datetime):
-        latest = latest.date()
-    if not isinstance(latest, dt.date):  # no search has a time: none is over
+    # and the latest any load stored, deleted since or not: a year once over
+    # stays over (its figures fixed: avert.workflows.late_searches)
+    times = [stops["occurred_at"].max(), latest_search_stored(store, force)]
+    known = [t for t in times if isinstance(t, dt.datetime)]
+    if not known:  # no search has a time: none is over
         return partner_equality_year(dt.date(dt.MINYEAR + 1, 1, 1))
+    latest = max(known).date()
     # the last month over in the store: the one before the latest search's
     last_over = latest.replace(day=1) - dt.timedelta(days=1)
     return partner_equality_year(min(end, last_over))

@@ -22,7 +22,7 @@ import polars as pl
 from avert.analyse.equality import _POLICE_UK_SOURCES
 from avert.store import Store
 
-__all__ = ["LateSearches", "searches_loaded_late"]
+__all__ = ["LateSearches", "latest_search_stored", "searches_loaded_late"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ def searches_loaded_late(
 
     The year was first over when the first load that brought a search of the
     force after its last day was recorded: the earliest ``loads.loaded_at`` of
-    those searches' loads. A search of the year is late when its load was
+    those searches' loads, and of the loads that stored one by
+    ``load_stop_spans`` (the searches deleted since: a year once over stays
+    over). A search of the year is late when its load was
     recorded after that (a tie, two loads recorded at the same time, counts as
     in time). A search with no load (``load_id`` empty, or naming no recorded
     load: stored before loads were recorded, or by hand) is taken as loaded
@@ -74,7 +76,12 @@ def searches_loaded_late(
         .agg(pl.col("loaded_at").min())
     )
     timed = stops.join(loads, on="load_id", how="left")
-    later = timed.filter(pl.col("occurred_at") >= after)["loaded_at"]
+    later = pl.concat(
+        [
+            timed.filter(pl.col("occurred_at") >= after)["loaded_at"],
+            _loads_that_stored_after(store, force, after, loads),
+        ]
+    )
     if later.len() == 0:
         return LateSearches(frozenset(), 0)
     in_year = timed.filter(
@@ -95,3 +102,36 @@ def searches_loaded_late(
     late_loads = frozenset(late.filter(own)["load_id"].to_list())
     left_out = in_year.filter(pl.col("load_id").is_in(sorted(late_loads))).height
     return LateSearches(late_loads, left_out)
+
+
+def _loads_that_stored_after(
+    store: Store, force: str | None, after: dt.datetime, loads: pl.DataFrame
+) -> pl.Series:
+    """``loaded_at`` (null: no load recorded) of each load that stored a search of
+    ``force`` (None: of any force) at or after ``after``, as ``load_stop_spans``
+    keeps it: those searches deleted or replaced since (by hand, or a month
+    police.uk re-issued without them), the year they made over stays over, and
+    from the same load (it moved later, and searches loaded between came into a
+    year partners had read without them)."""
+    spans = store.read_frame(
+        "load_stop_spans",
+        columns=["load_id"],
+        where=[
+            *([("force", "=", force)] if force else []),
+            ("latest_at", ">=", after),
+        ],
+    )
+    return spans.join(loads, on="load_id", how="left")["loaded_at"]
+
+
+def latest_search_stored(store: Store, force: str | None) -> dt.datetime | None:
+    """The latest search time of ``force`` (None: of any force) any load stored,
+    as ``load_stop_spans`` keeps it (the searches may be deleted since); None
+    when no load recorded one."""
+    spans = store.read_frame(
+        "load_stop_spans",
+        columns=["latest_at"],
+        where=[("force", "=", force)] if force else [],
+    )
+    latest = spans["latest_at"].max()
+    return latest if isinstance(latest, dt.datetime) else None

@@ -118,6 +118,7 @@ BRIEFING_PAGED: Final = (
     "retaliation",
     "repeat_victims",
     "asb_callers",
+    "asb_escalating",
     "people",
     "map_points",
 )

@@ -34,6 +34,7 @@ from avert.store import Store
 from avert.store.database import Transaction
 from avert.store.loads import (
     record_loads,
+    record_stop_spans,
     set_page_cache,
     update_outcomes,
 )
@@ -218,7 +219,7 @@ def _settle(
     (``replace_months``) make each police.uk stop and street file the whole of its
     force-month and note those not replaced, put the latest outcomes on touched
     incidents, note revised stops, record the rows held by stored files of other
-    months and the load itself."""
+    months, the load itself and the latest search time it stored per force."""
     if strict:
         _refuse_rejects(report, state)
     _note_stops_without_force(report)
@@ -231,6 +232,8 @@ def _settle(
     _note_revised_stops(tx, report)
     record_held(tx, state.held_elsewhere)
     _record_loads(tx, report, timezone)
+    if state.stops_stored:
+        record_stop_spans(tx, report.load_id, pl.concat(state.stops_stored))
 
 
 def _new_load_id() -> str:
@@ -470,6 +473,8 @@ def _write(
         if new.height:
             state.mark_written(table)
             state.remember_written(table, new.select(spec.primary_key))
+            if table == "stops":
+                state.stops_stored.append(_latest_per_force(new))
         if table in state.referenced:
             pk = list(spec.primary_key)
             state.accepted.setdefault(table, []).append(
@@ -565,6 +570,17 @@ def _write_quarantine(
     )
     if tx.append("quarantine", frame):
         state.mark_written("quarantine")
+
+
+def _latest_per_force(stops: pl.DataFrame) -> pl.DataFrame:
+    """``force`` (null: a file naming none) and the latest ``occurred_at`` of the
+    searches ``stops`` (a part stored: kept per part, not every search)."""
+    force = (
+        pl.col("force")
+        if "force" in stops.columns
+        else pl.lit(None, dtype=pl.String).alias("force")
+    )
+    return stops.group_by(force).agg(pl.col("occurred_at").max())
 
 
 def _record_loads(tx: Transaction, report: LoadReport, timezone: str) -> None:

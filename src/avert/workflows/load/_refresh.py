@@ -17,6 +17,7 @@ from avert.store.detected import (
     groups_detected_at,
     groups_detected_under,
 )
+from avert.store.loads import has_rows
 from avert.store.summary import adding_load_at, classified_counts
 from avert.workflows.definitions import ClassifyReport, classify_store
 from avert.workflows.load._state import LoadReport
@@ -57,6 +58,11 @@ class Refresh:
         line = f"Classified under {', '.join(parts)} in {self.seconds:.1f} s."
         for report in self.classified[:1]:  # the configured definition's notes
             line += "".join(f" Harm: {note}" for note in report.notes)
+            if report.asb_reports:
+                line += (
+                    f" ASB bridge: {report.asb_escalating:,} of "
+                    f"{report.asb_reports:,} ASB reports escalate."
+                )
         if self.detected_groups is not None:
             line += f" {self.detected_groups:,} groups detected and stored."
         if self.not_refreshed:
@@ -91,7 +97,10 @@ def refresh_after_load(
     over every stored incident (as many rows, classified after the latest load
     that added rows: :func:`_classification_behind`) and the groups were last
     detected under ``definition`` after that load (:func:`_groups_behind`), or when
-    the store holds no incidents (a load of stop and search or populations). A load
+    the store holds no incidents nor ASB reports (a load of stop and search or
+    populations). A store of ASB reports and no incident (a council's) is
+    classified as ``avert classify`` does it: no classification, the run row and
+    the ASB bridge (``asb_escalations``) in one transaction. A load
     killed after it committed and before it classified or stored the groups, then
     run again, finds every row stored: it used to leave them outside the
     definition and the groups without them; it now classifies (or detects the
@@ -127,8 +136,8 @@ def refresh_after_load(
         raise ConfigError(msg) from err
     stored = classified_counts(store)
     incidents = store.count("incidents")
-    if incidents == 0:
-        return Refresh()  # no incidents at all (stops, populations)
+    if incidents == 0 and not has_rows(store, "asb"):
+        return Refresh()  # no incidents nor ASB reports (stops, populations)
     unchanged = report.loaded == 0 and report.replaced == 0
     classify = not unchanged or _classification_behind(
         store, wanted.id, stored.get(wanted.id, 0), incidents

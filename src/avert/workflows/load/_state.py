@@ -123,6 +123,9 @@ class _State:
         #: ``held_rows`` candidates: rows of police.uk month files whose key is
         #: stored from a file of another force-month (see :mod:`._held`)
         self.held_elsewhere: list[pl.DataFrame] = []
+        #: per part: the latest ``occurred_at`` per ``force`` of the searches this
+        #: load stored (recorded at its end: ``load_stop_spans``)
+        self.stops_stored: list[pl.DataFrame] = []
         self.referenced = {r.table for rules in references.values() for r in rules}
         self.accepted: dict[str, list[pl.DataFrame]] = {}
         self.touched_outcomes = False
