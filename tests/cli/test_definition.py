@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -149,6 +150,37 @@ def test_show_validate_diff(tmp_path: Path) -> None:
     result = runner.invoke(make_app(), ["definition", "validate", str(bad)])
     assert result.exit_code != 0
     assert "unknown offence code '34Z'" in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["validate", "avb-2010", "nosuch.toml"],
+            "Invalid value for FILES: no such file: nosuch.toml",
+        ),
+        (["validate", "nope"], "Invalid value for FILES: unknown definition 'nope'"),
+        (
+            ["diff", "avb-2010", "nosuch.toml"],
+            "Invalid value for B: no such file: nosuch.toml",
+        ),
+        (
+            ["diff", "nope", "avb-2010"],
+            "Invalid value for A: unknown definition 'nope'",
+        ),
+    ],
+)
+def test_validate_and_diff_refuse_a_profile_that_is_not_there(
+    args: list[str], said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/command-line.md: an input file that does not exist is a usage error
+    (exit 2) naming it, before anything is read. ``definition validate|diff``
+    exited 1 ("nosuch.toml: no such definition file", an avert error) while
+    ``classify --definition nosuch.toml`` and ``definition show`` said exit 2."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(make_app(), ["definition", *args])
+    assert result.exit_code == 2, result.output
+    assert said in " ".join(result.output.split())
 
 
 def test_docs_check_and_write(tmp_path: Path) -> None:

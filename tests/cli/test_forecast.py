@@ -479,6 +479,39 @@ def test_evaluate_refuses_impossible_options_by_name(
     assert re.search(match, err), err
 
 
+def test_evaluate_replaces_a_per_day_file_only_with_force(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """docs/command-line.md: an output file that exists is a usage error (exit 2)
+    unless ``--force``. ``forecast evaluate --per-day FILE`` wrote over it, and a
+    folder given failed only after the whole evaluation had run."""
+    import sys
+
+    from avert.cli import main
+
+    csv = tmp_path / "ev.csv"
+    _frame().write_csv(csv)
+    hits = tmp_path / "hits.csv"
+    hits.write_text("keep me")
+    args = ["avert", "forecast", "evaluate", "--events-file", str(csv)]
+    args += ["--models", "counting", "--days", "3", "--json"]
+    for target in (hits, tmp_path):
+        monkeypatch.setattr(sys, "argv", [*args, "--per-day", str(target)])
+        with pytest.raises(SystemExit) as exit_:
+            main()
+        assert exit_.value.code == 2
+        err = " ".join(capsys.readouterr().err.replace("│", " ").split())
+        assert "Invalid value for --per-day" in err, err
+    assert hits.read_text() == "keep me"
+    monkeypatch.setattr(sys, "argv", [*args, "--per-day", str(hits), "--force"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 0
+    assert pl.read_csv(hits)["model"].unique().to_list() == ["counting"]
+
+
 @pytest.mark.parametrize("command", [["--at", "2024-07-01"], ["evaluate"]])
 @pytest.mark.parametrize("cell", ["0", "nan"])
 def test_a_cell_of_no_size_is_a_usage_error(

@@ -30,6 +30,7 @@ __all__ = [
     "check_out_file",
     "console",
     "definition_to_read",
+    "definitions_to_read",
     "err_console",
     "existing_file",
     "existing_file_or_folder",
@@ -150,18 +151,27 @@ def definition_to_read(value: str | None) -> str | None:
     """Typer callback of a ``--definition`` whose rules are read (``classify``,
     ``definition show|explain``): a usage error (exit 2) unless it is a built-in
     profile or a file, naming the built-in ones (it exited 1)."""
+    if value is not None:
+        _check_definition_to_read(value, "--definition")
+    return value
+
+
+def _check_definition_to_read(value: str, hint: str) -> None:
+    """Usage error (exit 2) unless ``value`` is a built-in profile or an existing
+    file ("no such file" for a missing file, else "unknown definition" naming the
+    built-in ones)."""
     from avert.config.definitions import PROFILES
 
-    if value is None or value in PROFILES:
-        return value
-    _check_definition_file(value)
+    if value in PROFILES:
+        return
+    if _looks_like_file(value) and not Path(value).exists():
+        raise typer.BadParameter(f"no such file: {value}", param_hint=hint)
     if not Path(value).exists():
         msg = (
             f"unknown definition {value!r}: give a built-in one "
             f"({', '.join(PROFILES)}) or a violence TOML file"
         )
-        raise typer.BadParameter(msg, param_hint="--definition")
-    return value
+        raise typer.BadParameter(msg, param_hint=hint)
 
 
 def read_events(
@@ -234,6 +244,19 @@ def existing_file_or_folder(param: typer.CallbackParam, value: _Given) -> _Given
     """:func:`existing_file` of an input that may be a folder: "no such file or
     folder: PATH"."""
     return _check_exists(param, value, "file or folder")
+
+
+def definitions_to_read(param: typer.CallbackParam, value: _Given) -> _Given:
+    """:func:`definition_to_read` of the profile arguments of ``definition
+    validate|diff`` (one or a list; None: the built-in ones), the argument named as
+    the usage line names it (FILES, A): "no such file: x.toml" or "unknown
+    definition" was an avert error, exit 1, after the harm table was read."""
+    given: list[str | Path] = (
+        list(value) if isinstance(value, list) else [] if value is None else [value]
+    )
+    for each in given:
+        _check_definition_to_read(str(each), (param.name or "profile").upper())
+    return value
 
 
 def check_choice(value: str, choices: Sequence[str], option: str) -> None:

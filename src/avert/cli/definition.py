@@ -16,6 +16,7 @@ import typer
 from avert.cli._common import (
     console,
     definition_to_read,
+    definitions_to_read,
     existing_file,
     get_settings,
     get_store,
@@ -153,7 +154,10 @@ def validate(
     ctx: typer.Context,
     files: Annotated[
         list[str] | None,
-        typer.Argument(help="Profiles (ids or TOML files); default all built-in ones."),
+        typer.Argument(
+            help="Profiles (ids or TOML files); default all built-in ones.",
+            callback=definitions_to_read,
+        ),
     ] = None,
     harm_file: HarmOpt = None,
 ) -> None:
@@ -176,8 +180,18 @@ def validate(
 @definition_app.command("diff")
 def diff(
     ctx: typer.Context,
-    a: Annotated[str, typer.Argument(help="First profile (id or TOML file).")],
-    b: Annotated[str, typer.Argument(help="Second profile (id or TOML file).")],
+    a: Annotated[
+        str,
+        typer.Argument(
+            help="First profile (id or TOML file).", callback=definitions_to_read
+        ),
+    ],
+    b: Annotated[
+        str,
+        typer.Argument(
+            help="Second profile (id or TOML file).", callback=definitions_to_read
+        ),
+    ],
     harm_file: HarmOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

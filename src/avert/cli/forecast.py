@@ -18,6 +18,7 @@ import typer
 
 from avert.cli._common import (
     check_out_dir,
+    check_out_file,
     console,
     get_settings,
     print_json,
@@ -269,6 +270,9 @@ def evaluate(
     per_day: Annotated[
         Path | None, typer.Option("--per-day", help="Write per-day hits to this CSV.")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --per-day file if it exists.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Rolling-origin evaluation: hit rate and PAI per coverage, bbox and active cells."""
@@ -287,6 +291,10 @@ def evaluate(
         for m in models.split(",")
         if m.strip()
     ]
+    if per_day is not None:
+        # an existing file is replaced only with --force (docs/command-line.md);
+        # it was written over, and a folder given failed after the whole evaluation
+        check_out_file(per_day, force=force, option="--per-day")
     events = read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
     ev = run_forecast_evaluation(
         events,
