@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -313,17 +313,15 @@ def person_network(
     inc = _check_incidents(incidents)
     inv = _check_involvements(involvements)
     end = _as_of(inc, as_of)
-    own = inv.filter(pl.col("person_id") == person_id)
-    ties = _ties_of(co_edges, person_id)
-    groups = membership.filter(pl.col("person_id") == person_id)
-    fam = _family_ties(family_edges, person_id)
-    nothing = own.height + ties.height + groups.height + fam.height == 0
-    if nothing and not known:
-        msg = f"person {person_id!r} has no involvements, ties or group links"
-        raise NotFound(msg)
-    co_list = ties.select(
-        "person_id", "n_incidents", pl.col("weight").round(4), "last_at"
-    ).sort(["weight", "person_id"], descending=[True, False])
+    own, ties, groups, fam = _records_of(
+        person_id,
+        inv=inv,
+        co_edges=co_edges,
+        membership=membership,
+        family_edges=family_edges,
+        known=known,
+    )
+    co_list = _co_offender_list(ties)
     fam_list = _family_list(fam, person_id)
     metrics, hit = _network_metrics(
         person_id,
@@ -347,13 +345,70 @@ def person_network(
         "groups": groups.select("group_id", "origin").sort("group_id").to_dicts(),
         "metrics": metrics,
         "victimised_contacts": hit.to_dicts(),
-        "note": (
-            "Ranked by own risk only; network facts are context, not a score."
-            if risk_row is not None
-            else "No own risk score in the risk window (nothing scored): network "
-            "facts are context, not a score."
-        ),
+        "note": _note(risk_row),
     }
+
+
+class _Records(NamedTuple):
+    """What is on record of one person: the rows of each source that name them."""
+
+    #: their involvements (``incident_id``, ``person_id``, ``role``)
+    own: pl.DataFrame
+    #: their co-offending edges, the other end as ``person_id`` (:func:`_ties_of`)
+    ties: pl.DataFrame
+    #: their group links (``group_id``, ``origin``)
+    groups: pl.DataFrame
+    #: their kin edges, the other end as ``person_id`` (:func:`_family_ties`)
+    fam: pl.DataFrame
+
+
+def _records_of(
+    person_id: str,
+    *,
+    inv: pl.DataFrame,
+    co_edges: pl.DataFrame,
+    membership: pl.DataFrame,
+    family_edges: pl.DataFrame | None,
+    known: bool,
+) -> _Records:
+    """The rows naming ``person_id`` in the involvements, co-offending edges, group
+    memberships and kin edges (:class:`_Records`).
+
+    Raises
+    ------
+    NotFound
+        When no row names them and they are not ``known`` (on record elsewhere).
+    """
+    records = _Records(
+        own=inv.filter(pl.col("person_id") == person_id),
+        ties=_ties_of(co_edges, person_id),
+        groups=membership.filter(pl.col("person_id") == person_id),
+        fam=_family_ties(family_edges, person_id),
+    )
+    if sum(frame.height for frame in records) == 0 and not known:
+        msg = f"person {person_id!r} has no involvements, ties or group links"
+        raise NotFound(msg)
+    return records
+
+
+def _co_offender_list(ties: pl.DataFrame) -> pl.DataFrame:
+    """The person's co-offenders from their ties (:func:`_ties_of`):
+    ``person_id``, ``n_incidents``, ``weight`` rounded to 4 places and ``last_at``,
+    the strongest tie first (ties of equal weight by ``person_id``)."""
+    return ties.select(
+        "person_id", "n_incidents", pl.col("weight").round(4), "last_at"
+    ).sort(["weight", "person_id"], descending=[True, False])
+
+
+def _note(risk_row: dict[str, Any] | None) -> str:
+    """The picture's note: people are ranked by own risk only (ICO 2018, see
+    :func:`rank_people`), and whether the person has an own risk score at all."""
+    if risk_row is not None:
+        return "Ranked by own risk only; network facts are context, not a score."
+    return (
+        "No own risk score in the risk window (nothing scored): network "
+        "facts are context, not a score."
+    )
 
 
 def _family_ties(family_edges: pl.DataFrame | None, person_id: str) -> pl.DataFrame:
