@@ -1142,17 +1142,26 @@ def _close_ties_alert(
 
 
 @pytest.mark.parametrize("scale", [1.0, 0.977, 1e-6])
-def test_retaliation_ranks_by_ties_however_close_or_scaled(scale: float) -> None:
+@pytest.mark.parametrize(
+    "weights",
+    [
+        (0.02137533621862531, 0.02137538860552013),  # seen in the city
+        (0.5, 0.50000003),
+    ],
+)
+def test_retaliation_ranks_by_ties_however_close_or_scaled(
+    weights: tuple[float, float], scale: float
+) -> None:
     """Targets and retaliators were ranked by one float (rank - tie / 1e9, or
     kind * 1e9 - tie), which lost ties closer than about 1e-7: two co-offenders
     whose ties differ by 5e-8 (a briefing of the synthetic city, half-life 30
     days) were listed by id, the weaker first, and scaling every tie by one
     factor (the briefing's weights as of the end of the day) changed the order.
     Ranked by rank, then tie: the stronger first at any scale."""
-    weights = (0.02137533621862531 * scale, 0.02137538860552013 * scale)
-    alert = _close_ties_alert(weights)
+    scaled = (weights[0] * scale, weights[1] * scale)
+    alert = _close_ties_alert(scaled)
     assert alert["possible_targets"] == ["r1a", "r1c", "r1b"]
     # the victim first, then the stronger co-offender; capped at 2 the weaker
     # one is the one left out (the list itself reads by id)
-    capped = _close_ties_alert(weights, max_people=2)
+    capped = _close_ties_alert(scaled, max_people=2)
     assert capped["at_risk_of_retaliation_from"] == ["g1a", "g1c"]
