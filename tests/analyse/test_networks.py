@@ -1091,3 +1091,77 @@ def test_retaliation_window_ids_are_what_the_alerts_window_selects() -> None:
     )
     assert "X1" in window
     assert "X1" not in gone[0]
+
+
+def _close_ties_alert(
+    weights: tuple[float, float], *, max_people: int = 10
+) -> dict[str, list[str]]:
+    """One alert: ``r1a`` (group R1) stabs ``g1a`` (group G1); the suspect's
+    co-offenders ``r1b`` and ``r1c`` (R1) and the victim's ``g1b`` and ``g1c`` (no
+    group) tied to them by ``weights``, ``*c`` the stronger."""
+    membership = pl.DataFrame(
+        [("G1", "g1a", "detected"), ("R1", "r1a", "detected")]
+        + [("R1", p, "detected") for p in ("r1b", "r1c")],
+        schema=["group_id", "person_id", "origin"],
+        orient="row",
+    )
+    weak, strong = weights
+    co_edges = pl.DataFrame(
+        {
+            "person_a": ["r1a", "r1a", "g1a", "g1a"],
+            "person_b": ["r1b", "r1c", "g1b", "g1c"],
+            "n_incidents": [1, 1, 1, 1],
+            "weight": [weak, strong, weak, strong],
+        }
+    )
+    incidents = pl.DataFrame(
+        [("Z", _day(30), 100.0, True, "knife")],
+        schema=["incident_id", "occurred_from", "harm_days", "in_definition", "weapon"],
+        orient="row",
+    )
+    involvements = pl.DataFrame(
+        [("Z", "r1a", "suspect"), ("Z", "g1a", "victim")],
+        schema=["incident_id", "person_id", "role"],
+        orient="row",
+    )
+    cfg = NetworksConfig(
+        retaliation=type(NetworksConfig().retaliation)(max_people=max_people)
+    )
+    alert = nw.retaliation_alerts(
+        incidents,
+        involvements,
+        membership,
+        since=_day(29),
+        co_edges=co_edges,
+        config=cfg,
+    ).frame.row(0, named=True)
+    return {
+        "possible_targets": alert["possible_targets"],
+        "at_risk_of_retaliation_from": alert["at_risk_of_retaliation_from"],
+    }
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.977, 1e-6])
+@pytest.mark.parametrize(
+    "weights",
+    [
+        (0.02137533621862531, 0.02137538860552013),  # seen in the city
+        (0.5, 0.50000003),
+    ],
+)
+def test_retaliation_ranks_by_ties_however_close_or_scaled(
+    weights: tuple[float, float], scale: float
+) -> None:
+    """Targets and retaliators were ranked by one float (rank - tie / 1e9, or
+    kind * 1e9 - tie), which lost ties closer than about 1e-7: two co-offenders
+    whose ties differ by 5e-8 (a briefing of the synthetic city, half-life 30
+    days) were listed by id, the weaker first, and scaling every tie by one
+    factor (the briefing's weights as of the end of the day) changed the order.
+    Ranked by rank, then tie: the stronger first at any scale."""
+    scaled = (weights[0] * scale, weights[1] * scale)
+    alert = _close_ties_alert(scaled)
+    assert alert["possible_targets"] == ["r1a", "r1c", "r1b"]
+    # the victim first, then the stronger co-offender; capped at 2 the weaker
+    # one is the one left out (the list itself reads by id)
+    capped = _close_ties_alert(scaled, max_people=2)
+    assert capped["at_risk_of_retaliation_from"] == ["g1a", "g1c"]

@@ -248,3 +248,39 @@ def test_a_kept_answer_writes_the_audit_row_a_fresh_one_writes(
     assert not made  # the alerts were kept
     assert got == want
     assert "people" in str(got["detail"])
+
+
+def test_a_partner_after_the_police_gets_pseudonyms_from_the_kept_alerts(
+    live: Store, made: list[int]
+) -> None:
+    """The kept alerts hold the police's person ids (one memo per store, not per
+    audience): a partner's *Today* of the next minute reuses them, and its page
+    names none of the people the police's names."""
+    at = _morning(live)
+    settings = load_settings({}).with_overrides(
+        database_url=live.url.sqlalchemy,
+        secret_key="s" * 40,
+        pseudonym_key="Xq7vR2mZ9pL4wT8yK1nB6cH3jF5dS0gAe",
+    )
+    police = briefing_view(live, settings, user=User("chair", "chair"), at=at)
+    named = {
+        str(person)
+        for row in police.data["retaliation"]
+        for person in (
+            row["victim_id"],
+            *row["at_risk_of_retaliation_from"],
+            *row["possible_targets"],
+        )
+    }
+    assert named
+    made.clear()
+    partner = briefing_view(
+        live,
+        settings,
+        user=User("partner", "partner", org="Council"),
+        at=at + dt.timedelta(minutes=1),
+    )
+    assert not made  # the police's alerts were kept and reused
+    assert len(partner.data["retaliation"]) == len(police.data["retaliation"])
+    text = str(partner.data)
+    assert not {person for person in named if person in text}

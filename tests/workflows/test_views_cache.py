@@ -53,6 +53,24 @@ def test_result_cache_computes_once_per_key_and_expires() -> None:
     assert cache.get(("a",), compute) == 3
 
 
+def test_result_cache_keeps_no_lock_of_a_key_whose_computation_failed() -> None:
+    """A computation that raises (a window the briefing refuses) left its key's
+    lock in the cache for good, one per such key; the locks are now those of the
+    requests in flight (:class:`avert.workflows._key_locks.KeyLocks`, as the day's
+    places and the kept retaliation alerts use)."""
+    cache: views.ResultCache[int] = views.ResultCache(ttl_s=60.0)
+
+    def refused() -> int:
+        raise ValueError("no such window")
+
+    for k in range(3):
+        with pytest.raises(ValueError, match="no such window"):
+            cache.get((f"w{k}",), refused)
+    assert len(cache._locks) == 0
+    assert cache.get(("w0",), lambda: 7) == 7
+    assert len(cache._locks) == 0
+
+
 def test_briefings_kept_are_few_and_an_expired_one_is_let_go() -> None:
     """Paging back through 30 windows kept 30 briefings (up to 64, 3.5 MiB each for
     a month on the demo city, benchmarks/web_memory.py); now a meeting's few."""

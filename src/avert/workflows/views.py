@@ -52,6 +52,7 @@ from avert.store.summary import (
     stop_span,
 )
 from avert.workflows import audit as audit_workflow
+from avert.workflows._key_locks import KeyLocks
 from avert.workflows.briefing import (
     build_briefing,
     people_shown,
@@ -168,14 +169,13 @@ class ResultCache(Generic[T]):
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self._entries: dict[tuple[object, ...], tuple[float, T]] = {}
-        self._locks: dict[tuple[object, ...], threading.Lock] = {}
+        #: a lock per key while requests for it are in flight (:class:`KeyLocks`)
+        self._locks = KeyLocks()
         self._guard = threading.Lock()
 
     def get(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
         """The cached result for ``key``, computing it (once) when absent or old."""
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
+        with self._locks.held(key):
             hit = self._entries.get(key)
             if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
                 return hit[1]
@@ -193,9 +193,8 @@ class ResultCache(Generic[T]):
             return value
 
     def _drop(self, key: tuple[object, ...]) -> None:
-        """Forget ``key``'s entry and lock (the caller holds the guard)."""
+        """Forget ``key``'s entry (the caller holds the guard)."""
         self._entries.pop(key, None)
-        self._locks.pop(key, None)
 
 
 #: How long the web app keeps a briefing (seconds). Its key holds the store's data

@@ -52,9 +52,10 @@ def co_offending_edges(
     weights_as_of
         The time the ties' ages are counted to (default: the window's end; not
         before it). A later time multiplies every incident's decay, and so every
-        tie's weight, by the same factor: the ties rank as of the window's end
-        (the briefing counts them to the end of its day, so that each minute of
-        the day weighs them alike, :func:`avert.workflows.networks.briefing_retaliation`).
+        tie's weight, by the same factor: the ties rank as of the window's end,
+        to the :data:`_WEIGHT_UNITS` they are summed in (the briefing counts them
+        to the end of its day, so that each minute of the day weighs them alike,
+        :func:`avert.workflows.networks.briefing_retaliation`).
 
     Returns
     -------

@@ -66,16 +66,18 @@ def _capped_list(
     frame: pl.DataFrame,
     keys: list[str],
     value: str,
-    order: str,
+    order: Sequence[str],
     cap: int,
     name: str,
     *,
     ranked: bool = False,
 ) -> pl.DataFrame:
-    """The first ``cap`` values per key by ``order`` (sorted by id unless ``ranked``)."""
+    """The first ``cap`` values per key by the ``order`` columns, then by id (the
+    list sorted by id unless ``ranked``). Each column is compared in turn, not
+    folded into one float (which loses a tie weight's last digits)."""
     head = pl.col(value).head(cap)
     return (
-        frame.sort([*keys, order, value])
+        frame.sort([*keys, *order, value])
         .unique([*keys, value], keep="first", maintain_order=True)
         .group_by(keys, maintain_order=True)
         .agg(
@@ -519,10 +521,10 @@ def _retaliators(
     )
     retal = pl.concat([victim_self, linked]).with_columns(pl.col("_w").cast(pl.Float64))
     return _capped_list(
-        retal.with_columns((pl.col("_o") * 1e9 + pl.col("_w")).alias("_ord")),
+        retal,
         _KEYS,
         "other_id",
-        "_ord",
+        ("_o", "_w"),
         rc.max_people,
         "at_risk_of_retaliation_from",
     )
@@ -665,7 +667,10 @@ def _targets(
         pl.col("other_id") != pl.col("victim_id")
     )
     ranked = in_rivals.select(
-        *_KEYS, "other_id", (pl.col("_rank") + 1).cast(pl.Float64).alias("_ord")
+        *_KEYS,
+        "other_id",
+        (pl.col("_rank") + 1).cast(pl.Int64).alias("_ord"),
+        pl.lit(0.0).alias("_w"),
     )
     if co_edges is not None and co_edges.height > 0:
         ties = (
@@ -674,22 +679,23 @@ def _targets(
             .group_by("incident_id", "other_id")
             .agg(pl.col("weight").sum().alias("_tie"))
         )
-        # within a rival group, stronger ties to the suspects first (_tie < 1e9)
+        # within a rival group, stronger ties to the suspects first (_w: -tie)
         ranked = ranked.join(ties, on=["incident_id", "other_id"], how="left").select(
-            *_KEYS,
-            "other_id",
-            pl.col("_ord") - pl.col("_tie").fill_null(0.0).clip(0.0, 1e9 - 1) / 1e9,
+            *_KEYS, "other_id", "_ord", -pl.col("_tie").fill_null(0.0).alias("_w")
         )
     targets = pl.concat(
         [
             base.join(offenders, on="incident_id").select(
-                *_KEYS, "other_id", pl.lit(0.0).alias("_ord")
+                *_KEYS,
+                "other_id",
+                pl.lit(0).cast(pl.Int64).alias("_ord"),
+                pl.lit(0.0).alias("_w"),
             ),
             ranked,
         ]
     ).filter(pl.col("other_id") != pl.col("victim_id"))
     lists = _capped_list(
-        targets, _KEYS, "other_id", "_ord", cap, "possible_targets", ranked=True
+        targets, _KEYS, "other_id", ("_ord", "_w"), cap, "possible_targets", ranked=True
     )
     why = {
         0: "named by this incident's suspects/offenders",
