@@ -211,6 +211,9 @@ BUNDLE_FORMAT: Final[dict[str, list[tuple[str, BundleColType, bool]]]] = {
         ("ethnicity", ETHNICITIES, False),
         ("officer_ethnicity", ETHNICITIES, False),
         ("person_id", "str", False),
+        # an avert extension (docs/bundle.md; FORMATS.md: "avert may read more"):
+        # police.uk's "Outcome linked to object of search", the find rate's numerator
+        ("outcome_linked", "bool", False),
     ],
     "attendances": [
         ("attendance_id", "str", True),

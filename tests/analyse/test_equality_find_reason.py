@@ -1,6 +1,7 @@
-"""Why no find rate is given, in plain words: a record bundle's stops cannot carry
-the link of an outcome to the object of the search (the bundle format has no
-column for it), while police.uk's files can and sometimes leave it blank."""
+"""Why no find rate is given, in plain words: a record bundle's stops carry the
+link of an outcome to the object of the search only in an optional column (an avert
+extension, outcome_linked), while police.uk's files can and sometimes leave it
+blank."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def test_a_bundle_has_no_column_for_the_link() -> None:
     note = _finds_note(_stops("avert synthetic city (seed 0)", linked=None))
     assert "does not seem" not in note
     assert "record bundle ('avert synthetic city (seed 0)')" in note
-    assert "no column" in note
+    assert "links none in its optional column outcome_linked (blank for all 20" in note
 
 
 def test_police_uk_leaves_it_blank() -> None:

@@ -38,3 +38,8 @@ def test_demo_equality_page_shows_ratios_against_the_city_residents(
     assert "[c]" not in rates
     assert "against the synthetic city" in html
     assert "against census" not in html
+    # the city's stops say whether each outcome was linked to the object of the
+    # search (the bundle's outcome_linked): before 2026-12 no bundle could, and
+    # the page read "Find rate not known" under a column of dashes
+    assert "Find rate not known" not in html
+    assert "no find rate is given" not in html

@@ -151,6 +151,10 @@ class CityConfig:
     # --- stop and search (Home Office: ~ 530 k searches 2022/23, ~ 9 per 1,000) -------
     stops_per_1000_per_year: float = 9.0
     stop_ratios: dict[str, float] = field(default_factory=_default_stop_ratios)
+    # share of the searches with an outcome other than no further action whose
+    # outcome is linked to the object of the search (police.uk's "Outcome linked to
+    # object of search"; planted, the same for every group): the find rate's numerator
+    stop_outcome_linked_share: float = 0.7
 
     # --- emergency departments (Cardiff Model) ----------------------------------------
     # Sutherland, Sivarajasingam & Shepherd (2002, Injury Prevention): only about a

@@ -748,8 +748,9 @@ def _outcome_notes(s: pl.DataFrame) -> list[str]:
 
 def _no_link_note(s: pl.DataFrame, *, arrests: int) -> str:
     """Why no find rate is given when no search links its outcome to its object
-    though some ended in arrest: a record bundle's format has no such column, or
-    the source does not seem to record it (what the link column holds)."""
+    though some ended in arrest: a record bundle's stops gave none in their
+    optional ``outcome_linked`` column (an avert extension of the format), or the
+    source does not seem to record it (what the link column holds)."""
     total = s.height
     bundles = _bundle_sources(s)
     return (
@@ -762,9 +763,10 @@ def _no_link_note(s: pl.DataFrame, *, arrests: int) -> str:
         ("it was" if total == 1 else "they were")
         + " loaded from a record bundle ("
         + ", ".join(f"'{b}'" for b in bundles)
-        + "), whose format has no column saying whether a search's "
-        "outcome was linked to what was searched for, so no find rate "
-        "is given; the arrest rate is given."
+        + "), whose stops file links none in its optional column "
+        f"outcome_linked ({_link_held(s)}; docs/bundle.md: the format's own "
+        "columns say nothing of the link), so no find rate is given; the "
+        "arrest rate is given."
         if bundles
         else f"the source does not seem to record the link ({_link_held(s)}), "
         "so no find rate is given."

@@ -227,6 +227,9 @@ def _stops(
         self_eth,
         np.array(ETHNIC)[rng.integers(0, len(ETHNIC), n)],
     )
+    outcome = np.array(list(_STOP_OUTCOME))[
+        _choice(rng, list(_STOP_OUTCOME.values()), n)
+    ]
     frame = pl.DataFrame(
         {
             "stop_id": _ids("S", n, 7),
@@ -239,9 +242,8 @@ def _stops(
             "y": y,
             "legislation": leg,
             "object_of_search": obj,
-            "outcome": np.array(list(_STOP_OUTCOME))[
-                _choice(rng, list(_STOP_OUTCOME.values()), n)
-            ],
+            "outcome": outcome,
+            "outcome_linked": _outcome_linked(ctx, outcome),
             "age_range": _age_range(_age_at(ctx, pp, who, t)),
             "sex": np.where(pp.male[who], "M", "F"),
             "ethnicity": self_eth,
@@ -265,6 +267,17 @@ def _stops(
         },
         who,
     )
+
+
+def _outcome_linked(ctx: _Ctx, outcome: Str) -> B:
+    """Whether each search's outcome is linked to its object: never for no further
+    action, else with the planted ``stop_outcome_linked_share``, the same for every
+    group. Drawn from a child of the city's generator (``spawn``), which leaves the
+    generator's own stream, and so every other table of a seed, as it was."""
+    (child,) = ctx.rng.spawn(1)
+    acted: B = outcome != "A no further action disposal"
+    drawn: B = child.random(len(outcome)) < ctx.cfg.stop_outcome_linked_share
+    return acted & drawn
 
 
 def _lookup(values: Str, table: dict[str, str]) -> Str:
