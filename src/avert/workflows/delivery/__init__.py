@@ -27,8 +27,10 @@ from avert.workflows.delivery._actions import (
 from avert.workflows.delivery._checks import board_checks, checks_view
 from avert.workflows.delivery._common import (
     EXAMPLE_PLAN,
+    SCOPE_OF_SETTINGS,
     account_orgs,
     accounts_spelling,
+    output_scope,
     partner_pseudonymiser,
     partner_scope,
     pseudonymise_stored_ids,
@@ -66,6 +68,7 @@ from avert.workflows.delivery._typed import (
 
 __all__ = [
     "EXAMPLE_PLAN",
+    "SCOPE_OF_SETTINGS",
     "ImportResult",
     "TypedChange",
     "TypedResolution",
@@ -88,6 +91,7 @@ __all__ = [
     "meeting_view",
     "my_actions",
     "objective_measures",
+    "output_scope",
     "partner_pseudonymiser",
     "partner_scope",
     "plan_board",
