@@ -38,6 +38,7 @@ from avert.workflows.delivery._common import (
     subject_people,
     unheld_leads,
     unheld_organisation_note,
+    unheld_scope_note,
     with_accounts_spelling,
 )
 from avert.workflows.delivery._common import _save as _save
@@ -110,6 +111,7 @@ __all__ = [
     "taskings_in_area",
     "unheld_leads",
     "unheld_organisation_note",
+    "unheld_scope_note",
     "update_action",
     "visible_actions",
     "with_accounts_spelling",

@@ -114,6 +114,26 @@ def scope_as_accounts_spell(store: Store, scope: str | None) -> str | None:
     return f"{prefix}{org}" if org else scope
 
 
+def unheld_scope_note(store: Store, scope: str | None) -> str | None:
+    """What to tell whoever made a partner output in the key of an organisation
+    (``scope`` ``organisation:ORG``, as :func:`scope_as_accounts_spell` gives
+    it) that no account holds, else None: its key is of the name as spelt
+    (:func:`avert.access.organisation_spelling`), so "Council" one day and
+    "council" the next, or the accounts made later in another spelling, read
+    other pseudonyms."""
+    prefix = "organisation:"
+    if scope is None or not scope.startswith(prefix):
+        return None
+    org = scope.removeprefix(prefix)
+    if org in account_orgs(store):
+        return None
+    return (
+        f"No account is of the organisation {org!r}: the output is in the key of "
+        f"{org!r} as spelt here. Name it in this spelling each time, and make its "
+        "accounts in it ('avert users add --org'), or they read other pseudonyms."
+    )
+
+
 def partner_scope(settings: Settings | None, reader: User | None) -> str | None:
     """Whose pseudonyms ``reader`` reads (:func:`avert.access.reader_scope`
     under the setting ``pseudonym_scope``): None under ``shared``; the board's
