@@ -542,6 +542,16 @@ def test_two_spellings_of_one_organisation_are_warned_of(db: str) -> None:
         if "--json" in args:
             json.loads(result.stdout)
     # the spelling stored is kept for a new account of it typed exactly
-    code, out = _run(db, "users", "add", "d", "--role", "partner", "--org", "council ", password="x" * 14)  # fmt: skip
-    assert code == 1, out  # trimmed: 'council' differs from both only by case
-    assert _run(db, "users", "add", "d", "--role", "partner", "--org", "Council", password="x" * 14)[0] == 0  # fmt: skip
+    code, out = _run(db, "users", "add", "d", "--role", "partner", "--org", "COUNCIL", password="x" * 14)  # fmt: skip
+    assert code == 1, out
+    assert "exists as 'Council': use that spelling" in out
+    for name, typed in (("d", "Council"), ("e", "council ")):
+        assert _run(db, "users", "add", name, "--role", "partner", "--org", typed, password="x" * 14)[0] == 0  # fmt: skip
+    listed = CliRunner().invoke(app, ["--db", db, "users", "list", "--json"])
+    users = json.loads(listed.stdout)  # the warning is on standard error
+    assert {u["username"]: u["org"] for u in users} == {
+        "a": "Council",
+        "b": "council ",
+        "d": "Council",
+        "e": "council ",
+    }

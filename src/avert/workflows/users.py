@@ -423,14 +423,16 @@ def organisation_as_stored(orgs: Sequence[str], typed: str | None) -> str | None
 
     >>> organisation_as_stored(["Council"], "  Council ")
     'Council'
+    >>> organisation_as_stored(["council "], "council ")  # stored so before
+    'council '
     >>> organisation_as_stored(["Council"], "council")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     avert.errors.ConfigError: Organisation 'council' exists as 'Council': use that spelling ...
     """
-    trimmed = (typed or "").strip()
-    if trimmed in orgs:
-        return trimmed
+    for exact in (typed, (typed or "").strip()):
+        if exact and exact in orgs:
+            return exact
     spelt = organisation_spelling(typed)
     if spelt is None or spelt in orgs:
         return spelt
