@@ -149,3 +149,22 @@ def test_an_organisation_typed_with_other_spaces_is_the_accounts(store: Store) -
     assert scope_as_accounts_spell(store, typed) == "organisation:Leeds City Council"
     # one no account holds is kept as a new account would store it
     assert accounts_spelling(("Council",), " Safer  Leeds ") == "Safer Leeds"
+
+
+def test_a_scope_of_a_spelling_stored_before_keeps_its_key(store: Store) -> None:
+    """A store made before holds accounts of "Council" and "council " (the web
+    passes the account's organisation as stored): the key is that spelling's,
+    never the other's (the key of a name stored is never changed)."""
+    from avert.workflows.users import _update
+
+    add_user(store, "old", password=PASSWORD, role="partner", org="other")
+    _update(store, "old", reason="test", by=None, org="council ")
+    listed = run_marac(
+        store,
+        at=AT,
+        audience="partner",
+        pseudonym_key=KEY,
+        pseudonym_scope="organisation:council ",
+    ).frame["person_id"]
+    old = Pseudonymiser(KEY, scope="organisation:council ")
+    assert listed.to_list() == [old("person", "P1")]

@@ -1096,7 +1096,11 @@ def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | No
     'Leeds City Council'
     >>> accounts_spelling(("probation",), "Leeds  City Council ")
     'Leeds City Council'
+    >>> accounts_spelling(("Council", "council "), "council ")  # stored so before
+    'council '
     """
+    if organisation and organisation in orgs:  # an account's, exactly
+        return organisation
     typed = (organisation or "").strip()
     if not typed or typed in orgs:
         return typed or None
