@@ -201,6 +201,7 @@ def main() -> None:
             audience="partner",
             pdf=False,
             pseudonym_key=secrets.token_urlsafe(32),
+            organisation="council",
         )
         print(f"partner audience, one day: {partner.timings['total_s']:.3f} s")
         # the places forecast's share of the cost: the same days without it (the

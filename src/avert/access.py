@@ -107,6 +107,8 @@ __all__ = [
     "name_key",
     "one_word_names",
     "one_word_names_each",
+    "organisation_fold",
+    "organisation_spelling",
     "own_pieces",
     "period_of",
     "period_start",
@@ -119,6 +121,7 @@ __all__ = [
     "redact_frames",
     "resolve_typed_authored",
     "restore_authored",
+    "split_organisations",
     "stored_name_key",
     "stored_name_key_expr",
     "suppress_small_counts",
@@ -563,6 +566,56 @@ def reader_scope(setting: str, *, role: str, org: str | None) -> str | None:
         )
         raise ConfigError(msg)
     return f"organisation:{org}"
+
+
+def organisation_spelling(name: str | None) -> str | None:
+    """An organisation's name as a new account stores it: Unicode NFC, trimmed,
+    each inner run of white space one space (None when blank). Under
+    ``pseudonym_scope`` ``organisation`` the name as stored derives the
+    organisation's key (:func:`reader_scope`), so one organisation must have
+    one spelling: two that differ only so are one organisation
+    (:func:`organisation_fold`).
+
+    >>> organisation_spelling("  Leeds   City\tCouncil ")
+    'Leeds City Council'
+    >>> organisation_spelling("  ") is None
+    True
+    """
+    words = " ".join(_as_spaces(_nfc(name or "")).split())
+    return words or None
+
+
+def organisation_fold(name: str | None) -> str:
+    """What every spelling of one organisation shares: its
+    :func:`organisation_spelling` case-folded. Two accounts' organisations of
+    one fold are one organisation written two ways; a new account may not add
+    a second spelling (:func:`avert.workflows.users.add_user`), and a name typed
+    (``--org``, a tasking's organisation, a plan action's lead) is matched to
+    the accounts' spelling by it.
+
+    >>> organisation_fold(" COUNCIL ") == organisation_fold("council")
+    True
+    >>> organisation_fold("Leeds  City Council") == organisation_fold("leeds city council")
+    True
+    """
+    return (organisation_spelling(name) or "").casefold()
+
+
+def split_organisations(orgs: Iterable[str | None]) -> list[tuple[str, ...]]:
+    """The organisations ``orgs`` (accounts' organisations as stored) write in
+    more than one spelling of one :func:`organisation_fold`, each as its
+    spellings, sorted: under ``pseudonym_scope`` ``organisation`` each spelling
+    is an organisation of its own, with its own key, taskings and actions (a
+    store whose accounts were made before a second spelling was refused).
+
+    >>> split_organisations(["Council", "council ", "probation", "Council", None])
+    [('Council', 'council ')]
+    """
+    spellings: dict[str, set[str]] = {}
+    for org in orgs:
+        if org:
+            spellings.setdefault(organisation_fold(org), set()).add(org)
+    return sorted(tuple(sorted(s)) for s in spellings.values() if len(s) > 1)
 
 
 def typed_pseudonyms(texts: Iterable[str | None]) -> dict[str, tuple[str, str]]:

@@ -373,7 +373,7 @@ def _check_escalation_read(store) -> None:
         tx.append("dash", dash)
     police = build_briefing(store, at=at).dash_high_risk
     partner = build_briefing(
-        store, at=at, audience="partner", allow_demo_key=True
+        store, at=at, audience="partner", allow_demo_key=True, organisation="council"
     ).dash_high_risk
     assert police is not None
     assert partner is not None

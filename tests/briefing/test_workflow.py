@@ -89,7 +89,13 @@ def test_run_briefing_writes_three_files(seeded, tmp_path: Path) -> None:
 def test_partner_outputs_leak_no_names_or_ids(seeded, tmp_path: Path) -> None:
     store, frames = seeded
     files = run_briefing(
-        store, at=AT, out_dir=tmp_path, audience="partner", pdf=True, pseudonym_key=KEY
+        store,
+        at=AT,
+        out_dir=tmp_path,
+        audience="partner",
+        pdf=True,
+        pseudonym_key=KEY,
+        organisation="council",
     )
     assert files.pdf is not None
     blobs = {
@@ -262,7 +268,12 @@ def test_month_precision_store_briefs_on_the_latest_month(
 def test_partner_briefing_is_refused_without_a_real_key(seeded, tmp_path: Path) -> None:
     store, _ = seeded
     partner = functools.partial(
-        run_briefing, store, at=AT, audience="partner", pdf=False
+        run_briefing,
+        store,
+        at=AT,
+        audience="partner",
+        pdf=False,
+        organisation="council",
     )
     for key in (None, "", "short", "a" * 40, "avert-demo-pseudonym-key-not-secret"):
         with pytest.raises(ConfigError, match="AVERT_PSEUDONYM_KEY"):
@@ -309,7 +320,13 @@ def test_partner_pseudonyms_resist_the_candidate_id_attack(
     """Hash every candidate id with the demo key and no key: nothing matches."""
     store, frames = seeded
     files = run_briefing(
-        store, at=AT, out_dir=tmp_path, audience="partner", pdf=False, pseudonym_key=KEY
+        store,
+        at=AT,
+        out_dir=tmp_path,
+        audience="partner",
+        pdf=False,
+        pseudonym_key=KEY,
+        organisation="council",
     )
     text = files.json.read_text(encoding="utf-8")
     shown = set(re.findall(r"\b[PIGNAT]-[0-9A-F]{12}\b", text))
@@ -323,7 +340,7 @@ def test_partner_pseudonyms_resist_the_candidate_id_attack(
         hits = {guess(kind, i) for kind, ids in candidates.items() for i in ids} & shown
         assert not hits
     # the same attack with the real key finds them: the test can fail
-    real = Pseudonymiser(KEY)
+    real = Pseudonymiser(KEY, scope="organisation:council")
     assert {real(k, i) for k, ids in candidates.items() for i in ids} & shown
 
 

@@ -316,3 +316,27 @@ def test_under_a_key_per_organisation_a_partner_list_needs_its_organisation(
     assert shown == {mine("person", p) for p in ("P-dash", "P-esc")}
     assert not shown & {r["person_id"] for r in housing["rows"]}
     assert not shown & {Pseudonymiser(key)("person", p) for p in ("P-dash", "P-esc")}
+
+
+def test_an_org_no_account_holds_is_noted_and_one_held_is_the_accounts_key(
+    sqlite_store: Store,
+) -> None:
+    """``--org`` no account holds: its key is of the name as spelt here, so a
+    note says to keep the spelling (standard error: the JSON stays whole);
+    once an account of "Council" exists, ``--org "  council"`` is its key."""
+    from avert.access import Pseudonymiser
+    from avert.workflows.users import add_user
+
+    _fill(sqlite_store)
+    key = secrets.token_urlsafe(32)
+    env = {"AVERT_PSEUDONYM_KEY": key, "AVERT_PSEUDONYM_SCOPE": "organisation"}
+    args = ("--json", "--audience", "partner", "--org", "  council")
+    alone = _marac_run(sqlite_store, *args, env=env)
+    assert "No account is of the organisation 'council'" in alone.stderr
+    json.loads(alone.stdout)
+    add_user(sqlite_store, "kim", password="x" * 16, role="partner", org="Council")
+    held = _marac_run(sqlite_store, *args, env=env)
+    assert "No account is of" not in held.stderr
+    council = Pseudonymiser(key, scope="organisation:Council")
+    shown = [r["person_id"] for r in json.loads(held.stdout)["rows"]]
+    assert shown == [council("person", p) for p in ("P-dash", "P-esc")]

@@ -495,3 +495,63 @@ def test_disable_and_set_role_say_when_a_running_server_sees_them(db: str) -> No
     for command in ("disable", "set-role", "reset-password"):
         code, out = _run(db, "users", command, "--help")
         assert within in " ".join(out.replace("│", " ").split()), (command, out)
+
+
+def test_an_organisation_has_one_spelling(db: str) -> None:
+    """A new account's organisation is stored trimmed, its inner spaces one; one
+    that differs from an existing one only in case or spaces is refused, naming
+    the spelling to use: "Council" and "council" were two organisations, each
+    with its own pseudonym key, taskings and actions."""
+    add = ("users", "add")
+    code, out = _run(db, *add, "a", "--role", "partner", "--org", "  Leeds   City Council ", password="x" * 14)  # fmt: skip
+    assert code == 0, out
+    code, out = _run(db, *add, "b", "--role", "partner", "--org", "leeds city COUNCIL", password="x" * 14)  # fmt: skip
+    assert code == 1
+    assert "exists as 'Leeds City Council': use that spelling" in " ".join(out.split())
+    code, out = _run(db, *add, "c", "--role", "board", "--org", "Leeds City Council", password="x" * 14)  # fmt: skip
+    assert code == 0, out
+    users = json.loads(_run(db, "users", "list", "--json")[1])
+    assert {u["username"]: u["org"] for u in users} == {
+        "a": "Leeds City Council",
+        "c": "Leeds City Council",
+    }
+
+
+def test_two_spellings_of_one_organisation_are_warned_of(db: str) -> None:
+    """A store whose accounts were made before a second spelling was refused
+    keeps them (their pseudonyms must not change), and 'avert users list' and
+    'avert status' warn of them, on standard error (--json stays whole)."""
+    from avert.store.users import put_user, read_user
+
+    assert _run(db, "users", "add", "a", "--role", "partner", "--org", "Council", password="x" * 14)[0] == 0  # fmt: skip
+    store = Store(db)
+    try:
+        made = read_user(store, "a")
+        assert made is not None
+        put_user(
+            store, {**made, "username": "b", "org": "council "}
+        )  # as stored before
+    finally:
+        store.close()
+    warned = "more than one spelling: 'Council' / 'council '"
+    for args in (("users", "list"), ("users", "list", "--json"), ("status",), ("status", "--json")):  # fmt: skip
+        result = CliRunner().invoke(app, ["--db", db, *args])
+        assert result.exit_code == 0, result.output
+        assert warned in " ".join(result.stderr.split()), args
+        assert warned not in result.stdout
+        if "--json" in args:
+            json.loads(result.stdout)
+    # the spelling stored is kept for a new account of it typed exactly
+    code, out = _run(db, "users", "add", "d", "--role", "partner", "--org", "COUNCIL", password="x" * 14)  # fmt: skip
+    assert code == 1, out
+    assert "exists as 'Council': use that spelling" in out
+    for name, typed in (("d", "Council"), ("e", "council ")):
+        assert _run(db, "users", "add", name, "--role", "partner", "--org", typed, password="x" * 14)[0] == 0  # fmt: skip
+    listed = CliRunner().invoke(app, ["--db", db, "users", "list", "--json"])
+    users = json.loads(listed.stdout)  # the warning is on standard error
+    assert {u["username"]: u["org"] for u in users} == {
+        "a": "Council",
+        "b": "council ",
+        "d": "Council",
+        "e": "council ",
+    }

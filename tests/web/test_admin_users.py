@@ -596,3 +596,31 @@ def test_an_area_no_incident_names_is_refused_with_the_known_ones(
         follow_redirects=False,
     )
     assert added.status_code == 303
+
+
+def test_an_organisation_in_a_second_spelling_is_refused_and_an_old_one_warned_of(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    """The form's organisation goes through the CLI's rule: "COUNCIL " beside the
+    accounts of "council" is refused, naming the spelling to use; a store whose
+    accounts hold two spellings (made before) is warned of on the page."""
+    from avert.store.users import put_user, read_user
+
+    admin, store = accounts
+    typed = {
+        "username": "cllr",
+        "role": "partner",
+        "org": "COUNCIL ",
+        "password": NEW_PASSWORD,
+        "password_again": NEW_PASSWORD,
+    }
+    refused = admin.post("/admin/users", data={"csrf_token": _token(admin), **typed})
+    assert refused.status_code == 400
+    assert "exists as &#39;council&#39;: use that spelling" in refused.text
+    assert "cllr" not in list_users(store)["username"].to_list()
+    assert 'id="org-spellings"' not in refused.text
+    partner = read_user(store, "partner")
+    assert partner is not None
+    put_user(store, {**partner, "username": "cllr", "org": "Council"})  # as before
+    page = admin.get("/admin/users").text
+    assert "more than one spelling: &#39;Council&#39; / &#39;council&#39;" in page

@@ -116,7 +116,11 @@ def test_partners_read_the_report_and_caller_as_pseudonyms(
     _store(sqlite_store)
     classify_store(sqlite_store, profile="avb-2010")
     [item] = build_briefing(
-        sqlite_store, at=AT, audience="partner", allow_demo_key=True
+        sqlite_store,
+        at=AT,
+        audience="partner",
+        allow_demo_key=True,
+        organisation="council",
     ).asb_escalating
     assert item["asb_id"].startswith("A-")
     assert item["person_id"] is not None

@@ -1166,6 +1166,7 @@ def test_a_partner_briefing_without_an_organisation_says_it_lists_no_taskings(
             audience="partner",
             pseudonym_key=KEY,
             organisation=organisation,
+            pseudonym_scope=None,  # the shared key: a briefing of no organisation
         )
         page = render_briefing_html(briefing)
         return page[page.index('<section id="taskings">') :].split("</section>")[0]
@@ -2070,10 +2071,11 @@ def test_an_organisation_typed_exactly_reaches_its_own_accounts_of_two_spellings
     from avert.workflows.users import _update, add_user
 
     _records(sqlite_store, people=("P1", "P2", "P3"))
-    for name, org in (("big", "Council"), ("small", "council"), ("pr", "probation")):
+    for name, org in (("big", "Council"), ("small", "other"), ("pr", "probation")):
         add_user(sqlite_store, name, password="x" * 16, role="partner", org=org)
-    # add_user now strips an organisation; a store made before it may hold one
-    # with spaces, as here.
+    # add_user now strips an organisation and refuses a second spelling of one;
+    # a store made before may hold both, and one with spaces, as here.
+    _update(sqlite_store, "small", reason="test", by=None, org="council")
     _update(sqlite_store, "pr", reason="test", by=None, org=" probation")
     for person, typed, saved in (
         ("P1", "council", "council"),
@@ -2127,7 +2129,7 @@ def test_an_account_made_later_sees_the_plan_actions_its_organisation_leads(
     the accounts of "Council" and "council" do not, and an action led by "Council"
     is the exact spelling's only."""
     from avert.workflows.briefing import build_briefing
-    from avert.workflows.users import add_user
+    from avert.workflows.users import _update, add_user
 
     path = tmp_path / "plan.yaml"
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -2137,9 +2139,11 @@ def test_an_account_made_later_sees_the_plan_actions_its_organisation_leads(
     for name, org in (
         ("lcc", "leeds city council "),
         ("big", "Council"),
-        ("small", "council"),
+        ("small", "other"),
     ):
         add_user(sqlite_store, name, password="x" * 16, role="partner", org=org)
+    # a second spelling of one organisation: a store made before it was refused
+    _update(sqlite_store, "small", reason="test", by=None, org="council")
     leeds = User("lcc", "partner", org="leeds city council")  # add_user strips it
     big = User("big", "partner", org="Council")
     small = User("small", "partner", org="council")

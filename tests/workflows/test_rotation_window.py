@@ -30,6 +30,7 @@ def _partner(store: Store, at: dt.datetime, rotation: str = "monthly") -> Any:
         audience="partner",
         pseudonym_key=KEY,
         pseudonym_rotation=rotation,
+        organisation="council",
     )
     return json.loads(json.dumps(briefing.to_json(), default=str))
 
@@ -81,6 +82,7 @@ def test_the_written_partner_briefing_is_clipped(
         pseudonym_key=KEY,
         pseudonym_rotation="monthly",
         pdf=False,
+        organisation="council",
     )
     data = json.loads(files.json.read_text())
     assert data["window"]["from"].startswith("2026-11-01T00:00")

@@ -147,8 +147,7 @@ def marac(
     potential escalation (3+ domestic incidents as a victim in 12 months); the
     thresholds are in the risk configuration's marac table (risk.toml).
     """
-    from avert.cli.brief import check_area, partner_scope
-    from avert.workflows.delivery import scope_as_accounts_spell
+    from avert.cli.brief import check_area, org_scope, partner_scope
     from avert.workflows.marac import run_marac
 
     check_choice(audience, ("police", "partner"), "--audience")
@@ -167,7 +166,7 @@ def marac(
         pseudonym_rotation=settings.pseudonym_rotation,
         area=area,
         # --org as the accounts spell it: the pseudonyms its accounts read
-        pseudonym_scope=scope_as_accounts_spell(store, scope),
+        pseudonym_scope=org_scope(store, scope),
     )
     if as_json:
         print_json(result.to_dict(top=top))

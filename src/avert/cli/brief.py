@@ -13,6 +13,7 @@ from avert.cli._common import (
     check_choice,
     check_out_dir,
     console,
+    err_console,
     existing_file,
     get_settings,
     get_store,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
     from avert.briefing.model import Boundary, Briefing, DashHighRisk, DashItem
     from avert.config.settings import Settings
+    from avert.workflows.admin import Store
     from avert.workflows.briefing import BriefingFiles
 
 __all__ = ["register"]
@@ -170,6 +172,19 @@ def partner_scope(settings: Settings, audience: str, org: str | None) -> str | N
     return scope_of(settings, User(username="", role="partner", org=org))
 
 
+def org_scope(store: Store, scope: str | None) -> str | None:
+    """``scope`` (:func:`partner_scope`) with --org as the accounts spell it:
+    the pseudonyms its accounts read. Noted on standard error when no account
+    holds it (:func:`avert.workflows.delivery.unheld_scope_note`)."""
+    from avert.workflows.delivery import scope_as_accounts_spell, unheld_scope_note
+
+    scope = scope_as_accounts_spell(store, scope)
+    note = unheld_scope_note(store, scope)
+    if note is not None:  # standard error: --json's answer stays whole
+        err_console.print(styled(("note:", "yellow"), " ", note))
+    return scope
+
+
 def _check_audience(audience: str, org: str | None) -> None:
     """Usage error for an unknown --audience, or --org without --audience partner."""
     check_choice(audience, ("police", "partner"), "--audience")
@@ -201,11 +216,9 @@ def _write_briefing(
     from avert.config.places import load_places_config
     from avert.config.risk import load_risk_config
     from avert.workflows.briefing import run_briefing
-    from avert.workflows.delivery import scope_as_accounts_spell
 
     store = get_store(ctx)
-    # --org as the accounts spell it: the pseudonyms its accounts read
-    scope = scope_as_accounts_spell(store, scope)
+    scope = org_scope(store, scope)
     # a status line while it works (seconds to a minute, the PDF most of it); a
     # status line reads markup from a str: it is given Text
     with console.status(Text("avert brief")) as status:

@@ -24,9 +24,11 @@ import typer
 from avert.cli._common import (
     check_out_file,
     console,
+    err_console,
     get_settings,
     get_store,
     print_json,
+    styled,
 )
 from avert.cli._options import CsvOutArg, ForceOpt, JsonOpt, StableJsonOpt
 from avert.cli._table import Col, print_frame, print_table
@@ -43,11 +45,20 @@ def status(
     ctx: typer.Context,
     as_json: StableJsonOpt = False,
 ) -> None:
-    """Row counts per table; incidents and stops per source, force and month."""
+    """Row counts per table; incidents and stops per source, force and month.
+
+    An organisation the accounts write in two spellings (differing only in case
+    or spaces: two organisations, two pseudonym keys) is warned of on standard
+    error, as by 'avert users list'.
+    """
     from avert.workflows.admin import classify_commands, store_status
+    from avert.workflows.users import organisation_spellings_note
 
     store, settings = get_store(ctx), get_settings(ctx)
     summary = store_status(store, settings=settings)
+    note = organisation_spellings_note(store)
+    if note is not None:  # standard error: a --json answer stays whole
+        err_console.print(styled(("warning:", "yellow"), " ", note))
     if as_json:
         print_json(summary)
         return

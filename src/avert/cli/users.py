@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from avert.cli._common import console, err_console, get_store
+from avert.cli._common import console, err_console, get_store, styled
 from avert.cli._options import JsonOpt
 from avert.cli._table import Col, print_frame
 from avert.config.choices import ROLES
@@ -110,12 +110,15 @@ def list_(
     """Every account with role, organisation, area and state (no password hashes).
 
     --json adds live_tokens and next_token_expiry; 'avert users tokens' lists the
-    tokens with their expiry.
+    tokens with their expiry. An organisation its accounts write in two
+    spellings (differing only in case or spaces) is warned of on standard error.
     """
-    from avert.workflows.users import list_users
+    from avert.workflows.users import list_users, organisation_spellings_note
 
+    store = get_store(ctx)
+    _warn_organisation_spellings(organisation_spellings_note(store))
     print_frame(
-        list_users(get_store(ctx)),
+        list_users(store),
         [
             Col("username", "id"),
             Col("role", "fixed"),
@@ -133,6 +136,14 @@ def list_(
         as_json=as_json,
         title="users",
     )
+
+
+def _warn_organisation_spellings(note: str | None) -> None:
+    """Warn on standard error (a --json answer stays whole) of accounts of one
+    organisation in two spellings
+    (:func:`avert.workflows.users.organisation_spellings_note`)."""
+    if note is not None:
+        err_console.print(styled(("warning:", "yellow"), " ", note))
 
 
 def _state(user: dict[str, Any]) -> str:

@@ -151,6 +151,9 @@ def _list_page(
         "admin_users.html",
         status=status,
         accounts=_accounts(request),
+        # accounts of one organisation in two spellings (made before a second
+        # spelling was refused): two organisations, two pseudonym keys
+        spellings=users.organisation_spellings_note(_ctx(request).store),
         roles=ROLES,
         min_password=users.MIN_PASSWORD_CHARS,
         max_username=users.MAX_USERNAME_CHARS,

@@ -68,8 +68,10 @@ from avert.workflows.briefing_reads import (
     read_residents,
 )
 from avert.workflows.delivery import (
+    SCOPE_OF_SETTINGS,
     account_orgs,
     accounts_spelling,
+    output_scope,
     pseudonymise_stored_ids,
     subject_people,
     taskings_in_area,
@@ -495,7 +497,7 @@ def build_briefing(
     timings: dict[str, float] | None = None,
     organisation: str | None = None,
     own_words: bool = True,
-    pseudonym_scope: str | None = None,
+    pseudonym_scope: str | None = SCOPE_OF_SETTINGS,
     cell_size_m: float = DEFAULT_PLACES_CELL_M,
     risk_config: RiskConfig | None = None,
     places_config: PlacesConfig | None = None,
@@ -513,8 +515,13 @@ def build_briefing(
     words of the results it wrote as written; False (a board member who belongs
     to it): every stored id and name in them as a pseudonym.
     ``pseudonym_scope``: whose key a partner briefing's pseudonyms are of
-    (:func:`avert.access.reader_scope`; None: the secret's, shared by every
-    partner reader).
+    (:func:`avert.access.reader_scope`: ``organisation:ORG``, ``board``, None
+    the secret's, shared by every partner reader); by default the reader's
+    under the setting ``pseudonym_scope`` (:func:`avert.workflows.delivery.output_scope`:
+    under ``organisation``, the default, ``organisation``'s key, or the
+    board's when not ``own_words``; refused, a ConfigError, when no
+    organisation is named). An organisation's name is matched as its
+    accounts spell it.
     ``cell_size_m``: the places grid (setting ``places_cell_m``), the same as
     ``avert forecast``'s. ``risk_config``: the risk scores' configuration (setting
     ``risk_config``; ``None``: the packaged one), as ``avert analyse risk`` uses it.
@@ -528,6 +535,16 @@ def build_briefing(
     """
     t0 = time.perf_counter()
     area = area_as_stored(store, area)
+    scope = (
+        output_scope(
+            store,
+            pseudonym_scope,
+            organisation=organisation,
+            role="partner" if own_words else "board",
+        )
+        if audience == "partner"
+        else None
+    )
     reader = _reader(
         at,
         hours,
@@ -537,7 +554,7 @@ def build_briefing(
         allow_demo_key=allow_demo_key,
         organisation=organisation,
         own_words=own_words,
-        scope=pseudonym_scope,
+        scope=scope,
     )
     opts = BriefingOptions(cell_size_m=cell_size_m)
     frames, notes, places = _read_all(
@@ -957,7 +974,7 @@ def run_briefing(
     risk_config: RiskConfig | None = None,
     places_config: PlacesConfig | None = None,
     progress: Callable[[str], None] | None = None,
-    pseudonym_scope: str | None = None,
+    pseudonym_scope: str | None = SCOPE_OF_SETTINGS,
 ) -> BriefingFiles:
     """Brief on the window ending at ``at`` and write HTML, PDF and JSON to ``out_dir``.
 
@@ -984,8 +1001,10 @@ def run_briefing(
         The partner organisation a partner briefing is for: its taskings are
         listed; other organisations' taskings only mark their items as tasked.
     pseudonym_scope, cell_size_m, risk_config, places_config
-        Whose key the pseudonyms are of, the places grid, and the risk scores'
-        and near-repeat zones' configurations: as :func:`build_briefing`.
+        Whose key the pseudonyms are of (by default the setting's reader's:
+        ``organisation``'s key under ``pseudonym_scope`` ``organisation``, and
+        refused without one), the places grid, and the risk scores' and
+        near-repeat zones' configurations: as :func:`build_briefing`.
     progress
         Told each step's name as it starts (reading, writing, the PDF), for a
         status line: a briefing takes seconds to a minute, the PDF most of it.

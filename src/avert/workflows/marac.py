@@ -30,6 +30,7 @@ from avert.errors import NotFound
 from avert.store import Store, queries
 from avert.store.summary import latest_dash_at, latest_incident_at
 from avert.workflows.analysis import NO_PEOPLE_NOTE, audit_view
+from avert.workflows.delivery import SCOPE_OF_SETTINGS, output_scope
 
 __all__ = [
     "PARTNER_WITHHELD",
@@ -99,7 +100,8 @@ def run_marac(
     allow_demo_key: bool = False,
     role: str | None = None,
     area: str | None = None,
-    pseudonym_scope: str | None = None,
+    pseudonym_scope: str | None = SCOPE_OF_SETTINGS,
+    organisation: str | None = None,
 ) -> MaracResult:
     """Victims meeting a MARAC referral criterion as of ``at`` (default: the latest
     incident or assessment), highest first; audited before it is returned.
@@ -117,13 +119,24 @@ def run_marac(
     names the area.
 
     ``pseudonym_scope``: whose key a partner's pseudonyms are of
-    (:func:`avert.access.reader_scope`; None: the secret's, every partner's).
+    (:func:`avert.access.reader_scope`: ``organisation:ORG``, ``board``, None
+    the secret's, every partner's); by default the reader's under the setting
+    ``pseudonym_scope`` (:func:`avert.workflows.delivery.output_scope`): under
+    ``organisation``, the default, the key of ``organisation`` (the partner
+    organisation the list is for), or the board's for ``role`` ``board``;
+    refused, a ConfigError, when no organisation is named. An organisation's
+    name is matched as its accounts spell it.
     """
     aud: Audience = check_audience(audience)
+    scope = None
     if aud == "partner":  # a missing or weak key is refused before anything is read
-        pseudonymiser_for(
-            pseudonym_key, allow_demo=allow_demo_key, scope=pseudonym_scope
+        scope = output_scope(
+            store,
+            pseudonym_scope,
+            organisation=organisation,
+            role="board" if role == "board" else "partner",
         )
+        pseudonymiser_for(pseudonym_key, allow_demo=allow_demo_key, scope=scope)
     config = load_risk_config(config_path)
     when = at or latest_as_of(store)
     incidents = _escalation_incidents(
@@ -162,7 +175,7 @@ def run_marac(
             rotation=pseudonym_rotation,
             at=when,
             allow_demo=allow_demo_key,
-            scope=pseudonym_scope,
+            scope=scope,
         )
         # the answers are special-category data (health, sex life): a partner
         # sees the counts the criteria rest on, never which questions were yes

@@ -24,7 +24,7 @@ import threading
 import time
 import unicodedata
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, NoReturn
 
@@ -32,6 +32,11 @@ import polars as pl
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from avert.access import (
+    organisation_fold,
+    organisation_spelling,
+    split_organisations,
+)
 from avert.config.settings import (
     DEFAULT_TOKEN_DAYS,
     DEFAULT_TOKEN_MAX_DAYS,
@@ -67,6 +72,7 @@ __all__ = [
     "MIN_PASSWORD_CHARS",
     "SignInThrottle",
     "User",
+    "account_orgs_of",
     "add_user",
     "audit_as",
     "authenticate",
@@ -80,6 +86,8 @@ __all__ = [
     "list_users",
     "lockout_state",
     "normal_username",
+    "organisation_as_stored",
+    "organisation_spellings_note",
     "refuse_unseen",
     "reset_password",
     "revoke_token",
@@ -354,7 +362,8 @@ def add_user(
     """Create an account (audited as ``change``); the name must be new, a partner
     account needs its organisation (``org``)."""
     _check_role(role)
-    org = (org or "").strip() or None
+    typed_org = org
+    org = organisation_as_stored(account_orgs_of(read_users(store)), typed_org)
     area = (area or "").strip() or None
     _check_org(role, org)
     _check_password(password)
@@ -364,9 +373,15 @@ def add_user(
         msg = f"User {username!r} exists already"
         raise ConfigError(msg)
     now = _now(store)
+
+    def check(accounts: pl.DataFrame) -> None:
+        _check_new_name(accounts, username, by)
+        # an account of another spelling made meanwhile, by another administrator
+        organisation_as_stored(account_orgs_of(accounts), typed_org)
+
     added = add_user_row(
         store,
-        check=lambda accounts: _check_new_name(accounts, username, by),
+        check=check,
         row={
             "username": username,
             "password_hash": _HASHER.hash(password),
@@ -385,6 +400,71 @@ def add_user(
         raise ConfigError(msg)
     _audit_change(store, f"user:{username}", f"account created with role {role}", by)
     return User(username, role, org, area)
+
+
+def account_orgs_of(accounts: pl.DataFrame) -> list[str]:
+    """The organisations of ``accounts`` (rows of the users table), once each, as
+    stored."""
+    return sorted(set(accounts["org"].drop_nulls().to_list()))
+
+
+def organisation_as_stored(orgs: Sequence[str], typed: str | None) -> str | None:
+    """The organisation a new account of ``typed`` stores, given the accounts'
+    organisations ``orgs`` (None when blank).
+
+    One organisation, one spelling: its name as stored derives its pseudonym
+    key (setting ``pseudonym_scope`` ``organisation``) and grants its accounts
+    its taskings and actions, so "Council" and "council " were two
+    organisations with two keys. A name is stored NFC, trimmed, with each inner
+    run of spaces one (:func:`avert.access.organisation_spelling`); an
+    existing spelling typed exactly is kept as stored (a store made before,
+    whose keys must not change); one that differs from an existing one only in
+    case or spaces is refused, naming the spelling to use.
+
+    >>> organisation_as_stored(["Council"], "  Council ")
+    'Council'
+    >>> organisation_as_stored(["council "], "council ")  # stored so before
+    'council '
+    >>> organisation_as_stored(["Council"], "council")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    avert.errors.ConfigError: Organisation 'council' exists as 'Council': use that spelling ...
+    """
+    for exact in (typed, (typed or "").strip()):
+        if exact and exact in orgs:
+            return exact
+    spelt = organisation_spelling(typed)
+    if spelt is None or spelt in orgs:
+        return spelt
+    fold = organisation_fold(spelt)
+    same = [o for o in orgs if organisation_fold(o) == fold]
+    if same:
+        msg = (
+            f"Organisation {spelt!r} exists as {same[0]!r}: use that spelling (an "
+            "organisation's accounts share its taskings, actions and pseudonyms "
+            "by its one spelling)."
+        )
+        raise ConfigError(msg)
+    return spelt
+
+
+def organisation_spellings_note(store: Store) -> str | None:
+    """What to tell an administrator when the accounts write one organisation in
+    more than one spelling (:func:`avert.access.split_organisations`: a store
+    whose accounts were made before a second spelling was refused), else None.
+    Each spelling is an organisation of its own: its own pseudonym key, its own
+    taskings and actions."""
+    split = split_organisations(account_orgs_of(read_users(store)))
+    if not split:
+        return None
+    named = "; ".join(" / ".join(repr(s) for s in spellings) for spellings in split)
+    return (
+        f"The accounts write one organisation in more than one spelling: {named}. "
+        "Each spelling is an organisation of its own (its own pseudonym key under "
+        "pseudonym_scope organisation, its own taskings and actions). Make the "
+        "accounts of one spelling again in the other ('avert users disable', "
+        "then 'avert users add --org'): their pseudonyms change to the other's."
+    )
 
 
 def stored_username(store: Store, username: str) -> str:

@@ -27,8 +27,10 @@ from avert.workflows.delivery._actions import (
 from avert.workflows.delivery._checks import board_checks, checks_view
 from avert.workflows.delivery._common import (
     EXAMPLE_PLAN,
+    SCOPE_OF_SETTINGS,
     account_orgs,
     accounts_spelling,
+    output_scope,
     partner_pseudonymiser,
     partner_scope,
     pseudonymise_stored_ids,
@@ -36,6 +38,7 @@ from avert.workflows.delivery._common import (
     subject_people,
     unheld_leads,
     unheld_organisation_note,
+    unheld_scope_note,
     with_accounts_spelling,
 )
 from avert.workflows.delivery._common import _save as _save
@@ -66,6 +69,7 @@ from avert.workflows.delivery._typed import (
 
 __all__ = [
     "EXAMPLE_PLAN",
+    "SCOPE_OF_SETTINGS",
     "ImportResult",
     "TypedChange",
     "TypedResolution",
@@ -88,6 +92,7 @@ __all__ = [
     "meeting_view",
     "my_actions",
     "objective_measures",
+    "output_scope",
     "partner_pseudonymiser",
     "partner_scope",
     "plan_board",
@@ -106,6 +111,7 @@ __all__ = [
     "taskings_in_area",
     "unheld_leads",
     "unheld_organisation_note",
+    "unheld_scope_note",
     "update_action",
     "visible_actions",
     "with_accounts_spelling",

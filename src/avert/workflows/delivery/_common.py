@@ -25,14 +25,17 @@ from avert.access import (
     name_forms,
     name_key,
     one_word_names_each,
+    organisation_fold,
+    organisation_spelling,
     pseudonymise_authored,
     pseudonymiser_for,
     reader_scope,
     restore_authored,
     written_keys,
 )
-from avert.config.settings import Settings
+from avert.config.settings import Settings, load_settings
 from avert.config.timezone import DEFAULT_TIMEZONE, local_now, local_today
+from avert.errors import ConfigError
 from avert.policy import POLICE_ROLES
 from avert.schema import DETECTED_GROUP_PREFIX, ITEM_KINDS, TABLES
 from avert.store import Store, audit, queries
@@ -111,6 +114,26 @@ def scope_as_accounts_spell(store: Store, scope: str | None) -> str | None:
     return f"{prefix}{org}" if org else scope
 
 
+def unheld_scope_note(store: Store, scope: str | None) -> str | None:
+    """What to tell whoever made a partner output in the key of an organisation
+    (``scope`` ``organisation:ORG``, as :func:`scope_as_accounts_spell` gives
+    it) that no account holds, else None: its key is of the name as spelt
+    (:func:`avert.access.organisation_spelling`), so "Council" one day and
+    "council" the next, or the accounts made later in another spelling, read
+    other pseudonyms."""
+    prefix = "organisation:"
+    if scope is None or not scope.startswith(prefix):
+        return None
+    org = scope.removeprefix(prefix)
+    if org in account_orgs(store):
+        return None
+    return (
+        f"No account is of the organisation {org!r}: the output is in the key of "
+        f"{org!r} as spelt here. Name it in this spelling each time, and make its "
+        "accounts in it ('avert users add --org'), or they read other pseudonyms."
+    )
+
+
 def partner_scope(settings: Settings | None, reader: User | None) -> str | None:
     """Whose pseudonyms ``reader`` reads (:func:`avert.access.reader_scope`
     under the setting ``pseudonym_scope``): None under ``shared``; the board's
@@ -121,6 +144,50 @@ def partner_scope(settings: Settings | None, reader: User | None) -> str | None:
         role=reader.role if reader else "",
         org=reader.org if reader else None,
     )
+
+
+#: A workflow's ``pseudonym_scope`` when its caller names none (the default of
+#: :func:`avert.workflows.briefing.build_briefing`, ``run_briefing`` and
+#: :func:`avert.workflows.marac.run_marac`): the scope of the output's reader
+#: under the setting ``pseudonym_scope`` (:func:`output_scope`), never the
+#: shared key by omission.
+SCOPE_OF_SETTINGS: Final = "settings"
+
+
+def output_scope(
+    store: Store,
+    scope: str | None,
+    *,
+    organisation: str | None,
+    role: str = "partner",
+    settings: Settings | None = None,
+) -> str | None:
+    """Whose key a partner output of a workflow is in (:class:`avert.access.Pseudonymiser`'s
+    ``scope``), its organisation as the accounts spell it
+    (:func:`scope_as_accounts_spell`).
+
+    ``scope`` as given (None: the secret's, shared by every partner reader;
+    ``board``; ``organisation:ORG``), or :data:`SCOPE_OF_SETTINGS`: the scope of
+    a ``role`` reader of ``organisation`` under the setting ``pseudonym_scope``
+    of ``settings`` (default: read from the environment,
+    :func:`avert.config.settings.load_settings`), as the command line and the
+    web app choose it. Under ``organisation`` (the default setting) a
+    ConfigError when no organisation is named for a partner: a library call
+    that names none made a partner output in the shared key's pseudonyms, which
+    no reader of an organisation reads, and which link across organisations."""
+    if scope == SCOPE_OF_SETTINGS:
+        setting = (settings or load_settings()).pseudonym_scope
+        if setting == "organisation" and role != "board" and not organisation:
+            msg = (
+                "Under pseudonym_scope 'organisation' (the setting, and its default) "
+                "a partner output is made with its reader's organisation's key: name "
+                "the organisation (organisation=..., as stored on its accounts), or "
+                "pass pseudonym_scope ('organisation:ORG', 'board', or None for the "
+                "key shared by every partner)."
+            )
+            raise ConfigError(msg)
+        scope = reader_scope(setting, role=role, org=organisation)
+    return scope_as_accounts_spell(store, scope)
 
 
 def stored_ids_shown(
@@ -1005,32 +1072,41 @@ def unheld_organisation_note(store: Store, organisation: str | None) -> str | No
 
 
 def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | None:
-    """``organisation`` as the accounts (``orgs``) spell it, else as typed (trimmed;
-    None if blank).
+    """``organisation`` as the accounts (``orgs``) spell it, else as a new account
+    would store it (:func:`avert.access.organisation_spelling`; None if blank).
 
     A partner sees, and records the result of, the taskings and leads the actions
     whose organisation is exactly their account's: a tasking given to "Council " or
     "Council", a plan action led by "Council", was never seen by the accounts of
     "council", and nobody was told. The name is matched to an account's
-    organisation ignoring case and surrounding spaces (an account's own exact
-    spelling first: when "Council" and "council" both hold accounts, each typed
-    exactly reaches its own); one no account holds (an agency without accounts)
-    is kept. A tasking's stored name, and a plan action's stored lead, is matched
-    again when it is read (:func:`with_accounts_spelling`), for the accounts made
+    organisation ignoring case and spaces (:func:`avert.access.organisation_fold`:
+    surrounding spaces none, an inner run of them one), an account's own exact
+    spelling first: where a store made before new accounts were refused a
+    second spelling holds "Council" and "council", each typed exactly reaches
+    its own. One no account holds (an agency without accounts) is kept. A
+    tasking's stored name, and a plan action's stored lead, is matched again
+    when it is read (:func:`with_accounts_spelling`), for the accounts made
     since.
 
     >>> accounts_spelling(("Council", "council", "probation"), " COUNCIL ")
     'Council'
     >>> accounts_spelling(("Council", "council"), "council")
     'council'
-    >>> accounts_spelling(("probation",), "Leeds City Council")
+    >>> accounts_spelling(("Leeds City Council",), "leeds  city council")
     'Leeds City Council'
+    >>> accounts_spelling(("probation",), "Leeds  City Council ")
+    'Leeds City Council'
+    >>> accounts_spelling(("Council", "council "), "council ")  # stored so before
+    'council '
     """
+    if organisation and organisation in orgs:  # an account's, exactly
+        return organisation
     typed = (organisation or "").strip()
     if not typed or typed in orgs:
         return typed or None
-    same = [org for org in orgs if org.strip().lower() == typed.lower()]
-    return same[0] if same else typed
+    fold = organisation_fold(typed)
+    same = [org for org in orgs if organisation_fold(org) == fold]
+    return same[0] if same else organisation_spelling(typed)
 
 
 def with_accounts_spelling(
