@@ -648,6 +648,40 @@ def test_a_late_bundle_loaded_again_after_its_rows_were_deleted_stays_late(
     assert sqlite_store.count("loads") == loads
 
 
+def test_an_in_time_bundle_loaded_again_after_its_rows_were_deleted_stays_in(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A bundle of January 2019 (Other 5) loaded in time, then an April search
+    that made the year to March 2019 over: partners read Other 5. The January
+    rows deleted by hand and the same bundle (same bytes) loaded again: its
+    searches were loaded when the file was first recorded, in time, and stay in
+    the year (they counted as late once the second load was recorded: partners
+    read Other 5, then no figure)."""
+    _no_searches(sqlite_store, tmp_path)
+    january = [f"w{i},2019-01-10T10:00:00,White" for i in range(10)]
+    january += [f"o{i},2019-01-10T11:00:00,Other" for i in range(5)]
+    bundle = _bundle(tmp_path / "january", january)
+    once = load_files(sqlite_store, [bundle], kind="bundle")
+    april = ["apr,2019-04-02T10:00:00,White"]
+    load_files(sqlite_store, [_bundle(tmp_path / "april", april)], kind="bundle")
+
+    def others() -> int:
+        eq = _partner_year_to_march_2019(
+            sqlite_store, force=None, areas=list(HUMBERSIDE)
+        )
+        assert not _late_notes(eq)
+        return _searches_by_group(eq)["Other"]
+
+    assert others() == 5
+    with sqlite_store.transaction() as tx:
+        tx._execute("DELETE FROM stops WHERE load_id = ?", [once.load_id])
+    again = load_files(sqlite_store, [bundle], kind="bundle")
+    assert sum(f.loaded for f in again.files) == 15
+    assert others() == 5
+    year = (dt.date(2018, 4, 1), dt.date(2019, 3, 31))
+    assert searches_loaded_late(sqlite_store, None, year).searches == 0
+
+
 def test_a_year_once_over_stays_over_when_the_searches_after_it_are_deleted(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
