@@ -1470,3 +1470,16 @@ def test_an_actions_page_names_its_objective_approach_and_statuses_in_words(
     assert " d over)" not in plan
     if "overdue" in plan:
         assert re.search(r"\(\d+ days? overdue\)", plan)
+
+
+def test_an_area_subject_is_named_not_keyed_on_the_plan_and_its_page(
+    world: World,
+) -> None:
+    """The example plan's A12 is of ``{type: area, id: london}``: the plan and the
+    action page read "Area: London", not the key "Area: london"."""
+    assert _action(world, "A12")["target_id"] == "london"
+    client = signed_in(world.app, "chair")
+    for url in ("/plan", "/plan/actions/A12"):
+        text = client.get(url).text
+        assert "Area: London" in text, url
+        assert "Area: london" not in text, url

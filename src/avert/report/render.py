@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from avert.analyse.forecast import bulk_notes
+from avert.areas import area_words
 from avert.briefing import Briefing
 from avert.briefing.places import no_places_notes
 from avert.delivery.model import subject_words
@@ -254,6 +255,8 @@ def environment() -> Environment:
     env.filters["label"] = _label
     # an action's subject (type, id) in words: "Person P1", not "person:P1"
     env.filters["subject_words"] = subject_words
+    # an area key as a reader is shown it: "London", not "london"
+    env.filters["area_words"] = area_words
     env.filters["spc_rule"] = _spc_rule
     env.filters["tall"] = _tall
     env.filters["of_one"] = _of_one
