@@ -1401,16 +1401,16 @@ def test_the_meeting_names_each_item_in_words(world: World, role: str) -> None:
 def test_the_plan_names_each_actions_subject_in_words(world: World, role: str) -> None:
     """The plan's actions and its subjects under two boards read "person:P0033251",
     "place:150m:E2714:N1911", "cohort:secondary-schools-top-wards": each reads in
-    words ("Person P0033251", "Place, 150 m cell E2714 N1911", "Cohort: secondary
-    schools top wards"), the key kept as the cell's data; a partner's ids are
-    pseudonyms."""
+    words ("Person P0033251", "Place near ..., 150 m cell E2714 N1911", "Cohort:
+    secondary schools top wards"), the key kept as the cell's data; a partner's ids
+    are pseudonyms."""
     client = signed_in(world.app, role)
     page = client.get("/plan").text
     subjects = re.findall(
         r'<span class="subject" data-subject="([^"]+)">(.*?)</span></td>', page, re.S
     )
     assert subjects, page[:2000]
-    words = {"person": "Person ", "place": "Place, ", "cohort": "Cohort: "}
+    words = {"person": "Person ", "place": "Place", "cohort": "Cohort: "}
     seen = set()
     for key, cell in subjects:
         kind, ident = html.unescape(key).split(":", 1)
@@ -1483,3 +1483,26 @@ def test_an_area_subject_is_named_not_keyed_on_the_plan_and_its_page(
         text = client.get(url).text
         assert "Area: London" in text, url
         assert "Area: london" not in text, url
+
+
+def test_a_place_subject_says_what_it_is_near_as_the_briefing_does(
+    world: World,
+) -> None:
+    """The plan and the action page said "Place, 150 m cell E2715 N1913" where the
+    meeting's item of the same place says "Place near ...": they name it alike."""
+    places = _actions(world).filter(pl.col("target_type") == "place")
+    assert places.height
+    client = signed_in(world.app, "chair")
+    board = client.get("/plan").text
+    for action_id, cell in places.select("action_id", "target_id").iter_rows():
+        page = client.get(f"/plan/actions/{action_id}").text
+        subject = re.search(rf'data-subject="place:{cell}">([^<]*)', page)
+        assert subject, action_id
+        assert subject.group(1).startswith(("Place near ", "Place ")), subject
+        assert " m from " in subject.group(1) or "near " in subject.group(1)
+        assert subject.group(0) in board
+    # a partner's places are pseudonyms: no name says where they are
+    partner = signed_in(world.app, "partner").get("/plan").text
+    assert 'data-subject="place:' in partner
+    assert "Place near " not in partner
+    assert " m from " not in partner

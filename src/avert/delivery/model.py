@@ -337,13 +337,18 @@ def follow_up_text(item: str) -> str:
 _ACRONYMS: Final = {"asb": "ASB", "msv": "MSV", "nhs": "NHS", "dv": "DV", "vrp": "VRP"}
 
 
-def subject_words(kind: str, ident: str) -> str:
-    """An action's subject (``target_type``, ``target_id``) in words.
+def subject_words(kind: str, ident: str, near: tuple[str, float] | None = None) -> str:
+    """An action's subject (``target_type``, ``target_id``) in words; a place
+    with ``near`` (what it is near and how far, in metres, the named cell is:
+    :func:`avert.briefing.places.cell_names`) as the briefing and the meeting say
+    their places.
 
     >>> subject_words("person", "P0033251")
     'Person P0033251'
     >>> subject_words("place", "150m:E2714:N1911")
     'Place, 150 m cell E2714 N1911'
+    >>> subject_words("place", "150m:E2714:N1911", ("Station Road", 0.0))
+    'Place near Station Road, 150 m cell E2714 N1911'
     >>> subject_words("cohort", "repeat-asb-callers")
     'Cohort: repeat ASB callers'
     >>> subject_words("area", "force")
@@ -352,7 +357,8 @@ def subject_words(kind: str, ident: str) -> str:
     'Area: London'
     """
     if kind == "place":
-        return f"Place, {cell_words(ident)}"
+        near_name, near_m = near or (None, None)
+        return _place_words(ident, {"near": near_name, "near_m": near_m})
     if kind == "area" and ident == "force":
         return "The whole force area"
     words = SUBJECT_TYPE_WORDS.get(kind) or kind.replace("_", " ").capitalize()
