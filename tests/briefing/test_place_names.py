@@ -178,3 +178,16 @@ def test_a_plans_place_subject_is_named_as_the_briefing_names_the_place() -> Non
     assert {c: names[c] for c in said} == said
     assert "hotspot-12-34" not in names
     assert far not in names
+
+
+def test_a_places_cell_reads_in_words_its_id_kept_as_data() -> None:
+    """The briefing's places read "150m:E2866:N2890" where the meeting and the plan
+    say "150 m cell E2866 N2890": the page shows the words, the id stays the
+    record's data."""
+    b = daily_briefing(_month(), at=AT)
+    page = render_briefing_html(b)
+    cell = b.places[0]["cell_id"]
+    size, east, north = cell.split(":")
+    words = f"{size[:-1]} m cell {east} {north}"
+    assert f'data-record="cell:{cell}">{words}</span>' in page
+    assert f">{cell}<" not in page

@@ -24,7 +24,7 @@ from avert.analyse.forecast import bulk_notes
 from avert.areas import area_words
 from avert.briefing import Briefing
 from avert.briefing.places import no_places_notes
-from avert.delivery.model import subject_words
+from avert.delivery.model import cell_words, subject_words
 from avert.files import private_write_bytes
 from avert.report.charts import (
     CATEGORY_COLOURS,
@@ -269,6 +269,8 @@ def environment() -> Environment:
     env.filters["subject_words"] = subject_words
     # an area key as a reader is shown it: "London", not "london"
     env.filters["area_words"] = area_words
+    # a places cell's id in words: "150 m cell E3532 N1205", not "150m:E3532:N1205"
+    env.filters["cell_words"] = cell_words
     # a make-up row's category as a reader reads it: "Female", not the code "F"
     env.filters["makeup_category"] = _makeup_category
     env.filters["spc_rule"] = _spc_rule
