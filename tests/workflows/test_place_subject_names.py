@@ -32,6 +32,7 @@ def _located() -> pl.DataFrame:
     )
 
 
+@pytest.mark.parametrize("latest", [dt.datetime(2025, 3, 9, 23), None])
 @pytest.mark.parametrize(
     ("role", "org", "said"),
     [
@@ -40,7 +41,11 @@ def _located() -> pl.DataFrame:
     ],
 )
 def test_a_place_subject_is_named_for_its_reader(
-    monkeypatch: pytest.MonkeyPatch, role: str, org: str | None, said: str
+    monkeypatch: pytest.MonkeyPatch,
+    role: str,
+    org: str | None,
+    said: str,
+    latest: dt.datetime | None,
 ) -> None:
     asked: dict[str, Any] = {}
 
@@ -49,6 +54,7 @@ def test_a_place_subject_is_named_for_its_reader(
         return _located().select(kw["columns"])
 
     monkeypatch.setattr(_place_names.queries, "classified_between", read)
+    monkeypatch.setattr(_place_names.queries, "latest_time", lambda *a, **k: latest)
     cell = "150m:E2866:N2890"  # 430,010 / 150 and 433,510 / 150
     names = _place_names.place_subject_names(
         Store.__new__(Store),
@@ -75,3 +81,30 @@ def test_no_place_subject_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None
         today=TODAY,
     )
     assert names == {}
+
+
+def test_a_store_of_past_months_names_its_places_by_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A store of 2022's police.uk months, read in 2025: the year read ends a month
+    after its latest record (March 2022), not an empty year to today."""
+    asked: dict[str, Any] = {}
+
+    def read(store: Store, since: dt.datetime, until: dt.datetime, **kw: Any) -> Any:
+        asked.update(since=since, until=until)
+        return _located().select(kw["columns"]).clear()
+
+    def latest_time(store: Store, *, before: dt.datetime, precision: str) -> Any:
+        return dt.datetime(2022, 3, 1) if precision == "month" else None
+
+    monkeypatch.setattr(_place_names.queries, "classified_between", read)
+    monkeypatch.setattr(_place_names.queries, "latest_time", latest_time)
+    _place_names.place_subject_names(
+        Store.__new__(Store),
+        ["150m:E1:N1"],
+        user=User("u", "chair", None, None),
+        profile="avb-2010",
+        today=TODAY,
+    )
+    assert asked["until"] == dt.datetime(2022, 4, 2)
+    assert asked["since"] <= dt.datetime(2022, 1, 1)

@@ -6,10 +6,11 @@ meeting tasks and the checks write): the plan and the action page said only
 "Place near Station Road · Leeds 111B". The name is the briefing's
 (:func:`avert.briefing.places.cell_names`: the commonest location text and area
 name of the cell's violent incidents, else the nearest named cell's within 500 m),
-read over the checks' year (:data:`NAME_DAYS`) up to ``today``. The plan names
-them for the police only (a partner's and the board's places are pseudonyms); read
-for any other reader, the names are areas only, as on a partner's briefing (the
-location text is police-only, :data:`avert.access.POLICE_ONLY`).
+read over a year (:data:`NAME_DAYS`) up to ``today``, or to just after the
+store's latest incident when its records stop earlier. The plan names them for
+the police only (a partner's and the board's places are pseudonyms); read for any
+other reader, the names are areas only, as on a partner's briefing (the location
+text is police-only, :data:`avert.access.POLICE_ONLY`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,23 @@ NAME_DAYS = 365
 _NAME_COLUMNS = ("location", "lsoa_name", "ward", "borough")
 
 
+def _named_until(store: Store, end_of_today: dt.datetime) -> dt.datetime:
+    """The end of the year a place is named by: the end of today, or a month after
+    the store's latest incident when its records stop earlier (a store of past
+    police.uk months names its places by those months, as its briefing does, not
+    by an empty year; the month takes in the whole of a month-precision record's
+    month, and no record lies after the latest)."""
+    latest = [
+        queries.latest_time(store, before=end_of_today, precision=p)
+        for p in ("exact", "month")
+    ]
+    known = [t for t in latest if t is not None]
+    if not known:
+        return end_of_today
+    after = dt.datetime.combine(max(known).date() + dt.timedelta(days=32), dt.time())
+    return min(end_of_today, after)
+
+
 def place_subject_names(
     store: Store,
     place_ids: Sequence[str],
@@ -46,7 +64,9 @@ def place_subject_names(
     cells = [p for p in dict.fromkeys(place_ids) if p]
     if not cells:
         return {}
-    until = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
+    until = _named_until(
+        store, dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
+    )
     since = until - dt.timedelta(days=NAME_DAYS)
     partner = audience_of(user.role) != "police"
     names = [
