@@ -736,6 +736,24 @@ def test_an_action_one_day_late_says_one_day(
     assert "1 day overdue" in page  # was "1 days overdue"
 
 
+def test_an_action_years_late_gives_its_days_with_a_thousands_comma(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The example plan's dates imported as written read "5926 days overdue" on
+    London's store; a count of days reads as the pages' other counts: 5,926."""
+    from avert.config.timezone import local_today
+
+    due = local_today(sqlite_store.timezone) - dt.timedelta(days=1234)
+    app = _plan_app(
+        sqlite_store,
+        tmp_path,
+        f"  - {{id: A1, strand: prevention, title: a, status: open, due: {due}}}\n",
+    )
+    client = signed_in(app, "chair")
+    assert "1,234 days overdue" in client.get("/plan/actions/A1").text
+    assert "(1,234 days overdue)" in client.get("/plan").text
+
+
 def test_done_on_a_stale_meeting_page_says_who_closed_it(world: World) -> None:
     """The chair's meeting page showed a tasking open; the tasked officer recorded
     its result; the chair's "Done" then wrote over it. Now the meeting says (an
