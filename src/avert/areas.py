@@ -10,7 +10,8 @@ incidents on every page.
 from __future__ import annotations
 
 from collections.abc import Collection
-from functools import reduce
+from functools import cache, reduce
+from importlib.resources import files
 from operator import or_
 from typing import Final
 
@@ -20,6 +21,8 @@ __all__ = [
     "AREA_COLUMNS",
     "LSOA_NAME_AUTHORITY",
     "area_key",
+    "area_words",
+    "force_name",
     "in_area",
     "lsoa_authority",
 ]
@@ -78,3 +81,48 @@ def in_area(area: str, columns: Collection[str]) -> pl.Expr:
         if c in columns
     ]
     return reduce(or_, tests) if tests else pl.lit(value=False)
+
+
+#: data.police.uk's force ids and names (its ``/api/forces``); sources in
+#: ``avert/data/README.md``
+_FORCE_NAMES_FILE: Final = "police_forces.csv"
+
+
+@cache
+def _force_names() -> dict[str, str]:
+    table = pl.read_csv(
+        files("avert").joinpath("data", _FORCE_NAMES_FILE).read_bytes(),
+        schema={"force": pl.String, "name": pl.String},
+    )
+    return dict(table.iter_rows())
+
+
+def force_name(force: str) -> str:
+    """A force as a page names it: "City of London Police" for data.police.uk's
+    ``city-of-london`` (the id ``stops.force`` holds); an id not listed with its
+    hyphens as spaces, each word capitalised; any other name as given.
+
+    >>> force_name("south-yorkshire"), force_name("Synthetic City")
+    ('South Yorkshire Police', 'Synthetic City')
+    """
+    known = _force_names().get(force)
+    if known is not None:
+        return known
+    if force and all(c.islower() or c.isdigit() or c == "-" for c in force):
+        return force.replace("-", " ").title()
+    return force
+
+
+def area_words(area: str) -> str:
+    """An area as a reader is shown it: a key typed in lower case (a plan file's
+    ``london``, an account's ``leeds``, a force id ``city-of-london``) by its name,
+    as :func:`force_name` names forces ("London", "City of London Police"); a name
+    or code already spelt with capitals ("Synthetic City", "E01000001") as given.
+
+    >>> area_words("london"), area_words("north_east"), area_words("E01000001")
+    ('London', 'North East', 'E01000001')
+    """
+    key = area.strip()
+    if key and all(c.islower() or c.isdigit() or c in "-_ " for c in key):
+        return force_name(key.replace("_", "-").replace(" ", "-"))
+    return key

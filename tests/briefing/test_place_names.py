@@ -155,3 +155,39 @@ def test_a_place_far_from_every_named_cell_reads_by_its_grid_reference() -> None
     assert MAX_NEAR_M == 500.0
     assert (close["near"], close["near_m"]) == ("Station Road", 500.0)
     assert (far["near"], far["near_m"]) == (None, None)
+
+
+def test_a_plans_place_subject_is_named_as_the_briefing_names_the_place() -> None:
+    """A delivery plan's place subject (a cell id) takes the briefing's name of
+    that cell (:func:`avert.briefing.places.cell_names`), so the plan says "near
+    Station Road" as the briefing does; an id that is no cell, or a cell far from
+    every named one, has no name."""
+    from avert.briefing.places import cell_names
+
+    month = _month()
+    b = daily_briefing(month, at=AT)
+    said = {p["cell_id"]: (p["near"], p["near_m"]) for p in b.places if p["near"]}
+    assert said
+    far = "100m:E9999:N9999"
+    names = cell_names(
+        month,
+        [*said, "hotspot-12-34", far],
+        since=dt.datetime(2018, 7, 1),
+        until=dt.datetime(2018, 8, 1),
+    )
+    assert {c: names[c] for c in said} == said
+    assert "hotspot-12-34" not in names
+    assert far not in names
+
+
+def test_a_places_cell_reads_in_words_its_id_kept_as_data() -> None:
+    """The briefing's places read "150m:E2866:N2890" where the meeting and the plan
+    say "150 m cell E2866 N2890": the page shows the words, the id stays the
+    record's data."""
+    b = daily_briefing(_month(), at=AT)
+    page = render_briefing_html(b)
+    cell = b.places[0]["cell_id"]
+    size, east, north = cell.split(":")
+    words = f"{size[:-1]} m cell {east} {north}"
+    assert f'data-record="cell:{cell}">{words}</span>' in page
+    assert f">{cell}<" not in page

@@ -237,3 +237,62 @@ def test_the_people_note_names_the_score_not_its_code() -> None:
         "People of concern are ranked by their own offender risk score (RFGH: "
         "recency, frequency, gravity, harm;"
     )
+
+
+def test_a_definition_that_no_longer_loads_words_its_rules_from_their_ids() -> None:
+    """A briefing under a definition since moved or renamed reads its rules from
+    their ids and says the definition was not found: no bare rule id, no crash."""
+    from avert.workflows.briefing import _reason_words
+
+    words = _reason_words("avb-gone-2019")
+    said = words.words(
+        "in definition avb-gone-2019: most serious violence "
+        "(msv.gbh_with_intent; ext.weapon)"
+    )
+    assert said == (
+        "in definition avb-gone-2019: most serious violence (GBH with intent; "
+        "weapon), worded from the rule ids: the definition avb-gone-2019 was not "
+        "found"
+    )
+    asb = words.words(
+        "the caller's 3 ASB reports in the definition's ASB window (asb.repeat_caller)"
+    )
+    assert asb == (
+        "the caller's 3 ASB reports in the definition's ASB window (repeat caller "
+        "rule; the definition's window and threshold were not found)"
+    )
+
+
+def test_a_rule_the_definition_no_longer_has_is_worded_from_its_id(
+    words: ReasonWords,
+) -> None:
+    """An old briefing's rule id the definition has since dropped reads in words,
+    beside the clauses of the rules it still has, and says it was not found."""
+    said = words.words(
+        "in definition avb-2010: most serious violence "
+        "(msv.gbh_with_intent; msv.abh_old_rule)"
+    )
+    assert said == (
+        "in definition avb-2010: most serious violence (wounding / GBH with intent; "
+        "ABH old rule), one rule worded from its id: not found in the definition"
+    )
+    assert "msv." not in said
+
+
+def test_the_page_of_a_briefing_whose_definition_is_gone_shows_no_rule_id() -> None:
+    f = make_frames(3000, at=AT, seed=7)
+    incidents = f["incidents"].with_columns(
+        rule_ids=pl.lit("msv.gbh_with_intent;ext.weapon")
+    )
+    b = daily_briefing(
+        incidents,
+        f["involvements"],
+        at=AT,
+        tables={"people": f["people"], "groups": f["groups"]},
+        profile="avb-gone-2019",
+        reason_words=ReasonWords.not_found("avb-gone-2019"),
+    )
+    assert b.incidents
+    html = render_briefing_html(b)
+    assert "msv.gbh_with_intent" not in html
+    assert "(GBH with intent; weapon), worded from the rule ids" in html

@@ -125,7 +125,7 @@ def test_items_parse_and_map_to_subjects() -> None:
         ("place:L-1C95AB", {}, "Place, L-1C95AB"),
         ("group:G020", {}, "Group G020"),
         ("area:force", {}, "The whole force area"),
-        ("area:E02000001", {}, "Area E02000001"),
+        ("area:E02000001", {}, "Area: E02000001"),
     ],
 )
 def test_an_item_reads_in_words(
@@ -153,6 +153,17 @@ def test_every_item_kind_and_subject_type_has_words() -> None:
     assert subject_words("place", "150m:E2714:N1911") == "Place, 150 m cell E2714 N1911"
     # not an item: as given (the tasking is refused for it)
     assert item_key_words("weather:1") == "weather:1"
+
+
+def test_an_area_subject_reads_by_its_name_not_its_key() -> None:
+    """The example plan's ``{type: area, id: london}`` read "Area: london" on the
+    plan, the action page and the meeting: an area is named as pages name it."""
+    assert subject_words("area", "london") == "Area: London"
+    assert item_words("area", "london") == "Area: London"
+    assert subject_words("area", "city-of-london") == "Area: City of London Police"
+    assert subject_words("area", "Synthetic City") == "Area: Synthetic City"
+    assert subject_words("area", "force") == "The whole force area"
+    assert item_words("area", "force") == "The whole force area"
 
 
 def test_the_default_tasking_text_names_its_item_in_words() -> None:

@@ -90,3 +90,32 @@ def test_a_pool_of_one_is_counted_in_the_singular(pool: str, one: str) -> None:
     two_page = html.unescape(_box(3, "people tasked", n_pool=2, pool=pool))
     assert f"against the 1 {one}:" in one_page
     assert f"against the 2 {pool}:" in two_page
+
+
+def test_the_make_ups_sexes_read_as_words_not_codes() -> None:
+    """The make-up box's sex rows read "F" and "M" (the data's codes, kept in the
+    JSON): the page says "Female" and "Male"."""
+    row = {"listed": 1, "share_listed": 0.5, "pool": 2, "share_pool": 0.5}
+    make_up: dict[str, Any] = {
+        "list": "people",
+        "label": "people of concern",
+        "n": 2,
+        "pool": "suspects",
+        "n_pool": 4,
+        "residents": False,
+        "rows": [
+            {"dimension": "sex", "category": "F", **row},
+            {"dimension": "sex", "category": "M", **row, "ratio": 1.0},
+            {"dimension": "age_band", "category": "18-24", **row},
+        ],
+        "references": {"sex": "F", "age_band": "18-24"},
+        "notes": [],
+        "disclosure": None,
+    }
+    page = (
+        environment()
+        .from_string('{% import "_macros.html" as m %}{{ m.makeup(mu) }}')
+        .render(mu=make_up)
+    )
+    cells = re.findall(r"<tr[^>]*><td>([^<]*)</td>", page)
+    assert cells == ["Female", "Male", "18-24"]

@@ -736,6 +736,24 @@ def test_an_action_one_day_late_says_one_day(
     assert "1 day overdue" in page  # was "1 days overdue"
 
 
+def test_an_action_years_late_gives_its_days_with_a_thousands_comma(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The example plan's dates imported as written read "5926 days overdue" on
+    London's store; a count of days reads as the pages' other counts: 5,926."""
+    from avert.config.timezone import local_today
+
+    due = local_today(sqlite_store.timezone) - dt.timedelta(days=1234)
+    app = _plan_app(
+        sqlite_store,
+        tmp_path,
+        f"  - {{id: A1, strand: prevention, title: a, status: open, due: {due}}}\n",
+    )
+    client = signed_in(app, "chair")
+    assert "1,234 days overdue" in client.get("/plan/actions/A1").text
+    assert "(1,234 days overdue)" in client.get("/plan").text
+
+
 def test_done_on_a_stale_meeting_page_says_who_closed_it(world: World) -> None:
     """The chair's meeting page showed a tasking open; the tasked officer recorded
     its result; the chair's "Done" then wrote over it. Now the meeting says (an
@@ -1401,16 +1419,16 @@ def test_the_meeting_names_each_item_in_words(world: World, role: str) -> None:
 def test_the_plan_names_each_actions_subject_in_words(world: World, role: str) -> None:
     """The plan's actions and its subjects under two boards read "person:P0033251",
     "place:150m:E2714:N1911", "cohort:secondary-schools-top-wards": each reads in
-    words ("Person P0033251", "Place, 150 m cell E2714 N1911", "Cohort: secondary
-    schools top wards"), the key kept as the cell's data; a partner's ids are
-    pseudonyms."""
+    words ("Person P0033251", "Place near ..., 150 m cell E2714 N1911", "Cohort:
+    secondary schools top wards"), the key kept as the cell's data; a partner's ids
+    are pseudonyms."""
     client = signed_in(world.app, role)
     page = client.get("/plan").text
     subjects = re.findall(
         r'<span class="subject" data-subject="([^"]+)">(.*?)</span></td>', page, re.S
     )
     assert subjects, page[:2000]
-    words = {"person": "Person ", "place": "Place, ", "cohort": "Cohort: "}
+    words = {"person": "Person ", "place": "Place", "cohort": "Cohort: "}
     seen = set()
     for key, cell in subjects:
         kind, ident = html.unescape(key).split(":", 1)
@@ -1470,3 +1488,39 @@ def test_an_actions_page_names_its_objective_approach_and_statuses_in_words(
     assert " d over)" not in plan
     if "overdue" in plan:
         assert re.search(r"\(\d+ days? overdue\)", plan)
+
+
+def test_an_area_subject_is_named_not_keyed_on_the_plan_and_its_page(
+    world: World,
+) -> None:
+    """The example plan's A12 is of ``{type: area, id: london}``: the plan and the
+    action page read "Area: London", not the key "Area: london"."""
+    assert _action(world, "A12")["target_id"] == "london"
+    client = signed_in(world.app, "chair")
+    for url in ("/plan", "/plan/actions/A12"):
+        text = client.get(url).text
+        assert "Area: London" in text, url
+        assert "Area: london" not in text, url
+
+
+def test_a_place_subject_says_what_it_is_near_as_the_briefing_does(
+    world: World,
+) -> None:
+    """The plan and the action page said "Place, 150 m cell E2715 N1913" where the
+    meeting's item of the same place says "Place near ...": they name it alike."""
+    places = _actions(world).filter(pl.col("target_type") == "place")
+    assert places.height
+    client = signed_in(world.app, "chair")
+    board = client.get("/plan").text
+    for action_id, cell in places.select("action_id", "target_id").iter_rows():
+        page = client.get(f"/plan/actions/{action_id}").text
+        subject = re.search(rf'data-subject="place:{cell}">([^<]*)', page)
+        assert subject, action_id
+        assert subject.group(1).startswith(("Place near ", "Place ")), subject
+        assert " m from " in subject.group(1) or "near " in subject.group(1)
+        assert subject.group(0) in board
+    # a partner's places are pseudonyms: no name says where they are
+    partner = signed_in(world.app, "partner").get("/plan").text
+    assert 'data-subject="place:' in partner
+    assert "Place near " not in partner
+    assert " m from " not in partner

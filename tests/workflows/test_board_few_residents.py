@@ -100,7 +100,8 @@ def test_a_force_not_listed_is_named_from_its_id() -> None:
 
 def test_every_force_area_has_its_force_name() -> None:
     """The force areas and the names are two shipped lists: the same forces."""
-    from avert.workflows.equality import _force_names, _police_force_areas
+    from avert.areas import _force_names
+    from avert.workflows.equality import _police_force_areas
 
     areas = set(_police_force_areas()["force"].to_list())
     assert len(areas) == 43

@@ -40,6 +40,7 @@ from avert.briefing.model import (
 __all__ = [
     "NO_PLACES_NOTE_STARTS",
     "PlacesForecast",
+    "cell_names",
     "no_places_notes",
     "places_section",
     "window_map_points",
@@ -203,6 +204,17 @@ def _commonest(rows: pl.DataFrame, text: pl.Expr, name: str) -> pl.DataFrame:
 def _named_cells(
     ctx: BriefingContext, cell_size_m: float, since: dt.datetime, until: dt.datetime
 ) -> pl.DataFrame:
+    """What each cell is near, by the briefing's located violent incidents
+    (:func:`_named_cells_of`)."""
+    return _named_cells_of(ctx.located, cell_size_m, since, until)
+
+
+def _named_cells_of(
+    located: pl.DataFrame | None,
+    cell_size_m: float,
+    since: dt.datetime,
+    until: dt.datetime,
+) -> pl.DataFrame:
     """What each cell is near, by its violent incidents in ``[since, until)``: the
     most frequent location text ("Station Road": police.uk's "On or near" left to
     the page's "near") and the most frequent
@@ -222,7 +234,6 @@ def _named_cells(
             "n": pl.Int64,
         }
     )
-    located = ctx.located
     if located is None:
         return empty
     rows = located.filter(
@@ -301,6 +312,50 @@ def _name_places(
         else:
             item["near"], item["near_m"] = None, None
     return items
+
+
+#: A place's cell id as :func:`_cell_ids` writes it: "150m:E2715:N1913".
+_CELL_ID: Final = r"^(\d+(?:\.\d+)?)m:E(-?\d+):N(-?\d+)$"
+
+
+def cell_names(
+    located: pl.DataFrame,
+    cell_ids: Sequence[str],
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+) -> dict[str, tuple[str, float]]:
+    """What each of ``cell_ids`` is near, as the briefing's places say it: its name
+    and how far, in metres, the named cell is (0: its own incidents), by the
+    violent incidents of ``located`` (``occurred_from``, ``x``, ``y`` and the
+    texts a place is named by: ``location``, ``lsoa_name``, ``ward``, ``borough``)
+    in ``[since, until)``; the rule of :func:`_named_cells_of` and
+    :func:`_name_places`. A delivery plan's place subject ("150m:E2715:N1913")
+    so reads "Place near Station Road" as the meeting's item does. An id that is
+    not a grid cell, or a cell with no named cell within :data:`MAX_NEAR_M`, is
+    not in the result.
+    """
+    cells = pl.DataFrame(
+        {"cell_id": list(dict.fromkeys(cell_ids))}, schema={"cell_id": pl.String}
+    )
+    parts = cells.with_columns(
+        size=pl.col("cell_id").str.extract(_CELL_ID, 1).cast(pl.Float64),
+        col=pl.col("cell_id").str.extract(_CELL_ID, 2).cast(pl.Int64),
+        row=pl.col("cell_id").str.extract(_CELL_ID, 3).cast(pl.Int64),
+    ).drop_nulls()
+    out: dict[str, tuple[str, float]] = {}
+    for (size,), group in parts.group_by("size"):
+        s = float(size)  # type: ignore[arg-type]
+        items = group.select(
+            "cell_id",
+            x=(pl.col("col") + 0.5) * s,
+            y=(pl.col("row") + 0.5) * s,
+        ).to_dicts()
+        named = _named_cells_of(located, s, since, until)
+        for item in _name_places(items, named):
+            if item["near"] is not None:
+                out[item["cell_id"]] = (item["near"], item["near_m"])
+    return out
 
 
 def _zone_items(

@@ -10,6 +10,9 @@ The kinds, each worded here and nowhere else:
 
 - the definition's rules (``msv.gbh_with_intent``): the rule's ``clause`` in the
   profile (``config/defaults/violence.toml``), e.g. "wounding / GBH with intent";
+  a rule the definition no longer has, or every rule when the definition no longer
+  loads (a profile file since moved, an old briefing's rules since renamed), is
+  worded from its id ("GBH with intent") and the reason says so, never a bare id;
 - a harm weight's source (``harm_source`` of :func:`avert.classify.attach_harm`):
   ``cchi:5D`` the Cambridge Crime Harm Index's published weight of offence code 5D,
   ``derived:5D`` a weight avert derived by the index's method (starting-point
@@ -22,7 +25,8 @@ The kinds, each worded here and nowhere else:
 - group ids: a network avert detected (``net-`` + its first member's id) says so;
   a declared group gets its name (police only: partners read pseudonyms alone);
 - the ASB bridge's rules (``asb.repeat_caller``...): the definition's window in
-  days and its threshold (``[asb_bridge]`` of the profile).
+  days and its threshold (``[asb_bridge]`` of the profile); when the definition did
+  not load, the rule in words and that its window was not found.
 
 Pure: the caller (:mod:`avert.workflows.briefing`) builds a :class:`ReasonWords`
 from the definition it classified with (:meth:`ReasonWords.of_profile`).
@@ -30,6 +34,7 @@ from the definition it classified with (:meth:`ReasonWords.of_profile`).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -64,6 +69,9 @@ _ASB: Final = re.compile(
     r"(?P<place> in the same place cell)? in the definition's ASB window "
     r"\((?P<rule>asb\.repeat_\w+)\)$"
 )
+#: Letters a rule id abbreviates that read as capitals ("msv.gbh_with_intent":
+#: "GBH with intent").
+_ID_ACRONYMS: Final = frozenset({"abh", "asb", "gbh", "dv", "da", "vawg", "fgm"})
 
 _HARM_WORDS: Final = {
     "cchi": "Cambridge Crime Harm Index: the published weight of offence code {}",
@@ -89,10 +97,13 @@ class ReasonWords:
     declared group id -> name (police only; empty for partners); ``asb_window_days``,
     ``asb_min_reports``, ``asb_min_reports_vulnerable``, ``asb_place_cell_m``: the
     definition's ASB bridge (None: not known, the reason keeps "the definition's
-    ASB window").
+    ASB window" and says its window was not found). ``definition_not_found``: the
+    definition asked for, when it did not load (:meth:`not_found`).
     """
 
     rule_clauses: Mapping[str, str] = field(default_factory=dict)
+    #: the definition whose words were asked for and did not load (None: it did)
+    definition_not_found: str | None = None
     group_names: Mapping[str, str] = field(default_factory=dict)
     asb_window_days: int | None = None
     asb_min_reports: int | None = None
@@ -125,17 +136,16 @@ class ReasonWords:
             asb_place_cell_m=bridge.place_cell_m,
         )
 
+    @classmethod
+    def not_found(cls, profile: str) -> ReasonWords:
+        """The words of a definition that no longer loads: its rules worded from
+        their ids, each reason saying the definition ``profile`` was not found."""
+        return cls(definition_not_found=profile)
+
     def with_group_names(self, names: Mapping[str, str | None]) -> ReasonWords:
         """These words, with declared groups' names (police briefings only)."""
         named = {g: n for g, n in names.items() if n}
-        return ReasonWords(
-            rule_clauses=self.rule_clauses,
-            group_names=named,
-            asb_window_days=self.asb_window_days,
-            asb_min_reports=self.asb_min_reports,
-            asb_min_reports_vulnerable=self.asb_min_reports_vulnerable,
-            asb_place_cell_m=self.asb_place_cell_m,
-        )
+        return dataclasses.replace(self, group_names=named)
 
     def words(self, reason: str) -> str:
         """One reason with its codes in words (a reason with none as it is)."""
@@ -152,13 +162,32 @@ class ReasonWords:
         if m is None:
             return reason
         ids = [r.strip() for r in m.group(2).split(";")]
-        clauses = [self.rule_clauses.get(r, r) for r in ids]
-        return f"{m.group(1)}({'; '.join(clauses)})"
+        clauses = [self.rule_clauses.get(r) or _id_words(r) for r in ids]
+        said = f"{m.group(1)}({'; '.join(clauses)})"
+        unknown = [r for r in ids if r not in self.rule_clauses]
+        if not unknown:
+            return said
+        if self.definition_not_found is not None:
+            return (
+                f"{said}, worded from the rule ids: the definition "
+                f"{self.definition_not_found} was not found"
+            )
+        if len(unknown) == 1:
+            return f"{said}, one rule worded from its id: not found in the definition"
+        return (
+            f"{said}, {len(unknown)} rules worded from their ids: not found in the "
+            "definition"
+        )
 
     def _asb(self, reason: str) -> str:
         m = _ASB.match(reason)
-        if m is None or self.asb_window_days is None:
+        if m is None:
             return reason
+        if self.asb_window_days is None:
+            return (
+                f"{reason[: m.start('rule') - 1]}({_id_words(m.group('rule'))} "
+                "rule; the definition's window and threshold were not found)"
+            )
         days = self.asb_window_days
         rule = m.group("rule")
         vulnerable = rule.endswith("_vulnerable")
@@ -185,6 +214,20 @@ class ReasonWords:
                 reason = re.sub(pattern, _aside(gid, name), reason)
         network = "a network found by co-offending"
         return _NETWORK.sub(lambda m: _aside(m.group(1), network)(m), reason)
+
+
+def _id_words(rule_id: str) -> str:
+    """A rule id in words, for a rule whose clause is not known: the name after its
+    family ("msv."), underscores as spaces, abbreviations in capitals.
+
+    >>> _id_words("msv.gbh_with_intent")
+    'GBH with intent'
+    >>> _id_words("asb.repeat_caller_vulnerable")
+    'repeat caller vulnerable'
+    """
+    name = rule_id.rsplit(".", 1)[-1]
+    words = [w.upper() if w in _ID_ACRONYMS else w for w in name.split("_") if w]
+    return " ".join(words) or rule_id
 
 
 def _aside(gid: str, said: str) -> Callable[[re.Match[str]], str]:

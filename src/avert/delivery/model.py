@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from avert.areas import area_words
 from avert.errors import ConfigError
 from avert.schema import ITEM_KINDS, RIPE_STRANDS
 
@@ -295,8 +296,8 @@ def item_words(
     facts = facts or {}
     if kind in ("cell", "place"):
         return _place_words(ident, facts)
-    if kind == "area" and ident == "force":
-        return "The whole force area"
+    if kind == "area":  # "The whole force area", "Area: London" (not "Area london")
+        return subject_words(kind, ident)
     words = ITEM_KIND_WORDS.get(kind) or kind.replace("_", " ").capitalize()
     detail = _item_detail(kind, facts, repeat_window_days)
     return f"{words} {ident}" + (f" ({detail})" if detail else "")
@@ -336,25 +337,35 @@ def follow_up_text(item: str) -> str:
 _ACRONYMS: Final = {"asb": "ASB", "msv": "MSV", "nhs": "NHS", "dv": "DV", "vrp": "VRP"}
 
 
-def subject_words(kind: str, ident: str) -> str:
-    """An action's subject (``target_type``, ``target_id``) in words.
+def subject_words(kind: str, ident: str, near: tuple[str, float] | None = None) -> str:
+    """An action's subject (``target_type``, ``target_id``) in words; a place
+    with ``near`` (what it is near and how far, in metres, the named cell is:
+    :func:`avert.briefing.places.cell_names`) as the briefing and the meeting say
+    their places.
 
     >>> subject_words("person", "P0033251")
     'Person P0033251'
     >>> subject_words("place", "150m:E2714:N1911")
     'Place, 150 m cell E2714 N1911'
+    >>> subject_words("place", "150m:E2714:N1911", ("Station Road", 0.0))
+    'Place near Station Road, 150 m cell E2714 N1911'
     >>> subject_words("cohort", "repeat-asb-callers")
     'Cohort: repeat ASB callers'
     >>> subject_words("area", "force")
     'The whole force area'
+    >>> subject_words("area", "london")
+    'Area: London'
     """
     if kind == "place":
-        return f"Place, {cell_words(ident)}"
+        near_name, near_m = near or (None, None)
+        return _place_words(ident, {"near": near_name, "near_m": near_m})
     if kind == "area" and ident == "force":
         return "The whole force area"
     words = SUBJECT_TYPE_WORDS.get(kind) or kind.replace("_", " ").capitalize()
-    if kind in ("cohort", "area"):
-        # a plan file's id of a cohort or area ("repeat-asb-callers"): its words
+    if kind == "area":  # a plan file's area key ("london"): its name, as pages say it
+        return f"{words}: {area_words(ident)}"
+    if kind == "cohort":
+        # a plan file's id of a cohort ("repeat-asb-callers"): its words
         said = re.split(r"[-_ ]+", ident)
         return f"{words}: " + " ".join(_ACRONYMS.get(w.lower(), w) for w in said)
     return f"{words} {ident}"

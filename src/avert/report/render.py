@@ -19,10 +19,12 @@ from typing import Any, Final
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from avert.analyse.equality import SEX_LABELS
 from avert.analyse.forecast import bulk_notes
+from avert.areas import area_words
 from avert.briefing import Briefing
 from avert.briefing.places import no_places_notes
-from avert.delivery.model import subject_words
+from avert.delivery.model import cell_words, subject_words
 from avert.files import private_write_bytes
 from avert.report.charts import (
     CATEGORY_COLOURS,
@@ -168,6 +170,17 @@ def _label(value: Any) -> str:
     return "" if value is None else str(value).replace("_", " ")
 
 
+def _makeup_category(category: Any, dimension: str) -> str:
+    """A make-up row's category in words: a sex by its name (the data's codes M, F,
+    X: :data:`avert.analyse.equality.SEX_LABELS`), any other category as it is.
+
+    >>> _makeup_category("F", "sex"), _makeup_category("over 34", "age_band")
+    ('Female', 'over 34')
+    """
+    text = "" if category is None else str(category)
+    return SEX_LABELS.get(text, text) if dimension == "sex" else text
+
+
 #: The control-chart run rules in words (:func:`avert.analyse.performance` names
 #: them by key: the performance page read "beyond 3sigma 4, two of three 2sigma 4").
 SPC_RULE_NAMES: Final = {
@@ -254,6 +267,12 @@ def environment() -> Environment:
     env.filters["label"] = _label
     # an action's subject (type, id) in words: "Person P1", not "person:P1"
     env.filters["subject_words"] = subject_words
+    # an area key as a reader is shown it: "London", not "london"
+    env.filters["area_words"] = area_words
+    # a places cell's id in words: "150 m cell E3532 N1205", not "150m:E3532:N1205"
+    env.filters["cell_words"] = cell_words
+    # a make-up row's category as a reader reads it: "Female", not the code "F"
+    env.filters["makeup_category"] = _makeup_category
     env.filters["spc_rule"] = _spc_rule
     env.filters["tall"] = _tall
     env.filters["of_one"] = _of_one

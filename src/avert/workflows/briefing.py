@@ -475,11 +475,12 @@ def _mapped_category_names(incidents: pl.DataFrame) -> dict[tuple[str, str], str
 def _reason_words(profile: str) -> ReasonWords:
     """What the reasons' codes mean under the definition ``profile`` (its rules'
     clauses and its ASB bridge's window and thresholds); a definition that no
-    longer loads (a file since moved) keeps those codes in the words."""
+    longer loads (a file since moved) has its rules worded from their ids, and the
+    reasons say it was not found (:meth:`ReasonWords.not_found`)."""
     try:
         return ReasonWords.of_profile(load_profile(profile))
     except ConfigError:
-        return ReasonWords()
+        return ReasonWords.not_found(profile)
 
 
 def build_briefing(

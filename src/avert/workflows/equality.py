@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -37,6 +36,7 @@ from avert.analyse.equality import (
     stop_search_equality,
 )
 from avert.analyse.result import jsonable
+from avert.areas import force_name
 from avert.config.timezone import local_today
 from avert.errors import ConfigError, NotFound
 from avert.files import read_text_input
@@ -1316,34 +1316,6 @@ def _police_force_areas() -> pl.DataFrame:
         files("avert").joinpath("data", _FORCE_AREAS_FILE).read_bytes(),
         schema={"force": pl.String, "geography": pl.String, "area": pl.String},
     )
-
-
-#: data.police.uk's force ids and names (its ``/api/forces``); sources in
-#: ``avert/data/README.md``
-_FORCE_NAMES_FILE: Final = "police_forces.csv"
-
-
-@cache
-def _force_names() -> dict[str, str]:
-    from importlib.resources import files
-
-    table = pl.read_csv(
-        files("avert").joinpath("data", _FORCE_NAMES_FILE).read_bytes(),
-        schema={"force": pl.String, "name": pl.String},
-    )
-    return dict(table.iter_rows())
-
-
-def force_name(force: str) -> str:
-    """A force as a page names it: "City of London Police" for data.police.uk's
-    ``city-of-london`` (the id ``stops.force`` holds); an id not listed with its
-    hyphens as spaces, each word capitalised; any other name as given."""
-    known = _force_names().get(force)
-    if known is not None:
-        return known
-    if force and all(c.islower() or c.isdigit() or c == "-" for c in force):
-        return force.replace("-", " ").title()
-    return force
 
 
 #: forces whose area has few residents beside the many who work in it or pass

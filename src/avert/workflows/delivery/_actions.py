@@ -56,6 +56,7 @@ from avert.workflows.delivery._common import (
     with_accounts_spelling,
     withheld_after_save,
 )
+from avert.workflows.delivery._place_names import place_subject_names
 from avert.workflows.delivery._planfile import _action_of
 from avert.workflows.pseudonym_lookup import copied_pseudonyms
 from avert.workflows.users import (
@@ -437,6 +438,29 @@ def _shown_audited(
     return shown
 
 
+def _place_names(
+    store: Store,
+    settings: Settings | None,
+    actions: pl.DataFrame,
+    *,
+    user: User,
+    today: dt.date | None,
+) -> dict[str, tuple[str, float]]:
+    """What the place subjects of ``actions`` are near (:func:`place_subject_names`);
+    none for a partner or the board, whose places are pseudonyms (a name would say
+    where the place is)."""
+    if audience_of(user.role) != "police":
+        return {}
+    places = actions.filter(pl.col("target_type") == "place")["target_id"]
+    return place_subject_names(
+        store,
+        places.drop_nulls().to_list(),
+        user=user,
+        profile=(settings or Settings()).definition_id(),
+        today=today or local_today(store.timezone),
+    )
+
+
 def plan_board(
     store: Store,
     settings: Settings | None,
@@ -493,6 +517,8 @@ def plan_board(
     )
     return {
         "today": today,
+        # what each place subject is near, as the briefing names its places
+        "place_names": _place_names(store, settings, shown, user=user, today=today),
         "grid": grid,
         "statuses": statuses,
         "rag": rag,
@@ -728,6 +754,7 @@ def action_page(
     )
     return {
         "action": shown.row(0, named=True),
+        "place_names": _place_names(store, settings, shown, user=user, today=today),
         "objective_title": _objective_title(
             store, settings, user, row["objective_id"], today=today
         ),

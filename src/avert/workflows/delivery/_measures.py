@@ -425,7 +425,10 @@ class _Figures:
                 f"{k.removeprefix('police.uk: ')}: {n:,}" for k, n in hidden.items()
             )
             return (
-                f"no incident in these data is classified {spec.category!r}, but "
+                # the category in words, as the measure's label reads it ("most
+                # serious violence", not the key 'most_serious_violence')
+                f"no incident in these data is classified as "
+                f"{spec.category.replace('_', ' ')}, but "
                 f"{sum(hidden.values()):,} in the definition carry only their "
                 f"police.uk category ({names}), which may hold some: these data "
                 "cannot tell this category apart, so 0 is no finding"
