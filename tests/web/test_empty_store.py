@@ -219,3 +219,21 @@ def test_the_performance_forms_target_says_what_its_numbers_are(
     assert "Target change <small>(a fraction: -0.10 is 10 % fewer)</small>" in page
     assert re.search(r"<label>Target reached by <input type=\"date\"", page)
     assert "<label>by <input" not in page
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_equality_says_who_runs_the_command_its_note_names(
+    empty: tuple[FastAPI, str], role: str
+) -> None:
+    """Equality on a store without census denominators told a board member or a
+    partner to "load census denominators with 'avert ingest population'", a
+    command they cannot run, and no one to ask: those who do not run avert are
+    now told who does."""
+    page = signed_in(empty[0], role).get("/equality")
+    if page.status_code == 403:
+        return  # not the role's page
+    text = _text(page.text)
+    assert "Equality figures are not available:" in text
+    assert "'avert " in text.split("Equality figures are not available:")[1]
+    asked = "run on avert's server, by its administrator or analyst: ask them."
+    assert (asked in text) == (role not in ("admin", "analyst")), role
