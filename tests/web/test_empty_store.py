@@ -235,5 +235,7 @@ def test_equality_says_who_runs_the_command_its_note_names(
     text = _text(page.text)
     assert "Equality figures are not available:" in text
     assert "'avert " in text.split("Equality figures are not available:")[1]
-    asked = "run on avert's server, by its administrator or analyst: ask them."
+    asked = (
+        "avert's commands run on its server, by its administrator or analyst: ask them."
+    )
     assert (asked in text) == (role not in ("admin", "analyst")), role
