@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -308,3 +309,74 @@ def test_no_estimate_is_not_drawn_across_the_line_at_1() -> None:
             start,
             line_x,
         )
+
+
+def test_series_charts_name_what_their_axis_counts_and_over_what_period() -> None:
+    """The Performance page's and board pack's charts read "count" up their
+    axis: of what, over what? Now "incidents a month" (harm: "harm (CCHI days)
+    a month"), a weekly series "a week"."""
+    series = _falling_series()
+    window = {
+        "baseline": (dt.date(2022, 1, 1), dt.date(2023, 12, 31)),
+        "recent": (dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+    }
+
+    def axis_words(chart: str) -> set[str]:
+        svg = ET.fromstring(chart)
+        return {t.text or "" for t in svg.iter(f"{NS}text") if t.get("transform")}
+
+    for chart in series_charts(performance(series, **window).series[0]).values():
+        assert axis_words(chart) == {"incidents a month"}
+    harm = performance(series.with_columns(harm=pl.col("count") * 2.0), **window)
+    spc = series_charts(dataclasses.replace(harm.series[0], measure="harm"))["spc"]
+    assert axis_words(spc) == {"harm (CCHI days) a month"}
+    weeks = pl.date_range(
+        dt.date(2023, 1, 2), dt.date(2024, 12, 30), "1w", eager=True
+    ).to_list()
+    weekly = pl.DataFrame(
+        {"area": "A", "category": "all", "flag": "all", "period": weeks}
+    ).with_columns(count=pl.lit(10, dtype=pl.Int64))
+    by_week = performance(
+        weekly,
+        unit="week",
+        baseline=(dt.date(2023, 1, 2), dt.date(2024, 6, 30)),
+        recent=(dt.date(2024, 7, 1), dt.date(2024, 12, 31)),
+    )
+    spc = series_charts(by_week.series[0])["spc"]
+    assert axis_words(spc) == {"incidents a week"}
+
+
+def test_a_legend_wider_than_its_chart_wraps_and_the_plot_moves_down() -> None:
+    """The control chart's legend is one row along the top: with a longer series
+    name ("harm (CCHI days) a month", or "incidents a month") its last entry,
+    "recent period", ran past the picture's right edge, cut off. It now takes a
+    second row and the plot moves down by as much, its points all inside it."""
+    series = _falling_series().with_columns(harm=pl.col("count") * 2.0)
+    res = performance(
+        series,
+        baseline=(dt.date(2022, 1, 1), dt.date(2023, 12, 31)),
+        recent=(dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+    )
+    for measure in ("count", "harm"):
+        charts = series_charts(dataclasses.replace(res.series[0], measure=measure))
+        for chart in charts.values():
+            root = ET.fromstring(chart)
+            width, height = float(root.get("width", 0)), float(root.get("height", 0))
+            texts = [t for t in root.iter(f"{NS}text") if float(t.get("y", 0)) < 40]
+            legend = [t for t in texts if not t.get("text-anchor")]
+            assert legend
+            # 10 px text: 5.6 px a character, as the legend is laid out
+            ends = [float(t.get("x", 0)) + 5.6 * len(t.text or "") for t in legend]
+            assert max(ends) <= width, [t.text for t in legend]
+            names = [t.text for t in legend]
+            assert "recent period" in names
+            top = 26 + 16 * (len({t.get("y") for t in legend}) - 1)
+            ys = [
+                float(pair.split(",")[1])
+                for line in root.findall(f"{NS}polyline")
+                for pair in (line.get("points") or "").split()
+            ]
+            assert ys
+            assert all(top - 1e-6 <= y <= height - 34 + 1e-6 for y in ys)
+    wrapped = series_charts(res.series[0])["spc"]
+    assert ET.fromstring(wrapped).get("height") == str(240 + 16)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -291,3 +292,39 @@ def test_a_share_of_some_never_prints_as_none_or_all() -> None:
         "–",
     )
     assert (pct(0.005), pct(0.0051), pct(0.994)) == ("<1 %", "1 %", "99 %")
+
+
+def test_an_overdue_action_without_a_rag_says_unrated(tmp_path: Path) -> None:
+    """The pack's overdue table left an unrated action's RAG cell blank (the plan
+    page's too), where the other rows read red, amber or green: it now reads
+    unrated, beside a grey dot, as the plan page's summary counts it."""
+    from avert.config.timezone import local_today
+
+    today = local_today("Europe/London")
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    Store(url).upgrade()
+    env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)}
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan:\n  id: p\n  title: P\n  board: B\n  period: {start: 2026-01-01, end: 2030-12-31}\n"
+        "actions:\n"
+        f"  - {{id: A01, strand: prevention, title: Rated, lead: council,"
+        f" due: {today - dt.timedelta(days=20)}, status: open,"
+        " rag: {rating: red, reason: late}}\n"
+        f"  - {{id: A02, strand: prevention, title: Unrated, lead: council,"
+        f" due: {today - dt.timedelta(days=10)}, status: open}}\n",
+        encoding="utf-8",
+    )
+    month = f"{today:%Y-%m}"
+    for args in (
+        ["plan", "import", str(plan)],
+        ["board", "pack", "--month", month, "--out", str(tmp_path), "--no-pdf"],
+    ):
+        result = CliRunner().invoke(app, ["--db", url, *args], env=env)
+        assert result.exit_code == 0, result.output
+    html = (tmp_path / f"board-pack-{month}.html").read_text(encoding="utf-8")
+    cells = re.findall(r'<td data-label="RAG">(.*?)</td>', html)
+    assert cells == [
+        '<span class="rag red"></span> <b>red</b>: late',
+        '<span class="rag unrated"></span> <b>unrated</b>',
+    ]

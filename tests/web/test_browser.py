@@ -840,7 +840,12 @@ _EMPTY_LINES = """(table) => {
 
 @pytest.mark.browser
 @pytest.mark.parametrize(
-    ("path", "table"), [("/incidents", "#incident-list"), ("/marac", "#marac-list")]
+    ("path", "table"),
+    [
+        ("/incidents", "#incident-list"),
+        ("/marac", "#marac-list"),
+        ("/today?hours=168", "#incidents table.stack"),
+    ],
 )
 def test_on_a_phone_a_stacked_list_shows_no_empty_line(
     base_url: str, browser: object, path: str, table: str
@@ -848,7 +853,9 @@ def test_on_a_phone_a_stacked_list_shows_no_empty_line(
     """At 390 px an incident with no flag showed an empty "Flags:" line, and a
     MARAC victim with no DASH assessment empty "Assessed:", "Level:" and "Agency:"
     lines (its "DASH yes" says "no DASH"). An empty cell is hidden; an assessment
-    with no level or agency recorded says "not recorded"."""
+    with no level or agency recorded says "not recorded". So did a briefing item
+    on Today with no flag ("Flags:") or no one named ("People and groups:", every
+    item of open data): its cell held white space, now nothing, and is hidden."""
     page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
@@ -1038,3 +1045,25 @@ def test_on_a_phone_the_performance_charts_read_from_their_latest_month(
     page.set_viewport_size({"width": 1280, "height": 900})
     assert page.evaluate(axis) == [None] * len(opened)  # the whole chart shows
     page.close()
+
+
+# the shares in a make-up table ("24 %") that break across two lines
+_BROKEN_SHARES = """() => [...document.querySelectorAll('aside.makeup td small')]
+    .filter(s => s.getClientRects().length > 1).map(s => s.innerText)"""
+
+
+@pytest.mark.browser
+def test_on_a_phone_a_make_up_share_keeps_its_percent_sign(
+    world: World, base_url: str, browser: object
+) -> None:
+    """At 390 px the Plan's make-up of the people its actions target read "273 76"
+    on one line and "%" alone on the next: a share now stays on one line."""
+    page, errors = sign_in_page(browser, base_url, "board")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/plan")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    shares = page.locator("aside.makeup td small")  # type: ignore[attr-defined]
+    assert shares.count() > 0
+    assert page.evaluate(_BROKEN_SHARES) == []  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]

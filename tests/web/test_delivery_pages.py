@@ -1524,3 +1524,27 @@ def test_a_place_subject_says_what_it_is_near_as_the_briefing_does(
     assert 'data-subject="place:' in partner
     assert "Place near " not in partner
     assert " m from " not in partner
+
+
+def test_each_actions_rag_cell_says_unrated_as_the_summary_counts_it(
+    world: World,
+) -> None:
+    """The summary counted "3 unrated" but their RAG cells on the Plan and My
+    actions were blank: a reader could not tell which three. Each now says
+    unrated, as many as the summary counts."""
+    page = signed_in(world.app, "chair").get("/plan").text
+    summary = page.split('id="rag"')[1].split("</div>\n</div>")[0]
+    counted = re.search(r"(\d+)</b>unrated", summary)
+    assert counted, summary
+    actions = page.split('id="actions"')[1].split("</table>")[0]
+    cells = re.findall(r'<td data-label="RAG" class="free">(.*?)</td>', actions)
+    assert cells
+    assert all(c.strip() for c in cells), cells
+    unrated = [c for c in cells if c.endswith("<b>unrated</b>")]
+    assert len(unrated) == int(counted.group(1)) > 0
+    stored = _actions(world).filter(pl.col("rag").is_null()).height
+    assert len(unrated) == stored
+    mine = signed_in(world.app, "partner").get("/plan/mine").text
+    rags = re.findall(r'<td data-label="RAG">(.*?)</td>', mine)
+    assert rags
+    assert "" not in rags, rags

@@ -190,3 +190,52 @@ def test_a_store_of_stops_only_is_not_said_to_hold_nothing(
         "incidents)" in text
     )
     assert "highest harm first · no incidents loaded yet" in text
+
+
+@pytest.mark.parametrize("role", ["partner", "board"])
+def test_an_empty_plan_says_where_its_actions_and_objectives_come_from(
+    empty: tuple[FastAPI, str], role: str
+) -> None:
+    """My actions said "No actions for you." and the Plan's objectives "No
+    objectives in the plan.", neither why nor where they come from: now each
+    names whose actions are looked for and how a plan gets into avert."""
+    client = signed_in(empty[0], role)
+    mine = _text(client.get("/plan/mine").text)
+    assert "No actions for you." not in mine
+    assert f"No action of the plan is owned by {role}" in mine
+    assert ("or led by Council" in mine) == (role == "partner")
+    assert "<code>avert plan import</code>" in mine
+    plan = _text(client.get("/plan").text)
+    assert "No objectives in the plan: they come with the partnership's plan" in plan
+
+
+def test_the_performance_forms_target_says_what_its_numbers_are(
+    empty: tuple[FastAPI, str],
+) -> None:
+    """The target's fields read "Target change" (-0.10: a fraction, a percent?)
+    and "by", which wrapped alone onto the form's next line: now each says what
+    it takes."""
+    page = _text(signed_in(empty[0], "board").get("/performance").text)
+    assert "Target change <small>(a fraction: -0.10 is 10 % fewer)</small>" in page
+    assert re.search(r"<label>Target reached by <input type=\"date\"", page)
+    assert "<label>by <input" not in page
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_equality_says_who_runs_the_command_its_note_names(
+    empty: tuple[FastAPI, str], role: str
+) -> None:
+    """Equality on a store without census denominators told a board member or a
+    partner to "load census denominators with 'avert ingest population'", a
+    command they cannot run, and no one to ask: those who do not run avert are
+    now told who does."""
+    page = signed_in(empty[0], role).get("/equality")
+    if page.status_code == 403:
+        return  # not the role's page
+    text = _text(page.text)
+    assert "Equality figures are not available:" in text
+    assert "'avert " in text.split("Equality figures are not available:")[1]
+    asked = (
+        "avert's commands run on its server, by its administrator or analyst: ask them."
+    )
+    assert (asked in text) == (role not in ("admin", "analyst")), role

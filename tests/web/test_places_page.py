@@ -209,3 +209,25 @@ def test_places_names_the_domestic_setting_only_to_those_who_set_it(
         assert "domestic incidents left out of the near-repeat test" in summary, role
         assert "repeat-victims sections." in summary, role
         assert "places.toml" not in page.text, role
+
+
+def test_places_gives_each_cells_score_as_today_does(world: World) -> None:
+    """The same cell's score read 7.87 on Places and 7.9 on Today (and in the
+    Places row's own "Why", "7.9 times the risk"): Places now rounds as Today
+    does, one decimal."""
+    at = f"{_at(world):%Y-%m-%dT%H:%M}"
+    client = signed_in(world.app, "analyst")
+    row = re.compile(
+        r'<td data-label="Cell">.*?(\d+m:E\d+:N\d+).*?</td>\s*'
+        r'<td data-label="Score"[^>]*>([^<]*)</td>',
+        re.S,
+    )
+    places = dict(row.findall(client.get(f"/places?at={at}").text))
+    today = dict(row.findall(client.get(f"/today?at={at}").text))
+    assert len(places) == 10
+    assert {c: today[c] for c in places if c in today} == {
+        c: s for c, s in places.items() if c in today
+    }
+    assert len(set(places) & set(today)) >= 5
+    for score in places.values():
+        assert re.fullmatch(r"[\d,]+\.\d", score), score

@@ -43,6 +43,14 @@ def _labels(chart: pl.DataFrame) -> list[str]:
     return [f"{p:%Y-%m}" for p in chart["period"].to_list()]
 
 
+def _per(chart: pl.DataFrame) -> str:
+    """The period a chart's value counts over, for its axis: "a week" when its
+    periods are 7 days apart (``performance(unit="week")``), else "a month"."""
+    periods = chart["period"].to_list()
+    weekly = len(periods) > 1 and (periods[1] - periods[0]).days == 7
+    return "a week" if weekly else "a month"
+
+
 def series_charts(s: SeriesResult) -> dict[str, str]:
     """SVG charts of one series: ``spc``, ``expected``, ``target``, ``confidence``.
 
@@ -60,7 +68,7 @@ def series_charts(s: SeriesResult) -> dict[str, str]:
     labels = _labels(chart)
     recent = chart["recent"].to_list()
     name = series_title(s)
-    unit = "harm (CCHI days)" if s.measure == "harm" else "count"
+    unit = f"{'harm (CCHI days)' if s.measure == 'harm' else 'incidents'} {_per(chart)}"
     if s.spc is not None:
         out["spc"] = _spc_chart(s.spc, labels, recent, name=name, unit=unit)
     if s.change is not None:

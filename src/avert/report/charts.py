@@ -603,39 +603,74 @@ def line_chart_svg(
         Start the left axis at 0.
     """
     n = len(x_labels)
-    head = _svg_head("chart", width_px, height_px, title)
     values = _finite([v for line in lines for v in line["values"]])
     if n == 0 or not values:
+        head = _svg_head("chart", width_px, height_px, title)
         return _no_data_svg(head, width_px, height_px, "No data to chart", 12)
     ticks = _nice_ticks(0.0 if y_zero else min(values), max(values))
-    frame = _ChartFrame(
-        n=n,
-        left=LINE_LEFT_PX,
-        top=LINE_TOP_PX,
-        w=width_px - LINE_LEFT_PX - (48 if right else 12),
-        h=height_px - LINE_TOP_PX - LINE_BOTTOM_PX,
-        y0=ticks[0],
-        y1=ticks[-1] if ticks[-1] > ticks[0] else ticks[0] + 1,
+    drawn = _LineChartDrawing(
+        x_labels, lines, ticks, shade, shade_label, markers, marker_label, right
     )
-    parts = [head, *_shade_parts(frame, shade)]
-    parts += _axis_parts(frame, ticks, x_labels, y_label)
-    drawn, legend = _line_parts(frame, lines)
-    parts += drawn
-    if markers is not None and lines:
-        parts += _marker_parts(
-            frame, lines[0]["values"], markers, marker_label, x_labels
+    parts, legend = drawn.parts(y_label, width_px, height_px, LINE_TOP_PX)
+    rows = _legend_rows(legend, LINE_LEFT_PX, width_px)
+    if len(rows) > 1:
+        # a legend wider than the chart takes more rows: the plot moves down by
+        # as much, keeping its height, rather than the legend running off the edge
+        extra = LEGEND_ROW_PX * (len(rows) - 1)
+        height_px += extra
+        parts, legend = drawn.parts(y_label, width_px, height_px, LINE_TOP_PX + extra)
+    head = _svg_head("chart", width_px, height_px, title)
+    return "".join([head, *parts, *_legend_parts(rows), "</svg>"])
+
+
+@dataclass(frozen=True)
+class _LineChartDrawing:
+    """What :func:`line_chart_svg` draws, drawn for a given top margin."""
+
+    x_labels: Sequence[str]
+    lines: Sequence[Mapping[str, Any]]
+    ticks: Sequence[float]
+    shade: Sequence[bool] | None
+    shade_label: str
+    markers: Sequence[bool] | None
+    marker_label: str
+    right: Mapping[str, Any] | None
+
+    def parts(
+        self, y_label: str, width_px: int, height_px: int, top: int
+    ) -> tuple[list[str], _Legend]:
+        """The chart's parts but its head and legend, and the legend's entries."""
+        ticks = self.ticks
+        frame = _ChartFrame(
+            n=len(self.x_labels),
+            left=LINE_LEFT_PX,
+            top=top,
+            w=width_px - LINE_LEFT_PX - (48 if self.right else 12),
+            h=height_px - top - LINE_BOTTOM_PX,
+            y0=ticks[0],
+            y1=ticks[-1] if ticks[-1] > ticks[0] else ticks[0] + 1,
         )
-        if any(markers):
-            legend.append((marker_label, SERIES_COLOURS["signal"], "ring"))
-    if right is not None:
-        drawn, right_legend = _right_axis_parts(frame, right)
+        parts = list(_shade_parts(frame, self.shade))
+        parts += _axis_parts(frame, ticks, self.x_labels, y_label)
+        drawn, legend = _line_parts(frame, self.lines)
         parts += drawn
-        legend += right_legend
-    if shade is not None and any(shade) and shade_label:
-        legend.append((shade_label, SERIES_COLOURS["recent"], "box"))
-    parts += _legend_parts(legend, frame.left)
-    parts.append("</svg>")
-    return "".join(parts)
+        if self.markers is not None and self.lines:
+            parts += _marker_parts(
+                frame,
+                self.lines[0]["values"],
+                self.markers,
+                self.marker_label,
+                self.x_labels,
+            )
+            if any(self.markers):
+                legend.append((self.marker_label, SERIES_COLOURS["signal"], "ring"))
+        if self.right is not None:
+            drawn, right_legend = _right_axis_parts(frame, self.right)
+            parts += drawn
+            legend += right_legend
+        if self.shade is not None and any(self.shade) and self.shade_label:
+            legend.append((self.shade_label, SERIES_COLOURS["recent"], "box"))
+        return parts, legend
 
 
 #: where the pinned axis strip starts (:func:`pinned_axis_chart_html`): under the
@@ -835,32 +870,57 @@ def _right_axis_parts(
     return parts, [(str(right["name"]), colour, "")]
 
 
-def _legend_parts(legend: _Legend, left: int) -> list[str]:
-    """The legend along the top, from ``left``: a mark and a name per entry."""
-    parts = []
+#: the height of a row of a line chart's legend, when it takes more than one
+LEGEND_ROW_PX: Final = 16
+
+
+def _legend_width(name: str) -> int:
+    """Pixels a legend entry takes: its mark, its name (10 px text) and a gap."""
+    return 26 + int(5.6 * len(name))
+
+
+def _legend_rows(
+    legend: _Legend, left: int, width_px: int
+) -> list[list[tuple[int, str, str, str]]]:
+    """The legend's entries as rows of (x, name, colour, style) from ``left``: an
+    entry that would end past ``width_px`` starts the next row."""
+    rows: list[list[tuple[int, str, str, str]]] = [[]]
     x = left
     for name, colour, style in legend:
-        if style == "box":
-            mark = (
-                f'<rect x="{x}" y="6" width="14" height="10" fill="{colour}" '
-                'stroke="#bbb"/>'
+        if rows[-1] and x + _legend_width(name) - 8 > width_px:
+            rows.append([])
+            x = left
+        rows[-1].append((x, name, colour, style))
+        x += _legend_width(name)
+    return rows
+
+
+def _legend_parts(rows: list[list[tuple[int, str, str, str]]]) -> list[str]:
+    """The legend along the top, row under row: a mark and a name per entry."""
+    parts = []
+    for number, row in enumerate(rows):
+        dy = LEGEND_ROW_PX * number
+        for x, name, colour, style in row:
+            if style == "box":
+                mark = (
+                    f'<rect x="{x}" y="{6 + dy}" width="14" height="10" '
+                    f'fill="{colour}" stroke="#bbb"/>'
+                )
+            elif style == "ring":
+                mark = (
+                    f'<circle cx="{x + 7}" cy="{11 + dy}" r="4" fill="none" '
+                    f'stroke="{colour}" stroke-width="1.8"/>'
+                )
+            else:
+                dash_attr = f' stroke-dasharray="{style}"' if style else ""
+                mark = (
+                    f'<line x1="{x}" y1="{11 + dy}" x2="{x + 14}" y2="{11 + dy}" '
+                    f'stroke="{colour}" stroke-width="2"{dash_attr}/>'
+                )
+            parts.append(
+                mark + f'<text x="{x + 18}" y="{15 + dy}" font-size="10" '
+                f'fill="#222">{escape(name)}</text>'
             )
-        elif style == "ring":
-            mark = (
-                f'<circle cx="{x + 7}" cy="11" r="4" fill="none" stroke="{colour}" '
-                'stroke-width="1.8"/>'
-            )
-        else:
-            dash_attr = f' stroke-dasharray="{style}"' if style else ""
-            mark = (
-                f'<line x1="{x}" y1="11" x2="{x + 14}" y2="11" stroke="{colour}" '
-                f'stroke-width="2"{dash_attr}/>'
-            )
-        parts.append(
-            mark + f'<text x="{x + 18}" y="15" font-size="10" fill="#222">'
-            f"{escape(name)}</text>"
-        )
-        x += 26 + int(5.6 * len(name))
     return parts
 
 

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from avert.access import audience_of
 from avert.config.choices import AREA_FIELD_WORDS
 from avert.web.auth import authorize, current_user, requires
-from avert.web.pages import _check_year, _ctx, _page, default_at
+from avert.web.pages import RUNS_AVERT, _check_year, _ctx, _page, default_at
 from avert.workflows.equality import join_area_names, split_area_names
 from avert.workflows.views import (
     area_fields_view,
@@ -228,6 +228,7 @@ def equality(
             "census": "" if year is None else str(year),
         },
         census_years=years,
+        runs_avert=current_user(request).role in RUNS_AVERT,
     )
 
 
