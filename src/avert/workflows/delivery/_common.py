@@ -120,17 +120,28 @@ def unheld_scope_note(store: Store, scope: str | None) -> str | None:
     it) that no account holds, else None: its key is of the name as spelt
     (:func:`avert.access.organisation_spelling`), so "Council" one day and
     "council" the next, or the accounts made later in another spelling, read
-    other pseudonyms."""
+    other pseudonyms. When some account has an organisation, the note names
+    them: a misspelt ``--org`` ("Councl") makes a file in a key no account
+    reads, listing none of the organisation's taskings, and the note said only
+    to keep the misspelling and make accounts in it."""
     prefix = "organisation:"
     if scope is None or not scope.startswith(prefix):
         return None
     org = scope.removeprefix(prefix)
-    if org in account_orgs(store):
+    orgs = account_orgs(store)
+    if org in orgs:
         return None
+    held = (
+        f" (a misspelling? the accounts' organisations: {', '.join(orgs)})"
+        if orgs
+        else ""
+    )
     return (
         f"No account is of the organisation {org!r}: the output is in the key of "
-        f"{org!r} as spelt here. Name it in this spelling each time, and make its "
-        "accounts in it ('avert users add --org'), or they read other pseudonyms."
+        f"{org!r} as spelt here, which no account reads{held}. For an "
+        "organisation without accounts, name it in this spelling each time, and "
+        "make its accounts in it ('avert users add --org'), or they read other "
+        "pseudonyms."
     )
 
 
