@@ -587,18 +587,25 @@ def organisation_spelling(name: str | None) -> str | None:
 
 def organisation_fold(name: str | None) -> str:
     """What every spelling of one organisation shares: its
-    :func:`organisation_spelling` case-folded. Two accounts' organisations of
-    one fold are one organisation written two ways; a new account may not add
-    a second spelling (:func:`avert.workflows.users.add_user`), and a name typed
-    (``--org``, a tasking's organisation, a plan action's lead) is matched to
-    the accounts' spelling by it.
+    :func:`organisation_spelling` case-folded, in compatibility form (NFKC:
+    full-width letters, ligatures as the letters they are). Two accounts'
+    organisations of one fold are one organisation written two ways; a new
+    account may not add a second spelling
+    (:func:`avert.workflows.users.add_user`), and a name typed (``--org``, a
+    tasking's organisation, a plan action's lead) is matched to the accounts'
+    spelling by it. Folded by case alone, "Ｃouncil" (a full-width C, as an
+    East Asian keyboard types it) was an organisation beside "Council" with a
+    key of its own, and warned of by nothing.
 
     >>> organisation_fold(" COUNCIL ") == organisation_fold("council")
     True
     >>> organisation_fold("Leeds  City Council") == organisation_fold("leeds city council")
     True
+    >>> organisation_fold("\uff23ouncil") == organisation_fold("Council")
+    True
     """
-    return (organisation_spelling(name) or "").casefold()
+    spelt = unicodedata.normalize("NFKC", organisation_spelling(name) or "")
+    return unicodedata.normalize("NFKC", spelt.casefold())
 
 
 def split_organisations(orgs: Iterable[str | None]) -> list[tuple[str, ...]]:

@@ -168,3 +168,20 @@ def test_a_scope_of_a_spelling_stored_before_keeps_its_key(store: Store) -> None
     ).frame["person_id"]
     old = Pseudonymiser(KEY, scope="organisation:council ")
     assert listed.to_list() == [old("person", "P1")]
+
+
+def test_a_full_width_spelling_is_the_same_organisation(store: Store) -> None:
+    """ "Ｃouncil" (a full-width C) differs from "Council" by width alone: it was
+    made an organisation of its own, with its own key, none of Council's
+    taskings and no warning; it is refused as a second spelling, and typed as
+    ``--org`` it is the accounts' "Council"."""
+    from avert.access import split_organisations
+    from avert.workflows.delivery import scope_as_accounts_spell
+
+    with pytest.raises(ConfigError, match="exists as 'Council'"):
+        add_user(store, "wide", password=PASSWORD, role="partner", org="\uff23ouncil")
+    typed = "organisation:\uff23\uff2f\uff35NCIL"
+    assert scope_as_accounts_spell(store, typed) == "organisation:Council"
+    assert split_organisations(["Council", "\uff23ouncil"]) == [
+        ("Council", "\uff23ouncil")
+    ]
