@@ -40,7 +40,7 @@ from avert.policy import POLICE_ROLES
 from avert.schema import DETECTED_GROUP_PREFIX, ITEM_KINDS, TABLES
 from avert.store import Store, audit, queries
 from avert.store.delivery import DELIVERY_TABLES, put_versioned_all
-from avert.workflows.users import User
+from avert.workflows.users import User, account_orgs_of
 from avert.written_identity import (
     ADDRESS_WITHHELD,
     DATE_WITHHELD,
@@ -1026,9 +1026,11 @@ def _last_change(store: Store, entity: str, entity_id: str) -> dict[str, Any]:
 
 
 def account_orgs(store: Store) -> tuple[str, ...]:
-    """Every account's organisation, once each, in order (for :func:`accounts_spelling`)."""
-    orgs = store.read_frame("users", columns=["org"]).get_column("org")
-    return tuple(orgs.drop_nulls().unique().sort())
+    """Every account's organisation, once each, in order (for
+    :func:`accounts_spelling`), but a spelling superseded by another of an
+    enabled account (:func:`avert.workflows.users.account_orgs_of`)."""
+    users = store.read_frame("users", columns=["org", "disabled"])
+    return tuple(account_orgs_of(users))
 
 
 #: The lead organisation that names the police (matched ignoring case and spaces):
