@@ -102,6 +102,7 @@ __all__ = [
     "kept_withheld",
     "key_entropy_bits",
     "key_strength_bits",
+    "live_organisations",
     "name_candidates",
     "name_forms",
     "name_key",
@@ -587,18 +588,56 @@ def organisation_spelling(name: str | None) -> str | None:
 
 def organisation_fold(name: str | None) -> str:
     """What every spelling of one organisation shares: its
-    :func:`organisation_spelling` case-folded. Two accounts' organisations of
-    one fold are one organisation written two ways; a new account may not add
-    a second spelling (:func:`avert.workflows.users.add_user`), and a name typed
-    (``--org``, a tasking's organisation, a plan action's lead) is matched to
-    the accounts' spelling by it.
+    :func:`organisation_spelling` case-folded, in compatibility form (NFKC:
+    full-width letters, ligatures as the letters they are). Two accounts'
+    organisations of one fold are one organisation written two ways; a new
+    account may not add a second spelling
+    (:func:`avert.workflows.users.add_user`), and a name typed (``--org``, a
+    tasking's organisation, a plan action's lead) is matched to the accounts'
+    spelling by it. Folded by case alone, "Ｃouncil" (a full-width C, as an
+    East Asian keyboard types it) was an organisation beside "Council" with a
+    key of its own, and warned of by nothing.
 
     >>> organisation_fold(" COUNCIL ") == organisation_fold("council")
     True
     >>> organisation_fold("Leeds  City Council") == organisation_fold("leeds city council")
     True
+    >>> organisation_fold("\uff23ouncil") == organisation_fold("Council")
+    True
     """
-    return (organisation_spelling(name) or "").casefold()
+    spelt = unicodedata.normalize("NFKC", organisation_spelling(name) or "")
+    return unicodedata.normalize("NFKC", spelt.casefold())
+
+
+def live_organisations(held: Iterable[tuple[str | None, bool]]) -> list[str]:
+    """The organisations of accounts (``held``: each account's organisation as
+    stored and whether it is enabled), once each, sorted, without a spelling
+    superseded: one whose accounts are all disabled beside another spelling of
+    its :func:`organisation_fold` held by an enabled account.
+
+    Two spellings made before a second was refused are made one by disabling
+    the accounts of one and making them again in the other (there is no
+    deleting an account): the disabled spelling still counted, so the warning
+    of two spellings stayed, and a name typed in neither ("COUNCIL": a
+    tasking, a plan lead, ``--org``) could go to the disabled one, which no
+    one reads. An organisation whose accounts are all disabled and has no
+    other spelling is kept (its accounts may be enabled again).
+
+    >>> live_organisations([("Council", False), ("council ", True), (None, True)])
+    ['council ']
+    >>> live_organisations([("Council", False), ("probation", False)])
+    ['Council', 'probation']
+    """
+    enabled: dict[str, bool] = {}
+    for org, on in held:
+        if org:
+            enabled[org] = enabled.get(org, False) or on
+    live_folds = {organisation_fold(org) for org, on in enabled.items() if on}
+    return sorted(
+        org
+        for org, on in enabled.items()
+        if on or organisation_fold(org) not in live_folds
+    )
 
 
 def split_organisations(orgs: Iterable[str | None]) -> list[tuple[str, ...]]:

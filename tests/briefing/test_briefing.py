@@ -678,3 +678,11 @@ def test_no_plan_says_where_the_plan_comes_in_to_readers_of_no_command(
     said = " ".join(b.notes)
     assert "No open delivery plan actions: none due" in said
     assert "imported on avert's server, by an administrator or analyst" in said
+
+
+def test_the_refusal_without_a_pseudonymiser_names_the_readers_key(frames) -> None:
+    """It named ``pseudonymiser_for(key)``, the key every partner shares: a
+    library user who followed it made a partner briefing in pseudonyms no
+    organisation's reader reads under the default ``pseudonym_scope``."""
+    with pytest.raises(ConfigError, match=r"scope='organisation:ORG'"):
+        daily_briefing(frames["incidents"], at=AT, audience="partner")

@@ -340,3 +340,25 @@ def test_an_org_no_account_holds_is_noted_and_one_held_is_the_accounts_key(
     council = Pseudonymiser(key, scope="organisation:Council")
     shown = [r["person_id"] for r in json.loads(held.stdout)["rows"]]
     assert shown == [council("person", p) for p in ("P-dash", "P-esc")]
+
+
+def test_a_misspelt_org_is_noted_with_the_accounts_organisations(
+    sqlite_store: Store,
+) -> None:
+    """``--org Councl`` when accounts of "Council" exist: the list is in a key
+    no account reads, so the note asks whether it is a misspelling and names
+    the accounts' organisations (it said only to keep the spelling and make
+    accounts in it)."""
+    from avert.workflows.users import add_user
+
+    _fill(sqlite_store)
+    add_user(sqlite_store, "kim", password="x" * 16, role="partner", org="Council")
+    key = secrets.token_urlsafe(32)
+    env = {"AVERT_PSEUDONYM_KEY": key, "AVERT_PSEUDONYM_SCOPE": "organisation"}
+    typo = _marac_run(
+        sqlite_store, "--json", "--audience", "partner", "--org", "Councl", env=env
+    )
+    said = " ".join(typo.stderr.split())
+    assert "No account is of the organisation 'Councl'" in said
+    assert "a misspelling? the accounts' organisations: Council" in said
+    json.loads(typo.stdout)  # the answer stays whole

@@ -168,3 +168,49 @@ def test_a_scope_of_a_spelling_stored_before_keeps_its_key(store: Store) -> None
     ).frame["person_id"]
     old = Pseudonymiser(KEY, scope="organisation:council ")
     assert listed.to_list() == [old("person", "P1")]
+
+
+def test_a_full_width_spelling_is_the_same_organisation(store: Store) -> None:
+    """ "Ｃouncil" (a full-width C) differs from "Council" by width alone: it was
+    made an organisation of its own, with its own key, none of Council's
+    taskings and no warning; it is refused as a second spelling, and typed as
+    ``--org`` it is the accounts' "Council"."""
+    from avert.access import split_organisations
+    from avert.workflows.delivery import scope_as_accounts_spell
+
+    with pytest.raises(ConfigError, match="exists as 'Council'"):
+        add_user(store, "wide", password=PASSWORD, role="partner", org="\uff23ouncil")
+    typed = "organisation:\uff23\uff2f\uff35NCIL"
+    assert scope_as_accounts_spell(store, typed) == "organisation:Council"
+    assert split_organisations(["Council", "\uff23ouncil"]) == [
+        ("Council", "\uff23ouncil")
+    ]
+
+
+def test_a_spelling_made_again_in_the_other_and_disabled_is_the_others(
+    store: Store,
+) -> None:
+    """The warning's remedy: the accounts of "Council" made again in "council "
+    and disabled. The disabled spelling counted still: the warning stayed
+    for good, and "COUNCIL" (a tasking, a plan lead, ``--org``) went to
+    "Council", which no enabled account reads."""
+    from avert.workflows.delivery import (
+        account_orgs,
+        accounts_spelling,
+        scope_as_accounts_spell,
+    )
+    from avert.workflows.users import _update, organisation_spellings_note, set_disabled
+
+    add_user(store, "old", password=PASSWORD, role="partner", org="other")
+    _update(store, "old", reason="test", by=None, org="council ")  # made before
+    assert organisation_spellings_note(store) is not None
+    add_user(store, "kim2", password=PASSWORD, role="partner", org="council ")
+    set_disabled(store, "kim", disabled=True)
+    assert organisation_spellings_note(store) is None
+    assert accounts_spelling(account_orgs(store), "COUNCIL") == "council "
+    assert accounts_spelling(account_orgs(store), "Council") == "council "
+    typed = scope_as_accounts_spell(store, "organisation:Council")
+    assert typed == "organisation:council "
+    # enabled again, it is an organisation of its own again
+    set_disabled(store, "kim", disabled=False)
+    assert organisation_spellings_note(store) is not None

@@ -418,8 +418,14 @@ def daily_briefing(
     pseudonymiser
         Keyed pseudonyms for the partner audience, required for it (a
         :class:`~avert.errors.ConfigError` without one): make it with the
-        deployment's secret by :func:`avert.access.pseudonymiser_for`; an explicit
-        ``Pseudonymiser()`` uses the published demo key (synthetic data only).
+        deployment's secret by :func:`avert.access.pseudonymiser_for` in its
+        reader's key (``scope``: ``organisation:ORG``, ORG as stored on its
+        accounts, or ``board``, under the default setting ``pseudonym_scope``
+        ``organisation``; :func:`avert.access.reader_scope`): without ``scope``
+        it is the key every partner shares, no organisation's reader's. An
+        explicit ``Pseudonymiser()`` uses the published demo key (synthetic
+        data only). :func:`avert.workflows.briefing.build_briefing` chooses it
+        by the setting.
     risk_config
         Risk score configuration (default ``config/defaults/risk.toml``).
     profile

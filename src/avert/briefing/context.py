@@ -734,11 +734,18 @@ def _briefing_pseudonymiser(
     if partner and pseudonymiser is None:
         # the published demo key by default would make every partner pseudonym
         # recomputable from a guessed id (docs/briefing.md: refused without a key)
+        # made with its reader's scope: pseudonymiser_for(key) alone is the key
+        # every partner shares, which no organisation's reader reads under the
+        # default pseudonym_scope (docs/briefing.md, "Partner audience")
         msg = (
             "A partner briefing needs a pseudonymiser made with the deployment's "
-            "secret: pseudonymiser=avert.access.pseudonymiser_for(key) (setting "
-            "pseudonym_key). For the synthetic demo city only, pass "
-            "avert.access.Pseudonymiser() to use the published demo key."
+            "secret (setting pseudonym_key) in its reader's key: "
+            "pseudonymiser=avert.access.pseudonymiser_for(key, "
+            "scope='organisation:ORG') (ORG as stored on its accounts; 'board' "
+            "for the board; scope=None is the key every partner shares, under "
+            "pseudonym_scope 'shared' only: avert.access.reader_scope). For the "
+            "synthetic demo city only, pass avert.access.Pseudonymiser() to use "
+            "the published demo key."
         )
         raise ConfigError(msg)
     return pseudonymiser or Pseudonymiser()

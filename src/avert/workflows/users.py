@@ -33,6 +33,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from avert.access import (
+    live_organisations,
     organisation_fold,
     organisation_spelling,
     split_organisations,
@@ -403,9 +404,12 @@ def add_user(
 
 
 def account_orgs_of(accounts: pl.DataFrame) -> list[str]:
-    """The organisations of ``accounts`` (rows of the users table), once each, as
-    stored."""
-    return sorted(set(accounts["org"].drop_nulls().to_list()))
+    """The organisations of ``accounts`` (rows of the users table, with ``org``
+    and ``disabled``), once each, as stored, sorted, but for a spelling whose
+    accounts are all disabled beside one of an enabled account
+    (:func:`avert.access.live_organisations`)."""
+    enabled = ~accounts["disabled"].fill_null(value=False)
+    return live_organisations(zip(accounts["org"], enabled, strict=True))
 
 
 def organisation_as_stored(orgs: Sequence[str], typed: str | None) -> str | None:
@@ -462,8 +466,10 @@ def organisation_spellings_note(store: Store) -> str | None:
         f"The accounts write one organisation in more than one spelling: {named}. "
         "Each spelling is an organisation of its own (its own pseudonym key under "
         "pseudonym_scope organisation, its own taskings and actions). Make the "
-        "accounts of one spelling again in the other ('avert users disable', "
-        "then 'avert users add --org'): their pseudonyms change to the other's."
+        "accounts of one spelling again in the other ('avert users add --org' "
+        "in it, then 'avert users disable' the old ones): their pseudonyms "
+        "change to the other's, and the taskings and actions saved in the "
+        "spelling disabled are the other's."
     )
 
 

@@ -40,7 +40,7 @@ from avert.policy import POLICE_ROLES
 from avert.schema import DETECTED_GROUP_PREFIX, ITEM_KINDS, TABLES
 from avert.store import Store, audit, queries
 from avert.store.delivery import DELIVERY_TABLES, put_versioned_all
-from avert.workflows.users import User
+from avert.workflows.users import User, account_orgs_of
 from avert.written_identity import (
     ADDRESS_WITHHELD,
     DATE_WITHHELD,
@@ -120,17 +120,28 @@ def unheld_scope_note(store: Store, scope: str | None) -> str | None:
     it) that no account holds, else None: its key is of the name as spelt
     (:func:`avert.access.organisation_spelling`), so "Council" one day and
     "council" the next, or the accounts made later in another spelling, read
-    other pseudonyms."""
+    other pseudonyms. When some account has an organisation, the note names
+    them: a misspelt ``--org`` ("Councl") makes a file in a key no account
+    reads, listing none of the organisation's taskings, and the note said only
+    to keep the misspelling and make accounts in it."""
     prefix = "organisation:"
     if scope is None or not scope.startswith(prefix):
         return None
     org = scope.removeprefix(prefix)
-    if org in account_orgs(store):
+    orgs = account_orgs(store)
+    if org in orgs:
         return None
+    held = (
+        f" (a misspelling? the accounts' organisations: {', '.join(orgs)})"
+        if orgs
+        else ""
+    )
     return (
         f"No account is of the organisation {org!r}: the output is in the key of "
-        f"{org!r} as spelt here. Name it in this spelling each time, and make its "
-        "accounts in it ('avert users add --org'), or they read other pseudonyms."
+        f"{org!r} as spelt here, which no account reads{held}. For an "
+        "organisation without accounts, name it in this spelling each time, and "
+        "make its accounts in it ('avert users add --org'), or they read other "
+        "pseudonyms."
     )
 
 
@@ -1015,9 +1026,11 @@ def _last_change(store: Store, entity: str, entity_id: str) -> dict[str, Any]:
 
 
 def account_orgs(store: Store) -> tuple[str, ...]:
-    """Every account's organisation, once each, in order (for :func:`accounts_spelling`)."""
-    orgs = store.read_frame("users", columns=["org"]).get_column("org")
-    return tuple(orgs.drop_nulls().unique().sort())
+    """Every account's organisation, once each, in order (for
+    :func:`accounts_spelling`), but a spelling superseded by another of an
+    enabled account (:func:`avert.workflows.users.account_orgs_of`)."""
+    users = store.read_frame("users", columns=["org", "disabled"])
+    return tuple(account_orgs_of(users))
 
 
 #: The lead organisation that names the police (matched ignoring case and spaces):
