@@ -8,6 +8,7 @@ digest), and the chain stays intact.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,8 +100,82 @@ def test_command_that_prints_people_is_audited(
     if people:
         assert new["detail"].startswith("people=")
         n = int(new["detail"].split(";")[0].removeprefix("people="))
-        assert n > 0
+        # the VOLT and concentration tables name no one (their JSON does)
+        assert n > 0 if as_json or obj not in TABLES_NAMING_NO_ONE else n == 0
     assert audit.verify(city_store).ok
+
+
+#: Audit objects of commands whose table names no person (their --json does).
+TABLES_NAMING_NO_ONE = frozenset(
+    {
+        "analysis:volt",
+        "analysis:concentration:offender",
+        "analysis:concentration:victim",
+    }
+)
+
+
+def _listed_ids(payload: dict[str, object]) -> list[str]:
+    """The person ids a command's JSON lists: risk lists' rows (their person or
+    caller ids), VOLT's victims and offenders, concentration's top entities."""
+    if payload.get("kind") == "marac":
+        return [str(row["person_id"]) for row in payload["rows"]]  # type: ignore[attr-defined]
+    if payload["analysis"] == "risk":
+        lists = payload["lists"]
+        assert isinstance(lists, list)
+        return [
+            str(row[item["id_column"]])
+            for item in lists
+            if item["id_column"] in ("person_id", "caller_id")
+            for row in item["rows"]
+        ]
+    if payload["analysis"] == "volt":
+        return [
+            str(row["person_id"])
+            for key in ("victims", "offenders")
+            for row in payload[key]  # type: ignore[attr-defined]
+        ]
+    return [str(row["entity_id"]) for row in payload["top_entities"]]  # type: ignore[attr-defined]
+
+
+def _last_detail(store: Store) -> str:
+    rows = audit.read(store)
+    return str(rows.row(rows.height - 1, named=True)["detail"])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analyse", "risk", "--kind", "offender", "--top", "3"],
+        ["analyse", "risk", "--kind", "victim", "--top", "4"],
+        ["analyse", "risk", "--kind", "asb", "--top", "2"],
+        ["analyse", "volt", "--top", "3"],
+        ["analyse", "concentration", "--entity", "victim"],
+        ["analyse", "marac", "--top", "2"],
+    ],
+    ids=lambda a: " ".join(a[1:4]),
+)
+def test_the_audit_row_counts_the_people_shown_not_everyone_scored(
+    city_store: Store, args: list[str]
+) -> None:
+    """``analyse risk --top 3`` audited everyone scored (all 145 of a list for
+    three shown), ``volt`` and ``concentration`` every victim and offender: the
+    row now counts the people the output holds, table or JSON, so an auditor is
+    told neither less nor more than was shown."""
+    db = ["--db", city_store.url.sqlalchemy]
+    out = CliRunner().invoke(app, [*db, *args, "--json"])
+    assert out.exit_code == 0, out.output
+    ids = _listed_ids(json.loads(out.output))
+    assert ids
+    n, digest = audit.people_digest(ids)
+    assert _last_detail(city_store) == f"people={n}; people_sha256={digest}"
+    table = CliRunner().invoke(app, [*db, *args], env={"COLUMNS": "250"})
+    assert table.exit_code == 0, table.output
+    if args[1] in ("risk", "marac"):  # the table prints the JSON's rows
+        assert _last_detail(city_store) == f"people={n}; people_sha256={digest}"
+        assert all(i in table.output for i in ids)
+    else:  # the table names no one
+        assert _last_detail(city_store).startswith("people=0;")
 
 
 @pytest.mark.parametrize(

@@ -168,6 +168,7 @@ def marac(
         area=area,
         # --org as the accounts spell it: the pseudonyms its accounts read
         pseudonym_scope=scope_as_accounts_spell(store, scope),
+        shown=top,  # the people printed, table or JSON: those audited
     )
     if as_json:
         print_json(result.to_dict(top=top))
