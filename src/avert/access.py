@@ -170,6 +170,17 @@ PREFIXES: Final = {
     "place": "L",
     "stop": "S",
 }
+
+
+def pseudonyms_named(text: str, kind: str) -> list[str]:
+    """The distinct pseudonyms of ``kind`` (``P-`` and twelve upper-case hex
+    digits for a person, :meth:`Pseudonymiser.__call__`) that ``text`` names,
+    sorted: the people a pseudonymised document shows, whichever of its
+    sections (a subject, a title's free text) names them."""
+    pattern = rf"(?<![0-9A-Za-z-]){PREFIXES[kind]}-[0-9A-F]{{12}}(?![0-9A-Za-z])"
+    return sorted(set(re.findall(pattern, text)))
+
+
 _KEY_HELP: Final = (
     f"Set {KEY_ENV} to a random secret of at least {MIN_KEY_LENGTH} characters, e.g. "
     'the output of: python -c "import secrets; print(secrets.token_urlsafe(32))" '

@@ -9,7 +9,7 @@ import polars as pl
 from typer.testing import CliRunner
 
 from avert.cli import app
-from avert.store import Store
+from avert.store import Store, audit
 from retention_world import load_retention_world
 
 
@@ -52,3 +52,22 @@ def test_table_and_csv_export_are_audited(sqlite_store: Store, tmp_path: Path) -
     code, out = _invoke(sqlite_store, "--csv", str(out_csv))
     assert code == 2
     assert "--force" in out
+
+
+def test_the_view_row_counts_the_people_the_table_shows(sqlite_store: Store) -> None:
+    """The table lists the first ``--limit`` people due; its audit row counts them
+    (it counted every one due, five for two shown, before); ``--json`` lists and
+    counts every one."""
+    load_retention_world(sqlite_store)
+    code, out = _invoke(sqlite_store, "--limit", "2", "--reason", "two shown")
+    assert code == 0, out
+    code, out = _invoke(sqlite_store, "--json", "--reason", "all shown")
+    assert code == 0, out
+    everyone = [p["person_id"] for p in json.loads(out)["people"]]
+    assert len(everyone) > 2
+    rows = sqlite_store.read_frame("audit")
+    detail = dict(zip(rows["reason"], rows["detail"], strict=True))
+    n, digest = audit.people_digest(everyone[:2])
+    assert detail["two shown"] == f"people={n}; people_sha256={digest}"
+    n, digest = audit.people_digest(everyone)
+    assert detail["all shown"] == f"people={n}; people_sha256={digest}"

@@ -75,3 +75,24 @@ def test_a_groups_cells_stack_on_a_phone_each_under_its_column_name(
     assert all(labels), [c for c, f in zip(cells, labels, strict=True) if not f]
     names = {f.group(1) for f in labels if f}
     assert names == {"Group", "Continuum", "Band", "Size", "Harm", "Why"}, names
+
+
+def test_a_partners_groups_page_audits_the_groups_and_no_member(world: World) -> None:
+    """A partner's groups page shows sizes, never who (no member listed): its audit
+    row counts the groups and no person; it counted every member before. The
+    police page lists the members, and its row counts them."""
+    from avert.store import audit
+
+    def last_groups_row() -> str:
+        rows = audit.read(world.store)
+        rows = rows.filter(rows["object"] == "analysis:groups")
+        return str(rows["detail"][-1])
+
+    page = signed_in(world.app, "partner").get("/groups")
+    assert page.status_code == 200
+    assert last_groups_row().startswith("people=0;")
+    assert "groups=" in last_groups_row()
+    police = signed_in(world.app, "chair").get("/groups")
+    assert police.status_code == 200
+    n = int(last_groups_row().split(";")[0].removeprefix("people="))
+    assert n > 0

@@ -8,6 +8,7 @@ digest), and the chain stays intact.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,8 +100,83 @@ def test_command_that_prints_people_is_audited(
     if people:
         assert new["detail"].startswith("people=")
         n = int(new["detail"].split(";")[0].removeprefix("people="))
-        assert n > 0
+        # the VOLT, concentration and groups tables name no one (their JSON does)
+        assert n > 0 if as_json or obj not in TABLES_NAMING_NO_ONE else n == 0
     assert audit.verify(city_store).ok
+
+
+#: Audit objects of commands whose table names no person (their --json does).
+TABLES_NAMING_NO_ONE = frozenset(
+    {
+        "analysis:volt",
+        "analysis:concentration:offender",
+        "analysis:concentration:victim",
+        "analysis:groups",
+    }
+)
+
+
+def _listed_ids(payload: dict[str, object]) -> list[str]:
+    """The person ids a command's JSON lists: risk lists' rows (their person or
+    caller ids), VOLT's victims and offenders, concentration's top entities."""
+    if payload.get("kind") == "marac":
+        return [str(row["person_id"]) for row in payload["rows"]]  # type: ignore[attr-defined]
+    if payload["analysis"] == "risk":
+        lists = payload["lists"]
+        assert isinstance(lists, list)
+        return [
+            str(row[item["id_column"]])
+            for item in lists
+            if item["id_column"] in ("person_id", "caller_id")
+            for row in item["rows"]
+        ]
+    if payload["analysis"] == "volt":
+        return [
+            str(row["person_id"])
+            for key in ("victims", "offenders")
+            for row in payload[key]  # type: ignore[attr-defined]
+        ]
+    return [str(row["entity_id"]) for row in payload["top_entities"]]  # type: ignore[attr-defined]
+
+
+def _last_detail(store: Store) -> str:
+    rows = audit.read(store)
+    return str(rows.row(rows.height - 1, named=True)["detail"])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analyse", "risk", "--kind", "offender", "--top", "3"],
+        ["analyse", "risk", "--kind", "victim", "--top", "4"],
+        ["analyse", "risk", "--kind", "asb", "--top", "2"],
+        ["analyse", "volt", "--top", "3"],
+        ["analyse", "concentration", "--entity", "victim"],
+        ["analyse", "marac", "--top", "2"],
+    ],
+    ids=lambda a: " ".join(a[1:4]),
+)
+def test_the_audit_row_counts_the_people_shown_not_everyone_scored(
+    city_store: Store, args: list[str]
+) -> None:
+    """``analyse risk --top 3`` audited everyone scored (all 145 of a list for
+    three shown), ``volt`` and ``concentration`` every victim and offender: the
+    row now counts the people the output holds, table or JSON, so an auditor is
+    told neither less nor more than was shown."""
+    db = ["--db", city_store.url.sqlalchemy]
+    out = CliRunner().invoke(app, [*db, *args, "--json"])
+    assert out.exit_code == 0, out.output
+    ids = _listed_ids(json.loads(out.output))
+    assert ids
+    n, digest = audit.people_digest(ids)
+    assert _last_detail(city_store) == f"people={n}; people_sha256={digest}"
+    table = CliRunner().invoke(app, [*db, *args], env={"COLUMNS": "250"})
+    assert table.exit_code == 0, table.output
+    if args[1] in ("risk", "marac"):  # the table prints the JSON's rows
+        assert _last_detail(city_store) == f"people={n}; people_sha256={digest}"
+        assert all(i in table.output for i in ids)
+    else:  # the table names no one
+        assert _last_detail(city_store).startswith("people=0;")
 
 
 @pytest.mark.parametrize(
@@ -184,3 +260,71 @@ def test_a_refused_person_view_is_audited_by_the_workflow(sqlite_store: Store) -
     assert rows["reason"][0] == "a look (refused: role 'partner' may not view-person)"
     assert rows["detail"][0] == "outcome=refused; asked=view-person"
     assert audit.verify(sqlite_store).ok
+
+
+def test_groups_table_audits_the_groups_it_lists_and_no_member(
+    city_store: Store,
+) -> None:
+    """``analyse groups`` prints groups, sizes and bands, no member's id: its row
+    counts no person and the groups listed (it counted every member before);
+    ``--json`` lists the members, and its row counts them."""
+    db = ["--db", city_store.url.sqlalchemy]
+    out = CliRunner().invoke(app, [*db, "analyse", "groups", "--json"])
+    assert out.exit_code == 0, out.output
+    groups = json.loads(out.output)["groups"]
+    members = [m for g in groups for m in g["members"]]
+    assert members
+    n, digest = audit.people_digest(members)
+    assert _last_detail(city_store) == f"people={n}; people_sha256={digest}"
+    table = CliRunner().invoke(app, [*db, "analyse", "groups"])
+    assert table.exit_code == 0, table.output
+    none, empty = audit.people_digest([])
+    assert _last_detail(city_store) == (
+        f"people={none}; people_sha256={empty}; groups={len(groups)}"
+    )
+
+
+def test_retaliation_table_audits_the_names_it_prints(city_store: Store) -> None:
+    """The retaliation table names each alert's victim and its first six possible
+    retaliators and targets ("(+N)" for the rest): its row counts those people;
+    ``--json`` lists every one, and its row counts them all."""
+    db = ["--db", city_store.url.sqlalchemy]
+    line = ["analyse", "retaliation", "--since", _since(city_store)]
+    out = CliRunner().invoke(app, [*db, *line, "--json"])
+    assert out.exit_code == 0, out.output
+    alerts = json.loads(out.output)["alerts"]
+    assert alerts
+
+    def named(k: int | None) -> list[str]:
+        return [
+            p
+            for a in alerts
+            for p in [
+                a["victim_id"],
+                *a["at_risk_of_retaliation_from"][:k],
+                *a["possible_targets"][:k],
+            ]
+        ]
+
+    n, digest = audit.people_digest(named(None))
+    assert _last_detail(city_store) == f"people={n}; people_sha256={digest}"
+    table = CliRunner().invoke(app, [*db, *line], env={"COLUMNS": "400"})
+    assert table.exit_code == 0, table.output
+    n6, digest6 = audit.people_digest(named(6))
+    assert n6 < n  # some alert names more than six: the case this checks
+    assert _last_detail(city_store) == f"people={n6}; people_sha256={digest6}"
+
+
+def test_families_table_audits_the_families_it_lists(city_store: Store) -> None:
+    """The families table lists the fifty with most harm (``--json`` every one):
+    the workflow audits the members of the families its caller shows."""
+    from avert.workflows.networks import family_report
+
+    everyone = family_report(city_store, user="famcheck")
+    assert everyone.height > 1
+    family_report(city_store, user="famcheck", shown=1)
+    rows = audit.read(city_store, user="famcheck")
+    every_n = int(rows["detail"][0].split(";")[0].removeprefix("people="))
+    first_n = int(rows["detail"][1].split(";")[0].removeprefix("people="))
+    assert first_n == everyone["family_size"][0]
+    assert first_n < every_n

@@ -588,3 +588,128 @@ def test_two_requests_at_once_measure_the_day_once(
     assert counts == {"backtest": 1, "knox": 1}
     shares = {m: r.plan.backtest_share for m, r in results.items()}
     assert shares[0] == shares[1]
+
+
+def _y_corrected(events: pl.DataFrame) -> pl.DataFrame:
+    """The events with one incident's northing corrected by 150 m (its easting,
+    time and every sum the memo's key held before unchanged)."""
+    return events.with_columns(
+        pl.when(pl.int_range(pl.len()) == events.height // 2)
+        .then(pl.col("y") + 150.0)
+        .otherwise(pl.col("y"))
+        .alias("y")
+    )
+
+
+def _times_swapped(events: pl.DataFrame) -> pl.DataFrame:
+    """The events with the first and the middle incident's times swapped (same
+    count, same sum of times, same places)."""
+    times = events["occurred_at"].to_list()
+    i, j = 0, events.height // 2
+    times[i], times[j] = times[j], times[i]
+    return events.with_columns(
+        pl.Series("occurred_at", times, dtype=events["occurred_at"].dtype)
+    )
+
+
+def _east_west(events: pl.DataFrame) -> pl.DataFrame:
+    """One incident moved 200 m east and another 200 m west."""
+    row = pl.int_range(pl.len())
+    shift = pl.when(row == 0).then(200.0).when(row == events.height // 2).then(-200.0)
+    return events.with_columns(pl.col("x") + shift.otherwise(0.0))
+
+
+@pytest.mark.parametrize("change", [_y_corrected, _times_swapped, _east_west])
+def test_events_changed_without_changing_their_sums_are_briefed_afresh(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch, change: Any
+) -> None:
+    """Events read again with a northing corrected, two incidents' times swapped or
+    one moved east as another moved west (same count and sums of times and
+    eastings, same store generation, same ``at``) are forecast and zoned afresh:
+    the memo returned the answer of the other data before (a key of sums)."""
+    import avert.workflows.forecast as forecast_module
+
+    at = AT - dt.timedelta(days=23, hours=3)
+    first = briefing_places(seeded, at=at, profile="avb-2010")
+    assert first is not None
+    real = forecast_module.recent_violence
+
+    def changed(*args: Any, **kwargs: Any) -> tuple[pl.DataFrame, tuple[str, ...]]:
+        events, notes = real(*args, **kwargs)
+        return change(events), notes
+
+    monkeypatch.setattr(forecast_module, "recent_violence", changed)
+    again = briefing_places(seeded, at=at, profile="avb-2010")
+    assert again is not None
+    assert again is not first
+    forecast_module._BRIEFING_CACHE.clear()
+    forecast_module._DAY_EVIDENCE.clear()
+    fresh = briefing_places(seeded, at=at, profile="avb-2010")
+    assert fresh is not None
+    assert again.zones.equals(fresh.zones)
+    assert again.plan.backtest_share == fresh.plan.backtest_share
+    assert again.first_band_ratio == fresh.first_band_ratio
+
+
+def test_the_same_events_read_in_another_order_hit_the_memo(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The digest is of the rows whatever their order: the same events read in
+    another order return the memoised answer (one measure of the day)."""
+    import avert.workflows.forecast as forecast_module
+
+    at = AT - dt.timedelta(days=29, hours=5)
+    first = briefing_places(seeded, at=at, profile="avb-2010")
+    real = forecast_module.recent_violence
+
+    def reversed_read(
+        *args: Any, **kwargs: Any
+    ) -> tuple[pl.DataFrame, tuple[str, ...]]:
+        events, notes = real(*args, **kwargs)
+        return events.reverse(), notes
+
+    monkeypatch.setattr(forecast_module, "recent_violence", reversed_read)
+    assert briefing_places(seeded, at=at, profile="avb-2010") is first
+
+
+def test_the_places_memo_is_per_data_generation(tmp_path: Path) -> None:
+    """A write that raises the store's data generation is briefed afresh even
+    when the events read are the same (the memo's key holds the generation)."""
+    store = _store(tmp_path, _contagious(11))
+    first = briefing_places(store, at=AT, profile="avb-2010")
+    assert first is not None
+    later = (
+        _contagious(12, n=1)
+        .head(1)
+        .with_columns(
+            pl.lit("LATER").alias("incident_id"),
+            pl.lit(AT + dt.timedelta(days=3)).alias("occurred_from"),
+        )
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", later)
+    again = briefing_places(store, at=AT, profile="avb-2010")
+    assert again is not None
+    assert again is not first
+    assert again.zones.equals(first.zones)
+
+
+def test_the_memo_key_tells_apart_what_sums_did_not(seeded: Store) -> None:
+    """The events' key (:func:`_fingerprint`) differs for a northing corrected,
+    two times swapped, one incident moved east and one west, and a domestic flag
+    moved from one incident to another; it is the same for the rows in another
+    order."""
+    from avert.workflows.forecast import _fingerprint
+
+    events, _ = recent_violence(seeded, at=AT, days=400, profile="avb-2010")
+    key = _fingerprint(events)
+    moved_flag = events.with_columns(
+        pl.Series("domestic", [True, *([None] * (events.height - 1))])
+    )
+    moved_again = events.with_columns(
+        pl.Series("domestic", [*([None] * (events.height - 1)), True])
+    )
+    for change in (_y_corrected, _times_swapped, _east_west):
+        assert _fingerprint(change(events)) != key, change.__name__
+    assert _fingerprint(moved_flag) != _fingerprint(moved_again)
+    assert _fingerprint(events.sample(fraction=1.0, shuffle=True, seed=3)) == key

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -2488,3 +2489,40 @@ def test_the_meeting_reads_an_items_reasons_in_words(sqlite_store: Store) -> Non
     view = delivery.meeting_view(sqlite_store, briefing, user=CHAIR, at=now)
     (incidents,) = [s for s in view["sections"] if s["section"] == "incidents"]
     assert [i["reasons"] for i in incidents["items"]] == [words, coded]
+
+
+def test_the_board_pack_audits_the_people_it_names(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The pack's export row counts the people the pack names (an overdue action's
+    title, as a pseudonym), not an action's target it does not show (A2's); it
+    counted none (no detail), and a plan-board view row counted every action's
+    target."""
+    from avert.store import audit
+
+    with sqlite_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P0000042", "P0000077"]}))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: {id: p, title: T, board: B}\nactions:\n"
+        "  - {id: A1, strand: prevention, title: Visit P0000042 at home,\n"
+        "     lead: council, status: open,\n"
+        "     due: 2020-01-01}\n"
+        "  - {id: A2, strand: prevention, title: Mentoring, lead: council,\n"
+        "     subject: person:P0000077, status: open, due: 2099-01-01}\n",
+        encoding="utf-8",
+    )
+    delivery.import_plan(sqlite_store, plan, user=CHAIR)
+    month = f"{dt.date.today():%Y-%m}"
+    before = sqlite_store.count("audit")
+    delivery.board_pack(
+        sqlite_store, SETTINGS, month=month, out_dir=tmp_path, pdf=False
+    )
+    html = (tmp_path / f"board-pack-{month}.html").read_text(encoding="utf-8")
+    assert "P0000042" not in html
+    named = set(re.findall(r"P-[0-9A-F]{12}", html))
+    assert len(named) == 1, named
+    rows = audit.read(sqlite_store).tail(sqlite_store.count("audit") - before)
+    assert rows["action"].to_list() == ["export"]
+    n, digest = audit.people_digest(named)
+    assert rows["detail"][0].startswith(f"people={n}; people_sha256={digest}; ")

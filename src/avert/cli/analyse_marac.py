@@ -167,6 +167,7 @@ def marac(
         area=area,
         # --org as the accounts spell it: the pseudonyms its accounts read
         pseudonym_scope=org_scope(store, scope),
+        shown=top,  # the people printed, table or JSON: those audited
     )
     if as_json:
         print_json(result.to_dict(top=top))

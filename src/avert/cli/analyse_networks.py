@@ -80,7 +80,8 @@ def groups(
 
     # the options are checked (and --config read) before the store is opened
     end, scope = when(ctx, as_of, "--as-of"), _scope(ctx, config)
-    result = groups_report(get_store(ctx), as_of=end, **scope)
+    # the table names groups, not their members: the audit row says which
+    result = groups_report(get_store(ctx), as_of=end, members_shown=as_json, **scope)
     payload = result.to_json()
     if as_json:
         print_json(jsonable(payload))
@@ -171,6 +172,10 @@ def person(
     print_notes(picture["notes"])
 
 
+#: Possible retaliators and targets of an alert the table names (``--json``: all).
+_NAMES_SHOWN = 6
+
+
 def retaliation(
     ctx: typer.Context,
     since: Annotated[
@@ -200,21 +205,27 @@ def retaliation(
     start = when(ctx, since, "--from")
     _, end = period(ctx, since, until)  # --to after --from
     scope = _scope(ctx, config)  # --config read before the store is opened
-    result = retaliation_report(get_store(ctx), since=start, until=end, **scope)
+    result = retaliation_report(
+        get_store(ctx),
+        since=start,
+        until=end,
+        names_shown=None if as_json else _NAMES_SHOWN,  # the people audited
+        **scope,
+    )
     payload = result.to_json()
     if as_json:
         print_json(jsonable(payload))
         return
     rows = []
     for a in payload["alerts"]:
-        shown = a["possible_targets"][:6]
+        shown = a["possible_targets"][:_NAMES_SHOWN]
         more = a["n_possible_targets"] - len(shown)
         rows.append(
             [
                 a["strength"],
                 a["incident_id"],
                 a["victim_id"],
-                ", ".join(a["at_risk_of_retaliation_from"][:6]),
+                ", ".join(a["at_risk_of_retaliation_from"][:_NAMES_SHOWN]),
                 ", ".join(shown) + (f" (+{more})" if more > 0 else ""),
                 str(a["live_until"])[:16],
             ]
@@ -248,7 +259,7 @@ def families(
 
     scope = _scope(ctx, config)
     store = get_store(ctx)
-    frame = family_report(store, **scope)
+    frame = family_report(store, shown=None if as_json else _FAMILIES_SHOWN, **scope)
     notes = family_notes(
         frame,
         config=scope["config"],

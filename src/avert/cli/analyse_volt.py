@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, Final, cast
 
 import typer
 
@@ -89,9 +89,12 @@ def concentration(
         date_to=end,
         profile=profile,
         violence_only=not all_incidents,
+        # the people audited are those printed: the JSON's top entities, the
+        # table none
+        shown=CONCENTRATION_JSON_TOP if as_json else 0,
     )
     if as_json:
-        print_json(result.to_dict())
+        print_json(result.to_dict(n_top_entities=CONCENTRATION_JSON_TOP))
         return
     console.print(
         styled(
@@ -193,6 +196,7 @@ def volt(
         cell_size_m=cell,
         profile=profile,
         violence_only=not all_incidents,
+        shown=top if as_json else 0,  # the table lists no victim nor offender
     )
     if as_json:
         print_json(result.to_dict(top=top))
@@ -292,6 +296,9 @@ def _summary_table(frame: pl.DataFrame) -> None:
         "with two victims is two victim pairs",
     )
 
+
+#: Top entities the JSON of ``analyse concentration`` lists (its table lists none).
+CONCENTRATION_JSON_TOP: Final = 10
 
 _RISK_HEADERS = {
     "harm_days": "harm days",
@@ -425,6 +432,7 @@ def risk(
         at=as_of,
         config_path=config or get_settings(ctx).risk_config_file(),
         profile=profile,
+        shown=top,  # the people printed, table or JSON: those audited
     )
     make_ups = risk_make_ups(get_store(ctx), results, top=top)
     if as_json:

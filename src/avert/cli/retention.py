@@ -98,6 +98,7 @@ def retention(
         due_only=not everyone,
         timezone=settings.timezone,
         reason=reason,
+        shown=None if as_json else limit,  # the people the output holds: audited
     )
     if csv is not None:
         n = export_retention(store, review, csv, reason=reason)

@@ -312,11 +312,14 @@ def run_concentration(
     violence_only: bool = True,
     user: str | None = None,
     reason: str = "concentration of violence (avert analyse concentration)",
+    shown: int | None = None,
 ) -> ConcentrationResult:
     """Concentration of violence (or all incidents when unclassified) over an entity.
 
     Over offenders, victims or groups the result names people (or groups of them):
-    it is audited (``user``, ``reason``) before it is returned.
+    it is audited (``user``, ``reason``) before it is returned: the people of the
+    first ``shown`` ranked entities the caller shows or exports (the CLI's table
+    names none: 0; its ``--json``, the top ten), every one when None.
     """
     frames = load_analysis_incidents(
         store,
@@ -353,7 +356,7 @@ def run_concentration(
         audit_view(
             store,
             f"analysis:concentration:{entity}",
-            people=result.frame["entity_id"],
+            people=first_rows(result.frame["entity_id"], shown),
             reason=reason,
             user=user,
         )
@@ -364,7 +367,7 @@ def run_concentration(
             people=None,
             reason=reason,
             user=user,
-            groups=result.frame.height,
+            groups=len(first_rows(result.frame["entity_id"], shown)),
         )
     if involvements is not None and involvements.height == 0:
         from dataclasses import replace
@@ -500,10 +503,14 @@ def run_volt(
     violence_only: bool = True,
     user: str | None = None,
     reason: str = "VOLT profiles (avert analyse volt)",
+    shown: int | None = None,
 ) -> VoltResult:
     """VOLT profiles of the window ending at ``at`` (default: the latest incident).
 
-    The victim and offender profiles name people: audited before they are returned.
+    The victim and offender profiles name people: audited before they are returned,
+    the people of the first ``shown`` rows of each that the caller shows or exports
+    (the CLI's table lists neither: 0; its ``--json``, ``--top``), every one when
+    None.
     """
     frames = load_analysis_incidents(
         store,
@@ -527,7 +534,12 @@ def run_volt(
     audit_view(
         store,
         "analysis:volt",
-        people=pl.concat([result.victims["person_id"], result.offenders["person_id"]]),
+        people=pl.concat(
+            [
+                first_rows(result.victims["person_id"], shown),
+                first_rows(result.offenders["person_id"], shown),
+            ]
+        ),
         reason=reason,
         user=user,
     )
@@ -584,10 +596,13 @@ def run_risk(
     profile: str = "avb-2010",
     user: str | None = None,
     reason: str = "risk lists (avert analyse risk)",
+    shown: int | None = None,
 ) -> list[RiskResult]:
     """Risk lists: offender (RFGH), victim, or ASB (callers and places).
 
-    The lists name people (offenders, victims, callers): audited before returned.
+    The lists name people (offenders, victims, callers): audited before returned,
+    the people of the first ``shown`` rows of each list that the caller shows or
+    exports (the CLI's ``--top``, table and ``--json`` alike), every one when None.
     """
     config = load_risk_config(config_path)
     frames = load_analysis_incidents(
@@ -649,11 +664,15 @@ def run_risk(
             )
             for unit in ("caller", "place")
         ]
-    shown = [r.frame[r.id_column] for r in results if r.id_column in _PERSON_ID_COLUMNS]
+    listed = [
+        first_rows(r.frame[r.id_column], shown)
+        for r in results
+        if r.id_column in _PERSON_ID_COLUMNS
+    ]
     audit_view(
         store,
         f"analysis:risk:{kind}",
-        people=pl.concat(shown) if shown else None,
+        people=pl.concat(listed) if listed else None,
         reason=reason,
         user=user,
     )
@@ -688,6 +707,13 @@ NO_PEOPLE_NOTE: Final = (
 
 #: Id columns of risk lists that hold people (an ASB place list holds cells).
 _PERSON_ID_COLUMNS: Final = frozenset({"person_id", "caller_id"})
+
+
+def first_rows(ids: pl.Series, shown: int | None) -> pl.Series:
+    """The ids of a list's first ``shown`` rows (every row when None): those a
+    caller that shows or exports only the top of the list hands out, whose
+    people the audit row counts (docs/audit.md)."""
+    return ids if shown is None else ids.head(shown)
 
 
 def audit_view(

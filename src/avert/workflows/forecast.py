@@ -12,6 +12,7 @@ time (the web app and repeated briefings reuse them).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import inspect
 import json
 import threading
@@ -998,13 +999,13 @@ def _memoised_places(
     """:func:`briefing_places` of the located ``events`` read (``notes``: what the
     read said), for ``scope`` (store, profile, area, audience), ``at`` and the
     ``forecast`` and ``knox`` options: the memoised result when the same events
-    were read for the same as-of time, scope and options (keyed by a fingerprint
-    of the events, :func:`_fingerprint`), else the day's backtest and Knox test
+    were read for the same as-of time, scope, data generation and options (keyed
+    by a digest of every row of the events, :func:`_fingerprint`), else the day's backtest and Knox test
     (:func:`_day_evidence`, once a day), the forecast of ``[at, at + horizon)``
     and the zones of the last ``zone_hours`` (:func:`_places_with_zones`),
     memoised."""
-    key: Hashable = (*scope, at, zone_hours, *_options(forecast, knox))
-    key = (key, *_fingerprint(events))
+    key: Hashable = (*scope, store.generation(), at, zone_hours)
+    key = (key, *_options(forecast, knox), *_fingerprint(events))
     hit = _cached_places(key)
     if hit is not None:
         return hit
@@ -1067,8 +1068,8 @@ def _day_evidence(
     (:func:`~avert.workflows.places.near_repeat_test`) as of ``day`` (00:00),
     of the ``events`` before it: made once per store, data generation
     (:meth:`avert.store.Store.generation`: a load, a classification), ``scope``
-    (store, profile, area, audience), ``day``, options and a fingerprint of those
-    events (a write from outside avert), and kept only when the generation was
+    (store, profile, area, audience), ``day``, options and a digest of every row of
+    those events (:func:`_fingerprint`: a write from outside avert), and kept only when the generation was
     the same before and after (a load committed meanwhile is not kept as the
     older one). Each of a live store's minutes would otherwise measure them
     again: 0.8 of 0.9 s of CPU a minute on a synthetic city of 77,679 incidents
@@ -1169,18 +1170,30 @@ def _places_with_zones(
 
 
 def _fingerprint(events: pl.DataFrame) -> tuple[object, ...]:
-    """What tells the events read apart in :func:`briefing_places`' cache key: their
-    number, domestic flags (how many true, how many null: a store whose flags were
-    filled in since gets its zones again) and time and easting sums."""
-    flags: tuple[object, ...] = (None, None)
-    if "domestic" in events.columns:
-        flags = (int(events["domestic"].sum()), events["domestic"].null_count())
-    return (
-        events.height,
-        *flags,
-        events["occurred_at"].dt.epoch("us").sum(),
-        float(events["x"].sum()),
-    )
+    """What tells the events read apart in :func:`briefing_places`' memo keys:
+    their number, their columns and a content digest of every row
+    (:func:`_content_digest`).
+
+    Sums (of times and eastings, before) told apart neither a northing corrected,
+    nor two incidents swapping their times, nor one moved east as another moved
+    west: each returned the memoised forecast and zones of the other data."""
+    return (events.height, tuple(events.schema.items()), _content_digest(events))
+
+
+def _content_digest(frame: pl.DataFrame) -> bytes:
+    """A 128-bit BLAKE2b digest of ``frame``'s rows, whatever their order.
+
+    Each row (every column, nulls included: ``x``, ``y``, ``occurred_at``,
+    ``time_precision``, ``domestic`` of a places read) is hashed to 64 bits by
+    Polars (:meth:`polars.DataFrame.hash_rows`, vectorised), the hashes are
+    sorted (the canonical order: the same rows read in another order give the
+    same digest) and their bytes hashed with :func:`hashlib.blake2b`. Two
+    different sets of rows share it only if a changed row's 64-bit hash equals
+    the one it replaced (about 2**-64 a row). On 500,000 events it costs about
+    19 ms of CPU (hashing 10, sorting 4, BLAKE2b 4; the sums before: 0.5 ms);
+    sorting the columns themselves instead, 0.2 to 0.3 s."""
+    hashes = np.sort(frame.hash_rows(seed=0).to_numpy())
+    return hashlib.blake2b(hashes.tobytes(), digest_size=16).digest()
 
 
 def _with_zones(

@@ -29,7 +29,7 @@ from avert.config.risk import RiskConfig, load_risk_config
 from avert.errors import NotFound
 from avert.store import Store, queries
 from avert.store.summary import latest_dash_at, latest_incident_at
-from avert.workflows.analysis import NO_PEOPLE_NOTE, audit_view
+from avert.workflows.analysis import NO_PEOPLE_NOTE, audit_view, first_rows
 from avert.workflows.delivery import SCOPE_OF_SETTINGS, output_scope
 
 __all__ = [
@@ -102,6 +102,7 @@ def run_marac(
     area: str | None = None,
     pseudonym_scope: str | None = SCOPE_OF_SETTINGS,
     organisation: str | None = None,
+    shown: int | None = None,
 ) -> MaracResult:
     """Victims meeting a MARAC referral criterion as of ``at`` (default: the latest
     incident or assessment), highest first; audited before it is returned.
@@ -117,6 +118,10 @@ def run_marac(
     (:func:`area_victims`), counted over their records alone; a note says how
     many of the force's list name no place (:func:`area_note`). The audit row
     names the area.
+
+    ``shown``: the rows the caller shows or exports (the CLI's ``--top``, table
+    and ``--json`` alike); the audit row counts their people, every row's when
+    None (the web page lists them all).
 
     ``pseudonym_scope``: whose key a partner's pseudonyms are of
     (:func:`avert.access.reader_scope`: ``organisation:ORG``, ``board``, None
@@ -185,7 +190,7 @@ def run_marac(
     audit_view(
         store,
         "analysis:marac",
-        people=frame["person_id"],
+        people=first_rows(frame["person_id"], shown),
         reason=reason if area is None else f"{reason}; area={area}",
         user=user,
         role=role or aud,

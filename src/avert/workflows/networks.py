@@ -186,18 +186,28 @@ def groups_report(
     role: str = "police",
     reason: str = "groups and their members (avert analyse groups)",
     audience: Audience = "police",
+    members_shown: bool = True,
 ) -> GroupsResult:
     """Groups (detected and declared) with continuum level, band and reasons.
 
     The members are people: the result is audited before it is returned, as
-    ``user`` under ``role`` (the web passes the signed-in account and its role).
+    ``user`` under ``role`` (the web passes the signed-in account and its role);
+    ``members_shown`` False (the CLI's table: groups, sizes and bands, no
+    member's id) audits the groups shown and no person.
     For a ``partner`` audience the notes name no group (the caller pseudonymises
     the groups themselves).
     """
     result = group_analysis(
         store, as_of=as_of, profile=profile, config=config, audience=audience
     )
-    audit_groups(store, result, reason=reason, user=user, role=role)
+    audit_groups(
+        store,
+        result,
+        reason=reason,
+        user=user,
+        role=role,
+        members_shown=members_shown,
+    )
     return result
 
 
@@ -238,15 +248,20 @@ def audit_groups(
     reason: str,
     user: str | None = None,
     role: str = "police",
+    members_shown: bool = True,
 ) -> None:
-    """One audit row for showing ``result``'s members, as ``user`` under ``role``."""
+    """One audit row for showing ``result``'s members, as ``user`` under ``role``;
+    with ``members_shown`` False, its groups and no person (a list of groups that
+    names none of their members)."""
+    members = result.membership["person_id"]
     audit_view(
         store,
         "analysis:groups",
-        people=result.membership["person_id"],
+        people=members if members_shown else members.head(0),
         reason=reason,
         user=user,
         role=role,
+        groups=None if members_shown else result.frame.height,
     )
 
 
@@ -418,13 +433,16 @@ def retaliation_report(
     config: NetworksConfig | None = None,
     user: str | None = None,
     reason: str = "retaliation alerts (avert analyse retaliation)",
+    names_shown: int | None = None,
 ) -> RetaliationResult:
     """Retaliation alerts for violent incidents in ``[since, until)``.
 
     Groups and ties are found from the history up to ``since`` (what the daily
     meeting knew when the alert window opened); the incidents in the window raise
     the alerts. Victims, possible retaliators and targets are people: the alerts
-    are audited before they are returned.
+    are audited before they are returned, each alert's victim and the first
+    ``names_shown`` of its possible retaliators and of its targets (the CLI's
+    table shows six of each), every one when None (``--json``).
     """
     cfg = config or default_networks_config()
     frames = read_network_frames(store, profile=profile, until=until)
@@ -476,8 +494,8 @@ def retaliation_report(
     people = pl.concat(
         [
             alerts["victim_id"],
-            alerts["at_risk_of_retaliation_from"].explode(),
-            alerts["possible_targets"].explode(),
+            _first_names(alerts["at_risk_of_retaliation_from"], names_shown),
+            _first_names(alerts["possible_targets"], names_shown),
         ]
     )
     audit_view(store, "analysis:retaliation", people=people, reason=reason, user=user)
@@ -610,10 +628,13 @@ def family_report(
     config: NetworksConfig | None = None,
     user: str | None = None,
     reason: str = "family units and their harm (avert analyse families)",
+    shown: int | None = None,
 ) -> pl.DataFrame:
     """Family units with harm across crime types (see :func:`family_harm`).
 
-    Families are people (their ids name a member): audited before returned.
+    Families are people (their ids name a member): audited before returned, the
+    members of the first ``shown`` families the caller shows (the CLI's table:
+    fifty), of every one when None (``--json``).
     """
     cfg = config or default_networks_config()
     frames = read_network_frames(store, profile=profile)
@@ -621,7 +642,10 @@ def family_report(
     result = family_harm(
         units, frames.incidents, frames.involvements, people=frames.people, config=cfg
     )
-    members = units.join(result.select("family_id"), on="family_id", how="semi")
+    listed = result.select("family_id")
+    members = units.join(
+        listed if shown is None else listed.head(shown), on="family_id", how="semi"
+    )
     audit_view(
         store,
         "analysis:families",
@@ -630,6 +654,11 @@ def family_report(
         user=user,
     )
     return result
+
+
+def _first_names(names: pl.Series, shown: int | None) -> pl.Series:
+    """The ids of the first ``shown`` names of each alert's list (all when None)."""
+    return (names if shown is None else names.list.head(shown)).explode()
 
 
 def family_notes(

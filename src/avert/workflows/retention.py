@@ -27,7 +27,7 @@ from avert.errors import NotFound
 from avert.files import write_csv
 from avert.store import Store, audit, queries
 from avert.store.summary import classified_profiles
-from avert.workflows.analysis import audit_view, classify_advice
+from avert.workflows.analysis import audit_view, classify_advice, first_rows
 from avert.workflows.staleness import staleness_notes
 
 __all__ = ["RetentionReview", "export_retention", "retention_review"]
@@ -80,6 +80,7 @@ def retention_review(
     user: str | None = None,
     role: str = "police",
     reason: str = "retention review (avert retention)",
+    shown: int | None = None,
 ) -> RetentionReview:
     """Each person's retention group, latest record and review date at ``as_of``.
 
@@ -88,7 +89,9 @@ def retention_review(
     only unless ``due_only`` is false; ``by_group`` counts everyone: ``people``,
     ``due`` and ``due_undated`` (due for want of any dated record) per
     ``retention_group``. The people returned are audited (as ``user``
-    under ``role``, with ``reason``) before the result is.
+    under ``role``, with ``reason``) before the result is: the first ``shown``
+    of them that the caller shows (the CLI's table, ``--limit``), every one when
+    None (``--json``; a CSV export is audited on its own, every row).
 
     Raises
     ------
@@ -155,7 +158,7 @@ def retention_review(
     audit_view(
         store,
         "analysis:retention",
-        people=people["person_id"],
+        people=first_rows(people["person_id"], shown),
         reason=reason,
         user=user,
         role=role,

@@ -1020,6 +1020,9 @@ def groups_view(
         role=user.role,
         reason="web groups page"
         + (" (sizes only, no members)" if audience == "partner" else ""),
+        # a partner's page lists no member: its row counts none (it counted
+        # every member's id, not shown, before)
+        members_shown=audience != "partner",
     )
     report = result.to_json()
     groups: list[dict[str, Any]] = report["groups"]

@@ -461,6 +461,21 @@ def _place_names(
     )
 
 
+def plan_grid(actions: pl.DataFrame) -> dict[str, dict[str, int]]:
+    """Strand x status counts of ``actions`` (and the overdue of each strand): the
+    plan board's grid, which names no one (the board pack shows it alone)."""
+    grid = {s: dict.fromkeys([*STATUSES, "overdue"], 0) for s in STRANDS}
+    for row in actions.group_by("strand", "status").len().iter_rows(named=True):
+        if row["strand"] in grid:
+            grid[row["strand"]][row["status"]] = int(row["len"])
+    for row in (
+        actions.filter(pl.col("overdue")).group_by("strand").len().iter_rows(named=True)
+    ):
+        if row["strand"] in grid:
+            grid[row["strand"]]["overdue"] = int(row["len"])
+    return grid
+
+
 def plan_board(
     store: Store,
     settings: Settings | None,
@@ -479,15 +494,7 @@ def plan_board(
         read_actions(store, today=today), user, lead=lead, area=area
     )
     statuses = [*STATUSES, "overdue"]
-    grid = {s: dict.fromkeys(statuses, 0) for s in STRANDS}
-    for row in actions.group_by("strand", "status").len().iter_rows(named=True):
-        if row["strand"] in grid:
-            grid[row["strand"]][row["status"]] = int(row["len"])
-    for row in (
-        actions.filter(pl.col("overdue")).group_by("strand").len().iter_rows(named=True)
-    ):
-        if row["strand"] in grid:
-            grid[row["strand"]]["overdue"] = int(row["len"])
+    grid = plan_grid(actions)
     rag = {
         str(k or "unrated"): int(v)
         for k, v in actions.group_by("rag").len().sort("rag").iter_rows()

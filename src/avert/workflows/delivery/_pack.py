@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import KEY_ENV, Pseudonymiser
+from avert.access import KEY_ENV, Pseudonymiser, pseudonyms_named
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
 from avert.delivery.model import (
@@ -21,7 +21,12 @@ from avert.files import private_mkdir, private_write_text
 from avert.store import Store, audit, queries
 from avert.store.loads import has_rows
 from avert.store.summary import incident_span
-from avert.workflows.delivery._actions import _shown, plan_board, read_actions
+from avert.workflows.delivery._actions import (
+    _shown,
+    board_actions,
+    plan_grid,
+    read_actions,
+)
 from avert.workflows.delivery._checks import board_checks, checks_view
 from avert.workflows.delivery._common import (
     first_recorded_after,
@@ -147,9 +152,9 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
     names = queries.StoredNames(store)
     actions = read_actions(store, today=today)
     shown = _shown(store, actions, board_user, settings, names=names)
-    grid = plan_board(store, settings, user=board_user, today=today, names=names)[
-        "grid"
-    ]
+    # the plan board's counts, not its audited list: the pack names no action's
+    # target (its audit row counts the people the pack shows, board_pack)
+    grid = plan_grid(board_actions(actions, board_user))
     completed = store.read_frame(
         "delivery_history",
         where=[
@@ -264,5 +269,10 @@ def board_pack(
         reason=f"board pack, {len(data['overdue'])} overdue, "
         f"{len(data['completed'])} completed",
         role="board",
+        detail=audit.describe(
+            people=pseudonyms_named(html, "person"),
+            location=str(out.resolve()),
+            audience="board",
+        ),
     )
     return written
