@@ -118,3 +118,34 @@ def test_the_marac_list_again_reads_its_year_no_more_until_a_load(
     assert len(reads) == 2
     assert after.frame["person_id"].to_list() == ["P1"]
     assert after.frame["n_domestic"].to_list() == [3]
+
+
+def test_the_warm_up_reads_both_pages_first_views(
+    city_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The served app's warm-up makes the first Incidents view (its default
+    window) and the first MARAC list find their reads kept, showing nothing."""
+    store = Store(
+        city_store.url.sqlalchemy
+    )  # a store object of its own: nothing kept yet
+    settings = load_settings({})
+    views.warm_up_views(
+        store,
+        settings,
+        person_networks=views.ResultCache(ttl_s=600.0),
+        briefings=views.BriefingCache(),
+    )
+    windows = _counting(monkeypatch, queries, "_classified_window", None)
+    years = _counting(monkeypatch, type(store), "read_frame", "incidents")
+    end, _ = views.default_window_end(store)
+    start, _ = views.default_window_start(store, end)
+    chair = User("chair", "chair")
+    found = views.incidents_view(
+        store, settings, user=chair, date_from=start, date_to=end
+    )
+    listed = views.marac_view(store, settings, user=chair)
+    assert windows == []
+    assert years == []
+    assert found["total"] > 0
+    assert listed["result"].n_population > 0
+    store.close()

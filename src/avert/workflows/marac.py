@@ -41,6 +41,7 @@ __all__ = [
     "latest_as_of",
     "person_dash",
     "run_marac",
+    "warm_marac",
 ]
 
 #: the columns of the list a partner never sees (null in the partner list)
@@ -130,18 +131,8 @@ def run_marac(
     involvements = store.read_frame(
         "involvements", columns=["incident_id", "person_id", "role"]
     )
-    incidents = _kept_escalation_incidents(
-        store,
-        at=when,
-        days=config.marac.escalation_window_days,
-        # no one involved: the window's incidents only count for the notes (how
-        # many carry no domestic flag), so their places are not read
-        columns=[
-            "incident_id",
-            "occurred_from",
-            "domestic",
-            *(AREA_COLUMNS if involvements.height else ()),
-        ],
+    incidents = _list_incidents(
+        store, at=when, config=config, involved=involvements.height > 0
     )
     assessments = store.read_frame("dash")
     result = marac_referrals(
@@ -403,6 +394,40 @@ def _make_up(
             r"^every person\b", "people", str(result.params.get("population", ""))
         ),
         audience=audience,
+    )
+
+
+def warm_marac(store: Store, *, config_path: str | Path | None = None) -> None:
+    """Read and keep what the MARAC list's first view reads of the incidents
+    (:func:`run_marac` as of :func:`latest_as_of`), for the web app's warm-up
+    (:func:`avert.workflows.views.warm_up_views`); nothing is listed, so nothing
+    is audited. A store with no incidents nor assessments reads nothing."""
+    try:
+        when = latest_as_of(store)
+    except NotFound:
+        return
+    involved = store.read_frame("involvements", columns=["incident_id"]).height > 0
+    _list_incidents(
+        store, at=when, config=load_risk_config(config_path), involved=involved
+    )
+
+
+def _list_incidents(
+    store: Store, *, at: dt.datetime, config: RiskConfig, involved: bool
+) -> pl.DataFrame:
+    """The incidents of the list's escalation window (:func:`_escalation_incidents`,
+    kept): with no one ``involved`` they only count for the notes (how many carry
+    no domestic flag), so their places are not read."""
+    return _kept_escalation_incidents(
+        store,
+        at=at,
+        days=config.marac.escalation_window_days,
+        columns=[
+            "incident_id",
+            "occurred_from",
+            "domestic",
+            *(AREA_COLUMNS if involved else ()),
+        ],
     )
 
 
