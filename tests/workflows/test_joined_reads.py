@@ -71,10 +71,11 @@ def _whole_table_join(
     profile: str,
     class_columns: tuple[str, ...],
     in_definition_only: bool = False,
+    keep: bool = False,  # the read before kept nothing
 ) -> pl.DataFrame:
     """The read before: the window's incidents joined in Polars to every
     classification of the profile (null where none); ``in_definition_only``: then
-    those the definition counts, filtered in Polars."""
+    those the definition counts, filtered in Polars (``keep``: read afresh)."""
     incidents = store.read_frame(
         "incidents",
         columns=list(columns),
