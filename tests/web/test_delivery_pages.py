@@ -651,6 +651,28 @@ def test_a_partners_plan_board_gives_their_own_figures_beside_the_plans(
     assert 'id="own-checks"' not in chair
 
 
+def test_today_names_a_plan_action_by_the_plans_id_for_a_partner(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # Today's "Open actions due" gave a partner the action as T-1738F1F66E6D (a
+    # keyed pseudonym of its id, another in each organisation) while the plan
+    # board and my actions named it D02: the partner could not match the two.
+    # The plan's id is no one's identity; the action's subject stays a pseudonym.
+    app = _plan_app(
+        sqlite_store,
+        tmp_path,
+        f"  - {{id: D02, strand: prevention, title: Visit PER77, lead: council, "
+        f"subject: 'person:PER77', {_LATE}}}\n",
+    )
+    partner = signed_in(app, "partner")
+    today = partner.get("/today").text
+    due = today.split("Open actions due")[1].split("</section>")[0]
+    assert 'data-record="action:D02">D02<' in due, due
+    assert not re.search(r"\bT-[0-9A-F]{12}\b", today)
+    assert "PER77" not in today
+    assert "D02" in partner.get("/plan/mine").text
+
+
 def test_a_result_recorded_at_the_meeting_stays_on_its_page(world: World) -> None:
     # the meeting's window ends when the page opened; a result recorded after that
     # moved the tasking out of "due" and, done after the window, out of "done" too:
