@@ -83,6 +83,7 @@ __all__ = [
     "BriefingCache",
     "BriefingView",
     "as_json",
+    "audience_badge",
     "audit_csv",
     "audit_rows",
     "briefing_page",
@@ -415,6 +416,24 @@ def briefing_view(
         detail=audit.describe(people=shown, audience=audience),
     )
     return view
+
+
+def audience_badge(settings: Settings, user: User) -> str:
+    """What the Today page's badge calls the briefing ``user`` reads: its
+    audience (``POLICE AUDIENCE``, ``PARTNER AUDIENCE``), but a board member's
+    as the board's: it reads the partner view in pseudonyms, under
+    ``pseudonym_scope`` ``organisation`` of the board's own key
+    (:func:`avert.access.reader_scope`), under ``shared`` of the key every
+    partner shares. Its badge said "PARTNER AUDIENCE", as if a partner's."""
+    audience = audience_of(user.role)
+    if user.role != "board":
+        return f"{audience.upper()} AUDIENCE"
+    whose = (
+        "THE BOARD'S KEY"
+        if partner_scope(settings, user) == "board"
+        else "THE KEY PARTNERS SHARE"
+    )
+    return f"BOARD: PSEUDONYMS, {whose}"
 
 
 def _kept_briefing(
