@@ -163,6 +163,8 @@ def test_redact_frames_leaves_no_police_id_or_field() -> None:
     assert out["incidents"]["lsoa"].to_list() == ["E01"]
     assert out["actions"]["title"][1] == "Lighting in the park"
     assert out["actions"]["target_id"][1] == "Northfield"
+    # the plan's action ids are no one's identity: the plan board shows them
+    assert out["actions"]["action_id"].to_list() == ["A1", "A2"]
 
 
 # --- small-cell rule (make-up tables for partners) ----------------------------------

@@ -730,6 +730,10 @@ def pseudonymiser_for(
 
 
 def _withhold_actions(p: Pseudonymiser, actions: pl.DataFrame) -> pl.DataFrame:
+    """Targets as pseudonyms (an area as named, a place none), titles withheld
+    (:func:`withhold_action_titles`); the plan's action id stays as written in the
+    plan (not personal data: the plan board, my actions and the action page show
+    it, so the briefing's partner reads the same id there)."""
     kinds = {"person": "person", "group": "group", "incident": "incident"}
     mapped = [
         p(kinds[t], i) if t in kinds and i is not None else (i if t == "area" else None)
@@ -740,14 +744,7 @@ def _withhold_actions(p: Pseudonymiser, actions: pl.DataFrame) -> pl.DataFrame:
         )
     ]
     return withhold_action_titles(
-        actions.with_columns(
-            pl.Series("target_id", mapped, dtype=pl.String),
-            pl.Series(
-                "action_id",
-                p.many("action", actions["action_id"].cast(pl.String).to_list()),
-                dtype=pl.String,
-            ),
-        )
+        actions.with_columns(pl.Series("target_id", mapped, dtype=pl.String))
     )
 
 

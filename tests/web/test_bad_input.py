@@ -6,6 +6,8 @@ FastAPI's own validation (a page answered its raw JSON) were not guarded.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -250,3 +252,26 @@ def test_a_refused_performance_form_keeps_no_text_of_a_link(world: World) -> Non
     assert page.status_code == 400
     assert "0800" not in page.text
     assert 'name="target" value=""' in page.text
+
+
+def test_a_census_year_not_held_answers_with_the_equality_form(world: World) -> None:
+    """``/equality?census=1901`` (typed into the address) answered a bare "Error
+    400" page whose only way on was "Back to Today"; it is the Equality page, its
+    form as sent (the census field on its default), the reason above it."""
+    chair = signed_in(world.app, "chair")
+    page = chair.get(
+        "/equality", params={"census": "1901", "month": "2026-10", "areas": "Leeds"}
+    )
+    assert page.status_code == 400, page.text[:300]
+    text = page.text
+    assert '<form method="get" action="/equality"' in text
+    assert re.search(
+        r'<p class="error" id="equality-error" role="alert">Census year: no '
+        r"residents by ethnic group of that year \(held: [^)]+\)</p>",
+        text,
+    ), text[-3000:]
+    assert "Back to Today" not in text
+    assert 'value="2026-10"' in text
+    assert 'value="Leeds"' in text
+    assert "1901" not in text
+    assert '<option value="" selected>' in text

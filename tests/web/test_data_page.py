@@ -11,15 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
+import polars as pl
 import pytest
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from avert.cli import app as cli_app
 from avert.config.settings import load_settings
+from avert.schema import LOADS
 from avert.store import Store
+from avert.store.summary import status_summary
 from avert.web import create_app
+from avert.workflows import views
 from avert.workflows.users import add_user
 from web.helpers import PASSWORD, SECRET, World, migrated_store, signed_in
 
@@ -68,7 +73,8 @@ def test_the_data_page_names_each_count(data_app: FastAPI) -> None:
     # 8 read: 5 loaded, 1 rejected, 2 skipped as already in the store
     loads = re.sub(r' data-label="[^"]*"', "", text)  # each cell's column, for a phone
     assert re.search(
-        r"<td>policeuk-street</td><td>1</td><td>8</td><td>5</td><td>1</td><td>2</td>",
+        r"<td>policeuk-street</td><td>1</td><td>1</td><td>8</td><td>5</td><td>1</td>"
+        r"<td>2</td>",
         loads,
     ), text[:3000]
     assert "1 rejected row, each with the reason" in text
@@ -89,3 +95,38 @@ def test_the_records_table_gives_the_first_stop_too(world: World) -> None:
     row = re.search(r"<tr><td>stops</td><td>([^<]*)</td>", table)
     assert row is not None, table
     assert row.group(1) == f"{first:%d %b %Y}"
+
+
+def _load_row(load_id: str, name: str, at: dt.datetime, loaded: int) -> dict[str, Any]:
+    return {
+        "load_id": load_id,
+        "source_file": name,
+        "file_sha256": name.upper(),
+        "kind": "policeuk-street",
+        "loaded_at": at,
+        "rows": 10,
+        "loaded": loaded,
+        "quarantined": 1,
+        "duplicates": 9 - loaded,
+    }
+
+
+def test_a_file_loaded_again_is_one_file_of_its_rows_once(sqlite_store: Store) -> None:
+    # a file whose rows were deleted (or a police.uk month switched back) and that
+    # was loaded again has a second loads row: the Data page's Files, Rows read and
+    # Loaded and 'avert status' loads.files summed the rows, two files of 20 rows
+    day = dt.datetime(2026, 11, 1, 9)
+    rows = [
+        _load_row("L1", "a.csv", day, 9),
+        _load_row("L1", "b.csv", day, 9),
+        _load_row("L2", "a.csv", day + dt.timedelta(days=3), 4),
+    ]
+    with sqlite_store.transaction() as tx:
+        tx.append("loads", pl.DataFrame(rows, schema=LOADS.schema))
+    [source] = views.data_view(sqlite_store)["sources"]
+    counts = ("files", "loads", "rows", "loaded", "quarantined", "duplicates")
+    # a.csv as last loaded (4 added, 5 already there), b.csv: 10 rows each
+    assert [source[c] for c in counts] == [2, 3, 20, 13, 2, 5]
+    assert source["last_loaded_at"] == day + dt.timedelta(days=3)
+    loads = status_summary(sqlite_store)["loads"]
+    assert (loads["files"], loads["loads"]) == (2, 3)

@@ -651,6 +651,67 @@ def test_a_partners_plan_board_gives_their_own_figures_beside_the_plans(
     assert 'id="own-checks"' not in chair
 
 
+def test_today_names_a_plan_action_by_the_plans_id_for_a_partner(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # Today's "Open actions due" gave a partner the action as T-1738F1F66E6D (a
+    # keyed pseudonym of its id, another in each organisation) while the plan
+    # board and my actions named it D02: the partner could not match the two.
+    # The plan's id is no one's identity; the action's subject stays a pseudonym.
+    app = _plan_app(
+        sqlite_store,
+        tmp_path,
+        f"  - {{id: D02, strand: prevention, title: Visit PER77, lead: council, "
+        f"subject: 'person:PER77', {_LATE}}}\n",
+    )
+    partner = signed_in(app, "partner")
+    today = partner.get("/today").text
+    due = today.split("Open actions due")[1].split("</section>")[0]
+    assert 'data-record="action:D02">D02<' in due, due
+    assert not re.search(r"\bT-[0-9A-F]{12}\b", today)
+    assert "PER77" not in today
+    assert "D02" in partner.get("/plan/mine").text
+
+
+@pytest.mark.parametrize(
+    ("scope", "badge"),
+    [
+        ("organisation", "BOARD: PSEUDONYMS, THE BOARD&#39;S KEY"),
+        ("shared", "BOARD: PSEUDONYMS, THE KEY PARTNERS SHARE"),
+    ],
+)
+def test_a_board_members_today_is_labelled_the_boards(
+    sqlite_store: Store, tmp_path: Path, scope: str, badge: str
+) -> None:
+    # a board member's Today said "PARTNER AUDIENCE", though under a key per
+    # organisation the board reads pseudonyms of a key of its own
+    delivery.import_plan(sqlite_store, _plan_file(tmp_path))
+    for name, role, org in (("board", "board", None), ("partner", "partner", "nhs")):
+        add_user(sqlite_store, name, password=PASSWORD, role=role, org=org)
+    settings = load_settings({}).with_overrides(
+        database_url=sqlite_store.url.sqlalchemy,
+        secret_key=secrets.token_urlsafe(32),
+        pseudonym_key=secrets.token_urlsafe(32),
+        pseudonym_scope=scope,
+    )
+    app = create_app(settings, sqlite_store)
+    board = signed_in(app, "board").get("/today").text
+    assert f'<span class="badge partner">{badge}</span>' in board
+    assert "PARTNER AUDIENCE" not in board
+    partner = signed_in(app, "partner").get("/today").text
+    assert '<span class="badge partner">PARTNER AUDIENCE</span>' in partner
+
+
+def _plan_file(tmp_path: Path) -> Path:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: {id: p, title: T, board: B}\nactions:\n"
+        "  - {id: A1, strand: prevention, title: a, lead: nhs}\n",
+        encoding="utf-8",
+    )
+    return plan
+
+
 def test_a_result_recorded_at_the_meeting_stays_on_its_page(world: World) -> None:
     # the meeting's window ends when the page opened; a result recorded after that
     # moved the tasking out of "due" and, done after the window, out of "done" too:

@@ -6,7 +6,7 @@
      "incidents": {"by_source": {...}, "by_force": {...}, "by_month": {...}},
      "stops": {...same...},
      "quarantine": {"rejected": N, "duplicate": N, "by_file": {...}},
-     "loads": {"files": N, "last_loaded_at": "..."},
+     "loads": {"files": N, "loads": N, "last_loaded_at": "..."},
      "classifications": {"avb-2010": {"state": "current" | "stale" | "unknown",
                                       "changed": "definition" | "harm table" | ...,
                                       "classified_at": "...",

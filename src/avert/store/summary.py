@@ -6,7 +6,12 @@ The stable ``avert status --json`` object is built here, where the SQL lives::
      "incidents": {"by_source": {...}, "by_force": {...}, "by_month": {...}},
      "stops": {...same...},
      "quarantine": {"rejected": N, "duplicate": N, "by_file": {...}},
-     "loads": {"files": N, "last_loaded_at": "..."}}
+     "loads": {"files": N, "loads": N, "last_loaded_at": "..."}}
+
+``loads.files`` counts distinct files loaded (by name and digest: one loaded again
+counts once), ``loads.loads`` the times files' rows were stored (a ``loads`` row
+each: a file whose rows were deleted or replaced and that is loaded again adds
+one).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ __all__ = [
     "classified_profiles",
     "columns_with_data",
     "detected_groups_at",
+    "distinct_loaded_files",
     "ethnic_group_years",
     "incident_extent",
     "incident_forces",
@@ -134,10 +140,23 @@ def status_summary(store: Store) -> dict[str, Any]:
         schema={"t": LOADS.schema["loaded_at"]},
     )["t"][0]
     out["loads"] = {
-        "files": out["tables"]["loads"],
+        "files": distinct_loaded_files(store),
+        "loads": out["tables"]["loads"],
         "last_loaded_at": None if last is None else last.isoformat(),
     }
     return out
+
+
+def distinct_loaded_files(store: Store) -> int:
+    """How many distinct files the ``loads`` table records (a name and digest
+    each): a file loaded again after its rows were deleted or replaced (a
+    police.uk month switched back) has a second row but is one file."""
+    frame = store._query(
+        'SELECT COUNT(*) AS n FROM (SELECT "source_file", "file_sha256" '
+        'FROM "loads" GROUP BY "source_file", "file_sha256") AS f',
+        schema={"n": pl.Int64()},
+    )
+    return int(frame["n"][0])
 
 
 def classified_profiles(store: Store) -> list[str]:

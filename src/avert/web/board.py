@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -198,15 +198,29 @@ def equality(
     year (the CLI's ``--population-year``; empty: its default, the latest with
     ethnic groups taken by the first day counted)."""
     ctx = _ctx(request)
-    end = (None if month else default_equality_month_end(ctx.store)) or _month_end(
-        request, month
-    )
     chosen = (force or "").strip() or None
     named = split_area_names(areas or "")  # "Bristol, City of; Mendip" too
-    if len(named) > MAX_AREAS:
-        raise HTTPException(400, f"At most {MAX_AREAS} areas")
     years = ethnic_group_years(ctx.store)
-    year = _census_year(census, years)
+    try:
+        end = (None if month else default_equality_month_end(ctx.store)) or _month_end(
+            request, month
+        )
+        if len(named) > MAX_AREAS:
+            raise HTTPException(400, f"At most {MAX_AREAS} areas")
+        year = _census_year(census, years)
+    except HTTPException as refused:
+        # the page again, its form holding what was typed, the reason above it
+        # (the error page took the form away and offered only "Back to Today")
+        return _page(
+            request,
+            "equality.html",
+            status=refused.status_code,
+            stats=None,
+            error=refused.detail,
+            form=_equality_form_as_typed(month, chosen, named),
+            census_years=years,
+            runs_avert=current_user(request).role in RUNS_AVERT,
+        )
     stats = board_statistics_view(
         ctx.store,
         ctx.board_stats,
@@ -229,7 +243,28 @@ def equality(
         },
         census_years=years,
         runs_avert=current_user(request).role in RUNS_AVERT,
+        error=None,
     )
+
+
+def _equality_form_as_typed(
+    month: str | None, force: str | None, areas: Sequence[str]
+) -> dict[str, str]:
+    """The Equality form's fields as sent, for the page that refuses them: the
+    month only when it is one (as the browser's month field holds), the census
+    year empty (the one refused is not held: the choices offered are), force and
+    areas as typed (the fields' text, as the page answering them holds it)."""
+    try:
+        dt.date.fromisoformat(f"{(month or '').strip()}-01")
+        shown_month = (month or "").strip()
+    except ValueError:
+        shown_month = ""
+    return {
+        "month": shown_month,
+        "force": force or "",
+        "areas": join_area_names(areas),
+        "census": "",
+    }
 
 
 def _census_year(census: str | None, years: list[int]) -> int | None:

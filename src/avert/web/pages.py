@@ -424,11 +424,12 @@ def _briefing_html(
     rendered per request. Autoescaped like every template.
     """
     audience = audience_of(user.role)
+    badge = views.audience_badge(ctx.settings, user)
     template = ctx.templates_for(audience).get_template("_today_briefing.html")
     html = ctx.fragment(
         view,
-        ("html", audience, context["default_note"]),
-        lambda: template.render(**context, audience=audience),
+        ("html", audience, badge, context["default_note"]),
+        lambda: template.render(**context, audience=audience, audience_badge=badge),
     )
     return Markup(html)
 

@@ -83,6 +83,7 @@ __all__ = [
     "BriefingCache",
     "BriefingView",
     "as_json",
+    "audience_badge",
     "audit_csv",
     "audit_rows",
     "briefing_page",
@@ -97,6 +98,7 @@ __all__ = [
     "incidents_by_harm",
     "incidents_view",
     "list_makeup",
+    "loads_by_kind",
     "person_view",
     "plan_makeup",
     "record_export",
@@ -415,6 +417,24 @@ def briefing_view(
         detail=audit.describe(people=shown, audience=audience),
     )
     return view
+
+
+def audience_badge(settings: Settings, user: User) -> str:
+    """What the Today page's badge calls the briefing ``user`` reads: its
+    audience (``POLICE AUDIENCE``, ``PARTNER AUDIENCE``), but a board member's
+    as the board's: it reads the partner view in pseudonyms, under
+    ``pseudonym_scope`` ``organisation`` of the board's own key
+    (:func:`avert.access.reader_scope`), under ``shared`` of the key every
+    partner shares. Its badge said "PARTNER AUDIENCE", as if a partner's."""
+    audience = audience_of(user.role)
+    if user.role != "board":
+        return f"{audience.upper()} AUDIENCE"
+    whose = (
+        "THE BOARD'S KEY"
+        if partner_scope(settings, user) == "board"
+        else "THE KEY PARTNERS SHARE"
+    )
+    return f"BOARD: PSEUDONYMS, {whose}"
 
 
 def _kept_briefing(
@@ -1122,22 +1142,40 @@ def holds_incidents(store: Store) -> bool:
     return has_rows(store, "incidents")
 
 
-def data_view(store: Store) -> dict[str, Any]:
-    """Loads, quarantine counts, last load per source, and stale-data warnings."""
-    summary = status_summary(store)
-    loads = store.read_frame("loads", order_by=["loaded_at"])
-    last = (
-        loads.group_by("kind")
+def loads_by_kind(loads: pl.DataFrame) -> pl.DataFrame:
+    """Per source kind: ``files``, the distinct files loaded (a name and digest
+    each: a file loaded again counts once); ``loads``, the times files' rows were
+    stored (a ``loads`` row each: a file whose rows were deleted or replaced, a
+    police.uk month switched back, is stored again); ``rows``, ``loaded``,
+    ``quarantined`` and ``duplicates`` of each file as it was last loaded; and
+    ``last_loaded_at``.
+
+    The Data page summed every ``loads`` row, so a file loaded twice counted as
+    two files of twice its rows."""
+    latest = loads.sort("loaded_at", "load_id").unique(
+        ["source_file", "file_sha256"], keep="last", maintain_order=True
+    )
+    made = loads.group_by("kind").agg(
+        pl.len().alias("loads"), pl.col("loaded_at").max().alias("last_loaded_at")
+    )
+    return (
+        latest.group_by("kind")
         .agg(
-            pl.col("loaded_at").max().alias("last_loaded_at"),
+            pl.len().alias("files"),
             pl.col("rows").sum(),
             pl.col("loaded").sum(),
             pl.col("quarantined").sum(),
             pl.col("duplicates").sum(),
-            pl.len().alias("files"),
         )
+        .join(made, on="kind")
         .sort("kind")
     )
+
+
+def data_view(store: Store) -> dict[str, Any]:
+    """Loads, quarantine counts, last load per source, and stale-data warnings."""
+    summary = status_summary(store)
+    last = loads_by_kind(store.read_frame("loads", order_by=["loaded_at"]))
     now = local_now(store.timezone)  # loaded_at is force-local
     stale = [
         f"{row['kind']}: last loaded {row['last_loaded_at']:%Y-%m-%d %H:%M}, over "
