@@ -100,7 +100,7 @@ def test_command_that_prints_people_is_audited(
     if people:
         assert new["detail"].startswith("people=")
         n = int(new["detail"].split(";")[0].removeprefix("people="))
-        # the VOLT, concentration and groups tables name no one (their JSON does)
+        # the VOLT and concentration tables name no one (their JSON does)
         assert n > 0 if as_json or obj not in TABLES_NAMING_NO_ONE else n == 0
     assert audit.verify(city_store).ok
 
@@ -111,7 +111,6 @@ TABLES_NAMING_NO_ONE = frozenset(
         "analysis:volt",
         "analysis:concentration:offender",
         "analysis:concentration:victim",
-        "analysis:groups",
     }
 )
 
@@ -262,11 +261,13 @@ def test_a_refused_person_view_is_audited_by_the_workflow(sqlite_store: Store) -
     assert audit.verify(sqlite_store).ok
 
 
-def test_groups_table_audits_the_groups_it_lists_and_no_member(
+def test_groups_table_audits_the_groups_it_lists_and_the_people_their_ids_name(
     city_store: Store,
 ) -> None:
-    """``analyse groups`` prints groups, sizes and bands, no member's id: its row
-    counts no person and the groups listed (it counted every member before);
+    """``analyse groups`` prints groups, sizes and bands, no member listed: its row
+    counts the groups listed (it counted every member before) and the people
+    their ids name, a detected group's id being ``net-`` and its smallest
+    member's id (it counted none, though ``net-P0000941`` names P0000941);
     ``--json`` lists the members, and its row counts them."""
     db = ["--db", city_store.url.sqlalchemy]
     out = CliRunner().invoke(app, [*db, "analyse", "groups", "--json"])
@@ -276,11 +277,15 @@ def test_groups_table_audits_the_groups_it_lists_and_no_member(
     assert members
     n, digest = audit.people_digest(members)
     assert _last_detail(city_store) == f"people={n}; people_sha256={digest}"
-    table = CliRunner().invoke(app, [*db, "analyse", "groups"])
+    table = CliRunner().invoke(app, [*db, "analyse", "groups"], env={"COLUMNS": "250"})
     assert table.exit_code == 0, table.output
-    none, empty = audit.people_digest([])
+    # independently: the members whose id the table prints (in a group's id)
+    named = sorted({m for m in members if m in table.output})
+    assert named  # a detected group: the case this checks
+    assert all(f"net-{m}" in table.output for m in named)
+    n_named, digest_named = audit.people_digest(named)
     assert _last_detail(city_store) == (
-        f"people={none}; people_sha256={empty}; groups={len(groups)}"
+        f"people={n_named}; people_sha256={digest_named}; groups={len(groups)}"
     )
 
 

@@ -80,7 +80,8 @@ def groups(
 
     # the options are checked (and --config read) before the store is opened
     end, scope = when(ctx, as_of, "--as-of"), _scope(ctx, config)
-    # the table names groups, not their members: the audit row says which
+    # the table lists groups, not their members (a detected group's id names its
+    # smallest member): the audit row says which
     result = groups_report(get_store(ctx), as_of=end, members_shown=as_json, **scope)
     payload = result.to_json()
     if as_json:

@@ -36,7 +36,12 @@ from avert.analyse.risk import offender_risk
 from avert.config.networks import NetworksConfig, default_networks_config
 from avert.config.risk import RiskConfig
 from avert.config.timezone import local_now
-from avert.schema import DETECTED_GROUP_MEMBERS, DETECTED_GROUPS, DETECTION_RUNS
+from avert.schema import (
+    DETECTED_GROUP_MEMBERS,
+    DETECTED_GROUP_PREFIX,
+    DETECTED_GROUPS,
+    DETECTION_RUNS,
+)
 from avert.store import Store, audit, queries
 from avert.store.detected import (
     DETECTION_INPUTS,
@@ -193,7 +198,8 @@ def groups_report(
     The members are people: the result is audited before it is returned, as
     ``user`` under ``role`` (the web passes the signed-in account and its role);
     ``members_shown`` False (the CLI's table: groups, sizes and bands, no
-    member's id) audits the groups shown and no person.
+    member listed) audits the groups shown and the people their ids name
+    (:func:`audit_groups`).
     For a ``partner`` audience the notes name no group (the caller pseudonymises
     the groups themselves).
     """
@@ -207,6 +213,7 @@ def groups_report(
         user=user,
         role=role,
         members_shown=members_shown,
+        audience=audience,
     )
     return result
 
@@ -249,20 +256,34 @@ def audit_groups(
     user: str | None = None,
     role: str = "police",
     members_shown: bool = True,
+    audience: Audience = "police",
 ) -> None:
     """One audit row for showing ``result``'s members, as ``user`` under ``role``;
-    with ``members_shown`` False, its groups and no person (a list of groups that
-    names none of their members)."""
-    members = result.membership["person_id"]
+    with ``members_shown`` False (a list of groups, no member listed), its groups
+    and the people their ids name: a detected group's id is ``net-`` and its
+    smallest member's person id (:data:`avert.schema.DETECTED_GROUP_PREFIX`), which
+    a police list shows; a ``partner`` audience reads the groups' pseudonyms, which
+    name no one."""
+    members = result.membership
+    if not members_shown:
+        members = members.head(0) if audience == "partner" else _named_by_ids(result)
     audit_view(
         store,
         "analysis:groups",
-        people=members if members_shown else members.head(0),
+        people=members["person_id"],
         reason=reason,
         user=user,
         role=role,
         groups=None if members_shown else result.frame.height,
     )
+
+
+def _named_by_ids(result: GroupsResult) -> pl.DataFrame:
+    """The membership rows of the people ``result``'s group ids name: each detected
+    group's smallest member, its id ``net-`` and that person's id."""
+    return result.membership.filter(
+        pl.col("group_id") == pl.lit(DETECTED_GROUP_PREFIX) + pl.col("person_id")
+    ).join(result.frame.select("group_id"), on="group_id", how="semi")
 
 
 def _declared_without_members(frames: NetworkFrames, *, named: bool) -> str | None:

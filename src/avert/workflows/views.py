@@ -1052,9 +1052,10 @@ def groups_view(
         role=user.role,
         reason="web groups page"
         + (" (sizes only, no members)" if audience == "partner" else ""),
-        # a partner's page lists no member: its row counts none (it counted
-        # every member's id, not shown, before)
+        # a partner's page lists no member and reads the groups' pseudonyms:
+        # its row counts no one (it counted every member's id, not shown, before)
         members_shown=audience != "partner",
+        audience=audience,
     )
     report = result.to_json()
     groups: list[dict[str, Any]] = report["groups"]
