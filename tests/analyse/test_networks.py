@@ -188,7 +188,7 @@ def test_continuum_rules_first_match_wins() -> None:
     ]
     # the measure in words (the groups page read "firearm_share 0.5 >= 0.1")
     reason = out.get_column("continuum_reason")[0]
-    assert "share of incidents with a firearm 0.5 (rule: at least 0.1)" in reason
+    assert "share of incidents with a firearm 50 % (rule: at least 10 %)" in reason
 
 
 def test_matrix_bands_follow_the_score() -> None:

@@ -28,7 +28,7 @@ def test_the_definitions_rules_read_as_their_clauses(words: ReasonWords) -> None
         "(msv.gbh_with_intent; hate.domestic_abuse; ext.weapon; ext.repeat_victim)"
     )
     assert said == (
-        "in definition avb-2010: most serious violence (wounding / GBH with intent; "
+        "in definition avb-2010: Most Serious Violence (wounding / GBH with intent; "
         "domestic abuse; a weapon involved; a repeat victim within 365 days)"
     )
 
@@ -242,9 +242,9 @@ def test_the_people_note_names_the_score_not_its_code() -> None:
 def test_a_definition_that_no_longer_loads_words_its_rules_from_their_ids() -> None:
     """A briefing under a definition since moved or renamed reads its rules from
     their ids and says the definition was not found: no bare rule id, no crash."""
-    from avert.workflows.briefing import _reason_words
+    from avert.workflows.definition_words import reason_words_of
 
-    words = _reason_words("avb-gone-2019")
+    words = reason_words_of("avb-gone-2019")
     said = words.words(
         "in definition avb-gone-2019: most serious violence "
         "(msv.gbh_with_intent; ext.weapon)"
@@ -273,7 +273,7 @@ def test_a_rule_the_definition_no_longer_has_is_worded_from_its_id(
         "(msv.gbh_with_intent; msv.abh_old_rule)"
     )
     assert said == (
-        "in definition avb-2010: most serious violence (wounding / GBH with intent; "
+        "in definition avb-2010: Most Serious Violence (wounding / GBH with intent; "
         "ABH old rule), one rule worded from its id: not found in the definition"
     )
     assert "msv." not in said
@@ -296,3 +296,15 @@ def test_the_page_of_a_briefing_whose_definition_is_gone_shows_no_rule_id() -> N
     html = render_briefing_html(b)
     assert "msv.gbh_with_intent" not in html
     assert "(GBH with intent; weapon), worded from the rule ids" in html
+
+
+def test_a_reasons_category_reads_by_the_definitions_name(words: ReasonWords) -> None:
+    """The meeting and Today read "in definition avb-2010: violence group (...)",
+    a category's id with spaces; the reason names it as the definition does."""
+    said = words.words(
+        "in definition avb-2010: violence group (ext.group_offending; har.harassment)"
+    )
+    assert said.startswith("in definition avb-2010: Violence with group offending (")
+    # a category the definition does not have is kept as said
+    other = words.words("in definition avb-2010: something else (har.harassment)")
+    assert other.startswith("in definition avb-2010: something else (")

@@ -360,3 +360,29 @@ def test_a_copy_the_same_as_the_packaged_file_is_accepted(
     copy.write_text(packaged.read_text("utf-8").replace("\n", "\n\n", 1), "utf-8")
     with pytest.raises(ConfigError, match=r"violence.toml: profile.id: "):
         load_profile(copy)
+
+
+def test_a_categorys_short_name_is_shown_and_leaves_classifications_current(
+    tmp_path: Path,
+) -> None:
+    """A category's ``short`` is the name pages show (its title where it has none);
+    it is no part of what is classified, so the definition's digest, which makes
+    stored classifications stale when it changes, does not move with it (the
+    built-in definition's short names must not make every store's stale)."""
+    from avert.config.definitions import content_sha256, load_profile, profile_path
+
+    profile = load_profile("avb-2010")
+    assert profile.categories["violence_weapon"].name == "Violence with a weapon"
+    assert profile.categories["harassment"].name == "Harassment"
+    built_in = profile_path("avb-2010").read_text(encoding="utf-8")
+    bare = tmp_path / "bare.toml"
+    bare.write_text(
+        "\n".join(
+            line for line in built_in.splitlines() if not line.startswith("short = ")
+        ),
+        encoding="utf-8",
+    )
+    assert content_sha256(bare) == content_sha256(profile_path("avb-2010"))
+    renamed = tmp_path / "renamed.toml"
+    renamed.write_text(built_in.replace('title = "Harassment"', 'title = "H"'))
+    assert content_sha256(renamed) != content_sha256(profile_path("avb-2010"))

@@ -203,3 +203,15 @@ def test_overdue_is_derived_for_work_in_hand_only() -> None:
     out = with_overdue(frame, dt.date(2026, 1, 11))
     assert out["overdue"].to_list() == [True, True, False, True, False, False]
     assert out["overdue_days"].to_list()[:2] == [10, 10]
+
+
+def test_an_organisation_key_reads_as_a_name() -> None:
+    """The plan and the meeting read "nhs", "london-councils": a key typed in lower
+    case reads in words, abbreviations in capitals; a name as it is spelt."""
+    from avert.delivery.model import organisation_words
+
+    assert organisation_words("nhs") == "NHS"
+    assert organisation_words("london-councils") == "London Councils"
+    assert organisation_words("youth_service") == "Youth Service"
+    assert organisation_words("Leeds City Council") == "Leeds City Council"
+    assert organisation_words(None) == ""

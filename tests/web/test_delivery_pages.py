@@ -74,7 +74,7 @@ def test_plan_board_counts_match_the_store(world: World) -> None:
         .filter(pl.col("lead_organisation") == "police")
         .height
     )
-    police = re.search(r"<td>police</td>((?:<td>\d+</td>){4})", by_org)
+    police = re.search(r"<td>Police</td>((?:<td>\d+</td>){4})", by_org)
     assert police, by_org
     assert int(re.findall(r"\d+", police.group(1))[2]) == overdue
 
@@ -643,7 +643,7 @@ def test_a_partners_plan_board_gives_their_own_figures_beside_the_plans(
     page = signed_in(app, "partner").get("/plan").text
     own = page.split('id="own-checks"')[1].split("</div>\n</div>")[0]
     assert re.findall(r"<b>(\d+)</b>", own) == ["0", "1", "1", "1"]
-    assert "council: the 1 listed here" in page
+    assert "Council: the 1 listed here" in page
     whole = page.split('id="plan-checks"')[1]
     assert re.search(r"<b>2</b>overdue", whole)
     assert "every lead organisation's actions, 3 in all" in page
@@ -1609,3 +1609,22 @@ def test_each_actions_rag_cell_says_unrated_as_the_summary_counts_it(
     rags = re.findall(r'<td data-label="RAG">(.*?)</td>', mine)
     assert rags
     assert "" not in rags, rags
+
+
+def test_organisations_read_by_name_and_keep_their_keys_in_the_forms(
+    world: World,
+) -> None:
+    """Walked in a browser: the plan's lead filter, its by-organisation table and
+    its actions read "nhs", "london-councils", and the meeting's taskings "(nhs)";
+    they read "NHS", "London Councils", and the forms keep the keys."""
+    client = signed_in(world.app, "chair")
+    plan = client.get("/plan").text
+    assert '<option value="nhs">NHS</option>' in plan
+    assert '<option value="london-councils">London Councils</option>' in plan
+    assert '<td data-label="Lead organisation">NHS' in plan
+    assert re.search(r'<td data-label="Lead / owner">NHS / ', plan)
+    assert not re.search(r">\s*(nhs|london-councils)\b", plan)
+    meeting = client.get("/meeting").text
+    organisations = set(re.findall(r'data-label="Who">[^<]*\(([^)<]*)\)</td>', meeting))
+    assert organisations, "no tasking names its organisation"
+    assert all(o[:1].isupper() for o in organisations), organisations

@@ -57,6 +57,20 @@ def test_a_groups_days_active_are_whole_days_against_the_rule_in_words(
         assert re.search(r"days active \d+ \(rule: at least \d+\)", reason), reason
 
 
+def test_a_groups_shares_of_incidents_read_in_per_cent(world: World) -> None:
+    """Walked in a browser: a reason read "share of incidents violent 0.84 (rule:
+    at least 0.5)", a fraction no reader is told is one; shares are per cent, as
+    the threat line beside them says them."""
+    page = signed_in(world.app, "chair").get("/groups")
+    reasons = re.findall(r"<li>(continuum [^<]*)</li>", page.text)
+    shares = re.findall(r"share of incidents [^;]*", "; ".join(reasons))
+    assert shares, reasons
+    for said in shares:
+        assert re.fullmatch(
+            r"share of incidents [a-z -]+ \d+ % \(rule: at least \d+ %\)", said
+        ), said
+
+
 def test_a_groups_cells_stack_on_a_phone_each_under_its_column_name(
     world: World,
 ) -> None:

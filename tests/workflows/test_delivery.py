@@ -2469,14 +2469,15 @@ def test_a_plan_import_whose_audit_fails_stores_nothing(
 def test_the_meeting_reads_an_items_reasons_in_words(sqlite_store: Store) -> None:
     """The meeting page showed an incident's first two reasons with the
     definition's rule ids; it reads them in words (``reasons_words``), and a
-    briefing stored before it had them, as they are."""
+    briefing stored before it had them is worded now, under the definition it
+    names (its raw reasons were shown: 'msv.gbh_with_intent', 'derived:5D')."""
     now = dt.datetime(2026, 11, 24, 9, 0)
     coded = [
         "in definition avb-2010: most serious violence (msv.gbh_with_intent)",
         "harm 1,460 days (Cambridge Crime Harm Index, derived:5D)",
     ]
     words = [
-        "in definition avb-2010: most serious violence (wounding / GBH with intent)",
+        "in definition avb-2010: Most Serious Violence (wounding / GBH with intent)",
         "harm 1,460 days (Cambridge Crime Harm Index: offence code 5D's weight "
         "derived by avert from its sentencing guideline, not published)",
     ]
@@ -2488,7 +2489,79 @@ def test_the_meeting_reads_an_items_reasons_in_words(sqlite_store: Store) -> Non
     }
     view = delivery.meeting_view(sqlite_store, briefing, user=CHAIR, at=now)
     (incidents,) = [s for s in view["sections"] if s["section"] == "incidents"]
-    assert [i["reasons"] for i in incidents["items"]] == [words, coded]
+    assert [i["reasons"] for i in incidents["items"]] == [words, words]
+    # a definition since gone: its rules from their ids, and it says so
+    gone = {
+        "profile": "avb-gone-2019",
+        "incidents": [
+            {
+                "incident_id": "i3",
+                "reasons": [
+                    "in definition avb-gone-2019: most serious violence "
+                    "(msv.gbh_with_intent)"
+                ],
+            }
+        ],
+    }
+    view = delivery.meeting_view(sqlite_store, gone, user=CHAIR, at=now)
+    (incidents,) = [s for s in view["sections"] if s["section"] == "incidents"]
+    (said,) = incidents["items"][0]["reasons"]
+    assert "(GBH with intent)" in said
+    assert "avb-gone-2019 was not found" in said
+
+
+def test_the_meeting_names_an_items_category_by_the_definitions_name(
+    sqlite_store: Store,
+) -> None:
+    """The meeting read "Retaliation alert, incident I1 (violence group, ...)": a
+    category's id with spaces; it reads the definition's name for it, for a
+    briefing stored before the briefing named its categories too."""
+    now = dt.datetime(2026, 11, 24, 9, 0)
+    briefing = {
+        "profile": "avb-2010",
+        "retaliation": [
+            {"incident_id": "i1", "category": "violence_group", "victim_id": "P1"}
+        ],
+        "incidents": [
+            {"incident_id": "i2", "category": "hate_crime", "label": "hate_crime"},
+            {"incident_id": "i3", "category": None, "label": "toronto-mci: Assault"},
+        ],
+    }
+    view = delivery.meeting_view(sqlite_store, briefing, user=CHAIR, at=now)
+    words = [i["words"] for s in view["sections"] for i in s["items"]]
+    assert words == [
+        "Retaliation alert, incident i1 (Violence with group offending, victim P1)",
+        "Violent incident i2 (Hate crime (incl. domestic violence))",
+        "Violent incident i3 (toronto-mci: Assault)",
+    ]
+
+
+def test_a_briefing_labels_its_incidents_by_the_definitions_category_names() -> None:
+    """The briefing's rows and summary named a category by its id
+    ("violence_weapon", shown "violence weapon"); the label is the definition's
+    name (its short name where the title is long)."""
+    import polars as pl
+
+    from avert.classify.labels import category_name
+    from avert.workflows.definition_words import category_titles
+
+    titles = category_titles("avb-2010")
+    assert titles["violence_weapon"] == "Violence with a weapon"
+    assert titles["most_serious_violence"] == "Most Serious Violence (MSV)"
+    assert category_titles("avb-gone-2019") == {}
+    frame = pl.DataFrame(
+        {
+            "category": ["violence_weapon", None, "unknown_cat"],
+            "in_definition": [True, True, True],
+            "crime_type": ["x", "Violence and sexual offences", "y"],
+        }
+    )
+    labels = frame.select(category_name(frame.columns, {}, titles))["label"]
+    assert labels.to_list() == [
+        "Violence with a weapon",
+        "police.uk: violence and sexual offences",
+        "unknown_cat",
+    ]
 
 
 def test_the_board_pack_audits_the_people_it_names(

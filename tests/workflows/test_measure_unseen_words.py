@@ -24,10 +24,27 @@ def test_the_unseen_categorys_note_names_it_in_words() -> None:
     )
     result: Any = SimpleNamespace(series=[series])
     window: Any = SimpleNamespace(start=dt.date(2022, 1, 1), end=dt.date(2022, 3, 31))
-    note = _measures._Figures._unseen(None, result, spec, window)  # type: ignore[arg-type]
+    note = _measures._Figures._unseen(None, result, spec, window, "avb-2010")  # type: ignore[arg-type]
     assert note is not None
     assert note.startswith(
-        "no incident in these data is classified as most serious violence, but "
+        "no incident in these data is classified as Most Serious Violence (MSV), "
+        "but "
         "61,430 in the definition"
     )
     assert "most_serious_violence" not in note
+
+
+def test_a_measures_series_names_its_category_as_the_definition_does() -> None:
+    """London's plan read "violence repeat victim per year" and "no incident in
+    these data is classified as violence repeat victim": the category's id with
+    spaces; both read the definition's name for it."""
+    spec = parse_measure("violence_repeat_victim", None)
+    names = {"violence_repeat_victim": "Violence against a repeat victim"}
+    assert spec.label(names) == "Violence against a repeat victim per year"
+    assert _measures._category_said("violence_repeat_victim", "avb-2010") == (
+        "Violence against a repeat victim"
+    )
+    # a definition that no longer loads: the id in words
+    assert _measures._category_said("violence_repeat_victim", "avb-gone") == (
+        "violence repeat victim"
+    )

@@ -374,6 +374,7 @@ def daily_briefing(
     notes: Sequence[str] = (),
     places_forecast: PlacesForecast | None = None,
     category_names: Mapping[tuple[str, str], str] | None = None,
+    category_titles: Mapping[str, str] | None = None,
     reason_words: ReasonWords | None = None,
 ) -> Briefing:
     """Assemble the daily risk briefing from canonical frames.
@@ -443,6 +444,11 @@ def daily_briefing(
         source, keyed by ``(source, label)``
         (:func:`avert.workflows.performance.source_category_names`: "toronto-mci:
         Assault"); the page names the others as they are.
+    category_titles
+        The definition's categories by name, keyed by id
+        (:attr:`avert.config.definitions.Category.name`): each incident's
+        ``label`` ("Violence with a weapon", not "violence_weapon"); a category
+        not in it is named by its id.
     reason_words
         What the reasons' codes mean (:meth:`ReasonWords.of_profile` of the
         definition the classification used): every item gets ``reasons_words``,
@@ -482,6 +488,7 @@ def daily_briefing(
             notes=notes,
             places_forecast=places_forecast,
             category_names=category_names,
+            category_titles=category_titles,
             reason_words=reason_words,
         )
 
@@ -503,6 +510,7 @@ def _daily_briefing(
     notes: Sequence[str],
     places_forecast: PlacesForecast | None,
     category_names: Mapping[tuple[str, str], str] | None,
+    category_titles: Mapping[str, str] | None,
     reason_words: ReasonWords | None,
 ) -> Briefing:
     """:func:`daily_briefing` with the collector paused: context, sections, page."""
@@ -519,6 +527,7 @@ def _daily_briefing(
         profile=profile,
         notes=notes,
         category_names=category_names,
+        category_titles=category_titles,
     )
     sections = _Sections.of(ctx, opts, places_forecast)
     _word_reasons(ctx, sections, reason_words or ReasonWords())

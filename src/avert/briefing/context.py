@@ -627,6 +627,7 @@ def prepare(
     profile: str = "avb-2010",
     notes: Sequence[str] = (),
     category_names: Mapping[tuple[str, str], str] | None = None,
+    category_titles: Mapping[str, str] | None = None,
 ) -> BriefingContext:
     """Check and normalise the inputs of a briefing; see :func:`daily_briefing`.
 
@@ -663,7 +664,7 @@ def prepare(
             "intelligence carry no borough and are shown for the whole force, and "
             "so are the delivery plan's actions due (the plan is force-wide)."
         )
-    inc = _in_police_order(inc, category_names or {})
+    inc = _in_police_order(inc, category_names or {}, category_titles or {})
     window_from, window_to, precision, window_notes = choose_window(
         inc, at=at, hours=hours
     )
@@ -761,7 +762,9 @@ def _in_briefing_area(incidents: pl.DataFrame, area: str) -> pl.DataFrame:
 
 
 def _in_police_order(
-    incidents: pl.DataFrame, category_names: Mapping[tuple[str, str], str]
+    incidents: pl.DataFrame,
+    category_names: Mapping[tuple[str, str], str],
+    category_titles: Mapping[str, str],
 ) -> pl.DataFrame:
     """The incidents typed, named by category and in one order (time, then id),
     numbered in it (``SEQ``).
@@ -778,5 +781,5 @@ def _in_police_order(
         pl.col("in_definition").cast(pl.Boolean).fill_null(value=False),
         pl.col("harm_days").cast(pl.Float64),
     ).sort("occurred_from", "incident_id", nulls_last=True)
-    inc = inc.with_columns(category_name(inc.columns, category_names))
+    inc = inc.with_columns(category_name(inc.columns, category_names, category_titles))
     return inc.with_columns(pl.int_range(pl.len()).alias(SEQ))

@@ -45,7 +45,7 @@ from avert.config.definitions import Profile
 __all__ = ["ReasonWords", "add_reason_words"]
 
 #: "in definition avb-2010: most serious violence (msv.a; hate.b)": the rule ids.
-_RULES: Final = re.compile(r"^(in definition .+?: .*)\(([^()]*)\)$")
+_RULES: Final = re.compile(r"^(in definition .+?: )(.*)\(([^()]*)\)$")
 #: A harm weight's source in a reason: "(Cambridge Crime Harm Index, derived:5D)".
 _HARM_SOURCE: Final = re.compile(
     r"\(Cambridge Crime Harm Index, (cchi|derived|expected):([^()]+)\)"
@@ -93,7 +93,8 @@ def _ordinal(n: int) -> str:
 class ReasonWords:
     """What the reasons' codes mean, for one briefing.
 
-    ``rule_clauses``: rule id -> its clause in the definition; ``group_names``:
+    ``rule_clauses``: rule id -> its clause in the definition; ``category_names``:
+    a category as reasons say it -> its name in the definition; ``group_names``:
     declared group id -> name (police only; empty for partners); ``asb_window_days``,
     ``asb_min_reports``, ``asb_min_reports_vulnerable``, ``asb_place_cell_m``: the
     definition's ASB bridge (None: not known, the reason keeps "the definition's
@@ -102,6 +103,9 @@ class ReasonWords:
     """
 
     rule_clauses: Mapping[str, str] = field(default_factory=dict)
+    #: the definition's categories by name (``Category.name``), keyed by their id
+    #: with spaces ("violence weapon": "Violence with a weapon"), as reasons say them
+    category_names: Mapping[str, str] = field(default_factory=dict)
     #: the definition whose words were asked for and did not load (None: it did)
     definition_not_found: str | None = None
     group_names: Mapping[str, str] = field(default_factory=dict)
@@ -130,6 +134,12 @@ class ReasonWords:
         bridge = profile.asb_bridge
         return cls(
             rule_clauses=clauses,
+            # without its aside: "Most Serious Violence (wounding / GBH with
+            # intent)", not "Most Serious Violence (MSV) (wounding / ...)"
+            category_names={
+                cid.replace("_", " "): _ASIDE.sub("", c.name)
+                for cid, c in profile.categories.items()
+            },
             asb_window_days=bridge.window_days,
             asb_min_reports=bridge.min_reports,
             asb_min_reports_vulnerable=bridge.min_reports_vulnerable,
@@ -161,9 +171,13 @@ class ReasonWords:
         m = _RULES.match(reason)
         if m is None:
             return reason
-        ids = [r.strip() for r in m.group(2).split(";")]
+        ids = [r.strip() for r in m.group(3).split(";")]
         clauses = [self.rule_clauses.get(r) or _id_words(r) for r in ids]
-        said = f"{m.group(1)}({'; '.join(clauses)})"
+        category = m.group(2)
+        named = self.category_names.get(category.strip())
+        if named is not None:
+            category = f"{named} "
+        said = f"{m.group(1)}{category}({'; '.join(clauses)})"
         unknown = [r for r in ids if r not in self.rule_clauses]
         if not unknown:
             return said

@@ -35,7 +35,9 @@ def category_label() -> pl.Expr:
 
 
 def category_name(
-    columns: Collection[str], names: Mapping[tuple[str, str], str]
+    columns: Collection[str],
+    names: Mapping[tuple[str, str], str],
+    titles: Mapping[str, str] | None = None,
 ) -> pl.Expr:
     """``label``: how a page names the category of an in-definition incident of a
     frame with ``columns``: :func:`category_label`, renamed per row by ``names``
@@ -45,7 +47,9 @@ def category_name(
     says "no single category"). A London quarter's briefing named 21,813 of its
     24,333 violent incidents "no single category": police.uk "Violence and sexual
     offences" rows, which the category counts name "police.uk: violence and
-    sexual offences"."""
+    sexual offences". ``titles``: the definition's categories by name
+    (:attr:`avert.config.definitions.Category.name`: "Violence with a weapon", not
+    "violence weapon"), keyed by category id; a category not in it keeps its id."""
     named = (
         pl.when(pl.col("category").is_null() & pl.col("crime_type").is_null())
         .then(pl.lit(None, pl.String()))
@@ -53,6 +57,8 @@ def category_name(
         if "crime_type" in columns
         else pl.col("category")
     )
+    if titles:
+        named = named.replace(dict(titles))
     if names and "source" in columns:
         renamed = named
         for (source, key), name in names.items():  # a few pairs, not rows

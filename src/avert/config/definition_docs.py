@@ -179,7 +179,11 @@ def render_docs(
         "your own (a copy of `harm.toml`, or `avert harm import`), given by "
         "`harm_table` or `--harm`. Stored classifications are not remade when a "
         "file changes: run `avert classify` after every edit of the definition or "
-        "the harm table (it reports what moved in and out and what was reweighted).",
+        "the harm table (it reports what moved in and out and what was reweighted). "
+        "A category's `short` (optional) is the name the pages and the briefing show "
+        'where its `title` is long ("Violence with a weapon"); without it, the '
+        "title. It is no part of what is classified: adding or editing one leaves "
+        "the stored classifications current.",
         "",
         "Stale classifications are named. `avert classify` (and the classification "
         "after `avert ingest`) stores with a profile's classifications the SHA-256 "

@@ -141,11 +141,21 @@ class Rule:
 
 @dataclass(frozen=True)
 class Category:
-    """A category of the definition (core or extension)."""
+    """A category of the definition (core or extension).
+
+    ``short``: the name a page shows where the title is long ("Violence with a
+    weapon" for "Violence-related offence involving a weapon"); empty: the title.
+    """
 
     id: str
     title: str = option()
     seed: str = option("")
+    short: str = option("")
+
+    @property
+    def name(self) -> str:
+        """How a page names the category: its short name, else its title."""
+        return self.short or self.title
 
 
 @dataclass(frozen=True)
@@ -593,9 +603,28 @@ def _content_sha256_of_version(path: str, version: tuple[int, ...]) -> str | Non
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     canonical = json.dumps(
-        data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+        _without_display_names(data),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _without_display_names(data: dict[str, Any]) -> dict[str, Any]:
+    """A parsed definition without its categories' ``short`` names: what a page
+    shows, no part of what is classified, so adding or editing one leaves the
+    stored classifications current (the built-in definition's short names, added
+    after stores had classified under it, made none of them stale)."""
+    categories = data.get("categories")
+    if not isinstance(categories, dict):
+        return data
+    bare = {
+        cid: {k: v for k, v in c.items() if k != "short"} if isinstance(c, dict) else c
+        for cid, c in categories.items()
+    }
+    return {**data, "categories": bare}
 
 
 def _file_version(path: Path) -> tuple[int, ...] | None:

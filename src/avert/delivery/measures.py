@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -97,11 +98,14 @@ class MeasureSpec:
         """Months in one ``per``."""
         return PER_MONTHS[self.per]
 
-    def label(self) -> str:
-        """The series in words, e.g. ``most_serious_violence, borough Westminster``."""
+    def label(self, category_names: Mapping[str, str] | None = None) -> str:
+        """The series in words, e.g. ``most_serious_violence, borough Westminster``;
+        with ``category_names`` (the definition's, by id) its category by name:
+        "Violence against a repeat victim per year", not "violence repeat victim"."""
         if self.kind == "store":
             return self.indicator
-        parts = [self.category if self.category != "all" else "violence"]
+        category = (category_names or {}).get(self.category, self.category)
+        parts = [category if self.category != "all" else "violence"]
         if self.flag != "all":
             parts.append(f"{self.flag}-enabled" if self.flag == "weapon" else self.flag)
         if self.area_field:

@@ -44,6 +44,7 @@ __all__ = [
     "follow_up_text",
     "item_key_words",
     "item_words",
+    "organisation_words",
     "parse_item",
     "rag_problem",
     "shown_value",
@@ -212,6 +213,32 @@ SUBJECT_TYPE_WORDS: Final[dict[str, str]] = {
     "cohort": "Cohort",
     "incident": "Incident",
 }
+
+
+#: Organisation keys' words that are abbreviations, read in capitals ("nhs": "NHS").
+_ORG_ACRONYMS: Final = frozenset(
+    {"nhs", "lfb", "las", "mps", "cps", "yot", "nps", "crc", "icb", "ccg", "gp", "vcs"}
+)
+
+
+def organisation_words(organisation: str | None) -> str:
+    """An organisation as a reader is shown it. A plan file and the accounts name
+    one by a key (``nhs``, ``london-councils``), which the forms and the pages'
+    data keep; a key typed in lower case is shown in words, each word capitalised
+    and abbreviations in capitals ("NHS", "London Councils"); a name already spelt
+    with capitals or spaces ("Leeds City Council") as given. The plan file names
+    no organisation beyond its key, so this readable form is all there is.
+
+    >>> organisation_words("nhs"), organisation_words("london-councils")
+    ('NHS', 'London Councils')
+    >>> organisation_words("youth_service"), organisation_words("Leeds City Council")
+    ('Youth Service', 'Leeds City Council')
+    """
+    key = (organisation or "").strip()
+    if not key or not all(c.islower() or c.isdigit() or c in "-_" for c in key):
+        return key
+    words = [w for w in re.split(r"[-_]+", key) if w]
+    return " ".join(w.upper() if w in _ORG_ACRONYMS else w.capitalize() for w in words)
 
 
 def cell_words(cell_id: str) -> str:

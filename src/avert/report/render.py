@@ -24,7 +24,7 @@ from avert.analyse.forecast import bulk_notes
 from avert.areas import area_words
 from avert.briefing import Briefing
 from avert.briefing.places import no_places_notes
-from avert.delivery.model import cell_words, subject_words
+from avert.delivery.model import cell_words, organisation_words, subject_words
 from avert.files import private_write_bytes
 from avert.report.charts import (
     CATEGORY_COLOURS,
@@ -34,6 +34,7 @@ from avert.report.charts import (
     places_map_svg,
 )
 from avert.report.glyphs import drawable_html
+from avert.schema import DETECTED_GROUP_PREFIX
 
 __all__ = [
     "LIST_LIMITS",
@@ -191,6 +192,30 @@ SPC_RULE_NAMES: Final = {
 }
 
 
+def _group_words(group_id: Any, size: Any = None) -> str:
+    """A rival group of a retaliation alert in words, beside its id (the
+    briefing's Rivals column read "net-P0006230" alone). A network avert found in
+    co-offending (``net-`` + its smallest member's person id, police only) is
+    said so, with its size and that member ("network of 16 people found by
+    co-offending, including P0006230"); any other id (a declared group, or a
+    partner's pseudonym of any group, which says nothing of its members) is "group
+    of N people". ``size``: the briefing's ``rival_group_sizes`` entry (None: not
+    known, no count said).
+
+    >>> _group_words("net-P0006230", 16)
+    'network of 16 people found by co-offending, including P0006230'
+    >>> _group_words("G-1A2B3C", 1), _group_words("R1")
+    ('group of 1 person', 'group')
+    """
+    gid = "" if group_id is None else str(group_id)
+    n = None if size is None else int(size)
+    people = "" if n is None else f" of {n:,} {'person' if n == 1 else 'people'}"
+    if gid.startswith(DETECTED_GROUP_PREFIX) and len(gid) > len(DETECTED_GROUP_PREFIX):
+        member = gid[len(DETECTED_GROUP_PREFIX) :]
+        return f"network{people} found by co-offending, including {member}"
+    return f"group{people}"
+
+
 def _spc_rule(key: Any) -> str:
     """A control-chart rule's name in words (any other key: spaces for underscores)."""
     return SPC_RULE_NAMES.get(str(key)) or _label(key)
@@ -269,6 +294,11 @@ def environment() -> Environment:
     env.filters["subject_words"] = subject_words
     # an area key as a reader is shown it: "London", not "london"
     env.filters["area_words"] = area_words
+    # an organisation's key in words: "NHS", "London Councils" (not "nhs")
+    env.filters["org_words"] = organisation_words
+    # a retaliation alert's rival group in words: "network of 16 people found by
+    # co-offending, including P0006230", not "net-P0006230" alone
+    env.filters["group_words"] = _group_words
     # a places cell's id in words: "150 m cell E3532 N1205", not "150m:E3532:N1205"
     env.filters["cell_words"] = cell_words
     # a make-up row's category as a reader reads it: "Female", not the code "F"

@@ -42,19 +42,17 @@ from avert.briefing import (
     Briefing,
     BriefingOptions,
     PlacesForecast,
-    ReasonWords,
     daily_briefing,
     records_missing,
 )
 from avert.briefing.dash import none_made_yet
 from avert.briefing.dated_alone import day_start
-from avert.config.definitions import load_profile
 from avert.config.places import PlacesConfig
 from avert.config.risk import RiskConfig, default_risk_config
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.config.timezone import window_hours
 from avert.delivery.model import TASKING_TEXTS
-from avert.errors import ConfigError, MonthStartsError, NotFound, TooEarlyError
+from avert.errors import MonthStartsError, NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
 from avert.schema import ITEM_KINDS
@@ -67,6 +65,7 @@ from avert.workflows.briefing_reads import (
     read_briefing_frames,
     read_residents,
 )
+from avert.workflows.definition_words import category_titles, reason_words_of
 from avert.workflows.delivery import (
     SCOPE_OF_SETTINGS,
     account_orgs,
@@ -472,17 +471,6 @@ def _mapped_category_names(incidents: pl.DataFrame) -> dict[tuple[str, str], str
     )
 
 
-def _reason_words(profile: str) -> ReasonWords:
-    """What the reasons' codes mean under the definition ``profile`` (its rules'
-    clauses and its ASB bridge's window and thresholds); a definition that no
-    longer loads (a file since moved) has its rules worded from their ids, and the
-    reasons say it was not found (:meth:`ReasonWords.not_found`)."""
-    try:
-        return ReasonWords.of_profile(load_profile(profile))
-    except ConfigError:
-        return ReasonWords.not_found(profile)
-
-
 def build_briefing(
     store: Store,
     *,
@@ -659,7 +647,8 @@ def _assemble(
         places_forecast=places,
         risk_config=risk_config,
         category_names=_mapped_category_names(frames["incidents"]),
-        reason_words=_reason_words(profile),
+        category_titles=category_titles(profile),
+        reason_words=reason_words_of(profile),
     )
     briefing = _with_store_facts(store, briefing, reader, at=at, area=area, notes=notes)
     if reader.organisation:  # whose taskings a partner briefing lists

@@ -50,10 +50,23 @@ def _words(measure: str) -> str:
 WHOLE_MEASURES: Final = frozenset({"longevity_days"})
 
 
+def _is_share(measure: str) -> bool:
+    """A measure that is a share of a group's incidents (0 to 1), said in per cent."""
+    return measure.endswith("_share")
+
+
 def _measure_said(measure: str, threshold: float) -> pl.Expr:
     """One measure of a rule against its threshold, in words: "days active 687
-    (rule: at least 90)", whole days rounded; other values to two decimals."""
+    (rule: at least 90)", whole days rounded; a share of incidents in whole per
+    cent, as the threat line says them ("share of incidents violent 84 % (rule:
+    at least 50 %)": the groups page read "0.84 (rule: at least 0.5)"); other
+    values to two decimals."""
     value = pl.col(measure)
+    if _is_share(measure):
+        return pl.format(
+            f"{_words(measure)} {{}} % (rule: at least {_fmt(100 * threshold)} %)",
+            (100 * value).round(0).cast(pl.Int64),
+        )
     value = (
         value.round(0).cast(pl.Int64) if measure in WHOLE_MEASURES else value.round(2)
     )

@@ -20,6 +20,7 @@ from avert.errors import ConfigError, NotFound, SchemaError
 from avert.store import Store, queries
 from avert.store.summary import classified_profiles
 from avert.workflows.board import first_of_month, run_performance
+from avert.workflows.definition_words import category_titles
 from avert.workflows.delivery._actions import plan_board
 from avert.workflows.delivery._checks import checks_view
 from avert.workflows.delivery._common import (
@@ -252,9 +253,9 @@ def objective_measures(
     for obj in objectives.to_dicts():
         spec = parse_measure(obj["indicator"], obj["indicator_filter"])
         plan = plans.get(obj["plan_id"]) or {}
-        row = _measure_row(obj, spec)
-        out.append(row)
         profile = spec.definition or settings.definition_id()
+        row = _measure_row(obj, spec, category_titles(profile))
+        out.append(row)
         # the setting may name a TOML file: its categories are the file's
         known = _categories_of(spec.definition or settings.definition)
         if _not_measurable(row, obj, spec, profile, known):
@@ -271,8 +272,17 @@ def objective_measures(
     return out
 
 
-def _measure_row(obj: dict[str, Any], spec: MeasureSpec) -> dict[str, Any]:
-    """An objective's row before it is measured (status ``not_measured``)."""
+def _category_said(category: str, profile: str) -> str:
+    """A category as the plan says it: its name in the definition ``profile``, else
+    its id in words."""
+    return category_titles(profile).get(category) or category.replace("_", " ")
+
+
+def _measure_row(
+    obj: dict[str, Any], spec: MeasureSpec, category_names: dict[str, str]
+) -> dict[str, Any]:
+    """An objective's row before it is measured (status ``not_measured``); its
+    series names its category as the definition does (``category_names``)."""
     return {
         "objective_id": obj["objective_id"],
         "plan_id": obj["plan_id"],
@@ -280,7 +290,7 @@ def _measure_row(obj: dict[str, Any], spec: MeasureSpec) -> dict[str, Any]:
         "title": obj["title"],
         "indicator": obj["indicator"],
         "filter": obj["indicator_filter"],
-        "series": spec.label() if spec.kind != "unknown" else None,
+        "series": spec.label(category_names) if spec.kind != "unknown" else None,
         "per": spec.per,
         "baseline": obj["baseline"],
         "baseline_source": "plan" if obj["baseline"] is not None else None,
@@ -411,7 +421,11 @@ class _Figures:
         return self._series_measure(row, spec, profile, known, window)
 
     def _unseen(
-        self, result: PerformanceResult, spec: MeasureSpec, window: _Window
+        self,
+        result: PerformanceResult,
+        spec: MeasureSpec,
+        window: _Window,
+        profile: str,
     ) -> str | None:
         """Why a category or flag without a single event cannot be read as 0 (None
         when it can): the data hold violence of no category, which may be of this
@@ -425,10 +439,10 @@ class _Figures:
                 f"{k.removeprefix('police.uk: ')}: {n:,}" for k, n in hidden.items()
             )
             return (
-                # the category in words, as the measure's label reads it ("most
-                # serious violence", not the key 'most_serious_violence')
+                # the category by name, as the measure's label reads it ("Most
+                # Serious Violence (MSV)", not the key 'most_serious_violence')
                 f"no incident in these data is classified as "
-                f"{spec.category.replace('_', ' ')}, but "
+                f"{_category_said(spec.category, profile)}, but "
                 f"{sum(hidden.values()):,} in the definition carry only their "
                 f"police.uk category ({names}), which may hold some: these data "
                 "cannot tell this category apart, so 0 is no finding"
@@ -497,7 +511,9 @@ class _Figures:
             )
             return None
         series = _series_of(result, spec)
-        unseen = None if series is not None else self._unseen(result, spec, window)
+        unseen = (
+            None if series is not None else self._unseen(result, spec, window, profile)
+        )
         if unseen is not None:
             row.update(status="insufficient_data", reason=unseen)
             return None

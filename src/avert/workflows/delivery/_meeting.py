@@ -17,6 +17,7 @@ from avert.delivery.model import (
     subject_type,
 )
 from avert.store import Store, audit
+from avert.workflows.definition_words import category_titles, word_stored_reasons
 from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     pseudonymise_stored_in_rows,
@@ -44,14 +45,19 @@ def _meeting_sections(
     briefing: dict[str, Any], by_subject: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The briefing's taskable sections, each item with its live tasking, if any."""
+    profile = str(briefing.get("profile") or "avb-2010")
+    titles = category_titles(profile)
     sections = []
     for section, kind, key, title in MEETING_SECTIONS:
         items = []
-        for row in briefing.get(section) or []:
+        rows = briefing.get(section) or []
+        # the reasons in words: a briefing stored before it had them is worded now,
+        # under the definition it names (as the briefing words its own)
+        word_stored_reasons(rows, profile)
+        for row in rows:
             ident = row.get(key)
             if ident is None:
                 continue
-            # the reasons in words (a briefing stored before it had them: as is)
             reasons = row.get("reasons_words") or row.get("reasons") or []
             items.append(
                 {
@@ -60,7 +66,10 @@ def _meeting_sections(
                     "item": f"{kind}:{ident}",
                     # what the chair reads; the key is the form's and the page's data
                     "words": item_words(
-                        kind, str(ident), row, repeat_window_days=REPEAT_WINDOW_DAYS
+                        kind,
+                        str(ident),
+                        _named_category(row, titles),
+                        repeat_window_days=REPEAT_WINDOW_DAYS,
                     ),
                     "reasons": reasons[:2],
                     "harm": row.get("harm_days"),
@@ -80,6 +89,16 @@ def _meeting_sections(
             }
         )
     return sections
+
+
+def _named_category(row: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
+    """A briefing row whose category label is a definition category's id (a
+    briefing stored before it named them: "violence_group") with that category's
+    name ("Violence with group offending"); any other row as it is."""
+    label = row.get("label") or row.get("category")
+    if label is None or str(label) not in titles:
+        return row
+    return {**row, "label": titles[str(label)]}
 
 
 def _window_taskings(
