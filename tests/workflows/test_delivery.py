@@ -597,6 +597,27 @@ def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
     assert f"board-pack:{month}" in exports["object"].to_list()
 
 
+def test_board_pack_data_read_from_python_is_audited(
+    planned: Store, tmp_path: Path
+) -> None:
+    """``board_pack_data`` is exported and wrote no audit row (only
+    ``board_pack``'s export did): a Python caller read the pack's people
+    unaudited. It records one board ``view`` row; the pack itself still records
+    its one ``export`` row, and no view row."""
+    month = f"{dt.date.today():%Y-%m}"
+    obj = f"board-pack:{month}"
+    settings = load_settings({"AVERT_PSEUDONYM_KEY": KEY})
+
+    def rows() -> list[tuple[str, str]]:
+        found = planned.read_frame("audit", where=[("object", "=", obj)])
+        return list(zip(found["action"], found["role"], strict=True))
+
+    delivery.board_pack_data(planned, settings, month=month)
+    assert rows() == [("view", "board")]
+    delivery.board_pack(planned, settings, month=month, out_dir=tmp_path, pdf=False)
+    assert rows() == [("view", "board"), ("export", "board")]
+
+
 def test_leads_no_enabled_account_holds_are_flagged_on_the_plan_and_board_pack(
     planned: Store, tmp_path: Path
 ) -> None:

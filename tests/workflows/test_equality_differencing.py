@@ -322,9 +322,12 @@ def _load(
     rows: list[dict[str, Any]],
     *,
     source: str = "humberside-records",
+    file: str | None = None,
 ) -> None:
     """``rows`` (Humberside's own records) stored as load ``load_id`` recorded at
-    ``at``, as a load records its file (``loads.loaded_at``)."""
+    ``at``, as a load records its file (``loads.loaded_at``); with ``file``, the
+    rows name it (``stops.source_file``) and the record is of it (its digest
+    ``file``: a load of several files calls this once per file)."""
     stops = [
         {
             "source": source,
@@ -333,13 +336,14 @@ def _load(
             "lon": -0.3,
             **row,
             "load_id": load_id,
+            **({"source_file": file} if file else {}),
         }
         for row in rows
     ]
     record = {
         "load_id": load_id,
-        "source_file": f"{load_id}/stops.csv",
-        "file_sha256": load_id,
+        "source_file": file or f"{load_id}/stops.csv",
+        "file_sha256": file or load_id,
         "kind": "bundle-stops",
         "loaded_at": at,
         "rows": len(rows),
@@ -528,6 +532,37 @@ def test_searches_loaded_with_the_load_that_ended_the_year_count(
     assert not _late_notes(eq)
 
 
+def test_a_late_file_leaves_out_its_own_searches_not_its_loads_others(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """January 2019 (White 10, Other 5) loaded in time from its file, an April
+    search made the year to March 2019 over. January's rows deleted, then one
+    load of two files: January's file again (the same bytes, loaded when first
+    recorded: in time) and a late file of 2 Other searches of February. The
+    leave-out was per load: January's searches went with the late file's and a
+    partner read no figure, the year "loaded late whole", where it had read
+    Other 5. It is per file: Other 5, the late file's 2 left out and noted."""
+    _no_searches(sqlite_store, tmp_path)
+    january = dt.datetime(2019, 1, 10)
+    in_time = _searches("White", 10, january, "jan")
+    in_time += _searches("Other", 5, january, "jan")
+    _load(sqlite_store, "first", dt.datetime(2019, 5, 1, 9), in_time, file="jan.csv")
+    _load_april(sqlite_store)
+    assert _searches_by_group(_partner_year_to_march_2019(sqlite_store))["Other"] == 5
+    with sqlite_store.transaction() as tx:
+        tx._execute("DELETE FROM stops WHERE load_id = 'first'")
+    at = dt.datetime(2019, 6, 1, 9)
+    _load(sqlite_store, "both", at, in_time, file="jan.csv")
+    late_rows = _searches("Other", 2, dt.datetime(2019, 2, 10), "feb")
+    _load(sqlite_store, "both", at, late_rows, file="feb.csv")
+    eq = _partner_year_to_march_2019(sqlite_store)
+    assert _searches_by_group(eq)["Other"] == 5
+    assert _late_notes(eq)
+    year = (dt.date(2018, 4, 1), dt.date(2019, 3, 31))
+    late = searches_loaded_late(sqlite_store, "humberside", year)
+    assert (late.files, late.searches) == (frozenset({("both", "feb.csv")}), 2)
+
+
 def test_a_month_police_uk_stored_again_stays_in_the_year(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
@@ -641,7 +676,8 @@ def test_a_late_bundle_loaded_again_after_its_rows_were_deleted_stays_late(
     assert _searches_by_group(eq)["Other"] == 5
     assert _late_notes(eq)
     year = (dt.date(2018, 4, 1), dt.date(2019, 3, 31))
-    assert again.load_id in searches_loaded_late(sqlite_store, None, year).loads
+    found = searches_loaded_late(sqlite_store, None, year)
+    assert again.load_id in {load for load, _ in found.files}
     # loaded a third time, all its rows stored: nothing added, no row recorded
     loads = sqlite_store.count("loads")
     load_files(sqlite_store, [late], kind="bundle")
@@ -752,7 +788,7 @@ def test_a_search_of_no_recorded_load_is_taken_as_loaded_first(
         _searches("Other", 2, dt.datetime(2019, 2, 10), "feb"),
     )
     late = searches_loaded_late(sqlite_store, "humberside", year)
-    assert (late.loads, late.searches) == (frozenset({"late"}), 2)
+    assert (late.files, late.searches) == (frozenset({("late", None)}), 2)
 
 
 def test_a_partner_cannot_difference_a_year_read_with_and_without_the_force(

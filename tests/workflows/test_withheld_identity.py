@@ -18,7 +18,7 @@ from store_templates import StoreTemplates
 from avert.access import NAME_WITHHELD
 from avert.config.settings import load_settings
 from avert.schema import TABLES
-from avert.store import Store
+from avert.store import Store, audit
 from avert.workflows import delivery
 from avert.workflows.briefing import build_briefing
 from avert.workflows.delivery._common import stored_ids_shown
@@ -133,6 +133,13 @@ def test_partners_and_the_board_read_no_stored_date_of_birth_or_address(
     pack = delivery.board_pack_data(planned, SETTINGS, month=month)
     completed = {a["action_id"]: a["evidence"] for a in pack["completed"]}
     assert completed["A04"] == as_read.replace("{amy}", _of(BOARD, "person", "P2"))
+    # read from Python, audited: one board view row naming Amy (her pseudonym)
+    [row] = planned.read_frame(
+        "audit", where=[("object", "=", f"board-pack:{month}")]
+    ).to_dicts()
+    n, digest = audit.people_digest([_of(BOARD, "person", "P2")])
+    assert (row["action"], row["role"]) == ("view", "board")
+    assert f"people={n}; people_sha256={digest}; audience=board" == row["detail"]
     for user, action_id in ((BOARD, "A04"), (COUNCIL, "A05")):
         shown = as_read.replace("{amy}", _of(user, "person", "P2"))
         listed = delivery.plan_board(planned, SETTINGS, user=user)["actions"]

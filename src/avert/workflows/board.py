@@ -53,6 +53,7 @@ from avert.workflows.equality import (
 )
 from avert.workflows.late_searches import (
     LateSearches,
+    LoadedFile,
     latest_search_stored,
     searches_loaded_late,
 )
@@ -582,7 +583,7 @@ def _board_equality(
             date_from=e_from,
             date_to=e_to,
             population_year=population_year,
-            leave_out_loads=late.loads,
+            leave_out_files=late.files,
         )
     except (NotFound, SchemaError, ConfigError) as err:
         why = f"{_fixed_year_note(e_from, e_to, end)} {err}" if fixed else str(err)
@@ -603,7 +604,7 @@ def _board_equality(
             force=force,
             span=(e_from, e_to),
             asked=(areas, population_year),
-            leave_out_loads=late.loads,
+            leave_out_files=late.files,
         )
     figures = _equality_figures(found, audience=audience)
     # above the figures (the page's field and the pack's month name another)
@@ -769,7 +770,7 @@ def _partner_area_table(
     force: str | None,
     span: tuple[dt.date, dt.date],
     asked: tuple[Sequence[str] | None, int | None],
-    leave_out_loads: frozenset[str] = frozenset(),
+    leave_out_files: frozenset[LoadedFile] = frozenset(),
 ) -> BoardEquality:
     """``found`` with its per-area rates left out, saying why, when a partner
     asked areas or a census year (``asked``) whose area table counts other
@@ -795,7 +796,7 @@ def _partner_area_table(
             force=force,
             date_from=span[0],
             date_to=span[1],
-            leave_out_loads=leave_out_loads,
+            leave_out_files=leave_out_files,
         )
     except (NotFound, SchemaError, ConfigError):
         default = None

@@ -43,6 +43,7 @@ from avert.files import read_text_input
 from avert.store import Store
 from avert.store.database import Filter
 from avert.store.summary import stops_after
+from avert.workflows.late_searches import LoadedFile
 
 __all__ = [
     "CENSUS_DAYS",
@@ -132,7 +133,7 @@ def run_equality(
     list_people: Sequence[str] | None = None,
     list_name: str = "list",
     area_level: Literal["la", "lsoa"] = "la",
-    leave_out_loads: Collection[str] = (),
+    leave_out_files: Collection[LoadedFile] = (),
 ) -> BoardEquality:
     """Stop and search against census denominators, per force and per area.
 
@@ -163,13 +164,13 @@ def run_equality(
     list_people
         Person ids of a priority list: its make-up against everyone with an offence
         (suspect or offender) in the window.
-    leave_out_loads
-        Loads (``stops.load_id``) whose searches are not counted: a partner's
-        fixed year leaves out those loaded after it was first over
-        (:mod:`avert.workflows.late_searches`).
+    leave_out_files
+        Files as their loads stored them (``stops.load_id``, ``stops.source_file``)
+        whose searches are not counted: a partner's fixed year leaves out those
+        loaded after it was first over (:mod:`avert.workflows.late_searches`).
     """
     stops, forces, notes, window, months = _counted_stops(
-        store, force, date_from, date_to, leave_out_loads
+        store, force, date_from, date_to, leave_out_files
     )
     year, force_areas, label, force_result, area_result = _resident_rates(
         store,
@@ -215,14 +216,14 @@ def _counted_stops(
     force: str | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
-    leave_out_loads: Collection[str],
+    leave_out_files: Collection[LoadedFile],
 ) -> tuple[pl.DataFrame, tuple[str, ...], list[str], tuple[dt.date, dt.date], int]:
     """The searches :func:`run_equality` counts (:func:`_window_stops`), the
     forces they are of (:func:`_one_force`), the notes they need (a force named
     by no stop, searches no one published), the days counted and the months of
     them that hold searches (:func:`_stops_window`: a window may end at its last
     search only when the store holds none after it, :func:`_no_search_after`)."""
-    stops = _window_stops(store, force, date_from, date_to, leave_out_loads)
+    stops = _window_stops(store, force, date_from, date_to, leave_out_files)
     forces = _one_force(stops, force)
     notes: list[str] = _unnamed_force_note(stops, forces) + _unpublished_note(stops)
     ends_here = _no_search_after(store, date_to, forces)
@@ -374,10 +375,11 @@ def _window_stops(
     force: str | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
-    leave_out_loads: Collection[str] = (),
+    leave_out_files: Collection[LoadedFile] = (),
 ) -> pl.DataFrame:
     """The stops of ``force`` (None: every force's) on the days from ``date_from``
-    to ``date_to``, but those of the loads ``leave_out_loads``;
+    to ``date_to``, but those a load stored from a file of ``leave_out_files``
+    (``load_id``, ``source_file``: the other files of the same load stay);
     :class:`~avert.errors.NotFound` saying why when there are none."""
     stops = store.read_frame(
         "stops",
@@ -386,10 +388,16 @@ def _window_stops(
             *_days_where("occurred_at", date_from, date_to),
         ],
     )
-    if leave_out_loads:
+    if leave_out_files:
         # a search of no load (stored before loads were recorded) stays
-        left_out = pl.col("load_id").is_in(sorted(leave_out_loads)).fill_null(False)
-        kept = stops.filter(~left_out)
+        left_out = pl.DataFrame(
+            sorted(leave_out_files, key=lambda f: (f[0], f[1] or "")),
+            schema={"load_id": pl.String(), "source_file": pl.String()},
+            orient="row",
+        )
+        kept = stops.join(
+            left_out, on=["load_id", "source_file"], how="anti", nulls_equal=True
+        )
         if kept.height == 0 and stops.height > 0:
             # not "no stops in this window": the store holds them, loaded late
             msg = (

@@ -9,7 +9,9 @@ its figures: read before and after such a load, a group's counts differed by
 the late batch's, counts of 1 to 4 the small-cell rule withholds. The year's
 figures for partners are fixed at the searches loaded by the time it was first
 over, by the store's load records (``loads.loaded_at`` of each search's
-``load_id``); the later ones are only counted, in a note.
+``load_id`` and ``source_file``); the later ones are left out by file (a load
+recorded late may also store again a file first recorded in time, whose
+searches stay) and only counted, in a note.
 """
 
 from __future__ import annotations
@@ -22,16 +24,27 @@ import polars as pl
 from avert.analyse.equality import _POLICE_UK_SOURCES
 from avert.store import Store
 
-__all__ = ["LateSearches", "latest_search_stored", "searches_loaded_late"]
+__all__ = [
+    "LateSearches",
+    "LoadedFile",
+    "latest_search_stored",
+    "searches_loaded_late",
+]
+
+#: a file as one load stored it: ``(stops.load_id, stops.source_file)`` (the
+#: ``loads`` table's key; a file of none, ``source_file`` null, as None)
+LoadedFile = tuple[str, str | None]
 
 
 @dataclass(frozen=True)
 class LateSearches:
     """The searches of a year loaded after it was first over in the store."""
 
-    #: the loads (``load_id``) of those searches: a partner's figures leave out
-    #: every search of the year that these loads added
-    loads: frozenset[str]
+    #: the files of those searches, as their loads stored them (``load_id``,
+    #: ``source_file``): a partner's figures leave out every search of the year
+    #: these loads stored from these files, and no other search of the loads (a
+    #: file of the same load recorded in time before stays)
+    files: frozenset[LoadedFile]
     #: how many searches of the year they are
     searches: int
 
@@ -55,10 +68,14 @@ def searches_loaded_late(
     year has none. No search after the year: none is late (the year is not
     over; :func:`~avert.workflows.board._partner_year` reads no such year).
 
-    Only a load holding a late search that is not police.uk's (a force's own
+    Only a file holding a late search that is not police.uk's (a force's own
     records) is late: police.uk's searches are public, and a month it re-issued
-    is stored again by a later load. Every search of the year of a late load
-    is left out and counted in :attr:`LateSearches.searches`."""
+    is stored again by a later load. Every search of the year a load stored
+    from a late file is left out and counted in :attr:`LateSearches.searches`;
+    the leave-out is by file, not by load: one load that stores again a file
+    first recorded in time (its rows deleted since) and brings a late file
+    leaves the first file's searches in (by load, they went too, and the year
+    read before and after differed by them)."""
     start = dt.datetime.combine(year[0], dt.time())
     after = dt.datetime.combine(year[1] + dt.timedelta(days=1), dt.time())
     # the year's searches and those after it: the store's whole history read
@@ -99,9 +116,11 @@ def searches_loaded_late(
     # later load) gives nothing back by difference and stays in the year
     source = pl.col("source").cast(pl.String)
     own = source.is_null() | ~source.is_in(sorted(_POLICE_UK_SOURCES))
-    late_loads = frozenset(late.filter(own)["load_id"].to_list())
-    left_out = in_year.filter(pl.col("load_id").is_in(sorted(late_loads))).height
-    return LateSearches(late_loads, left_out)
+    key = ["load_id", "source_file"]
+    late_files = late.filter(own).select(key).unique()
+    left_out = in_year.join(late_files, on=key, how="semi", nulls_equal=True)
+    files = frozenset((str(load), name) for load, name in late_files.iter_rows())
+    return LateSearches(files, left_out.height)
 
 
 def _loaded_at(

@@ -122,7 +122,30 @@ def _board_pseudonymiser(settings: Settings, board_user: User) -> Pseudonymiser:
 
 
 def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str, Any]:
-    """What the board pack of ``month`` shows (persons pseudonymised: board audience).
+    """What the board pack of ``month`` shows (:func:`_board_pack_contents`),
+    audited: one ``view`` row of ``board-pack:<month>`` naming the people (by
+    pseudonym) it holds, as the workflows' other views of people
+    (:func:`avert.workflows.views.briefing_view`). It wrote none, and a Python
+    caller read the pack's people unaudited; :func:`board_pack` audits its
+    export instead."""
+    data = _board_pack_contents(store, settings, month=month)
+    shown = pseudonyms_named(json.dumps(data, default=str), "person")
+    audit.record(
+        store,
+        action="view",
+        obj=f"board-pack:{month}",
+        reason=f"board pack data, shows {len(shown)} people",
+        role="board",
+        detail=audit.describe(people=shown, audience="board"),
+    )
+    return data
+
+
+def _board_pack_contents(
+    store: Store, settings: Settings, *, month: str
+) -> dict[str, Any]:
+    """What the board pack of ``month`` shows (persons pseudonymised: board audience);
+    not audited (:func:`board_pack_data` and :func:`board_pack` are).
 
     Status is as at the end of the month (or today, if earlier): plan status by
     strand and by lead partner, overdue actions, actions completed in the month
@@ -241,7 +264,7 @@ def board_pack(
 
     say = progress or (lambda _step: None)
     say("reading the plan and its checks")
-    data = board_pack_data(store, settings, month=month)
+    data = _board_pack_contents(store, settings, month=month)  # audited below
     out = private_mkdir(out_dir)  # pseudonyms, evidence: owner-only, as the PDF
     _first, nxt = _month_bounds(month)
     say("performance and equality")
