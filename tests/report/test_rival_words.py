@@ -17,13 +17,14 @@ def _rivals(alert: dict[str, object]) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", page)).strip()
 
 
-def test_a_detected_network_is_said_with_its_size_and_a_member() -> None:
+def test_a_detected_network_is_said_with_its_size_naming_no_member() -> None:
     """Walked in a browser: the Rivals column read "net-P0006230" alone; it says
-    what the group is and keeps its id, the record's data."""
+    what the group is and keeps its id, the record's data, naming no member apart
+    from the id (a person named would be a person shown, outside the audit)."""
     alert = {"rival_groups": ["net-P0006230", "R1"], "rival_group_sizes": [16, 1]}
     assert _rivals(alert) == (
-        "network of 16 people found by co-offending, including P0006230 "
-        "(net-P0006230); group of 1 person (R1)"
+        "network of 16 people found by co-offending (net-P0006230); "
+        "group of 1 person (R1)"
     )
     page = (
         environment()

@@ -1419,7 +1419,7 @@ _KIND_WORDS = {
     "repeat_victim": "Repeat victim ",
     "person": "Person of concern ",
     "asb_caller": "Vulnerable ASB caller ",
-    "cell": "Place ",
+    "cell": "Place",  # "Place near ...", or "Place, 150 m cell ..." where none is near
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from avert.config.settings import load_settings
-from avert.store import Store
+from avert.store import Store, kept
 from avert.synth import CityConfig, make_city, write_bundle
 from avert.workflows import views
 from avert.workflows.definitions import classify_store
@@ -251,6 +252,8 @@ def test_the_incidents_page_reads_only_the_definitions_incidents(
     CPU a request; the definition's filter is now in the SQL (0.31 s)."""
     fetched: list[int] = []
     real = city_store._query
+    # the page keeps its window's read: another test's read of it must not be found
+    monkeypatch.setattr(kept, "_KEPT", weakref.WeakKeyDictionary())
 
     def counted(*args: Any, **kwargs: Any) -> pl.DataFrame:
         frame = real(*args, **kwargs)

@@ -196,14 +196,16 @@ def _group_words(group_id: Any, size: Any = None) -> str:
     """A rival group of a retaliation alert in words, beside its id (the
     briefing's Rivals column read "net-P0006230" alone). A network avert found in
     co-offending (``net-`` + its smallest member's person id, police only) is
-    said so, with its size and that member ("network of 16 people found by
-    co-offending, including P0006230"); any other id (a declared group, or a
+    said so, with its size ("network of 16 people found by co-offending"; the
+    member is not named apart from the id beside it: a person named on the page
+    would be a person shown, and the briefing's audit counts the people it lists,
+    not a group's members); any other id (a declared group, or a
     partner's pseudonym of any group, which says nothing of its members) is "group
     of N people". ``size``: the briefing's ``rival_group_sizes`` entry (None: not
     known, no count said).
 
     >>> _group_words("net-P0006230", 16)
-    'network of 16 people found by co-offending, including P0006230'
+    'network of 16 people found by co-offending'
     >>> _group_words("G-1A2B3C", 1), _group_words("R1")
     ('group of 1 person', 'group')
     """
@@ -211,8 +213,7 @@ def _group_words(group_id: Any, size: Any = None) -> str:
     n = None if size is None else int(size)
     people = "" if n is None else f" of {n:,} {'person' if n == 1 else 'people'}"
     if gid.startswith(DETECTED_GROUP_PREFIX) and len(gid) > len(DETECTED_GROUP_PREFIX):
-        member = gid[len(DETECTED_GROUP_PREFIX) :]
-        return f"network{people} found by co-offending, including {member}"
+        return f"network{people} found by co-offending"
     return f"group{people}"
 
 
