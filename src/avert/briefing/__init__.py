@@ -34,6 +34,49 @@ function of the resulting :class:`BriefingContext`, usable alone; :func:`daily_b
 assembles them. Every item carries ``links`` (the record ids it came from) and
 ``reasons`` (why it is on the page). The JSON contract is typed in
 :mod:`avert.briefing.model` and documented in docs/briefing.md.
+
+Inputs of :func:`daily_briefing`, in detail
+-------------------------------------------
+``incidents`` are joined to their classification (``avert.classify`` /
+``classifications`` table): ``incident_id``, ``occurred_from``, ``in_definition``,
+``category``, ``harm_days``; optional ``rule_ids``, ``harm_source``,
+``time_precision``, ``x``, ``y``, ``lat``, ``lon``, ``borough``, ``lsoa``,
+``offence_code``, ``crime_type``, ``weapon``, ``domestic``, ``hate``,
+``gang_related``, ``injury``, ``outcome``, ``location``. They must hold the window,
+the 28 days before ``at`` (places), the same 28 days a year (364 days) earlier
+(trend) and, for people in the window, their incidents of the last 365 days (risk
+scores).
+
+``tables``, the optional canonical tables by name (``avert.schema``): ``people``,
+``identities`` (``person_identity``, police audience only), ``groups``,
+``group_members``, ``asb``, ``intelligence``, ``actions``, ``taskings`` (with
+``listed``: the audience may read the tasking), and ``retaliation`` (alerts of
+:func:`avert.analyse.networks.retaliation_alerts`; without it no alert is shown),
+``baseline_sources`` (``source``, ``force`` of the exact-time records of the 28 days
+before the trend's year-earlier 28 days: only those sources are a baseline there;
+without it, not checked).
+
+``pseudonymiser``, required for the partner audience (a
+:class:`~avert.errors.ConfigError` without one): make it with the deployment's
+secret by :func:`avert.access.pseudonymiser_for` in its reader's key (``scope``:
+``organisation:ORG``, ORG as stored on its accounts, or ``board``, under the default
+setting ``pseudonym_scope`` ``organisation``; :func:`avert.access.reader_scope`):
+without ``scope`` it is the key every partner shares, no organisation's reader's.
+An explicit ``Pseudonymiser()`` uses the published demo key (synthetic data only).
+:func:`avert.workflows.briefing.build_briefing` chooses it by the setting.
+
+The page's words. ``category_names``: names of the ``police.uk: <category>`` labels
+of the incidents of a mapped source, keyed by ``(source, label)``
+(:func:`avert.workflows.performance.source_category_names`: "toronto-mci:
+Assault"); the page names the others as they are. ``category_titles``: the
+definition's categories by name, keyed by id
+(:attr:`avert.config.definitions.Category.name`): each incident's ``label``
+("Violence with a weapon", not "violence_weapon"); a category not in it is named
+by its id. ``reason_words``: what the reasons' codes mean
+(:meth:`ReasonWords.of_profile` of the definition the classification used): every
+item gets ``reasons_words``, its reasons in words; None: the rules' and the ASB
+bridge's codes stay as they are in the words (harm sources, RFGH and networks are
+still worded).
 """
 
 from __future__ import annotations
@@ -382,15 +425,9 @@ def daily_briefing(
     Parameters
     ----------
     incidents
-        Incidents joined to their classification (``avert.classify`` /
-        ``classifications`` table): ``incident_id``, ``occurred_from``,
-        ``in_definition``, ``category``, ``harm_days``; optional ``rule_ids``,
-        ``harm_source``, ``time_precision``, ``x``, ``y``, ``lat``, ``lon``,
-        ``borough``, ``lsoa``, ``offence_code``, ``crime_type``, ``weapon``,
-        ``domestic``, ``hate``, ``gang_related``, ``injury``, ``outcome``,
-        ``location``. It must hold the window, the 28 days before ``at`` (places),
-        the same 28 days a year (364 days) earlier (trend) and, for people in the
-        window, their incidents of the last 365 days (risk scores).
+        Incidents joined to their classification, over the window and the days
+        places, trend and risk scores read (columns and days: the module
+        docstring, *Inputs of daily_briefing*).
     involvements
         ``incident_id``, ``person_id``, ``role`` for those incidents.
     at
@@ -398,35 +435,20 @@ def daily_briefing(
     hours
         Length of the window in hours (24 by default).
     area
-        Brief on one area only: a borough or an LSOA, matched to
-        ``incidents.borough`` or ``incidents.lsoa`` in any case
-        (:func:`avert.areas.in_area`). ASB and intelligence carry no borough and
-        stay whole.
+        One area only: a borough or an LSOA, ``incidents.borough`` or ``.lsoa`` in
+        any case (:func:`avert.areas.in_area`); ASB and intelligence stay whole.
     audience
         ``"police"`` or ``"partner"`` (stable pseudonyms, police-only fields
         dropped: :mod:`avert.access`).
     tables
-        Optional canonical tables by name (``avert.schema``): ``people``,
-        ``identities`` (``person_identity``, police audience only), ``groups``,
-        ``group_members``, ``asb``, ``intelligence``, ``actions``, ``taskings``
-        (with ``listed``: the audience may read the tasking), and
-        ``retaliation`` (alerts of :func:`avert.analyse.networks.retaliation_alerts`;
-        without it no alert is shown), ``baseline_sources`` (``source``, ``force``
-        of the exact-time records of the 28 days before the trend's year-earlier
-        28 days: only those sources are a baseline there; without it, not checked).
+        Optional canonical tables by name: ``people``, ``identities``, ``groups``,
+        ``group_members``, ``asb``, ``intelligence``, ``actions``, ``taskings``,
+        ``retaliation``, ``baseline_sources`` (each: the module docstring).
     boundaries
         Area outlines for the map, in the incidents' projected CRS.
     pseudonymiser
-        Keyed pseudonyms for the partner audience, required for it (a
-        :class:`~avert.errors.ConfigError` without one): make it with the
-        deployment's secret by :func:`avert.access.pseudonymiser_for` in its
-        reader's key (``scope``: ``organisation:ORG``, ORG as stored on its
-        accounts, or ``board``, under the default setting ``pseudonym_scope``
-        ``organisation``; :func:`avert.access.reader_scope`): without ``scope``
-        it is the key every partner shares, no organisation's reader's. An
-        explicit ``Pseudonymiser()`` uses the published demo key (synthetic
-        data only). :func:`avert.workflows.briefing.build_briefing` chooses it
-        by the setting.
+        Keyed pseudonyms for the partner audience, required for it, in its
+        reader's key (how to make it: the module docstring).
     risk_config
         Risk score configuration (default ``config/defaults/risk.toml``).
     profile
@@ -439,21 +461,10 @@ def daily_briefing(
         The backtested forecast and near-repeat zones for the places section
         (:func:`avert.workflows.forecast.briefing_places`); without it, places
         are the last 28 days' hotspots (month-precision data: the month's).
-    category_names
-        Names of ``police.uk: <category>`` labels of the incidents of a mapped
-        source, keyed by ``(source, label)``
-        (:func:`avert.workflows.performance.source_category_names`: "toronto-mci:
-        Assault"); the page names the others as they are.
-    category_titles
-        The definition's categories by name, keyed by id
-        (:attr:`avert.config.definitions.Category.name`): each incident's
-        ``label`` ("Violence with a weapon", not "violence_weapon"); a category
-        not in it is named by its id.
-    reason_words
-        What the reasons' codes mean (:meth:`ReasonWords.of_profile` of the
-        definition the classification used): every item gets ``reasons_words``,
-        its reasons in words. None: the rules' and the ASB bridge's codes stay as
-        they are in the words (harm sources, RFGH and networks are still worded).
+    category_names, category_titles, reason_words
+        The page's words: a mapped source's categories, the definition's
+        categories and the reasons' codes (each, and without it: the module
+        docstring).
 
     Returns
     -------
@@ -468,29 +479,25 @@ def daily_briefing(
     SchemaError
         ``incidents`` lacks the classification columns.
     """
-    opts = options or BriefingOptions()
-    # a London month's items are ~10^6 short-lived dicts, lists and strings: the
-    # cyclic collector scanning them took about a third of the assembly
-    with collector_paused():
-        return _daily_briefing(
-            incidents,
-            involvements,
-            at=at,
-            hours=hours,
-            area=area,
-            audience=audience,
-            tables=tables,
-            boundaries=boundaries,
-            pseudonymiser=pseudonymiser,
-            risk_config=risk_config,
-            profile=profile,
-            opts=opts,
-            notes=notes,
-            places_forecast=places_forecast,
-            category_names=category_names,
-            category_titles=category_titles,
-            reason_words=reason_words,
-        )
+    return _daily_briefing(
+        incidents,
+        involvements,
+        at=at,
+        hours=hours,
+        area=area,
+        audience=audience,
+        tables=tables,
+        boundaries=boundaries,
+        pseudonymiser=pseudonymiser,
+        risk_config=risk_config,
+        profile=profile,
+        opts=options or BriefingOptions(),
+        notes=notes,
+        places_forecast=places_forecast,
+        category_names=category_names,
+        category_titles=category_titles,
+        reason_words=reason_words,
+    )
 
 
 def _daily_briefing(
@@ -514,24 +521,27 @@ def _daily_briefing(
     reason_words: ReasonWords | None,
 ) -> Briefing:
     """:func:`daily_briefing` with the collector paused: context, sections, page."""
-    ctx = prepare(
-        incidents,
-        involvements,
-        at=at,
-        hours=hours,
-        area=area,
-        audience=audience,
-        tables=tables,
-        pseudonymiser=pseudonymiser,
-        risk_config=risk_config,
-        profile=profile,
-        notes=notes,
-        category_names=category_names,
-        category_titles=category_titles,
-    )
-    sections = _Sections.of(ctx, opts, places_forecast)
-    _word_reasons(ctx, sections, reason_words or ReasonWords())
-    return _assemble(ctx, sections, boundaries)
+    # a London month's items are ~10^6 short-lived dicts, lists and strings: the
+    # cyclic collector scanning them took about a third of the assembly
+    with collector_paused():
+        ctx = prepare(
+            incidents,
+            involvements,
+            at=at,
+            hours=hours,
+            area=area,
+            audience=audience,
+            tables=tables,
+            pseudonymiser=pseudonymiser,
+            risk_config=risk_config,
+            profile=profile,
+            notes=notes,
+            category_names=category_names,
+            category_titles=category_titles,
+        )
+        sections = _Sections.of(ctx, opts, places_forecast)
+        _word_reasons(ctx, sections, reason_words or ReasonWords())
+        return _assemble(ctx, sections, boundaries)
 
 
 def _word_reasons(ctx: BriefingContext, s: _Sections, words: ReasonWords) -> None:

@@ -34,6 +34,7 @@ from avert.errors import ConfigError
 
 if TYPE_CHECKING:
     from avert.analyse.forecast import ForecastPlan
+    from avert.workflows.forecast import Evaluation
 
 __all__ = ["register"]
 
@@ -312,6 +313,13 @@ def evaluate(
     if as_json:
         print_json(ev.to_dict())
         return
+    _print_evaluation(ev)
+
+
+def _print_evaluation(ev: Evaluation) -> None:
+    """The evaluation's table: hit rate, PAI and mean daily hit rate per model,
+    basis (bbox or active cells) and coverage, after its test days and grid;
+    then its notes."""
     rows = [
         [
             r["model"],

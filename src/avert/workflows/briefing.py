@@ -503,14 +503,11 @@ def build_briefing(
     ``own_words``: the reader is a partner of ``organisation``, and reads the
     words of the results it wrote as written; False (a board member who belongs
     to it): every stored id and name in them as a pseudonym.
-    ``pseudonym_scope``: whose key a partner briefing's pseudonyms are of
-    (:func:`avert.access.reader_scope`: ``organisation:ORG``, ``board``, None
-    the secret's, shared by every partner reader); by default the reader's
-    under the setting ``pseudonym_scope`` (:func:`avert.workflows.delivery.output_scope`:
-    under ``organisation``, the default, ``organisation``'s key, or the
-    board's when not ``own_words``; refused, a ConfigError, when no
-    organisation is named). An organisation's name is matched as its
-    accounts spell it.
+    ``pseudonym_scope``: whose key a partner briefing's pseudonyms are of, as
+    :func:`avert.workflows.delivery.output_scope` chooses it for ``organisation``
+    (the board's key when not ``own_words``): by default the reader's under the
+    setting ``pseudonym_scope``; under its default, ``organisation``, a ConfigError
+    refuses a partner briefing that names no organisation.
     ``cell_size_m``: the places grid (setting ``places_cell_m``), the same as
     ``avert forecast``'s. ``risk_config``: the risk scores' configuration (setting
     ``risk_config``; ``None``: the packaged one), as ``avert analyse risk`` uses it.
@@ -524,15 +521,8 @@ def build_briefing(
     """
     t0 = time.perf_counter()
     area = area_as_stored(store, area)
-    scope = (
-        output_scope(
-            store,
-            pseudonym_scope,
-            organisation=organisation,
-            role="partner" if own_words else "board",
-        )
-        if audience == "partner"
-        else None
+    scope = _partner_scope(
+        store, audience, pseudonym_scope, organisation=organisation, own_words=own_words
     )
     reader = _reader(
         at,
@@ -574,6 +564,27 @@ def build_briefing(
         timings["read_s"] = t1 - t0
         timings["assemble_s"] = time.perf_counter() - t1
     return briefing
+
+
+def _partner_scope(
+    store: Store,
+    audience: Audience,
+    pseudonym_scope: str | None,
+    *,
+    organisation: str | None,
+    own_words: bool,
+) -> str | None:
+    """Whose key a partner briefing's pseudonyms are of (None for the police):
+    :func:`avert.workflows.delivery.output_scope` of a partner of ``organisation``,
+    or of the board when not ``own_words``."""
+    if audience != "partner":
+        return None
+    return output_scope(
+        store,
+        pseudonym_scope,
+        organisation=organisation,
+        role="partner" if own_words else "board",
+    )
 
 
 def _read_all(

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.access import Audience, check_audience, pseudonymiser_for
+from avert.access import Audience, Pseudonymiser, check_audience, pseudonymiser_for
 from avert.analyse._window import day_start, default_as_of, in_window, window_start
 from avert.analyse.dash import MaracResult, marac_referrals, person_domestic_risk
 from avert.areas import AREA_COLUMNS, in_area
@@ -125,14 +125,12 @@ def run_marac(
     and ``--json`` alike); the audit row counts their people, every row's when
     None (the web page lists them all).
 
-    ``pseudonym_scope``: whose key a partner's pseudonyms are of
-    (:func:`avert.access.reader_scope`: ``organisation:ORG``, ``board``, None
-    the secret's, every partner's); by default the reader's under the setting
-    ``pseudonym_scope`` (:func:`avert.workflows.delivery.output_scope`): under
-    ``organisation``, the default, the key of ``organisation`` (the partner
-    organisation the list is for), or the board's for ``role`` ``board``;
-    refused, a ConfigError, when no organisation is named. An organisation's
-    name is matched as its accounts spell it.
+    ``pseudonym_scope``: whose key a partner's pseudonyms are of, as
+    :func:`avert.workflows.delivery.output_scope` chooses it for ``organisation``
+    (the partner organisation the list is for; the board's key for ``role``
+    ``board``): by default the reader's under the setting ``pseudonym_scope``;
+    under its default, ``organisation``, a ConfigError refuses a partner list that
+    names no organisation.
     """
     aud: Audience = check_audience(audience)
     scope = None
@@ -156,21 +154,11 @@ def run_marac(
     result = marac_referrals(
         incidents, involvements, assessments, at=when, config=config
     )
-    notes = list(result.notes)
     if area is not None:
         frames = (incidents, involvements, assessments)
         prompted = _dash_places(store, assessments, when)
         result = _area_list(result, frames, prompted, area, config=config)
-        notes = list(result.notes)
-    if assessments.height == 0:
-        # "only potential escalation can be met" beside "escalation cannot be
-        # counted" (records without the flag) contradicted itself
-        unflagged = (
-            incidents.height > 0 and incidents.get_column("domestic").is_null().all()
-        )
-        notes.insert(0, _NO_DASH_NOR_FLAG_NOTE if unflagged else _NO_DASH_NOTE)
-    if involvements.height == 0:
-        notes.insert(0, NO_PEOPLE_NOTE)
+    notes = _missing_records_notes(result.notes, incidents, involvements, assessments)
     made = _make_up(store, result, audience=aud)
     frame = result.frame
     if aud == "partner":
@@ -181,11 +169,7 @@ def run_marac(
             allow_demo=allow_demo_key,
             scope=scope,
         )
-        # the answers are special-category data (health, sex life): a partner
-        # sees the counts the criteria rest on, never which questions were yes
-        frame = pseudonymiser.column(frame, "person_id", "person").with_columns(
-            pl.lit(None, dtype=pl.String).alias(c) for c in PARTNER_WITHHELD
-        )
+        frame = _for_partner(frame, pseudonymiser)
     audit_view(
         store,
         "analysis:marac",
@@ -194,7 +178,37 @@ def run_marac(
         user=user,
         role=role or aud,
     )
-    return replace(result, frame=frame, notes=tuple(notes), make_up=made)
+    return replace(result, frame=frame, notes=notes, make_up=made)
+
+
+def _missing_records_notes(
+    notes: Sequence[str],
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    assessments: pl.DataFrame,
+) -> tuple[str, ...]:
+    """``notes`` with what the store lacks said first: no involvements (no one to
+    name), no DASH assessments (nor, on every incident, a domestic flag)."""
+    out = list(notes)
+    if assessments.height == 0:
+        # "only potential escalation can be met" beside "escalation cannot be
+        # counted" (records without the flag) contradicted itself
+        unflagged = (
+            incidents.height > 0 and incidents.get_column("domestic").is_null().all()
+        )
+        out.insert(0, _NO_DASH_NOR_FLAG_NOTE if unflagged else _NO_DASH_NOTE)
+    if involvements.height == 0:
+        out.insert(0, NO_PEOPLE_NOTE)
+    return tuple(out)
+
+
+def _for_partner(frame: pl.DataFrame, pseudonymiser: Pseudonymiser) -> pl.DataFrame:
+    """The list a partner reads: people as pseudonyms, :data:`PARTNER_WITHHELD` empty."""
+    # the answers are special-category data (health, sex life): a partner
+    # sees the counts the criteria rest on, never which questions were yes
+    return pseudonymiser.column(frame, "person_id", "person").with_columns(
+        pl.lit(None, dtype=pl.String).alias(c) for c in PARTNER_WITHHELD
+    )
 
 
 def _area_list(

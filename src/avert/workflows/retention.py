@@ -116,7 +116,30 @@ def retention_review(
         as_of=when,
         clear_years=clear_years,
     )
-    by_group = (
+    by_group = _by_group(reviewed)
+    people = reviewed.filter(pl.col("due")) if due_only else reviewed
+    notes = _review_notes(store, profile, records, reviewed)
+    audit_view(
+        store,
+        "analysis:retention",
+        people=first_rows(people["person_id"], shown),
+        reason=reason,
+        user=user,
+        role=role,
+    )
+    return RetentionReview(
+        as_of=when,
+        clear_years=dict(clear_years),
+        people=people,
+        by_group=by_group,
+        notes=notes,
+    )
+
+
+def _by_group(reviewed: pl.DataFrame) -> pl.DataFrame:
+    """``people``, ``due`` and ``due_undated`` per ``retention_group`` 1-3 (0 where
+    none) of everyone reviewed."""
+    return (
         pl.DataFrame(
             {"retention_group": [1, 2, 3]}, schema={"retention_group": pl.Int8}
         )
@@ -135,13 +158,19 @@ def retention_review(
         )
         .fill_null(0)
     )
-    people = reviewed.filter(pl.col("due")) if due_only else reviewed
+
+
+def _review_notes(
+    store: Store, profile: str, records: pl.DataFrame, reviewed: pl.DataFrame
+) -> tuple[str, ...]:
+    """The review's notes: stale classifications (:func:`staleness_notes`), no one
+    to review, and suspects or offenders in incidents with no classification."""
     unknown = records.filter(
         pl.col("unclassified") & pl.col("source").is_in(OFFENDING_ROLES)
     )["person_id"].n_unique()
     # groups 1 and 2 come from the definition's categories: say when they were
     # classified under another definition than the one in force (no harm is read)
-    notes = (
+    return (
         *staleness_notes(store, profile, reads_harm=False),
         # a store of open data (police.uk) names no one: the empty tables say why
         *((NO_ONE_TO_REVIEW_NOTE,) if reviewed.height == 0 else ()),
@@ -154,21 +183,6 @@ def retention_review(
         )
         if unknown
         else ()
-    )
-    audit_view(
-        store,
-        "analysis:retention",
-        people=first_rows(people["person_id"], shown),
-        reason=reason,
-        user=user,
-        role=role,
-    )
-    return RetentionReview(
-        as_of=when,
-        clear_years=dict(clear_years),
-        people=people,
-        by_group=by_group,
-        notes=notes,
     )
 
 

@@ -171,12 +171,51 @@ def _background(
     ev: _Events,
     vcum: F64,
 ) -> _Background:
+    """The city's everyday crime: Poisson(rate x people x years) incidents of the
+    offence mix, at day or night times, in cells by residents (violence heavier on
+    estates and at night in the night-time economy), at the victim's home where the
+    offence is at home; then one generation of near-repeat followers
+    (:func:`_near_repeats`)."""
     cfg, rng = ctx.cfg, ctx.rng
     lam = cfg.crimes_per_1000_per_year * cfg.people / 1000 * ctx.years
     n = int(rng.poisson(lam))
     code = _pick(rng, np.cumsum(ctx.mix["count"].to_numpy().astype(np.float64)), n)
     night = ctx.night[code]
     t = np.where(night, ctx.times("night", n), ctx.times("day", n))
+    place = _place_in_cells(ctx, geo, _background_cells(ctx, geo, night, t))
+    victims = _pick(rng, vcum, n)
+    home = ctx.at_home[code]
+    place = np.where(home, pp.home[victims], place)
+    weapon = _background_weapons(ctx, code)
+    ids = _add_incidents(
+        ctx, ev, "background", t=t, code=code, place=place, weapon=weapon, hate=True
+    )
+    _attribute(ctx, ev, ids, code, off, victims_cum=vcum, victims=victims)
+    return _Background(
+        near_repeat=_near_repeats(
+            ctx,
+            geo,
+            pp,
+            off,
+            ev,
+            vcum,
+            ids=ids,
+            code=code,
+            t=t,
+            place=place,
+            weapon=weapon,
+        ),
+        n_violence=int(ctx.is_vap[code].sum()),
+    )
+
+
+def _background_cells(ctx: _Ctx, geo: _Geography, night: B, t: I64) -> I64:
+    """The cell of each background incident: by residents, violence (the offences
+    of the night) heavier on estates and in the night-time economy, property
+    elsewhere heavier there too; ``nte_night_share`` of the night's violence at
+    night into the night-time economy."""
+    cfg, rng = ctx.cfg, ctx.rng
+    n = len(t)
     clock = ((ctx.start.hour * 3600 + t) // 3600) % 24
     is_night = (clock >= 20) | (clock < 4)
     # cells: residential weights, estates heavier for violence/damage/drugs, NTE at night
@@ -189,11 +228,14 @@ def _background(
     cell_p = _pick(rng, np.cumsum(w_prop), n)
     nte_pick = geo.nte[rng.integers(0, len(geo.nte), n)]
     to_nte = night & is_night & (rng.random(n) < cfg.nte_night_share)
-    cell = np.where(to_nte, nte_pick, np.where(night, cell_v, cell_p))
-    place = _place_in_cells(ctx, geo, cell)
-    victims = _pick(rng, vcum, n)
-    home = ctx.at_home[code]
-    place = np.where(home, pp.home[victims], place)
+    return np.where(to_nte, nte_pick, np.where(night, cell_v, cell_p))
+
+
+def _background_weapons(ctx: _Ctx, code: I64) -> I64:
+    """Weapons of the background incidents (:func:`_weapons_for`): kept for serious
+    violence and for the weapon offences (10A-10D, 81, 90), only an "other" weapon
+    (3) for other violence against the person, none for the rest."""
+    cfg = ctx.cfg
     weapon = _weapons_for(
         ctx,
         code,
@@ -201,7 +243,7 @@ def _background(
         firearm=cfg.firearm_share_serious_violence,
         other=cfg.other_weapon_share_violence,
     )
-    weapon = np.where(
+    return np.where(
         ctx.is_serious[code],
         weapon,
         np.where(
@@ -216,10 +258,28 @@ def _background(
             ),
         ),
     )
-    ids = _add_incidents(
-        ctx, ev, "background", t=t, code=code, place=place, weapon=weapon, hate=True
-    )
-    _attribute(ctx, ev, ids, code, off, victims_cum=vcum, victims=victims)
+
+
+def _near_repeats(
+    ctx: _Ctx,
+    geo: _Geography,
+    pp: _People,
+    off: _Offenders,
+    ev: _Events,
+    vcum: F64,
+    *,
+    ids: I64,
+    code: I64,
+    t: I64,
+    place: I64,
+    weapon: I64,
+) -> I64:
+    """Near-repeat followers of burglary and serious violence, one generation of
+    contagion: ``near_repeat_share`` of them followed after an exponential delay
+    (mean ``near_repeat_days``) at a normal displacement (``near_repeat_m``).
+    Returns the pairs (2 x pairs: trigger, follower; event indices)."""
+    cfg, rng = ctx.cfg, ctx.rng
+    n = len(code)
     # near-repeat followers of burglary and violence: one generation of contagion
     codes_s = np.array(ctx.codes)[code]
     trig = (np.isin(codes_s, ["28E", "28F"]) | ctx.is_serious[code]) & (
@@ -258,11 +318,8 @@ def _background(
         hate=True,
     )
     _attribute(ctx, ev, ids2, code2, off, victims_cum=vcum, victims=victims2)
-    return _Background(
-        near_repeat=np.stack([ids[parents], ids2])
-        if len(parents)
-        else np.zeros((2, 0), np.int64),
-        n_violence=int(ctx.is_vap[code].sum()),
+    return (
+        np.stack([ids[parents], ids2]) if len(parents) else np.zeros((2, 0), np.int64)
     )
 
 

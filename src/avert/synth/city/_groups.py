@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-import numpy.typing as npt
 
 from avert.schema import CONTINUUM_LEVELS
 from avert.synth.city._base import (
@@ -13,6 +12,7 @@ from avert.synth.city._base import (
     F64,
     I64,
     ROLE_VICTIM,
+    Str,
     _accused_roles,
     _choice,
     _Ctx,
@@ -313,12 +313,53 @@ def _rivalry(
     groups: list[_Group],
     ev: _Events,
 ) -> list[_Reprisal]:
-    """Attacks between rival gangs and the reprisals that follow within days."""
+    """Attacks between rival gangs and the reprisals that follow within days.
+
+    Steps, in the city's draw order: which gang attacks which (:func:`_rival_sides`),
+    when (:func:`_original_times`), the attacks with their victim, attacker and a
+    second attacker, then the reprisals (:func:`_reprisals`)."""
     cfg, rng = ctx.cfg, ctx.rng
     by_id = {g.group_id: g for g in groups}
     pairs = sorted({tuple(sorted((g.group_id, r))) for g in groups for r in g.rivals})
     if not pairs:
         return []
+    att, vic = _rival_sides(ctx, pairs)
+    n = len(att)
+    t = _original_times(ctx, n)
+    code = ctx.codes_of({"8N": 0.45, "5D": 0.25, "34B": 0.1, "3B": 0.1, "105A": 0.1}, n)
+    place = _place_in_cells(ctx, geo, _cells_of(rng, by_id, vic))
+    weapon = _weapons_for(ctx, code, knife=0.45, firearm=0.07, other=0.08)
+    gang = rng.random(n) < 0.8
+    ids = _add_incidents(
+        ctx, ev, "rival_attack", t=t, code=code, place=place, weapon=weapon, gang=gang
+    )
+    victim = _member(rng, by_id, vic)
+    attacker = _member(rng, by_id, att)
+    ev.involve(ids, victim, ROLE_VICTIM)
+    role = _accused_roles(rng, n, cfg.charged_share)
+    ev.involve(ids, attacker, role)
+    second = rng.random(n) < 0.5
+    att2 = _member(rng, by_id, att)
+    second &= att2 != attacker
+    ev.involve(ids[second], att2[second], role[second])
+    return _reprisals(
+        ctx,
+        geo,
+        ev,
+        by_id,
+        t=t,
+        ids=ids,
+        att=att,
+        vic=vic,
+        attacker=attacker,
+        victim=victim,
+    )
+
+
+def _rival_sides(ctx: _Ctx, pairs: list[tuple[str, ...]]) -> tuple[Str, Str]:
+    """The attacking and the attacked group of each attack: 1 + Poisson(rate x
+    years) attacks per rival pair, each side attacking with probability 1/2."""
+    cfg, rng = ctx.cfg, ctx.rng
     n_pair = (
         rng.poisson(
             cfg.rival_attacks_per_rivalry_year * max(ctx.years, 0.5), len(pairs)
@@ -326,61 +367,61 @@ def _rivalry(
         + 1
     )
     p_of = np.repeat(np.arange(len(pairs)), n_pair)
-    n = len(p_of)
-    flip = rng.random(n) < 0.5
+    flip = rng.random(len(p_of)) < 0.5
     att = np.array(
-        [
-            by_id[pairs[i][1] if f else pairs[i][0]].group_id
-            for i, f in zip(p_of, flip, strict=True)
-        ]
+        [pairs[i][1] if f else pairs[i][0] for i, f in zip(p_of, flip, strict=True)]
     )
     vic = np.array(
-        [
-            by_id[pairs[i][0] if f else pairs[i][1]].group_id
-            for i, f in zip(p_of, flip, strict=True)
-        ]
+        [pairs[i][0] if f else pairs[i][1] for i, f in zip(p_of, flip, strict=True)]
     )
+    return att, vic
+
+
+def _original_times(ctx: _Ctx, n: int) -> I64:
+    """Night times of ``n`` original attacks, early enough for their reprisals."""
     # the last reprisal must fall inside the period: originals stop max_days before the end
     # (an original drawn later moves back by whole weeks, keeping its hour and day)
-    latest = ctx.horizon_s - int(cfg.reprisal_max_days * DAY_S) - 1
+    latest = ctx.horizon_s - int(ctx.cfg.reprisal_max_days * DAY_S) - 1
     t = ctx.times("night", n)
     week = 7 * DAY_S
     t = np.where(t > latest, t - -((latest - t) // week) * week, t)
-    t = np.maximum(t, 0)
+    return np.maximum(t, 0)
 
-    def member(gids: npt.NDArray[np.str_]) -> I64:
-        return np.array(
-            [
-                by_id[g].members[int(rng.integers(0, len(by_id[g].members)))]
-                for g in gids
-            ],
-            np.int64,
-        )
 
-    def cells_of(gids: npt.NDArray[np.str_]) -> I64:
-        return np.array(
-            [by_id[g].cells[int(rng.integers(0, len(by_id[g].cells)))] for g in gids],
-            np.int64,
-        )
-
-    code = ctx.codes_of({"8N": 0.45, "5D": 0.25, "34B": 0.1, "3B": 0.1, "105A": 0.1}, n)
-    place = _place_in_cells(ctx, geo, cells_of(vic))
-    weapon = _weapons_for(ctx, code, knife=0.45, firearm=0.07, other=0.08)
-    gang = rng.random(n) < 0.8
-    ids = _add_incidents(
-        ctx, ev, "rival_attack", t=t, code=code, place=place, weapon=weapon, gang=gang
+def _member(rng: np.random.Generator, by_id: dict[str, _Group], gids: Str) -> I64:
+    """A member of each group of ``gids``, drawn uniformly."""
+    return np.array(
+        [by_id[g].members[int(rng.integers(0, len(by_id[g].members)))] for g in gids],
+        np.int64,
     )
-    victim = member(vic)
-    attacker = member(att)
-    ev.involve(ids, victim, ROLE_VICTIM)
-    role = _accused_roles(rng, n, cfg.charged_share)
-    ev.involve(ids, attacker, role)
-    second = rng.random(n) < 0.5
-    att2 = member(att)
-    second &= att2 != attacker
-    ev.involve(ids[second], att2[second], role[second])
-    # reprisals: the victim's group hits back at the attackers' group within days
-    rep = rng.random(n) < cfg.reprisal_probability
+
+
+def _cells_of(rng: np.random.Generator, by_id: dict[str, _Group], gids: Str) -> I64:
+    """A territory cell of each group of ``gids``, drawn uniformly."""
+    return np.array(
+        [by_id[g].cells[int(rng.integers(0, len(by_id[g].cells)))] for g in gids],
+        np.int64,
+    )
+
+
+def _reprisals(
+    ctx: _Ctx,
+    geo: _Geography,
+    ev: _Events,
+    by_id: dict[str, _Group],
+    *,
+    t: I64,
+    ids: I64,
+    att: Str,
+    vic: Str,
+    attacker: I64,
+    victim: I64,
+) -> list[_Reprisal]:
+    """Reprisals: with probability ``reprisal_probability`` the victim's group hits
+    back at the attackers' group, after an exponential delay (6 h to
+    ``reprisal_max_days``), in the attackers' territory."""
+    cfg, rng = ctx.cfg, ctx.rng
+    rep = rng.random(len(t)) < cfg.reprisal_probability
     ri = np.flatnonzero(rep)
     delay = np.clip(
         rng.exponential(cfg.reprisal_mean_days * DAY_S, len(ri)),
@@ -390,7 +431,7 @@ def _rivalry(
     t_r = t[ri] + delay
     m = len(ri)
     code_r = ctx.codes_of({"5D": 0.4, "8N": 0.35, "2": 0.1, "3B": 0.05, "34B": 0.1}, m)
-    place_r = _place_in_cells(ctx, geo, cells_of(att[ri]))
+    place_r = _place_in_cells(ctx, geo, _cells_of(rng, by_id, att[ri]))
     weapon_r = _weapons_for(ctx, code_r, knife=0.5, firearm=0.12, other=0.08)
     # the gang flags are drawn after the injuries here (the city's draw order)
     ids_r = ev.add(
@@ -402,13 +443,13 @@ def _rivalry(
         injury=_injury_for(ctx, code_r),
         gang=rng.random(m) < 0.85,
     )
-    target = np.where(rng.random(m) < 0.6, attacker[ri], member(att[ri]))
+    target = np.where(rng.random(m) < 0.6, attacker[ri], _member(rng, by_id, att[ri]))
     ev.involve(ids_r, target, ROLE_VICTIM)
-    avenger = np.where(rng.random(m) < 0.3, victim[ri], member(vic[ri]))
-    avenger = np.where(avenger == target, member(vic[ri]), avenger)
+    avenger = np.where(rng.random(m) < 0.3, victim[ri], _member(rng, by_id, vic[ri]))
+    avenger = np.where(avenger == target, _member(rng, by_id, vic[ri]), avenger)
     role_r = _accused_roles(rng, m, cfg.charged_share)
     ev.involve(ids_r, avenger, role_r)
-    helper = member(vic[ri])
+    helper = _member(rng, by_id, vic[ri])
     two = (rng.random(m) < 0.5) & (helper != avenger)
     ev.involve(ids_r[two], helper[two], role_r[two])
     return [

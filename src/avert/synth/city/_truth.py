@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +16,21 @@ from avert.synth.city._events import _Background
 from avert.synth.city._groups import _Group, _Reprisal
 from avert.synth.city._population import _Families, _Geography, _Offenders, _People
 from avert.synth.city._records import _area_codes
+
+# how truth.json's top20_offender_harm_share is measured (offender_harm_share)
+_HARM_SHARE_METHOD: Final[Json] = {
+    "scale": "Cambridge Crime Harm Index days (avert config/defaults/harm.toml)",
+    "attribution": "each person with role suspect or offender in an incident gets the incident's full harm, once per incident",
+    "top_share": 0.2,
+    "top_n": "ceil(0.2 * number of offenders), ranked by total harm",
+}
+
+# the behaviour planted per continuum level (avert.synth.city._groups)
+_CONTINUUM_RULES: Final[dict[str, str]] = {
+    "peer_group": "4-8 members aged 13-21 from one neighbourhood; criminal damage, public order, shoplifting, cannabis; no weapons; rarely declared; no rivals",
+    "street_gang": "8-18 members aged 15-30 with a 3x3-cell territory (80 % of their offending there); assault, GBH, robbery, knives (40 % of serious violence), drug supply; rivalries with other gangs and reprisals",
+    "organised_network": "6-12 members aged 22-55 over a 7x7-cell area; firearms (35 % of serious violence; possession with intent), modern slavery, kidnapping, drug trafficking; members since 2-8 years; drugs/exploitation intelligence",
+}
 
 
 def offender_harm_share(
@@ -82,22 +98,13 @@ def _truth(
     groups_frame: pl.DataFrame,
     seed: int,
 ) -> Truth:
+    """``truth.json``'s fields: the configuration, counts, and what each step planted
+    (groups, reprisals, escalation chains, dyads, families, near repeats, ...),
+    measured on the generated frames; the helpers below build its larger parts."""
     cfg = ctx.cfg
     cell_code = _area_codes("SYN", np.arange(geo.n_cells), 4).to_numpy()
     # groups and their behaviour (the rules planted per continuum level)
-    declared = set(groups_frame["group_id"].to_list())
-    group_rows = [
-        {
-            "group_id": g.group_id,
-            "name": g.name,
-            "continuum": g.continuum,
-            "declared": g.group_id in declared,
-            "members": person_ids[g.members].tolist(),
-            "territory_cells": cell_code[g.cells].tolist(),
-            "rivals": list(g.rivals),
-        }
-        for g in groups
-    ]
+    group_rows = _group_rows(groups, groups_frame, person_ids, cell_code)
     reprisal_rows = _reprisal_rows(reprisals, inc_id_of)
     dyads = _dyads(da, person_ids, inc_id_of)
     families, off_fams = _offending_families(pp, fam, off)
@@ -121,20 +128,11 @@ def _truth(
             },
             "residents": pp.n,
         },
-        "harm": {
-            "scale": "Cambridge Crime Harm Index days (avert config/defaults/harm.toml)",
-            "attribution": "each person with role suspect or offender in an incident gets the incident's full harm, once per incident",
-            "top_share": 0.2,
-            "top_n": "ceil(0.2 * number of offenders), ranked by total harm",
-        },
+        "harm": dict(_HARM_SHARE_METHOD),
         "top20_offender_harm_share": offender_harm_share(incidents, involvements),
         "high_rate_offenders": person_ids[off.high].tolist(),
         "groups": group_rows,
-        "continuum_rules": {
-            "peer_group": "4-8 members aged 13-21 from one neighbourhood; criminal damage, public order, shoplifting, cannabis; no weapons; rarely declared; no rivals",
-            "street_gang": "8-18 members aged 15-30 with a 3x3-cell territory (80 % of their offending there); assault, GBH, robbery, knives (40 % of serious violence), drug supply; rivalries with other gangs and reprisals",
-            "organised_network": "6-12 members aged 22-55 over a 7x7-cell area; firearms (35 % of serious violence; possession with intent), modern slavery, kidnapping, drug trafficking; members since 2-8 years; drugs/exploitation intelligence",
-        },
+        "continuum_rules": dict(_CONTINUUM_RULES),
         "reprisal_pairs": reprisal_rows,
         "escalation_chains": asb_truth["escalation_chains"],
         "asb_campaigns": asb_truth["asb_campaigns"],
@@ -162,6 +160,26 @@ def _truth(
         "declared_groups": groups_frame["group_id"].to_list(),
     }
     return Truth(fields=fields)
+
+
+def _group_rows(
+    groups: list[_Group], groups_frame: pl.DataFrame, person_ids: Obj, cell_code: Obj
+) -> list[Json]:
+    """Each planted group: its continuum level, whether the groups table declares
+    it, its members' person ids, its territory's area codes and its rivals."""
+    declared = set(groups_frame["group_id"].to_list())
+    return [
+        {
+            "group_id": g.group_id,
+            "name": g.name,
+            "continuum": g.continuum,
+            "declared": g.group_id in declared,
+            "members": person_ids[g.members].tolist(),
+            "territory_cells": cell_code[g.cells].tolist(),
+            "rivals": list(g.rivals),
+        }
+        for g in groups
+    ]
 
 
 def _reprisal_rows(reprisals: list[_Reprisal], inc_id_of: Obj) -> list[dict[str, str]]:
