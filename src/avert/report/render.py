@@ -192,7 +192,7 @@ SPC_RULE_NAMES: Final = {
 }
 
 
-def _group_words(group_id: Any, size: Any = None) -> str:
+def _group_words(group_id: Any, size: Any = None, origin: Any = None) -> str:
     """A rival group of a retaliation alert in words, beside its id (the
     briefing's Rivals column read "net-P0006230" alone). A network avert found in
     co-offending (``net-`` + its smallest member's person id, police only) is
@@ -200,12 +200,17 @@ def _group_words(group_id: Any, size: Any = None) -> str:
     co-offending, including P0006230"); any other id (a declared group, or a
     partner's pseudonym of any group, which says nothing of its members) is "group
     of N people". ``size``: the briefing's ``rival_group_sizes`` entry (None: not
-    known, no count said).
+    known, no count said). ``origin``: where the Groups page knows it
+    ("detected" or "declared"; the page tells partners too), a partner's
+    pseudonym of a detected network is said to be one (naming no member), and a
+    declared group is said to be declared.
 
     >>> _group_words("net-P0006230", 16)
     'network of 16 people found by co-offending, including P0006230'
     >>> _group_words("G-1A2B3C", 1), _group_words("R1")
     ('group of 1 person', 'group')
+    >>> _group_words("G-1A2B3C", 11, "detected"), _group_words("G003", 8, "declared")
+    ('network of 11 people found by co-offending', 'declared group of 8 people')
     """
     gid = "" if group_id is None else str(group_id)
     n = None if size is None else int(size)
@@ -213,6 +218,10 @@ def _group_words(group_id: Any, size: Any = None) -> str:
     if gid.startswith(DETECTED_GROUP_PREFIX) and len(gid) > len(DETECTED_GROUP_PREFIX):
         member = gid[len(DETECTED_GROUP_PREFIX) :]
         return f"network{people} found by co-offending, including {member}"
+    if origin == "detected":
+        return f"network{people} found by co-offending"
+    if origin == "declared":
+        return f"declared group{people}"
     return f"group{people}"
 
 
