@@ -121,7 +121,8 @@ GROUP_CELL = re.compile(
 
 def test_a_group_is_said_in_words_beside_its_id(world: World) -> None:
     """Walked in a browser on the demo: the Groups page named a group by its id
-    alone ("net-P0014505", "same group as G003"); it says what the group is, as
+    alone ("net-P0014505", "same group as G003"); it says what the group is (a
+    declared group with its name: "Moor Mandem, declared group of 8 people"), as
     the briefing's Rivals column does, and keeps the id beside it."""
     page = signed_in(world.app, "chair").get("/groups")
     cells = GROUP_CELL.findall(page.text)
@@ -135,9 +136,18 @@ def test_a_group_is_said_in_words_beside_its_id(world: World) -> None:
         ), words
     for words, gid in cells:
         assert gid not in words, (words, gid)
+    # a declared group by its name (police), as the Rivals column says it
+    declared = [w for w, gid in cells if not gid.startswith("net-")]
+    assert declared, cells
+    for words in declared:
+        assert re.fullmatch(r"[^,]+, declared group of \d+ (people|person)", words), (
+            words
+        )
     same = re.findall(r'<small class="same-as">same group as ([^<]*)<', page.text)
     assert same, "needs a declared group and its detected view"
-    assert all(re.match(r"(network|declared group) of \d+ ", s) for s in same), same
+    assert all(
+        re.match(r"([^,(]+, )?(network|declared group) of \d+ ", s) for s in same
+    ), same
 
 
 def test_a_partners_groups_are_said_naming_no_member(world: World) -> None:

@@ -1075,9 +1075,14 @@ def groups_view(
     # ("network of 11 people found by co-offending, including P0014505"): the
     # page read "net-P0014505" alone
     size_of = {str(g["group_id"]): g.get("size") for g in groups}
+    # a declared group's name before its words, police only ("Moor Mandem,
+    # declared group of 8 people (G003)"), as the briefing's Rivals column
+    names = _declared_group_names(store) if audience == "police" else {}
     for g in groups:
         g["same_as"] = sorted(same.get(str(g["group_id"]), []))
         g["same_as_sizes"] = [size_of.get(o) for o in g["same_as"]]
+        g["name"] = names.get(str(g["group_id"]))
+        g["same_as_names"] = [names.get(o) for o in g["same_as"]]
     members = [str(m) for g in groups for m in g.get("members") or []]
     until, _ = default_window_end(store)
     made = list_makeup(
@@ -1100,6 +1105,14 @@ def groups_view(
             g["same_as"] = [pseudo("group", r) for r in g["same_as"]]
             g["members"] = []  # partners see the size, never who
     return {"groups": groups, "make_up": made, "notes": list(report.get("notes") or [])}
+
+
+def _declared_group_names(store: Store) -> dict[str, str]:
+    """The declared groups' names by id (the ``groups`` table; unnamed left out)."""
+    rows = store.read_frame("groups", columns=["group_id", "name"]).filter(
+        pl.col("name").is_not_null() & (pl.col("name").str.strip_chars() != "")
+    )
+    return dict(zip(rows["group_id"].cast(pl.String), rows["name"], strict=True))
 
 
 def marac_view(
