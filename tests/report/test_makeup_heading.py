@@ -119,3 +119,48 @@ def test_the_make_ups_sexes_read_as_words_not_codes() -> None:
     )
     cells = re.findall(r"<tr[^>]*><td>([^<]*)</td>", page)
     assert cells == ["Female", "Male", "18-24"]
+
+
+def test_a_list_with_an_empty_pool_is_not_set_against_0() -> None:
+    """Walked in a browser: the demo's Today of one hour (no violent incident in
+    it) still lists the live retaliation alerts' 69 possible targets, and their
+    box read "against the 0 suspects and offenders of the window's violent
+    incidents", a Pool column of zeros and "69 of the 69 listed are not among"
+    them. The 0 is right (the window has no one); the box says there is no pool
+    and shows the list's own counts, without the empty Pool and Ratio columns."""
+    import polars as pl
+
+    from avert.briefing.makeup import POOL_OFFENDERS, make_up
+
+    people = pl.DataFrame(
+        {
+            "person_id": ["a", "b", "c"],
+            "sex": ["M", "F", "M"],
+            "birth_year": [2000, 1990, 1980],
+            "ethnicity": ["White", "White", "Asian"],
+        }
+    )
+    made = make_up(
+        ["a", "b", "c"],
+        [],
+        people,
+        at_year=2026,
+        key="retaliation_targets",
+        label="possible targets of retaliation",
+        pool_label=POOL_OFFENDERS,
+    )
+    assert made["n_pool"] == 0
+    page = html.unescape(
+        environment()
+        .from_string('{% import "_macros.html" as m %}{{ m.makeup(mu) }}')
+        .render(mu=made)
+    )
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "against the 0" not in text, text
+    assert f"(no {POOL_OFFENDERS} to set it against)" in text, text
+    assert "<th>Pool</th>" not in page
+    assert "not among" not in text, text
+    assert f"There are no {POOL_OFFENDERS} (the window has none)" in text, text
+    # the list's own counts, one cell each, no zero pool beside them
+    assert "<tr><td>Female</td><td>1 <small>33 %</small></td></tr>" in page, page
+    assert "<tr><td>Male</td><td>2 <small>67 %</small></td></tr>" in page, page

@@ -110,3 +110,58 @@ def test_a_partners_groups_page_audits_the_groups_and_no_member(world: World) ->
     assert police.status_code == 200
     n = int(last_groups_row().split(";")[0].removeprefix("people="))
     assert n > 0
+
+
+#: A group's cell: its words, then its id in brackets.
+GROUP_CELL = re.compile(
+    r'<td data-label="Group"><span class="group-words">([^<]*)</span> '
+    r'<small>\(<span class="rec">([^<]*)</span>\)</small>'
+)
+
+
+def test_a_group_is_said_in_words_beside_its_id(world: World) -> None:
+    """Walked in a browser on the demo: the Groups page named a group by its id
+    alone ("net-P0014505", "same group as G003"); it says what the group is (a
+    declared group with its name: "Moor Mandem, declared group of 8 people"), as
+    the briefing's Rivals column does, and keeps the id beside it."""
+    page = signed_in(world.app, "chair").get("/groups")
+    cells = GROUP_CELL.findall(page.text)
+    assert cells, page.text[:3000]
+    detected = [(w, gid) for w, gid in cells if gid.startswith("net-")]
+    assert detected, cells
+    for words, gid in detected:
+        assert re.fullmatch(
+            rf"network of \d+ people found by co-offending, including {gid[4:]}",
+            words,
+        ), words
+    for words, gid in cells:
+        assert gid not in words, (words, gid)
+    # a declared group by its name (police), as the Rivals column says it
+    declared = [w for w, gid in cells if not gid.startswith("net-")]
+    assert declared, cells
+    for words in declared:
+        assert re.fullmatch(r"[^,]+, declared group of \d+ (people|person)", words), (
+            words
+        )
+    same = re.findall(r'<small class="same-as">same group as ([^<]*)<', page.text)
+    assert same, "needs a declared group and its detected view"
+    assert all(
+        re.match(r"([^,(]+, )?(network|declared group) of \d+ ", s) for s in same
+    ), same
+
+
+def test_a_partners_groups_are_said_naming_no_member(world: World) -> None:
+    """A partner's groups are under pseudonyms: the words say a detected network
+    is one and its size, never the member its police id is made of."""
+    page = signed_in(world.app, "partner").get("/groups")
+    cells = GROUP_CELL.findall(page.text)
+    assert cells, page.text[:3000]
+    for words, gid in cells:
+        assert not gid.startswith("net-"), gid
+        assert "including" not in words, words
+        assert re.fullmatch(
+            r"(network of \d+ people found by co-offending|declared group of \d+ "
+            r"(people|person))",
+            words,
+        ), words
+    assert "including" not in page.text.split('id="group-list"')[1].split("</table>")[0]

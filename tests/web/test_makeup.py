@@ -195,8 +195,10 @@ def test_groups_page_says_which_rows_are_one_group(world: World, username: str) 
     other view; partners see it under the group's pseudonym only."""
     page = signed_in(world.app, username).get("/groups").text
     table = page[page.index('id="group-list"') : page.index("</table>")]
-    rows = re.findall(
-        r"<tr><td[^>]*><span class=\"rec\">([^<]+)</span>(.*?)</td>", table
+    rows = re.findall(  # a group's words, its id, then what it is the same as
+        r'<tr><td[^>]*><span class="group-words">[^<]*</span> '
+        r'<small>\(<span class="rec">([^<]+)</span>\)</small>(.*?)</td>',
+        table,
     )
     same = {
         gid: re.findall(r'<span class="rec">([^<]+)</span>', rest) for gid, rest in rows

@@ -239,12 +239,27 @@ def _list_against_pool(
         made.frame,
         list_make_up([], _people_of(pool_ids, demographics), at_year=at_year).frame,
     )
-    note = (
-        f"{len(outside)} of the {len(ids)} listed are not among the {pool_label}: "
+    return made, rows, [_outside_note(len(outside), len(ids), pool_label, pool_ids)]
+
+
+def _outside_note(
+    n_outside: int, n_listed: int, pool_label: str, pool_ids: set[str]
+) -> str:
+    """Why a list is not set against its pool: some listed are outside it, or the
+    pool is empty (a Today of one hour with no violent incident still lists the
+    live retaliation alerts' targets: its box read "against the 0 suspects and
+    offenders", with "69 of the 69 listed are not among" them)."""
+    if not pool_ids:
+        return (
+            f"There are no {pool_label} (the window has none) to set the list "
+            "against: its own counts are given (and residents', where known), "
+            "with no listing-rate ratio."
+        )
+    return (
+        f"{n_outside} of the {n_listed} listed are not among the {pool_label}: "
         "the list is not drawn from them alone, so it is compared by shares "
         "(and with residents), with no listing-rate ratio."
     )
-    return made, rows, [note]
 
 
 def _partner_rows(rows: pl.DataFrame, references: Mapping[str, str]) -> pl.DataFrame:

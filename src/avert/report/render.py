@@ -192,7 +192,7 @@ SPC_RULE_NAMES: Final = {
 }
 
 
-def _group_words(group_id: Any, size: Any = None) -> str:
+def _group_words(group_id: Any, size: Any = None, origin: Any = None) -> str:
     """A rival group of a retaliation alert in words, beside its id (the
     briefing's Rivals column read "net-P0006230" alone). A network avert found in
     co-offending (``net-`` + its smallest member's person id, police only) is
@@ -202,18 +202,27 @@ def _group_words(group_id: Any, size: Any = None) -> str:
     not a group's members); any other id (a declared group, or a
     partner's pseudonym of any group, which says nothing of its members) is "group
     of N people". ``size``: the briefing's ``rival_group_sizes`` entry (None: not
-    known, no count said).
+    known, no count said). ``origin``: where the Groups page knows it
+    ("detected" or "declared"; the page tells partners too), a partner's
+    pseudonym of a detected network is said to be one (naming no member), and a
+    declared group is said to be declared.
 
     >>> _group_words("net-P0006230", 16)
     'network of 16 people found by co-offending'
     >>> _group_words("G-1A2B3C", 1), _group_words("R1")
     ('group of 1 person', 'group')
+    >>> _group_words("G-1A2B3C", 11, "detected"), _group_words("G003", 8, "declared")
+    ('network of 11 people found by co-offending', 'declared group of 8 people')
     """
     gid = "" if group_id is None else str(group_id)
     n = None if size is None else int(size)
     people = "" if n is None else f" of {n:,} {'person' if n == 1 else 'people'}"
     if gid.startswith(DETECTED_GROUP_PREFIX) and len(gid) > len(DETECTED_GROUP_PREFIX):
         return f"network{people} found by co-offending"
+    if origin == "detected":
+        return f"network{people} found by co-offending"
+    if origin == "declared":
+        return f"declared group{people}"
     return f"group{people}"
 
 
@@ -298,7 +307,7 @@ def environment() -> Environment:
     # an organisation's key in words: "NHS", "London Councils" (not "nhs")
     env.filters["org_words"] = organisation_words
     # a retaliation alert's rival group in words: "network of 16 people found by
-    # co-offending, including P0006230", not "net-P0006230" alone
+    # co-offending (net-P0006230)", not "net-P0006230" alone
     env.filters["group_words"] = _group_words
     # a places cell's id in words: "150 m cell E3532 N1205", not "150m:E3532:N1205"
     env.filters["cell_words"] = cell_words

@@ -59,6 +59,7 @@ from avert.workflows.briefing import (
     read_residents,
     unknown_area,
 )
+from avert.workflows.definition_words import category_titles
 from avert.workflows.delivery import (
     board_actions,
     partner_pseudonymiser,
@@ -760,9 +761,12 @@ def _classified_incidents(
         # month of London's 24,333 cost 0.5-1.0 s a request, almost all the join
         keep=True,
     )
-    # "police.uk: violence and sexual offences", as the briefing names them
+    # "police.uk: violence and sexual offences", and a category by the
+    # definition's name ("Violence with a weapon", not "violence weapon"), as the
+    # briefing and the Places page's map name them
     names = source_category_names(rows)
-    return rows.with_columns(category_name(rows.columns, names))
+    titles = category_titles(settings.definition_id())
+    return rows.with_columns(category_name(rows.columns, names, titles))
 
 
 def _flag_unrecorded(incidents: pl.DataFrame, flag: str | None) -> str | None:
@@ -1067,8 +1071,18 @@ def groups_view(
             same.setdefault(str(row["group_id"]), []).append(
                 str(row["linked_group_id"])
             )
+    # each group, and the one it is the same as, said with its size on the page
+    # ("network of 11 people found by co-offending (net-P0014505)"): the
+    # page read "net-P0014505" alone
+    size_of = {str(g["group_id"]): g.get("size") for g in groups}
+    # a declared group's name before its words, police only ("Moor Mandem,
+    # declared group of 8 people (G003)"), as the briefing's Rivals column
+    names = _declared_group_names(store) if audience == "police" else {}
     for g in groups:
         g["same_as"] = sorted(same.get(str(g["group_id"]), []))
+        g["same_as_sizes"] = [size_of.get(o) for o in g["same_as"]]
+        g["name"] = names.get(str(g["group_id"]))
+        g["same_as_names"] = [names.get(o) for o in g["same_as"]]
     members = [str(m) for g in groups for m in g.get("members") or []]
     until, _ = default_window_end(store)
     made = list_makeup(
@@ -1091,6 +1105,14 @@ def groups_view(
             g["same_as"] = [pseudo("group", r) for r in g["same_as"]]
             g["members"] = []  # partners see the size, never who
     return {"groups": groups, "make_up": made, "notes": list(report.get("notes") or [])}
+
+
+def _declared_group_names(store: Store) -> dict[str, str]:
+    """The declared groups' names by id (the ``groups`` table; unnamed left out)."""
+    rows = store.read_frame("groups", columns=["group_id", "name"]).filter(
+        pl.col("name").is_not_null() & (pl.col("name").str.strip_chars() != "")
+    )
+    return dict(zip(rows["group_id"].cast(pl.String), rows["name"], strict=True))
 
 
 def marac_view(
