@@ -731,21 +731,52 @@ def pseudonymiser_for(
 
 def _withhold_actions(p: Pseudonymiser, actions: pl.DataFrame) -> pl.DataFrame:
     """Targets as pseudonyms (an area as named, a place none), titles withheld
-    (:func:`withhold_action_titles`); the plan's action id stays as written in the
-    plan (not personal data: the plan board, my actions and the action page show
-    it, so the briefing's partner reads the same id there)."""
+    (:func:`withhold_action_titles`). The plan's action id stays as written in the
+    plan where the reader reads it on the plan board, my actions and the action
+    page too; another organisation's action on a person, group or incident
+    (which a partner's plan board does not list) keeps a keyed pseudonym of its
+    id under ``pseudonym_scope`` ``organisation`` (:func:`_action_ids_shown`)."""
     kinds = {"person": "person", "group": "group", "incident": "incident"}
+    targets = actions["target_type"].to_list()
     mapped = [
         p(kinds[t], i) if t in kinds and i is not None else (i if t == "area" else None)
-        for t, i in zip(
+        for t, i in zip(targets, actions["target_id"].to_list(), strict=True)
+    ]
+    return withhold_action_titles(
+        actions.with_columns(
+            pl.Series("target_id", mapped, dtype=pl.String),
+            pl.Series("action_id", _action_ids_shown(p, actions), dtype=pl.String),
+        )
+    )
+
+
+def _action_ids_shown(p: Pseudonymiser, actions: pl.DataFrame) -> list[str]:
+    """Each action's id as a partner reads it: as the plan writes it, but a keyed
+    pseudonym of it for an action on a person, group or incident that another
+    organisation leads, under a partner's own key (``p.scope``
+    ``organisation:ORG``). The plan's id beside a pseudonym of its subject is a
+    key every reader shares: two organisations reading one action by its id
+    link their pseudonyms of its subject, which their own keys are to prevent;
+    a partner's plan board lists only its own organisation's actions, so
+    another's id named it nowhere else (its action page is refused)."""
+    ids = [str(i) for i in actions["action_id"].to_list()]
+    scope = p.scope or ""
+    if not scope.startswith("organisation:"):
+        return ids  # one shared key, or the board's (its plan board lists them all)
+    own = organisation_fold(scope.removeprefix("organisation:"))
+    return [
+        i
+        if t not in ("person", "group", "incident") or organisation_fold(lead) == own
+        else p("action", i)
+        for i, t, lead in zip(
+            ids,
             actions["target_type"].to_list(),
-            actions["target_id"].to_list(),
+            actions.get_column("lead_organisation", default=pl.repeat(None, len(ids)))
+            .cast(pl.String)
+            .to_list(),
             strict=True,
         )
     ]
-    return withhold_action_titles(
-        actions.with_columns(pl.Series("target_id", mapped, dtype=pl.String))
-    )
 
 
 def withhold_action_titles(

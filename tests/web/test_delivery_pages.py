@@ -712,6 +712,36 @@ def _plan_file(tmp_path: Path) -> Path:
     return plan
 
 
+def test_today_keeps_another_organisations_action_on_a_person_by_pseudonym(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # Today named every open action by the plan's id: the police's D01 on a
+    # person beside the council's pseudonym of that person, while the board (and
+    # every other partner) read D01 beside its own pseudonym of the person. The
+    # plan's id linked the organisations' pseudonyms (which their own keys are to
+    # prevent), and it named the action nowhere the council reads: its plan board
+    # lists its own actions only and D01's page is refused to it.
+    app = _plan_app(
+        sqlite_store,
+        tmp_path,
+        f"  - {{id: D01, strand: enforcement, title: Visit PER76, lead: police, "
+        f"subject: 'person:PER76', {_LATE}}}\n"
+        f"  - {{id: D02, strand: prevention, title: Visit PER77, lead: COUNCIL, "
+        f"subject: 'person:PER77', {_LATE}}}\n"
+        f"  - {{id: A03, strand: prevention, title: Lighting, lead: police, "
+        f"{_LATE}}}\n",
+    )
+    partner = signed_in(app, "partner")
+    today = partner.get("/today").text
+    due = today.split("Open actions due")[1].split("</section>")[0]
+    assert "D01" not in today
+    assert re.search(r"\bT-[0-9A-F]{12}\b", due), due  # D01, by its pseudonym
+    assert 'data-record="action:D02">D02<' in due, due  # its own (any spelling)
+    assert "A03" in due  # an action on no one links no pseudonym
+    assert partner.get("/plan/actions/D01").status_code == 403
+    assert "D01" in signed_in(app, "chair").get("/today").text
+
+
 def test_a_result_recorded_at_the_meeting_stays_on_its_page(world: World) -> None:
     # the meeting's window ends when the page opened; a result recorded after that
     # moved the tasking out of "due" and, done after the window, out of "done" too:

@@ -333,3 +333,26 @@ def test_families_table_audits_the_families_it_lists(city_store: Store) -> None:
     first_n = int(rows["detail"][1].split(";")[0].removeprefix("people="))
     assert first_n == everyone["family_size"][0]
     assert first_n < every_n
+
+
+def test_briefing_audit_counts_the_person_a_rival_networks_id_names() -> None:
+    """A retaliation alert shows its rival networks by id, ``net-`` and a
+    member's person id (the police's Today: 3 of the demo's 37 people shown were
+    only there, audited as none); the briefing's audit row counts them, as
+    ``analyse groups`` does. A declared group's id and a partner's group
+    pseudonym name no one."""
+    from avert.workflows.briefing import people_shown
+
+    police = {
+        "retaliation": [
+            {"links": {"person_id": ["P1"], "group_id": ["G003", "net-P0000329"]}}
+        ],
+        "taskings": {"open": [{"links": {"group_id": ["net-P0000917"]}}]},
+    }
+    assert people_shown(police) == ["P0000329", "P0000917", "P1"]
+    partner = {
+        "retaliation": [
+            {"links": {"person_id": ["P-1"], "group_id": ["G-00000000000A"]}}
+        ]
+    }
+    assert people_shown(partner) == ["P-1"]

@@ -55,7 +55,7 @@ from avert.delivery.model import TASKING_TEXTS
 from avert.errors import MonthStartsError, NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
-from avert.schema import ITEM_KINDS
+from avert.schema import DETECTED_GROUP_PREFIX, ITEM_KINDS
 from avert.store import Store, audit, queries
 from avert.store.loads import has_rows
 from avert.store.summary import incident_span
@@ -141,8 +141,12 @@ def read_boundaries(
 
 def people_shown(data: dict[str, Any]) -> list[str]:
     """Every person id the briefing JSON ``data`` shows (as shown: pseudonyms for
-    partners), sorted: what its audit row counts and digests."""
-    ids: set[str] = set()
+    partners), sorted: what its audit row counts and digests. A detected group's
+    id names a person too (``net-`` and its smallest member's id,
+    :data:`avert.schema.DETECTED_GROUP_PREFIX`: a retaliation alert's rival
+    network, shown to the police), as ``analyse groups`` audits it; a partner's
+    group pseudonym names no one."""
+    items: list[dict[str, Any]] = []
     for section in (
         "incidents",
         "retaliation",
@@ -150,18 +154,22 @@ def people_shown(data: dict[str, Any]) -> list[str]:
         "asb_callers",
         "asb_escalating",
         "people",
+        "actions",
     ):
-        for item in data.get(section) or []:
-            ids.update(item.get("links", {}).get("person_id") or [])
-    for item in (data.get("dash_high_risk") or {}).get("items") or []:
-        ids.update(item.get("links", {}).get("person_id") or [])
-    for item in data.get("intelligence", {}).get("items") or []:
-        ids.update(item.get("links", {}).get("person_id") or [])
-    for item in data.get("actions") or []:
-        ids.update(item.get("links", {}).get("person_id") or [])
-    for items in (data.get("taskings") or {}).values():
-        for item in items:
-            ids.update(item.get("links", {}).get("person_id") or [])
+        items += data.get(section) or []
+    items += (data.get("dash_high_risk") or {}).get("items") or []
+    items += data.get("intelligence", {}).get("items") or []
+    for listed in (data.get("taskings") or {}).values():
+        items += listed
+    ids: set[str] = set()
+    for item in items:
+        links = item.get("links", {})
+        ids.update(links.get("person_id") or [])
+        ids.update(
+            g.removeprefix(DETECTED_GROUP_PREFIX)
+            for g in links.get("group_id") or []
+            if g and g.startswith(DETECTED_GROUP_PREFIX)
+        )
     return sorted(ids)
 
 

@@ -1056,9 +1056,10 @@ def groups_view(
         role=user.role,
         reason="web groups page"
         + (" (sizes only, no members)" if audience == "partner" else ""),
-        # a partner's page lists no member and reads the groups' pseudonyms:
-        # its row counts no one (it counted every member's id, not shown, before)
-        members_shown=audience != "partner",
+        # the page lists no member: a police row counts the people the groups'
+        # ids name (net- and a member's id), a partner's (pseudonyms) no one; it
+        # counted every member of every group, none of them listed
+        members_shown=False,
         audience=audience,
     )
     report = result.to_json()
