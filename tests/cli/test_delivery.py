@@ -121,6 +121,9 @@ def test_plan_status_shows_each_objective_measure(db: str) -> None:
     assert code == 0, out
     assert "Plan status as at" in out
     assert "P1 Most Serious Violence" in out  # the category by name, not its key
+    # a measure reported by hand by its words ("R1 public_confidence" before)
+    assert "R1 public confidence" in out
+    assert "public_confidence" not in out
     # the checks its help promises (the example plan's actions are due in 2010)
     checks = {
         " ".join(line.strip("│ ").split("│")[0].split()): line.split("│")[-2].strip()

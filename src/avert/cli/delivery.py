@@ -182,7 +182,9 @@ def plan_status(
         ],
         [
             [
-                f"{m['objective_id']} {m['series'] or m['indicator'] or '-'}",
+                # an indicator avert does not compute by its words, not its key
+                f"{m['objective_id']} "
+                f"{m['series'] or (m['indicator'] or '-').replace('_', ' ')}",
                 _value(m["baseline"]),
                 _value(m["target"]),
                 _now(m["current"], m["path"]),
