@@ -321,18 +321,23 @@ def test_retaliation_table_audits_the_names_it_prints(city_store: Store) -> None
 
 
 def test_families_table_audits_the_families_it_lists(city_store: Store) -> None:
-    """The families table lists the fifty with most harm (``--json`` every one):
-    the workflow audits the members of the families its caller shows."""
+    """The families table lists the fifty with most harm (``--json`` every one),
+    each by its id, ``fam-`` and its smallest member's person id, and no other
+    member: the workflow audits the people the ids its caller shows name (it
+    counted every member of those families, none of them listed, before)."""
     from avert.workflows.networks import family_report
 
     everyone = family_report(city_store, user="famcheck")
     assert everyone.height > 1
+    assert everyone["family_size"].max() > 1  # the old count was larger
     family_report(city_store, user="famcheck", shown=1)
     rows = audit.read(city_store, user="famcheck")
-    every_n = int(rows["detail"][0].split(";")[0].removeprefix("people="))
-    first_n = int(rows["detail"][1].split(";")[0].removeprefix("people="))
-    assert first_n == everyone["family_size"][0]
-    assert first_n < every_n
+    named = everyone["family_id"].str.strip_prefix("fam-")
+    n_all, digest_all = audit.people_digest(named)
+    assert rows["detail"][0] == f"people={n_all}; people_sha256={digest_all}"
+    n_first, digest_first = audit.people_digest(named.head(1))
+    assert rows["detail"][1] == f"people={n_first}; people_sha256={digest_first}"
+    assert n_first == 1 < n_all == everyone.height
 
 
 def test_briefing_audit_counts_the_person_a_rival_networks_id_names() -> None:

@@ -20,7 +20,12 @@ from typing import Any
 import polars as pl
 
 from avert.access import Audience
-from avert.analyse.families import family_edges, family_harm, family_units
+from avert.analyse.families import (
+    FAMILY_PREFIX,
+    family_edges,
+    family_harm,
+    family_units,
+)
 from avert.analyse.networks import (
     ComponentBetweenness,
     GroupsResult,
@@ -653,9 +658,11 @@ def family_report(
 ) -> pl.DataFrame:
     """Family units with harm across crime types (see :func:`family_harm`).
 
-    Families are people (their ids name a member): audited before returned, the
-    members of the first ``shown`` families the caller shows (the CLI's table:
-    fifty), of every one when None (``--json``).
+    A family's id is ``fam-`` and its smallest member's person id
+    (:func:`avert.analyse.families.family_units`); its other members are not
+    listed. Audited before returned: the people the ids of the first ``shown``
+    families name (the CLI's table: fifty), of every family when None
+    (``--json``), one a family.
     """
     cfg = config or default_networks_config()
     frames = read_network_frames(store, profile=profile)
@@ -664,13 +671,17 @@ def family_report(
         units, frames.incidents, frames.involvements, people=frames.people, config=cfg
     )
     listed = result.select("family_id")
-    members = units.join(
+    # the people the ids shown name: each family's smallest member, not all of them
+    named = units.filter(
+        pl.lit(FAMILY_PREFIX) + pl.col("person_id") == pl.col("family_id")
+    )
+    named = named.join(
         listed if shown is None else listed.head(shown), on="family_id", how="semi"
     )
     audit_view(
         store,
         "analysis:families",
-        people=members["person_id"],
+        people=named["person_id"],
         reason=reason,
         user=user,
     )
