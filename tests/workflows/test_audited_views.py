@@ -361,3 +361,36 @@ def test_briefing_audit_counts_the_person_a_rival_networks_id_names() -> None:
         ]
     }
     assert people_shown(partner) == ["P-1"]
+
+
+def test_a_persons_picture_audits_everyone_it_names(city_store: Store) -> None:
+    """A person's network picture (``analyse person``, the web's person page) names
+    their co-offenders, kin, victimised contacts and the person a detected group's
+    id names: its row counted none of them (no ``people=``; a demo person's page
+    showed 10 people, the row named one). It counts every person the picture
+    names, the person included."""
+    from avert.schema import DETECTED_GROUP_PREFIX
+    from avert.workflows.networks import person_report
+
+    inv = city_store.read_frame("involvements", columns=["person_id"])
+    busiest = inv.group_by("person_id").len().sort("len", descending=True)
+    pid = busiest["person_id"][0]
+    picture = person_report(city_store, pid, user="piccheck")
+    named = {
+        pid,
+        *(
+            row["person_id"]
+            for key in ("co_offenders", "family", "victimised_contacts")
+            for row in picture[key]
+        ),
+        *(
+            g["group_id"].removeprefix(DETECTED_GROUP_PREFIX)
+            for g in picture["groups"]
+            if g["group_id"].startswith(DETECTED_GROUP_PREFIX)
+        ),
+    }
+    assert len(named) > 1
+    n, digest = audit.people_digest(named)
+    row = audit.read(city_store, user="piccheck").row(-1, named=True)
+    assert row["object"] == f"person:{pid}"
+    assert row["detail"] == f"people={n}; people_sha256={digest}"

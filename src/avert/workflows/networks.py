@@ -74,6 +74,7 @@ __all__ = [
     "family_report",
     "group_analysis",
     "groups_report",
+    "people_in_picture",
     "person_context",
     "person_report",
     "read_detected_groups",
@@ -399,25 +400,18 @@ def person_report(
 ) -> dict[str, Any]:
     """One person's network picture (own risk first, then ties, groups, exposure).
 
-    The view is written to the audit log first (DESIGN.md: every view of a person),
-    as ``user`` under ``role`` (the web passes the signed-in account and its role).
+    The view is written to the audit log before the picture is returned
+    (DESIGN.md: every view of a person), as ``user`` under ``role`` (the web
+    passes the signed-in account and its role), with every person the picture
+    names (:func:`people_in_picture`).
     ``risk_config`` scores the person's own risk (setting ``risk_config``; the
     packaged one when ``None``), as ``avert analyse risk`` does. ``notes`` holds
     the note of :func:`avert.workflows.staleness.staleness_notes` when the
     classifications it reads are stale (empty otherwise). ``made``: gives the
     store's network made once for many people (:func:`person_context` of the same
     store, data, ``as_of``, ``profile``, ``config`` and ``risk_config``: the web app
-    keeps it per data generation), called once the view is audited; read and made
-    here when ``None``.
+    keeps it per data generation); read and made here when ``None``.
     """
-    audit.record(
-        store,
-        action="view",
-        obj=f"person:{person_id}",
-        reason=reason,
-        user=user,
-        role=role,
-    )
     context = (
         person_context(
             store,
@@ -445,9 +439,37 @@ def person_report(
         known=frames.people.filter(pl.col("person_id") == person_id).height > 0,
         betweenness=context.betweenness,
     )
+    # audited before it is returned, with everyone it names (it counted no one)
+    audit.record(
+        store,
+        action="view",
+        obj=f"person:{person_id}",
+        reason=reason,
+        user=user,
+        role=role,
+        detail=audit.describe(people=people_in_picture(picture)),
+    )
     # the own risk and the victimised contacts count the definition's violence:
     # say when its classifications were made under another definition or harm table
     return {**picture, "notes": list(frames.stale_notes)}
+
+
+def people_in_picture(picture: dict[str, Any]) -> list[str]:
+    """The people a network picture (:func:`person_report`) names: the person,
+    their co-offenders, kin and victimised contacts, and the person a detected
+    group's id names (``net-`` and its smallest member's id,
+    :data:`avert.schema.DETECTED_GROUP_PREFIX`)."""
+    lists = ("co_offenders", "family", "victimised_contacts")
+    groups = [str(g["group_id"]) for g in picture["groups"]]
+    return [
+        str(picture["person_id"]),
+        *(str(row["person_id"]) for key in lists for row in picture[key]),
+        *(
+            g.removeprefix(DETECTED_GROUP_PREFIX)
+            for g in groups
+            if g.startswith(DETECTED_GROUP_PREFIX)
+        ),
+    ]
 
 
 def retaliation_report(
