@@ -321,18 +321,23 @@ def test_retaliation_table_audits_the_names_it_prints(city_store: Store) -> None
 
 
 def test_families_table_audits_the_families_it_lists(city_store: Store) -> None:
-    """The families table lists the fifty with most harm (``--json`` every one):
-    the workflow audits the members of the families its caller shows."""
+    """The families table lists the fifty with most harm (``--json`` every one),
+    each by its id, ``fam-`` and its smallest member's person id, and no other
+    member: the workflow audits the people the ids its caller shows name (it
+    counted every member of those families, none of them listed, before)."""
     from avert.workflows.networks import family_report
 
     everyone = family_report(city_store, user="famcheck")
     assert everyone.height > 1
+    assert everyone["family_size"].max() > 1  # the old count was larger
     family_report(city_store, user="famcheck", shown=1)
     rows = audit.read(city_store, user="famcheck")
-    every_n = int(rows["detail"][0].split(";")[0].removeprefix("people="))
-    first_n = int(rows["detail"][1].split(";")[0].removeprefix("people="))
-    assert first_n == everyone["family_size"][0]
-    assert first_n < every_n
+    named = everyone["family_id"].str.strip_prefix("fam-")
+    n_all, digest_all = audit.people_digest(named)
+    assert rows["detail"][0] == f"people={n_all}; people_sha256={digest_all}"
+    n_first, digest_first = audit.people_digest(named.head(1))
+    assert rows["detail"][1] == f"people={n_first}; people_sha256={digest_first}"
+    assert n_first == 1 < n_all == everyone.height
 
 
 def test_briefing_audit_counts_the_person_a_rival_networks_id_names() -> None:
@@ -356,3 +361,36 @@ def test_briefing_audit_counts_the_person_a_rival_networks_id_names() -> None:
         ]
     }
     assert people_shown(partner) == ["P-1"]
+
+
+def test_a_persons_picture_audits_everyone_it_names(city_store: Store) -> None:
+    """A person's network picture (``analyse person``, the web's person page) names
+    their co-offenders, kin, victimised contacts and the person a detected group's
+    id names: its row counted none of them (no ``people=``; a demo person's page
+    showed 10 people, the row named one). It counts every person the picture
+    names, the person included."""
+    from avert.schema import DETECTED_GROUP_PREFIX
+    from avert.workflows.networks import person_report
+
+    inv = city_store.read_frame("involvements", columns=["person_id"])
+    busiest = inv.group_by("person_id").len().sort("len", descending=True)
+    pid = busiest["person_id"][0]
+    picture = person_report(city_store, pid, user="piccheck")
+    named = {
+        pid,
+        *(
+            row["person_id"]
+            for key in ("co_offenders", "family", "victimised_contacts")
+            for row in picture[key]
+        ),
+        *(
+            g["group_id"].removeprefix(DETECTED_GROUP_PREFIX)
+            for g in picture["groups"]
+            if g["group_id"].startswith(DETECTED_GROUP_PREFIX)
+        ),
+    }
+    assert len(named) > 1
+    n, digest = audit.people_digest(named)
+    row = audit.read(city_store, user="piccheck").row(-1, named=True)
+    assert row["object"] == f"person:{pid}"
+    assert row["detail"] == f"people={n}; people_sha256={digest}"

@@ -38,8 +38,16 @@ from avert.config.networks import NetworksConfig
 from avert.errors import SchemaError
 from avert.schema import check_frame, column_or
 
-__all__ = ["family_edges", "family_harm", "family_units", "sibling_offending"]
+__all__ = [
+    "FAMILY_PREFIX",
+    "family_edges",
+    "family_harm",
+    "family_units",
+    "sibling_offending",
+]
 
+#: A family's id: this and its smallest member's person id (:func:`family_units`).
+FAMILY_PREFIX: Final = "fam-"
 _KIN_SOURCE: Final = (
     "AVB delivery plan 2010 ¶13 (family-centred approach); Farrington, Jolliffe, "
     "Loeber, Stouthamer-Loeber & Kalb (2001) J Adolesc 24:579-596"
@@ -168,7 +176,9 @@ def family_units(
     return (
         pl.DataFrame({"person_id": ids, "_c": labels.astype(np.int64)})
         .with_columns(
-            (pl.lit("fam-") + pl.col("person_id").min().over("_c")).alias("family_id"),
+            (pl.lit(FAMILY_PREFIX) + pl.col("person_id").min().over("_c")).alias(
+                "family_id"
+            ),
             pl.len().over("_c").cast(pl.Int64).alias("family_size"),
         )
         .select("person_id", "family_id", "family_size")

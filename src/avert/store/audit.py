@@ -31,6 +31,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
@@ -188,14 +189,17 @@ def describe(
     *,
     people: Iterable[str | None] | pl.Series | None = None,
     location: str | None = None,
+    files: Sequence[str | Path] | None = None,
     audience: str | None = None,
     **extra: object,
 ) -> str:
     """The ``detail`` of an audit row: ``key=value`` pairs separated by ``; ``.
 
     ``people`` becomes ``people=N; people_sha256=HEX`` (:func:`people_digest`);
-    ``location`` is where the output went (a path, ``stdout``), ``audience`` who it
-    is for; other keyword arguments are added as they are (None ones left out).
+    ``location`` is where the output went (a path, ``stdout``); ``files``, the
+    files an export writes there, ``files=N; file_names=A,B`` (their names, in
+    the order written); ``audience`` who it is for; other keyword arguments are
+    added as they are (None ones left out).
     """
     parts: list[str] = []
     if people is not None:
@@ -203,6 +207,9 @@ def describe(
         parts += [f"people={n}", f"people_sha256={digest}"]
     if location is not None:
         parts.append(f"location={location}")
+    if files is not None:
+        names = ",".join(Path(f).name for f in files)
+        parts += [f"files={len(files)}", f"file_names={names}"]
     if audience is not None:
         parts.append(f"audience={audience}")
     parts += [f"{k}={v}" for k, v in extra.items() if v is not None]

@@ -1057,6 +1057,10 @@ def run_briefing(
     return BriefingFiles(briefing, html_path, json_path, pdf_path, timings)
 
 
+#: The files a briefing writes in its folder, in this order (the PDF last, optional).
+_BRIEFING_FILES: Final = ("briefing.json", "briefing.html", "briefing.pdf")
+
+
 def _write_briefing(
     store: Store,
     briefing: Briefing,
@@ -1087,10 +1091,10 @@ def _write_briefing(
         out=out,
         people=people_shown(data),
         user=user,
+        files=_BRIEFING_FILES[: 3 if pdf else 2],
     )
     html = render_briefing_html(briefing, data=data)
-    html_path = out / "briefing.html"
-    json_path = out / "briefing.json"
+    json_path, html_path = (out / name for name in _BRIEFING_FILES[:2])
     # indented for reading when small; compact (the C encoder, ~10x faster) when big
     indent = 2 if len(briefing.incidents) <= _INDENT_MAX_ITEMS else None
     _write_atomic(json_path, json.dumps(data, indent=indent, ensure_ascii=False))
@@ -1110,7 +1114,7 @@ def _write_pdf(
     t3 = time.perf_counter()
     say("laying out the PDF")
     tmp_pdf = render_pdf(html, out / ".briefing.pdf.tmp")
-    pdf_path = out / "briefing.pdf"
+    pdf_path = out / _BRIEFING_FILES[2]
     tmp_pdf.replace(pdf_path)
     timings["pdf_s"] = time.perf_counter() - t3
     return pdf_path
@@ -1125,13 +1129,15 @@ def _audit(
     out: Path,
     people: Sequence[str],
     user: str | None,
+    files: Sequence[str],
 ) -> None:
     """Record the export in the audit log (DESIGN.md: every export is audited).
 
     The object names the briefing and where it was written; the reason names the
     audience and the people shown: their number and a SHA-256 digest of their
     sorted ids as shown (pseudonyms for partners), so the data protection officer
-    can check a list against the row.
+    can check a list against the row; the detail, the ``files`` about to be
+    written in ``out`` (their number and names).
     """
     _, digest = audit.people_digest(people)
     audit.record(
@@ -1147,7 +1153,7 @@ def _audit(
         role=audience,
         user=user,
         detail=audit.describe(
-            people=people, location=str(out.resolve()), audience=audience
+            people=people, location=str(out.resolve()), files=files, audience=audience
         ),
     )
 

@@ -20,7 +20,12 @@ from typing import Any
 import polars as pl
 
 from avert.access import Audience
-from avert.analyse.families import family_edges, family_harm, family_units
+from avert.analyse.families import (
+    FAMILY_PREFIX,
+    family_edges,
+    family_harm,
+    family_units,
+)
 from avert.analyse.networks import (
     ComponentBetweenness,
     GroupsResult,
@@ -69,6 +74,7 @@ __all__ = [
     "family_report",
     "group_analysis",
     "groups_report",
+    "people_in_picture",
     "person_context",
     "person_report",
     "read_detected_groups",
@@ -394,25 +400,18 @@ def person_report(
 ) -> dict[str, Any]:
     """One person's network picture (own risk first, then ties, groups, exposure).
 
-    The view is written to the audit log first (DESIGN.md: every view of a person),
-    as ``user`` under ``role`` (the web passes the signed-in account and its role).
+    The view is written to the audit log before the picture is returned
+    (DESIGN.md: every view of a person), as ``user`` under ``role`` (the web
+    passes the signed-in account and its role), with every person the picture
+    names (:func:`people_in_picture`).
     ``risk_config`` scores the person's own risk (setting ``risk_config``; the
     packaged one when ``None``), as ``avert analyse risk`` does. ``notes`` holds
     the note of :func:`avert.workflows.staleness.staleness_notes` when the
     classifications it reads are stale (empty otherwise). ``made``: gives the
     store's network made once for many people (:func:`person_context` of the same
     store, data, ``as_of``, ``profile``, ``config`` and ``risk_config``: the web app
-    keeps it per data generation), called once the view is audited; read and made
-    here when ``None``.
+    keeps it per data generation); read and made here when ``None``.
     """
-    audit.record(
-        store,
-        action="view",
-        obj=f"person:{person_id}",
-        reason=reason,
-        user=user,
-        role=role,
-    )
     context = (
         person_context(
             store,
@@ -440,9 +439,37 @@ def person_report(
         known=frames.people.filter(pl.col("person_id") == person_id).height > 0,
         betweenness=context.betweenness,
     )
+    # audited before it is returned, with everyone it names (it counted no one)
+    audit.record(
+        store,
+        action="view",
+        obj=f"person:{person_id}",
+        reason=reason,
+        user=user,
+        role=role,
+        detail=audit.describe(people=people_in_picture(picture)),
+    )
     # the own risk and the victimised contacts count the definition's violence:
     # say when its classifications were made under another definition or harm table
     return {**picture, "notes": list(frames.stale_notes)}
+
+
+def people_in_picture(picture: dict[str, Any]) -> list[str]:
+    """The people a network picture (:func:`person_report`) names: the person,
+    their co-offenders, kin and victimised contacts, and the person a detected
+    group's id names (``net-`` and its smallest member's id,
+    :data:`avert.schema.DETECTED_GROUP_PREFIX`)."""
+    lists = ("co_offenders", "family", "victimised_contacts")
+    groups = [str(g["group_id"]) for g in picture["groups"]]
+    return [
+        str(picture["person_id"]),
+        *(str(row["person_id"]) for key in lists for row in picture[key]),
+        *(
+            g.removeprefix(DETECTED_GROUP_PREFIX)
+            for g in groups
+            if g.startswith(DETECTED_GROUP_PREFIX)
+        ),
+    ]
 
 
 def retaliation_report(
@@ -653,9 +680,11 @@ def family_report(
 ) -> pl.DataFrame:
     """Family units with harm across crime types (see :func:`family_harm`).
 
-    Families are people (their ids name a member): audited before returned, the
-    members of the first ``shown`` families the caller shows (the CLI's table:
-    fifty), of every one when None (``--json``).
+    A family's id is ``fam-`` and its smallest member's person id
+    (:func:`avert.analyse.families.family_units`); its other members are not
+    listed. Audited before returned: the people the ids of the first ``shown``
+    families name (the CLI's table: fifty), of every family when None
+    (``--json``), one a family.
     """
     cfg = config or default_networks_config()
     frames = read_network_frames(store, profile=profile)
@@ -664,13 +693,17 @@ def family_report(
         units, frames.incidents, frames.involvements, people=frames.people, config=cfg
     )
     listed = result.select("family_id")
-    members = units.join(
+    # the people the ids shown name: each family's smallest member, not all of them
+    named = units.filter(
+        pl.lit(FAMILY_PREFIX) + pl.col("person_id") == pl.col("family_id")
+    )
+    named = named.join(
         listed if shown is None else listed.head(shown), on="family_id", how="semi"
     )
     audit_view(
         store,
         "analysis:families",
-        people=members["person_id"],
+        people=named["person_id"],
         reason=reason,
         user=user,
     )

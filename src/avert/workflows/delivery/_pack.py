@@ -264,7 +264,7 @@ def board_pack(
 
     say = progress or (lambda _step: None)
     say("reading the plan and its checks")
-    data = _board_pack_contents(store, settings, month=month)  # audited below
+    data = _board_pack_contents(store, settings, month=month)  # audited: _audit_pack
     out = private_mkdir(out_dir)  # pseudonyms, evidence: owner-only, as the PDF
     _first, nxt = _month_bounds(month)
     say("performance and equality")
@@ -280,11 +280,29 @@ def board_pack(
     html = render_html(
         "board_pack.html", d=data, stats=stats, title=f"Board pack {month}"
     )
-    written = [out / f"board-pack-{month}.html"]
-    private_write_text(written[0], html)
+    html_path = out / f"board-pack-{month}.html"
+    pdf_path = out / f"board-pack-{month}.pdf"
+    # audited before any file is written (it was after both): a PDF that failed
+    # left the HTML, which names people, unaudited
+    _audit_pack(store, month, data, html, out, [html_path, pdf_path][: 1 + pdf])
+    private_write_text(html_path, html)
+    written = [html_path]
     if pdf:
         say("laying out the PDF")
-        written.append(render_pdf(html, out / f"board-pack-{month}.pdf"))
+        written.append(render_pdf(html, pdf_path))
+    return written
+
+
+def _audit_pack(
+    store: Store,
+    month: str,
+    data: dict[str, Any],
+    html: str,
+    out: Path,
+    files: Sequence[Path],
+) -> None:
+    """The pack's export row: the people its ``html`` names (the board's
+    pseudonyms), the folder ``out`` and the ``files`` it is about to write there."""
     audit.record(
         store,
         action="export",
@@ -295,7 +313,7 @@ def board_pack(
         detail=audit.describe(
             people=pseudonyms_named(html, "person"),
             location=str(out.resolve()),
+            files=files,
             audience="board",
         ),
     )
-    return written

@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from avert.access import id_candidates
 from avert.delivery.model import (
     Action,
     Objective,
@@ -27,7 +28,7 @@ from avert.delivery.planfile import (
 from avert.errors import ConfigError, ConflictError, NotFound
 from avert.files import private_write_text
 from avert.schema import TABLES
-from avert.store import Store, audit
+from avert.store import Store, audit, queries
 from avert.store.delivery import DELIVERY_TABLES
 from avert.workflows.delivery._common import (
     _BOOKKEEPING,
@@ -487,10 +488,25 @@ def export_plan(
         obj=f"plan:{plan.plan_id}",
         reason=f"plan export, {len(actions)} actions"
         + (f" to {Path(path).name}" if path is not None else ""),
+        # it counted no one: the file names its actions' subjects and the ids
+        # their titles write
+        detail=audit.describe(
+            people=_people_named(store, text),
+            location=None if path is None else str(Path(path).resolve()),
+        ),
     )
     if path is not None:  # the actions' targets are person ids: owner-only
         private_write_text(path, text)
     return text
+
+
+def _people_named(store: Store, text: str) -> list[str]:
+    """The stored people a plan file's ``text`` names by id: its actions'
+    subjects, the ids their free text writes, a detected group's (``net-`` and a
+    member's id), each word that may be an id asked of the store at once
+    (:func:`avert.access.id_candidates`, :func:`avert.store.queries.stored_ids`)."""
+    found = queries.stored_ids(store, id_candidates([text]))
+    return [ident for kind, ident in found if kind == "person"]
 
 
 def example_plan_text() -> str:
