@@ -394,3 +394,18 @@ def test_a_persons_picture_audits_everyone_it_names(city_store: Store) -> None:
     row = audit.read(city_store, user="piccheck").row(-1, named=True)
     assert row["object"] == f"person:{pid}"
     assert row["detail"] == f"people={n}; people_sha256={digest}"
+
+
+def test_a_search_for_a_person_not_on_record_is_audited(city_store: Store) -> None:
+    """The picture is audited once made (to count whom it names); a look-up that
+    finds no one is still on record, naming no one, so who looked for whom is
+    known even when nothing was shown."""
+    from avert.errors import NotFound
+    from avert.workflows.networks import person_report
+
+    with pytest.raises(NotFound):
+        person_report(city_store, "P9999999", user="nosuch", reason="check a name")
+    row = audit.read(city_store, user="nosuch").row(-1, named=True)
+    assert row["object"] == "person:P9999999"
+    assert row["reason"] == "check a name"
+    assert row["detail"].startswith("people=0;")

@@ -424,7 +424,34 @@ def person_report(
         else made()
     )
     frames = context.frames
-    picture = person_network(
+
+    def audited(people: list[str]) -> None:
+        audit.record(
+            store,
+            action="view",
+            obj=f"person:{person_id}",
+            reason=reason,
+            user=user,
+            role=role,
+            detail=audit.describe(people=people),
+        )
+
+    try:
+        picture = _picture_of(person_id, context)
+    except Exception:
+        audited([])  # the attempt is on record too, no one shown: who looked for whom
+        raise
+    # audited before it is returned, with everyone it names (it counted no one)
+    audited(people_in_picture(picture))
+    # the own risk and the victimised contacts count the definition's violence:
+    # say when its classifications were made under another definition or harm table
+    return {**picture, "notes": list(frames.stale_notes)}
+
+
+def _picture_of(person_id: str, context: PersonNetworkContext) -> dict[str, Any]:
+    """The network picture of ``person_id`` from the store's network ``context``."""
+    frames = context.frames
+    return person_network(
         person_id,
         incidents=frames.incidents,
         involvements=frames.involvements,
@@ -439,19 +466,6 @@ def person_report(
         known=frames.people.filter(pl.col("person_id") == person_id).height > 0,
         betweenness=context.betweenness,
     )
-    # audited before it is returned, with everyone it names (it counted no one)
-    audit.record(
-        store,
-        action="view",
-        obj=f"person:{person_id}",
-        reason=reason,
-        user=user,
-        role=role,
-        detail=audit.describe(people=people_in_picture(picture)),
-    )
-    # the own risk and the victimised contacts count the definition's violence:
-    # say when its classifications were made under another definition or harm table
-    return {**picture, "notes": list(frames.stale_notes)}
 
 
 def people_in_picture(picture: dict[str, Any]) -> list[str]:
