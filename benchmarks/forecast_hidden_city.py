@@ -10,8 +10,11 @@ exponential three days later): the stack then weighs more of its maps and the
 recent map, and costs more. For ``--days`` days from
 2024-12-01 the default is fitted and predicts the next day; printed: each day's CPU
 seconds (one thread) and the peak resident set size, then the median, and a
-digest of the forecasts (equal before and after a speed change: the outputs are
-frozen). The first call (imports, scipy's set-up) is made before the timing.
+digest of the forecasts (equal before and after a speed change that keeps every
+bit; the outputs are frozen to 1e-12 relative, so ``--save FILE.npy`` keeps the
+forecasts, and ``--against FILE.npy`` prints their largest relative difference
+from another run's). The first call (imports, scipy's set-up) is made before the
+timing.
 
 Run: ``.venv/bin/python benchmarks/forecast_hidden_city.py [--years 4] [--days 5]``.
 """
@@ -72,6 +75,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--unsorted", action="store_true")
     parser.add_argument("--near-repeats", type=float, default=0.0)
+    parser.add_argument("--save", default=None, help="keep the forecasts (.npy)")
+    parser.add_argument("--against", default=None, help="compare with a --save")
     args = parser.parse_args()
     events = city(args.years, unsorted=args.unsorted, near_repeats=args.near_repeats)
     grid = {"origin_xy": ORIGIN, "cell_size_m": 100, "shape": (500, 500)}
@@ -82,6 +87,7 @@ def main() -> None:
         "repeats; 500 x 500 cells of 100 m"
     )
     cpu: list[float] = []
+    risks: list[np.ndarray] = []
     digest = hashlib.sha256()
     for day in range(args.days):
         at = dt.datetime(2024, 12, 1) + dt.timedelta(days=day)
@@ -89,11 +95,18 @@ def main() -> None:
         risk = forecast_grid(events, at=at, **grid)
         cpu.append(time.process_time() - start)
         digest.update(risk.tobytes())
+        risks.append(risk)
         print(f"  {at.date()}: {cpu[-1]:.2f} s CPU, peak RSS {peak_rss_mib():.0f} MiB")
     print(
         f"median {statistics.median(cpu):.2f} s CPU a day; peak RSS "
         f"{peak_rss_mib():.0f} MiB; forecasts' digest {digest.hexdigest()[:16]}"
     )
+    if args.save:
+        np.save(args.save, np.stack(risks))
+    if args.against:
+        other = np.load(args.against)
+        gap = np.abs(np.stack(risks) - other) / np.maximum(np.abs(other), 1e-300)
+        print(f"largest relative difference from {args.against}: {gap.max():.2e}")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ import numpy.typing as npt
 
 from avert.analyse.forecast._base import Forecaster, Risk, one_blas_thread
 from avert.analyse.forecast._grid import Events, Grid
+from avert.analyse.forecast._smooth import smooth_near, smoothed_at
 from avert.errors import ConfigError
 
 __all__ = ["Stacked", "mixture_weights", "smooth_near"]
@@ -73,63 +74,6 @@ _LN2 = float(np.log(2.0))
 #: weight on the uniform map) rank by the count, not by array order; far below any
 #: difference the mixture itself makes between cells
 _TIE_BREAK = 1e-9
-
-
-def smooth_near(image: npt.ArrayLike, sigma: float) -> npt.NDArray[np.float64]:
-    """Return ``ndimage.gaussian_filter(image, sigma, mode="constant",
-    truncate=3.0)``, computed only around the non-zero cells: on the rectangles
-    where runs of non-empty rows meet runs of non-empty columns (runs apart by more
-    than twice the kernel's radius), each grown by that radius. Beyond them the
-    result is exactly zero; inside them the filter reads the same values (zeros
-    past a rectangle are zeros in the grid) and no other rectangle reaches them.
-    So a grid far larger than its events (a padded or regional extent, a few
-    points far out) costs what the events' own patches cost, with the very same
-    result.
-
-    >>> from scipy import ndimage
-    >>> im = np.zeros((50, 60)); im[10, 20] = 1.0; im[45, 2] = 2.0
-    >>> bool(np.array_equal(smooth_near(im, 2.0), ndimage.gaussian_filter(
-    ...     im, 2.0, mode="constant", truncate=3.0)))
-    True
-    """
-    from scipy import ndimage  # 0.1-0.3 s: imported where it is used
-
-    image = np.asarray(image, dtype=np.float64)  # no copy of a float map
-    if image.size == 0:
-        return image.copy()
-    reach = int(3.0 * float(sigma) + 0.5)  # scipy's radius for truncate=3.0
-
-    def runs(axis: int) -> list[tuple[int, int]]:
-        """(start, stop) of each run of non-empty lines, grown by ``reach``."""
-        used = np.flatnonzero(image.any(axis=axis))
-        if used.size == 0:
-            return []
-        cut = np.flatnonzero(np.diff(used) > 2 * reach)
-        first = np.maximum(np.append(used[0], used[cut + 1]) - reach, 0)
-        stop = np.minimum(
-            np.append(used[cut], used[-1]) + reach + 1, image.shape[1 - axis]
-        )
-        return list(zip(first.tolist(), stop.tolist(), strict=True))
-
-    rows, cols = runs(1), runs(0)
-    patches = [
-        (r0, r1, c0, c1)
-        for r0, r1 in rows
-        for c0, c1 in cols
-        if len(rows) == 1 or len(cols) == 1 or image[r0:r1, c0:c1].any()
-    ]
-    area = sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in patches)
-    if 2 * area > image.size:  # the events spread over the grid: all of it at once
-        return np.asarray(
-            ndimage.gaussian_filter(image, sigma, mode="constant", truncate=3.0),
-            dtype=np.float64,
-        )
-    out = np.zeros(image.shape, dtype=np.float64)
-    for r0, r1, c0, c1 in patches:
-        out[r0:r1, c0:c1] = ndimage.gaussian_filter(
-            image[r0:r1, c0:c1], sigma, mode="constant", truncate=3.0
-        )
-    return out
 
 
 def mixture_weights(
@@ -170,7 +114,8 @@ def mixture_weights(
     total = float(counts[seen].sum())
     if total <= 0:
         return np.full(k, 1.0 / k)
-    f = np.ascontiguousarray(maps[:, seen], dtype=np.float64)
+    # (the cross-validation's columns are all of cells seen: no copy of them)
+    f = np.ascontiguousarray(maps if seen.all() else maps[:, seen], dtype=np.float64)
     y = counts[seen] / total  # scaled: the optimum is the same
 
     def negative(w: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
@@ -328,19 +273,59 @@ class Stacked(Forecaster):
         rows[-1] = 1.0 / self.grid.n_cells
         return rows
 
-    def recent_map(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
-        """Return the last days' events at ``t0`` as a flat density: the count with
-        a ``recent_half_life_days`` half-life (events of the last ten half-lives),
-        smoothed by ``recent_sigma_cells`` (zero everywhere without such events)."""
+    def _maps_at(
+        self,
+        count: npt.NDArray[np.float64],
+        cells: npt.NDArray[np.int64],
+        weights: npt.NDArray[np.float64] | None = None,
+    ) -> npt.NDArray[np.float64]:
+        """``self._maps_of(count, weights)[:, cells]`` without the whole maps: the
+        fits read the maps at the cells of held-out events only, so each
+        smoothing is evaluated there (:func:`smoothed_at`: the same values, bit
+        for bit, and its sum over the grid to rounding) and, given the
+        ``weights``, left as zeros where its weight is zero."""
+        base = (count / max(float(count.sum()), 1e-12)).reshape(self.grid.shape)
+        rows = np.zeros((len(self.sigmas_cells) + 2, cells.size))
+        rows[0] = base.ravel()[cells]
+        used = [
+            k
+            for k in range(1, len(self.sigmas_cells) + 1)
+            if weights is None or weights[k] != 0.0
+        ]
+        sigmas = [self.sigmas_cells[k - 1] for k in used]
+        for k, (smooth, total) in zip(
+            used, smoothed_at(base, sigmas, cells), strict=True
+        ):
+            np.divide(smooth, max(total, 1e-12), out=rows[k])
+        rows[-1] = 1.0 / self.grid.n_cells
+        return rows
+
+    def _recent_count(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
+        """The events of the last ten ``recent_half_life_days`` at ``t0``, each
+        weighted ``2 ** (-age / recent_half_life_days)``, per cell, as a grid."""
         assert self.recent_half_life_days is not None
         half_life = self.recent_half_life_days
         ev = events.before(t0, 10.0 * half_life)
         w = np.exp(-_LN2 * (t0 - ev.t) / half_life)
         count = np.bincount(ev.cell, weights=w, minlength=self.grid.n_cells)
-        smooth = smooth_near(
-            count.reshape(self.grid.shape), self.recent_sigma_cells
-        ).ravel()
+        return np.asarray(count, dtype=np.float64).reshape(self.grid.shape)
+
+    def recent_map(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
+        """Return the last days' events at ``t0`` as a flat density: the count with
+        a ``recent_half_life_days`` half-life (events of the last ten half-lives),
+        smoothed by ``recent_sigma_cells`` (zero everywhere without such events)."""
+        count = self._recent_count(events, t0)
+        smooth = smooth_near(count, self.recent_sigma_cells).ravel()
         return np.asarray(smooth / max(float(smooth.sum()), 1e-12), dtype=np.float64)
+
+    def _recent_at(
+        self, events: Events, t0: float, cells: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        """``self.recent_map(events, t0)[cells]``, its smoothing evaluated at
+        ``cells`` only (:func:`smoothed_at`)."""
+        count = self._recent_count(events, t0)
+        [(smooth, total)] = smoothed_at(count, [self.recent_sigma_cells], cells)
+        return np.asarray(smooth / max(total, 1e-12), dtype=np.float64)
 
     def fit_recent_weight(
         self, events: Events, t0: float, weights: npt.NDArray[np.float64]
@@ -364,19 +349,23 @@ class Stacked(Forecaster):
         )
         count = self._decayed_count(events.before(start), start)
         stack_cols, recent_cols, counts = [], [], []
-        maps = np.zeros((len(self.sigmas_cells) + 2, self.grid.n_cells))
         for back in range(1, self.ahead_days + 1):
             day = start - back
             held = events.between(day, day + 1.0)
-            count = np.maximum(count - self._decayed_count(held, day + 1.0), 0.0)
+            # the day's cells (sorted), and its decayed count there summed in the
+            # events' order, as a bincount over the grid sums it: only they change
+            seen, inverse, n = np.unique(
+                held.cell, return_inverse=True, return_counts=True
+            )
+            gone = np.bincount(inverse, self._event_weights(held, day + 1.0))
+            count[seen] = np.maximum(count[seen] - gone, 0.0)
             count *= younger
             if not (len(held) and np.searchsorted(events.t, day) > 0):
                 continue
-            n = np.bincount(held.cell, minlength=self.grid.n_cells)
-            seen = n > 0
-            stack_cols.append((weights @ self._maps_of(count, weights, maps))[seen])
-            recent_cols.append(self.recent_map(events.before(day), day)[seen])
-            counts.append(n[seen].astype(np.float64))
+            # the maps are read at the day's cells only
+            stack_cols.append(weights @ self._maps_at(count, seen, weights))
+            recent_cols.append(self._recent_at(events.before(day), day, seen))
+            counts.append(n.astype(np.float64))
         if not counts:
             return 0.0
         both = np.vstack([np.concatenate(stack_cols), np.concatenate(recent_cols)])
@@ -413,15 +402,15 @@ class Stacked(Forecaster):
         maps: list[npt.NDArray[np.float64]] = []
         counts: list[npt.NDArray[np.float64]] = []
         weight = self._event_weights(ev, t0)  # once: each block's are a subset
-        for b in np.unique(block):
+        for b in np.flatnonzero(np.bincount(block)):  # the blocks holding events
             inside = block == b
             if inside.all():
                 return None
             rest = ~inside
             n = np.bincount(ev.cell[inside], minlength=self.grid.n_cells)
-            seen = n > 0
+            seen = np.flatnonzero(n)  # the maps are read there only
             rest_count = self._count_of(ev.cell[rest], weight[rest])
-            maps.append(self._maps_of(rest_count)[:, seen])
+            maps.append(self._maps_at(rest_count, seen))
             counts.append(n[seen].astype(np.float64))
         return np.hstack(maps), np.concatenate(counts)
 
