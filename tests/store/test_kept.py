@@ -55,3 +55,32 @@ def test_kept_people_hold_at_most_their_bytes(
     held = kept._PEOPLE[sqlite_store]
     assert sum(frame.estimated_size() for _, frame in held.values()) <= bound
     assert [key[1] for key in held] == [("people", 4), ("people", 5)]
+
+
+def test_kept_answers_are_copies_few_and_apart_from_the_reads(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person's answer (:func:`kept.kept_answer`) is made once per data
+    generation, given as a copy (a caller's change stays its own), the last
+    ``KEPT_ANSWERS`` of them kept in a memo of their own: people's pages opened
+    one after another push no read of the briefing out."""
+    monkeypatch.setattr(kept, "KEPT_ANSWERS", 3, raising=False)
+    made: list[str] = []
+
+    def answer(who: str) -> dict[str, list[str]]:
+        made.append(who)
+        return {"who": [who]}
+
+    kept.kept(sqlite_store, "briefing read", lambda: pl.DataFrame({"x": [1]}))
+    first = kept.kept_answer(sqlite_store, "P0", lambda: answer("P0"))
+    first["who"].append("changed by the caller")
+    assert kept.kept_answer(sqlite_store, "P0", lambda: answer("P0")) == {"who": ["P0"]}
+    assert made == ["P0"]
+    for n in range(1, 6):
+        kept.kept_answer(sqlite_store, f"P{n}", lambda n=n: answer(f"P{n}"))
+    assert [key for _, key in kept._ANSWERS[sqlite_store]] == ["P3", "P4", "P5"]
+    assert [key for _, key in kept._KEPT[sqlite_store]] == ["briefing read"]
+    with sqlite_store.transaction() as tx:  # a write: a new data generation
+        tx.append("people", pl.DataFrame({"person_id": ["P1"]}))
+    kept.kept_answer(sqlite_store, "P5", lambda: answer("P5"))
+    assert made.count("P5") == 2

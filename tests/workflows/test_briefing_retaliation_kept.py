@@ -284,3 +284,70 @@ def test_a_partner_after_the_police_gets_pseudonyms_from_the_kept_alerts(
     assert len(partner.data["retaliation"]) == len(police.data["retaliation"])
     text = str(partner.data)
     assert not {person for person in named if person in text}
+
+
+def test_an_old_incident_leaving_the_briefings_year_keeps_the_alerts(
+    live: Store, made: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The briefing reads its people's year of history, whose start slides with
+    the minute: its oldest incident leaving it made the alerts again (2 minutes
+    in 15 of a live *Today* on the synthetic city), though a conflict that old
+    names no rival (``rival_history_days`` before the window's first day). They
+    are kept now, and the same as made from every incident read. The old
+    incident here is a copy of an alerting one (a conflict of the same people)
+    dated a day before that bound."""
+    from avert.workflows import briefing_reads
+
+    at = _morning(live)
+    frames, _ = read_briefing_frames(live, at=at)
+    cfg = default_networks_config()
+    first_day = (at - dt.timedelta(days=cfg.retaliation.window_days)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    bound = first_day - dt.timedelta(days=cfg.retaliation.rival_history_days)
+    incident, _ = _alerting_incident(live, at)
+    old = (
+        frames["incidents"]
+        .filter(pl.col("incident_id") == incident)
+        .with_columns(
+            pl.lit("old-conflict").alias("incident_id"),
+            pl.lit(bound - dt.timedelta(days=1)).alias("occurred_from"),
+        )
+    )
+    old_people = (
+        frames["involvements"]
+        .filter(pl.col("incident_id") == incident)
+        .with_columns(pl.lit("old-conflict").alias("incident_id"))
+    )
+    fuller = {
+        **frames,
+        "incidents": pl.concat([frames["incidents"], old], how="vertical_relaxed"),
+        "involvements": pl.concat([frames["involvements"], old_people]),
+    }
+    made.clear()
+    first, _ = briefing_reads._retaliation_alerts(
+        live, fuller, at=at, profile="avb-2010"
+    )
+    assert first is not None
+    assert first.height > 0
+    assert len(made) == 0  # the same as read_briefing_frames' own: kept
+    again, _ = briefing_reads._retaliation_alerts(
+        live, frames, at=at, profile="avb-2010"
+    )
+    assert len(made) == 0  # the next minute's frames, the old one gone: kept
+    assert again is not None
+    assert again.equals(first)
+    # made afresh from every incident (no history left out) they are the same
+    other = _copy(live, tmp_path / "every-incident.db")
+    try:
+        monkeypatch.setattr(
+            networks_module, "_rival_history", lambda inc, inv, since, cfg: (inc, inv)
+        )
+        whole, _ = briefing_reads._retaliation_alerts(
+            other, fuller, at=at, profile="avb-2010"
+        )
+    finally:
+        other.close()
+    assert len(made) == 2
+    assert whole is not None
+    assert whole.equals(first)

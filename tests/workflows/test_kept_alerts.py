@@ -88,7 +88,9 @@ def test_the_bytes_kept_are_bounded(
     calls: list[int] = []
     answer = pl.DataFrame({"alert": ["x"]})
     one = canonical(_ROWS)
-    bound = 3 * (one.estimated_size() + answer.estimated_size())
+    # three keys' frames and the keys themselves (data generation, name)
+    key_bytes = _kept_alerts._key_bytes((sqlite_store.generation(), "k1"))
+    bound = 3 * (one.estimated_size() + answer.estimated_size() + key_bytes)
     monkeypatch.setattr(_kept_alerts, "KEPT_ALERTS_BYTES", bound)
     for key in ("k1", "k2", "k3", "k4"):
         kept_alerts(sqlite_store, key, (one,), lambda: _maker(answer, calls))
@@ -100,3 +102,23 @@ def test_the_bytes_kept_are_bounded(
     kept_alerts(sqlite_store, "big", (big,), lambda: _maker(answer, calls))
     kept_alerts(sqlite_store, "big", (big,), lambda: _maker(answer, calls))
     assert len(calls) == 7  # larger than the bound alone: not kept
+
+
+def test_the_bound_counts_the_ids_of_the_key(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key naming a window's ids holds bytes too: it was counted as nothing, so
+    thousands of ids per key were kept past the bound."""
+    calls: list[int] = []
+    answer = pl.DataFrame({"alert": ["x"]})
+    one = canonical(_ROWS)
+    ids = tuple(f"incident-{n:032d}" for n in range(2_000))  # some 150 KB
+    small = _kept_alerts._key_bytes((sqlite_store.generation(), ("k", ids[:2])))
+    frames_bytes = one.estimated_size() + answer.estimated_size()
+    monkeypatch.setattr(_kept_alerts, "KEPT_ALERTS_BYTES", 2 * (frames_bytes + small))
+    for _ in range(2):
+        kept_alerts(sqlite_store, ("k", ids), (one,), lambda: _maker(answer, calls))
+    assert len(calls) == 2  # the key alone is larger than the bound: not kept
+    for _ in range(2):  # a small key of the same frames is kept
+        kept_alerts(sqlite_store, ("k", ids[:2]), (one,), lambda: _maker(answer, calls))
+    assert len(calls) == 3

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -149,3 +150,57 @@ def test_the_warm_up_reads_both_pages_first_views(
     assert found["total"] > 0
     assert listed["result"].n_population > 0
     store.close()
+
+
+def test_the_person_pages_dash_again_reads_no_more_and_each_view_is_audited(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The person page's *Domestic abuse risk* read the person's involvements,
+    incidents and assessments at each showing (14 ms of CPU of a 70 ms page on
+    the synthetic city); now once per data generation, each view still audited
+    with its purpose, and a new assessment shown on the next view."""
+    from avert.store import audit
+    from avert.synth import tiny_city, write_bundle
+    from avert.workflows.definitions import classify_store
+    from avert.workflows.load import load_files
+
+    write_bundle(tiny_city(0), tmp_path / "bundle")
+    load_files(sqlite_store, [tmp_path / "bundle"], kind="bundle")
+    classify_store(sqlite_store, profile="avb-2010")
+    assessed = sqlite_store.read_frame("dash").sort("person_id", "assessed_at")
+    person = str(assessed["person_id"][0])
+    reads = _counting(monkeypatch, type(sqlite_store), "read_frame", "dash")
+    settings = load_settings({})
+
+    def view() -> dict[str, Any]:
+        return views.person_view(
+            sqlite_store,
+            settings,
+            user=User("ana", "analyst"),
+            person_id=person,
+            purpose=f"check {person}",
+        )
+
+    first = view()
+    assert first["dash"] is not None
+    assert len(reads) == 1
+    again = view()
+    assert len(reads) == 1  # kept for the store's data generation
+    assert again == first
+    audited = audit.read(sqlite_store, action="view").filter(
+        pl.col("object") == f"person:{person}"
+    )
+    assert audited["reason"].to_list() == [f"check {person}"] * 2  # each view
+    later = assessed.filter(pl.col("person_id") == person).tail(1)
+    with sqlite_store.transaction() as tx:  # a new assessment: a new generation
+        tx.append(
+            "dash",
+            later.with_columns(
+                pl.lit("A-NEW").alias("assessment_id"),
+                (pl.col("assessed_at") + dt.timedelta(seconds=1)).alias("assessed_at"),
+            ),
+        )
+    after = view()
+    assert len(reads) == 2
+    assert after["dash"] != first["dash"]
+    assert "A-NEW" in str(after["dash"])

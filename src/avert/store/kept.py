@@ -9,7 +9,9 @@ instant) and keeps the rows under the store's data generation
 (:meth:`avert.store.Store.generation`, raised by every write of analysed data); the
 caller cuts them to the exact bounds, so the next minute's build of the same people
 reads nothing and shows the same figures. :func:`kept` keeps a read that does not
-depend on time at all.
+depend on time at all; :func:`kept_answer` a small answer made of reads (one
+person's, for their page shown again) in a memo of its own, so that people's pages
+opened one after another never push the briefing's reads out.
 
 Kept per :class:`~avert.store.Store` object (dropped with it), the last
 :data:`KEPT_ENTRIES` reads each and no more than :data:`KEPT_BYTES` of them (each
@@ -21,21 +23,24 @@ committed meanwhile is not kept as the older one).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import polars as pl
 
 from avert.store.database import Store
 
 __all__ = [
+    "KEPT_ANSWERS",
     "KEPT_BYTES",
     "KEPT_ENTRIES",
     "kept",
+    "kept_answer",
     "kept_between",
     "kept_for_people",
     "whole_days",
@@ -48,7 +53,11 @@ KEPT_ENTRIES: Final = 32
 #: data.police.uk keeps about 34 MB, of the synthetic city about 14 MB.
 KEPT_BYTES: Final = 256 * 2**20
 
+#: Small answers kept per store (:func:`kept_answer`): each a person's, a few KB.
+KEPT_ANSWERS: Final = 256
+
 _Entry = TypeVar("_Entry")
+_Answer = TypeVar("_Answer")
 
 _LOCK = threading.Lock()
 _KEPT: weakref.WeakKeyDictionary[Store, OrderedDict[Hashable, pl.DataFrame]] = (
@@ -58,6 +67,10 @@ _KEPT: weakref.WeakKeyDictionary[Store, OrderedDict[Hashable, pl.DataFrame]] = (
 _PEOPLE: weakref.WeakKeyDictionary[
     Store, OrderedDict[Hashable, tuple[frozenset[str], pl.DataFrame]]
 ] = weakref.WeakKeyDictionary()
+#: per store: small answers (not frames) by generation and key
+_ANSWERS: weakref.WeakKeyDictionary[Store, OrderedDict[Hashable, Any]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _frame_of(entry: tuple[frozenset[str], pl.DataFrame]) -> pl.DataFrame:
@@ -93,6 +106,31 @@ def kept(store: Store, key: Hashable, read: Callable[[], pl.DataFrame]) -> pl.Da
         with _LOCK:
             _put(memo, full, frame, lambda kept_frame: kept_frame)
     return frame
+
+
+def kept_answer(store: Store, key: Hashable, make: Callable[[], _Answer]) -> _Answer:
+    """``make()``, or a copy of what it gave under ``key`` (which must name
+    everything it depends on besides the store's data) at the store's current data
+    generation: for small answers made of reads (plain values, dicts, lists; not
+    frames), the last :data:`KEPT_ANSWERS` of them per store, apart from the reads
+    :func:`kept` keeps. Kept only when the generation was the same before and
+    after it was made. Nothing here is audited: the caller's view is, each time."""
+    generation = store.generation()
+    full = (generation, key)
+    with _LOCK:
+        memo = _ANSWERS.setdefault(store, OrderedDict())
+        if full in memo:
+            memo.move_to_end(full)
+            answer: _Answer = copy.deepcopy(memo[full])
+            return answer  # (a copy: a caller's change stays its own)
+    made = make()
+    if store.generation() == generation:  # no write committed meanwhile
+        with _LOCK:
+            memo[full] = copy.deepcopy(made)
+            memo.move_to_end(full)
+            while len(memo) > KEPT_ANSWERS:
+                memo.popitem(last=False)
+    return made
 
 
 def _put(

@@ -35,6 +35,7 @@ __all__ = [
     "assessments_between",
     "classified_between",
     "dated_alone_at",
+    "domestic_flag_counts",
     "empty",
     "escalating_asb_between",
     "incidents_between",
@@ -774,6 +775,59 @@ def month_only_at(store: Store, at: dt.datetime) -> bool:
     )
     n, m = frame.row(0)
     return bool(n) and n == m
+
+
+def domestic_flag_counts(
+    store: Store, first: dt.datetime, start: dt.datetime, at: dt.datetime
+) -> pl.DataFrame:
+    """How many incidents with ``first <= occurred_from <= at`` carry each value of
+    the ``domestic`` flag (null: none), counted on the time index (one pass, no
+    grouping: a ``GROUP BY`` sorted every row): ``occurred_from``,
+    ``time_precision``, ``domestic``, ``n``. The incidents of
+    ``start < occurred_from < at`` are counted together (their ``occurred_from``
+    and ``time_precision`` null): they are in a trailing window ``(start, at]``
+    whatever their precision; those at its edges (from ``first`` to ``start``,
+    and at ``at``) are counted by their time and precision, for the caller's rule
+    of a record dated alone (:func:`avert.analyse._window.in_window` ``by_day``).
+
+    The MARAC list of a store whose records name no one counts its window's
+    incidents for its notes alone (how many carry no domestic flag): a year of
+    London's 203,519 rows was read for them.
+    """
+    spec = TABLES["incidents"].schema
+    schema = {
+        "occurred_from": spec["occurred_from"],
+        "time_precision": spec["time_precision"],
+        "domestic": spec["domestic"],
+        "n": pl.Int64(),
+    }
+    # the inside in one pass of the index (no grouping: a sort of every row)
+    inside = store._query(
+        'SELECT COUNT(*) - COUNT("domestic") AS "none", '
+        'COALESCE(SUM(CASE WHEN "domestic" THEN 1 ELSE 0 END), 0) AS "yes", '
+        'COALESCE(SUM(CASE WHEN NOT "domestic" THEN 1 ELSE 0 END), 0) AS "no" '
+        'FROM "incidents" WHERE "occurred_from" > ? AND "occurred_from" < ?',
+        _range(store, start, at),
+        schema={"none": pl.Int64(), "yes": pl.Int64(), "no": pl.Int64()},
+    ).row(0, named=True)
+    edges = store._query(
+        'SELECT "occurred_from", "time_precision", "domestic", 1 AS "n" '
+        'FROM "incidents" WHERE ("occurred_from" >= ? AND "occurred_from" <= ?) '
+        'OR "occurred_from" = ?',
+        [*_range(store, first, start), _to_sql_value(at, store.dialect)],
+        schema=schema,
+    )
+    counted = pl.DataFrame(
+        {
+            "occurred_from": [None] * 3,
+            "time_precision": [None] * 3,
+            "domestic": [None, True, False],
+            "n": [inside["none"], inside["yes"], inside["no"]],
+        },
+        schema=schema,
+    )
+    rows = pl.concat([counted.filter(pl.col("n") > 0), edges])
+    return rows.sort(list(schema), nulls_last=False)
 
 
 def dated_alone_at(store: Store, at: dt.datetime) -> bool:

@@ -15,12 +15,13 @@ afresh, by construction; a frame that differs at all makes them again.
 Kept only when the data generation was the same before and after they were
 made (a write committed meanwhile is not kept under the older one); the last
 :data:`KEPT_ALERTS_ENTRIES` keys per store, of no more than
-:data:`KEPT_ALERTS_BYTES` of frames. Two requests of one key at once
+:data:`KEPT_ALERTS_BYTES` of frames and keys. Two requests of one key at once
 make them once (:class:`~avert.workflows._key_locks.KeyLocks`).
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 from collections import OrderedDict
@@ -38,22 +39,37 @@ __all__ = ["KEPT_ALERTS_BYTES", "KEPT_ALERTS_ENTRIES", "canonical", "kept_alerts
 #: Keys kept per store: each audience's and area's briefing has its own frames
 #: (two per briefing: the alerts without ties and with them).
 KEPT_ALERTS_ENTRIES: Final = 16
-#: Bytes of frames kept per store at most, by Polars' estimate (the oldest keys
-#: are dropped first; a key's frames larger than this alone are not kept). A day's
+#: Bytes of frames (by Polars' estimate) and keys kept per store at most (the oldest
+#: keys are dropped first; a key and its frames larger than this alone are not
+#: kept). A day's
 #: briefing of the synthetic city of 77,679 incidents keeps 1.2-1.5 MiB a key.
 KEPT_ALERTS_BYTES: Final = 64 * 2**20
 
 
 @dataclass(frozen=True)
 class _Kept:
-    """Frames (canonical) and the alerts made of them."""
+    """Frames (canonical) and the alerts made of them, and the bytes of the key
+    they are kept under (:func:`_key_bytes`)."""
 
     frames: tuple[pl.DataFrame, ...]
     alerts: pl.DataFrame
+    key_bytes: int = 0
 
     def size(self) -> int:
-        """Bytes held, by Polars' estimate."""
-        return sum(int(f.estimated_size()) for f in (*self.frames, self.alerts))
+        """Bytes held: the frames' by Polars' estimate, and the key's."""
+        frames = sum(int(f.estimated_size()) for f in (*self.frames, self.alerts))
+        return frames + self.key_bytes
+
+
+def _key_bytes(key: object) -> int:
+    """The bytes a key holds (Python's ``sys.getsizeof`` of it and of every item
+    of its tuples, lists and sets): the briefing's keys hold the ids its sliding
+    windows select (a week of a force's incidents: thousands of ids, about 85
+    bytes each), which the bound counted as nothing before."""
+    size = sys.getsizeof(key)
+    if isinstance(key, tuple | list | set | frozenset):
+        size += sum(_key_bytes(item) for item in key)
+    return size
 
 
 _LOCK = threading.Lock()
@@ -103,7 +119,7 @@ def kept_alerts(
         alerts = make()
         if store.generation() == generation:  # no write committed meanwhile
             with _LOCK:
-                _put(memo, full, _Kept(held, alerts.clone()))
+                _put(memo, full, _Kept(held, alerts.clone(), _key_bytes(full)))
     return alerts
 
 
