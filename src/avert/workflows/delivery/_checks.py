@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import audience_of
+from avert.access import Pseudonymiser, audience_of
 from avert.analyse.places import cell_expr
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
@@ -16,7 +16,11 @@ from avert.delivery.checks import NO_LEAD, Checks, run_checks
 from avert.store import Store, queries
 from avert.store.loads import has_rows
 from avert.store.summary import incident_span
-from avert.workflows.delivery._actions import _PSEUDONYMOUS, read_actions
+from avert.workflows.delivery._actions import (
+    _PSEUDONYMOUS,
+    read_actions,
+    with_action_ids_shown,
+)
 from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     read_delivery,
@@ -181,6 +185,29 @@ def _no_top_subjects(store: Store, since: dt.date, today: dt.date) -> str:
     )
 
 
+def _listed_ids_shown(
+    store: Store, pseudo: Pseudonymiser, dups: pl.DataFrame
+) -> pl.Series:
+    """The ``action_ids`` of each duplicated subject (``dups``, its subject as
+    stored) as a partner or the board reads each id: a stored id or the subject's
+    id written in one as its pseudonym (:func:`with_action_ids_shown`), as the
+    plan board shows it."""
+    each = (
+        dups.select(
+            "target_type",
+            "target_id",
+            pl.col("action_ids").str.split("; ").alias("action_id"),
+        )
+        .with_row_index("_row")
+        .explode("action_id")
+    )
+    shown = with_action_ids_shown(store, pseudo, each)
+    joined = shown.group_by("_row", maintain_order=True).agg(
+        pl.col("action_id").str.join("; ")
+    )
+    return joined["action_id"].alias("action_ids")
+
+
 def checks_view(
     store: Store, settings: Settings, *, user: User, today: dt.date | None = None
 ) -> dict[str, Any]:
@@ -191,6 +218,7 @@ def checks_view(
     if audience_of(user.role) != "police" and dups.height:
         pseudo = partner_pseudonymiser(settings, reader=user)
         dups = dups.with_columns(
+            _listed_ids_shown(store, pseudo, dups),
             pl.Series(
                 "target_id",
                 [
@@ -198,7 +226,7 @@ def checks_view(
                     for k, i in zip(dups["target_type"], dups["target_id"], strict=True)
                 ],
                 dtype=pl.String,
-            )
+            ),
         )
     today = today or local_today(settings.timezone)
     since = today - dt.timedelta(days=CHECK_DAYS)

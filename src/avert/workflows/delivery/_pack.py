@@ -221,8 +221,9 @@ def _board_pack_contents(
         "overdue": shown.filter(pl.col("overdue"))
         .sort("overdue_days", descending=True)
         .to_dicts(),
+        # by the ids as stored (the board reads an id that writes one pseudonymised)
         "completed": shown.filter(
-            pl.col("action_id").is_in(sorted(done_ids)) & (pl.col("status") == "done")
+            actions["action_id"].is_in(sorted(done_ids)) & (pl.col("status") == "done")
         ).to_dicts(),
         "objectives": objectives.sort("strand", maintain_order=True).to_dicts(),
         "measures": objective_measures(
