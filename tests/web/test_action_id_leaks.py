@@ -78,6 +78,19 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list[str], s
             "version": None,
         },
     ]
+    objective = (
+        delivery._common.read_delivery(store, "objective")
+        .filter(pl.col("objective_id") == on_person["objective_id"])
+        .row(0, named=True)
+    )
+    delivery._save(
+        store,
+        "objective",
+        [{**objective, "objective_id": f"{other}-aim", "version": None}],
+        user=CHAIR,
+        reason="test",
+    )
+    rows[0]["objective_id"] = f"{other}-aim"
     delivery._save(store, "action", rows, user=CHAIR, reason="test")
     world = World(
         store,
@@ -168,3 +181,17 @@ def test_a_partner_opens_and_saves_its_action_by_the_id_it_reads(
     assert raw.status_code == 404
     for person in _raw(ids, other):
         assert person not in raw.text
+
+
+def test_the_board_pack_lists_a_completed_action_under_the_id_the_board_reads(
+    leaky: tuple[World, list[str], str],
+) -> None:
+    """The pack picks the actions done in the month by their stored ids: the
+    board reads another id of this one, and it was missing from "completed"."""
+    world, ids, _ = leaky
+    delivery.update_action(world.store, ids[0], {"status": "done"}, user=CHAIR)
+    month = f"{local_today(world.settings.timezone):%Y-%m}"
+    data = delivery.board_pack_data(world.store, world.settings, month=month)
+    done = [a["action_id"] for a in data["completed"]]
+    assert any(a.endswith("-visit") for a in done), done
+    assert ids[0] not in done

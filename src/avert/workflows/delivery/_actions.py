@@ -382,7 +382,8 @@ def _shown(
     read names the target and every stored person, incident and group by its
     pseudonym too (:func:`pseudonymise_stored_ids`, with ``names`` if an output of
     several lists keeps them), except the words the reader's own organisation
-    wrote, which it reads as written."""
+    wrote, which it reads as written; so do the ids the plan's author wrote, the
+    action's (:func:`with_action_ids_shown`) and its objective's."""
     if audience_of(user.role) == "police" or frame.height == 0:
         return frame
     pseudo = partner_pseudonymiser(settings, reader=user)
@@ -400,7 +401,7 @@ def _shown(
         store,
         pseudo,
         kept,
-        _FREE_TEXT,
+        (*_FREE_TEXT, "objective_id"),
         names=names,
         org=own,
         targets=dict.fromkeys(AUTHORED_FIELDS["action"], targets),

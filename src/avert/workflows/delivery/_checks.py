@@ -186,12 +186,15 @@ def _no_top_subjects(store: Store, since: dt.date, today: dt.date) -> str:
 
 
 def _listed_ids_shown(
-    store: Store, pseudo: Pseudonymiser, dups: pl.DataFrame
+    store: Store,
+    pseudo: Pseudonymiser,
+    dups: pl.DataFrame,
+    names: queries.StoredNames | None = None,
 ) -> pl.Series:
     """The ``action_ids`` of each duplicated subject (``dups``, its subject as
     stored) as a partner or the board reads each id: a stored id or the subject's
     id written in one as its pseudonym (:func:`with_action_ids_shown`), as the
-    plan board shows it."""
+    plan board shows it; ``names``: the stored names, if an output keeps them)."""
     each = (
         dups.select(
             "target_type",
@@ -201,7 +204,7 @@ def _listed_ids_shown(
         .with_row_index("_row")
         .explode("action_id")
     )
-    shown = with_action_ids_shown(store, pseudo, each)
+    shown = with_action_ids_shown(store, pseudo, each, names=names)
     joined = shown.group_by("_row", maintain_order=True).agg(
         pl.col("action_id").str.join("; ")
     )
@@ -209,16 +212,22 @@ def _listed_ids_shown(
 
 
 def checks_view(
-    store: Store, settings: Settings, *, user: User, today: dt.date | None = None
+    store: Store,
+    settings: Settings,
+    *,
+    user: User,
+    today: dt.date | None = None,
+    names: queries.StoredNames | None = None,
 ) -> dict[str, Any]:
-    """The checks as a user may see them (subjects pseudonymised for partners)."""
+    """The checks as a user may see them (subjects pseudonymised for partners;
+    ``names``: the stored names an output of several parts keeps, if given)."""
     check_allowed(user, "view-plan")
     checks = board_checks(store, settings, today=today)
     dups = checks.duplicates
     if audience_of(user.role) != "police" and dups.height:
         pseudo = partner_pseudonymiser(settings, reader=user)
         dups = dups.with_columns(
-            _listed_ids_shown(store, pseudo, dups),
+            _listed_ids_shown(store, pseudo, dups, names),
             pl.Series(
                 "target_id",
                 [

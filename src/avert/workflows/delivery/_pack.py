@@ -203,10 +203,12 @@ def _board_pack_contents(
     )
     if later:  # the actions of every plan: the note says "across" several
         notes.append(_later_note(later, actions.height, today, plans=plans.height))
-    view = checks_view(store, settings, user=board_user, today=today)
+    view = checks_view(store, settings, user=board_user, today=today, names=names)
     # the titles the police wrote name no stored record or person (board audience)
     plans, objectives = (
-        pseudonymise_stored_ids(store, pseudo, frame, ("title",), names=names)
+        pseudonymise_stored_ids(
+            store, pseudo, frame, ("title", "objective_id"), names=names
+        )
         for frame in (plans, objectives)
     )
     return {
