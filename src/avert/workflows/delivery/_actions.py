@@ -48,6 +48,7 @@ from avert.workflows.delivery._common import (
     _save,
     account_orgs,
     accounts_spelling,
+    new_organisation_problem,
     one_word_shown,
     partner_pseudonymiser,
     pseudonymise_stored_ids,
@@ -194,6 +195,11 @@ def _update_action(
     }
     if settings is not None and audience_of(user.role) != "police":
         _put_back_shown(store, settings, old, clean, reader=user)
+    lead_typed = clean.get("lead_organisation")
+    if lead_typed != old.get("lead_organisation") and (
+        problem := new_organisation_problem(account_orgs(store), lead_typed)
+    ):
+        raise FieldError(problem, field="lead_organisation")
     if "supporting" in clean and isinstance(clean["supporting"], (list, tuple)):
         clean["supporting"] = ";".join(clean["supporting"]) or None
     for key in ("due", "review_date"):
