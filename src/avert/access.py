@@ -109,6 +109,7 @@ __all__ = [
     "one_word_names",
     "one_word_names_each",
     "organisation_fold",
+    "organisation_name_problem",
     "organisation_spelling",
     "own_pieces",
     "period_of",
@@ -615,9 +616,109 @@ def organisation_fold(name: str | None) -> str:
     True
     >>> organisation_fold("\uff23ouncil") == organisation_fold("Council")
     True
+
+    Nor does a letter of another script that looks like a Latin one, an
+    invisible character, an accent or white space make another organisation:
+    the fold is a skeleton, as Unicode TR39's (``confusables.txt``) but of the
+    common look-alikes only (:data:`_LOOK_ALIKES`), without the invisible
+    characters (:data:`_INVISIBLE_SPACES`) and combining marks (after NFKD)
+    and white space. "Councıl" (a Turkish dotless ı), "Соuncil" (Cyrillic С
+    and о), "Coun\u200bcil" and "Cöuncil" were each an organisation with a key
+    of its own.
+
+    >>> {organisation_fold(n) for n in ("Councıl", "\u0421\u043euncil",
+    ...  "Coun\u200bcil", "Co\u0308uncil", "COUNC\u0130L")} == {"council"}
+    True
     """
-    spelt = unicodedata.normalize("NFKC", organisation_spelling(name) or "")
-    return unicodedata.normalize("NFKC", spelt.casefold())
+    visible = _INVISIBLE.sub("", name or "")
+    spelt = unicodedata.normalize("NFKC", organisation_spelling(visible) or "")
+    folded = unicodedata.normalize("NFKD", spelt.casefold())
+    bare = "".join(
+        ch for ch in folded if not unicodedata.combining(ch) and not ch.isspace()
+    )
+    return unicodedata.normalize("NFKC", bare.translate(_LOOK_ALIKES))
+
+
+#: Letters of Cyrillic and Greek (and Latin's dotless ``ı`` and ``ȷ``), case
+#: folded, that are drawn as a Latin letter, as that letter: the common entries
+#: of Unicode's ``confusables.txt`` (TR39) for these scripts, upper case
+#: included (``Н`` as ``H``, folded ``н``). Enough to make a look-alike
+#: organisation name one with the name it imitates (:func:`organisation_fold`);
+#: a new name mixing scripts is refused anyway (:func:`organisation_name_problem`).
+_LOOK_ALIKES: Final = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "в": "b", "с": "c", "ԁ": "d", "е": "e", "ѐ": "e", "ё": "e",
+        "һ": "h", "н": "h", "і": "i", "ї": "i", "ӏ": "l", "ј": "j", "к": "k",
+        "м": "m", "о": "o", "р": "p", "ԛ": "q", "ѕ": "s", "т": "t", "у": "y",
+        "ү": "y", "ԝ": "w", "х": "x", "г": "r", "п": "n",
+        # Greek
+        "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "μ": "m",
+        "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "γ": "y",
+        "ζ": "z", "ω": "w",
+        # Latin letters drawn as another
+        "ı": "i", "ȷ": "j", "ɑ": "a", "ɡ": "g", "ſ": "s",
+    }
+)  # fmt: skip
+
+#: Scripts a name may mix (Unicode TR39's "highly restrictive" level): Latin
+#: with Han and the Japanese kana, or with Han and Hangul. Any other two scripts
+#: in one organisation's name are refused.
+_SCRIPTS_TOGETHER: Final = (
+    frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}),
+    frozenset({"LATIN", "CJK", "HANGUL"}),
+)
+
+
+def _script(ch: str) -> str | None:
+    """The script of letter ``ch`` as the first word of its Unicode name
+    (``LATIN``, ``CYRILLIC``, ``GREEK``, ``CJK``...); None for a character
+    that is not a letter (digits, punctuation, marks: common to scripts)."""
+    if not unicodedata.category(ch).startswith("L"):
+        return None
+    return unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]
+
+
+def organisation_name_problem(name: str | None) -> str | None:
+    """Why ``name`` (as typed) may not be a NEW organisation's name, else None.
+
+    An organisation's name as stored derives its pseudonym key (setting
+    ``pseudonym_scope`` ``organisation``), so a name that reads as another
+    makes a second organisation with a key of its own: refused are a name
+    holding an invisible or format character (zero width space, joiners,
+    bidirectional controls, soft hyphen: :data:`_INVISIBLE_SPACES` and
+    Unicode category ``Cf``/``Cc``), and one whose letters mix scripts
+    (Cyrillic or Greek beside Latin, "Соuncil"), as Unicode TR39's
+    highly restrictive level (:data:`_SCRIPTS_TOGETHER`). Names already stored
+    are not asked (their keys stay).
+
+    >>> organisation_name_problem("Leeds City Council") is None
+    True
+    >>> organisation_name_problem("\u0421ouncil")
+    "mixes letters of the CYRILLIC and LATIN scripts ('С' is CYRILLIC CAPITAL LETTER ES)"
+    >>> organisation_name_problem("Coun\u200bcil")
+    'holds an invisible character (U+200B ZERO WIDTH SPACE)'
+    """
+    for ch in name or "":
+        if ch in "\t\n\r":
+            continue
+        if _INVISIBLE.match(ch) or unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cn"):
+            label = unicodedata.name(ch, "unnamed")
+            return f"holds an invisible character (U+{ord(ch):04X} {label})"
+    scripts: dict[str, str] = {}
+    for ch in name or "":
+        script = _script(ch)
+        if script is not None:
+            scripts.setdefault(script, ch)
+    if len(scripts) < 2 or any(set(scripts) <= ok for ok in _SCRIPTS_TOGETHER):
+        return None
+    minor = min(scripts, key=lambda k: (k == "LATIN", k))
+    ch = scripts[minor]
+    named = " and ".join(sorted(scripts))
+    return (
+        f"mixes letters of the {named} scripts ({ch!r} is "
+        f"{unicodedata.name(ch, 'unnamed')})"
+    )
 
 
 def live_organisations(held: Iterable[tuple[str | None, bool]]) -> list[str]:

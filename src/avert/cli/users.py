@@ -111,7 +111,7 @@ def list_(
 
     --json adds live_tokens and next_token_expiry; 'avert users tokens' lists the
     tokens with their expiry. An organisation its accounts write in two
-    spellings (differing only in case or spaces) is warned of on standard error.
+    spellings (differing only in case, spaces, accents or look-alike letters) is warned of on standard error.
     """
     from avert.workflows.users import list_users, organisation_spellings_note
 

@@ -75,6 +75,7 @@ from avert.workflows.delivery import (
     subject_people,
     taskings_in_area,
     with_accounts_spelling,
+    with_action_ids_shown,
 )
 from avert.workflows.forecast import briefing_places
 from avert.workflows.marac import incident_places
@@ -850,8 +851,12 @@ def _taskings_as_read(
     if pseudonymiser is not None:
         # police free text a partner reads names no stored record by its id
         if "actions" in frames:
-            frames["actions"] = pseudonymise_stored_ids(
-                store, pseudonymiser, frames["actions"], ("title",)
+            frames["actions"] = with_action_ids_shown(
+                store,
+                pseudonymiser,
+                pseudonymise_stored_ids(
+                    store, pseudonymiser, frames["actions"], ("title",)
+                ),
             )
         if "taskings" in frames:
             frames["taskings"] = _partner_tasking_texts(

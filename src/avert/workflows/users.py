@@ -35,6 +35,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from avert.access import (
     live_organisations,
     organisation_fold,
+    organisation_name_problem,
     organisation_spelling,
     split_organisations,
 )
@@ -423,7 +424,11 @@ def organisation_as_stored(orgs: Sequence[str], typed: str | None) -> str | None
     run of spaces one (:func:`avert.access.organisation_spelling`); an
     existing spelling typed exactly is kept as stored (a store made before,
     whose keys must not change); one that differs from an existing one only in
-    case or spaces is refused, naming the spelling to use.
+    case or spaces, or in letters that look alike (another script's, an
+    accent, an invisible character: :func:`avert.access.organisation_fold`), is
+    refused, naming the spelling to use; a new name with an invisible character
+    or letters of two scripts is refused
+    (:func:`avert.access.organisation_name_problem`).
 
     >>> organisation_as_stored(["Council"], "  Council ")
     'Council'
@@ -433,6 +438,10 @@ def organisation_as_stored(orgs: Sequence[str], typed: str | None) -> str | None
     Traceback (most recent call last):
     ...
     avert.errors.ConfigError: Organisation 'council' exists as 'Council': use that spelling ...
+    >>> organisation_as_stored(["Council"], "Councıl")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    avert.errors.ConfigError: Organisation 'Councıl' exists as 'Council': use that spelling ...
     """
     for exact in (typed, (typed or "").strip()):
         if exact and exact in orgs:
@@ -447,6 +456,13 @@ def organisation_as_stored(orgs: Sequence[str], typed: str | None) -> str | None
             f"Organisation {spelt!r} exists as {same[0]!r}: use that spelling (an "
             "organisation's accounts share its taskings, actions and pseudonyms "
             "by its one spelling)."
+        )
+        raise ConfigError(msg)
+    if problem := organisation_name_problem(typed):
+        msg = (
+            f"Organisation {spelt!r} {problem}: it reads as a name it is not, and "
+            "would be an organisation of its own, with its own pseudonym key. Type "
+            "it in one script, without invisible characters."
         )
         raise ConfigError(msg)
     return spelt

@@ -23,6 +23,7 @@ from avert.workflows.delivery._actions import (
     read_actions,
     update_action,
     visible_actions,
+    with_action_ids_shown,
 )
 from avert.workflows.delivery._checks import board_checks, checks_view
 from avert.workflows.delivery._common import (
@@ -115,4 +116,5 @@ __all__ = [
     "update_action",
     "visible_actions",
     "with_accounts_spelling",
+    "with_action_ids_shown",
 ]

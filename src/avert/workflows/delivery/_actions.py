@@ -48,6 +48,7 @@ from avert.workflows.delivery._common import (
     _save,
     account_orgs,
     accounts_spelling,
+    new_organisation_problem,
     one_word_shown,
     partner_pseudonymiser,
     pseudonymise_stored_ids,
@@ -138,8 +139,11 @@ def update_action(
     incident or place with its target named by its pseudonym (:func:`_shown`), and
     the action form sends that text back: with ``settings`` (the deployment's key),
     the pseudonym in it is stored as the target's id again, so the police's record
-    keeps the id.
+    keeps the id. A partner or the board names the action by the id it reads
+    (:func:`with_action_ids_shown`), with ``settings``.
     """
+    if settings is not None:
+        action_id = _asked_action_id(store, settings, user, action_id)
     for _ in range(_ATTEMPTS - 1):
         try:
             return _update_action(
@@ -191,6 +195,11 @@ def _update_action(
     }
     if settings is not None and audience_of(user.role) != "police":
         _put_back_shown(store, settings, old, clean, reader=user)
+    lead_typed = clean.get("lead_organisation")
+    if lead_typed != old.get("lead_organisation") and (
+        problem := new_organisation_problem(account_orgs(store), lead_typed)
+    ):
+        raise FieldError(problem, field="lead_organisation")
     if "supporting" in clean and isinstance(clean["supporting"], (list, tuple)):
         clean["supporting"] = ";".join(clean["supporting"]) or None
     for key in ("due", "review_date"):
@@ -379,7 +388,8 @@ def _shown(
     read names the target and every stored person, incident and group by its
     pseudonym too (:func:`pseudonymise_stored_ids`, with ``names`` if an output of
     several lists keeps them), except the words the reader's own organisation
-    wrote, which it reads as written."""
+    wrote, which it reads as written; so do the ids the plan's author wrote, the
+    action's (:func:`with_action_ids_shown`) and its objective's."""
     if audience_of(user.role) == "police" or frame.height == 0:
         return frame
     pseudo = partner_pseudonymiser(settings, reader=user)
@@ -397,13 +407,90 @@ def _shown(
         store,
         pseudo,
         kept,
-        _FREE_TEXT,
+        (*_FREE_TEXT, "objective_id"),
         names=names,
         org=own,
         targets=dict.fromkeys(AUTHORED_FIELDS["action"], targets),
     )
+    kept = with_action_ids_shown(store, pseudo, kept, targets, names=names)
     kept = kept.with_columns(pl.Series("target_id", shown_ids, dtype=pl.String))
     return kept.drop("authors", strict=False)
+
+
+def _subject_pairs(
+    pseudo: Pseudonymiser, frame: pl.DataFrame
+) -> list[tuple[str | None, str | None]]:
+    """Each action's ``(target id, pseudonym)`` of a person, group, incident or
+    place subject (``(id, id)`` of an area or cohort, as it is shown)."""
+    return [
+        (str(i), pseudo(_PSEUDONYMOUS[k], str(i)))
+        if k in _PSEUDONYMOUS and i is not None
+        else (i, i)
+        for k, i in zip(
+            frame["target_type"].to_list(), frame["target_id"].to_list(), strict=True
+        )
+    ]
+
+
+def with_action_ids_shown(
+    store: Store,
+    pseudo: Pseudonymiser,
+    frame: pl.DataFrame,
+    targets: list[tuple[str | None, str | None]] | None = None,
+    *,
+    names: queries.StoredNames | None = None,
+) -> pl.DataFrame:
+    """``frame`` with each action's id as a partner or the board reads it: each
+    stored record id and name it writes, and its own subject's id (``targets``,
+    else :func:`_subject_pairs`), as its pseudonym (:func:`pseudonymise_stored_ids`,
+    as the action's free text). Plan authors write ids ("P000123-visit"): shown as
+    written, the id beside the subject's pseudonym named the person. The id alone
+    is looked at (not the row's other text, nor the words a save kept withheld),
+    so one action reads one id on every page (:func:`_asked_action_id`). The
+    police read, and the plan file keeps, the id as written."""
+    if frame.height == 0:
+        return frame
+    pairs = _subject_pairs(pseudo, frame) if targets is None else targets
+    ids = pseudonymise_stored_ids(
+        store,
+        pseudo,
+        frame.select("action_id"),
+        ("action_id",),
+        names=names,
+        targets={"action_id": pairs},
+    )
+    return frame.with_columns(ids["action_id"])
+
+
+def _asked_action_id(
+    store: Store,
+    settings: Settings | None,
+    user: User,
+    asked: str,
+    *,
+    today: dt.date | None = None,
+) -> str:
+    """The stored id of the action ``user`` asks for by the id it reads
+    (:func:`with_action_ids_shown`: a partner's or the board's links name the
+    action so); ``asked`` itself for the police, or when no action it may see
+    reads so (refused or not found as before). The id as written of an action
+    the reader reads under another id is not found: answering it would say
+    which action (and so which subject's pseudonym) a guessed person id has."""
+    if audience_of(user.role) == "police":
+        return asked
+    frame = visible_actions(read_actions(store, today=today), user)
+    if frame.height == 0:
+        return asked
+    pseudo = partner_pseudonymiser(settings, reader=user)
+    real = frame["action_id"].to_list()
+    shown = with_action_ids_shown(store, pseudo, frame)["action_id"].to_list()
+    by_shown = dict(zip(shown, real, strict=True))
+    if asked in by_shown:
+        return str(by_shown[asked])
+    if asked in real:
+        msg = "No such action (see the plan for its actions)"
+        raise NotFound(msg)
+    return asked
 
 
 def _people_detail(shown: pl.DataFrame, user: User) -> str:
@@ -702,6 +789,7 @@ def action_page(
 ) -> dict[str, Any]:
     """One action with its history (newest first); partners: own organisation only."""
     check_allowed(user, "view-plan")
+    action_id = _asked_action_id(store, settings, user, action_id, today=today)
     rows = read_actions(store, today=today).filter(pl.col("action_id") == action_id)
     if user.role == "partner" and visible_actions(rows, user).height == 0:
         _refuse_partner(store, user, action_id, asked="view-plan")

@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import audience_of
+from avert.access import Pseudonymiser, audience_of
 from avert.analyse.places import cell_expr
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
@@ -16,7 +16,11 @@ from avert.delivery.checks import NO_LEAD, Checks, run_checks
 from avert.store import Store, queries
 from avert.store.loads import has_rows
 from avert.store.summary import incident_span
-from avert.workflows.delivery._actions import _PSEUDONYMOUS, read_actions
+from avert.workflows.delivery._actions import (
+    _PSEUDONYMOUS,
+    read_actions,
+    with_action_ids_shown,
+)
 from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     read_delivery,
@@ -181,16 +185,49 @@ def _no_top_subjects(store: Store, since: dt.date, today: dt.date) -> str:
     )
 
 
+def _listed_ids_shown(
+    store: Store,
+    pseudo: Pseudonymiser,
+    dups: pl.DataFrame,
+    names: queries.StoredNames | None = None,
+) -> pl.Series:
+    """The ``action_ids`` of each duplicated subject (``dups``, its subject as
+    stored) as a partner or the board reads each id: a stored id or the subject's
+    id written in one as its pseudonym (:func:`with_action_ids_shown`), as the
+    plan board shows it; ``names``: the stored names, if an output keeps them)."""
+    each = (
+        dups.select(
+            "target_type",
+            "target_id",
+            pl.col("action_ids").str.split("; ").alias("action_id"),
+        )
+        .with_row_index("_row")
+        .explode("action_id")
+    )
+    shown = with_action_ids_shown(store, pseudo, each, names=names)
+    joined = shown.group_by("_row", maintain_order=True).agg(
+        pl.col("action_id").str.join("; ")
+    )
+    return joined["action_id"].alias("action_ids")
+
+
 def checks_view(
-    store: Store, settings: Settings, *, user: User, today: dt.date | None = None
+    store: Store,
+    settings: Settings,
+    *,
+    user: User,
+    today: dt.date | None = None,
+    names: queries.StoredNames | None = None,
 ) -> dict[str, Any]:
-    """The checks as a user may see them (subjects pseudonymised for partners)."""
+    """The checks as a user may see them (subjects pseudonymised for partners;
+    ``names``: the stored names an output of several parts keeps, if given)."""
     check_allowed(user, "view-plan")
     checks = board_checks(store, settings, today=today)
     dups = checks.duplicates
     if audience_of(user.role) != "police" and dups.height:
         pseudo = partner_pseudonymiser(settings, reader=user)
         dups = dups.with_columns(
+            _listed_ids_shown(store, pseudo, dups, names),
             pl.Series(
                 "target_id",
                 [
@@ -198,7 +235,7 @@ def checks_view(
                     for k, i in zip(dups["target_type"], dups["target_id"], strict=True)
                 ],
                 dtype=pl.String,
-            )
+            ),
         )
     today = today or local_today(settings.timezone)
     since = today - dt.timedelta(days=CHECK_DAYS)

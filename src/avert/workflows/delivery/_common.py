@@ -26,6 +26,7 @@ from avert.access import (
     name_key,
     one_word_names_each,
     organisation_fold,
+    organisation_name_problem,
     organisation_spelling,
     pseudonymise_authored,
     pseudonymiser_for,
@@ -1092,8 +1093,8 @@ def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | No
     whose organisation is exactly their account's: a tasking given to "Council " or
     "Council", a plan action led by "Council", was never seen by the accounts of
     "council", and nobody was told. The name is matched to an account's
-    organisation ignoring case and spaces (:func:`avert.access.organisation_fold`:
-    surrounding spaces none, an inner run of them one), an account's own exact
+    organisation ignoring case, spaces and look-alike letters
+    (:func:`avert.access.organisation_fold`), an account's own exact
     spelling first: where a store made before new accounts were refused a
     second spelling holds "Council" and "council", each typed exactly reaches
     its own. One no account holds (an agency without accounts) is kept. A
@@ -1120,6 +1121,38 @@ def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | No
     fold = organisation_fold(typed)
     same = [org for org in orgs if organisation_fold(org) == fold]
     return same[0] if same else organisation_spelling(typed)
+
+
+def new_organisation_problem(orgs: Sequence[str], typed: str | None) -> str | None:
+    """Why ``typed`` may not name an organisation that no account of ``orgs``
+    holds, as a tasking's organisation or a plan action's lead, else None.
+
+    The name (:func:`accounts_spelling`) becomes an organisation's, and under
+    ``pseudonym_scope`` ``organisation`` its spelling derives a key: a name with
+    an invisible character or letters of two scripts
+    (:func:`avert.access.organisation_name_problem`) that matches no account
+    was an organisation of its own that no account reads. A name one of
+    ``orgs`` reads as (:func:`avert.access.organisation_fold`: "Соuncil" in
+    Cyrillic is "Council") is that account's, and no problem.
+
+    >>> new_organisation_problem(("Council",), "\u0421ouncil") is None
+    True
+    >>> new_organisation_problem(("probation",), "\u0421ouncil")  # doctest: +ELLIPSIS
+    "Organisation 'Сouncil' mixes letters of the CYRILLIC and LATIN scripts ..."
+    """
+    spelt = accounts_spelling(orgs, typed)
+    if spelt is None or spelt in orgs:
+        return None
+    problem = organisation_name_problem(typed)
+    if problem is None:
+        return None
+    held = ", ".join(repr(o) for o in orgs) or "none yet"
+    return (
+        f"Organisation {spelt!r} {problem}: it reads as a name it is not, and "
+        "would be an organisation of its own, with its own pseudonym key. Type it "
+        f"in one script, without invisible characters (the accounts' "
+        f"organisations: {held})."
+    )
 
 
 def with_accounts_spelling(

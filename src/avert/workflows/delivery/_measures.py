@@ -215,7 +215,7 @@ def objective_measures(
     """Every objective's measure against its baseline and target, as at ``today``.
 
     For a partner or board ``user``, a stored record id or name written in an
-    objective's title is shown as its pseudonym
+    objective's title or id is shown as its pseudonym
     (:func:`avert.workflows.delivery._common.pseudonymise_stored_ids`, with
     ``names`` if an output of several parts keeps them).
 
@@ -244,7 +244,7 @@ def objective_measures(
             store,
             partner_pseudonymiser(settings, reader=user),
             objectives,
-            ("title",),
+            ("title", "objective_id"),  # an id the author wrote may hold one too
             names=names,
         )
     window_end = _measure_window_end(store, today)

@@ -203,10 +203,12 @@ def _board_pack_contents(
     )
     if later:  # the actions of every plan: the note says "across" several
         notes.append(_later_note(later, actions.height, today, plans=plans.height))
-    view = checks_view(store, settings, user=board_user, today=today)
+    view = checks_view(store, settings, user=board_user, today=today, names=names)
     # the titles the police wrote name no stored record or person (board audience)
     plans, objectives = (
-        pseudonymise_stored_ids(store, pseudo, frame, ("title",), names=names)
+        pseudonymise_stored_ids(
+            store, pseudo, frame, ("title", "objective_id"), names=names
+        )
         for frame in (plans, objectives)
     )
     return {
@@ -221,8 +223,9 @@ def _board_pack_contents(
         "overdue": shown.filter(pl.col("overdue"))
         .sort("overdue_days", descending=True)
         .to_dicts(),
+        # by the ids as stored (the board reads an id that writes one pseudonymised)
         "completed": shown.filter(
-            pl.col("action_id").is_in(sorted(done_ids)) & (pl.col("status") == "done")
+            actions["action_id"].is_in(sorted(done_ids)) & (pl.col("status") == "done")
         ).to_dicts(),
         "objectives": objectives.sort("strand", maintain_order=True).to_dicts(),
         "measures": objective_measures(

@@ -43,6 +43,7 @@ from avert.workflows.delivery._common import (
     accounts_spelling,
     as_json_values,
     last_imported,
+    new_organisation_problem,
 )
 from avert.workflows.users import User
 
@@ -224,8 +225,9 @@ def import_plan(
     if shift_days:
         doc = shift_plan(doc, shift_days)
     stored = _read_rows(store, "action", [a.action_id for a in doc.actions])
+    lead_errors = _lead_name_errors(store, doc, stored)
     doc = _leads_as_accounts_spell(store, doc, stored)
-    errors = list(doc.errors)
+    errors = list(doc.errors) + lead_errors
     if doc.plan is None:
         raise _plan_errors(src, sorted(errors, key=lambda e: e.line))
     elsewhere = _other_plans_ids(store, doc, stored)
@@ -273,6 +275,31 @@ def import_plan(
         kept=tuple(kept),
         unmatched_leads=_unmatched_leads(store, doc),
     )
+
+
+def _lead_name_errors(
+    store: Store, doc: PlanDocument, stored: dict[str, dict[str, Any]]
+) -> list[PlanFileError]:
+    """An error at its action's line for each lead of ``doc`` that would be a
+    new organisation with a name that reads as another (an invisible character,
+    letters of two scripts: :func:`new_organisation_problem`). A lead an
+    account's organisation reads as is that account's; a lead as stored
+    (``stored``) is kept, its key unchanged."""
+    orgs = account_orgs(store)
+    errors: list[PlanFileError] = []
+    for action in doc.actions:
+        lead = action.lead_organisation
+        if (
+            not lead
+            or stored.get(action.action_id, {}).get("lead_organisation") == lead
+        ):
+            continue
+        if problem := new_organisation_problem(orgs, lead):
+            line = doc.lines.get(f"action:{action.action_id}", 0)
+            errors.append(
+                PlanFileError(line, f"action {action.action_id}: lead: {problem}")
+            )
+    return errors
 
 
 def _leads_as_accounts_spell(

@@ -39,6 +39,7 @@ from avert.workflows.delivery._common import (
     _system_user,
     account_orgs,
     accounts_spelling,
+    new_organisation_problem,
     one_word_shown,
     partner_pseudonymiser,
     stored_ids_shown,
@@ -208,7 +209,10 @@ def add_tasking(
     already = taskings_for_item(store, item)
     if already.height and not anyway:
         raise ConfigError(_already_tasked(item, already.row(0, named=True)))
-    organisation = accounts_spelling(account_orgs(store), organisation)
+    orgs = account_orgs(store)
+    if problem := new_organisation_problem(orgs, organisation):
+        raise ConfigError(problem)
+    organisation = accounts_spelling(orgs, organisation)
     # to the microsecond, not the whole second of other delivery stamps: the
     # order taskings were made in (_ORDER) needs it; the meeting and the task list
     # show minutes

@@ -1,0 +1,197 @@
+"""A plan author may write a person's id inside an action's id ("P0001234-visit",
+"check-P0001234"): partners and the board read the id with every stored id in
+it, and its own subject's id, as its pseudonym (their own key's), on the plan
+board, my actions, the action page, the checks, the board pack and Today; the
+police read it as written, and the partner's links open and save the action.
+
+A world of its own: the test adds actions, which the shared world's counts
+would read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from avert.config.settings import load_settings
+from avert.config.timezone import local_now, local_today
+from avert.store import Store
+from avert.web import create_app
+from avert.workflows import delivery
+from avert.workflows.demo import run_demo
+from avert.workflows.users import User
+from web.helpers import SECRET, World, csrf_of, signed_in, version_of
+
+CHAIR = User("chair", "chair")
+
+
+@pytest.fixture(scope="module")
+def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list[str], str]:
+    """A demo city whose council leads two overdue actions with a person's id in
+    their ids: one on that person ("P...-visit"), one on an area naming another
+    stored person ("check-P..."); the ids written, and the second person's."""
+    root: Path = tmp_path_factory.mktemp("action-ids")
+    run_demo(
+        out_dir=root / "demo",
+        database=root / "web.db",
+        seed=3,
+        people=1_500,
+        days=90,
+        pdf=False,
+    )
+    url = f"sqlite:///{root / 'web.db'}"
+    store = Store(url)
+    settings = load_settings({}).with_overrides(
+        database_url=url, secret_key=SECRET, pseudonym_key=secrets.token_urlsafe(32)
+    )
+    actions = delivery.read_actions(store)
+    on_person = actions.filter(
+        (pl.col("target_type") == "person") & (pl.col("lead_organisation") == "council")
+    ).row(0, named=True)
+    target = str(on_person["target_id"])
+    people = store.read_frame("people", columns=["person_id"])["person_id"]
+    other = str(people.filter(people != target).sort()[0])
+    due = local_today(store.timezone) - dt.timedelta(days=3)
+    base = {k: v for k, v in on_person.items() if k not in ("overdue", "overdue_days")}
+    rows = [
+        {
+            **base,
+            "action_id": f"{target}-visit",
+            "status": "in_progress",
+            "due": due,
+            "board": "Community safety",
+            "version": None,
+        },
+        {
+            **base,
+            "action_id": f"check-{other.lower()}",
+            "target_type": "area",
+            "target_id": "AREA-E",
+            "status": "in_progress",
+            "due": due,
+            "board": "MARAC",
+            "version": None,
+        },
+    ]
+    objective = (
+        delivery._common.read_delivery(store, "objective")
+        .filter(pl.col("objective_id") == on_person["objective_id"])
+        .row(0, named=True)
+    )
+    delivery._save(
+        store,
+        "objective",
+        [{**objective, "objective_id": f"{other}-aim", "version": None}],
+        user=CHAIR,
+        reason="test",
+    )
+    rows[0]["objective_id"] = f"{other}-aim"
+    delivery._save(store, "action", rows, user=CHAIR, reason="test")
+    world = World(
+        store,
+        settings,
+        create_app(settings, store),
+        frozenset(people),
+        root / "demo",
+    )
+    return world, [str(r["action_id"]) for r in rows], other
+
+
+def _raw(ids: list[str], other: str) -> list[str]:
+    """The person ids a partner or the board must not read (in any case)."""
+    return [ids[0].removesuffix("-visit"), other]
+
+
+def test_police_read_the_action_ids_as_written(
+    leaky: tuple[World, list[str], str],
+) -> None:
+    world, ids, _ = leaky
+    page = signed_in(world.app, "chair").get("/plan").text
+    for action_id in ids:
+        assert action_id in page
+
+
+def test_partners_and_the_board_never_read_a_person_id_in_an_action_id(
+    leaky: tuple[World, list[str], str],
+) -> None:
+    world, ids, other = leaky
+    later = (
+        f"{local_now(world.settings.timezone) + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}"
+    )
+    for role in ("partner", "board"):
+        client = signed_in(world.app, role)
+        plan = client.get("/plan")
+        assert plan.status_code == 200
+        links = re.findall(r'href="(/plan/actions/[^"]+)"', plan.text)
+        assert len(links) >= 2, role
+        pages = {
+            "plan": plan.text,
+            "mine": client.get("/plan/mine").text,
+            "today": client.get("/today", params={"at": later}).text,
+            "api": client.get("/api/v1/briefing", params={"at": later}).text,
+            **{link: client.get(link).text for link in links},
+        }
+        for name, text in pages.items():
+            for raw in _raw(ids, other):
+                assert raw.lower() not in text.lower(), (role, name, raw)
+        # each link the partner or board reads opens its action
+        for link in links:
+            assert client.get(link).status_code == 200, (role, link)
+    month = f"{local_today(world.settings.timezone):%Y-%m}"
+    data = repr(delivery.board_pack_data(world.store, world.settings, month=month))
+    for raw in _raw(ids, other):
+        assert raw.lower() not in data.lower(), raw
+
+
+def test_a_partner_opens_and_saves_its_action_by_the_id_it_reads(
+    leaky: tuple[World, list[str], str],
+) -> None:
+    world, ids, other = leaky
+    partner = signed_in(world.app, "partner")
+    plan = partner.get("/plan").text
+    link = next(
+        h
+        for h in re.findall(r'href="(/plan/actions/[^"]+)"', plan)
+        if h.endswith("-visit")
+    )
+    page = partner.get(link).text
+    saved = partner.post(
+        link,
+        data={
+            "csrf_token": csrf_of(page),
+            "status": "in_progress",
+            "rag": "green",
+            "rag_reason": "",
+            "evidence": "visited",
+            "review_date": "",
+            "version": version_of(page, link),
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    stored = delivery.read_actions(world.store).filter(pl.col("action_id") == ids[0])
+    assert stored["evidence"][0] == "visited"
+    # the id as written is not what the partner reads: not found, not its page
+    raw = partner.get(f"/plan/actions/{ids[0]}")
+    assert raw.status_code == 404
+    for person in _raw(ids, other):
+        assert person not in raw.text
+
+
+def test_the_board_pack_lists_a_completed_action_under_the_id_the_board_reads(
+    leaky: tuple[World, list[str], str],
+) -> None:
+    """The pack picks the actions done in the month by their stored ids: the
+    board reads another id of this one, and it was missing from "completed"."""
+    world, ids, _ = leaky
+    delivery.update_action(world.store, ids[0], {"status": "done"}, user=CHAIR)
+    month = f"{local_today(world.settings.timezone):%Y-%m}"
+    data = delivery.board_pack_data(world.store, world.settings, month=month)
+    done = [a["action_id"] for a in data["completed"]]
+    assert any(a.endswith("-visit") for a in done), done
+    assert ids[0] not in done
