@@ -409,3 +409,24 @@ def test_a_search_for_a_person_not_on_record_is_audited(city_store: Store) -> No
     assert row["object"] == "person:P9999999"
     assert row["reason"] == "check a name"
     assert row["detail"].startswith("people=0;")
+
+
+def test_a_look_up_that_fails_before_the_picture_is_audited(city_store: Store) -> None:
+    """The network is read before the picture is drawn: a read that fails there
+    (no classification under the definition asked for) left no row, though the
+    attempt was audited before anything was read until the picture was audited
+    once made. Any failed look-up is on record, naming no one."""
+    from avert.errors import NotFound
+    from avert.workflows.networks import person_report
+
+    inv = city_store.read_frame("involvements", columns=["person_id"])
+    pid = inv["person_id"][0]
+    with pytest.raises(NotFound, match="who-broad"):
+        person_report(
+            city_store, pid, user="unclassified", reason="x", profile="who-broad"
+        )
+    rows = audit.read(city_store, user="unclassified")
+    assert rows.height == 1
+    row = rows.row(0, named=True)
+    assert (row["action"], row["object"]) == ("view", f"person:{pid}")
+    assert row["detail"].startswith("people=0;")

@@ -403,7 +403,8 @@ def person_report(
     The view is written to the audit log before the picture is returned
     (DESIGN.md: every view of a person), as ``user`` under ``role`` (the web
     passes the signed-in account and its role), with every person the picture
-    names (:func:`people_in_picture`).
+    names (:func:`people_in_picture`); an attempt that fails (the network not
+    read or made, the person not found) with no one.
     ``risk_config`` scores the person's own risk (setting ``risk_config``; the
     packaged one when ``None``), as ``avert analyse risk`` does. ``notes`` holds
     the note of :func:`avert.workflows.staleness.staleness_notes` when the
@@ -412,18 +413,6 @@ def person_report(
     store, data, ``as_of``, ``profile``, ``config`` and ``risk_config``: the web app
     keeps it per data generation); read and made here when ``None``.
     """
-    context = (
-        person_context(
-            store,
-            as_of=as_of,
-            profile=profile,
-            config=config,
-            risk_config=risk_config,
-        )
-        if made is None
-        else made()
-    )
-    frames = context.frames
 
     def audited(people: list[str]) -> None:
         audit.record(
@@ -436,8 +425,19 @@ def person_report(
             detail=audit.describe(people=people),
         )
 
-    try:
-        picture = _picture_of(person_id, context)
+    try:  # the network read and made (a store not classified fails here) ...
+        context = (
+            person_context(
+                store,
+                as_of=as_of,
+                profile=profile,
+                config=config,
+                risk_config=risk_config,
+            )
+            if made is None
+            else made()
+        )
+        picture = _picture_of(person_id, context)  # ... and the person looked up
     except Exception:
         audited([])  # the attempt is on record too, no one shown: who looked for whom
         raise
@@ -445,7 +445,7 @@ def person_report(
     audited(people_in_picture(picture))
     # the own risk and the victimised contacts count the definition's violence:
     # say when its classifications were made under another definition or harm table
-    return {**picture, "notes": list(frames.stale_notes)}
+    return {**picture, "notes": list(context.frames.stale_notes)}
 
 
 def _picture_of(person_id: str, context: PersonNetworkContext) -> dict[str, Any]:

@@ -826,8 +826,11 @@ def person_view(
 ) -> dict[str, Any]:
     """One person's page: own risk, history, links and groups (police roles only).
 
-    The view is audited with the stated ``purpose`` before anything is read; so
-    is a refused one (``view-refused``, :func:`avert.workflows.users.check_allowed`).
+    The view is audited with the stated ``purpose`` before the page is returned,
+    with every person its network picture names (a look-up that fails, with no
+    one: :func:`avert.workflows.networks.person_report`; an id not in the store,
+    with the purpose and "(not found)"); so is a refused one (``view-refused``,
+    :func:`avert.workflows.users.check_allowed`), before anything is read.
     With ``cache``, the store's network the picture is drawn from
     (:func:`avert.workflows.networks.person_context`: every incident read, the
     groups detected, everyone's risk scored; 2.2 s of CPU on a city of 386,000
@@ -865,7 +868,7 @@ def person_view(
         reason=purpose,
         user=user.username,
         role=user.role,
-        # made once the view is audited, as without the cache
+        # made once per data generation; the view audited each time
         made=None
         if cache is None
         else lambda: _kept_person_context(store, settings, risk_config, cache),
