@@ -27,6 +27,7 @@ from avert.analyse.networks import (
     RetaliationResult,
     analyse_groups,
     co_offending_edges,
+    group_areas,
     group_membership,
     person_network,
     retaliation_alerts,
@@ -110,11 +111,15 @@ def read_network_frames(
     profile: str = "avb-2010",
     until: dt.datetime | None = None,
     skip_unnamed: bool = False,
+    areas: bool = False,
 ) -> NetworkFrames:
     """Read incidents (classified), involvements, relationships, group members, people.
 
     Parameters
     ----------
+    areas
+        Read the incidents' ``borough`` too (where a group offends, the Groups
+        page's words: :func:`avert.analyse.networks.group_areas`).
     store
         The store.
     profile
@@ -151,7 +156,7 @@ def read_network_frames(
             else until + dt.timedelta(microseconds=1)
         ),
         violence_only=False,
-        columns=_INCIDENT_COLUMNS,
+        columns=(*_INCIDENT_COLUMNS, "borough") if areas else _INCIDENT_COLUMNS,
         require=True,
     )
     incidents = read.incidents
@@ -225,12 +230,18 @@ def group_analysis(
     profile: str = "avb-2010",
     config: NetworksConfig | None = None,
     audience: Audience = "police",
+    areas: bool = False,
 ) -> GroupsResult:
     """The groups of :func:`groups_report`, not audited: the caller audits each
     showing with :func:`audit_groups` (the web app keeps one analysis for many
-    requests, each of them audited)."""
+    requests, each of them audited). ``areas``: each group's frame row with where
+    it offends (:data:`avert.analyse.networks.group_areas`' ``main_area``,
+    ``main_area_share``, ``n_areas``, ``window_start``; the incidents' borough read
+    too), as the Groups page says a network."""
     cfg = config or default_networks_config()
-    frames = read_network_frames(store, profile=profile, until=as_of, skip_unnamed=True)
+    frames = read_network_frames(
+        store, profile=profile, until=as_of, skip_unnamed=True, areas=areas
+    )
     result = analyse_groups(
         frames.incidents,
         frames.involvements,
@@ -239,6 +250,17 @@ def group_analysis(
         as_of=as_of,
         config=cfg,
     )
+    if areas:
+        where = group_areas(
+            result.membership,
+            frames.incidents,
+            frames.involvements,
+            as_of=as_of,
+            config=cfg,
+        )
+        result = replace(
+            result, frame=result.frame.join(where, on="group_id", how="left")
+        )
     if frames.involvements.height == 0:
         result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
     result = replace(result, notes=(*frames.stale_notes, *result.notes))

@@ -1083,7 +1083,7 @@ def groups_view(
     profile = settings.definition_id()
 
     def analyse() -> Any:
-        return group_analysis(store, profile=profile, audience=audience)
+        return group_analysis(store, profile=profile, audience=audience, areas=True)
 
     result = (
         analyse()
@@ -1133,7 +1133,11 @@ def groups_view(
     # a declared group's name before its words, police only ("Moor Mandem,
     # declared group of 8 people (G003)"), as the briefing's Rivals column
     names = _declared_group_names(store) if audience == "police" else {}
+    # where and since when each offends, for its words ("mostly in Camden, active
+    # since Mar 2026"): the page led with an id and a size
+    where = _group_places(result.frame)
     for g in groups:
+        g.update(where.get(str(g["group_id"]), {}))
         g["same_as"] = sorted(same.get(str(g["group_id"]), []))
         g["same_as_sizes"] = [size_of.get(o) for o in g["same_as"]]
         g["name"] = names.get(str(g["group_id"]))
@@ -1160,6 +1164,21 @@ def groups_view(
             g["same_as"] = [pseudo("group", r) for r in g["same_as"]]
             g["members"] = []  # partners see the size, never who
     return {"groups": groups, "make_up": made, "notes": list(report.get("notes") or [])}
+
+
+def _group_places(frame: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per group id of a groups analysis' ``frame`` (made with ``areas``): its
+    ``main_area``, ``main_area_share``, ``n_areas``, ``first_at`` (its first
+    incident in the window) and ``window_start``; none where the frame has none."""
+    keep = [
+        c
+        for c in ("main_area", "main_area_share", "n_areas", "first_at", "window_start")
+        if c in frame.columns
+    ]
+    if not keep:
+        return {}
+    rows = frame.select("group_id", *keep).to_dicts()
+    return {str(r.pop("group_id")): r for r in rows}
 
 
 def _declared_group_names(store: Store) -> dict[str, str]:
