@@ -238,7 +238,9 @@ def _group_place(group: Mapping[str, Any]) -> str:
     area, ``first_at`` its first incident of the analysis window:
     :func:`avert.analyse.networks.group_areas`). All its incidents in one area:
     "in"; most: "mostly in"; a half or fewer: "most often in" with the number of
-    areas. A first incident within :data:`GROUP_SINCE_EDGE_DAYS` of the window's
+    areas; an LSOA (the level on a force of one borough and one ward) said to be
+    one: "mostly in LSOA E01000001". A first incident within
+    :data:`GROUP_SINCE_EDGE_DAYS` of the window's
     start (``window_start``) may be the window's edge: "active since ... or
     earlier". Nothing known: "".
 
@@ -248,13 +250,19 @@ def _group_place(group: Mapping[str, Any]) -> str:
     >>> _group_place({"main_area": "Brent", "main_area_share": 0.4, "n_areas": 3,
     ...     "first_at": dt.datetime(2023, 1, 9), "window_start": dt.datetime(2023, 1, 1)})
     ', most often in Brent (of 3 areas), active since Jan 2023 or earlier'
+    >>> _group_place({"area_level": "lsoa", "main_area": "E01000001",
+    ...     "main_area_share": 1.0})
+    ', in LSOA E01000001'
     >>> _group_place({"main_area": None, "first_at": None}), _group_place({})
     ('', '')
     """
     words = []
     area, share = group.get("main_area"), group.get("main_area_share")
     if area:
-        name = area_words(str(area))
+        # an LSOA by its code, said to be one (a borough or ward by its name)
+        name = ("LSOA " if group.get("area_level") == "lsoa" else "") + area_words(
+            str(area)
+        )
         if share is None or float(share) >= 1:
             words.append(f"in {name}")
         elif float(share) > 0.5:  # most: more than half

@@ -22,6 +22,7 @@ import polars as pl
 from avert.access import Audience
 from avert.analyse.families import family_edges, family_harm, family_units
 from avert.analyse.networks import (
+    AREA_LEVELS,
     ComponentBetweenness,
     GroupsResult,
     RetaliationResult,
@@ -118,8 +119,9 @@ def read_network_frames(
     Parameters
     ----------
     areas
-        Read the incidents' ``borough`` too (where a group offends, the Groups
-        page's words: :func:`avert.analyse.networks.group_areas`).
+        Read the incidents' areas too (``borough``, ``ward``, ``lsoa``: where a
+        group offends, the Groups page's words,
+        :func:`avert.analyse.networks.group_areas`).
     store
         The store.
     profile
@@ -156,7 +158,7 @@ def read_network_frames(
             else until + dt.timedelta(microseconds=1)
         ),
         violence_only=False,
-        columns=(*_INCIDENT_COLUMNS, "borough") if areas else _INCIDENT_COLUMNS,
+        columns=(*_INCIDENT_COLUMNS, *AREA_LEVELS) if areas else _INCIDENT_COLUMNS,
         require=True,
     )
     incidents = read.incidents
@@ -235,9 +237,9 @@ def group_analysis(
     """The groups of :func:`groups_report`, not audited: the caller audits each
     showing with :func:`audit_groups` (the web app keeps one analysis for many
     requests, each of them audited). ``areas``: each group's frame row with where
-    it offends (:data:`avert.analyse.networks.group_areas`' ``main_area``,
-    ``main_area_share``, ``n_areas``, ``window_start``; the incidents' borough read
-    too), as the Groups page says a network."""
+    it offends (:func:`avert.analyse.networks.group_areas`' ``area_level``,
+    ``main_area``, ``main_area_share``, ``n_areas``, ``window_start``; the
+    incidents' areas read too), as the Groups page says a network."""
     cfg = config or default_networks_config()
     frames = read_network_frames(
         store, profile=profile, until=as_of, skip_unnamed=True, areas=areas

@@ -1168,11 +1168,18 @@ def groups_view(
 
 def _group_places(frame: pl.DataFrame) -> dict[str, dict[str, Any]]:
     """Per group id of a groups analysis' ``frame`` (made with ``areas``): its
-    ``main_area``, ``main_area_share``, ``n_areas``, ``first_at`` (its first
+    ``area_level``, ``main_area``, ``main_area_share``, ``n_areas``, ``first_at`` (its first
     incident in the window) and ``window_start``; none where the frame has none."""
     keep = [
         c
-        for c in ("main_area", "main_area_share", "n_areas", "first_at", "window_start")
+        for c in (
+            "area_level",
+            "main_area",
+            "main_area_share",
+            "n_areas",
+            "first_at",
+            "window_start",
+        )
         if c in frame.columns
     ]
     if not keep:

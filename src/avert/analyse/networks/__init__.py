@@ -63,7 +63,7 @@ from avert.analyse.networks._people import (
     rank_people,
     victims_of_violence,
 )
-from avert.analyse.networks._places import group_areas
+from avert.analyse.networks._places import AREA_LEVELS, group_areas
 from avert.analyse.networks._profiles import group_profiles
 from avert.analyse.networks._retaliation import (
     RetaliationResult,
@@ -73,6 +73,7 @@ from avert.analyse.networks._retaliation import (
 from avert.analyse.retaliation_text import LIVE_REASON, LIVE_REASON_FORM
 
 __all__ = [
+    "AREA_LEVELS",
     "LIVE_REASON",
     "LIVE_REASON_FORM",
     "ComponentBetweenness",
