@@ -103,3 +103,30 @@ def test_an_unknown_category_says_so_not_an_empty_list(world: World) -> None:
     assert api.status_code == 200, api.text[:500]
     assert api.json()["total"] == 0
     assert "'knfie' is not one of the definition's" in api.json()["records_missing"]
+
+
+#: One incident row's "Why it is in" cell: the rule ids (on hover), the words.
+WHY_CELL = re.compile(
+    r'<td data-label="Why it is in" title="([^"]*)"><small class="rules">([^<]*)</small>'
+)
+
+
+def test_why_an_incident_is_in_reads_as_the_definitions_rules(world: World) -> None:
+    """Walked in a browser on the demo: "Why it is in" read the rule ids alone
+    ("msv.gbh_with_intent; hate.domestic_abuse; ext.repeat_victim"), codes a
+    meeting does not read; it says the rules in the definition's words ("wounding
+    / GBH with intent; domestic abuse; a repeat victim within 365 days"), the
+    ids kept on hover."""
+    page = signed_in(world.app, "chair").get("/incidents", params=EVERYTHING)
+    assert page.status_code == 200
+    cells = [
+        (html.unescape(i), html.unescape(w)) for i, w in WHY_CELL.findall(page.text)
+    ]
+    assert cells, page.text[:3000]
+    for ids, words in cells:
+        assert ids, words
+        assert len(ids.split("; ")) == len(words.split("; ")), (ids, words)
+        for rule in ids.split("; "):
+            assert rule not in words, (ids, words)
+    said = {w for _, words in cells for w in words.split("; ")}
+    assert "a repeat victim within 365 days" in said or "assault with injury" in said

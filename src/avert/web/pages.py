@@ -483,6 +483,9 @@ def incidents(
         filters=filters.as_form(),
         note=filters.note,
         categories=categories,
+        # the rules that put an incident in, in the definition's words (the ids on
+        # hover): the page read "msv.gbh_with_intent; ext.repeat_victim"
+        rule_words=views.rule_words(_ctx(request).settings.definition_id()),
     )
 
 

@@ -60,7 +60,7 @@ from avert.workflows.briefing import (
     read_residents,
     unknown_area,
 )
-from avert.workflows.definition_words import category_titles
+from avert.workflows.definition_words import category_titles, rule_words
 from avert.workflows.delivery import (
     board_actions,
     partner_pseudonymiser,
@@ -105,6 +105,7 @@ __all__ = [
     "person_view",
     "plan_makeup",
     "record_export",
+    "rule_words",
     "taskings_makeup",
     "today_lists",
     "warm_up_views",
