@@ -130,3 +130,14 @@ def test_why_an_incident_is_in_reads_as_the_definitions_rules(world: World) -> N
             assert rule not in words, (ids, words)
     said = {w for _, words in cells for w in words.split("; ")}
     assert "a repeat victim within 365 days" in said or "assault with injury" in said
+
+
+def test_a_weapon_other_than_named_reads_as_a_weapon(world: World) -> None:
+    """Walked in a browser: an incident's flags read "other" beside "domestic"
+    (the weapon column's value, "other": a weapon that is no knife or firearm),
+    which names nothing: it reads "other weapon"."""
+    page = signed_in(world.app, "chair").get("/incidents", params=EVERYTHING)
+    flags = re.findall(r'<span class="flag weapon">([^<]*)</span>', page.text)
+    assert flags, page.text[:3000]
+    assert "other" not in flags
+    assert "other weapon" in flags, flags
