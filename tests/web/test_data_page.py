@@ -22,6 +22,7 @@ from avert.cli import app as cli_app
 from avert.config.settings import load_settings
 from avert.schema import LOADS
 from avert.store import Store
+from avert.store.loads import delete_keys
 from avert.store.summary import status_summary
 from avert.web import create_app
 from avert.workflows import views
@@ -70,11 +71,11 @@ def test_the_data_page_names_each_count(data_app: FastAPI) -> None:
     text = re.sub(r"\s+", " ", page.text)
     assert "Duplicates skipped" in text
     assert "Rejected <small>(quarantined, with reasons)</small>" in text
-    # 8 read: 5 loaded, 1 rejected, 2 skipped as already in the store
+    # 8 read: 5 loaded (5 held now), 1 rejected, 2 skipped as already in the store
     loads = re.sub(r' data-label="[^"]*"', "", text)  # each cell's column, for a phone
     assert re.search(
-        r"<td>policeuk-street</td><td>1</td><td>1</td><td>8</td><td>5</td><td>1</td>"
-        r"<td>2</td>",
+        r"<td>policeuk-street</td><td>1</td><td>1</td><td>8</td><td>5</td><td>5</td>"
+        r"<td>1</td><td>2</td>",
         loads,
     ), text[:3000]
     assert "1 rejected row, each with the reason" in text
@@ -130,3 +131,38 @@ def test_a_file_loaded_again_is_one_file_of_its_rows_once(sqlite_store: Store) -
     assert source["last_loaded_at"] == day + dt.timedelta(days=3)
     loads = status_summary(sqlite_store)["loads"]
     assert (loads["files"], loads["loads"]) == (2, 3)
+
+
+def test_the_data_page_says_the_rows_held_now_beside_those_loaded(
+    tmp_path: Path, template_db: Path
+) -> None:
+    """A file's "Loaded" is what it added when last loaded: rows deleted since
+    (retention, a later load replacing them) were still counted, read as what the
+    store holds. The page says both: 5 loaded, 3 held now."""
+    url = f"sqlite:///{tmp_path / 'held.db'}"
+    migrated_store(tmp_path / "held.db", template_db).close()
+    folder = tmp_path / "2019-06"
+    folder.mkdir()
+    header, *rows = STREET.read_text(encoding="utf-8").splitlines()[:6]
+    (folder / STREET.name).write_text("\n".join([header, *rows]) + "\n", "utf-8")
+    res = CliRunner().invoke(cli_app, ["--db", url, "ingest", "policeuk", str(folder)])
+    assert res.exit_code == 0, res.output
+    store = Store(url)
+    try:
+        ids = store.read_frame("incidents", columns=["incident_id"])["incident_id"]
+        assert ids.len() == 5
+        with store.transaction() as tx:
+            assert delete_keys(tx, "incidents", ids.head(2)) == 2
+        [source] = views.data_view(store)["sources"]
+        assert (source["loaded"], source["held"]) == (5, 3)
+        add_user(store, "analyst", password=PASSWORD, role="analyst")
+        settings = load_settings({}).with_overrides(
+            database_url=url, secret_key=SECRET, pseudonym_key="k" * 40
+        )
+        page = signed_in(create_app(settings, store), "analyst").get("/data")
+        assert page.status_code == 200
+        assert re.search(
+            r'<td data-label="Loaded">5</td><td data-label="Held now">3</td>', page.text
+        ), page.text[:3000]
+    finally:
+        store.close()

@@ -117,6 +117,12 @@ def test_a_partners_groups_page_audits_the_groups_and_no_member(world: World) ->
     assert last_groups_row().startswith(f"people={n}; people_sha256={digest};")
 
 
+#: Where and since when a group offends, after its words (none when unknown).
+PLACE = (
+    r"(, (in|mostly in|most often in) [^,]+( \(of \d+ areas\))?)?"
+    r"(, active since [A-Z][a-z]{2} \d{4}( or earlier)?)?"
+)
+
 #: A group's cell: its words, then its id in brackets.
 GROUP_CELL = re.compile(
     r'<td data-label="Group"><span class="group-words">([^<]*)</span> '
@@ -137,18 +143,18 @@ def test_a_group_is_said_in_words_beside_its_id(world: World) -> None:
     for words, _gid in detected:
         # no member named beside it (as the Rivals column: a person shown there
         # would be in no audit row but the one of the id beside it)
-        assert re.fullmatch(r"network of \d+ people found by co-offending", words), (
-            words
-        )
+        assert re.fullmatch(
+            r"network of \d+ people found by co-offending" + PLACE, words
+        ), words
     for words, gid in cells:
         assert gid not in words, (words, gid)
     # a declared group by its name (police), as the Rivals column says it
     declared = [w for w, gid in cells if not gid.startswith("net-")]
     assert declared, cells
     for words in declared:
-        assert re.fullmatch(r"[^,]+, declared group of \d+ (people|person)", words), (
-            words
-        )
+        assert re.fullmatch(
+            r"[^,]+, declared group of \d+ (people|person)" + PLACE, words
+        ), words
     same = re.findall(r'<small class="same-as">same group as ([^<]*)<', page.text)
     assert same, "needs a declared group and its detected view"
     assert all(
@@ -167,7 +173,34 @@ def test_a_partners_groups_are_said_naming_no_member(world: World) -> None:
         assert "including" not in words, words
         assert re.fullmatch(
             r"(network of \d+ people found by co-offending|declared group of \d+ "
-            r"(people|person))",
+            r"(people|person))" + PLACE,
             words,
         ), words
     assert "including" not in page.text.split('id="group-list"')[1].split("</table>")[0]
+
+
+def test_a_network_is_said_with_where_and_since_when_it_offends(world: World) -> None:
+    """Left from the walk: a detected network read "network of 7 people found by
+    co-offending (net-P...)": a meeting names one by where it is and how long it
+    has been at it. Each group with incidents in the window says its main area
+    and the month of its first incident, the id kept after, small; so do a
+    partner's, under pseudonyms. The demo city is one borough and one ward, so
+    "in Synthetic City" told one group from none: they are placed by LSOA."""
+    for who in ("chair", "partner"):
+        page = signed_in(world.app, who).get("/groups")
+        cells = GROUP_CELL.findall(page.text)
+        assert cells, page.text[:3000]
+        placed = [
+            w
+            for w, _ in cells
+            if re.search(
+                r", (mostly |most often )?in [^,]+, active since \w{3} \d{4}", w
+            )
+        ]
+        assert len(placed) == len(cells), (who, cells)
+        # the demo city is one borough and one ward: its groups are placed by LSOA
+        lsoas = set(world.store.read_frame("incidents", columns=["lsoa"])["lsoa"])
+        for words in placed:
+            area = re.search(r"in LSOA ([^,(]+?)( \(of \d+ areas\))?,", words)
+            assert area, words
+            assert area.group(1) in lsoas, (words, sorted(lsoas))

@@ -231,3 +231,16 @@ def test_places_gives_each_cells_score_as_today_does(world: World) -> None:
     assert len(set(places) & set(today)) >= 5
     for score in places.values():
         assert re.fullmatch(r"[\d,]+\.\d", score), score
+
+
+def test_places_says_what_a_score_is_counted_in(world: World) -> None:
+    """Walked in a browser: the Score column read "3.6", a number in no unit;
+    the row's own reason says it is times the average cell's risk, so the
+    column's header does."""
+    page = signed_in(world.app, "chair").get("/places")
+    assert page.status_code == 200
+    assert (
+        "<th>Score <small>(times the average cell&#39;s risk)</small></th>"
+        in (page.text)
+        or "<th>Score <small>(times the average cell's risk)</small></th>" in page.text
+    )

@@ -127,7 +127,7 @@ def test_violence_dated_alone_on_the_first_report_s_day_is_after_it(
     (caller,) = build_briefing(sqlite_store, at=AT).asb_callers
     assert caller["n_violence_after"] == 1
     assert (
-        "1 violent incident(s) against the caller after the first report"
+        "1 violent incident against the caller after the first report"
         in caller["reasons"]
     )
 

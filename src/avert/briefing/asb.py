@@ -81,7 +81,7 @@ def asb_callers_section(ctx: BriefingContext) -> Section[AsbCallerItem]:
         ]
         if row["n_violence_after"]:
             row["reasons"].append(
-                f"{row['n_violence_after']} violent incident(s) against the caller "
+                f"{counted(row['n_violence_after'], 'violent incident')} against the caller "
                 "after the first report"
             )
         row["reasons"] += [

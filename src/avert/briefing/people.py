@@ -71,7 +71,7 @@ def people_section(ctx: BriefingContext, *, top: int = 10) -> Section[PersonItem
         parts = take_parts(row, partner=ctx.partner, missing=0.0)
         row["groups"] = row.get("groups") or []
         row["reasons"] = [
-            f"{'/'.join(row['roles_today'])} in {len(row['today'])} incident(s) in "
+            f"{'/'.join(row['roles_today'])} in {counted(len(row['today']), 'incident')} in "
             f"the window (harm {row['harm_today']:,.0f} days)",
             score_line("offender risk (RFGH)", row["score"], parts),
         ]

@@ -25,7 +25,7 @@ from typing import Any, cast
 import polars as pl
 
 from avert.analyse.retaliation_text import LIVE_REASON, LIVE_REASON_FORM
-from avert.briefing.context import PERSON_SEQ, SEQ, BriefingContext, links
+from avert.briefing.context import PERSON_SEQ, SEQ, BriefingContext, counted, links
 from avert.briefing.model import NO_GROUPS_NOTE, RetaliationItem, Section
 
 __all__ = ["retaliation_section"]
@@ -42,8 +42,13 @@ def _partner_reasons(row: dict[str, Any]) -> list[str]:
     )
     reasons = [
         victim,
-        f"{len(row.get('at_risk_of_retaliation_from') or [])} linked people "
-        "may retaliate",
+        # "1 linked person", not "1 linked people"
+        counted(
+            len(row.get("at_risk_of_retaliation_from") or []),
+            "linked person",
+            "linked people",
+        )
+        + " may retaliate",
     ]
     if row.get("rival_groups"):
         reasons.append("rival group(s): " + ", ".join(row["rival_groups"]))

@@ -96,7 +96,7 @@ def repeat_victims_section(ctx: BriefingContext) -> Section[RepeatVictimItem]:
     for row in hit.to_dicts():
         parts = take_parts(row, partner=ctx.partner)
         row["reasons"] = [
-            f"victim again in the window ({len(row['today'])} incident(s), harm "
+            f"victim again in the window ({counted(len(row['today']), 'incident')}, harm "
             f"{row['harm_today']:,.0f} days)",
             f"{counted(row['n_victimisations'], 'victimisation')} in "
             f"{REPEAT_WINDOW_DAYS} days",
@@ -105,7 +105,7 @@ def repeat_victims_section(ctx: BriefingContext) -> Section[RepeatVictimItem]:
         if row.get("vulnerable"):
             row["reasons"].append("recorded as vulnerable")
         if row.get("n_domestic"):
-            row["reasons"].append(f"{row['n_domestic']} domestic abuse incident(s)")
+            row["reasons"].append(counted(row["n_domestic"], "domestic abuse incident"))
         marac = row.pop("marac_reason", None)
         if marac:
             row["reasons"].append(marac)

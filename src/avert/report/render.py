@@ -226,6 +226,64 @@ def _group_words(group_id: Any, size: Any = None, origin: Any = None) -> str:
     return f"group{people}"
 
 
+#: Days after the start of the analysis window within which a group's first
+#: incident may be the window's edge, not the group's start: "or earlier"
+GROUP_SINCE_EDGE_DAYS: Final = 31
+
+
+def _group_place(group: Mapping[str, Any]) -> str:
+    """Where and since when a group of the Groups page offends, in words, to
+    follow its :func:`_group_words`: ", mostly in Camden, active since Mar 2026"
+    (``main_area`` and its ``main_area_share`` of the group's incidents naming an
+    area, ``first_at`` its first incident of the analysis window:
+    :func:`avert.analyse.networks.group_areas`). All its incidents in one area:
+    "in"; most: "mostly in"; a half or fewer: "most often in" with the number of
+    areas; an LSOA (the level on a force of one borough and one ward) said to be
+    one: "mostly in LSOA E01000001". A first incident within
+    :data:`GROUP_SINCE_EDGE_DAYS` of the window's
+    start (``window_start``) may be the window's edge: "active since ... or
+    earlier". Nothing known: "".
+
+    >>> _group_place({"main_area": "camden", "main_area_share": 0.8,
+    ...     "first_at": dt.datetime(2026, 3, 2), "window_start": dt.datetime(2023, 1, 1)})
+    ', mostly in Camden, active since Mar 2026'
+    >>> _group_place({"main_area": "Brent", "main_area_share": 0.4, "n_areas": 3,
+    ...     "first_at": dt.datetime(2023, 1, 9), "window_start": dt.datetime(2023, 1, 1)})
+    ', most often in Brent (of 3 areas), active since Jan 2023 or earlier'
+    >>> _group_place({"area_level": "lsoa", "main_area": "E01000001",
+    ...     "main_area_share": 1.0})
+    ', in LSOA E01000001'
+    >>> _group_place({"main_area": None, "first_at": None}), _group_place({})
+    ('', '')
+    """
+    words = []
+    area, share = group.get("main_area"), group.get("main_area_share")
+    if area:
+        # an LSOA by its code, said to be one (a borough or ward by its name)
+        name = ("LSOA " if group.get("area_level") == "lsoa" else "") + area_words(
+            str(area)
+        )
+        if share is None or float(share) >= 1:
+            words.append(f"in {name}")
+        elif float(share) > 0.5:  # most: more than half
+            words.append(f"mostly in {name}")
+        else:
+            n = group.get("n_areas")
+            words.append(f"most often in {name}" + (f" (of {n} areas)" if n else ""))
+    first = group.get("first_at")
+    if isinstance(first, str) and first:
+        first = dt.datetime.fromisoformat(first)
+    if isinstance(first, dt.datetime):
+        start = group.get("window_start")
+        if isinstance(start, str) and start:
+            start = dt.datetime.fromisoformat(start)
+        edge = isinstance(start, dt.datetime) and first - start <= dt.timedelta(
+            days=GROUP_SINCE_EDGE_DAYS
+        )
+        words.append(f"active since {first:%b %Y}" + (" or earlier" if edge else ""))
+    return "".join(f", {w}" for w in words)
+
+
 def _spc_rule(key: Any) -> str:
     """A control-chart rule's name in words (any other key: spaces for underscores)."""
     return SPC_RULE_NAMES.get(str(key)) or _label(key)
@@ -309,6 +367,9 @@ def environment() -> Environment:
     # a retaliation alert's rival group in words: "network of 16 people found by
     # co-offending (net-P0006230)", not "net-P0006230" alone
     env.filters["group_words"] = _group_words
+    # where and since when a Groups page's group offends: ", mostly in Camden,
+    # active since Mar 2026" (the page led with the id and a size)
+    env.filters["group_place"] = _group_place
     # a places cell's id in words: "150 m cell E3532 N1205", not "150m:E3532:N1205"
     env.filters["cell_words"] = cell_words
     # a make-up row's category as a reader reads it: "Female", not the code "F"

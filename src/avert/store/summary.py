@@ -30,6 +30,7 @@ from avert.schema import (
     LOADS,
     POPULATIONS,
     STOPS,
+    TABLES,
     TableSpec,
 )
 from avert.store.database import BYTEWISE, Store, _to_sql_value
@@ -43,6 +44,7 @@ __all__ = [
     "detected_groups_at",
     "distinct_loaded_files",
     "ethnic_group_years",
+    "held_rows_by_load",
     "incident_extent",
     "incident_forces",
     "incident_forces_sharing",
@@ -157,6 +159,33 @@ def distinct_loaded_files(store: Store) -> int:
         schema={"n": pl.Int64()},
     )
     return int(frame["n"][0])
+
+
+#: the tables whose rows name the load and file that added them (``load_id``,
+#: ``source_file`` and ``source_line``: avert.schema's provenance columns)
+_LOADED_TABLES: Final = tuple(
+    name
+    for name, spec in TABLES.items()
+    if {"load_id", "source_file", "source_line"} <= set(spec.names)
+)
+
+
+def held_rows_by_load(store: Store) -> pl.DataFrame:
+    """The rows each load's file holds now, over every table whose rows name it
+    (:data:`_LOADED_TABLES`): ``load_id``, ``source_file``, ``held``; one query
+    (a GROUP BY per table, added together). ``loads.loaded`` is what a file added
+    when it was loaded: rows deleted or replaced since (a police.uk month loaded
+    again, retention) are not subtracted from it."""
+    parts = " UNION ALL ".join(
+        f'SELECT "load_id", "source_file", COUNT(*) AS n FROM "{name}" '
+        'GROUP BY "load_id", "source_file"'
+        for name in _LOADED_TABLES
+    )
+    return store._query(
+        f'SELECT "load_id", "source_file", CAST(SUM(n) AS BIGINT) AS held FROM ({parts}) AS h '
+        'GROUP BY "load_id", "source_file"',
+        schema={"load_id": pl.String(), "source_file": pl.String(), "held": pl.Int64()},
+    )
 
 
 def classified_profiles(store: Store) -> list[str]:

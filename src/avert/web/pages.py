@@ -471,12 +471,21 @@ def incidents(
 ) -> Response:
     """Incidents in the definition, filtered by time, area, category and flag."""
     found = find_incidents(request, filters)
+    # the filter's choices: the categories of the window's incidents (it was free
+    # text: a key typed as the page shows it, or misspelt, found nothing)
+    categories = views.incident_categories(
+        _ctx(request).store, _ctx(request).settings, filters.date_from, filters.date_to
+    )
     return _page(
         request,
         "incidents.html",
         found=found,
         filters=filters.as_form(),
         note=filters.note,
+        categories=categories,
+        # the rules that put an incident in, in the definition's words (the ids on
+        # hover): the page read "msv.gbh_with_intent; ext.repeat_victim"
+        rule_words=views.rule_words(_ctx(request).settings.definition_id()),
     )
 
 

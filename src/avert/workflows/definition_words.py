@@ -19,7 +19,7 @@ from avert.briefing.reason_words import add_reason_words
 from avert.config.definitions import load_profile
 from avert.errors import ConfigError
 
-__all__ = ["category_titles", "reason_words_of", "word_stored_reasons"]
+__all__ = ["category_titles", "reason_words_of", "rule_words", "word_stored_reasons"]
 
 
 def reason_words_of(profile: str) -> ReasonWords:
@@ -31,6 +31,19 @@ def reason_words_of(profile: str) -> ReasonWords:
         return ReasonWords.of_profile(load_profile(profile))
     except ConfigError:
         return ReasonWords.not_found(profile)
+
+
+def rule_words(profile: str) -> dict[str, str]:
+    """The definition ``profile``'s rules in words, keyed by rule id: each rule's
+    clause up to its first colon ("wounding / GBH with intent" for
+    ``msv.gbh_with_intent``; "sexual assault by penetration", not its note on the
+    codes it is recorded under), as :func:`reason_words_of` words the briefing's
+    reasons. The Incidents page's "Why it is in" read the ids alone
+    ("msv.gbh_with_intent; hate.domestic_abuse; ext.repeat_victim")."""
+    return {
+        rule: clause.split(": ", 1)[0]
+        for rule, clause in reason_words_of(profile).rule_clauses.items()
+    }
 
 
 def category_titles(profile: str) -> dict[str, str]:

@@ -27,11 +27,13 @@ from avert.analyse.families import (
     family_units,
 )
 from avert.analyse.networks import (
+    AREA_LEVELS,
     ComponentBetweenness,
     GroupsResult,
     RetaliationResult,
     analyse_groups,
     co_offending_edges,
+    group_areas,
     group_membership,
     person_network,
     retaliation_alerts,
@@ -116,11 +118,16 @@ def read_network_frames(
     profile: str = "avb-2010",
     until: dt.datetime | None = None,
     skip_unnamed: bool = False,
+    areas: bool = False,
 ) -> NetworkFrames:
     """Read incidents (classified), involvements, relationships, group members, people.
 
     Parameters
     ----------
+    areas
+        Read the incidents' areas too (``borough``, ``ward``, ``lsoa``: where a
+        group offends, the Groups page's words,
+        :func:`avert.analyse.networks.group_areas`).
     store
         The store.
     profile
@@ -157,7 +164,7 @@ def read_network_frames(
             else until + dt.timedelta(microseconds=1)
         ),
         violence_only=False,
-        columns=_INCIDENT_COLUMNS,
+        columns=(*_INCIDENT_COLUMNS, *AREA_LEVELS) if areas else _INCIDENT_COLUMNS,
         require=True,
     )
     incidents = read.incidents
@@ -231,12 +238,18 @@ def group_analysis(
     profile: str = "avb-2010",
     config: NetworksConfig | None = None,
     audience: Audience = "police",
+    areas: bool = False,
 ) -> GroupsResult:
     """The groups of :func:`groups_report`, not audited: the caller audits each
     showing with :func:`audit_groups` (the web app keeps one analysis for many
-    requests, each of them audited)."""
+    requests, each of them audited). ``areas``: each group's frame row with where
+    it offends (:func:`avert.analyse.networks.group_areas`' ``area_level``,
+    ``main_area``, ``main_area_share``, ``n_areas``, ``window_start``; the
+    incidents' areas read too), as the Groups page says a network."""
     cfg = config or default_networks_config()
-    frames = read_network_frames(store, profile=profile, until=as_of, skip_unnamed=True)
+    frames = read_network_frames(
+        store, profile=profile, until=as_of, skip_unnamed=True, areas=areas
+    )
     result = analyse_groups(
         frames.incidents,
         frames.involvements,
@@ -245,6 +258,17 @@ def group_analysis(
         as_of=as_of,
         config=cfg,
     )
+    if areas:
+        where = group_areas(
+            result.membership,
+            frames.incidents,
+            frames.involvements,
+            as_of=as_of,
+            config=cfg,
+        )
+        result = replace(
+            result, frame=result.frame.join(where, on="group_id", how="left")
+        )
     if frames.involvements.height == 0:
         result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
     result = replace(result, notes=(*frames.stale_notes, *result.notes))

@@ -45,6 +45,7 @@ from avert.store import Store, audit, queries
 from avert.store.loads import has_rows
 from avert.store.summary import (
     ethnic_group_years,
+    held_rows_by_load,
     incident_span,
     latest_incident_at,
     latest_stop_at,
@@ -59,7 +60,7 @@ from avert.workflows.briefing import (
     read_residents,
     unknown_area,
 )
-from avert.workflows.definition_words import category_titles
+from avert.workflows.definition_words import category_titles, rule_words
 from avert.workflows.delivery import (
     board_actions,
     partner_pseudonymiser,
@@ -96,6 +97,7 @@ __all__ = [
     "default_window_start",
     "ethnic_group_years",
     "groups_view",
+    "incident_categories",
     "incidents_by_harm",
     "incidents_view",
     "list_makeup",
@@ -103,6 +105,7 @@ __all__ = [
     "person_view",
     "plan_makeup",
     "record_export",
+    "rule_words",
     "taskings_makeup",
     "today_lists",
     "warm_up_views",
@@ -713,6 +716,7 @@ def incidents_view(
                 if total
                 else records_missing(incident_span(store), date_from, date_to)
                 or unknown_area(store, area)
+                or _category_unknown(in_window, category, settings.definition_id())
                 or _flag_unrecorded(in_window, flag)
             ),
         }
@@ -767,6 +771,57 @@ def _classified_incidents(
     names = source_category_names(rows)
     titles = category_titles(settings.definition_id())
     return rows.with_columns(category_name(rows.columns, names, titles))
+
+
+def incident_categories(
+    store: Store, settings: Settings, date_from: dt.datetime, date_to: dt.datetime
+) -> list[dict[str, str]]:
+    """The categories of the in-definition incidents of ``[date_from, date_to)``,
+    each as ``{value, name}``: ``value`` what the Incidents page's ``category``
+    filter takes (the category's key, or the name a source's category is shown
+    by: "police.uk: violence and sexual offences"), ``name`` how the page names it
+    ("Violence with a weapon"); by name. The window's incidents are those the page
+    lists (read once and kept: :func:`_classified_incidents`); nothing audited, no
+    incident shown. The page's filter was free text: a key typed as the page
+    shows it, or misspelt, found nothing."""
+    rows = _classified_incidents(store, settings, date_from, date_to)
+    return _category_choices(rows)
+
+
+def _category_choices(rows: pl.DataFrame) -> list[dict[str, str]]:
+    """``{value, name}`` of each category of ``rows`` (``category``, ``label``)."""
+    value = pl.coalesce(pl.col("category"), pl.col("label")).alias("value")
+    name = pl.coalesce(pl.col("label"), pl.col("category")).alias("name")
+    return (
+        rows.select(value, name).drop_nulls().unique().sort("name", "value").to_dicts()
+    )
+
+
+def _category_unknown(
+    incidents: pl.DataFrame, category: str | None, profile: str
+) -> str | None:
+    """Why a search for ``category`` finds nothing when it is no category of the
+    definition ``profile`` (by key or name) nor of the window's ``incidents``,
+    else None: the page listed "0 found" for a misspelt category, as if none
+    of that category had happened."""
+    if not category:
+        return None
+    titles = category_titles(profile)
+    choices = _category_choices(incidents)
+    known = {*titles, *titles.values()} | {
+        v for c in choices for v in (c["value"], c["name"])
+    }
+    if category in known:
+        return None
+    names = [c["name"] for c in choices]
+    shown = ", ".join(names[:12]) + (
+        f" (+{len(names) - 12})" if len(names) > 12 else ""
+    )
+    return (
+        f"the category {category!r} is not one of the definition's nor of the "
+        "window's incidents, so none can match"
+        + (f"; the window's categories are {shown}" if names else "")
+    )
 
 
 def _flag_unrecorded(incidents: pl.DataFrame, flag: str | None) -> str | None:
@@ -1032,7 +1087,7 @@ def groups_view(
     profile = settings.definition_id()
 
     def analyse() -> Any:
-        return group_analysis(store, profile=profile, audience=audience)
+        return group_analysis(store, profile=profile, audience=audience, areas=True)
 
     result = (
         analyse()
@@ -1082,7 +1137,11 @@ def groups_view(
     # a declared group's name before its words, police only ("Moor Mandem,
     # declared group of 8 people (G003)"), as the briefing's Rivals column
     names = _declared_group_names(store) if audience == "police" else {}
+    # where and since when each offends, for its words ("mostly in Camden, active
+    # since Mar 2026"): the page led with an id and a size
+    where = _group_places(result.frame)
     for g in groups:
+        g.update(where.get(str(g["group_id"]), {}))
         g["same_as"] = sorted(same.get(str(g["group_id"]), []))
         g["same_as_sizes"] = [size_of.get(o) for o in g["same_as"]]
         g["name"] = names.get(str(g["group_id"]))
@@ -1109,6 +1168,28 @@ def groups_view(
             g["same_as"] = [pseudo("group", r) for r in g["same_as"]]
             g["members"] = []  # partners see the size, never who
     return {"groups": groups, "make_up": made, "notes": list(report.get("notes") or [])}
+
+
+def _group_places(frame: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per group id of a groups analysis' ``frame`` (made with ``areas``): its
+    ``area_level``, ``main_area``, ``main_area_share``, ``n_areas``, ``first_at`` (its first
+    incident in the window) and ``window_start``; none where the frame has none."""
+    keep = [
+        c
+        for c in (
+            "area_level",
+            "main_area",
+            "main_area_share",
+            "n_areas",
+            "first_at",
+            "window_start",
+        )
+        if c in frame.columns
+    ]
+    if not keep:
+        return {}
+    rows = frame.select("group_id", *keep).to_dicts()
+    return {str(r.pop("group_id")): r for r in rows}
 
 
 def _declared_group_names(store: Store) -> dict[str, str]:
@@ -1169,23 +1250,29 @@ def holds_incidents(store: Store) -> bool:
     return has_rows(store, "incidents")
 
 
-def loads_by_kind(loads: pl.DataFrame) -> pl.DataFrame:
+def loads_by_kind(
+    loads: pl.DataFrame, held: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Per source kind: ``files``, the distinct files loaded (a name and digest
     each: a file loaded again counts once); ``loads``, the times files' rows were
     stored (a ``loads`` row each: a file whose rows were deleted or replaced, a
     police.uk month switched back, is stored again); ``rows``, ``loaded``,
     ``quarantined`` and ``duplicates`` of each file as it was last loaded; and
-    ``last_loaded_at``.
+    ``last_loaded_at``. With ``held`` (:func:`avert.store.summary.held_rows_by_load`:
+    the rows each load's file holds now), ``held``: the rows the kind's files hold
+    now, after later loads replaced or deleted some (a file's rows that a later
+    load of it skipped as already stored are held under the earlier load).
 
     The Data page summed every ``loads`` row, so a file loaded twice counted as
-    two files of twice its rows."""
+    two files of twice its rows; its "Loaded" was the rows added when last loaded,
+    whatever was deleted or replaced since (read as what the store holds)."""
     latest = loads.sort("loaded_at", "load_id").unique(
         ["source_file", "file_sha256"], keep="last", maintain_order=True
     )
     made = loads.group_by("kind").agg(
         pl.len().alias("loads"), pl.col("loaded_at").max().alias("last_loaded_at")
     )
-    return (
+    out = (
         latest.group_by("kind")
         .agg(
             pl.len().alias("files"),
@@ -1195,14 +1282,27 @@ def loads_by_kind(loads: pl.DataFrame) -> pl.DataFrame:
             pl.col("duplicates").sum(),
         )
         .join(made, on="kind")
-        .sort("kind")
     )
+    if held is not None:
+        now = (
+            loads.select("load_id", "source_file", "kind")
+            .unique()
+            .join(held, on=["load_id", "source_file"])
+            .group_by("kind")
+            .agg(pl.col("held").sum())
+        )
+        out = out.join(now, on="kind", how="left").with_columns(
+            pl.col("held").fill_null(0)
+        )
+    return out.sort("kind")
 
 
 def data_view(store: Store) -> dict[str, Any]:
     """Loads, quarantine counts, last load per source, and stale-data warnings."""
     summary = status_summary(store)
-    last = loads_by_kind(store.read_frame("loads", order_by=["loaded_at"]))
+    last = loads_by_kind(
+        store.read_frame("loads", order_by=["loaded_at"]), held_rows_by_load(store)
+    )
     now = local_now(store.timezone)  # loaded_at is force-local
     stale = [
         f"{row['kind']}: last loaded {row['last_loaded_at']:%Y-%m-%d %H:%M}, over "

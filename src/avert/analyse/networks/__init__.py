@@ -33,7 +33,7 @@ The package is split along these sections, each in a private module re-exported
 here (import from ``avert.analyse.networks``, never from the private modules):
 ``_graph`` (co-offending and victim-offender graphs), ``_groups`` (communities, union
 with declared groups, :func:`analyse_groups`), ``_conflicts`` (violence between
-groups), ``_profiles`` (group profiles), ``_matrix`` (continuum and prioritisation
+groups), ``_profiles`` (group profiles), ``_places`` (where and since when a group offends), ``_matrix`` (continuum and prioritisation
 matrix), ``_people`` (people in networks) and ``_retaliation`` (alerts);
 ``_common`` holds the shared input checks, time windows and edges read both ways
 (:mod:`avert.analyse.families` uses them too).
@@ -63,6 +63,7 @@ from avert.analyse.networks._people import (
     rank_people,
     victims_of_violence,
 )
+from avert.analyse.networks._places import AREA_LEVELS, group_areas
 from avert.analyse.networks._profiles import group_profiles
 from avert.analyse.networks._retaliation import (
     RetaliationResult,
@@ -72,6 +73,7 @@ from avert.analyse.networks._retaliation import (
 from avert.analyse.retaliation_text import LIVE_REASON, LIVE_REASON_FORM
 
 __all__ = [
+    "AREA_LEVELS",
     "LIVE_REASON",
     "LIVE_REASON_FORM",
     "ComponentBetweenness",
@@ -82,6 +84,7 @@ __all__ = [
     "co_offending_edges",
     "community_resolution",
     "detect_groups",
+    "group_areas",
     "group_conflicts",
     "group_membership",
     "group_profiles",
