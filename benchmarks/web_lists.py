@@ -11,7 +11,7 @@ apart before (importing the database driver, which imports pandas through
 ``pyarrow.dataset``: 0.3 s of CPU, paid by the served app at its first read, a
 sign-in): it was counted in the Incidents page's first view.
 
-On London's data.police.uk of January-February 2022 (203,519 incidents; February:
+On London's data.police.uk of January-March 2022 (203,519 incidents; February:
 64,315, of which 21,961 in the definition) the first Incidents view of February
 took 0.25 s of CPU besides: its read 0.22 s (the SQL 0.13 s in ``sqlite3``, the
 rest its Arrow transfer and types). A covering index of the classifications

@@ -351,3 +351,65 @@ def test_an_old_incident_leaving_the_briefings_year_keeps_the_alerts(
     assert len(made) == 2
     assert whole is not None
     assert whole.equals(first)
+
+
+def test_a_conflict_on_the_bound_s_day_still_names_the_rival() -> None:
+    """The history left out of the kept frames ends at 00:00 of the window's first
+    day less ``rival_history_days``, not at its start's time less them, and holds
+    the bound itself: an incident dated alone on that first day (stored at 00:00)
+    alerts, and a conflict at 00:00 of the bound's day, before a 10:00 start less
+    the days, is within its ``rival_history_days`` and names its rival. The alert
+    is the same made from the kept frames as from every incident; the older
+    conflict, a minute before the bound, names no rival in either."""
+    from avert.analyse.networks import retaliation_alerts
+
+    cfg = default_networks_config()
+    at = dt.datetime(2025, 6, 20, 10, 0)
+    since = at - dt.timedelta(days=cfg.retaliation.window_days)
+    first_day = since.replace(hour=0)
+    bound = first_day - dt.timedelta(days=cfg.retaliation.rival_history_days)
+    times = {
+        "ALERT": first_day,  # dated alone on the window's first day: alerts
+        "ON-THE-BOUND": bound,  # names rival G-B
+        "BEFORE-BOUND": bound - dt.timedelta(minutes=1),  # names no rival
+    }
+    incidents = pl.DataFrame(
+        {
+            "incident_id": list(times),
+            "occurred_from": list(times.values()),
+            "time_precision": ["day", "exact", "exact"],
+            "harm_days": [30.0, 30.0, 30.0],
+            "in_definition": [True, True, True],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": [
+                "ALERT",
+                *("ON-THE-BOUND", "ON-THE-BOUND"),
+                *("BEFORE-BOUND", "BEFORE-BOUND"),
+            ],
+            "person_id": ["a1", "b1", "a2", "c1", "a2"],
+            "role": ["victim", "suspect", "victim", "suspect", "victim"],
+        }
+    )
+    membership = pl.DataFrame(
+        {
+            "group_id": ["G-A", "G-A", "G-B", "G-C"],
+            "person_id": ["a1", "a2", "b1", "c1"],
+            "origin": ["declared"] * 4,
+        }
+    )
+    kept_inc, kept_inv = networks_module._rival_history(
+        incidents, involvements, since, cfg
+    )
+    assert kept_inc["incident_id"].to_list() == ["ALERT", "ON-THE-BOUND"]
+
+    def alerts(inc: pl.DataFrame, inv: pl.DataFrame) -> pl.DataFrame:
+        return retaliation_alerts(
+            inc, inv, membership, since=since, until=at, config=cfg
+        ).frame
+
+    every = alerts(incidents, involvements)
+    assert every["rival_groups"].to_list() == [["G-B"]]
+    assert alerts(kept_inc, kept_inv).equals(every)

@@ -204,3 +204,34 @@ def test_the_person_pages_dash_again_reads_no_more_and_each_view_is_audited(
     assert len(reads) == 2
     assert after["dash"] != first["dash"]
     assert "A-NEW" in str(after["dash"])
+
+
+def test_the_kept_dash_of_a_person_is_made_again_for_another_risk_configuration(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The person page's *Domestic abuse risk* is kept under the risk
+    configuration too: an edited MARAC threshold (the settings' risk file, no
+    write to the store) shows on the next view, not the answer kept under the
+    old one."""
+    from dataclasses import replace
+
+    from avert.config.risk import default_risk_config
+    from avert.synth import tiny_city, write_bundle
+    from avert.workflows.definitions import classify_store
+    from avert.workflows.load import load_files
+    from avert.workflows.marac import _person_dash, latest_as_of, person_dash
+
+    write_bundle(tiny_city(0), tmp_path / "bundle")
+    load_files(sqlite_store, [tmp_path / "bundle"], kind="bundle")
+    classify_store(sqlite_store, profile="avb-2010")
+    person = str(sqlite_store.read_frame("dash").sort("person_id")["person_id"][0])
+    at = latest_as_of(sqlite_store)
+    config = default_risk_config()
+    lower = replace(config, marac=replace(config.marac, visible_high_risk_yes=1))
+    first = person_dash(sqlite_store, person, at=at, config=config)
+    edited = person_dash(sqlite_store, person, at=at, config=lower)
+    assert first is not None
+    assert edited is not None
+    assert edited != first
+    assert edited == _person_dash(sqlite_store, person, at=at, config=lower)
+    assert person_dash(sqlite_store, person, at=at, config=config) == first

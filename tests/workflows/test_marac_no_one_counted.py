@@ -54,12 +54,12 @@ def _incidents(flags: list[bool | None]) -> pl.DataFrame:
     )
 
 
-def _old_notes(store: Store) -> tuple[Any, ...]:
+def _old_notes(store: Store, at: dt.datetime = _AT) -> tuple[Any, ...]:
     """The notes as the list made them from the year's incidents, read whole."""
     config = load_risk_config(None)
     incidents = marac._escalation_incidents(
         store,
-        at=_AT,
+        at=at,
         days=config.marac.escalation_window_days,
         columns=["incident_id", "occurred_from", "domestic"],
     )
@@ -67,7 +67,7 @@ def _old_notes(store: Store) -> tuple[Any, ...]:
         "involvements", columns=["incident_id", "person_id", "role"]
     )
     result = marac_referrals(
-        incidents, empty, store.read_frame("dash"), at=_AT, config=config
+        incidents, empty, store.read_frame("dash"), at=at, config=config
     )
     return marac._missing_records_notes(
         result.notes, incidents, empty, store.read_frame("dash")
@@ -118,3 +118,38 @@ def test_the_counts_stand_for_the_window_s_incidents(sqlite_store: Store) -> Non
     assert tally(new).equals(tally(old))
     assert new.height == old.height
     assert 0 < new.height < _incidents([None]).height
+
+
+def test_a_record_dated_alone_before_a_start_in_the_day_is_counted(
+    any_store: Store,
+) -> None:
+    """A window ending at 10:00 starts at 10:00 of its first day: a record dated
+    alone that day (stored at 00:00) is in by its day, one timed at 05:00 is out,
+    as the year read whole counted them (the tests above end at 00:00, where the
+    first day's 00:00 is the start itself)."""
+    at = _AT.replace(hour=10)
+    start = at - dt.timedelta(days=load_risk_config(None).marac.escalation_window_days)
+    first = start.replace(hour=0)
+    rows = {
+        "dated-alone": (first, "day", True),  # in by its day
+        "timed-before": (first.replace(hour=5), "exact", True),  # out
+        "timed-after": (start + dt.timedelta(hours=1), "exact", None),  # in
+    }
+    with any_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": list(rows),
+                    "occurred_from": [r[0] for r in rows.values()],
+                    "time_precision": [r[1] for r in rows.values()],
+                    "domestic": pl.Series(
+                        [r[2] for r in rows.values()], dtype=pl.Boolean
+                    ),
+                    "source": ["test"] * len(rows),
+                }
+            ),
+        )
+    expected = _old_notes(any_store, at)
+    assert any("1 incident of the window has no domestic flag" in n for n in expected)
+    assert marac.run_marac(any_store, at=at).notes == expected

@@ -486,7 +486,7 @@ def _flag_counted(store: Store, *, at: dt.datetime, days: int) -> pl.DataFrame:
     dated alone the first day is in by its day: :func:`_escalation_incidents`'
     rule); those inside it are dated its middle. A year of London's 203,519
     incidents was read for the notes: the MARAC page's first view took 0.21 s
-    of CPU, 0.06 s counted (benchmarks/web_lists.py's store, Jan-Feb 2022)."""
+    of CPU, 0.06 s counted (benchmarks/web_lists.py's store, 2022 Q1)."""
     start = window_start(at, days)
     counts = kept(
         store,
