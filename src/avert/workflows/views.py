@@ -69,8 +69,10 @@ from avert.workflows.delivery import (
 )
 from avert.workflows.marac import latest_as_of, person_dash, run_marac, warm_marac
 from avert.workflows.networks import (
+    PERSON_NOT_FOUND,
     PersonNetworkContext,
     audit_groups,
+    audit_person_view,
     group_analysis,
     person_context,
     person_report,
@@ -829,7 +831,8 @@ def person_view(
     The view is audited with the stated ``purpose`` before the page is returned,
     with every person its network picture names (a look-up that fails, with no
     one: :func:`avert.workflows.networks.person_report`; an id not in the store,
-    with the purpose and "(not found)"); so is a refused one (``view-refused``,
+    with no one and ``outcome=not-found``, as ``avert analyse person`` writes it);
+    so is a refused one (``view-refused``,
     :func:`avert.workflows.users.check_allowed`), before anything is read.
     With ``cache``, the store's network the picture is drawn from
     (:func:`avert.workflows.networks.person_context`: every incident read, the
@@ -849,12 +852,15 @@ def person_view(
         raise PermissionDenied(msg)
     people = store.read_frame("people", where=[("person_id", "=", person_id)])
     if people.height == 0:
-        audit_as(
+        # as avert analyse person writes it: no one shown, the id not found
+        audit_person_view(
             store,
-            user,
-            action="view",
-            obj=f"person:{person_id}",
-            reason=f"{purpose} (not found)",
+            person_id,
+            [],
+            reason=purpose,
+            user=user.username,
+            role=user.role,
+            outcome=PERSON_NOT_FOUND,
         )
         # the id is not repeated: it comes from the link (content spoofing)
         msg = "No such person (the id opened is not in the store)"
