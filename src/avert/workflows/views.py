@@ -22,6 +22,7 @@ from avert.access import (
     POLICE_ONLY,
     Audience,
     audience_of,
+    names_id,
 )
 from avert.analyse.dash import CRITERIA, CRITERION_NAMES, criterion_rules
 from avert.analyse.networks import match_groups
@@ -373,6 +374,7 @@ def briefing_view(
     cache: BriefingCache | None = None,
     allow_demo_key: bool = False,
     pages: Mapping[str, tuple[int, int]] | None = None,
+    audited: bool = True,
 ) -> BriefingView:
     """The daily briefing for the window ending at ``at``, under the user's audience.
 
@@ -384,7 +386,10 @@ def briefing_view(
     client paging through a month is not recorded as shown everyone on every page
     and the digest is that of the ids the answer holds; without (the *Today*
     page and its htmx fragment), those of the items the page lists
-    (:func:`today_lists`), not of the whole briefing.
+    (:func:`today_lists`), not of the whole briefing. ``audited=False``: for a
+    page that reuses the briefing and does not show it (Places, which shows no
+    one; the Meeting, whose :func:`avert.workflows.delivery.meeting_view` audits
+    the people it shows): no briefing row, as if it showed the briefing's lists.
     """
     area = area or user.area
     check_allowed(user, "view-today", area=area)
@@ -407,6 +412,8 @@ def briefing_view(
         # whose pseudonyms a partner reader reads (pseudonym_scope)
         scope=partner_scope(settings, user) if audience == "partner" else None,
     )
+    if not audited:
+        return view
     # every person id the answer holds (pseudonyms for partners), as avert brief
     shown = people_shown(
         today_lists(view.data) if pages is None else briefing_page(view.data, pages)
@@ -515,7 +522,8 @@ def today_lists(data: dict[str, Any]) -> dict[str, Any]:
     :data:`avert.report.render.LIST_LIMITS` of each capped list, every person
     of concern and tasking): what its audit row counts, the page showing each
     listed item's records whole, but a weak retaliation alert, one line of its
-    victim and first targets (its people cut to those). ``data`` is not
+    victim and first targets (its people cut to those), and a plan action, its
+    title and id (its target counted when they write it). ``data`` is not
     changed (the cached briefing every caller shares)."""
     out = {**data}
     for name, limit in LIST_LIMITS.items():
@@ -523,6 +531,8 @@ def today_lists(data: dict[str, Any]) -> dict[str, Any]:
             out[name] = out[name][:limit]
     if isinstance(out.get("retaliation"), list):
         out["retaliation"] = [_as_listed(a) for a in out["retaliation"]]
+    if isinstance(out.get("actions"), list):
+        out["actions"] = [_action_as_listed(a) for a in out["actions"]]
     intelligence = out.get("intelligence")
     if isinstance(intelligence, dict) and "items" in intelligence:
         out["intelligence"] = {
@@ -543,6 +553,18 @@ def _as_listed(alert: dict[str, Any]) -> dict[str, Any]:
     listed = [alert.get("victim_id"), *targets[: LIST_LIMITS["weak_alert_targets"]]]
     links = {**(alert.get("links") or {}), "person_id": [p for p in listed if p]}
     return {**alert, "links": links}
+
+
+def _action_as_listed(action: dict[str, Any]) -> dict[str, Any]:
+    """A plan ``action`` with, as its linked people, those its *Today* row names:
+    the row shows the action's title and id, not its target, so a target is
+    shown (and counted) only when the title or the id writes it (a partner's:
+    the target's pseudonym). Counting every target audited people the page did
+    not show (the default demo's Today: 89 for the 87 its HTML named)."""
+    links = action.get("links") or {}
+    text = f"{action.get('title') or ''} {action.get('action_id') or ''}"
+    named = [p for p in links.get("person_id") or [] if p and names_id(text, str(p))]
+    return {**action, "links": {**links, "person_id": named}}
 
 
 def _page(
