@@ -12,6 +12,8 @@ data generation, whose people's histories are kept, :mod:`avert.store.kept`). Wi
 ``--warm-up``
 the app is made as ``avert serve`` makes it (:mod:`avert.web.warm`): its start is
 waited for until the warm-up is done (timed apart), then the same views are timed.
+The app's build and the sign-in (its first request that reads the store: the
+database driver's import, unless the build paid it) are timed too.
 Prints the median wall time and CPU time (the process's) of ``--runs`` runs per view
 (and the least and most), and the machine's load average before and after (a
 shared machine: the CPU time is the figure to compare when it is loaded).
@@ -73,8 +75,12 @@ def _people(url: str) -> list[str]:
     return [str(ranked[min(500, len(ranked) - 1)]), str(ranked[0])]
 
 
-def run_once(url: str, *, warm_up: bool) -> dict[str, float]:
-    """One cold process's timings (seconds, wall) of :data:`VIEWS`."""
+def run_once(url: str, people: list[str], *, warm_up: bool) -> dict[str, float]:
+    """One cold process's timings (seconds, wall) of :data:`VIEWS`, after the app
+    built and the sign-in (the app's first request that reads the store), each
+    timed too. ``people``: the two people whose pages are opened (found by the
+    parent process: a read here would import the database driver before the
+    app, which the app's build and first request are timed to pay)."""
     from fastapi.testclient import TestClient
 
     from avert.config.settings import load_settings
@@ -85,15 +91,18 @@ def run_once(url: str, *, warm_up: bool) -> dict[str, float]:
     settings = load_settings({}).with_overrides(
         database_url=url, secret_key=SECRET, pseudonym_key=PSEUDONYM_KEY
     )
-    mid, top = _people(url)
+    mid, top = people
     store = Store(url)
+    out: dict[str, float] = {}
+    t, cpu = time.perf_counter(), time.process_time()
     # without the warm-up as before it existed (the benchmark runs on older code)
     app = (
         create_app(settings, store, warm_up=True)
         if warm_up
         else create_app(settings, store)
     )
-    out: dict[str, float] = {}
+    out["app built"] = time.perf_counter() - t
+    out["app built (CPU)"] = time.process_time() - cpu
     with TestClient(app) as client:
         if warm_up:
             t, cpu = time.perf_counter(), time.process_time()
@@ -102,6 +111,7 @@ def run_once(url: str, *, warm_up: bool) -> dict[str, float]:
             out["warm-up (background)"] = time.perf_counter() - t
             out["warm-up (background) (CPU)"] = time.process_time() - cpu
         form = client.get("/login")
+        t, cpu = time.perf_counter(), time.process_time()
         client.post(  # not followed to Today: that is timed below
             "/login",
             data={
@@ -111,6 +121,8 @@ def run_once(url: str, *, warm_up: bool) -> dict[str, float]:
             },
             follow_redirects=False,
         )
+        out["sign-in"] = time.perf_counter() - t
+        out["sign-in (CPU)"] = time.process_time() - cpu
         at, _ = default_window_end(store)
         other = f"{at - dt.timedelta(days=1):%Y-%m-%dT%H:%M}"
         minute = f"{at + dt.timedelta(minutes=1):%Y-%m-%dT%H:%M}"
@@ -194,22 +206,28 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--one", choices=("cold", "warm"), default=None)
+    parser.add_argument("--person-ids", default="", help="(with --one) mid,top")
     parser.add_argument(
         "--modes", nargs="+", choices=("cold", "warm"), default=["cold", "warm"]
     )
     args = parser.parse_args()
     if args.one:  # a run in this fresh process: one JSON line
-        print(json.dumps(run_once(args.db, warm_up=args.one == "warm")))
+        people = args.person_ids.split(",")
+        print(json.dumps(run_once(args.db, people, warm_up=args.one == "warm")))
         return
     with tempfile.TemporaryDirectory(prefix="avert-first-views-") as tmp:
         url = args.db or _build(Path(tmp), args.people)
         _account(url)
+        people = ",".join(_people(url))
         print(f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
         for mode in args.modes:
             runs = []
             for _ in range(args.runs):
                 done = subprocess.run(
-                    [sys.executable, __file__, "--db", url, "--one", mode],
+                    [
+                        *(sys.executable, __file__, "--db", url, "--one", mode),
+                        *("--person-ids", people),
+                    ],
                     check=True,
                     capture_output=True,
                     text=True,

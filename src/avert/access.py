@@ -106,6 +106,7 @@ __all__ = [
     "name_candidates",
     "name_forms",
     "name_key",
+    "names_id",
     "one_word_names",
     "one_word_names_each",
     "organisation_fold",
@@ -180,6 +181,14 @@ def pseudonyms_named(text: str, kind: str) -> list[str]:
     sections (a subject, a title's free text) names them."""
     pattern = rf"(?<![0-9A-Za-z-]){PREFIXES[kind]}-[0-9A-F]{{12}}(?![0-9A-Za-z])"
     return sorted(set(re.findall(pattern, text)))
+
+
+def names_id(text: str, ident: str) -> bool:
+    """Whether ``text`` writes the id (or pseudonym) ``ident`` as a whole word, not
+    inside a longer id (``P0017`` is not in ``P00172``, ``P12`` is in
+    ``person:P12``): whether a line shown names that record."""
+    word = rf"(?<![0-9A-Za-z]){re.escape(ident)}(?![0-9A-Za-z])"
+    return re.search(word, text) is not None
 
 
 _KEY_HELP: Final = (

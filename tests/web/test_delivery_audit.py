@@ -9,6 +9,7 @@ briefing's row does (``people=N; people_sha256=HEX``, docs/audit.md).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import polars as pl
 
@@ -48,8 +49,12 @@ def test_plan_board_and_action_page_rows_digest_the_people_shown(
 
 
 def test_meeting_row_digests_the_people_its_taskings_name(world: World) -> None:
+    """The row counts the taskings' people and its items' (the meeting shows
+    both; its items' were Today's row, written by the meeting as if it showed
+    Today): every person id the page's HTML holds."""
     client = signed_in(world.app, "chair")
-    assert client.get("/meeting").status_code == 200
+    page = client.get("/meeting")
+    assert page.status_code == 200
     row = _last_row(world, "meeting:")
     at = dt.datetime.fromisoformat(row["object"].removeprefix("meeting:"))
     window = delivery.taskings_for_briefing(world.store, at=at, as_at=False)
@@ -60,4 +65,6 @@ def test_meeting_row_digests_the_people_its_taskings_name(world: World) -> None:
         if subject_type(t["item_kind"]) == "person"
     ]
     assert people, "the demo's taskings name people"
-    assert _people_detail(people) in (row["detail"] or "")
+    shown = set(re.findall(r"[A-Za-z0-9_-]+", page.text)) & world.person_ids
+    assert set(people) < shown  # the items name people too
+    assert _people_detail(sorted(shown)) in (row["detail"] or "")

@@ -10,9 +10,11 @@ import sqlite3
 from pathlib import Path
 
 import polars as pl
+import pytest
 from fastapi.testclient import TestClient
 
 from avert.config.risk import default_risk_config
+from avert.errors import NotFound
 from avert.store import Store
 from avert.web import create_app
 from web.helpers import World, csrf_of, signed_in
@@ -341,3 +343,32 @@ def test_a_last_offence_dated_alone_says_date_only(
         f"/people/{person}", data={"csrf_token": token, "purpose": "date check"}
     ).text
     assert re.search(r"</b>last violent offence \(date only\)</div>", html), html
+
+
+def test_a_person_not_found_is_audited_alike_on_the_web_and_the_cli(
+    world: World,
+) -> None:
+    """The web's person page, asked for an id not in the store, wrote its row with
+    the purpose and "(not found)" and no people count, while ``analyse person``
+    (:func:`avert.workflows.networks.person_report`) wrote the reason as given and
+    ``people=0``: an auditor filtering on either missed the other. Both now write
+    the reason as given and ``people=0; people_sha256=...; outcome=not-found``."""
+    from avert.store import audit
+    from avert.workflows.networks import person_report
+
+    missing = "P-NO-SUCH-9"
+    client = signed_in(world.app, "analyst")
+    token = csrf_of(client.get(f"/people/{missing}").text)
+    page = client.post(
+        f"/people/{missing}", data={"csrf_token": token, "purpose": "check a name"}
+    )
+    assert page.status_code == 404
+    web = _person_rows(world, missing).row(-1, named=True)
+    with pytest.raises(NotFound):
+        person_report(world.store, missing, user="cli-user", reason="check a name")
+    cli = _person_rows(world, missing).row(-1, named=True)
+    expected = audit.describe(people=[], outcome="not-found")
+    assert expected.startswith("people=0; people_sha256=")
+    for row in (web, cli):
+        assert (row["action"], row["reason"]) == ("view", "check a name")
+        assert row["detail"] == expected

@@ -88,3 +88,46 @@ def test_a_failed_warm_up_waits_for_a_change_unless_the_database_was_down(
         assert last == world.store.generation()
         assert warming._warm_if_changed(last - 1) == last  # a change: tried again
         assert len(made) == 2
+
+
+#: A fresh process builds the app over ``world``'s store, its start's checks made
+#: to read nothing (as a start whose schema check is skipped or cached would), and
+#: prints which of the driver's modules are loaded once the app is built.
+_BUILT_APP_MODULES = """
+import sys
+import avert.workflows.admin as admin
+from avert.config.settings import load_settings
+from avert.store import Store
+from avert.web import create_app
+
+admin.schema_refusal = lambda store: None
+url = sys.argv[1]
+settings = load_settings({}).with_overrides(database_url=url, secret_key=sys.argv[2])
+create_app(settings, Store(url))
+print(",".join(m for m in ("adbc_driver_sqlite.dbapi", "pandas") if m in sys.modules))
+"""
+
+
+def test_the_app_imports_its_database_driver_when_it_is_built(world: World) -> None:
+    """The first database read of a process imports ADBC's DB-API module, and
+    through ``pyarrow.dataset`` pandas: 0.3 s of CPU (over a second loaded) that
+    the first user's first page (a sign-in) paid, unless a check at the start
+    happened to read the store. The app now imports it when it is built."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _BUILT_APP_MODULES,
+            world.settings.database_url,
+            world.settings.secret_key,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "adbc_driver_sqlite.dbapi,pandas"

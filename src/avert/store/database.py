@@ -1073,6 +1073,21 @@ class Store:
             conn.close()
         return "" if row is None else str(row[0])
 
+    def load_driver(self) -> None:
+        """Import this store's ADBC driver (``adbc_driver_sqlite`` or
+        ``adbc_driver_postgresql``), connecting to nothing.
+
+        The import is a process's first read's cost: ADBC's DB-API module imports
+        ``pyarrow.dataset``, which imports pandas (0.3 s of CPU on an idle machine,
+        over a second on a loaded one). The web app pays it when it is built
+        (:func:`avert.web.app.create_app`), so the first page a user opens, a
+        sign-in, does not.
+        """
+        if self.dialect == "sqlite":
+            import adbc_driver_sqlite.dbapi  # noqa: F401
+        else:
+            import adbc_driver_postgresql.dbapi  # noqa: F401
+
     def generation(self) -> int:
         """The data generation: a number raised by every committed transaction that
         wrote analysed data (a load, a replace-only load, a classification, a

@@ -471,6 +471,10 @@ def create_app(
     from avert.web import admin, api, board, delivery, marac, pages
 
     secret = _check_secret(settings, demo=demo)
+    # the database driver's import (pandas through pyarrow.dataset: 0.3 s of CPU
+    # or more) paid now, not by the first user's first page; whatever the start's
+    # checks read or skip (a server not answering yet is read by no one)
+    store.load_driver()
     _refuse_a_bad_start(settings, store)
     store.timezone = settings.timezone  # one zone for stored times and "now"
     _, _, client_failures, client_window_min = settings.login_limits()

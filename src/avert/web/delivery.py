@@ -244,7 +244,9 @@ def _meeting_page(
     characters.
     """
     ctx = _ctx(request)
-    context = _briefing_context(request, at, hours, None)
+    # its items are the briefing's, but the meeting's row counts those it shows
+    # (delivery.meeting_view), not every person Today lists
+    context = _briefing_context(request, at, hours, None, audited=False)
     hours = context["hours"]  # bounded as the briefing's: 1 to MAX_HOURS
     fallback, _ = default_at(request)
     when = _parse_at(at, fallback, zone=ctx.settings.timezone)

@@ -340,10 +340,14 @@ def find_briefing(
     hours: int,
     area: str | None,
     pages: Mapping[str, tuple[int, int]] | None = None,
+    *,
+    audited: bool = True,
 ) -> tuple[views.BriefingView, dt.datetime, str | None]:
     """The briefing the signed-in user may see of the ``hours`` ending ``at`` (else
     :func:`default_at`), with that end and the default's note (page and API;
-    ``pages``: the API's page of each long list, audited as such)."""
+    ``pages``: the API's page of each long list, audited as such; ``audited``
+    False: a page that does not show the briefing's lists and audits what it
+    shows itself, :func:`avert.workflows.views.briefing_view`)."""
     ctx = _ctx(request)
     fallback, note = default_at(request)
     when = _parse_at(at, fallback, zone=ctx.settings.timezone)
@@ -357,17 +361,25 @@ def find_briefing(
         cache=ctx.briefings,
         allow_demo_key=ctx.demo,
         pages=pages,
+        audited=audited,
     )
     return view, when, note
 
 
 def _briefing_context(
-    request: Request, at: str | None, hours: int, area: str | None
+    request: Request,
+    at: str | None,
+    hours: int,
+    area: str | None,
+    *,
+    audited: bool = True,
 ) -> dict[str, Any]:
+    """What a page built on the briefing renders (Today; Places and the Meeting
+    with ``audited`` False: they show their own part of it, audited apart)."""
     ctx = _ctx(request)
     user = current_user(request)
     hours = max(1, min(hours, MAX_HOURS))
-    view, when, note = find_briefing(request, at, hours, area)
+    view, when, note = find_briefing(request, at, hours, area, audited=audited)
     context = {
         **view.page,
         "at_value": f"{when:%Y-%m-%dT%H:%M}",
@@ -567,7 +579,9 @@ def places(request: Request, at: str | None = None) -> Response:
     events span (:func:`avert.workflows.forecast.budget_note`): Today said it, and
     Places showed "Expected share 100 %" without it (an area's six cells).
     """
-    context = _briefing_context(request, at, 24, None)
+    # the page lists places and cells, no person: no briefing row (as
+    # 'avert analyse concentration --entity place' writes none)
+    context = _briefing_context(request, at, 24, None, audited=False)
     budget = [n for n in context["b"].notes if n.startswith(BUDGET_NOTE_START)]
     runs_avert = current_user(request).role in RUNS_AVERT
     return _page(

@@ -43,6 +43,7 @@ from avert.analyse.risk import offender_risk
 from avert.config.networks import NetworksConfig, default_networks_config
 from avert.config.risk import RiskConfig
 from avert.config.timezone import local_now
+from avert.errors import NotFound
 from avert.schema import (
     DETECTED_GROUP_MEMBERS,
     DETECTED_GROUP_PREFIX,
@@ -66,10 +67,12 @@ from avert.workflows.analysis import (
 from avert.workflows.staleness import STALE_NOTE_PREFIX
 
 __all__ = [
+    "PERSON_NOT_FOUND",
     "DetectedGroups",
     "NetworkFrames",
     "PersonNetworkContext",
     "audit_groups",
+    "audit_person_view",
     "detected_group_rows",
     "detection_run_row",
     "family_notes",
@@ -409,6 +412,37 @@ def person_context(
     )
 
 
+#: The ``outcome`` of a person's view row when no one has the id looked up
+#: (docs/audit.md): the CLI's and the web's alike
+PERSON_NOT_FOUND = "not-found"
+
+
+def audit_person_view(
+    store: Store,
+    person_id: str,
+    people: Sequence[str],
+    *,
+    reason: str,
+    user: str | None,
+    role: str,
+    outcome: str | None = None,
+) -> None:
+    """Write the ``view`` row of ``person:ID`` naming ``people`` (none when the
+    look-up failed), with the ``reason`` as given; ``outcome``
+    (:data:`PERSON_NOT_FOUND`) when no one has the id. One format for
+    ``avert analyse person`` and the web's person page and API (docs/audit.md):
+    ``people=N; people_sha256=HEX[; outcome=not-found]``."""
+    audit.record(
+        store,
+        action="view",
+        obj=f"person:{person_id}",
+        reason=reason,
+        user=user,
+        role=role,
+        detail=audit.describe(people=people, outcome=outcome),
+    )
+
+
 def person_report(
     store: Store,
     person_id: str,
@@ -428,7 +462,8 @@ def person_report(
     (DESIGN.md: every view of a person), as ``user`` under ``role`` (the web
     passes the signed-in account and its role), with every person the picture
     names (:func:`people_in_picture`); an attempt that fails (the network not
-    read or made, the person not found) with no one.
+    read or made, the person not found) with no one, a person not found with
+    ``outcome=not-found`` (:func:`audit_person_view`).
     ``risk_config`` scores the person's own risk (setting ``risk_config``; the
     packaged one when ``None``), as ``avert analyse risk`` does. ``notes`` holds
     the note of :func:`avert.workflows.staleness.staleness_notes` when the
@@ -438,15 +473,15 @@ def person_report(
     keeps it per data generation); read and made here when ``None``.
     """
 
-    def audited(people: list[str]) -> None:
-        audit.record(
+    def audited(people: list[str], outcome: str | None = None) -> None:
+        audit_person_view(
             store,
-            action="view",
-            obj=f"person:{person_id}",
+            person_id,
+            people,
             reason=reason,
             user=user,
             role=role,
-            detail=audit.describe(people=people),
+            outcome=outcome,
         )
 
     try:  # the network read and made (a store not classified fails here) ...
@@ -461,9 +496,16 @@ def person_report(
             if made is None
             else made()
         )
-        picture = _picture_of(person_id, context)  # ... and the person looked up
     except Exception:
         audited([])  # the attempt is on record too, no one shown: who looked for whom
+        raise
+    try:  # ... and the person looked up
+        picture = _picture_of(person_id, context)
+    except NotFound:
+        audited([], outcome=PERSON_NOT_FOUND)
+        raise
+    except Exception:
+        audited([])
         raise
     # audited before it is returned, with everyone it names (it counted no one)
     audited(people_in_picture(picture))

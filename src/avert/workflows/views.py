@@ -22,6 +22,7 @@ from avert.access import (
     POLICE_ONLY,
     Audience,
     audience_of,
+    names_id,
 )
 from avert.analyse.dash import CRITERIA, CRITERION_NAMES, criterion_rules
 from avert.analyse.networks import match_groups
@@ -70,8 +71,10 @@ from avert.workflows.delivery import (
 )
 from avert.workflows.marac import latest_as_of, person_dash, run_marac, warm_marac
 from avert.workflows.networks import (
+    PERSON_NOT_FOUND,
     PersonNetworkContext,
     audit_groups,
+    audit_person_view,
     group_analysis,
     person_context,
     person_report,
@@ -374,6 +377,7 @@ def briefing_view(
     cache: BriefingCache | None = None,
     allow_demo_key: bool = False,
     pages: Mapping[str, tuple[int, int]] | None = None,
+    audited: bool = True,
 ) -> BriefingView:
     """The daily briefing for the window ending at ``at``, under the user's audience.
 
@@ -385,7 +389,10 @@ def briefing_view(
     client paging through a month is not recorded as shown everyone on every page
     and the digest is that of the ids the answer holds; without (the *Today*
     page and its htmx fragment), those of the items the page lists
-    (:func:`today_lists`), not of the whole briefing.
+    (:func:`today_lists`), not of the whole briefing. ``audited=False``: for a
+    page that reuses the briefing and does not show it (Places, which shows no
+    one; the Meeting, whose :func:`avert.workflows.delivery.meeting_view` audits
+    the people it shows): no briefing row, as if it showed the briefing's lists.
     """
     area = area or user.area
     check_allowed(user, "view-today", area=area)
@@ -408,6 +415,8 @@ def briefing_view(
         # whose pseudonyms a partner reader reads (pseudonym_scope)
         scope=partner_scope(settings, user) if audience == "partner" else None,
     )
+    if not audited:
+        return view
     # every person id the answer holds (pseudonyms for partners), as avert brief
     shown = people_shown(
         today_lists(view.data) if pages is None else briefing_page(view.data, pages)
@@ -516,7 +525,8 @@ def today_lists(data: dict[str, Any]) -> dict[str, Any]:
     :data:`avert.report.render.LIST_LIMITS` of each capped list, every person
     of concern and tasking): what its audit row counts, the page showing each
     listed item's records whole, but a weak retaliation alert, one line of its
-    victim and first targets (its people cut to those). ``data`` is not
+    victim and first targets (its people cut to those), and a plan action, its
+    title and id (its target counted when they write it). ``data`` is not
     changed (the cached briefing every caller shares)."""
     out = {**data}
     for name, limit in LIST_LIMITS.items():
@@ -524,6 +534,8 @@ def today_lists(data: dict[str, Any]) -> dict[str, Any]:
             out[name] = out[name][:limit]
     if isinstance(out.get("retaliation"), list):
         out["retaliation"] = [_as_listed(a) for a in out["retaliation"]]
+    if isinstance(out.get("actions"), list):
+        out["actions"] = [_action_as_listed(a) for a in out["actions"]]
     intelligence = out.get("intelligence")
     if isinstance(intelligence, dict) and "items" in intelligence:
         out["intelligence"] = {
@@ -544,6 +556,18 @@ def _as_listed(alert: dict[str, Any]) -> dict[str, Any]:
     listed = [alert.get("victim_id"), *targets[: LIST_LIMITS["weak_alert_targets"]]]
     links = {**(alert.get("links") or {}), "person_id": [p for p in listed if p]}
     return {**alert, "links": links}
+
+
+def _action_as_listed(action: dict[str, Any]) -> dict[str, Any]:
+    """A plan ``action`` with, as its linked people, those its *Today* row names:
+    the row shows the action's title and id, not its target, so a target is
+    shown (and counted) only when the title or the id writes it (a partner's:
+    the target's pseudonym). Counting every target audited people the page did
+    not show (the default demo's Today: 89 for the 87 its HTML named)."""
+    links = action.get("links") or {}
+    text = f"{action.get('title') or ''} {action.get('action_id') or ''}"
+    named = [p for p in links.get("person_id") or [] if p and names_id(text, str(p))]
+    return {**action, "links": {**links, "person_id": named}}
 
 
 def _page(
@@ -884,7 +908,8 @@ def person_view(
     The view is audited with the stated ``purpose`` before the page is returned,
     with every person its network picture names (a look-up that fails, with no
     one: :func:`avert.workflows.networks.person_report`; an id not in the store,
-    with the purpose and "(not found)"); so is a refused one (``view-refused``,
+    with no one and ``outcome=not-found``, as ``avert analyse person`` writes it);
+    so is a refused one (``view-refused``,
     :func:`avert.workflows.users.check_allowed`), before anything is read.
     With ``cache``, the store's network the picture is drawn from
     (:func:`avert.workflows.networks.person_context`: every incident read, the
@@ -904,12 +929,15 @@ def person_view(
         raise PermissionDenied(msg)
     people = store.read_frame("people", where=[("person_id", "=", person_id)])
     if people.height == 0:
-        audit_as(
+        # as avert analyse person writes it: no one shown, the id not found
+        audit_person_view(
             store,
-            user,
-            action="view",
-            obj=f"person:{person_id}",
-            reason=f"{purpose} (not found)",
+            person_id,
+            [],
+            reason=purpose,
+            user=user.username,
+            role=user.role,
+            outcome=PERSON_NOT_FOUND,
         )
         # the id is not repeated: it comes from the link (content spoofing)
         msg = "No such person (the id opened is not in the store)"

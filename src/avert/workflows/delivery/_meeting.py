@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import audience_of
+from avert.access import audience_of, names_id
 from avert.briefing import REPEAT_WINDOW_DAYS
 from avert.config.settings import Settings
 from avert.delivery.model import (
@@ -59,19 +59,21 @@ def _meeting_sections(
             if ident is None:
                 continue
             reasons = row.get("reasons_words") or row.get("reasons") or []
+            # what the chair reads; the key is the form's and the page's data
+            words = item_words(
+                kind,
+                str(ident),
+                _named_category(row, titles),
+                repeat_window_days=REPEAT_WINDOW_DAYS,
+            )
             items.append(
                 {
                     "kind": kind,
                     "id": str(ident),
                     "item": f"{kind}:{ident}",
-                    # what the chair reads; the key is the form's and the page's data
-                    "words": item_words(
-                        kind,
-                        str(ident),
-                        _named_category(row, titles),
-                        repeat_window_days=REPEAT_WINDOW_DAYS,
-                    ),
+                    "words": words,
                     "reasons": reasons[:2],
+                    "people": _item_people(kind, str(ident), row, words, reasons[:2]),
                     "harm": row.get("harm_days"),
                     "tasked": by_subject.get(subject_key(kind, str(ident))),
                     # an incident's row of the briefing: its date (a police.uk
@@ -89,6 +91,25 @@ def _meeting_sections(
             }
         )
     return sections
+
+
+def _item_people(
+    kind: str, ident: str, row: dict[str, Any], words: str, reasons: list[Any]
+) -> list[str]:
+    """The people a meeting item shows (as the briefing ``row`` names them:
+    pseudonyms for partners): its subject when a person (a repeat victim, an ASB
+    caller, a person of concern), and the row's linked people its words or the
+    reasons shown write (a retaliation alert's victim)."""
+    shown = " ".join([words, *(str(r) for r in reasons)])
+    linked = (row.get("links") or {}).get("person_id") or []
+    people = [ident] if subject_type(kind) == "person" else []
+    return people + [str(p) for p in linked if p and names_id(shown, str(p))]
+
+
+def _people_listed(sections: list[dict[str, Any]]) -> list[str]:
+    """The people the items of the meeting's ``sections`` show
+    (:func:`_item_people`), the first :data:`MEETING_ITEMS` of each."""
+    return [p for s in sections for item in s["items"] for p in item["people"]]
 
 
 def _named_category(row: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
@@ -169,13 +190,17 @@ def meeting_view(
         by_subject[subject_key(row["item_kind"], row["item_id"])] = row
     sections = _meeting_sections(briefing, by_subject)
     window = _window_taskings(store, user, at=at, hours=hours)
-    # the people the window's taskings name (the items' are the briefing's, audited
-    # with it), as shown: pseudonyms for partners
+    # the people the page shows, as shown (pseudonyms for partners): its items'
+    # (the briefing's, which the page reads without Today's row) and the
+    # window's taskings'
     people = [
-        shown_id(row["item_kind"], str(row["item_id"]))
-        for rows in window.values()
-        for row in rows
-        if subject_type(row["item_kind"]) == "person" and row["item_id"]
+        *_people_listed(sections),
+        *(
+            shown_id(row["item_kind"], str(row["item_id"]))
+            for rows in window.values()
+            for row in rows
+            if subject_type(row["item_kind"]) == "person" and row["item_id"]
+        ),
     ]
     audit_as(
         store,

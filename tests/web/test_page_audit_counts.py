@@ -1,0 +1,70 @@
+"""Each page's audit row counts the people that page shows (docs/audit.md).
+
+Found by a crawl: Places (which shows no one) wrote Today's briefing row, and the
+Meeting page wrote Today's briefing row (every person Today lists) beside its own
+(only its window's taskings' people). Each count is checked against an
+independent count: the distinct person ids (police) or person pseudonyms
+(partners) in the page's HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import pytest
+
+from avert.access import pseudonyms_named
+from avert.store import audit
+from web.helpers import World, signed_in
+
+_WORD = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _people_in_html(world: World, html: str, role: str) -> list[str]:
+    """The person ids (police: stored ids, and those a ``net-`` group id names)
+    or person pseudonyms (partners) the page's HTML holds."""
+    if role == "partner":
+        return pseudonyms_named(html, "person")
+    words = set(_WORD.findall(html))
+    words |= {w.removeprefix("net-") for w in words}
+    return sorted(words & world.person_ids)
+
+
+def _rows_of(world: World, path: str, role: str) -> tuple[pl.DataFrame, str]:
+    client = signed_in(world.app, role)
+    before = world.store.count("audit")
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    rows = world.store.read_frame("audit", order_by=["seq"])[before:]
+    return rows.filter(pl.col("action") == "view"), page.text
+
+
+@pytest.mark.parametrize("role", ["analyst", "partner"])
+def test_the_meeting_page_writes_one_row_of_the_people_it_shows(
+    world: World, role: str
+) -> None:
+    rows, html = _rows_of(world, "/meeting", role)
+    shown = _people_in_html(world, html, role)
+    assert shown, "the meeting lists people"
+    assert rows["object"].str.starts_with("meeting:").to_list() == [True]
+    n, digest = audit.people_digest(shown)
+    assert rows["detail"][0].startswith(f"people={n}; people_sha256={digest}")
+
+
+@pytest.mark.parametrize("role", ["analyst", "partner", "board"])
+def test_the_places_page_shows_no_one_and_writes_no_briefing_row(
+    world: World, role: str
+) -> None:
+    rows, html = _rows_of(world, "/places", role)
+    assert _people_in_html(world, html, role if role != "board" else "partner") == []
+    assert rows.height == 0, rows.to_dicts()
+
+
+@pytest.mark.parametrize("role", ["analyst", "partner", "board"])
+def test_todays_row_counts_the_people_its_page_shows(world: World, role: str) -> None:
+    rows, html = _rows_of(world, "/today", role)
+    shown = _people_in_html(world, html, role if role != "board" else "partner")
+    assert rows["object"].str.starts_with("briefing:").to_list() == [True]
+    n, digest = audit.people_digest(shown)
+    assert rows["detail"][0].startswith(f"people={n}; people_sha256={digest}")
