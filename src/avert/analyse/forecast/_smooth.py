@@ -25,8 +25,10 @@ smoothing the grid:
 
 The windows read ``(2 r + 1)^2`` values a cell; while they number at most the
 grid's cells they cost less than smoothing the grid (:data:`_WINDOW_SHARE`).
-When the cells read are more (the cross-validation's blocks hold tens of
-thousands) the whole grid is smoothed and read, exactly as before.
+When the cells read are more the whole grid is smoothed and read, exactly as
+before. The stack uses the windows in its 28-day fit of the recent map's weight
+only: its cross-validation smooths whole grids however few the cells, because
+the weights' search carries the sums' last bits far (``Stacked._held_out_blocks``).
 """
 
 from __future__ import annotations
