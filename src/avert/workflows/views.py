@@ -25,7 +25,7 @@ from avert.access import (
     names_id,
 )
 from avert.analyse.dash import CRITERIA, CRITERION_NAMES, criterion_rules
-from avert.analyse.networks import match_groups
+from avert.analyse.networks import GroupsResult, match_groups
 from avert.analyse.result import jsonable
 from avert.analyse.trend import month_window
 from avert.areas import in_area
@@ -1150,6 +1150,41 @@ def groups_view(
     )
     report = result.to_json()
     groups: list[dict[str, Any]] = report["groups"]
+    _describe_groups(store, result, groups, audience=audience)
+    members = [str(m) for g in groups for m in g.get("members") or []]
+    until, _ = default_window_end(store)
+    made = list_makeup(
+        store,
+        settings,
+        members,
+        since=until - dt.timedelta(days=GROUP_POOL_DAYS),
+        until=until,
+        audience=audience,
+        key="group_members",
+        label="members of the groups listed",
+    )
+    if audience == "partner":
+        pseudo = partner_pseudonymiser(
+            settings, reader=user, allow_demo_key=allow_demo_key
+        )
+        for g in groups:
+            g["group_id"] = pseudo("group", str(g["group_id"]))
+            g["rivals"] = [pseudo("group", str(r)) for r in g.get("rivals") or []]
+            g["same_as"] = [pseudo("group", r) for r in g["same_as"]]
+            g["members"] = []  # partners see the size, never who
+    return {"groups": groups, "make_up": made, "notes": list(report.get("notes") or [])}
+
+
+def _describe_groups(
+    store: Store,
+    result: GroupsResult,
+    groups: list[dict[str, Any]],
+    *,
+    audience: str,
+) -> None:
+    """Add to each of the Groups page's ``groups`` (in place) what its words say:
+    the groups it is the same as (with their sizes and, for police, names), its
+    declared name (police only), and where and since when it offends."""
     # a declared group and the community detected holding most of its members are
     # two views of one group, each listed: say so beside each (docs/networks.md)
     same: dict[str, list[str]] = {}
@@ -1174,28 +1209,6 @@ def groups_view(
         g["same_as_sizes"] = [size_of.get(o) for o in g["same_as"]]
         g["name"] = names.get(str(g["group_id"]))
         g["same_as_names"] = [names.get(o) for o in g["same_as"]]
-    members = [str(m) for g in groups for m in g.get("members") or []]
-    until, _ = default_window_end(store)
-    made = list_makeup(
-        store,
-        settings,
-        members,
-        since=until - dt.timedelta(days=GROUP_POOL_DAYS),
-        until=until,
-        audience=audience,
-        key="group_members",
-        label="members of the groups listed",
-    )
-    if audience == "partner":
-        pseudo = partner_pseudonymiser(
-            settings, reader=user, allow_demo_key=allow_demo_key
-        )
-        for g in groups:
-            g["group_id"] = pseudo("group", str(g["group_id"]))
-            g["rivals"] = [pseudo("group", str(r)) for r in g.get("rivals") or []]
-            g["same_as"] = [pseudo("group", r) for r in g["same_as"]]
-            g["members"] = []  # partners see the size, never who
-    return {"groups": groups, "make_up": made, "notes": list(report.get("notes") or [])}
 
 
 def _group_places(frame: pl.DataFrame) -> dict[str, dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -190,29 +191,8 @@ def meeting_view(
         by_subject[subject_key(row["item_kind"], row["item_id"])] = row
     sections = _meeting_sections(briefing, by_subject)
     window = _window_taskings(store, user, at=at, hours=hours)
-    # the people the page shows, as shown (pseudonyms for partners): its items'
-    # (the briefing's, which the page reads without Today's row) and the
-    # window's taskings'
-    people = [
-        *_people_listed(sections),
-        *(
-            shown_id(row["item_kind"], str(row["item_id"]))
-            for rows in window.values()
-            for row in rows
-            if subject_type(row["item_kind"]) == "person" and row["item_id"]
-        ),
-    ]
-    audit_as(
-        store,
-        user,
-        action="view",
-        obj=f"meeting:{at:%Y-%m-%dT%H:%M}",
-        reason="meeting view, "
-        + ", ".join(
-            f"{len(v)} tasking{'' if len(v) == 1 else 's'} {k}"
-            for k, v in window.items()
-        ),
-        detail=audit.describe(people=people, audience=audience_of(user.role)),
+    _audit_meeting(
+        store, user, at=at, sections=sections, window=window, shown_id=shown_id
     )
     may_record_any = is_allowed(user, "create-tasking")
     # a tasking's item in the words the meeting gives it, when it is listed
@@ -246,3 +226,41 @@ def meeting_view(
             ),
         )
     return {"sections": sections, "taskings": window}
+
+
+def _audit_meeting(
+    store: Store,
+    user: User,
+    *,
+    at: dt.datetime,
+    sections: list[dict[str, Any]],
+    window: dict[str, list[dict[str, Any]]],
+    shown_id: Callable[[str, str], str],
+) -> None:
+    """The meeting page's audit row (``meeting:AT``): the people it shows, as
+    shown (``shown_id``: pseudonyms for partners), its items' and the window's
+    taskings'."""
+    # the people the page shows, as shown (pseudonyms for partners): its items'
+    # (the briefing's, which the page reads without Today's row) and the
+    # window's taskings'
+    people = [
+        *_people_listed(sections),
+        *(
+            shown_id(row["item_kind"], str(row["item_id"]))
+            for rows in window.values()
+            for row in rows
+            if subject_type(row["item_kind"]) == "person" and row["item_id"]
+        ),
+    ]
+    audit_as(
+        store,
+        user,
+        action="view",
+        obj=f"meeting:{at:%Y-%m-%dT%H:%M}",
+        reason="meeting view, "
+        + ", ".join(
+            f"{len(v)} tasking{'' if len(v) == 1 else 's'} {k}"
+            for k, v in window.items()
+        ),
+        detail=audit.describe(people=people, audience=audience_of(user.role)),
+    )
