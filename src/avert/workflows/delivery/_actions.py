@@ -48,6 +48,7 @@ from avert.workflows.delivery._common import (
     _save,
     account_orgs,
     accounts_spelling,
+    glued_ids_shown,
     new_organisation_problem,
     one_word_shown,
     partner_pseudonymiser,
@@ -143,7 +144,9 @@ def update_action(
     (:func:`with_action_ids_shown`), with ``settings``.
     """
     if settings is not None:
-        action_id = _asked_action_id(store, settings, user, action_id)
+        action_id = _asked_action_id(
+            store, settings, user, action_id, asked_for="edit-action"
+        )
     for _ in range(_ATTEMPTS - 1):
         try:
             return _update_action(
@@ -447,7 +450,9 @@ def with_action_ids_shown(
     written, the id beside the subject's pseudonym named the person. The id alone
     is looked at (not the row's other text, nor the words a save kept withheld),
     so one action reads one id on every page (:func:`_asked_action_id`). The
-    police read, and the plan file keeps, the id as written."""
+    police read, and the plan file keeps, the id as written. A stored id run
+    into other letters or digits ("P000123visit") is its pseudonym too
+    (:func:`glued_ids_shown`)."""
     if frame.height == 0:
         return frame
     pairs = _subject_pairs(pseudo, frame) if targets is None else targets
@@ -459,7 +464,14 @@ def with_action_ids_shown(
         names=names,
         targets={"action_id": pairs},
     )
-    return frame.with_columns(ids["action_id"])
+    shown = glued_ids_shown(
+        store,
+        pseudo,
+        frame["action_id"].to_list(),
+        ids["action_id"].to_list(),
+        pairs,
+    )
+    return frame.with_columns(pl.Series("action_id", shown, dtype=pl.String))
 
 
 def _asked_action_id(
@@ -468,13 +480,16 @@ def _asked_action_id(
     user: User,
     asked: str,
     *,
+    asked_for: str,
     today: dt.date | None = None,
 ) -> str:
     """The stored id of the action ``user`` asks for by the id it reads
     (:func:`with_action_ids_shown`: a partner's or the board's links name the
     action so); ``asked`` itself for the police, or when no action it may see
     reads so (refused or not found as before). The id as written of an action
-    the reader reads under another id is not found: answering it would say
+    the reader reads under another id is answered as an id that names nothing
+    (a partner: refused, with the audit row of ``asked_for``,
+    :func:`_refuse_partner`; the board: not found): any other answer would say
     which action (and so which subject's pseudonym) a guessed person id has."""
     if audience_of(user.role) == "police":
         return asked
@@ -488,6 +503,8 @@ def _asked_action_id(
     if asked in by_shown:
         return str(by_shown[asked])
     if asked in real:
+        if user.role == "partner":  # as an action of another organisation's
+            _refuse_partner(store, user, asked, asked=asked_for)
         msg = "No such action (see the plan for its actions)"
         raise NotFound(msg)
     return asked
@@ -789,7 +806,9 @@ def action_page(
 ) -> dict[str, Any]:
     """One action with its history (newest first); partners: own organisation only."""
     check_allowed(user, "view-plan")
-    action_id = _asked_action_id(store, settings, user, action_id, today=today)
+    action_id = _asked_action_id(
+        store, settings, user, action_id, today=today, asked_for="view-plan"
+    )
     rows = read_actions(store, today=today).filter(pl.col("action_id") == action_id)
     if user.role == "partner" and visible_actions(rows, user).height == 0:
         _refuse_partner(store, user, action_id, asked="view-plan")
