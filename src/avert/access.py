@@ -672,11 +672,19 @@ _SCRIPTS_TOGETHER: Final = (
 
 def _script(ch: str) -> str | None:
     """The script of letter ``ch`` as the first word of its Unicode name
-    (``LATIN``, ``CYRILLIC``, ``GREEK``, ``CJK``...); None for a character
-    that is not a letter (digits, punctuation, marks: common to scripts)."""
-    if not unicodedata.category(ch).startswith("L"):
+    (``LATIN``, ``CYRILLIC``, ``GREEK``, ``CJK``...), of its compatibility
+    form (NFKC: the ordinal ``º`` is Latin, a half-width ``ｶ`` Katakana); None
+    for a character that is not a letter (digits, punctuation, marks: common
+    to scripts) nor for a modifier letter (category ``Lm``: the Japanese
+    ``ー`` and ``々``, the ``ʼ``), which are written with several scripts.
+
+    >>> [_script(c) for c in "aСºｶー々中1"]
+    ['LATIN', 'CYRILLIC', 'LATIN', 'KATAKANA', None, None, 'CJK', None]
+    """
+    letter = unicodedata.normalize("NFKC", ch)[:1] or ch
+    if unicodedata.category(letter) not in ("Lu", "Ll", "Lt", "Lo"):
         return None
-    return unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]
+    return unicodedata.name(letter, "UNKNOWN").split(" ", 1)[0]
 
 
 def organisation_name_problem(name: str | None) -> str | None:
