@@ -34,8 +34,9 @@ CHAIR = User("chair", "chair")
 def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list[str], str]:
     """A demo city whose council leads three overdue actions with a person's id in
     their ids: one on that person ("P...-visit"), one on an area naming another
-    stored person ("check-P..."), and one on that area with a third person's id run into
-    letters ("xP...visit"); the ids written, and the second person's."""
+    stored person ("check-P..."), and one on that area with a third person's id
+    run into letters ("xP...visit", its objective "aimP..."); the ids written,
+    and the second person's."""
     root: Path = tmp_path_factory.mktemp("action-ids")
     run_demo(
         out_dir=root / "demo",
@@ -97,11 +98,15 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list[str], s
     delivery._save(
         store,
         "objective",
-        [{**objective, "objective_id": f"{other}-aim", "version": None}],
+        [
+            {**objective, "objective_id": f"{other}-aim", "version": None},
+            {**objective, "objective_id": f"aim{glued}", "version": None},
+        ],
         user=CHAIR,
         reason="test",
     )
     rows[0]["objective_id"] = f"{other}-aim"
+    rows[2]["objective_id"] = f"aim{glued}"
     delivery._save(store, "action", rows, user=CHAIR, reason="test")
     world = World(
         store,

@@ -56,6 +56,7 @@ from avert.workflows.delivery._common import (
     read_delivery,
     stored_ids_shown,
     with_accounts_spelling,
+    with_glued_ids_shown,
     withheld_after_save,
 )
 from avert.workflows.delivery._place_names import place_subject_names
@@ -406,14 +407,20 @@ def _shown(
     kept = withhold_action_titles(frame, own_organisation=own)
     # the free text the leading partner keeps names the target by its pseudonym
     targets = list(zip(ids, shown_ids, strict=True))
-    kept = pseudonymise_stored_ids(
+    kept = with_glued_ids_shown(
         store,
         pseudo,
         kept,
-        (*_FREE_TEXT, "objective_id"),
-        names=names,
-        org=own,
-        targets=dict.fromkeys(AUTHORED_FIELDS["action"], targets),
+        pseudonymise_stored_ids(
+            store,
+            pseudo,
+            kept,
+            (*_FREE_TEXT, "objective_id"),
+            names=names,
+            org=own,
+            targets=dict.fromkeys(AUTHORED_FIELDS["action"], targets),
+        ),
+        "objective_id",
     )
     kept = with_action_ids_shown(store, pseudo, kept, targets, names=names)
     kept = kept.with_columns(pl.Series("target_id", shown_ids, dtype=pl.String))

@@ -656,6 +656,25 @@ def glued_ids_shown(
     return out
 
 
+def with_glued_ids_shown(
+    store: Store,
+    pseudo: Pseudonymiser,
+    written: pl.DataFrame,
+    shown: pl.DataFrame,
+    column: str,
+) -> pl.DataFrame:
+    """``shown`` (``written`` as :func:`pseudonymise_stored_ids` shows it, row
+    for row) with the stored ids run into other letters in its id ``column``
+    (an objective's id, "aimP0000123") as their pseudonyms too
+    (:func:`glued_ids_shown`)."""
+    if shown.height == 0 or column not in shown.columns:
+        return shown
+    ids = glued_ids_shown(
+        store, pseudo, written[column].to_list(), shown[column].to_list()
+    )
+    return shown.with_columns(pl.Series(column, ids, dtype=pl.String))
+
+
 def _swapped(text: str, swap: dict[str, str]) -> str:
     """``text`` with each key of ``swap`` (lower case) in it, in any case and
     run into other letters, as its value: the longest first."""

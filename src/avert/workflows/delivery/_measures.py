@@ -28,6 +28,7 @@ from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     pseudonymise_stored_ids,
     read_delivery,
+    with_glued_ids_shown,
 )
 from avert.workflows.users import User
 
@@ -240,12 +241,19 @@ def objective_measures(
         p["plan_id"]: p for p in read_delivery(store, "plan", today=today).to_dicts()
     }
     if user is not None and audience_of(user.role) != "police":
-        objectives = pseudonymise_stored_ids(
+        pseudo = partner_pseudonymiser(settings, reader=user)
+        objectives = with_glued_ids_shown(
             store,
-            partner_pseudonymiser(settings, reader=user),
+            pseudo,
             objectives,
-            ("title", "objective_id"),  # an id the author wrote may hold one too
-            names=names,
+            pseudonymise_stored_ids(
+                store,
+                pseudo,
+                objectives,
+                ("title", "objective_id"),  # an id the author wrote may hold one
+                names=names,
+            ),
+            "objective_id",
         )
     window_end = _measure_window_end(store, today)
     figures = _Figures(store)

@@ -33,6 +33,7 @@ from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     pseudonymise_stored_ids,
     read_delivery,
+    with_glued_ids_shown,
 )
 from avert.workflows.delivery._measures import objective_measures
 from avert.workflows.users import User
@@ -206,8 +207,14 @@ def _board_pack_contents(
     view = checks_view(store, settings, user=board_user, today=today, names=names)
     # the titles the police wrote name no stored record or person (board audience)
     plans, objectives = (
-        pseudonymise_stored_ids(
-            store, pseudo, frame, ("title", "objective_id"), names=names
+        with_glued_ids_shown(
+            store,
+            pseudo,
+            frame,
+            pseudonymise_stored_ids(
+                store, pseudo, frame, ("title", "objective_id"), names=names
+            ),
+            "objective_id",
         )
         for frame in (plans, objectives)
     )
