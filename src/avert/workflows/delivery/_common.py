@@ -675,6 +675,21 @@ def with_glued_ids_shown(
     return shown.with_columns(pl.Series(column, ids, dtype=pl.String))
 
 
+def objectives_shown(
+    store: Store,
+    pseudo: Pseudonymiser,
+    frame: pl.DataFrame,
+    names: queries.StoredNames | None = None,
+) -> pl.DataFrame:
+    """Plans' or objectives' ``frame`` as a partner or the board reads it: each
+    stored record id and name the police wrote in a title or an objective's id
+    as its pseudonym (:func:`pseudonymise_stored_ids`), and one run into other
+    letters of the id too (:func:`with_glued_ids_shown`)."""
+    columns = ("title", "objective_id")  # an id the author wrote may hold one
+    shown = pseudonymise_stored_ids(store, pseudo, frame, columns, names=names)
+    return with_glued_ids_shown(store, pseudo, frame, shown, "objective_id")
+
+
 def _swapped(text: str, swap: dict[str, str]) -> str:
     """``text`` with each key of ``swap`` (lower case) in it, in any case and
     run into other letters, as its value: the longest first."""

@@ -30,10 +30,9 @@ from avert.workflows.delivery._actions import (
 from avert.workflows.delivery._checks import board_checks, checks_view
 from avert.workflows.delivery._common import (
     first_recorded_after,
+    objectives_shown,
     partner_pseudonymiser,
-    pseudonymise_stored_ids,
     read_delivery,
-    with_glued_ids_shown,
 )
 from avert.workflows.delivery._measures import objective_measures
 from avert.workflows.users import User
@@ -207,16 +206,7 @@ def _board_pack_contents(
     view = checks_view(store, settings, user=board_user, today=today, names=names)
     # the titles the police wrote name no stored record or person (board audience)
     plans, objectives = (
-        with_glued_ids_shown(
-            store,
-            pseudo,
-            frame,
-            pseudonymise_stored_ids(
-                store, pseudo, frame, ("title", "objective_id"), names=names
-            ),
-            "objective_id",
-        )
-        for frame in (plans, objectives)
+        objectives_shown(store, pseudo, frame, names) for frame in (plans, objectives)
     )
     return {
         "month": month,
