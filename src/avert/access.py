@@ -177,8 +177,14 @@ def pseudonyms_named(text: str, kind: str) -> list[str]:
     """The distinct pseudonyms of ``kind`` (``P-`` and twelve upper-case hex
     digits for a person, :meth:`Pseudonymiser.__call__`) that ``text`` names,
     sorted: the people a pseudonymised document shows, whichever of its
-    sections (a subject, a title's free text) names them."""
-    pattern = rf"(?<![0-9A-Za-z-]){PREFIXES[kind]}-[0-9A-F]{{12}}(?![0-9A-Za-z])"
+    sections (a subject, a title's free text, an action's id) names them: after
+    a hyphen or run into letters too ("check-P-…", "xP-…visit": an id a plan
+    author wrote, as shown), so that an audit row counts each person shown.
+
+    >>> pseudonyms_named("check-P-0123456789AB, xP-ABCDEF012345visit", "person")
+    ['P-0123456789AB', 'P-ABCDEF012345']
+    """
+    pattern = rf"{PREFIXES[kind]}-[0-9A-F]{{12}}(?![0-9A-F])"
     return sorted(set(re.findall(pattern, text)))
 
 

@@ -218,3 +218,27 @@ def test_the_board_pack_lists_a_completed_action_under_the_id_the_board_reads(
     done = [a["action_id"] for a in data["completed"]]
     assert any(a.endswith("-visit") for a in done), done
     assert ids[0] not in done
+
+
+def test_a_person_a_partner_reads_in_an_action_id_is_counted_in_its_audit_row(
+    leaky: tuple[World, list[str], str],
+) -> None:
+    """The action on an area whose id names a stored person ("check-P...") shows
+    the partner that person's pseudonym: the view's audit row counts them (it
+    counted the people the actions target only: people=0)."""
+    world, _, _ = leaky
+    partner = signed_in(world.app, "partner")
+    plan = partner.get("/plan").text
+    link = next(
+        h
+        for h in re.findall(r'href="(/plan/actions/[^"]+)"', plan)
+        if h.startswith("/plan/actions/check-")
+    )
+    assert partner.get(link).status_code == 200
+    row = (
+        world.store.read_frame("audit")
+        .filter((pl.col("user_name") == "partner") & (pl.col("action") == "view"))
+        .sort("seq")
+        .row(-1, named=True)
+    )
+    assert "people=1;" in row["detail"], (row["object"], row["detail"])

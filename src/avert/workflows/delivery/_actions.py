@@ -18,6 +18,7 @@ from avert.access import (
     foreign_pieces,
     kept_withheld,
     pseudonymise_authored,
+    pseudonyms_named,
     restore_authored,
     withhold_action_titles,
 )
@@ -519,9 +520,17 @@ def _asked_action_id(
 
 def _people_detail(shown: pl.DataFrame, user: User) -> str:
     """The audit ``detail`` of a list of actions: the people they target, as shown
-    (pseudonyms for partners and the board), counted and digested."""
-    people = shown.filter(pl.col("target_type") == "person")["target_id"]
-    return audit.describe(people=people.drop_nulls(), audience=audience_of(user.role))
+    (pseudonyms for partners and the board), counted and digested; for a partner
+    or the board also each person any shown field names by pseudonym (an
+    action's id "check-P-...", a title: :func:`avert.access.pseudonyms_named`)."""
+    people = set(
+        shown.filter(pl.col("target_type") == "person")["target_id"]
+        .drop_nulls()
+        .to_list()
+    )
+    if audience_of(user.role) != "police":
+        people.update(pseudonyms_named(shown.write_json(), "person"))
+    return audit.describe(people=sorted(people), audience=audience_of(user.role))
 
 
 def _shown_audited(
