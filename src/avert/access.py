@@ -178,8 +178,14 @@ def pseudonyms_named(text: str, kind: str) -> list[str]:
     """The distinct pseudonyms of ``kind`` (``P-`` and twelve upper-case hex
     digits for a person, :meth:`Pseudonymiser.__call__`) that ``text`` names,
     sorted: the people a pseudonymised document shows, whichever of its
-    sections (a subject, a title's free text) names them."""
-    pattern = rf"(?<![0-9A-Za-z-]){PREFIXES[kind]}-[0-9A-F]{{12}}(?![0-9A-Za-z])"
+    sections (a subject, a title's free text, an action's id) names them: after
+    a hyphen or run into letters too ("check-P-…", "xP-…visit": an id a plan
+    author wrote, as shown), so that an audit row counts each person shown.
+
+    >>> pseudonyms_named("check-P-0123456789AB, xP-ABCDEF012345visit", "person")
+    ['P-0123456789AB', 'P-ABCDEF012345']
+    """
+    pattern = rf"{PREFIXES[kind]}-[0-9A-F]{{12}}(?![0-9A-F])"
     return sorted(set(re.findall(pattern, text)))
 
 
@@ -681,11 +687,19 @@ _SCRIPTS_TOGETHER: Final = (
 
 def _script(ch: str) -> str | None:
     """The script of letter ``ch`` as the first word of its Unicode name
-    (``LATIN``, ``CYRILLIC``, ``GREEK``, ``CJK``...); None for a character
-    that is not a letter (digits, punctuation, marks: common to scripts)."""
-    if not unicodedata.category(ch).startswith("L"):
+    (``LATIN``, ``CYRILLIC``, ``GREEK``, ``CJK``...), of its compatibility
+    form (NFKC: the ordinal ``º`` is Latin, a half-width ``ｶ`` Katakana); None
+    for a character that is not a letter (digits, punctuation, marks: common
+    to scripts) nor for a modifier letter (category ``Lm``: the Japanese
+    ``ー`` and ``々``, the ``ʼ``), which are written with several scripts.
+
+    >>> [_script(c) for c in "aСºｶー々中1"]
+    ['LATIN', 'CYRILLIC', 'LATIN', 'KATAKANA', None, None, 'CJK', None]
+    """
+    letter = unicodedata.normalize("NFKC", ch)[:1] or ch
+    if unicodedata.category(letter) not in ("Lu", "Ll", "Lt", "Lo"):
         return None
-    return unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]
+    return unicodedata.name(letter, "UNKNOWN").split(" ", 1)[0]
 
 
 def organisation_name_problem(name: str | None) -> str | None:

@@ -32,9 +32,11 @@ CHAIR = User("chair", "chair")
 
 @pytest.fixture(scope="module")
 def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list[str], str]:
-    """A demo city whose council leads two overdue actions with a person's id in
+    """A demo city whose council leads three overdue actions with a person's id in
     their ids: one on that person ("P...-visit"), one on an area naming another
-    stored person ("check-P..."); the ids written, and the second person's."""
+    stored person ("check-P..."), and one on that area with a third person's id
+    run into letters ("xP...visit", its objective "aimP..."); the ids written,
+    and the second person's."""
     root: Path = tmp_path_factory.mktemp("action-ids")
     run_demo(
         out_dir=root / "demo",
@@ -55,7 +57,7 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list[str], s
     ).row(0, named=True)
     target = str(on_person["target_id"])
     people = store.read_frame("people", columns=["person_id"])["person_id"]
-    other = str(people.filter(people != target).sort()[0])
+    other, glued = (str(p) for p in people.filter(people != target).sort()[:2])
     due = local_today(store.timezone) - dt.timedelta(days=3)
     base = {k: v for k, v in on_person.items() if k not in ("overdue", "overdue_days")}
     rows = [
@@ -77,6 +79,16 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list[str], s
             "board": "MARAC",
             "version": None,
         },
+        {  # run into other letters: no word of its own in the id
+            **base,
+            "action_id": f"x{glued}visit",
+            "target_type": "area",
+            "target_id": "AREA-E",
+            "status": "in_progress",
+            "due": due,
+            "board": "MARAC",
+            "version": None,
+        },
     ]
     objective = (
         delivery._common.read_delivery(store, "objective")
@@ -86,11 +98,15 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list[str], s
     delivery._save(
         store,
         "objective",
-        [{**objective, "objective_id": f"{other}-aim", "version": None}],
+        [
+            {**objective, "objective_id": f"{other}-aim", "version": None},
+            {**objective, "objective_id": f"aim{glued}", "version": None},
+        ],
         user=CHAIR,
         reason="test",
     )
     rows[0]["objective_id"] = f"{other}-aim"
+    rows[2]["objective_id"] = f"aim{glued}"
     delivery._save(store, "action", rows, user=CHAIR, reason="test")
     world = World(
         store,
@@ -104,7 +120,7 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list[str], s
 
 def _raw(ids: list[str], other: str) -> list[str]:
     """The person ids a partner or the board must not read (in any case)."""
-    return [ids[0].removesuffix("-visit"), other]
+    return [ids[0].removesuffix("-visit"), other, ids[2][1:].removesuffix("visit")]
 
 
 def test_police_read_the_action_ids_as_written(
@@ -128,7 +144,7 @@ def test_partners_and_the_board_never_read_a_person_id_in_an_action_id(
         plan = client.get("/plan")
         assert plan.status_code == 200
         links = re.findall(r'href="(/plan/actions/[^"]+)"', plan.text)
-        assert len(links) >= 2, role
+        assert len(links) >= 3, role
         pages = {
             "plan": plan.text,
             "mine": client.get("/plan/mine").text,
@@ -176,11 +192,18 @@ def test_a_partner_opens_and_saves_its_action_by_the_id_it_reads(
     assert saved.status_code == 303, saved.text
     stored = delivery.read_actions(world.store).filter(pl.col("action_id") == ids[0])
     assert stored["evidence"][0] == "visited"
-    # the id as written is not what the partner reads: not found, not its page
-    raw = partner.get(f"/plan/actions/{ids[0]}")
-    assert raw.status_code == 404
-    for person in _raw(ids, other):
-        assert person not in raw.text
+    # the id as written is not what the partner reads: answered as an id that
+    # names nothing (a 404 beside the 403 of any other id said it was the
+    # partner's own action, and so which pseudonym the guessed person id has)
+    for role in ("partner", "board"):
+        client = signed_in(world.app, role)
+        nothing = client.get("/plan/actions/X9-nothing")
+        for action_id in ids:
+            raw = client.get(f"/plan/actions/{action_id}")
+            assert raw.status_code == nothing.status_code, (role, action_id)
+            assert raw.text.replace(action_id, "X9-nothing") == nothing.text
+            for person in _raw(ids, other):
+                assert person not in raw.text
 
 
 def test_the_board_pack_lists_a_completed_action_under_the_id_the_board_reads(
@@ -195,3 +218,27 @@ def test_the_board_pack_lists_a_completed_action_under_the_id_the_board_reads(
     done = [a["action_id"] for a in data["completed"]]
     assert any(a.endswith("-visit") for a in done), done
     assert ids[0] not in done
+
+
+def test_a_person_a_partner_reads_in_an_action_id_is_counted_in_its_audit_row(
+    leaky: tuple[World, list[str], str],
+) -> None:
+    """The action on an area whose id names a stored person ("check-P...") shows
+    the partner that person's pseudonym: the view's audit row counts them (it
+    counted the people the actions target only: people=0)."""
+    world, _, _ = leaky
+    partner = signed_in(world.app, "partner")
+    plan = partner.get("/plan").text
+    link = next(
+        h
+        for h in re.findall(r'href="(/plan/actions/[^"]+)"', plan)
+        if h.startswith("/plan/actions/check-")
+    )
+    assert partner.get(link).status_code == 200
+    row = (
+        world.store.read_frame("audit")
+        .filter((pl.col("user_name") == "partner") & (pl.col("action") == "view"))
+        .sort("seq")
+        .row(-1, named=True)
+    )
+    assert "people=1;" in row["detail"], (row["object"], row["detail"])

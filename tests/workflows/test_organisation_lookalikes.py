@@ -157,3 +157,27 @@ def test_an_actions_lead_changed_to_a_confusing_new_name_is_refused(
             {"lead_organisation": "Youth\u200bService"},
             user=CHAIR,
         )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "サポートセンター",  # katakana with the prolonged sound mark ー (Lm)
+        "佐々木財団",  # Han with the iteration mark 々 (Lm)
+        "Nº 1 Trust",  # the ordinal º (Lo, NFKC o)
+        "ｶﾌｪ Trust",  # half-width katakana
+        "Cyngor Sir Ynys Môn",
+        "Comhairle Cathrach Bhaile Átha Cliath",
+        "香港警務處",
+        "Δήμος Αθηναίων",
+        "서울 Council",
+    ],
+)
+def test_a_real_name_in_one_script_or_an_allowed_mix_is_no_problem(
+    typed: str,
+) -> None:
+    """A modifier letter or a compatibility form is of no script of its own:
+    "サポートセンター" was refused as mixing KATAKANA and KATAKANA-HIRAGANA."""
+    from avert.access import organisation_name_problem
+
+    assert organisation_name_problem(typed) is None

@@ -18,6 +18,7 @@ from avert.access import (
     foreign_pieces,
     kept_withheld,
     pseudonymise_authored,
+    pseudonyms_named,
     restore_authored,
     withhold_action_titles,
 )
@@ -48,6 +49,7 @@ from avert.workflows.delivery._common import (
     _save,
     account_orgs,
     accounts_spelling,
+    glued_ids_shown,
     new_organisation_problem,
     one_word_shown,
     partner_pseudonymiser,
@@ -55,6 +57,7 @@ from avert.workflows.delivery._common import (
     read_delivery,
     stored_ids_shown,
     with_accounts_spelling,
+    with_glued_ids_shown,
     withheld_after_save,
 )
 from avert.workflows.delivery._place_names import place_subject_names
@@ -143,7 +146,9 @@ def update_action(
     (:func:`with_action_ids_shown`), with ``settings``.
     """
     if settings is not None:
-        action_id = _asked_action_id(store, settings, user, action_id)
+        action_id = _asked_action_id(
+            store, settings, user, action_id, asked_for="edit-action"
+        )
     for _ in range(_ATTEMPTS - 1):
         try:
             return _update_action(
@@ -403,14 +408,20 @@ def _shown(
     kept = withhold_action_titles(frame, own_organisation=own)
     # the free text the leading partner keeps names the target by its pseudonym
     targets = list(zip(ids, shown_ids, strict=True))
-    kept = pseudonymise_stored_ids(
+    kept = with_glued_ids_shown(
         store,
         pseudo,
         kept,
-        (*_FREE_TEXT, "objective_id"),
-        names=names,
-        org=own,
-        targets=dict.fromkeys(AUTHORED_FIELDS["action"], targets),
+        pseudonymise_stored_ids(
+            store,
+            pseudo,
+            kept,
+            (*_FREE_TEXT, "objective_id"),
+            names=names,
+            org=own,
+            targets=dict.fromkeys(AUTHORED_FIELDS["action"], targets),
+        ),
+        "objective_id",
     )
     kept = with_action_ids_shown(store, pseudo, kept, targets, names=names)
     kept = kept.with_columns(pl.Series("target_id", shown_ids, dtype=pl.String))
@@ -447,7 +458,9 @@ def with_action_ids_shown(
     written, the id beside the subject's pseudonym named the person. The id alone
     is looked at (not the row's other text, nor the words a save kept withheld),
     so one action reads one id on every page (:func:`_asked_action_id`). The
-    police read, and the plan file keeps, the id as written."""
+    police read, and the plan file keeps, the id as written. A stored id run
+    into other letters or digits ("P000123visit") is its pseudonym too
+    (:func:`glued_ids_shown`)."""
     if frame.height == 0:
         return frame
     pairs = _subject_pairs(pseudo, frame) if targets is None else targets
@@ -459,7 +472,14 @@ def with_action_ids_shown(
         names=names,
         targets={"action_id": pairs},
     )
-    return frame.with_columns(ids["action_id"])
+    shown = glued_ids_shown(
+        store,
+        pseudo,
+        frame["action_id"].to_list(),
+        ids["action_id"].to_list(),
+        pairs,
+    )
+    return frame.with_columns(pl.Series("action_id", shown, dtype=pl.String))
 
 
 def _asked_action_id(
@@ -468,13 +488,16 @@ def _asked_action_id(
     user: User,
     asked: str,
     *,
+    asked_for: str,
     today: dt.date | None = None,
 ) -> str:
     """The stored id of the action ``user`` asks for by the id it reads
     (:func:`with_action_ids_shown`: a partner's or the board's links name the
     action so); ``asked`` itself for the police, or when no action it may see
     reads so (refused or not found as before). The id as written of an action
-    the reader reads under another id is not found: answering it would say
+    the reader reads under another id is answered as an id that names nothing
+    (a partner: refused, with the audit row of ``asked_for``,
+    :func:`_refuse_partner`; the board: not found): any other answer would say
     which action (and so which subject's pseudonym) a guessed person id has."""
     if audience_of(user.role) == "police":
         return asked
@@ -488,6 +511,8 @@ def _asked_action_id(
     if asked in by_shown:
         return str(by_shown[asked])
     if asked in real:
+        if user.role == "partner":  # as an action of another organisation's
+            _refuse_partner(store, user, asked, asked=asked_for)
         msg = "No such action (see the plan for its actions)"
         raise NotFound(msg)
     return asked
@@ -495,9 +520,17 @@ def _asked_action_id(
 
 def _people_detail(shown: pl.DataFrame, user: User) -> str:
     """The audit ``detail`` of a list of actions: the people they target, as shown
-    (pseudonyms for partners and the board), counted and digested."""
-    people = shown.filter(pl.col("target_type") == "person")["target_id"]
-    return audit.describe(people=people.drop_nulls(), audience=audience_of(user.role))
+    (pseudonyms for partners and the board), counted and digested; for a partner
+    or the board also each person any shown field names by pseudonym (an
+    action's id "check-P-...", a title: :func:`avert.access.pseudonyms_named`)."""
+    people = set(
+        shown.filter(pl.col("target_type") == "person")["target_id"]
+        .drop_nulls()
+        .to_list()
+    )
+    if audience_of(user.role) != "police":
+        people.update(pseudonyms_named(shown.write_json(), "person"))
+    return audit.describe(people=sorted(people), audience=audience_of(user.role))
 
 
 def _shown_audited(
@@ -789,7 +822,9 @@ def action_page(
 ) -> dict[str, Any]:
     """One action with its history (newest first); partners: own organisation only."""
     check_allowed(user, "view-plan")
-    action_id = _asked_action_id(store, settings, user, action_id, today=today)
+    action_id = _asked_action_id(
+        store, settings, user, action_id, today=today, asked_for="view-plan"
+    )
     rows = read_actions(store, today=today).filter(pl.col("action_id") == action_id)
     if user.role == "partner" and visible_actions(rows, user).height == 0:
         _refuse_partner(store, user, action_id, asked="view-plan")

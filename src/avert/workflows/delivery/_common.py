@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -588,6 +589,113 @@ def pseudonymise_stored_ids(
                 None if target is None else [target[i]],
             )[0]
     return frame.with_columns(pl.Series(c, out[c], dtype=pl.String) for c in present)
+
+
+#: Fewest characters of a stored id looked for run into other letters or digits
+#: of an id a plan author wrote (:func:`glued_ids_shown`).
+_GLUED_MIN_CHARS: Final = 3
+
+
+def _glued_parts(written: str) -> set[str]:
+    """The parts of ``written`` that may be an id run into other letters or
+    digits ("P0000123visit", "xP0000123"): each piece, of at least
+    :data:`_GLUED_MIN_CHARS` characters and with a digit, of each run of ASCII
+    letters and digits that mixes both, short of the whole run (a whole run is
+    a word :func:`avert.access.id_candidates` reads already)."""
+    out: set[str] = set()
+    for run in re.findall(r"[0-9A-Za-z]+", written):
+        if run.isdigit() or run.isalpha():
+            continue
+        for start in range(len(run)):
+            for end in range(start + _GLUED_MIN_CHARS, len(run) + 1):
+                part = run[start:end]
+                if part != run and any(ch.isdigit() for ch in part):
+                    out.add(part)
+    return out
+
+
+def glued_ids_shown(
+    store: Store,
+    pseudo: Pseudonymiser,
+    written: Sequence[str | None],
+    shown: Sequence[str | None],
+    targets: Sequence[tuple[str | None, str | None]] | None = None,
+) -> list[str | None]:
+    """``shown`` (the ids a plan author ``written``, as a partner or the board
+    reads them: :func:`pseudonymise_stored_ids`) with each stored record id run
+    into other letters or digits of it, and each row's own subject's id
+    (``targets``: ``(id, pseudonym)``), as its pseudonym too, in any case.
+
+    An id is a word of free text only set apart ('-', '_', '.', ':', '/', '#'
+    or a space: :data:`avert.access.ID_TOKEN`): "P0000123visit" or
+    "xP0000123" was read as written, beside the subject's pseudonym. The parts
+    of the ids that may be one (:func:`_glued_parts`) are asked of the store
+    at once (:func:`avert.store.queries.stored_ids`)."""
+    parts = sorted(
+        {
+            v
+            for w in written
+            if w
+            for p in _glued_parts(w)
+            for v in (p, p.upper(), p.lower())
+        }
+    )
+    found: dict[str, str] = {}
+    for kind, real in queries.stored_ids(store, parts) if parts else []:
+        found.setdefault(real.lower(), pseudo(kind, real))
+    out: list[str | None] = []
+    pairs = targets or [(None, None)] * len(shown)
+    for text, (subject, alias) in zip(shown, pairs, strict=True):
+        swap = dict(found)
+        if subject and alias and subject != alias and len(subject) >= _GLUED_MIN_CHARS:
+            swap.setdefault(subject.lower(), alias)
+        if not text or not swap:
+            out.append(text)
+            continue
+        out.append(_swapped(text, swap))
+    return out
+
+
+def with_glued_ids_shown(
+    store: Store,
+    pseudo: Pseudonymiser,
+    written: pl.DataFrame,
+    shown: pl.DataFrame,
+    column: str,
+) -> pl.DataFrame:
+    """``shown`` (``written`` as :func:`pseudonymise_stored_ids` shows it, row
+    for row) with the stored ids run into other letters in its id ``column``
+    (an objective's id, "aimP0000123") as their pseudonyms too
+    (:func:`glued_ids_shown`)."""
+    if shown.height == 0 or column not in shown.columns:
+        return shown
+    ids = glued_ids_shown(
+        store, pseudo, written[column].to_list(), shown[column].to_list()
+    )
+    return shown.with_columns(pl.Series(column, ids, dtype=pl.String))
+
+
+def objectives_shown(
+    store: Store,
+    pseudo: Pseudonymiser,
+    frame: pl.DataFrame,
+    names: queries.StoredNames | None = None,
+) -> pl.DataFrame:
+    """Plans' or objectives' ``frame`` as a partner or the board reads it: each
+    stored record id and name the police wrote in a title or an objective's id
+    as its pseudonym (:func:`pseudonymise_stored_ids`), and one run into other
+    letters of the id too (:func:`with_glued_ids_shown`)."""
+    columns = ("title", "objective_id")  # an id the author wrote may hold one
+    shown = pseudonymise_stored_ids(store, pseudo, frame, columns, names=names)
+    return with_glued_ids_shown(store, pseudo, frame, shown, "objective_id")
+
+
+def _swapped(text: str, swap: dict[str, str]) -> str:
+    """``text`` with each key of ``swap`` (lower case) in it, in any case and
+    run into other letters, as its value: the longest first."""
+    longest = sorted(swap, key=len, reverse=True)
+    pattern = "|".join(re.escape(k) for k in longest)
+    return re.sub(pattern, lambda m: swap[m.group(0).lower()], text, flags=re.I)
 
 
 def authored_spans(

@@ -25,8 +25,8 @@ from avert.workflows.delivery._actions import plan_board
 from avert.workflows.delivery._checks import checks_view
 from avert.workflows.delivery._common import (
     _system_user,
+    objectives_shown,
     partner_pseudonymiser,
-    pseudonymise_stored_ids,
     read_delivery,
 )
 from avert.workflows.users import User
@@ -216,7 +216,7 @@ def objective_measures(
 
     For a partner or board ``user``, a stored record id or name written in an
     objective's title or id is shown as its pseudonym
-    (:func:`avert.workflows.delivery._common.pseudonymise_stored_ids`, with
+    (:func:`avert.workflows.delivery._common.objectives_shown`, with
     ``names`` if an output of several parts keeps them).
 
     The measure (``avert.delivery.measures.parse_measure``) names a series of the
@@ -240,12 +240,8 @@ def objective_measures(
         p["plan_id"]: p for p in read_delivery(store, "plan", today=today).to_dicts()
     }
     if user is not None and audience_of(user.role) != "police":
-        objectives = pseudonymise_stored_ids(
-            store,
-            partner_pseudonymiser(settings, reader=user),
-            objectives,
-            ("title", "objective_id"),  # an id the author wrote may hold one too
-            names=names,
+        objectives = objectives_shown(
+            store, partner_pseudonymiser(settings, reader=user), objectives, names
         )
     window_end = _measure_window_end(store, today)
     figures = _Figures(store)

@@ -30,8 +30,8 @@ from avert.workflows.delivery._actions import (
 from avert.workflows.delivery._checks import board_checks, checks_view
 from avert.workflows.delivery._common import (
     first_recorded_after,
+    objectives_shown,
     partner_pseudonymiser,
-    pseudonymise_stored_ids,
     read_delivery,
 )
 from avert.workflows.delivery._measures import objective_measures
@@ -206,10 +206,7 @@ def _board_pack_contents(
     view = checks_view(store, settings, user=board_user, today=today, names=names)
     # the titles the police wrote name no stored record or person (board audience)
     plans, objectives = (
-        pseudonymise_stored_ids(
-            store, pseudo, frame, ("title", "objective_id"), names=names
-        )
-        for frame in (plans, objectives)
+        objectives_shown(store, pseudo, frame, names) for frame in (plans, objectives)
     )
     return {
         "month": month,
