@@ -42,6 +42,23 @@ def test_postgresql_page_shows_the_newest_revision() -> None:
     assert example.groups() == (head_revision(), head_revision())
 
 
+def test_postgresql_page_has_no_role_created_by_the_owner() -> None:
+    """docs/postgresql.md's "Harden it" said to run ``CREATE ROLE avert_app ...``
+    as the owner ``avert``, which PostgreSQL refuses ("permission denied to create
+    role": the owner of step 1 has no CREATEROLE). Every SQL block that creates a
+    role is one a superuser runs; the blocks the owner runs only grant."""
+    page = (DOCS / "postgresql.md").read_text(encoding="utf-8")
+    blocks = list(re.finditer(r"```sql\n(.*?)```", page, flags=re.S))
+    assert blocks, "docs/postgresql.md: no SQL block"
+    for block in blocks:
+        if "CREATE ROLE" not in block[1]:
+            continue
+        said = page[max(0, block.start() - 400) : block.start()]
+        lead = said.rstrip().rsplit("\n\n", 1)[-1]
+        assert "superuser" in lead, f"CREATE ROLE not said to be a superuser's: {lead}"
+        assert "as the owner" not in lead, lead
+
+
 def test_the_bundle_contract_ships_as_written() -> None:
     """The code and docs cite ``FORMATS.md`` as the bundle contract, but it lived
     only beside the repository (``../shared``): a clone had no contract to read.

@@ -379,3 +379,24 @@ def test_classify_names_the_mapping_of_expected_harm_on_mapped_data(
         "carry the expected weight of their category under the toronto-mci mapping, "
         "each weighted as the data.police.uk category it maps to" in expected
     ), expected
+
+
+def test_definition_harm_days_is_the_same_in_any_row_order() -> None:
+    """The harm of a definition before and after a classify is summed exactly
+    (math.fsum), so the same rows read in another order (SQLite's and
+    PostgreSQL's classifications came back in different orders) give the same
+    total: a plain float sum printed "harm of the definition: 10,309,033.3 days
+    before, 10,309,033.3 now" on SQLite for a classify that changed nothing (the
+    London quarter and the synthetic city; 1 ulp apart)."""
+    from avert.workflows.definitions import definition_harm_days
+
+    days = [1e16, 1.0, 1.0, 0.1, None, 3.0]
+    frame = pl.DataFrame(
+        {
+            "in_definition": [True, True, True, True, True, False],
+            "harm_days": days,
+        }
+    )
+    forward = definition_harm_days(frame)
+    backward = definition_harm_days(frame.reverse())
+    assert forward == backward == 1e16 + 2.0

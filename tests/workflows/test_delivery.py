@@ -2620,3 +2620,51 @@ def test_the_board_pack_audits_the_people_it_names(
     assert rows["action"].to_list() == ["export"]
     n, digest = audit.people_digest(named)
     assert rows["detail"][0].startswith(f"people={n}; people_sha256={digest}; ")
+
+
+def test_a_measure_with_every_month_left_out_says_so_not_no_category(
+    sqlite_store: Store,
+) -> None:
+    """Two sources whose months never meet (one in June 2023, the other January to
+    March 2024: London's reduced police.uk quarter beside a City of London month of
+    2019): every month of the span is part covered and left out, so the performance
+    run has no series. The objectives read "not measured: 'all' is not a category
+    of definition 'avb-2010'" (and 'most_serious_violence', which is one); they
+    are insufficient data, with the reason."""
+    rows, classes = [], []
+    for source, months in (
+        ("a", [(2023, 6)]),
+        ("b", [(2024, 1), (2024, 2), (2024, 3)]),
+    ):
+        for year, month in months:
+            for k in range(20):
+                iid = f"{source}{year}{month:02d}{k}"
+                rows.append(
+                    {
+                        "incident_id": iid,
+                        "source": source,
+                        "occurred_from": dt.datetime(year, month, 1 + k, 12),
+                        "time_precision": "exact",
+                        "borough": "North",
+                        "weapon": "none",
+                    }
+                )
+                classes.append(
+                    {
+                        "incident_id": iid,
+                        "profile": "avb-2010",
+                        "in_definition": True,
+                        "category": "most_serious_violence",
+                        "harm_days": 10.0,
+                    }
+                )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", pl.DataFrame(rows))
+        tx.append("classifications", pl.DataFrame(classes))
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=MEASURED_PLAN)
+    measures = _measures_by_id(sqlite_store, dt.date(2024, 4, 15))
+    for objective in ("O1", "O2", "O4"):
+        row = measures[objective]
+        assert row["status"] == "insufficient_data", row
+        assert row["reason"].startswith("no month of these data can be measured")
+        assert "is not a category" not in row["reason"]

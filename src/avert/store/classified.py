@@ -10,6 +10,8 @@ replaced in the same transaction, so the run row dates and digests them too.
 
 from __future__ import annotations
 
+from typing import Final
+
 import polars as pl
 
 from avert.store.database import Store
@@ -17,6 +19,11 @@ from avert.store.database import Store
 __all__ = ["classification_runs", "replace_classifications"]
 
 _TABLES = ("classifications", "classification_runs", "asb_escalations")
+#: PostgreSQL advisory lock that replacements of classifications take in turn
+#: ("avert CL"): two at once (two ``avert classify``, or a classify beside a load's)
+#: each deleted the profile's rows before the other committed, and the second to
+#: write stopped on the primary key of the rows the first had added
+_PG_CLASSIFY_LOCK: Final = 0x61766572_74_434C
 
 
 def replace_classifications(
@@ -34,6 +41,9 @@ def replace_classifications(
     report stored) :data:`avert.schema.ASB_ESCALATIONS`, all of ``profile``.
     """
     with store.transaction() as tx:
+        # wait for a replacement under way (PostgreSQL), so that this one's deletes
+        # see its rows; SQLite's write transactions already run one at a time
+        tx.serialise(_PG_CLASSIFY_LOCK)
         for table in _TABLES:
             tx._execute(f'DELETE FROM "{table}" WHERE "profile" = ?', [profile])
         tx.append("classification_runs", run)

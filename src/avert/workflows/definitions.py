@@ -11,6 +11,7 @@ same transaction it stores the profile's ASB bridge (seed paragraph 8,
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -288,26 +289,32 @@ def classify_store(
         moved_in=len(diff.moved_in_ids),
         moved_out=len(diff.moved_out_ids),
         recategorised=diff.recategorised,
-        harm_days=float(
-            current.filter(pl.col("in_definition"))["harm_days"].fill_null(0.0).sum()
-        ),
+        harm_days=definition_harm_days(current),
         by_category={str(k): int(v) for k, v in counts.iter_rows()},
         moved_in_ids=diff.moved_in_ids,
         moved_out_ids=diff.moved_out_ids,
         notes=harm_notes(current, incidents.select("incident_id", "source")),
         reweighted=diff.reweighted,
         previous_harm_days=(
-            float(
-                previous.filter(pl.col("in_definition"))["harm_days"]
-                .fill_null(0.0)
-                .sum()
-            )
-            if previous.height
-            else None
+            definition_harm_days(previous) if previous.height else None
         ),
         asb_reports=bridged.height,
         asb_escalating=int(bridged["escalates"].sum()),
     )
+
+
+def definition_harm_days(classified: pl.DataFrame) -> float:
+    """Total harm (crime harm days) of the rows of ``classified`` in the definition
+    (columns ``in_definition``, ``harm_days``; a null weight counts 0).
+
+    Summed exactly (:func:`math.fsum`, correctly rounded), so the same rows in any
+    order give the same total: the classify report compares the total before and
+    after, and SQLite and PostgreSQL return the stored rows in different orders (a
+    plain float sum differs in the last bit, and the report said the harm changed
+    when nothing had).
+    """
+    days = classified.filter(pl.col("in_definition"))["harm_days"].fill_null(0.0)
+    return math.fsum(days.to_numpy())
 
 
 def bridge_asb(asb: pl.DataFrame, profile: Profile) -> pl.DataFrame:

@@ -82,6 +82,19 @@ def _series_of(result: PerformanceResult, spec: MeasureSpec) -> SeriesResult | N
     )
 
 
+NO_MONTH_MEASURED = (
+    "no month of these data can be measured: every month of the series' span is "
+    "left out, not loaded or only part covered (a source with no record in it while "
+    "another has some), as on the Performance page"
+)
+
+
+def _has_totals(result: PerformanceResult) -> bool:
+    """Whether the performance result holds a total series (every category and
+    flag): none when every month of its span was left out as without data."""
+    return any(s.category == "all" and s.flag == "all" for s in result.series)
+
+
 def _monthly(
     result: PerformanceResult, spec: MeasureSpec, *, defined: bool
 ) -> pl.DataFrame | None:
@@ -501,6 +514,9 @@ class _Figures:
         monthly = _monthly(
             result, spec, defined=self._defined(profile, known, spec.category)
         )
+        if monthly is None and not _has_totals(result):
+            row.update(status="insufficient_data", reason=NO_MONTH_MEASURED)
+            return None
         if monthly is None:
             row["reason"] = (
                 f"{spec.category!r} is not a category of definition {profile!r}"
