@@ -133,6 +133,9 @@ def test_partners_and_the_board_read_no_stored_date_of_birth_or_address(
     pack = delivery.board_pack_data(planned, SETTINGS, month=month)
     completed = {a["action_id"]: a["evidence"] for a in pack["completed"]}
     assert completed["A04"] == as_read.replace("{amy}", _of(BOARD, "person", "P2"))
+    # the plan's Prevention objectives P1 and P2 are the plan's names, not the
+    # stored people P1 and P2: the board read a person's pseudonym for them
+    assert {"P1", "P2"} <= {o["objective_id"] for o in pack["objectives"]}
     # read from Python, audited: one board view row naming Amy (her pseudonym)
     [row] = planned.read_frame(
         "audit", where=[("object", "=", f"board-pack:{month}")]

@@ -56,6 +56,7 @@ from avert.workflows.delivery._common import (
     pseudonymise_stored_ids,
     read_delivery,
     stored_ids_shown,
+    whole_objective_ids_kept,
     with_accounts_spelling,
     with_glued_ids_shown,
     withheld_after_save,
@@ -408,20 +409,24 @@ def _shown(
     kept = withhold_action_titles(frame, own_organisation=own)
     # the free text the leading partner keeps names the target by its pseudonym
     targets = list(zip(ids, shown_ids, strict=True))
-    kept = with_glued_ids_shown(
+    kept = whole_objective_ids_kept(
         store,
-        pseudo,
         kept,
-        pseudonymise_stored_ids(
+        with_glued_ids_shown(
             store,
             pseudo,
             kept,
-            (*_FREE_TEXT, "objective_id"),
-            names=names,
-            org=own,
-            targets=dict.fromkeys(AUTHORED_FIELDS["action"], targets),
+            pseudonymise_stored_ids(
+                store,
+                pseudo,
+                kept,
+                (*_FREE_TEXT, "objective_id"),
+                names=names,
+                org=own,
+                targets=dict.fromkeys(AUTHORED_FIELDS["action"], targets),
+            ),
+            "objective_id",
         ),
-        "objective_id",
     )
     kept = with_action_ids_shown(store, pseudo, kept, targets, names=names)
     kept = kept.with_columns(pl.Series("target_id", shown_ids, dtype=pl.String))

@@ -687,7 +687,31 @@ def objectives_shown(
     letters of the id too (:func:`with_glued_ids_shown`)."""
     columns = ("title", "objective_id")  # an id the author wrote may hold one
     shown = pseudonymise_stored_ids(store, pseudo, frame, columns, names=names)
-    return with_glued_ids_shown(store, pseudo, frame, shown, "objective_id")
+    shown = with_glued_ids_shown(store, pseudo, frame, shown, "objective_id")
+    return whole_objective_ids_kept(store, frame, shown)
+
+
+def whole_objective_ids_kept(
+    store: Store, written: pl.DataFrame, shown: pl.DataFrame
+) -> pl.DataFrame:
+    """``shown`` with each objective id that is, whole, a stored record's id as
+    written: the plan's own name for the objective, not the record's (the
+    example plan's Prevention objectives are P1 and P2; on a store whose people
+    are P1, P2, ... the board read a person's pseudonym for an objective, and its
+    audit row counted a person no page named). An id held inside a longer one
+    ("P0000123-aim", "aimP0000123") is still shown as its pseudonym."""
+    if shown.height == 0 or "objective_id" not in written.columns:
+        return shown
+    ids = written["objective_id"].drop_nulls().unique().to_list()
+    whole = sorted({real for _, real in queries.stored_ids(store, ids)})
+    if not whole:
+        return shown
+    return shown.with_columns(
+        pl.when(written["objective_id"].is_in(whole))
+        .then(written["objective_id"])
+        .otherwise(pl.col("objective_id"))
+        .alias("objective_id")
+    )
 
 
 def _swapped(text: str, swap: dict[str, str]) -> str:
