@@ -10,12 +10,16 @@ independent count: the distinct person ids (police) or person pseudonyms
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from avert.access import pseudonyms_named
-from avert.store import audit
+from avert.store import Store, audit
+from avert.web import create_app
 from web.helpers import World, signed_in
 
 _WORD = re.compile(r"[A-Za-z0-9_-]+")
@@ -66,5 +70,43 @@ def test_todays_row_counts_the_people_its_page_shows(world: World, role: str) ->
     rows, html = _rows_of(world, "/today", role)
     shown = _people_in_html(world, html, role if role != "board" else "partner")
     assert rows["object"].str.starts_with("briefing:").to_list() == [True]
+    n, digest = audit.people_digest(shown)
+    assert rows["detail"][0].startswith(f"people={n}; people_sha256={digest}")
+
+
+def test_todays_row_counts_an_actions_target_its_title_names_by_name(
+    world: World, tmp_path: Path
+) -> None:
+    """A plan action listed on Today whose title writes its target's stored name
+    (the police read titles as written) shows that person: the row counts them.
+    It counted the target only where the title wrote the target's id."""
+    html = signed_in(world.app, "analyst").get("/today").text
+    listed = re.findall(r'data-record="action:([^"]+)"', html)
+    assert listed, "Today lists plan actions"
+    target = sorted(world.person_ids - set(_WORD.findall(html)))[0]
+    path = tmp_path / "named.db"
+    shutil.copyfile(world.settings.database_url.removeprefix("sqlite:///"), path)
+    with sqlite3.connect(path) as con:
+        con.execute(
+            "UPDATE actions SET title = 'Safeguarding plan for Jonah Whitcombe', "
+            "target_type = 'person', target_id = ? WHERE action_id = ?",
+            (target, listed[0]),
+        )
+        con.execute(
+            "INSERT INTO person_identity (person_id, name) VALUES (?, ?) "
+            "ON CONFLICT (person_id) DO UPDATE SET name = excluded.name",
+            (target, "WHITCOMBE, Jonah"),
+        )
+    url = f"sqlite:///{path}"
+    copy = World(
+        Store(url),
+        world.settings,
+        create_app(world.settings.with_overrides(database_url=url), Store(url)),
+        world.person_ids,
+        world.demo_dir,
+    )
+    rows, html = _rows_of(copy, "/today", "analyst")
+    assert "Safeguarding plan for Jonah Whitcombe" in html
+    shown = sorted({*_people_in_html(copy, html, "analyst"), target})
     n, digest = audit.people_digest(shown)
     assert rows["detail"][0].startswith(f"people={n}; people_sha256={digest}")
