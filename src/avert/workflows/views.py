@@ -39,6 +39,7 @@ from avert.config.risk import RiskConfig, load_risk_config
 from avert.config.settings import Settings
 from avert.config.timezone import local_now
 from avert.delivery import subject_type
+from avert.delivery.model import TASKING_TEXTS
 from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
@@ -67,6 +68,7 @@ from avert.workflows.delivery import (
     board_actions,
     partner_pseudonymiser,
     partner_scope,
+    people_written,
     taskings_for_briefing,
     with_accounts_spelling,
 )
@@ -418,17 +420,19 @@ def briefing_view(
     )
     if not audited:
         return view
-    # every person id the answer holds (pseudonyms for partners), as avert brief
-    shown = people_shown(
+    police = audience == "police"
+    listed = (
         today_lists(
             view.data,
-            target_names=_target_names(store, view.data)
-            if audience == "police"
-            else None,
+            target_names=_target_names(store, view.data) if police else None,
         )
         if pages is None
         else briefing_page(view.data, pages)
     )
+    # every person id the answer holds (pseudonyms for partners), as avert brief,
+    # and those its taskings' and actions' free text names
+    written = people_written(store, free_texts(listed), police=police)
+    shown = sorted({*people_shown(listed), *written})
     audit_as(
         store,
         user,
@@ -568,6 +572,24 @@ def _as_listed(alert: dict[str, Any]) -> dict[str, Any]:
     listed = [alert.get("victim_id"), *targets[: LIST_LIMITS["weak_alert_targets"]]]
     links = {**(alert.get("links") or {}), "person_id": [p for p in listed if p]}
     return {**alert, "links": links}
+
+
+def free_texts(data: dict[str, Any]) -> list[str | None]:
+    """The free text the briefing JSON ``data`` shows as written (partners:
+    with their pseudonyms): its taskings' what, who and result, its plan
+    actions' titles, and the what of each item's "already tasked"; the people
+    it names are counted apart
+    (:func:`avert.workflows.delivery.people_written`)."""
+    taskings = [t for rows in (data.get("taskings") or {}).values() for t in rows]
+    texts: list[str | None] = [t.get(c) for t in taskings for c in TASKING_TEXTS]
+    texts += [a.get("title") for a in data.get("actions") or []]
+    for value in data.values():
+        rows = value.get("items") if isinstance(value, dict) else value
+        if isinstance(rows, list):
+            texts += [
+                (r.get("tasked") or {}).get("what") for r in rows if isinstance(r, dict)
+            ]
+    return texts
 
 
 def _action_as_listed(
