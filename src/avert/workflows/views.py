@@ -392,10 +392,13 @@ def briefing_view(
     client paging through a month is not recorded as shown everyone on every page
     and the digest is that of the ids the answer holds; without (the *Today*
     page and its htmx fragment), those of the items the page lists
-    (:func:`today_lists`), not of the whole briefing. ``audited=False``: for a
-    page that reuses the briefing and does not show it (Places, which shows no
-    one; the Meeting, whose :func:`avert.workflows.delivery.meeting_view` audits
-    the people it shows): no briefing row, as if it showed the briefing's lists.
+    (:func:`today_lists`), not of the whole briefing; both with the people
+    their free text writes (:func:`free_texts`: a tasking's "Speak to Amy
+    Doe"). ``audited=False``: for a page that reuses the briefing and does not
+    show it (Places, which shows no one; the Meeting, whose
+    :func:`avert.workflows.delivery.meeting_view` audits the people it shows):
+    no briefing row (such a page wrote one, as if it showed the briefing's
+    lists).
     """
     area = area or user.area
     check_allowed(user, "view-today", area=area)
