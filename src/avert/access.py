@@ -107,6 +107,7 @@ __all__ = [
     "name_forms",
     "name_key",
     "names_id",
+    "names_person",
     "one_word_names",
     "one_word_names_each",
     "organisation_fold",
@@ -1400,6 +1401,22 @@ def _name_runs(text: str, min_words: int, known: Container[str] | None) -> set[s
 def _lower_ascii(word: str) -> str:
     """``word`` with its ASCII letters lower-cased, the others as they are."""
     return "".join(ch.lower() if ch.isascii() else ch for ch in word)
+
+
+def names_person(text: str, name: str) -> bool:
+    """Whether ``text`` writes the stored full ``name`` in one of the ways free
+    text may (:func:`name_forms`: in full order or surname first, in any case,
+    its words a run of whole words of ``text``), as the partners' pseudonyms
+    replace it (:func:`avert.workflows.delivery.stored_ids_shown`): whether a
+    line shown names that person.
+
+    >>> names_person("Plan for jonah  WHITCOMBE", "Whitcombe, Jonah")
+    True
+    >>> names_person("Visit Whitcombe's family", "Jonah Whitcombe")
+    False
+    """
+    forms = name_forms(name)
+    return bool(forms) and _shown_pattern(forms).search(text) is not None
 
 
 def name_forms(name: str) -> list[str]:

@@ -10,12 +10,16 @@ independent count: the distinct person ids (police) or person pseudonyms
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from avert.access import pseudonyms_named
-from avert.store import audit
+from avert.store import Store, audit
+from avert.web import create_app
 from web.helpers import World, signed_in
 
 _WORD = re.compile(r"[A-Za-z0-9_-]+")
@@ -67,4 +71,99 @@ def test_todays_row_counts_the_people_its_page_shows(world: World, role: str) ->
     shown = _people_in_html(world, html, role if role != "board" else "partner")
     assert rows["object"].str.starts_with("briefing:").to_list() == [True]
     n, digest = audit.people_digest(shown)
+    assert rows["detail"][0].startswith(f"people={n}; people_sha256={digest}")
+
+
+def _copy_with(
+    world: World, tmp_path: Path, *sql: tuple[str, tuple[str, ...]]
+) -> World:
+    """A copy of ``world``'s store changed by ``sql`` (statement, parameters),
+    with an app of its own (the shared store stays as it is)."""
+    path = tmp_path / "changed.db"
+    shutil.copyfile(world.settings.database_url.removeprefix("sqlite:///"), path)
+    with sqlite3.connect(path) as con:
+        for statement, params in sql:
+            con.execute(statement, params)
+    url = f"sqlite:///{path}"
+    app = create_app(world.settings.with_overrides(database_url=url), Store(url))
+    return World(Store(url), world.settings, app, world.person_ids, world.demo_dir)
+
+
+_NAMED = (
+    "INSERT INTO person_identity (person_id, name) VALUES (?, ?) "
+    "ON CONFLICT (person_id) DO UPDATE SET name = excluded.name"
+)
+
+
+def _unseen(world: World, html: str, n: int) -> list[str]:
+    """``n`` stored people whose ids the page ``html`` does not write."""
+    return sorted(world.person_ids - set(_WORD.findall(html)))[:n]
+
+
+def test_todays_row_counts_an_actions_target_its_title_names_by_name(
+    world: World, tmp_path: Path
+) -> None:
+    """A plan action listed on Today whose title writes its target's stored name
+    (the police read titles as written) shows that person: the row counts them.
+    It counted the target only where the title wrote the target's id."""
+    html = signed_in(world.app, "analyst").get("/today").text
+    listed = re.findall(r'data-record="action:([^"]+)"', html)
+    assert listed, "Today lists plan actions"
+    [target] = _unseen(world, html, 1)
+    copy = _copy_with(
+        world,
+        tmp_path,
+        (
+            "UPDATE actions SET title = 'Safeguarding plan for Jonah Whitcombe', "
+            "target_type = 'person', target_id = ? WHERE action_id = ?",
+            (target, listed[0]),
+        ),
+        (_NAMED, (target, "WHITCOMBE, Jonah")),
+    )
+    rows, html = _rows_of(copy, "/today", "analyst")
+    assert "Safeguarding plan for Jonah Whitcombe" in html
+    shown = sorted({*_people_in_html(copy, html, "analyst"), target})
+    n, digest = audit.people_digest(shown)
+    assert rows["detail"][0].startswith(f"people={n}; people_sha256={digest}")
+
+
+@pytest.mark.parametrize("path", ["/today", "/meeting"])
+@pytest.mark.parametrize("role", ["chair", "partner"])
+def test_a_row_counts_the_people_a_taskings_words_name(
+    world: World, tmp_path: Path, path: str, role: str
+) -> None:
+    """A tasking's what and result are free text, shown as written (partners:
+    each stored id and name as its pseudonym); a person they name by id or by
+    stored name is shown, and the row counts them. Today's and the Meeting's
+    rows counted a tasking's subject alone (a review's crawl: 41 people in
+    Today's HTML, 37 counted)."""
+    original = signed_in(world.app, role).get(path).text
+    html = original
+    section = html[html.index('<section id="taskings">') :]
+    section = section[: section.index("</section>")]
+    listed = sorted(set(re.findall(r"T\d{8}-[0-9a-f]{6}", section)))
+    assert listed, f"{path} lists taskings the {role} reads"
+    by_id, by_name, in_result = _unseen(world, html, 3)
+    copy = _copy_with(
+        world,
+        tmp_path,
+        (
+            "UPDATE taskings SET what = ?, result = ? WHERE tasking_id = ?",
+            (f"Speak to {by_id} and Marla Quenby", "Tobias Fennimore seen", listed[0]),
+        ),
+        (_NAMED, (by_name, "Marla Quenby")),
+        (_NAMED, (in_result, "Fennimore, Tobias")),
+    )
+    rows, html = _rows_of(copy, path, role)
+    assert "Speak to" in html
+    shown = set(_people_in_html(copy, html, role))
+    if role != "partner":
+        assert by_id in shown
+        assert "Marla Quenby" in html
+        shown |= {by_name, *([in_result] if "Tobias Fennimore" in html else [])}
+    else:
+        assert "Marla Quenby" not in html
+        before = _people_in_html(world, original, "partner")
+        assert len(set(_people_in_html(copy, html, "partner")) - set(before)) >= 2
+    n, digest = audit.people_digest(sorted(shown))
     assert rows["detail"][0].startswith(f"people={n}; people_sha256={digest}")

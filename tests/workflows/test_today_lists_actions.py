@@ -45,3 +45,22 @@ def test_an_actions_target_is_counted_only_when_its_row_names_it() -> None:
 def test_a_target_inside_a_longer_id_is_not_named() -> None:
     data = {"actions": [_action("D01", "Plan for P00172", "P0017")]}
     assert people_shown(today_lists(data)) == []
+
+
+def test_a_target_its_title_names_by_stored_name_is_counted() -> None:
+    """The police read a title as written: one that writes its target's stored
+    name ("SMITH, John" as "John Smith", any case) shows that person as surely
+    as their id (a review's crawl: Today named its target and counted no one)."""
+    data = {
+        "actions": [
+            _action("D01", "Safeguarding plan for jonah  Whitcombe", "P0000363"),
+            _action("D02", "Offender management plan", "P0000380"),
+            _action("D03", "Visit Whitcombe's family", "P0000382"),
+        ]
+    }
+    names = {
+        "P0000363": "WHITCOMBE, Jonah",
+        "P0000380": "Marla Quenby",
+        "P0000382": "Jonah Whitcombe",
+    }
+    assert people_shown(today_lists(data, target_names=names)) == ["P0000363"]

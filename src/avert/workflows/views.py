@@ -23,6 +23,7 @@ from avert.access import (
     Audience,
     audience_of,
     names_id,
+    names_person,
 )
 from avert.analyse.dash import CRITERIA, CRITERION_NAMES, criterion_rules
 from avert.analyse.networks import GroupsResult, match_groups
@@ -38,6 +39,7 @@ from avert.config.risk import RiskConfig, load_risk_config
 from avert.config.settings import Settings
 from avert.config.timezone import local_now
 from avert.delivery import subject_type
+from avert.delivery.model import TASKING_TEXTS
 from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
@@ -66,6 +68,7 @@ from avert.workflows.delivery import (
     board_actions,
     partner_pseudonymiser,
     partner_scope,
+    people_written,
     taskings_for_briefing,
     with_accounts_spelling,
 )
@@ -389,10 +392,13 @@ def briefing_view(
     client paging through a month is not recorded as shown everyone on every page
     and the digest is that of the ids the answer holds; without (the *Today*
     page and its htmx fragment), those of the items the page lists
-    (:func:`today_lists`), not of the whole briefing. ``audited=False``: for a
-    page that reuses the briefing and does not show it (Places, which shows no
-    one; the Meeting, whose :func:`avert.workflows.delivery.meeting_view` audits
-    the people it shows): no briefing row, as if it showed the briefing's lists.
+    (:func:`today_lists`), not of the whole briefing; both with the people
+    their free text writes (:func:`free_texts`: a tasking's "Speak to Amy
+    Doe"). ``audited=False``: for a page that reuses the briefing and does not
+    show it (Places, which shows no one; the Meeting, whose
+    :func:`avert.workflows.delivery.meeting_view` audits the people it shows):
+    no briefing row (such a page wrote one, as if it showed the briefing's
+    lists).
     """
     area = area or user.area
     check_allowed(user, "view-today", area=area)
@@ -417,10 +423,19 @@ def briefing_view(
     )
     if not audited:
         return view
-    # every person id the answer holds (pseudonyms for partners), as avert brief
-    shown = people_shown(
-        today_lists(view.data) if pages is None else briefing_page(view.data, pages)
+    police = audience == "police"
+    listed = (
+        today_lists(
+            view.data,
+            target_names=_target_names(store, view.data) if police else None,
+        )
+        if pages is None
+        else briefing_page(view.data, pages)
     )
+    # every person id the answer holds (pseudonyms for partners), as avert brief,
+    # and those its taskings' and actions' free text names
+    written = people_written(store, free_texts(listed), police=police)
+    shown = sorted({*people_shown(listed), *written})
     audit_as(
         store,
         user,
@@ -519,15 +534,18 @@ def _kept_briefing(
     return cache.get(key, compute)
 
 
-def today_lists(data: dict[str, Any]) -> dict[str, Any]:
+def today_lists(
+    data: dict[str, Any], *, target_names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The briefing JSON ``data`` with each list cut to the items the *Today*
     page lists (``_briefing_sections.html``: the first
     :data:`avert.report.render.LIST_LIMITS` of each capped list, every person
     of concern and tasking): what its audit row counts, the page showing each
     listed item's records whole, but a weak retaliation alert, one line of its
     victim and first targets (its people cut to those), and a plan action, its
-    title and id (its target counted when they write it). ``data`` is not
-    changed (the cached briefing every caller shares)."""
+    title and id (its target counted when they write it, or its stored name
+    in ``target_names``: :func:`_target_names`). ``data`` is not changed (the
+    cached briefing every caller shares)."""
     out = {**data}
     for name, limit in LIST_LIMITS.items():
         if name in out and isinstance(out[name], list):
@@ -535,7 +553,8 @@ def today_lists(data: dict[str, Any]) -> dict[str, Any]:
     if isinstance(out.get("retaliation"), list):
         out["retaliation"] = [_as_listed(a) for a in out["retaliation"]]
     if isinstance(out.get("actions"), list):
-        out["actions"] = [_action_as_listed(a) for a in out["actions"]]
+        names = target_names or {}
+        out["actions"] = [_action_as_listed(a, names) for a in out["actions"]]
     intelligence = out.get("intelligence")
     if isinstance(intelligence, dict) and "items" in intelligence:
         out["intelligence"] = {
@@ -558,16 +577,67 @@ def _as_listed(alert: dict[str, Any]) -> dict[str, Any]:
     return {**alert, "links": links}
 
 
-def _action_as_listed(action: dict[str, Any]) -> dict[str, Any]:
+def free_texts(data: dict[str, Any]) -> list[str | None]:
+    """The free text the briefing JSON ``data`` shows as written (partners:
+    with their pseudonyms): its taskings' what, who and result, its plan
+    actions' titles, and the what of each item's "already tasked"; the people
+    it names are counted apart
+    (:func:`avert.workflows.delivery.people_written`)."""
+    taskings = [t for rows in (data.get("taskings") or {}).values() for t in rows]
+    texts: list[str | None] = [t.get(c) for t in taskings for c in TASKING_TEXTS]
+    texts += [a.get("title") for a in data.get("actions") or []]
+    for value in data.values():
+        rows = value.get("items") if isinstance(value, dict) else value
+        if isinstance(rows, list):
+            texts += [
+                (r.get("tasked") or {}).get("what") for r in rows if isinstance(r, dict)
+            ]
+    return texts
+
+
+def _action_as_listed(
+    action: dict[str, Any], names: Mapping[str, str]
+) -> dict[str, Any]:
     """A plan ``action`` with, as its linked people, those its *Today* row names:
     the row shows the action's title and id, not its target, so a target is
     shown (and counted) only when the title or the id writes it (a partner's:
-    the target's pseudonym). Counting every target audited people the page did
-    not show (the default demo's Today: 89 for the 87 its HTML named)."""
+    the target's pseudonym, which replaces their name too) or the title writes
+    the stored name ``names`` holds of it (the police read titles as written).
+    Counting every target audited people the page did not show (the default
+    demo's Today: 89 for the 87 its HTML named)."""
     links = action.get("links") or {}
     text = f"{action.get('title') or ''} {action.get('action_id') or ''}"
-    named = [p for p in links.get("person_id") or [] if p and names_id(text, str(p))]
+    named = [
+        p
+        for p in links.get("person_id") or []
+        if p
+        and (
+            names_id(text, str(p))
+            or (str(p) in names and names_person(text, names[str(p)]))
+        )
+    ]
     return {**action, "links": {**links, "person_id": named}}
+
+
+def _target_names(store: Store, data: dict[str, Any]) -> dict[str, str]:
+    """The stored name of each person a plan action *Today* lists targets
+    (:data:`avert.report.render.LIST_LIMITS`), by id: a police title may write
+    its target by name (a partner's names none: its pseudonyms replaced them,
+    and its target ids are pseudonyms no identity is stored under)."""
+    actions = (data.get("actions") or [])[: LIST_LIMITS["actions"]]
+    ids = sorted(
+        {
+            str(a["target_id"])
+            for a in actions
+            if a.get("target_type") == "person" and a.get("target_id")
+        }
+    )
+    if not ids:
+        return {}
+    rows = queries.read_in(
+        store, "person_identity", "person_id", ids, columns=("person_id", "name")
+    )
+    return {str(p): str(n) for p, n in rows.iter_rows() if n}
 
 
 def _page(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -21,6 +20,7 @@ from avert.store import Store, audit
 from avert.workflows.definition_words import category_titles, word_stored_reasons
 from avert.workflows.delivery._common import (
     partner_pseudonymiser,
+    people_written,
     pseudonymise_stored_in_rows,
     subject_people,
     with_accounts_spelling,
@@ -191,9 +191,6 @@ def meeting_view(
         by_subject[subject_key(row["item_kind"], row["item_id"])] = row
     sections = _meeting_sections(briefing, by_subject)
     window = _window_taskings(store, user, at=at, hours=hours)
-    _audit_meeting(
-        store, user, at=at, sections=sections, window=window, shown_id=shown_id
-    )
     may_record_any = is_allowed(user, "create-tasking")
     # a tasking's item in the words the meeting gives it, when it is listed
     words = {i["item"]: i["words"] for s in sections for i in s["items"]}
@@ -225,6 +222,7 @@ def meeting_view(
                 store, [(r["item_kind"], reals[id(r)]) for r in rows]
             ),
         )
+    _audit_meeting(store, user, at=at, sections=sections, window=window)
     return {"sections": sections, "taskings": window}
 
 
@@ -235,22 +233,25 @@ def _audit_meeting(
     at: dt.datetime,
     sections: list[dict[str, Any]],
     window: dict[str, list[dict[str, Any]]],
-    shown_id: Callable[[str, str], str],
 ) -> None:
-    """The meeting page's audit row (``meeting:AT``): the people it shows, as
-    shown (``shown_id``: pseudonyms for partners), its items' and the window's
-    taskings'."""
-    # the people the page shows, as shown (pseudonyms for partners): its items'
-    # (the briefing's, which the page reads without Today's row) and the
-    # window's taskings'
+    """Write the meeting's ``view`` row of the people its page shows, as shown
+    (pseudonyms for partners): its items' (the briefing's, which the page reads
+    without Today's row, :func:`_people_listed`), its window's taskings'
+    subjects, and the people the taskings' what, who and result and the items'
+    "tasked" who name (:func:`people_written`: "Speak to Amy Doe")."""
+    police = audience_of(user.role) == "police"
+    rows = [r for v in window.values() for r in v]
+    texts = [r.get(c) for r in rows for c in TASKING_TEXTS] + [
+        (i["tasked"] or {}).get("assignee") for s in sections for i in s["items"]
+    ]
     people = [
         *_people_listed(sections),
         *(
-            shown_id(row["item_kind"], str(row["item_id"]))
-            for rows in window.values()
-            for row in rows
-            if subject_type(row["item_kind"]) == "person" and row["item_id"]
+            str(r["item_id"])
+            for r in rows
+            if subject_type(r["item_kind"]) == "person" and r["item_id"]
         ),
+        *people_written(store, texts, police=police),
     ]
     audit_as(
         store,
