@@ -158,3 +158,75 @@ def test_small_counts_and_expectations_keep_three_figures() -> None:
     assert _amount(19555.99) == "19,556"
     assert _amount(2527855.22) == "2,527,855"
     assert _amount(None) == "n/a"
+
+
+@pytest.mark.parametrize(
+    ("area", "category", "verdict"),
+    [
+        # London by lsoa_name (--by lsoa_name): the width of the probe's table
+        (
+            "Kensington and Chelsea 001A",
+            "police.uk: violence and sexual offences",
+            "no_significant_change",
+        ),
+        (
+            "Barking and Dagenham 012C",
+            "police.uk: possession of weapons",
+            "significant_reduction",
+        ),
+    ],
+)
+def test_an_80_column_table_keeps_the_verdict(
+    sqlite_store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    area: str,
+    category: str,
+    verdict: str,
+) -> None:
+    """In an 80-column terminal the table left out the verdict and kept the rate
+    ratio, so whether a change was significant could not be read; the verdict is
+    kept whole (the point of the table) and less telling columns go first."""
+    import avert.workflows.board as board
+
+    row = {
+        "rate_ratio": 0.934,
+        "ci_low": 0.812,
+        "ci_high": 1.07,
+        "p_value": 0.334,
+        "recent_count": 2827,
+        "recent_expected": 3027.0,
+    }
+    series = SimpleNamespace(
+        area=area,
+        category=category,
+        flag="domestic",
+        verdict=verdict,
+        reason=None,
+        caution=None,
+        row=lambda: row,
+    )
+
+    def fake(*_: Any, **__: Any) -> SimpleNamespace:
+        return SimpleNamespace(series=[series], notes=(), params={})
+
+    monkeypatch.setattr(board, "run_performance", fake)
+    args = ["--baseline-from", "2024-01-01", "--baseline-to", "2024-12-31"]
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "performance",
+            *args,
+            *("--from", "2025-01-01", "--to", "2025-06-30"),
+        ],
+        env={"COLUMNS": "80"},
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert all(len(line) <= 80 for line in out.splitlines()), out
+    assert verdict in out, out  # whole, on one line
+    left_out = " ".join(out.split("not shown", 1)[-1].split())
+    assert "verdict" not in left_out, out
+    assert "rate ratio" in left_out, out  # --json and a wider terminal have it

@@ -166,3 +166,44 @@ def test_the_data_page_says_the_rows_held_now_beside_those_loaded(
         ), page.text[:3000]
     finally:
         store.close()
+
+
+def test_a_stale_source_is_warned_of_beside_a_fresh_one(
+    tmp_path: Path, template_db: Path
+) -> None:
+    """The staleness of records was judged per table: London's police.uk data
+    ending March 2022 got no warning beside a synthetic city of this year in the
+    same store. Each source (and force) whose latest record is over 90 days old
+    is named; the fresh one is not."""
+    url = f"sqlite:///{tmp_path / 'two.db'}"
+    migrated_store(tmp_path / "two.db", template_db).close()
+    folder = tmp_path / "2019-06"
+    folder.mkdir()
+    (folder / STREET.name).write_text(
+        "\n".join(STREET.read_text(encoding="utf-8").splitlines()[:4]) + "\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(cli_app, ["--db", url, "ingest", "policeuk", str(folder)])
+    assert res.exit_code == 0, res.output
+    store = Store(url)
+    try:
+        old = store.read_frame("incidents")
+        fresh = old.with_columns(
+            ("SYN" + pl.col("incident_id")).alias("incident_id"),
+            pl.lit("synth").alias("source"),
+            pl.lit(None, pl.String).alias("force"),
+            pl.lit(dt.datetime.now() - dt.timedelta(days=5)).alias("occurred_from"),
+            pl.lit(None, pl.Datetime("us")).alias("occurred_to"),
+            pl.lit("exact").alias("time_precision"),
+        )
+        with store.transaction() as tx:
+            tx.append("incidents", fresh)
+        stale = views.data_view(store)["stale"]
+    finally:
+        store.close()
+    [source] = old["source"].unique().to_list()
+    said = [s for s in stale if "latest record" in s]
+    assert len(said) == 1, stale
+    assert f"incidents of {source}" in said[0], said
+    assert "30 Jun 2019" in said[0], said
+    assert "synth" not in said[0], said

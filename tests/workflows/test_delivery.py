@@ -2668,3 +2668,22 @@ def test_a_measure_with_every_month_left_out_says_so_not_no_category(
         assert row["status"] == "insufficient_data", row
         assert row["reason"].startswith("no month of these data can be measured")
         assert "is not a category" not in row["reason"]
+
+
+def test_a_tasking_given_to_the_police_is_held_by_a_police_account(
+    sqlite_store: Store,
+) -> None:
+    """``avert task add --org police`` (the docs' example) warned "No account is of
+    the organisation 'police'" beside police accounts, which have no organisation
+    and see every tasking; the Plan page's :func:`delivery.unheld_leads` holds
+    "police" by them. The note now agrees; a partner store with no police account
+    still gets it, and a misspelt partner's name still does."""
+    from avert.workflows.users import add_user
+
+    add_user(sqlite_store, "cllr", password="x" * 16, role="partner", org="council")
+    assert delivery.unheld_organisation_note(sqlite_store, "police") is not None
+    add_user(sqlite_store, "pc", password="x" * 16, role="officer")
+    assert delivery.unheld_leads(sqlite_store, ["police"]) == []
+    assert delivery.unheld_organisation_note(sqlite_store, "police") is None
+    assert delivery.unheld_organisation_note(sqlite_store, " Police ") is None
+    assert delivery.unheld_organisation_note(sqlite_store, "Councl") is not None

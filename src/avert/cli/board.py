@@ -448,7 +448,9 @@ def _check_performance_choices(
 
 def _print_performance(result: PerformanceResult, alpha: float) -> None:
     """The verdict table (area, category, flag, verdict, rate ratio with its
-    interval, p, recent/expected in the verdict's measure) and its notes."""
+    interval, p, recent/expected in the verdict's measure) and its notes. Too
+    wide for the terminal, it leaves out recent/expected, the interval, p and
+    the rate ratio, in that order, never the verdict."""
     from avert.report.render import pvalue_text
 
     rows = []
@@ -483,8 +485,10 @@ def _print_performance(result: PerformanceResult, alpha: float) -> None:
             Col("area", "id"),
             Col("category", "ids"),
             Col("flag", "fixed"),
-            Col("verdict", "text", drop=1),
-            Col("rate ratio", "fixed", "right"),
+            # the verdict is the point: never left out; the rate ratio, the p and
+            # the interval go first in a narrow terminal (--json has them)
+            Col("verdict", "text"),
+            Col("rate ratio", "fixed", "right", drop=1),
             Col("95 % CI", "fixed", "right", drop=3),
             Col("p", "fixed", "right", drop=2),
             Col("recent/expected", "fixed", "right", drop=4),

@@ -44,8 +44,15 @@ def synth(
         ),
     ] = None,
 ) -> None:
-    """Generate a synthetic city with planted truth and write it as a record bundle."""
-    from avert.workflows.synth import synthetic_city
+    """Generate a synthetic city with planted truth and write it as a record bundle,
+    with its residents per LSOA in residents/ (for avert ingest population and
+    avert ingest centroids: the equality figures' denominators)."""
+    from avert.workflows.synth import (
+        CENTROIDS_FILE,
+        RESIDENTS_FILE,
+        RESIDENTS_FOLDER,
+        synthetic_city,
+    )
 
     check_out_dir(out)
     if fmt not in ("csv", "parquet"):
@@ -89,6 +96,12 @@ def synth(
     )
     console.print(
         f"{city.config.people:,} residents, {city.config.days} days to {city.extracted_at.isoformat()}; {seconds:.1f} s"
+    )
+    residents = out / RESIDENTS_FOLDER
+    console.print(
+        f"The city's residents (equality denominators) are in {residents}: load "
+        f"them with 'avert ingest population {residents / RESIDENTS_FILE}' and "
+        f"'avert ingest centroids {residents / CENTROIDS_FILE}'."
     )
 
 

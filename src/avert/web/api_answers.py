@@ -119,6 +119,10 @@ class IncidentsAnswer(_Answer):
 
     total: int = Field(description="Incidents found (all of them, not only listed).")
     shown: int = Field(description="Incidents listed.")
+    order: str = Field(
+        description="How they are listed, ties included: highest harm first; equal "
+        "harm the latest first, then by incident id (the police's, for a partner)."
+    )
     incidents: list[Incident]
     by_category: list[CategoryCount]
     notes: list[str]

@@ -12,8 +12,20 @@ from pathlib import Path
 from typing import Literal
 
 from avert.synth import City, CityConfig, make_city, write_bundle
+from avert.synth.residents import CENTROIDS_FILE, RESIDENTS_FILE, write_residents
 
-__all__ = ["City", "synthetic_city"]
+__all__ = [
+    "CENTROIDS_FILE",
+    "RESIDENTS_FILE",
+    "RESIDENTS_FOLDER",
+    "City",
+    "synthetic_city",
+]
+
+#: the folder of ``out`` the city's residents are written to (population file and
+#: centroids: :func:`avert.synth.residents.write_residents`), as ``avert demo``
+#: writes them; the bundle's ingest reads the files of ``out`` alone, not this
+RESIDENTS_FOLDER = "residents"
 
 
 def synthetic_city(
@@ -29,7 +41,10 @@ def synthetic_city(
     """Generate a city of ``people`` residents over ``days`` and write it to ``out``.
 
     The same seed gives a byte-identical bundle. ``progress(step)`` is told each
-    generator step, then ``"writing bundle"``.
+    generator step, then ``"writing bundle"``. The city's residents per synthetic
+    LSOA and their centroids go to ``out/residents/`` (:data:`RESIDENTS_FOLDER`),
+    for ``avert ingest population`` and ``avert ingest centroids``: the equality
+    figures' denominators, which the bundle does not carry.
     """
     config = (
         CityConfig(people=people, days=days)
@@ -40,4 +55,5 @@ def synthetic_city(
     if progress is not None:
         progress("writing bundle")
     write_bundle(city, out, fmt=fmt)
+    write_residents(city, Path(out) / RESIDENTS_FOLDER)
     return city

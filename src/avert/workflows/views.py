@@ -50,6 +50,7 @@ from avert.store.summary import (
     ethnic_group_years,
     held_rows_by_load,
     incident_span,
+    incident_spans,
     latest_incident_at,
     latest_stop_at,
     status_summary,
@@ -87,6 +88,8 @@ from avert.workflows.staleness import staleness_notes
 from avert.workflows.users import User, audit_as, check_allowed
 
 __all__ = [
+    "INCIDENTS_ORDER",
+    "INCIDENTS_ORDER_PARTNER",
     "INCIDENT_FLAGS",
     "BriefingCache",
     "BriefingView",
@@ -691,6 +694,20 @@ def briefing_page(
     return out
 
 
+#: How the Incidents page and ``GET /api/v1/incidents`` order their list
+#: (:func:`incidents_by_harm`), ties included: police.uk's months give hundreds of
+#: incidents one harm ("Personal robbery 365 d") and one time.
+INCIDENTS_ORDER: Final = (
+    "highest harm first; equal harm: the latest first, then by incident id"
+)
+#: :data:`INCIDENTS_ORDER` as a partner reads it: the ids they see are pseudonyms,
+#: listed in the police's order (the same list), not in the pseudonyms' order.
+INCIDENTS_ORDER_PARTNER: Final = (
+    "highest harm first; equal harm: the latest first, then by the police's "
+    "incident id (the police's order; the ids shown are pseudonyms)"
+)
+
+
 def incidents_by_harm(rows: pl.DataFrame) -> pl.DataFrame:
     """``rows`` highest ``harm_days`` first, then latest, then by ``incident_id``.
 
@@ -762,7 +779,8 @@ def incidents_view(
     flag: str | None = None,
     allow_demo_key: bool = False,
 ) -> dict[str, Any]:
-    """Classified incidents in ``[date_from, date_to)``, filtered, highest harm first.
+    """Classified incidents in ``[date_from, date_to)``, filtered, highest harm first
+    (:func:`incidents_by_harm`; ``order`` says how, ties included).
 
     Each row says why it is in the definition (the matching rule ids). The search is
     audited (``search`` with its filters). Partners get pseudonymised incident ids
@@ -776,7 +794,9 @@ def incidents_view(
     rows = incidents_by_harm(rows)
     total = rows.height
     shown = rows.head(MAX_LIST_ROWS)
+    order = INCIDENTS_ORDER
     if audience_of(user.role) == "partner":
+        order = INCIDENTS_ORDER_PARTNER
         # partners: pseudonymous ids, and no police-only column (the location text)
         shown = _partner_incident_ids(
             shown, settings, user=user, allow_demo_key=allow_demo_key
@@ -797,6 +817,7 @@ def incidents_view(
         {
             "total": total,
             "shown": shown.height,
+            "order": order,
             "incidents": shown.to_dicts(),
             "by_category": categories,
             # made under another definition or harm table than the one in force
@@ -1430,11 +1451,13 @@ def data_view(store: Store) -> dict[str, Any]:
         records.append({"table": "incidents", "first": span[0], "latest": span[1]})
     if stops is not None:
         records.append({"table": "stops", "first": stops[0], "latest": stops[1]})
+    stale += _stale_incident_sources(store, now)
     stale += [
         f"{r['table']}: the latest record is of {r['latest']:%d %b %Y}, "
         f"{(now - r['latest']).days:,} days ago, whenever it was loaded"
         for r in records
-        if now - r["latest"] > dt.timedelta(days=RECORDS_STALE_AFTER_DAYS)
+        if r["table"] != "incidents"
+        and now - r["latest"] > dt.timedelta(days=RECORDS_STALE_AFTER_DAYS)
     ]
     return {
         "summary": summary,
@@ -1442,6 +1465,29 @@ def data_view(store: Store) -> dict[str, Any]:
         "stale": stale,
         "records": records,
     }
+
+
+def _stale_incident_sources(store: Store, now: dt.datetime) -> list[str]:
+    """A warning for each source (and force) of the incidents whose latest record
+    is over :data:`RECORDS_STALE_AFTER_DAYS` days before ``now``
+    (:func:`avert.store.summary.incident_spans`: a month-only month to its end).
+
+    Judged per source, not per table: London's police.uk quarter ending March
+    2022 was not warned of beside a synthetic city of this year in the store.
+    """
+    spans = incident_spans(store).filter(
+        pl.col("last") < now - dt.timedelta(days=RECORDS_STALE_AFTER_DAYS)
+    )
+    out = []
+    for row in spans.sort(["source", "force"], nulls_last=True).iter_rows(named=True):
+        # one row per source and force: a handful, not the incidents
+        force = f" ({row['force']})" if row["force"] else ""
+        out.append(
+            f"incidents of {row['source'] or 'no named source'}{force}: the latest "
+            f"record is of {row['last']:%d %b %Y}, {(now - row['last']).days:,} "
+            "days ago, whenever it was loaded"
+        )
+    return out
 
 
 def audit_rows(

@@ -1244,10 +1244,16 @@ def unheld_organisation_note(store: Store, organisation: str | None) -> str | No
 
     A tasking given to a misspelt organisation ("Councl") is saved as typed and
     no partner sees it (:func:`accounts_spelling`); the command line and the
-    meeting page say so, naming the accounts' organisations.
+    meeting page say so, naming the accounts' organisations. The organisation
+    "police" (:data:`POLICE_LEAD`) is held by an enabled account of a police role
+    as :func:`unheld_leads` holds it (the Plan page): no note then.
     """
     orgs = account_orgs(store)
     if not orgs or not organisation or organisation in orgs:
+        return None
+    if organisation.strip().lower() == POLICE_LEAD and not unheld_leads(
+        store, [organisation]
+    ):
         return None
     return (
         f"No account is of the organisation {organisation!r}: no partner sees or "
