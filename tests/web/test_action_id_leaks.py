@@ -259,8 +259,8 @@ def _row_of_page(world: World, user: str, url: str) -> tuple[str, str]:
     if user == "chair":
         # a word of its own (an id run into letters is read as written by the
         # police, and counted as Today counts it: not)
-        found = re.findall(r"(?<![0-9A-Za-z])P\d{7}(?![0-9A-Za-z])", text)
-        shown = {p for p in found if p in world.person_ids}
+        found = re.findall(r"(?<![0-9A-Za-z])[Pp]\d{7}(?![0-9A-Za-z])", text)
+        shown = {p.upper() for p in found if p.upper() in world.person_ids}
     else:
         shown = set(re.findall(r"P-[0-9A-F]{12}(?![0-9A-Fa-f])", text))
     rows = (
@@ -308,3 +308,39 @@ def test_the_plan_and_an_action_page_audit_the_people_their_objectives_name(
         for url in ("/plan", visit):
             audited, shown = _row_of_page(world, user, url)
             assert audited == shown, (user, url)
+
+
+def test_an_action_page_audits_the_people_its_history_names(
+    leaky: tuple[World, list[str], str],
+) -> None:
+    """An earlier title naming a person is on the action page's history (as its
+    reader reads it): the row counted the action's fields of now alone."""
+    world, ids, other = leaky
+    people = sorted(world.person_ids)
+    named = next(p for p in reversed(people) if p not in {other, *_raw(ids, other)})
+    row = (
+        delivery.read_actions(world.store)
+        .filter(pl.col("action_id") == ids[1])
+        .row(0, named=True)
+    )
+    base = {k: v for k, v in row.items() if k not in ("overdue", "overdue_days")}
+    for title in (f"Check on {named}", "Check on the area"):
+        version = delivery.read_actions(world.store).filter(
+            pl.col("action_id") == ids[1]
+        )["version"][0]
+        delivery._save(
+            world.store,
+            "action",
+            [{**base, "title": title, "version": version}],
+            user=CHAIR,
+            reason="test",
+        )
+    for user in ("chair", "partner", "board"):
+        plan = signed_in(world.app, user).get("/plan").text
+        link = next(
+            h
+            for h in re.findall(r'href="(/plan/actions/[^"]+)"', plan)
+            if h.lower().startswith("/plan/actions/check-")
+        )
+        audited, shown = _row_of_page(world, user, link)
+        assert audited == shown, (user, link)

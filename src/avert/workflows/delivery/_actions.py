@@ -847,6 +847,20 @@ def _objective_title(
     return str(title) if title else None
 
 
+def _history_texts(changes: list[dict[str, Any]]) -> list[str]:
+    """The words an action page's history shows (each change's before and
+    after, as ``user`` reads them; a creation shows "created" alone): the
+    people they name are counted in the page's audit row."""
+    return [
+        v
+        for change in changes
+        if change["change"] != "create"
+        for pair in change["diff"].values()
+        for v in pair
+        if isinstance(v, str)
+    ]
+
+
 def action_page(
     store: Store,
     settings: Settings | None,
@@ -925,7 +939,7 @@ def action_page(
         obj=f"action:{action_id}",
         reason="action page",
         fields=_PAGE_TEXT,
-        texts=[objective_title],
+        texts=[objective_title, *_history_texts(changes)],
     )
     return {
         "action": shown.row(0, named=True),
