@@ -11,6 +11,7 @@ would read.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import secrets
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 from avert.config.settings import load_settings
 from avert.config.timezone import local_now, local_today
 from avert.store import Store
+from avert.store.audit import people_digest
 from avert.web import create_app
 from avert.workflows import delivery
 from avert.workflows.demo import run_demo
@@ -242,3 +244,103 @@ def test_a_person_a_partner_reads_in_an_action_id_is_counted_in_its_audit_row(
         .row(-1, named=True)
     )
     assert "people=1;" in row["detail"], (row["object"], row["detail"])
+
+
+def _row_of_page(world: World, user: str, url: str) -> tuple[str, str]:
+    """The people detail of the audit row ``user``'s view of ``url`` wrote, and the
+    same detail made of the people the page itself shows: each stored person id
+    of its own in it for the police, each person pseudonym for a partner or the
+    board."""
+    client = signed_in(world.app, user)
+    before = world.store.read_frame("audit", columns=["seq"])["seq"].max()
+    page = client.get(url)
+    assert page.status_code == 200, (user, url)
+    text = html.unescape(page.text)
+    if user == "chair":
+        # a word of its own (an id run into letters is read as written by the
+        # police, and counted as Today counts it: not)
+        found = re.findall(r"(?<![0-9A-Za-z])[Pp]\d{7}(?![0-9A-Za-z])", text)
+        shown = {p.upper() for p in found if p.upper() in world.person_ids}
+    else:
+        shown = set(re.findall(r"P-[0-9A-F]{12}(?![0-9A-Fa-f])", text))
+    rows = (
+        world.store.read_frame("audit")
+        .filter((pl.col("seq") > before) & (pl.col("action") == "view"))
+        .sort("seq")
+    )
+    assert rows.height == 1, (user, url, rows)
+    n, digest = people_digest(sorted(shown))
+    audited = re.search(r"people=\d+; people_sha256=\w+", rows["detail"][0])
+    assert audited, rows["detail"][0]
+    return audited.group(0), f"people={n}; people_sha256={digest}"
+
+
+def test_the_plan_and_an_action_page_audit_the_people_their_objectives_name(
+    leaky: tuple[World, list[str], str],
+) -> None:
+    """The action page shows its objective's title, the plan page its objectives'
+    ids and titles (the measures): the people they name were not in the page's
+    audit row, nor (for the police) those an action's title or id writes, where
+    Today counts them (a partner's My actions counted instead a person only its
+    objective's id, which it does not show, named)."""
+    world, ids, other = leaky
+    people = sorted(world.person_ids)
+    named = next(p for p in people if p not in {other, *_raw(ids, other)})
+    aim = (
+        delivery._common.read_delivery(world.store, "objective")
+        .filter(pl.col("objective_id") == f"{other}-aim")
+        .row(0, named=True)
+    )
+    delivery._save(
+        world.store,
+        "objective",
+        [{**aim, "title": f"Reduce harm around {named}"}],
+        user=CHAIR,
+        reason="test",
+    )
+    for user in ("chair", "partner", "board"):
+        plan = signed_in(world.app, user).get("/plan").text
+        visit = next(
+            h
+            for h in re.findall(r'href="(/plan/actions/[^"]+)"', plan)
+            if h.endswith("-visit") and not h.startswith("/plan/actions/x")
+        )
+        for url in ("/plan", visit):
+            audited, shown = _row_of_page(world, user, url)
+            assert audited == shown, (user, url)
+
+
+def test_an_action_page_audits_the_people_its_history_names(
+    leaky: tuple[World, list[str], str],
+) -> None:
+    """An earlier title naming a person is on the action page's history (as its
+    reader reads it): the row counted the action's fields of now alone."""
+    world, ids, other = leaky
+    people = sorted(world.person_ids)
+    named = next(p for p in reversed(people) if p not in {other, *_raw(ids, other)})
+    row = (
+        delivery.read_actions(world.store)
+        .filter(pl.col("action_id") == ids[1])
+        .row(0, named=True)
+    )
+    base = {k: v for k, v in row.items() if k not in ("overdue", "overdue_days")}
+    for title in (f"Check on {named}", "Check on the area"):
+        version = delivery.read_actions(world.store).filter(
+            pl.col("action_id") == ids[1]
+        )["version"][0]
+        delivery._save(
+            world.store,
+            "action",
+            [{**base, "title": title, "version": version}],
+            user=CHAIR,
+            reason="test",
+        )
+    for user in ("chair", "partner", "board"):
+        plan = signed_in(world.app, user).get("/plan").text
+        link = next(
+            h
+            for h in re.findall(r'href="(/plan/actions/[^"]+)"', plan)
+            if h.lower().startswith("/plan/actions/check-")
+        )
+        audited, shown = _row_of_page(world, user, link)
+        assert audited == shown, (user, link)

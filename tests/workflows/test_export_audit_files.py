@@ -9,6 +9,8 @@ holds others. docs/audit.md, "What is audited".
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import secrets
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pytest
 from avert.config.settings import load_settings
 from avert.store import Store, audit
 from avert.workflows import delivery
-from avert.workflows.briefing import run_briefing
+from avert.workflows.briefing import people_shown, run_briefing
 from avert.workflows.users import User
 from briefing.factory import make_frames, write_store
 
@@ -147,3 +149,48 @@ def test_the_plan_exports_row_counts_the_people_its_file_names(
     assert row["detail"] == (
         f"people={n}; people_sha256={digest}; location={out.resolve()}"
     )
+
+
+@pytest.mark.parametrize("audience", ["police", "partner"])
+def test_the_briefings_export_row_counts_the_people_a_taskings_what_names(
+    sqlite_store: Store, tmp_path: Path, audience: str
+) -> None:
+    """A tasking's what naming a person the briefing lists nowhere else ("Speak
+    to P..."): *Today*'s row counts them (as written for the police, their
+    pseudonym for a partner), the export's row of ``avert brief`` counted only
+    the people its items link."""
+    write_store(sqlite_store, make_frames(300, at=AT, seed=11))
+    first = run_briefing(sqlite_store, at=AT, out_dir=tmp_path / "a", pdf=False)
+    data = json.loads(first.json.read_text(encoding="utf-8"))
+    linked = set(people_shown(data))
+    people = sqlite_store.read_frame("people", columns=["person_id"])["person_id"]
+    named = next(p for p in people.sort().to_list() if p not in linked)
+    delivery.add_tasking(
+        sqlite_store,
+        f"retaliation:{data['retaliation'][0]['incident_id']}",
+        what=f"Speak to {named} about it",
+        organisation="council",
+        due=AT + dt.timedelta(hours=4),
+        user=CHAIR,
+        now=AT - dt.timedelta(hours=1),
+    )
+    files = run_briefing(
+        sqlite_store,
+        at=AT,
+        out_dir=tmp_path / "b",
+        pdf=False,
+        audience=audience,  # type: ignore[arg-type]
+        organisation="council" if audience == "partner" else None,
+        pseudonym_key=SETTINGS.pseudonym_key,
+    )
+    text = files.json.read_text(encoding="utf-8")
+    if audience == "police":
+        assert f"Speak to {named} about it" in text
+        shown = {*people_shown(json.loads(text)), named}
+    else:
+        shown = set(re.findall(r"P-[0-9A-F]{12}(?![0-9A-Fa-f])", text))
+        assert named not in text
+        assert re.search(r"Speak to P-[0-9A-F]{12} about it", text)
+    row = audit.read(sqlite_store, action="export").row(-1, named=True)
+    n, digest = audit.people_digest(sorted(shown))
+    assert f"people={n}; people_sha256={digest};" in row["detail"]

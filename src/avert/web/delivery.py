@@ -98,14 +98,20 @@ def plan(
     """The plan board: strand x status, RAG, actions, filters, the checks."""
     ctx = _ctx(request)
     user = current_user(request)
+    measures = delivery.objective_measures(ctx.store, ctx.settings, user=user)
     board = delivery.plan_board(
-        ctx.store, ctx.settings, user=user, lead=lead or None, area=area or None
+        ctx.store,
+        ctx.settings,
+        user=user,
+        lead=lead or None,
+        area=area or None,
+        # the people the measures' objectives name are on the page too
+        texts=[m.get(k) for m in measures for k in ("objective_id", "title")],
     )
     checks = delivery.checks_view(ctx.store, ctx.settings, user=user)
     made = views.plan_makeup(
         ctx.store, ctx.settings, user=user, lead=lead or None, area=area or None
     )
-    measures = delivery.objective_measures(ctx.store, ctx.settings, user=user)
     return _page(
         request,
         "plan.html",

@@ -71,6 +71,7 @@ from avert.workflows.delivery import (
     account_orgs,
     accounts_spelling,
     output_scope,
+    people_written,
     pseudonymise_stored_ids,
     subject_people,
     taskings_in_area,
@@ -172,6 +173,24 @@ def people_shown(data: dict[str, Any]) -> list[str]:
             if g and g.startswith(DETECTED_GROUP_PREFIX)
         )
     return sorted(ids)
+
+
+def free_texts(data: dict[str, Any]) -> list[str | None]:
+    """The free text the briefing JSON ``data`` shows as written (partners:
+    with their pseudonyms): its taskings' what, who and result, its plan
+    actions' titles, and the what of each item's "already tasked"; the people
+    it names are counted apart
+    (:func:`avert.workflows.delivery.people_written`)."""
+    taskings = [t for rows in (data.get("taskings") or {}).values() for t in rows]
+    texts: list[str | None] = [t.get(c) for t in taskings for c in TASKING_TEXTS]
+    texts += [a.get("title") for a in data.get("actions") or []]
+    for value in data.values():
+        rows = value.get("items") if isinstance(value, dict) else value
+        if isinstance(rows, list):
+            texts += [
+                (r.get("tasked") or {}).get("what") for r in rows if isinstance(r, dict)
+            ]
+    return texts
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -1094,7 +1113,13 @@ def _write_briefing(
         audience=audience,
         area=area,
         out=out,
-        people=people_shown(data),
+        # and the people its taskings' and actions' free text names, as Today's
+        people=sorted(
+            {
+                *people_shown(data),
+                *people_written(store, free_texts(data), police=audience == "police"),
+            }
+        ),
         user=user,
         files=_BRIEFING_FILES[: 3 if pdf else 2],
     )

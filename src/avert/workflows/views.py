@@ -39,7 +39,6 @@ from avert.config.risk import RiskConfig, load_risk_config
 from avert.config.settings import Settings
 from avert.config.timezone import local_now
 from avert.delivery import subject_type
-from avert.delivery.model import TASKING_TEXTS
 from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
@@ -60,6 +59,7 @@ from avert.workflows import audit as audit_workflow
 from avert.workflows._key_locks import KeyLocks
 from avert.workflows.briefing import (
     build_briefing,
+    free_texts,
     people_shown,
     read_residents,
     unknown_area,
@@ -578,24 +578,6 @@ def _as_listed(alert: dict[str, Any]) -> dict[str, Any]:
     listed = [alert.get("victim_id"), *targets[: LIST_LIMITS["weak_alert_targets"]]]
     links = {**(alert.get("links") or {}), "person_id": [p for p in listed if p]}
     return {**alert, "links": links}
-
-
-def free_texts(data: dict[str, Any]) -> list[str | None]:
-    """The free text the briefing JSON ``data`` shows as written (partners:
-    with their pseudonyms): its taskings' what, who and result, its plan
-    actions' titles, and the what of each item's "already tasked"; the people
-    it names are counted apart
-    (:func:`avert.workflows.delivery.people_written`)."""
-    taskings = [t for rows in (data.get("taskings") or {}).values() for t in rows]
-    texts: list[str | None] = [t.get(c) for t in taskings for c in TASKING_TEXTS]
-    texts += [a.get("title") for a in data.get("actions") or []]
-    for value in data.values():
-        rows = value.get("items") if isinstance(value, dict) else value
-        if isinstance(rows, list):
-            texts += [
-                (r.get("tasked") or {}).get("what") for r in rows if isinstance(r, dict)
-            ]
-    return texts
 
 
 def _action_as_listed(

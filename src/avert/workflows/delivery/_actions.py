@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from typing import Any, Final, NoReturn
 
 import polars as pl
 
@@ -18,7 +19,6 @@ from avert.access import (
     foreign_pieces,
     kept_withheld,
     pseudonymise_authored,
-    pseudonyms_named,
     restore_authored,
     withhold_action_titles,
 )
@@ -53,6 +53,7 @@ from avert.workflows.delivery._common import (
     new_organisation_problem,
     one_word_shown,
     partner_pseudonymiser,
+    people_written,
     pseudonymise_stored_ids,
     read_delivery,
     stored_ids_shown,
@@ -523,18 +524,40 @@ def _asked_action_id(
     return asked
 
 
-def _people_detail(shown: pl.DataFrame, user: User) -> str:
+#: The free text of an action each list of actions shows (plan.html,
+#: my_actions.html, action.html): the people they write are counted in its row.
+_BOARD_TEXT: Final = ("action_id", "title", "rag_reason")
+_MINE_TEXT: Final = ("action_id", "title")
+_PAGE_TEXT: Final = ("action_id", "title", "objective_id", "evidence", "rag_reason")
+
+
+def _people_detail(
+    store: Store,
+    shown: pl.DataFrame,
+    user: User,
+    fields: Sequence[str],
+    texts: Sequence[str | None] = (),
+) -> str:
     """The audit ``detail`` of a list of actions: the people they target, as shown
-    (pseudonyms for partners and the board), counted and digested; for a partner
-    or the board also each person any shown field names by pseudonym (an
-    action's id "check-P-...", a title: :func:`avert.access.pseudonyms_named`)."""
+    (pseudonyms for partners and the board), and each person the page's free
+    text writes (its ``fields`` of each action, and ``texts``: an objective's
+    title), counted and digested as Today counts them
+    (:func:`people_written`: by stored id or name for the police, by pseudonym
+    for a partner or the board: an action's id "check-P-...", a title)."""
     people = set(
         shown.filter(pl.col("target_type") == "person")["target_id"]
         .drop_nulls()
         .to_list()
     )
-    if audience_of(user.role) != "police":
-        people.update(pseudonyms_named(shown.write_json(), "person"))
+    written = [
+        str(v)
+        for c in fields
+        if c in shown.columns
+        for v in shown[c].to_list()
+        if isinstance(v, str)
+    ]
+    police = audience_of(user.role) == "police"
+    people.update(people_written(store, [*written, *texts], police=police))
     return audit.describe(people=sorted(people), audience=audience_of(user.role))
 
 
@@ -547,10 +570,12 @@ def _shown_audited(
     obj: str,
     reason: str,
     names: queries.StoredNames | None = None,
+    fields: Sequence[str] = _BOARD_TEXT,
+    texts: Sequence[str | None] = (),
 ) -> pl.DataFrame:
     """``rows`` as ``user`` may see them (:func:`_shown`, with ``names``); the view
     is audited under ``obj`` and ``reason``, its detail the people the rows target
-    as shown (:func:`_people_detail`)."""
+    as shown and those its ``fields`` and ``texts`` write (:func:`_people_detail`)."""
     shown = _shown(store, rows, user, settings, names=names)
     audit_as(
         store,
@@ -558,7 +583,7 @@ def _shown_audited(
         action="view",
         obj=obj,
         reason=reason,
-        detail=_people_detail(shown, user),
+        detail=_people_detail(store, shown, user, fields, texts),
     )
     return shown
 
@@ -610,9 +635,12 @@ def plan_board(
     area: str | None = None,
     today: dt.date | None = None,
     names: queries.StoredNames | None = None,
+    texts: Sequence[str | None] = (),
 ) -> dict[str, Any]:
     """The plan board: strand x status counts, RAG counts, and the actions listed
-    (as ``user`` may see them: :func:`_shown`, with ``names`` if given)."""
+    (as ``user`` may see them: :func:`_shown`, with ``names`` if given); its audit
+    row counts too the people ``texts`` write, the page's other free text as
+    ``user`` reads it (the objectives' ids and titles of its measures)."""
     check_allowed(user, "view-plan")
     today = today or local_today(store.timezone)
     actions = board_actions(
@@ -646,6 +674,7 @@ def plan_board(
         reason=f"plan board, {actions.height} actions (lead={lead or 'all'}, "
         f"area={area or 'all'})",
         names=names,
+        texts=texts,
     )
     return {
         "today": today,
@@ -681,6 +710,7 @@ def my_actions(
         settings,
         obj="my-actions",
         reason=f"my actions, {rows.height} listed",
+        fields=_MINE_TEXT,
     )
     return shown.to_dicts()
 
@@ -817,6 +847,20 @@ def _objective_title(
     return str(title) if title else None
 
 
+def _history_texts(changes: list[dict[str, Any]]) -> list[str]:
+    """The words an action page's history shows (each change's before and
+    after, as ``user`` reads them; a creation shows "created" alone): the
+    people they name are counted in the page's audit row."""
+    return [
+        v
+        for change in changes
+        if change["change"] != "create"
+        for pair in change["diff"].values()
+        for v in pair
+        if isinstance(v, str)
+    ]
+
+
 def action_page(
     store: Store,
     settings: Settings | None,
@@ -884,15 +928,23 @@ def action_page(
             }
         )
     may_edit = is_allowed(user, "edit-action", org=row["lead_organisation"] or "")
+    objective_title = _objective_title(
+        store, settings, user, row["objective_id"], today=today
+    )
     shown = _shown_audited(
-        store, rows, user, settings, obj=f"action:{action_id}", reason="action page"
+        store,
+        rows,
+        user,
+        settings,
+        obj=f"action:{action_id}",
+        reason="action page",
+        fields=_PAGE_TEXT,
+        texts=[objective_title, *_history_texts(changes)],
     )
     return {
         "action": shown.row(0, named=True),
         "place_names": _place_names(store, settings, shown, user=user, today=today),
-        "objective_title": _objective_title(
-            store, settings, user, row["objective_id"], today=today
-        ),
+        "objective_title": objective_title,
         "history": changes,
         "may_edit": may_edit,
         # the statuses it may take, in the order of their life (proposed to
