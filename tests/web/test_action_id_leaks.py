@@ -37,7 +37,8 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list[str], s
     """A demo city whose council leads three overdue actions with a person's id in
     their ids: one on that person ("P...-visit"), one on an area naming another
     stored person ("check-P..."), and one on that area with a third person's id
-    run into letters ("xP...visit", its objective "aimP..."); the ids written,
+    run into letters ("xP...visit", its objective "aimP..."; the second's objective
+    is the second person's id, whole); the ids written,
     and the second person's."""
     root: Path = tmp_path_factory.mktemp("action-ids")
     run_demo(
@@ -103,11 +104,14 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list[str], s
         [
             {**objective, "objective_id": f"{other}-aim", "version": None},
             {**objective, "objective_id": f"aim{glued}", "version": None},
+            # a person's id, whole, as an objective's id
+            {**objective, "objective_id": other, "version": None},
         ],
         user=CHAIR,
         reason="test",
     )
     rows[0]["objective_id"] = f"{other}-aim"
+    rows[1]["objective_id"] = other
     rows[2]["objective_id"] = f"aim{glued}"
     delivery._save(store, "action", rows, user=CHAIR, reason="test")
     world = World(

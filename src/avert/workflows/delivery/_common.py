@@ -733,15 +733,20 @@ def objectives_shown(
 def whole_objective_ids_kept(
     store: Store, written: pl.DataFrame, shown: pl.DataFrame
 ) -> pl.DataFrame:
-    """``shown`` with each objective id that is, whole, a stored record's id as
-    written: the plan's own name for the objective, not the record's (the
-    example plan's Prevention objectives are P1 and P2; on a store whose people
-    are P1, P2, ... the board read a person's pseudonym for an objective, and its
-    audit row counted a person no page named). An id held inside a longer one
-    ("P0000123-aim", "aimP0000123") is still shown as its pseudonym."""
+    """``shown`` with each objective id that is, whole, a stored record's id of
+    fewer than :data:`_GLUED_MIN_CHARS` characters as written: too short to be
+    told from the plan's own numbering (the example plan's Prevention objectives
+    are P1 and P2; on a store whose people are P1, P2, ... the board read a
+    person's pseudonym for an objective, and its audit row counted a person no
+    page named). A longer one ("P0000123"), and one held inside a longer id
+    ("P0000123-aim", "aimP0000123"), is still shown as its pseudonym."""
     if shown.height == 0 or "objective_id" not in written.columns:
         return shown
-    ids = written["objective_id"].drop_nulls().unique().to_list()
+    ids = [
+        i
+        for i in written["objective_id"].drop_nulls().unique().to_list()
+        if len(i) < _GLUED_MIN_CHARS
+    ]
     whole = sorted({real for _, real in queries.stored_ids(store, ids)})
     if not whole:
         return shown
