@@ -70,6 +70,7 @@ __all__ = [
     "AUDIENCES",
     "CAPITALISED",
     "DEMO_KEY",
+    "GLUED",
     "KEPT_WITHHELD",
     "KEY_ENV",
     "MAX_NAME_WORDS",
@@ -1115,6 +1116,11 @@ NAME_WITHHELD: Final = "[name withheld]"
 #: written with a capital (``^young`` matches "Young", "YOUNG", not "young"):
 #: :func:`one_word_names`.
 CAPITALISED: Final = "^"
+#: The start of a key of shown words that is a stored id (lower case) found run
+#: into other letters or digits of a word ("xP0000123", "P0000123visit"):
+#: matched anywhere in a word, in any case, and shown as its pseudonym as a
+#: whole-word key is (:class:`_ShownFinder`).
+GLUED: Final = "\x01"
 #: How many words from another clue of the same person (their id or full name)
 #: one word of their name is withheld at (:func:`one_word_names`).
 ONE_WORD_WITHIN: Final = 12
@@ -1502,8 +1508,23 @@ class _ShownFinder:
     each place the same key matches first and the words found are the same
     (``tests/test_shown_finder.py`` holds the old search as its oracle)."""
 
-    def __init__(self, keys: Iterable[str]) -> None:
+    def __init__(
+        self, keys: Iterable[str], glued: Mapping[str, str] | None = None
+    ) -> None:
         self.keys = frozenset(keys)
+        #: Stored ids (lower case) found run into a word, to their pseudonyms
+        #: (:data:`GLUED` keys), and the pattern finding them, longest first.
+        self.glued = dict(glued or {})
+        self.glued_pattern = (
+            re.compile(
+                "|".join(
+                    re.escape(k) for k in sorted(self.glued, key=len, reverse=True)
+                ),
+                re.IGNORECASE | re.ASCII,  # ids are ASCII: a key is its match lowered
+            )
+            if self.glued
+            else None
+        )
         self._by_words: dict[tuple[str, ...], list[str]] = {}
         self._always: set[str] = set()
         for key in self.keys:
@@ -1916,8 +1937,19 @@ def _inside(lo: int, hi: int, ranges: Sequence[tuple[int, int]]) -> bool:
 def _shown_lookup(
     shown: Mapping[str, str],
 ) -> tuple[dict[str, str], _ShownFinder | None]:
-    lowered = {name_key(k): v for k, v in shown.items() if k.strip() and v is not None}
-    return lowered, _ShownFinder(lowered) if lowered else None
+    """``shown``'s whole-word keys by :func:`name_key`, and the finder of them
+    and of its :data:`GLUED` keys (none if it has neither)."""
+    glued = {
+        k[len(GLUED) :].lower(): v
+        for k, v in shown.items()
+        if k.startswith(GLUED) and k[len(GLUED) :] and v is not None
+    }
+    lowered = {
+        name_key(k): v
+        for k, v in shown.items()
+        if not k.startswith(GLUED) and k.strip() and v is not None
+    }
+    return lowered, _ShownFinder(lowered, glued) if lowered or glued else None
 
 
 def _shown_parts(
@@ -1943,6 +1975,16 @@ def _shown_parts(
     plain.append((text[at:], text[at:], False))
     if finder is None:
         return [p for p in plain if p[1]]
+    return _glued_parts_shown(_whole_parts_shown(plain, lowered, finder), finder)
+
+
+def _whole_parts_shown(
+    plain: list[tuple[str, str, bool]],
+    lowered: Mapping[str, str],
+    finder: _ShownFinder,
+) -> list[tuple[str, str, bool]]:
+    """``plain``'s parts not yet replaced split at each whole-word key of
+    ``lowered`` that ``finder`` finds, shown as its pseudonym."""
     out: list[tuple[str, str, bool]] = []
     for shown_part, written, replaced in plain:
         pattern = None if replaced else finder.pattern_for(written)
@@ -1954,6 +1996,30 @@ def _shown_parts(
             out.append((written[at:a], written[at:a], False))
             out.append((_pseudonym_of(lowered, written[a:b]), written[a:b], True))
             at = b
+        out.append((written[at:], written[at:], False))
+    return [p for p in out if p[1]]
+
+
+def _glued_parts_shown(
+    parts: list[tuple[str, str, bool]], finder: _ShownFinder
+) -> list[tuple[str, str, bool]]:
+    """``parts`` with each stored id run into a word (``finder``'s
+    :data:`GLUED` keys) in those not yet replaced shown as its pseudonym: a
+    replaced part, as :func:`restore_authored` puts back the words it
+    replaced."""
+    pattern = finder.glued_pattern
+    if pattern is None:
+        return parts
+    out: list[tuple[str, str, bool]] = []
+    for shown_part, written, replaced in parts:
+        if replaced:
+            out.append((shown_part, written, replaced))
+            continue
+        at = 0
+        for m in pattern.finditer(written):
+            out.append((written[at : m.start()], written[at : m.start()], False))
+            out.append((finder.glued[m.group(0).lower()], m.group(0), True))
+            at = m.end()
         out.append((written[at:], written[at:], False))
     return [p for p in out if p[1]]
 
@@ -2317,6 +2383,15 @@ def _shown_as_written(
     return True
 
 
+def _beside_as_shown(from_seen: list[int | None], left: int, right: int) -> bool:
+    """Whether characters ``left`` and ``right`` of the text sent are both
+    unchanged from what the reader was shown, and stood side by side there."""
+    if left < 0 or right >= len(from_seen):
+        return False
+    a, b = from_seen[left], from_seen[right]
+    return a is not None and b is not None and b == a + 1
+
+
 def _rebuilt(
     text: str,
     placed: _Placed,
@@ -2337,14 +2412,26 @@ def _rebuilt(
         new_at[j] = len(chars)
         if j in placed:
             end, put, owners = placed[j]
-            if chars and _word_char(chars[-1]) and _word_char(put[0]):
+            # beside the words it stood beside as shown (a stored id run into
+            # the police's letters, "xP12"), no space: the stored text's
+            if (
+                chars
+                and _word_char(chars[-1])
+                and _word_char(put[0])
+                and not _beside_as_shown(from_seen, j - 1, j)
+            ):
                 chars.append(" ")
                 who.append(None)
                 put_at.append(None)
             chars.extend(put)
             who.extend(owners)
             put_at.extend([j] * len(put))
-            if end < len(text) and _word_char(text[end]) and _word_char(put[-1]):
+            if (
+                end < len(text)
+                and _word_char(text[end])
+                and _word_char(put[-1])
+                and not _beside_as_shown(from_seen, end - 1, end)
+            ):
                 chars.append(" ")
                 who.append(None)
                 put_at.append(None)

@@ -348,3 +348,49 @@ def test_an_action_page_audits_the_people_its_history_names(
         )
         audited, shown = _row_of_page(world, user, link)
         assert audited == shown, (user, link)
+
+
+def test_partners_and_the_board_read_no_glued_id_in_free_text(
+    leaky: tuple[World, list[str], str],
+) -> None:
+    """A final crawl read "(xP0000016)" in a tasking's what on Today, the
+    meeting and the briefing API, and "aim for xP0000002y" in an objective's
+    title on the plan: free text matched ids as whole words only."""
+    world, ids, other = leaky
+    people = sorted(world.person_ids)
+    subject, glued = [p for p in people if p not in {other, *_raw(ids, other)}][:2]
+    delivery.add_tasking(
+        world.store,
+        f"person:{subject}",
+        what=f"Visit the family (x{glued}) this week",
+        organisation="council",
+        user=CHAIR,
+        anyway=True,
+    )
+    aim = (
+        delivery._common.read_delivery(world.store, "objective")
+        .filter(pl.col("objective_id") == f"{other}-aim")
+        .row(0, named=True)
+    )
+    delivery._save(
+        world.store,
+        "objective",
+        [{**aim, "title": f"aim for x{glued}y"}],
+        user=CHAIR,
+        reason="test",
+    )
+    later = (
+        f"{local_now(world.settings.timezone) + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}"
+    )
+    for role in ("partner", "board"):
+        client = signed_in(world.app, role)
+        pages = {
+            "today": client.get("/today", params={"at": later}).text,
+            "meeting": client.get("/meeting").text,
+            "api": client.get("/api/v1/briefing", params={"at": later}).text,
+            "plan": client.get("/plan").text,
+        }
+        for name, text in pages.items():
+            assert glued.lower() not in html.unescape(text).lower(), (role, name)
+    chair = html.unescape(signed_in(world.app, "chair").get("/plan").text)
+    assert f"aim for x{glued}y" in chair  # the police read it as typed

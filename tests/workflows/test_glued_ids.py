@@ -7,8 +7,19 @@ from __future__ import annotations
 
 import polars as pl
 
+from avert.access import (
+    Pseudonymiser,
+    authors_json,
+    pseudonymise_authored,
+    restore_authored,
+)
 from avert.store import Store
-from avert.workflows.delivery._common import glued_ids_shown
+from avert.workflows.delivery._common import (
+    glued_ids_shown,
+    people_written,
+    pseudonymise_stored_ids,
+    stored_ids_shown,
+)
 
 
 def _pseudo(kind: str, real: str) -> str:
@@ -35,3 +46,63 @@ def test_a_glued_stored_id_and_the_subjects_id_are_pseudonymised(
         "VRU2025-01",
         None,
     ]
+
+
+def _with_person(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P100"], "source": ["t"]}))
+
+
+def test_free_text_shows_a_glued_stored_id_as_its_pseudonym(
+    sqlite_store: Store,
+) -> None:
+    """A final crawl read "(xP0000016)" raw in a tasking's what on Today: free
+    text matched ids as whole words only."""
+    _with_person(sqlite_store)
+    frame = pl.DataFrame(
+        {"what": ["visit (xP100) at home", "call p100visit", "A01 and M25x", None]}
+    )
+    shown = pseudonymise_stored_ids(sqlite_store, _pseudo, frame, ["what"])
+    assert shown["what"].to_list() == [
+        "visit (x<person:P100>) at home",
+        "call <person:P100>visit",
+        "A01 and M25x",  # not stored: as written
+        None,
+    ]
+
+
+def test_a_partner_reads_a_glued_id_it_typed_as_typed(sqlite_store: Store) -> None:
+    _with_person(sqlite_store)
+    text = "police xP100, ours yP100"
+    authors = authors_json({"result": (text, [(14, 24, "council")])})
+    frame = pl.DataFrame({"result": [text], "authors": [authors]})
+    shown = pseudonymise_stored_ids(
+        sqlite_store, _pseudo, frame, ["result"], org="council"
+    )
+    assert shown["result"].to_list() == ["police x<person:P100>, ours yP100"]
+
+
+def test_a_partners_save_puts_a_glued_id_back(sqlite_store: Store) -> None:
+    _with_person(sqlite_store)
+    shown = stored_ids_shown(sqlite_store, _pseudo, ["seen xP100"])
+    assert pseudonymise_authored(["seen xP100"], [[]], "council", shown) == [
+        "seen x<person:P100>"
+    ]
+    text, _ = restore_authored(
+        "seen x<person:P100> today", "seen xP100", [], "council", shown
+    )
+    assert text == "seen xP100 today"
+
+
+def test_audit_counts_the_person_of_a_glued_id_as_shown(sqlite_store: Store) -> None:
+    """A partner's or the board's audit row counts the pseudonym shown for an id
+    run into letters; the police read the text as typed, and count a person's id
+    written as a word of its own only (as Today and the plan count ids)."""
+    _with_person(sqlite_store)
+    frame = pl.DataFrame({"what": ["seen xP100", "seen A01x"]})
+    shown = pseudonymise_stored_ids(sqlite_store, Pseudonymiser(None), frame, ["what"])
+    alias = Pseudonymiser(None)("person", "P100")
+    assert people_written(sqlite_store, shown["what"].to_list(), police=False) == [
+        alias
+    ]
+    assert people_written(sqlite_store, ["seen xP100"], police=True) == []

@@ -181,3 +181,70 @@ def test_a_real_name_in_one_script_or_an_allowed_mix_is_no_problem(
     from avert.access import organisation_name_problem
 
     assert organisation_name_problem(typed) is None
+
+
+def _two_spellings(store: Store) -> None:
+    """A store made before a second spelling was refused: "Cafe Trust" and
+    "Café Trust" each an account's organisation."""
+    add_user(store, "ct", password=PASSWORD, role="partner", org="Cafe Trust")
+    add_user(store, "ct2", password=PASSWORD, role="partner", org="Probation")
+    _update(store, "ct2", reason="test", by=None, org="Caf\u00e9 Trust")
+
+
+def test_a_name_of_two_stored_spellings_is_refused_where_typed(
+    sqlite_store: Store,
+) -> None:
+    """``same[0]`` was taken: ``brief --org``, a tasking or a plan lead used
+    the first spelling's organisation (and its pseudonym key)."""
+    from avert.workflows.delivery._common import (
+        account_orgs,
+        accounts_spelling,
+        scope_as_accounts_spell,
+    )
+
+    _two_spellings(sqlite_store)
+    _people(sqlite_store, "P1")
+    orgs = account_orgs(sqlite_store)
+    both = "'Caf(e|\u00e9) Trust' and 'Caf(e|\u00e9) Trust'"
+    with pytest.raises(ConfigError, match=both):
+        accounts_spelling(orgs, "CAFE TRUST")
+    with pytest.raises(ConfigError, match=both):
+        scope_as_accounts_spell(sqlite_store, "organisation:cafe trust")
+    with pytest.raises(ConfigError, match=both):
+        delivery.add_tasking(
+            sqlite_store,
+            "person:P1",
+            what="Visit",
+            organisation="cafe trust",
+            user=CHAIR,
+        )
+    # typed exactly, each is its own
+    assert accounts_spelling(orgs, "Caf\u00e9 Trust") == "Caf\u00e9 Trust"
+    assert accounts_spelling(orgs, "Cafe Trust") == "Cafe Trust"
+
+
+def test_a_stored_name_of_two_spellings_is_read_as_stored(sqlite_store: Store) -> None:
+    import polars as pl
+
+    from avert.workflows.delivery._common import with_accounts_spelling
+
+    _two_spellings(sqlite_store)
+    add_user(sqlite_store, "cc", password=PASSWORD, role="partner", org="Council")
+    frame = pl.DataFrame({"organisation": ["CAFE TRUST", "Cafe Trust", "council"]})
+    read = with_accounts_spelling(sqlite_store, frame)
+    assert read["organisation"].to_list() == ["CAFE TRUST", "Cafe Trust", "Council"]
+
+
+def test_a_plan_lead_of_two_stored_spellings_is_refused_at_its_line(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    _two_spellings(sqlite_store)
+    text = EXAMPLE.read_text(encoding="utf-8")
+    path = tmp_path / "plan.yaml"
+    path.write_text(text.replace("lead: council", "lead: CAFE TRUST", 1))
+    with pytest.raises(ConfigError) as refused:
+        delivery.import_plan(sqlite_store, path, user=CHAIR)
+    said = str(refused.value)
+    assert re.search(r"plan\.yaml:\d+: action A05: lead: .*'Cafe Trust' and", said)
+    assert "Caf\u00e9 Trust" in said
+    assert sqlite_store.read_frame("actions").height == 0

@@ -111,7 +111,9 @@ def _lead_as_accounts_spell(store: Store, row: dict[str, Any]) -> str | None:
     """The lead organisation of one action ``row`` as the accounts spell it now
     (:func:`accounts_spelling`): whose action it is, for the partner permission,
     while the row is saved as stored."""
-    return accounts_spelling(account_orgs(store), row.get("lead_organisation"))
+    return accounts_spelling(
+        account_orgs(store), row.get("lead_organisation"), keep_ambiguous=True
+    )
 
 
 def _may_edit(user: User, lead_organisation: str | None) -> None:

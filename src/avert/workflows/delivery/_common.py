@@ -13,6 +13,7 @@ from typing import Any, Final
 import polars as pl
 
 from avert.access import (
+    GLUED,
     KEPT_WITHHELD,
     NAME_WITHHELD,
     AuthorSpan,
@@ -327,12 +328,18 @@ def _shown_and_people(
     people: set[str] = set()
     clues: dict[str, list[str]] = {}
     candidates = id_candidates(texts)
-    found = queries.stored_ids(store, candidates)
+    asked = set(candidates)
+    both = queries.stored_ids(store, sorted(asked | glued_asked(texts)))
+    found = [(kind, real) for kind, real in both if real in asked]
     for kind, real in found:
         shown.setdefault(real, pseudo(kind, real))
         if kind == "person":
             people.add(real)
             clues.setdefault(real, []).append(name_key(real))
+    for kind, real in _glued_found(texts, both, found):
+        shown.setdefault(GLUED + real.lower(), pseudo(kind, real))
+        if kind == "person":
+            people.add(real)
     for word, group in detected_group_words(candidates, found).items():
         shown.setdefault(word, pseudo("group", group))
     for kind in ("person", "group"):
@@ -653,6 +660,45 @@ def _glued_parts(written: str) -> set[str]:
     return out
 
 
+def glued_asked(texts: Sequence[str | None]) -> set[str]:
+    """The words asked of the store as stored ids run into other letters or
+    digits of ``texts``' words: each of their :func:`_glued_parts`, as written,
+    upper and lower case (:func:`avert.store.queries.stored_ids` matches case
+    as stored)."""
+    return {
+        v
+        for w in texts
+        if w
+        for p in _glued_parts(w)
+        for v in (p, p.upper(), p.lower())
+    }
+
+
+def _glued_found(
+    texts: Sequence[str | None],
+    stored: Sequence[tuple[str, str]],
+    whole: Sequence[tuple[str, str]],
+) -> list[tuple[str, str]]:
+    """The ``stored`` ids (``(kind, id)``) that ``texts`` write run into other
+    letters or digits of a word (:func:`_glued_parts`) that is not itself a
+    stored id written whole (``whole``: shown as its own pseudonym, so
+    "P12345" names no "P123")."""
+    whole_ids = {real.lower() for _, real in whole}
+    runs = {
+        run.lower()
+        for t in texts
+        if t
+        for run in re.findall(r"[0-9A-Za-z]+", t)
+        if run.lower() not in whole_ids
+    }
+    parts = {p.lower() for run in runs for p in _glued_parts(run)}
+    return [
+        (kind, real)
+        for kind, real in stored
+        if len(real) >= _GLUED_MIN_CHARS and real.lower() in parts
+    ]
+
+
 def glued_ids_shown(
     store: Store,
     pseudo: Pseudonymiser,
@@ -670,15 +716,7 @@ def glued_ids_shown(
     "xP0000123" was read as written, beside the subject's pseudonym. The parts
     of the ids that may be one (:func:`_glued_parts`) are asked of the store
     at once (:func:`avert.store.queries.stored_ids`)."""
-    parts = sorted(
-        {
-            v
-            for w in written
-            if w
-            for p in _glued_parts(w)
-            for v in (p, p.upper(), p.lower())
-        }
-    )
+    parts = sorted(glued_asked(written))
     found: dict[str, str] = {}
     for kind, real in queries.stored_ids(store, parts) if parts else []:
         found.setdefault(real.lower(), pseudo(kind, real))
@@ -1238,7 +1276,7 @@ def unheld_leads(store: Store, leads: Sequence[str]) -> list[str]:
     def held(lead: str) -> bool:
         if police and lead.strip().lower() == POLICE_LEAD:
             return True
-        return accounts_spelling(orgs, lead) in orgs
+        return accounts_spelling(orgs, lead, keep_ambiguous=True) in orgs
 
     return [lead for lead in leads if not held(lead)]
 
@@ -1267,7 +1305,9 @@ def unheld_organisation_note(store: Store, organisation: str | None) -> str | No
     )
 
 
-def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | None:
+def accounts_spelling(
+    orgs: Sequence[str], organisation: str | None, *, keep_ambiguous: bool = False
+) -> str | None:
     """``organisation`` as the accounts (``orgs``) spell it, else as a new account
     would store it (:func:`avert.access.organisation_spelling`; None if blank).
 
@@ -1284,8 +1324,18 @@ def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | No
     when it is read (:func:`with_accounts_spelling`), for the accounts made
     since.
 
+    A name that matches two accounts' spellings and neither exactly names
+    neither surely: typed (``avert brief --org``, a tasking's organisation, a
+    plan action's lead) it is refused (:class:`avert.errors.ConfigError` naming
+    both: the first was taken, and a partner output used that organisation's
+    pseudonym key); read as stored (``keep_ambiguous``) it is kept as it is.
+
     >>> accounts_spelling(("Council", "council", "probation"), " COUNCIL ")
-    'Council'
+    Traceback (most recent call last):
+    ...
+    avert.errors.ConfigError: Organisation 'COUNCIL' matches the organisations of 2 accounts, 'Council' and 'council', and none exactly: type one of them as it is spelt
+    >>> accounts_spelling(("Council", "council"), "COUNCIL", keep_ambiguous=True)
+    'COUNCIL'
     >>> accounts_spelling(("Council", "council"), "council")
     'council'
     >>> accounts_spelling(("Leeds City Council",), "leeds  city council")
@@ -1302,6 +1352,15 @@ def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | No
         return typed or None
     fold = organisation_fold(typed)
     same = [org for org in orgs if organisation_fold(org) == fold]
+    if len(same) > 1:
+        if keep_ambiguous:
+            return organisation
+        named = ", ".join(repr(o) for o in same[:-1]) + f" and {same[-1]!r}"
+        msg = (
+            f"Organisation {typed!r} matches the organisations of {len(same)} "
+            f"accounts, {named}, and none exactly: type one of them as it is spelt"
+        )
+        raise ConfigError(msg)
     return same[0] if same else organisation_spelling(typed)
 
 
@@ -1315,14 +1374,18 @@ def new_organisation_problem(orgs: Sequence[str], typed: str | None) -> str | No
     (:func:`avert.access.organisation_name_problem`) that matches no account
     was an organisation of its own that no account reads. A name one of
     ``orgs`` reads as (:func:`avert.access.organisation_fold`: "Соuncil" in
-    Cyrillic is "Council") is that account's, and no problem.
+    Cyrillic is "Council") is that account's, and no problem; one that two
+    accounts' spellings read as, and neither exactly, is (which is not known).
 
     >>> new_organisation_problem(("Council",), "\u0421ouncil") is None
     True
     >>> new_organisation_problem(("probation",), "\u0421ouncil")  # doctest: +ELLIPSIS
     "Organisation 'Сouncil' mixes letters of the CYRILLIC and LATIN scripts ..."
     """
-    spelt = accounts_spelling(orgs, typed)
+    try:
+        spelt = accounts_spelling(orgs, typed)
+    except ConfigError as two:  # two stored spellings, neither typed exactly
+        return str(two)
     if spelt is None or spelt in orgs:
         return None
     problem = organisation_name_problem(typed)
@@ -1355,7 +1418,11 @@ def with_accounts_spelling(
         return frame
     orgs = account_orgs(store)
     names = frame.get_column(column).drop_nulls().unique().to_list()
-    changed = {n: s for n in names if (s := accounts_spelling(orgs, n)) != n}
+    changed = {
+        n: s
+        for n in names
+        if (s := accounts_spelling(orgs, n, keep_ambiguous=True)) != n
+    }
     if not changed:
         return frame
     return frame.with_columns(pl.col(column).replace(changed))

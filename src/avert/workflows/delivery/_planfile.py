@@ -104,7 +104,7 @@ def _unmatched_leads(store: Store, doc: PlanDocument) -> tuple[str, ...]:
     for action in doc.actions:
         lead = action.lead_organisation
         # as it is read (a stored "COUNCIL" is kept, and read as "council")
-        if lead and accounts_spelling(orgs, lead) not in orgs:
+        if lead and accounts_spelling(orgs, lead, keep_ambiguous=True) not in orgs:
             found.setdefault(lead, []).append(action.action_id)
     return tuple(f"{lead!r} ({_some(ids)})" for lead, ids in sorted(found.items()))
 
@@ -319,9 +319,13 @@ def _leads_as_accounts_spell(
     orgs = account_orgs(store)
 
     def lead(action: Action) -> str | None:
-        spelt = accounts_spelling(orgs, action.lead_organisation)
+        # two stored spellings, neither typed: refused by _lead_name_errors
+        spelt = accounts_spelling(orgs, action.lead_organisation, keep_ambiguous=True)
         old = stored.get(action.action_id, {}).get("lead_organisation")
-        same = old is not None and accounts_spelling(orgs, old) == spelt
+        same = (
+            old is not None
+            and accounts_spelling(orgs, old, keep_ambiguous=True) == spelt
+        )
         return old if same else spelt
 
     actions = [dataclasses.replace(a, lead_organisation=lead(a)) for a in doc.actions]

@@ -332,7 +332,7 @@ def record_tasking_result(
                 **old,
                 # as the accounts spell it now (an account made since the tasking)
                 "organisation": accounts_spelling(
-                    account_orgs(store), old["organisation"]
+                    account_orgs(store), old["organisation"], keep_ambiguous=True
                 ),
             },
         )
