@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 from avert.web.app import _templates
+
+
+def _page(found: dict[str, Any]) -> str:
+    """The Incidents page rendered for ``found`` (the view's answer), no filter."""
+    return (
+        _templates()
+        .env.get_template("incidents.html")
+        .render(
+            request=SimpleNamespace(url=SimpleNamespace(path="/incidents")),
+            nav=[],
+            user=None,
+            csrf="",
+            audience=None,
+            filters={"from": "", "to": "", "area": "", "category": "", "flag": ""},
+            note=None,
+            found=found,
+        )
+    )
 
 
 def test_incident_counts_have_thousands_separators() -> None:
     """A London month listed "24333 found, the 500 of highest harm listed. no
     single category 21813" beside the briefing's "24,333"."""
-    env = _templates().env
-    html = env.get_template("incidents.html").render(
-        request=SimpleNamespace(url=SimpleNamespace(path="/incidents")),
-        nav=[],
-        user=None,
-        csrf="",
-        audience=None,
-        filters={"from": "", "to": "", "area": "", "category": "", "flag": ""},
-        note=None,
-        found={
+    html = _page(
+        {
             "total": 24333,
             "shown": 500,
             "by_category": [
@@ -27,7 +38,7 @@ def test_incident_counts_have_thousands_separators() -> None:
                 {"category": "personal_robbery", "len": 2057},
             ],
             "incidents": [],
-        },
+        }
     )
     assert "24,333 found, the 500 of highest harm listed." in html
     assert "no single category 21,813" in html
@@ -61,21 +72,13 @@ def test_the_page_says_how_ties_are_ordered() -> None:
     word on their order; the page says it (the view's ``order``)."""
     from avert.workflows.views import INCIDENTS_ORDER
 
-    env = _templates().env
-    html = env.get_template("incidents.html").render(
-        request=SimpleNamespace(url=SimpleNamespace(path="/incidents")),
-        nav=[],
-        user=None,
-        csrf="",
-        audience=None,
-        filters={"from": "", "to": "", "area": "", "category": "", "flag": ""},
-        note=None,
-        found={
+    html = _page(
+        {
             "total": 24333,
             "shown": 500,
             "order": INCIDENTS_ORDER,
             "by_category": [],
             "incidents": [_INCIDENT],
-        },
+        }
     )
     assert "Listed highest harm first; equal harm: the latest first, then by" in html
