@@ -16,7 +16,8 @@ forecasts, and ``--against FILE.npy`` prints their largest relative difference
 from another run's). The first call (imports, scipy's set-up) is made before the
 timing.
 
-Run: ``.venv/bin/python benchmarks/forecast_hidden_city.py [--years 4] [--days 5]``.
+Run: ``.venv/bin/python benchmarks/forecast_hidden_city.py [--years 4] [--days 5]
+[--cell-m 100]`` (``--cell-m 50``: the same city on a million cells).
 """
 
 from __future__ import annotations
@@ -77,14 +78,22 @@ def main() -> None:
     parser.add_argument("--near-repeats", type=float, default=0.0)
     parser.add_argument("--save", default=None, help="keep the forecasts (.npy)")
     parser.add_argument("--against", default=None, help="compare with a --save")
+    parser.add_argument(
+        "--cell-m", type=int, default=100, help="cell side (50: a million cells)"
+    )
     args = parser.parse_args()
     events = city(args.years, unsorted=args.unsorted, near_repeats=args.near_repeats)
-    grid = {"origin_xy": ORIGIN, "cell_size_m": 100, "shape": (500, 500)}
+    side_cells = int(SIDE_M // args.cell_m)
+    grid = {
+        "origin_xy": ORIGIN,
+        "cell_size_m": args.cell_m,
+        "shape": (side_cells, side_cells),
+    }
     forecast_grid(events, at=dt.datetime(2024, 11, 30), **grid)  # warm-up
     print(
         f"{events.height:,} events over {args.years:g} years"
         f"{' (unsorted)' if args.unsorted else ''}, {args.near_repeats:.0%} near "
-        "repeats; 500 x 500 cells of 100 m"
+        f"repeats; {side_cells} x {side_cells} cells of {args.cell_m} m"
     )
     cpu: list[float] = []
     risks: list[np.ndarray] = []
