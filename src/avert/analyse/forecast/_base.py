@@ -15,7 +15,14 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from avert.analyse.forecast._grid import Events, Grid, read_at, text_offsets, to_days
+from avert.analyse.forecast._grid import (
+    EVENT_COLUMNS,
+    Events,
+    Grid,
+    read_at,
+    text_offsets,
+    to_days,
+)
 from avert.errors import ConfigError, NotFittedError
 
 __all__ = ["Forecaster", "Risk", "one_blas_thread"]
@@ -227,7 +234,17 @@ def _offset_text(offset: dt.timedelta) -> str:
 def _as_frame(events: object) -> pl.DataFrame:
     """``events`` (a pandas frame, a dict of columns) as a Polars frame; anything
     Polars cannot read is a ConfigError saying what to pass (it was Polars' own
-    TypeError or ValueError from deep inside the constructor)."""
+    TypeError or ValueError from deep inside the constructor, and None an empty
+    frame "missing columns"). A pandas frame's index levels named ``x``, ``y`` or
+    ``occurred_at`` are read as those columns (a frame indexed by time, as pandas'
+    resampling wants, was refused as having no ``occurred_at``)."""
+    if events is None:
+        msg = (
+            "events must be a Polars DataFrame (or a pandas one, or a dict of "
+            "columns) with x, y and occurred_at; got None."
+        )
+        raise ConfigError(msg)
+    events = _index_as_columns(events)
     try:
         return pl.DataFrame(events)  # type: ignore[arg-type]
     except (TypeError, ValueError, pl.exceptions.PolarsError) as err:
@@ -237,6 +254,19 @@ def _as_frame(events: object) -> pl.DataFrame:
             f"{type(events).__name__} ({str(err).splitlines()[0]})."
         )
         raise ConfigError(msg) from None
+
+
+def _index_as_columns(events: object) -> object:
+    """A pandas frame with its index levels named as a missing column of
+    :data:`EVENT_COLUMNS` made columns (a copy; the caller's frame is unchanged);
+    anything else unchanged. Duck-typed: pandas is not imported here."""
+    names = getattr(getattr(events, "index", None), "names", None)
+    columns = getattr(events, "columns", None)
+    if names is None or columns is None or not hasattr(events, "reset_index"):
+        return events
+    have = set(columns)
+    levels = [n for n in names if n in EVENT_COLUMNS and n not in have]
+    return events.reset_index(level=levels) if levels else events
 
 
 def _horizon(value: object) -> dt.timedelta:

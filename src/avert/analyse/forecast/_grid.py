@@ -18,8 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from avert.errors import ConfigError
-from avert.schema import check_frame
+from avert.errors import ConfigError, SchemaError
 
 __all__ = [
     "BULK_FENCE",
@@ -27,6 +26,7 @@ __all__ = [
     "BULK_NOTE_START",
     "BULK_TAIL",
     "DAY_US",
+    "EVENT_COLUMNS",
     "Events",
     "Grid",
     "bulk_bounds",
@@ -389,10 +389,38 @@ def _parse_times(text: pl.Series) -> pl.Series:
         raise ConfigError(msg) from None
 
 
+#: The columns every forecaster reads from an events frame
+EVENT_COLUMNS: Final = ("x", "y", "occurred_at")
+
+
+def _check_columns(events: pl.DataFrame) -> None:
+    """A SchemaError naming the columns of :data:`EVENT_COLUMNS` that ``events``
+    lacks, the ones it has, and any it has in another case (``X``, ``Occurred_At``:
+    names are read exactly). It pointed to ``avert.schema.EVENTS``, which does not
+    exist, and named none of the columns given."""
+    missing = [c for c in EVENT_COLUMNS if c not in events.columns]
+    if not missing:
+        return
+    shown = ", ".join(events.columns[:12]) + (", ..." if events.width > 12 else "")
+    msg = (
+        "events must have the columns x, y (metres, projected CRS) and "
+        f"occurred_at; missing {', '.join(missing)} (it has: {shown or 'none'})"
+    )
+    folded = {c.strip().lower(): c for c in events.columns}
+    renames = [f"{folded[c]!r} to {c!r}" for c in missing if c in folded]
+    if renames:
+        msg += f"; names are read exactly: rename {', '.join(renames)}"
+    raise SchemaError(msg + ".")
+
+
 def _metres(events: pl.DataFrame, axis: str) -> npt.NDArray[np.float64]:
     """Column ``axis`` of ``events`` as float metres (nulls NaN); a ConfigError
     naming it when it holds something else (a text that is no number was Polars'
-    InvalidOperationError)."""
+    InvalidOperationError; booleans were read as 0 and 1 metres, so every event
+    fell outside a grid: a forecast of zeros)."""
+    if events.schema[axis] == pl.Boolean:
+        msg = f"events.{axis} must be numbers (metres in a projected CRS); got Boolean."
+        raise ConfigError(msg)
     try:
         values = events.get_column(axis).cast(pl.Float64)
     except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError) as err:
@@ -421,7 +449,7 @@ class Events:
         (a column holding no time at all, of any type, is an empty history).
         Time-zone aware times are read as their wall-clock time.
         """
-        check_frame(events, ["x", "y", "occurred_at"], name="events")
+        _check_columns(events)
         when = events.get_column("occurred_at")
         if when.null_count() == when.len():  # no time at all: no type to read
             when = pl.repeat(None, when.len(), dtype=pl.Datetime("us"), eager=True)
