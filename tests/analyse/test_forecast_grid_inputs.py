@@ -265,3 +265,42 @@ def test_boolean_coordinates_are_refused(axis: str) -> None:
     events = city().with_columns(pl.col(axis) > ORIGIN[0])
     with pytest.raises(ConfigError, match=rf"events\.{axis} must be numbers.*Boolean"):
         forecast_grid(events, at=AT, **GRID)
+
+
+def _fall_back_events() -> pl.DataFrame:
+    """Three London events around 2023-10-29, when its clocks went back at 02:00
+    BST to 01:00 GMT: 01:10 GMT (01:10 UTC), 00:50 BST and 01:40 BST."""
+    instants = [
+        dt.datetime(2023, 10, 29, 1, 10, tzinfo=dt.UTC),
+        dt.datetime(2023, 10, 28, 23, 50, tzinfo=dt.UTC),
+        dt.datetime(2023, 10, 29, 0, 40, tzinfo=dt.UTC),
+    ]
+    return pl.DataFrame(
+        {"x": [5.0, 15.0, 25.0], "y": [5.0] * 3, "occurred_at": instants}
+    ).with_columns(WHEN.dt.convert_time_zone("Europe/London"))
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        dt.datetime(2023, 10, 29, 0, 30, tzinfo=dt.UTC),
+        dt.datetime(2023, 10, 29, 1, 30),
+        dt.datetime(2023, 10, 29, 1, 30, tzinfo=ZoneInfo("Europe/London")),
+        np.datetime64("2023-10-29T01:30"),
+        "2023-10-29T01:30",
+    ],
+    ids=repr,
+)
+def test_no_event_after_at_in_the_hour_the_clocks_go_back(at: object) -> None:
+    """At 01:30 BST (00:30 UTC; a naive 01:30 is its first instant) the event of
+    01:10 GMT came 40 minutes later, but its wall-clock time is earlier: it was
+    read into the forecast. Only the 00:50 BST event happened before ``at``."""
+    risk = forecast_grid(
+        _fall_back_events(),
+        at=at,  # type: ignore[arg-type]
+        model="counting",
+        origin_xy=(0, 0),
+        cell_size_m=10,
+        shape=(1, 3),
+    )
+    np.testing.assert_array_equal(risk, [[0.0, 1.0, 0.0]])

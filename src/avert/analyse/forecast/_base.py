@@ -8,7 +8,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Final, Self
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -28,6 +28,8 @@ from avert.errors import ConfigError, NotFittedError
 __all__ = ["Forecaster", "Risk", "one_blas_thread"]
 
 Risk = npt.NDArray[np.float64]
+
+_EPOCH: Final = dt.datetime(1970, 1, 1)
 
 
 @contextmanager
@@ -167,9 +169,35 @@ class Forecaster(ABC):
         if isinstance(at, dt.datetime) and at.tzinfo:
             at = self._on_events_clock(at)
         t0 = to_days(at)
+        past = self._before_instant(self.events.before(t0), at)
         with one_blas_thread():
-            risk = self._predict(self.events.before(t0), t0, hours / 24.0)
+            risk = self._predict(past, t0, hours / 24.0)
         return np.asarray(risk, dtype=np.float64).reshape(self.grid.shape)
+
+    def _before_instant(
+        self, past: Events, at: dt.datetime | dt.date | np.datetime64
+    ) -> Events:
+        """``past`` (the events before ``at`` on the wall clock) without those at or
+        after ``at``'s instant, for events read from a zoned column.
+
+        Where a zone's clocks go back, an hour's wall-clock times repeat, so an
+        event of the second 01:10 came before an ``at`` of the first 01:30 on the
+        wall clock though it happened 40 minutes after it: read into the forecast
+        (Europe/London, 2023-10-29). A naive ``at`` there is read as the first of
+        its two instants. Elsewhere the wall clock and the instants agree and
+        ``past`` is returned as it is."""
+        if self._zone is None or past.utc_us is None or not len(past):
+            return past
+        if isinstance(at, np.datetime64):
+            micros = int(at.astype("datetime64[us]").astype(np.int64))
+            at = _EPOCH + dt.timedelta(microseconds=micros)
+        elif not isinstance(at, dt.datetime):
+            at = dt.datetime(at.year, at.month, at.day)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=ZoneInfo(self._zone))
+        at_us = (at - _EPOCH.replace(tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+        keep = past.utc_us < at_us
+        return past if bool(keep.all()) else past.take(keep)
 
     def _on_events_clock(self, at: dt.datetime) -> dt.datetime:
         """An aware ``at`` as the same instant on the clock of the fitted events:

@@ -434,12 +434,18 @@ def _metres(events: pl.DataFrame, axis: str) -> npt.NDArray[np.float64]:
 
 @dataclass(frozen=True)
 class Events:
-    """Events inside a grid as arrays: flat cell index and time in days, time-sorted."""
+    """Events inside a grid as arrays: flat cell index and time in days, time-sorted.
+
+    ``t`` is the wall-clock time (the models' clock); ``utc_us``, for times read
+    from a zoned column, is each event's instant in microseconds since 1970 UTC,
+    which :meth:`Forecaster.predict` uses to leave out events after ``at`` in the
+    hour a zone's clocks go back (their wall-clock times repeat there)."""
 
     cell: npt.NDArray[np.int64]
     t: npt.NDArray[np.float64]
     x: npt.NDArray[np.float64]
     y: npt.NDArray[np.float64]
+    utc_us: npt.NDArray[np.float64] | None = None
 
     @classmethod
     def from_frame(cls, events: pl.DataFrame, grid: Grid) -> Events:
@@ -465,17 +471,26 @@ class Events:
                     "them first, e.g. pl.from_epoch('occurred_at', time_unit='s')."
                 )
             raise ConfigError(msg)
+        utc_us = None
         if when.dtype.time_zone is not None:  # type: ignore[union-attr, unused-ignore]
+            utc_us = when.dt.epoch("us").cast(pl.Float64).to_numpy()
             when = when.dt.replace_time_zone(None)
         t = when.dt.epoch("us").cast(pl.Float64).to_numpy() / DAY_US
         x, y = (_metres(events, axis) for axis in ("x", "y"))
         cell = grid.cell_index(x, y)
         ok = (cell >= 0) & np.isfinite(t)
         cell, t, x, y = cell[ok], t[ok], x[ok], y[ok]
+        utc_us = None if utc_us is None else utc_us[ok]
         if t.size > 1 and not bool(np.all(t[1:] >= t[:-1])):  # sorted: kept as is
             order = np.argsort(t, kind="stable")
             cell, t, x, y = cell[order], t[order], x[order], y[order]
-        return cls(cell, t, x, y)
+            utc_us = None if utc_us is None else utc_us[order]
+        return cls(cell, t, x, y, utc_us)
+
+    def take(self, rows: slice | npt.NDArray[np.bool_]) -> Events:
+        """Return the events of ``rows`` (a slice or a mask), in order."""
+        utc_us = None if self.utc_us is None else self.utc_us[rows]
+        return Events(self.cell[rows], self.t[rows], self.x[rows], self.y[rows], utc_us)
 
     def before(self, t_days: float, window_days: float | None = None) -> Events:
         """Return the events with ``t_days - window_days <= t < t_days``."""
@@ -485,13 +500,13 @@ class Events:
             if window_days is None
             else int(np.searchsorted(self.t, t_days - window_days, side="left"))
         )
-        return Events(self.cell[lo:hi], self.t[lo:hi], self.x[lo:hi], self.y[lo:hi])
+        return self.take(slice(lo, hi))
 
     def between(self, start: float, end: float) -> Events:
         """Return the events with ``start <= t < end``."""
         lo = int(np.searchsorted(self.t, start, side="left"))
         hi = int(np.searchsorted(self.t, end, side="left"))
-        return Events(self.cell[lo:hi], self.t[lo:hi], self.x[lo:hi], self.y[lo:hi])
+        return self.take(slice(lo, hi))
 
     def __len__(self) -> int:
         return int(self.t.size)
