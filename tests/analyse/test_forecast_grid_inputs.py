@@ -53,6 +53,7 @@ EVENT_FORMS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
     "Int64 metres": lambda f: f.with_columns(pl.col("x", "y").cast(pl.Int64)),
     "UInt32 metres": lambda f: f.with_columns(pl.col("x", "y").cast(pl.UInt32)),
     "Float32 metres": lambda f: f.with_columns(pl.col("x", "y").cast(pl.Float32)),
+    "metres as text": lambda f: f.with_columns(pl.col("x", "y").cast(pl.String)),
     "Decimal metres": lambda f: f.with_columns(
         pl.col("x", "y").cast(pl.Decimal(12, 2))
     ),
@@ -304,3 +305,27 @@ def test_no_event_after_at_in_the_hour_the_clocks_go_back(at: object) -> None:
         shape=(1, 3),
     )
     np.testing.assert_array_equal(risk, [[0.0, 1.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [
+        ("at", dt.time(0)),
+        ("at", [AT]),
+        ("at", "15/11/2023"),
+        ("model", "kde"),
+        ("horizon", 1),
+        ("horizon", dt.timedelta(0)),
+        ("shape", (30, 40, 1)),
+        ("origin_xy", "0,0"),
+        ("cell_size_m", 0),
+        ("window_day", 30),
+    ],
+    ids=repr,
+)
+def test_a_wrong_argument_is_a_value_error_naming_it(
+    argument: str, value: object
+) -> None:
+    kwargs: dict[str, object] = {"at": AT, **GRID, argument: value}
+    with pytest.raises(ValueError, match=argument):
+        forecast_grid(city(), **kwargs)  # type: ignore[arg-type]
