@@ -193,8 +193,11 @@ def forecast_grid(
         wall-clock time; dates and ISO 8601 texts are read too, a text with an
         offset as the clock it writes; other texts, ``01/02/2023``, are refused:
         day or month first cannot be told; so are epoch numbers, whose unit
-        cannot be told); only events before ``at`` are used. A pandas frame or
-        a dict of columns is converted, a LazyFrame collected.
+        cannot be told); only events before ``at`` are used (with zoned times,
+        before its instant too: the hour the clocks go back repeats wall-clock
+        times). A pandas frame (its index levels named ``x``, ``y`` or
+        ``occurred_at`` read as columns) or a dict of columns is converted, a
+        LazyFrame collected. docs/places.md, *The contract*, lists every form.
     origin_xy
         South-west corner of cell ``(0, 0)``.
     cell_size_m

@@ -8,19 +8,28 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Final, Self
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from avert.analyse.forecast._grid import Events, Grid, read_at, text_offsets, to_days
+from avert.analyse.forecast._grid import (
+    EVENT_COLUMNS,
+    Events,
+    Grid,
+    read_at,
+    text_offsets,
+    to_days,
+)
 from avert.errors import ConfigError, NotFittedError
 
 __all__ = ["Forecaster", "Risk", "one_blas_thread"]
 
 Risk = npt.NDArray[np.float64]
+
+_EPOCH: Final = dt.datetime(1970, 1, 1)
 
 
 @contextmanager
@@ -160,9 +169,35 @@ class Forecaster(ABC):
         if isinstance(at, dt.datetime) and at.tzinfo:
             at = self._on_events_clock(at)
         t0 = to_days(at)
+        past = self._before_instant(self.events.before(t0), at)
         with one_blas_thread():
-            risk = self._predict(self.events.before(t0), t0, hours / 24.0)
+            risk = self._predict(past, t0, hours / 24.0)
         return np.asarray(risk, dtype=np.float64).reshape(self.grid.shape)
+
+    def _before_instant(
+        self, past: Events, at: dt.datetime | dt.date | np.datetime64
+    ) -> Events:
+        """``past`` (the events before ``at`` on the wall clock) without those at or
+        after ``at``'s instant, for events read from a zoned column.
+
+        Where a zone's clocks go back, an hour's wall-clock times repeat, so an
+        event of the second 01:10 came before an ``at`` of the first 01:30 on the
+        wall clock though it happened 40 minutes after it: read into the forecast
+        (Europe/London, 2023-10-29). A naive ``at`` there is read as the first of
+        its two instants. Elsewhere the wall clock and the instants agree and
+        ``past`` is returned as it is."""
+        if self._zone is None or past.utc_us is None or not len(past):
+            return past
+        if isinstance(at, np.datetime64):
+            micros = int(at.astype("datetime64[us]").astype(np.int64))
+            at = _EPOCH + dt.timedelta(microseconds=micros)
+        elif not isinstance(at, dt.datetime):
+            at = dt.datetime(at.year, at.month, at.day)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=ZoneInfo(self._zone))
+        at_us = (at - _EPOCH.replace(tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+        keep = past.utc_us < at_us
+        return past if bool(keep.all()) else past.take(keep)
 
     def _on_events_clock(self, at: dt.datetime) -> dt.datetime:
         """An aware ``at`` as the same instant on the clock of the fitted events:
@@ -227,7 +262,17 @@ def _offset_text(offset: dt.timedelta) -> str:
 def _as_frame(events: object) -> pl.DataFrame:
     """``events`` (a pandas frame, a dict of columns) as a Polars frame; anything
     Polars cannot read is a ConfigError saying what to pass (it was Polars' own
-    TypeError or ValueError from deep inside the constructor)."""
+    TypeError or ValueError from deep inside the constructor, and None an empty
+    frame "missing columns"). A pandas frame's index levels named ``x``, ``y`` or
+    ``occurred_at`` are read as those columns (a frame indexed by time, as pandas'
+    resampling wants, was refused as having no ``occurred_at``)."""
+    if events is None:
+        msg = (
+            "events must be a Polars DataFrame (or a pandas one, or a dict of "
+            "columns) with x, y and occurred_at; got None."
+        )
+        raise ConfigError(msg)
+    events = _index_as_columns(events)
     try:
         return pl.DataFrame(events)  # type: ignore[arg-type]
     except (TypeError, ValueError, pl.exceptions.PolarsError) as err:
@@ -237,6 +282,19 @@ def _as_frame(events: object) -> pl.DataFrame:
             f"{type(events).__name__} ({str(err).splitlines()[0]})."
         )
         raise ConfigError(msg) from None
+
+
+def _index_as_columns(events: object) -> object:
+    """A pandas frame with its index levels named as a missing column of
+    :data:`EVENT_COLUMNS` made columns (a copy; the caller's frame is unchanged);
+    anything else unchanged. Duck-typed: pandas is not imported here."""
+    names = getattr(getattr(events, "index", None), "names", None)
+    columns = getattr(events, "columns", None)
+    if names is None or columns is None or not hasattr(events, "reset_index"):
+        return events
+    have = set(columns)
+    levels = [n for n in names if n in EVENT_COLUMNS and n not in have]
+    return events.reset_index(level=levels) if levels else events
 
 
 def _horizon(value: object) -> dt.timedelta:

@@ -18,8 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from avert.errors import ConfigError
-from avert.schema import check_frame
+from avert.errors import ConfigError, SchemaError
 
 __all__ = [
     "BULK_FENCE",
@@ -27,6 +26,7 @@ __all__ = [
     "BULK_NOTE_START",
     "BULK_TAIL",
     "DAY_US",
+    "EVENT_COLUMNS",
     "Events",
     "Grid",
     "bulk_bounds",
@@ -389,10 +389,38 @@ def _parse_times(text: pl.Series) -> pl.Series:
         raise ConfigError(msg) from None
 
 
+#: The columns every forecaster reads from an events frame
+EVENT_COLUMNS: Final = ("x", "y", "occurred_at")
+
+
+def _check_columns(events: pl.DataFrame) -> None:
+    """A SchemaError naming the columns of :data:`EVENT_COLUMNS` that ``events``
+    lacks, the ones it has, and any it has in another case (``X``, ``Occurred_At``:
+    names are read exactly). It pointed to ``avert.schema.EVENTS``, which does not
+    exist, and named none of the columns given."""
+    missing = [c for c in EVENT_COLUMNS if c not in events.columns]
+    if not missing:
+        return
+    shown = ", ".join(events.columns[:12]) + (", ..." if events.width > 12 else "")
+    msg = (
+        "events must have the columns x, y (metres, projected CRS) and "
+        f"occurred_at; missing {', '.join(missing)} (it has: {shown or 'none'})"
+    )
+    folded = {c.strip().lower(): c for c in events.columns}
+    renames = [f"{folded[c]!r} to {c!r}" for c in missing if c in folded]
+    if renames:
+        msg += f"; names are read exactly: rename {', '.join(renames)}"
+    raise SchemaError(msg + ".")
+
+
 def _metres(events: pl.DataFrame, axis: str) -> npt.NDArray[np.float64]:
     """Column ``axis`` of ``events`` as float metres (nulls NaN); a ConfigError
     naming it when it holds something else (a text that is no number was Polars'
-    InvalidOperationError)."""
+    InvalidOperationError; booleans were read as 0 and 1 metres, so every event
+    fell outside a grid: a forecast of zeros)."""
+    if events.schema[axis] == pl.Boolean:
+        msg = f"events.{axis} must be numbers (metres in a projected CRS); got Boolean."
+        raise ConfigError(msg)
     try:
         values = events.get_column(axis).cast(pl.Float64)
     except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError) as err:
@@ -406,12 +434,18 @@ def _metres(events: pl.DataFrame, axis: str) -> npt.NDArray[np.float64]:
 
 @dataclass(frozen=True)
 class Events:
-    """Events inside a grid as arrays: flat cell index and time in days, time-sorted."""
+    """Events inside a grid as arrays: flat cell index and time in days, time-sorted.
+
+    ``t`` is the wall-clock time (the models' clock); ``utc_us``, for times read
+    from a zoned column, is each event's instant in microseconds since 1970 UTC,
+    which :meth:`Forecaster.predict` uses to leave out events after ``at`` in the
+    hour a zone's clocks go back (their wall-clock times repeat there)."""
 
     cell: npt.NDArray[np.int64]
     t: npt.NDArray[np.float64]
     x: npt.NDArray[np.float64]
     y: npt.NDArray[np.float64]
+    utc_us: npt.NDArray[np.float64] | None = None
 
     @classmethod
     def from_frame(cls, events: pl.DataFrame, grid: Grid) -> Events:
@@ -421,7 +455,7 @@ class Events:
         (a column holding no time at all, of any type, is an empty history).
         Time-zone aware times are read as their wall-clock time.
         """
-        check_frame(events, ["x", "y", "occurred_at"], name="events")
+        _check_columns(events)
         when = events.get_column("occurred_at")
         if when.null_count() == when.len():  # no time at all: no type to read
             when = pl.repeat(None, when.len(), dtype=pl.Datetime("us"), eager=True)
@@ -437,17 +471,26 @@ class Events:
                     "them first, e.g. pl.from_epoch('occurred_at', time_unit='s')."
                 )
             raise ConfigError(msg)
+        utc_us = None
         if when.dtype.time_zone is not None:  # type: ignore[union-attr, unused-ignore]
+            utc_us = when.dt.epoch("us").cast(pl.Float64).to_numpy()
             when = when.dt.replace_time_zone(None)
         t = when.dt.epoch("us").cast(pl.Float64).to_numpy() / DAY_US
         x, y = (_metres(events, axis) for axis in ("x", "y"))
         cell = grid.cell_index(x, y)
         ok = (cell >= 0) & np.isfinite(t)
         cell, t, x, y = cell[ok], t[ok], x[ok], y[ok]
+        utc_us = None if utc_us is None else utc_us[ok]
         if t.size > 1 and not bool(np.all(t[1:] >= t[:-1])):  # sorted: kept as is
             order = np.argsort(t, kind="stable")
             cell, t, x, y = cell[order], t[order], x[order], y[order]
-        return cls(cell, t, x, y)
+            utc_us = None if utc_us is None else utc_us[order]
+        return cls(cell, t, x, y, utc_us)
+
+    def take(self, rows: slice | npt.NDArray[np.bool_]) -> Events:
+        """Return the events of ``rows`` (a slice or a mask), in order."""
+        utc_us = None if self.utc_us is None else self.utc_us[rows]
+        return Events(self.cell[rows], self.t[rows], self.x[rows], self.y[rows], utc_us)
 
     def before(self, t_days: float, window_days: float | None = None) -> Events:
         """Return the events with ``t_days - window_days <= t < t_days``."""
@@ -457,13 +500,13 @@ class Events:
             if window_days is None
             else int(np.searchsorted(self.t, t_days - window_days, side="left"))
         )
-        return Events(self.cell[lo:hi], self.t[lo:hi], self.x[lo:hi], self.y[lo:hi])
+        return self.take(slice(lo, hi))
 
     def between(self, start: float, end: float) -> Events:
         """Return the events with ``start <= t < end``."""
         lo = int(np.searchsorted(self.t, start, side="left"))
         hi = int(np.searchsorted(self.t, end, side="left"))
-        return Events(self.cell[lo:hi], self.t[lo:hi], self.x[lo:hi], self.y[lo:hi])
+        return self.take(slice(lo, hi))
 
     def __len__(self) -> int:
         return int(self.t.size)
