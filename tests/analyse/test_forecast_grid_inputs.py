@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 from test_forecast_pinned import CELL_M, ORIGIN, SHAPE, seeded_city
 
-from avert.analyse.forecast import forecast_grid
+from avert.analyse.forecast import Events, Grid, forecast_grid, make_model
 from avert.errors import ConfigError, SchemaError
 
 AT = dt.datetime(2023, 11, 15)
@@ -329,3 +329,63 @@ def test_a_wrong_argument_is_a_value_error_naming_it(
     kwargs: dict[str, object] = {"at": AT, **GRID, argument: value}
     with pytest.raises(ValueError, match=argument):
         forecast_grid(city(), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        dt.datetime(2023, 10, 29, 1, 30),
+        dt.datetime(2023, 10, 29, 0, 30, tzinfo=dt.UTC),
+    ],
+    ids=repr,
+)
+def test_a_model_fitted_on_zoned_events_as_arrays_reads_at_as_on_the_frame(
+    at: dt.datetime,
+) -> None:
+    """``fit(Events.from_frame(zoned))`` (as the backtests and plans fit) read the
+    second 01:10 into an ``at`` of the first 01:30, and an aware ``at`` as its own
+    wall-clock time (00:30, before every event): the arrays lost the events' zone,
+    so they differed from ``fit(zoned)``'s."""
+    grid = Grid((0.0, 0.0), 10.0, (1, 3))
+    events = Events.from_frame(_fall_back_events(), grid)
+    risk = make_model("counting", grid).fit(events).predict(at)
+    np.testing.assert_array_equal(risk, [[0.0, 1.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    ("zone", "instants", "at", "expected"),
+    [
+        (  # clocks back at 01:00 to 00:00: midnight is the first one
+            "America/Havana",
+            ["2023-11-05T03:50Z", "2023-11-05T04:10Z", "2023-11-05T05:10Z"],
+            dt.date(2023, 11, 5),
+            [1.0, 0.0, 0.0],
+        ),
+        (  # clocks forward at 00:00 to 01:00: no midnight that day
+            "America/Santiago",
+            ["2022-09-11T03:50Z", "2022-09-11T04:10Z", "2022-09-11T05:10Z"],
+            dt.date(2022, 9, 11),
+            [1.0, 0.0, 0.0],
+        ),
+    ],
+    ids=["Havana back", "Santiago forward"],
+)
+def test_a_midnight_at_where_the_clocks_change_at_midnight(
+    zone: str, instants: list[str], at: dt.date, expected: list[float]
+) -> None:
+    """docs/places.md, *The contract*: the day before's events, none after, for
+    zoned events and for the same events as texts with their offsets."""
+    frame = pl.DataFrame(
+        {"x": [5.0, 15.0, 25.0], "y": [5.0] * 3, "occurred_at": instants}
+    ).with_columns(WHEN.str.to_datetime(time_zone="UTC").dt.convert_time_zone(zone))
+    texts = frame.with_columns(WHEN.dt.strftime("%Y-%m-%dT%H:%M:%S%:z"))
+    for events in (frame, texts):
+        risk = forecast_grid(
+            events,
+            at=at,
+            model="counting",
+            origin_xy=(0, 0),
+            cell_size_m=10,
+            shape=(1, 3),
+        )
+        np.testing.assert_array_equal(risk, [expected])

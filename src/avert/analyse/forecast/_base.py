@@ -128,8 +128,9 @@ class Forecaster(ABC):
             events = events.collect()
         if not isinstance(events, (Events, pl.DataFrame)):  # pandas, dict of columns
             events = _as_frame(events)
-        if isinstance(events, Events):
+        if isinstance(events, Events):  # their zone kept (backtests, plans)
             self._events = events
+            self._zone = events.zone
         else:
             self._events = Events.from_frame(events, self.grid)
             when = events.schema.get("occurred_at")

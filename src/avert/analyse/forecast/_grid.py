@@ -439,13 +439,16 @@ class Events:
     ``t`` is the wall-clock time (the models' clock); ``utc_us``, for times read
     from a zoned column, is each event's instant in microseconds since 1970 UTC,
     which :meth:`Forecaster.predict` uses to leave out events after ``at`` in the
-    hour a zone's clocks go back (their wall-clock times repeat there)."""
+    hour a zone's clocks go back (their wall-clock times repeat there); ``zone``
+    is that column's zone, so a model fitted on these arrays reads ``at`` as one
+    fitted on the frame does."""
 
     cell: npt.NDArray[np.int64]
     t: npt.NDArray[np.float64]
     x: npt.NDArray[np.float64]
     y: npt.NDArray[np.float64]
     utc_us: npt.NDArray[np.float64] | None = None
+    zone: str | None = None
 
     @classmethod
     def from_frame(cls, events: pl.DataFrame, grid: Grid) -> Events:
@@ -472,7 +475,8 @@ class Events:
                 )
             raise ConfigError(msg)
         utc_us = None
-        if when.dtype.time_zone is not None:  # type: ignore[union-attr, unused-ignore]
+        zone = when.dtype.time_zone  # type: ignore[union-attr, unused-ignore]
+        if zone is not None:
             utc_us = when.dt.epoch("us").cast(pl.Float64).to_numpy()
             when = when.dt.replace_time_zone(None)
         t = when.dt.epoch("us").cast(pl.Float64).to_numpy() / DAY_US
@@ -485,12 +489,14 @@ class Events:
             order = np.argsort(t, kind="stable")
             cell, t, x, y = cell[order], t[order], x[order], y[order]
             utc_us = None if utc_us is None else utc_us[order]
-        return cls(cell, t, x, y, utc_us)
+        return cls(cell, t, x, y, utc_us, zone)
 
     def take(self, rows: slice | npt.NDArray[np.bool_]) -> Events:
         """Return the events of ``rows`` (a slice or a mask), in order."""
         utc_us = None if self.utc_us is None else self.utc_us[rows]
-        return Events(self.cell[rows], self.t[rows], self.x[rows], self.y[rows], utc_us)
+        return Events(
+            self.cell[rows], self.t[rows], self.x[rows], self.y[rows], utc_us, self.zone
+        )
 
     def before(self, t_days: float, window_days: float | None = None) -> Events:
         """Return the events with ``t_days - window_days <= t < t_days``."""
