@@ -330,11 +330,9 @@ def test_an_overdue_action_without_a_rag_says_unrated(tmp_path: Path) -> None:
     ]
 
 
-def _cell_words(html: str, column: int) -> list[list[str]]:
-    """The words of each body cell of the objectives table's ``column`` (0: the
-    first) as printed: its lines joined, a line ending in a hyphen WeasyPrint added
-    (U+2010) joined to the next without it, one ending in the text's own hyphen
-    ("highest-harm") with it, every other line break a space."""
+def _cell_lines(html: str, column: int) -> list[list[str]]:
+    """The printed lines of each body cell of the objectives table's ``column``
+    (0: the first), on every page."""
     import weasyprint
 
     doc = weasyprint.HTML(string=html).render()
@@ -351,18 +349,30 @@ def _cell_words(html: str, column: int) -> list[list[str]]:
                 tds = [c for c in row.children if getattr(c, "element_tag", "") == "td"]
                 if len(tds) <= column:
                     continue
-                lines = [
-                    "".join(t.text for t in _boxes(line) if hasattr(t, "text"))
-                    for line in _boxes(tds[column])
-                    if type(line).__name__ == "LineBox"
-                ]
-                text = ""
-                for line in lines:
-                    if line.endswith("\u2010"):
-                        text += line[:-1]
-                    else:
-                        text += line if line.endswith("-") else line + " "
-                cells.append(text.split())
+                cells.append(
+                    [
+                        "".join(t.text for t in _boxes(line) if hasattr(t, "text"))
+                        for line in _boxes(tds[column])
+                        if type(line).__name__ == "LineBox"
+                    ]
+                )
+    return cells
+
+
+def _cell_words(html: str, column: int) -> list[list[str]]:
+    """The words of each body cell of the objectives table's ``column`` as printed:
+    its lines joined, a line ending in a hyphen WeasyPrint added (U+2010) joined to
+    the next without it, one ending in the text's own hyphen ("highest-harm") with
+    it, every other line break a space."""
+    cells = []
+    for lines in _cell_lines(html, column):
+        text = ""
+        for line in lines:
+            if line.endswith("\u2010"):
+                text += line[:-1]
+            else:
+                text += line if line.endswith("-") else line + " "
+        cells.append(text.split())
     return cells
 
 
@@ -406,3 +416,15 @@ def test_an_objective_s_words_are_never_cut_without_a_hyphen() -> None:
     measures = _cell_words(html, 1)
     assert measures[1][:2] == ["public", "confidence"]
     assert _overflows(html) == []
+    # only a word too wide for a line is hyphenated: a status label never is
+    # ("not meas-ured"), nor a short word ("with res-ult")
+    statuses = _cell_lines(html, 6)
+    assert not any(line.endswith("\u2010") for cell in statuses for line in cell)
+    hyphenated = [
+        line.split()[-1]
+        for cell in _cell_lines(html, 0) + _cell_lines(html, 1)
+        for line in cell
+        if line.endswith("\u2010")
+    ]
+    assert hyphenated
+    assert all(len(w) >= 5 for w in hyphenated), hyphenated
