@@ -478,7 +478,7 @@ def test_a_month_brief_does_not_count_people_it_cannot_see() -> None:
     assert "No suspects or offenders are linked" not in html
     assert "<b>0</b>repeat victims hit again" not in html
     assert "<b>–</b>people of concern" in html
-    assert html.count("Not shown: month-precision data") == 5
+    assert html.count("Not shown: month-precision data") == 6
     # an exact-time briefing still counts its zeros
     exact = render_briefing_html(
         daily_briefing(inc.head(0), at=dt.datetime(2022, 2, 3, 6))
@@ -809,3 +809,21 @@ def test_one_record_of_the_running_month_is_named_in_the_singular() -> None:
         )
         for n in notes
     ), notes
+
+
+def test_a_month_brief_says_why_it_lists_no_escalating_asb() -> None:
+    """London's March 2022 briefing (data.police.uk, months only) read "–
+    escalating ASB reports (not in month-precision data)" in its tile and "No ASB
+    report of the window escalates under the definition's ASB bridge" in the
+    section below it: a finding the tile says it cannot make. The section now says
+    why, as the tile does and the other people sections do."""
+    inc = _violent_january()
+    html = render_briefing_html(daily_briefing(inc, at=dt.datetime(2022, 2, 3, 6)))
+    assert "<b>–</b>escalating ASB reports" in html
+    section = html.split('id="asb-escalating"', 1)[1].split("</section>", 1)[0]
+    assert "No ASB report of the window escalates" not in section
+    assert "Not shown: month-precision data" in section
+    exact = render_briefing_html(
+        daily_briefing(inc.head(0), at=dt.datetime(2022, 2, 3, 6))
+    )
+    assert "No ASB report of the window escalates" in exact

@@ -328,3 +328,103 @@ def test_an_overdue_action_without_a_rag_says_unrated(tmp_path: Path) -> None:
         '<span class="rag red"></span> <b>red</b>: late',
         '<span class="rag unrated"></span> <b>unrated</b>',
     ]
+
+
+def _cell_lines(html: str, column: int) -> list[list[str]]:
+    """The printed lines of each body cell of the objectives table's ``column``
+    (0: the first), on every page."""
+    import weasyprint
+
+    doc = weasyprint.HTML(string=html).render()
+    cells: list[list[str]] = []
+    for page in doc.pages:
+        for table in _boxes(page._page_box):
+            if type(table).__name__ != "TableBox" or (
+                table.element.get("id") != "measures"
+            ):
+                continue
+            for row in _boxes(table):
+                if getattr(row, "element_tag", None) != "tr":
+                    continue
+                tds = [c for c in row.children if getattr(c, "element_tag", "") == "td"]
+                if len(tds) <= column:
+                    continue
+                cells.append(
+                    [
+                        "".join(t.text for t in _boxes(line) if hasattr(t, "text"))
+                        for line in _boxes(tds[column])
+                        if type(line).__name__ == "LineBox"
+                    ]
+                )
+    return cells
+
+
+def _cell_words(html: str, column: int) -> list[list[str]]:
+    """The words of each body cell of the objectives table's ``column`` as printed:
+    its lines joined, a line ending in a hyphen WeasyPrint added (U+2010) joined to
+    the next without it, one ending in the text's own hyphen ("highest-harm") with
+    it, every other line break a space."""
+    cells = []
+    for lines in _cell_lines(html, column):
+        text = ""
+        for line in lines:
+            if line.endswith("\u2010"):
+                text += line[:-1]
+            else:
+                text += line if line.endswith("-") else line + " "
+        cells.append(text.split())
+    return cells
+
+
+def test_an_objective_s_words_are_never_cut_without_a_hyphen() -> None:
+    """The demo's board pack printed "Enforcemen" over "t against", "communicat"
+    over "ion" and "confidenc" over "e" in the objectives table's Objective and
+    Measure columns (13 % and 11 % of A4, text broken anywhere to fit): a word too
+    wide for its line is now hyphenated where English breaks it ("enforce-ment")."""
+    from avert.report.render import environment
+
+    page = environment().from_string(
+        '<html lang="en-GB"><head>{% include "_style.html" %}</head><body><main>'
+        '<section>{% include "_objective_measures.html" %}</section></main></body>'
+        "</html>"
+    )
+    titles = [
+        "Prompt enforcement against the highest-harm offenders and places to "
+        "prevent escalation (¶16)",
+        "Enhance public trust and confidence through one communication strategy "
+        "for violence (¶4, ToR 3)",
+    ]
+    html = page.render(
+        measures=[
+            _measure_row(
+                title=titles[0], baseline=396, target=317, current=399, path=355
+            ),
+            _measure_row(
+                title=titles[1],
+                series=None,
+                indicator="public confidence",
+                baseline=0.64,
+                target=0.7,
+                current=None,
+                path=None,
+                status="not_measured",
+            ),
+        ]
+    )
+    objectives = _cell_words(html, 0)
+    assert [w[1:-1] for w in objectives] == [t.split() for t in titles]
+    measures = _cell_words(html, 1)
+    assert measures[1][:2] == ["public", "confidence"]
+    assert _overflows(html) == []
+    # only a word too wide for a line is hyphenated: a status label never is
+    # ("not meas-ured"), nor a short word ("with res-ult")
+    statuses = _cell_lines(html, 6)
+    assert not any(line.endswith("\u2010") for cell in statuses for line in cell)
+    hyphenated = [
+        line.split()[-1]
+        for cell in _cell_lines(html, 0) + _cell_lines(html, 1)
+        for line in cell
+        if line.endswith("\u2010")
+    ]
+    assert hyphenated
+    assert all(len(w) >= 5 for w in hyphenated), hyphenated

@@ -213,6 +213,15 @@ def test_board_pack_has_both_sections(sqlite_store: Store, tmp_path: Path) -> No
     # a store without a plan: the lead-partner table says so, not a bare header
     lead = html[html.index("By lead partner") :]
     assert "No actions in the plan." in lead[: lead.index("</table>")]
+    # so do the overdue and completed tables (London, March 2022, with no plan
+    # imported: "None.", which reads as a finding: nothing overdue), and the header
+    for heading in ("Overdue actions", "Completed this month"):
+        table = html[html.index(heading) :]
+        table = table[: table.index("</table>")]
+        assert "No actions in the plan." in table, heading
+        assert "None." not in table, heading
+    header = html[html.index('<header class="top">') : html.index("</header>")]
+    assert "no delivery plan imported" in header
     # the age bands' shares in per cent, as every other share of the pack (was 0.13)
     ages = html[html.index('class="by-age') :]
     ages = re.sub(r' data-label="[^"]*"', "", ages[: ages.index("</table>")])
