@@ -55,6 +55,7 @@ from avert.config.risk import (
 from avert.errors import NotFound, SchemaError
 from avert.store import Store, audit, queries
 from avert.store.summary import incident_span
+from avert.workflows._forces import mixed_forces_note
 from avert.workflows.staleness import staleness_notes
 
 __all__ = [
@@ -328,6 +329,7 @@ def run_concentration(
         date_to=date_to,
         violence_only=violence_only,
         by_day=True,  # a date alone of --from's day (at 06:00) may be after it
+        columns=(*_INCIDENT_COLUMNS, *COVERAGE_KEYS),  # to name several forces
     )
     if measure == "harm":
         _require_harm(frames, instead=", or use --measure count")
@@ -388,7 +390,8 @@ def run_concentration(
         if measure == "harm"
         else []
     )
-    return _with_notes(result, [*frames.notes, *edges, *harm_note])
+    forces = mixed_forces_note(frames.incidents)
+    return _with_notes(result, [*frames.notes, *forces, *edges, *harm_note])
 
 
 def _month_edges(
@@ -546,7 +549,12 @@ def run_volt(
     from dataclasses import replace
 
     harm_note = expected_harm_note(store, frames.incidents, profile=profile)
-    return replace(result, notes=(*frames.notes, *result.notes, *harm_note))
+    forces = mixed_forces_note(
+        frames.incidents.filter(
+            incidents_in_window(frames.incidents, when, window_days)
+        )
+    )
+    return replace(result, notes=(*frames.notes, *forces, *result.notes, *harm_note))
 
 
 def expected_harm_note(

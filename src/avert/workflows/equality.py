@@ -812,8 +812,7 @@ def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
         + (f" and {more} more" if more > 0 else "")
         + ")"
         + (
-            f", and {unnamed:,} stops name no force (a police.uk file whose name "
-            "names none)"
+            f", and {unnamed:,} stops name no force ({_unnamed_sources(stops)})"
             if unnamed
             else ""
         )
@@ -822,6 +821,27 @@ def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
         + "; one force's searches are set against its own area's residents."
     )
     raise ConfigError(msg)
+
+
+def _unnamed_sources(stops: pl.DataFrame) -> str:
+    """The sources of the stops naming no force with their counts, most first: a
+    police.uk file whose name names none, or a record bundle (the synthetic city's
+    searches were called police.uk's)."""
+    if "source" not in stops.columns:
+        return "a police.uk file whose name names none"
+    per = (
+        stops.filter(pl.col("force").is_null())
+        .group_by(pl.col("source").fill_null("no source"))
+        .len()
+        .sort(["len", "source"], descending=[True, False])
+    )
+    police_uk = "a police.uk file whose name names none"
+    if per["source"].to_list() == ["policeuk"]:
+        return police_uk
+    return "; ".join(
+        f"{police_uk} {n:,}" if src == "policeuk" else f"{src} {n:,}"
+        for src, n in per.iter_rows()
+    )
 
 
 def _unnamed_force_note(stops: pl.DataFrame, forces: Sequence[str]) -> list[str]:
@@ -991,7 +1011,8 @@ def _newer_census(
     census (:func:`_census_year`): South Yorkshire's 2019-2021 searches gave
     Black/White 2.87 against the 2011 census and 2.15 against 2021's (by local
     authority), every minority group having grown."""
-    newer = latest_year(pops, ethnicity=True)
+    # the synthetic city's residents are no census a force's rates can take
+    newer = latest_year(_census_rows(pops), ethnicity=True)
     if newer is None or newer <= year:
         return []
     why = (
@@ -1009,6 +1030,16 @@ def _newer_census(
         f"White group since {year} has its ratio to White overstated by the older "
         "count."
     ]
+
+
+def _census_rows(pops: pl.DataFrame) -> pl.DataFrame:
+    """``pops`` but the synthetic city's residents (:data:`SYNTHETIC_AREA_PREFIX`),
+    which a note never offers as a census: beside the 2011 census they were
+    offered to City of London's 2019 searches as "ethnic groups of 2024"."""
+    if "area" not in pops.columns:
+        return pops
+    synthetic = pl.col("area").cast(pl.String).str.starts_with(SYNTHETIC_AREA_PREFIX)
+    return pops.filter(~synthetic.fill_null(value=False))
 
 
 def _later_census(
@@ -1036,7 +1067,11 @@ def _later_census(
         "A group that grew faster than the White group since has its ratio to White "
         "understated by the later count"
     )
-    earlier = [y for y in sorted(set(_ethnic_years(pops))) if census_day(y) <= start]
+    earlier = [
+        y
+        for y in sorted(set(_ethnic_years(_census_rows(pops))))
+        if census_day(y) <= start
+    ]
     if earlier:
         return [
             f"{head}, the latest with ethnic groups by LSOA ({lsoa_first}); the store "

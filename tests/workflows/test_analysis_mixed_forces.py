@@ -1,0 +1,102 @@
+"""Concentration and VOLT say when the incidents they count are of several forces.
+
+A store of West Yorkshire's July 2018 (31,635 crimes), City of London's 2019 and the
+synthetic city gave `avert analyse concentration --entity place` one Gini (0.563)
+over the three, and a VOLT window holding West Yorkshire's July and the City's first
+half of 2019 one set of totals, with no word that they were counted as one area.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from avert.store import Store
+from avert.workflows.analysis import run_concentration, run_volt
+
+
+def _months(force: str | None, source: str, months: range, lsoa: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "incident_id": [f"{source[:3]}{force or '-'}{m}" for m in months],
+            "occurred_from": [dt.datetime(2019, m, 1) for m in months],
+            "time_precision": ["month"] * len(months),
+            "lsoa": [lsoa] * len(months),
+            "source": [source] * len(months),
+            "force": [force] * len(months),
+        },
+        schema_overrides={"force": pl.String},
+    )
+
+
+def _store(store: Store, *frames: pl.DataFrame) -> Store:
+    with store.transaction() as tx:
+        tx.append("incidents", pl.concat(frames))
+    return store
+
+
+def _forces_notes(notes: tuple[str, ...]) -> list[str]:
+    return [n for n in notes if "forces or sources" in n]
+
+
+def test_concentration_over_two_forces_names_them(sqlite_store: Store) -> None:
+    store = _store(
+        sqlite_store,
+        _months("City of London Police", "policeuk", range(1, 13), "A"),
+        _months("West Yorkshire Police", "policeuk", range(1, 4), "B"),
+    )
+    res = run_concentration(store, entity="place", violence_only=False)
+    (note,) = _forces_notes(res.notes)
+    assert note.startswith(
+        "The incidents counted are of 2 forces or sources (City of London Police "
+        "12; West Yorkshire Police 3): every figure here counts them together"
+    ), note
+
+
+def test_a_source_naming_no_force_is_named_by_its_source(sqlite_store: Store) -> None:
+    store = _store(
+        sqlite_store,
+        _months("City of London Police", "policeuk", range(1, 3), "A"),
+        _months(None, "synthetic city", range(1, 4), "C"),
+    )
+    res = run_concentration(store, entity="place", violence_only=False)
+    (note,) = _forces_notes(res.notes)
+    assert "(no force named: synthetic city 3; City of London Police 2)" in note
+
+
+def test_one_force_has_no_such_note(sqlite_store: Store) -> None:
+    store = _store(
+        sqlite_store,
+        _months("City of London Police", "policeuk", range(1, 13), "A"),
+        _months("West Yorkshire Police", "policeuk", range(1, 4), "B"),
+    )
+    res = run_concentration(
+        store,
+        entity="place",
+        violence_only=False,
+        date_from=dt.datetime(2019, 6, 1),
+    )
+    assert res.n_events == 7
+    assert not _forces_notes(res.notes), res.notes
+
+
+def test_volt_names_the_forces_of_its_window_only(sqlite_store: Store) -> None:
+    store = _store(
+        sqlite_store,
+        _months("City of London Police", "policeuk", range(1, 13), "A"),
+        _months("West Yorkshire Police", "policeuk", range(1, 4), "B"),
+    )
+    both = run_volt(
+        store, at=dt.datetime(2019, 12, 31, 23, 59), violence_only=False, user="t"
+    )
+    (note,) = _forces_notes(both.notes)
+    assert "(City of London Police 12; West Yorkshire Police 3)" in note
+    one = run_volt(
+        store,
+        at=dt.datetime(2019, 12, 31, 23, 59),
+        window_days=150,
+        violence_only=False,
+        user="t",
+    )
+    assert not _forces_notes(one.notes), one.notes
