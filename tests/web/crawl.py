@@ -17,7 +17,9 @@ that role meets:
 - every image and chart (``img``, ``svg`` not hidden) has a text alternative;
 - for a partner or the board: no raw person id (``P`` and seven digits);
 - a ``<section>`` holding its heading only (an empty section, no reason said);
-- each ``hx-get`` fragment of the page, fetched as htmx does.
+- each ``hx-get`` fragment of the page, fetched as htmx does; each GET form is
+  sent as it is shown (its answer is crawled as a page), and a person's
+  record is opened through its purpose form.
 
 Used by ``tests/web/test_crawl.py``; run by hand (every role, a desk and a
 phone, screenshots) with ``python -m benchmarks.web_crawl`` (docs/web.md).
@@ -102,6 +104,10 @@ _CHECKS_JS = """(phone) => {
 _LINKS_JS = """() => ({
   links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
   fragments: [...document.querySelectorAll('[hx-get]')].map(e => e.getAttribute('hx-get')),
+  forms: [...document.querySelectorAll('form')]
+    .filter(f => (f.getAttribute('method') || 'get').toLowerCase() === 'get')
+    .map(f => (f.getAttribute('action') || location.pathname) + '?'
+      + new URLSearchParams(new FormData(f)).toString()),
 })"""
 
 
@@ -116,8 +122,11 @@ class Crawl:
 
 
 def kind_of(path: str) -> str:
-    """The kind of an address: its ids (person, action, tasking, number) as ``*``."""
-    return _KIND.sub("/*", urlsplit(path).path)
+    """The kind of an address: its ids (person, action, tasking, number) as
+    ``*``, and the names of its query's fields (a form sent is another kind)."""
+    parts = urlsplit(path)
+    fields = sorted({f.split("=")[0] for f in parts.query.split("&") if f})
+    return _KIND.sub("/*", parts.path) + "?" + "&".join(fields)
 
 
 def crawl(
@@ -208,7 +217,9 @@ def _visit(
         )
         if answer.status >= 400:
             found.findings.append(f"{where}: fragment {fragment} HTTP {answer.status}")
-    links: list[str] = seen["links"]
+        if found.username in ("partner", "board") and PERSON_ID.search(answer.text()):
+            found.findings.append(f"{where}: fragment {fragment} shows a person id")
+    links: list[str] = seen["links"] + seen["forms"]  # a GET form sent as shown
     return links
 
 

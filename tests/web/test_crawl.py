@@ -1,14 +1,15 @@
 """A crawl of every page a role reaches from Today, on a phone (tests/web/crawl.py).
 
 The officers read avert on a phone, and so do partners at a visit: each page they
-reach by links from Today (two of each kind of address: two people, two actions)
-fits the screen, has a title and one heading, names every field, gives every chart a
+reach by links and GET forms from Today (one of each kind of address: one person's
+record, one action) fits the screen, has a title and one heading, names every field, gives every chart a
 text alternative, makes every lone button and link at least 24 by 24 px (WCAG 2.2,
-2.5.8), shows a partner and the board no person id, answers without an error and
-within a second, and logs no console error. The first crawl found the navigation's
+2.5.8), shows a partner and the board no person id, answers without an error (within
+5 s: the machine is shared; the benchmark's limit is 1 s), and logs no console error. The first crawl found the navigation's
 links 19 px tall on a phone, and the links beside a page's heading ("the plan", "my
 actions", "all users") and MARAC's "latest" 14 to 16 px.
-``benchmarks/web_crawl.py`` crawls every role at a desk's width too.
+``benchmarks/web_crawl.py`` crawls every role (the administrator's pages too) at a
+desk's width as well.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from web.helpers import PASSWORD, World
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("role", ["officer", "partner", "board", "admin"])
+@pytest.mark.parametrize("role", ["officer", "partner", "board"])
 def test_every_page_a_role_reaches_reads_on_a_phone(
     world: World, base_url: str, browser: object, role: str
 ) -> None:
