@@ -1658,3 +1658,20 @@ def test_organisations_read_by_name_and_keep_their_keys_in_the_forms(
     organisations = set(re.findall(r'data-label="Who">[^<]*\(([^)<]*)\)</td>', meeting))
     assert organisations, "no tasking names its organisation"
     assert all(o[:1].isupper() for o in organisations), organisations
+
+
+def test_an_action_without_evidence_says_so(world: World) -> None:
+    """An action no one has given evidence for reads "None recorded." in its
+    Evidence row, as the person page's empty sections do: the crawl
+    (tests/web/crawl.py) found the row blank, which a partner cannot tell from a
+    page that failed to show it."""
+    actions = _actions(world)
+    blank = actions.filter(
+        pl.col("evidence").is_null() | (pl.col("evidence").str.strip_chars() == "")
+    )
+    assert blank.height, "the demo's plan has no action without evidence"
+    action_id = blank["action_id"][0]
+    page = signed_in(world.app, "chair").get(f"/plan/actions/{action_id}").text
+    row = re.search(r"<tr><th>Evidence</th><td[^>]*>(.*?)</td></tr>", page, re.S)
+    assert row, "no Evidence row"
+    assert "None recorded." in row.group(1)
