@@ -99,6 +99,7 @@ __all__ = [
     "check_audience",
     "check_key",
     "foreign_pieces",
+    "glued_id_pattern",
     "id_candidates",
     "kept_withheld",
     "key_entropy_bits",
@@ -1441,6 +1442,31 @@ def name_forms(name: str) -> list[str]:
     return [" ".join(words), f"{words[-1]} {rest}", f"{words[-1]}, {rest}"]
 
 
+def glued_id_pattern(ids: Iterable[str]) -> re.Pattern[str]:
+    """One pattern finding each of ``ids`` run into other letters or digits of
+    a word, in any case (ids are ASCII: a match lowered is its id), the longest
+    first, but not where digits go on from its digits: an id's digits are one
+    number, so "P00000161" is another id, not "P0000016" and a "1" (read as
+    its pseudonym and a "1", it said to a partner which stored person a typo
+    or another system's id is near). Letters either side are glue
+    ("xP0000016", "P0000016visit", "9P0000016"): the safe side, as a stored id
+    is never shown there.
+
+    >>> p = glued_id_pattern(["p12", "7ab"])
+    >>> [m.group(0) for m in p.finditer("xP12y P123 7AB 67ab 7abc")]
+    ['P12', '7AB', '7ab']
+    """
+    return re.compile(
+        "|".join(
+            ("(?<![0-9])" if k[:1].isdigit() else "")
+            + re.escape(k)
+            + ("(?![0-9])" if k[-1:].isdigit() else "")
+            for k in sorted(set(ids), key=lambda k: (-len(k), k))
+        ),
+        re.IGNORECASE | re.ASCII,
+    )
+
+
 def _shown_pattern(keys: Iterable[str]) -> re.Pattern[str]:
     """One pattern matching each of ``keys`` as a whole word, in any case, its
     spaces as any run of white space (longest first)."""
@@ -1515,16 +1541,7 @@ class _ShownFinder:
         #: Stored ids (lower case) found run into a word, to their pseudonyms
         #: (:data:`GLUED` keys), and the pattern finding them, longest first.
         self.glued = dict(glued or {})
-        self.glued_pattern = (
-            re.compile(
-                "|".join(
-                    re.escape(k) for k in sorted(self.glued, key=len, reverse=True)
-                ),
-                re.IGNORECASE | re.ASCII,  # ids are ASCII: a key is its match lowered
-            )
-            if self.glued
-            else None
-        )
+        self.glued_pattern = glued_id_pattern(self.glued) if self.glued else None
         self._by_words: dict[tuple[str, ...], list[str]] = {}
         self._always: set[str] = set()
         for key in self.keys:
@@ -2361,7 +2378,11 @@ def _place_typed_pseudonyms(
                 seen, from_seen, m.start(), m.end()
             ):
                 continue
-        elif any(from_seen[j] is not None for j in range(m.start(), m.end())):
+        elif _shown_as_written(seen, from_seen, m.start(), m.end()):
+            # the words shown as written (a pseudonym the police typed); one
+            # with a changed piece (a letter cut from "xP-AB" or typed beside
+            # it, "P-AB" and "-AB" unchanged) is put back: else it stayed in
+            # the police's text, in no place and not typed
             continue
         if (
             m.group(0) in (NAME_WITHHELD, *WITHHELD_MARKERS)

@@ -170,6 +170,30 @@ def test_a_partners_save_puts_the_withheld_words_back(planned: Store) -> None:
     assert row["evidence"][0] == typed.split(". ", 1)[1] + " Closed."
 
 
+def test_a_partners_edit_inside_a_pseudonyms_word_puts_the_id_back(
+    planned: Store,
+) -> None:
+    """The council read "met {Amy's pseudonym} today" and typed an "s" on to
+    the pseudonym: the pseudonym was stored as its own words, the police read
+    it for Amy's id. Her id is put back (a space apart from the "s"), and
+    the council reads back the pseudonym."""
+    delivery.update_action(planned, "A05", {"evidence": "met P2 today"}, user=CHAIR)
+    alias = _of(COUNCIL, "person", "P2")
+    seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    assert seen["action"]["evidence"] == f"met {alias} today"
+    delivery.update_action(
+        planned,
+        "A05",
+        {"evidence": f"met {alias}s today"},
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    row = planned.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert row["evidence"][0] == "met P2 s today"
+    seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    assert seen["action"]["evidence"] == f"met {alias} s today"
+
+
 def test_a_partner_reads_a_date_of_birth_or_address_it_typed_as_typed(
     planned: Store,
 ) -> None:

@@ -49,7 +49,7 @@ from avert.workflows.delivery._common import (
     _save,
     account_orgs,
     accounts_spelling,
-    glued_ids_shown,
+    author_ids_shown,
     new_organisation_problem,
     one_word_shown,
     partner_pseudonymiser,
@@ -57,9 +57,7 @@ from avert.workflows.delivery._common import (
     pseudonymise_stored_ids,
     read_delivery,
     stored_ids_shown,
-    whole_objective_ids_kept,
     with_accounts_spelling,
-    with_glued_ids_shown,
     withheld_after_save,
 )
 from avert.workflows.delivery._place_names import place_subject_names
@@ -412,25 +410,17 @@ def _shown(
     kept = withhold_action_titles(frame, own_organisation=own)
     # the free text the leading partner keeps names the target by its pseudonym
     targets = list(zip(ids, shown_ids, strict=True))
-    kept = whole_objective_ids_kept(
+    names = names or queries.StoredNames(store)
+    kept = pseudonymise_stored_ids(
         store,
+        pseudo,
         kept,
-        with_glued_ids_shown(
-            store,
-            pseudo,
-            kept,
-            pseudonymise_stored_ids(
-                store,
-                pseudo,
-                kept,
-                (*_FREE_TEXT, "objective_id"),
-                names=names,
-                org=own,
-                targets=dict.fromkeys(AUTHORED_FIELDS["action"], targets),
-            ),
-            "objective_id",
-        ),
+        _FREE_TEXT,
+        names=names,
+        org=own,
+        targets=dict.fromkeys(AUTHORED_FIELDS["action"], targets),
     )
+    kept = author_ids_shown(store, pseudo, kept, "objective_id", names=names)
     kept = with_action_ids_shown(store, pseudo, kept, targets, names=names)
     kept = kept.with_columns(pl.Series("target_id", shown_ids, dtype=pl.String))
     return kept.drop("authors", strict=False)
@@ -460,34 +450,20 @@ def with_action_ids_shown(
     names: queries.StoredNames | None = None,
 ) -> pl.DataFrame:
     """``frame`` with each action's id as a partner or the board reads it: each
-    stored record id and name it writes, and its own subject's id (``targets``,
-    else :func:`_subject_pairs`), as its pseudonym (:func:`pseudonymise_stored_ids`,
-    as the action's free text). Plan authors write ids ("P000123-visit"): shown as
-    written, the id beside the subject's pseudonym named the person. The id alone
-    is looked at (not the row's other text, nor the words a save kept withheld),
-    so one action reads one id on every page (:func:`_asked_action_id`). The
-    police read, and the plan file keeps, the id as written. A stored id run
-    into other letters or digits ("P000123visit") is its pseudonym too
-    (:func:`glued_ids_shown`)."""
+    stored record id and name it writes, whole or run into other letters or
+    digits ("P000123visit"), and its own subject's id (``targets``, else
+    :func:`_subject_pairs`), as its pseudonym, as an objective's id
+    (:func:`author_ids_shown`: a stored id of one or two characters reads as
+    written). Plan authors write ids ("P000123-visit"): shown as written, the
+    id beside the subject's pseudonym named the person. One action reads one
+    id on every page (:func:`_asked_action_id`). The police read, and the plan
+    file keeps, the id as written."""
     if frame.height == 0:
         return frame
     pairs = _subject_pairs(pseudo, frame) if targets is None else targets
-    ids = pseudonymise_stored_ids(
-        store,
-        pseudo,
-        frame.select("action_id"),
-        ("action_id",),
-        names=names,
-        targets={"action_id": pairs},
+    return author_ids_shown(
+        store, pseudo, frame, "action_id", targets=pairs, names=names
     )
-    shown = glued_ids_shown(
-        store,
-        pseudo,
-        frame["action_id"].to_list(),
-        ids["action_id"].to_list(),
-        pairs,
-    )
-    return frame.with_columns(pl.Series("action_id", shown, dtype=pl.String))
 
 
 def _asked_action_id(
@@ -804,6 +780,33 @@ def _history_ids_shown(
     )
 
 
+def _history_objective_ids_shown(
+    store: Store, pseudo: Pseudonymiser, changes: list[dict[str, Any]]
+) -> None:
+    """In place, each objective id an action page's history shows changed, as
+    a partner or the board reads it (:func:`author_ids_shown`, as the page's
+    own objective id): it read the ids as written ("P0000123-aim" -> "A2")."""
+    pairs = [c["diff"]["objective_id"] for c in changes if "objective_id" in c["diff"]]
+    written = sorted({v for pair in pairs for v in pair if isinstance(v, str)})
+    if not written:
+        return
+    ids = pl.DataFrame({"objective_id": written}, schema={"objective_id": pl.String})
+    shown = dict(
+        zip(
+            written,
+            author_ids_shown(store, pseudo, ids, "objective_id")["objective_id"],
+            strict=True,
+        )
+    )
+    for change in changes:
+        if "objective_id" in change["diff"]:
+            before, after = change["diff"]["objective_id"]
+            change["diff"]["objective_id"] = (
+                shown.get(before, before),
+                shown.get(after, after),
+            )
+
+
 def _withhold_in_diff(
     diff: dict[str, tuple[Any, Any]],
     row: dict[str, Any],
@@ -929,6 +932,8 @@ def action_page(
                 "diff": diff,
             }
         )
+    if pseudo is not None:
+        _history_objective_ids_shown(store, pseudo, changes)
     may_edit = is_allowed(user, "edit-action", org=row["lead_organisation"] or "")
     objective_title = _objective_title(
         store, settings, user, row["objective_id"], today=today

@@ -21,6 +21,7 @@ from avert.access import (
     authors_json,
     authors_of,
     foreign_pieces,
+    glued_id_pattern,
     id_candidates,
     kept_withheld,
     name_candidates,
@@ -214,6 +215,7 @@ def stored_ids_shown(
     names: queries.StoredNames | None = None,
     kept: dict[str, str] | None = None,
     people: dict[str, tuple[list[str], list[str]]] | None = None,
+    min_id_chars: int = 1,
 ) -> dict[str, str]:
     """Each stored record id and name that ``texts`` write, to what partners read
     instead: its pseudonym (kind person first, then incident, group, ASB report,
@@ -235,9 +237,11 @@ def stored_ids_shown(
     ``kept``: the words a partner's save kept withheld (the rows'
     :func:`avert.access.kept_withheld`), each shown as its marker too.
     ``people``: filled with each stored person the texts name, for the words
-    of their name written alone (:func:`one_word_shown`)."""
+    of their name written alone (:func:`one_word_shown`). ``min_id_chars``:
+    the fewest characters of a stored id looked for (:data:`MIN_ID_CHARS` in
+    the ids a plan author wrote: :func:`author_ids_shown`)."""
     names = names or queries.StoredNames(store)
-    shown, named = _shown_and_people(store, pseudo, texts, names)
+    shown, named = _shown_and_people(store, pseudo, texts, names, min_id_chars)
     if people is not None:
         people.update(named)
     for words, marker in (kept or {}).items():
@@ -318,9 +322,11 @@ def _shown_and_people(
     pseudo: Pseudonymiser,
     texts: Sequence[str | None],
     names: queries.StoredNames,
+    min_id_chars: int = 1,
 ) -> tuple[dict[str, str], dict[str, tuple[list[str], list[str]]]]:
     """What :func:`stored_ids_shown` shows for ``texts`` (without the words
-    kept, or one word of a name), and each stored person the texts name by id
+    kept, or one word of a name; no stored id of fewer than ``min_id_chars``
+    characters), and each stored person the texts name by id
     or by a name no other stored person has, or whose date of birth or address
     they write withheld: their clue keys (their id, their name's forms, those
     words) and their name's words (:func:`avert.access.one_word_names`)."""
@@ -329,7 +335,11 @@ def _shown_and_people(
     clues: dict[str, list[str]] = {}
     candidates = id_candidates(texts)
     asked = set(candidates)
-    both = queries.stored_ids(store, sorted(asked | glued_asked(texts)))
+    both = [
+        (kind, real)
+        for kind, real in queries.stored_ids(store, sorted(asked | glued_asked(texts)))
+        if len(real) >= min_id_chars
+    ]
     found = [(kind, real) for kind, real in both if real in asked]
     for kind, real in found:
         shown.setdefault(real, pseudo(kind, real))
@@ -581,6 +591,7 @@ def pseudonymise_stored_ids(
     org: str | None = None,
     targets: dict[str, list[tuple[str | None, str | None]]] | None = None,
     subjects: Sequence[Sequence[str]] | None = None,
+    min_id_chars: int = 1,
 ) -> pl.DataFrame:
     """``frame`` with every stored record id and name in its free-text ``columns``
     (those it has) replaced by its pseudonym (:func:`stored_ids_shown`, with the
@@ -595,7 +606,9 @@ def pseudonymise_stored_ids(
     ``subjects``: each row's stored people its texts are about (a tasking's:
     :func:`subject_people`), a clue all through each of them, so a word of
     their name written alone is withheld anywhere in it
-    (:func:`one_word_shown`)."""
+    (:func:`one_word_shown`). ``min_id_chars``: the fewest characters of a
+    stored id looked for (:func:`stored_ids_shown`; a row's own subject's id,
+    ``targets``, is replaced whatever its length)."""
     present = [c for c in columns if c in frame.columns]
     if frame.height == 0 or not present:
         return frame
@@ -609,6 +622,7 @@ def pseudonymise_stored_ids(
         [p for c in present for p in foreign_pieces(texts[c], spans[c], org)],
         names=names,
         people=people,
+        min_id_chars=min_id_chars,
     )
     if subjects is not None:
         with_subjects(names, people, subjects)
@@ -637,8 +651,16 @@ def pseudonymise_stored_ids(
     return frame.with_columns(pl.Series(c, out[c], dtype=pl.String) for c in present)
 
 
+#: Fewest characters of a stored id looked for in an id a plan author wrote (an
+#: objective's, an action's: :func:`author_ids_shown`), whole or run into other
+#: letters: one of one or two characters is not told from the plan's own
+#: numbering (the example plan's Prevention objectives are P1 and P2; on a store
+#: whose people are P1, P2, ... the board read a person's pseudonym for an
+#: objective, and its audit row counted a person no page named). A row's own
+#: subject's id is its pseudonym whatever its length.
+MIN_ID_CHARS: Final = 3
 #: Fewest characters of a stored id looked for run into other letters or digits
-#: of an id a plan author wrote (:func:`glued_ids_shown`).
+#: (:func:`glued_ids_shown`, and free text: :func:`stored_ids_shown`).
 _GLUED_MIN_CHARS: Final = 3
 #: Most characters of a stored id looked for run into other letters or digits:
 #: the pieces of a run grow as its length squared (a pasted 1,000-character
@@ -653,16 +675,31 @@ def _glued_parts(written: str) -> set[str]:
     :data:`_GLUED_MIN_CHARS` to :data:`_GLUED_MAX_CHARS` characters and with a
     digit, of each run of ASCII letters and digits that mixes both, short of
     the whole run (a whole run is a word :func:`avert.access.id_candidates`
-    reads already)."""
+    reads already), and whose digits go on into no digit of the run: an id's
+    digits are one number ("P00000161" holds no "P0000016":
+    :func:`avert.access.glued_id_pattern` shows it so). Each run is scanned
+    in windows of :data:`_GLUED_MAX_CHARS` from each of its characters, so an
+    id anywhere in a run of any length is found.
+
+    >>> sorted(_glued_parts("xP12 a1b2"))
+    ['1b2', 'P12', 'a1b']
+    """
     out: set[str] = set()
     for run in re.findall(r"[0-9A-Za-z]+", written):
         if run.isdigit() or run.isalpha():
             continue
+        # where a part may start, and end: not between two digits
+        cuts = [
+            k == 0 or k == len(run) or not (run[k - 1].isdigit() and run[k].isdigit())
+            for k in range(len(run) + 1)
+        ]
         for start in range(len(run)):
+            if not cuts[start]:
+                continue
             last = min(len(run), start + _GLUED_MAX_CHARS)
             for end in range(start + _GLUED_MIN_CHARS, last + 1):
                 part = run[start:end]
-                if part != run and any(ch.isdigit() for ch in part):
+                if cuts[end] and part != run and any(ch.isdigit() for ch in part):
                     out.add(part)
     return out
 
@@ -740,23 +777,41 @@ def glued_ids_shown(
     return out
 
 
-def with_glued_ids_shown(
+def author_ids_shown(
     store: Store,
     pseudo: Pseudonymiser,
-    written: pl.DataFrame,
-    shown: pl.DataFrame,
+    frame: pl.DataFrame,
     column: str,
+    *,
+    targets: Sequence[tuple[str | None, str | None]] | None = None,
+    names: queries.StoredNames | None = None,
 ) -> pl.DataFrame:
-    """``shown`` (``written`` as :func:`pseudonymise_stored_ids` shows it, row
-    for row) with the stored ids run into other letters in its id ``column``
-    (an objective's id, "aimP0000123") as their pseudonyms too
-    (:func:`glued_ids_shown`)."""
-    if shown.height == 0 or column not in shown.columns:
-        return shown
-    ids = glued_ids_shown(
-        store, pseudo, written[column].to_list(), shown[column].to_list()
+    """``frame`` with the ids a plan author wrote in its ``column`` (an
+    objective's id, an action's) as a partner or the board reads them, on every
+    page and output that shows them: each stored record id and name in one
+    as its pseudonym (:func:`pseudonymise_stored_ids`), whole
+    ("P0000123-aim") or run into other letters or digits ("aimP0000123"), and
+    each row's own subject's id (``targets``: ``(id, pseudonym)``, stored or
+    not, :func:`glued_ids_shown`) likewise; but no stored id of fewer than
+    :data:`MIN_ID_CHARS` characters, which reads as written. The id alone is
+    looked at (not the row's other text, nor the words a save kept withheld),
+    so one id reads the same on every page."""
+    if frame.height == 0 or column not in frame.columns:
+        return frame
+    written = frame.select(column)
+    shown = pseudonymise_stored_ids(
+        store,
+        pseudo,
+        written,
+        (column,),
+        names=names,
+        targets=None if targets is None else {column: list(targets)},
+        min_id_chars=MIN_ID_CHARS,
     )
-    return shown.with_columns(pl.Series(column, ids, dtype=pl.String))
+    ids = glued_ids_shown(
+        store, pseudo, written[column].to_list(), shown[column].to_list(), targets
+    )
+    return frame.with_columns(pl.Series(column, ids, dtype=pl.String))
 
 
 def objectives_shown(
@@ -766,49 +821,18 @@ def objectives_shown(
     names: queries.StoredNames | None = None,
 ) -> pl.DataFrame:
     """Plans' or objectives' ``frame`` as a partner or the board reads it: each
-    stored record id and name the police wrote in a title or an objective's id
-    as its pseudonym (:func:`pseudonymise_stored_ids`), and one run into other
-    letters of the id too (:func:`with_glued_ids_shown`)."""
-    columns = ("title", "objective_id")  # an id the author wrote may hold one
-    shown = pseudonymise_stored_ids(store, pseudo, frame, columns, names=names)
-    shown = with_glued_ids_shown(store, pseudo, frame, shown, "objective_id")
-    return whole_objective_ids_kept(store, frame, shown)
-
-
-def whole_objective_ids_kept(
-    store: Store, written: pl.DataFrame, shown: pl.DataFrame
-) -> pl.DataFrame:
-    """``shown`` with each objective id that is, whole, a stored record's id of
-    fewer than :data:`_GLUED_MIN_CHARS` characters as written: too short to be
-    told from the plan's own numbering (the example plan's Prevention objectives
-    are P1 and P2; on a store whose people are P1, P2, ... the board read a
-    person's pseudonym for an objective, and its audit row counted a person no
-    page named). A longer one ("P0000123"), and one held inside a longer id
-    ("P0000123-aim", "aimP0000123"), is still shown as its pseudonym."""
-    if shown.height == 0 or "objective_id" not in written.columns:
-        return shown
-    ids = [
-        i
-        for i in written["objective_id"].drop_nulls().unique().to_list()
-        if len(i) < _GLUED_MIN_CHARS
-    ]
-    whole = sorted({real for _, real in queries.stored_ids(store, ids)})
-    if not whole:
-        return shown
-    return shown.with_columns(
-        pl.when(written["objective_id"].is_in(whole))
-        .then(written["objective_id"])
-        .otherwise(pl.col("objective_id"))
-        .alias("objective_id")
-    )
+    stored record id and name the police wrote in a title as its pseudonym
+    (:func:`pseudonymise_stored_ids`), and in an objective's id as
+    :func:`author_ids_shown` shows one."""
+    shown = pseudonymise_stored_ids(store, pseudo, frame, ("title",), names=names)
+    return author_ids_shown(store, pseudo, shown, "objective_id", names=names)
 
 
 def _swapped(text: str, swap: dict[str, str]) -> str:
     """``text`` with each key of ``swap`` (lower case) in it, in any case and
-    run into other letters, as its value: the longest first."""
-    longest = sorted(swap, key=len, reverse=True)
-    pattern = "|".join(re.escape(k) for k in longest)
-    return re.sub(pattern, lambda m: swap[m.group(0).lower()], text, flags=re.I)
+    run into other letters, as its value: the longest first, not where its
+    digits go on into more (:func:`avert.access.glued_id_pattern`)."""
+    return glued_id_pattern(swap).sub(lambda m: swap[m.group(0).lower()], text)
 
 
 def authored_spans(
