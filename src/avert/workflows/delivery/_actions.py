@@ -539,17 +539,24 @@ def _people_detail(
     user: User,
     fields: Sequence[str],
     texts: Sequence[str | None] = (),
+    *,
+    targets: bool = True,
 ) -> str:
-    """The audit ``detail`` of a list of actions: the people they target, as shown
-    (pseudonyms for partners and the board), and each person the page's free
+    """The audit ``detail`` of a list of actions: with ``targets``, the people
+    they target, as shown (pseudonyms for partners and the board; a page that
+    shows no subject, My actions, counts none), and each person the page's free
     text writes (its ``fields`` of each action, and ``texts``: an objective's
     title), counted and digested as Today counts them
     (:func:`people_written`: by stored id or name for the police, by pseudonym
     for a partner or the board: an action's id "check-P-...", a title)."""
-    people = set(
-        shown.filter(pl.col("target_type") == "person")["target_id"]
-        .drop_nulls()
-        .to_list()
+    people = (
+        set(
+            shown.filter(pl.col("target_type") == "person")["target_id"]
+            .drop_nulls()
+            .to_list()
+        )
+        if targets
+        else set()
     )
     written = [
         str(v)
@@ -574,10 +581,12 @@ def _shown_audited(
     names: queries.StoredNames | None = None,
     fields: Sequence[str] = _BOARD_TEXT,
     texts: Sequence[str | None] = (),
+    targets: bool = True,
 ) -> pl.DataFrame:
     """``rows`` as ``user`` may see them (:func:`_shown`, with ``names``); the view
     is audited under ``obj`` and ``reason``, its detail the people the rows target
-    as shown and those its ``fields`` and ``texts`` write (:func:`_people_detail`)."""
+    as shown (with ``targets``: the page shows each action's subject) and those
+    its ``fields`` and ``texts`` write (:func:`_people_detail`)."""
     shown = _shown(store, rows, user, settings, names=names)
     audit_as(
         store,
@@ -585,7 +594,7 @@ def _shown_audited(
         action="view",
         obj=obj,
         reason=reason,
-        detail=_people_detail(store, shown, user, fields, texts),
+        detail=_people_detail(store, shown, user, fields, texts, targets=targets),
     )
     return shown
 
@@ -713,6 +722,7 @@ def my_actions(
         obj="my-actions",
         reason=f"my actions, {rows.height} listed",
         fields=_MINE_TEXT,
+        targets=False,  # the page lists ids and titles, no action's subject
     )
     return shown.to_dicts()
 
