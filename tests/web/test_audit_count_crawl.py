@@ -210,3 +210,24 @@ def test_every_exports_row_counts_exactly_the_people_its_files_show(
     check("board pack", before, _files_text(pack), police=False)
     assert "Tobias Fennimore" in text
     assert not wrong, wrong
+
+
+@pytest.mark.slow
+def test_the_tasking_lists_row_counts_the_people_it_lists(
+    planted: tuple[World, dict[str, str]],
+) -> None:
+    """``avert task list`` prints each tasking's item (a person's id) and its
+    what, who and result: its row counted no one (no ``people=``)."""
+    world, names = planted
+    before = int(world.store.read_frame("audit", columns=["seq"])["seq"].max())
+    rows = delivery.read_taskings(world.store)
+    listed = rows.select("item_kind", "item_id", "what", "assignee", "result")
+    shown = _shown(world, names, listed.write_json(), police=True)
+    assert names["glued"] in shown
+    n, digest = audit.people_digest(shown)
+    [detail] = (
+        world.store.read_frame("audit")
+        .filter((pl.col("seq") > before) & (pl.col("action") == "view"))["detail"]
+        .to_list()
+    )
+    assert str(detail).startswith(f"people={n}; people_sha256={digest}"), detail
