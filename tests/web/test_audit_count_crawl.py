@@ -12,6 +12,7 @@ planted names it writes (police); the distinct person pseudonyms it holds
 from __future__ import annotations
 
 import html as htmllib
+import json
 import re
 import shutil
 import sqlite3
@@ -224,6 +225,28 @@ def test_the_tasking_lists_row_counts_the_people_it_lists(
     listed = rows.select("item_kind", "item_id", "what", "assignee", "result")
     shown = _shown(world, names, listed.write_json(), police=True)
     assert names["glued"] in shown
+    n, digest = audit.people_digest(shown)
+    [detail] = (
+        world.store.read_frame("audit")
+        .filter((pl.col("seq") > before) & (pl.col("action") == "view"))["detail"]
+        .to_list()
+    )
+    assert str(detail).startswith(f"people={n}; people_sha256={digest}"), detail
+
+
+@pytest.mark.slow
+def test_the_plan_statuss_row_counts_the_people_it_shows(
+    planted: tuple[World, dict[str, str]],
+) -> None:
+    """``avert plan status`` shows the grid, the checks' counts and each
+    objective's measure (its id and title): its row counted the people the
+    plan board's actions target and their titles write, which it does not
+    show, and not the person an objective's title names."""
+    world, names = planted
+    before = int(world.store.read_frame("audit", columns=["seq"])["seq"].max())
+    found = delivery.plan_status(world.store, world.settings)
+    shown = _shown(world, names, json.dumps(found, default=str), police=True)
+    assert names[_NAMES[0][1]] in shown  # an objective's title names them
     n, digest = audit.people_digest(shown)
     [detail] = (
         world.store.read_frame("audit")

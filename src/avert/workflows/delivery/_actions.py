@@ -637,6 +637,15 @@ def plan_grid(actions: pl.DataFrame) -> dict[str, dict[str, int]]:
     return grid
 
 
+def plan_rag(actions: pl.DataFrame) -> dict[str, int]:
+    """How many of ``actions`` are of each RAG rating ("unrated": none), which
+    names no one."""
+    return {
+        str(k or "unrated"): int(v)
+        for k, v in actions.group_by("rag").len().sort("rag").iter_rows()
+    }
+
+
 def plan_board(
     store: Store,
     settings: Settings | None,
@@ -659,10 +668,7 @@ def plan_board(
     )
     statuses = [*STATUSES, "overdue"]
     grid = plan_grid(actions)
-    rag = {
-        str(k or "unrated"): int(v)
-        for k, v in actions.group_by("rag").len().sort("rag").iter_rows()
-    }
+    rag = plan_rag(actions)
     visible = visible_actions(
         with_accounts_spelling(
             store,
