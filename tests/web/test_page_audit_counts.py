@@ -167,3 +167,70 @@ def test_a_row_counts_the_people_a_taskings_words_name(
         assert len(set(_people_in_html(copy, html, "partner")) - set(before)) >= 2
     n, digest = audit.people_digest(sorted(shown))
     assert rows["detail"][0].startswith(f"people={n}; people_sha256={digest}")
+
+
+@pytest.mark.parametrize("path", ["/today", "/meeting"])
+@pytest.mark.parametrize("role", ["chair", "partner"])
+def test_a_row_counts_a_person_whose_id_a_taskings_words_run_into_letters(
+    world: World, tmp_path: Path, path: str, role: str
+) -> None:
+    """A stored id run into letters in a tasking's what ("x<id>visit") is read
+    by the police as typed and by partners and the board as its pseudonym:
+    each row counts that person. The police's rows counted ids written as
+    words of their own only."""
+    html = signed_in(world.app, role).get(path).text
+    section = html[html.index('<section id="taskings">') :]
+    section = section[: section.index("</section>")]
+    listed = sorted(set(re.findall(r"T\d{8}-[0-9a-f]{6}", section)))
+    assert listed, f"{path} lists taskings the {role} reads"
+    [glued] = _unseen(world, html, 1)
+    copy = _copy_with(
+        world,
+        tmp_path,
+        (
+            "UPDATE taskings SET what = ? WHERE tasking_id = ?",
+            (f"x{glued}visit", listed[0]),
+        ),
+    )
+    rows, html = _rows_of(copy, path, role)
+    police = role == "chair"
+    shown = set(_people_in_html(copy, html, "analyst" if police else "partner"))
+    if police:
+        assert f"x{glued}visit" in html
+        shown.add(glued)
+    else:
+        assert glued not in html
+    n, digest = audit.people_digest(sorted(shown))
+    assert rows["detail"][0].startswith(f"people={n}; people_sha256={digest}")
+
+
+@pytest.mark.parametrize("role", ["analyst", "partner", "board"])
+def test_my_actions_counts_no_target_it_does_not_show(
+    world: World, tmp_path: Path, role: str
+) -> None:
+    """My actions lists each action's id and title, not its subject: its row
+    counts the people those name, not the actions' targets (it counted every
+    person target of the actions listed)."""
+    client = signed_in(world.app, role)
+    username = "analyst" if role == "analyst" else role
+    org = world.store.read_frame("users").filter(pl.col("username") == username)
+    lead = org["org"][0] if org.height else None
+    unseen = _unseen(world, client.get("/plan/mine").text, 1)
+    copy = _copy_with(
+        world,
+        tmp_path,
+        (
+            "UPDATE actions SET owner = ?, lead_organisation = COALESCE(?, "
+            "lead_organisation), target_type = 'person', target_id = ?, "
+            "title = 'Visit the family' WHERE action_id = "
+            "(SELECT min(action_id) FROM actions)",
+            (username, lead, unseen[0]),
+        ),
+    )
+    rows, html = _rows_of(copy, "/plan/mine", role)
+    first = copy.store.read_frame("actions", order_by=["action_id"])["action_id"][0]
+    assert f'href="/plan/actions/{first}"' in html  # listed (partners: title withheld)
+    assert unseen[0] not in html
+    shown = _people_in_html(copy, html, "analyst" if role == "analyst" else "partner")
+    n, digest = audit.people_digest(shown)
+    assert rows["detail"][0].startswith(f"people={n}; people_sha256={digest}")

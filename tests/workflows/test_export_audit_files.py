@@ -151,6 +151,38 @@ def test_the_plan_exports_row_counts_the_people_its_file_names(
     )
 
 
+def test_the_plan_exports_row_counts_a_stored_name_and_a_glued_id_a_title_writes(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A title writing a person's stored name, or their id run into letters,
+    shows that person in the file (the police read it as written): the row
+    counts them. It counted the ids written as words of their own only."""
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "people", pl.DataFrame({"person_id": ["P0000042", "P0000077", "P0000099"]})
+        )
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["P0000042"], "name": ["WHITCOMBE, Jonah"]}),
+        )
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: {id: p, title: T, board: B}\nactions:\n"
+        "  - {id: A1, strand: prevention, title: Visit Jonah Whitcombe at home,\n"
+        "     lead: council, status: open, due: 2020-01-01}\n"
+        "  - {id: A2, strand: prevention, title: Mentoring (xP0000077),\n"
+        "     lead: council, status: open, due: 2099-01-01}\n",
+        encoding="utf-8",
+    )
+    delivery.import_plan(sqlite_store, plan, user=CHAIR)
+    text = delivery.export_plan(sqlite_store)
+    assert "Jonah Whitcombe" in text
+    assert "xP0000077" in text
+    row = audit.read(sqlite_store, action="export").row(-1, named=True)
+    n, digest = audit.people_digest(["P0000042", "P0000077"])
+    assert row["detail"] == f"people={n}; people_sha256={digest}"
+
+
 @pytest.mark.parametrize("audience", ["police", "partner"])
 def test_the_briefings_export_row_counts_the_people_a_taskings_what_names(
     sqlite_store: Store, tmp_path: Path, audience: str

@@ -99,8 +99,9 @@ def test_a_partners_save_puts_a_glued_id_back(sqlite_store: Store) -> None:
 
 def test_audit_counts_the_person_of_a_glued_id_as_shown(sqlite_store: Store) -> None:
     """A partner's or the board's audit row counts the pseudonym shown for an id
-    run into letters; the police read the text as typed, and count a person's id
-    written as a word of its own only (as Today and the plan count ids)."""
+    run into letters; the police read the text as typed, the id run into letters
+    too, and their row counts that person (it counted ids written as words of
+    their own only: "xP100" was shown to the police and not counted)."""
     _with_person(sqlite_store)
     frame = pl.DataFrame({"what": ["seen xP100", "seen A01x"]})
     shown = pseudonymise_stored_ids(sqlite_store, Pseudonymiser(None), frame, ["what"])
@@ -108,7 +109,9 @@ def test_audit_counts_the_person_of_a_glued_id_as_shown(sqlite_store: Store) -> 
     assert people_written(sqlite_store, shown["what"].to_list(), police=False) == [
         alias
     ]
-    assert people_written(sqlite_store, ["seen xP100"], police=True) == []
+    assert people_written(sqlite_store, ["seen xP100"], police=True) == ["P100"]
+    assert people_written(sqlite_store, ["seen p100visit"], police=True) == ["P100"]
+    assert people_written(sqlite_store, ["seen A01x"], police=True) == []
 
 
 def test_a_long_token_asks_the_store_words_in_proportion_to_its_length() -> None:

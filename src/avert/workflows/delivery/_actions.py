@@ -515,17 +515,24 @@ def _people_detail(
     user: User,
     fields: Sequence[str],
     texts: Sequence[str | None] = (),
+    *,
+    targets: bool = True,
 ) -> str:
-    """The audit ``detail`` of a list of actions: the people they target, as shown
-    (pseudonyms for partners and the board), and each person the page's free
+    """The audit ``detail`` of a list of actions: with ``targets``, the people
+    they target, as shown (pseudonyms for partners and the board; a page that
+    shows no subject, My actions, counts none), and each person the page's free
     text writes (its ``fields`` of each action, and ``texts``: an objective's
     title), counted and digested as Today counts them
     (:func:`people_written`: by stored id or name for the police, by pseudonym
     for a partner or the board: an action's id "check-P-...", a title)."""
-    people = set(
-        shown.filter(pl.col("target_type") == "person")["target_id"]
-        .drop_nulls()
-        .to_list()
+    people = (
+        set(
+            shown.filter(pl.col("target_type") == "person")["target_id"]
+            .drop_nulls()
+            .to_list()
+        )
+        if targets
+        else set()
     )
     written = [
         str(v)
@@ -550,10 +557,12 @@ def _shown_audited(
     names: queries.StoredNames | None = None,
     fields: Sequence[str] = _BOARD_TEXT,
     texts: Sequence[str | None] = (),
+    targets: bool = True,
 ) -> pl.DataFrame:
     """``rows`` as ``user`` may see them (:func:`_shown`, with ``names``); the view
     is audited under ``obj`` and ``reason``, its detail the people the rows target
-    as shown and those its ``fields`` and ``texts`` write (:func:`_people_detail`)."""
+    as shown (with ``targets``: the page shows each action's subject) and those
+    its ``fields`` and ``texts`` write (:func:`_people_detail`)."""
     shown = _shown(store, rows, user, settings, names=names)
     audit_as(
         store,
@@ -561,7 +570,7 @@ def _shown_audited(
         action="view",
         obj=obj,
         reason=reason,
-        detail=_people_detail(store, shown, user, fields, texts),
+        detail=_people_detail(store, shown, user, fields, texts, targets=targets),
     )
     return shown
 
@@ -604,6 +613,15 @@ def plan_grid(actions: pl.DataFrame) -> dict[str, dict[str, int]]:
     return grid
 
 
+def plan_rag(actions: pl.DataFrame) -> dict[str, int]:
+    """How many of ``actions`` are of each RAG rating ("unrated": none), which
+    names no one."""
+    return {
+        str(k or "unrated"): int(v)
+        for k, v in actions.group_by("rag").len().sort("rag").iter_rows()
+    }
+
+
 def plan_board(
     store: Store,
     settings: Settings | None,
@@ -626,10 +644,7 @@ def plan_board(
     )
     statuses = [*STATUSES, "overdue"]
     grid = plan_grid(actions)
-    rag = {
-        str(k or "unrated"): int(v)
-        for k, v in actions.group_by("rag").len().sort("rag").iter_rows()
-    }
+    rag = plan_rag(actions)
     visible = visible_actions(
         with_accounts_spelling(
             store,
@@ -689,6 +704,7 @@ def my_actions(
         obj="my-actions",
         reason=f"my actions, {rows.height} listed",
         fields=_MINE_TEXT,
+        targets=False,  # the page lists ids and titles, no action's subject
     )
     return shown.to_dicts()
 

@@ -413,9 +413,11 @@ def people_written(
     store: Store, texts: Sequence[str | None], *, police: bool
 ) -> list[str]:
     """The people free text shown names, sorted, as an audit row counts them:
-    read by the police, the stored person ids it writes and each stored person
-    a name it writes belongs to (found as :func:`stored_ids_shown` finds them
-    for partners: :func:`avert.access.id_candidates`, the store's names);
+    read by the police, the stored person ids it writes, as words of their own
+    or run into other letters ("xP0000016", shown to the police as typed), and
+    each stored person a name it writes belongs to (found as
+    :func:`stored_ids_shown` finds them for partners:
+    :func:`avert.access.id_candidates`, :func:`glued_asked`, the store's names);
     read by a partner or the board (the text already as they read it), the
     person pseudonyms it writes. A tasking's what, who and result, a plan
     action's title: a person shown there was shown as surely as in a list.
@@ -434,10 +436,17 @@ def people_written(
 
 
 def _people_written(store: Store, texts: Sequence[str]) -> list[str]:
-    """The stored people ``texts`` write by id or stored name, sorted."""
+    """The stored people ``texts`` write by id or stored name, sorted: an id
+    written as a word of its own or run into other letters or digits
+    ("xP0000016", :func:`_glued_found`), as :func:`stored_ids_shown` finds the
+    ids it shows partners as pseudonyms, in the one look-up of the store."""
+    candidates = id_candidates(texts)
+    asked = set(candidates)
+    both = queries.stored_ids(store, sorted(asked | glued_asked(texts)))
+    whole = [(kind, real) for kind, real in both if real in asked]
     found = {
         real
-        for kind, real in queries.stored_ids(store, id_candidates(texts))
+        for kind, real in [*whole, *_glued_found(texts, both, whole)]
         if kind == "person"
     }
     names = queries.StoredNames(store)

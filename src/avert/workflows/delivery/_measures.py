@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,20 +17,27 @@ from avert.config.definitions import load_profile
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
 from avert.delivery.measures import MeasureSpec, judge, parse_measure, path_value
+from avert.delivery.model import STATUSES
 from avert.errors import ConfigError, NotFound, SchemaError
-from avert.store import Store, queries
+from avert.store import Store, audit, queries
 from avert.store.summary import classified_profiles
 from avert.workflows.board import first_of_month, run_performance
 from avert.workflows.definition_words import category_titles
-from avert.workflows.delivery._actions import plan_board
+from avert.workflows.delivery._actions import (
+    board_actions,
+    plan_grid,
+    plan_rag,
+    read_actions,
+)
 from avert.workflows.delivery._checks import checks_view
 from avert.workflows.delivery._common import (
     _system_user,
     objectives_shown,
     partner_pseudonymiser,
+    people_written,
     read_delivery,
 )
-from avert.workflows.users import User
+from avert.workflows.users import User, audit_as
 
 # --- objective measures --------------------------------------------------------------
 #: Months of history before the recent period behind a measure's performance verdict.
@@ -646,15 +654,39 @@ def plan_status(
     as everything in hand (:func:`avert.workflows.delivery.checks_view`).
     """
     user = _system_user()
-    board = plan_board(store, settings, user=user, today=today)
-    checks = checks_view(store, settings, user=user, today=board["today"])
-    return {
-        "today": board["today"],
-        "grid": board["grid"],
-        "statuses": board["statuses"],
-        "rag": board["rag"],
+    today = today or local_today(store.timezone)
+    actions = board_actions(read_actions(store, today=today), user)
+    checks = checks_view(store, settings, user=user, today=today)
+    found = {
+        "today": today,
+        "grid": plan_grid(actions),
+        "statuses": [*STATUSES, "overdue"],
+        "rag": plan_rag(actions),
         "checks": checks["summary"],
         "not_checked": checks["not_checked"],
         "notes": checks["notes"],
-        "measures": objective_measures(store, settings, today=board["today"]),
+        "measures": objective_measures(store, settings, today=today),
     }
+    _audit_status(store, user, found, actions=actions.height)
+    return found
+
+
+def _audit_status(
+    store: Store, user: User, found: dict[str, Any], *, actions: int
+) -> None:
+    """The ``view`` row of ``plan status``'s ``found``: the people it shows
+    (an objective's id or title naming one: :func:`people_written` of its
+    words, as the police read them). It wrote the plan board's row, of the
+    people the actions listed there target and their titles name, which the
+    status lists none of."""
+    words = json.dumps(found, default=str, ensure_ascii=False)
+    audit_as(
+        store,
+        user,
+        action="view",
+        obj="plan-status",
+        reason=f"plan status, {actions} actions, {len(found['measures'])} measures",
+        detail=audit.describe(
+            people=people_written(store, [words], police=True), audience="police"
+        ),
+    )

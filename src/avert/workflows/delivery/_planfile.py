@@ -11,7 +11,6 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import id_candidates
 from avert.delivery.model import (
     Action,
     Objective,
@@ -28,7 +27,7 @@ from avert.delivery.planfile import (
 from avert.errors import ConfigError, ConflictError, NotFound
 from avert.files import private_write_text
 from avert.schema import TABLES
-from avert.store import Store, audit, queries
+from avert.store import Store, audit
 from avert.store.delivery import DELIVERY_TABLES
 from avert.workflows.delivery._common import (
     _BOOKKEEPING,
@@ -44,6 +43,7 @@ from avert.workflows.delivery._common import (
     as_json_values,
     last_imported,
     new_organisation_problem,
+    people_written,
 )
 from avert.workflows.users import User
 
@@ -532,12 +532,12 @@ def export_plan(
 
 
 def _people_named(store: Store, text: str) -> list[str]:
-    """The stored people a plan file's ``text`` names by id: its actions'
-    subjects, the ids their free text writes, a detected group's (``net-`` and a
-    member's id), each word that may be an id asked of the store at once
-    (:func:`avert.access.id_candidates`, :func:`avert.store.queries.stored_ids`)."""
-    found = queries.stored_ids(store, id_candidates([text]))
-    return [ident for kind, ident in found if kind == "person"]
+    """The stored people a plan file's ``text`` names, as the police read it
+    (:func:`people_written`): its actions' subjects, the ids their free text
+    writes (as words of their own or run into letters), a detected group's
+    (``net-`` and a member's id), each stored name it writes (a title's "Visit
+    Jonah Whitcombe"); the ids asked of the store at once."""
+    return people_written(store, [text], police=True)
 
 
 def example_plan_text() -> str:

@@ -23,6 +23,7 @@ from avert.config.timezone import local_now
 from avert.delivery.model import (
     ITEM_KINDS,
     TASKING_STATUSES,
+    TASKING_TEXTS,
     check_tasking_transition,
     item_key_words,
     parse_item,
@@ -30,7 +31,7 @@ from avert.delivery.model import (
 )
 from avert.delivery.taskings import for_briefing, in_area
 from avert.errors import ConfigError, ConflictError, NotFound
-from avert.store import Store, queries
+from avert.store import Store, audit, queries
 from avert.workflows.delivery._common import (
     _last_change,
     _now,
@@ -42,6 +43,7 @@ from avert.workflows.delivery._common import (
     new_organisation_problem,
     one_word_shown,
     partner_pseudonymiser,
+    people_written,
     stored_ids_shown,
     subject_people,
     with_accounts_spelling,
@@ -70,7 +72,8 @@ _ORDER: Final = ("created_at", "tasking_id")
 def read_taskings(
     store: Store, *, status: str | None = None, user: User | None = None
 ) -> pl.DataFrame:
-    """Taskings, newest first (optionally of one status); audited (they name people).
+    """Taskings, newest first (optionally of one status); audited: the row counts
+    the people they name (:func:`_people_listed`).
 
     Raises
     ------
@@ -92,8 +95,25 @@ def read_taskings(
         action="view",
         obj="taskings",
         reason=f"tasking list ({status or 'all'}), {rows.height} listed",
+        detail=audit.describe(people=_people_listed(store, rows), audience="police"),
     )
     return rows
+
+
+def _people_listed(store: Store, rows: pl.DataFrame) -> list[str]:
+    """The stored people ``rows`` (taskings, as ``avert task list`` prints them)
+    name, as the police read them (:func:`people_written`): each item's subject
+    (``repeat_victim:P…``; a detected group's ``net-`` and its member's id) and
+    each person its what, who and result write by id or stored name, asked of
+    the store at once."""
+    items = (
+        rows.select(pl.format("{}:{}", "item_kind", "item_id"))
+        .to_series()
+        .drop_nulls()
+        .to_list()
+    )
+    texts = [v for c in TASKING_TEXTS if c in rows.columns for v in rows[c].to_list()]
+    return people_written(store, [*items, *texts], police=True)
 
 
 def taskings_for_item(store: Store, item: str) -> pl.DataFrame:
