@@ -14,6 +14,8 @@ import polars as pl
 
 from avert.store import Store
 from avert.workflows.analysis import run_concentration, run_volt
+from avert.workflows.forecast import events_from_store
+from avert.workflows.places import run_emerging, run_gistar
 
 
 def _months(force: str | None, source: str, months: range, lsoa: str) -> pl.DataFrame:
@@ -100,3 +102,52 @@ def test_volt_names_the_forces_of_its_window_only(sqlite_store: Store) -> None:
         user="t",
     )
     assert not _forces_notes(one.notes), one.notes
+
+
+def _placed(force: str | None, source: str, year: int, x0: float) -> pl.DataFrame:
+    """Twelve months of one incident each in four cells near ``x0`` (metres)."""
+    n = 48
+    return pl.DataFrame(
+        {
+            "incident_id": [f"{source[:3]}{force or '-'}{year}{k}" for k in range(n)],
+            "occurred_from": [dt.datetime(year, k % 12 + 1, 1) for k in range(n)],
+            "time_precision": ["month"] * n,
+            "x": [x0 + 150.0 * (k % 4) + 10 for k in range(n)],
+            "y": [400_000.0 + 150.0 * (k % 3) for k in range(n)],
+            "source": [source] * n,
+            "force": [force] * n,
+        },
+        schema_overrides={"force": pl.String},
+    )
+
+
+def test_gistar_over_two_forces_names_them(sqlite_store: Store) -> None:
+    """`avert analyse gistar` with no window tested West Yorkshire's 2018 and City
+    of London's 2019 as one grid, with no word."""
+    store = _store(
+        sqlite_store,
+        _placed("West Yorkshire Police", "policeuk", 2018, 420_000.0),
+        _placed("City of London Police", "policeuk", 2019, 421_000.0),
+    )
+    events, _ = events_from_store(
+        store, profile="avb-2010", violence_only=False, forces=True
+    )
+    res = run_gistar(events, study_area="active")
+    (note,) = _forces_notes(res.notes)
+    assert "(City of London Police 48; West Yorkshire Police 48)" in note, note
+    one = run_gistar(events, study_area="active", date_from=dt.datetime(2019, 1, 1))
+    assert not _forces_notes(one.notes), one.notes
+
+
+def test_emerging_hot_spots_over_two_forces_name_them(sqlite_store: Store) -> None:
+    store = _store(
+        sqlite_store,
+        _placed("West Yorkshire Police", "policeuk", 2019, 420_000.0),
+        _placed(None, "synthetic city", 2019, 421_000.0),
+    )
+    events, _ = events_from_store(
+        store, profile="avb-2010", violence_only=False, forces=True
+    )
+    res = run_emerging(events, at=dt.datetime(2020, 1, 1), slices=12, slice_months=1)
+    (note,) = _forces_notes(res.notes)
+    assert "(West Yorkshire Police 48; no force named: synthetic city 48)" in note

@@ -317,7 +317,7 @@ def gistar(
 
     start, end = period(ctx, date_from, date_to)
     res = run_gistar(
-        read_events(ctx, csv, all_incidents=all_incidents),
+        read_events(ctx, csv, all_incidents=all_incidents, forces=True),
         cell_size_m=cell,
         date_from=start,
         date_to=end,
@@ -464,9 +464,11 @@ def _hotspot_events(
     from avert.errors import ConfigError
 
     if monthly:
-        return read_events(ctx, csv, all_incidents=all_incidents)
+        return read_events(ctx, csv, all_incidents=all_incidents, forces=True)
     try:
-        return read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
+        return read_events(
+            ctx, csv, all_incidents=all_incidents, day_resolution=True, forces=True
+        )
     except ConfigError as err:
         if "month-only" not in str(err):
             raise
