@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
+from avert.errors import ConfigError
 from avert.store import Store
+from avert.workflows._forces import of_force
 from avert.workflows.analysis import run_concentration, run_volt
 from avert.workflows.forecast import events_from_store
 from avert.workflows.places import run_emerging, run_gistar
@@ -151,3 +154,34 @@ def test_emerging_hot_spots_over_two_forces_name_them(sqlite_store: Store) -> No
     res = run_emerging(events, at=dt.datetime(2020, 1, 1), slices=12, slice_months=1)
     (note,) = _forces_notes(res.notes)
     assert "(West Yorkshire Police 48; no force named: synthetic city 48)" in note
+
+
+def _far(sqlite_store: Store) -> pl.DataFrame:
+    """West Yorkshire's cells near Leeds, City of London's 250 km south."""
+    city = _placed("City of London Police", "policeuk", 2019, 532_000.0)
+    city = city.with_columns(pl.col("y") - 250_000.0)
+    store = _store(
+        sqlite_store,
+        _placed("West Yorkshire Police", "policeuk", 2019, 420_000.0),
+        city,
+    )
+    events, _ = events_from_store(
+        store, profile="avb-2010", violence_only=False, forces=True
+    )
+    return events
+
+
+def test_a_grid_over_far_apart_forces_is_refused(sqlite_store: Store) -> None:
+    """Emerging hot spots over West Yorkshire and City of London built one grid
+    from Leeds to London (2,038,595 cells of 150 m; 5 GB, 60 to 100 s)."""
+    events = _far(sqlite_store)
+    with pytest.raises(ConfigError, match=r"far apart .* Give --force"):
+        run_emerging(events, at=dt.datetime(2020, 1, 1), slices=12, slice_months=1)
+    with pytest.raises(ConfigError, match="far apart"):
+        run_gistar(events, study_area="active")
+    wy = of_force(events, "west-yorkshire")
+    assert set(wy["force"]) == {"West Yorkshire Police"}
+    res = run_gistar(wy, study_area="active")
+    assert not _forces_notes(res.notes)
+    with pytest.raises(ConfigError, match="City of London Police, West Yorkshire"):
+        of_force(events, "kent")

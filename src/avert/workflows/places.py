@@ -37,7 +37,7 @@ from avert.analyse.nearrepeat import (
 )
 from avert.config.places import NEAR_REPEAT_DOMESTIC, DomesticZones
 from avert.errors import ConfigError
-from avert.workflows._forces import mixed_forces_note
+from avert.workflows._forces import mixed_forces_note, refuse_far_forces
 
 __all__ = [
     "STUDY_AREAS",
@@ -213,6 +213,7 @@ def run_gistar(
         msg = f"study_area must be one of {', '.join(STUDY_AREAS)}; got {study_area!r}."
         raise ConfigError(msg)
     bulk, stray = bulk_events(_window(events, date_from, date_to), grid="Gi* grid")
+    refuse_far_forces(bulk, cell_size_m, what="Gi* grid")
     grid, counts, _ = count_grid(bulk, cell_size_m)
     _check_cells(counts.size, cell_size_m)
     if study_area == "active":
@@ -461,6 +462,7 @@ def run_emerging(
         else _months_before(at, slices * slice_months)
     )
     ev_frame, stray = bulk_events(_window(events, start, at), grid="hotspot grid")
+    refuse_far_forces(ev_frame, cell_size_m, what="hotspot grid")
     if slice_months is None:
         _refuse_month_only(ev_frame)
     grid, _, ev = count_grid(ev_frame, cell_size_m)
