@@ -11,9 +11,14 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
+from avert.errors import ConfigError
 from avert.store import Store
+from avert.workflows._forces import of_force
 from avert.workflows.analysis import run_concentration, run_volt
+from avert.workflows.forecast import events_from_store
+from avert.workflows.places import run_emerging, run_gistar
 
 
 def _months(force: str | None, source: str, months: range, lsoa: str) -> pl.DataFrame:
@@ -100,3 +105,83 @@ def test_volt_names_the_forces_of_its_window_only(sqlite_store: Store) -> None:
         user="t",
     )
     assert not _forces_notes(one.notes), one.notes
+
+
+def _placed(force: str | None, source: str, year: int, x0: float) -> pl.DataFrame:
+    """Twelve months of one incident each in four cells near ``x0`` (metres)."""
+    n = 48
+    return pl.DataFrame(
+        {
+            "incident_id": [f"{source[:3]}{force or '-'}{year}{k}" for k in range(n)],
+            "occurred_from": [dt.datetime(year, k % 12 + 1, 1) for k in range(n)],
+            "time_precision": ["month"] * n,
+            "x": [x0 + 150.0 * (k % 4) + 10 for k in range(n)],
+            "y": [400_000.0 + 150.0 * (k % 3) for k in range(n)],
+            "source": [source] * n,
+            "force": [force] * n,
+        },
+        schema_overrides={"force": pl.String},
+    )
+
+
+def test_gistar_over_two_forces_names_them(sqlite_store: Store) -> None:
+    """`avert analyse gistar` with no window tested West Yorkshire's 2018 and City
+    of London's 2019 as one grid, with no word."""
+    store = _store(
+        sqlite_store,
+        _placed("West Yorkshire Police", "policeuk", 2018, 420_000.0),
+        _placed("City of London Police", "policeuk", 2019, 421_000.0),
+    )
+    events, _ = events_from_store(
+        store, profile="avb-2010", violence_only=False, forces=True
+    )
+    res = run_gistar(events, study_area="active")
+    (note,) = _forces_notes(res.notes)
+    assert "(City of London Police 48; West Yorkshire Police 48)" in note, note
+    one = run_gistar(events, study_area="active", date_from=dt.datetime(2019, 1, 1))
+    assert not _forces_notes(one.notes), one.notes
+
+
+def test_emerging_hot_spots_over_two_forces_name_them(sqlite_store: Store) -> None:
+    store = _store(
+        sqlite_store,
+        _placed("West Yorkshire Police", "policeuk", 2019, 420_000.0),
+        _placed(None, "synthetic city", 2019, 421_000.0),
+    )
+    events, _ = events_from_store(
+        store, profile="avb-2010", violence_only=False, forces=True
+    )
+    res = run_emerging(events, at=dt.datetime(2020, 1, 1), slices=12, slice_months=1)
+    (note,) = _forces_notes(res.notes)
+    assert "(West Yorkshire Police 48; no force named: synthetic city 48)" in note
+
+
+def _far(sqlite_store: Store) -> pl.DataFrame:
+    """West Yorkshire's cells near Leeds, City of London's 250 km south."""
+    city = _placed("City of London Police", "policeuk", 2019, 532_000.0)
+    city = city.with_columns(pl.col("y") - 250_000.0)
+    store = _store(
+        sqlite_store,
+        _placed("West Yorkshire Police", "policeuk", 2019, 420_000.0),
+        city,
+    )
+    events, _ = events_from_store(
+        store, profile="avb-2010", violence_only=False, forces=True
+    )
+    return events
+
+
+def test_a_grid_over_far_apart_forces_is_refused(sqlite_store: Store) -> None:
+    """Emerging hot spots over West Yorkshire and City of London built one grid
+    from Leeds to London (2,038,595 cells of 150 m; 5 GB, 60 to 100 s)."""
+    events = _far(sqlite_store)
+    with pytest.raises(ConfigError, match=r"far apart .* Give --force"):
+        run_emerging(events, at=dt.datetime(2020, 1, 1), slices=12, slice_months=1)
+    with pytest.raises(ConfigError, match="far apart"):
+        run_gistar(events, study_area="active")
+    wy = of_force(events, "west-yorkshire")
+    assert set(wy["force"]) == {"West Yorkshire Police"}
+    res = run_gistar(wy, study_area="active")
+    assert not _forces_notes(res.notes)
+    with pytest.raises(ConfigError, match="City of London Police, West Yorkshire"):
+        of_force(events, "kent")

@@ -180,12 +180,14 @@ def read_events(
     *,
     all_incidents: bool,
     day_resolution: bool = False,
+    forces: bool = False,
 ) -> pl.DataFrame:
     """Events with ``x``, ``y``, ``occurred_at``: from ``--events-file`` if given, else the store.
 
     From the store, the violence of the configured definition profile, or every
     incident with ``--all-incidents``; ``day_resolution`` leaves month-only rows out
     and says so on standard error, as it says how many rows of a CSV were left out.
+    ``forces``: the store's events also carry their ``source`` and ``force``.
     """
     from avert.workflows.forecast import (
         MONTH_ONLY_NOTE,
@@ -201,6 +203,7 @@ def read_events(
             profile=get_settings(ctx).definition_id(),
             violence_only=not all_incidents,
             day_resolution=day_resolution,
+            forces=forces,
         )
         from avert.workflows.staleness import STALE_NOTE_PREFIX
 

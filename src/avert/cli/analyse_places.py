@@ -71,6 +71,15 @@ _STUDY_AREA = Annotated[
         "cells near a few events read hot and none can be cold.",
     ),
 ]
+_FORCE = Annotated[
+    str | None,
+    typer.Option(
+        "--force",
+        help="Only the events of this force (an id such as west-yorkshire, or its "
+        "name as stored: West Yorkshire Police). Default: every force's, named "
+        "in a note when several; far-apart forces' are refused as one grid.",
+    ),
+]
 _LIMIT = Annotated[
     int,
     typer.Option("--limit", min=0, help="Cells shown in the table (0: every cell)."),
@@ -305,6 +314,7 @@ def gistar(
     limit: _LIMIT = 50,
     as_json: JsonOpt = False,
     study_area: _STUDY_AREA = "active",
+    force: _FORCE = None,
 ) -> None:
     """Getis-Ord Gi* per cell with a false-discovery-rate correction: hot and cold spots.
 
@@ -313,11 +323,14 @@ def gistar(
     """
     import polars as pl
 
+    from avert.workflows._forces import of_force
     from avert.workflows.places import run_gistar
 
     start, end = period(ctx, date_from, date_to)
     res = run_gistar(
-        read_events(ctx, csv, all_incidents=all_incidents),
+        of_force(
+            read_events(ctx, csv, all_incidents=all_incidents, forces=True), force
+        ),
         cell_size_m=cell,
         date_from=start,
         date_to=end,
@@ -397,6 +410,7 @@ def hotspots(
     limit: _LIMIT = 50,
     as_json: JsonOpt = False,
     study_area: _STUDY_AREA = "active",
+    force: _FORCE = None,
 ) -> None:
     """Emerging hot spots: new, intensifying, persistent, diminishing, sporadic ... cells.
 
@@ -405,6 +419,7 @@ def hotspots(
     how many of them it shows.
     """
     from avert.report.payload import json_object
+    from avert.workflows._forces import of_force
     from avert.workflows.places import emerging_counts, run_emerging
 
     end = when(ctx, at, "--at")
@@ -418,8 +433,11 @@ def hotspots(
         msg = f"{slices} slices of {days:g} days reach before the year 1"
         raise typer.BadParameter(msg, param_hint="'--slices' / '--slice-days'") from err
     res = run_emerging(
-        _hotspot_events(
-            ctx, csv, all_incidents=all_incidents, monthly=bool(slice_months)
+        of_force(
+            _hotspot_events(
+                ctx, csv, all_incidents=all_incidents, monthly=bool(slice_months)
+            ),
+            force,
         ),
         at=end,
         slices=slices,
@@ -464,9 +482,11 @@ def _hotspot_events(
     from avert.errors import ConfigError
 
     if monthly:
-        return read_events(ctx, csv, all_incidents=all_incidents)
+        return read_events(ctx, csv, all_incidents=all_incidents, forces=True)
     try:
-        return read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
+        return read_events(
+            ctx, csv, all_incidents=all_incidents, day_resolution=True, forces=True
+        )
     except ConfigError as err:
         if "month-only" not in str(err):
             raise

@@ -375,7 +375,8 @@ def board_pack(
             "--force",
             help="Force of the equality section's stops (stops.force; needed when "
             "the store holds several forces' stops; default: the one force there "
-            "is).",
+            "is); the principle checks' top-harm subjects are then of its "
+            "incidents alone (default: every force's).",
         ),
     ] = None,
     areas: Annotated[

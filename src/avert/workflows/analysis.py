@@ -59,6 +59,7 @@ from avert.workflows._forces import mixed_forces_note
 from avert.workflows.staleness import staleness_notes
 
 __all__ = [
+    "INCIDENT_COLUMNS",
     "AnalysisFrames",
     "Entity",
     "Measure",
@@ -75,7 +76,8 @@ __all__ = [
 ]
 
 RiskKind = Literal["offender", "victim", "asb"]
-_INCIDENT_COLUMNS = (
+#: The incident columns :func:`load_analysis_incidents` reads by default
+INCIDENT_COLUMNS: Final = (
     "incident_id",
     "crime_type",
     "offence_code",
@@ -114,7 +116,7 @@ def load_analysis_incidents(
     date_from: dt.datetime | None = None,
     date_to: dt.datetime | None = None,
     violence_only: bool = True,
-    columns: Sequence[str] = _INCIDENT_COLUMNS,
+    columns: Sequence[str] = INCIDENT_COLUMNS,
     require: bool = False,
     by_day: bool = False,
 ) -> AnalysisFrames:
@@ -329,7 +331,7 @@ def run_concentration(
         date_to=date_to,
         violence_only=violence_only,
         by_day=True,  # a date alone of --from's day (at 06:00) may be after it
-        columns=(*_INCIDENT_COLUMNS, *COVERAGE_KEYS),  # to name several forces
+        columns=(*INCIDENT_COLUMNS, *COVERAGE_KEYS),  # to name several forces
     )
     if measure == "harm":
         _require_harm(frames, instead=", or use --measure count")
@@ -521,7 +523,7 @@ def run_volt(
         date_to=None if at is None else at + dt.timedelta(microseconds=1),
         violence_only=violence_only,
         # the LSOA's name beside its code in the place profile
-        columns=(*_INCIDENT_COLUMNS, *CELL_NAME_COLUMNS, *COVERAGE_KEYS),
+        columns=(*INCIDENT_COLUMNS, *CELL_NAME_COLUMNS, *COVERAGE_KEYS),
     )
     when = at or _default_at(frames)
     involvements = store.read_frame(

@@ -46,6 +46,7 @@ from avert.analyse.forecast import (
 )
 from avert.analyse.nearrepeat import MONTH_ONLY_MIN_EVENTS
 from avert.analyse.result import json_object
+from avert.analyse.trend import COVERAGE_KEYS
 from avert.areas import AREA_COLUMNS, in_area
 from avert.briefing import PlacesForecast
 from avert.config.places import (
@@ -63,7 +64,11 @@ from avert.errors import ConfigError, IngestError, MonthStartsError
 from avert.store import Store, queries
 from avert.store.summary import month_only_incidents
 from avert.workflows._key_locks import KeyLocks
-from avert.workflows.analysis import classify_advice, load_analysis_incidents
+from avert.workflows.analysis import (
+    INCIDENT_COLUMNS,
+    classify_advice,
+    load_analysis_incidents,
+)
 from avert.workflows.places import (
     NearRepeatTest,
     NearRepeatZones,
@@ -132,8 +137,14 @@ def events_from_store(
     profile: str,
     violence_only: bool = True,
     day_resolution: bool = False,
+    forces: bool = False,
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
     """Return incidents with coordinates as ``x``, ``y``, ``occurred_at`` and notes.
+
+    ``forces``: the events also carry the incidents' ``source`` and ``force``
+    (:data:`avert.analyse.trend.COVERAGE_KEYS`), for an analysis that names the
+    forces it counts together (Gi*, emerging hot spots:
+    :func:`avert.workflows._forces.mixed_forces_note`).
 
     Violence of the definition profile when classified, else every incident (the
     notes say which). ``day_resolution`` (forecasts, near repeat, emerging hot
@@ -145,7 +156,10 @@ def events_from_store(
     if day_resolution:
         _refuse_all_month_only(store)
     frames = load_analysis_incidents(
-        store, profile=profile, violence_only=violence_only
+        store,
+        profile=profile,
+        violence_only=violence_only,
+        columns=(*INCIDENT_COLUMNS, *COVERAGE_KEYS) if forces else INCIDENT_COLUMNS,
     )
     incidents, notes = frames.incidents, tuple(frames.notes)
     n_month_only = 0
@@ -232,9 +246,16 @@ def _located_events(incidents: pl.DataFrame) -> pl.DataFrame:
     # (avert.workflows.places.near_repeat_zones), null kept: a store whose data
     # carries no flag (police.uk, a table mapped without one) is told apart
     flag = ["domestic"] if "domestic" in incidents.columns else []
+    # who recorded them, when asked for (events_from_store's ``forces``)
+    keys = [k for k in COVERAGE_KEYS if k in incidents.columns]
     return (
         incidents.select(
-            "x", "y", pl.col("occurred_from").alias("occurred_at"), *precision, *flag
+            "x",
+            "y",
+            pl.col("occurred_from").alias("occurred_at"),
+            *precision,
+            *flag,
+            *keys,
         )
         .drop_nulls(["x", "y", "occurred_at"])
         .filter(pl.col("x").is_finite() & pl.col("y").is_finite())

@@ -37,6 +37,7 @@ from avert.analyse.nearrepeat import (
 )
 from avert.config.places import NEAR_REPEAT_DOMESTIC, DomesticZones
 from avert.errors import ConfigError
+from avert.workflows._forces import mixed_forces_note, refuse_far_forces
 
 __all__ = [
     "STUDY_AREAS",
@@ -199,7 +200,10 @@ def run_gistar(
 
     The grid covers the bulk of the window's events; those left out far from it
     are counted in a last note (:func:`avert.analyse.forecast.bulk_events`).
-    ``study_area="active"`` tests only the cells where events happen: those with an
+    Events of several forces or sources (``force`` and ``source`` columns, when
+    given) are named in a note (:func:`avert.workflows._forces.mixed_forces_note`):
+    West Yorkshire's July 2018, City of London's 2019 and the synthetic city were
+    tested as one grid with no word. ``study_area="active"`` tests only the cells where events happen: those with an
     event in ``events`` before ``date_to`` (the whole history of the store or file
     up to the window's end, not only the window, and nothing after it, so later
     records do not change a past window's answer); the others are outside the
@@ -209,6 +213,7 @@ def run_gistar(
         msg = f"study_area must be one of {', '.join(STUDY_AREAS)}; got {study_area!r}."
         raise ConfigError(msg)
     bulk, stray = bulk_events(_window(events, date_from, date_to), grid="Gi* grid")
+    refuse_far_forces(bulk, cell_size_m, what="Gi* grid")
     grid, counts, _ = count_grid(bulk, cell_size_m)
     _check_cells(counts.size, cell_size_m)
     if study_area == "active":
@@ -236,6 +241,7 @@ def run_gistar(
         own = (*own, *_no_history_note(counts))
     notes = (
         *own,
+        *mixed_forces_note(bulk),
         *hint,
         *(n for n in (empty_hot, stray, sparse) if n),
         *_month_edges(events, date_from, date_to),
@@ -456,6 +462,7 @@ def run_emerging(
         else _months_before(at, slices * slice_months)
     )
     ev_frame, stray = bulk_events(_window(events, start, at), grid="hotspot grid")
+    refuse_far_forces(ev_frame, cell_size_m, what="hotspot grid")
     if slice_months is None:
         _refuse_month_only(ev_frame)
     grid, _, ev = count_grid(ev_frame, cell_size_m)
@@ -491,7 +498,7 @@ def run_emerging(
         .sort("_o", "trend_z", "row", "col", descending=[False, True, False, False])
         .drop("_o")
     )
-    notes = (empty, no_trend, no_cold, stray)
+    notes = (*mixed_forces_note(ev_frame), empty, no_trend, no_cold, stray)
     return EmergingResult(frame, tuple(n for n in notes if n))
 
 

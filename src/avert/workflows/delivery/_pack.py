@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from avert.access import KEY_ENV, Pseudonymiser, pseudonyms_named
+from avert.areas import force_name
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
 from avert.delivery.model import (
@@ -121,14 +122,16 @@ def _board_pseudonymiser(settings: Settings, board_user: User) -> Pseudonymiser:
         raise ConfigError(msg) from err
 
 
-def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str, Any]:
+def board_pack_data(
+    store: Store, settings: Settings, *, month: str, force: str | None = None
+) -> dict[str, Any]:
     """What the board pack of ``month`` shows (:func:`_board_pack_contents`),
     audited: one ``view`` row of ``board-pack:<month>`` naming the people (by
     pseudonym) it holds, as the workflows' other views of people
     (:func:`avert.workflows.views.briefing_view`). It wrote none, and a Python
     caller read the pack's people unaudited; :func:`board_pack` audits its
     export instead."""
-    data = _board_pack_contents(store, settings, month=month)
+    data = _board_pack_contents(store, settings, month=month, force=force)
     shown = pseudonyms_named(json.dumps(data, default=str), "person")
     audit.record(
         store,
@@ -142,7 +145,7 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
 
 
 def _board_pack_contents(
-    store: Store, settings: Settings, *, month: str
+    store: Store, settings: Settings, *, month: str, force: str | None = None
 ) -> dict[str, Any]:
     """What the board pack of ``month`` shows (persons pseudonymised: board audience);
     not audited (:func:`board_pack_data` and :func:`board_pack` are).
@@ -152,7 +155,9 @@ def _board_pack_contents(
     with their evidence, objectives with measure, baseline and target, and the
     principle checks. A past month's plans, objectives and actions are as they stood
     at its end (rebuilt from the change history); those avert first recorded later
-    are shown as first recorded, and ``notes`` says how many.
+    are shown as first recorded, and ``notes`` says how many. ``force`` (the
+    pack's ``--force``) keeps the top-harm subjects to that force's incidents
+    (:func:`avert.workflows.delivery._checks.board_checks`), and a note says so.
 
     The board reads persons as pseudonyms: without a key fit for them
     (:func:`partner_pseudonymiser`) the pack is refused before the store is read
@@ -195,7 +200,7 @@ def _board_pack_contents(
         and json.loads(h["after_json"] or "{}").get("status") == "done"
         and json.loads(h["before_json"]).get("status") != "done"
     }
-    checks = board_checks(store, settings, today=today)
+    checks = board_checks(store, settings, today=today, force=force)
     later = first_recorded_after(actions, today)
     notes = _month_data_notes(store, first)
     plans, objectives = (
@@ -203,7 +208,14 @@ def _board_pack_contents(
     )
     if later:  # the actions of every plan: the note says "across" several
         notes.append(_later_note(later, actions.height, today, plans=plans.height))
-    view = checks_view(store, settings, user=board_user, today=today, names=names)
+    view = checks_view(
+        store, settings, user=board_user, today=today, names=names, force=force
+    )
+    if force is not None:
+        notes.append(
+            f"The principle checks' top-harm subjects are of {force_name(force)}'s "
+            "incidents alone (--force)."
+        )
     # the titles the police wrote name no stored record or person (board audience)
     plans, objectives = (
         objectives_shown(store, pseudo, frame, names) for frame in (plans, objectives)
@@ -264,7 +276,8 @@ def board_pack(
 
     say = progress or (lambda _step: None)
     say("reading the plan and its checks")
-    data = _board_pack_contents(store, settings, month=month)  # audited: _audit_pack
+    # audited: _audit_pack
+    data = _board_pack_contents(store, settings, month=month, force=force)
     out = private_mkdir(out_dir)  # pseudonyms, evidence: owner-only, as the PDF
     _first, nxt = _month_bounds(month)
     say("performance and equality")
