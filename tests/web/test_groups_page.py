@@ -10,7 +10,7 @@ from web.helpers import World, signed_in
 
 #: One group's row: its Harm column and its reasons.
 ROW = re.compile(
-    r'<td class="harm"[^>]*>([^<]*) d</td>\s*<td[^>]*><ul class="reasons">(.*?)</ul>',
+    r'<td class="harm"[^>]*>([^<]*)\u00a0days</td>\s*<td[^>]*><ul class="reasons">(.*?)</ul>',
     re.S,
 )
 

@@ -41,6 +41,7 @@ __all__ = [
     "MAP_POINTS_LIMIT",
     "TALL_ROW_CHARS",
     "environment",
+    "harm_days_text",
     "interval_end_text",
     "measure_now_text",
     "measure_path_text",
@@ -165,6 +166,19 @@ def _pct(value: Any) -> str:
     if share < 1 and text == "100":
         return ">99 %"
     return f"{text} %"
+
+
+def harm_days_text(value: Any, lead: str = "") -> str:
+    """A harm figure as every page words it: "1,460 days" (a cell under a Harm
+    heading) or, with ``lead="harm"``, "harm 1,460 days"; "1 day"; "–" unknown.
+    The unit is the Cambridge Crime Harm Index's day of imprisonment
+    (docs/definitions.md); Today's tables said "1,460 d" where the Meeting said
+    "1,460 days" of the same incident. Non-breaking spaces keep it on one line."""
+    if value is None:
+        figure = "–"
+    else:
+        figure = f"{_num(value)}\u00a0day{'' if float(value) == 1 else 's'}"
+    return f"{lead}\u00a0{figure}" if lead else figure
 
 
 def _label(value: Any) -> str:
@@ -358,6 +372,8 @@ def environment() -> Environment:
     env.filters["measure_path"] = measure_path_text
     env.filters["measure_now"] = measure_now_text
     env.filters["label"] = _label
+    # a harm figure in CCHI days, one wording on every page: "harm 1,460 days"
+    env.filters["harm_days"] = harm_days_text
     # an action's subject (type, id) in words: "Person P1", not "person:P1"
     env.filters["subject_words"] = subject_words
     # an area key as a reader is shown it: "London", not "london"

@@ -1,0 +1,122 @@
+"""Words on the pages a meeting or a partner reads: one wording for a harm figure,
+the plan's measures explained, MARAC's make-up in plain words, a person's short
+tables as wide as their cells (found walking the demo city's pages)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from web.helpers import World, csrf_of, sign_in_page, signed_in
+
+#: A harm figure as a page words it: "harm 1,460 days", "harm&nbsp;10&nbsp;d".
+HARM = re.compile(r"harm(?:&nbsp;|\s)+([\d,]+)(?:&nbsp;|\s)+(\w+)")
+#: A cell under a Harm heading ("Harm", "Harm today"; not a score's).
+HARM_CELL = re.compile(
+    r'<td (?=[^>]*class="harm")(?=[^>]*data-label="Harm)[^>]*>([^<]*)</td>'
+)
+
+
+@pytest.mark.parametrize("path", ["/today?hours=168", "/meeting?hours=168"])
+def test_a_harm_figure_reads_in_days_on_today_and_the_meeting(
+    world: World, path: str
+) -> None:
+    """Today's retaliation table said "harm 1,460 d" where the Meeting said "harm
+    1,460 days" of the same incident; every harm figure reads in days now."""
+    html = signed_in(world.app, "chair").get(path).text
+    units = {unit for _, unit in HARM.findall(html)}
+    assert units, html[:2000]
+    assert units <= {"day", "days"}, units
+    cells = HARM_CELL.findall(html)
+    assert cells or "/meeting" in path
+    for cell in cells:
+        assert cell == "–" or re.fullmatch(r"[\d,]+\u00a0days?", cell), cell
+
+
+def test_the_plan_says_what_path_now_and_the_verdict_mean(world: World) -> None:
+    """The Plan showed a "Path now" column and "Performance verdict: —" without
+    saying what either means or why a verdict is missing."""
+    html = signed_in(world.app, "analyst").get("/plan").text
+    key = re.search(r'<p class="meta" id="measures-key">(.*?)</p>', html, re.S)
+    assert key is not None, html[:2000]
+    assert "<i>Path now</i>: where the measure should be by now" in key[1]
+    assert "<i>Performance verdict</i>: whether the latest months differ" in key[1]
+    assert html.index('id="measures-key"') < html.index('id="measures"')
+    verdicts = re.findall(r'data-label="Performance verdict">(.*?)</td>', html, re.S)
+    assert verdicts
+    assert "—" not in verdicts
+    # the demo plan's hand-reported measure and its taskings share have none
+    assert any("none: avert does not count this measure" in v for v in verdicts)
+    assert any("none: the test judges monthly counts" in v for v in verdicts)
+
+
+@pytest.mark.parametrize("role", ["chair", "partner"])
+def test_marac_make_up_reads_in_plain_words(world: World, role: str) -> None:
+    """MARAC's make-up line read "age band: under 10 0 (0% vs 0%)": a category,
+    a count and two shares run together, and groups with nobody in either."""
+    html = signed_in(world.app, role).get("/marac").text
+    found = re.search(r'<p class="note" id="marac-makeup">(.*?)</p>', html, re.S)
+    assert found is not None
+    line = found[1]
+    assert " vs " not in line
+    assert "of those listed" in line
+    assert "of the pool" in line
+    assert "<b>Age band</b>: " in line
+    assert not re.search(r": 0 listed \(0 % of those listed, 0 % of the pool\)", line)
+    for cell in re.findall(r"(?:: |; )([^:;<]+: [^;<]* listed \([^)]*\))", line):
+        assert re.search(r"(\d+|\[c\]) listed \(", cell), cell
+
+
+def _with_family(world: World) -> str:
+    """A person with at least one family tie."""
+    links = world.store.read_frame("relationships", columns=["person_a"])
+    return str(links["person_a"][0])
+
+
+def test_a_persons_family_table_is_as_wide_as_its_cells(world: World) -> None:
+    """A person's Family table spread three short cells over the full desk width."""
+    client = signed_in(world.app, "analyst")
+    person = _with_family(world)
+    token = csrf_of(client.get(f"/people/{person}").text)
+    page = client.post(
+        f"/people/{person}", data={"csrf_token": token, "purpose": "wording check"}
+    )
+    assert page.status_code == 200, page.text
+    assert '<section id="family"><h2>Family</h2><table class="people-links">' in (
+        page.text
+    )
+    css = client.get("/static/avert.css").text
+    assert "main table.people-links { width: auto; }" in css
+
+
+@pytest.mark.browser
+def test_a_persons_family_table_is_narrow_at_a_desk(
+    world: World, base_url: str, browser: object
+) -> None:
+    """At 1366 px the Family table of a person was as wide as the page."""
+    page, errors = sign_in_page(browser, base_url, "analyst")
+    page.set_viewport_size({"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    person = _with_family(world)
+    page.goto(f"{base_url}/people/{person}")  # type: ignore[attr-defined]
+    page.fill("textarea[name=purpose], input[name=purpose]", "wording check")  # type: ignore[attr-defined]
+    page.locator("form button[type=submit]").last.click()  # type: ignore[attr-defined]
+    page.wait_for_selector("#family")  # type: ignore[attr-defined]
+    table = page.evaluate(  # type: ignore[attr-defined]
+        "() => document.querySelector('#family table').getBoundingClientRect().width"
+    )
+    main = page.evaluate(  # type: ignore[attr-defined]
+        "() => document.querySelector('main').getBoundingClientRect().width"
+    )
+    assert table < 0.7 * main, (table, main)
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_harm_days_text_words_one_day_and_an_unknown_harm() -> None:
+    """The filter behind every harm figure: "1 day", thousands separated, "–"."""
+    from avert.report.render import harm_days_text
+
+    assert harm_days_text(1) == "1\u00a0day"
+    assert harm_days_text(1460.0, "harm") == "harm\u00a01,460\u00a0days"
+    assert harm_days_text(None) == "–"
