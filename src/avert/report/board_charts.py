@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from avert.access import SMALL_CELL
 from avert.analyse.equality import EqualityResult
 from avert.analyse.performance import ChangeEstimate, SeriesResult, SPCChart
 from avert.report.charts import (
@@ -411,7 +412,7 @@ def _trend_chart(trend: pl.DataFrame) -> str:
         )
         lines.append(
             {
-                "name": group,
+                "name": _trend_name(trend, group),
                 "values": [ratio_of.get(p) for p in periods],
                 "colour": _GROUP_COLOURS.get(group, SERIES_COLOURS["centre"]),
                 "dots": True,
@@ -432,6 +433,23 @@ def _trend_chart(trend: pl.DataFrame) -> str:
         title="Trend: ratio of each group's search rate to the White rate by month",
         y_label="ratio to White",
     )
+
+
+def _trend_name(trend: pl.DataFrame, group: str) -> str:
+    """The trend legend's name of ``group``: with why it has no line where the
+    small-cell rule withheld its every month (``searches_withheld``): the board
+    pack's legend listed Mixed and Other with no point drawn and no word why."""
+    rows = trend.filter(pl.col("group") == group)
+    if (
+        "searches_withheld" in rows.columns
+        and rows["ratio_to_white"].is_null().all()
+        and rows["searches_withheld"].any()
+    ):
+        return (
+            f"{group} (withheld: fewer than {SMALL_CELL} searches, "
+            "or the next smallest, every month)"
+        )
+    return group
 
 
 def as_markup(charts: Mapping[str, str]) -> dict[str, Any]:

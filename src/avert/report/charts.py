@@ -749,13 +749,25 @@ class _ChartFrame:
     def dots(
         self, vals: Sequence[Any], r: int, colour: str, a: float, b: float
     ) -> list[str]:
-        """A dot at every value (None and NaN left out)."""
-        return [
-            f'<circle cx="{_fmt(self.px(i))}" cy="{_fmt(self.py(float(v), a, b))}" '
-            f'r="{r}" fill="{colour}"/>'
-            for i, v in enumerate(vals)
-            if v is not None and math.isfinite(float(v))
-        ]
+        """A dot at every value (None and NaN left out); a value with no value
+        beside it (a one-month chart, a month between gaps) has no line through
+        it, so its dot is drawn at :data:`ISOLATED_DOT_R` at least: at ``r`` = 2
+        a one-month trend's dots were near invisible (the board pack's equality
+        trend of a single month)."""
+        held = [v is not None and math.isfinite(float(v)) for v in vals]
+        out = []
+        for i, v in enumerate(vals):
+            if not held[i]:
+                continue
+            alone = not (i > 0 and held[i - 1]) and not (
+                i + 1 < len(held) and held[i + 1]
+            )
+            radius = max(r, ISOLATED_DOT_R) if alone else r
+            out.append(
+                f'<circle cx="{_fmt(self.px(i))}" cy="{_fmt(self.py(float(v), a, b))}" '
+                f'r="{radius}" fill="{colour}"/>'
+            )
+        return out
 
 
 def _shade_parts(frame: _ChartFrame, shade: Sequence[bool] | None) -> list[str]:
@@ -801,6 +813,9 @@ def _axis_parts(
         )
     return parts
 
+
+#: radius (px) of a line's dot with no line through it (no value either side)
+ISOLATED_DOT_R: Final = 4
 
 _Legend = list[tuple[str, str, str]]  # (name, colour, style: dash, "ring" or "box")
 
