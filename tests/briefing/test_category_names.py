@@ -117,6 +117,12 @@ def test_police_uk_robbery_is_named_as_police_uk_s_not_personal_robbery() -> Non
     html = render_briefing_html(b)
     assert f"<b>{ROBBERY}</b>" in html
     assert "<b>Personal robbery</b>" in html  # the coded one
+    # its reasons say why it counts as personal robbery; the coded one's need not
+    why = 'police.uk\'s "Robbery" holds personal and business robbery, not told'
+    reasons = {i["incident_id"]: " ".join(i["reasons"]) for i in b.incidents}
+    assert why in reasons["L0"], reasons["L0"]
+    assert why not in reasons["C0"]
+    assert why not in reasons["T0"]
 
 
 def test_a_mapped_source_is_named_by_its_source() -> None:

@@ -7,7 +7,13 @@ from typing import Final
 
 import polars as pl
 
-__all__ = ["POLICEUK_KEY", "POLICEUK_SCOPE", "category_label", "category_name"]
+__all__ = [
+    "POLICEUK_KEY",
+    "POLICEUK_SCOPE",
+    "category_label",
+    "category_name",
+    "policeuk_scope_reason",
+]
 
 #: Prefix of the category of a data.police.uk row in the definition on its
 #: category alone (no profile category): ``police.uk: violence and sexual offences``.
@@ -116,4 +122,28 @@ def _policeuk_name() -> pl.Expr:
         ptype,
         pl.when(scope.is_not_null()).then(pl.lit(" (") + scope + pl.lit(")")),
         ignore_nulls=True,
+    )
+
+
+def policeuk_scope_reason(columns: Collection[str]) -> pl.Expr:
+    """Why a police.uk row whose category holds more than its name says
+    (:data:`POLICEUK_SCOPE`) counts under its profile category, for the
+    briefing's reasons (null for any other row): 'police.uk's "Robbery" holds
+    personal and business robbery, not told apart in its records: counted as
+    personal robbery, as most of it is nationally'. Its first reason names the
+    category's rule ("robbery of personal property"), which alone read as what
+    the record was."""
+    ptype = pl.col("crime_type").str.strip_chars().str.to_lowercase()
+    scope = ptype.replace_strict(POLICEUK_SCOPE, default=None, return_dtype=pl.String)
+    if "crime_type" not in columns:
+        return pl.lit(None, pl.String)
+    return pl.when(_policeuk_only(columns) & scope.is_not_null()).then(
+        pl.format(
+            'police.uk\'s "{}" holds {} {}, not told apart in its records: '
+            "counted as {}, as most of it is nationally",
+            pl.col("crime_type").str.strip_chars(),
+            scope,
+            ptype,
+            pl.col("category").str.replace_all("_", " "),
+        )
     )
