@@ -383,7 +383,7 @@ def test_a_legend_wider_than_its_chart_wraps_and_the_plot_moves_down() -> None:
 
 
 def test_a_one_month_trend_draws_its_points_visibly() -> None:
-    """The board pack's equality trend of a single month (London, March 2022)
+    """The board pack's equality trend of a single month (a board pack review)
     drew each group's ratio as a dot of radius 2, near invisible with no line
     through it; a dot with a value either side keeps its small size."""
     from avert.report.board_charts import _trend_chart
