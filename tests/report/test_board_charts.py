@@ -400,6 +400,13 @@ def test_a_one_month_trend_draws_its_points_visibly() -> None:
     dots = [c for c in svg.iter(f"{NS}circle") if c.get("fill") == "#CC6677"]
     assert [float(c.get("r", 0)) for c in dots] == [ISOLATED_DOT_R]
     assert ISOLATED_DOT_R >= 4
+    # parity (1), a line without dots, is drawn across the month, not one point
+    parity = [
+        p.get("points", "").split()
+        for p in svg.iter(f"{NS}polyline")
+        if p.get("stroke") == "#777777"
+    ]
+    assert any(len(points) == 2 for points in parity), parity
     joined = ET.fromstring(
         line_chart_svg(
             ["a", "b", "c"],
