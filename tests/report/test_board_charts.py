@@ -434,7 +434,24 @@ def test_the_trend_legend_says_why_a_group_has_no_line() -> None:
     )
     texts = [t.text or "" for t in ET.fromstring(_trend_chart(trend)).iter(f"{NS}text")]
     assert (
-        "Mixed (withheld: fewer than 5 searches, or the next smallest, every month)"
-        in texts
+        "Mixed (no month's ratio: withheld (fewer than 5 searches, or the next "
+        "smallest))" in texts
     ), texts
     assert "Black" in texts
+    # a group whose ratio is withheld with the White count it is taken to
+    white_held = pl.DataFrame(
+        {
+            "period": [m for m in months for _ in range(2)],
+            "group": ["Other", "White"] * 2,
+            "ratio_to_white": [None, None, None, None],
+            "searches_withheld": [False, True, False, True],
+            "searches": [7, None, 0, None],
+        },
+        schema_overrides={"ratio_to_white": pl.Float64},
+    )
+    texts = [
+        t.text or "" for t in ET.fromstring(_trend_chart(white_held)).iter(f"{NS}text")
+    ]
+    assert "Other (no month's ratio: the White count withheld, no searches)" in texts, (
+        texts
+    )

@@ -436,20 +436,43 @@ def _trend_chart(trend: pl.DataFrame) -> str:
 
 
 def _trend_name(trend: pl.DataFrame, group: str) -> str:
-    """The trend legend's name of ``group``: with why it has no line where the
-    small-cell rule withheld its every month (``searches_withheld``): the board
-    pack's legend listed Mixed and Other with no point drawn and no word why."""
+    """The trend legend's name of ``group``: with why where no month has a ratio
+    to draw (its count withheld by the small-cell rule, ``searches_withheld``; no
+    searches; or the White count the ratio is taken to withheld). The board
+    pack's legend listed Mixed and Other with no point drawn and no word why
+    (the synthetic city, April 2026: every month of each was one of the three)."""
     rows = trend.filter(pl.col("group") == group)
-    if (
-        "searches_withheld" in rows.columns
-        and rows["ratio_to_white"].is_null().all()
-        and rows["searches_withheld"].any()
-    ):
-        return (
-            f"{group} (withheld: fewer than {SMALL_CELL} searches, "
-            "or the next smallest, every month)"
-        )
-    return group
+    if rows["ratio_to_white"].is_not_null().any():
+        return group
+    white_held = set()
+    if "searches_withheld" in trend.columns:
+        white = trend.filter((pl.col("group") == "White") & pl.col("searches_withheld"))
+        white_held = set(white["period"].to_list())
+    own = (
+        rows["searches_withheld"].fill_null(value=False).to_list()
+        if "searches_withheld" in rows.columns
+        else [False] * rows.height
+    )
+    searches = (
+        rows["searches"].to_list()
+        if "searches" in rows.columns
+        else [None] * rows.height
+    )
+    why: list[str] = []
+    for held, n, period in zip(own, searches, rows["period"].to_list(), strict=True):
+        if held:
+            said = f"withheld (fewer than {SMALL_CELL} searches, or the next smallest)"
+        elif n == 0:
+            said = "no searches"
+        elif period in white_held:
+            said = "the White count withheld"
+        else:
+            continue
+        if said not in why:
+            why.append(said)
+    if not why:
+        return group
+    return f"{group} (no month's ratio: {', '.join(why)})"
 
 
 def as_markup(charts: Mapping[str, str]) -> dict[str, Any]:
