@@ -176,6 +176,36 @@ def test_list_make_up_against_pool_and_residents() -> None:
     assert any(f["category"] == "Black" for f in eia["significantly_above_1"])
 
 
+def test_a_make_up_says_why_its_ratios_are_1_or_none() -> None:
+    """A board pack review found make-ups reading "1.00 (1.00–1.00)" for
+    a list holding its whole pool, and "–" for every ethnicity where no one in the
+    pool was White (the reference), with no word why."""
+    pool = pl.DataFrame(
+        {
+            "person_id": ["a", "b", "c"],
+            "sex": ["M", "M", "F"],
+            "birth_year": [2000, 2000, 1990],
+            "ethnicity": ["Black", "Asian", "Black"],
+        }
+    )
+    made = list_make_up(["a", "b", "c"], pool, at_year=2022)
+    sex = made.frame.filter(pl.col("dimension") == "sex")
+    male = sex.filter(pl.col("category") == "M").row(0, named=True)
+    assert (male["ratio"], male["ci_low"], male["ci_high"]) == (1.0, 1.0, 1.0)
+    assert any(
+        "Every one of the 3 in the pool is listed" in n and "not a finding" in n
+        for n in made.notes
+    ), made.notes
+    assert any(
+        n.startswith("No one in the pool is of the reference ethnicity White")
+        for n in made.notes
+    ), made.notes
+    # a list of part of a pool holding its reference says neither
+    mixed = pool.with_columns(ethnicity=pl.lit("White"))
+    part = list_make_up(["a"], mixed, at_year=2022)
+    assert not any("Every one" in n or "No one" in n for n in part.notes), part.notes
+
+
 def test_list_make_up_rows_run_from_the_youngest_age_band() -> None:
     """Rows were sorted by name: "under 10" came after "over 34" in every make-up
     table (and ``unknown`` is last, as everywhere)."""

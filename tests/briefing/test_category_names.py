@@ -21,6 +21,7 @@ from avert.workflows.performance import source_category_names
 from avert.workflows.views import category_tally
 
 VSO = "police.uk: violence and sexual offences"
+ROBBERY = "police.uk: robbery (personal and business)"
 
 
 def _month(n_vso: int, n_rob: int, *, crime_type: bool = True) -> pl.DataFrame:
@@ -58,8 +59,10 @@ def test_police_uk_violence_is_named_by_its_crime_type() -> None:
     by_label = {c["label"]: c for c in b.summary["by_category"]}
     assert by_label[VSO]["category"] is None  # the key keeps its meaning
     assert by_label[VSO]["n"] == n
-    assert by_label["personal_robbery"]["category"] == "personal_robbery"
-    assert {i["label"] for i in b.incidents} == {VSO, "personal_robbery"}
+    # police.uk's robbery holds business robbery too: it counts under the
+    # definition's "Personal robbery" (90 % of it nationally) but is not named so
+    assert by_label[ROBBERY]["category"] == "personal_robbery"
+    assert {i["label"] for i in b.incidents} == {VSO, ROBBERY}
     html = render_briefing_html(b)
     assert "no single category" not in html
     assert f"By category:\n{VSO} {n} (" in html  # the summary line
@@ -70,7 +73,8 @@ def test_police_uk_violence_is_named_by_its_crime_type() -> None:
     at = legend.index(f"{VSO} ({n})")
     assert OTHER_COLOUR in legend[max(0, at - 80) : at]
     json_points = {p["label"] for p in b.map_points}
-    assert json_points == {VSO, "personal_robbery"}
+    assert json_points == {VSO, ROBBERY}
+    assert f"{ROBBERY} (2)" in legend
 
 
 def test_rows_with_no_crime_type_are_still_in_no_single_category() -> None:
@@ -78,6 +82,47 @@ def test_rows_with_no_crime_type_are_still_in_no_single_category() -> None:
     assert [c["label"] for c in b.summary["by_category"]] == [None]
     html = render_briefing_html(b)
     assert "no single category (3)" in _legend(html)
+
+
+def test_police_uk_robbery_is_named_as_police_uk_s_not_personal_robbery() -> None:
+    """London, March 2022: police.uk's "Robbery" rows read "Personal robbery" in
+    the summary, the incident list and the map, though police.uk's category holds
+    robbery of business property (34A) too. A coded robbery (34B) and a mapped
+    source's row keep the definition's name."""
+    month = pl.concat(
+        [
+            _month(0, 2).with_columns(offence_code=pl.lit(None, pl.String)),
+            _month(0, 1).with_columns(
+                offence_code=pl.lit("34B"), incident_id=pl.lit("C0")
+            ),
+            _month(0, 1).with_columns(
+                offence_code=pl.lit(None, pl.String),
+                source=pl.lit("toronto-mci"),
+                incident_id=pl.lit("T0"),
+            ),
+        ]
+    )
+    b = daily_briefing(
+        month,
+        at=dt.datetime(2022, 2, 1, 6),
+        category_titles={"personal_robbery": "Personal robbery"},
+    )
+    by_id = {i["incident_id"]: i["label"] for i in b.incidents}
+    assert by_id == {
+        "L0": ROBBERY,
+        "L1": ROBBERY,
+        "C0": "Personal robbery",
+        "T0": "Personal robbery",
+    }
+    html = render_briefing_html(b)
+    assert f"<b>{ROBBERY}</b>" in html
+    assert "<b>Personal robbery</b>" in html  # the coded one
+    # its reasons say why it counts as personal robbery; the coded one's need not
+    why = 'police.uk\'s "Robbery" holds personal and business robbery, not told'
+    reasons = {i["incident_id"]: " ".join(i["reasons"]) for i in b.incidents}
+    assert why in reasons["L0"], reasons["L0"]
+    assert why not in reasons["C0"]
+    assert why not in reasons["T0"]
 
 
 def test_a_mapped_source_is_named_by_its_source() -> None:

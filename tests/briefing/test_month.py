@@ -461,7 +461,11 @@ def test_the_map_dots_and_title_name_what_a_month_map_shows() -> None:
     assert (
         sum(d.endswith(" police.uk: violence and sexual offences") for d in dots) == 5
     )
-    assert sum(d.endswith(" personal robbery") for d in dots) == 2
+    # police.uk's robbery holds business robbery too: named as police.uk's
+    assert (
+        sum(d.endswith(" police.uk: robbery (personal and business)") for d in dots)
+        == 2
+    )
     assert "Places for the next" not in svg
     assert "<title>Places where violence concentrated in July 2018</title>" in svg
 
@@ -485,6 +489,42 @@ def test_a_month_brief_does_not_count_people_it_cannot_see() -> None:
     )
     assert "<b>0</b>repeat victims hit again" in exact
     assert "No repeat victim was hit again" in exact
+
+
+def test_a_month_brief_s_json_gives_counts_it_cannot_see_as_null() -> None:
+    """briefing.json gave a month's retaliation alerts, repeat victims, people of
+    concern and intelligence as 0 (a finding: "no retaliation") where the PDF and
+    HTML show "–" (London, 2022-03): they are null, each with why, and the page
+    read from that JSON still shows "–" with the reason."""
+    inc = _violent_january()
+    b = daily_briefing(inc, at=dt.datetime(2022, 2, 3, 6))
+    summary = b.to_json()["summary"]
+    unknown = (
+        "n_retaliation",
+        "n_retaliation_strong",
+        "n_repeat_victims",
+        "n_asb_callers",
+        "n_asb_escalating",
+        "n_people",
+        "n_people_linked",
+        "n_intelligence",
+    )
+    assert {k: summary[k] for k in unknown} == dict.fromkeys(unknown)
+    assert summary["not_computable"] == dict.fromkeys(
+        unknown, "not in month-precision data"
+    )
+    assert summary["n_incidents"] == inc.height  # counted: not null
+    assert summary["n_actions_due"] == 0  # the plan is not month data
+    html = render_briefing_html(b)
+    assert "<b>–</b>retaliation alerts <small>(not in month-precision data)" in html
+    assert "<b>–</b>intelligence reports" in html
+    # an exact-time briefing's zeros are findings and stay 0
+    exact = daily_briefing(inc.head(0), at=dt.datetime(2022, 2, 3, 6)).to_json()
+    assert exact["summary"]["n_retaliation"] == 0
+    # a store without intelligence: its 0 is none held, not none found
+    assert exact["summary"]["not_computable"] == {
+        "n_intelligence": "the store holds none"
+    }
 
 
 def test_the_places_line_writes_thousands_as_the_briefing_does() -> None:

@@ -553,3 +553,24 @@ def test_explain_never_says_all_of_a_mixed_category() -> None:
     vso = explain(crime_type="Violence and sexual offences").policeuk_reason
     assert vso is not None
     assert "56.5% of its national" in vso
+
+
+def test_police_uk_robbery_s_harm_holds_whatever_its_business_share() -> None:
+    """police.uk's "Robbery" holds robbery of business (34A) and of personal
+    property (34B) in a split no row tells: its expected harm is honest only if
+    every split gives it, so both codes must weigh the same (365 days each, the
+    Sentencing Council's category 3 starting point); a change to either weight
+    makes the expectation depend on the unknown split and fails here."""
+    harm = load_harm()
+    codes = {
+        c: h.days
+        for c, h in harm.codes.items()
+        if h.policeuk_category.lower() == "robbery"
+    }
+    assert set(codes) == {"34A", "34B"}
+    assert set(codes.values()) == {365.0}
+    got = classify_with_harm(
+        pl.DataFrame({"incident_id": ["r"], "crime_type": ["Robbery"]}), None, AVB
+    )
+    assert got["harm_days"].to_list() == [365.0]
+    assert got["harm_source"].to_list() == ["expected:robbery"]

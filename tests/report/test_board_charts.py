@@ -380,3 +380,78 @@ def test_a_legend_wider_than_its_chart_wraps_and_the_plot_moves_down() -> None:
             assert all(top - 1e-6 <= y <= height - 34 + 1e-6 for y in ys)
     wrapped = series_charts(res.series[0])["spc"]
     assert ET.fromstring(wrapped).get("height") == str(240 + 16)
+
+
+def test_a_one_month_trend_draws_its_points_visibly() -> None:
+    """The board pack's equality trend of a single month (a board pack review)
+    drew each group's ratio as a dot of radius 2, near invisible with no line
+    through it; a dot with a value either side keeps its small size."""
+    from avert.report.board_charts import _trend_chart
+    from avert.report.charts import ISOLATED_DOT_R
+
+    trend = pl.DataFrame(
+        {
+            "period": [dt.date(2022, 3, 1)] * 2,
+            "group": ["Black", "White"],
+            "ratio_to_white": [2.5, 1.0],
+        }
+    )
+    svg = ET.fromstring(_trend_chart(trend))
+    dots = [c for c in svg.iter(f"{NS}circle") if c.get("fill") == "#CC6677"]
+    assert [float(c.get("r", 0)) for c in dots] == [ISOLATED_DOT_R]
+    assert ISOLATED_DOT_R >= 4
+    # parity (1), a line without dots, is drawn across the month, not one point
+    parity = [
+        p.get("points", "").split()
+        for p in svg.iter(f"{NS}polyline")
+        if p.get("stroke") == "#777777"
+    ]
+    assert any(len(points) == 2 for points in parity), parity
+    joined = ET.fromstring(
+        line_chart_svg(
+            ["a", "b", "c"],
+            [{"name": "x", "values": [1, 2, 3], "dots": True}],
+            title="t",
+        )
+    )
+    assert {c.get("r") for c in joined.iter(f"{NS}circle")} == {"2"}
+
+
+def test_the_trend_legend_says_why_a_group_has_no_line() -> None:
+    """The board pack's trend legend listed Mixed and Other, whose every month the
+    small-cell rule withheld, with no point drawn and no word why; a group
+    withheld in some months only keeps its name (its gaps are months)."""
+    from avert.report.board_charts import _trend_chart
+
+    months = [dt.date(2022, 1, 1), dt.date(2022, 2, 1)]
+    trend = pl.DataFrame(
+        {
+            "period": [m for m in months for _ in range(3)],
+            "group": ["Black", "Mixed", "White"] * 2,
+            "ratio_to_white": [2.0, None, 1.0, None, None, 1.0],
+            "searches_withheld": [False, True, False, True, True, False],
+        }
+    )
+    texts = [t.text or "" for t in ET.fromstring(_trend_chart(trend)).iter(f"{NS}text")]
+    assert (
+        "Mixed (no month's ratio: withheld (fewer than 5 searches, or the next "
+        "smallest))" in texts
+    ), texts
+    assert "Black" in texts
+    # a group whose ratio is withheld with the White count it is taken to
+    white_held = pl.DataFrame(
+        {
+            "period": [m for m in months for _ in range(2)],
+            "group": ["Other", "White"] * 2,
+            "ratio_to_white": [None, None, None, None],
+            "searches_withheld": [False, True, False, True],
+            "searches": [7, None, 0, None],
+        },
+        schema_overrides={"ratio_to_white": pl.Float64},
+    )
+    texts = [
+        t.text or "" for t in ET.fromstring(_trend_chart(white_held)).iter(f"{NS}text")
+    ]
+    assert "Other (no month's ratio: the White count withheld, no searches)" in texts, (
+        texts
+    )

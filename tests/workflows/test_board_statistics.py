@@ -719,6 +719,26 @@ def test_board_statistics_after_the_data_say_there_is_none_in_the_windows(
     assert "Fewer than 13" not in note
 
 
+def test_board_statistics_of_too_few_months_say_so_in_one_sentence(
+    sqlite_store: Store,
+) -> None:
+    """Three months of incidents (London, January to March 2022) read "Fewer than
+    13 whole months of incidents up to this month: no baseline to judge against
+    (12 months at least)", which reads as a contradiction: it says what the 13
+    are, in one sentence."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    note = board_statistics(sqlite_store, end=dt.date(2022, 3, 31), equality=False)[
+        "performance"
+    ]["note"]
+    assert note == (
+        "No baseline to judge against: the performance part needs 13 whole "
+        "months of incidents up to this month (a 12-month baseline and at least "
+        "one month to judge), and the store's incidents run from 2022-01-01 to "
+        "2024-12-27."
+    ), note
+
+
 def test_board_statistics_in_a_gap_or_before_the_data_say_there_is_none(
     sqlite_store: Store,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final, cast
 
 import polars as pl
@@ -9,6 +10,7 @@ import polars as pl
 from avert.analyse.harm_text import harm_days_text
 from avert.briefing.context import OFFENDING_ROLES, SEQ, BriefingContext
 from avert.briefing.model import GROUP_SIZE, REPEAT_WINDOW_DAYS, IncidentItem, Section
+from avert.classify.labels import policeuk_scope_reason
 from avert.schema import column_or
 
 __all__ = ["incidents_section"]
@@ -49,7 +51,7 @@ _SHOWN: Final = (
 )
 
 
-def _reasons(profile: str) -> pl.Expr:
+def _reasons(profile: str, columns: Sequence[str]) -> pl.Expr:
     """Why each incident is on the page, as a list of sentences."""
     return pl.concat_list(
         [
@@ -61,6 +63,9 @@ def _reasons(profile: str) -> pl.Expr:
                 pl.col("category").str.replace_all("_", " "),
                 pl.col("rule_ids").str.replace_all(r";\s*", "; "),
             ),
+            # police.uk's robbery counts as personal robbery, yet holds business
+            # robbery: the rule's words alone read as what the record was
+            policeuk_scope_reason(columns),
             # a broad recorded type (police.uk's "Violence and sexual offences")
             # meets several rules: in the definition, but in no single category
             pl.when(pl.col("category").is_null() & (pl.col("rule_ids") != "")).then(
@@ -184,7 +189,7 @@ def ranked_incidents(ctx: BriefingContext) -> pl.DataFrame:
         win = win.with_columns(pl.lit(None, pl.String()).alias("crime_type"))
     return (
         win.with_columns(
-            _reasons(ctx.profile).alias("reasons"),
+            _reasons(ctx.profile, win.columns).alias("reasons"),
             (pl.col("n_offending") >= GROUP_SIZE).alias("group"),
             pl.col("people").fill_null([]),
             pl.col("group_ids").fill_null([]),

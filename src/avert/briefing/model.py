@@ -755,6 +755,45 @@ class Briefing:
             f"{'their' if n != 1 else 'its'} day is unknown"
         )
 
+    def not_computable(self) -> dict[str, str]:
+        """The summary counts these data cannot tell, each with why (as the pages'
+        "–" tiles): a count of people (retaliation alerts, repeat victims, ASB
+        callers, escalating ASB, people of concern) of 0 where the data name no
+        one (:attr:`people_not_shown_short`: month-precision data.police.uk, a
+        store of open incident data or of nothing), and intelligence of 0 on
+        month data or a store that holds none. 0 there would read as a finding
+        ("no retaliation"); a count above 0 is one and stays.
+        """
+        s = self.summary
+        out: dict[str, str] = {}
+        unseen = self.people_not_shown_short
+        if unseen is not None:
+            people = ("n_retaliation", "n_repeat_victims", "n_asb_callers")
+            for key in (*people, "n_asb_escalating", "n_people"):
+                if not s[key]:  # type: ignore[literal-required]
+                    out[key] = unseen
+            if "n_retaliation" in out:
+                out["n_retaliation_strong"] = unseen
+            if "n_people" in out and not s["n_people_linked"]:
+                out["n_people_linked"] = unseen
+        if not s["n_intelligence"]:
+            if self.precision == "month":
+                out["n_intelligence"] = "not in month-precision data"
+            elif not self.intelligence.get("available", True):
+                out["n_intelligence"] = "the store holds none"
+        return out
+
+    def summary_json(self) -> dict[str, Any]:
+        """:attr:`summary` as ``briefing.json`` gives it: each count of
+        :meth:`not_computable` null (not 0, a finding), and ``not_computable``
+        naming those counts with why."""
+        unknown = self.not_computable()
+        out: dict[str, Any] = {
+            k: (None if k in unknown else v) for k, v in self.summary.items()
+        }
+        out["not_computable"] = unknown
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """Return the briefing as JSON-ready data (the ``briefing.json`` contract).
 
@@ -779,7 +818,7 @@ class Briefing:
                 "audience": self.audience,
                 "precision": self.precision,
                 "profile": self.profile,
-                "summary": self.summary,
+                "summary": self.summary_json(),
                 "trend": self.trend,
                 "incidents": list(self.incidents),
                 "retaliation": list(self.retaliation),

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from avert.access import SMALL_CELL
 from avert.analyse.equality import EqualityResult
 from avert.analyse.performance import ChangeEstimate, SeriesResult, SPCChart
 from avert.report.charts import (
@@ -411,7 +412,7 @@ def _trend_chart(trend: pl.DataFrame) -> str:
         )
         lines.append(
             {
-                "name": group,
+                "name": _trend_name(trend, group),
                 "values": [ratio_of.get(p) for p in periods],
                 "colour": _GROUP_COLOURS.get(group, SERIES_COLOURS["centre"]),
                 "dots": True,
@@ -432,6 +433,46 @@ def _trend_chart(trend: pl.DataFrame) -> str:
         title="Trend: ratio of each group's search rate to the White rate by month",
         y_label="ratio to White",
     )
+
+
+def _trend_name(trend: pl.DataFrame, group: str) -> str:
+    """The trend legend's name of ``group``: with why where no month has a ratio
+    to draw (its count withheld by the small-cell rule, ``searches_withheld``; no
+    searches; or the White count the ratio is taken to withheld). The board
+    pack's legend listed Mixed and Other with no point drawn and no word why
+    (the synthetic city, April 2026: every month of each was one of the three)."""
+    rows = trend.filter(pl.col("group") == group)
+    if rows["ratio_to_white"].is_not_null().any():
+        return group
+    white_held = set()
+    if "searches_withheld" in trend.columns:
+        white = trend.filter((pl.col("group") == "White") & pl.col("searches_withheld"))
+        white_held = set(white["period"].to_list())
+    own = (
+        rows["searches_withheld"].fill_null(value=False).to_list()
+        if "searches_withheld" in rows.columns
+        else [False] * rows.height
+    )
+    searches = (
+        rows["searches"].to_list()
+        if "searches" in rows.columns
+        else [None] * rows.height
+    )
+    why: list[str] = []
+    for held, n, period in zip(own, searches, rows["period"].to_list(), strict=True):
+        if held:
+            said = f"withheld (fewer than {SMALL_CELL} searches, or the next smallest)"
+        elif n == 0:
+            said = "no searches"
+        elif period in white_held:
+            said = "the White count withheld"
+        else:
+            continue
+        if said not in why:
+            why.append(said)
+    if not why:
+        return group
+    return f"{group} (no month's ratio: {', '.join(why)})"
 
 
 def as_markup(charts: Mapping[str, str]) -> dict[str, Any]:

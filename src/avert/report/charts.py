@@ -746,16 +746,43 @@ class _ChartFrame:
             runs[-1].append(f"{_fmt(self.px(i))},{_fmt(self.py(float(v), a, b))}")
         return [" ".join(r) for r in runs if r]
 
+    def lone_spans(self, vals: Sequence[Any], a: float, b: float) -> list[str]:
+        """Polyline point lists across the slot of each value with none beside it:
+        a one-point polyline draws nothing, so a line without dots (parity at 1
+        of a one-month trend) was in the legend and nowhere on the chart."""
+        held = [v is not None and math.isfinite(float(v)) for v in vals]
+        half = self.w / self.n / 2
+        return [
+            f"{_fmt(self.px(i) - half)},{_fmt(self.py(float(v), a, b))} "
+            f"{_fmt(self.px(i) + half)},{_fmt(self.py(float(v), a, b))}"
+            for i, v in enumerate(vals)
+            if held[i]
+            and not (i > 0 and held[i - 1])
+            and not (i + 1 < len(held) and held[i + 1])
+        ]
+
     def dots(
         self, vals: Sequence[Any], r: int, colour: str, a: float, b: float
     ) -> list[str]:
-        """A dot at every value (None and NaN left out)."""
-        return [
-            f'<circle cx="{_fmt(self.px(i))}" cy="{_fmt(self.py(float(v), a, b))}" '
-            f'r="{r}" fill="{colour}"/>'
-            for i, v in enumerate(vals)
-            if v is not None and math.isfinite(float(v))
-        ]
+        """A dot at every value (None and NaN left out); a value with no value
+        beside it (a one-month chart, a month between gaps) has no line through
+        it, so its dot is drawn at :data:`ISOLATED_DOT_R` at least: at ``r`` = 2
+        a one-month trend's dots were near invisible (the board pack's equality
+        trend of a single month)."""
+        held = [v is not None and math.isfinite(float(v)) for v in vals]
+        out = []
+        for i, v in enumerate(vals):
+            if not held[i]:
+                continue
+            alone = not (i > 0 and held[i - 1]) and not (
+                i + 1 < len(held) and held[i + 1]
+            )
+            radius = max(r, ISOLATED_DOT_R) if alone else r
+            out.append(
+                f'<circle cx="{_fmt(self.px(i))}" cy="{_fmt(self.py(float(v), a, b))}" '
+                f'r="{radius}" fill="{colour}"/>'
+            )
+        return out
 
 
 def _shade_parts(frame: _ChartFrame, shade: Sequence[bool] | None) -> list[str]:
@@ -802,6 +829,9 @@ def _axis_parts(
     return parts
 
 
+#: radius (px) of a line's dot with no line through it (no value either side)
+ISOLATED_DOT_R: Final = 4
+
 _Legend = list[tuple[str, str, str]]  # (name, colour, style: dash, "ring" or "box")
 
 
@@ -815,7 +845,11 @@ def _line_parts(
         colour = str(line.get("colour", SERIES_COLOURS["observed"]))
         dash = line.get("dash")
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        for pts in frame.paths(line["values"], frame.y0, frame.y1):
+        paths = frame.paths(line["values"], frame.y0, frame.y1)
+        if not line.get("dots"):  # a lone value: a level across its period
+            paths = [p for p in paths if " " in p]
+            paths += frame.lone_spans(line["values"], frame.y0, frame.y1)
+        for pts in paths:
             parts.append(
                 f'<polyline points="{pts}" fill="none" stroke="{colour}" '
                 f'stroke-width="{line.get("width", 1.5)}"{dash_attr}/>'

@@ -518,10 +518,14 @@ def _no_baseline_note(store: Store, end: dt.date) -> str:
                 "months before it."
             )
         )
+    # one sentence: "Fewer than 13 whole months ... (12 months at least)" read as
+    # a contradiction (London, January to March 2022): 13 is the 12 months of
+    # baseline and at least one month to judge
     return (
-        "Fewer than 13 whole months of incidents up to this month: no baseline "
-        "to judge against (12 months at least). The store's incidents run from "
-        f"{span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}."
+        "No baseline to judge against: the performance part needs 13 whole months "
+        "of incidents up to this month (a 12-month baseline and at least one month "
+        f"to judge), and the store's incidents run from {span[0]:%Y-%m-%d} to "
+        f"{span[1]:%Y-%m-%d}."
     )
 
 

@@ -148,6 +148,7 @@ def list_make_up(
         refs[dim] = ref = _reference_category(dim, agg)
         parts.append(_dimension_make_up(agg, dim, ref, residents))
     frame = pl.concat(parts, how="diagonal_relaxed").with_columns(_SIGNIFICANT)
+    notes.extend(_ratio_notes(p, refs))
     notes.extend(_withheld_note([frame], "people"))
     first = ["dimension", "category", "listed", "pool"]
     frame = frame.select(first + [c for c in frame.columns if c not in first]).sort(
@@ -156,6 +157,41 @@ def list_make_up(
     return ListMakeUp(
         list_name=list_name, frame=frame, references=refs, notes=tuple(notes)
     )
+
+
+#: a make-up dimension in words, for its notes
+_DIMENSION_WORDS: Final = {
+    "sex": "sex",
+    "age_band": "age band",
+    "ethnicity": "ethnicity",
+}
+
+
+def _ratio_notes(p: pl.DataFrame, refs: Mapping[str, str]) -> list[str]:
+    """Why ratios read as they do where the table alone cannot say: a whole pool
+    listed has every listing rate 1, so every ratio is "1.00 (1.00–1.00)" by
+    construction; a reference category with no one in the pool leaves every ratio
+    of its dimension "–" (a ratio is to it). The board pack's make-ups showed both
+    with no word why (a board pack review)."""
+    notes: list[str] = []
+    if p.height and bool(p["_listed"].all()):
+        notes.append(
+            f"Every one of the {p.height:,} in the pool is listed: each category's "
+            "chance of being listed is 1, so every ratio is 1.00 with no interval "
+            "around it (1.00–1.00), by construction, not a finding."
+        )
+    absent = [
+        f"{_DIMENSION_WORDS.get(dim, dim)} {ref}"
+        for dim, ref in refs.items()
+        if p.height and not bool((p[dim] == ref).any())
+    ]
+    if absent:
+        notes.append(
+            f"No one in the pool is of the reference {'; '.join(absent)}: a ratio "
+            "is to the reference's chance of being listed, so none can be taken "
+            "there (–)."
+        )
+    return notes
 
 
 def _make_up_pool(pool: pl.DataFrame, ids: pl.Series, *, at_year: int) -> pl.DataFrame:
