@@ -59,9 +59,12 @@ def test_an_incidents_reason_gives_its_harm_as_written() -> None:
             "group_ids": [[], []],
             "max_victimisations": [1, 1],
             "n_offending": [1, 1],
+            "in_definition": [True, True],
         },
         schema_overrides={"crime_type": pl.String, "group_ids": pl.List(pl.String)},
     )
-    reasons = frame.select(_reasons("avb-2010", frame.columns).alias("r"))["r"].to_list()
+    reasons = frame.select(_reasons("avb-2010", frame.columns).alias("r"))[
+        "r"
+    ].to_list()
     assert "harm 1,460 days (Cambridge Crime Harm Index, derived:5D)" in reasons[0]
     assert "harm 1 day (Cambridge Crime Harm Index, derived:105A)" in reasons[1]
