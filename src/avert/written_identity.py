@@ -54,6 +54,7 @@ import polars as pl
 __all__ = [
     "ADDRESS_WITHHELD",
     "DATE_WITHHELD",
+    "ID_WITHHELD",
     "POSTCODE_WITHHELD",
     "RECENT_DAYS",
     "WITHHELD_MARKERS",
@@ -77,10 +78,13 @@ __all__ = [
 DATE_WITHHELD: Final = "[date withheld]"
 ADDRESS_WITHHELD: Final = "[address withheld]"
 POSTCODE_WITHHELD: Final = "[postcode withheld]"
+#: What a run of letters and digits holding a stored id whose digits go on
+#: into more is shown as to partners and the board ("P000001607700900123").
+ID_WITHHELD: Final = "[id withheld]"
 #: Every marker that may stand for different words (a save leaves one a reader
 #: typed as typed: which words it stood for is not known).
 WITHHELD_MARKERS: Final = frozenset(
-    {DATE_WITHHELD, ADDRESS_WITHHELD, POSTCODE_WITHHELD}
+    {DATE_WITHHELD, ADDRESS_WITHHELD, POSTCODE_WITHHELD, ID_WITHHELD}
 )
 #: A stored date of birth written with no clue is withheld when at least this
 #: many days old (five years): younger, it is as likely a date of the work.

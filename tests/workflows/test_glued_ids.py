@@ -1,7 +1,8 @@
 """A stored id, or an action's own subject's id, run into other letters of an id
 a plan author wrote is read by partners and the board as its pseudonym
 (:func:`avert.workflows.delivery._common.glued_ids_shown`); ids that hold none
-are read as written."""
+are read as written; a run in which a stored id's digits go on into more is
+withheld whole."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from avert.access import (
 )
 from avert.store import Store
 from avert.workflows.delivery._common import (
+    author_ids_shown,
     glued_asked,
     glued_ids_shown,
     people_written,
     pseudonymise_stored_ids,
     stored_ids_shown,
 )
+from avert.written_identity import ID_WITHHELD
 
 
 def _pseudo(kind: str, real: str) -> str:
@@ -134,30 +137,53 @@ def test_an_id_glued_into_a_long_token_is_still_shown_as_its_pseudonym(
     assert shown["what"][0].endswith("x<person:P100>y end")
 
 
-def test_an_id_whose_digits_go_on_from_a_stored_ids_is_read_as_written(
+def test_a_run_in_which_a_stored_ids_digits_go_on_is_withheld_whole(
     sqlite_store: Store,
 ) -> None:
     """ "P1001" (no stored id) was read by partners as the stored P100's
-    pseudonym and a "1": it is another id (an id's digits are one number),
-    read as written as any word that is no stored id. Letters either side
-    are still glue (the safe side): "xP100y", "9P100"."""
+    pseudonym and a "1" (a link suggested), then as written (the stored id's
+    characters raw); a stored id run straight into a phone number likewise.
+    Now the whole run is "[id withheld]", and no audit row counts a person
+    for it (it names no stored person for sure). Letters either side are
+    still glue: "xP100y", "9P100"."""
     _with_person(sqlite_store)
-    frame = pl.DataFrame(
-        {"what": ["ref P1001 today", "ref xP100y and 9P100", "P100P1001", "P100-1"]}
-    )
+    with sqlite_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["7AB"], "source": ["t"]}))
+    texts = [
+        "ref P1001 today",
+        "ref xP100y and 9P100",
+        "P100P1001",
+        "P100-1",
+        "call P10007700900123 now",
+        "ref 67ab x",
+    ]
+    frame = pl.DataFrame({"what": texts})
     shown = pseudonymise_stored_ids(sqlite_store, _pseudo, frame, ["what"])
     assert shown["what"].to_list() == [
-        "ref P1001 today",
+        f"ref {ID_WITHHELD} today",
         "ref x<person:P100>y and 9<person:P100>",
-        "<person:P100>P1001",
+        ID_WITHHELD,
         "<person:P100>-1",
+        f"call {ID_WITHHELD} now",
+        f"ref {ID_WITHHELD} x",
     ]
-    written = ["P1001-aim", "aimP100", "Q771visit", "Q77visit"]
+    assert people_written(sqlite_store, texts[4:], police=True) == []
+    assert people_written(sqlite_store, shown["what"].to_list()[4:], police=False) == []
+    written = pl.DataFrame({"id": ["P1001-aim", "aimP100", "Q771visit", "Q77visit"]})
     subject = ("Q77", "P-SUBJECT")
-    ids = glued_ids_shown(
-        sqlite_store, _pseudo, written, written, [(None, None)] * 2 + [subject] * 2
+    ids = author_ids_shown(
+        sqlite_store,
+        lambda kind, real: f"<{kind}:{len(real)}>",  # no id in it, as a real one
+        written,
+        "id",
+        targets=[(None, None)] * 2 + [subject] * 2,
     )
-    assert ids == ["P1001-aim", "aim<person:P100>", "Q771visit", "P-SUBJECTvisit"]
+    assert ids["id"].to_list() == [
+        f"{ID_WITHHELD}-aim",
+        "aim<person:4>",
+        ID_WITHHELD,
+        "P-SUBJECTvisit",
+    ]
 
 
 def test_an_id_glued_anywhere_in_a_1000_character_token_is_found(
@@ -175,3 +201,16 @@ def test_an_id_glued_anywhere_in_a_1000_character_token_is_found(
         frame = pl.DataFrame({"what": [text]})
         shown = pseudonymise_stored_ids(sqlite_store, _pseudo, frame, ["what"])
         assert shown["what"][0] == text.replace("P100", "<person:P100>"), at
+
+
+def test_a_partners_save_puts_a_withheld_run_back(sqlite_store: Store) -> None:
+    """The police's run shown as "[id withheld]" is theirs again after a
+    partner's save around it; the marker typed anew stands for no words
+    known (as a date's), so it stays as typed."""
+    _with_person(sqlite_store)
+    stored = "call P10007700900123 now"
+    shown = stored_ids_shown(sqlite_store, _pseudo, [stored])
+    seen = pseudonymise_authored([stored], [[]], "council", shown)[0]
+    assert seen == f"call {ID_WITHHELD} now"
+    text, _ = restore_authored(f"{seen}, done", stored, [], "council", shown)
+    assert text == f"{stored}, done"

@@ -50,6 +50,7 @@ from avert.workflows.users import User, account_orgs_of
 from avert.written_identity import (
     ADDRESS_WITHHELD,
     DATE_WITHHELD,
+    ID_WITHHELD,
     POSTCODE_WITHHELD,
     WITHHELD_MARKERS,
     address_candidates,
@@ -337,7 +338,9 @@ def _shown_and_people(
     asked = set(candidates)
     both = [
         (kind, real)
-        for kind, real in queries.stored_ids(store, sorted(asked | glued_asked(texts)))
+        for kind, real in queries.stored_ids(
+            store, sorted(asked | glued_asked(texts) | glued_asked(texts, run_on=True))
+        )
         if len(real) >= min_id_chars
     ]
     found = [(kind, real) for kind, real in both if real in asked]
@@ -350,6 +353,8 @@ def _shown_and_people(
         shown.setdefault(GLUED + real.lower(), pseudo(kind, real))
         if kind == "person":
             people.add(real)
+    for run in _run_on_runs(texts, both, found):
+        shown.setdefault(run, ID_WITHHELD)
     for word, group in detected_group_words(candidates, found).items():
         shown.setdefault(word, pseudo("group", group))
     for kind in ("person", "group"):
@@ -678,7 +683,7 @@ _GLUED_MIN_CHARS: Final = 3
 _GLUED_MAX_CHARS: Final = 64
 
 
-def _glued_parts(written: str) -> set[str]:
+def _glued_parts(written: str, *, run_on: bool = False) -> set[str]:
     """The parts of ``written`` that may be an id run into other letters or
     digits ("P0000123visit", "xP0000123"): each piece, of
     :data:`_GLUED_MIN_CHARS` to :data:`_GLUED_MAX_CHARS` characters and with a
@@ -686,12 +691,17 @@ def _glued_parts(written: str) -> set[str]:
     the whole run (a whole run is a word :func:`avert.access.id_candidates`
     reads already), and whose digits go on into no digit of the run: an id's
     digits are one number ("P00000161" holds no "P0000016":
-    :func:`avert.access.glued_id_pattern` shows it so). Each run is scanned
-    in windows of :data:`_GLUED_MAX_CHARS` from each of its characters, so an
-    id anywhere in a run of any length is found.
+    :func:`avert.access.glued_id_pattern` shows it so). ``run_on``: instead
+    the pieces whose digits do go on into more digits of the run, at either
+    end ("P0000016" of "P000001607700900123", "7ab" of "67ab"), a stored id
+    in which :func:`_run_on_runs` withholds. Each run is scanned in windows
+    of :data:`_GLUED_MAX_CHARS` from each of its characters, so an id
+    anywhere in a run of any length is found.
 
     >>> sorted(_glued_parts("xP12 a1b2"))
     ['1b2', 'P12', 'a1b']
+    >>> sorted(_glued_parts("P123x", run_on=True))
+    ['23x', 'P12']
     """
     out: set[str] = set()
     for run in re.findall(r"[0-9A-Za-z]+", written):
@@ -703,26 +713,30 @@ def _glued_parts(written: str) -> set[str]:
             for k in range(len(run) + 1)
         ]
         for start in range(len(run)):
-            if not cuts[start]:
+            if not (cuts[start] or run_on):
                 continue
             last = min(len(run), start + _GLUED_MAX_CHARS)
             for end in range(start + _GLUED_MIN_CHARS, last + 1):
                 part = run[start:end]
-                if cuts[end] and part != run and any(ch.isdigit() for ch in part):
+                if (
+                    (cuts[start] and cuts[end]) != run_on
+                    and part != run
+                    and any(ch.isdigit() for ch in part)
+                ):
                     out.add(part)
     return out
 
 
-def glued_asked(texts: Sequence[str | None]) -> set[str]:
+def glued_asked(texts: Sequence[str | None], *, run_on: bool = False) -> set[str]:
     """The words asked of the store as stored ids run into other letters or
-    digits of ``texts``' words: each of their :func:`_glued_parts`, as written,
-    upper and lower case (:func:`avert.store.queries.stored_ids` matches case
-    as stored)."""
+    digits of ``texts``' words: each of their :func:`_glued_parts` (``run_on``:
+    those whose digits go on into more), as written, upper and lower case
+    (:func:`avert.store.queries.stored_ids` matches case as stored)."""
     return {
         v
         for w in texts
         if w
-        for p in _glued_parts(w)
+        for p in _glued_parts(w, run_on=run_on)
         for v in (p, p.upper(), p.lower())
     }
 
@@ -750,6 +764,33 @@ def _glued_found(
         for kind, real in stored
         if len(real) >= _GLUED_MIN_CHARS and real.lower() in parts
     ]
+
+
+def _run_on_runs(
+    texts: Sequence[str | None],
+    stored: Sequence[tuple[str, str]],
+    whole: Sequence[tuple[str, str]],
+) -> set[str]:
+    """The runs of ASCII letters and digits of ``texts`` in which a ``stored``
+    id's digits go on into more digits (:func:`_glued_parts` ``run_on``:
+    "P000001607700900123", a phone number run on from "P0000016", or
+    "P00000161"), each not itself a stored id written whole (``whole``).
+
+    Such a run names no stored person for sure (an id's digits are one
+    number), yet shown as written it holds a stored id's characters raw, and
+    shown as the id's pseudonym and the other digits it suggests a link: a
+    partner and the board read it as :data:`ID_WITHHELD`, and no audit row
+    counts a person for it."""
+    ids = {real.lower() for _, real in stored if len(real) >= _GLUED_MIN_CHARS}
+    whole_ids = {real.lower() for _, real in whole}
+    return {
+        run
+        for t in texts
+        if t
+        for run in re.findall(r"[0-9A-Za-z]+", t)
+        if run.lower() not in whole_ids
+        and any(p.lower() in ids for p in _glued_parts(run, run_on=True))
+    }
 
 
 def glued_ids_shown(
@@ -782,8 +823,24 @@ def glued_ids_shown(
         if not text or not swap:
             out.append(text)
             continue
-        out.append(_swapped(text, swap))
+        out.append(_swapped(_subject_run_on_withheld(text, subject), swap))
     return out
+
+
+def _subject_run_on_withheld(text: str, subject: str | None) -> str:
+    """``text`` with each run of it in which the row's own subject's id (stored
+    or not) goes on into more digits as :data:`ID_WITHHELD`
+    (:func:`_run_on_runs`)."""
+    if not subject or len(subject) < _GLUED_MIN_CHARS:
+        return text
+    runs = _run_on_runs([text], [("", subject)], [])
+    if not runs:
+        return text
+    return re.sub(
+        r"[0-9A-Za-z]+",
+        lambda m: ID_WITHHELD if m.group(0) in runs else m.group(0),
+        text,
+    )
 
 
 def author_ids_shown(
