@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 import pytest
 
 from avert.errors import ConfigError
 from avert.store import Store
-from avert.workflows._forces import of_force
+from avert.workflows._forces import of_force, refuse_far_forces
 from avert.workflows.analysis import run_concentration, run_volt
 from avert.workflows.forecast import events_from_store
 from avert.workflows.places import run_emerging, run_gistar
@@ -185,3 +186,36 @@ def test_a_grid_over_far_apart_forces_is_refused(sqlite_store: Store) -> None:
     assert not _forces_notes(res.notes)
     with pytest.raises(ConfigError, match="City of London Police, West Yorkshire"):
         of_force(events, "kent")
+
+
+def test_a_neighbour_inside_a_force_with_strays_is_not_refused() -> None:
+    """London's 2022 Q1 (no force named) reach 84 km north to south, 98 % of them
+    34 km; the City of London's 2019, inside London, were refused as 'far apart'
+    (511,071 cells, 7 times): the force's own strays were counted as ground between
+    the two. Far-apart forces are still refused."""
+    n = 1_000
+    k = np.arange(n)
+    # a 30 km square of events, and 1 % of them 65 km north and south of it
+    big_y = np.where(k % 200 == 0, 100_000.0, np.where(k % 200 == 1, 260_000.0, 0.0))
+    london = pl.DataFrame(
+        {
+            "x": 500_000.0 + (k * 37 % 200) * 150.0,
+            "y": np.where(big_y > 0, big_y, 165_000.0 + (k * 53 % 200) * 150.0),
+            "source": "policeuk-reduced",
+            "force": None,
+        },
+        schema_overrides={"force": pl.String},
+    )
+    city = pl.DataFrame(
+        {
+            "x": 531_000.0 + (k % 10) * 150.0,
+            "y": 181_000.0 + (k % 7) * 150.0,
+            "source": "policeuk",
+            "force": "City of London Police",
+        }
+    )
+    refuse_far_forces(pl.concat([london, city]), 150.0, what="grid")
+    refuse_far_forces(london, 150.0, what="grid")  # one, with its strays
+    leeds = city.with_columns(pl.col("y") + 250_000.0, force=pl.lit("WY"))
+    with pytest.raises(ConfigError, match="far apart"):
+        refuse_far_forces(pl.concat([london, leeds]), 150.0, what="grid")
