@@ -219,3 +219,26 @@ def test_a_neighbour_inside_a_force_with_strays_is_not_refused() -> None:
     leeds = city.with_columns(pl.col("y") + 250_000.0, force=pl.lit("WY"))
     with pytest.raises(ConfigError, match="far apart"):
         refuse_far_forces(pl.concat([london, leeds]), 150.0, what="grid")
+
+
+def test_force_chooses_records_naming_no_force_by_their_source() -> None:
+    """London's 2022 Q1 (no force named) beside City of London's 2019: the refusal
+    said to give --force, yet London's events could not be chosen, and
+    ``--force metropolitan`` said the events' forces were the City's alone."""
+    events = pl.DataFrame(
+        {
+            "x": [1.0, 2.0, 3.0],
+            "source": ["policeuk-reduced", "policeuk-reduced", "policeuk"],
+            "force": [None, None, "City of London Police"],
+        },
+        schema_overrides={"force": pl.String},
+    )
+    assert of_force(events, "policeuk-reduced")["x"].to_list() == [1.0, 2.0]
+    named = of_force(events, "no force named: policeuk-reduced")
+    assert named["x"].to_list() == [1.0, 2.0]
+    assert of_force(events, "city-of-london")["x"].to_list() == [3.0]
+    with pytest.raises(
+        ConfigError,
+        match="City of London Police, no force named: policeuk-reduced",
+    ):
+        of_force(events, "metropolitan")

@@ -59,19 +59,26 @@ def _who() -> pl.Expr:
 def of_force(events: pl.DataFrame, force: str | None) -> pl.DataFrame:
     """The events of ``force`` (an id as ``stops.force`` holds it, such as
     ``west-yorkshire``, or a name as stored: "West Yorkshire Police",
-    :func:`avert.areas.force_name`); all of them when None. A ConfigError naming
-    the forces there are when none is of it, or when the events carry no force."""
+    :func:`avert.areas.force_name`; for records naming no force, their source, as
+    :func:`mixed_forces_note` names them); all of them when None. A ConfigError
+    naming the forces and sources there are when none is of it, or when the events
+    carry no force.
+
+    London's 2022 Q1 (records naming no force) beside City of London's 2019: the
+    refusal said to give --force, yet London's could not be chosen, and
+    ``--force metropolitan`` listed the City alone as the events' forces."""
     if force is None:
         return events
-    if "force" not in events.columns:
+    if not {"force", "source"} <= set(events.columns):
         msg = f"--force {force}: the events carry no force (a file of events)."
         raise ConfigError(msg)
-    kept = events.filter(pl.col("force").is_in(sorted({force, force_name(force)})))
+    names = sorted({force, force_name(force), f"no force named: {force}"})
+    kept = events.filter(_who().is_in(names))
     if kept.height == 0:
-        there = sorted(events["force"].drop_nulls().unique().to_list())
+        there = sorted(events.select(_who().unique())["force"].to_list())
         msg = (
-            f"--force {force}: no event is of that force; the events' forces are: "
-            f"{', '.join(there) or 'none named'}."
+            f"--force {force}: no event is of that force; the events' forces are "
+            f"(a source for records naming none): {', '.join(there)}."
         )
         raise ConfigError(msg)
     return kept
