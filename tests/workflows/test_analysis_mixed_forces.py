@@ -18,7 +18,7 @@ from avert.errors import ConfigError
 from avert.store import Store
 from avert.workflows._forces import of_force, refuse_far_forces
 from avert.workflows.analysis import run_concentration, run_volt
-from avert.workflows.forecast import events_from_store
+from avert.workflows.forecast import events_from_store, run_forecast
 from avert.workflows.places import run_emerging, run_gistar
 
 
@@ -242,3 +242,41 @@ def test_force_chooses_records_naming_no_force_by_their_source() -> None:
         match="City of London Police, no force named: policeuk-reduced",
     ):
         of_force(events, "metropolitan")
+
+
+def test_a_forecast_over_two_forces_names_them() -> None:
+    """`avert forecast` over West Yorkshire's and City of London's events (with
+    days) planned one patrol grid from Leeds to London (1,841 x 841 cells of
+    150 m, 7.6 s) and its top cells over both, with no word."""
+    rng = np.random.default_rng(1)
+
+    def events(x0: float, force: str) -> pl.DataFrame:
+        n = 200
+        return pl.DataFrame(
+            {
+                "x": x0 + rng.normal(0, 300, n),
+                "y": 400_000.0 + rng.normal(0, 300, n),
+                "occurred_at": [
+                    dt.datetime(2019, 1, 1) + dt.timedelta(hours=float(h))
+                    for h in rng.uniform(0, 24 * 120, n)
+                ],
+                "source": "policeuk",
+                "force": force,
+            }
+        )
+
+    both = pl.concat(
+        [events(420_000, "West Yorkshire Police"), events(423_000, "City of London")]
+    )
+    plan = run_forecast(
+        both, at=dt.datetime(2019, 4, 20), horizon=dt.timedelta(days=7), cells=5
+    )
+    (note,) = _forces_notes(plan.notes)
+    assert "(West Yorkshire Police 183; City of London 178)" in note, note
+    one = run_forecast(
+        of_force(both, "West Yorkshire Police"),
+        at=dt.datetime(2019, 4, 20),
+        horizon=dt.timedelta(days=7),
+        cells=5,
+    )
+    assert not _forces_notes(one.notes), one.notes
