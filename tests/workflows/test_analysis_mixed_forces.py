@@ -46,9 +46,9 @@ def _forces_notes(notes: tuple[str, ...]) -> list[str]:
     return [n for n in notes if "forces or sources" in n]
 
 
-def test_concentration_over_two_forces_names_them(sqlite_store: Store) -> None:
+def test_concentration_over_two_forces_names_them(any_store: Store) -> None:
     store = _store(
-        sqlite_store,
+        any_store,
         _months("City of London Police", "policeuk", range(1, 13), "A"),
         _months("West Yorkshire Police", "policeuk", range(1, 4), "B"),
     )
@@ -60,9 +60,9 @@ def test_concentration_over_two_forces_names_them(sqlite_store: Store) -> None:
     ), note
 
 
-def test_a_source_naming_no_force_is_named_by_its_source(sqlite_store: Store) -> None:
+def test_a_source_naming_no_force_is_named_by_its_source(any_store: Store) -> None:
     store = _store(
-        sqlite_store,
+        any_store,
         _months("City of London Police", "policeuk", range(1, 3), "A"),
         _months(None, "synthetic city", range(1, 4), "C"),
     )
@@ -71,9 +71,9 @@ def test_a_source_naming_no_force_is_named_by_its_source(sqlite_store: Store) ->
     assert "(no force named: synthetic city 3; City of London Police 2)" in note
 
 
-def test_one_force_has_no_such_note(sqlite_store: Store) -> None:
+def test_one_force_has_no_such_note(any_store: Store) -> None:
     store = _store(
-        sqlite_store,
+        any_store,
         _months("City of London Police", "policeuk", range(1, 13), "A"),
         _months("West Yorkshire Police", "policeuk", range(1, 4), "B"),
     )
@@ -87,9 +87,9 @@ def test_one_force_has_no_such_note(sqlite_store: Store) -> None:
     assert not _forces_notes(res.notes), res.notes
 
 
-def test_volt_names_the_forces_of_its_window_only(sqlite_store: Store) -> None:
+def test_volt_names_the_forces_of_its_window_only(any_store: Store) -> None:
     store = _store(
-        sqlite_store,
+        any_store,
         _months("City of London Police", "policeuk", range(1, 13), "A"),
         _months("West Yorkshire Police", "policeuk", range(1, 4), "B"),
     )
@@ -125,11 +125,11 @@ def _placed(force: str | None, source: str, year: int, x0: float) -> pl.DataFram
     )
 
 
-def test_gistar_over_two_forces_names_them(sqlite_store: Store) -> None:
+def test_gistar_over_two_forces_names_them(any_store: Store) -> None:
     """`avert analyse gistar` with no window tested West Yorkshire's 2018 and City
     of London's 2019 as one grid, with no word."""
     store = _store(
-        sqlite_store,
+        any_store,
         _placed("West Yorkshire Police", "policeuk", 2018, 420_000.0),
         _placed("City of London Police", "policeuk", 2019, 421_000.0),
     )
@@ -143,9 +143,9 @@ def test_gistar_over_two_forces_names_them(sqlite_store: Store) -> None:
     assert not _forces_notes(one.notes), one.notes
 
 
-def test_emerging_hot_spots_over_two_forces_name_them(sqlite_store: Store) -> None:
+def test_emerging_hot_spots_over_two_forces_name_them(any_store: Store) -> None:
     store = _store(
-        sqlite_store,
+        any_store,
         _placed("West Yorkshire Police", "policeuk", 2019, 420_000.0),
         _placed(None, "synthetic city", 2019, 421_000.0),
     )
@@ -157,12 +157,12 @@ def test_emerging_hot_spots_over_two_forces_name_them(sqlite_store: Store) -> No
     assert "(West Yorkshire Police 48; no force named: synthetic city 48)" in note
 
 
-def _far(sqlite_store: Store) -> pl.DataFrame:
+def _far(any_store: Store) -> pl.DataFrame:
     """West Yorkshire's cells near Leeds, City of London's 250 km south."""
     city = _placed("City of London Police", "policeuk", 2019, 532_000.0)
     city = city.with_columns(pl.col("y") - 250_000.0)
     store = _store(
-        sqlite_store,
+        any_store,
         _placed("West Yorkshire Police", "policeuk", 2019, 420_000.0),
         city,
     )
@@ -172,10 +172,10 @@ def _far(sqlite_store: Store) -> pl.DataFrame:
     return events
 
 
-def test_a_grid_over_far_apart_forces_is_refused(sqlite_store: Store) -> None:
+def test_a_grid_over_far_apart_forces_is_refused(any_store: Store) -> None:
     """Emerging hot spots over West Yorkshire and City of London built one grid
     from Leeds to London (2,038,595 cells of 150 m; 5 GB, 60 to 100 s)."""
-    events = _far(sqlite_store)
+    events = _far(any_store)
     with pytest.raises(ConfigError, match=r"far apart .* Give --force"):
         run_emerging(events, at=dt.datetime(2020, 1, 1), slices=12, slice_months=1)
     with pytest.raises(ConfigError, match="far apart"):
