@@ -65,9 +65,7 @@ def test_force_scopes_the_top_harm_places(any_store: Store) -> None:
     today = dt.date(2019, 1, 31)
     every = delivery.board_checks(any_store, SETTINGS, today=today)
     assert _places(every) == 6
-    wy = delivery.board_checks(
-        any_store, SETTINGS, today=today, force="west-yorkshire"
-    )
+    wy = delivery.board_checks(any_store, SETTINGS, today=today, force="west-yorkshire")
     assert _places(wy) == 3
     assert wy.summary["top_subjects"] == 3
     city = delivery.board_checks(
@@ -88,3 +86,22 @@ def test_the_pack_says_whose_top_subjects_it_counts(any_store: Store) -> None:
     ), data["notes"]
     every = delivery.board_pack_data(any_store, SETTINGS, month="2019-01")
     assert every["checks"]["top_subjects"] == 6
+
+
+def test_a_force_with_no_incident_keeps_every_top_subject(any_store: Store) -> None:
+    """--force chooses the equality section's stops too: London's street records
+    (naming no force) beside the stops of every force needed `--force
+    metropolitan`, and the pack's checks then counted no top-harm subject at all
+    ('0 of 0') with a note that they were the Met's. No incident of the force:
+    every incident's, and the note says why."""
+    _incidents(any_store)
+    data = delivery.board_pack_data(
+        any_store, SETTINGS, month="2019-01", force="metropolitan"
+    )
+    assert data["checks"]["top_subjects"] == 6
+    (note,) = [n for n in data["notes"] if "--force" in n]
+    assert note.startswith(
+        "No incident of the principle checks' 365 days is of Metropolitan Police"
+    ), note
+    assert "no force named: bundle" in note, note
+    assert "City of London Police" in note, note

@@ -56,6 +56,18 @@ def _who() -> pl.Expr:
     )
 
 
+def forces_there(records: pl.DataFrame) -> list[str]:
+    """The forces of ``records`` (with ``force`` and ``source``), a record naming
+    none by its source (as :func:`mixed_forces_note` names them), sorted."""
+    return sorted(records.select(_who().unique())["force"].to_list())
+
+
+def force_is(force: str) -> pl.Expr:
+    """The records of ``force`` (:func:`of_force`): its id, its name as stored, or
+    for records naming no force their source (needs ``force`` and ``source``)."""
+    return _who().is_in(sorted({force, force_name(force), f"no force named: {force}"}))
+
+
 def of_force(events: pl.DataFrame, force: str | None) -> pl.DataFrame:
     """The events of ``force`` (an id as ``stops.force`` holds it, such as
     ``west-yorkshire``, or a name as stored: "West Yorkshire Police",
@@ -72,10 +84,9 @@ def of_force(events: pl.DataFrame, force: str | None) -> pl.DataFrame:
     if not {"force", "source"} <= set(events.columns):
         msg = f"--force {force}: the events carry no force (a file of events)."
         raise ConfigError(msg)
-    names = sorted({force, force_name(force), f"no force named: {force}"})
-    kept = events.filter(_who().is_in(names))
+    kept = events.filter(force_is(force))
     if kept.height == 0:
-        there = sorted(events.select(_who().unique())["force"].to_list())
+        there = forces_there(events)
         msg = (
             f"--force {force}: no event is of that force; the events' forces are "
             f"(a source for records naming none): {', '.join(there)}."
