@@ -60,31 +60,48 @@ def _places(checks: Checks) -> int:
     return int((tops["subject_type"] == "place").sum())
 
 
-def test_force_scopes_the_top_harm_places(sqlite_store: Store) -> None:
-    _incidents(sqlite_store)
+def test_force_scopes_the_top_harm_places(any_store: Store) -> None:
+    _incidents(any_store)
     today = dt.date(2019, 1, 31)
-    every = delivery.board_checks(sqlite_store, SETTINGS, today=today)
+    every = delivery.board_checks(any_store, SETTINGS, today=today)
     assert _places(every) == 6
-    wy = delivery.board_checks(
-        sqlite_store, SETTINGS, today=today, force="west-yorkshire"
-    )
+    wy = delivery.board_checks(any_store, SETTINGS, today=today, force="west-yorkshire")
     assert _places(wy) == 3
     assert wy.summary["top_subjects"] == 3
     city = delivery.board_checks(
-        sqlite_store, SETTINGS, today=today, force="City of London Police"
+        any_store, SETTINGS, today=today, force="City of London Police"
     )
     assert _places(city) == 2
 
 
-def test_the_pack_says_whose_top_subjects_it_counts(sqlite_store: Store) -> None:
-    _incidents(sqlite_store)
+def test_the_pack_says_whose_top_subjects_it_counts(any_store: Store) -> None:
+    _incidents(any_store)
     data = delivery.board_pack_data(
-        sqlite_store, SETTINGS, month="2019-01", force="west-yorkshire"
+        any_store, SETTINGS, month="2019-01", force="west-yorkshire"
     )
     assert data["checks"]["top_subjects"] == 3
     assert (
         "The principle checks' top-harm subjects are of West Yorkshire Police's "
         "incidents alone (--force)." in data["notes"]
     ), data["notes"]
-    every = delivery.board_pack_data(sqlite_store, SETTINGS, month="2019-01")
+    every = delivery.board_pack_data(any_store, SETTINGS, month="2019-01")
     assert every["checks"]["top_subjects"] == 6
+
+
+def test_a_force_with_no_incident_keeps_every_top_subject(any_store: Store) -> None:
+    """--force chooses the equality section's stops too: London's street records
+    (naming no force) beside the stops of every force needed `--force
+    metropolitan`, and the pack's checks then counted no top-harm subject at all
+    ('0 of 0') with a note that they were the Met's. No incident of the force:
+    every incident's, and the note says why."""
+    _incidents(any_store)
+    data = delivery.board_pack_data(
+        any_store, SETTINGS, month="2019-01", force="metropolitan"
+    )
+    assert data["checks"]["top_subjects"] == 6
+    (note,) = [n for n in data["notes"] if "--force" in n]
+    assert note.startswith(
+        "No incident of the principle checks' 365 days is of Metropolitan Police"
+    ), note
+    assert "no force named: bundle" in note, note
+    assert "City of London Police" in note, note

@@ -76,8 +76,9 @@ _FORCE = Annotated[
     typer.Option(
         "--force",
         help="Only the events of this force (an id such as west-yorkshire, or its "
-        "name as stored: West Yorkshire Police). Default: every force's, named "
-        "in a note when several; far-apart forces' are refused as one grid.",
+        "name as stored: West Yorkshire Police; for records naming no force, "
+        "their source). Default: every force's, named in a note when several; "
+        "far-apart forces' are refused as one grid.",
     ),
 ]
 _LIMIT = Annotated[

@@ -376,7 +376,8 @@ def board_pack(
             help="Force of the equality section's stops (stops.force; needed when "
             "the store holds several forces' stops; default: the one force there "
             "is); the principle checks' top-harm subjects are then of its "
-            "incidents alone (default: every force's).",
+            "incidents alone (default, or when none of the year's is of it: "
+            "every force's).",
         ),
     ] = None,
     areas: Annotated[

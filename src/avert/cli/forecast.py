@@ -151,7 +151,9 @@ def forecast(
     period_length = _usage(parse_horizon, horizon, "--horizon")
     model = _usage(model_name, model, "--model")
     _check_budget(cells, km2)
-    events = read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
+    events = read_events(
+        ctx, csv, all_incidents=all_incidents, day_resolution=True, forces=True
+    )
     refuse_month_starts(events)
     plan = run_forecast(
         events,

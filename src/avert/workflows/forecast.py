@@ -63,6 +63,7 @@ from avert.config.timezone import (
 from avert.errors import ConfigError, IngestError, MonthStartsError
 from avert.store import Store, queries
 from avert.store.summary import month_only_incidents
+from avert.workflows._forces import mixed_forces_note
 from avert.workflows._key_locks import KeyLocks
 from avert.workflows.analysis import (
     INCIDENT_COLUMNS,
@@ -694,9 +695,8 @@ def run_forecast(
         scored=got.scored,
         backtest=backtest,
     )
-    notes = [
-        n for n in (got.stray, got.by_day, budget_note(plan, cells=cells, km2=km2)) if n
-    ]
+    budget = budget_note(plan, cells=cells, km2=km2)
+    notes = [*got.forces, *(n for n in (got.stray, got.by_day, budget) if n)]
     return replace(plan, notes=(*plan.notes, *notes)) if notes else plan
 
 
@@ -750,6 +750,9 @@ class _Inputs:
     scored: Events | None
     stray: str | None
     by_day: str | None
+    #: the forces or sources of the grid's events, when several
+    #: (:func:`avert.workflows._forces.mixed_forces_note`)
+    forces: tuple[str, ...] = ()
 
 
 def _inputs(
@@ -804,6 +807,7 @@ def _inputs(
         scored=None if hourly is None else Events.from_frame(hourly, grid),
         stray=stray,
         by_day=by_day,
+        forces=tuple(mixed_forces_note(events)),
     )
 
 

@@ -17,6 +17,7 @@ from avert.delivery.checks import NO_LEAD, Checks, run_checks
 from avert.store import Store, queries
 from avert.store.loads import has_rows
 from avert.store.summary import incident_span
+from avert.workflows._forces import force_is, forces_there
 from avert.workflows.delivery._actions import (
     _PSEUDONYMOUS,
     read_actions,
@@ -80,6 +81,7 @@ def _harm_frames(
                 "y",
                 "borough",
                 "force",
+                "source",
             ],
             profile=profile,
             class_columns=("in_definition", "harm_days"),
@@ -134,15 +136,45 @@ def _harm_frames(
 
 
 def _of_force(force: str | None) -> pl.Expr:
-    """The incidents of ``force``: its id as ``stops.force`` holds it
-    (``west-yorkshire``, which police.uk's street records name "West Yorkshire
-    Police": :func:`avert.areas.force_name`) or its name as stored; every
-    incident when None. A board pack of West Yorkshire (``--force``) over a store
-    also holding City of London's 2019 read "20 of the 20 top-harm places have no
-    action" of places of both forces."""
+    """The incidents of ``force`` (:func:`avert.workflows._forces.force_is`: its
+    id as ``stops.force`` holds it, such as ``west-yorkshire``, its name as
+    stored, or the source of records naming none); every incident when None. A
+    board pack of West Yorkshire (``--force``) over a store also holding City of
+    London's 2019 read "20 of the 20 top-harm places have no action" of places of
+    both forces."""
+    return pl.lit(value=True) if force is None else force_is(force)
+
+
+def checks_force(
+    store: Store, settings: Settings, today: dt.date, force: str | None
+) -> tuple[str | None, str | None]:
+    """(the force the top-harm subjects are of, None for every incident's; a note
+    saying which) for the board pack's ``--force``, which also chooses the
+    equality section's stops: a force none of the :data:`CHECK_DAYS` days'
+    incidents is of (London's street records name none) scoped them to none,
+    and the pack read '0 of 0 top-harm places'; they are every incident's then."""
     if force is None:
-        return pl.lit(value=True)
-    return pl.col("force").is_in(sorted({force, force_name(force)}))
+        return None, None
+    start = dt.datetime.combine(today - dt.timedelta(days=CHECK_DAYS), dt.time())
+    window = queries.classified_between(
+        store,
+        start,
+        dt.datetime.combine(today, dt.time()),
+        columns=["incident_id", "force", "source"],
+        profile=settings.definition_id(),
+        class_columns=("in_definition",),
+    ).filter(pl.col("in_definition"))
+    if window.is_empty() or window.filter(force_is(force)).height:
+        return force, (
+            f"The principle checks' top-harm subjects are of {force_name(force)}'s "
+            "incidents alone (--force)."
+        )
+    there = forces_there(window)
+    return None, (
+        f"No incident of the principle checks' {CHECK_DAYS} days is of "
+        f"{force_name(force)} (--force; the forces or sources there: "
+        f"{', '.join(there)}): their top-harm subjects are every incident's."
+    )
 
 
 def board_checks(

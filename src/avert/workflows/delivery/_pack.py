@@ -11,7 +11,6 @@ from typing import Any
 import polars as pl
 
 from avert.access import KEY_ENV, Pseudonymiser, pseudonyms_named
-from avert.areas import force_name
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
 from avert.delivery.model import (
@@ -28,7 +27,7 @@ from avert.workflows.delivery._actions import (
     plan_grid,
     read_actions,
 )
-from avert.workflows.delivery._checks import board_checks, checks_view
+from avert.workflows.delivery._checks import board_checks, checks_force, checks_view
 from avert.workflows.delivery._common import (
     first_recorded_after,
     objectives_shown,
@@ -200,6 +199,7 @@ def _board_pack_contents(
         and json.loads(h["after_json"] or "{}").get("status") == "done"
         and json.loads(h["before_json"]).get("status") != "done"
     }
+    force, force_note = checks_force(store, settings, today, force)
     checks = board_checks(store, settings, today=today, force=force)
     later = first_recorded_after(actions, today)
     notes = _month_data_notes(store, first)
@@ -211,11 +211,8 @@ def _board_pack_contents(
     view = checks_view(
         store, settings, user=board_user, today=today, names=names, force=force
     )
-    if force is not None:
-        notes.append(
-            f"The principle checks' top-harm subjects are of {force_name(force)}'s "
-            "incidents alone (--force)."
-        )
+    if force_note:
+        notes.append(force_note)
     # the titles the police wrote name no stored record or person (board audience)
     plans, objectives = (
         objectives_shown(store, pseudo, frame, names) for frame in (plans, objectives)
