@@ -40,6 +40,7 @@ from avert.errors import (
     PermissionDenied,
 )
 from avert.store import Store, audit, queries
+from avert.workflows.delivery._asof import read_delivery
 from avert.workflows.delivery._common import (
     AUTHORED_FIELDS,
     EDITABLE_FIELDS,
@@ -55,7 +56,6 @@ from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     people_written,
     pseudonymise_stored_ids,
-    read_delivery,
     stored_ids_shown,
     with_accounts_spelling,
     withheld_after_save,
