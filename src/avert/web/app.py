@@ -44,6 +44,7 @@ from avert.errors import (
 )
 from avert.report import environment as report_environment
 from avert.web.auth import LoginRequired, StaleSignInForm, known_user
+from avert.workflows.plan_page import PLAN_CACHE_ENTRIES, PLAN_CACHE_TTL_S
 from avert.workflows.users import SignInThrottle
 from avert.workflows.views import (
     BRIEFING_PAGE_DEFAULT,
@@ -108,6 +109,14 @@ class WebContext:
     #: seconds on a force's data), per definition, audience and data generation
     groups: ResultCache[Any] = field(
         default_factory=lambda: ResultCache(ttl_s=600.0, max_entries=8)
+    )
+    #: the Plan page's content (its measures run the performance engine), per data
+    #: generation, day, reader and filters (:mod:`avert.workflows.plan_page`); each
+    #: showing is audited
+    plans: ResultCache[Any] = field(
+        default_factory=lambda: ResultCache(
+            ttl_s=PLAN_CACHE_TTL_S, max_entries=PLAN_CACHE_ENTRIES
+        )
     )
     #: the store's network that a person's page is drawn from (every incident read,
     #: groups detected, everyone's risk scored: seconds on a force's data), per

@@ -26,6 +26,7 @@ from avert.web.pages import (
     default_at,
 )
 from avert.workflows import delivery, views
+from avert.workflows.plan_page import plan_page
 
 __all__ = ["router"]
 
@@ -95,31 +96,27 @@ def _version(text: str, record: str) -> int:
 def plan(
     request: Request, lead: str | None = None, area: str | None = None
 ) -> Response:
-    """The plan board: strand x status, RAG, actions, filters, the checks."""
+    """The plan board: strand x status, RAG, actions, filters, the checks; made
+    once per data generation and reader (:func:`avert.workflows.plan_page.plan_page`),
+    audited at every showing."""
     ctx = _ctx(request)
-    user = current_user(request)
-    measures = delivery.objective_measures(ctx.store, ctx.settings, user=user)
-    board = delivery.plan_board(
+    page = plan_page(
         ctx.store,
         ctx.settings,
-        user=user,
+        user=current_user(request),
         lead=lead or None,
         area=area or None,
-        # the people the measures' objectives name are on the page too
-        texts=[m.get(k) for m in measures for k in ("objective_id", "title")],
+        cache=ctx.plans,
     )
-    checks = delivery.checks_view(ctx.store, ctx.settings, user=user)
-    made = views.plan_makeup(
-        ctx.store, ctx.settings, user=user, lead=lead or None, area=area or None
-    )
+    checks = page["checks"]
     return _page(
         request,
         "plan.html",
-        board=board,
+        board=page["board"],
         checks=checks["summary"],
         found=checks,
-        plan_makeup=made,
-        measures=measures,
+        plan_makeup=page["plan_makeup"],
+        measures=page["measures"],
     )
 
 

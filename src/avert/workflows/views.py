@@ -1636,13 +1636,15 @@ def plan_makeup(
     user: User,
     lead: str | None = None,
     area: str | None = None,
+    until: dt.datetime | None = None,
 ) -> dict[str, Any] | None:
     """The make-up of the people the delivery plan's open actions target.
 
     The actions of the plan board as the user sees it (partners: their
     organisation's; the same ``lead`` and ``area`` filters) whose subject is a
     person and which are not done or cancelled, against the suspects and offenders
-    of the last :data:`GROUP_POOL_DAYS` days (:func:`list_makeup`).
+    of the :data:`GROUP_POOL_DAYS` days to ``until`` (:func:`list_makeup`; default:
+    :func:`default_window_end`).
     """
     check_allowed(user, "view-plan")
     actions = store.read_frame(
@@ -1653,7 +1655,8 @@ def plan_makeup(
     # each lead as the accounts spell it now, as the plan board reads it
     actions = with_accounts_spelling(store, actions, "lead_organisation")
     actions = board_actions(actions, user, lead=lead, area=area)
-    until, _ = default_window_end(store)
+    if until is None:
+        until, _ = default_window_end(store)
     return list_makeup(
         store,
         settings,

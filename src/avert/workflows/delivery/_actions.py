@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final, NoReturn
 
 import polars as pl
@@ -40,6 +41,7 @@ from avert.errors import (
     PermissionDenied,
 )
 from avert.store import Store, audit, queries
+from avert.workflows.delivery._asof import read_delivery
 from avert.workflows.delivery._common import (
     AUTHORED_FIELDS,
     EDITABLE_FIELDS,
@@ -55,7 +57,6 @@ from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     people_written,
     pseudonymise_stored_ids,
-    read_delivery,
     stored_ids_shown,
     with_accounts_spelling,
     withheld_after_save,
@@ -637,6 +638,55 @@ def plan_board(
     (as ``user`` may see them: :func:`_shown`, with ``names`` if given); its audit
     row counts too the people ``texts`` write, the page's other free text as
     ``user`` reads it (the objectives' ids and titles of its measures)."""
+    made = plan_board_made(
+        store,
+        settings,
+        user=user,
+        lead=lead,
+        area=area,
+        today=today,
+        names=names,
+        texts=texts,
+    )
+    audit_plan_board(store, user, made)
+    return made.board
+
+
+@dataclass(frozen=True)
+class PlanBoardMade:
+    """A plan board as :func:`plan_board` gives it, with what its audit row says:
+    made once, it can be shown (and audited, :func:`audit_plan_board`) again."""
+
+    board: dict[str, Any]
+    #: the audit row's reason and detail (the people the board shows)
+    reason: str
+    detail: str
+
+
+def audit_plan_board(store: Store, user: User, made: PlanBoardMade) -> None:
+    """The audit row of one showing of ``made`` to ``user``."""
+    audit_as(
+        store,
+        user,
+        action="view",
+        obj="plan-board",
+        reason=made.reason,
+        detail=made.detail,
+    )
+
+
+def plan_board_made(
+    store: Store,
+    settings: Settings | None,
+    *,
+    user: User,
+    lead: str | None = None,
+    area: str | None = None,
+    today: dt.date | None = None,
+    names: queries.StoredNames | None = None,
+    texts: Sequence[str | None] = (),
+) -> PlanBoardMade:
+    """:func:`plan_board` before its audit row is written (nothing written)."""
     check_allowed(user, "view-plan")
     today = today or local_today(store.timezone)
     actions = board_actions(
@@ -658,18 +708,8 @@ def plan_board(
         # the "(no lead)" row of overdue by lead can be picked too
         leads.append(NO_LEAD)
     areas = sorted(visible["area"].drop_nulls().unique().to_list())
-    shown = _shown_audited(
-        store,
-        actions,
-        user,
-        settings,
-        obj="plan-board",
-        reason=f"plan board, {actions.height} actions (lead={lead or 'all'}, "
-        f"area={area or 'all'})",
-        names=names,
-        texts=texts,
-    )
-    return {
+    shown = _shown(store, actions, user, settings, names=names)
+    board = {
         "today": today,
         # what each place subject is near, as the briefing names its places
         "place_names": _place_names(store, settings, shown, user=user, today=today),
@@ -682,6 +722,12 @@ def plan_board(
         "lead": lead or "",
         "area": area or "",
     }
+    return PlanBoardMade(
+        board=board,
+        reason=f"plan board, {actions.height} actions (lead={lead or 'all'}, "
+        f"area={area or 'all'})",
+        detail=_people_detail(store, shown, user, _BOARD_TEXT, texts),
+    )
 
 
 def my_actions(

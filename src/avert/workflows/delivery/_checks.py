@@ -23,9 +23,9 @@ from avert.workflows.delivery._actions import (
     read_actions,
     with_action_ids_shown,
 )
+from avert.workflows.delivery._asof import read_delivery
 from avert.workflows.delivery._common import (
     partner_pseudonymiser,
-    read_delivery,
     unheld_leads,
 )
 from avert.workflows.staleness import staleness_notes

@@ -29,13 +29,13 @@ from avert.workflows.delivery._actions import (
     plan_rag,
     read_actions,
 )
+from avert.workflows.delivery._asof import read_delivery
 from avert.workflows.delivery._checks import checks_view
 from avert.workflows.delivery._common import (
     _system_user,
     objectives_shown,
     partner_pseudonymiser,
     people_written,
-    read_delivery,
 )
 from avert.workflows.users import User, audit_as
 

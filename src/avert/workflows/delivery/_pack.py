@@ -27,12 +27,12 @@ from avert.workflows.delivery._actions import (
     plan_grid,
     read_actions,
 )
+from avert.workflows.delivery._asof import read_delivery
 from avert.workflows.delivery._checks import board_checks, checks_force, checks_view
 from avert.workflows.delivery._common import (
     first_recorded_after,
     objectives_shown,
     partner_pseudonymiser,
-    read_delivery,
 )
 from avert.workflows.delivery._measures import objective_measures
 from avert.workflows.users import User
