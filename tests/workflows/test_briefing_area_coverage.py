@@ -125,3 +125,20 @@ def test_an_area_with_records_in_the_window_is_counted(two_forces: Store) -> Non
     assert b.records_missing is None
     assert [p["count"] for p in b.trend["periods"]] == [2, 3]
     assert b.to_json()["summary"]["n_incidents"] == 1
+
+
+def test_an_area_s_missing_year_earlier_names_the_area_not_the_store(
+    two_forces: Store,
+) -> None:
+    """The City briefed on its first day: its window is counted, but its year
+    earlier said "the store holds no records of any kind", though the store holds
+    West Yorkshire's of 2018."""
+    from avert.workflows.briefing import build_briefing
+
+    b = build_briefing(two_forces, at=dt.datetime(2019, 1, 1, 6), area="City of London")
+    assert b.records_missing is None
+    assert [p["year_earlier"] for p in b.trend["periods"]] == [None, None]
+    assert (
+        "the store holds no records of City of London of any kind for that period "
+        "a year earlier" in b.trend["line"]
+    ), b.trend["line"]
