@@ -190,7 +190,10 @@ def test_store_without_incidents_says_so(empty_app: FastAPI) -> None:
     assert "last 7 days 0" not in page.text
     api = signed_in(empty_app, "analyst").get("/api/v1/briefing").json()
     assert [p["count"] for p in api["trend"]["periods"]] == [None, None]
-    assert api["summary"]["n_incidents"] == 0  # the JSON's count; the page says why
+    # null with the reason, as the page's "–" (0 read as "no violence")
+    assert api["summary"]["n_incidents"] is None
+    why = api["summary"]["not_computable"]["n_incidents"]
+    assert why.startswith("the store holds no incidents")
     listed = signed_in(empty_app, "analyst").get("/incidents")
     assert "Not counted: the store holds no incidents" in listed.text
     assert "No incidents in the definition match" not in listed.text

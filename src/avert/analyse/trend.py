@@ -104,6 +104,7 @@ def year_on_year(
     window_from: dt.datetime,
     window_to: dt.datetime,
     established: pl.DataFrame | None = None,
+    area: str | None = None,
 ) -> Trend:
     """Counts of violence now and a year earlier, on like-for-like sources.
 
@@ -126,6 +127,10 @@ def year_on_year(
         Any other source's records may start inside the year-earlier periods, so it
         is no baseline there (the line names it). None: not checked. (Month data
         needs no check: a month is loaded whole or not at all.)
+    area
+        The area ``incidents`` were filtered to (None: the whole store): a period
+        with no record of any kind is said to be of that area's records, not the
+        store's (a store of two forces holds the other's).
 
     Like with like: a period and its year-earlier period are compared only on the
     sources (``source`` and ``force``) that supplied records to both; when they share
@@ -164,7 +169,7 @@ def year_on_year(
     parts: list[tuple[str, str]] = []
     for span in _spans(at, precision, window_from, window_to):
         period, part = _compare_period(
-            span, incidents, violent, undated, started=started, keys=keys
+            span, incidents, violent, undated, started=started, keys=keys, area=area
         )
         periods.append(period)
         parts.append(part)
@@ -204,6 +209,7 @@ def _compare_period(
     *,
     started: set[tuple[object, ...]] | None,
     keys: Sequence[str],
+    area: str | None = None,
 ) -> tuple[TrendPeriod, tuple[str, str]]:
     """One period of :func:`year_on_year` against its year-earlier period, like with
     like: its row and its ``(label, what it says)`` part of the line."""
@@ -249,9 +255,10 @@ def _compare_period(
             "before the year-earlier period, so its records may start inside it"
         )
     elif not before_src:  # not a year without violence: one the store lacks
+        of = "" if area is None else f" of {area}"
         why = (
-            "no comparable baseline: the store holds no records of any kind for "
-            "that period a year earlier"
+            f"no comparable baseline: the store holds no records{of} of any kind "
+            "for that period a year earlier"
         )
     elif not comparable:
         why = (

@@ -641,6 +641,7 @@ def _assemble(
         window_from=ctx.window_from,
         window_to=ctx.window_to,
         established=ctx.frames.get("baseline_sources"),
+        area=ctx.area,
     )
     ret = s.retaliation
     summary = _summary(

@@ -573,13 +573,19 @@ def records_missing(
     span: tuple[dt.datetime, dt.datetime] | None,
     window_from: dt.datetime,
     window_to: dt.datetime,
+    *,
+    area: str | None = None,
 ) -> str | None:
     """Why a window's incidents cannot be counted from a store whose incidents
     span ``span`` (first, latest; None: it holds none), or None when they can.
 
     A window wholly before the first record or after the latest holds no record
-    because nothing was loaded for it, not because nothing happened.
+    because nothing was loaded for it, not because nothing happened. ``area``:
+    ``span`` is that area's records' (a store of two forces of different spans
+    covers one's days and not the other's), and the reason names it.
     """
+    if area is not None:
+        return _area_records_missing(span, window_from, window_to, area)
     if span is None:
         return NO_INCIDENTS_STORED
     first, last = span
@@ -593,6 +599,24 @@ def records_missing(
             f"the store's latest incident is of {last:%d %b %Y %H:%M}, before this "
             "window: none were loaded for it yet"
         )
+    return None
+
+
+def _area_records_missing(
+    span: tuple[dt.datetime, dt.datetime] | None,
+    window_from: dt.datetime,
+    window_to: dt.datetime,
+    area: str,
+) -> str | None:
+    """:func:`records_missing` of ``area``'s records spanning ``span``: "no records
+    of City of London are loaded before 2019-01-01" (its first record's day)."""
+    if span is None:
+        return f"no records of {area} are loaded"
+    first, last = span
+    if window_to <= first:
+        return f"no records of {area} are loaded before {first:%Y-%m-%d}"
+    if window_from > last:
+        return f"no records of {area} are loaded after {last:%Y-%m-%d}"
     return None
 
 
@@ -761,11 +785,16 @@ class Briefing:
         callers, escalating ASB, people of concern) of 0 where the data name no
         one (:attr:`people_not_shown_short`: month-precision data.police.uk, a
         store of open incident data or of nothing), and intelligence of 0 on
-        month data or a store that holds none. 0 there would read as a finding
-        ("no retaliation"); a count above 0 is one and stays.
+        month data or a store that holds none; the window's incidents and harm
+        where no record is loaded for it (:attr:`records_missing`). 0 there would
+        read as a finding ("no retaliation", "no violence"); a count above 0 is
+        one and stays.
         """
         s = self.summary
         out: dict[str, str] = {}
+        if self.records_missing is not None and not self.incidents:
+            # nothing loaded for the window (of the area): 0 is no quiet day
+            out["n_incidents"] = out["harm_days"] = self.records_missing
         unseen = self.people_not_shown_short
         if unseen is not None:
             people = ("n_retaliation", "n_repeat_victims", "n_asb_callers")

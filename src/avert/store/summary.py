@@ -37,6 +37,7 @@ from avert.store.database import BYTEWISE, Store, _to_sql_value
 
 __all__ = [
     "adding_load_at",
+    "area_incident_span",
     "asb_unbridged",
     "classified_counts",
     "classified_profiles",
@@ -358,14 +359,43 @@ def incident_spans(store: Store, *, timed: bool = False) -> pl.DataFrame:
     return _spans(store, timed=timed, by=("force", "source"))
 
 
-def _spans(store: Store, *, timed: bool, by: tuple[str, ...]) -> pl.DataFrame:
-    """``by`` columns, ``first`` and ``last`` (month-only months to their end) of
-    the incidents, grouped by ``by`` (none: one row)."""
-    only_timed = (
-        ' WHERE "time_precision" IS NULL OR "time_precision" <> \'month\''
-        if timed
-        else ""
+def area_incident_span(
+    store: Store, area: str
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """:func:`incident_span` of the incidents whose ``borough`` or ``lsoa`` is
+    ``area``, spelt as stored (:func:`avert.workflows.briefing.area_as_stored`):
+    when the store's records of that area start and end (None: it holds none).
+    A store of two forces can cover a day of one and not of the other: the
+    City of London's 2019 beside West Yorkshire's July 2018 (one scan)."""
+    return _first_last(
+        _spans(
+            store,
+            timed=False,
+            by=(),
+            where=('("borough" = ? OR "lsoa" = ?)', (area, area)),
+        )
     )
+
+
+def _spans(
+    store: Store,
+    *,
+    timed: bool,
+    by: tuple[str, ...],
+    where: tuple[str, Sequence[object]] | None = None,
+) -> pl.DataFrame:
+    """``by`` columns, ``first`` and ``last`` (month-only months to their end) of
+    the incidents (of ``where``: a condition and its parameters), grouped by
+    ``by`` (none: one row)."""
+    tests = [
+        *(
+            ['("time_precision" IS NULL OR "time_precision" <> \'month\')']
+            if timed
+            else []
+        ),
+        *([where[0]] if where else []),
+    ]
+    only_timed = f" WHERE {' AND '.join(tests)}" if tests else ""
     quoted = [f'"{c}"' for c in by]
     keys = "".join(f"{q}, " for q in quoted)
     group = f" GROUP BY {', '.join(quoted)}" if by else ""
@@ -373,6 +403,7 @@ def _spans(store: Store, *, timed: bool, by: tuple[str, ...]) -> pl.DataFrame:
         f'SELECT {keys}MIN("occurred_from") AS "first", MAX("occurred_from") AS "last", '
         'MAX(CASE WHEN "time_precision" = \'month\' THEN "occurred_from" END) '
         f'AS "last_month" FROM "incidents"{only_timed}{group}',
+        list(where[1]) if where else [],
         schema={
             **dict.fromkeys(by, pl.String()),
             "first": pl.Datetime("us"),

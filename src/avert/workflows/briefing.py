@@ -58,7 +58,7 @@ from avert.report.render import render_briefing_html, render_pdf
 from avert.schema import DETECTED_GROUP_PREFIX, ITEM_KINDS
 from avert.store import Store, audit, queries
 from avert.store.loads import has_rows
-from avert.store.summary import incident_span
+from avert.store.summary import area_incident_span, incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
 from avert.workflows.briefing_reads import (
     briefing_window_from,
@@ -947,8 +947,10 @@ def _with_records_missing(
 ) -> Briefing:
     """``briefing`` saying why it lists no incident when the store holds no record
     of its window (nothing loaded then: 0 violence would read as a finding) or no
-    record names its ``area``; its trend then counts nothing either. The
-    store-wide reads run only when the window lists no incident."""
+    record names its ``area``, or none of the area's records covers the window
+    (:func:`avert.store.summary.area_incident_span`); its trend then counts
+    nothing either. The store-wide reads run only when the window lists no
+    incident."""
     missing = (
         None
         if briefing.incidents
@@ -958,6 +960,15 @@ def _with_records_missing(
     )
     if missing is None and not briefing.incidents:
         missing = unknown_area(store, area)
+    if missing is None and not briefing.incidents and area:
+        # a store of two forces covers one's days, not the other's: City of
+        # London briefed on West Yorkshire's July 2018 read "last 28 days 0"
+        missing = records_missing(
+            area_incident_span(store, area),
+            briefing.window_from,
+            briefing.window_to,
+            area=area,
+        )
     notes = briefing.notes
     if missing == NO_INCIDENTS_STORED:
         # nothing loaded at all: say so and what loads data, not that "open
