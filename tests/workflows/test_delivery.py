@@ -2575,6 +2575,9 @@ def test_a_briefing_labels_its_incidents_by_the_definitions_category_names() -> 
             "category": ["violence_weapon", None, "unknown_cat"],
             "in_definition": [True, True, True],
             "crime_type": ["x", "Violence and sexual offences", "y"],
+            # coded rows are named by their category; a police.uk row without a
+            # code by police.uk's own type (its category may hold more)
+            "offence_code": ["8N", None, "999"],
         }
     )
     labels = frame.select(category_name(frame.columns, {}, titles))["label"]
