@@ -102,13 +102,21 @@ def test_a_persons_family_table_is_narrow_at_a_desk(
     page.fill("textarea[name=purpose], input[name=purpose]", "wording check")  # type: ignore[attr-defined]
     page.locator("form button[type=submit]").last.click()  # type: ignore[attr-defined]
     page.wait_for_selector("#family")  # type: ignore[attr-defined]
-    table = page.evaluate(  # type: ignore[attr-defined]
-        "() => document.querySelector('#family table').getBoundingClientRect().width"
+    # the table's width against its cells' own (max-content): another test's rows
+    # in the shared store can make a person's cells wide, which is no defect
+    table, cells, main = page.evaluate(  # type: ignore[attr-defined]
+        """() => {
+            const t = document.querySelector('#family table');
+            const shown = t.getBoundingClientRect().width;
+            const before = t.style.width;
+            t.style.width = 'max-content';
+            const own = t.getBoundingClientRect().width;
+            t.style.width = before;
+            return [shown, own,
+                    document.querySelector('main').getBoundingClientRect().width];
+        }"""
     )
-    main = page.evaluate(  # type: ignore[attr-defined]
-        "() => document.querySelector('main').getBoundingClientRect().width"
-    )
-    assert table < 0.7 * main, (table, main)
+    assert table <= min(cells, main) + 1, (table, cells, main)
     assert errors == [], errors
     page.close()  # type: ignore[attr-defined]
 
