@@ -94,7 +94,7 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list[str], s
         },
     ]
     objective = (
-        delivery._common.read_delivery(store, "objective")
+        delivery._asof.read_delivery(store, "objective")
         .filter(pl.col("objective_id") == on_person["objective_id"])
         .row(0, named=True)
     )
@@ -291,7 +291,7 @@ def test_the_plan_and_an_action_page_audit_the_people_their_objectives_name(
     people = sorted(world.person_ids)
     named = next(p for p in people if p not in {other, *_raw(ids, other)})
     aim = (
-        delivery._common.read_delivery(world.store, "objective")
+        delivery._asof.read_delivery(world.store, "objective")
         .filter(pl.col("objective_id") == f"{other}-aim")
         .row(0, named=True)
     )
@@ -368,7 +368,7 @@ def test_partners_and_the_board_read_no_glued_id_in_free_text(
         anyway=True,
     )
     aim = (
-        delivery._common.read_delivery(world.store, "objective")
+        delivery._asof.read_delivery(world.store, "objective")
         .filter(pl.col("objective_id") == f"{other}-aim")
         .row(0, named=True)
     )

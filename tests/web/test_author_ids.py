@@ -70,7 +70,7 @@ def short_ids(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, str, Pat
     long = str(people.sort()[0])
     with store.transaction() as tx:
         tx.append("people", pl.DataFrame({"person_id": ["P1", "P2"], "source": "t"}))
-    objectives = delivery._common.read_delivery(store, "objective")
+    objectives = delivery._asof.read_delivery(store, "objective")
     p1 = objectives.filter(pl.col("objective_id") == "P1").row(0, named=True)
     delivery._save(
         store,

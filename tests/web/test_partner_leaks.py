@@ -421,7 +421,7 @@ def test_partners_read_a_stored_persons_name_as_the_persons_pseudonym(
         user=chair,
         anyway=True,
     )
-    objectives = delivery._common.read_delivery(store, "objective")
+    objectives = delivery._asof.read_delivery(store, "objective")
     old = objectives.row(0, named=True)
     delivery._common._save(
         store,

@@ -58,11 +58,13 @@ def test_a_second_showing_is_not_made_again_and_is_audited_again(
     copy: World, made: list[str]
 ) -> None:
     client = signed_in(copy.app, "analyst")
+    # the copied store holds the rows of pages other tests showed before it
+    before = len(_board_rows(copy))
     first, second = client.get("/plan"), client.get("/plan")
     assert first.status_code == second.status_code == 200
     assert made == ["analyst"]
     assert first.text == second.text
-    rows = _board_rows(copy)
+    rows = _board_rows(copy)[before:]
     assert len(rows) == 2
     assert rows[0] == rows[1]
     assert rows[0].startswith("people=")

@@ -21,8 +21,8 @@ from avert.config.settings import load_settings
 from avert.errors import ConfigError, PermissionDenied
 from avert.store import Store
 from avert.workflows import delivery
+from avert.workflows.delivery._asof import read_delivery
 from avert.workflows.delivery._checks import _harm_frames
-from avert.workflows.delivery._common import read_delivery
 from avert.workflows.users import User
 
 #: a real pseudonym key for the partner views of these tests

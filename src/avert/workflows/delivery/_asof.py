@@ -9,9 +9,9 @@ so a row replaced in the second it was recorded (the demo rescales the example
 plan's baselines as it imports it; an import and an edit of the same second) has
 two versions of one time.
 
-This supersedes ``rows_as_of`` and ``read_delivery`` of
-:mod:`avert.workflows.delivery._common`, which read a row first recorded after the
-instant as its version 1 even when a replacement of the same second followed it: a
+The former reading (in :mod:`avert.workflows.delivery._common` until 2026-12-07)
+took a row first recorded after the instant as its version 1 even when a
+replacement of the same second followed it: a
 board pack of October 2026 on the demo city read objective P1 as the plan file's
 (baseline 1,200, target 1,000) and its measured 207 "on track", where November's
 pack, of the same store, read the demo's baseline of 206 and "off track".
@@ -27,12 +27,9 @@ from avert.config.timezone import local_today
 from avert.schema import TABLES
 from avert.store import Store
 from avert.store.delivery import DELIVERY_TABLES
-from avert.workflows.delivery._common import end_of_day
+from avert.workflows.delivery._common import _BOOKKEEPING, end_of_day
 
 __all__ = ["read_delivery", "rows_as_of"]
-
-#: Columns of a delivery table that the history row gives (not its JSON)
-_BOOKKEEPING = ("updated_at", "version")
 
 
 def _chosen_versions(history: pl.DataFrame, at: dt.datetime) -> pl.DataFrame:

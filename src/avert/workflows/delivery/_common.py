@@ -1039,88 +1039,14 @@ def _read_rows(store: Store, entity: str, ids: list[str]) -> dict[str, dict[str,
     return {str(r[key]): r for r in rows.to_dicts()}
 
 
-def rows_as_of(store: Store, entity: str, at: dt.datetime) -> tuple[pl.DataFrame, int]:
-    """The rows of a delivery table as they stood just before ``at``.
-
-    Rebuilt from ``delivery_history``, which holds every version of every row
-    (``after_json``): each row is its newest version recorded before ``at``. A row
-    first recorded at or after ``at`` (a plan imported after the month) has no state
-    then; it is given as first recorded, and their number is returned so that the
-    caller can say so.
-
-    Returns
-    -------
-    (polars.DataFrame, int)
-        The rows with the table's schema (``updated_at`` and ``version`` of the
-        version shown), and how many are given as first recorded after ``at``.
-    """
-    spec = TABLES[DELIVERY_TABLES[entity]]
-    history = store.read_frame(
-        "delivery_history",
-        columns=["entity_id", "at", "version", "after_json"],
-        where=[("entity", "=", entity)],
-    ).sort("entity_id", "version", "at")
-    before = history.filter(pl.col("at") < at)
-    known = before.group_by("entity_id").last()
-    later = history.join(known.select("entity_id"), on="entity_id", how="anti")
-    chosen = pl.concat([known, later.group_by("entity_id").first()])
-    if chosen.height == 0:
-        return pl.DataFrame(schema=spec.schema), 0
-    temporal = {
-        name: dtype
-        for name, dtype in spec.schema.items()
-        if dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime)
-    }
-    fields = {
-        name: (pl.String if name in temporal else dtype)
-        for name, dtype in spec.schema.items()
-        if name not in _BOOKKEEPING
-    }
-    decoded = chosen.select(
-        pl.col("after_json").str.json_decode(pl.Struct(fields)).alias("row"),
-        pl.col("at").alias("updated_at"),
-        pl.col("version"),
-    ).unnest("row")
-    rows = decoded.with_columns(
-        (
-            pl.col(name).str.to_date(strict=False)
-            if dtype == pl.Date
-            else pl.col(name).str.to_datetime(strict=False).cast(dtype)
-        )
-        for name, dtype in temporal.items()
-        if name not in _BOOKKEEPING
-    )
-    key = spec.primary_key[0]
-    return rows.select(spec.schema.keys()).cast(spec.schema).sort(key), later.select(
-        "entity_id"
-    ).n_unique()
-
-
 def end_of_day(day: dt.date) -> dt.datetime:
     """The instant a day ends (the next day's midnight, force-local like every stored time)."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
 
 
-def read_delivery(
-    store: Store, entity: str, *, today: dt.date | None = None
-) -> pl.DataFrame:
-    """A delivery table as it stood at the end of ``today``, in key order.
-
-    Today or later (or None): the table itself. A past day (a board pack or plan
-    status of an earlier month): :func:`rows_as_of` its end, so an action done in
-    December is still open in November's pack. Rows first recorded after that day
-    are given as first recorded; their ``updated_at`` is then after the day's end
-    (:func:`first_recorded_after` counts them).
-    """
-    table = DELIVERY_TABLES[entity]
-    if today is None or today >= local_today(store.timezone):
-        return store.read_frame(table, order_by=[TABLES[table].primary_key[0]])
-    rows, _ = rows_as_of(store, entity, end_of_day(today))
-    return rows
-
-
 def first_recorded_after(rows: pl.DataFrame, today: dt.date) -> int:
-    """How many rows of :func:`read_delivery` for ``today`` avert first recorded later."""
+    """How many rows of :func:`avert.workflows.delivery._asof.read_delivery` for
+    ``today`` avert first recorded later."""
     if rows.height == 0:
         return 0
     later = rows.select((pl.col("updated_at") >= end_of_day(today)).sum()).item()
