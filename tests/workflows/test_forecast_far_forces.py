@@ -15,8 +15,13 @@ import polars as pl
 import pytest
 
 from avert.errors import ConfigError
+from avert.store import Store
 from avert.workflows._forces import of_force
-from avert.workflows.forecast import run_forecast, run_forecast_evaluation
+from avert.workflows.forecast import (
+    briefing_places,
+    run_forecast,
+    run_forecast_evaluation,
+)
 from avert.workflows.places import run_near_repeat
 
 
@@ -101,3 +106,31 @@ def test_a_knox_test_over_two_forces_names_them() -> None:
     assert len(_forces_notes(kept.notes)) == 1, kept.notes
     one = run_near_repeat(of_force(_far(), "west-yorkshire"), n_sims=9)
     assert not _forces_notes(one.notes), one.notes
+
+
+def test_the_briefings_places_over_far_apart_forces_still_plan(
+    sqlite_store: Store,
+) -> None:
+    """The briefing's places (and the web Places page, which shows them) read no
+    force: they plan one grid over the store or the area asked, as before; the
+    refusal of `avert forecast` must not leave the meeting without them."""
+    incidents = _far().select(
+        incident_id=pl.format("i{}", pl.int_range(pl.len())),
+        source="source",
+        force="force",
+        occurred_from="occurred_at",
+        time_precision=pl.lit("exact"),
+        x="x",
+        y="y",
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+    got = briefing_places(
+        sqlite_store,
+        at=dt.datetime(2019, 4, 20),
+        profile="avb-2010",
+        cells=3,
+        knox_sims=9,
+    )
+    assert got is not None
+    assert got.plan.frame.height == 3
