@@ -606,3 +606,69 @@ def test_events_at_one_midnight_are_still_forecast() -> None:
                 .alias("occurred_at")
             )
         )
+
+
+def _two_far_forces(store: Store) -> None:
+    """Days-resolution events of two forces 250 km apart (Leeds, London)."""
+    rng = np.random.default_rng(3)
+    frames = []
+    for i, (x0, y0, force) in enumerate(
+        [(430_000, 433_000, "West Yorkshire Police"), (532_000, 181_000, None)]
+    ):
+        n = 200
+        frames.append(
+            pl.DataFrame(
+                {
+                    "incident_id": [f"f{i}-{k}" for k in range(n)],
+                    "source": "test",
+                    "force": force,
+                    "occurred_from": [
+                        T0 + dt.timedelta(hours=float(h))
+                        for h in rng.uniform(0, 24 * 120, n)
+                    ],
+                    "time_precision": "exact",
+                    "x": x0 + rng.normal(0, 300, n),
+                    "y": y0 + rng.normal(0, 300, n),
+                },
+                schema_overrides={"force": pl.String},
+            )
+        )
+    with store.transaction() as tx:
+        tx.append("incidents", pl.concat(frames))
+
+
+def test_forecasts_and_near_repeats_of_far_apart_forces_choose_one(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """`avert forecast` over two forces 250 km apart built one grid of 1.2 million
+    cells (4.9 s) ranking both; evaluate and near-repeat said nothing."""
+    _two_far_forces(sqlite_store)
+    db = ["--db", sqlite_store.url.sqlalchemy]
+    at = ["--at", "2024-04-20T00:00", "--cells", "3", "--out", str(tmp_path / "o")]
+    res = CliRunner().invoke(app, [*db, "forecast", *at])
+    words = " ".join(f"{res.output} {res.exception}".split())
+    assert res.exit_code != 0
+    assert "far apart" in words
+    assert "Give --force" in words
+    res = CliRunner().invoke(app, [*db, "forecast", *at, "--force", "west-yorkshire"])
+    assert res.exit_code == 0, res.output
+    assert "forces or sources" not in res.output
+    ev = [*db, "forecast", "evaluate", "--models", "counting", "--days", "7"]
+    res = CliRunner().invoke(app, ev)
+    words = " ".join(f"{res.output} {res.exception}".split())
+    assert res.exit_code != 0
+    assert "Give --police-force" in words
+    res = CliRunner().invoke(app, [*ev, "--police-force", "test", "--json"])
+    assert res.exit_code == 0, res.output
+    nr = [*db, "analyse", "near-repeat", "--sims", "9"]
+    res = CliRunner().invoke(app, nr)
+    assert res.exit_code == 0, res.output
+    assert "forces or sources" in res.output
+    res = CliRunner().invoke(app, [*nr, "--force", "West Yorkshire Police"])
+    assert res.exit_code == 0, res.output
+    assert "forces or sources" not in res.output
+    # the briefing's and Places' forecast reads no force: it still plans (one grid)
+    plan = places_forecast(
+        sqlite_store, at=dt.datetime(2024, 4, 20), profile="avb-2010", cells=5
+    )
+    assert plan.frame.height == 5

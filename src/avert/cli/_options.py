@@ -56,6 +56,19 @@ JsonOutputOpt = Annotated[bool, typer.Option("--json", help="JSON output.")]
 
 #: ``--force`` of the commands that write one file named by the argument PATH
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")]
+
+#: ``--force F`` of the place analyses and forecasts: one police force's events
+_POLICE_FORCE_HELP = (
+    "Only the events of this force (an id such as west-yorkshire, or its "
+    "name as stored: West Yorkshire Police; for records naming no force, "
+    "their source). Default: every force's, named in a note when several; "
+    "far-apart forces' are refused as one grid."
+)
+PoliceForceOpt = Annotated[str | None, typer.Option("--force", help=_POLICE_FORCE_HELP)]
+#: the same as ``--police-force``, where ``--force`` replaces an output file
+PoliceForceNamedOpt = Annotated[
+    str | None, typer.Option("--police-force", help=_POLICE_FORCE_HELP)
+]
 #: PATH of the commands that export rows to a CSV file
 CsvOutArg = Annotated[Path, typer.Argument(help="CSV file to write.")]
 

@@ -24,6 +24,7 @@ from avert.cli._options import (
     EventsCsvOpt,
     FromOpt,
     JsonOpt,
+    PoliceForceOpt,
     ToOpt,
 )
 from avert.cli._table import Col, print_table
@@ -71,14 +72,15 @@ _STUDY_AREA = Annotated[
         "cells near a few events read hot and none can be cold.",
     ),
 ]
-_FORCE = Annotated[
+_FORCE = PoliceForceOpt
+_NEAR_REPEAT_FORCE = Annotated[
     str | None,
     typer.Option(
         "--force",
         help="Only the events of this force (an id such as west-yorkshire, or its "
         "name as stored: West Yorkshire Police; for records naming no force, "
-        "their source). Default: every force's, named in a note when several; "
-        "far-apart forces' are refused as one grid.",
+        "their source). Default: every force's, named in a note when several "
+        "(their pairs counted and their times permuted together).",
     ),
 ]
 _LIMIT = Annotated[
@@ -200,9 +202,11 @@ def near_repeat(
             "(an events file) are all tested either way.",
         ),
     ] = False,
+    force: _NEAR_REPEAT_FORCE = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Knox near-repeat test: observed/expected pairs and p-values per band."""
+    from avert.workflows._forces import of_force
     from avert.workflows.places import run_near_repeat
 
     start, end = period(ctx, date_from, date_to)
@@ -214,7 +218,12 @@ def near_repeat(
         raise typer.BadParameter(msg, param_hint="'--distance'")
     domestic_zones = _domestic_choice(ctx, keep=domestic, leave_out=no_domestic)
     res = run_near_repeat(
-        read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True),
+        of_force(
+            read_events(
+                ctx, csv, all_incidents=all_incidents, day_resolution=True, forces=True
+            ),
+            force,
+        ),
         date_from=start,
         date_to=end,
         space_bands_m=space_edges,

@@ -25,7 +25,14 @@ from avert.cli._common import (
     print_notes,
     read_events,
 )
-from avert.cli._options import AllIncidentsOpt, EventsCsvOpt, JsonOpt, PlacesCellOpt
+from avert.cli._options import (
+    AllIncidentsOpt,
+    EventsCsvOpt,
+    JsonOpt,
+    PlacesCellOpt,
+    PoliceForceNamedOpt,
+    PoliceForceOpt,
+)
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP
 from avert.cli._time import when as time_option
@@ -122,6 +129,7 @@ def forecast(
     ] = 365.0,
     csv: EventsCsvOpt = None,
     all_incidents: AllIncidentsOpt = False,
+    force: PoliceForceOpt = None,
     out: Annotated[
         Path, typer.Option("--out", help="Folder for grid.csv, top_cells.csv, .json.")
     ] = Path("forecast"),
@@ -136,6 +144,7 @@ def forecast(
         raise typer.BadParameter("is required (or use a subcommand)", param_hint="--at")
     if cells is None and km2 is None:
         cells = 20
+    from avert.workflows._forces import of_force
     from avert.workflows.forecast import (
         model_name,
         parse_horizon,
@@ -151,8 +160,11 @@ def forecast(
     period_length = _usage(parse_horizon, horizon, "--horizon")
     model = _usage(model_name, model, "--model")
     _check_budget(cells, km2)
-    events = read_events(
-        ctx, csv, all_incidents=all_incidents, day_resolution=True, forces=True
+    events = of_force(
+        read_events(
+            ctx, csv, all_incidents=all_incidents, day_resolution=True, forces=True
+        ),
+        force,
     )
     refuse_month_starts(events)
     plan = run_forecast(
@@ -276,11 +288,13 @@ def evaluate(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the --per-day file if it exists.")
     ] = False,
+    police_force: PoliceForceNamedOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rolling-origin evaluation: hit rate and PAI per coverage, bbox and active cells."""
     import polars as pl
 
+    from avert.workflows._forces import of_force
     from avert.workflows.forecast import model_name, run_forecast_evaluation
 
     # every option is checked before the store is opened (or a CSV read)
@@ -298,9 +312,15 @@ def evaluate(
         # an existing file is replaced only with --force (docs/command-line.md);
         # it was written over, and a folder given failed after the whole evaluation
         check_out_file(per_day, force=force, option="--per-day")
-    events = read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
+    events = of_force(
+        read_events(
+            ctx, csv, all_incidents=all_incidents, day_resolution=True, forces=True
+        ),
+        police_force,
+    )
     ev = run_forecast_evaluation(
         events,
+        force_option="--police-force",
         models=names,
         cell_size_m=_cell_size(ctx, cell),
         start=first,

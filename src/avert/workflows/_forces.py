@@ -100,7 +100,9 @@ def of_force(events: pl.DataFrame, force: str | None) -> pl.DataFrame:
 FAR_FORCES_RATIO: float = 4.0
 
 
-def refuse_far_forces(events: pl.DataFrame, cell_size_m: float, *, what: str) -> None:
+def refuse_far_forces(
+    events: pl.DataFrame, cell_size_m: float, *, what: str, option: str = "--force"
+) -> None:
     """A ConfigError when ``events`` (with ``x``, ``y``, ``force``, ``source``) are
     of several forces or sources lying far apart: the box spanning the boxes around
     each one's events (each box holding 98 % of them) holds over
@@ -108,7 +110,8 @@ def refuse_far_forces(events: pl.DataFrame, cell_size_m: float, *, what: str) ->
     them. West Yorkshire's July 2018 beside
     City of London's 2019: emerging hot spots over 18 monthly slices built a grid
     from Leeds to London of 1,980,032 cells of 150 m (5 GB, 64 s) for 5,414 with
-    an event. Forces side by side (a force and its neighbour) make no such grid."""
+    an event. Forces side by side (a force and its neighbour) make no such grid.
+    ``option``: the command's option choosing one force, named in the advice."""
     if not events.height or not {"force", "source"} <= set(events.columns):
         return
     s = cell_size_m
@@ -144,7 +147,7 @@ def refuse_far_forces(events: pl.DataFrame, cell_size_m: float, *, what: str) ->
         f"The events are of {each.height} {MIXED_FORCES} far apart ({names}): "
         f"one {what} over them all holds at least {whole:,.0f} cells of {s:g} m, "
         f"{whole / own:,.0f} times those around each one's events, most of it the "
-        "ground between them. Give --force for one force's, or load each force "
+        f"ground between them. Give {option} for one force's, or load each force "
         "into a store of its own."
     )
     raise ConfigError(msg)

@@ -63,7 +63,7 @@ from avert.config.timezone import (
 from avert.errors import ConfigError, IngestError, MonthStartsError
 from avert.store import Store, queries
 from avert.store.summary import month_only_incidents
-from avert.workflows._forces import mixed_forces_note
+from avert.workflows._forces import mixed_forces_note, refuse_far_forces
 from avert.workflows._key_locks import KeyLocks
 from avert.workflows.analysis import (
     INCIDENT_COLUMNS,
@@ -560,12 +560,17 @@ def run_forecast_evaluation(
     days: int = 90,
     train_days: float | None = 365.0,
     coverages: Sequence[float] = (0.01, 0.02, 0.05, 0.10),
+    force_option: str = "--force",
 ) -> Evaluation:
     """Rolling-origin evaluation (the protocol of ``docs/places.md``) of each model.
 
     The grid covers every event (``origin = floor(min)``); the active basis is the
     cells with at least one event. Test days run from ``start`` (default: ``days``
-    before the last event's day) for ``days`` days.
+    before the last event's day) for ``days`` days. Events carrying their force
+    (``force`` and ``source``) of several forces are named in a note, and of
+    far-apart forces refused (one grid between them;
+    :func:`avert.workflows._forces.refuse_far_forces`, whose advice names
+    ``force_option``).
     """
     if not days >= 1:
         msg = f"days (the number of test days) must be 1 or more; got {days}."
@@ -575,6 +580,7 @@ def run_forecast_evaluation(
         raise ConfigError(msg)
     models = [model_name(m) for m in models]
     refuse_month_starts(events)
+    refuse_far_forces(events, cell_size_m, what="evaluation grid", option=force_option)
     grid = _grid(events, cell_size_m, anchored=False)
     ev = Events.from_frame(events, grid)
     active = np.zeros(grid.n_cells, dtype=bool)
@@ -604,6 +610,7 @@ def run_forecast_evaluation(
         {"bbox": grid.n_cells, "active": int(active.sum())},
         coverages,
     )
+    notes = (*mixed_forces_note(events), *notes)
     return Evaluation(per_day, summary, grid, test_days, notes)
 
 
@@ -797,6 +804,8 @@ def _inputs(
         )
         raise ConfigError(msg)
     events, stray = _bulk_events(events)
+    # events carrying their force (avert forecast) far apart: one grid between them
+    refuse_far_forces(events, cell_size_m, what="patrol grid")
     grid = _grid(events, cell_size_m, anchored=True)
     hourly, by_day = _unscored_by_the_hour(events, horizon)
     return _Inputs(

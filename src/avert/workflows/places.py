@@ -115,7 +115,10 @@ def run_near_repeat(
     test, as the briefing's zones do (``near_repeat.domestic`` in places.toml,
     :func:`_without_domestic`), ``"include"`` keeps them; either is echoed in
     ``params`` with a note counting them. ``None``: the events as given (a caller
-    that chose them already, :func:`near_repeat_zones`).
+    that chose them already, :func:`near_repeat_zones`). Events carrying their
+    force (``force`` and ``source``) of several forces are named in a note
+    (:func:`avert.workflows._forces.mixed_forces_note`): their pairs are counted
+    and their times permuted together, as one place and period.
     """
     window = _window(events, date_from, date_to)
     tested = window if domestic is None else _without_domestic(window, domestic)[0]
@@ -135,12 +138,13 @@ def run_near_repeat(
         max_pairs=max_pairs,
         distance=distance,
     )
+    forces = tuple(mixed_forces_note(tested))
     if domestic is None:
-        return knox
+        return replace(knox, notes=(*knox.notes, *forces)) if forces else knox
     return replace(
         knox,
         params={**knox.params, "domestic": domestic},
-        notes=(*knox.notes, _knox_domestic_note(window, domestic)),
+        notes=(*knox.notes, *forces, _knox_domestic_note(window, domestic)),
     )
 
 
