@@ -20,7 +20,7 @@ import pytest
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows import delivery, plan_page
-from avert.workflows.users import User
+from avert.workflows.users import User, set_disabled
 from web.helpers import World, signed_in
 
 
@@ -107,3 +107,24 @@ def test_the_next_day_is_made_again(
     monkeypatch.setattr(plan_page, "local_today", lambda _zone=None: tomorrow)
     assert client.get("/plan").status_code == 200
     assert len(made) == 2
+
+
+def test_an_account_disabled_shows_at_the_next_request(
+    copy: World, made: list[str]
+) -> None:
+    """The users table raises no generation, and the checks flag a lead that no
+    enabled account holds: disabling the only account of the lead "council" (its
+    spelling still in the accounts' organisations) shows at once."""
+    client = signed_in(copy.app, "analyst")
+    assert "Council" not in _unheld(client.get("/plan").text)
+    set_disabled(copy.store, "partner", disabled=True, by="admin")
+    assert "Council" in _unheld(client.get("/plan").text)
+    assert len(made) == 2
+
+
+def _unheld(page: str) -> list[str]:
+    """The leads the Plan page's note names as held by no enabled account."""
+    if 'id="unheld-leads"' not in page:
+        return []
+    note = page.split('id="unheld-leads">No enabled account is of ')[1]
+    return note.split(" (marked")[0].split(", ")
