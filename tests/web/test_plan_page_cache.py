@@ -20,8 +20,8 @@ import pytest
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows import delivery, plan_page
-from avert.workflows.users import User
-from web.helpers import World, signed_in
+from avert.workflows.users import User, add_user, set_disabled
+from web.helpers import PASSWORD, World, signed_in
 
 
 @pytest.fixture
@@ -81,6 +81,23 @@ def test_each_audience_and_filter_is_made_for_itself(
     assert made == ["analyst", "partner", "analyst"]
 
 
+def test_each_organisation_and_area_is_made_for_itself(
+    copy: World, made: list[str]
+) -> None:
+    """Pseudonyms are per organisation and an officer sees their area's: a partner
+    of another organisation, an officer of another area, is never shown the page
+    made for the first."""
+    add_user(copy.store, "partner-y", password=PASSWORD, role="partner", org="NHS")
+    add_user(copy.store, "officer-w", password=PASSWORD, role="officer", area="W")
+    readers = ["partner", "partner-y", "officer-e", "officer-w"]
+    pages = [signed_in(copy.app, name).get("/plan") for name in readers]
+    assert [page.status_code for page in pages] == [200] * 4
+    assert made == ["partner", "partner", "officer", "officer"]
+    # the same reader again: kept
+    assert signed_in(copy.app, "partner-y").get("/plan").status_code == 200
+    assert len(made) == 4
+
+
 def test_an_objective_edited_shows_at_the_next_request(
     copy: World, made: list[str]
 ) -> None:
@@ -107,3 +124,24 @@ def test_the_next_day_is_made_again(
     monkeypatch.setattr(plan_page, "local_today", lambda _zone=None: tomorrow)
     assert client.get("/plan").status_code == 200
     assert len(made) == 2
+
+
+def test_an_account_disabled_shows_at_the_next_request(
+    copy: World, made: list[str]
+) -> None:
+    """The users table raises no generation, and the checks flag a lead that no
+    enabled account holds: disabling the only account of the lead "council" (its
+    spelling still in the accounts' organisations) shows at once."""
+    client = signed_in(copy.app, "analyst")
+    assert "Council" not in _unheld(client.get("/plan").text)
+    set_disabled(copy.store, "partner", disabled=True, by="admin")
+    assert "Council" in _unheld(client.get("/plan").text)
+    assert len(made) == 2
+
+
+def _unheld(page: str) -> list[str]:
+    """The leads the Plan page's note names as held by no enabled account."""
+    if 'id="unheld-leads"' not in page:
+        return []
+    note = page.split('id="unheld-leads">No enabled account is of ')[1]
+    return note.split(" (marked")[0].split(", ")

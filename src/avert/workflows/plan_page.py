@@ -17,13 +17,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
 from avert.store import Store
 from avert.workflows import delivery
 from avert.workflows.delivery import (
     PlanBoardMade,
-    account_orgs,
     audit_plan_board,
     plan_board_made,
 )
@@ -67,9 +68,9 @@ def _key(
     are as at today); the make-up's window end (:func:`default_window_end`: the
     minute, on live data); the reader's role, organisation and area (which actions
     they see, and the pseudonyms, which are per organisation); the filters; the
-    accounts' organisations (leads are spelt as the accounts spell them; the users
-    table raises no generation); the staleness notes (the definition or harm table
-    edited since the classification: no write to the store)."""
+    accounts (:func:`_accounts`: the users table raises no generation); the
+    staleness notes (the definition or harm table edited since the classification:
+    no write to the store)."""
     return (
         "plan",
         store.generation(),
@@ -82,9 +83,20 @@ def _key(
         user.area,
         lead,
         area,
-        account_orgs(store),
+        _accounts(store),
         *staleness_notes(store, settings.definition_id(), settings=settings),
     )
+
+
+def _accounts(store: Store) -> tuple[tuple[str, str | None, bool], ...]:
+    """Every account's role, organisation and whether it is enabled, sorted: the
+    page spells leads as the accounts spell them (:func:`delivery.account_orgs`)
+    and its checks flag a lead no enabled account holds
+    (:func:`delivery.unheld_leads`: an account disabled or enabled, a police
+    account's role changed), and none of it raises the data generation."""
+    users = store.read_frame("users", columns=["role", "org", "disabled"])
+    rows = users.with_columns(pl.col("disabled").fill_null(value=False)).rows()
+    return tuple(sorted(rows, key=lambda row: (row[0], row[1] or "", row[2])))
 
 
 def _make(
