@@ -44,9 +44,10 @@ def _assaults(
 
 
 @pytest.fixture
-def two_forces(sqlite_store: Store) -> Store:
+def two_forces(any_store: Store) -> Store:
     """West Yorkshire: Leeds in the window and its 28 days, Bradford before and
-    after them (covered, quiet); City of London: from 1 January 2019 only."""
+    after them (covered, quiet); City of London: from 1 January 2019 only. On
+    SQLite and PostgreSQL (the area's span is one query with parameters)."""
     frames = [
         _assaults(
             "leeds",
@@ -67,10 +68,10 @@ def two_forces(sqlite_store: Store) -> Store:
             [dt.datetime(2019, 1, 1, 3), dt.datetime(2019, 2, 3, 4)],
         ),
     ]
-    with sqlite_store.transaction() as tx:
+    with any_store.transaction() as tx:
         incidents = pl.concat(frames)
         append_assaults(tx, incidents, pl.DataFrame())
-    return sqlite_store
+    return any_store
 
 
 def _brief(store: Store, area: str) -> Briefing:
