@@ -787,7 +787,8 @@ class Briefing:
         store of open incident data or of nothing), and intelligence of 0 on
         month data or a store that holds none; the window's incidents and harm
         where no record is loaded for it (:attr:`records_missing`) or its
-        month's records are month-only (:attr:`incidents_not_shown`). 0 there would
+        month's records are month-only (:attr:`incidents_not_shown`), and then
+        the people drawn from them (repeat victims, people of concern). 0 there would
         read as a finding ("no retaliation", "no violence"); a count above 0 is
         one and stays.
         """
@@ -807,6 +808,13 @@ class Briefing:
                 out["n_retaliation_strong"] = unseen
             if "n_people" in out and not s["n_people_linked"]:
                 out["n_people_linked"] = unseen
+        window = self.incidents_not_shown_short
+        if window is not None:
+            # drawn from the window's incidents (docs/briefing.md), which are not
+            # known: "0 people of concern" would read as a finding
+            for key in ("n_repeat_victims", "n_people", "n_people_linked"):
+                if not s[key]:  # type: ignore[literal-required]
+                    out.setdefault(key, window)
         if not s["n_intelligence"]:
             if self.precision == "month":
                 out["n_intelligence"] = "not in month-precision data"
