@@ -674,6 +674,21 @@ def test_an_unfinished_police_uk_month_is_no_finding_of_no_violence() -> None:
     assert "No violent incidents recorded in the window" in render_briefing_html(mixed)
 
 
+def test_an_unfinished_police_uk_month_s_json_gives_its_counts_as_null() -> None:
+    """West Yorkshire's July 2018 briefed on Leeds at 06:00 on 15 July: the
+    tiles and the command line read "–" (day unknown), but briefing.json gave
+    ``n_incidents`` 0 and ``harm_days`` 0.0 with no word in ``not_computable``,
+    "no violence" to any reader of the JSON or the API."""
+    inc = _violent_january()
+    b = daily_briefing(inc, at=dt.datetime(2022, 1, 15, 6))
+    summary = b.to_json()["summary"]
+    assert summary["n_incidents"] is None
+    assert summary["harm_days"] is None
+    why = summary["not_computable"]["n_incidents"]
+    assert "40 violent month-only records" in why
+    assert summary["not_computable"]["harm_days"] == why
+
+
 def test_a_month_brief_is_titled_by_its_month_not_a_day() -> None:
     """London's February 2022 briefing was titled "Daily risk briefing — 01 Mar 2022
     00:00" (the browser tab and the PDF's title): a month shown as a day."""

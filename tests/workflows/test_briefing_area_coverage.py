@@ -44,9 +44,10 @@ def _assaults(
 
 
 @pytest.fixture
-def two_forces(sqlite_store: Store) -> Store:
+def two_forces(any_store: Store) -> Store:
     """West Yorkshire: Leeds in the window and its 28 days, Bradford before and
-    after them (covered, quiet); City of London: from 1 January 2019 only."""
+    after them (covered, quiet); City of London: from 1 January 2019 only. On
+    SQLite and PostgreSQL (the area's span is one query with parameters)."""
     frames = [
         _assaults(
             "leeds",
@@ -67,10 +68,10 @@ def two_forces(sqlite_store: Store) -> Store:
             [dt.datetime(2019, 1, 1, 3), dt.datetime(2019, 2, 3, 4)],
         ),
     ]
-    with sqlite_store.transaction() as tx:
+    with any_store.transaction() as tx:
         incidents = pl.concat(frames)
         append_assaults(tx, incidents, pl.DataFrame())
-    return sqlite_store
+    return any_store
 
 
 def _brief(store: Store, area: str) -> Briefing:
@@ -142,3 +143,29 @@ def test_an_area_s_missing_year_earlier_names_the_area_not_the_store(
         "the store holds no records of City of London of any kind for that period "
         "a year earlier" in b.trend["line"]
     ), b.trend["line"]
+
+
+def test_an_area_with_no_records_loaded_does_not_count_its_people_0(
+    two_forces: Store,
+) -> None:
+    """In a store that names people (Leeds' offender), the City's window with no
+    record loaded read "– violent incidents" beside "0 people of concern" and "0
+    repeat victims hit again" (HTML, JSON, the command line): people drawn from
+    the window's incidents, which are not known, not found to be none."""
+    with two_forces.transaction() as tx:
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {"incident_id": ["leeds0"], "person_id": ["P1"], "role": ["offender"]}
+            ),
+        )
+    b = _brief(two_forces, "City of London")
+    summary = b.to_json()["summary"]
+    for key in ("n_people", "n_people_linked", "n_repeat_victims"):
+        assert summary[key] is None, key
+        assert summary["not_computable"][key] == "no records for this window"
+    html = render_briefing_html(b)
+    assert "<b>0</b>people of concern" not in html
+    assert "<b>–</b>people of concern <small>(no records for this window)" in html
+    # Leeds' window is known: its count stays a count
+    assert _brief(two_forces, "Leeds").to_json()["summary"]["n_people"] == 1

@@ -68,3 +68,43 @@ def test_police_uk_rows_and_unknown_mappings_keep_or_name_the_category() -> None
     assert labelled("policeuk") == {}
     assert labelled("policeuk", "toronto-mci") == {}  # partly police.uk: its name
     assert labelled("my-rms") == {key: "my-rms: violence and sexual offences"}
+
+
+def test_a_police_uk_robbery_series_is_named_as_its_rows_are(
+    sqlite_store: Store,
+) -> None:
+    """police.uk's robbery rows read "police.uk: robbery (personal and
+    business)" on the briefing and incident pages (its robbery holds business
+    robbery too), but their performance series, of the key ``personal_robbery``,
+    was titled "personal robbery" in the board pack; a series holding a coded
+    row (34B: personal robbery) keeps that name."""
+    frame = _frame("policeuk").with_columns(pl.lit("Robbery").alias("crime_type"))
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", frame)
+    res = CliRunner().invoke(app, ["--db", sqlite_store.url.sqlalchemy, "classify"])
+    assert res.exit_code == 0, res.output
+
+    def performance() -> tuple[str, dict[str, str]]:
+        result = run_performance(
+            sqlite_store,
+            baseline_from=dt.date(2023, 1, 1),
+            baseline_to=dt.date(2023, 12, 31),
+            date_from=dt.date(2024, 1, 1),
+            date_to=dt.date(2024, 12, 31),
+        )
+        series = next(s for s in result.series if s.category != "all")
+        assert series.category == "personal_robbery"  # the key is kept
+        labels = result.params["category_labels"]
+        return series_title(series, labels), labels
+
+    title, _ = performance()
+    assert title == "Whole area · police.uk: robbery (personal and business)"
+    coded = frame.head(1).with_columns(
+        pl.lit("coded").alias("incident_id"), pl.lit("34B").alias("offence_code")
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", coded)
+    res = CliRunner().invoke(app, ["--db", sqlite_store.url.sqlalchemy, "classify"])
+    assert res.exit_code == 0, res.output
+    title, labels = performance()
+    assert title == "Whole area · personal robbery", labels

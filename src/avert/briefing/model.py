@@ -786,15 +786,18 @@ class Briefing:
         one (:attr:`people_not_shown_short`: month-precision data.police.uk, a
         store of open incident data or of nothing), and intelligence of 0 on
         month data or a store that holds none; the window's incidents and harm
-        where no record is loaded for it (:attr:`records_missing`). 0 there would
+        where no record is loaded for it (:attr:`records_missing`) or its
+        month's records are month-only (:attr:`incidents_not_shown`), and then
+        the people drawn from them (repeat victims, people of concern). 0 there would
         read as a finding ("no retaliation", "no violence"); a count above 0 is
         one and stays.
         """
         s = self.summary
         out: dict[str, str] = {}
-        if self.records_missing is not None and not self.incidents:
-            # nothing loaded for the window (of the area): 0 is no quiet day
-            out["n_incidents"] = out["harm_days"] = self.records_missing
+        if self.incidents_not_shown is not None:
+            # nothing loaded for the window (of the area), or only month-only
+            # records that may fall in it: 0 is no quiet day (the tiles' "–")
+            out["n_incidents"] = out["harm_days"] = self.incidents_not_shown
         unseen = self.people_not_shown_short
         if unseen is not None:
             people = ("n_retaliation", "n_repeat_victims", "n_asb_callers")
@@ -805,6 +808,13 @@ class Briefing:
                 out["n_retaliation_strong"] = unseen
             if "n_people" in out and not s["n_people_linked"]:
                 out["n_people_linked"] = unseen
+        window = self.incidents_not_shown_short
+        if window is not None:
+            # drawn from the window's incidents (docs/briefing.md), which are not
+            # known: "0 people of concern" would read as a finding
+            for key in ("n_repeat_victims", "n_people", "n_people_linked"):
+                if not s[key]:  # type: ignore[literal-required]
+                    out.setdefault(key, window)
         if not s["n_intelligence"]:
             if self.precision == "month":
                 out["n_intelligence"] = "not in month-precision data"

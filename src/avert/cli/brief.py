@@ -254,10 +254,11 @@ def _summary_counts(b: Briefing) -> str:
     )
     # as the page's tile: "0 people of concern" would read as a finding where the
     # data name no one (police.uk months, open incident data)
+    unknown = b.not_computable().get("n_people")
     people = (
         f"{b.summary['n_people']:,} people of concern"
-        if b.people_not_shown_short is None
-        else f"people of concern not shown ({b.people_not_shown_short})"
+        if unknown is None
+        else f"people of concern not shown ({unknown})"
     )
     # nor are its places none: they have no day to be placed in
     places = (

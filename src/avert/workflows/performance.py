@@ -35,7 +35,7 @@ from avert.analyse.performance import (
     performance,
     period_start,
 )
-from avert.classify.labels import POLICEUK_KEY
+from avert.classify.labels import POLICEUK_KEY, category_name
 from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.schema import INCIDENTS
@@ -126,7 +126,9 @@ def _incidents(
     an incident outside the definition (``violence_only=False``).
     """
     cols = ["incident_id", "occurred_from", "crime_type", "weapon", "domestic"]
-    cols += ["time_precision", "source", "force"]
+    # offence_code: a police.uk row by its category alone names its series
+    # (category_labels), a coded one does not
+    cols += ["time_precision", "source", "force", "offence_code"]
     if by and by not in cols:
         cols.append(by)
     if by is None:  # the force total's residents: those of its incidents' boroughs
@@ -598,7 +600,32 @@ def category_labels(incidents: pl.DataFrame) -> dict[str, str]:
         category = key.removeprefix(POLICEUK_KEY)
         own = [n for s in sources for n in _mapped_from(s, category)]
         labels[key] = f"{', '.join(sources)}: {', '.join(own) or category}"
-    return labels
+    return {**labels, **_policeuk_scope_labels(incidents)}
+
+
+def _policeuk_scope_labels(incidents: pl.DataFrame) -> dict[str, str]:
+    """How a page names a series of a profile category every incident of which
+    is a data.police.uk row counted under it by its police.uk category alone: as
+    the briefing and incident pages name those rows
+    (:func:`avert.classify.labels.category_name`), "police.uk: robbery (personal
+    and business)", not "personal robbery" (police.uk's robbery holds business
+    robbery too). A series holding any other row keeps its key's name."""
+    if not {"category", "crime_type", "in_definition"} <= set(incidents.columns):
+        return {}
+    named = (
+        incidents.filter(
+            pl.col("category").is_not_null()
+            & ~pl.col("category").str.starts_with(POLICEUK_KEY)
+        )
+        .select("category", category_name(incidents.columns, {}).alias("name"))
+        .group_by("category")
+        .agg(pl.col("name").unique())
+    )
+    return {
+        key: names[0]
+        for key, names in named.iter_rows()
+        if len(names) == 1 and names[0] and names[0].startswith(POLICEUK_KEY)
+    }
 
 
 def source_category_names(incidents: pl.DataFrame) -> dict[tuple[str, str], str]:
