@@ -182,23 +182,7 @@ def _board_pack_contents(
     # the plan board's counts, not its audited list: the pack names no action's
     # target (its audit row counts the people the pack shows, board_pack)
     grid = plan_grid(board_actions(actions, board_user))
-    completed = store.read_frame(
-        "delivery_history",
-        where=[
-            ("entity", "=", "action"),
-            ("at", ">=", dt.datetime.combine(first, dt.time())),
-            ("at", "<", dt.datetime.combine(nxt, dt.time())),
-        ],
-    )
-    # moved to done in the month; an action first recorded as done (a plan file of
-    # work finished months ago, imported now) was not completed in this month
-    done_ids = {
-        h["entity_id"]
-        for h in completed.to_dicts()
-        if h["before_json"] is not None
-        and json.loads(h["after_json"] or "{}").get("status") == "done"
-        and json.loads(h["before_json"]).get("status") != "done"
-    }
+    done_ids = _done_in_month(store, first, nxt)
     force, force_note = checks_force(store, settings, today, force)
     checks = board_checks(store, settings, today=today, force=force)
     later = first_recorded_after(actions, today)
@@ -245,6 +229,28 @@ def _board_pack_contents(
         # open data (data.police.uk) name no one: the footer says so, not that
         # people are shown as pseudonyms
         "names_people": has_rows(store, "people"),
+    }
+
+
+def _done_in_month(store: Store, first: dt.date, nxt: dt.date) -> set[str]:
+    """The ids of the actions moved to done from ``first`` to before ``nxt``; an
+    action first recorded as done (a plan file of work finished months ago,
+    imported now) was not completed in the month. Reads the month's action
+    history (its changes, not its rows of every action)."""
+    completed = store.read_frame(
+        "delivery_history",
+        where=[
+            ("entity", "=", "action"),
+            ("at", ">=", dt.datetime.combine(first, dt.time())),
+            ("at", "<", dt.datetime.combine(nxt, dt.time())),
+        ],
+    )
+    return {
+        h["entity_id"]
+        for h in completed.to_dicts()
+        if h["before_json"] is not None
+        and json.loads(h["after_json"] or "{}").get("status") == "done"
+        and json.loads(h["before_json"]).get("status") != "done"
     }
 
 
