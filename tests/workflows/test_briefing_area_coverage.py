@@ -169,3 +169,27 @@ def test_an_area_with_no_records_loaded_does_not_count_its_people_0(
     assert "<b>–</b>people of concern <small>(no records for this window)" in html
     # Leeds' window is known: its count stays a count
     assert _brief(two_forces, "Leeds").to_json()["summary"]["n_people"] == 1
+
+
+def test_an_area_with_no_records_loaded_does_not_list_its_people_as_none(
+    two_forces: Store,
+) -> None:
+    """The tiles read "– people of concern (no records for this window)", but the
+    sections below said "No repeat victim was hit again in the window." and "No
+    suspects or offenders are linked to the window's incidents.": findings of
+    none from incidents that are not known (also the README tour's store, the
+    synthetic city beside City of London's June 2019, briefed on 15 June)."""
+    with two_forces.transaction() as tx:
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {"incident_id": ["leeds0"], "person_id": ["P1"], "role": ["offender"]}
+            ),
+        )
+    html = render_briefing_html(_brief(two_forces, "City of London"))
+    assert "No repeat victim was hit again in the window." not in html
+    assert "No suspects or offenders are linked to the window" not in html
+    assert html.count("which are not known (no records for this window)") == 2
+    # a known window's none stays a finding
+    leeds = render_briefing_html(_brief(two_forces, "Leeds"))
+    assert "No repeat victim was hit again in the window." in leeds
