@@ -472,7 +472,7 @@ def test_insufficient_data_says_what_is_missing() -> None:
     (row,) = res.to_dict()["verdicts"]
     assert row["verdict"] == "insufficient_data"
     assert row["reason"] == (
-        "the baseline has 9 months; the seasonal model needs at least 12"
+        "the baseline has 9 months; the seasonal model needs at least 12 months"
     )
     few = performance(
         _frame({"A": np.array([0] * 20 + [1] * 16)}), baseline=BASE, recent=RECENT

@@ -436,11 +436,11 @@ def test_performance_cli_says_why_data_are_insufficient(sqlite_store: Store) -> 
     out = " ".join(_performance(sqlite_store, *window).split())
     assert (
         "insufficient_data (every series): the baseline has 9 months; the seasonal "
-        "model needs at least 12." in out
+        "model needs at least 12 months." in out
     )
     rows = json.loads(_performance(sqlite_store, *window, "--json"))["verdicts"]
     assert {r["reason"] for r in rows} == {
-        "the baseline has 9 months; the seasonal model needs at least 12"
+        "the baseline has 9 months; the seasonal model needs at least 12 months"
     }
 
 

@@ -527,7 +527,7 @@ def _insufficient_reason(
     if n_base < need:
         return (
             f"the baseline has {n_base} {unit}{'' if n_base == 1 else 's'}; the "
-            f"seasonal model needs at least {need}"
+            f"seasonal model needs at least {need} {unit}{'' if need == 1 else 's'}"
         )
     events, need_events = int(counts[base].sum()), int(settings["min_baseline_events"])
     if events < need_events:
