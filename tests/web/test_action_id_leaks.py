@@ -129,6 +129,18 @@ def _raw(ids: list[str], other: str) -> list[str]:
     return [ids[0].removesuffix("-visit"), other, ids[2][1:].removesuffix("visit")]
 
 
+def _retitle_aim(world: World, other: str, title: str) -> None:
+    """Give the objective ``{other}-aim`` the title ``title`` (as the chair)."""
+    aim = (
+        delivery._asof.read_delivery(world.store, "objective")
+        .filter(pl.col("objective_id") == f"{other}-aim")
+        .row(0, named=True)
+    )
+    delivery._save(
+        world.store, "objective", [{**aim, "title": title}], user=CHAIR, reason="test"
+    )
+
+
 def test_police_read_the_action_ids_as_written(
     leaky: tuple[World, list[str], str],
 ) -> None:
@@ -290,18 +302,7 @@ def test_the_plan_and_an_action_page_audit_the_people_their_objectives_name(
     world, ids, other = leaky
     people = sorted(world.person_ids)
     named = next(p for p in people if p not in {other, *_raw(ids, other)})
-    aim = (
-        delivery._asof.read_delivery(world.store, "objective")
-        .filter(pl.col("objective_id") == f"{other}-aim")
-        .row(0, named=True)
-    )
-    delivery._save(
-        world.store,
-        "objective",
-        [{**aim, "title": f"Reduce harm around {named}"}],
-        user=CHAIR,
-        reason="test",
-    )
+    _retitle_aim(world, other, f"Reduce harm around {named}")
     for user in ("chair", "partner", "board"):
         plan = signed_in(world.app, user).get("/plan").text
         visit = next(
@@ -367,18 +368,7 @@ def test_partners_and_the_board_read_no_glued_id_in_free_text(
         user=CHAIR,
         anyway=True,
     )
-    aim = (
-        delivery._asof.read_delivery(world.store, "objective")
-        .filter(pl.col("objective_id") == f"{other}-aim")
-        .row(0, named=True)
-    )
-    delivery._save(
-        world.store,
-        "objective",
-        [{**aim, "title": f"aim for x{glued}y"}],
-        user=CHAIR,
-        reason="test",
-    )
+    _retitle_aim(world, other, f"aim for x{glued}y")
     later = (
         f"{local_now(world.settings.timezone) + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}"
     )
