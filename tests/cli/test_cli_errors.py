@@ -90,21 +90,24 @@ def test_db_init_and_upgrade_never_print_the_password(
     assert "+psycopg" not in shown, shown
 
 
+@pytest.mark.parametrize("spelling", ["--overwrite", "--force"])
 @pytest.mark.parametrize(
     "command",
     [["quarantine", "export"], ["audit", "export"], ["plan", "export"]],
 )
-def test_an_existing_file_is_replaced_only_with_force(
-    sqlite_store: Store, tmp_path: Path, command: list[str]
+def test_an_existing_file_is_replaced_only_with_overwrite(
+    sqlite_store: Store, tmp_path: Path, command: list[str], spelling: str
 ) -> None:
+    """``--overwrite`` replaces the file; ``--force``, its name before 2026-12,
+    still does."""
     target = tmp_path / "out.csv"
     target.write_text("keep me", encoding="utf-8")
     code, output = _run(sqlite_store, *command, str(target))
     assert code == 2, output
-    assert "exists: give --force" in output
+    assert "exists: give --overwrite to replace it" in output
     assert target.read_text(encoding="utf-8") == "keep me"
-    if command[0] != "plan":  # no plan stored: --force then reaches that message
-        code, output = _run(sqlite_store, *command, str(target), "--force")
+    if command[0] != "plan":  # no plan stored: --overwrite then reaches that message
+        code, output = _run(sqlite_store, *command, str(target), spelling)
         assert code == 0, output
         assert target.read_text(encoding="utf-8") != "keep me"
 

@@ -479,14 +479,17 @@ def test_evaluate_refuses_impossible_options_by_name(
     assert re.search(match, err), err
 
 
-def test_evaluate_replaces_a_per_day_file_only_with_force(
+@pytest.mark.parametrize("spelling", ["--overwrite", "--force"])
+def test_evaluate_replaces_a_per_day_file_only_with_overwrite(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    spelling: str,
 ) -> None:
     """docs/command-line.md: an output file that exists is a usage error (exit 2)
-    unless ``--force``. ``forecast evaluate --per-day FILE`` wrote over it, and a
-    folder given failed only after the whole evaluation had run."""
+    unless ``--overwrite`` (``--force``, its name before 2026-12, still works).
+    ``forecast evaluate --per-day FILE`` wrote over it, and a folder given failed
+    only after the whole evaluation had run."""
     import sys
 
     from avert.cli import main
@@ -505,7 +508,7 @@ def test_evaluate_replaces_a_per_day_file_only_with_force(
         err = " ".join(capsys.readouterr().err.replace("│", " ").split())
         assert "Invalid value for --per-day" in err, err
     assert hits.read_text() == "keep me"
-    monkeypatch.setattr(sys, "argv", [*args, "--per-day", str(hits), "--force"])
+    monkeypatch.setattr(sys, "argv", [*args, "--per-day", str(hits), spelling])
     with pytest.raises(SystemExit) as exit_:
         main()
     assert exit_.value.code == 0
@@ -650,9 +653,14 @@ def test_forecasts_and_near_repeats_of_far_apart_forces_choose_one(
     assert res.exit_code != 0
     assert "far apart" in words
     assert "Give --force" in words
-    res = CliRunner().invoke(app, [*db, "forecast", *at, "--force", "west-yorkshire"])
+    res = CliRunner().invoke(
+        app, [*db, "forecast", *at, "--police-force", "west-yorkshire"]
+    )
     assert res.exit_code == 0, res.output
     assert "forces or sources" not in res.output
+    # --force, its name before 2026-12, plans the same
+    old = CliRunner().invoke(app, [*db, "forecast", *at, "--force", "west-yorkshire"])
+    assert old.output == res.output
     ev = [*db, "forecast", "evaluate", "--models", "counting", "--days", "7"]
     res = CliRunner().invoke(app, ev)
     words = " ".join(f"{res.output} {res.exception}".split())
@@ -664,7 +672,7 @@ def test_forecasts_and_near_repeats_of_far_apart_forces_choose_one(
     res = CliRunner().invoke(app, nr)
     assert res.exit_code == 0, res.output
     assert "forces or sources" in res.output
-    res = CliRunner().invoke(app, [*nr, "--force", "West Yorkshire Police"])
+    res = CliRunner().invoke(app, [*nr, "--police-force", "West Yorkshire Police"])
     assert res.exit_code == 0, res.output
     assert "forces or sources" not in res.output
     # the briefing's and Places' forecast reads no force: it still plans (one grid)

@@ -51,7 +51,7 @@ def test_table_and_csv_export_are_audited(sqlite_store: Store, tmp_path: Path) -
     assert sorted(rows["action"]) == ["export", "view"]
     code, out = _invoke(sqlite_store, "--csv", str(out_csv))
     assert code == 2
-    assert "--force" in out
+    assert "give --overwrite" in out
 
 
 def test_the_view_row_counts_the_people_the_table_shows(sqlite_store: Store) -> None:

@@ -296,16 +296,17 @@ def check_out_dir(path: Path, option: str = "--out") -> None:
     _writable_folder(path, option)
 
 
-def check_out_file(path: Path, *, force: bool, option: str = "--out") -> None:
+def check_out_file(path: Path, *, overwrite: bool, option: str = "--out") -> None:
     """Usage error (exit 2) unless file ``path`` can be written.
 
-    An existing file is replaced only with ``force`` (``--force``); a folder never.
+    An existing file is replaced only with ``overwrite`` (``--overwrite``); a folder
+    never.
     """
     if path.is_dir():
         msg = f"{path} is a folder: give a file name"
         raise typer.BadParameter(msg, param_hint=option)
-    if path.exists() and not force:
-        msg = f"{path} exists: give --force to replace it, or another name"
+    if path.exists() and not overwrite:
+        msg = f"{path} exists: give --overwrite to replace it, or another name"
         raise typer.BadParameter(msg, param_hint=option)
     _writable_folder(path.parent, option)
 

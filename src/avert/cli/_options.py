@@ -19,23 +19,29 @@ from avert.cli._common import existing_file
 from avert.cli._time import TIME_HELP
 
 __all__ = [
+    "OVERWRITE_NAMES",
+    "POLICE_FORCE_NAMES",
     "AllIncidentsOpt",
     "CellOpt",
     "CsvOutArg",
     "EventsCsvOpt",
-    "ForceOpt",
     "FromOpt",
     "JsonOpt",
     "JsonOutputOpt",
     "LoadJsonOpt",
     "OldNamesHiddenCommand",
     "OldNamesHiddenGroup",
+    "OverwriteOpt",
     "PdfOpt",
+    "PoliceForceNamedOpt",
+    "PoliceForceOpt",
     "ProfileOpt",
     "StableJsonOpt",
     "StrictOpt",
     "ToOpt",
     "hide_old_option_names",
+    "overwrite_option",
+    "police_force_option",
 ]
 
 #: ``--json`` of most listing commands
@@ -54,18 +60,43 @@ LoadJsonOpt = Annotated[
 #: ``--json`` of the delivery plan's commands
 JsonOutputOpt = Annotated[bool, typer.Option("--json", help="JSON output.")]
 
-#: ``--force`` of the commands that write one file named by the argument PATH
-ForceOpt = Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")]
+#: The names of an option that replaces an existing output file: ``--overwrite``,
+#: then ``--force``, its name before 2026-12 (kept working, hidden from ``--help``).
+OVERWRITE_NAMES: tuple[str, str] = ("--overwrite", "--force")
+#: The names of an option choosing one police force: ``--police-force``, then
+#: ``--force``, its name before 2026-12 (kept working, hidden from ``--help``).
+POLICE_FORCE_NAMES: tuple[str, str] = ("--police-force", "--force")
 
-#: ``--force F`` of the place analyses and forecasts: one police force's events
+
+def overwrite_option(help_text: str) -> Any:
+    """An option replacing an existing output file, named :data:`OVERWRITE_NAMES`.
+
+    ``--force`` replaced a file in some commands and chose a police force in
+    others (``forecast evaluate`` had both, the force as ``--police-force``): each
+    meaning now has a name of its own, the old one still accepted where it meant
+    this."""
+    return typer.Option(*OVERWRITE_NAMES, help=help_text)
+
+
+def police_force_option(help_text: str) -> Any:
+    """An option choosing one police force, named :data:`POLICE_FORCE_NAMES`
+    (:func:`overwrite_option` says why)."""
+    return typer.Option(*POLICE_FORCE_NAMES, help=help_text)
+
+
+#: ``--overwrite`` of the commands that write one file named by the argument PATH
+OverwriteOpt = Annotated[bool, overwrite_option("Replace PATH if it exists.")]
+
+#: ``--police-force F`` of the place analyses and forecasts: one police force's events
 _POLICE_FORCE_HELP = (
     "Only the events of this force (an id such as west-yorkshire, or its "
     "name as stored: West Yorkshire Police; for records naming no force, "
     "their source). Default: every force's, named in a note when several; "
     "far-apart forces' are refused as one grid."
 )
-PoliceForceOpt = Annotated[str | None, typer.Option("--force", help=_POLICE_FORCE_HELP)]
-#: the same as ``--police-force``, where ``--force`` replaces an output file
+PoliceForceOpt = Annotated[str | None, police_force_option(_POLICE_FORCE_HELP)]
+#: ``--police-force`` alone, where ``--force`` is the old name of ``--overwrite``
+#: (``forecast evaluate``)
 PoliceForceNamedOpt = Annotated[
     str | None, typer.Option("--police-force", help=_POLICE_FORCE_HELP)
 ]

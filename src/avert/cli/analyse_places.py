@@ -26,6 +26,7 @@ from avert.cli._options import (
     JsonOpt,
     PoliceForceOpt,
     ToOpt,
+    police_force_option,
 )
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, period, when
@@ -75,9 +76,8 @@ _STUDY_AREA = Annotated[
 _FORCE = PoliceForceOpt
 _NEAR_REPEAT_FORCE = Annotated[
     str | None,
-    typer.Option(
-        "--force",
-        help="Only the events of this force (an id such as west-yorkshire, or its "
+    police_force_option(
+        "Only the events of this force (an id such as west-yorkshire, or its "
         "name as stored: West Yorkshire Police; for records naming no force, "
         "their source). Default: every force's, named in a note when several "
         "(their pairs counted and their times permuted together).",

@@ -23,7 +23,7 @@ from avert.cli._common import (
     print_json,
     styled,
 )
-from avert.cli._options import CsvOutArg, ForceOpt, JsonOpt, StableJsonOpt
+from avert.cli._options import CsvOutArg, JsonOpt, OverwriteOpt, StableJsonOpt
 from avert.cli._table import Col, print_frame
 
 __all__ = ["register"]
@@ -178,13 +178,13 @@ def export(
     until: UntilOpt = None,
     user: UserOpt = None,
     action: ActionOpt = None,
-    force: ForceOpt = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Write the audit rows (with seq and hashes) to a private, spreadsheet-safe CSV."""
     from avert.workflows.audit import export_audit
 
     since, until = _window(since, until)
-    check_out_file(path, force=force, option="PATH")
+    check_out_file(path, overwrite=overwrite, option="PATH")
     n = export_audit(
         get_store(ctx), path, since=since, until=until, user_name=user, action=action
     )

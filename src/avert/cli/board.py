@@ -24,7 +24,12 @@ from avert.cli._common import (
     profile_name,
     styled,
 )
-from avert.cli._options import AllIncidentsOpt, ProfileOpt, StrictOpt
+from avert.cli._options import (
+    AllIncidentsOpt,
+    ProfileOpt,
+    StrictOpt,
+    police_force_option,
+)
 from avert.cli._table import Col, print_table
 from avert.cli.ingest import _EXIT_HELP, EXIT_REJECTED, AcceptOpt
 from avert.cli.ingest import _show as show_load
@@ -556,9 +561,8 @@ def equality(
     ctx: typer.Context,
     force: Annotated[
         str | None,
-        typer.Option(
-            "--force",
-            help="Force of the stops (stops.force; needed when the window holds "
+        police_force_option(
+            "Force of the stops (stops.force; needed when the window holds "
             "several forces' stops; default: the one force there is).",
         ),
     ] = None,

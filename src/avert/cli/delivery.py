@@ -26,7 +26,12 @@ from avert.cli._common import (
     print_json,
     print_notes,
 )
-from avert.cli._options import ForceOpt, JsonOutputOpt, PdfOpt
+from avert.cli._options import (
+    JsonOutputOpt,
+    OverwriteOpt,
+    PdfOpt,
+    police_force_option,
+)
 from avert.cli._table import Col, print_frame, print_table
 from avert.cli._time import TIME_HELP, when
 
@@ -83,12 +88,12 @@ def plan_export(
     plan_id: Annotated[
         str | None, typer.Option("--plan", help="Plan id (default: the first).")
     ] = None,
-    force: ForceOpt = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Write the stored plan as a plan file."""
     from avert.workflows import delivery
 
-    check_out_file(path, force=force, option="PATH")
+    check_out_file(path, overwrite=overwrite, option="PATH")
     store = get_store(ctx)
     delivery.export_plan(store, path, plan_id=plan_id)
     console.print(f"wrote {path}")
@@ -371,9 +376,8 @@ def board_pack(
     ] = False,
     force: Annotated[
         str | None,
-        typer.Option(
-            "--force",
-            help="Force of the equality section's stops (stops.force; needed when "
+        police_force_option(
+            "Force of the equality section's stops (stops.force; needed when "
             "the store holds several forces' stops; default: the one force there "
             "is); the principle checks' top-harm subjects are then of its "
             "incidents alone (default, or when none of the year's is of it: "

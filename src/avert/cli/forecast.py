@@ -32,6 +32,7 @@ from avert.cli._options import (
     PlacesCellOpt,
     PoliceForceNamedOpt,
     PoliceForceOpt,
+    overwrite_option,
 )
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP
@@ -285,8 +286,8 @@ def evaluate(
     per_day: Annotated[
         Path | None, typer.Option("--per-day", help="Write per-day hits to this CSV.")
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace the --per-day file if it exists.")
+    overwrite: Annotated[
+        bool, overwrite_option("Replace the --per-day file if it exists.")
     ] = False,
     police_force: PoliceForceNamedOpt = None,
     as_json: JsonOpt = False,
@@ -309,9 +310,9 @@ def evaluate(
         if m.strip()
     ]
     if per_day is not None:
-        # an existing file is replaced only with --force (docs/command-line.md);
+        # an existing file is replaced only with --overwrite (docs/command-line.md);
         # it was written over, and a folder given failed after the whole evaluation
-        check_out_file(per_day, force=force, option="--per-day")
+        check_out_file(per_day, overwrite=overwrite, option="--per-day")
     events = of_force(
         read_events(
             ctx, csv, all_incidents=all_incidents, day_resolution=True, forces=True

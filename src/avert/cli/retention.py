@@ -25,7 +25,7 @@ from avert.cli._common import (
     print_json,
     print_notes,
 )
-from avert.cli._options import StableJsonOpt
+from avert.cli._options import StableJsonOpt, overwrite_option
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
 
@@ -73,8 +73,8 @@ def retention(
             help="Also write the people listed to this CSV file.",
         ),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace the --write-csv file if it exists.")
+    overwrite: Annotated[
+        bool, overwrite_option("Replace the --write-csv file if it exists.")
     ] = False,
     as_json: StableJsonOpt = False,
 ) -> None:
@@ -87,7 +87,7 @@ def retention(
     from avert.workflows.retention import export_retention, retention_review
 
     if csv is not None:
-        check_out_file(csv, force=force, option="--write-csv")
+        check_out_file(csv, overwrite=overwrite, option="--write-csv")
     settings = get_settings(ctx)
     store = get_store(ctx)
     review = retention_review(

@@ -30,7 +30,7 @@ from avert.cli._common import (
     print_json,
     styled,
 )
-from avert.cli._options import CsvOutArg, ForceOpt, JsonOpt, StableJsonOpt
+from avert.cli._options import CsvOutArg, JsonOpt, OverwriteOpt, StableJsonOpt
 from avert.cli._table import Col, print_frame, print_table
 
 __all__ = ["register"]
@@ -108,7 +108,7 @@ def status(
 
 def _group_name(table: str, key: str, group: str) -> str:
     """A group of a status line as the rest of avert names it: a stop's force by
-    its name, then the id ``stops.force`` holds (the one ``--force`` takes), as
+    its name, then the id ``stops.force`` holds (the one ``--police-force`` takes), as
     ``avert analyse equality`` and the board pack name it; any other as stored.
 
     >>> _group_name("stops", "by_force", "south-yorkshire")
@@ -261,7 +261,7 @@ def quarantine_list(
 def quarantine_export(
     ctx: typer.Context,
     path: CsvOutArg,
-    force: ForceOpt = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Write every quarantined row (with its raw text) to a private CSV file.
 
@@ -269,7 +269,7 @@ def quarantine_export(
     """
     from avert.workflows.quarantine import export_quarantine
 
-    check_out_file(path, force=force, option="PATH")
+    check_out_file(path, overwrite=overwrite, option="PATH")
     n = export_quarantine(get_store(ctx), path)
     console.print(f"{n:,} quarantined row(s) written to {path}")
 
