@@ -1046,9 +1046,10 @@ class StackedExtra(Stacked):
     from the events given at the forecast time, weighted with the others by the
     same cross-validation in time, and inside the stack whose recent weight is
     learnt one day ahead. ``extras``: ``("distinct", unit_days)``, the one-year
-    count of distinct cell-days or cell-hours (:func:`_distinct_map`), or
+    count of distinct cell-days or cell-hours (:func:`_distinct_map`),
     ``("adaptive", h0_cells)``, an adaptive-bandwidth kernel of the one-year count
-    (:func:`_adaptive_map`)."""
+    (:func:`_adaptive_map`), or ``("count", half_life_days)``, the count of the
+    events given with another half-life (``inf``: flat, every event alike)."""
 
     def __init__(
         self, grid: Grid, *, extras: tuple[tuple[str, float], ...], **kw: Any
@@ -1062,6 +1063,10 @@ class StackedExtra(Stacked):
         for kind, param in self.extras:
             if kind == "distinct":
                 rows.append(_distinct_map(events, t0, self.grid, param))
+            elif kind == "count":
+                half_life = None if np.isinf(param) else param
+                count = _decayed_count(self.grid, events, t0, half_life)
+                rows.append(_density(count))
             else:
                 count = self._decayed_count(events, t0)
                 rows.append(_adaptive_map(count, self.grid, param))
@@ -1239,6 +1244,11 @@ CANDIDATES: dict[str, Callable[[Grid], Forecaster]] = {
     "stack + adaptive kernel h0 2": lambda g: StackedExtra(
         g, extras=(("adaptive", 2.0),)
     ),
+    # 2026-12-07: the flat count and the 730-day count had been tried beside the
+    # stack before its recent map ("stacked + flat", "stacked + hl 730"); here the
+    # default as it is, recent map kept, with one of them as a further map
+    "default + flat count": lambda g: StackedExtra(g, extras=(("count", np.inf),)),
+    "default + hl 730 count": lambda g: StackedExtra(g, extras=(("count", 730.0),)),
 }
 
 
