@@ -1,0 +1,146 @@
+"""Benchmark: the places forecast's read (``queries.located_between``) on a big store.
+
+The briefing's places section reads the located violence of the 455 days before
+its time (:func:`avert.workflows.forecast.recent_violence`) through a covering
+index of ``incidents`` and the classifications' ``in_definition`` index. Builds a
+store of ``--incidents`` seeded incidents over ``--days`` days (two forces, each
+with its ``source`` and ``force``; a few month-only and unlocated rows), classified
+under ``avb-2010``, then prints the database's plan of the read and the least wall
+and CPU time of ``--repeat`` reads of the 455 days (no kept read: each read goes to
+the database). ``--postgres``: on an embedded PostgreSQL server as well (the table
+vacuumed and analysed first, so its plan can be index-only). Nothing is hard-coded.
+
+    .venv/bin/python benchmarks/places_read.py [--incidents N] [--repeat K] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import store_targets
+
+from avert.store import Store, queries
+
+AT = dt.datetime(2025, 3, 10, 8)
+PROFILE = "avb-2010"
+
+
+def incidents(n: int, days: int, seed: int = 1) -> pl.DataFrame:
+    """``n`` incidents over the ``days`` before :data:`AT`: half West Yorkshire's
+    (around Leeds), half the Met's (around London), 1 % month-only, 1 % unlocated."""
+    rng = np.random.default_rng(seed)
+    leeds = rng.random(n) < 0.5
+    x = np.where(leeds, 430_000.0, 530_000.0) + rng.normal(0, 8_000, n)
+    y = np.where(leeds, 433_000.0, 180_000.0) + rng.normal(0, 8_000, n)
+    x[rng.random(n) < 0.01] = np.nan
+    seconds = rng.integers(0, days * 86_400, n)
+    when = [AT - dt.timedelta(seconds=int(s)) for s in seconds]
+    precision = np.where(rng.random(n) < 0.01, "month", "exact")
+    return pl.DataFrame(
+        {
+            "incident_id": [f"i{i:08d}" for i in range(n)],
+            "source": np.where(leeds, "policeuk-wy", "policeuk-met"),
+            "force": np.where(
+                leeds, "West Yorkshire Police", "Metropolitan Police Service"
+            ),
+            "occurred_from": when,
+            "time_precision": precision,
+            "x": x,
+            "y": y,
+            "domestic": rng.random(n) < 0.3,
+        }
+    ).with_columns(
+        pl.when(pl.col("x").is_nan()).then(None).otherwise(pl.col("y")).alias("y"),
+        pl.col("x").fill_nan(None),
+    )
+
+
+def load(store: Store, frame: pl.DataFrame) -> None:
+    """The incidents and their classification under :data:`PROFILE` (2 in 3 in it)."""
+    classes = frame.select(
+        "incident_id",
+        profile=pl.lit(PROFILE),
+        in_definition=(pl.int_range(pl.len()) % 3) != 0,
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", frame)
+        tx.append("classifications", classes)
+
+
+def plan_of(store: Store, label: str, start: dt.datetime) -> list[str]:
+    """The database's plan of the read (SQLite's EXPLAIN QUERY PLAN, PostgreSQL's
+    EXPLAIN), one line a step."""
+    sql = queries._classified_window_sql(
+        store.dialect,
+        queries.LOCATED_COLUMNS,
+        ["in_definition"],
+        queries._LOCATED_WHERE,
+    )
+    params = [PROFILE, *queries._range(store, start, AT)]
+    raw = store.engine.raw_connection()
+    try:
+        if label == "sqlite":
+            cur = raw.cursor()
+            cur.execute("EXPLAIN QUERY PLAN " + sql, params)
+            return [str(r[3]) for r in cur.fetchall()]
+        raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+        cur = raw.cursor()
+        cur.execute('VACUUM ANALYZE "incidents"')
+        cur.execute('VACUUM ANALYZE "classifications"')
+        cur.execute("EXPLAIN " + sql.replace("?", "%s"), params)
+        return [str(r[0]) for r in cur.fetchall()]
+    finally:
+        raw.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--incidents", type=int, default=400_000)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    frame = incidents(args.incidents, args.days)
+    start = AT - dt.timedelta(days=455)
+    print(f"columns read: {', '.join(queries.LOCATED_COLUMNS)}")
+    with (
+        tempfile.TemporaryDirectory(prefix="avert-bench-") as tmp,
+        store_targets(tmp, postgres=args.postgres) as targets,
+    ):
+        for label, url in targets:
+            store = Store(url)
+            store.upgrade()
+            t = time.perf_counter()
+            load(store, frame)
+            print(
+                f"{label}: {store.count('incidents'):,} incidents loaded in "
+                f"{time.perf_counter() - t:.1f} s"
+            )
+            for line in plan_of(store, label, start):
+                print(f"  plan: {line}")
+            walls, cpus, rows = [], [], 0
+            for _ in range(args.repeat):
+                w0, c0 = time.perf_counter(), time.process_time()
+                got = queries.located_between(store, start, AT, profile=PROFILE)
+                walls.append(time.perf_counter() - w0)
+                cpus.append(time.process_time() - c0)
+                rows = got.height
+            print(
+                f"  read of 455 days: {rows:,} rows, least of {args.repeat}: "
+                f"wall {min(walls):.3f} s, CPU {min(cpus):.3f} s"
+            )
+            store.close()
+
+
+if __name__ == "__main__":
+    main()
