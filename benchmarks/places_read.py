@@ -11,6 +11,12 @@ the database). ``--postgres``: on an embedded PostgreSQL server as well (the tab
 vacuumed and analysed first, so its plan can be index-only). Nothing is hard-coded.
 
     .venv/bin/python benchmarks/places_read.py [--incidents N] [--repeat K] [--postgres]
+
+``--far``: instead, the briefing's places (:func:`avert.workflows.forecast.
+briefing_places`, 10 cells, 9 Knox permutations) on a SQLite store of two
+clusters 250 km apart (Leeds, London: 200 incidents each over 120 days, as
+tests/workflows/test_forecast_far_forces.py), wall and CPU time of one call in
+a fresh process, and what it planned (cells of its grid, or its note).
 """
 
 from __future__ import annotations
@@ -103,13 +109,86 @@ def plan_of(store: Store, label: str, start: dt.datetime) -> list[str]:
         raw.close()
 
 
+def far(tmp: str) -> None:
+    """One call of the briefing's places on two clusters 250 km apart."""
+    from avert.workflows.forecast import briefing_places
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for x0, y0, force in (
+        (430_000.0, 433_000.0, "West Yorkshire Police"),
+        (532_000.0, 181_000.0, "City of London Police"),
+    ):
+        hours = rng.uniform(0, 24 * 120, 200)
+        rows.append(
+            pl.DataFrame(
+                {
+                    "x": x0 + rng.normal(0, 300, 200),
+                    "y": y0 + rng.normal(0, 300, 200),
+                    "occurred_from": [
+                        dt.datetime(2019, 1, 1) + dt.timedelta(hours=float(h))
+                        for h in hours
+                    ],
+                    "force": force,
+                }
+            )
+        )
+    frame = pl.concat(rows).with_columns(
+        incident_id=pl.format("i{}", pl.int_range(pl.len())),
+        source=pl.lit("policeuk"),
+        time_precision=pl.lit("exact"),
+    )
+    store = Store(f"sqlite:///{tmp}/far.db")
+    store.upgrade()
+    load(store, frame)
+    w0, c0 = time.perf_counter(), time.process_time()
+    got = briefing_places(
+        store, at=dt.datetime(2019, 4, 20), profile=PROFILE, cells=10, knox_sims=9
+    )
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    plan = None if got is None else got.plan
+    said = (
+        f"a grid of {plan.grid.n_cells:,} cells, {plan.frame.height} top cells"
+        if plan is not None
+        else "no grid: " + next(n for n in got.notes if n.startswith("No places"))  # type: ignore[union-attr]
+    )
+    print(f"briefing places over two forces 250 km apart: {said}")
+    print(f"  one call: wall {wall:.2f} s, CPU {cpu:.2f} s")
+    store.close()
+
+
+def checks(read: pl.DataFrame) -> None:
+    """CPU of what the briefing's places add to each forecast for the forces of
+    the events ``read`` (when ``source`` and ``force`` are read): the window's
+    bulk, the far-apart test and the note naming them (least of 5)."""
+    if "force" not in read.columns:
+        return
+    from avert.workflows import forecast as wf
+    from avert.workflows._forces import mixed_forces_note
+
+    events = wf._located_events(read)
+    cpus = []
+    for _ in range(5):
+        c0 = time.process_time()
+        window = wf._forecast_window(events, at=AT, days=455)
+        wf._far_forces_note(window, 150.0)
+        mixed_forces_note(window)
+        cpus.append(time.process_time() - c0)
+    print(f"  the forces' checks of those events: CPU {min(cpus):.3f} s (least of 5)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--incidents", type=int, default=400_000)
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--far", action="store_true")
     args = parser.parse_args()
+    if args.far:
+        with tempfile.TemporaryDirectory(prefix="avert-bench-") as tmp:
+            far(tmp)
+        return
     frame = incidents(args.incidents, args.days)
     start = AT - dt.timedelta(days=455)
     print(f"columns read: {', '.join(queries.LOCATED_COLUMNS)}")
@@ -139,6 +218,7 @@ def main() -> None:
                 f"  read of 455 days: {rows:,} rows, least of {args.repeat}: "
                 f"wall {min(walls):.3f} s, CPU {min(cpus):.3f} s"
             )
+            checks(got)
             store.close()
 
 

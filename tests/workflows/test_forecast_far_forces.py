@@ -143,7 +143,7 @@ def test_the_briefings_places_over_far_apart_forces_plan_no_grid(
     any_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The briefing's places read no force: over Leeds and London they planned one
-    grid (about 1.2 million cells of 150 m, 5 s) and ranked its top cells over both
+    grid (1.2 million cells of 150 m, 14 s of CPU) and ranked its top cells over both
     forces, with no word. Now they plan none, measure no backtest and no Knox
     test, and say why, naming the forces; the briefing lists no cells (nor the
     hotspots of one grid over both)."""

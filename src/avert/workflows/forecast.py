@@ -1110,7 +1110,8 @@ def _far_forces_note(window: pl.DataFrame, cell_size_m: float) -> str | None:
     be mostly the ground between them); None when they are not.
 
     Two clusters 250 km apart (Leeds, London) made the briefing plan one grid of
-    about 1.2 million cells of 150 m (about 5 s) and rank its top cells over both
+    1,174,248 cells of 150 m (14 s of CPU with its backtest and Knox test:
+    ``benchmarks/places_read.py --far``) and rank its top cells over both
     forces, with no word of them (``avert forecast`` refused it)."""
     try:
         refuse_far_forces(
