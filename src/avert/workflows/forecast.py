@@ -986,7 +986,11 @@ def briefing_places(
     never reuses one made for the police) and options, and a live store's next
     minute only forecasts and marks its window's zones; the whole result is
     memoised (:func:`_memoised_places`), so a second briefing for the same as-of
-    time costs one read. None when no located violence precedes ``at``; a
+    time costs one read. Events of several forces or sources side by side are
+    named (``forces``, ``forces_note``: :func:`avert.workflows._forces.
+    mixed_forces_note`); of forces far apart no grid is planned (``plan`` None,
+    a note saying why: :func:`_far_forces_note`), before any backtest or Knox
+    test. None when no located violence precedes ``at``; a
     :class:`~avert.errors.MonthStartsError` when every event is dated 00:00 on
     the first of its month (:func:`refuse_month_starts`: it forecast each month's
     events on its first day, without a word).
