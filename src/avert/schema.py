@@ -408,9 +408,21 @@ INCIDENTS: Final = _spec(
     # only occurred_from is queried by range (briefing windows); every extra index
     # costs a sort of the whole table at the end of a bulk load (migration 0002).
     # The one index also covers the places forecast's read (time, precision, x, y,
-    # the domestic flag and the id it joins on), so that read never visits the
-    # wide rows (0013, 0028).
-    indexes=(("occurred_from", "time_precision", "x", "y", "domestic", "incident_id"),),
+    # the domestic flag, the source and force that name whose events a grid holds,
+    # and the id it joins on), so that read never visits the wide rows (0013,
+    # 0028, 0038).
+    indexes=(
+        (
+            "occurred_from",
+            "time_precision",
+            "x",
+            "y",
+            "domestic",
+            "source",
+            "force",
+            "incident_id",
+        ),
+    ),
 )
 
 OUTCOMES: Final = _spec(

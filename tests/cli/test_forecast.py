@@ -675,8 +675,17 @@ def test_forecasts_and_near_repeats_of_far_apart_forces_choose_one(
     res = CliRunner().invoke(app, [*nr, "--police-force", "West Yorkshire Police"])
     assert res.exit_code == 0, res.output
     assert "forces or sources" not in res.output
-    # the briefing's and Places' forecast reads no force: it still plans (one grid)
+    # the store's patrol plan from Python reads the force too: refused as the
+    # command is, and one force's chosen with force= (it planned one grid)
+    with pytest.raises(ConfigError, match="far apart"):
+        places_forecast(
+            sqlite_store, at=dt.datetime(2024, 4, 20), profile="avb-2010", cells=5
+        )
     plan = places_forecast(
-        sqlite_store, at=dt.datetime(2024, 4, 20), profile="avb-2010", cells=5
+        sqlite_store,
+        at=dt.datetime(2024, 4, 20),
+        profile="avb-2010",
+        cells=5,
+        force="west-yorkshire",
     )
     assert plan.frame.height == 5

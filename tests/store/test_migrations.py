@@ -549,3 +549,48 @@ def test_0037_fills_the_latest_search_time_of_each_load(any_store: Store) -> Non
         ("second", "", at),
     ]
     assert any_store.count("stops") == 4
+
+
+def test_0038_puts_the_force_in_the_places_index(any_store: Store) -> None:
+    """The places read also reads ``source`` and ``force`` (whose events one patrol
+    grid holds): 0038 adds them to the incidents' time index so the read still
+    touches indexes only; 0038 -> 0037 -> 0038 keeps the rows and gives back the
+    index of 0028, then this one."""
+    before = [
+        "occurred_from",
+        "time_precision",
+        "x",
+        "y",
+        "domestic",
+        "incident_id",
+    ]
+    after = [*before[:-1], "source", "force", "incident_id"]
+
+    def time_index() -> list[str]:
+        with any_store.engine.connect() as conn:
+            found = sa_inspect(conn).get_indexes("incidents")
+        (index,) = [i for i in found if i["column_names"][0] == "occurred_from"]
+        return [str(c) for c in index["column_names"]]
+
+    assert time_index() == after
+    with any_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": ["i1"],
+                    "source": ["policeuk"],
+                    "force": ["West Yorkshire Police"],
+                    "occurred_from": [dt.datetime(2019, 4, 2, 10)],
+                    "x": [430_000.0],
+                    "y": [433_000.0],
+                }
+            ),
+        )
+    downgrade(any_store.engine, "0037")
+    assert time_index() == before
+    any_store.upgrade()
+    assert time_index() == after
+    assert any_store.read_frame("incidents")["force"].to_list() == [
+        "West Yorkshire Police"
+    ]

@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from avert.cli import app as cli_app
@@ -244,3 +245,74 @@ def test_places_says_what_a_score_is_counted_in(world: World) -> None:
         in (page.text)
         or "<th>Score <small>(times the average cell's risk)</small></th>" in page.text
     )
+
+
+def _second_force(world: World, tmp_path: Path, *, east_m: float) -> TestClient:
+    """A signed-in analyst's client of a copy of the world's store holding its
+    violent incidents again as another force's ("Other Force Police"), ``east_m``
+    metres east of them."""
+    import shutil
+
+    import polars as pl
+
+    from avert.store import Store
+    from avert.web import create_app
+
+    db = tmp_path / "forces.db"
+    shutil.copy(world.settings.database_url.removeprefix("sqlite:///"), db)
+    store = Store(f"sqlite:///{db}")
+    classes = store.read_frame("classifications").filter(pl.col("in_definition"))
+    incidents = store.read_frame("incidents").join(
+        classes.select("incident_id"), on="incident_id"
+    )
+    other = pl.lit("other-") + pl.col("incident_id")
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            incidents.with_columns(
+                incident_id=other,
+                force=pl.lit("Other Force Police"),
+                x=pl.col("x") + east_m,
+            ),
+        )
+        tx.append(
+            "classifications",
+            classes.join(
+                incidents.select("incident_id"), on="incident_id"
+            ).with_columns(incident_id=other),
+        )
+    settings = world.settings.with_overrides(database_url=f"sqlite:///{db}")
+    return signed_in(create_app(settings, store), "analyst")
+
+
+def test_places_page_names_the_forces_side_by_side(
+    world: World, tmp_path: Path
+) -> None:
+    """Two forces side by side: the page plans one grid, as before, and says
+    whose events it holds in the words of ``avert forecast`` (the page named
+    none: its read carried no force)."""
+    at = f"{_at(world):%Y-%m-%dT%H:%M}"
+    page = _second_force(world, tmp_path, east_m=2_000.0).get(f"/places?at={at}")
+    assert page.status_code == 200, page.text
+    assert len(set(CELL_ID.findall(page.text[page.text.index("<tbody>") :]))) == 10
+    text = " ".join(page.text.split())
+    assert (
+        '<li class="forces-note">The incidents counted are of 2 forces or sources ('
+        in text
+    )
+    assert "Other Force Police" in text
+
+
+def test_places_page_plans_no_grid_over_forces_far_apart(
+    world: World, tmp_path: Path
+) -> None:
+    """The same force 250 km east: the page planned one grid from one to the other
+    (millions of cells) and ranked top cells over both; it now lists none and
+    says why, naming the forces."""
+    at = f"{_at(world):%Y-%m-%dT%H:%M}"
+    page = _second_force(world, tmp_path, east_m=250_000.0).get(f"/places?at={at}")
+    assert page.status_code == 200, page.text
+    assert not CELL_ID.findall(page.text[page.text.index("<tbody>") :])
+    text = " ".join(page.text.split())
+    assert "No places planned (no forecast, no hotspots): The events are of 2 " in text
+    assert "Other Force Police" in text

@@ -9,6 +9,8 @@ near-repeat` said nothing of the forces they counted together.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 
 import numpy as np
 import polars as pl
@@ -17,8 +19,10 @@ import pytest
 from avert.errors import ConfigError
 from avert.store import Store
 from avert.workflows._forces import of_force
+from avert.workflows.briefing import build_briefing
 from avert.workflows.forecast import (
     briefing_places,
+    places_forecast,
     run_forecast,
     run_forecast_evaluation,
 )
@@ -108,13 +112,13 @@ def test_a_knox_test_over_two_forces_names_them() -> None:
     assert not _forces_notes(one.notes), one.notes
 
 
-def test_the_briefings_places_over_far_apart_forces_still_plan(
-    sqlite_store: Store,
-) -> None:
-    """The briefing's places (and the web Places page, which shows them) read no
-    force: they plan one grid over the store or the area asked, as before; the
-    refusal of `avert forecast` must not leave the meeting without them."""
-    incidents = _far().select(
+AT = dt.datetime(2019, 4, 20)
+
+
+def _stored(store: Store, events: pl.DataFrame) -> None:
+    """``events`` as a store's incidents, with their times, each an assault with
+    injury of the definition."""
+    incidents = events.select(
         incident_id=pl.format("i{}", pl.int_range(pl.len())),
         source="source",
         force="force",
@@ -123,14 +127,102 @@ def test_the_briefings_places_over_far_apart_forces_still_plan(
         x="x",
         y="y",
     )
-    with sqlite_store.transaction() as tx:
-        tx.append("incidents", incidents)
-    got = briefing_places(
-        sqlite_store,
-        at=dt.datetime(2019, 4, 20),
-        profile="avb-2010",
-        cells=3,
-        knox_sims=9,
+    classes = incidents.select(
+        "incident_id",
+        profile=pl.lit("avb-2010"),
+        in_definition=pl.lit(value=True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(180.0),
     )
+    with store.transaction() as tx:
+        tx.append("incidents", incidents)
+        tx.append("classifications", classes)
+
+
+def test_the_briefings_places_over_far_apart_forces_plan_no_grid(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The briefing's places read no force: over Leeds and London they planned one
+    grid (1.2 million cells of 150 m, 14 s of CPU) and ranked its top cells over both
+    forces, with no word. Now they plan none, measure no backtest and no Knox
+    test, and say why, naming the forces; the briefing lists no cells (nor the
+    hotspots of one grid over both)."""
+    import avert.workflows.forecast as workflow
+
+    _stored(any_store, _far())
+
+    def planned(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a grid was planned over far-apart forces")
+
+    monkeypatch.setattr(workflow, "run_forecast", planned)
+    monkeypatch.setattr(workflow, "_day_evidence", planned)
+    got = briefing_places(any_store, at=AT, profile="avb-2010", cells=3, knox_sims=9)
     assert got is not None
+    assert got.plan is None
+    assert got.forces == ("City of London Police", "West Yorkshire Police")
+    (note,) = [n for n in got.notes if n.startswith("No places planned")]
+    assert "2 forces or sources far apart (City of London Police, West " in note
+    assert "Give an area of one force (the briefing's area)" in note
+    b = build_briefing(any_store, at=AT)
+    assert list(b.places) == []
+    assert b.places_summary == {}
+    assert [n for n in b.notes if n.startswith("No places planned")] == [note]
+
+
+def test_the_briefings_places_over_forces_side_by_side_name_them(
+    any_store: Store,
+) -> None:
+    """Two forces side by side: one grid, as before, and the note ``avert
+    forecast`` gives, word for word, in the briefing's notes and its places
+    summary (``forces``, ``forces_line``: fields added to briefing.json)."""
+    _stored(any_store, _near())
+    got = briefing_places(any_store, at=AT, profile="avb-2010", cells=3, knox_sims=9)
+    assert got is not None
+    assert got.plan is not None
     assert got.plan.frame.height == 3
+    cli = run_forecast(_near(), at=AT, cells=3)
+    (said,) = _forces_notes(cli.notes)
+    assert "(West Yorkshire Police 183; City of London Police 182)" in said
+    assert got.forces_note == said
+    assert said in got.notes
+    assert got.forces == ("City of London Police", "West Yorkshire Police")
+    b = build_briefing(any_store, at=AT)
+    assert len(b.places) == 10
+    data = b.to_json()
+    assert data["places_summary"]["forces"] == list(got.forces)
+    assert data["places_summary"]["forces_line"] == said
+    assert said in b.notes
+
+
+#: sha256 of the one-force briefing's places and places summary (JSON), as the
+#: code before the force was read made them (2026-12-07)
+ONE_FORCE_PLACES_SHA256 = (
+    "28cde0211518dedb3e5b54e9848d96ee389c5c957c1c5e1e786badc02700ed52"
+)
+
+
+def test_the_briefings_places_of_one_force_are_as_before(any_store: Store) -> None:
+    """One force: the places section is what it was before the read carried the
+    force (pinned by a digest of its JSON made with the old code), with no note
+    and no ``forces`` field."""
+    _stored(any_store, _cluster(430_000, 433_000, "West Yorkshire Police", 1))
+    data = build_briefing(any_store, at=AT).to_json()
+    places = {k: data[k] for k in ("places", "places_summary")}
+    text = json.dumps(places, sort_keys=True, ensure_ascii=False, default=str)
+    assert hashlib.sha256(text.encode()).hexdigest() == ONE_FORCE_PLACES_SHA256
+    assert "forces" not in data["places_summary"]
+    assert not _forces_notes(tuple(data["notes"]))
+
+
+def test_places_forecast_names_refuses_and_chooses_a_force_as_avert_forecast(
+    sqlite_store: Store,
+) -> None:
+    """``places_forecast`` (the store's patrol plan) read no force either."""
+    _stored(sqlite_store, _far())
+    with pytest.raises(ConfigError, match=r"far apart .*patrol grid.* Give --force"):
+        places_forecast(sqlite_store, at=AT, profile="avb-2010", cells=3)
+    one = places_forecast(
+        sqlite_store, at=AT, profile="avb-2010", cells=3, force="west-yorkshire"
+    )
+    assert one.grid.n_cells < 10_000
+    assert not _forces_notes(one.notes), one.notes

@@ -57,6 +57,9 @@ class PlacesForecast:
         Top cells for the next ``horizon`` (:func:`avert.analyse.forecast.
         plan_patrols`), with ``backtest_share`` measured on the days before
         ``plan.params["backtest_to"]`` (the briefing: the start of its day).
+        None when no grid was planned: the events are of forces far apart (one
+        grid over them would be mostly the ground between them), ``notes``
+        saying so; the section then lists no cells.
     zones
         ``x``, ``y``, ``occurred_at``, ``radius_m``, ``until``: one disc per
         incident of the briefing's window whose zone is still live; empty
@@ -72,9 +75,14 @@ class PlacesForecast:
         One sentence saying what the test found.
     notes
         What the data could not give (e.g. unclassified incidents).
+    forces, forces_note
+        The forces (a record naming none: its source) of the forecast's events
+        when there are several, sorted, and the note naming them with their counts
+        (:func:`avert.workflows._forces.mixed_forces_note`, as ``avert forecast``
+        says it); none and None for one force.
     """
 
-    plan: ForecastPlan
+    plan: ForecastPlan | None
     zones: pl.DataFrame
     zone_radius_m: float
     zone_days: float
@@ -84,6 +92,8 @@ class PlacesForecast:
     knox_sims: int
     zones_note: str
     notes: tuple[str, ...] = ()
+    forces: tuple[str, ...] = ()
+    forces_note: str | None = None
 
 
 def window_map_points(ctx: BriefingContext, *, cell_size_m: float) -> list[MapPoint]:
@@ -536,10 +546,10 @@ def _forecast_items(
 
 
 def _forecast_section(
-    ctx: BriefingContext, fc: PlacesForecast, *, cell_size_m: float
+    ctx: BriefingContext, fc: PlacesForecast, plan: ForecastPlan, *, cell_size_m: float
 ) -> PlacesSection:
-    """Places from the backtested forecast, with near-repeat zones."""
-    plan = fc.plan
+    """Places from the backtested forecast ``plan`` (``fc.plan``), with near-repeat
+    zones; of several forces, the summary names them (``forces``, ``forces_line``)."""
     s = plan.grid.cell_size_m
     flat = plan.risk.ravel()
     positive = flat[flat > 0]
@@ -597,6 +607,9 @@ def _forecast_section(
         "source": plan.source,
         "near_repeat": _near_repeat(fc, zones),
     }
+    if fc.forces:  # one force's summary is as before: no key added
+        summary["forces"] = list(fc.forces)
+        summary["forces_line"] = fc.forces_note or ""
     method = f"{plan.method} — backtested on the last {plan.backtest_days} days"
     return PlacesSection(
         items,
@@ -637,11 +650,21 @@ def places_section(
     """Top cells for the coming day, with the map points.
 
     With ``forecast`` (exact-time data): the backtested forecast and near-repeat
-    zones; else the top ``n_cells`` of the recent-hotspot surface (in-sample share).
+    zones (its plan None, events of forces far apart: no cells, its notes saying
+    why); else the top ``n_cells`` of the recent-hotspot surface (in-sample share).
     """
     located = ctx.located
-    if forecast is not None and ctx.precision != "month":
-        return _forecast_section(ctx, forecast, cell_size_m=cell_size_m)
+    plan = None if forecast is None else forecast.plan
+    if forecast is not None and plan is None:
+        # forces far apart: no grid planned, not the hotspots of one grid either
+        return PlacesSection(
+            [],
+            {},
+            window_map_points(ctx, cell_size_m=cell_size_m),
+            notes=list(forecast.notes),
+        )
+    if forecast is not None and plan is not None and ctx.precision != "month":
+        return _forecast_section(ctx, forecast, plan, cell_size_m=cell_size_m)
     if located is None:
         return PlacesSection(
             [], {}, [], notes=["Incidents have no x/y: no places map."]

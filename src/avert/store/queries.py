@@ -686,8 +686,18 @@ def classified_between(
 
 #: what the places forecast reads of an incident (:func:`located_between`); the
 #: domestic flag keeps domestic incidents out of the near-repeat zones
-#: ``time_precision``: an incident dated alone has its near-repeat zone by its day
-LOCATED_COLUMNS: Final = ("occurred_from", "time_precision", "x", "y", "domestic")
+#: ``time_precision``: an incident dated alone has its near-repeat zone by its day;
+#: ``source`` and ``force``: whose events one patrol grid holds
+#: (:mod:`avert.workflows._forces`), all in the incidents' time index (0038)
+LOCATED_COLUMNS: Final = (
+    "occurred_from",
+    "time_precision",
+    "x",
+    "y",
+    "domestic",
+    "source",
+    "force",
+)
 _LOCATED_WHERE: Final = (
     ' AND i."x" IS NOT NULL AND i."y" IS NOT NULL '
     'AND (i."time_precision" IS NULL OR i."time_precision" <> \'month\')'
@@ -703,7 +713,7 @@ def located_between(
     keep: bool = False,
 ) -> pl.DataFrame:
     """``occurred_from``, ``time_precision``, ``x``, ``y``, ``domestic``,
-    ``in_definition`` of the located incidents with
+    ``source``, ``force``, ``in_definition`` of the located incidents with
     ``start <= occurred_from < end`` and a time finer than a month.
 
     The lean read of the places forecast: no id, no text, filtered in SQL;

@@ -49,6 +49,7 @@ from avert.analyse.result import json_object
 from avert.analyse.trend import COVERAGE_KEYS
 from avert.areas import AREA_COLUMNS, in_area
 from avert.briefing import PlacesForecast
+from avert.briefing.model import NO_PLAN_FAR_FORCES_START
 from avert.config.places import (
     DomesticZones,
     NearRepeatConfig,
@@ -63,7 +64,12 @@ from avert.config.timezone import (
 from avert.errors import ConfigError, IngestError, MonthStartsError
 from avert.store import Store, queries
 from avert.store.summary import month_only_incidents
-from avert.workflows._forces import mixed_forces_note, refuse_far_forces
+from avert.workflows._forces import (
+    forces_there,
+    mixed_forces_note,
+    of_force,
+    refuse_far_forces,
+)
 from avert.workflows._key_locks import KeyLocks
 from avert.workflows.analysis import (
     INCIDENT_COLUMNS,
@@ -848,15 +854,22 @@ def places_forecast(
     cell_size_m: float = DEFAULT_PLACES_CELL_M,
     horizon: dt.timedelta = dt.timedelta(days=1),
     history_days: float | None = HISTORY_DAYS,
+    force: str | None = None,
 ) -> ForecastPlan:
     """Top cells for the next ``horizon`` and their measured share (``avert forecast``).
 
     Reads the violence of ``profile`` (every incident when unclassified) before
     ``at`` from the store; ``plan.backtest_share`` is the share the same budget caught
     over the user's last 90 days, the figure to print (never an in-sample share).
+    As ``avert forecast``: ``force`` keeps one force's events
+    (:func:`avert.workflows._forces.of_force`); without it, events of several
+    forces or sources are named in a note and of forces far apart refused (a
+    ConfigError: one grid between them).
     """
-    events, notes = events_from_store(store, profile=profile, day_resolution=True)
-    events = events.filter(pl.col("occurred_at") < at)
+    events, notes = events_from_store(
+        store, profile=profile, day_resolution=True, forces=True
+    )
+    events = of_force(events.filter(pl.col("occurred_at") < at), force)
     refuse_month_starts(events)  # as avert forecast does
     plan = run_forecast(
         events,
@@ -887,9 +900,10 @@ def recent_violence(
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
     """Located violence of ``[at - days, at)`` with an exact or day time, by time window.
 
-    ``x``, ``y``, ``occurred_at``: the incidents in the definition ``profile``
-    (every incident when none is classified), month-precision rows left out (they
-    cannot say which day), ``area`` matched to the borough or LSOA case-insensitively
+    ``x``, ``y``, ``occurred_at``, ``time_precision``, ``domestic``, ``source``,
+    ``force``: the incidents in the definition ``profile`` (every incident when
+    none is classified), month-precision rows left out (they cannot say which day),
+    ``area`` matched to the borough or LSOA case-insensitively
     (:func:`avert.areas.in_area`).
     """
     start = at - dt.timedelta(days=days)
@@ -907,6 +921,7 @@ def recent_violence(
                 "x",
                 "y",
                 "domestic",
+                *COVERAGE_KEYS,
                 *AREA_COLUMNS,
             ),
             profile=profile,
@@ -971,7 +986,11 @@ def briefing_places(
     never reuses one made for the police) and options, and a live store's next
     minute only forecasts and marks its window's zones; the whole result is
     memoised (:func:`_memoised_places`), so a second briefing for the same as-of
-    time costs one read. None when no located violence precedes ``at``; a
+    time costs one read. Events of several forces or sources side by side are
+    named (``forces``, ``forces_note``: :func:`avert.workflows._forces.
+    mixed_forces_note`); of forces far apart no grid is planned (``plan`` None,
+    a note saying why: :func:`_far_forces_note`), before any backtest or Knox
+    test. None when no located violence precedes ``at``; a
     :class:`~avert.errors.MonthStartsError` when every event is dated 00:00 on
     the first of its month (:func:`refuse_month_starts`: it forecast each month's
     events on its first day, without a word).
@@ -1043,11 +1062,20 @@ def _memoised_places(
     hit = _cached_places(key)
     if hit is not None:
         return hit
+    window = _forecast_window(
+        events, at=at, days=forecast["history_days"] + forecast["backtest_days"]
+    )
+    far = _far_forces_note(window, forecast["cell_size_m"])
+    if far is not None:  # before the day's evidence: no grid, no backtest, no Knox
+        result = _no_plan(events, window, knox=knox, notes=(*notes, far))
+        _remember_places(key, result)
+        return result
     evidence = _day_evidence(
         store, events, day=day, scope=scope, forecast=forecast, knox=knox
     )
     plan = run_forecast(events, at=at, **forecast, backtest=evidence.backtest)
-    notes = (*notes, *grid_notes(plan), *_budget(plan, forecast["cells"]))
+    forces = mixed_forces_note(window)  # the words of avert forecast's note
+    notes = (*notes, *forces, *grid_notes(plan), *_budget(plan, forecast["cells"]))
     result = _places_with_zones(
         plan,
         events,
@@ -1059,8 +1087,71 @@ def _memoised_places(
         knox_sims=knox["n_sims"],
         notes=notes,
     )
+    if forces:
+        result = replace(
+            result, forces=tuple(forces_there(window)), forces_note=forces[0]
+        )
     _remember_places(key, result)
     return result
+
+
+def _forecast_window(
+    events: pl.DataFrame, *, at: dt.datetime, days: float
+) -> pl.DataFrame:
+    """The events a forecast as of ``at`` plans its grid over, as :func:`_inputs`
+    cuts them: those of the ``days`` (history and backtest) before ``at``, in the
+    bulk (:func:`_bulk_events`)."""
+    start = at - dt.timedelta(days=days)
+    return _bulk_events(
+        events.filter(pl.col("occurred_at").is_between(start, at, closed="left"))
+    )[0]
+
+
+def _far_forces_note(window: pl.DataFrame, cell_size_m: float) -> str | None:
+    """Why no places are planned when the forecast's events (``window``: with
+    ``force`` and ``source``) are of forces or sources far apart
+    (:func:`avert.workflows._forces.refuse_far_forces`: one grid over them would
+    be mostly the ground between them); None when they are not.
+
+    Two clusters 250 km apart (Leeds, London) made the briefing plan one grid of
+    1,174,248 cells of 150 m (14 s of CPU with its backtest and Knox test:
+    ``benchmarks/places_read.py --far``) and rank its top cells over both
+    forces, with no word of them (``avert forecast`` refused it)."""
+    try:
+        refuse_far_forces(
+            window,
+            cell_size_m,
+            what="patrol grid",
+            option="an area of one force (the briefing's area)",
+        )
+    except ConfigError as exc:
+        return f"{NO_PLAN_FAR_FORCES_START} (no forecast, no hotspots): {exc}"
+    return None
+
+
+def _no_plan(
+    events: pl.DataFrame,
+    window: pl.DataFrame,
+    *,
+    knox: dict[str, Any],
+    notes: tuple[str, ...],
+) -> PlacesForecast:
+    """The briefing's places when no grid is planned (:func:`_far_forces_note`):
+    no plan, no zone (no Knox test was run), the forces of the ``window``
+    named and ``notes`` saying why."""
+    return PlacesForecast(
+        plan=None,
+        zones=events.head(0),
+        zone_radius_m=0.0,
+        zone_days=0.0,
+        first_band_ratio=None,
+        first_band_p=None,
+        knox_history_days=knox["history_days"],
+        knox_sims=knox["n_sims"],
+        zones_note="No near-repeat test: no places planned.",
+        notes=notes,
+        forces=tuple(forces_there(window)),
+    )
 
 
 def _options(forecast: dict[str, Any], knox: dict[str, Any]) -> tuple[object, ...]:

@@ -1,0 +1,226 @@
+"""Benchmark: the places forecast's read (``queries.located_between``) on a big store.
+
+The briefing's places section reads the located violence of the 455 days before
+its time (:func:`avert.workflows.forecast.recent_violence`) through a covering
+index of ``incidents`` and the classifications' ``in_definition`` index. Builds a
+store of ``--incidents`` seeded incidents over ``--days`` days (two forces, each
+with its ``source`` and ``force``; a few month-only and unlocated rows), classified
+under ``avb-2010``, then prints the database's plan of the read and the least wall
+and CPU time of ``--repeat`` reads of the 455 days (no kept read: each read goes to
+the database). ``--postgres``: on an embedded PostgreSQL server as well (the table
+vacuumed and analysed first, so its plan can be index-only). Nothing is hard-coded.
+
+    .venv/bin/python benchmarks/places_read.py [--incidents N] [--repeat K] [--postgres]
+
+``--far``: instead, the briefing's places (:func:`avert.workflows.forecast.
+briefing_places`, 10 cells, 9 Knox permutations) on a SQLite store of two
+clusters 250 km apart (Leeds, London: 200 incidents each over 120 days, as
+tests/workflows/test_forecast_far_forces.py), wall and CPU time of one call in
+a fresh process, and what it planned (cells of its grid, or its note).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import store_targets
+
+from avert.store import Store, queries
+
+AT = dt.datetime(2025, 3, 10, 8)
+PROFILE = "avb-2010"
+
+
+def incidents(n: int, days: int, seed: int = 1) -> pl.DataFrame:
+    """``n`` incidents over the ``days`` before :data:`AT`: half West Yorkshire's
+    (around Leeds), half the Met's (around London), 1 % month-only, 1 % unlocated."""
+    rng = np.random.default_rng(seed)
+    leeds = rng.random(n) < 0.5
+    x = np.where(leeds, 430_000.0, 530_000.0) + rng.normal(0, 8_000, n)
+    y = np.where(leeds, 433_000.0, 180_000.0) + rng.normal(0, 8_000, n)
+    x[rng.random(n) < 0.01] = np.nan
+    seconds = rng.integers(0, days * 86_400, n)
+    when = [AT - dt.timedelta(seconds=int(s)) for s in seconds]
+    precision = np.where(rng.random(n) < 0.01, "month", "exact")
+    return pl.DataFrame(
+        {
+            "incident_id": [f"i{i:08d}" for i in range(n)],
+            "source": np.where(leeds, "policeuk-wy", "policeuk-met"),
+            "force": np.where(
+                leeds, "West Yorkshire Police", "Metropolitan Police Service"
+            ),
+            "occurred_from": when,
+            "time_precision": precision,
+            "x": x,
+            "y": y,
+            "domestic": rng.random(n) < 0.3,
+        }
+    ).with_columns(
+        pl.when(pl.col("x").is_nan()).then(None).otherwise(pl.col("y")).alias("y"),
+        pl.col("x").fill_nan(None),
+    )
+
+
+def load(store: Store, frame: pl.DataFrame) -> None:
+    """The incidents and their classification under :data:`PROFILE` (2 in 3 in it)."""
+    classes = frame.select(
+        "incident_id",
+        profile=pl.lit(PROFILE),
+        in_definition=(pl.int_range(pl.len()) % 3) != 0,
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", frame)
+        tx.append("classifications", classes)
+
+
+def plan_of(store: Store, label: str, start: dt.datetime) -> list[str]:
+    """The database's plan of the read (SQLite's EXPLAIN QUERY PLAN, PostgreSQL's
+    EXPLAIN), one line a step."""
+    sql = queries._classified_window_sql(
+        store.dialect,
+        queries.LOCATED_COLUMNS,
+        ["in_definition"],
+        queries._LOCATED_WHERE,
+    )
+    params = [PROFILE, *queries._range(store, start, AT)]
+    raw = store.engine.raw_connection()
+    try:
+        if label == "sqlite":
+            cur = raw.cursor()
+            cur.execute("EXPLAIN QUERY PLAN " + sql, params)
+            return [str(r[3]) for r in cur.fetchall()]
+        raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+        cur = raw.cursor()
+        cur.execute('VACUUM ANALYZE "incidents"')
+        cur.execute('VACUUM ANALYZE "classifications"')
+        cur.execute("EXPLAIN " + sql.replace("?", "%s"), params)
+        return [str(r[0]) for r in cur.fetchall()]
+    finally:
+        raw.close()
+
+
+def far(tmp: str) -> None:
+    """One call of the briefing's places on two clusters 250 km apart."""
+    from avert.workflows.forecast import briefing_places
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for x0, y0, force in (
+        (430_000.0, 433_000.0, "West Yorkshire Police"),
+        (532_000.0, 181_000.0, "City of London Police"),
+    ):
+        hours = rng.uniform(0, 24 * 120, 200)
+        rows.append(
+            pl.DataFrame(
+                {
+                    "x": x0 + rng.normal(0, 300, 200),
+                    "y": y0 + rng.normal(0, 300, 200),
+                    "occurred_from": [
+                        dt.datetime(2019, 1, 1) + dt.timedelta(hours=float(h))
+                        for h in hours
+                    ],
+                    "force": force,
+                }
+            )
+        )
+    frame = pl.concat(rows).with_columns(
+        incident_id=pl.format("i{}", pl.int_range(pl.len())),
+        source=pl.lit("policeuk"),
+        time_precision=pl.lit("exact"),
+    )
+    store = Store(f"sqlite:///{tmp}/far.db")
+    store.upgrade()
+    load(store, frame)
+    w0, c0 = time.perf_counter(), time.process_time()
+    got = briefing_places(
+        store, at=dt.datetime(2019, 4, 20), profile=PROFILE, cells=10, knox_sims=9
+    )
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    plan = None if got is None else got.plan
+    said = (
+        f"a grid of {plan.grid.n_cells:,} cells, {plan.frame.height} top cells"
+        if plan is not None
+        else "no grid: " + next(n for n in got.notes if n.startswith("No places"))  # type: ignore[union-attr]
+    )
+    print(f"briefing places over two forces 250 km apart: {said}")
+    print(f"  one call: wall {wall:.2f} s, CPU {cpu:.2f} s")
+    store.close()
+
+
+def checks(read: pl.DataFrame) -> None:
+    """CPU of what the briefing's places add to each forecast for the forces of
+    the events ``read`` (when ``source`` and ``force`` are read): the window's
+    bulk, the far-apart test and the note naming them (least of 5)."""
+    if "force" not in read.columns:
+        return
+    from avert.workflows import forecast as wf
+    from avert.workflows._forces import mixed_forces_note
+
+    events = wf._located_events(read)
+    cpus = []
+    for _ in range(5):
+        c0 = time.process_time()
+        window = wf._forecast_window(events, at=AT, days=455)
+        wf._far_forces_note(window, 150.0)
+        mixed_forces_note(window)
+        cpus.append(time.process_time() - c0)
+    print(f"  the forces' checks of those events: CPU {min(cpus):.3f} s (least of 5)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--incidents", type=int, default=400_000)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--far", action="store_true")
+    args = parser.parse_args()
+    if args.far:
+        with tempfile.TemporaryDirectory(prefix="avert-bench-") as tmp:
+            far(tmp)
+        return
+    frame = incidents(args.incidents, args.days)
+    start = AT - dt.timedelta(days=455)
+    print(f"columns read: {', '.join(queries.LOCATED_COLUMNS)}")
+    with (
+        tempfile.TemporaryDirectory(prefix="avert-bench-") as tmp,
+        store_targets(tmp, postgres=args.postgres) as targets,
+    ):
+        for label, url in targets:
+            store = Store(url)
+            store.upgrade()
+            t = time.perf_counter()
+            load(store, frame)
+            print(
+                f"{label}: {store.count('incidents'):,} incidents loaded in "
+                f"{time.perf_counter() - t:.1f} s"
+            )
+            for line in plan_of(store, label, start):
+                print(f"  plan: {line}")
+            walls, cpus, rows = [], [], 0
+            for _ in range(args.repeat):
+                w0, c0 = time.perf_counter(), time.process_time()
+                got = queries.located_between(store, start, AT, profile=PROFILE)
+                walls.append(time.perf_counter() - w0)
+                cpus.append(time.process_time() - c0)
+                rows = got.height
+            print(
+                f"  read of 455 days: {rows:,} rows, least of {args.repeat}: "
+                f"wall {min(walls):.3f} s, CPU {min(cpus):.3f} s"
+            )
+            checks(got)
+            store.close()
+
+
+if __name__ == "__main__":
+    main()
