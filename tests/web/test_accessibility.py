@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from web.helpers import World, sign_in_page
+from web.helpers import World, open_record, sign_in_page
 
 #: axe-core's rule tags: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and its best
 #: practices (one main landmark, one h1, every content inside a landmark)
@@ -89,8 +89,7 @@ def test_every_page_passes_axe(
         page.goto(f"{base_url}/today")  # type: ignore[attr-defined]
         page.locator("#briefing a[href^='/people/']").first.click()  # type: ignore[attr-defined]
         found["purpose form"] = _violations(page)
-        page.fill("input[name=purpose]", "daily meeting check")  # type: ignore[attr-defined]
-        page.click("form button[type=submit] >> nth=-1")  # type: ignore[attr-defined]
+        open_record(page, "daily meeting check")
         page.wait_for_selector("#history")  # type: ignore[attr-defined]
         page.locator("#domestic-abuse").wait_for(state="attached")  # type: ignore[attr-defined]
         found["person"] = _violations(page)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from avert.policy import ROLES
-from web.helpers import PASSWORD, World, sign_in_page
+from web.helpers import PASSWORD, World, open_record, sign_in_page
 
 OUT = Path(__file__).resolve().parents[2] / "benchmarks" / "out"
 PERSON_ID = re.compile(r"\bP\d{7}\b")
@@ -53,8 +53,7 @@ def test_window_change_swaps_the_briefing_and_person_page_opens(
     assert "Window" in page.inner_text("#briefing")  # type: ignore[attr-defined]
     link = page.locator("#briefing a[href^='/people/']").first  # type: ignore[attr-defined]
     link.click()
-    page.fill("input[name=purpose]", "daily meeting check")  # type: ignore[attr-defined]
-    page.click("form button[type=submit] >> nth=-1")  # type: ignore[attr-defined]
+    open_record(page, "daily meeting check")
     page.wait_for_selector("#history")  # type: ignore[attr-defined]
     OUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUT / "web-person.png"), full_page=True)  # type: ignore[attr-defined]

@@ -766,9 +766,9 @@ def test_a_result_recorded_at_the_meeting_stays_on_its_page(world: World) -> Non
             "version": version_of(page, f"/meeting/taskings/{tasking_id}"),
         },
     )
-    row = shown.text.split(f"{tasking_id}</td>")[0].rsplit("<tr", 1)[1]
+    row = shown.text.split(f"{tasking_id}</span></td>")[0].rsplit("<tr", 1)[1]
     assert 'class="tasking-done"' in row
-    assert "Kept on the page" in shown.text.split(f"{tasking_id}</td>")[1]
+    assert "Kept on the page" in shown.text.split(f"{tasking_id}</span></td>")[1]
     assert "people tasked" in shown.text
 
 

@@ -90,7 +90,7 @@ def test_partner_meeting_at_a_past_time_uses_that_periods_key(world: World) -> N
         row["tasking_id"]: row for row in world.store.read_frame("taskings").to_dicts()
     }
     listed = re.findall(
-        r"(T\d{8}-[0-9a-f]+)</td><td[^>]*data-item=\"(\w+):([A-Z]-[0-9A-F]{12})\"",
+        r"(T\d{8}-[0-9a-f]+)</span></td><td[^>]*data-item=\"(\w+):([A-Z]-[0-9A-F]{12})\"",
         page.text,
     )
     assert listed, "the check needs taskings in the window"
@@ -108,7 +108,9 @@ def test_partner_meeting_at_a_past_time_uses_that_periods_key(world: World) -> N
     ]
     assert marked, "the check needs tasked items in the briefing"
     for tasking_id in marked:
-        assert f"TASKED</span> {tasking_id}" in page.text, tasking_id
+        assert f'TASKED</span> <span class="rec">{tasking_id}</span>' in page.text, (
+            tasking_id
+        )
 
 
 def test_partner_today_in_a_key_periods_first_hour_says_why_not_misconfigured(
