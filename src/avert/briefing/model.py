@@ -23,6 +23,7 @@ from typing import (
 )
 
 from avert.access import Audience
+from avert.analyse.coverage import CoverageBreak
 from avert.analyse.result import jsonable
 from avert.analyse.trend import Trend
 
@@ -620,6 +621,23 @@ def _area_records_missing(
     return None
 
 
+def window_breaks(
+    trend: Trend, window_from: dt.datetime, window_to: dt.datetime
+) -> list[CoverageBreak]:
+    """The breaks in the records of the trend's periods (their ``coverage``:
+    :mod:`avert.analyse.coverage`) whose empty run overlaps the window
+    ``[window_from, window_to)``: the window's own counts are short by them. Each
+    once (the 7- and the 28-day period can find the same)."""
+    out: list[CoverageBreak] = []
+    for p in trend["periods"]:
+        for b in p.get("coverage") or []:
+            run_from = b["after"] or p["from"]
+            run_to = b["before"] or p["to"]
+            if run_from < window_to and run_to > window_from and b not in out:
+                out.append(b)
+    return out
+
+
 @dataclass(frozen=True)
 class Briefing:
     """A daily risk briefing, ready to render (HTML/PDF) or export (JSON).
@@ -831,6 +849,11 @@ class Briefing:
             k: (None if k in unknown else v) for k, v in self.summary.items()
         }
         out["not_computable"] = unknown
+        # the breaks in the sources' records that overlap the window: its counts
+        # are short by them (the trend's periods carry their own)
+        out["window_coverage"] = window_breaks(
+            self.trend, self.window_from, self.window_to
+        )
         return out
 
     def to_json(self) -> dict[str, Any]:
