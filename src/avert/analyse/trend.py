@@ -199,7 +199,8 @@ def year_on_year(
             prev = _count(violent, prev_from, window_from, None, keys)
             line += f"; previous month ({prev_from:%B %Y}) {prev:,}"
         else:  # not a month without violence: a month the store holds nothing of
-            line += f"; previous month ({prev_from:%B %Y}): no records of any kind"
+            of = "" if area is None else f" of {area}"
+            line += f"; previous month ({prev_from:%B %Y}): no records{of} of any kind"
     return {"line": line + ".", "periods": periods, "previous_month": prev}
 
 

@@ -116,6 +116,7 @@ from avert.briefing.model import (
     Section,
     Summary,
     TaskingItem,
+    records_gap,
     records_missing,
     window_breaks,
 )
@@ -157,6 +158,7 @@ __all__ = [
     "people_section",
     "places_section",
     "prepare",
+    "records_gap",
     "records_missing",
     "repeat_victims_section",
     "retaliation_section",

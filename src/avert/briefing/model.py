@@ -10,6 +10,7 @@ rule ids, harm sources, group ids), ``reasons_words`` (the same reasons in words
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import (
     Any,
@@ -23,7 +24,7 @@ from typing import (
 )
 
 from avert.access import Audience
-from avert.analyse.coverage import CoverageBreak
+from avert.analyse.coverage import CHANCE_BELOW, CoverageBreak
 from avert.analyse.result import jsonable
 from avert.analyse.trend import Trend
 
@@ -636,6 +637,46 @@ def window_breaks(
             if run_from < window_to and run_to > window_from and b not in out:
                 out.append(b)
     return out
+
+
+#: A window the records' span covers but that holds none of them is a gap in what
+#: was loaded when a Poisson count of the span's mean rate would be empty so long
+#: less often than this (:func:`records_gap`; the bar of
+#: :data:`avert.analyse.coverage.CHANCE_BELOW`)
+GAP_CHANCE_BELOW: Final = CHANCE_BELOW
+
+
+def records_gap(
+    span: tuple[dt.datetime, dt.datetime],
+    n_span: int,
+    run: tuple[dt.datetime, dt.datetime],
+    *,
+    area: str | None = None,
+) -> str | None:
+    """Why an empty window inside the span of its records (``span``, holding
+    ``n_span`` records of any kind) is no finding, or None when it may well be
+    one: ``run`` is the time without a record that holds the window (the end of
+    the latest record before it, the first after it: a missing week or month of
+    police.uk data between loads read "0 violent incidents"). Rule: the span's
+    mean rate per day ``n_span / days``; under a Poisson count of it, the chance
+    of the run's days without a record is ``exp(-rate * days)``, a gap below
+    :data:`GAP_CHANCE_BELOW` (a quiet area of a few records a month keeps its 0).
+    ``area``: the records are that area's."""
+    first, last = span
+    span_days = (last - first) / dt.timedelta(days=1)
+    run_days = (run[1] - run[0]) / dt.timedelta(days=1)
+    if span_days <= 0 or run_days <= 0 or n_span <= 0:
+        return None
+    per_day = n_span / span_days
+    if math.exp(-per_day * run_days) >= GAP_CHANCE_BELOW:
+        return None
+    of = "" if area is None else f" of {area}"
+    usual = f"{per_day:,.0f}" if per_day >= 1.5 else f"{per_day:.1f}"
+    return (
+        f"no records{of} are loaded from {run[0]:%Y-%m-%d %H:%M} to "
+        f"{run[1]:%Y-%m-%d %H:%M} ({run_days:,.0f} days without one, where about "
+        f"{usual} a day are usual): a gap in what was loaded, not a quiet window"
+    )
 
 
 @dataclass(frozen=True)
