@@ -797,6 +797,17 @@ class Briefing:
         )
 
     @property
+    def retaliation_not_shown(self) -> str | None:
+        """Why no retaliation alert can be raised (None when alerts were looked
+        for): the store records no groups (:data:`NO_GROUPS_NOTE`), so "0
+        alerts" is no finding. briefing.json gives ``summary.n_retaliation``
+        null with this reason (:meth:`not_computable`), where a briefing whose
+        groups raised none gives 0: a consumer tells the two apart."""
+        if self.retaliation or NO_GROUPS_NOTE not in self.notes:
+            return None
+        return "no groups recorded"
+
+    @property
     def people_not_shown_short(self) -> str | None:
         """The few words of :attr:`people_not_shown` the summary tiles and the
         command line give (None when the people can be shown); month data show
@@ -842,7 +853,8 @@ class Briefing:
         """The summary counts these data cannot tell, each with why (as the pages'
         "–" tiles): a count of people (retaliation alerts, repeat victims, ASB
         callers, escalating ASB, people of concern) of 0 where the data name no
-        one (:attr:`people_not_shown_short`: month-precision data.police.uk, a
+        one; retaliation alerts where the store records no groups
+        (:attr:`retaliation_not_shown`) (:attr:`people_not_shown_short`: month-precision data.police.uk, a
         store of open incident data or of nothing), and intelligence of 0 on
         month data or a store that holds none; the window's incidents and harm
         where no record is loaded for it (:attr:`records_missing`) or its
@@ -867,6 +879,11 @@ class Briefing:
                 out["n_retaliation_strong"] = unseen
             if "n_people" in out and not s["n_people_linked"]:
                 out["n_people_linked"] = unseen
+        no_groups = self.retaliation_not_shown
+        if no_groups is not None:
+            # no groups to raise an alert from: 0 would read as "none found"
+            out.setdefault("n_retaliation", no_groups)
+            out.setdefault("n_retaliation_strong", no_groups)
         window = self.incidents_not_shown_short
         if window is not None:
             # drawn from the window's incidents (docs/briefing.md), which are not
