@@ -198,10 +198,39 @@ def year_on_year(
         if incidents.filter(_between(prev_from, window_from)).height:
             prev = _count(violent, prev_from, window_from, None, keys)
             line += f"; previous month ({prev_from:%B %Y}) {prev:,}"
+            per_day = _per_day_part((prev, prev_from, window_from), periods[0])
+            line += f" ({per_day})" if per_day else ""
         else:  # not a month without violence: a month the store holds nothing of
             of = "" if area is None else f" of {area}"
             line += f"; previous month ({prev_from:%B %Y}): no records{of} of any kind"
     return {"line": line + ".", "periods": periods, "previous_month": prev}
+
+
+def _per_day_part(
+    before: tuple[int, dt.datetime, dt.datetime], now: TrendPeriod
+) -> str:
+    """What a month's count adds when ``before`` (its count, from, to) is of a
+    month of another length than ``now``'s: the counts per day, "per day 728
+    against 784, +8 %: a month of 31 days against one of 28". London's February
+    2022 read "21,961; previous month (January 2022) 22,571", a fall, though it
+    was 8 % more a day. "" when the lengths are equal or a count is missing."""
+    n_before, a, b = before
+    count = now["count"]
+    days_before = (b - a) / dt.timedelta(days=1)
+    days_now = (now["to"] - now["from"]) / dt.timedelta(days=1)
+    if count is None or days_before == days_now or not days_before or not days_now:
+        return ""
+    rate_before, rate_now = n_before / days_before, count / days_now
+    change = _change_rate(rate_now, rate_before)
+    pct = "" if change is None else f", {_percent(change)}"
+    return (
+        f"per day {rate_before:,.0f} against {rate_now:,.0f}{pct}: a month of "
+        f"{days_before:.0f} days against one of {days_now:.0f}"
+    )
+
+
+def _change_rate(now: float, before: float) -> float | None:
+    return None if before == 0 else (now - before) / before
 
 
 def _left_out_part(n_records: int, months: str) -> str:
@@ -295,6 +324,9 @@ def _compare_period(
         pct = "no baseline" if change is None else _percent(change)
         same = "" if like else f", on {_labels(common)} only"
         why = f"a year earlier {before:,}, {pct}{same}"
+        if (b - a) != (yb - ya):  # a leap February against a plain one
+            per_day = _per_day_part((before, ya, yb), period)
+            why += f"; {per_day}" if per_day else ""
     return period, (f"{label} {now:,}", why + _breaks_part(breaks, year_breaks))
 
 
