@@ -172,11 +172,10 @@ def break_text(b: CoverageBreak) -> str:
     through and a gap read alike here: from the period alone they cannot be told
     apart, and each makes the count short."""
     days = b["empty_days"]
-    run = (
-        f"{days:.0f} day{'s' if round(days) != 1 else ''}"
-        if days >= 1
-        else f"{days * 24:.0f} hours"
-    )
+    if b["kind"] == "gap" and b["after"] is not None and b["before"] is not None:
+        # the time between the records, not the whole empty days counted
+        days = (b["before"] - b["after"]) / _DAY
+    run = _days(days)
     usual = (
         f"{b['per_day']:,.0f} a day"
         if b["per_day"] >= 1.5
@@ -184,14 +183,22 @@ def break_text(b: CoverageBreak) -> str:
     )
     fmt = "%d %b %Y %H:%M"
     if b["kind"] == "start" and b["before"] is not None:
-        when = (
-            f"in its first {run}, until {b['before']:{fmt}} (where {usual} are usual)"
-        )
+        first = "first day" if run == "1 day" else f"first {run}"
+        when = f"in its {first}, until {b['before']:{fmt}} (where {usual} are usual)"
     elif b["kind"] == "stop" and b["after"] is not None:
-        when = f"in its last {run}, after {b['after']:{fmt}} (where {usual} are usual)"
+        last = "last day" if run == "1 day" else f"last {run}"
+        when = f"in its {last}, after {b['after']:{fmt}} (where {usual} are usual)"
     else:
         when = (
             f"between {b['after']:{fmt}} and {b['before']:{fmt}} "
             f"({run}, where {usual} are usual)"
         )
     return f"no records of {b['source']} {when}: records missing, not a fall"
+
+
+def _days(days: float) -> str:
+    """ "7 days", "1 day", "18 hours"."""
+    if days < 1:
+        return f"{days * 24:.0f} hours"
+    whole = round(days)
+    return f"{whole} day{'s' if whole != 1 else ''}"
