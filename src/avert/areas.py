@@ -3,7 +3,8 @@ the places forecast and the taskings of an area-scoped user.
 
 An area is named as the records name it: a borough (``incidents.borough``) or an
 LSOA (``incidents.lsoa``, the code police.uk street files give), matched in any
-case and without surrounding spaces. A user scoped to an LSOA so sees the same
+case, without surrounding spaces and with runs of spaces as one (:func:`area_key`):
+"Leeds", "LEEDS" and "Leeds " are one place; "St Albans" and "St. Albans" stay two. A user scoped to an LSOA so sees the same
 incidents on every page.
 """
 
@@ -21,6 +22,7 @@ __all__ = [
     "AREA_COLUMNS",
     "LSOA_NAME_AUTHORITY",
     "area_key",
+    "area_key_expr",
     "area_words",
     "force_name",
     "in_area",
@@ -49,19 +51,40 @@ def lsoa_authority(names: pl.Expr) -> pl.Expr:
 
 
 def area_key(area: str) -> str:
-    """``area`` as :func:`in_area` compares it: without surrounding spaces, lower case.
+    """``area`` as :func:`in_area` compares it: without surrounding spaces, runs of
+    spaces as one, lower case (``str.lower``, as the stored spellings are lowered
+    by :func:`area_key_expr`: ``casefold`` would part "Straße" from its stored
+    spelling). Spellings of one key are one place; nothing else is merged.
 
     The web policy compares a user's area with the asked one by this key, so a
     request is allowed exactly when it names the incidents of the user's area.
 
     >>> area_key(" E01000001 ") == area_key("e01000001")
     True
+    >>> area_key("Tower  Hamlets ")
+    'tower hamlets'
     """
-    return area.strip().lower()
+    return " ".join(area.split()).lower()
+
+
+def area_key_expr(spelling: pl.Expr) -> pl.Expr:
+    """:func:`area_key` of a column of stored spellings (text; null stays null).
+
+    >>> s = pl.Series(["Leeds ", "LEEDS", " Tower\tHamlets", None])
+    >>> s.to_frame("a").select(area_key_expr(pl.col("a")))["a"].to_list()
+    ['leeds', 'leeds', 'tower hamlets', None]
+    """
+    return (
+        spelling.cast(pl.String)
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.to_lowercase()
+    )
 
 
 def in_area(area: str, columns: Collection[str]) -> pl.Expr:
-    """True for the rows whose borough or LSOA is ``area`` (any case).
+    """True for the rows whose borough or LSOA is ``area`` (any spelling of its
+    :func:`area_key`: any case, any spaces).
 
     ``columns`` are the frame's columns: only the area columns it has are tested;
     with none, no row is in the area. Nulls are not in it.
@@ -76,7 +99,7 @@ def in_area(area: str, columns: Collection[str]) -> pl.Expr:
     tests = [
         # as text: a frame of rows naming no LSOA has an all-null column of
         # dtype Null, and a caller's borough may be Categorical
-        pl.col(c).cast(pl.String).str.to_lowercase().eq(key).fill_null(value=False)
+        area_key_expr(pl.col(c)).eq(key).fill_null(value=False)
         for c in AREA_COLUMNS
         if c in columns
     ]

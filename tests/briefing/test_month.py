@@ -520,10 +520,13 @@ def test_a_month_brief_s_json_gives_counts_it_cannot_see_as_null() -> None:
     assert "<b>–</b>intelligence reports" in html
     # an exact-time briefing's zeros are findings and stay 0
     exact = daily_briefing(inc.head(0), at=dt.datetime(2022, 2, 3, 6)).to_json()
-    assert exact["summary"]["n_retaliation"] == 0
-    # a store without intelligence: its 0 is none held, not none found
+    assert exact["summary"]["n_repeat_victims"] == 0
+    # a store without intelligence: its 0 is none held, not none found; without
+    # groups no retaliation alert can be raised (tests/briefing/test_retaliation_json.py)
     assert exact["summary"]["not_computable"] == {
-        "n_intelligence": "the store holds none"
+        "n_intelligence": "the store holds none",
+        "n_retaliation": "no groups recorded",
+        "n_retaliation_strong": "no groups recorded",
     }
 
 

@@ -11,7 +11,10 @@ loaded with exactly a year of data holds only the last days of the year-earlier
 28 days, and comparing with them would print +7,000 %. Month-only rows never count
 in a 7- or 28-day period (their day is unknown: a month's records are all dated its
 first day); the line says how many whose month overlaps the last 28 days
-were left out, and of which months.
+were left out, and of which months. Beside each count of exact data the line names
+the breaks in its sources' records (records that start or stop partway through the
+period, or a gap inside it: :mod:`avert.analyse.coverage`), which make a count
+read as a fall; the periods carry them (``coverage``, ``year_earlier_coverage``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from collections.abc import Sequence
 from typing import Final, Literal, TypedDict
 
 import polars as pl
+
+from avert.analyse.coverage import CoverageBreak, break_text, coverage_breaks
 
 __all__ = [
     "COVERAGE_KEYS",
@@ -46,6 +51,10 @@ TrendPeriod = TypedDict(
         "year_earlier_to": dt.datetime,
         "year_earlier": int | None,
         "change": float | None,
+        # the breaks in the sources' records of the period and of its year-earlier
+        # period (avert.analyse.coverage): the counts they distort, not falls
+        "coverage": list[CoverageBreak],
+        "year_earlier_coverage": list[CoverageBreak],
     },
 )
 
@@ -169,7 +178,14 @@ def year_on_year(
     parts: list[tuple[str, str]] = []
     for span in _spans(at, precision, window_from, window_to):
         period, part = _compare_period(
-            span, incidents, violent, undated, started=started, keys=keys, area=area
+            span,
+            incidents,
+            violent,
+            undated,
+            started=started,
+            keys=keys,
+            area=area,
+            days=precision == "exact",
         )
         periods.append(period)
         parts.append(part)
@@ -182,9 +198,39 @@ def year_on_year(
         if incidents.filter(_between(prev_from, window_from)).height:
             prev = _count(violent, prev_from, window_from, None, keys)
             line += f"; previous month ({prev_from:%B %Y}) {prev:,}"
+            per_day = _per_day_part((prev, prev_from, window_from), periods[0])
+            line += f" ({per_day})" if per_day else ""
         else:  # not a month without violence: a month the store holds nothing of
-            line += f"; previous month ({prev_from:%B %Y}): no records of any kind"
+            of = "" if area is None else f" of {area}"
+            line += f"; previous month ({prev_from:%B %Y}): no records{of} of any kind"
     return {"line": line + ".", "periods": periods, "previous_month": prev}
+
+
+def _per_day_part(
+    before: tuple[int, dt.datetime, dt.datetime], now: TrendPeriod
+) -> str:
+    """What a month's count adds when ``before`` (its count, from, to) is of a
+    month of another length than ``now``'s: the counts per day, "per day 728
+    against 784, +8 %: a month of 31 days against one of 28". London's February
+    2022 read "21,961; previous month (January 2022) 22,571", a fall, though it
+    was 8 % more a day. "" when the lengths are equal or a count is missing."""
+    n_before, a, b = before
+    count = now["count"]
+    days_before = (b - a) / dt.timedelta(days=1)
+    days_now = (now["to"] - now["from"]) / dt.timedelta(days=1)
+    if count is None or days_before == days_now or not days_before or not days_now:
+        return ""
+    rate_before, rate_now = n_before / days_before, count / days_now
+    change = _change_rate(rate_now, rate_before)
+    pct = "" if change is None else f", {_percent(change)}"
+    return (
+        f"per day {rate_before:,.0f} against {rate_now:,.0f}{pct}: a month of "
+        f"{days_before:.0f} days against one of {days_now:.0f}"
+    )
+
+
+def _change_rate(now: float, before: float) -> float | None:
+    return None if before == 0 else (now - before) / before
 
 
 def _left_out_part(n_records: int, months: str) -> str:
@@ -210,10 +256,17 @@ def _compare_period(
     started: set[tuple[object, ...]] | None,
     keys: Sequence[str],
     area: str | None = None,
+    days: bool = False,
 ) -> tuple[TrendPeriod, tuple[str, str]]:
     """One period of :func:`year_on_year` against its year-earlier period, like with
-    like: its row and its ``(label, what it says)`` part of the line."""
+    like: its row and its ``(label, what it says)`` part of the line. ``days``:
+    the records have days (exact data), whose breaks the part names
+    (:func:`avert.analyse.coverage.coverage_breaks`)."""
     label, a, b, ya, yb = span
+    breaks = coverage_breaks(incidents, start=a, end=b, keys=keys) if days else []
+    year_breaks = (
+        coverage_breaks(incidents, start=ya, end=yb, keys=keys) if days else []
+    )
     now_src = _source_keys(incidents.filter(_between(a, b)), keys)
     month_end = pl.col("occurred_from").dt.offset_by("1mo")
     overlap = (pl.col("occurred_from") < b) & (month_end > a)
@@ -228,6 +281,8 @@ def _compare_period(
             "year_earlier_to": yb,
             "year_earlier": before,
             "change": change,
+            "coverage": breaks,
+            "year_earlier_coverage": year_breaks,
         }
 
     if not now_src and undated.filter(overlap).height:
@@ -269,7 +324,18 @@ def _compare_period(
         pct = "no baseline" if change is None else _percent(change)
         same = "" if like else f", on {_labels(common)} only"
         why = f"a year earlier {before:,}, {pct}{same}"
-    return period, (f"{label} {now:,}", why)
+        if (b - a) != (yb - ya):  # a leap February against a plain one
+            per_day = _per_day_part((before, ya, yb), period)
+            why += f"; {per_day}" if per_day else ""
+    return period, (f"{label} {now:,}", why + _breaks_part(breaks, year_breaks))
+
+
+def _breaks_part(breaks: list[CoverageBreak], year_breaks: list[CoverageBreak]) -> str:
+    """What the period's part adds on the breaks of its records and of its
+    year-earlier period's: "; but no records of ... (a gap ...)"."""
+    said = [break_text(b) for b in breaks]
+    said += [f"a year earlier {break_text(b)}" for b in year_breaks]
+    return "".join(f"; but {s}" for s in said)
 
 
 def _percent(change: float) -> str:

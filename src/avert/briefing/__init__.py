@@ -89,8 +89,9 @@ from typing import Any, Final
 import polars as pl
 
 from avert.access import Audience, Pseudonymiser
+from avert.analyse.coverage import break_text
 from avert.analyse.result import collector_paused
-from avert.analyse.trend import month_window, year_on_year
+from avert.analyse.trend import Trend, month_window, year_on_year
 from avert.briefing import dated_alone
 from avert.briefing.actions import actions_section
 from avert.briefing.asb import asb_callers_section
@@ -115,7 +116,9 @@ from avert.briefing.model import (
     Section,
     Summary,
     TaskingItem,
+    records_gap,
     records_missing,
+    window_breaks,
 )
 from avert.briefing.people import people_section
 from avert.briefing.places import PlacesForecast, places_section
@@ -155,6 +158,7 @@ __all__ = [
     "people_section",
     "places_section",
     "prepare",
+    "records_gap",
     "records_missing",
     "repeat_victims_section",
     "retaliation_section",
@@ -318,6 +322,17 @@ def _shared_day_notes(ctx: BriefingContext) -> list[str]:
         f"window shares with the briefing before or after, which lists {them} "
         f"too (the one before if on record when it ran): adding briefings' counts "
         f"up can count {them} twice."
+    ]
+
+
+def _coverage_notes(ctx: BriefingContext, trend: Trend) -> list[str]:
+    """A note for each break in a source's records (:mod:`avert.analyse.coverage`)
+    that overlaps the window (:func:`avert.briefing.model.window_breaks`): its
+    counts are short by the missing records, and a short count reads as a quiet
+    day. The trend's line names the breaks of each of its periods."""
+    return [
+        f"The window's counts are short: {break_text(b)}."
+        for b in window_breaks(trend, ctx.window_from, ctx.window_to)
     ]
 
 
@@ -660,6 +675,7 @@ def _assemble(
         *ctx.notes,
         *_feed_lag_notes(ctx),
         *_shared_day_notes(ctx),
+        *_coverage_notes(ctx, trend),
         *_unknown_harm_notes(ctx),
         *_expected_harm_notes(ctx),
         *s.places.notes,

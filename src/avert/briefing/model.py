@@ -10,6 +10,7 @@ rule ids, harm sources, group ids), ``reasons_words`` (the same reasons in words
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import (
     Any,
@@ -23,6 +24,7 @@ from typing import (
 )
 
 from avert.access import Audience
+from avert.analyse.coverage import CHANCE_BELOW, CoverageBreak
 from avert.analyse.result import jsonable
 from avert.analyse.trend import Trend
 
@@ -631,6 +633,63 @@ def _area_records_missing(
     return None
 
 
+def window_breaks(
+    trend: Trend, window_from: dt.datetime, window_to: dt.datetime
+) -> list[CoverageBreak]:
+    """The breaks in the records of the trend's periods (their ``coverage``:
+    :mod:`avert.analyse.coverage`) whose empty run overlaps the window
+    ``[window_from, window_to)``: the window's own counts are short by them. Each
+    once (the 7- and the 28-day period can find the same)."""
+    out: list[CoverageBreak] = []
+    for p in trend["periods"]:
+        for b in p.get("coverage") or []:
+            run_from = b["after"] or p["from"]
+            run_to = b["before"] or p["to"]
+            if run_from < window_to and run_to > window_from and b not in out:
+                out.append(b)
+    return out
+
+
+#: A window the records' span covers but that holds none of them is a gap in what
+#: was loaded when a Poisson count of the span's mean rate would be empty so long
+#: less often than this (:func:`records_gap`; the bar of
+#: :data:`avert.analyse.coverage.CHANCE_BELOW`)
+GAP_CHANCE_BELOW: Final = CHANCE_BELOW
+
+
+def records_gap(
+    span: tuple[dt.datetime, dt.datetime],
+    n_span: int,
+    run: tuple[dt.datetime, dt.datetime],
+    *,
+    area: str | None = None,
+) -> str | None:
+    """Why an empty window inside the span of its records (``span``, holding
+    ``n_span`` records of any kind) is no finding, or None when it may well be
+    one: ``run`` is the time without a record that holds the window (the end of
+    the latest record before it, the first after it: a missing week or month of
+    police.uk data between loads read "0 violent incidents"). Rule: the span's
+    mean rate per day ``n_span / days``; under a Poisson count of it, the chance
+    of the run's days without a record is ``exp(-rate * days)``, a gap below
+    :data:`GAP_CHANCE_BELOW` (a quiet area of a few records a month keeps its 0).
+    ``area``: the records are that area's."""
+    first, last = span
+    span_days = (last - first) / dt.timedelta(days=1)
+    run_days = (run[1] - run[0]) / dt.timedelta(days=1)
+    if span_days <= 0 or run_days <= 0 or n_span <= 0:
+        return None
+    per_day = n_span / span_days
+    if math.exp(-per_day * run_days) >= GAP_CHANCE_BELOW:
+        return None
+    of = "" if area is None else f" of {area}"
+    usual = f"{per_day:,.0f}" if per_day >= 1.5 else f"{per_day:.1f}"
+    return (
+        f"no records{of} are loaded from {run[0]:%Y-%m-%d %H:%M} to "
+        f"{run[1]:%Y-%m-%d %H:%M} ({run_days:,.0f} days without one, where about "
+        f"{usual} a day are usual): a gap in what was loaded, not a quiet window"
+    )
+
+
 @dataclass(frozen=True)
 class Briefing:
     """A daily risk briefing, ready to render (HTML/PDF) or export (JSON).
@@ -749,6 +808,17 @@ class Briefing:
         )
 
     @property
+    def retaliation_not_shown(self) -> str | None:
+        """Why no retaliation alert can be raised (None when alerts were looked
+        for): the store records no groups (:data:`NO_GROUPS_NOTE`), so "0
+        alerts" is no finding. briefing.json gives ``summary.n_retaliation``
+        null with this reason (:meth:`not_computable`), where a briefing whose
+        groups raised none gives 0: a consumer tells the two apart."""
+        if self.retaliation or NO_GROUPS_NOTE not in self.notes:
+            return None
+        return "no groups recorded"
+
+    @property
     def people_not_shown_short(self) -> str | None:
         """The few words of :attr:`people_not_shown` the summary tiles and the
         command line give (None when the people can be shown); month data show
@@ -794,7 +864,8 @@ class Briefing:
         """The summary counts these data cannot tell, each with why (as the pages'
         "–" tiles): a count of people (retaliation alerts, repeat victims, ASB
         callers, escalating ASB, people of concern) of 0 where the data name no
-        one (:attr:`people_not_shown_short`: month-precision data.police.uk, a
+        one; retaliation alerts where the store records no groups
+        (:attr:`retaliation_not_shown`) (:attr:`people_not_shown_short`: month-precision data.police.uk, a
         store of open incident data or of nothing), and intelligence of 0 on
         month data or a store that holds none; the window's incidents and harm
         where no record is loaded for it (:attr:`records_missing`) or its
@@ -819,6 +890,11 @@ class Briefing:
                 out["n_retaliation_strong"] = unseen
             if "n_people" in out and not s["n_people_linked"]:
                 out["n_people_linked"] = unseen
+        no_groups = self.retaliation_not_shown
+        if no_groups is not None:
+            # no groups to raise an alert from: 0 would read as "none found"
+            out.setdefault("n_retaliation", no_groups)
+            out.setdefault("n_retaliation_strong", no_groups)
         window = self.incidents_not_shown_short
         if window is not None:
             # drawn from the window's incidents (docs/briefing.md), which are not
@@ -842,6 +918,11 @@ class Briefing:
             k: (None if k in unknown else v) for k, v in self.summary.items()
         }
         out["not_computable"] = unknown
+        # the breaks in the sources' records that overlap the window: its counts
+        # are short by them (the trend's periods carry their own)
+        out["window_coverage"] = window_breaks(
+            self.trend, self.window_from, self.window_to
+        )
         return out
 
     def to_json(self) -> dict[str, Any]:

@@ -51,11 +51,13 @@ __all__ = [
     "incident_forces_sharing",
     "incident_span",
     "incident_spans",
+    "incidents_between",
     "latest_dash_at",
     "latest_incident_at",
     "latest_stop_at",
     "month_only_incidents",
     "record_sources",
+    "records_around",
     "status_summary",
     "stop_span",
     "stops_after",
@@ -360,19 +362,28 @@ def incident_spans(store: Store, *, timed: bool = False) -> pl.DataFrame:
 
 
 def area_incident_span(
-    store: Store, area: str
+    store: Store, area: str | Sequence[str]
 ) -> tuple[dt.datetime, dt.datetime] | None:
     """:func:`incident_span` of the incidents whose ``borough`` or ``lsoa`` is
-    ``area``, spelt as stored (:func:`avert.workflows.briefing.area_as_stored`):
-    when the store's records of that area start and end (None: it holds none).
-    A store of two forces can cover a day of one and not of the other: the
-    City of London's 2019 beside West Yorkshire's July 2018 (one scan)."""
+    ``area``, spelt as stored, or any of its spellings (a list:
+    :func:`avert.workflows.briefing.stored_spellings`; "Leeds" and "LEEDS" are one
+    place, and its span was its first spelling's): when the store's records of
+    that area start and end (None: it holds none). A store of two forces can
+    cover a day of one and not of the other: the City of London's 2019 beside
+    West Yorkshire's July 2018 (one scan)."""
+    names = [area] if isinstance(area, str) else list(area)
+    if not names:
+        return None
+    marks = ", ".join("?" * len(names))
     return _first_last(
         _spans(
             store,
             timed=False,
             by=(),
-            where=('("borough" = ? OR "lsoa" = ?)', (area, area)),
+            where=(
+                f'("borough" IN ({marks}) OR "lsoa" IN ({marks}))',
+                (*names, *names),
+            ),
         )
     )
 
@@ -444,6 +455,73 @@ def incident_extent(
         schema={"first": pl.Datetime("us"), "last": pl.Datetime("us")},
     )
     return _first_last(frame)
+
+
+def _area_where(areas: Sequence[str] | None) -> tuple[str, list[object]]:
+    """The condition (`` AND ...``, or none) and parameters of the incidents of
+    ``areas`` (stored spellings of a borough or LSOA; None: every incident)."""
+    if areas is None:
+        return "", []
+    names = list(areas)
+    marks = ", ".join("?" * len(names)) or "NULL"
+    return f' AND ("borough" IN ({marks}) OR "lsoa" IN ({marks}))', [*names, *names]
+
+
+def incidents_between(
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    areas: Sequence[str] | None = None,
+) -> int:
+    """How many incidents of any kind have ``start <= occurred_from < end``, of
+    the ``areas`` (stored spellings of a borough or LSOA) when given."""
+    cond, names = _area_where(areas)
+    frame = store._query(
+        'SELECT COUNT(*) AS "n" FROM "incidents" WHERE "occurred_from" >= ? '
+        f'AND "occurred_from" < ?{cond}',
+        [
+            _to_sql_value(start, store.dialect),
+            _to_sql_value(end, store.dialect),
+            *names,
+        ],
+        schema={"n": pl.Int64()},
+    )
+    return int(frame["n"][0]) if frame.height else 0
+
+
+def records_around(
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    areas: Sequence[str] | None = None,
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The end of the latest record before ``start`` (a month-only record's: its
+    month's end, which it covers) and the earliest ``occurred_from`` at or after
+    ``end`` (None: none), of the ``areas`` when given: the run without records
+    that holds an empty window (:func:`avert.briefing.model.records_gap`)."""
+    cond, names = _area_where(areas)
+    before = store._query(
+        'SELECT "occurred_from", "time_precision" FROM "incidents" WHERE '
+        f'"occurred_from" < ?{cond} ORDER BY "occurred_from" DESC LIMIT 1',
+        [_to_sql_value(start, store.dialect), *names],
+        schema={"occurred_from": pl.Datetime("us"), "time_precision": pl.String()},
+    )
+    after = store._query(
+        'SELECT MIN("occurred_from") AS "first" FROM "incidents" WHERE '
+        f'"occurred_from" >= ?{cond}',
+        [_to_sql_value(end, store.dialect), *names],
+        schema={"first": pl.Datetime("us")},
+    )
+    last: dt.datetime | None = None
+    if before.height:
+        last, precision = before.row(0)
+        if last is not None and precision == "month":  # to its month's end
+            y, m = divmod(last.year * 12 + last.month, 12)
+            last = dt.datetime(y, m + 1, 1)
+    first = after["first"][0] if after.height else None
+    return last, first if isinstance(first, dt.datetime) else None
 
 
 def _first_last(frame: pl.DataFrame) -> tuple[dt.datetime, dt.datetime] | None:

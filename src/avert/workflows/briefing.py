@@ -33,7 +33,7 @@ from avert.access import (
     pseudonymiser_for,
 )
 from avert.analyse._window import started_by
-from avert.areas import AREA_COLUMNS, area_key
+from avert.areas import AREA_COLUMNS, area_key, area_key_expr
 from avert.briefing import (
     NO_INCIDENTS_STORED,
     NOTHING_LOADED_NOTE,
@@ -43,6 +43,7 @@ from avert.briefing import (
     BriefingOptions,
     PlacesForecast,
     daily_briefing,
+    records_gap,
     records_missing,
 )
 from avert.briefing.dash import none_made_yet
@@ -58,7 +59,12 @@ from avert.report.render import render_briefing_html, render_pdf
 from avert.schema import DETECTED_GROUP_PREFIX, ITEM_KINDS
 from avert.store import Store, audit, queries
 from avert.store.loads import has_rows
-from avert.store.summary import area_incident_span, incident_span
+from avert.store.summary import (
+    area_incident_span,
+    incident_span,
+    incidents_between,
+    records_around,
+)
 from avert.workflows.analysis import NO_PEOPLE_NOTE
 from avert.workflows.briefing_reads import (
     briefing_window_from,
@@ -913,6 +919,25 @@ def _with_store_facts(
     return _with_clock_change(briefing, reader.hours, store.timezone)
 
 
+def _records_gap(store: Store, briefing: Briefing, area: str | None) -> str | None:
+    """Why a window inside the span of the store's (or the area's, every spelling
+    of it) records that holds no record of any kind is a gap in what was loaded
+    (:func:`avert.briefing.records_gap`: a missing month of police.uk data read
+    "0 violent incidents"), or None. Runs only when the window lists no incident."""
+    names = stored_spellings(store, area) if area else None
+    span = incident_span(store) if names is None else area_incident_span(store, names)
+    wf, wt = briefing.window_from, briefing.window_to
+    if span is None or incidents_between(store, wf, wt, areas=names):
+        return None
+    last, first = records_around(store, wf, wt, areas=names)
+    if last is None or first is None:
+        return None
+    n_span = incidents_between(
+        store, span[0], span[1] + dt.timedelta(microseconds=1), areas=names
+    )
+    return records_gap(span, n_span, (last, first), area=area)
+
+
 def _with_clock_change(briefing: Briefing, hours: int, timezone: str) -> Briefing:
     """``briefing`` with a note when the clocks changed in its window: the window is
     ``hours`` of wall-clock time (since the same time yesterday, docs/briefing.md),
@@ -964,11 +989,13 @@ def _with_records_missing(
         # a store of two forces covers one's days, not the other's: City of
         # London briefed on West Yorkshire's July 2018 read "last 28 days 0"
         missing = records_missing(
-            area_incident_span(store, area),
+            area_incident_span(store, stored_spellings(store, area)),
             briefing.window_from,
             briefing.window_to,
             area=area,
         )
+    if missing is None and not briefing.incidents:
+        missing = _records_gap(store, briefing, area)
     notes = briefing.notes
     if missing == NO_INCIDENTS_STORED:
         # nothing loaded at all: say so and what loads data, not that "open
@@ -1201,14 +1228,39 @@ def _audit(
 
 def known_areas(store: Store) -> list[str]:
     """The areas ``--area`` can name (:func:`avert.areas.in_area`): the distinct
-    ``incidents.borough`` values, sorted, then the LSOAs that are not boroughs."""
+    ``incidents.borough`` places, sorted, then the LSOAs that are not boroughs;
+    each place once, however many ways its records spell it (one
+    :func:`avert.areas.area_key`: "Leeds", "LEEDS", "Leeds "), by its commonest
+    spelling (:func:`area_spellings`)."""
+    spellings = area_spellings(store)
+    named = [sorted(s[0] for s in spellings[c].values()) for c in AREA_COLUMNS]
+    boroughs = {area_key(b) for b in named[0]}
+    return [*named[0], *(v for v in named[1] if area_key(v) not in boroughs)]
+
+
+def area_spellings(store: Store) -> dict[str, dict[str, list[str]]]:
+    """Per area column (:data:`avert.areas.AREA_COLUMNS`), each place's stored
+    spellings by its :func:`avert.areas.area_key`, commonest first (ties: in
+    sorted order). A place spelled two ways was spanned and named by the first
+    spelling sorted ("LEEDS" before "Leeds"), so its other records went uncounted
+    in its span. One read of the two columns (as before)."""
     frame = store.read_frame("incidents", columns=list(AREA_COLUMNS))
-    named = [
-        sorted(str(v) for v in frame[c].drop_nulls().unique().to_list())
-        for c in AREA_COLUMNS
-    ]
-    boroughs = set(named[0])
-    return [*named[0], *(v for v in named[1] if v not in boroughs)]
+    out: dict[str, dict[str, list[str]]] = {}
+    for c in AREA_COLUMNS:
+        counts = (
+            frame.select(pl.col(c).cast(pl.String))
+            .drop_nulls()
+            .group_by(c)
+            .len()
+            .with_columns(area_key_expr(pl.col(c)).alias("_key"))
+            .filter(pl.col("_key") != "")
+            .sort(["_key", "len", c], descending=[False, True, False])
+        )
+        by_key: dict[str, list[str]] = {}
+        for key, spelling in counts.select("_key", c).iter_rows():
+            by_key.setdefault(key, []).append(spelling)
+        out[c] = by_key
+    return out
 
 
 def area_named_otherwise(store: Store, area: str) -> str | None:
@@ -1256,14 +1308,25 @@ def unknown_area(store: Store, area: str | None) -> str | None:
 
 
 def area_as_stored(store: Store, area: str | None) -> str | None:
-    """``area`` as the store's incidents spell it (:func:`known_areas`), matched as
-    the briefing matches areas (:func:`avert.areas.area_key`: any case, no
-    surrounding spaces); as given when none does. `avert brief --area leeds` on
-    West Yorkshire's July 2018 was headed "Daily risk briefing: leeds"."""
+    """``area`` as the store's incidents spell it most often (:func:`known_areas`),
+    matched as the briefing matches areas (:func:`avert.areas.area_key`: any case,
+    any spaces); as given when none does. `avert brief --area leeds` on West
+    Yorkshire's July 2018 was headed "Daily risk briefing: leeds"."""
     if not area:
         return area
     key = area_key(area)
     return next((a for a in known_areas(store) if area_key(a) == key), area)
+
+
+def stored_spellings(store: Store, area: str) -> list[str]:
+    """Every spelling of ``area``'s key (:func:`avert.areas.area_key`) the store's
+    borough or LSOA column holds (:func:`area_spellings`): the area's records are
+    those of all of them ([``area``] when none)."""
+    key = area_key(area)
+    found = [
+        s for by_key in area_spellings(store).values() for s in by_key.get(key, [])
+    ]
+    return list(dict.fromkeys(found)) or [area]
 
 
 def names_known_area(area: str, known: Sequence[str]) -> bool:
