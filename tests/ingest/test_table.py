@@ -686,6 +686,39 @@ def test_xy_places_outside_the_crs_area_are_quarantined(
     assert reason.startswith("x/y outside the UK for EPSG:27700: 4300000, 4330000 (lon")
 
 
+def test_xy_zeros_are_quarantined_as_a_missing_place(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    """Easting and northing 0, 0: a UK force's extract writing a missing place as
+    zeros. British National Grid's (0, 0), off the Scilly Isles, lies inside the
+    UK box, so the area rule passed it and the row loaded as an incident 600 km
+    from the force's ground (stretching every forecast grid); it is quarantined as
+    lat/lon (0, 0) are. Found by the issue-16 owner check (a made-up force's CSV)."""
+    data = _write(
+        tmp_path,
+        "id,when,type,e,n\n"
+        "a,2024-02-01 10:30,Violence,430000,433000\n"
+        "b,2024-02-01 11:30,Violence,0,0\n"
+        "c,2024-02-01 12:30,Violence,0.0, 0 \n"
+        "d,2024-02-01 13:30,Violence,0,433000\n",  # one zero: a place, left alone
+    )
+    m = tmp_path / "m.toml"
+    m.write_text(
+        "[table]\nsource='force'\ncrs='EPSG:27700'\n"
+        "[columns]\nincident_id='id'\noccurred_at='when'\ncrime_type='type'\nx='e'\ny='n'\n",
+        encoding="utf-8",
+    )
+    report = load_files(sqlite_store, [data], kind="table", mapping=m)
+    assert (report.loaded, report.quarantined) == (2, 2)
+    q = sqlite_store.read_frame("quarantine").sort("line")
+    assert q["line"].to_list() == [3, 4]
+    assert q["column"].to_list() == ["x", "x"]
+    assert all(
+        r.startswith("x/y (0, 0): a missing place coded as zeros") for r in q["reason"]
+    )
+    assert sorted(sqlite_store.read_frame("incidents")["incident_id"]) == ["a", "d"]
+
+
 def test_a_shipped_mapping_is_named_without_its_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
