@@ -826,6 +826,7 @@ def test_a_mapping_delimiter_reads_a_separated_file_as_a_csv(
     assert q["line"].to_list() == [3, 4, 6, 7]
     assert q["reason"][1] == "not a float: 430000,5"
     assert q["reason"][3].startswith("wrong number of fields: 5 (header has 6)")
+    assert q["raw"][3] == sep.join(rows[-1])  # the line as the file gives it
     again = load_files(sqlite_store, [data], kind="table", mapping=m)
     assert again.loaded == 0
     assert sqlite_store.read_frame("incidents").height == 2

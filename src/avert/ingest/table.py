@@ -486,12 +486,25 @@ def _read_separated(data: bytes, delimiter: str, *, limits: Limits) -> CsvTable:
         )
 
     names = {c: c.replace(stand_in, ",") for c in csv.frame.columns if stand_in in c}
+    raws = [_as_written(raw, delimiter) for raw in csv.bad["raw"].to_list()]
     return replace(
         csv,
         header=[name.replace(stand_in, ",") for name in csv.header],
         frame=back(csv.frame).rename(names),
-        bad=back(csv.bad),
+        bad=csv.bad.with_columns(pl.Series("raw", raws, dtype=pl.String)),
     )
+
+
+def _as_written(raw: str | None, delimiter: str) -> str | None:
+    """A malformed line's raw text as the file gives it: the commas that stand for
+    ``delimiter`` outside quotes (:func:`_read_separated`) back to it, the stand-in
+    bytes back to commas (a line that starts inside a quoted field, a record's
+    later line, is read as starting outside)."""
+    if raw is None:
+        return None
+    parts = raw.split('"')  # even parts lie outside quotes
+    out = [p.replace(",", delimiter) if i % 2 == 0 else p for i, p in enumerate(parts)]
+    return '"'.join(out).replace(chr(_COMMA_STAND_IN), ",")
 
 
 def _split_categories(
