@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -686,6 +687,39 @@ def test_xy_places_outside_the_crs_area_are_quarantined(
     assert reason.startswith("x/y outside the UK for EPSG:27700: 4300000, 4330000 (lon")
 
 
+def test_xy_zeros_are_quarantined_as_a_missing_place(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    """Easting and northing 0, 0: a UK force's extract writing a missing place as
+    zeros. British National Grid's (0, 0), off the Scilly Isles, lies inside the
+    UK box, so the area rule passed it and the row loaded as an incident 600 km
+    from the force's ground (stretching every forecast grid); it is quarantined as
+    lat/lon (0, 0) are. Found by the issue-16 owner check (a made-up force's CSV)."""
+    data = _write(
+        tmp_path,
+        "id,when,type,e,n\n"
+        "a,2024-02-01 10:30,Violence,430000,433000\n"
+        "b,2024-02-01 11:30,Violence,0,0\n"
+        "c,2024-02-01 12:30,Violence,0.0, 0 \n"
+        "d,2024-02-01 13:30,Violence,0,433000\n",  # one zero: a place, left alone
+    )
+    m = tmp_path / "m.toml"
+    m.write_text(
+        "[table]\nsource='force'\ncrs='EPSG:27700'\n"
+        "[columns]\nincident_id='id'\noccurred_at='when'\ncrime_type='type'\nx='e'\ny='n'\n",
+        encoding="utf-8",
+    )
+    report = load_files(sqlite_store, [data], kind="table", mapping=m)
+    assert (report.loaded, report.quarantined) == (2, 2)
+    q = sqlite_store.read_frame("quarantine").sort("line")
+    assert q["line"].to_list() == [3, 4]
+    assert q["column"].to_list() == ["x", "x"]
+    assert all(
+        r.startswith("x/y (0, 0): a missing place coded as zeros") for r in q["reason"]
+    )
+    assert sorted(sqlite_store.read_frame("incidents")["incident_id"]) == ["a", "d"]
+
+
 def test_a_shipped_mapping_is_named_without_its_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -737,7 +771,8 @@ def test_xy_outside_names_the_mappings_crs_too(tmp_path: Path) -> None:
         (b"\n\n", r"t\.csv: empty file \(no header, no rows\)"),
         (
             CSV.replace(",", ";").encode(),
-            r"its header is one field holding semicolons; avert reads comma-separated",
+            r"its header is one field holding semicolons, and the mapping reads fields "
+            r"separated by commas: set \[table\]\.delimiter",
         ),
         (CSV.replace(",", "\t").encode(), r"one field holding tabs"),
     ],
@@ -748,6 +783,61 @@ def test_an_empty_or_semicolon_file_says_so(data: bytes, match: str) -> None:
     semicolon-separated one listed its whole header as one column name."""
     with pytest.raises(IngestError, match=match):
         parse_table(data, read_mapping(TORONTO_MAPPING), name="t.csv", crs="EPSG:32617")
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "sep"),
+    [(";", ";"), ("\\t", "\t"), ("|", "|")],
+    ids=["semi", "tab", "pipe"],
+)
+def test_a_mapping_delimiter_reads_a_separated_file_as_a_csv(
+    tmp_path: Path, sqlite_store: Store, delimiter: str, sep: str
+) -> None:
+    """``[table].delimiter``: a semicolon-separated export (a spreadsheet saved where
+    the comma is the decimal mark), in latin-1 with CRLF, loads as its comma twin
+    would: commas inside values stay text (a decimal comma is not a number and is
+    quarantined with the value as written), a quoted separator is text, bad rows
+    are quarantined at their file lines, and a re-load adds nothing. Before, the
+    file stopped ("save the file as CSV with commas")."""
+    rows = [
+        ["id", "when", "type", "e", "n", "note"],
+        ["a", "01/02/2024 10:30", "Violence", "430000", "433000", "Thérèse, Rue"],
+        ["b", "", "Violence", "430100", "433000", "no time"],
+        ["c", "01/02/2024 11:30", "Violence", "430000,5", "433000", "decimal comma"],
+        ["d", "01/02/2024 12:30", "Violence", "430200", "433000", f'"one{sep}field"'],
+        ["e", "01/02/2024 13:30", "Violence", "0", "0", "zeros"],
+        ["f", "01/02/2024 14:30", "Violence", "430300", "433000"],  # ragged
+    ]
+    text = "".join(sep.join(r) + "\r\n" for r in rows)
+    data = tmp_path / "force.csv"
+    data.write_bytes(text.encode("latin-1"))
+    m = tmp_path / "m.toml"
+    m.write_text(
+        f"[table]\nsource='force'\ncrs='EPSG:27700'\ndelimiter='{delimiter}'\n"
+        "time_format='%d/%m/%Y %H:%M'\n[columns]\nincident_id='id'\noccurred_at='when'\n"
+        "crime_type='type'\nx='e'\ny='n'\nward='note'\n",
+        encoding="utf-8",
+    )
+    report = load_files(sqlite_store, [data], kind="table", mapping=m)
+    assert (report.loaded, report.quarantined) == (2, 4)
+    inc = sqlite_store.read_frame("incidents").sort("incident_id")
+    assert inc["ward"].to_list() == ["Thérèse, Rue", f"one{sep}field"]
+    q = sqlite_store.read_frame("quarantine").sort("line")
+    assert q["line"].to_list() == [3, 4, 6, 7]
+    assert q["reason"][1] == "not a float: 430000,5"
+    assert q["reason"][3].startswith("wrong number of fields: 5 (header has 6)")
+    assert q["raw"][3] == sep.join(rows[-1])  # the line as the file gives it
+    again = load_files(sqlite_store, [data], kind="table", mapping=m)
+    assert again.loaded == 0
+    assert sqlite_store.read_frame("incidents").height == 2
+
+
+def test_a_mapping_without_a_delimiter_keeps_its_load_digest() -> None:
+    """A mapping stating no delimiter (or the comma) digests as before the key
+    existed, so files loaded under it are not loaded again as new."""
+    plain = read_mapping(TORONTO_MAPPING)
+    assert plain.digest() == replace(plain, delimiter=",").digest()
+    assert plain.digest() != replace(plain, delimiter=";").digest()
 
 
 def test_a_geoparquet_with_a_binary_geometry_loads_its_mapped_columns(

@@ -390,6 +390,7 @@ def xy_problem(
 
     The same area rule as :func:`coordinate_problem` for places given as x/y (a
     bundle's or a mapped table's x/y columns), on the lon/lat they convert to:
+    exactly (0, 0) (a missing place coded as zeros, as lat/lon (0, 0) are),
     outside the area of ``crs`` (:func:`crs_area`), or not converting to finite
     lon/lat. Only rows where ``used`` is true are checked (where the row gives no
     lat/lon, which win); a blank or non-numeric x/y is left to the other checks.
@@ -439,6 +440,20 @@ def _xy_cases(
     given = used & x.is_finite() & y.is_finite()
     cases: list[tuple[pl.Expr, pl.Expr]] = [
         (
+            # (0, 0) is a blank place written as zeros, as lat/lon (0, 0) are: no
+            # force's ground is at a projection's origin, and British National
+            # Grid's (off the Scilly Isles) is inside the UK box the area rule uses
+            given & (x == 0) & (y == 0),
+            pl.concat_str(
+                [
+                    pl.lit("x/y (0, 0): a missing place coded as zeros: "),
+                    pl.col(x_raw),
+                    pl.lit(", "),
+                    pl.col(y_raw),
+                ]
+            ),
+        ),
+        (
             given & ~(lon.is_finite() & lat.is_finite()),
             pl.concat_str(
                 [
@@ -448,7 +463,7 @@ def _xy_cases(
                     pl.col(y_raw),
                 ]
             ),
-        )
+        ),
     ]
     area = crs_area(crs)
     if area is not None:

@@ -26,7 +26,7 @@ import io
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -40,7 +40,7 @@ from pyproj.exceptions import CRSError
 from avert.config._toml import Constraint, check, fail, read_file
 from avert.config.timezone import DEFAULT_TIMEZONE
 from avert.errors import ConfigError, IngestError
-from avert.ingest._csv import LINE_COL, encoding_note, read_csv
+from avert.ingest._csv import LINE_COL, CsvTable, encoding_note, read_csv
 from avert.ingest._rows import join_text, rejected_lines
 from avert.ingest.bundle import _read_parquet, parse_bundle_table
 from avert.ingest.keys import ContentKeyer
@@ -58,7 +58,11 @@ __all__ = [
 ]
 
 _ANY: Final = Constraint()
-_TABLE_KEYS: Final = ("source", "crs", "time_format", "time_precision")
+_TABLE_KEYS: Final = ("source", "crs", "time_format", "time_precision", "delimiter")
+#: field separators a mapping's ``[table].delimiter`` may name, by their names
+_DELIMITERS: Final = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
+#: the byte a separated file's own commas stand in while it is read as CSV
+_COMMA_STAND_IN: Final = 0x1F
 _SECTIONS: Final = ("table", "columns", "categories")
 #: how ``occurred_from`` is cut to the start of its period, by stated precision
 _TRUNCATE: Final = {"hour": "1h", "day": "1d", "month": "1mo"}
@@ -146,6 +150,9 @@ class TableMapping:
         ``exact`` (the default), or ``hour``, ``day``, ``month`` when the source
         records no finer; a row's own precision wins when coarser (a date alone
         is ``day``), and ``occurred_from`` is cut to the start of its period.
+    delimiter
+        The field separator of a CSV file: ``,`` (the default), ``;`` (a
+        spreadsheet saved where the comma is the decimal mark), a tab or ``|``.
     """
 
     source: str
@@ -154,16 +161,19 @@ class TableMapping:
     crs: str = "EPSG:4326"
     categories: dict[str, str] = field(default_factory=dict)
     time_precision: str = "exact"
+    delimiter: str = ","
 
     def digest(self) -> str:
         """A digest of the mapping (a changed mapping makes a new load).
 
-        The default ``time_precision`` is left out, so a mapping that does not
-        state one keeps the digest it had before the key existed.
+        The default ``time_precision`` and ``delimiter`` are left out, so a mapping
+        that does not state them keeps the digest it had before the keys existed.
         """
         fields = asdict(self)
         if fields["time_precision"] == "exact":
             del fields["time_precision"]
+        if fields["delimiter"] == ",":
+            del fields["delimiter"]
         text = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -273,7 +283,17 @@ def read_mapping(path: str | Path) -> TableMapping:
         str,
         Constraint(choices=TIME_PRECISIONS),
     )
-    return TableMapping(source, dict(cols), fmt, crs, dict(cats), precision)
+    given_delimiter = table.get("delimiter", ",")
+    if given_delimiter == "\\t":  # TOML's '\t' (a literal string) means a tab too
+        given_delimiter = "\t"
+    delimiter = check(
+        where,
+        "table.delimiter",
+        given_delimiter,
+        str,
+        Constraint(choices=tuple(_DELIMITERS)),
+    )
+    return TableMapping(source, dict(cols), fmt, crs, dict(cats), precision, delimiter)
 
 
 def _stated_precision(table: pl.DataFrame, stated: str) -> pl.DataFrame:
@@ -423,14 +443,68 @@ def _check_hours_are_hours(
     raise IngestError(msg)
 
 
-def _other_separator(field: str) -> str | None:
-    """The name of a separator other than the comma that ``field`` (a header read
-    as one field) holds: a semicolon (a spreadsheet saved in a locale whose
-    decimal mark is the comma), a tab or a pipe; None when it holds none."""
-    for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
-        if sep in field:
+def _other_separator(field: str, mapping: TableMapping) -> str | None:
+    """The name of a separator other than the mapping's ``delimiter`` that ``field``
+    (a header read as one field) holds: a semicolon (a spreadsheet saved in a
+    locale whose decimal mark is the comma), a tab, a pipe or a comma; None when it
+    holds none."""
+    for sep, label in _DELIMITERS.items():
+        if sep != mapping.delimiter and sep in field:
             return label
     return None
+
+
+def _read_separated(data: bytes, delimiter: str, *, limits: Limits) -> CsvTable:
+    """A CSV file whose fields ``delimiter`` separates, read as the comma reader
+    (:func:`~avert.ingest._csv.read_csv`) reads a comma-separated one: the same
+    line numbers, quarantine of malformed lines and encodings.
+
+    Outside quoted fields (an even count of ``"`` before the byte: RFC 4180, whose
+    escaped ``""`` counts twice), each ``delimiter`` byte becomes a comma and each
+    comma a stand-in byte (0x1F, which no text holds), turned back into a comma
+    in every value, raw line and name read. The separators are ASCII, so this is
+    exact in UTF-8, cp1252 and latin-1 alike (the encodings the reader reads). A
+    file holding the stand-in byte is refused.
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    if np.any(arr == _COMMA_STAND_IN):
+        msg = "holds the control byte 0x1F: it cannot be read with [table].delimiter"
+        raise IngestError(msg)
+    quote = (arr == ord('"')).view(np.uint8)
+    # the parity of the quotes before each byte (one byte each, not a count)
+    outside = (np.bitwise_xor.accumulate(quote) ^ quote) == 0
+    out = arr.copy()
+    out[outside & (arr == ord(","))] = _COMMA_STAND_IN
+    out[outside & (arr == ord(delimiter))] = ord(",")
+    del arr, quote, outside
+    csv = read_csv(out.tobytes(), limits=limits)
+    stand_in = chr(_COMMA_STAND_IN)
+
+    def back(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(
+            pl.col(pl.String).str.replace_all(stand_in, ",", literal=True)
+        )
+
+    names = {c: c.replace(stand_in, ",") for c in csv.frame.columns if stand_in in c}
+    raws = [_as_written(raw, delimiter) for raw in csv.bad["raw"].to_list()]
+    return replace(
+        csv,
+        header=[name.replace(stand_in, ",") for name in csv.header],
+        frame=back(csv.frame).rename(names),
+        bad=csv.bad.with_columns(pl.Series("raw", raws, dtype=pl.String)),
+    )
+
+
+def _as_written(raw: str | None, delimiter: str) -> str | None:
+    """A malformed line's raw text as the file gives it: the commas that stand for
+    ``delimiter`` outside quotes (:func:`_read_separated`) back to it, the stand-in
+    bytes back to commas (a line that starts inside a quoted field, a record's
+    later line, is read as starting outside)."""
+    if raw is None:
+        return None
+    parts = raw.split('"')  # even parts lie outside quotes
+    out = [p.replace(",", delimiter) if i % 2 == 0 else p for i, p in enumerate(parts)]
+    return '"'.join(out).replace(chr(_COMMA_STAND_IN), ",")
 
 
 def _split_categories(
@@ -460,6 +534,7 @@ def _read(
     columns: set[str],
     time: tuple[str, str | None] = ("", None),
     timezone: str | None = None,
+    delimiter: str = ",",
 ) -> tuple[pl.DataFrame, list[str], int, pl.DataFrame, str]:
     """Rows as text with the file's line numbers, header, row count, malformed
     lines, and the encoding read (``utf-8`` for Parquet).
@@ -507,7 +582,13 @@ def _read(
         if data.startswith(magic):
             msg = f"{name}: not a CSV text file but {what}. Nothing was loaded."
             raise IngestError(msg)
-    csv = read_csv(data, limits=limits)
+    if delimiter == ",":
+        csv = read_csv(data, limits=limits)
+    else:
+        try:
+            csv = _read_separated(data, delimiter, limits=limits)
+        except IngestError as err:
+            raise IngestError(f"{name}: {err}") from None
     return csv.frame, list(csv.header), csv.rows, csv.bad, csv.encoding
 
 
@@ -665,10 +746,13 @@ def _check_mapped_columns(
         msg = f"{name}: mapped column(s) {missing} not in the file's header {header}"
         if not header:
             msg = f"{name}: empty file (no header, no rows); nothing was loaded."
-        elif len(header) == 1 and (sep := _other_separator(header[0])):
+        elif len(header) == 1 and (sep := _other_separator(header[0], mapping)):
+            said = _DELIMITERS[mapping.delimiter]
             msg += (
-                f": its header is one field holding {sep}; avert reads "
-                "comma-separated files (save the file as CSV with commas)"
+                f": its header is one field holding {sep}, and the mapping reads "
+                f"fields separated by {said}: set [table].delimiter to the file's "
+                'separator (";" for semicolons, "\\t" for tabs, "|" for pipes; '
+                "commas when not given), docs/formats.md"
             )
         raise IngestError(msg)
 
@@ -776,6 +860,7 @@ def parse_table(
         columns=set(mapping.columns.values()),
         time=(mapping.columns.get("occurred_at", ""), mapping.time_format),
         timezone=timezone,
+        delimiter=mapping.delimiter,
     )
     _check_mapped_columns(header, mapping, name=name)
     _check_hours_are_hours(frame, mapping, name=name)
