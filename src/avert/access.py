@@ -44,6 +44,7 @@ Every page of avert (the daily briefing today, the web app next) is made for one
 
 from __future__ import annotations
 
+import array
 import bisect
 import datetime as dt
 import difflib
@@ -101,6 +102,9 @@ __all__ = [
     "foreign_pieces",
     "glued_id_pattern",
     "id_candidates",
+    "id_matches",
+    "id_spans",
+    "id_texts",
     "kept_withheld",
     "key_entropy_bits",
     "key_strength_bits",
@@ -195,7 +199,11 @@ def pseudonyms_named(text: str, kind: str) -> list[str]:
 def names_id(text: str, ident: str) -> bool:
     """Whether ``text`` writes the id (or pseudonym) ``ident`` as a whole word, not
     inside a longer id (``P0017`` is not in ``P00172``, ``P12`` is in
-    ``person:P12``): whether a line shown names that record."""
+    ``person:P12``): whether a line shown names that record. A text whose ids
+    read otherwise (:func:`_id_fold`: "P" + U+200B + "0017", fullwidth digits)
+    is asked as partners' texts are read (:func:`id_spans`)."""
+    if _id_fold(text) is not None:
+        return bool(id_spans(text, ident))
     word = rf"(?<![0-9A-Za-z]){re.escape(ident)}(?![0-9A-Za-z])"
     return re.search(word, text) is not None
 
@@ -967,8 +975,11 @@ def pseudonymise_text(
     """
     if not text or not real or shown is None or real == shown:
         return text
-    pattern = rf"(?<![0-9A-Za-z]){re.escape(real)}(?![0-9A-Za-z])"
-    return re.sub(pattern, lambda _: shown, text, flags=re.IGNORECASE)
+    parts, at = [], 0
+    for a, b in id_spans(text, real):
+        parts += [text[at:a], shown]
+        at = b
+    return "".join(parts) + text[at:]
 
 
 #: A word of free text that may be a record id, or a part of one: a letter or
@@ -1053,7 +1064,7 @@ def id_candidates(texts: Iterable[str | None]) -> list[str]:
     >>> id_candidates(["ref CAD/12/22."])[:5]
     ['12', '12/22', '22', 'CAD/12', 'CAD/12/22']
     """
-    present = [r for t in texts if t for r in _readings(t)]
+    present = [r for t in texts if t for r in _id_readings(t)]
     words = (
         pl.Series("t", present, dtype=pl.String)
         .str.extract_all(ID_TOKEN)
@@ -1292,6 +1303,176 @@ def _readings(text: str) -> list[str]:
     return [text, _INVISIBLE.sub("", text)]
 
 
+@functools.lru_cache(maxsize=8192)
+def _id_char(ch: str) -> str:
+    """What one non-ASCII character ``ch`` reads as in a record id
+    (:func:`_id_fold`): nothing for a default ignorable code point
+    (:data:`_INVISIBLE_SPACES`) or a combining mark (General Category Mn, Me:
+    an id is ASCII, and a mark drawn on one of its characters leaves that
+    character as read); a decimal digit of any script (General Category Nd:
+    Arabic-Indic ``٣``, Devanagari ``३``, fullwidth ``３``, mathematical
+    ``𝟑``) as its ASCII digit; its NFKC form where that is ASCII (fullwidth
+    ``Ｐ`` as ``P``, ``①`` as ``1``); a Cyrillic, Greek or Latin letter drawn
+    as an ASCII one as that letter (:data:`_LOOK_ALIKES`: ``Р`` as ``p``); an
+    ASCII letter with its accent composed (``Ṕ``) as the letter;
+    :data:`_ID_SPACE` for any other space (General Category Zs: NBSP, narrow
+    NBSP, thin space); else itself.
+
+    >>> [_id_char(c) for c in "\u200b\u0301\u0663\uff10\u0420\u202f\u0142"]
+    ['', '', '3', '0', 'p', '\\x00', 'ł']
+    """
+    if _INVISIBLE.match(ch):
+        return ""
+    category = unicodedata.category(ch)
+    if category in ("Mn", "Me"):
+        return ""
+    if category == "Zs":
+        return _ID_SPACE
+    digit = unicodedata.decimal(ch, None)
+    if digit is not None:
+        return str(digit)
+    compat = unicodedata.normalize("NFKC", ch)
+    if compat.isascii():
+        return compat
+    alike = compat.lower().translate(_LOOK_ALIKES)
+    if alike.isascii():
+        return alike
+    bare = "".join(  # a letter and its accent as one character: "Ṕ" as "P"
+        c
+        for c in unicodedata.normalize("NFKD", ch)
+        if unicodedata.category(c) not in ("Mn", "Me")
+    )
+    return bare if bare.isascii() and bare else ch
+
+
+#: What :func:`_id_char` gives for a space other than U+0020 (General Category
+#: Zs): nothing between two ASCII letters or digits (a digit group separator, as
+#: CLDR's locales write NBSP or a narrow NBSP in "1 000"), else a space.
+_ID_SPACE: Final = "\x00"
+
+
+@functools.lru_cache(maxsize=1024)
+def _id_fold(text: str) -> tuple[str, array.array[int]] | None:
+    """``text`` as a record id in it reads, and the place in ``text`` of each
+    of its characters; None when it reads as written (ASCII text, most).
+
+    The rule (documented in docs/delivery.md, "Ids written with invisible or
+    look-alike characters"): each character as :func:`_id_char` reads it,
+    which is Unicode's NFKC with the default ignorable code points removed
+    (``NFKC_Casefold`` of UAX #44 without the case folding: ids are matched
+    in any case anyway), the start Unicode TR #36 (Security Considerations)
+    and UTS #39 (Security Mechanisms, identifier matching) give, with combining
+    marks removed, every script's decimal digits as ASCII digits and the
+    common Latin look-alike letters of TR #39's confusables as Latin. A stored
+    id written "P0000123" + U+200B + "45" is the run-on "P000012345", not its
+    pseudonym and "45"; "Ｐ００００１２３" and "P٠٠٠٠١٢٣" are "P0000123".
+    Read for ids only: a match in this reading holds a digit (:func:`_found`).
+    Kept for the last texts asked (each is read several times an output), the
+    places as 4-byte integers.
+
+    >>> read, places = _id_fold("P\u200b0\u0663 x")
+    >>> read, list(places)
+    ('P03 x', [0, 2, 3, 4, 5])
+    >>> _id_fold("Amy Doe") is None, _id_fold("Łukasz") is None
+    (True, True)
+    """
+    if text.isascii():
+        return None
+    chars = [ch if ch.isascii() else _id_char(ch) for ch in text]
+    if all(c == ch for c, ch in zip(chars, text, strict=True)):
+        return None
+    out: list[str] = []
+    places = array.array("I")
+    last = ""
+    for i, read in enumerate(chars):
+        if read == _ID_SPACE:
+            ahead = chars[i + 1 : i + 5]
+            after = next((c[:1] for c in ahead if c and c != _ID_SPACE), "")
+            read = "" if _word_char(last) and _word_char(after) else " "
+        out.append(read)
+        places.extend([i] * len(read))
+        last = read[-1:] or last
+    return "".join(out), places
+
+
+def _id_readings(text: str) -> list[str]:
+    """``text``'s :func:`_readings` and, where ids in it read otherwise, its
+    :func:`_id_fold`."""
+    readings = _readings(text)
+    folded = _id_fold(text)
+    if folded is not None and folded[0] not in readings:
+        readings.append(folded[0])
+    return readings
+
+
+def id_matches(pattern: re.Pattern[str], text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, read)`` of each match of ``pattern`` in ``text`` and in its
+    :func:`_id_fold` (at ``text``'s places; ``read`` the match as matched), the
+    first and longest where two overlap: where an id pattern finds an id
+    written with invisible or look-alike characters.
+
+    >>> p = re.compile("p12(?![0-9])", re.IGNORECASE)
+    >>> id_matches(p, "P\u200b12, P12 and \uff30\uff11\uff12\u200b3")
+    [(0, 4, 'P12'), (6, 9, 'P12')]
+    """
+    found = [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)]
+    folded = _id_fold(text)
+    if folded is not None:
+        read, places = folded
+        found += [
+            (places[m.start()], places[m.end() - 1] + 1, m.group(0))
+            for m in pattern.finditer(read)
+            if m.end() > m.start()
+        ]
+        found.sort(key=lambda s: (s[0], -s[1]))
+    out: list[tuple[int, int, str]] = []
+    for a, b, read_as in found:
+        if not out or a >= out[-1][1]:
+            out.append((a, b, read_as))
+    return out
+
+
+def id_spans(text: str, real: str) -> list[tuple[int, int]]:
+    """Where ``text`` writes the id ``real`` (in any case) as a whole word, as
+    :func:`pseudonymise_text` replaces it: a whole word as written, or as
+    :func:`_id_fold` reads it ("P" + U+200B + "12", fullwidth "Ｐ１２"), but not
+    where its digits go on into more as read ("P12" + U+200B + "3" is the
+    run-on "P123": :func:`glued_id_pattern`).
+
+    >>> id_spans("P12; P\u200b12; P12\u200b3; p12x", "P12")
+    [(0, 3), (5, 9)]
+    """
+    whole = re.compile(
+        rf"(?<![0-9A-Za-z]){re.escape(real)}(?![0-9A-Za-z])", re.IGNORECASE
+    )
+    spans = [(m.start(), m.end()) for m in whole.finditer(text)]
+    folded = _id_fold(text)
+    if folded is None:
+        return spans
+    read, places = folded
+    as_read = {
+        (places[m.start()], places[m.end() - 1] + 1) for m in whole.finditer(read)
+    }
+    glued = {
+        (places[m.start()], places[m.end() - 1] + 1)
+        for m in glued_id_pattern([real]).finditer(read)
+    }
+    return sorted(as_read | (set(spans) & glued))
+
+
+def id_texts(texts: Iterable[str | None]) -> list[str]:
+    """``texts`` (those not empty) and the :func:`_id_fold` of each that reads
+    otherwise as ids: what the runs of letters and digits in which a stored id
+    may be glued or run on are looked for in
+    (:func:`avert.workflows.delivery.stored_ids_shown`).
+
+    >>> id_texts(["P0000123\u200b45", "ok", None])
+    ['P0000123\u200b45', 'ok', 'P000012345']
+    """
+    present = [t for t in texts if t]
+    return present + [f[0] for t in present if (f := _id_fold(t)) is not None]
+
+
 def _nfc(text: str) -> str:
     """``text`` in Unicode normal form C (accents composed with their letters).
 
@@ -1495,12 +1676,21 @@ def _found(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     """
     found = [(m.start(), m.end()) for m in pattern.finditer(text)]
     readings = _readings(text)
-    if len(readings) == 1:
+    folded = _id_fold(text)
+    if len(readings) == 1 and folded is None:
         return found
-    at = [m.start() for m in _VISIBLE.finditer(text)]  # each kept character's place
-    found += [
-        (at[m.start()], at[m.end() - 1] + 1) for m in pattern.finditer(readings[1])
-    ]
+    if len(readings) > 1:
+        at = [m.start() for m in _VISIBLE.finditer(text)]  # each kept one's place
+        found += [
+            (at[m.start()], at[m.end() - 1] + 1) for m in pattern.finditer(readings[1])
+        ]
+    if folded is not None:  # ids (a match with a digit) as :func:`_id_fold` reads
+        read, places = folded
+        found += [
+            (places[m.start()], places[m.end() - 1] + 1)
+            for m in pattern.finditer(read)
+            if m.end() > m.start() and _ASCII_DIGIT.search(m.group(0))
+        ]
     out: list[tuple[int, int]] = []
     for a, b in sorted(found, key=lambda s: (s[0], -s[1])):
         if not out or a >= out[-1][1]:
@@ -1508,6 +1698,8 @@ def _found(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     return out
 
 
+#: An ASCII digit: a match in a text's :func:`_id_fold` holds one (an id's).
+_ASCII_DIGIT: Final = re.compile("[0-9]")
 #: A word as the shown words' patterns bound one: ASCII letters and digits.
 _ASCII_WORD: Final = re.compile(r"[0-9a-z]+")
 #: What :func:`_ascii_fold` writes for a character that matches two ASCII
@@ -1567,7 +1759,7 @@ class _ShownFinder:
         keys = set(self._always)
         # A key is found composed or decomposed (:func:`_any_form`): its words
         # are the composed text's, not the decomposed one's ("zoe" + U+0308).
-        for form in {f for r in _readings(text) for f in (r, _nfc(r))}:
+        for form in {f for r in _id_readings(text) for f in (r, _nfc(r))}:
             folded = _ascii_fold(form)
             if _TWO_LETTERS in folded:
                 return self.whole
@@ -1720,7 +1912,7 @@ def _key_of(lowered: Mapping[str, str], matched: str) -> str | None:
     """The key of ``lowered`` that words :func:`_shown_pattern` found are:
     their :func:`name_key`, else their :data:`CAPITALISED` key, in one of
     their :func:`_readings`."""
-    for reading in _readings(matched):
+    for reading in _id_readings(matched):
         key = name_key(reading)
         if key in lowered:
             return key
@@ -1775,7 +1967,7 @@ def _pseudonym_of(lowered: Mapping[str, str], matched: str) -> str:
     return next(
         v
         for k, v in lowered.items()
-        for reading in _readings(matched)
+        for reading in _id_readings(matched)
         if _shown_pattern([k]).fullmatch(reading)
     )
 
@@ -1984,11 +2176,10 @@ def _shown_parts(
     plain: list[tuple[str, str, bool]] = []
     at = 0
     if real and pseudonym is not None and real != pseudonym:
-        whole = rf"(?<![0-9A-Za-z]){re.escape(real)}(?![0-9A-Za-z])"
-        for m in re.finditer(whole, text, flags=re.IGNORECASE):
-            plain += [(text[at : m.start()], text[at : m.start()], False)]
-            plain += [(pseudonym, m.group(0), True)]
-            at = m.end()
+        for a, b in id_spans(text, real):
+            plain += [(text[at:a], text[at:a], False)]
+            plain += [(pseudonym, text[a:b], True)]
+            at = b
     plain.append((text[at:], text[at:], False))
     if finder is None:
         return [p for p in plain if p[1]]
@@ -2033,10 +2224,10 @@ def _glued_parts_shown(
             out.append((shown_part, written, replaced))
             continue
         at = 0
-        for m in pattern.finditer(written):
-            out.append((written[at : m.start()], written[at : m.start()], False))
-            out.append((finder.glued[m.group(0).lower()], m.group(0), True))
-            at = m.end()
+        for a, b, read in id_matches(pattern, written):
+            out.append((written[at:a], written[at:a], False))
+            out.append((finder.glued[read.lower()], written[a:b], True))
+            at = b
         out.append((written[at:], written[at:], False))
     return [p for p in out if p[1]]
 

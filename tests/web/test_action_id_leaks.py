@@ -384,3 +384,78 @@ def test_partners_and_the_board_read_no_glued_id_in_free_text(
             assert glued.lower() not in html.unescape(text).lower(), (role, name)
     chair = html.unescape(signed_in(world.app, "chair").get("/plan").text)
     assert f"aim for x{glued}y" in chair  # the police read it as typed
+
+
+def _as_read(text: str) -> str:
+    """``text`` as a person reads it (the oracle of
+    ``tests/workflows/test_id_lookalikes.py``): NFKC, no format character,
+    combining mark or space but U+0020, every decimal digit in ASCII."""
+    import unicodedata
+
+    out = []
+    for ch in unicodedata.normalize("NFKC", text):
+        category = unicodedata.category(ch)
+        if category in ("Cf", "Mn", "Me") or (category == "Zs" and ch != " "):
+            continue
+        digit = unicodedata.decimal(ch, None)
+        out.append(str(digit) if digit is not None else ch)
+    return "".join(out)
+
+
+def test_partners_and_the_board_read_no_look_alike_id_in_free_text(
+    leaky: tuple[World, list[str], str],
+) -> None:
+    """A stored id typed with a thin space, a combining mark or a word joiner
+    in it, in fullwidth or Arabic-Indic digits, or joined by a zero width
+    space to more digits, in a tasking's what and an objective's title, was
+    read by partners and the board on Today, the meeting, the briefing API and
+    the plan (as written, or as its pseudonym and the digits)."""
+    world, ids, other = leaky
+    people = sorted(world.person_ids)
+    subject, named = [p for p in people if p not in {other, *_raw(ids, other)}][2:4]
+    forms = [
+        f"{named[:4]}\u2009{named[4:]}",
+        f"{named[:3]}\u0301{named[3:]}",
+        f"{named[:2]}\u2060{named[2:]}",
+        named[0] + "".join(chr(0xFF10 + int(d)) for d in named[1:]),
+        named[0] + "".join(chr(0x0660 + int(d)) for d in named[1:]),
+        f"{named}\u200b45",
+    ]
+    assert named[1:].isdigit(), named
+    delivery.add_tasking(
+        world.store,
+        f"person:{subject}",
+        what="Visit " + ", ".join(forms),
+        organisation="council",
+        user=CHAIR,
+        anyway=True,
+    )
+    _retitle_aim(world, other, "aim for " + " ".join(forms))
+    later = (
+        f"{local_now(world.settings.timezone) + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}"
+    )
+    for role in ("partner", "board"):
+        client = signed_in(world.app, role)
+        pages = {
+            "today": client.get("/today", params={"at": later}).text,
+            "meeting": client.get("/meeting").text,
+            "api": client.get("/api/v1/briefing", params={"at": later}).json(),
+            "plan": client.get("/plan").text,
+        }
+        for name, page in pages.items():
+            text = html.unescape(page) if isinstance(page, str) else page_text(page)
+            assert named.lower() not in _as_read(text).lower(), (role, name)
+    chair = html.unescape(signed_in(world.app, "chair").get("/plan").text)
+    assert forms[0] in chair  # the police read it as typed
+
+
+def page_text(answer: object) -> str:
+    """Every string of a JSON ``answer``, one a line (``repr`` escapes
+    non-ASCII characters, which the oracle must read)."""
+    if isinstance(answer, str):
+        return answer
+    if isinstance(answer, dict):
+        return "\n".join(page_text(v) for v in answer.values())
+    if isinstance(answer, list):
+        return "\n".join(page_text(v) for v in answer)
+    return str(answer)

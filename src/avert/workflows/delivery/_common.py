@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -16,6 +16,7 @@ from avert.access import (
     GLUED,
     KEPT_WITHHELD,
     NAME_WITHHELD,
+    PREFIXES,
     AuthorSpan,
     Pseudonymiser,
     authors_json,
@@ -23,6 +24,8 @@ from avert.access import (
     foreign_pieces,
     glued_id_pattern,
     id_candidates,
+    id_matches,
+    id_texts,
     kept_withheld,
     name_candidates,
     name_forms,
@@ -336,10 +339,11 @@ def _shown_and_people(
     clues: dict[str, list[str]] = {}
     candidates = id_candidates(texts)
     asked = set(candidates)
+    read = id_texts(texts)  # and as ids in them read (invisible characters...)
     both = [
         (kind, real)
         for kind, real in queries.stored_ids(
-            store, sorted(asked | glued_asked(texts) | glued_asked(texts, run_on=True))
+            store, sorted(asked | glued_asked(read) | glued_asked(read, run_on=True))
         )
         if len(real) >= min_id_chars
     ]
@@ -349,11 +353,11 @@ def _shown_and_people(
         if kind == "person":
             people.add(real)
             clues.setdefault(real, []).append(name_key(real))
-    for kind, real in _glued_found(texts, both, found):
+    for kind, real in _glued_found(read, both, found):
         shown.setdefault(GLUED + real.lower(), pseudo(kind, real))
         if kind == "person":
             people.add(real)
-    for run in _run_on_runs(texts, both, found):
+    for run in _run_on_runs(read, both, found):
         shown.setdefault(run, ID_WITHHELD)
     for word, group in detected_group_words(candidates, found).items():
         shown.setdefault(word, pseudo("group", group))
@@ -424,8 +428,13 @@ def people_written(
     :func:`stored_ids_shown` finds them for partners:
     :func:`avert.access.id_candidates`, :func:`glued_asked`, the store's names);
     read by a partner or the board (the text already as they read it), the
-    person pseudonyms it writes. A tasking's what, who and result, a plan
-    action's title: a person shown there was shown as surely as in a list.
+    person pseudonyms it writes, and each stored person id it still writes:
+    one the partner typed itself reads back as typed (as an unknown id would,
+    so typing tells it nothing: docs/delivery.md), and it was shown that id,
+    so its row counts it, as shown (the id; a person it also read by pseudonym
+    counts twice, the safe side of a count of people shown). A tasking's
+    what, who and result, a plan action's title: a person shown there was
+    shown as surely as in a list.
     The police's kept per data generation and texts
     (:func:`avert.store.kept.kept_answer`): the store's names read and keyed
     cost 0.25 s of CPU a view on a SQLite store of 200,000 names (Today and the
@@ -434,7 +443,10 @@ def people_written(
     if not shown:
         return []
     if not police:
-        return sorted({p for t in shown for p in pseudonyms_named(t, "person")})
+        return sorted(
+            {p for t in shown for p in pseudonyms_named(t, "person")}
+            | _person_ids_written(store, [_PSEUDONYM.sub(" ", t) for t in shown])
+        )
     return kept_answer(
         store, ("people_written", tuple(shown)), lambda: _people_written(store, shown)
     )
@@ -445,19 +457,34 @@ def _people_written(store: Store, texts: Sequence[str]) -> list[str]:
     written as a word of its own or run into other letters or digits
     ("xP0000016", :func:`_glued_found`), as :func:`stored_ids_shown` finds the
     ids it shows partners as pseudonyms, in the one look-up of the store."""
-    candidates = id_candidates(texts)
-    asked = set(candidates)
-    both = queries.stored_ids(store, sorted(asked | glued_asked(texts)))
-    whole = [(kind, real) for kind, real in both if real in asked]
-    found = {
-        real
-        for kind, real in [*whole, *_glued_found(texts, both, whole)]
-        if kind == "person"
-    }
+    found = _person_ids_written(store, texts)
     names = queries.StoredNames(store)
     keys = _asked_names(texts, names, "person")
     found.update(real for real, _, _ in names.find_keyed(keys, kind="person"))
     return sorted(found)
+
+
+#: A pseudonym of any kind as shown (``P-`` and twelve upper-case hex digits),
+#: no stored id (its hex digits are not asked of the store as one).
+_PSEUDONYM: Final = re.compile(rf"[{''.join(PREFIXES.values())}]-[0-9A-F]{{12}}")
+
+
+def _person_ids_written(store: Store, texts: Sequence[str]) -> set[str]:
+    """The stored person ids ``texts`` write as words of their own or run into
+    other letters or digits ("xP0000016", :func:`_glued_found`), also with
+    invisible or look-alike characters (:func:`avert.access.id_texts`), as
+    :func:`stored_ids_shown` finds the ids it shows partners as pseudonyms,
+    in one look-up of the store."""
+    candidates = id_candidates(texts)
+    asked = set(candidates)
+    read = id_texts(texts)
+    both = queries.stored_ids(store, sorted(asked | glued_asked(read)))
+    whole = [(kind, real) for kind, real in both if real in asked]
+    return {
+        real
+        for kind, real in [*whole, *_glued_found(read, both, whole)]
+        if kind == "person"
+    }
 
 
 def _asked_names(
@@ -833,14 +860,31 @@ def _subject_run_on_withheld(text: str, subject: str | None) -> str:
     (:func:`_run_on_runs`)."""
     if not subject or len(subject) < _GLUED_MIN_CHARS:
         return text
-    runs = _run_on_runs([text], [("", subject)], [])
+    runs = _run_on_runs(id_texts([text]), [("", subject)], [])
     if not runs:
         return text
-    return re.sub(
-        r"[0-9A-Za-z]+",
-        lambda m: ID_WITHHELD if m.group(0) in runs else m.group(0),
-        text,
+    return _replaced(
+        text, _ASCII_RUN, lambda read: ID_WITHHELD if read in runs else None
     )
+
+
+#: A run of ASCII letters and digits (as :func:`_run_on_runs` reads a text).
+_ASCII_RUN: Final = re.compile(r"[0-9A-Za-z]+")
+
+
+def _replaced(
+    text: str, pattern: re.Pattern[str], value_of: Callable[[str], str | None]
+) -> str:
+    """``text`` with each match of ``pattern`` in it, as written or as ids in it
+    read (:func:`avert.access.id_matches`: a zero width space, a fullwidth
+    digit), as ``value_of`` the match read, where that is not None."""
+    parts, at = [], 0
+    for a, b, read in id_matches(pattern, text):
+        value = value_of(read)
+        if value is not None:
+            parts += [text[at:a], value]
+            at = b
+    return "".join(parts) + text[at:]
 
 
 def author_ids_shown(
@@ -898,7 +942,7 @@ def _swapped(text: str, swap: dict[str, str]) -> str:
     """``text`` with each key of ``swap`` (lower case) in it, in any case and
     run into other letters, as its value: the longest first, not where its
     digits go on into more (:func:`avert.access.glued_id_pattern`)."""
-    return glued_id_pattern(swap).sub(lambda m: swap[m.group(0).lower()], text)
+    return _replaced(text, glued_id_pattern(swap), lambda read: swap[read.lower()])
 
 
 def authored_spans(
