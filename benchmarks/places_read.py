@@ -17,16 +17,26 @@ briefing_places`, 10 cells, 9 Knox permutations) on a SQLite store of two
 clusters 250 km apart (Leeds, London: 200 incidents each over 120 days, as
 tests/workflows/test_forecast_far_forces.py), wall and CPU time of one call in
 a fresh process, and what it planned (cells of its grid, or its note).
+
+``--designs``: instead, on SQLite, ``--repeat`` rounds (interleaved, so that a
+shared machine's load falls on each alike) of four reads of the 455 days: at
+migration 0037 the five columns read before 0038; at 0038 the seven read now
+(with ``source`` and ``force``); at 0038 the five alone; and at 0038 a
+``GROUP BY source, force`` over the same join and index (counts and extents per
+force: the other design, forces checked from a grouped read instead of each
+row's columns). Least and median CPU of each.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import polars as pl
@@ -157,6 +167,78 @@ def far(tmp: str) -> None:
     store.close()
 
 
+_BEFORE_0038: Final = ("occurred_from", "time_precision", "x", "y", "domestic")
+
+
+def _read(store: Store, columns: tuple[str, ...], start: dt.datetime) -> pl.DataFrame:
+    """The places read of ``columns`` of ``[start, AT)`` (no kept read)."""
+    return queries._classified_window(
+        store,
+        start,
+        AT,
+        profile=PROFILE,
+        incident_columns=columns,
+        class_columns=["in_definition"],
+        and_where=queries._LOCATED_WHERE,
+    )
+
+
+def _grouped(store: Store, start: dt.datetime) -> pl.DataFrame:
+    """The forces of the places read from one ``GROUP BY`` over the same join."""
+    sql = queries._classified_window_sql(
+        store.dialect,
+        ("source", "force"),
+        ["in_definition"],
+        queries._LOCATED_WHERE,
+    ).replace(
+        'SELECT i."source", i."force", c."in_definition"',
+        'SELECT i."source", i."force", COUNT(*) AS n, MIN(i."x") AS x0, '
+        'MAX(i."x") AS x1, MIN(i."y") AS y0, MAX(i."y") AS y1',
+    )
+    sql += ' AND c."in_definition" GROUP BY i."source", i."force"'
+    schema = {"source": pl.String(), "force": pl.String(), "n": pl.Int64()}
+    schema |= {c: pl.Float64() for c in ("x0", "x1", "y0", "y1")}
+    return store._query(
+        sql, [PROFILE, *queries._range(store, start, AT)], schema=schema
+    )
+
+
+def designs(tmp: str, frame: pl.DataFrame, repeat: int) -> None:
+    """The read before 0038, as merged, and the two other designs (module doc)."""
+    from avert.store.migrate import downgrade
+
+    start = AT - dt.timedelta(days=455)
+    new = Store(f"sqlite:///{tmp}/new.db")
+    new.upgrade()
+    load(new, frame)
+    new.close()
+    shutil.copy(f"{tmp}/new.db", f"{tmp}/old.db")
+    old, new = Store(f"sqlite:///{tmp}/old.db"), Store(f"sqlite:///{tmp}/new.db")
+    downgrade(old.engine, "0037")
+    cases = {
+        "0037, the 5 columns read before": lambda: _read(old, _BEFORE_0038, start),
+        "0038, the 7 columns read now": lambda: _read(
+            new, queries.LOCATED_COLUMNS, start
+        ),
+        "0038, the 5 columns alone": lambda: _read(new, _BEFORE_0038, start),
+        "0038, GROUP BY source, force": lambda: _grouped(new, start),
+    }
+    cpus: dict[str, list[float]] = {k: [] for k in cases}
+    for _ in range(repeat):
+        for label, run in cases.items():
+            c0 = time.process_time()
+            run()
+            cpus[label].append(time.process_time() - c0)
+    for label, cpu in cpus.items():
+        cpu.sort()
+        print(
+            f"{label}: CPU least {cpu[0]:.3f} s, median {cpu[len(cpu) // 2]:.3f} s"
+            f" ({repeat} rounds, interleaved)"
+        )
+    old.close()
+    new.close()
+
+
 def checks(read: pl.DataFrame) -> None:
     """CPU of what the briefing's places add to each forecast for the forces of
     the events ``read`` (when ``source`` and ``force`` are read): the window's
@@ -184,12 +266,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--far", action="store_true")
+    parser.add_argument("--designs", action="store_true")
     args = parser.parse_args()
     if args.far:
         with tempfile.TemporaryDirectory(prefix="avert-bench-") as tmp:
             far(tmp)
         return
     frame = incidents(args.incidents, args.days)
+    if args.designs:
+        with tempfile.TemporaryDirectory(prefix="avert-bench-") as tmp:
+            designs(tmp, frame, args.repeat)
+        return
     start = AT - dt.timedelta(days=455)
     print(f"columns read: {', '.join(queries.LOCATED_COLUMNS)}")
     with (

@@ -123,7 +123,11 @@ def _stored(store: Store, events: pl.DataFrame) -> None:
         source="source",
         force="force",
         occurred_from="occurred_at",
-        time_precision=pl.lit("exact"),
+        time_precision=(
+            pl.col("time_precision")
+            if "time_precision" in events.columns
+            else pl.lit("exact")
+        ),
         x="x",
         y="y",
     )
@@ -226,3 +230,47 @@ def test_places_forecast_names_refuses_and_chooses_a_force_as_avert_forecast(
     )
     assert one.grid.n_cells < 10_000
     assert not _forces_notes(one.notes), one.notes
+
+
+def _stored_month(store: Store, events: pl.DataFrame) -> None:
+    """``events`` as a store's month-only records of March 2019 (police.uk months
+    of each force, dated the first of their month)."""
+    _stored(
+        store,
+        events.with_columns(occurred_at=pl.lit(dt.datetime(2019, 3, 1))).with_columns(
+            time_precision=pl.lit("month")
+        ),
+    )
+
+
+def test_a_month_briefings_hotspots_over_far_apart_forces_map_none(
+    sqlite_store: Store,
+) -> None:
+    """Month-precision data have no forecast: the briefing maps the month's
+    hotspots, over Leeds and London one map whose top cells and share were
+    ranked over both forces, with no word of them. Now none, and why."""
+    _stored_month(sqlite_store, _far())
+    b = build_briefing(sqlite_store, at=dt.datetime(2019, 4, 1))
+    assert b.precision == "month"
+    assert list(b.places) == []
+    assert b.places_summary == {}
+    (note,) = [n for n in b.notes if n.startswith("No places planned")]
+    assert "2 forces or sources far apart (City of London Police, West " in note
+
+
+def test_a_month_briefings_hotspots_over_forces_side_by_side_name_them(
+    sqlite_store: Store,
+) -> None:
+    """Side by side: one map, as before, its forces named as the forecast's are."""
+    _stored_month(sqlite_store, _near())
+    b = build_briefing(sqlite_store, at=dt.datetime(2019, 4, 1))
+    assert b.precision == "month"
+    assert len(b.places) == 10
+    summary = b.to_json()["places_summary"]
+    assert summary["kind"] == "recent_hotspots"
+    assert summary["forces"] == ["City of London Police", "West Yorkshire Police"]
+    assert (
+        "(City of London Police 200; West Yorkshire Police 200)"
+        in (summary["forces_line"])
+    )
+    assert summary["forces_line"] in b.notes

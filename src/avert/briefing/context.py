@@ -608,6 +608,8 @@ def _located(
         "y",
         # a date alone: in the window by its day (BriefingContext.window's rule)
         *(["time_precision"] if "time_precision" in inc.columns else []),
+        # whose records one hotspot map holds (avert.briefing.places)
+        *[c for c in ("source", "force") if c in inc.columns],
         *names,
     )
     return p.column(out, "incident_id", "incident") if p and out.height else out

@@ -323,8 +323,9 @@ class PlacesSummary(TypedDict, total=False):
     backtest_from: dt.datetime
     backtest_to: dt.datetime
     near_repeat: NearRepeat
-    #: a forecast over several forces (a record naming none: its source): their
-    #: names, sorted, and the note naming them with their counts; absent for one
+    #: a forecast or hotspot map over several forces (a record naming none: its
+    #: source): their names, sorted, and the note naming them with their counts;
+    #: absent for one
     forces: list[str]
     forces_line: str
 

@@ -22,13 +22,15 @@ from typing import Any, Final, cast
 import numpy as np
 import polars as pl
 
-from avert.analyse.forecast import ForecastPlan, bulk_notes
+from avert.analyse.forces import forces_there, mixed_forces_note, refuse_far_forces
+from avert.analyse.forecast import ForecastPlan, bulk_events, bulk_notes
 from avert.analyse.hotspots import recent_hotspots
 from avert.briefing import dated_alone
 from avert.briefing.context import BriefingContext, counted, month_start
 from avert.briefing.model import (
     LOOKBACK_DAYS,
     NO_PLACES_NOTE_STARTS,
+    NO_PLAN_FAR_FORCES_START,
     MapPoint,
     NearRepeat,
     NearRepeatZone,
@@ -36,6 +38,7 @@ from avert.briefing.model import (
     PlacesSection,
     PlacesSummary,
 )
+from avert.errors import ConfigError
 
 __all__ = [
     "NO_PLACES_NOTE_STARTS",
@@ -651,7 +654,9 @@ def places_section(
 
     With ``forecast`` (exact-time data): the backtested forecast and near-repeat
     zones (its plan None, events of forces far apart: no cells, its notes saying
-    why); else the top ``n_cells`` of the recent-hotspot surface (in-sample share).
+    why); else the top ``n_cells`` of the recent-hotspot surface (in-sample share),
+    whose incidents' forces are checked as the forecast's: far apart, no map
+    (:func:`_far_forces_note`); side by side, named (``forces``, ``forces_line``).
     """
     located = ctx.located
     plan = None if forecast is None else forecast.plan
@@ -675,6 +680,15 @@ def places_section(
         1, (ctx.window_to - ctx.window_from).days if month else LOOKBACK_DAYS
     )
     period = f"{ctx.window_from:%B %Y}" if month else f"the last {lookback} days"
+    window = _hotspot_window(
+        located, start=places_at - dt.timedelta(days=lookback), end=places_at
+    )
+    far = _far_forces_note(window, cell_size_m)
+    if far is not None:  # one map from Leeds to London: no hotspots over both
+        return PlacesSection(
+            [], {}, window_map_points(ctx, cell_size_m=cell_size_m), notes=[far]
+        )
+    forces = mixed_forces_note(window)  # side by side: one map, named
     hot = recent_hotspots(
         located,
         at=places_at,
@@ -737,10 +751,47 @@ def places_section(
         "method": hot.method,
         "source": hot.source,
     }
+    if forces:  # one force's summary is as before: no key added
+        summary["forces"] = forces_there(window)
+        summary["forces_line"] = forces[0]
     return PlacesSection(
         items,
         summary,
         window_map_points(ctx, cell_size_m=cell_size_m),
         method=hot.method + " — " + hot.source,
-        notes=list(bulk_notes(hot.notes)),
+        notes=[*forces, *bulk_notes(hot.notes)],
     )
+
+
+def _hotspot_window(
+    located: pl.DataFrame, *, start: dt.datetime, end: dt.datetime
+) -> pl.DataFrame:
+    """The located incidents a hotspot map of ``[start, end)`` is made of, in the
+    bulk (:func:`avert.analyse.hotspots.recent_hotspots` cuts them so)."""
+    recent = located.filter(
+        (pl.col("occurred_from") >= start)
+        & (pl.col("occurred_from") < end)
+        & pl.col("x").is_finite()
+        & pl.col("y").is_finite()
+    )
+    return bulk_events(recent, grid="hotspot map")[0]
+
+
+def _far_forces_note(window: pl.DataFrame, cell_size_m: float) -> str | None:
+    """Why no hotspots are mapped when the ``window``'s incidents (with ``force``
+    and ``source``) are of forces far apart, as the forecast's places say it
+    (:func:`avert.workflows.forecast.briefing_places`); None when they are not.
+
+    Month-precision data of Leeds and London (police.uk months of two forces)
+    ranked the top cells of one map over both and gave the share they held of
+    both forces' violence, with no word of the forces."""
+    try:
+        refuse_far_forces(
+            window,
+            cell_size_m,
+            what="hotspot map",
+            option="an area of one force (the briefing's area)",
+        )
+    except ConfigError as exc:
+        return f"{NO_PLAN_FAR_FORCES_START} (no hotspots): {exc}"
+    return None
