@@ -667,8 +667,9 @@ def records_gap(
     """Why an empty window inside the span of its records (``span``, holding
     ``n_span`` records of any kind) is no finding, or None when it may well be
     one: ``run`` is the time without a record that holds the window (the end of
-    the latest record before it, the first after it: a missing week or month of
-    police.uk data between loads read "0 violent incidents"). Rule: the span's
+    the latest record before it to the window's end, never a record after it: a
+    past ``--at`` is briefed as then; a missing week or month of police.uk data
+    between loads read "0 violent incidents"). Rule: the span's
     mean rate per day ``n_span / days``; under a Poisson count of it, the chance
     of the run's days without a record is ``exp(-rate * days)``, a gap below
     :data:`GAP_CHANCE_BELOW` (a quiet area of a few records a month keeps its 0).
