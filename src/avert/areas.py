@@ -76,7 +76,8 @@ def area_key_expr(spelling: pl.Expr) -> pl.Expr:
     """
     return (
         spelling.cast(pl.String)
-        .str.replace_all(r"\s+", " ")
+        # str.split's whitespace: Unicode's and the separators U+001C..U+001F
+        .str.replace_all(r"[\s\x1c-\x1f]+", " ")
         .str.strip_chars()
         .str.to_lowercase()
     )

@@ -160,3 +160,36 @@ def test_the_briefing_says_so_in_its_notes_html_and_json() -> None:
     assert "The window&#39;s counts are short" in html or (
         "The window's counts are short" in html
     )
+
+
+def test_a_break_both_periods_find_is_one_note() -> None:
+    """The 7- and 28-day periods find the same stop (same source, last record),
+    each with its own usual count (the 28 days hold a busier day): the window
+    names it once. Before: the two differed in ``per_day`` and ``empty_days``, so
+    both were kept, two notes and two ``window_coverage`` entries for one break."""
+    from avert.briefing import daily_briefing
+
+    busy = _records(6, 1, source="bundle").with_columns(
+        pl.col("occurred_from") - dt.timedelta(days=20)
+    )
+    rec = pl.concat(
+        [
+            _records(6, 400, skip=range(3)),
+            busy,
+            _records(4, 400, source="other"),
+        ]
+    )
+    inc = rec.with_columns(
+        pl.Series("incident_id", [f"I{i}" for i in range(rec.height)]),
+        pl.lit("assault").alias("category"),
+        pl.lit(10.0).alias("harm_days"),
+        pl.lit("exact").alias("time_precision"),
+    )
+    b = daily_briefing(inc, at=AT)
+    found = [p["coverage"] for p in b.trend["periods"]]
+    assert [len(f) for f in found] == [1, 1]
+    assert found[0][0]["per_day"] != found[1][0]["per_day"]
+    (stop,) = b.to_json()["summary"]["window_coverage"]
+    assert stop["kind"] == "stop"
+    notes = [n for n in b.notes if n.startswith("The window's counts are short")]
+    assert len(notes) == 1, notes

@@ -169,3 +169,35 @@ def test_an_area_is_spanned_and_counted_by_every_spelling(
     assert b.records_missing is None
     # distinct places stay apart
     assert len(build_briefing(spelled_store, at=AT, area="St Albans").incidents) == 1
+
+
+def test_the_gap_rule_reads_no_record_after_the_briefing_s_time(
+    any_store: Store,
+) -> None:
+    """A briefing for a past ``--at`` is as of then: the gap rule's run, rate and
+    words come from the records before the window's end, never from those loaded
+    for later days. Before: the run ended at the first record after the window
+    (March's, two weeks after ``--at``) and the rate was the whole store's, so
+    the note changed as later months were loaded."""
+    from avert.workflows.briefing import build_briefing
+
+    at = dt.datetime(2022, 2, 10, 6)
+    # 4 a day to 31 January; 40 a day in March (loaded later: after --at)
+    early = _hourly(dt.datetime(2022, 1, 1), dt.datetime(2022, 2, 1))
+    late = [dt.datetime(2022, 3, 1) + dt.timedelta(minutes=36 * i) for i in range(1240)]
+    with any_store.transaction() as tx:
+        append_assaults(
+            tx,
+            pl.concat([_rows("j", "Leeds", early), _rows("m", "Leeds", late)]),
+            pl.DataFrame(),
+        )
+    for area in ("Leeds", None):
+        b = build_briefing(any_store, at=at, area=area)
+        assert b.records_missing is not None, area
+        said = b.records_missing
+        assert "a gap in what was loaded" in said, said
+        # the run so far: from the last record before the window to its end
+        assert "to 2022-02-10 06:00" in said, said
+        assert "2022-03-01" not in said, said
+        # January's rate, not one raised by March's records
+        assert "about 4 a day" in said, said

@@ -640,13 +640,19 @@ def window_breaks(
     """The breaks in the records of the trend's periods (their ``coverage``:
     :mod:`avert.analyse.coverage`) whose empty run overlaps the window
     ``[window_from, window_to)``: the window's own counts are short by them. Each
-    once (the 7- and the 28-day period can find the same)."""
+    once (the 7- and the 28-day period can find the same run, each with its own
+    usual count, and a gap of the 28 days is a start of the 7 when it holds their
+    start: one source's run ends at its first record after, or at the period's
+    end after its last; the first period's is kept)."""
     out: list[CoverageBreak] = []
+    seen: set[tuple[object, ...]] = set()
     for p in trend["periods"]:
         for b in p.get("coverage") or []:
             run_from = b["after"] or p["from"]
             run_to = b["before"] or p["to"]
-            if run_from < window_to and run_to > window_from and b not in out:
+            same = (b["source"], b["before"] or b["after"], b["before"] is None)
+            if run_from < window_to and run_to > window_from and same not in seen:
+                seen.add(same)
                 out.append(b)
     return out
 
@@ -668,8 +674,9 @@ def records_gap(
     """Why an empty window inside the span of its records (``span``, holding
     ``n_span`` records of any kind) is no finding, or None when it may well be
     one: ``run`` is the time without a record that holds the window (the end of
-    the latest record before it, the first after it: a missing week or month of
-    police.uk data between loads read "0 violent incidents"). Rule: the span's
+    the latest record before it to the window's end, never a record after it: a
+    past ``--at`` is briefed as then; a missing week or month of police.uk data
+    between loads read "0 violent incidents"). Rule: the span's
     mean rate per day ``n_span / days``; under a Poisson count of it, the chance
     of the run's days without a record is ``exp(-rate * days)``, a gap below
     :data:`GAP_CHANCE_BELOW` (a quiet area of a few records a month keeps its 0).

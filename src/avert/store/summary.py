@@ -54,10 +54,10 @@ __all__ = [
     "incidents_between",
     "latest_dash_at",
     "latest_incident_at",
+    "latest_record_end",
     "latest_stop_at",
     "month_only_incidents",
     "record_sources",
-    "records_around",
     "status_summary",
     "stop_span",
     "stops_after",
@@ -490,38 +490,31 @@ def incidents_between(
     return int(frame["n"][0]) if frame.height else 0
 
 
-def records_around(
+def latest_record_end(
     store: Store,
-    start: dt.datetime,
-    end: dt.datetime,
+    before: dt.datetime,
     *,
     areas: Sequence[str] | None = None,
-) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """The end of the latest record before ``start`` (a month-only record's: its
-    month's end, which it covers) and the earliest ``occurred_from`` at or after
-    ``end`` (None: none), of the ``areas`` when given: the run without records
-    that holds an empty window (:func:`avert.briefing.model.records_gap`)."""
+) -> dt.datetime | None:
+    """The end of the latest record with ``occurred_from < before`` (a month-only
+    record's: its month's end, which it covers; None: none), of the ``areas``
+    when given: where the run without records that holds an empty window starts
+    (:func:`avert.briefing.model.records_gap`). Nothing at or after ``before`` is
+    read: a briefing for a past ``--at`` says what the records said then."""
     cond, names = _area_where(areas)
-    before = store._query(
+    frame = store._query(
         'SELECT "occurred_from", "time_precision" FROM "incidents" WHERE '
         f'"occurred_from" < ?{cond} ORDER BY "occurred_from" DESC LIMIT 1',
-        [_to_sql_value(start, store.dialect), *names],
+        [_to_sql_value(before, store.dialect), *names],
         schema={"occurred_from": pl.Datetime("us"), "time_precision": pl.String()},
     )
-    after = store._query(
-        'SELECT MIN("occurred_from") AS "first" FROM "incidents" WHERE '
-        f'"occurred_from" >= ?{cond}',
-        [_to_sql_value(end, store.dialect), *names],
-        schema={"first": pl.Datetime("us")},
-    )
-    last: dt.datetime | None = None
-    if before.height:
-        last, precision = before.row(0)
-        if last is not None and precision == "month":  # to its month's end
-            y, m = divmod(last.year * 12 + last.month, 12)
-            last = dt.datetime(y, m + 1, 1)
-    first = after["first"][0] if after.height else None
-    return last, first if isinstance(first, dt.datetime) else None
+    if not frame.height:
+        return None
+    last, precision = frame.row(0)
+    if last is not None and precision == "month":  # to its month's end
+        y, m = divmod(last.year * 12 + last.month, 12)
+        last = dt.datetime(y, m + 1, 1)
+    return last if isinstance(last, dt.datetime) else None
 
 
 def _first_last(frame: pl.DataFrame) -> tuple[dt.datetime, dt.datetime] | None:

@@ -63,7 +63,7 @@ from avert.store.summary import (
     area_incident_span,
     incident_span,
     incidents_between,
-    records_around,
+    latest_record_end,
 )
 from avert.workflows.analysis import NO_PEOPLE_NOTE
 from avert.workflows.briefing_reads import (
@@ -923,19 +923,20 @@ def _records_gap(store: Store, briefing: Briefing, area: str | None) -> str | No
     """Why a window inside the span of the store's (or the area's, every spelling
     of it) records that holds no record of any kind is a gap in what was loaded
     (:func:`avert.briefing.records_gap`: a missing month of police.uk data read
-    "0 violent incidents"), or None. Runs only when the window lists no incident."""
+    "0 violent incidents"), or None. Runs only when the window lists no incident.
+    As of the window's end: the run is from the end of the latest record before
+    the window to the window's end, the rate that of the records before it; no
+    record loaded for later days is read (a past ``--at`` is briefed as then)."""
     names = stored_spellings(store, area) if area else None
     span = incident_span(store) if names is None else area_incident_span(store, names)
     wf, wt = briefing.window_from, briefing.window_to
     if span is None or incidents_between(store, wf, wt, areas=names):
         return None
-    last, first = records_around(store, wf, wt, areas=names)
-    if last is None or first is None:
+    last = latest_record_end(store, wf, areas=names)
+    if last is None:
         return None
-    n_span = incidents_between(
-        store, span[0], span[1] + dt.timedelta(microseconds=1), areas=names
-    )
-    return records_gap(span, n_span, (last, first), area=area)
+    n_before = incidents_between(store, span[0], wf, areas=names)
+    return records_gap((span[0], last), n_before, (last, wt), area=area)
 
 
 def _with_clock_change(briefing: Briefing, hours: int, timezone: str) -> Briefing:
