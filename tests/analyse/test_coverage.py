@@ -193,3 +193,18 @@ def test_a_break_both_periods_find_is_one_note() -> None:
     assert stop["kind"] == "stop"
     notes = [n for n in b.notes if n.startswith("The window's counts are short")]
     assert len(notes) == 1, notes
+
+
+def test_a_small_area_s_burst_then_quiet_days_is_no_break() -> None:
+    """12 records in 4 days, then 24 days without one: measured over the 4 days
+    alone the usual rate (3 a day) would call the quiet days a feed that stopped
+    (chance e^-72); over the whole period (0.43 a day) their chance is 3e-5, no
+    break. A feed of 8 a day starting 12 days into the 28 is still named."""
+    burst = [AT - dt.timedelta(days=28) + dt.timedelta(hours=8 * i) for i in range(12)]
+    frame = pl.DataFrame({"occurred_from": burst, "source": "small", "force": "xf"})
+    start = AT - dt.timedelta(days=28)
+    assert coverage_breaks(frame, start=start, end=AT, keys=["source", "force"]) == []
+    late = _records(8, 12, source="new")
+    (b,) = coverage_breaks(late, start=start, end=AT, keys=["source", "force"])
+    assert b["kind"] == "start"
+    assert b["chance"] < CHANCE_BELOW
