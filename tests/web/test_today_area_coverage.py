@@ -56,4 +56,5 @@ def test_today_of_an_area_with_no_records_loaded_says_so(
     assert "<b>0</b>violent incidents" not in page.text
     assert "last 28 days 0" not in page.text
     leeds = client.get(f"/today?at={AT:%Y-%m-%dT%H:%M}&area=Leeds")
-    assert "<b>1</b>violent incidents" in leeds.text
+    # one incident in the singular (the crawl read "1 incidents" on Today)
+    assert "<b>1</b>violent incident</div>" in leeds.text

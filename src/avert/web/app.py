@@ -44,6 +44,7 @@ from avert.errors import (
 )
 from avert.report import environment as report_environment
 from avert.web.auth import LoginRequired, StaleSignInForm, known_user
+from avert.web.filters import nobreak_ids
 from avert.workflows.plan_page import PLAN_CACHE_ENTRIES, PLAN_CACHE_TTL_S
 from avert.workflows.users import SignInThrottle
 from avert.workflows.views import (
@@ -232,6 +233,9 @@ def _templates(*, person_href: str | None = None) -> Jinja2Templates:
             [PackageLoader("avert.web", "templates"), report_env.loader]  # type: ignore[list-item]
         )
     )
+    # the report's filters and the web's (a dict of its own: the overlay shares
+    # the report environment's otherwise)
+    env.filters = {**report_env.filters, "nobreak_ids": nobreak_ids}
     env.globals = {
         **report_env.globals,
         "person_href": person_href,

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from avert.config.timezone import local_now
 from avert.errors import ConfigError, FieldError
+from avert.policy import POLICE_ROLES
 from avert.web.auth import authorize, current_user, flash, requires, take_flash
 from avert.web.pages import (
     MAX_YEAR,
@@ -123,10 +124,14 @@ def plan(
 @router.get("/plan/mine")
 @requires("view-plan")
 def mine(request: Request) -> Response:
-    """Actions the user owns or their organisation leads."""
+    """Actions the user owns or their organisation leads (for a police role's
+    account, the lead "police", which the Plan says such accounts hold)."""
     ctx = _ctx(request)
-    rows = delivery.my_actions(ctx.store, ctx.settings, user=current_user(request))
-    return _page(request, "my_actions.html", actions=rows)
+    user = current_user(request)
+    rows = delivery.my_actions(ctx.store, ctx.settings, user=user)
+    return _page(
+        request, "my_actions.html", actions=rows, police_lead=user.role in POLICE_ROLES
+    )
 
 
 @router.get("/plan/actions/{action_id:path}")

@@ -40,12 +40,14 @@ from avert.errors import (
     NotFound,
     PermissionDenied,
 )
+from avert.policy import POLICE_ROLES
 from avert.store import Store, audit, queries
 from avert.workflows.delivery._asof import read_delivery
 from avert.workflows.delivery._common import (
     AUTHORED_FIELDS,
     EDITABLE_FIELDS,
     PARTNER_FIELDS,
+    POLICE_LEAD,
     _last_change,
     _read_rows,
     _save,
@@ -733,12 +735,20 @@ def plan_board_made(
 def my_actions(
     store: Store, settings: Settings | None, *, user: User, today: dt.date | None = None
 ) -> list[dict[str, Any]]:
-    """Actions a user owns, and (for a user with an organisation) their org leads."""
+    """Actions a user owns, and those their organisation leads: for a user with
+    an organisation, its leads; for an account of a police role (no
+    organisation), the lead "police" (:data:`POLICE_LEAD`, matched ignoring case
+    and surrounding spaces), which the Plan says such accounts hold
+    (:func:`unheld_leads`): My actions listed none of them to the chair or an
+    administrator, while the Plan flagged no police-led action "no account"."""
     check_allowed(user, "view-plan")
     actions = visible_actions(read_actions(store, today=today), user)
     mine = pl.col("owner") == user.username
     if user.org:
         mine = mine | (pl.col("lead_organisation") == user.org)
+    if user.role in POLICE_ROLES:
+        lead = pl.col("lead_organisation").str.strip_chars().str.to_lowercase()
+        mine = mine | (lead == POLICE_LEAD)
     rows = actions.filter(mine.fill_null(value=False)).sort(
         ["overdue", "due"], descending=[True, False], nulls_last=True
     )
