@@ -294,20 +294,17 @@ _CHART_TEXT_PX = """() => Math.min(Infinity, ...[...document.querySelectorAll(
 
 
 @pytest.mark.browser
-def test_on_a_phone_every_equality_chart_fits(base_url: str, browser: object) -> None:
-    """At 390 px the power, trend and find charts (drawn 620 and 560 px) kept
-    their drawn size and scrolled inside their box, cut at the screen's edge (a
-    phone shows no scroll bar: the crawl read them cut). Every chart of the page
-    now shrinks to its box (viewBox kept), none hidden past it or the screen,
-    the page within the screen; the rate and ratio charts, drawn to fit, keep
-    their 10-11 px text (:func:`test_on_a_phone_the_rate_and_ratio_charts_fit`)."""
+def test_on_a_phone_the_equality_charts_read(base_url: str, browser: object) -> None:
+    """At 390 px the Equality page's charts, shrunk to the screen's width, had
+    labels 5.8 px high (a 560-640 px drawing in 358 px); each keeps its drawn
+    size (10-11 px text, as in the PDF) and scrolls in its own box, the page
+    within the screen."""
     page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}/equality")  # type: ignore[attr-defined]
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
-    charts = page.evaluate(_ALL_CHARTS)  # type: ignore[attr-defined]
-    assert len(charts) >= 4, charts  # rates, ratios and the later ones
-    assert all(c["hidden"] <= 1 for c in charts), charts
+    assert page.locator("main figure.chart svg text").count() > 0  # type: ignore[attr-defined]
+    assert page.evaluate(_CHART_TEXT_PX) >= 10  # type: ignore[attr-defined]
     overflow = page.evaluate(  # type: ignore[attr-defined]
         "document.documentElement.scrollWidth - window.innerWidth"
     )
@@ -321,18 +318,6 @@ def test_on_a_phone_every_equality_chart_fits(base_url: str, browser: object) ->
 # the screen (font size in SVG units times the drawing's scale)
 _FIRST_CHARTS = """() => [...document.querySelectorAll(
     'main .board-equality .charts-row figure.chart')].map(f => {
-        const svg = f.querySelector('svg');
-        const box = svg.getBoundingClientRect();
-        const scale = box.width / svg.viewBox.baseVal.width;
-        return {hidden: Math.max(f.scrollWidth - f.clientWidth,
-                                 box.right - f.getBoundingClientRect().right,
-                                 box.right - window.innerWidth),
-                text_px: Math.min(...[...svg.querySelectorAll('text')].map(
-                    t => parseFloat(t.getAttribute('font-size')) * scale))};
-    })"""
-#: the same of every chart of the Equality page
-_ALL_CHARTS = """() => [...document.querySelectorAll(
-    'main .board-equality figure.chart')].map(f => {
         const svg = f.querySelector('svg');
         const box = svg.getBoundingClientRect();
         const scale = box.width / svg.viewBox.baseVal.width;
