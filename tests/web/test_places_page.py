@@ -15,8 +15,12 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from avert.analyse.forces import WEB_ONE_FORCE
 from avert.cli import app as cli_app
 from web.helpers import PASSWORD, World, signed_in
+
+#: :data:`WEB_ONE_FORCE` as the page writes it (autoescaped)
+WEB_SAID = WEB_ONE_FORCE.replace("'", "&#39;")
 
 CELL_ID = re.compile(r"\b\d+m:E\d+:N\d+\b")
 
@@ -301,6 +305,9 @@ def test_places_page_names_the_forces_side_by_side(
         in text
     )
     assert "Other Force Police" in text
+    # the briefing's advice names avert brief --area: the page names no command
+    assert f"{WEB_SAID}</li>" in text
+    assert "avert brief" not in text
 
 
 def test_places_page_plans_no_grid_over_forces_far_apart(
@@ -316,3 +323,5 @@ def test_places_page_plans_no_grid_over_forces_far_apart(
     text = " ".join(page.text.split())
     assert "No places planned (no forecast, no hotspots): The events are of 2 " in text
     assert "Other Force Police" in text
+    assert f"ground between them. {WEB_SAID}" in text
+    assert "avert brief" not in text
