@@ -325,3 +325,18 @@ def test_places_page_plans_no_grid_over_forces_far_apart(
     assert "Other Force Police" in text
     assert f"ground between them. {WEB_SAID}" in text
     assert "avert brief" not in text
+
+
+def test_today_page_gives_the_forces_advice_with_no_command(
+    world: World, tmp_path: Path
+) -> None:
+    """The Today page shows the briefing's notes: over forces far apart, the
+    briefing's advice (``avert brief --area``) in words with no command, as the
+    Places page does."""
+    at = f"{_at(world):%Y-%m-%dT%H:%M}"
+    page = _second_force(world, tmp_path, east_m=250_000.0).get(f"/today?at={at}")
+    assert page.status_code == 200, page.text
+    text = " ".join(page.text.split())
+    assert "No places planned (no forecast, no hotspots): The events are of 2 " in text
+    assert f"ground between them. {WEB_SAID}" in text
+    assert "avert brief --area" not in text
