@@ -652,7 +652,7 @@ def test_forecasts_and_near_repeats_of_far_apart_forces_choose_one(
     words = " ".join(f"{res.output} {res.exception}".split())
     assert res.exit_code != 0
     assert "far apart" in words
-    assert "Give --force" in words
+    assert "Give --police-force for one force's" in words
     res = CliRunner().invoke(
         app, [*db, "forecast", *at, "--police-force", "west-yorkshire"]
     )

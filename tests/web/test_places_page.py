@@ -15,8 +15,12 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from avert.analyse.forces import WEB_ONE_FORCE
 from avert.cli import app as cli_app
 from web.helpers import PASSWORD, World, signed_in
+
+#: :data:`WEB_ONE_FORCE` as the page writes it (autoescaped)
+WEB_SAID = WEB_ONE_FORCE.replace("'", "&#39;")
 
 CELL_ID = re.compile(r"\b\d+m:E\d+:N\d+\b")
 
@@ -301,6 +305,9 @@ def test_places_page_names_the_forces_side_by_side(
         in text
     )
     assert "Other Force Police" in text
+    # the briefing's advice names avert brief --area: the page names no command
+    assert f"{WEB_SAID}</li>" in text
+    assert "avert brief" not in text
 
 
 def test_places_page_plans_no_grid_over_forces_far_apart(
@@ -316,3 +323,20 @@ def test_places_page_plans_no_grid_over_forces_far_apart(
     text = " ".join(page.text.split())
     assert "No places planned (no forecast, no hotspots): The events are of 2 " in text
     assert "Other Force Police" in text
+    assert f"ground between them. {WEB_SAID}" in text
+    assert "avert brief" not in text
+
+
+def test_today_page_gives_the_forces_advice_with_no_command(
+    world: World, tmp_path: Path
+) -> None:
+    """The Today page shows the briefing's notes: over forces far apart, the
+    briefing's advice (``avert brief --area``) in words with no command, as the
+    Places page does."""
+    at = f"{_at(world):%Y-%m-%dT%H:%M}"
+    page = _second_force(world, tmp_path, east_m=250_000.0).get(f"/today?at={at}")
+    assert page.status_code == 200, page.text
+    text = " ".join(page.text.split())
+    assert "No places planned (no forecast, no hotspots): The events are of 2 " in text
+    assert f"ground between them. {WEB_SAID}" in text
+    assert "avert brief --area" not in text

@@ -176,7 +176,7 @@ def test_a_grid_over_far_apart_forces_is_refused(any_store: Store) -> None:
     """Emerging hot spots over West Yorkshire and City of London built one grid
     from Leeds to London (2,038,595 cells of 150 m; 5 GB, 60 to 100 s)."""
     events = _far(any_store)
-    with pytest.raises(ConfigError, match=r"far apart .* Give --force"):
+    with pytest.raises(ConfigError, match=r"far apart .* Give --police-force for one"):
         run_emerging(events, at=dt.datetime(2020, 1, 1), slices=12, slice_months=1)
     with pytest.raises(ConfigError, match="far apart"):
         run_gistar(events, study_area="active")
@@ -239,7 +239,8 @@ def test_force_chooses_records_naming_no_force_by_their_source() -> None:
     assert of_force(events, "city-of-london")["x"].to_list() == [3.0]
     with pytest.raises(
         ConfigError,
-        match="City of London Police, no force named: policeuk-reduced",
+        match=r"^--police-force metropolitan: no event is of that force; .*"
+        r"City of London Police, no force named: policeuk-reduced",
     ):
         of_force(events, "metropolitan")
 

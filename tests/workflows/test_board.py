@@ -473,14 +473,14 @@ def test_equality_names_its_force_and_asks_for_one_among_several(
     with pytest.raises(
         ConfigError,
         match=r"of 2 forces \(test-force \(60\), "
-        r"other-force \(3\)\): choose one with --force",
+        r"other-force \(3\)\): choose one with --police-force",
     ):
         run_equality(sqlite_store)
     chosen = run_equality(sqlite_store, force="other-force", areas=["Alpha"])
     assert chosen.forces == ("other-force",)
     assert int(chosen.force.frame["searches"].sum()) == 3
     out = " ".join(_cli_error(sqlite_store, "analyse", "equality").split())
-    assert "choose one with --force" in out
+    assert "choose one with --police-force" in out
 
 
 def test_equality_infers_no_force_area_for_british_transport_police(
@@ -940,7 +940,7 @@ def test_equality_without_stops_names_the_forces_and_days_there_are(
     _census_and_stops(sqlite_store, tmp_path, outcomes=False)
     with pytest.raises(NotFound) as err:
         run_equality(sqlite_store, force="Test Force Police")
-    assert "Forces with stops (as --force names them" in str(err.value)
+    assert "Forces with stops (as --police-force names them" in str(err.value)
     assert "test-force (60)" in str(err.value)
     with pytest.raises(NotFound) as err:
         run_equality(sqlite_store, force="test-force", date_from=dt.date(2025, 1, 1))

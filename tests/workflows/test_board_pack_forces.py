@@ -82,7 +82,7 @@ def test_the_pack_says_whose_top_subjects_it_counts(any_store: Store) -> None:
     assert data["checks"]["top_subjects"] == 3
     assert (
         "The principle checks' top-harm subjects are of West Yorkshire Police's "
-        "incidents alone (--force)." in data["notes"]
+        "incidents alone (--police-force)." in data["notes"]
     ), data["notes"]
     every = delivery.board_pack_data(any_store, SETTINGS, month="2019-01")
     assert every["checks"]["top_subjects"] == 6
@@ -99,7 +99,7 @@ def test_a_force_with_no_incident_keeps_every_top_subject(any_store: Store) -> N
         any_store, SETTINGS, month="2019-01", force="metropolitan"
     )
     assert data["checks"]["top_subjects"] == 6
-    (note,) = [n for n in data["notes"] if "--force" in n]
+    (note,) = [n for n in data["notes"] if "(--police-force;" in n]
     assert note.startswith(
         "No incident of the principle checks' 365 days is of Metropolitan Police"
     ), note

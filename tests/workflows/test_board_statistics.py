@@ -584,7 +584,10 @@ def test_equality_page_asks_for_its_force_field(board_app: FastAPI) -> None:
     with store.transaction() as tx:
         tx.append("stops", other)
     page = signed_in(board_app, "board").get("/equality?month=2024-12")
-    assert "choose one with --force (the Equality page&#39;s Force field)" in page.text
+    assert (
+        "choose one with --police-force (the Equality page&#39;s Force field)"
+        in page.text
+    )
 
 
 def test_equality_page_defaults_to_the_last_month_with_stops(

@@ -211,10 +211,10 @@ def test_stops_naming_no_force_are_said_and_not_mixed(
     with pytest.raises(
         ConfigError,
         match=r"are of 1 force \(humberside \(42\)\), and 2 stops name no force "
-        r"\(a police.uk file whose name names none\): choose one with --force",
+        r"\(a police.uk file whose name names none\): choose one with --police-force",
     ):
         run_equality(sqlite_store)
-    # --force chooses the named force's stops alone
+    # --police-force chooses the named force's stops alone
     assert (
         run_equality(sqlite_store, force="humberside").force.frame["searches"].sum()
         == 42

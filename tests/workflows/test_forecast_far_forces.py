@@ -18,7 +18,7 @@ import pytest
 
 from avert.errors import ConfigError
 from avert.store import Store
-from avert.workflows._forces import of_force
+from avert.workflows._forces import BRIEF_ONE_FORCE, COMMAND_ONE_FORCE, of_force
 from avert.workflows.briefing import build_briefing
 from avert.workflows.forecast import (
     briefing_places,
@@ -71,7 +71,9 @@ def _forces_notes(notes: tuple[str, ...]) -> list[str]:
 
 
 def test_a_forecast_over_far_apart_forces_is_refused() -> None:
-    with pytest.raises(ConfigError, match=r"far apart .*patrol grid.* Give --force"):
+    with pytest.raises(
+        ConfigError, match=r"far apart .*patrol grid.* Give --police-force for one"
+    ):
         run_forecast(
             _far(), at=dt.datetime(2019, 4, 20), horizon=dt.timedelta(days=7), cells=5
         )
@@ -166,7 +168,9 @@ def test_the_briefings_places_over_far_apart_forces_plan_no_grid(
     assert got.forces == ("City of London Police", "West Yorkshire Police")
     (note,) = [n for n in got.notes if n.startswith("No places planned")]
     assert "2 forces or sources far apart (City of London Police, West " in note
-    assert "Give an area of one force (the briefing's area)" in note
+    # the briefing has no option choosing a force: its --area is its advice
+    assert note.endswith(f"ground between them. {BRIEF_ONE_FORCE}"), note
+    assert "Give" not in note
     b = build_briefing(any_store, at=AT)
     assert list(b.places) == []
     assert b.places_summary == {}
@@ -177,8 +181,9 @@ def test_the_briefings_places_over_forces_side_by_side_name_them(
     any_store: Store,
 ) -> None:
     """Two forces side by side: one grid, as before, and the note ``avert
-    forecast`` gives, word for word, in the briefing's notes and its places
-    summary (``forces``, ``forces_line``: fields added to briefing.json)."""
+    forecast`` gives, in the briefing's notes and its places summary (``forces``,
+    ``forces_line``: fields added to briefing.json), with the briefing's advice:
+    it has no window to choose, its --area chooses one force's."""
     _stored(any_store, _near())
     got = briefing_places(any_store, at=AT, profile="avb-2010", cells=3, knox_sims=9)
     assert got is not None
@@ -187,6 +192,8 @@ def test_the_briefings_places_over_forces_side_by_side_name_them(
     cli = run_forecast(_near(), at=AT, cells=3)
     (said,) = _forces_notes(cli.notes)
     assert "(West Yorkshire Police 183; City of London Police 182)" in said
+    assert said.endswith(COMMAND_ONE_FORCE)
+    said = said.replace(COMMAND_ONE_FORCE, BRIEF_ONE_FORCE)
     assert got.forces_note == said
     assert said in got.notes
     assert got.forces == ("City of London Police", "West Yorkshire Police")
@@ -223,7 +230,9 @@ def test_places_forecast_names_refuses_and_chooses_a_force_as_avert_forecast(
 ) -> None:
     """``places_forecast`` (the store's patrol plan) read no force either."""
     _stored(sqlite_store, _far())
-    with pytest.raises(ConfigError, match=r"far apart .*patrol grid.* Give --force"):
+    with pytest.raises(
+        ConfigError, match=r"far apart .*patrol grid.* Give --police-force for one"
+    ):
         places_forecast(sqlite_store, at=AT, profile="avb-2010", cells=3)
     one = places_forecast(
         sqlite_store, at=AT, profile="avb-2010", cells=3, force="west-yorkshire"
@@ -256,6 +265,7 @@ def test_a_month_briefings_hotspots_over_far_apart_forces_map_none(
     assert b.places_summary == {}
     (note,) = [n for n in b.notes if n.startswith("No places planned")]
     assert "2 forces or sources far apart (City of London Police, West " in note
+    assert note.endswith(f"ground between them. {BRIEF_ONE_FORCE}"), note
 
 
 def test_a_month_briefings_hotspots_over_forces_side_by_side_name_them(
@@ -274,3 +284,4 @@ def test_a_month_briefings_hotspots_over_forces_side_by_side_name_them(
         in (summary["forces_line"])
     )
     assert summary["forces_line"] in b.notes
+    assert summary["forces_line"].endswith(BRIEF_ONE_FORCE)

@@ -1,5 +1,5 @@
 """Analyses over incidents of more than one force: a note naming them, one force's
-events (``--force``), and a grid over far-apart forces refused.
+events (``--police-force``), and a grid over far-apart forces refused.
 
 Pure (Polars only), so that the briefing's places (:mod:`avert.briefing.places`:
 the hotspots of month-precision data) name and refuse forces as the workflows do
@@ -14,9 +14,30 @@ from avert.errors import ConfigError
 
 #: The note's words, which the tests and readers look for.
 MIXED_FORCES: str = "forces or sources"
+#: How the notes advise one force's figures in a command that has no option
+#: choosing a force (concentration, VOLT): a window, or a store of its own
+COMMAND_ONE_FORCE: str = (
+    "For one force's figures, choose a window holding its records alone, or load "
+    "each force into a store of its own."
+)
+#: How the briefing's notes advise one force's places: ``avert brief`` has no
+#: option choosing a force, and no window holds one force's records alone when
+#: their months overlap; its ``--area`` does (a borough of one force)
+BRIEF_ONE_FORCE: str = (
+    "For one force's alone, brief one area of it (avert brief --area, e.g. a "
+    "borough or local authority), or load each force into a store of its own."
+)
+#: The web's words for :data:`BRIEF_ONE_FORCE` (the Places page): no command,
+#: which an officer, a partner or a board member cannot run
+WEB_ONE_FORCE: str = (
+    "One force's alone need a store of its own, which the force's avert "
+    "administrator or analyst loads."
+)
 
 
-def mixed_forces_note(incidents: pl.DataFrame) -> list[str]:
+def mixed_forces_note(
+    incidents: pl.DataFrame, *, advice: str = COMMAND_ONE_FORCE
+) -> list[str]:
     """One note naming the forces of ``incidents`` when there are several, with each
     one's count, most first (then by name); none for one force or none at all.
 
@@ -28,6 +49,8 @@ def mixed_forces_note(incidents: pl.DataFrame) -> list[str]:
     Concentration and VOLT count every incident of their window as one area: West
     Yorkshire's July 2018 beside City of London's 2019 and the synthetic city gave
     one Gini over the three, with no word that three were counted together.
+    ``advice``: how to get one force's figures where the note is read (the
+    briefing: :data:`BRIEF_ONE_FORCE`).
     """
     if not incidents.height or not {"force", "source"} <= set(incidents.columns):
         return []
@@ -46,9 +69,7 @@ def mixed_forces_note(incidents: pl.DataFrame) -> list[str]:
     listed = "; ".join(f"{who} {n:,}" for who, n in counts.iter_rows())
     return [
         f"The incidents counted are of {counts.height} {MIXED_FORCES} ({listed}): "
-        "every figure here counts them together, as one area and one period. For "
-        "one force's figures, choose a window holding its records alone, or load "
-        "each force into a store of its own."
+        f"every figure here counts them together, as one area and one period. {advice}"
     ]
 
 
@@ -81,18 +102,18 @@ def of_force(events: pl.DataFrame, force: str | None) -> pl.DataFrame:
     carry no force.
 
     London's 2022 Q1 (records naming no force) beside City of London's 2019: the
-    refusal said to give --force, yet London's could not be chosen, and
-    ``--force metropolitan`` listed the City alone as the events' forces."""
+    refusal said to give a force's option, yet London's could not be chosen, and
+    ``--police-force metropolitan`` listed the City alone as the events' forces."""
     if force is None:
         return events
     if not {"force", "source"} <= set(events.columns):
-        msg = f"--force {force}: the events carry no force (a file of events)."
+        msg = f"--police-force {force}: the events carry no force (a file of events)."
         raise ConfigError(msg)
     kept = events.filter(force_is(force))
     if kept.height == 0:
         there = forces_there(events)
         msg = (
-            f"--force {force}: no event is of that force; the events' forces are "
+            f"--police-force {force}: no event is of that force; the events' forces are "
             f"(a source for records naming none): {', '.join(there)}."
         )
         raise ConfigError(msg)
@@ -105,7 +126,12 @@ FAR_FORCES_RATIO: float = 4.0
 
 
 def refuse_far_forces(
-    events: pl.DataFrame, cell_size_m: float, *, what: str, option: str = "--force"
+    events: pl.DataFrame,
+    cell_size_m: float,
+    *,
+    what: str,
+    option: str = "--police-force",
+    advice: str | None = None,
 ) -> None:
     """A ConfigError when ``events`` (with ``x``, ``y``, ``force``, ``source``) are
     of several forces or sources lying far apart: the box spanning the boxes around
@@ -115,7 +141,9 @@ def refuse_far_forces(
     City of London's 2019: emerging hot spots over 18 monthly slices built a grid
     from Leeds to London of 1,980,032 cells of 150 m (5 GB, 64 s) for 5,414 with
     an event. Forces side by side (a force and its neighbour) make no such grid.
-    ``option``: the command's option choosing one force, named in the advice."""
+    ``option``: the command's option choosing one force, named in the advice;
+    ``advice``: the whole advice instead, where there is no such option (the
+    briefing: :data:`BRIEF_ONE_FORCE`)."""
     if not events.height or not {"force", "source"} <= set(events.columns):
         return
     s = cell_size_m
@@ -151,7 +179,11 @@ def refuse_far_forces(
         f"The events are of {each.height} {MIXED_FORCES} far apart ({names}): "
         f"one {what} over them all holds at least {whole:,.0f} cells of {s:g} m, "
         f"{whole / own:,.0f} times those around each one's events, most of it the "
-        f"ground between them. Give {option} for one force's, or load each force "
-        "into a store of its own."
+        "ground between them. "
+        + (
+            advice
+            or f"Give {option} for one force's, or load each force into a store "
+            "of its own."
+        )
     )
     raise ConfigError(msg)

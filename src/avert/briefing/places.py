@@ -22,7 +22,12 @@ from typing import Any, Final, cast
 import numpy as np
 import polars as pl
 
-from avert.analyse.forces import forces_there, mixed_forces_note, refuse_far_forces
+from avert.analyse.forces import (
+    BRIEF_ONE_FORCE,
+    forces_there,
+    mixed_forces_note,
+    refuse_far_forces,
+)
 from avert.analyse.forecast import ForecastPlan, bulk_events, bulk_notes
 from avert.analyse.hotspots import recent_hotspots
 from avert.briefing import dated_alone
@@ -688,7 +693,8 @@ def places_section(
         return PlacesSection(
             [], {}, window_map_points(ctx, cell_size_m=cell_size_m), notes=[far]
         )
-    forces = mixed_forces_note(window)  # side by side: one map, named
+    # side by side: one map, named
+    forces = mixed_forces_note(window, advice=BRIEF_ONE_FORCE)
     hot = recent_hotspots(
         located,
         at=places_at,
@@ -790,7 +796,7 @@ def _far_forces_note(window: pl.DataFrame, cell_size_m: float) -> str | None:
             window,
             cell_size_m,
             what="hotspot map",
-            option="an area of one force (the briefing's area)",
+            advice=BRIEF_ONE_FORCE,
         )
     except ConfigError as exc:
         return f"{NO_PLAN_FAR_FORCES_START} (no hotspots): {exc}"

@@ -577,17 +577,32 @@ def places(request: Request, at: str | None = None) -> Response:
 
     With the briefing's note that the patrol budget is larger than the cells the
     events span (:func:`avert.workflows.forecast.budget_note`): Today said it, and
-    Places showed "Expected share 100 %" without it (an area's six cells).
+    Places showed "Expected share 100 %" without it (an area's six cells). The
+    notes on the incidents' forces in the web's words
+    (:func:`avert.workflows.places.web_forces_words`).
     """
     # the page lists places and cells, no person: no briefing row (as
     # 'avert analyse concentration --entity place' writes none)
     context = _briefing_context(request, at, 24, None, audited=False)
     budget = [n for n in context["b"].notes if n.startswith(BUDGET_NOTE_START)]
     runs_avert = current_user(request).role in RUNS_AVERT
+    # the briefing's advice on its forces names avert brief's --area: the page's
+    # words name no command
+    summary = (context.get("data") or {}).get("places_summary") or {}
+    context = {
+        **context,
+        "places_notes": [
+            places_workflow.web_forces_words(n)
+            for n in context.get("places_notes") or ()
+        ],
+    }
     return _page(
         request,
         "places.html",
         **context,
+        forces_line=places_workflow.web_forces_words(
+            str(summary.get("forces_line") or "")
+        ),
         budget_notes=budget,
         runs_avert=runs_avert,
         near_repeat_line=_near_repeat_line(context, runs_avert=runs_avert),

@@ -773,7 +773,7 @@ def _no_stops(store: Store, force: str | None) -> str:
             # the force asked is not repeated: on the equality page it is a
             # link's text (content spoofing); its field shows it as typed
             "No stops of the force asked for in the store. Forces with stops (as "
-            f"--force names them, from the police.uk file names): {said}."
+            f"--police-force names them, from the police.uk file names): {said}."
         )
     first, last = mine["occurred_at"].min(), mine["occurred_at"].max()
     assert isinstance(first, dt.datetime)
@@ -816,7 +816,7 @@ def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
             if unnamed
             else ""
         )
-        + ": choose one with --force (the Equality page's Force field), e.g. "
+        + ": choose one with --police-force (the Equality page's Force field), e.g. "
         + str(per_force["force"][0])
         + "; one force's searches are set against its own area's residents."
     )
@@ -918,7 +918,7 @@ def _no_force_area(forces: Sequence[str]) -> None:
     """
     network = [f for f in forces if f.lower() in _NETWORK_FORCES]
     if network:
-        # named as the pages name a force, its id beside it for --force
+        # named as the pages name a force, its id beside it for --police-force
         msg = (
             f"{force_name(network[0])} ({network[0]}) polices the railways, not the "
             "residents of a force area: "

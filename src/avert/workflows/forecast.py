@@ -65,6 +65,7 @@ from avert.errors import ConfigError, IngestError, MonthStartsError
 from avert.store import Store, queries
 from avert.store.summary import month_only_incidents
 from avert.workflows._forces import (
+    BRIEF_ONE_FORCE,
     forces_there,
     mixed_forces_note,
     of_force,
@@ -566,7 +567,7 @@ def run_forecast_evaluation(
     days: int = 90,
     train_days: float | None = 365.0,
     coverages: Sequence[float] = (0.01, 0.02, 0.05, 0.10),
-    force_option: str = "--force",
+    force_option: str = "--police-force",
 ) -> Evaluation:
     """Rolling-origin evaluation (the protocol of ``docs/places.md``) of each model.
 
@@ -1074,7 +1075,8 @@ def _memoised_places(
         store, events, day=day, scope=scope, forecast=forecast, knox=knox
     )
     plan = run_forecast(events, at=at, **forecast, backtest=evidence.backtest)
-    forces = mixed_forces_note(window)  # the words of avert forecast's note
+    # avert forecast's note, with the briefing's advice (it has no --police-force)
+    forces = mixed_forces_note(window, advice=BRIEF_ONE_FORCE)
     notes = (*notes, *forces, *grid_notes(plan), *_budget(plan, forecast["cells"]))
     result = _places_with_zones(
         plan,
@@ -1122,7 +1124,7 @@ def _far_forces_note(window: pl.DataFrame, cell_size_m: float) -> str | None:
             window,
             cell_size_m,
             what="patrol grid",
-            option="an area of one force (the briefing's area)",
+            advice=BRIEF_ONE_FORCE,
         )
     except ConfigError as exc:
         return f"{NO_PLAN_FAR_FORCES_START} (no forecast, no hotspots): {exc}"

@@ -37,7 +37,12 @@ from avert.analyse.nearrepeat import (
 )
 from avert.config.places import NEAR_REPEAT_DOMESTIC, DomesticZones
 from avert.errors import ConfigError
-from avert.workflows._forces import mixed_forces_note, refuse_far_forces
+from avert.workflows._forces import (
+    BRIEF_ONE_FORCE,
+    WEB_ONE_FORCE,
+    mixed_forces_note,
+    refuse_far_forces,
+)
 
 __all__ = [
     "STUDY_AREAS",
@@ -51,6 +56,7 @@ __all__ = [
     "run_emerging",
     "run_gistar",
     "run_near_repeat",
+    "web_forces_words",
     "zones_of_window",
 ]
 
@@ -697,6 +703,15 @@ DOMESTIC_LEFT_OUT = "domestic incidents left out of the near-repeat test and zon
 #: the setting that chose it, named at the end of the note (a page leaves it out for
 #: those who set nothing: :func:`avert.web.pages.places`)
 DOMESTIC_SETTING_SAID = " (near_repeat.domestic in places.toml)"
+
+
+def web_forces_words(note: str) -> str:
+    """A briefing's note on its incidents' forces (side by side, or far apart: no
+    places) as the web's pages show it: the briefing's advice to brief one area
+    of a force (``avert brief --area``, :data:`avert.analyse.forces.BRIEF_ONE_FORCE`)
+    in words with no command (:data:`avert.analyse.forces.WEB_ONE_FORCE`), which
+    an officer, a partner or a board member cannot run."""
+    return note.replace(BRIEF_ONE_FORCE, WEB_ONE_FORCE)
 
 
 def _without_domestic(

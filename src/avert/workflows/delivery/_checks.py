@@ -61,7 +61,7 @@ def _harm_frames(
     """(top-harm subjects, repeat victims) over the last :data:`CHECK_DAYS` days.
 
     Places are keyed by :func:`_place_key` on the places grid of ``cell_size_m``.
-    ``force`` (the board pack's ``--force``, an id such as ``west-yorkshire`` or a
+    ``force`` (the board pack's ``--police-force``, an id such as ``west-yorkshire`` or a
     name) keeps the incidents of that force alone (:func:`_of_force`); None: all.
     """
     start = dt.datetime.combine(today - dt.timedelta(days=CHECK_DAYS), dt.time())
@@ -139,7 +139,7 @@ def _of_force(force: str | None) -> pl.Expr:
     """The incidents of ``force`` (:func:`avert.workflows._forces.force_is`: its
     id as ``stops.force`` holds it, such as ``west-yorkshire``, its name as
     stored, or the source of records naming none); every incident when None. A
-    board pack of West Yorkshire (``--force``) over a store also holding City of
+    board pack of West Yorkshire (``--police-force``) over a store also holding City of
     London's 2019 read "20 of the 20 top-harm places have no action" of places of
     both forces."""
     return pl.lit(value=True) if force is None else force_is(force)
@@ -149,7 +149,7 @@ def checks_force(
     store: Store, settings: Settings, today: dt.date, force: str | None
 ) -> tuple[str | None, str | None]:
     """(the force the top-harm subjects are of, None for every incident's; a note
-    saying which) for the board pack's ``--force``, which also chooses the
+    saying which) for the board pack's ``--police-force``, which also chooses the
     equality section's stops: a force none of the :data:`CHECK_DAYS` days'
     incidents is of (London's street records name none) scoped them to none,
     and the pack read '0 of 0 top-harm places'; they are every incident's then."""
@@ -167,12 +167,12 @@ def checks_force(
     if window.is_empty() or window.filter(force_is(force)).height:
         return force, (
             f"The principle checks' top-harm subjects are of {force_name(force)}'s "
-            "incidents alone (--force)."
+            "incidents alone (--police-force)."
         )
     there = forces_there(window)
     return None, (
         f"No incident of the principle checks' {CHECK_DAYS} days is of "
-        f"{force_name(force)} (--force; the forces or sources there: "
+        f"{force_name(force)} (--police-force; the forces or sources there: "
         f"{', '.join(there)}): their top-harm subjects are every incident's."
     )
 

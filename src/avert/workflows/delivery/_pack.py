@@ -155,7 +155,7 @@ def _board_pack_contents(
     principle checks. A past month's plans, objectives and actions are as they stood
     at its end (rebuilt from the change history); those avert first recorded later
     are shown as first recorded, and ``notes`` says how many. ``force`` (the
-    pack's ``--force``) keeps the top-harm subjects to that force's incidents
+    pack's ``--police-force``) keeps the top-harm subjects to that force's incidents
     (:func:`avert.workflows.delivery._checks.board_checks`), and a note says so.
 
     The board reads persons as pseudonyms: without a key fit for them
