@@ -1307,9 +1307,11 @@ def _readings(text: str) -> list[str]:
 def _id_char(ch: str) -> str:
     """What one non-ASCII character ``ch`` reads as in a record id
     (:func:`_id_fold`): nothing for a default ignorable code point
-    (:data:`_INVISIBLE_SPACES`) or a combining mark (General Category Mn, Me:
-    an id is ASCII, and a mark drawn on one of its characters leaves that
-    character as read); a decimal digit of any script (General Category Nd:
+    (:data:`_INVISIBLE_SPACES`), any other format character (General Category
+    Cf: U+FFF9, the Egyptian hieroglyph joiners, the Arabic number signs, drawn
+    as nothing or beside the digits, which still read) or a combining mark
+    (General Category Mn, Me: an id is ASCII, and a mark drawn on one of its
+    characters leaves that character as read); a decimal digit of any script (General Category Nd:
     Arabic-Indic ``٣``, Devanagari ``३``, fullwidth ``３``, mathematical
     ``𝟑``) as its ASCII digit; its NFKC form where that is ASCII (fullwidth
     ``Ｐ`` as ``P``, ``①`` as ``1``); a Cyrillic, Greek or Latin letter drawn
@@ -1321,10 +1323,8 @@ def _id_char(ch: str) -> str:
     >>> [_id_char(c) for c in "\u200b\u0301\u0663\uff10\u0420\u202f\u0142"]
     ['', '', '3', '0', 'p', '\\x00', 'ł']
     """
-    if _INVISIBLE.match(ch):
-        return ""
     category = unicodedata.category(ch)
-    if category in ("Mn", "Me"):
+    if category in ("Cf", "Mn", "Me") or _INVISIBLE.match(ch):
         return ""
     if category == "Zs":
         return _ID_SPACE
