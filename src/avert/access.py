@@ -197,15 +197,17 @@ def pseudonyms_named(text: str, kind: str) -> list[str]:
 
 
 def names_id(text: str, ident: str) -> bool:
-    """Whether ``text`` writes the id (or pseudonym) ``ident`` as a whole word, not
-    inside a longer id (``P0017`` is not in ``P00172``, ``P12`` is in
-    ``person:P12``): whether a line shown names that record. A text whose ids
+    """Whether ``text`` writes the id (or pseudonym) ``ident`` as a whole word, in
+    any case (as :func:`pseudonymise_text` replaces it and :func:`id_spans`
+    finds it: "p0000123" reads as the id), not inside a longer id (``P0017``
+    is not in ``P00172``, ``P12`` is in ``person:P12``): whether a line shown
+    names that record. A text whose ids
     read otherwise (:func:`_id_fold`: "P" + U+200B + "0017", fullwidth digits)
     is asked as partners' texts are read (:func:`id_spans`)."""
     if _id_fold(text) is not None:
         return bool(id_spans(text, ident))
     word = rf"(?<![0-9A-Za-z]){re.escape(ident)}(?![0-9A-Za-z])"
-    return re.search(word, text) is not None
+    return re.search(word, text, flags=re.IGNORECASE) is not None
 
 
 _KEY_HELP: Final = (

@@ -136,3 +136,15 @@ def test_format_characters_outside_the_default_ignorables(sqlite_store: Store) -
         _kept_around(pseudonymise_text(text, real, alias), alias)
         assert names_id(text, real)
         assert people_written(sqlite_store, [text], police=True) == [real]
+
+
+def test_a_line_names_an_id_in_any_case_ascii_or_not() -> None:
+    """:func:`names_id` (what Today's action rows and the meeting's items
+    count in the audit) read "p0000123" as the id in a text with a non-ASCII
+    character in it (:func:`avert.access.id_spans`, any case) but not in an
+    ASCII one (case-sensitive), while both show it as the id (the police) and
+    replace it (:func:`pseudonymise_text`, any case) for partners."""
+    for text in ("visit p0000123 now", "visit p0000123 caf\u00e9"):
+        assert names_id(text, "P0000123"), text
+        assert pseudonymise_text(text, "P0000123", "P-X") != text
+    assert not names_id("visit p00001234", "P0000123")
