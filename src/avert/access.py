@@ -197,15 +197,17 @@ def pseudonyms_named(text: str, kind: str) -> list[str]:
 
 
 def names_id(text: str, ident: str) -> bool:
-    """Whether ``text`` writes the id (or pseudonym) ``ident`` as a whole word, not
-    inside a longer id (``P0017`` is not in ``P00172``, ``P12`` is in
-    ``person:P12``): whether a line shown names that record. A text whose ids
+    """Whether ``text`` writes the id (or pseudonym) ``ident`` as a whole word, in
+    any case (as :func:`pseudonymise_text` replaces it and :func:`id_spans`
+    finds it: "p0000123" reads as the id), not inside a longer id (``P0017``
+    is not in ``P00172``, ``P12`` is in ``person:P12``): whether a line shown
+    names that record. A text whose ids
     read otherwise (:func:`_id_fold`: "P" + U+200B + "0017", fullwidth digits)
     is asked as partners' texts are read (:func:`id_spans`)."""
     if _id_fold(text) is not None:
         return bool(id_spans(text, ident))
     word = rf"(?<![0-9A-Za-z]){re.escape(ident)}(?![0-9A-Za-z])"
-    return re.search(word, text) is not None
+    return re.search(word, text, flags=re.IGNORECASE) is not None
 
 
 _KEY_HELP: Final = (
@@ -1307,9 +1309,11 @@ def _readings(text: str) -> list[str]:
 def _id_char(ch: str) -> str:
     """What one non-ASCII character ``ch`` reads as in a record id
     (:func:`_id_fold`): nothing for a default ignorable code point
-    (:data:`_INVISIBLE_SPACES`) or a combining mark (General Category Mn, Me:
-    an id is ASCII, and a mark drawn on one of its characters leaves that
-    character as read); a decimal digit of any script (General Category Nd:
+    (:data:`_INVISIBLE_SPACES`), any other format character (General Category
+    Cf: U+FFF9, the Egyptian hieroglyph joiners, the Arabic number signs, drawn
+    as nothing or beside the digits, which still read) or a combining mark
+    (General Category Mn, Me: an id is ASCII, and a mark drawn on one of its
+    characters leaves that character as read); a decimal digit of any script (General Category Nd:
     Arabic-Indic ``٣``, Devanagari ``३``, fullwidth ``３``, mathematical
     ``𝟑``) as its ASCII digit; its NFKC form where that is ASCII (fullwidth
     ``Ｐ`` as ``P``, ``①`` as ``1``); a Cyrillic, Greek or Latin letter drawn
@@ -1321,10 +1325,8 @@ def _id_char(ch: str) -> str:
     >>> [_id_char(c) for c in "\u200b\u0301\u0663\uff10\u0420\u202f\u0142"]
     ['', '', '3', '0', 'p', '\\x00', 'ł']
     """
-    if _INVISIBLE.match(ch):
-        return ""
     category = unicodedata.category(ch)
-    if category in ("Mn", "Me"):
+    if category in ("Cf", "Mn", "Me") or _INVISIBLE.match(ch):
         return ""
     if category == "Zs":
         return _ID_SPACE
