@@ -68,6 +68,14 @@ def two_forces_monthly_store(
     return store
 
 
+def ids_unwrapped(html: str) -> str:
+    """``html`` with the spans that keep ids and pseudonyms on one line
+    (``<span class="rec">P-55734B45BFB9</span>``, :func:`avert.web.filters.
+    nobreak_ids`) taken off, so that text as read ("Check P-... with P-...")
+    can be looked for in the page."""
+    return re.sub(r'<span class="rec">([^<]*)</span>', r"\1", html)
+
+
 def csrf_of(html: str) -> str:
     """The CSRF token in a page's forms."""
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
