@@ -455,3 +455,30 @@ def test_the_trend_legend_says_why_a_group_has_no_line() -> None:
     assert "Other (no month's ratio: the White count withheld, no searches)" in texts, (
         texts
     )
+
+
+def test_a_stacked_forest_plot_puts_each_label_above_its_interval() -> None:
+    """A phone's "By power" chart (300 px): a power's label beside its interval
+    took 280 of the 300 px; stacked, each label's lines start at the left edge
+    above its interval, wrapped to the drawing's width, and the interval runs
+    the drawing's width."""
+    from avert.report.charts import interval_chart_svg
+
+    label = "Criminal Justice and Public Order Act 1994 (section 60): Black"
+    rows = [
+        {"label": label, "value": 2.0, "low": 1.2, "high": 3.5},
+        {"label": "PACE s.1: Asian", "value": None},
+    ]
+    svg = ET.fromstring(interval_chart_svg(rows, title="t", width_px=300, stacked=True))
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = [t for t in svg.iter(f"{ns}text") if t.get("font-size") == "11"]
+    lines = [t.text or "" for t in texts]
+    assert " ".join(lines[:-1]) == label
+    assert len(lines) == 3  # the long label in two lines, the short in one
+    assert all(t.get("x") == "10" and t.get("text-anchor") is None for t in texts)
+    assert all(len(s) * 6.6 <= 300 - 20 for s in lines)
+    # the interval below its label's lines, across the drawing
+    line_ys = [float(t.get("y") or 0) for t in texts]
+    interval = next(e for e in svg.iter(f"{ns}line") if e.get("stroke-width") == "2")
+    assert float(interval.get("y1") or 0) > line_ys[1]
+    assert float(interval.get("x2") or 0) > 200

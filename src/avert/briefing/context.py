@@ -298,11 +298,18 @@ def unfinished_month(incidents: pl.DataFrame, *, at: dt.datetime) -> int:
 
 
 def choose_window(
-    incidents: pl.DataFrame, *, at: dt.datetime, hours: int
+    incidents: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    hours: int,
+    listed: pl.DataFrame | None = None,
 ) -> tuple[dt.datetime, dt.datetime, Precision, list[str]]:
     """The window to brief on: the last ``hours``, or a month for month-only data.
 
-    See :func:`window_for`; the latest times are taken from ``incidents``.
+    See :func:`window_for`; the latest times are taken from ``incidents``, every
+    incident read (the store's, not one area's: each area of one store is briefed
+    on the same window). ``listed``: those the briefing lists (an area's; None:
+    ``incidents``), whose month-only records of the running month a note counts.
     """
     precision = column_or(incidents, "time_precision", "exact", pl.String())
     is_month = precision == "month"
@@ -321,7 +328,7 @@ def choose_window(
         latest_month=None if latest_month is None else month_start(latest_month),
     )
     this_month = month_start(at)
-    unfinished = unfinished_month(incidents, at=at)
+    unfinished = unfinished_month(incidents if listed is None else listed, at=at)
     if chosen[2] == "exact" and unfinished:
         note = (
             f"{counted(unfinished, 'violent month-only record')} (data.police.uk) "
@@ -655,9 +662,14 @@ def prepare(
                 "Partner pseudonyms use the published demo key: set AVERT_PSEUDONYM_KEY "
                 "for real data."
             )
-    inc = incidents
+    # the window of every incident given (the store's), then the area's of it: an
+    # area's own latest month moved its briefing ("Leeds, July 2018" beside the
+    # other areas' July 2019), or its empty month to the last 24 hours
+    inc = incidents if area is None else _in_briefing_area(incidents, area)
+    window_from, window_to, precision, window_notes = choose_window(
+        incidents, at=at, hours=hours, listed=inc
+    )
     if area is not None:
-        inc = _in_briefing_area(inc, area)
         # the area is not repeated: the heading names it where an incident does
         # (on the web it may be a link's text: content spoofing)
         all_notes.append(
@@ -667,9 +679,6 @@ def prepare(
             "so are the delivery plan's actions due (the plan is force-wide)."
         )
     inc = _in_police_order(inc, category_names or {}, category_titles or {})
-    window_from, window_to, precision, window_notes = choose_window(
-        inc, at=at, hours=hours
-    )
     all_notes.extend(window_notes)
     # places are computed on exact coordinates; only cells reach the partner
     located = _located(inc, p if partner else None, precision=precision)

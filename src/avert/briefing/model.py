@@ -589,6 +589,7 @@ def records_missing(
     window_to: dt.datetime,
     *,
     area: str | None = None,
+    month: bool = False,
 ) -> str | None:
     """Why a window's incidents cannot be counted from a store whose incidents
     span ``span`` (first, latest; None: it holds none), or None when they can.
@@ -596,10 +597,13 @@ def records_missing(
     A window wholly before the first record or after the latest holds no record
     because nothing was loaded for it, not because nothing happened. ``area``:
     ``span`` is that area's records' (a store of two forces of different spans
-    covers one's days and not the other's), and the reason names it.
+    covers one's days and not the other's), and the reason names it; ``month``:
+    the window is a month (month-only data), and the reason names it and the
+    area's nearest month loaded: the area is briefed on the store's month, as
+    every other area is, not moved to a month of its own.
     """
     if area is not None:
-        return _area_records_missing(span, window_from, window_to, area)
+        return _area_records_missing(span, window_from, window_to, area, month=month)
     if span is None:
         return NO_INCIDENTS_STORED
     first, last = span
@@ -621,12 +625,22 @@ def _area_records_missing(
     window_from: dt.datetime,
     window_to: dt.datetime,
     area: str,
+    *,
+    month: bool = False,
 ) -> str | None:
     """:func:`records_missing` of ``area``'s records spanning ``span``: "no records
-    of City of London are loaded before 2019-01-01" (its first record's day)."""
+    of City of London are loaded before 2019-01-01" (its first record's day); of
+    a ``month`` window "no records of Leeds are loaded for July 2019: its latest
+    are of July 2018" (its latest record's month)."""
     if span is None:
         return f"no records of {area} are loaded"
     first, last = span
+    if month and (window_to <= first or window_from > last):
+        nearest = ("latest", last) if window_from > last else ("first", first)
+        return (
+            f"no records of {area} are loaded for {window_from:%B %Y}: its "
+            f"{nearest[0]} are of {nearest[1]:%B %Y}"
+        )
     if window_to <= first:
         return f"no records of {area} are loaded before {first:%Y-%m-%d}"
     if window_from > last:

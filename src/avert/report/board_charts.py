@@ -287,12 +287,24 @@ def finds_unrecorded(outcomes: pl.DataFrame) -> bool:
 #: in the pack: within a 320 px phone's page (304 px inside its margins), whole at
 #: their 10-11 px text (drawn 560 px, 186 px of each was off a 390 px screen)
 SIDE_BY_SIDE_PX: Final = 300
+#: the drawn width of a phone's charts (``*_phone``): drawn 300 px wide and shown
+#: at the screen's width (358 px inside a 390 px phone's margins), their 10-11 px
+#: text is 12-13 px there; the wide drawings (620-640 px) shrunk to it had 6 px
+#: labels, and at their own size scrolled sideways in their box
+PHONE_PX: Final = 300
+#: period labels on a phone's trend axis: "2025-07" is about 42 px at 10 px, and
+#: 240 px of plot hold 4 with their gaps
+PHONE_X_LABELS: Final = 4
 
 
 def equality_charts(result: EqualityResult) -> dict[str, str]:
     """SVG charts of stop and search: ``rates`` and ``ratios`` (the force's frame),
     ``legislation`` (ratios per power searched under), ``trend`` (ratios per month) and
-    ``outcomes`` (find rate per group)."""
+    ``outcomes`` (find rate per group); and the last three drawn for a phone
+    (``legislation_phone``, ``trend_phone``, ``outcomes_phone``: :data:`PHONE_PX`
+    wide, the powers' labels above their intervals, 4 months named on the trend's
+    axis), which a page shows in their place on a narrow screen. The rates and
+    ratios are drawn :data:`SIDE_BY_SIDE_PX` wide, for both."""
     out: dict[str, str] = {}
     frame = result.frame
     if frame.height:
@@ -332,20 +344,26 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
             .sort("power", "group")
         )
         held = _white_withheld(leg, ["power"])
+        ratio_rows = [
+            _ratio_row(
+                r,
+                f"{r['power']}: {r['group']}",
+                white_withheld=held.get((r["power"],), False),
+            )
+            for r in rows.to_dicts()
+        ]
+        by_power = "Ratio to the White rate by power, 95 % interval"
         out["legislation"] = interval_chart_svg(
-            [
-                _ratio_row(
-                    r,
-                    f"{r['power']}: {r['group']}",
-                    white_withheld=held.get((r["power"],), False),
-                )
-                for r in rows.to_dicts()
-            ],
-            title="Ratio to the White rate by power, 95 % interval",
-            width_px=620,
+            ratio_rows, title=by_power, width_px=620
+        )
+        out["legislation_phone"] = interval_chart_svg(
+            ratio_rows, title=by_power, width_px=PHONE_PX, stacked=True
         )
     if result.trend.height and "period" in result.trend.columns:
         out["trend"] = _trend_chart(result.trend)
+        out["trend_phone"] = _trend_chart(
+            result.trend, width_px=PHONE_PX, x_labels_shown=PHONE_X_LABELS
+        )
     oc = result.outcomes
     if finds_unrecorded(oc):
         # no search has a linked find though some ended in arrest: the source does
@@ -365,15 +383,15 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
         )
     else:
         return out
-    out["outcomes"] = bar_chart_svg(
-        [
-            {"label": r["group"], "value": (r[rate] or 0) * 100}
-            if r[rate] is not None or not _rate_withheld(r)
-            else {"label": r["group"], "value": None, "missing": WITHHELD}
-            for r in oc.sort("group").to_dicts()
-        ],
-        title=title,
-        x_label=x_label,
+    bars = [
+        {"label": r["group"], "value": (r[rate] or 0) * 100}
+        if r[rate] is not None or not _rate_withheld(r)
+        else {"label": r["group"], "value": None, "missing": WITHHELD}
+        for r in oc.sort("group").to_dicts()
+    ]
+    out["outcomes"] = bar_chart_svg(bars, title=title, x_label=x_label)
+    out["outcomes_phone"] = bar_chart_svg(
+        bars, title=title, x_label=x_label, width_px=PHONE_PX
     )
     return out
 
@@ -392,7 +410,9 @@ _GROUP_COLOURS: Final = {
 }
 
 
-def _trend_chart(trend: pl.DataFrame) -> str:
+def _trend_chart(
+    trend: pl.DataFrame, *, width_px: int = 640, x_labels_shown: int = 8
+) -> str:
     """The ratio of each group's search rate to the White rate per period (the
     trend's ``period``, a month by default), a line per group beside parity (1);
     a period in which a group or the White group has no searches has no ratio,
@@ -432,6 +452,8 @@ def _trend_chart(trend: pl.DataFrame) -> str:
         lines,
         title="Trend: ratio of each group's search rate to the White rate by month",
         y_label="ratio to White",
+        width_px=width_px,
+        x_labels_shown=x_labels_shown,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -580,13 +581,15 @@ def line_chart_svg(
     width_px: int = 640,
     height_px: int = 240,
     y_zero: bool = True,
+    x_labels_shown: int = 8,
 ) -> str:
     """A line chart over periods, as an inline SVG string (no script).
 
     Parameters
     ----------
     x_labels
-        One label per period (e.g. ``2024-01``); about 8 are written on the axis.
+        One label per period (e.g. ``2024-01``); about ``x_labels_shown`` (8) are
+        written on the axis (fewer for a narrow drawing: a phone's, 4 in 300 px).
     lines
         Each ``{"name", "values", "colour", "dash" (optional), "width" (optional)}``;
         a None value leaves a gap.
@@ -609,7 +612,15 @@ def line_chart_svg(
         return _no_data_svg(head, width_px, height_px, "No data to chart", 12)
     ticks = _nice_ticks(0.0 if y_zero else min(values), max(values))
     drawn = _LineChartDrawing(
-        x_labels, lines, ticks, shade, shade_label, markers, marker_label, right
+        x_labels,
+        lines,
+        ticks,
+        shade,
+        shade_label,
+        markers,
+        marker_label,
+        right,
+        x_labels_shown,
     )
     parts, legend = drawn.parts(y_label, width_px, height_px, LINE_TOP_PX)
     rows = _legend_rows(legend, LINE_LEFT_PX, width_px)
@@ -635,6 +646,7 @@ class _LineChartDrawing:
     markers: Sequence[bool] | None
     marker_label: str
     right: Mapping[str, Any] | None
+    x_labels_shown: int = 8
 
     def parts(
         self, y_label: str, width_px: int, height_px: int, top: int
@@ -651,7 +663,9 @@ class _LineChartDrawing:
             y1=ticks[-1] if ticks[-1] > ticks[0] else ticks[0] + 1,
         )
         parts = list(_shade_parts(frame, self.shade))
-        parts += _axis_parts(frame, ticks, self.x_labels, y_label)
+        parts += _axis_parts(
+            frame, ticks, self.x_labels, y_label, shown=self.x_labels_shown
+        )
         drawn, legend = _line_parts(frame, self.lines)
         parts += drawn
         if self.markers is not None and self.lines:
@@ -798,9 +812,15 @@ def _shade_parts(frame: _ChartFrame, shade: Sequence[bool] | None) -> list[str]:
 
 
 def _axis_parts(
-    frame: _ChartFrame, ticks: Sequence[float], x_labels: Sequence[str], y_label: str
+    frame: _ChartFrame,
+    ticks: Sequence[float],
+    x_labels: Sequence[str],
+    y_label: str,
+    *,
+    shown: int = 8,
 ) -> list[str]:
-    """Grid lines with the left axis' ticks, about 8 period labels, the base line."""
+    """Grid lines with the left axis' ticks, about ``shown`` period labels, the
+    base line."""
     f = frame
     parts = []
     for t in ticks:
@@ -810,7 +830,7 @@ def _axis_parts(
             f'stroke="#e3e3e3" stroke-width="1"/><text x="{f.left - 4}" y="{_fmt(y + 3.5)}" '
             f'font-size="10" text-anchor="end" fill="#444">{_tick_label(t)}</text>'
         )
-    every = max(1, math.ceil(f.n / 8))
+    every = max(1, math.ceil(f.n / shown))
     for i in range(0, f.n, every):
         parts.append(
             f'<text x="{_fmt(f.px(i))}" y="{f.top + f.h + 14}" font-size="10" '
@@ -1013,6 +1033,7 @@ def interval_chart_svg(
     log: bool = True,
     x_label: str = "ratio to the White rate (95 % interval)",
     width_px: int = 560,
+    stacked: bool = False,
 ) -> str:
     """A forest plot: one row per ``{"label", "value", "low", "high", "flag"}``.
 
@@ -1020,8 +1041,17 @@ def interval_chart_svg(
     scale (ratios); a row with ``flag`` true (interval above the reference) is
     drawn in the signal colour. Rows without a value are listed as "no estimate"
     (or as their ``missing`` text: "[c]" for one withheld under the small-cell rule).
+    ``stacked``: each row's label on its own lines above its interval, which then
+    runs the drawing's whole width (a phone's narrow drawing: "Misuse of Drugs Act
+    1971 (section 23): Black" beside its interval took 280 of 300 px).
     """
-    row_h, top, left, height_px, w = _row_layout(rows, 24, 30, 20, width_px)
+    if stacked:
+        label_ys, mark_ys, height_px = _stacked_rows(rows, 24, 30, width_px)
+        left, w, top = _STACKED_LEFT_PX, width_px - _STACKED_LEFT_PX - 20, 24
+    else:
+        row_h, top, left, height_px, w = _row_layout(rows, 24, 30, 20, width_px)
+        mark_ys = [top + row_h * k + row_h / 2 for k in range(len(rows))]
+        label_ys = [[y + 3.5] for y in mark_ys]
     head = _svg_head("chart", width_px, height_px, title)
     vals = [
         float(r[k])
@@ -1049,7 +1079,7 @@ def interval_chart_svg(
     else:  # the axis is [a, b]: the ticks inside it
         ticks = [t for t in _nice_ticks(a, b) if a <= t <= b]
     ticks = _apart(ticks, tx, keep=reference)
-    axis_y = top + row_h * max(len(rows), 1)
+    axis_y = height_px - 30  # the bottom margin holds the ticks' labels and x_label
     for t in ticks:
         parts.append(
             f'<line x1="{_fmt(tx(t))}" y1="{top - 4}" x2="{_fmt(tx(t))}" y2="{axis_y}" '
@@ -1067,12 +1097,8 @@ def interval_chart_svg(
     # (the label was drawn across it on the board pack's "By power")
     ref_x = tx(reference)
     none_x = left + 4 if ref_x - left > _NO_ESTIMATE_PX + 8 else ref_x + 6
-    for k, r in enumerate(rows):
-        y = top + row_h * k + row_h / 2
-        parts.append(
-            f'<text x="{left - 6}" y="{_fmt(y + 3.5)}" font-size="11" '
-            f'text-anchor="end" fill="#222">{escape(str(r["label"]))}</text>'
-        )
+    for r, y, label_y in zip(rows, mark_ys, label_ys, strict=True):
+        parts += _row_label_parts(r, label_y, left, stacked=stacked, width_px=width_px)
         v, lo_v, hi_v = r.get("value"), r.get("low"), r.get("high")
         if v is None or not float(v) > 0:
             parts.append(
@@ -1094,6 +1120,60 @@ def interval_chart_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+#: a stacked row's left margin (:func:`interval_chart_svg`), its label's line
+#: height (11 px text) and the height of its interval's line under the label
+_STACKED_LEFT_PX: Final = 10
+_STACKED_LINE_PX: Final = 14
+_STACKED_MARK_PX: Final = 16
+
+
+def _stacked_lines(label: str, width_px: int) -> list[str]:
+    """``label`` in lines that fit ``width_px`` at 11 px (6.6 px a character,
+    wider than the 6.2 a label column is measured by: wrapped words must not
+    run off the drawing), broken at spaces."""
+    per_line = max(8, int((width_px - 2 * _STACKED_LEFT_PX) / 6.6))
+    return textwrap.wrap(label, per_line) or [""]
+
+
+def _stacked_rows(
+    rows: Sequence[Mapping[str, Any]], top: int, bottom: int, width_px: int
+) -> tuple[list[list[float]], list[float], int]:
+    """Each stacked row's label lines' baselines, its interval's y, and the
+    drawing's height (:func:`interval_chart_svg`)."""
+    label_ys: list[list[float]] = []
+    mark_ys: list[float] = []
+    y = float(top)
+    for r in rows:
+        n = len(_stacked_lines(str(r["label"]), width_px))
+        label_ys.append([y + 11 + _STACKED_LINE_PX * i for i in range(n)])
+        mark_ys.append(y + _STACKED_LINE_PX * n + _STACKED_MARK_PX / 2)
+        y += _STACKED_LINE_PX * n + _STACKED_MARK_PX
+    return label_ys, mark_ys, math.ceil(max(y, top + 20)) + bottom
+
+
+def _row_label_parts(
+    row: Mapping[str, Any],
+    label_ys: Sequence[float],
+    left: int,
+    *,
+    stacked: bool,
+    width_px: int,
+) -> list[str]:
+    """A row's label: right-aligned left of the plot, or (``stacked``) its lines
+    from the left edge above the row's interval."""
+    label = str(row["label"])
+    if not stacked:
+        return [
+            f'<text x="{left - 6}" y="{_fmt(label_ys[0])}" font-size="11" '
+            f'text-anchor="end" fill="#222">{escape(label)}</text>'
+        ]
+    return [
+        f'<text x="{left}" y="{_fmt(y)}" font-size="11" fill="#222">'
+        f"{escape(line)}</text>"
+        for line, y in zip(_stacked_lines(label, width_px), label_ys, strict=True)
+    ]
 
 
 def bar_chart_svg(

@@ -976,7 +976,11 @@ def _with_records_missing(
     record names its ``area``, or none of the area's records covers the window
     (:func:`avert.store.summary.area_incident_span`); its trend then counts
     nothing either. The store-wide reads run only when the window lists no
-    incident."""
+    incident. The window is the store's (an area's month-only records name the
+    area's nearest month loaded, :func:`avert.briefing.records_missing`). A
+    window after every record loaded reads "none loaded yet" whatever their
+    rate; once a later load reaches past it, the gap rule decides as of its end
+    (:func:`_records_gap`; docs/briefing.md: why)."""
     missing = (
         None
         if briefing.incidents
@@ -994,6 +998,7 @@ def _with_records_missing(
             briefing.window_from,
             briefing.window_to,
             area=area,
+            month=briefing.precision == "month",
         )
     if missing is None and not briefing.incidents:
         missing = _records_gap(store, briefing, area)
