@@ -92,7 +92,7 @@ def test_scanner_fed_in_any_chunks_equals_the_whole_scan(
         fed = scanner.finish()
     assert np.array_equal(fed.nl, whole.nl)
     assert fed.nl.dtype == whole.nl.dtype
-    assert np.array_equal(fed.commas, whole.commas)
+    assert np.array_equal(fed.separators, whole.separators)
     assert (fed.quotes is None) == (whole.quotes is None)
     if whole.quotes is not None:
         assert fed.quotes is not None

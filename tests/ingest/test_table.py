@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 import avert
 from avert.cli import app
 from avert.errors import ConfigError, IngestError
+from avert.ingest.limits import Limits
 from avert.ingest.table import parse_table, read_mapping
 from avert.store import Store
 from avert.workflows.load import load_files
@@ -838,6 +839,95 @@ def test_a_mapping_without_a_delimiter_keeps_its_load_digest() -> None:
     plain = read_mapping(TORONTO_MAPPING)
     assert plain.digest() == replace(plain, delimiter=",").digest()
     assert plain.digest() != replace(plain, delimiter=";").digest()
+
+
+def _separated_mapping(tmp_path: Path, delimiter: str) -> Path:
+    """A mapping of the separated files below, ``delimiter`` as TOML spells it."""
+    m = tmp_path / "sep.toml"
+    m.write_text(
+        f"[table]\nsource='force'\ncrs='EPSG:27700'\ndelimiter={delimiter}\n"
+        "[columns]\nincident_id='id'\noccurred_at='when'\ncrime_type='type'\n"
+        "x='e'\ny='n'\nward='note'\n",
+        encoding="utf-8",
+    )
+    return m
+
+
+def _separated(sep: str, note: str = "Thérèse, Rue") -> bytes:
+    rows = [
+        ["id", "when", "type", "e", "n", "note"],
+        ["a", "2024-02-01T10:30", "Violence", "430000", "433000", note],
+        ["b", "2024-02-01T11:30", "Violence", "430000", "433000"],  # ragged
+    ]
+    return "".join(sep.join(r) + "\n" for r in rows).encode()
+
+
+def test_a_separated_file_is_read_in_place_not_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``[table].delimiter`` is the reader's separator: the file's own bytes are
+    read (no rewritten copy, as the file was held three times over: bytes, the
+    rewrite and the frame), with the same rows and quarantine."""
+    import avert.ingest.table as table
+
+    seen: list[tuple[bytes, str]] = []
+    read_csv = table.read_csv
+
+    def spy(data: bytes, **kwargs: object) -> object:
+        seen.append((data, str(kwargs.get("separator", ","))))
+        return read_csv(data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(table, "read_csv", spy)
+    data = _separated(";")
+    parsed = parse_table(
+        data, read_mapping(_separated_mapping(tmp_path, "';'")), name="s.csv"
+    )
+    assert len(seen) == 1
+    assert seen[0][0] is data
+    assert seen[0][1] == ";"
+    assert parsed.frames["incidents"]["ward"].to_list() == ["Thérèse, Rue"]
+    assert parsed.problems["line"].to_list() == [3]
+    assert parsed.problems["raw"][0] == "b;2024-02-01T11:30;Violence;430000;433000"
+
+
+def test_a_separated_file_may_hold_the_unit_separator(tmp_path: Path) -> None:
+    """A semicolon file with a 0x1F byte in a value was refused ("holds the control
+    byte 0x1F"): the byte stood in for the file's commas while it was rewritten.
+    It loads, the byte kept (as a comma-separated file keeps it); and 0x1F itself
+    is a delimiter a mapping may name ("\\u001f" or '\\x1f')."""
+    data = _separated(";", note="a\x1fb, c")
+    mapping = read_mapping(_separated_mapping(tmp_path, "';'"))
+    parsed = parse_table(data, mapping, name="s.csv")
+    assert parsed.frames["incidents"]["ward"].to_list() == ["a\x1fb, c"]
+    for spelled in ('"\\u001f"', "'\\x1f'", "'\\u001F'"):
+        mapping = read_mapping(_separated_mapping(tmp_path, spelled))
+        assert mapping.delimiter == "\x1f"
+        parsed = parse_table(_separated("\x1f"), mapping, name="u.csv")
+        assert parsed.frames["incidents"]["ward"].to_list() == ["Thérèse, Rue"]
+        assert parsed.problems["line"].to_list() == [3]
+
+
+def test_a_separated_file_with_a_line_over_the_limit_is_refused_as_a_csv(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    """A line over ``ingest_max_line_bytes`` refuses the file (quarantined, the
+    other files load): a separated file's refusal became a plain error, which
+    stopped the whole load."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.csv").write_bytes(_separated(";"))
+    (folder / "long.csv").write_bytes(_separated(";") + b"z" * 5000 + b"\n")
+    report = load_files(
+        sqlite_store,
+        [folder],
+        kind="table",
+        mapping=_separated_mapping(tmp_path, "';'"),
+        limits=Limits(line_bytes=4096),
+    )
+    files = {Path(f.file).name: f for f in report.files}
+    assert files["good.csv"].loaded == 1
+    assert files["long.csv"].kind == "refused"
+    assert "line 4 is 5,001 bytes" in str(files["long.csv"].error)
 
 
 def test_a_geoparquet_with_a_binary_geometry_loads_its_mapped_columns(

@@ -26,7 +26,7 @@ import io
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -40,7 +40,7 @@ from pyproj.exceptions import CRSError
 from avert.config._toml import Constraint, check, fail, read_file
 from avert.config.timezone import DEFAULT_TIMEZONE
 from avert.errors import ConfigError, IngestError
-from avert.ingest._csv import LINE_COL, CsvTable, encoding_note, read_csv
+from avert.ingest._csv import LINE_COL, encoding_note, read_csv
 from avert.ingest._rows import join_text, rejected_lines
 from avert.ingest.bundle import _read_parquet, parse_bundle_table
 from avert.ingest.keys import ContentKeyer
@@ -60,9 +60,15 @@ __all__ = [
 _ANY: Final = Constraint()
 _TABLE_KEYS: Final = ("source", "crs", "time_format", "time_precision", "delimiter")
 #: field separators a mapping's ``[table].delimiter`` may name, by their names
-_DELIMITERS: Final = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
-#: the byte a separated file's own commas stand in while it is read as CSV
-_COMMA_STAND_IN: Final = 0x1F
+_DELIMITERS: Final = {
+    ",": "commas",
+    ";": "semicolons",
+    "\t": "tabs",
+    "|": "pipes",
+    "\x1f": "unit separators (0x1F)",
+}
+#: how TOML's literal strings ('\t') spell a separator that is not printable
+_SPELLED: Final = {"\\t": "\t", "\\x1f": "\x1f", "\\u001f": "\x1f"}
 _SECTIONS: Final = ("table", "columns", "categories")
 #: how ``occurred_from`` is cut to the start of its period, by stated precision
 _TRUNCATE: Final = {"hour": "1h", "day": "1d", "month": "1mo"}
@@ -152,7 +158,8 @@ class TableMapping:
         is ``day``), and ``occurred_from`` is cut to the start of its period.
     delimiter
         The field separator of a CSV file: ``,`` (the default), ``;`` (a
-        spreadsheet saved where the comma is the decimal mark), a tab or ``|``.
+        spreadsheet saved where the comma is the decimal mark), a tab, ``|`` or
+        the unit separator 0x1F; the reader reads the file with it, in place.
     """
 
     source: str
@@ -284,8 +291,8 @@ def read_mapping(path: str | Path) -> TableMapping:
         Constraint(choices=TIME_PRECISIONS),
     )
     given_delimiter = table.get("delimiter", ",")
-    if given_delimiter == "\\t":  # TOML's '\t' (a literal string) means a tab too
-        given_delimiter = "\t"
+    if isinstance(given_delimiter, str):  # TOML's '\t' (a literal string) too
+        given_delimiter = _SPELLED.get(given_delimiter.lower(), given_delimiter)
     delimiter = check(
         where,
         "table.delimiter",
@@ -454,59 +461,6 @@ def _other_separator(field: str, mapping: TableMapping) -> str | None:
     return None
 
 
-def _read_separated(data: bytes, delimiter: str, *, limits: Limits) -> CsvTable:
-    """A CSV file whose fields ``delimiter`` separates, read as the comma reader
-    (:func:`~avert.ingest._csv.read_csv`) reads a comma-separated one: the same
-    line numbers, quarantine of malformed lines and encodings.
-
-    Outside quoted fields (an even count of ``"`` before the byte: RFC 4180, whose
-    escaped ``""`` counts twice), each ``delimiter`` byte becomes a comma and each
-    comma a stand-in byte (0x1F, which no text holds), turned back into a comma
-    in every value, raw line and name read. The separators are ASCII, so this is
-    exact in UTF-8, cp1252 and latin-1 alike (the encodings the reader reads). A
-    file holding the stand-in byte is refused.
-    """
-    arr = np.frombuffer(data, dtype=np.uint8)
-    if np.any(arr == _COMMA_STAND_IN):
-        msg = "holds the control byte 0x1F: it cannot be read with [table].delimiter"
-        raise IngestError(msg)
-    quote = (arr == ord('"')).view(np.uint8)
-    # the parity of the quotes before each byte (one byte each, not a count)
-    outside = (np.bitwise_xor.accumulate(quote) ^ quote) == 0
-    out = arr.copy()
-    out[outside & (arr == ord(","))] = _COMMA_STAND_IN
-    out[outside & (arr == ord(delimiter))] = ord(",")
-    del arr, quote, outside
-    csv = read_csv(out.tobytes(), limits=limits)
-    stand_in = chr(_COMMA_STAND_IN)
-
-    def back(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.with_columns(
-            pl.col(pl.String).str.replace_all(stand_in, ",", literal=True)
-        )
-
-    names = {c: c.replace(stand_in, ",") for c in csv.frame.columns if stand_in in c}
-    raws = [_as_written(raw, delimiter) for raw in csv.bad["raw"].to_list()]
-    return replace(
-        csv,
-        header=[name.replace(stand_in, ",") for name in csv.header],
-        frame=back(csv.frame).rename(names),
-        bad=csv.bad.with_columns(pl.Series("raw", raws, dtype=pl.String)),
-    )
-
-
-def _as_written(raw: str | None, delimiter: str) -> str | None:
-    """A malformed line's raw text as the file gives it: the commas that stand for
-    ``delimiter`` outside quotes (:func:`_read_separated`) back to it, the stand-in
-    bytes back to commas (a line that starts inside a quoted field, a record's
-    later line, is read as starting outside)."""
-    if raw is None:
-        return None
-    parts = raw.split('"')  # even parts lie outside quotes
-    out = [p.replace(",", delimiter) if i % 2 == 0 else p for i, p in enumerate(parts)]
-    return '"'.join(out).replace(chr(_COMMA_STAND_IN), ",")
-
-
 def _split_categories(
     categories: dict[str, str],
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -582,14 +536,19 @@ def _read(
         if data.startswith(magic):
             msg = f"{name}: not a CSV text file but {what}. Nothing was loaded."
             raise IngestError(msg)
-    if delimiter == ",":
-        csv = read_csv(data, limits=limits)
-    else:
-        try:
-            csv = _read_separated(data, delimiter, limits=limits)
-        except IngestError as err:
-            raise IngestError(f"{name}: {err}") from None
+    csv = read_csv(data, limits=limits, separator=delimiter)
     return csv.frame, list(csv.header), csv.rows, csv.bad, csv.encoding
+
+
+def _time_columns(mapping: TableMapping) -> list[str]:
+    """The line number and the file's columns the mapped time is read from (its
+    ``occurred_at`` and clock column), each once."""
+    keys = ("occurred_at", *_CLOCK_KEYS)
+    return list(
+        dict.fromkeys(
+            [LINE_COL, *(mapping.columns[k] for k in keys if k in mapping.columns)]
+        )
+    )
 
 
 def _check_some_time_reads(
@@ -666,7 +625,11 @@ def _name_unread_times(
         given.append(
             pl.col(c[clock_key]).cast(pl.String).str.strip_chars().alias("_clock")
         )
-    values = frame.select(pl.col(LINE_COL).cast(pl.Int64).alias("line"), *given)
+    lines = pl.col(LINE_COL).cast(pl.Int64)
+    # the problem rows' times only (a few rows, not a copy of a whole column)
+    values = frame.filter(lines.is_in(problems["line"].implode())).select(
+        lines.alias("line"), *given
+    )
     how = (
         f"with time_format {mapping.time_format!r}"
         if mapping.time_format
@@ -850,7 +813,9 @@ def parse_table(
         CRS, or the file cannot be read (:class:`~avert.ingest.limits.Refused`
         when a line is longer than ``limits`` allow).
     """
-    digest = hashlib.sha256(data + mapping.digest().encode()).hexdigest()
+    # the file's digest and the mapping's, as of the two joined (not copied)
+    digest = hashlib.sha256(data)
+    digest.update(mapping.digest().encode())
     is_parquet = name.lower().endswith(".parquet") if parquet is None else parquet
     frame, header, rows, bad, encoding = _read(
         data,
@@ -862,6 +827,7 @@ def parse_table(
         timezone=timezone,
         delimiter=mapping.delimiter,
     )
+    del data  # the rows are read: the file's bytes need not stay while they are checked
     _check_mapped_columns(header, mapping, name=name)
     _check_hours_are_hours(frame, mapping, name=name)
     c = mapping.columns
@@ -869,8 +835,14 @@ def parse_table(
     lines = mapped.get_column(LINE_COL).to_numpy()
     buf = io.BytesIO()
     mapped.drop(LINE_COL).write_parquet(buf)
+    del mapped
+    payload = buf.getvalue()
+    del buf
+    # only the times are looked at again (to say why a time did not read): the
+    # other columns need not stay while the bundle's row checks run
+    frame = frame.select(_time_columns(mapping))
     parsed = parse_bundle_table(
-        buf.getvalue(),
+        payload,
         "incidents",
         name=name,
         parquet=True,
@@ -893,7 +865,7 @@ def parse_table(
     parsed.frames["incidents"] = table
     return Parsed(
         name,
-        digest,
+        digest.hexdigest(),
         "table-incidents",
         rows,
         parsed.frames,

@@ -38,7 +38,9 @@ from avert.ingest.limits import DEFAULT_LIMITS, Limits
 _PIECE_LINES: Final = 50_000  # lines per Polars read of a part (~10 MiB)
 
 
-def read_csv(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> CsvTable:
+def read_csv(
+    data: bytes, *, limits: Limits = DEFAULT_LIMITS, separator: str = ","
+) -> CsvTable:
     """Read CSV bytes into well-formed rows (with line numbers) and malformed lines.
 
     Parameters
@@ -47,6 +49,11 @@ def read_csv(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> CsvTable:
         The raw file bytes (any of the supported encodings).
     limits
         A line longer than ``limits.line_bytes`` refuses the file.
+    separator
+        The field separator: a comma (the default) or another ASCII character
+        (``;``, a tab, ``|``, 0x1F), read as the comma is, in place: the bytes are
+        not rewritten, so quoting (RFC 4180, with ``"``), encodings, line numbers
+        and malformed lines are the same as a comma-separated file's.
 
     Returns
     -------
@@ -59,7 +66,7 @@ def read_csv(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> CsvTable:
     Refused
         When a line is over the limit.
     """
-    prepared, scan = _prepare(data, limits)
+    prepared, scan = _prepare(data, limits, separator=_separator_byte(separator))
     del data
     text_bytes, encoding = prepared.text, prepared.encoding
     size = len(text_bytes)
@@ -75,10 +82,20 @@ def read_csv(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> CsvTable:
     return _finish(table, prepared)
 
 
-def _header_names(head: bytes) -> list[str]:
+def _separator_byte(separator: str) -> int:
+    """The byte of a field ``separator``: one ASCII character, not a quote or a line
+    end (ValueError)."""
+    if len(separator) != 1 or not separator.isascii() or separator in '"\r\n':
+        msg = f"a field separator is one ASCII character, not {separator!r}"
+        raise ValueError(msg)
+    return ord(separator)
+
+
+def _header_names(head: bytes, separator: str) -> list[str]:
     """The names of the header line ``head`` (its line end included), as given."""
     head_text = head[:-1] if head.endswith(b"\n") else head
-    return split_header(head_text.removesuffix(b"\r").decode("utf-8"))
+    text = head_text.removesuffix(b"\r").decode("utf-8")
+    return split_header(text, separator=separator)
 
 
 def _read_lines(
@@ -102,7 +119,8 @@ def _read_lines(
     lines are numbered from ``offset + 2`` (default ``lo + 1``: the file's numbers
     when ``text_bytes`` is the whole file). ``size``: only the first ``size`` bytes
     of ``text_bytes`` are scanned text (default all; a reused, longer buffer). Names
-    the header gives twice are in ``duplicated``.
+    the header gives twice are in ``duplicated``. Fields are separated by the
+    byte the scan counted (``scan.separator``).
     """
     arr = np.frombuffer(text_bytes, dtype=np.uint8, count=-1 if size is None else size)
     size = arr.size
@@ -113,7 +131,8 @@ def _read_lines(
     b_ends = nl[lo:hi].astype(np.int64)
     if b_ends.size < b_starts.size:  # the last line has no newline
         b_ends = np.append(b_ends, size)
-    given = _header_names(head)
+    sep = chr(scan.separator)  # the field separator the scan counted
+    given = _header_names(head, sep)
     header = _unique_names(given)
     twice = _duplicated_names(given)
     n_lines = b_starts.size
@@ -125,11 +144,11 @@ def _read_lines(
     has_cr = (b_ends > b_starts) & (arr[np.maximum(b_ends - 1, 0)] == _CR)
     b_ends = b_ends - has_cr.astype(np.int64)
     blank = b_ends == b_starts
-    commas = scan.commas[lo:hi].astype(np.int64)
-    for i in np.flatnonzero(commas == _MANY).tolist():  # 255 or more: count exactly
-        commas[i] = text_bytes.count(b",", int(b_starts[i]), int(b_ends[i]))
+    seps = scan.separators[lo:hi].astype(np.int64)
+    for i in np.flatnonzero(seps == _MANY).tolist():  # 255 or more: count exactly
+        seps[i] = text_bytes.count(sep.encode(), int(b_starts[i]), int(b_ends[i]))
     quotes = scan.line_quotes(lo, hi)
-    fields = commas + 1
+    fields = seps + 1
     quoted = np.flatnonzero(quotes > 0)
     stop = int(nl[hi - 1]) + 1 if hi - 1 < nl.size else size
     body = memoryview(text_bytes)[int(b_starts[0]) : stop]
@@ -137,14 +156,14 @@ def _read_lines(
     def by_csv() -> CsvTable:
         """The exact reader (``csv`` module), for what the fast path cannot read."""
         source = text_bytes if whole else b"".join((head, body))
-        return _read_with_csv_at(source, header, encoding, offset, twice)
+        return _read_with_csv_at(source, header, encoding, offset, twice, sep)
 
     if quoted.size:
         if np.any(quotes[quoted] % 2 == 1):
             return by_csv()
         for i in quoted.tolist():
             raw = text_bytes[b_starts[i] : b_ends[i]].decode("utf-8")
-            fields[i] = len(next(csv.reader([raw]), []))
+            fields[i] = len(next(csv.reader([raw], delimiter=sep), []))
     width = len(header)
     good = (fields == width) & ~blank
     bad_idx = np.flatnonzero(~good & ~blank)
@@ -153,15 +172,15 @@ def _read_lines(
     if b'"' in head:
         # The header was split from line 1 alone; a stray quote in it must not make
         # Polars swallow the data lines, so it reads them under a clean header.
-        clean = ",".join(f"c{i}" for i in range(width)).encode() + b"\n"
-        frame = _polars(b"".join((clean, body)), header)
+        clean = sep.join(f"c{i}" for i in range(width)).encode() + b"\n"
+        frame = _polars(b"".join((clean, body)), header, sep)
     elif whole and isinstance(text_bytes, bytes):
-        frame = _polars(text_bytes, header)  # no copy of a whole file
+        frame = _polars(text_bytes, header, sep)  # no copy of a whole file
     else:
         if not quotes.any():
-            frame = _read_pieces(text_bytes, nl, head, header, lo, hi, size)
+            frame = _read_pieces(text_bytes, nl, head, header, lo, hi, size, sep)
         if frame is None:
-            frame = _polars(b"".join((head, body)), header)  # one copy of a part
+            frame = _polars(b"".join((head, body)), header, sep)  # one copy of a part
     if frame is None or frame.height != n_lines or frame.width != width:
         del frame
         return by_csv()
@@ -180,8 +199,10 @@ def _read_lines(
     return CsvTable(header, frame, bad, int((~blank).sum()), encoding, twice)
 
 
-def _polars(source: bytes, header: list[str]) -> pl.DataFrame | None:
-    """Polars' read of ``source``; None when Polars cannot read it (the exact reader
+def _polars(
+    source: bytes, header: list[str], separator: str = ","
+) -> pl.DataFrame | None:
+    """Polars' read of ``source`` (fields separated by ``separator``); None when Polars cannot read it (the exact reader
     then does): a quoted field with text after its closing quote (``"ab"c``, which
     RFC 4180 readers such as :mod:`csv` read as ``abc``) makes it raise."""
     try:
@@ -192,6 +213,7 @@ def _polars(source: bytes, header: list[str]) -> pl.DataFrame | None:
             truncate_ragged_lines=True,
             raise_if_empty=False,
             new_columns=header,
+            separator=separator,
         )
     except pl.exceptions.ComputeError:
         return None
@@ -205,6 +227,7 @@ def _read_pieces(
     lo: int,
     hi: int,
     size: int,
+    separator: str = ",",
 ) -> pl.DataFrame | None:
     """Read lines ``lo`` to ``hi - 1`` (no quote characters) in pieces under ``head``.
 
@@ -220,7 +243,7 @@ def _read_pieces(
         b = min(a + _PIECE_LINES, hi)
         stop = int(nl[b - 1]) + 1 if b - 1 < nl.size else size
         source = b"".join((head, view[int(nl[a - 1]) + 1 : stop]))
-        frame = _polars(source, header)
+        frame = _polars(source, header, separator)
         del source
         if frame is None or frame.height != b - a or frame.width != len(header):
             return None
@@ -234,12 +257,13 @@ def _read_with_csv_at(
     encoding: str,
     offset: int,
     duplicated: tuple[str, ...] = (),
+    separator: str = ",",
 ) -> CsvTable:
-    table = _shift(_read_with_csv(text_bytes, header, encoding), offset)
+    table = _shift(_read_with_csv(text_bytes, header, encoding, separator), offset)
     return replace(table, duplicated=duplicated) if duplicated else table
 
 
-def _open_at_end(line: str) -> bool:
+def _open_at_end(line: str, separator: str = ",") -> bool:
     """Whether a one-line record ends the file inside a quoted field (cut short).
 
     Only then does the reader stop on the line it started: anywhere else an open
@@ -249,11 +273,15 @@ def _open_at_end(line: str) -> bool:
     if '"' not in line:
         return False
     # a further line is swallowed into the record only when a quote is open
-    return len(list(csv.reader(io.StringIO(line + "\nz", newline="")))) == 1
+    records = csv.reader(io.StringIO(line + "\nz", newline=""), delimiter=separator)
+    return len(list(records)) == 1
 
 
 def _read_with_csv(
-    text_bytes: bytes | bytearray, header: list[str], encoding: str
+    text_bytes: bytes | bytearray,
+    header: list[str],
+    encoding: str,
+    separator: str = ",",
 ) -> CsvTable:
     """Exact slow path for files whose quoted fields span physical lines.
 
@@ -268,7 +296,7 @@ def _read_with_csv(
     # must not swallow the data lines, so the reader starts on line 2.
     body = text.split("\n", 1)[1] if "\n" in text else ""
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
-    reader = csv.reader(io.StringIO(body, newline=""))
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=separator)
     width = len(header)
     cols: list[list[str | None]] = [[] for _ in range(width)]
     lines: list[int] = []
@@ -287,7 +315,7 @@ def _read_with_csv(
             # its quotes balance; an odd count is a stray quote that ran to the end
             # of the file, and every line it swallowed is reported on its own.
             balanced = (
-                not _open_at_end(physical[start - 1])
+                not _open_at_end(physical[start - 1], separator)
                 if start == end
                 else sum(
                     physical[n - 1].count('"')

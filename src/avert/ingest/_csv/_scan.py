@@ -1,8 +1,9 @@
-"""The pre-scan of CSV text: every newline, and the commas and quotes of each line.
+"""The pre-scan of CSV text: every newline, and the separators and quotes of each line.
 
 The pre-scan is one pass over the bytes in small chunks through a reused buffer
 (fresh memory is costly: every new page is a page fault), recording each newline
-and the commas and quotes of each line; a file read in parts is scanned once and each
+and the field separators (commas, or the byte a reader names) and quotes of each
+line; a file read in parts is scanned once and each
 part reads its share of that scan instead of scanning again. :class:`_Scanner` takes
 the bytes chunk by chunk as they are read, with the same result as :func:`_scan` of
 the whole buffer.
@@ -18,7 +19,7 @@ import numpy.typing as npt
 
 _NL, _CR, _COMMA, _QUOTE = 10, 13, 44, 34
 _SCAN_CHUNK: Final = 1 << 22  # 4 MiB per scan step (stays in cache)
-_MANY: Final = 255  # a line's comma count is kept as a byte: 255 means "count again"
+_MANY: Final = 255  # separators per line are a byte: 255 means "count again"
 _DENSE_STEP: Final = 1 << 18  # scan step where lines are short (under 32 bytes)
 #: blank lines squeezed out of the text (line numbers mapped back) from this many on
 _SQUEEZE_BLANK: Final = 4096
@@ -28,22 +29,25 @@ _Ints = npt.NDArray[Any]
 
 @dataclass
 class _Scan:
-    """Every newline of a buffer and the commas and quotes of each line.
+    """Every newline of a buffer and the field separators and quotes of each line.
 
     Line ``j`` runs from the byte after newline ``nl[j - 1]`` (0 for ``j = 0``) up
-    to ``nl[j]`` (the buffer's end for ``j = nl.size``); ``commas[j]`` and
-    ``quotes[j]`` count its commas and quotes (``quotes`` is None when the buffer
-    holds no quote at all). Comma counts are bytes (:data:`_MANY` = 255 or more,
+    to ``nl[j]`` (the buffer's end for ``j = nl.size``); ``separators[j]`` and
+    ``quotes[j]`` count its ``separator`` bytes (commas unless the scan was given
+    another) and quotes (``quotes`` is None when the buffer holds no quote at all).
+    Separator counts are bytes (:data:`_MANY` = 255 or more,
     counted again from the line when needed); positions and quote counts are
     32-bit when the buffer is under 2 GiB, to keep memory low.
     """
 
     nl: _Ints
-    commas: _Ints
+    separators: _Ints
     quotes: _Ints | None
     #: bytes of the longest line (line end included) and its 1-based number
     longest: int = 0
     longest_line: int = 1
+    #: the field separator counted (a byte: 44, the comma, by default)
+    separator: int = _COMMA
 
     def line_quotes(self, lo: int, hi: int) -> npt.NDArray[np.int64]:
         """Quotes of lines ``lo`` to ``hi - 1``."""
@@ -55,20 +59,22 @@ class _Scan:
 class _Scanner:
     """:func:`_scan` fed chunk by chunk: the same result whatever the chunking.
 
-    A line may span chunks: the totals of commas and quotes so far and at the last
-    newline carry its counts over, so feeding a file in pieces as it is read gives
-    exactly the scan of the whole buffer (no need to hold it).
+    A line may span chunks: the totals of separators and quotes so far and at the
+    last newline carry its counts over, so feeding a file in pieces as it is read
+    gives exactly the scan of the whole buffer (no need to hold it). ``separator``
+    is the field separator's byte (the comma by default).
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, *, separator: int = _COMMA) -> None:
+        self.separator = separator
         # positions and quote counts are 32-bit under 2 GiB (memory)
         self.dtype = np.int32 if size < 2**31 else np.int64
         self.nls: list[_Ints] = []
-        self.commas: list[_Ints] = []
+        self.seps: list[_Ints] = []
         self.quotes: list[_Ints | int] = []
         self.buf = np.empty(min(_SCAN_CHUNK, size), dtype=np.bool_)
-        self.n_commas = self.n_quotes = 0  # totals so far
-        self.c_last = self.q_last = 0  # totals before the previous newline
+        self.n_seps = self.n_quotes = 0  # totals so far
+        self.s_last = self.q_last = 0  # totals before the previous newline
         self.off = 0  # bytes fed so far
         self.n_lines = 0  # newlines so far
         self.last_nl = -1  # position of the last newline
@@ -113,13 +119,13 @@ class _Scanner:
             self.blank += int(np.count_nonzero(lengths <= 2))
             self.last_nl = int(ends[-1])
             self.n_lines += local.size
-        at = np.flatnonzero(np.equal(chunk, _COMMA, out=hit))
-        before = np.searchsorted(at, local) + self.n_commas
-        self.commas.append(
-            np.minimum(np.diff(before, prepend=self.c_last), _MANY).astype(np.uint8)
+        at = np.flatnonzero(np.equal(chunk, self.separator, out=hit))
+        before = np.searchsorted(at, local) + self.n_seps
+        self.seps.append(
+            np.minimum(np.diff(before, prepend=self.s_last), _MANY).astype(np.uint8)
         )
-        self.c_last = int(before[-1]) if before.size else self.c_last
-        self.n_commas += at.size
+        self.s_last = int(before[-1]) if before.size else self.s_last
+        self.n_seps += at.size
         if np.equal(chunk, _QUOTE, out=hit).any():
             at = np.flatnonzero(hit)
             before = np.searchsorted(at, local) + self.n_quotes
@@ -140,12 +146,12 @@ class _Scanner:
     def finish(self) -> _Scan:
         """The scan of every byte fed (the scanner is spent)."""
         dtype = self.dtype
-        self.commas.append(
-            np.array([min(self.n_commas - self.c_last, _MANY)], dtype=np.uint8)
+        self.seps.append(
+            np.array([min(self.n_seps - self.s_last, _MANY)], dtype=np.uint8)
         )
         nl: _Ints = np.concatenate(self.nls) if self.nls else np.empty(0, dtype=dtype)
-        line_commas = np.concatenate(self.commas)
-        self.nls, self.commas = [], []
+        line_seps = np.concatenate(self.seps)
+        self.nls, self.seps = [], []
         line_quotes = None
         if self.n_quotes:
             line_quotes = np.concatenate(
@@ -159,12 +165,20 @@ class _Scanner:
         tail = self.off - 1 - self.last_nl  # the last line, when it has no newline
         if tail > self.longest:
             self.longest, self.longest_line = tail, self.n_lines + 1
-        return _Scan(nl, line_commas, line_quotes, self.longest, self.longest_line)
+        return _Scan(
+            nl,
+            line_seps,
+            line_quotes,
+            self.longest,
+            self.longest_line,
+            self.separator,
+        )
 
 
-def _scan(arr: npt.NDArray[np.uint8]) -> _Scan:
-    """One chunked pass over ``arr``: newline positions, commas and quotes per line."""
-    scanner = _Scanner(arr.size)
+def _scan(arr: npt.NDArray[np.uint8], *, separator: int = _COMMA) -> _Scan:
+    """One chunked pass over ``arr``: newline positions, ``separator`` bytes (commas
+    by default) and quotes per line."""
+    scanner = _Scanner(arr.size, separator=separator)
     scanner.feed(arr)
     return scanner.finish()
 

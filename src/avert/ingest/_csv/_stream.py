@@ -377,7 +377,7 @@ def _file_parts(
         lo, hi1 = cut + 1, hi + 1
         sub = _Scan(
             nl[lo - 1 : hi1] - starts[k],
-            scan.commas[lo - 1 : hi1],
+            scan.separators[lo - 1 : hi1],
             None if scan.quotes is None else scan.quotes[lo - 1 : hi1],
         )
         table = _read_lines(

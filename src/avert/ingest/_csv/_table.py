@@ -75,19 +75,20 @@ def _unique_names(header: list[str]) -> list[str]:
     return out
 
 
-def split_header(line: str) -> list[str]:
-    """Split one CSV line into stripped field names (RFC 4180 quoting).
+def split_header(line: str, *, separator: str = ",") -> list[str]:
+    """Split one CSV line into stripped field names (RFC 4180 quoting), fields
+    separated by ``separator`` (a comma by default).
 
-    A header with an unbalanced quote is split on every comma instead: quoting it
-    would merge names and hide the broken column from the width checks.
+    A header with an unbalanced quote is split on every separator instead: quoting
+    it would merge names and hide the broken column from the width checks.
     """
     if line.count('"') % 2:
-        return [f.strip().lstrip("\ufeff") for f in line.split(",")]
+        return [f.strip().lstrip("\ufeff") for f in line.split(separator)]
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     try:
-        fields = next(csv.reader([line]), [])
+        fields = next(csv.reader([line], delimiter=separator), [])
     except csv.Error:  # a line break or NUL inside: no header of a known kind
-        fields = line.split(",")
+        fields = line.split(separator)
     return [f.strip().lstrip("\ufeff") for f in fields]
 
 

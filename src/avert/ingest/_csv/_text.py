@@ -30,6 +30,7 @@ import numpy.typing as npt
 import polars as pl
 
 from avert.ingest._csv._scan import (
+    _COMMA,
     _CR,
     _NL,
     _run_end,
@@ -353,8 +354,12 @@ class _Prepared:
     lines: _LineMap | None
 
 
-def _prepare(data: bytes, limits: Limits) -> tuple[_Prepared, _Scan]:
+def _prepare(
+    data: bytes, limits: Limits, *, separator: int = _COMMA
+) -> tuple[_Prepared, _Scan]:
     """Normalise line ends, decode, quarantine NUL lines; scan, squeezing blank lines.
+
+    The scan counts ``separator`` bytes (commas by default) per line.
 
     The scan stops early at :data:`_SQUEEZE_BLANK` blank lines (or a blank first
     line): the blank lines are then squeezed out and the shorter text scanned, so
@@ -367,14 +372,14 @@ def _prepare(data: bytes, limits: Limits) -> tuple[_Prepared, _Scan]:
     prepared = _Prepared(text, encoding, odd, None)
     scan = None
     if text[:1] not in (b"\n", b"\r"):
-        scanner = _Scanner(len(text))
+        scanner = _Scanner(len(text), separator=separator)
         if scanner.feed(np.frombuffer(text, dtype=np.uint8), stop_blank=True):
             scan = scanner.finish()
         del scanner
     if scan is None:
         prepared.text, prepared.lines = _squeeze_blank(text)
         del text
-        scan = _scan(np.frombuffer(prepared.text, dtype=np.uint8))
+        scan = _scan(np.frombuffer(prepared.text, dtype=np.uint8), separator=separator)
     _check_lines(scan, prepared, limits)
     return prepared, scan
 
