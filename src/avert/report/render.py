@@ -542,6 +542,15 @@ def _map_title(briefing: Briefing) -> str:
     return "Places where the window's violence concentrated"
 
 
+def _map_zones(summary: Mapping[str, Any]) -> list[Any]:
+    """The near-repeat zones a places ``summary`` draws: its own, or (forces far
+    apart, each planned on its own grid) each force's (``by_force``)."""
+    zones = list((summary.get("near_repeat") or {}).get("zones", []))
+    for own in summary.get("by_force") or ():
+        zones.extend((own.get("near_repeat") or {}).get("zones", []))
+    return zones
+
+
 def briefing_page_context(
     briefing: Briefing, *, data: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -566,7 +575,7 @@ def briefing_page_context(
         cell_size_m=cell_size_m,
         boundaries=list(briefing.boundaries),
         title=_map_title(briefing),
-        zones=briefing.places_summary.get("near_repeat", {}).get("zones", []),
+        zones=_map_zones(briefing.places_summary),
     )
     return {
         "b": briefing,
