@@ -581,15 +581,11 @@ NOTHING_LOADED_PARTNER_NOTE: Final = (
     "The police force's avert administrator or analyst loads "
     "the data: ask them."
 )
-#: How the note on a forecast's events of forces far apart starts: no grid is
-#: planned over them (:func:`avert.workflows.forecast.briefing_places`)
-NO_PLAN_FAR_FORCES_START: Final = "No places planned"
 #: How the notes saying why there are no top cells begin (the Places page shows
 #: them where the cells would be: :func:`avert.briefing.places.no_places_notes`)
 NO_PLACES_NOTE_STARTS: Final = (
     "No violent incident with",
     "Incidents have no x/y",
-    NO_PLAN_FAR_FORCES_START,
 )
 #: The note of a store that holds no groups (:mod:`avert.briefing.retaliation`)
 NO_GROUPS_NOTE: Final = "No groups recorded: no retaliation alerts can be raised."

@@ -993,8 +993,8 @@ def briefing_places(
     named (``forces``, ``forces_note``: :func:`avert.workflows._forces.
     forces_note`, its advice as data); of forces far apart each force's places
     are planned on its own grid (``plan`` None, ``by_force``:
-    :func:`_each_forces_places`), the patrol budget per force. None when no located violence precedes ``at``; a
-    :class:`~avert.errors.MonthStartsError` when every event is dated 00:00 on
+    :func:`_each_forces_places`), the patrol budget per force. None when no
+    located violence precedes ``at``; a :class:`~avert.errors.MonthStartsError` when every event is dated 00:00 on
     the first of its month (:func:`refuse_month_starts`: it forecast each month's
     events on its first day, without a word).
     """
