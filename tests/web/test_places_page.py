@@ -251,6 +251,11 @@ def test_places_says_what_a_score_is_counted_in(world: World) -> None:
     )
 
 
+def _table(html: str) -> str:
+    """The first table body of ``html``."""
+    return html[html.index("<tbody>") : html.index("</tbody>")]
+
+
 def _second_force(world: World, tmp_path: Path, *, east_m: float) -> TestClient:
     """A signed-in analyst's client of a copy of the world's store holding its
     violent incidents again as another force's ("Other Force Police"), ``east_m``
@@ -325,8 +330,11 @@ def test_places_page_lists_each_far_forces_places(world: World, tmp_path: Path) 
     assert len(sections) == 2
     heads = [s[s.index("<h2>") + 4 : s.index("</h2>")] for s in sections]
     assert "Other Force Police" in heads
-    cells = [list(dict.fromkeys(CELL_ID.findall(s))) for s in sections]
+    cells = [list(dict.fromkeys(CELL_ID.findall(_table(s)))) for s in sections]
     assert [len(c) for c in cells] == [10, 10]
+    # each force's own map, framed on its cells (one over both drew each cell
+    # smaller than a pixel)
+    assert all('<div class="force-map"><svg' in s for s in sections)
     assert not set(cells[0]) & set(cells[1])
     # each force's cells are those avert forecast lists for that force alone
     for head, listed in zip(heads, cells, strict=True):

@@ -114,7 +114,7 @@ class PlacesForecast:
         return dataclasses.replace(
             self,
             zones=keep(self.zones),
-            by_force=tuple((n, f.with_zones(keep)) for n, f in self.by_force),
+            by_force=tuple((n, f.with_zones(keep)) for n, f in self.by_force or ()),
         )
 
 

@@ -594,7 +594,30 @@ def briefing_page_context(
         "grid_notes": bulk_notes(briefing.notes),
         # why there are no top cells, shown where they would be (Places page)
         "places_notes": no_places_notes(briefing.notes),
+        "force_maps": _force_maps(briefing, cell_size_m),
     }
+
+
+def _force_maps(briefing: Briefing, cell_size_m: float) -> dict[str, Markup]:
+    """Of forces far apart (``places_summary.by_force``), each force's own map:
+    its top cells, the window's incidents in their frame and its zones (one map
+    over both forces, 250 km wide, drew each cell smaller than a pixel); none
+    otherwise."""
+    maps: dict[str, Markup] = {}
+    for own in briefing.places_summary.get("by_force") or ():
+        name = str(own.get("force"))
+        cells = [c for c in briefing.places if c.get("force") == name]
+        framed = map_frame_reach(cells, briefing.map_points, cell_size_m=cell_size_m)
+        svg = places_map_svg(
+            cells,
+            _map_points(framed.framed, sample=briefing.harm_expected),
+            cell_size_m=cell_size_m,
+            boundaries=list(briefing.boundaries),
+            title=f"{_map_title(briefing)}: {name}",
+            zones=_map_zones(own),
+        )
+        maps[name] = Markup(svg)  # built from numbers and escaped labels
+    return maps
 
 
 def render_pdf(html: str, path: str | Path) -> Path:
