@@ -167,7 +167,14 @@ def far(tmp: str, n: int, repeat: int) -> None:
     ):
         store = Store(f"sqlite:///{tmp}/{label.split()[0]}.db")
         store.upgrade()
-        load(store, part)
+        with store.transaction() as tx:  # every one in the definition: a force
+            tx.append("incidents", part)  # alone holds the same violence
+            tx.append(
+                "classifications",
+                part.select(
+                    "incident_id", profile=pl.lit(PROFILE), in_definition=pl.lit(True)
+                ),
+            )
         stores[label] = store
 
     def call(store: Store) -> object:
