@@ -866,7 +866,11 @@ def _by_force(
     summary.update(
         {
             "lookback_days": first.get("lookback_days", LOOKBACK_DAYS),
-            "line": note.text,
+            "line": (
+                f"Places of {len(note.forces)} forces or sources far apart, "
+                "each planned on a grid of its own and listed under its name; "
+                "the patrol budget is per force."
+            ),
             "method": first.get("method", ""),
             "source": first.get("source", ""),
             "forces": list(note.forces),
