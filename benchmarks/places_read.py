@@ -14,9 +14,11 @@ vacuumed and analysed first, so its plan can be index-only). Nothing is hard-cod
 
 ``--far``: instead, the briefing's places (:func:`avert.workflows.forecast.
 briefing_places`, 10 cells, 9 Knox permutations) on a SQLite store of two
-clusters 250 km apart (Leeds, London: 200 incidents each over 120 days, as
-tests/workflows/test_forecast_far_forces.py), wall and CPU time of one call in
-a fresh process, and what it planned (cells of its grid, or its note).
+clusters 250 km apart (Leeds, London: ``--far-incidents`` each, 200 by default as
+tests/workflows/test_forecast_far_forces.py, over 120 days), each force's places
+planned on a grid of its own; then the same on a store of each force alone. The
+least wall and CPU time of ``--repeat`` calls of each (the memos cleared before
+each, after one call to warm up), and what each planned.
 
 ``--designs``: instead, on SQLite, ``--repeat`` rounds (interleaved, so that a
 shared machine's load falls on each alike) of four reads of the 455 days: at
@@ -119,22 +121,21 @@ def plan_of(store: Store, label: str, start: dt.datetime) -> list[str]:
         raw.close()
 
 
-def far(tmp: str) -> None:
-    """One call of the briefing's places on two clusters 250 km apart."""
-    from avert.workflows.forecast import briefing_places
-
+def _far_frame(n: int) -> pl.DataFrame:
+    """``n`` incidents of each of two clusters 250 km apart (Leeds, London) over
+    120 days, each cluster a force's."""
     rng = np.random.default_rng(1)
     rows = []
     for x0, y0, force in (
         (430_000.0, 433_000.0, "West Yorkshire Police"),
         (532_000.0, 181_000.0, "City of London Police"),
     ):
-        hours = rng.uniform(0, 24 * 120, 200)
+        hours = rng.uniform(0, 24 * 120, n)
         rows.append(
             pl.DataFrame(
                 {
-                    "x": x0 + rng.normal(0, 300, 200),
-                    "y": y0 + rng.normal(0, 300, 200),
+                    "x": x0 + rng.normal(0, 300 * max(1.0, (n / 200) ** 0.5), n),
+                    "y": y0 + rng.normal(0, 300 * max(1.0, (n / 200) ** 0.5), n),
                     "occurred_from": [
                         dt.datetime(2019, 1, 1) + dt.timedelta(hours=float(h))
                         for h in hours
@@ -143,28 +144,69 @@ def far(tmp: str) -> None:
                 }
             )
         )
-    frame = pl.concat(rows).with_columns(
+    return pl.concat(rows).with_columns(
         incident_id=pl.format("i{}", pl.int_range(pl.len())),
         source=pl.lit("policeuk"),
         time_precision=pl.lit("exact"),
     )
-    store = Store(f"sqlite:///{tmp}/far.db")
-    store.upgrade()
-    load(store, frame)
-    w0, c0 = time.perf_counter(), time.process_time()
-    got = briefing_places(
-        store, at=dt.datetime(2019, 4, 20), profile=PROFILE, cells=10, knox_sims=9
+
+
+def far(tmp: str, n: int, repeat: int) -> None:
+    """The briefing's places on two clusters 250 km apart, each force's planned
+    on its own grid, against those of each force alone."""
+    import avert.workflows.forecast as wf
+
+    frame = _far_frame(n)
+    stores: dict[str, Store] = {}
+    for label, part in (
+        ("both", frame),
+        *(
+            (f, frame.filter(pl.col("force") == f))
+            for f in frame["force"].unique(maintain_order=True)
+        ),
+    ):
+        store = Store(f"sqlite:///{tmp}/{label.split()[0]}.db")
+        store.upgrade()
+        with store.transaction() as tx:  # every one in the definition: a force
+            tx.append("incidents", part)  # alone holds the same violence
+            tx.append(
+                "classifications",
+                part.select(
+                    "incident_id", profile=pl.lit(PROFILE), in_definition=pl.lit(True)
+                ),
+            )
+        stores[label] = store
+
+    def call(store: Store) -> object:
+        wf._BRIEFING_CACHE.clear()
+        wf._DAY_EVIDENCE.clear()
+        return wf.briefing_places(
+            store, at=dt.datetime(2019, 4, 20), profile=PROFILE, cells=10, knox_sims=9
+        )
+
+    call(stores["both"])  # warm up (imports, compiled kernels)
+    print(f"briefing places, two forces 250 km apart, {n:,} incidents each:")
+    total_alone = [0.0, 0.0]
+    for label, store in stores.items():
+        best = (float("inf"), float("inf"))
+        for _ in range(repeat):
+            w0, c0 = time.perf_counter(), time.process_time()
+            got = call(store)
+            best = min(best, (time.perf_counter() - w0, time.process_time() - c0))
+        parts = getattr(got, "by_force", ()) or ((label, got),)
+        said = "; ".join(
+            f"{name}: a grid of {own.plan.grid.n_cells:,} cells, {own.plan.frame.height} top cells"
+            for name, own in parts
+            if own.plan is not None
+        )
+        print(f"  {label}: wall {best[0]:.2f} s, CPU {best[1]:.2f} s ({said})")
+        if label != "both":
+            total_alone = [total_alone[0] + best[0], total_alone[1] + best[1]]
+    print(
+        f"  each alone, summed: wall {total_alone[0]:.2f} s, CPU {total_alone[1]:.2f} s"
     )
-    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-    plan = None if got is None else got.plan
-    said = (
-        f"a grid of {plan.grid.n_cells:,} cells, {plan.frame.height} top cells"
-        if plan is not None
-        else "no grid: " + next(n for n in got.notes if n.startswith("No places"))  # type: ignore[union-attr]
-    )
-    print(f"briefing places over two forces 250 km apart: {said}")
-    print(f"  one call: wall {wall:.2f} s, CPU {cpu:.2f} s")
-    store.close()
+    for store in stores.values():
+        store.close()
 
 
 _BEFORE_0038: Final = ("occurred_from", "time_precision", "x", "y", "domestic")
@@ -246,14 +288,14 @@ def checks(read: pl.DataFrame) -> None:
     if "force" not in read.columns:
         return
     from avert.workflows import forecast as wf
-    from avert.workflows._forces import mixed_forces_note
+    from avert.workflows._forces import far_forces, mixed_forces_note
 
     events = wf._located_events(read)
     cpus = []
     for _ in range(5):
         c0 = time.process_time()
         window = wf._forecast_window(events, at=AT, days=455)
-        wf._far_forces_note(window, 150.0)
+        far_forces(window, 150.0)
         mixed_forces_note(window)
         cpus.append(time.process_time() - c0)
     print(f"  the forces' checks of those events: CPU {min(cpus):.3f} s (least of 5)")
@@ -266,11 +308,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--far", action="store_true")
+    parser.add_argument("--far-incidents", type=int, default=200)
     parser.add_argument("--designs", action="store_true")
     args = parser.parse_args()
     if args.far:
         with tempfile.TemporaryDirectory(prefix="avert-bench-") as tmp:
-            far(tmp)
+            far(tmp, args.far_incidents, args.repeat)
         return
     frame = incidents(args.incidents, args.days)
     if args.designs:

@@ -15,8 +15,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from avert.analyse.forces import WEB_ONE_FORCE
 from avert.cli import app as cli_app
+from avert.web.advice import WEB_ONE_FORCE
 from web.helpers import PASSWORD, World, signed_in
 
 #: :data:`WEB_ONE_FORCE` as the page writes it (autoescaped)
@@ -251,6 +251,11 @@ def test_places_says_what_a_score_is_counted_in(world: World) -> None:
     )
 
 
+def _table(html: str) -> str:
+    """The first table body of ``html``."""
+    return html[html.index("<tbody>") : html.index("</tbody>")]
+
+
 def _second_force(world: World, tmp_path: Path, *, east_m: float) -> TestClient:
     """A signed-in analyst's client of a copy of the world's store holding its
     violent incidents again as another force's ("Other Force Police"), ``east_m``
@@ -310,33 +315,55 @@ def test_places_page_names_the_forces_side_by_side(
     assert "avert brief" not in text
 
 
-def test_places_page_plans_no_grid_over_forces_far_apart(
-    world: World, tmp_path: Path
-) -> None:
+def test_places_page_lists_each_far_forces_places(world: World, tmp_path: Path) -> None:
     """The same force 250 km east: the page planned one grid from one to the other
-    (millions of cells) and ranked top cells over both; it now lists none and
-    says why, naming the forces."""
+    (millions of cells), then none at all (a dead end for a meeting with two
+    forces loaded); it now lists each force's top cells under its name, each
+    force's as ``avert forecast --police-force`` lists them."""
     at = f"{_at(world):%Y-%m-%dT%H:%M}"
     page = _second_force(world, tmp_path, east_m=250_000.0).get(f"/places?at={at}")
     assert page.status_code == 200, page.text
-    assert not CELL_ID.findall(page.text[page.text.index("<tbody>") :])
     text = " ".join(page.text.split())
-    assert "No places planned (no forecast, no hotspots): The events are of 2 " in text
-    assert "Other Force Police" in text
-    assert f"ground between them. {WEB_SAID}" in text
+    assert "No places planned" not in text
+    assert "The events are of 2 forces or sources far apart (" in text
+    sections = page.text.split('<section class="force-places"')[1:]
+    assert len(sections) == 2
+    heads = [s[s.index("<h2>") + 4 : s.index("</h2>")] for s in sections]
+    assert "Other Force Police" in heads
+    cells = [list(dict.fromkeys(CELL_ID.findall(_table(s)))) for s in sections]
+    assert [len(c) for c in cells] == [10, 10]
+    # each force's own map, framed on its cells (one over both drew each cell
+    # smaller than a pixel)
+    assert all('<div class="force-map"><svg' in s for s in sections)
+    assert not set(cells[0]) & set(cells[1])
+    # each force's cells are those avert forecast lists for that force alone
+    for head, listed in zip(heads, cells, strict=True):
+        assert f"avert forecast --police-force '{head}'" in text
+        args = ["--db", f"sqlite:///{tmp_path / 'forces.db'}", "forecast"]
+        args += ["--police-force", head, "--at", at, "--cells", "10"]
+        res = CliRunner().invoke(
+            cli_app, [*args, "--out", str(tmp_path / head), "--json"]
+        )
+        assert res.exit_code == 0, res.output
+        assert [c["cell_id"] for c in json.loads(res.stdout)["top_cells"]] == listed
+    assert "Expected share" in sections[0]
+    assert "Expected share" in sections[1]
     assert "avert brief" not in text
 
 
 def test_today_page_gives_the_forces_advice_with_no_command(
     world: World, tmp_path: Path
 ) -> None:
-    """The Today page shows the briefing's notes: over forces far apart, the
-    briefing's advice (``avert brief --area``) in words with no command, as the
-    Places page does."""
+    """The Today page shows the briefing's notes: over forces side by side, the
+    note's advice (data: ``brief_area``) in the web's words, with no command, as
+    the Places page does; the briefing's own words are not rewritten."""
+    import avert.workflows.places as places_workflow
+
+    assert not hasattr(places_workflow, "web_forces_words")  # no rewrite left
     at = f"{_at(world):%Y-%m-%dT%H:%M}"
-    page = _second_force(world, tmp_path, east_m=250_000.0).get(f"/today?at={at}")
+    page = _second_force(world, tmp_path, east_m=2_000.0).get(f"/today?at={at}")
     assert page.status_code == 200, page.text
     text = " ".join(page.text.split())
-    assert "No places planned (no forecast, no hotspots): The events are of 2 " in text
-    assert f"ground between them. {WEB_SAID}" in text
+    assert "The incidents counted are of 2 forces or sources (" in text
+    assert f"as one area and one period. {WEB_SAID}</li>" in text
     assert "avert brief --area" not in text

@@ -16,7 +16,12 @@ import pytest
 
 from avert.errors import ConfigError
 from avert.store import Store
-from avert.workflows._forces import of_force, refuse_far_forces
+from avert.workflows._forces import (
+    COMMAND_ONE_FORCE,
+    POLICE_FORCE_ONE_FORCE,
+    of_force,
+    refuse_far_forces,
+)
 from avert.workflows.analysis import run_concentration, run_volt
 from avert.workflows.forecast import events_from_store, run_forecast
 from avert.workflows.places import run_emerging, run_gistar
@@ -58,6 +63,8 @@ def test_concentration_over_two_forces_names_them(any_store: Store) -> None:
         "The incidents counted are of 2 forces or sources (City of London Police "
         "12; West Yorkshire Police 3): every figure here counts them together"
     ), note
+    # concentration has no option choosing a force: a window, or a store
+    assert note.endswith(COMMAND_ONE_FORCE), note
 
 
 def test_a_source_naming_no_force_is_named_by_its_source(any_store: Store) -> None:
@@ -139,6 +146,8 @@ def test_gistar_over_two_forces_names_them(any_store: Store) -> None:
     res = run_gistar(events, study_area="active")
     (note,) = _forces_notes(res.notes)
     assert "(City of London Police 48; West Yorkshire Police 48)" in note, note
+    # analyse gistar has --police-force: its note advised "choose a window"
+    assert note.endswith(POLICE_FORCE_ONE_FORCE), note
     one = run_gistar(events, study_area="active", date_from=dt.datetime(2019, 1, 1))
     assert not _forces_notes(one.notes), one.notes
 
@@ -155,6 +164,7 @@ def test_emerging_hot_spots_over_two_forces_name_them(any_store: Store) -> None:
     res = run_emerging(events, at=dt.datetime(2020, 1, 1), slices=12, slice_months=1)
     (note,) = _forces_notes(res.notes)
     assert "(West Yorkshire Police 48; no force named: synthetic city 48)" in note
+    assert note.endswith(POLICE_FORCE_ONE_FORCE), note
 
 
 def _far(any_store: Store) -> pl.DataFrame:

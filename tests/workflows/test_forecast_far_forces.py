@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -18,7 +20,11 @@ import pytest
 
 from avert.errors import ConfigError
 from avert.store import Store
-from avert.workflows._forces import BRIEF_ONE_FORCE, COMMAND_ONE_FORCE, of_force
+from avert.workflows._forces import (
+    BRIEF_ONE_FORCE,
+    POLICE_FORCE_ONE_FORCE,
+    of_force,
+)
 from avert.workflows.briefing import build_briefing
 from avert.workflows.forecast import (
     briefing_places,
@@ -145,36 +151,116 @@ def _stored(store: Store, events: pl.DataFrame) -> None:
         tx.append("classifications", classes)
 
 
-def test_the_briefings_places_over_far_apart_forces_plan_no_grid(
-    any_store: Store, monkeypatch: pytest.MonkeyPatch
+def _alone(tmp_path: Path, template_db: Path, events: pl.DataFrame) -> Store:
+    """A store of its own holding ``events`` (one force's)."""
+    path = tmp_path / f"alone-{events['force'][0].split()[0]}.db"
+    shutil.copyfile(template_db, path)
+    store = Store(f"sqlite:///{path}")
+    _stored(store, events)
+    return store
+
+
+def _cells(plan: object) -> list[str]:
+    return list(plan.frame["cell_id"])  # type: ignore[attr-defined]
+
+
+def test_the_briefings_places_over_far_apart_forces_plan_each_forces_own(
+    any_store: Store, tmp_path: Path, template_db: Path
 ) -> None:
-    """The briefing's places read no force: over Leeds and London they planned one
-    grid (1.2 million cells of 150 m, 14 s of CPU) and ranked its top cells over both
-    forces, with no word. Now they plan none, measure no backtest and no Knox
-    test, and say why, naming the forces; the briefing lists no cells (nor the
-    hotspots of one grid over both)."""
+    """The briefing's places over Leeds and London planned one grid of 1.2
+    million cells, then (refused) none at all: a meeting with two forces loaded
+    got no places. Now each force's are planned on a grid of its own, the
+    budget per force: its cells, its backtested share and its near-repeat test
+    are those of a store holding that force alone."""
     import avert.workflows.forecast as workflow
 
     _stored(any_store, _far())
-
-    def planned(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a grid was planned over far-apart forces")
-
-    monkeypatch.setattr(workflow, "run_forecast", planned)
-    monkeypatch.setattr(workflow, "_day_evidence", planned)
     got = briefing_places(any_store, at=AT, profile="avb-2010", cells=3, knox_sims=9)
     assert got is not None
     assert got.plan is None
     assert got.forces == ("City of London Police", "West Yorkshire Police")
-    (note,) = [n for n in got.notes if n.startswith("No places planned")]
-    assert "2 forces or sources far apart (City of London Police, West " in note
-    # the briefing has no option choosing a force: its --area is its advice
-    assert note.endswith(f"ground between them. {BRIEF_ONE_FORCE}"), note
-    assert "Give" not in note
-    b = build_briefing(any_store, at=AT)
-    assert list(b.places) == []
-    assert b.places_summary == {}
-    assert [n for n in b.notes if n.startswith("No places planned")] == [note]
+    assert [name for name, _ in got.by_force] == list(got.forces)
+    for (name, own), cluster in zip(
+        got.by_force,
+        (_far().filter(pl.col("force") == f) for f in got.forces),
+        strict=True,
+    ):
+        workflow._BRIEFING_CACHE.clear()
+        alone = briefing_places(
+            _alone(tmp_path, template_db, cluster),
+            at=AT,
+            profile="avb-2010",
+            cells=3,
+            knox_sims=9,
+        )
+        assert alone is not None
+        assert alone.plan is not None
+        assert own.plan is not None
+        assert own.plan.grid.n_cells == alone.plan.grid.n_cells < 10_000, name
+        assert _cells(own.plan) == _cells(alone.plan), name
+        assert own.plan.k == 3  # the budget is per force
+        assert own.plan.backtest_share == alone.plan.backtest_share, name
+        assert own.plan.backtest_events == alone.plan.backtest_events, name
+        assert own.first_band_p == alone.first_band_p, name
+        assert own.forces_note is None
+    (note,) = [n for n in got.notes if "far apart" in n]
+    assert note.startswith(
+        "The events are of 2 forces or sources far apart (City of London Police, "
+        "West Yorkshire Police): one patrol grid over them all holds at least "
+    ), note
+    # the note needs no advice: each force's places are there
+    assert got.forces_note is not None
+    assert got.forces_note.advice is None
+    assert got.forces_note.said() == note
+    assert "avert brief" not in note
+    assert "the patrol budget per force" in note
+    assert not [n for n in got.notes if n.startswith("No places planned")]
+
+
+#: The keys of the places summary of forces far apart, and of each force's own
+#: (briefing.json: added to the contract; a force's own are a one-force
+#: summary's, with its ``force``)
+FAR_SUMMARY_KEYS = {
+    "kind", "model", "horizon_hours", "cell_size_m", "lookback_days", "line",
+    "method", "source", "forces", "forces_line", "forces_text", "forces_advice",
+    "budget", "by_force",
+}  # fmt: skip
+ONE_FORCE_SUMMARY_KEYS = {
+    "kind", "model", "horizon_hours", "expected_share", "backtest_days",
+    "backtest_events", "backtest_from", "backtest_to", "area_km2", "cell_size_m",
+    "lookback_days", "line", "method", "source", "near_repeat",
+}  # fmt: skip
+
+
+def test_the_briefing_lists_each_far_forces_places_under_its_name(
+    sqlite_store: Store,
+) -> None:
+    """briefing.json, its HTML (and PDF, of the same HTML) list each force's top
+    cells under its name, ranked within it; the summary keeps the shape of one
+    force's for each (``by_force``), its budget per force."""
+    from avert.report.render import render_briefing_html
+
+    _stored(sqlite_store, _far())
+    b = build_briefing(sqlite_store, at=AT)
+    data = b.to_json()
+    ps = data["places_summary"]
+    assert set(ps) == FAR_SUMMARY_KEYS
+    assert ps["budget"] == "per_force"
+    assert ps["forces_advice"] is None
+    assert ps["forces"] == ["City of London Police", "West Yorkshire Police"]
+    assert [f["force"] for f in ps["by_force"]] == ps["forces"]
+    for own in ps["by_force"]:
+        assert set(own) == ONE_FORCE_SUMMARY_KEYS | {"force"}
+        assert own["kind"] == "forecast"
+        assert own["expected_share"] is not None
+        cells = [c for c in data["places"] if c["force"] == own["force"]]
+        assert [c["rank"] for c in cells] == list(range(1, 11)), own["force"]
+    assert len(data["places"]) == 20
+    assert ps["forces_line"] in b.notes
+    html = " ".join(render_briefing_html(b).split())
+    for name in ps["forces"]:
+        assert f'<h3 class="force">{name}</h3>' in html
+    assert html.count("Expected share ") >= 2
 
 
 def test_the_briefings_places_over_forces_side_by_side_name_them(
@@ -192,9 +278,14 @@ def test_the_briefings_places_over_forces_side_by_side_name_them(
     cli = run_forecast(_near(), at=AT, cells=3)
     (said,) = _forces_notes(cli.notes)
     assert "(West Yorkshire Police 183; City of London Police 182)" in said
-    assert said.endswith(COMMAND_ONE_FORCE)
-    said = said.replace(COMMAND_ONE_FORCE, BRIEF_ONE_FORCE)
-    assert got.forces_note == said
+    # avert forecast has --police-force: its note advises it (not "a window")
+    assert said.endswith(POLICE_FORCE_ONE_FORCE)
+    text = said.removesuffix(f" {POLICE_FORCE_ONE_FORCE}")
+    said = f"{text} {BRIEF_ONE_FORCE}"
+    # the advice is data: the briefing words it (avert brief --area)
+    assert got.forces_note is not None
+    assert (got.forces_note.text, got.forces_note.advice) == (text, "brief_area")
+    assert got.forces_note.said() == said
     assert said in got.notes
     assert got.forces == ("City of London Police", "West Yorkshire Police")
     b = build_briefing(any_store, at=AT)
@@ -202,6 +293,8 @@ def test_the_briefings_places_over_forces_side_by_side_name_them(
     data = b.to_json()
     assert data["places_summary"]["forces"] == list(got.forces)
     assert data["places_summary"]["forces_line"] == said
+    assert data["places_summary"]["forces_text"] == text
+    assert data["places_summary"]["forces_advice"] == "brief_area"
     assert said in b.notes
 
 
@@ -252,20 +345,31 @@ def _stored_month(store: Store, events: pl.DataFrame) -> None:
     )
 
 
-def test_a_month_briefings_hotspots_over_far_apart_forces_map_none(
+def test_a_month_briefings_hotspots_over_far_apart_forces_map_each_forces_own(
     sqlite_store: Store,
 ) -> None:
     """Month-precision data have no forecast: the briefing maps the month's
     hotspots, over Leeds and London one map whose top cells and share were
-    ranked over both forces, with no word of them. Now none, and why."""
+    ranked over both forces, then none. Now each force's own map, under its
+    name."""
     _stored_month(sqlite_store, _far())
     b = build_briefing(sqlite_store, at=dt.datetime(2019, 4, 1))
     assert b.precision == "month"
-    assert list(b.places) == []
-    assert b.places_summary == {}
-    (note,) = [n for n in b.notes if n.startswith("No places planned")]
+    ps = b.to_json()["places_summary"]
+    assert ps["kind"] == "recent_hotspots"
+    assert ps["budget"] == "per_force"
+    assert [f["force"] for f in ps["by_force"]] == [
+        "City of London Police",
+        "West Yorkshire Police",
+    ]
+    for own in ps["by_force"]:
+        assert own["n_events"] == 200, own
+    assert {p["force"] for p in b.places} == set(ps["forces"])
+    assert len(b.places) == 20
+    (note,) = [n for n in b.notes if "far apart" in n]
     assert "2 forces or sources far apart (City of London Police, West " in note
-    assert note.endswith(f"ground between them. {BRIEF_ONE_FORCE}"), note
+    assert "avert brief" not in note
+    assert ps["forces_line"] == note
 
 
 def test_a_month_briefings_hotspots_over_forces_side_by_side_name_them(

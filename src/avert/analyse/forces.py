@@ -1,11 +1,22 @@
 """Analyses over incidents of more than one force: a note naming them, one force's
-events (``--police-force``), and a grid over far-apart forces refused.
+events (``--police-force``), each force's own events, and far-apart forces found
+(a grid over them refused, or planned per force by the briefing).
 
 Pure (Polars only), so that the briefing's places (:mod:`avert.briefing.places`:
-the hotspots of month-precision data) name and refuse forces as the workflows do
-(:mod:`avert.workflows._forces` gives the same names)."""
+the hotspots of month-precision data) name and split forces as the workflows do
+(:mod:`avert.workflows._forces` gives the same names).
+
+A note's advice on getting one force's figures is data (:class:`ForcesNote`:
+its text without advice and an :data:`Advice` kind), so that each edge words it
+for its readers: the command line (:data:`COMMAND_WORDS`), the briefing
+(:data:`BRIEF_ONE_FORCE`) and the web's pages (no command: their own words).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
 
 import polars as pl
 
@@ -14,32 +25,62 @@ from avert.errors import ConfigError
 
 #: The note's words, which the tests and readers look for.
 MIXED_FORCES: str = "forces or sources"
-#: How the notes advise one force's figures in a command that has no option
-#: choosing a force (concentration, VOLT): a window, or a store of its own
+
+#: How a note advises getting one force's figures, as data: ``police_force``,
+#: the command has ``--police-force`` (``avert forecast``, ``forecast
+#: evaluate``, ``analyse gistar``, ``hotspots``, ``near-repeat``); ``window``,
+#: it has no option choosing a force (concentration, VOLT); ``brief_area``, the
+#: briefing, whose ``--area`` chooses a borough of one force
+Advice = Literal["police_force", "window", "brief_area"]
+ADVICE_KINDS: Final[tuple[Advice, ...]] = ("police_force", "window", "brief_area")
+
+#: The command line's words for ``police_force``
+POLICE_FORCE_ONE_FORCE: str = (
+    "For one force's figures, give --police-force, or load each force into a "
+    "store of its own."
+)
+#: The command line's words for ``window`` (concentration, VOLT: no option
+#: choosing a force): a window, or a store of its own
 COMMAND_ONE_FORCE: str = (
     "For one force's figures, choose a window holding its records alone, or load "
     "each force into a store of its own."
 )
-#: How the briefing's notes advise one force's places: ``avert brief`` has no
-#: option choosing a force, and no window holds one force's records alone when
-#: their months overlap; its ``--area`` does (a borough of one force)
+#: The briefing's words for ``brief_area``: ``avert brief`` has no option
+#: choosing a force, and no window holds one force's records alone when their
+#: months overlap; its ``--area`` does (a borough of one force)
 BRIEF_ONE_FORCE: str = (
     "For one force's alone, brief one area of it (avert brief --area, e.g. a "
     "borough or local authority), or load each force into a store of its own."
 )
-#: The web's words for :data:`BRIEF_ONE_FORCE` (the Places page): no command,
-#: which an officer, a partner or a board member cannot run
-WEB_ONE_FORCE: str = (
-    "One force's alone need a store of its own, which the force's avert "
-    "administrator or analyst loads."
-)
+#: Each advice in the words of the command line and of the briefing (which
+#: ``avert brief`` writes); the web's pages word it without a command
+COMMAND_WORDS: Final[Mapping[Advice, str]] = {
+    "police_force": POLICE_FORCE_ONE_FORCE,
+    "window": COMMAND_ONE_FORCE,
+    "brief_area": BRIEF_ONE_FORCE,
+}
 
 
-def mixed_forces_note(
-    incidents: pl.DataFrame, *, advice: str = COMMAND_ONE_FORCE
-) -> list[str]:
-    """One note naming the forces of ``incidents`` when there are several, with each
-    one's count, most first (then by name); none for one force or none at all.
+@dataclass(frozen=True)
+class ForcesNote:
+    """A note on incidents of several forces or sources: ``text``, the finding
+    without advice; ``advice``, how to get one force's figures (None: none is
+    needed), which each edge words itself (:meth:`said`); ``forces``, their
+    names (a record naming none: its source), sorted."""
+
+    text: str
+    advice: Advice | None
+    forces: tuple[str, ...]
+
+    def said(self, words: Mapping[Advice, str] = COMMAND_WORDS) -> str:
+        """The note in ``words`` (default: the command line's and briefing's)."""
+        return self.text if self.advice is None else f"{self.text} {words[self.advice]}"
+
+
+def forces_note(incidents: pl.DataFrame, *, advice: Advice) -> ForcesNote | None:
+    """The note naming the forces of ``incidents`` when there are several, with
+    each one's count, most first (then by name), and ``advice`` as data; None for
+    one force or none at all.
 
     A record naming no force (a record bundle, a mapped table) is named by its
     ``source`` ("no force named: avert synthetic city ..."), so a force's police.uk
@@ -49,28 +90,33 @@ def mixed_forces_note(
     Concentration and VOLT count every incident of their window as one area: West
     Yorkshire's July 2018 beside City of London's 2019 and the synthetic city gave
     one Gini over the three, with no word that three were counted together.
-    ``advice``: how to get one force's figures where the note is read (the
-    briefing: :data:`BRIEF_ONE_FORCE`).
     """
     if not incidents.height or not {"force", "source"} <= set(incidents.columns):
-        return []
-    named = pl.coalesce(
-        pl.col("force"),
-        pl.lit("no force named: ") + pl.col("source").fill_null("no source"),
-    ).alias("who")
+        return None
     counts = (
-        incidents.select(named)
+        incidents.select(_who().alias("who"))
         .group_by("who")
         .len()
         .sort(["len", "who"], descending=[True, False])
     )
     if counts.height < 2:
-        return []
+        return None
     listed = "; ".join(f"{who} {n:,}" for who, n in counts.iter_rows())
-    return [
+    text = (
         f"The incidents counted are of {counts.height} {MIXED_FORCES} ({listed}): "
-        f"every figure here counts them together, as one area and one period. {advice}"
-    ]
+        "every figure here counts them together, as one area and one period."
+    )
+    return ForcesNote(text, advice, tuple(sorted(counts["who"].to_list())))
+
+
+def mixed_forces_note(
+    incidents: pl.DataFrame, *, advice: Advice = "window"
+) -> list[str]:
+    """:func:`forces_note` in the command line's words, as a list of none or one
+    note (the notes of a command's result). ``advice``: ``"police_force"`` where
+    the command has ``--police-force``, ``"window"`` where it has none."""
+    note = forces_note(incidents, advice=advice)
+    return [] if note is None else [note.said()]
 
 
 def _who() -> pl.Expr:
@@ -125,27 +171,41 @@ def of_force(events: pl.DataFrame, force: str | None) -> pl.DataFrame:
 FAR_FORCES_RATIO: float = 4.0
 
 
-def refuse_far_forces(
-    events: pl.DataFrame,
-    cell_size_m: float,
-    *,
-    what: str,
-    option: str = "--police-force",
-    advice: str | None = None,
-) -> None:
-    """A ConfigError when ``events`` (with ``x``, ``y``, ``force``, ``source``) are
-    of several forces or sources lying far apart: the box spanning the boxes around
-    each one's events (each box holding 98 % of them) holds over
+@dataclass(frozen=True)
+class FarForces:
+    """Forces or sources lying far apart (:func:`far_forces`): their ``names``,
+    sorted, the cells of ``cell_size_m`` of the box spanning them all
+    (``whole_cells``) and how many times those around each one's events that is
+    (``ratio``)."""
+
+    names: tuple[str, ...]
+    whole_cells: float
+    ratio: float
+    cell_size_m: float
+
+    def said(self, what: str) -> str:
+        """Why one ``what`` (e.g. "patrol grid") over them is not made, without
+        advice."""
+        return (
+            f"The events are of {len(self.names)} {MIXED_FORCES} far apart "
+            f"({', '.join(self.names)}): one {what} over them all holds at least "
+            f"{self.whole_cells:,.0f} cells of {self.cell_size_m:g} m, "
+            f"{self.ratio:,.0f} times those around each one's events, most of it "
+            "the ground between them."
+        )
+
+
+def far_forces(events: pl.DataFrame, cell_size_m: float) -> FarForces | None:
+    """The forces or sources of ``events`` (with ``x``, ``y``, ``force``,
+    ``source``) when they lie far apart, else None: the box spanning the boxes
+    around each one's events (each box holding 98 % of them) holds over
     :data:`FAR_FORCES_RATIO` times their cells, most of it the ground between
-    them. West Yorkshire's July 2018 beside
-    City of London's 2019: emerging hot spots over 18 monthly slices built a grid
-    from Leeds to London of 1,980,032 cells of 150 m (5 GB, 64 s) for 5,414 with
-    an event. Forces side by side (a force and its neighbour) make no such grid.
-    ``option``: the command's option choosing one force, named in the advice;
-    ``advice``: the whole advice instead, where there is no such option (the
-    briefing: :data:`BRIEF_ONE_FORCE`)."""
+    them. West Yorkshire's July 2018 beside City of London's 2019: emerging hot
+    spots over 18 monthly slices built a grid from Leeds to London of 1,980,032
+    cells of 150 m (5 GB, 64 s) for 5,414 with an event. Forces side by side (a
+    force and its neighbour) make no such grid."""
     if not events.height or not {"force", "source"} <= set(events.columns):
-        return
+        return None
     s = cell_size_m
     x, y = pl.col("x"), pl.col("y")
     x_lo, x_hi, y_lo, y_hi = (pl.col(c) for c in ("x_lo", "x_hi", "y_lo", "y_hi"))
@@ -163,7 +223,7 @@ def refuse_far_forces(
         y.quantile(0.99).alias("y_hi"),
     )
     if each.height < 2:
-        return
+        return None
     # the whole: the box spanning those boxes, not every event, so one's own
     # strays are not counted as ground between them (London's 2022 Q1 reach 84 km
     # north to south, 98 % of them 34 km: the City of London, inside London,
@@ -173,17 +233,37 @@ def refuse_far_forces(
         each.select(cells(x_lo.min(), x_hi.max(), y_lo.min(), y_hi.max())).item()
     )
     if whole <= FAR_FORCES_RATIO * own:
+        return None
+    return FarForces(tuple(sorted(each["who"].to_list())), whole, whole / own, s)
+
+
+def refuse_far_forces(
+    events: pl.DataFrame,
+    cell_size_m: float,
+    *,
+    what: str,
+    option: str = "--police-force",
+) -> None:
+    """A ConfigError when ``events`` are of forces or sources far apart
+    (:func:`far_forces`), advising ``option``, the command's option choosing
+    one force (the briefing plans each force's grid instead:
+    :func:`avert.workflows.forecast.briefing_places`)."""
+    far = far_forces(events, cell_size_m)
+    if far is None:
         return
-    names = ", ".join(sorted(each["who"].to_list()))
     msg = (
-        f"The events are of {each.height} {MIXED_FORCES} far apart ({names}): "
-        f"one {what} over them all holds at least {whole:,.0f} cells of {s:g} m, "
-        f"{whole / own:,.0f} times those around each one's events, most of it the "
-        "ground between them. "
-        + (
-            advice
-            or f"Give {option} for one force's, or load each force into a store "
-            "of its own."
-        )
+        f"{far.said(what)} Give {option} for one force's, or load each force into "
+        "a store of its own."
     )
     raise ConfigError(msg)
+
+
+def each_force(events: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    """``events`` (with ``force`` and ``source``) split by force (a record naming
+    none: by its source, as :func:`forces_there` names them), sorted by name."""
+    parts = events.with_columns(_who().alias("__who")).partition_by(
+        "__who", as_dict=True, include_key=False
+    )
+    return sorted(
+        ((str(key[0]), part) for key, part in parts.items()), key=lambda kv: kv[0]
+    )

@@ -261,6 +261,9 @@ class PlaceItem(TypedDict):
     reasons_words: NotRequired[list[str]]  # the reasons in words, in order
     links: dict[str, list[str]]
     tasked: NotRequired[TaskedMark]
+    #: of forces far apart, each planned on its own grid: the cell's force (a
+    #: record naming none: its source); ranks run within each force
+    force: NotRequired[str]
 
 
 class NearRepeatZone(TypedDict):
@@ -328,6 +331,15 @@ class PlacesSummary(TypedDict, total=False):
     #: absent for one
     forces: list[str]
     forces_line: str
+    #: the note as data: its finding without advice, and the advice's kind
+    #: (``brief_area``; None: none needed), which each edge words itself
+    forces_text: str
+    forces_advice: str | None
+    #: of forces far apart: each force's own summary (with its ``force``), the
+    #: places of a grid of its own, and the patrol budget's scope ("per_force")
+    by_force: list[PlacesSummary]
+    force: str
+    budget: str
 
 
 class MapPoint(TypedDict):
@@ -569,15 +581,11 @@ NOTHING_LOADED_PARTNER_NOTE: Final = (
     "The police force's avert administrator or analyst loads "
     "the data: ask them."
 )
-#: How the note on a forecast's events of forces far apart starts: no grid is
-#: planned over them (:func:`avert.workflows.forecast.briefing_places`)
-NO_PLAN_FAR_FORCES_START: Final = "No places planned"
 #: How the notes saying why there are no top cells begin (the Places page shows
 #: them where the cells would be: :func:`avert.briefing.places.no_places_notes`)
 NO_PLACES_NOTE_STARTS: Final = (
     "No violent incident with",
     "Incidents have no x/y",
-    NO_PLAN_FAR_FORCES_START,
 )
 #: The note of a store that holds no groups (:mod:`avert.briefing.retaliation`)
 NO_GROUPS_NOTE: Final = "No groups recorded: no retaliation alerts can be raised."
@@ -827,6 +835,22 @@ class Briefing:
             n
             for n in self.notes
             if n != NO_GROUPS_NOTE and not n.startswith(NO_PLACES_NOTE_STARTS)
+        )
+
+    @property
+    def notes_advised(self) -> tuple[tuple[str, str | None], ...]:
+        """:attr:`notes_shown` with their advice as data: the note on the places'
+        forces as its finding without advice (``forces_text``) and the advice's
+        kind (``forces_advice``: ``brief_area``), which the web's pages word with
+        no command; every other note as it is, with None. The briefing's own
+        words are :attr:`notes_shown` (``forces_line``)."""
+        ps = self.places_summary
+        line, text = ps.get("forces_line"), ps.get("forces_text")
+        return tuple(
+            (text, ps.get("forces_advice"))
+            if text is not None and line and n == line
+            else (n, None)
+            for n in self.notes_shown
         )
 
     @property

@@ -14,8 +14,9 @@ whose share is in-sample and says so. :func:`window_map_points` stays.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
@@ -23,10 +24,10 @@ import numpy as np
 import polars as pl
 
 from avert.analyse.forces import (
-    BRIEF_ONE_FORCE,
-    forces_there,
-    mixed_forces_note,
-    refuse_far_forces,
+    ForcesNote,
+    each_force,
+    far_forces,
+    forces_note,
 )
 from avert.analyse.forecast import ForecastPlan, bulk_events, bulk_notes
 from avert.analyse.hotspots import recent_hotspots
@@ -35,7 +36,6 @@ from avert.briefing.context import BriefingContext, counted, month_start
 from avert.briefing.model import (
     LOOKBACK_DAYS,
     NO_PLACES_NOTE_STARTS,
-    NO_PLAN_FAR_FORCES_START,
     MapPoint,
     NearRepeat,
     NearRepeatZone,
@@ -43,7 +43,6 @@ from avert.briefing.model import (
     PlacesSection,
     PlacesSummary,
 )
-from avert.errors import ConfigError
 
 __all__ = [
     "NO_PLACES_NOTE_STARTS",
@@ -85,9 +84,13 @@ class PlacesForecast:
         What the data could not give (e.g. unclassified incidents).
     forces, forces_note
         The forces (a record naming none: its source) of the forecast's events
-        when there are several, sorted, and the note naming them with their counts
-        (:func:`avert.workflows._forces.mixed_forces_note`, as ``avert forecast``
-        says it); none and None for one force.
+        when there are several, sorted, and the note naming them
+        (:func:`avert.analyse.forces.forces_note`, as ``avert forecast`` says
+        it, its advice as data: each edge words it); none and None for one force.
+    by_force
+        Of forces far apart (``plan`` None): each force's own places, planned
+        on a grid of its own as a store of that force alone would give them
+        (:func:`avert.workflows.forecast.briefing_places`), sorted by name.
     """
 
     plan: ForecastPlan | None
@@ -101,7 +104,18 @@ class PlacesForecast:
     zones_note: str
     notes: tuple[str, ...] = ()
     forces: tuple[str, ...] = ()
-    forces_note: str | None = None
+    forces_note: ForcesNote | None = None
+    by_force: tuple[tuple[str, PlacesForecast], ...] = ()
+
+    def with_zones(
+        self, keep: Callable[[pl.DataFrame], pl.DataFrame]
+    ) -> PlacesForecast:
+        """These places with ``keep`` of their zones, each force's too."""
+        return dataclasses.replace(
+            self,
+            zones=keep(self.zones),
+            by_force=tuple((n, f.with_zones(keep)) for n, f in self.by_force or ()),
+        )
 
 
 def window_map_points(ctx: BriefingContext, *, cell_size_m: float) -> list[MapPoint]:
@@ -617,7 +631,7 @@ def _forecast_section(
     }
     if fc.forces:  # one force's summary is as before: no key added
         summary["forces"] = list(fc.forces)
-        summary["forces_line"] = fc.forces_note or ""
+        summary.update(_forces_fields(fc.forces_note))
     method = f"{plan.method} — backtested on the last {plan.backtest_days} days"
     return PlacesSection(
         items,
@@ -647,6 +661,20 @@ def _no_places_note(ctx: BriefingContext, period: str) -> str:
     )
 
 
+def _forces_fields(note: ForcesNote | None) -> PlacesSummary:
+    """The summary's fields of a note on its forces: ``forces_line``, the note in
+    the briefing's words, and the note as data (``forces_text``, its finding
+    without advice; ``forces_advice``, the advice's kind or None), which the
+    web's pages word themselves."""
+    if note is None:
+        return {"forces_line": ""}
+    return {
+        "forces_line": note.said(),
+        "forces_text": note.text,
+        "forces_advice": note.advice,
+    }
+
+
 def places_section(
     ctx: BriefingContext,
     *,
@@ -658,21 +686,17 @@ def places_section(
     """Top cells for the coming day, with the map points.
 
     With ``forecast`` (exact-time data): the backtested forecast and near-repeat
-    zones (its plan None, events of forces far apart: no cells, its notes saying
-    why); else the top ``n_cells`` of the recent-hotspot surface (in-sample share),
-    whose incidents' forces are checked as the forecast's: far apart, no map
-    (:func:`_far_forces_note`); side by side, named (``forces``, ``forces_line``).
+    zones (of forces far apart, each force's own: :func:`_each_forces_section`);
+    else the top ``n_cells`` of the recent-hotspot surface (in-sample share),
+    whose incidents' forces are checked as the forecast's: far apart, each
+    force's own map (:func:`_each_forces_hotspots`); side by side, one, named
+    (``forces``, ``forces_line``).
     """
     located = ctx.located
     plan = None if forecast is None else forecast.plan
-    if forecast is not None and plan is None:
-        # forces far apart: no grid planned, not the hotspots of one grid either
-        return PlacesSection(
-            [],
-            {},
-            window_map_points(ctx, cell_size_m=cell_size_m),
-            notes=list(forecast.notes),
-        )
+    if forecast is not None and plan is None and ctx.precision != "month":
+        # forces far apart: each force's own grid, not one grid over them all
+        return _each_forces_section(ctx, forecast, cell_size_m=cell_size_m)
     if forecast is not None and plan is not None and ctx.precision != "month":
         return _forecast_section(ctx, forecast, plan, cell_size_m=cell_size_m)
     if located is None:
@@ -684,88 +708,214 @@ def places_section(
     lookback = max(
         1, (ctx.window_to - ctx.window_from).days if month else LOOKBACK_DAYS
     )
-    period = f"{ctx.window_from:%B %Y}" if month else f"the last {lookback} days"
     window = _hotspot_window(
         located, start=places_at - dt.timedelta(days=lookback), end=places_at
     )
-    far = _far_forces_note(window, cell_size_m)
-    if far is not None:  # one map from Leeds to London: no hotspots over both
-        return PlacesSection(
-            [], {}, window_map_points(ctx, cell_size_m=cell_size_m), notes=[far]
-        )
-    # side by side: one map, named
-    forces = mixed_forces_note(window, advice=BRIEF_ONE_FORCE)
-    hot = recent_hotspots(
-        located,
+    hotspots = _Hotspots(
+        ctx,
         at=places_at,
-        lookback_days=lookback,
+        lookback=lookback,
+        period=f"{ctx.window_from:%B %Y}" if month else f"the last {lookback} days",
+        n_cells=n_cells,
         cell_size_m=cell_size_m,
         bandwidth_m=bandwidth_m,
-        n_cells=n_cells,
     )
-    if hot.n_events == 0:
-        return PlacesSection(
-            [],
-            {},
-            window_map_points(ctx, cell_size_m=cell_size_m),
-            notes=[_no_places_note(ctx, period)],
+    far = far_forces(window, cell_size_m)
+    if far is not None:  # one map from Leeds to London: each force's own
+        note = ForcesNote(
+            f"{far.said('hotspot map')} {EACH_FORCE_MAPPED}.", None, far.names
         )
-    named = _named_cells(
-        ctx,
-        hot.cell_size_m,
-        places_at - dt.timedelta(days=lookback),
-        places_at,
+        return _each_forces_hotspots(hotspots, located, note)
+    # side by side: one map, named
+    return hotspots.section(located, forces_note(window, advice="brief_area"))
+
+
+#: What the briefing's hotspots say they did over forces far apart
+EACH_FORCE_MAPPED: Final = (
+    "Each one's hotspots are mapped on a grid of its own, its top cells as many "
+    "as one force's (the count of cells is per force)"
+)
+
+
+@dataclass(frozen=True)
+class _Hotspots:
+    """How the briefing maps the recent hotspots of its incidents (month data, or
+    no forecast): as of ``at``, over the ``lookback`` days (``period`` in words),
+    the top ``n_cells`` of ``cell_size_m``, a kernel of ``bandwidth_m``."""
+
+    ctx: BriefingContext
+    at: dt.datetime
+    lookback: int
+    period: str
+    n_cells: int
+    cell_size_m: float
+    bandwidth_m: float
+
+    def section(
+        self, located: pl.DataFrame, forces: ForcesNote | None
+    ) -> PlacesSection:
+        """The hotspots of ``located`` (the briefing's, or one force's), its
+        ``forces`` side by side named."""
+        ctx, period, lookback = self.ctx, self.period, self.lookback
+        hot = recent_hotspots(
+            located,
+            at=self.at,
+            lookback_days=lookback,
+            cell_size_m=self.cell_size_m,
+            bandwidth_m=self.bandwidth_m,
+            n_cells=self.n_cells,
+        )
+        points = window_map_points(ctx, cell_size_m=self.cell_size_m)
+        if hot.n_events == 0:
+            return PlacesSection([], {}, points, notes=[_no_places_note(ctx, period)])
+        named = _named_cells_of(
+            located,
+            hot.cell_size_m,
+            self.at - dt.timedelta(days=lookback),
+            self.at,
+        )
+        items = cast(
+            list[PlaceItem],
+            _name_places(
+                [
+                    {
+                        **row,
+                        "reasons": _reasons(
+                            row, period=period, bandwidth_m=self.bandwidth_m
+                        ),
+                        "links": {"cell_id": [row["cell_id"]]},
+                    }
+                    for row in hot.frame.to_dicts()
+                ],
+                named,
+            ),
+        )
+        summary: PlacesSummary = {
+            "kind": "recent_hotspots",
+            "n_events": hot.n_events,
+            "share_events": hot.share_events,
+            "share_harm": hot.share_harm,
+            "area_km2": hot.area_km2,
+            "cell_size_m": hot.cell_size_m,
+            "bandwidth_m": hot.bandwidth_m,
+            "lookback_days": lookback,
+            "line": _hotspots_line(
+                hot, len(items), period, month=ctx.precision == "month"
+            ),
+            "method": hot.method,
+            "source": hot.source,
+        }
+        said = [] if forces is None else [forces.said()]
+        if forces is not None:  # one force's summary is as before: no key added
+            summary["forces"] = list(forces.forces)
+            summary.update(_forces_fields(forces))
+        return PlacesSection(
+            items,
+            summary,
+            points,
+            method=hot.method + " — " + hot.source,
+            notes=[*said, *bulk_notes(hot.notes)],
+        )
+
+
+def _hotspots_line(hot: Any, n_items: int, period: str, *, month: bool) -> str:
+    """What the top cells held of ``period``'s violence (in-sample)."""
+    return (
+        f"The top {counted(n_items, 'cell')} ({hot.area_km2:.2f} km²) held "
+        f"{_percent(hot.share_events)} of {period}'s violence "
+        f"({counted(hot.n_events, 'incident')} with a place) and "
+        f"{_percent(hot.share_harm)} of its harm (in-sample: the same days "
+        "the cells were chosen on)."
+        + (
+            " Scores are recency- and harm-weighted incidents per km² that rank "
+            "this month's cells: every record weighs as if of the month's first "
+            "day, so its recency weight depends on the month's length and scores "
+            "are not comparable across months."
+            if month
+            else ""
+        )
     )
-    items = cast(
-        list[PlaceItem],
-        _name_places(
-            [
-                {
-                    **row,
-                    "reasons": _reasons(row, period=period, bandwidth_m=bandwidth_m),
-                    "links": {"cell_id": [row["cell_id"]]},
-                }
-                for row in hot.frame.to_dicts()
+
+
+def _by_force(
+    ctx: BriefingContext,
+    note: ForcesNote,
+    sections: Sequence[tuple[str, PlacesSection]],
+    notes: Sequence[str],
+    *,
+    cell_size_m: float,
+) -> PlacesSection:
+    """One places section of each force's own ``sections`` (forces far apart,
+    ``note`` saying so): their cells listed one force after another, each with
+    its ``force`` and ranked within it; the summary's ``by_force`` each force's
+    own summary with its ``force`` (fields added to briefing.json), and the
+    fields every summary has, of the first force's, beside ``forces``,
+    ``forces_line`` and ``budget`` ("per_force"). ``notes``: the section's."""
+    planned = [(name, sec) for name, sec in sections if sec.summary]
+    points = window_map_points(ctx, cell_size_m=cell_size_m)
+    if not planned:
+        return PlacesSection([], {}, points, notes=list(notes))
+    items = [
+        cast(PlaceItem, {**item, "force": name})
+        for name, sec in planned
+        for item in sec.items
+    ]
+    first = planned[0][1].summary
+    shared = ("kind", "model", "horizon_hours", "cell_size_m", "bandwidth_m")
+    summary = cast(PlacesSummary, {k: first[k] for k in shared if k in first})  # type: ignore[literal-required]
+    summary.update(
+        {
+            "lookback_days": first.get("lookback_days", LOOKBACK_DAYS),
+            "line": (
+                f"Places of {len(note.forces)} forces or sources far apart, "
+                "each planned on a grid of its own and listed under its name; "
+                "the patrol budget is per force."
+            ),
+            "method": first.get("method", ""),
+            "source": first.get("source", ""),
+            "forces": list(note.forces),
+            "budget": "per_force",
+            "by_force": [
+                cast(PlacesSummary, {"force": name, **sec.summary})
+                for name, sec in planned
             ],
-            named,
-        ),
+        }
     )
-    summary: PlacesSummary = {
-        "kind": "recent_hotspots",
-        "n_events": hot.n_events,
-        "share_events": hot.share_events,
-        "share_harm": hot.share_harm,
-        "area_km2": hot.area_km2,
-        "cell_size_m": hot.cell_size_m,
-        "bandwidth_m": hot.bandwidth_m,
-        "lookback_days": lookback,
-        "line": (
-            f"The top {counted(len(items), 'cell')} ({hot.area_km2:.2f} km²) held "
-            f"{_percent(hot.share_events)} of {period}'s violence "
-            f"({counted(hot.n_events, 'incident')} with a place) and "
-            f"{_percent(hot.share_harm)} of its harm (in-sample: the same days "
-            "the cells were chosen on)."
-            + (
-                " Scores are recency- and harm-weighted incidents per km² that rank "
-                "this month's cells: every record weighs as if of the month's first "
-                "day, so its recency weight depends on the month's length and scores "
-                "are not comparable across months."
-                if month
-                else ""
-            )
-        ),
-        "method": hot.method,
-        "source": hot.source,
-    }
-    if forces:  # one force's summary is as before: no key added
-        summary["forces"] = forces_there(window)
-        summary["forces_line"] = forces[0]
+    summary.update(_forces_fields(note))
     return PlacesSection(
-        items,
-        summary,
-        window_map_points(ctx, cell_size_m=cell_size_m),
-        method=hot.method + " — " + hot.source,
-        notes=[*forces, *bulk_notes(hot.notes)],
+        items, summary, points, method=planned[0][1].method, notes=list(notes)
+    )
+
+
+def _each_forces_section(
+    ctx: BriefingContext, fc: PlacesForecast, *, cell_size_m: float
+) -> PlacesSection:
+    """The forecast's places of forces far apart: each force's own
+    (``fc.by_force``, :func:`_forecast_section` of each), as a store of that
+    force alone lists them (:func:`_by_force`)."""
+    sections = [
+        (name, _forecast_section(ctx, own, own.plan, cell_size_m=cell_size_m))
+        for name, own in fc.by_force
+        if own.plan is not None
+    ]
+    note = fc.forces_note or ForcesNote("", None, fc.forces)
+    return _by_force(ctx, note, sections, fc.notes, cell_size_m=cell_size_m)
+
+
+def _each_forces_hotspots(
+    hotspots: _Hotspots, located: pl.DataFrame, note: ForcesNote
+) -> PlacesSection:
+    """The hotspots of forces far apart: each force's own map (its incidents
+    alone), as a store of that force alone maps them (:func:`_by_force`)."""
+    sections = [
+        (name, hotspots.section(own, None)) for name, own in each_force(located)
+    ]
+    notes = [
+        note.said(),
+        *(f"{name}: {n}" for name, sec in sections for n in sec.notes),
+    ]
+    return _by_force(
+        hotspots.ctx, note, sections, notes, cell_size_m=hotspots.cell_size_m
     )
 
 
@@ -781,23 +931,3 @@ def _hotspot_window(
         & pl.col("y").is_finite()
     )
     return bulk_events(recent, grid="hotspot map")[0]
-
-
-def _far_forces_note(window: pl.DataFrame, cell_size_m: float) -> str | None:
-    """Why no hotspots are mapped when the ``window``'s incidents (with ``force``
-    and ``source``) are of forces far apart, as the forecast's places say it
-    (:func:`avert.workflows.forecast.briefing_places`); None when they are not.
-
-    Month-precision data of Leeds and London (police.uk months of two forces)
-    ranked the top cells of one map over both and gave the share they held of
-    both forces' violence, with no word of the forces."""
-    try:
-        refuse_far_forces(
-            window,
-            cell_size_m,
-            what="hotspot map",
-            advice=BRIEF_ONE_FORCE,
-        )
-    except ConfigError as exc:
-        return f"{NO_PLAN_FAR_FORCES_START} (no hotspots): {exc}"
-    return None

@@ -542,6 +542,15 @@ def _map_title(briefing: Briefing) -> str:
     return "Places where the window's violence concentrated"
 
 
+def _map_zones(summary: Mapping[str, Any]) -> list[Any]:
+    """The near-repeat zones a places ``summary`` draws: its own, or (forces far
+    apart, each planned on its own grid) each force's (``by_force``)."""
+    zones = list((summary.get("near_repeat") or {}).get("zones", []))
+    for own in summary.get("by_force") or ():
+        zones.extend((own.get("near_repeat") or {}).get("zones", []))
+    return zones
+
+
 def briefing_page_context(
     briefing: Briefing, *, data: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -566,7 +575,7 @@ def briefing_page_context(
         cell_size_m=cell_size_m,
         boundaries=list(briefing.boundaries),
         title=_map_title(briefing),
-        zones=briefing.places_summary.get("near_repeat", {}).get("zones", []),
+        zones=_map_zones(briefing.places_summary),
     )
     return {
         "b": briefing,
@@ -585,7 +594,30 @@ def briefing_page_context(
         "grid_notes": bulk_notes(briefing.notes),
         # why there are no top cells, shown where they would be (Places page)
         "places_notes": no_places_notes(briefing.notes),
+        "force_maps": _force_maps(briefing, cell_size_m),
     }
+
+
+def _force_maps(briefing: Briefing, cell_size_m: float) -> dict[str, Markup]:
+    """Of forces far apart (``places_summary.by_force``), each force's own map:
+    its top cells, the window's incidents in their frame and its zones (one map
+    over both forces, 250 km wide, drew each cell smaller than a pixel); none
+    otherwise."""
+    maps: dict[str, Markup] = {}
+    for own in briefing.places_summary.get("by_force") or ():
+        name = str(own.get("force"))
+        cells = [c for c in briefing.places if c.get("force") == name]
+        framed = map_frame_reach(cells, briefing.map_points, cell_size_m=cell_size_m)
+        svg = places_map_svg(
+            cells,
+            _map_points(framed.framed, sample=briefing.harm_expected),
+            cell_size_m=cell_size_m,
+            boundaries=list(briefing.boundaries),
+            title=f"{_map_title(briefing)}: {name}",
+            zones=_map_zones(own),
+        )
+        maps[name] = Markup(svg)  # built from numbers and escaped labels
+    return maps
 
 
 def render_pdf(html: str, path: str | Path) -> Path:

@@ -43,9 +43,9 @@ from avert.errors import (
     TooEarlyError,
 )
 from avert.report import environment as report_environment
+from avert.web.advice import WEB_ADVICE
 from avert.web.auth import LoginRequired, StaleSignInForm, known_user
 from avert.web.filters import nobreak_ids
-from avert.workflows.places import web_forces_words
 from avert.workflows.plan_page import PLAN_CACHE_ENTRIES, PLAN_CACHE_TTL_S
 from avert.workflows.users import SignInThrottle
 from avert.workflows.views import (
@@ -235,16 +235,15 @@ def _templates(*, person_href: str | None = None) -> Jinja2Templates:
         )
     )
     # the report's filters and the web's (a dict of its own: the overlay shares
-    # the report environment's otherwise); the briefing's advice on its forces
-    # names avert brief --area: the web's pages name no command
-    # (avert.workflows.places.web_forces_words)
+    # the report environment's otherwise)
     env.filters = {
         **report_env.filters,
         "nobreak_ids": nobreak_ids,
-        "web_words": web_forces_words,
     }
     env.globals = {
         **report_env.globals,
+        # a note's advice is data: the web's words name no command
+        "web_advice": WEB_ADVICE,
         "person_href": person_href,
         # no briefing.json beside a web page: the same briefing as JSON
         "full_lists": (

@@ -578,43 +578,48 @@ def places(request: Request, at: str | None = None) -> Response:
     With the briefing's note that the patrol budget is larger than the cells the
     events span (:func:`avert.workflows.forecast.budget_note`): Today said it, and
     Places showed "Expected share 100 %" without it (an area's six cells). The
-    notes on the incidents' forces in the web's words
-    (:func:`avert.workflows.places.web_forces_words`).
+    note on the incidents' forces is data (``forces_text``, ``forces_advice``),
+    its advice worded here with no command (:data:`avert.web.advice.WEB_ADVICE`).
+    Of forces far apart, each force's own places (``force_plans``: its summary,
+    near-repeat line and cells), as the briefing plans them.
     """
     # the page lists places and cells, no person: no briefing row (as
     # 'avert analyse concentration --entity place' writes none)
     context = _briefing_context(request, at, 24, None, audited=False)
-    budget = [n for n in context["b"].notes if n.startswith(BUDGET_NOTE_START)]
+    # a force's own note, of forces far apart, is "Its Name: The patrol budget ("
+    budget = [n for n in context["b"].notes if BUDGET_NOTE_START in n]
     runs_avert = current_user(request).role in RUNS_AVERT
-    # the briefing's advice on its forces names avert brief's --area: the page's
-    # words name no command
-    summary = (context.get("data") or {}).get("places_summary") or {}
-    context = {
-        **context,
-        "places_notes": [
-            places_workflow.web_forces_words(n)
-            for n in context.get("places_notes") or ()
-        ],
-    }
+    data = context.get("data") or {}
+    summary = data.get("places_summary") or {}
+    force_plans = [
+        {
+            **own,
+            "near_repeat_line": _near_repeat_line(own, runs_avert=runs_avert),
+            "cells": [
+                c for c in data.get("places") or () if c.get("force") == own["force"]
+            ],
+        }
+        for own in summary.get("by_force") or ()
+    ]
     return _page(
         request,
         "places.html",
         **context,
-        forces_line=places_workflow.web_forces_words(
-            str(summary.get("forces_line") or "")
-        ),
+        forces_text=str(summary.get("forces_text") or ""),
+        forces_advice=summary.get("forces_advice"),
+        force_plans=force_plans,
         budget_notes=budget,
         runs_avert=runs_avert,
-        near_repeat_line=_near_repeat_line(context, runs_avert=runs_avert),
+        near_repeat_line=_near_repeat_line(summary, runs_avert=runs_avert),
     )
 
 
-def _near_repeat_line(context: dict[str, Any], *, runs_avert: bool) -> str:
-    """The near-repeat note of the page: the setting that left domestic incidents
-    out is named to those who set it (an administrator, an analyst) only; an
-    officer, a partner and the board read "(near_repeat.domestic in places.toml)"
-    about a file they never see."""
-    summary = (context.get("data") or {}).get("places_summary") or {}
+def _near_repeat_line(summary: Mapping[str, Any], *, runs_avert: bool) -> str:
+    """The near-repeat note of a places ``summary`` (the briefing's, or one
+    force's): the setting that left domestic incidents out is named to those who
+    set it (an administrator, an analyst) only; an officer, a partner and the
+    board read "(near_repeat.domestic in places.toml)" about a file they never
+    see."""
     line = str((summary.get("near_repeat") or {}).get("line") or "")
     if runs_avert:
         return line

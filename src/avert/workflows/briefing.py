@@ -339,10 +339,13 @@ def _drop_before(
         )
     if places is None:
         return out, None
-    zones = places.zones
-    if "occurred_at" in zones.columns:
-        zones = _started_by(zones, "occurred_at", since, None)
-    return out, dataclasses.replace(places, zones=zones)
+
+    def kept(zones: pl.DataFrame) -> pl.DataFrame:
+        if "occurred_at" not in zones.columns:
+            return zones
+        return _started_by(zones, "occurred_at", since, None)
+
+    return out, places.with_zones(kept)  # each force's zones too
 
 
 def _started_by(

@@ -49,7 +49,6 @@ from avert.analyse.result import json_object
 from avert.analyse.trend import COVERAGE_KEYS
 from avert.areas import AREA_COLUMNS, in_area
 from avert.briefing import PlacesForecast
-from avert.briefing.model import NO_PLAN_FAR_FORCES_START
 from avert.config.places import (
     DomesticZones,
     NearRepeatConfig,
@@ -65,8 +64,11 @@ from avert.errors import ConfigError, IngestError, MonthStartsError
 from avert.store import Store, queries
 from avert.store.summary import month_only_incidents
 from avert.workflows._forces import (
-    BRIEF_ONE_FORCE,
-    forces_there,
+    FarForces,
+    ForcesNote,
+    each_force,
+    far_forces,
+    forces_note,
     mixed_forces_note,
     of_force,
     refuse_far_forces,
@@ -617,7 +619,7 @@ def run_forecast_evaluation(
         {"bbox": grid.n_cells, "active": int(active.sum())},
         coverages,
     )
-    notes = (*mixed_forces_note(events), *notes)
+    notes = (*mixed_forces_note(events, advice="police_force"), *notes)
     return Evaluation(per_day, summary, grid, test_days, notes)
 
 
@@ -823,7 +825,7 @@ def _inputs(
         scored=None if hourly is None else Events.from_frame(hourly, grid),
         stray=stray,
         by_day=by_day,
-        forces=tuple(mixed_forces_note(events)),
+        forces=tuple(mixed_forces_note(events, advice="police_force")),
     )
 
 
@@ -989,10 +991,10 @@ def briefing_places(
     memoised (:func:`_memoised_places`), so a second briefing for the same as-of
     time costs one read. Events of several forces or sources side by side are
     named (``forces``, ``forces_note``: :func:`avert.workflows._forces.
-    mixed_forces_note`); of forces far apart no grid is planned (``plan`` None,
-    a note saying why: :func:`_far_forces_note`), before any backtest or Knox
-    test. None when no located violence precedes ``at``; a
-    :class:`~avert.errors.MonthStartsError` when every event is dated 00:00 on
+    forces_note`, its advice as data); of forces far apart each force's places
+    are planned on its own grid (``plan`` None, ``by_force``:
+    :func:`_each_forces_places`), the patrol budget per force. None when no
+    located violence precedes ``at``; a :class:`~avert.errors.MonthStartsError` when every event is dated 00:00 on
     the first of its month (:func:`refuse_month_starts`: it forecast each month's
     events on its first day, without a word).
     """
@@ -1066,18 +1068,51 @@ def _memoised_places(
     window = _forecast_window(
         events, at=at, days=forecast["history_days"] + forecast["backtest_days"]
     )
-    far = _far_forces_note(window, forecast["cell_size_m"])
-    if far is not None:  # before the day's evidence: no grid, no backtest, no Knox
-        result = _no_plan(events, window, knox=knox, notes=(*notes, far))
-        _remember_places(key, result)
-        return result
+    far = far_forces(window, forecast["cell_size_m"])
+    how: dict[str, Any] = {
+        "at": at,
+        "day": day,
+        "zone_hours": zone_hours,
+        "forecast": forecast,
+        "knox": knox,
+    }
+    if far is not None:  # each force's own grid, backtest and Knox test
+        result = _each_forces_places(
+            store, events, far, scope=scope, notes=notes, **how
+        )
+    else:
+        result = _planned(store, events, window, scope=scope, notes=notes, **how)
+    _remember_places(key, result)
+    return result
+
+
+def _planned(
+    store: Store,
+    events: pl.DataFrame,
+    window: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    day: dt.datetime,
+    scope: tuple[object, ...],
+    zone_hours: float,
+    forecast: dict[str, Any],
+    knox: dict[str, Any],
+    notes: tuple[str, ...],
+) -> PlacesForecast:
+    """The places of one grid over ``events`` (``window``: those it is planned
+    over, :func:`_forecast_window`): the day's backtest and Knox test
+    (:func:`_day_evidence`), the forecast of ``[at, at + horizon)`` and the
+    zones of the last ``zone_hours``, the forces side by side named
+    (``forces_note``, its advice the briefing's ``brief_area``)."""
     evidence = _day_evidence(
         store, events, day=day, scope=scope, forecast=forecast, knox=knox
     )
     plan = run_forecast(events, at=at, **forecast, backtest=evidence.backtest)
-    # avert forecast's note, with the briefing's advice (it has no --police-force)
-    forces = mixed_forces_note(window, advice=BRIEF_ONE_FORCE)
-    notes = (*notes, *forces, *grid_notes(plan), *_budget(plan, forecast["cells"]))
+    # the note of avert forecast, its advice as data: the briefing words it
+    # (avert brief --area), the web's pages with no command
+    forces = forces_note(window, advice="brief_area")
+    said = () if forces is None else (forces.said(),)
+    notes = (*notes, *said, *grid_notes(plan), *_budget(plan, forecast["cells"]))
     result = _places_with_zones(
         plan,
         events,
@@ -1089,12 +1124,92 @@ def _memoised_places(
         knox_sims=knox["n_sims"],
         notes=notes,
     )
-    if forces:
-        result = replace(
-            result, forces=tuple(forces_there(window)), forces_note=forces[0]
-        )
-    _remember_places(key, result)
+    if forces is not None:
+        result = replace(result, forces=forces.forces, forces_note=forces)
     return result
+
+
+#: What the briefing's places say they did over forces far apart
+EACH_FORCE_PLANNED: Final = (
+    "Each one's places are planned on a grid of its own: its own extent, the "
+    "same cell size and model, the share backtested on its own last days, its "
+    "own near-repeat test, and the patrol budget per force"
+)
+
+
+def _each_forces_places(
+    store: Store,
+    events: pl.DataFrame,
+    far: FarForces,
+    *,
+    at: dt.datetime,
+    day: dt.datetime,
+    scope: tuple[object, ...],
+    zone_hours: float,
+    forecast: dict[str, Any],
+    knox: dict[str, Any],
+    notes: tuple[str, ...],
+) -> PlacesForecast:
+    """The briefing's places over forces far apart (``far``): each force's own
+    (:func:`_planned` of its events alone), as a store of its own
+    would give them, in ``by_force``; none of one grid over them all (mostly
+    the ground between them, :func:`avert.workflows._forces.far_forces`).
+
+    The patrol budget (``cells``) is per force: each force deploys its own
+    patrols, and a budget split by share would make one force's cells depend on
+    the other's records (docs/places.md, "Patrol plans"). A force with no
+    located violence in the forecast's days, or whose plan fails (a
+    ConfigError), has no places and a note saying why. Two clusters 250 km
+    apart (Leeds, London) planned one grid of 1,174,248 cells of 150 m and
+    ranked its top cells over both; then none at all, a dead end for a meeting
+    with two forces loaded."""
+    by_force: list[tuple[str, PlacesForecast]] = []
+    said: list[str] = []
+    days = forecast["history_days"] + forecast["backtest_days"]
+    for name, own in each_force(events):
+        window = _forecast_window(own, at=at, days=days)
+        if window.height == 0:
+            said.append(
+                f"{name}: no located violence in the forecast's days before "
+                f"{at:%d %b %Y}: no places."
+            )
+            continue
+        try:
+            got = _planned(
+                store,
+                own,
+                window,
+                at=at,
+                day=day,
+                scope=(*scope, name),
+                zone_hours=zone_hours,
+                forecast=forecast,
+                knox=knox,
+                notes=(),
+            )
+        except ConfigError as exc:
+            said.append(f"{name}: no places: {exc}")
+            continue
+        by_force.append((name, got))
+        said.extend(f"{name}: {n}" for n in got.notes)
+    note = ForcesNote(
+        f"{far.said('patrol grid')} {EACH_FORCE_PLANNED}.", None, far.names
+    )
+    return PlacesForecast(
+        plan=None,
+        zones=events.head(0),
+        zone_radius_m=0.0,
+        zone_days=0.0,
+        first_band_ratio=None,
+        first_band_p=None,
+        knox_history_days=knox["history_days"],
+        knox_sims=knox["n_sims"],
+        zones_note="Near-repeat tests per force.",
+        notes=(*notes, note.said(), *said),
+        forces=far.names,
+        forces_note=note,
+        by_force=tuple(by_force),
+    )
 
 
 def _forecast_window(
@@ -1107,53 +1222,6 @@ def _forecast_window(
     return _bulk_events(
         events.filter(pl.col("occurred_at").is_between(start, at, closed="left"))
     )[0]
-
-
-def _far_forces_note(window: pl.DataFrame, cell_size_m: float) -> str | None:
-    """Why no places are planned when the forecast's events (``window``: with
-    ``force`` and ``source``) are of forces or sources far apart
-    (:func:`avert.workflows._forces.refuse_far_forces`: one grid over them would
-    be mostly the ground between them); None when they are not.
-
-    Two clusters 250 km apart (Leeds, London) made the briefing plan one grid of
-    1,174,248 cells of 150 m (14 s of CPU with its backtest and Knox test:
-    ``benchmarks/places_read.py --far``) and rank its top cells over both
-    forces, with no word of them (``avert forecast`` refused it)."""
-    try:
-        refuse_far_forces(
-            window,
-            cell_size_m,
-            what="patrol grid",
-            advice=BRIEF_ONE_FORCE,
-        )
-    except ConfigError as exc:
-        return f"{NO_PLAN_FAR_FORCES_START} (no forecast, no hotspots): {exc}"
-    return None
-
-
-def _no_plan(
-    events: pl.DataFrame,
-    window: pl.DataFrame,
-    *,
-    knox: dict[str, Any],
-    notes: tuple[str, ...],
-) -> PlacesForecast:
-    """The briefing's places when no grid is planned (:func:`_far_forces_note`):
-    no plan, no zone (no Knox test was run), the forces of the ``window``
-    named and ``notes`` saying why."""
-    return PlacesForecast(
-        plan=None,
-        zones=events.head(0),
-        zone_radius_m=0.0,
-        zone_days=0.0,
-        first_band_ratio=None,
-        first_band_p=None,
-        knox_history_days=knox["history_days"],
-        knox_sims=knox["n_sims"],
-        zones_note="No near-repeat test: no places planned.",
-        notes=notes,
-        forces=tuple(forces_there(window)),
-    )
 
 
 def _options(forecast: dict[str, Any], knox: dict[str, Any]) -> tuple[object, ...]:

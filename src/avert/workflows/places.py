@@ -37,12 +37,7 @@ from avert.analyse.nearrepeat import (
 )
 from avert.config.places import NEAR_REPEAT_DOMESTIC, DomesticZones
 from avert.errors import ConfigError
-from avert.workflows._forces import (
-    BRIEF_ONE_FORCE,
-    WEB_ONE_FORCE,
-    mixed_forces_note,
-    refuse_far_forces,
-)
+from avert.workflows._forces import mixed_forces_note, refuse_far_forces
 
 __all__ = [
     "STUDY_AREAS",
@@ -56,7 +51,6 @@ __all__ = [
     "run_emerging",
     "run_gistar",
     "run_near_repeat",
-    "web_forces_words",
     "zones_of_window",
 ]
 
@@ -144,7 +138,7 @@ def run_near_repeat(
         max_pairs=max_pairs,
         distance=distance,
     )
-    forces = tuple(mixed_forces_note(tested))
+    forces = tuple(mixed_forces_note(tested, advice="police_force"))
     if domestic is None:
         return replace(knox, notes=(*knox.notes, *forces)) if forces else knox
     return replace(
@@ -251,7 +245,7 @@ def run_gistar(
         own = (*own, *_no_history_note(counts))
     notes = (
         *own,
-        *mixed_forces_note(bulk),
+        *mixed_forces_note(bulk, advice="police_force"),
         *hint,
         *(n for n in (empty_hot, stray, sparse) if n),
         *_month_edges(events, date_from, date_to),
@@ -508,7 +502,13 @@ def run_emerging(
         .sort("_o", "trend_z", "row", "col", descending=[False, True, False, False])
         .drop("_o")
     )
-    notes = (*mixed_forces_note(ev_frame), empty, no_trend, no_cold, stray)
+    notes = (
+        *mixed_forces_note(ev_frame, advice="police_force"),
+        empty,
+        no_trend,
+        no_cold,
+        stray,
+    )
     return EmergingResult(frame, tuple(n for n in notes if n))
 
 
@@ -703,15 +703,6 @@ DOMESTIC_LEFT_OUT = "domestic incidents left out of the near-repeat test and zon
 #: the setting that chose it, named at the end of the note (a page leaves it out for
 #: those who set nothing: :func:`avert.web.pages.places`)
 DOMESTIC_SETTING_SAID = " (near_repeat.domestic in places.toml)"
-
-
-def web_forces_words(note: str) -> str:
-    """A briefing's note on its incidents' forces (side by side, or far apart: no
-    places) as the web's pages show it: the briefing's advice to brief one area
-    of a force (``avert brief --area``, :data:`avert.analyse.forces.BRIEF_ONE_FORCE`)
-    in words with no command (:data:`avert.analyse.forces.WEB_ONE_FORCE`), which
-    an officer, a partner or a board member cannot run."""
-    return note.replace(BRIEF_ONE_FORCE, WEB_ONE_FORCE)
 
 
 def _without_domestic(
