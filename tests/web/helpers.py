@@ -147,7 +147,7 @@ def open_record(page: Any, purpose: str) -> None:
     event: its stylesheets applied.
 
     Waiting for an element of the record alone (``wait_for_selector``) measured the
-    page before ``/static/avert.css`` had arrived (it is fetched afresh each page:
+    page before ``/static/avert.css`` had arrived (then fetched afresh each page,
     ``cache-control: no-store``), laid out by the inline briefing style alone: body
     1180 px wide, every table full width. Alone the sheet came in time; in CI's
     full run (``-n 2``, the server a thread of a busy test process) it did not, and

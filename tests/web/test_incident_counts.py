@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from avert.web.app import _templates
+from avert.web.static_files import StaticVersions
 
 
 def _page(found: dict[str, Any]) -> str:
@@ -22,6 +23,7 @@ def _page(found: dict[str, Any]) -> str:
             filters={"from": "", "to": "", "area": "", "category": "", "flag": ""},
             note=None,
             found=found,
+            static_url=StaticVersions().url,  # create_app's template helper
         )
     )
 

@@ -46,6 +46,7 @@ from avert.report import environment as report_environment
 from avert.web.advice import WEB_ADVICE
 from avert.web.auth import LoginRequired, StaleSignInForm, known_user
 from avert.web.filters import nobreak_ids
+from avert.web.static_files import StaticVersions
 from avert.workflows.plan_page import PLAN_CACHE_ENTRIES, PLAN_CACHE_TTL_S
 from avert.workflows.users import SignInThrottle
 from avert.workflows.views import (
@@ -162,12 +163,16 @@ class WebContext:
 class SecurityHeaders:
     """ASGI middleware: security headers on every response, and a request log line.
 
-    The log line holds the method, the route *template* (``/people/{person_id}``,
-    never the person id), the status and the time: no personal data.
+    Every answer is ``Cache-Control: no-store`` but a static file's
+    (:meth:`avert.web.static_files.StaticVersions.cache_control`: a year under the
+    URL naming its content, ``no-cache`` under any other). The log line holds the
+    method, the route *template* (``/people/{person_id}``, never the person id),
+    the status and the time: no personal data.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, static: StaticVersions) -> None:
         self.app = app
+        self.static = static
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -175,13 +180,23 @@ class SecurityHeaders:
             return
         start = time.perf_counter()
         status = 500
+        path, query = str(scope.get("path", "")), bytes(scope.get("query_string", b""))
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + list(SECURITY_HEADERS)
+                own = list(message.get("headers", []))
+                headers = list(SECURITY_HEADERS)
+                cache = self.static.cache_control(path, query, status)
+                if cache is not None:
+                    headers = [
+                        (k, cache if k == b"cache-control" else v) for k, v in headers
+                    ]
+                    # a kept answer never carries a session: a shared cache would
+                    # hand it to the next reader (static files set none today)
+                    own = [(k, v) for k, v in own if k.lower() != b"set-cookie"]
+                message["headers"] = own + headers
             await send(message)
 
         try:
@@ -531,7 +546,13 @@ def create_app(
         same_site="strict",
         https_only=settings.session_cookie_https_only(),
     )
-    app.add_middleware(SecurityHeaders)
+    # each static file's version, hashed once: templates link to its URL
+    # (static_url), which alone is cached (SecurityHeaders)
+    static = StaticVersions()
+    for templates in (app.state.avert.templates, app.state.avert.police_templates):
+        if templates is not None:
+            templates.env.globals["static_url"] = static.url
+    app.add_middleware(SecurityHeaders, static=static)
     _install_error_handlers(app)
     app.mount(
         "/static",
