@@ -138,6 +138,18 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def loaded_city_template(
+    tmp_path_factory: pytest.TempPathFactory, template_db: Path
+) -> Path:
+    """The small city of :func:`loaded_city.loaded_city_folder`, made, loaded and
+    classified once per test process (about 2 s of CPU and a migration run a
+    module before): modules take a copy each (:func:`loaded_city.loaded_city`)."""
+    from loaded_city import loaded_city_folder
+
+    return loaded_city_folder(tmp_path_factory.mktemp("loaded-city"), template_db)
+
+
+@pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """URL of a PostgreSQL server for this test session (embedded or from the env)."""
     if os.environ.get("AVERT_TEST_POSTGRES") == "0":

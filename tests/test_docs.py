@@ -73,7 +73,10 @@ def test_the_bundle_contract_ships_as_written() -> None:
 
 
 _WIDTH_PROBE = """
-import json, typer.testing
+import functools, json, typer.main, typer.testing
+# the command tree built once, not at each of the page's ~60 invokes (as the test
+# session does: tests/conftest.py's _cli_built_once); Typer's width is not in it
+typer.testing._get_command = functools.cache(typer.main.get_command)
 from avert.cli import app
 from avert.docs_gen import cli_reference
 cli_reference()

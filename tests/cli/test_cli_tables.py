@@ -33,11 +33,13 @@ class City:
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[City]:
+def city(
+    tmp_path_factory: pytest.TempPathFactory, loaded_city_template: Path
+) -> Iterator[City]:
     root = tmp_path_factory.mktemp("tables")
     store = loaded_city(
         root,
-        template=template_db,
+        prepared=loaded_city_template,
         quarantined={
             "source_file": "a/very/long/folder/name/with/many/parts/2026-11/"
             "2026-11-city-of-somewhere-street.csv",

@@ -37,14 +37,19 @@ HEAVY = (
 
 _PROBE = textwrap.dedent(
     """
-    import json, sys
+    import functools, json, sys
 
+    import typer.testing
     from typer.main import get_command
     from typer.testing import CliRunner
 
     {setup}
     import avert.cli
 
+    # the command tree built once, not again at every invoke (as the one tree
+    # ``avert`` builds; tests/conftest.py's _cli_built_once): the first build's
+    # imports are in sys.modules all the same
+    typer.testing._get_command = functools.cache(get_command)
     runner = CliRunner()
     shown = []
 

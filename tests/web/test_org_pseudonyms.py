@@ -23,7 +23,7 @@ from avert.web import create_app
 from avert.workflows import delivery
 from avert.workflows.users import User, add_user, issue_token
 from web.helpers import PASSWORD, World, signed_in
-from web.test_partner_view import PERSON_ID, _crawl
+from web.test_partner_view import PERSON_ID, Fetched, _crawl
 
 #: A person's, an incident's or a group's pseudonym as the pages write it.
 PSEUDONYM = re.compile(r"\b([PIG])-([0-9A-F]{12})\b")
@@ -375,8 +375,9 @@ def _crawled(orgs: Orgs, username: str) -> str:
     """Every page reached from :data:`_SEEDS` by links (GET only), one text."""
     client = signed_in(orgs.app, username)
     pages: dict[str, str] = {}
+    fetched: dict[str, Fetched] = {}  # each page read once over the seeds' crawls
     for seed in _SEEDS:
-        for url, body in _crawl(client, seed, limit=40).items():
+        for url, body in _crawl(client, seed, limit=40, fetched=fetched).items():
             pages.setdefault(url, body)
     assert len(pages) >= 12, (username, sorted(pages))
     return "\n".join(pages.values())

@@ -14,23 +14,46 @@ from web.helpers import World, signed_in
 PERSON_ID = re.compile(r"\bP\d{7}\b")
 
 
-def _crawl(client: TestClient, start: str, limit: int = 60) -> dict[str, str]:
-    """Every same-site page reachable from ``start`` by links (GET only)."""
+#: A page as one crawl client fetched it: its status and text ("200\n<html>..."),
+#: and each same-site link it holds as (path, path and query), in page order.
+Fetched = tuple[str, list[tuple[str, str]]]
+
+
+def _fetch(client: TestClient, url: str) -> Fetched:
+    """``url`` as ``client`` reads it, and its same-site links (none unless HTML)."""
+    response = client.get(url)
+    links: list[tuple[str, str]] = []
+    if "text/html" in response.headers.get("content-type", ""):
+        for href in re.findall(r'href="([^"#]+)"', response.text):
+            parsed = urlparse(urljoin(url, href.replace("&amp;", "&")))
+            if parsed.netloc in ("", "testserver"):
+                query = f"?{parsed.query}" if parsed.query else ""
+                links.append((parsed.path, parsed.path + query))
+    return f"{response.status_code}\n{response.text}", links
+
+
+def _crawl(
+    client: TestClient,
+    start: str,
+    limit: int = 60,
+    fetched: dict[str, Fetched] | None = None,
+) -> dict[str, str]:
+    """Every same-site page reachable from ``start`` by links (GET only).
+
+    ``fetched`` (filled in here) holds the pages this ``client`` already read:
+    crawls of one reader from several starts fetch each page once (the same
+    pages, each as first read, as fetching it again in every crawl)."""
+    fetched = {} if fetched is None else fetched
     seen: dict[str, str] = {}
     queue = [start]
     while queue and len(seen) < limit:
         url = queue.pop(0)
         if url in seen:
             continue
-        response = client.get(url)
-        seen[url] = f"{response.status_code}\n{response.text}"
-        if "text/html" not in response.headers.get("content-type", ""):
-            continue
-        for href in re.findall(r'href="([^"#]+)"', response.text):
-            target = urljoin(url, href.replace("&amp;", "&"))
-            parsed = urlparse(target)
-            if parsed.netloc in ("", "testserver") and parsed.path not in seen:
-                queue.append(parsed.path + (f"?{parsed.query}" if parsed.query else ""))
+        if url not in fetched:
+            fetched[url] = _fetch(client, url)
+        seen[url], links = fetched[url]
+        queue.extend(full for path, full in links if path not in seen)
     return seen
 
 

@@ -23,11 +23,14 @@ from loaded_city import loaded_city
 
 
 @pytest.fixture(scope="module")
-def city_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+def city_store(
+    tmp_path_factory: pytest.TempPathFactory, loaded_city_template: Path
+) -> Iterator[Store]:
     """A small synthetic city, loaded and classified (every table the commands read)."""
     root = tmp_path_factory.mktemp("audited")
     store = loaded_city(
         root,
+        prepared=loaded_city_template,
         quarantined={
             "source_file": "x.csv",
             "line": 2,
