@@ -273,7 +273,6 @@ def test_ctrl_c_during_a_database_write_is_one_line_and_writes_nothing(
 @pytest.mark.parametrize(
     ("option_args", "content", "reason"),
     [
-        (["analyse", "equality", "--list"], "dir", "a folder, not a file"),
         (["analyse", "equality", "--list"], b"\xff\xfe\x00id", "not UTF-8 text"),
         (
             ["brief", "--at", "2026-11-24", "--no-pdf", "--boundaries"],
@@ -292,9 +291,9 @@ def test_an_unreadable_input_file_is_one_line(
     content: bytes | str | None,
     reason: str,
 ) -> None:
-    """A priority list, area outlines or an audit export that is a folder, empty or
-    not text gave a Python traceback; now one line naming the file (a missing one:
-    test_option_names.py, a usage error)."""
+    """A priority list, area outlines or an audit export that is empty or not text
+    gave a Python traceback; now one line naming the file (a missing one:
+    test_option_names.py, and a folder, below: usage errors)."""
     given = tmp_path / "given.csv"
     if content == "dir":
         given.mkdir()
@@ -309,6 +308,27 @@ def test_an_unreadable_input_file_is_one_line(
     err = " ".join(capsys.readouterr().err.split())
     assert "Traceback" not in err
     assert err == f"error: Cannot read {given}: {reason}.", err
+
+
+def test_a_folder_given_for_a_file_is_a_usage_error(
+    sqlite_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A priority list that is a folder: a usage error (exit 2, nothing read), as a
+    missing file is; it was an avert error (exit 1) "a folder, not a file"."""
+    given = tmp_path / "given.csv"
+    given.mkdir()
+    (given / "list.csv").write_text("person_id\n")
+    argv = ["avert", "--db", sqlite_store.url.sqlalchemy, "analyse", "equality"]
+    monkeypatch.setattr(sys, "argv", [*argv, "--list", str(given)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Traceback" not in err
+    assert f"{given} is a folder: give a file in it: list.csv" in err, err
 
 
 def test_an_error_is_one_line_whatever_its_length(

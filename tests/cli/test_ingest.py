@@ -461,3 +461,22 @@ def test_ingest_fills_the_lookup_of_typed_pseudonyms(db: str) -> None:
         assert store.count("pseudonym_index") == 2 * ids
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("command", ["population", "centroids", "confidence"])
+def test_a_folder_for_a_file_is_a_usage_error_naming_its_csv_files(
+    db: str, tmp_path: Path, command: str
+) -> None:
+    """'avert ingest population <data folder>' (as 'avert ingest policeuk' takes
+    one) read nothing and exited 1, an avert error; its help says a usage error,
+    nothing read, is 2. It is 2 now, naming the files to give instead."""
+    folder = tmp_path / "census-2021"
+    folder.mkdir()
+    (folder / "README.md").write_text("about\n")
+    (folder / "b.csv").write_text("x\n")
+    (folder / "a.csv").write_text("x\n")
+    result = CliRunner().invoke(app, ["--db", db, "ingest", command, str(folder)])
+    assert result.exit_code == 2, result.output
+    words = " ".join(result.output.split())
+    assert "is a folder: give a file in it: a.csv, b.csv" in words
+    assert "README" not in words

@@ -218,22 +218,46 @@ def read_events(
 _Given = TypeVar("_Given", str, Path, list[str], list[Path], None)
 
 
+def _files_in(folder: Path) -> str:
+    """The files of ``folder`` to give instead of it, in words: its CSV files, else
+    its other files (a README left out), the first ten by name."""
+    files = sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and not p.name.upper().startswith("README")
+    )
+    csv = [name for name in files if name.lower().endswith(".csv")]
+    names = csv or files
+    if not names:
+        return "it holds no file"
+    more = f" and {len(names) - 10:,} more" if len(names) > 10 else ""
+    return "give a file in it: " + ", ".join(names[:10]) + more
+
+
 def _check_exists(param: typer.CallbackParam, value: _Given, what: str) -> _Given:
     """Usage error (exit 2) "no such WHAT: PATH" for the first path in ``value``
-    (one path, a list of them or None) that does not exist; else ``value``."""
+    (one path, a list of them or None) that does not exist, or, when WHAT is a
+    file, "PATH is a folder" naming the files in it; else ``value``."""
     given: list[str | Path] = (
         list(value) if isinstance(value, list) else [] if value is None else [value]
     )
+    # the option's name as its help shows it (not "'--new' / '--old'"), or an
+    # argument's name as the usage line shows it (PATH, PATHS)
+    hint = (
+        param.opts[0]
+        if param.param_type_name == "option"
+        else (param.name or "path").upper()
+    )
     for path in given:
         if not Path(path).exists():
-            # the option's name as its help shows it (not "'--new' / '--old'"), or
-            # an argument's name as the usage line shows it (PATH, PATHS)
-            hint = (
-                param.opts[0]
-                if param.param_type_name == "option"
-                else (param.name or "path").upper()
-            )
             raise typer.BadParameter(f"no such {what}: {path}", param_hint=hint)
+        if what == "file" and Path(path).is_dir():
+            # 'avert ingest population <data folder>' read nothing and exited 1
+            # (an avert error), where a usage error is 2 (docs/command-line.md)
+            msg = f"{path} is a folder: {_files_in(Path(path))}"
+            raise typer.BadParameter(msg, param_hint=hint)
     return value
 
 
