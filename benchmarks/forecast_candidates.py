@@ -201,14 +201,14 @@ class StackedMore(Stacked):
         super().__init__(grid, **{**_NO_RECENT, **kw})
         self.extra_half_lives = extra_half_lives
 
-    def maps(self, events: Events, t0: float) -> np.ndarray:
+    def maps(self, events: Events, t0: float, **_: Any) -> np.ndarray:
         rows = [super().maps(events, t0)]
         for h in self.extra_half_lives:
             rows.append(_density(_decayed_count(self.grid, events, t0, h))[None, :])
         return np.vstack(rows)
 
     def _held_out_blocks(
-        self, ev: Events, t0: float
+        self, ev: Events, t0: float, **_: Any
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """The stack's time blocks, each scored under every map of the others
         (the stack's own scores its count maps only since its speed-up: with the
@@ -569,7 +569,7 @@ class StackedSubCell(Stacked):
             minlength=self.grid.n_cells,
         )
 
-    def maps(self, events: Events, t0: float) -> np.ndarray:
+    def maps(self, events: Events, t0: float, **_: Any) -> np.ndarray:
         cells, share = self._spread(events)
         extra = self._extra(cells, share, self._event_weights(events, t0))
         return np.vstack([super().maps(events, t0), _density(extra)[None, :]])
@@ -583,7 +583,7 @@ class StackedSubCell(Stacked):
         return mixture_weights(*scored)
 
     def _held_out_blocks(
-        self, ev: Events, t0: float
+        self, ev: Events, t0: float, **_: Any
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """As the stack's, with the sub-cell map of every other block."""
         assert self.folds is not None
@@ -1072,7 +1072,7 @@ class StackedExtra(Stacked):
                 rows.append(_adaptive_map(count, self.grid, param))
         return np.vstack(rows)
 
-    def maps(self, events: Events, t0: float) -> np.ndarray:
+    def maps(self, events: Events, t0: float, **_: Any) -> np.ndarray:
         return np.vstack([super().maps(events, t0), self.extra_maps(events, t0)])
 
     def fit_weights(self, events: Events, t0: float) -> np.ndarray:
@@ -1085,7 +1085,7 @@ class StackedExtra(Stacked):
         return mixture_weights(*scored)
 
     def _held_out_blocks(
-        self, ev: Events, t0: float
+        self, ev: Events, t0: float, **_: Any
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """As the stack's, with the further maps of every other block."""
         assert self.folds is not None

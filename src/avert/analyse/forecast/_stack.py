@@ -176,6 +176,8 @@ class Stacked(Forecaster):
         recent_sigma_cells: float = 1.0,
         ahead_days: int = 28,
         recent_weight: float | None = None,
+        long_maps: Sequence[tuple[float | None, float]] = (),
+        long_after_days: float = 548.0,
     ) -> None:
         super().__init__(grid)
         if (
@@ -196,6 +198,18 @@ class Stacked(Forecaster):
                 "ahead_days at least 1 and recent_weight between 0 and 1."
             )
             raise ConfigError(msg)
+        if (
+            any(
+                (h is not None and not h > 0) or not sigma >= 0
+                for h, sigma in long_maps
+            )
+            or not long_after_days > 0
+        ):
+            msg = (
+                "long_maps holds (half_life_days > 0 or None, sigma_cells >= 0) "
+                "pairs and long_after_days must be > 0."
+            )
+            raise ConfigError(msg)
         if folds is not None and folds < 2:
             msg = f"folds must be at least 2 (or None for the hold-out); got {folds}."
             raise ConfigError(msg)
@@ -204,12 +218,19 @@ class Stacked(Forecaster):
         self.half_life_days = half_life_days
         self.sigmas_cells = tuple(sigmas_cells)
         self.holdout_days = holdout_days
+        self.long_maps = tuple((h, float(sigma)) for h, sigma in long_maps)
+        self.long_after_days = float(long_after_days)
         self.fixed_weights = None if weights is None else np.asarray(weights, float)
-        if (
-            self.fixed_weights is not None
-            and self.fixed_weights.size != len(self.sigmas_cells) + 2
-        ):
-            msg = f"weights needs {len(self.sigmas_cells) + 2} values (one per map)."
+        k0 = len(self.sigmas_cells) + 2
+        if self.fixed_weights is not None and self.fixed_weights.size not in {
+            k0,
+            k0 + len(self.long_maps),
+        }:
+            msg = f"weights needs {k0} values (one per map)" + (
+                f", or {k0 + len(self.long_maps)} with the long-memory maps."
+                if self.long_maps
+                else "."
+            )
             raise ConfigError(msg)
         self.weights_: npt.NDArray[np.float64] | None = self.fixed_weights
         self._maps: npt.NDArray[np.float64] | None = None  # of the last prediction
@@ -220,9 +241,70 @@ class Stacked(Forecaster):
         self.recent_weight_: float = 0.0 if recent_weight is None else recent_weight
         self._recent: npt.NDArray[np.float64] | None = None  # of the last prediction
 
-    def maps(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
-        """Return the component maps at ``t0`` (days), one flat density per row."""
-        return self._maps_of(self._decayed_count(events, t0))
+    def maps(
+        self, events: Events, t0: float, *, long: bool | None = None
+    ) -> npt.NDArray[np.float64]:
+        """Return the component maps at ``t0`` (days), one flat density per row:
+        the long-memory maps after the others when ``long`` (by default when
+        :meth:`uses_long` says so for these events)."""
+        rows = self._maps_of(self._decayed_count(events, t0))
+        if long is None:
+            long = self.uses_long(events, t0)
+        if not long:
+            return rows
+        return np.vstack([rows, self._long_rows(events, t0)])
+
+    def uses_long(self, events: Events, t0: float) -> bool:
+        """Whether the long-memory maps join the stack at ``t0``: when the
+        model has them and the events given span more than ``long_after_days``
+        before ``t0`` (with weights given, when there is one for each)."""
+        if not self.long_maps:
+            return False
+        if self.fixed_weights is not None:
+            return bool(self.fixed_weights.size > len(self.sigmas_cells) + 2)
+        return len(events) > 0 and t0 - float(events.t[0]) > self.long_after_days
+
+    def _long_count(
+        self,
+        cell: npt.NDArray[np.int64],
+        t: npt.NDArray[np.float64],
+        t0: float,
+        half_life: float | None,
+    ) -> npt.NDArray[np.float64]:
+        """Events per cell at ``t0`` weighted ``2 ** (-age / half_life)`` (1: flat)."""
+        weight = (
+            np.ones_like(t)
+            if half_life is None
+            else np.exp(-_LN2 * (t0 - t) / half_life)
+        )
+        return self._count_of(cell, weight)
+
+    def _long_rows(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
+        """The long-memory maps at ``t0``, one flat density per row: the count with
+        each half-life (``None``: flat), smoothed by its sigma (0: not)."""
+        counts: dict[float | None, npt.NDArray[np.float64]] = {}
+        rows = np.zeros((len(self.long_maps), self.grid.n_cells))
+        for k, (half_life, sigma) in enumerate(self.long_maps):
+            if half_life not in counts:
+                counts[half_life] = self._long_count(
+                    events.cell, events.t, t0, half_life
+                )
+            self._density_into(counts[half_life], sigma, rows[k])
+        return rows
+
+    def _density_into(
+        self,
+        count: npt.NDArray[np.float64],
+        sigma: float,
+        out: npt.NDArray[np.float64],
+    ) -> None:
+        """Write ``count`` as a density, smoothed by ``sigma`` cells (0: not)."""
+        base = count / max(float(count.sum()), 1e-12)
+        if sigma > 0:
+            smooth = smooth_near(base.reshape(self.grid.shape), sigma).ravel()
+            np.divide(smooth, max(float(smooth.sum()), 1e-12), out=out)
+        else:
+            out[:] = base
 
     def _decayed_count(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
         """Events per cell at ``t0``, each weighted ``2 ** (-age / half_life_days)``."""
@@ -348,6 +430,17 @@ class Stacked(Forecaster):
             1.0 if self.half_life_days is None else 2.0 ** (1 / self.half_life_days)
         )
         count = self._decayed_count(events.before(start), start)
+        k0 = len(self.sigmas_cells) + 2
+        # the long-memory counts, kept day by day as the count is (when used)
+        longs = (
+            {
+                h: self._long_count(ev0.cell, ev0.t, start, h)
+                for ev0 in [events.before(start)]
+                for h, _ in self.long_maps
+            }
+            if weights.size > k0
+            else {}
+        )
         stack_cols, recent_cols, counts = [], [], []
         for back in range(1, self.ahead_days + 1):
             day = start - back
@@ -360,10 +453,18 @@ class Stacked(Forecaster):
             gone = np.bincount(inverse, self._event_weights(held, day + 1.0))
             count[seen] = np.maximum(count[seen] - gone, 0.0)
             count *= younger
+            for h, long_count in longs.items():
+                self._long_back_one_day(long_count, held, seen, inverse, day, h)
             if not (len(held) and np.searchsorted(events.t, day) > 0):
                 continue
             # the maps are read at the day's cells only
-            stack_cols.append(weights @ self._maps_at(count, seen, weights))
+            if longs:
+                stack_cols.append(
+                    weights[:k0] @ self._maps_at(count, seen, weights[:k0])
+                    + weights[k0:] @ self._long_at(longs, seen, weights[k0:])
+                )
+            else:
+                stack_cols.append(weights @ self._maps_at(count, seen, weights))
             recent_cols.append(self._recent_at(events.before(day), day, seen))
             counts.append(n.astype(np.float64))
         if not counts:
@@ -371,27 +472,77 @@ class Stacked(Forecaster):
         both = np.vstack([np.concatenate(stack_cols), np.concatenate(recent_cols)])
         return float(mixture_weights(both, np.concatenate(counts))[1])
 
+    def _long_back_one_day(
+        self,
+        count: npt.NDArray[np.float64],
+        held: Events,
+        seen: npt.NDArray[np.int64],
+        inverse: npt.NDArray[np.int64],
+        day: float,
+        half_life: float | None,
+    ) -> None:
+        """Turn a long-memory count at ``day + 1`` into the one at ``day`` in
+        place: without the day's events (``held``, in the cells ``seen``) and, with a
+        half-life, one day younger."""
+        gone = np.bincount(
+            inverse,
+            np.ones_like(held.t)
+            if half_life is None
+            else np.exp(-_LN2 * (day + 1.0 - held.t) / half_life),
+        )
+        count[seen] = np.maximum(count[seen] - gone, 0.0)
+        if half_life is not None:
+            count *= 2.0 ** (1 / half_life)
+
+    def _long_at(
+        self,
+        longs: dict[float | None, npt.NDArray[np.float64]],
+        cells: npt.NDArray[np.int64],
+        weights: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.float64]:
+        """The long-memory maps of the counts ``longs`` read at ``cells`` (a
+        smoothing evaluated there only, :func:`smoothed_at`; zeros where its
+        weight is zero)."""
+        rows = np.zeros((len(self.long_maps), cells.size))
+        for k, (half_life, sigma) in enumerate(self.long_maps):
+            if weights[k] == 0.0:
+                continue
+            count = longs[half_life]
+            base = count / max(float(count.sum()), 1e-12)
+            if sigma > 0:
+                [(smooth, total)] = smoothed_at(
+                    base.reshape(self.grid.shape), [sigma], cells
+                )
+                rows[k] = smooth / max(total, 1e-12)
+            else:
+                rows[k] = base[cells]
+        return rows
+
     def fit_weights(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
         """Return the weights learnt at ``t0`` (days) from the events before it:
         by ``folds``-fold cross-validation in time, or (``folds=None``) maps from
         the events before ``t0 - holdout_days`` scored on the last ``holdout_days``."""
         ev = events if self.window_days is None else events.before(t0, self.window_days)
+        long = self.uses_long(ev, t0)
         scored = (
-            self._held_out_blocks(ev, t0)
+            self._held_out_blocks(ev, t0, long=long)
             if self.folds is not None
-            else self._last_stretch(ev, t0)
+            else self._last_stretch(ev, t0, long=long)
         )
         if scored is None:  # too little history: the count alone
-            alone = np.zeros(len(self.sigmas_cells) + 2)
+            alone = np.zeros(
+                len(self.sigmas_cells) + 2 + (len(self.long_maps) if long else 0)
+            )
             alone[0] = 1.0
             return alone
         return mixture_weights(*scored)
 
     def _held_out_blocks(
-        self, ev: Events, t0: float
+        self, ev: Events, t0: float, *, long: bool = False
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
         """Each time block's events (counts per cell seen) next to the maps at
-        ``t0`` of every other block, side by side; None without two blocks."""
+        ``t0`` of every other block (the long-memory maps too when ``long``),
+        side by side; None without two blocks."""
         assert self.folds is not None
         if len(ev) == 0:
             return None
@@ -413,12 +564,18 @@ class Stacked(Forecaster):
             # whole maps, read at the cells: the sums of :meth:`_maps_at` differ in
             # their last bits, which the weights' search can carry to 1e-9 of the
             # forecast (Toronto's robberies, 2021-01-03, every event)
-            maps.append(self._maps_of(rest_count)[:, seen])
+            if long:
+                rest_maps = np.vstack(
+                    [self._maps_of(rest_count), self._long_rows(ev.take(rest), t0)]
+                )
+                maps.append(rest_maps[:, seen])
+            else:
+                maps.append(self._maps_of(rest_count)[:, seen])
             counts.append(n[seen].astype(np.float64))
         return np.hstack(maps), np.concatenate(counts)
 
     def _last_stretch(
-        self, ev: Events, t0: float
+        self, ev: Events, t0: float, *, long: bool = False
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
         """The last ``holdout_days``' counts and the maps of the events before
         them; None if either is empty."""
@@ -428,7 +585,7 @@ class Stacked(Forecaster):
         if not (len(earlier) and len(held)):
             return None
         counts = np.bincount(held.cell, minlength=self.grid.n_cells)
-        return self.maps(earlier, cut), counts.astype(np.float64)
+        return self.maps(earlier, cut, long=long), counts.astype(np.float64)
 
     def frozen(self, events: Events, t0: float) -> Stacked:
         """This model with its weights (and the recent map's) learnt at ``t0`` and
@@ -460,6 +617,8 @@ class Stacked(Forecaster):
             recent_sigma_cells=self.recent_sigma_cells,
             ahead_days=self.ahead_days,
             recent_weight=recent,
+            long_maps=self.long_maps,
+            long_after_days=self.long_after_days,
         )
 
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
@@ -469,7 +628,9 @@ class Stacked(Forecaster):
             if self.fixed_weights is None
             else self.fixed_weights
         )
-        self._maps = self.maps(ev, t0)
+        self._maps = self.maps(
+            ev, t0, long=self.weights_.size > len(self.sigmas_cells) + 2
+        )
         # A history of a few events can put every weight on the uniform map (no
         # held-out event fell where the others did): each cell would tie and the
         # top cells would be the first in array order. Ties go to the count.
@@ -507,8 +668,21 @@ class Stacked(Forecaster):
             np.zeros(cells.size) if self._recent is None else a * self._recent[cells]
         )
         total = np.maximum(weighted.sum(axis=0) + recent, 1e-300)
-        own = weighted[0] + (1.0 - a) * self._own_in_smoothings(cells)
-        near = np.maximum(weighted[1:-1].sum(axis=0) - (own - weighted[0]), 0.0)
+        k0 = len(self.sigmas_cells) + 2
+        # the long-memory maps (when used): a count is the cell's own record, a
+        # smoothed one its neighbourhood's (its centre's share not taken out)
+        long_own = np.zeros(cells.size)
+        long_near = np.zeros(cells.size)
+        for k, (_, sigma) in enumerate(self.long_maps[: weighted.shape[0] - k0]):
+            if sigma > 0:
+                long_near += weighted[k0 + k]
+            else:
+                long_own += weighted[k0 + k]
+        own_smoothed = (1.0 - a) * self._own_in_smoothings(cells)
+        own = weighted[0] + own_smoothed + long_own
+        near = np.maximum(
+            weighted[1 : k0 - 1].sum(axis=0) - own_smoothed + long_near, 0.0
+        )
         s = self.grid.cell_size_m
         near_m = (min(self.sigmas_cells) * s, max(self.sigmas_cells) * s)
         last = (
@@ -535,7 +709,7 @@ class Stacked(Forecaster):
                 f"its neighbours' within about {near_m[0]:.0f}-{near_m[1]:.0f} m",
                 near / total,
             ),
-            ("floor", "a floor every cell has", weighted[-1] / total),
+            ("floor", "a floor every cell has", weighted[k0 - 1] / total),
             *last,
         ]
 
