@@ -1,6 +1,8 @@
-"""The stack's long-memory maps (a flat and a 730-day count) join it only when the
-history given spans more than 1.5 years: the protocol's 365 days are unchanged, bit
-for bit (docs/places.md, "Long memory for long histories")."""
+"""The default's long-memory maps (a flat and a 730-day count) join its stack only
+when the history given spans more than 1.5 years: the protocol's 365 days give the
+former default's forecast, bit for bit, and a long history of a sparse city with
+stable places is ranked as its flat count ranks it (docs/places.md, "Long memory for
+long histories")."""
 
 from __future__ import annotations
 
@@ -10,12 +12,19 @@ import numpy as np
 import polars as pl
 import pytest
 
-from avert.analyse.forecast import Events, Grid, Stacked, to_days
+from avert.analyse.forecast import (
+    Counting,
+    Events,
+    Grid,
+    Stacked,
+    forecast_grid,
+    to_days,
+)
 from avert.errors import ConfigError
 
 AT = dt.datetime(2024, 3, 1)
 GRID = Grid((0.0, 0.0), 100.0, (30, 40))
-LONG = ((None, 0.0), (730.0, 0.0), (None, 2.0))
+LONG = ((None, 0.0), (730.0, 0.0), (None, 2.0))  # the default's and a smoothed one
 
 
 def _city(seed: int, years: float, n_a_year: int = 1500) -> pl.DataFrame:
@@ -45,11 +54,57 @@ def _window(f: pl.DataFrame, days: float) -> pl.DataFrame:
 
 
 @pytest.mark.parametrize("days", [365.0, 455.0, 540.0])
-def test_a_history_of_under_18_months_gives_the_stack_bit_for_bit(days: float) -> None:
+def test_a_history_of_under_18_months_gives_the_former_default_bit_for_bit(
+    days: float,
+) -> None:
+    """The protocol's 365 days (and the briefing's 455) are read as before."""
     f = _window(_city(1, 4.0), days)
-    old = Stacked(GRID).fit(f).predict(AT)
-    new = Stacked(GRID, long_maps=LONG).fit(f).predict(AT)
+    old = Stacked(GRID, long_maps=()).fit(f).predict(AT)  # the former default
+    new = forecast_grid(
+        f, origin_xy=(0.0, 0.0), cell_size_m=100.0, shape=(30, 40), at=AT
+    )
     assert np.array_equal(old, new)
+    assert np.array_equal(old, Stacked(GRID, long_maps=LONG).fit(f).predict(AT))
+
+
+def _stable_sparse_city(seed: int, years: float = 4.0) -> tuple[pl.DataFrame, set[int]]:
+    """40 stable cells of 1,200, each with two events a year, and 120 events a
+    year anywhere, over ``years`` before AT: the one-year count ranks a cell of
+    one recent stray event with a stable cell whose events are older."""
+    rng = np.random.default_rng(seed)
+    stable = rng.choice(1200, 40, replace=False)
+    cells = np.concatenate(
+        [
+            np.repeat(stable, rng.poisson(2.0 * years, 40)),
+            rng.integers(0, 1200, int(120 * years)),
+        ]
+    )
+    age_days = rng.uniform(0, 365.25 * years, cells.size)
+    x = (cells % 40) * 100 + rng.uniform(5, 95, cells.size)
+    y = (cells // 40) * 100 + rng.uniform(5, 95, cells.size)
+    when = [AT - dt.timedelta(days=float(a)) for a in age_days]
+    frame = pl.DataFrame({"x": x, "y": y, "occurred_at": when}).sort("occurred_at")
+    return frame, {int(c) for c in stable}
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_a_long_history_of_stable_sparse_places_is_ranked_as_the_flat_count(
+    seed: int,
+) -> None:
+    """Given four years, the default's top 40 cells are the flat count's (39 of
+    40 here; the former default's held 36 and 31) and hold as many of the stable
+    cells, but for one."""
+    f, stable = _stable_sparse_city(seed)
+    flat = Counting(GRID, window_days=None).fit(f).predict(AT).ravel()
+    risk = forecast_grid(
+        f, origin_xy=(0.0, 0.0), cell_size_m=100.0, shape=(30, 40), at=AT
+    ).ravel()
+
+    def top(r: np.ndarray) -> set[int]:
+        return {int(c) for c in np.argsort(-r, kind="stable")[:40]}
+
+    assert len(top(risk) & top(flat)) >= 38
+    assert len(top(risk) & stable) >= len(top(flat) & stable) - 1
 
 
 def test_a_longer_history_brings_the_long_maps_in() -> None:
@@ -58,7 +113,9 @@ def test_a_longer_history_brings_the_long_maps_in() -> None:
     risk = model.fit(f).predict(AT)
     assert model.weights_ is not None
     assert model.weights_.size == 5 + len(LONG)
-    assert not np.array_equal(risk, Stacked(GRID).fit(f).predict(AT))
+    assert Stacked(GRID).fit(f).predict(AT).shape == risk.shape
+    former = Stacked(GRID, long_maps=()).fit(f).predict(AT)  # the former default
+    assert not np.array_equal(risk, former)
     # frozen weights keep the long maps, and give the same forecast
     frozen = model.frozen(model.events, to_days(AT))
     assert frozen.fixed_weights is not None
