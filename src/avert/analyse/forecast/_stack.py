@@ -510,24 +510,33 @@ class Stacked(Forecaster):
         self,
         longs: dict[float | None, npt.NDArray[np.float64]],
         cells: npt.NDArray[np.int64],
-        weights: npt.NDArray[np.float64],
+        weights: npt.NDArray[np.float64] | None = None,
+        *,
+        whole: bool = False,
     ) -> npt.NDArray[np.float64]:
-        """The long-memory maps of the counts ``longs`` read at ``cells`` (a
-        smoothing evaluated there only, :func:`smoothed_at`; zeros where its
-        weight is zero)."""
+        """The long-memory maps of the counts ``longs`` read at ``cells``: a
+        count's map only there (the same bits as the whole map's), a smoothing
+        evaluated there only (:func:`smoothed_at`) or, ``whole``, on the whole
+        grid (the cross-validation's: see :meth:`_held_out_blocks`); zeros where
+        its weight is zero."""
         rows = np.zeros((len(self.long_maps), cells.size))
         for k, (half_life, sigma) in enumerate(self.long_maps):
-            if weights[k] == 0.0:
+            if weights is not None and weights[k] == 0.0:
                 continue
             count = longs[half_life]
-            base = count / max(float(count.sum()), 1e-12)
-            if sigma > 0:
+            if sigma == 0:
+                rows[k] = count[cells] / max(float(count.sum()), 1e-12)
+                continue
+            if whole:
+                whole_map = np.zeros(self.grid.n_cells)
+                self._density_into(count, sigma, whole_map)
+                rows[k] = whole_map[cells]
+            else:
+                base = count / max(float(count.sum()), 1e-12)
                 [(smooth, total)] = smoothed_at(
                     base.reshape(self.grid.shape), [sigma], cells
                 )
                 rows[k] = smooth / max(total, 1e-12)
-            else:
-                rows[k] = base[cells]
         return rows
 
     def fit_weights(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
@@ -565,6 +574,10 @@ class Stacked(Forecaster):
         maps: list[npt.NDArray[np.float64]] = []
         counts: list[npt.NDArray[np.float64]] = []
         weight = self._event_weights(ev, t0)  # once: each block's are a subset
+        long_weights = {
+            h: np.ones_like(ev.t) if h is None else np.exp(-_LN2 * (t0 - ev.t) / h)
+            for h, _ in (self.long_maps if long else ())
+        }
         for b in np.flatnonzero(np.bincount(block)):  # the blocks holding events
             inside = block == b
             if inside.all():
@@ -577,10 +590,18 @@ class Stacked(Forecaster):
             # their last bits, which the weights' search can carry to 1e-9 of the
             # forecast (Toronto's robberies, 2021-01-03, every event)
             if long:
-                rest_maps = np.vstack(
-                    [self._maps_of(rest_count), self._long_rows(ev.take(rest), t0)]
+                rest_long = {
+                    h: self._count_of(ev.cell[rest], w[rest])
+                    for h, w in long_weights.items()
+                }
+                maps.append(
+                    np.vstack(
+                        [
+                            self._maps_of(rest_count)[:, seen],
+                            self._long_at(rest_long, seen, whole=True),
+                        ]
+                    )
                 )
-                maps.append(rest_maps[:, seen])
             else:
                 maps.append(self._maps_of(rest_count)[:, seen])
             counts.append(n[seen].astype(np.float64))
