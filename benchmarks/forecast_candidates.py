@@ -9,6 +9,12 @@ coverage (bbox 1/2/5/10 %, active 1/2/5/10 %), Toronto | synthetic, and the medi
 CPU seconds per day; for Toronto also the difference to the default, to four
 decimals. These are the rejected candidates of ``docs/places.md``.
 
+Since 2026-12-07 the default (and every candidate built on ``Stacked``) adds a
+flat and a 730-day count to its stack when the history spans more than 1.5 years:
+with ``--train 365`` nothing changes, bit for bit; with ``--train all`` the
+figures of the candidates measured before then are not reproduced unless
+``long_maps=()`` is given (``benchmarks/forecast_long_memory.py``).
+
     .venv/bin/python benchmarks/forecast_candidates.py [--days long|short]
         [--train all|365] [--gbm] [--only NAMES] [--headroom]
         [--categories 'Assault,Auto Theft,...' --only NAMES]
