@@ -162,11 +162,12 @@ class Stacked(Forecaster):
     """Count and smoothed-count maps, weighted per forecast by cross-validation."""
 
     name: ClassVar[str] = "default"
+    # (the long-memory maps are not named here: they join only past 1.5 years of
+    # history, never in the briefing's 455 days, whose text and digests it keeps)
     method: ClassVar[str] = (
         "one-year half-life count per cell, its Gaussian smoothings (1, 2, 4 cells) "
-        "and a uniform map (with histories over 1.5 years also the flat and the "
-        "730-day half-life count), weighted by likelihood on held-out fifths of "
-        "the history (stacking), mixed with the last days' events (three-day "
+        "and a uniform map, weighted by likelihood on held-out fifths of the "
+        "history (stacking), mixed with the last days' events (three-day "
         "half-life) by a weight learnt one day ahead"
     )
     source: ClassVar[str] = (
@@ -702,20 +703,16 @@ class Stacked(Forecaster):
         )
         total = np.maximum(weighted.sum(axis=0) + recent, 1e-300)
         k0 = len(self.sigmas_cells) + 2
+        own = weighted[0] + (1.0 - a) * self._own_in_smoothings(cells)
+        near = np.maximum(weighted[1 : k0 - 1].sum(axis=0) - (own - weighted[0]), 0.0)
         # the long-memory maps (when used): a count is the cell's own record, a
-        # smoothed one its neighbourhood's (its centre's share not taken out)
-        long_own = np.zeros(cells.size)
-        long_near = np.zeros(cells.size)
+        # smoothed one its neighbourhood's (its centre's share not taken out);
+        # without them the shares are the former stack's, bit for bit
         for k, (_, sigma) in enumerate(self.long_maps[: weighted.shape[0] - k0]):
             if sigma > 0:
-                long_near += weighted[k0 + k]
+                near = near + weighted[k0 + k]
             else:
-                long_own += weighted[k0 + k]
-        own_smoothed = (1.0 - a) * self._own_in_smoothings(cells)
-        own = weighted[0] + own_smoothed + long_own
-        near = np.maximum(
-            weighted[1 : k0 - 1].sum(axis=0) - own_smoothed + long_near, 0.0
-        )
+                own = own + weighted[k0 + k]
         s = self.grid.cell_size_m
         near_m = (min(self.sigmas_cells) * s, max(self.sigmas_cells) * s)
         last = (
