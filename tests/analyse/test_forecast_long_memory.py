@@ -150,6 +150,43 @@ def test_the_one_day_ahead_fit_keeps_the_long_counts_as_a_fresh_count() -> None:
     np.testing.assert_allclose(read, whole, rtol=1e-12, atol=0)
 
 
+def test_a_frozen_model_past_the_switch_learns_as_the_model_not_frozen() -> None:
+    """A backtest whose days cross 1.5 years of history (``avert forecast
+    --history-days 500``: 500 days at its first day, 590 at ``at``) scores the
+    stack its forecast uses: past the switch, the frozen model's forecast is the
+    model's own that day (its frozen weights, of the five maps only, had been
+    used there: the backtest measured a stack the forecast did not use); before
+    it, the weights frozen at the first day, as before."""
+    ev = Events.from_frame(_window(_city(4, 4.0), 590.0), GRID)
+    t_first = to_days(AT) - 90.0
+    frozen = Stacked(GRID).frozen(ev.before(t_first), t_first)
+    assert frozen.fixed_weights is not None
+    assert frozen.fixed_weights.size == 5  # 500 days at the first day
+    late = to_days(AT) - 10.0  # 580 days: the forecast's stack has the long maps
+    on = dt.datetime(1970, 1, 1) + dt.timedelta(days=late)
+    live = Stacked(GRID).fit(ev.before(late))
+    expected = live.predict(on)
+    assert live.weights_ is not None
+    assert live.weights_.size == 7
+    got = frozen.fit(ev.before(late)).predict(on)
+    assert frozen.weights_ is not None
+    assert frozen.weights_.size == 7
+    np.testing.assert_array_equal(got, expected)
+    assert frozen.recent_weight_ == live.recent_weight_
+    early = t_first + 20.0  # 520 days: the frozen weights, as before
+    frozen.fit(ev.before(early)).predict(
+        dt.datetime(1970, 1, 1) + dt.timedelta(days=early)
+    )
+    np.testing.assert_array_equal(frozen.weights_, frozen.fixed_weights)
+    # weights given stay as given past the switch
+    given = Stacked(GRID, weights=[0.5, 0.2, 0.1, 0.1, 0.1]).frozen(
+        ev.before(t_first), t_first
+    )
+    given.fit(ev.before(late)).predict(on)
+    assert given.weights_ is not None
+    assert given.weights_.size == 5
+
+
 def test_bad_long_maps_are_refused() -> None:
     with pytest.raises(ConfigError, match="long_maps"):
         Stacked(GRID, long_maps=((0.0, 0.0),))

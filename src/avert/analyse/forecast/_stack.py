@@ -253,6 +253,10 @@ class Stacked(Forecaster):
         self.fixed_recent_weight = recent_weight
         self.recent_weight_: float = 0.0 if recent_weight is None else recent_weight
         self._recent: npt.NDArray[np.float64] | None = None  # of the last prediction
+        # set by :meth:`frozen` when its weights were learnt without the long maps:
+        # they hold only while the history spans at most long_after_days
+        self._frozen_short = False
+        self._recent_learnt = False  # the frozen recent weight was learnt, not given
 
     def maps(
         self, events: Events, t0: float, *, long: bool | None = None
@@ -270,10 +274,11 @@ class Stacked(Forecaster):
     def uses_long(self, events: Events, t0: float) -> bool:
         """Whether the long-memory maps join the stack at ``t0``: when the
         model has them and the events given span more than ``long_after_days``
-        before ``t0`` (with weights given, when there is one for each)."""
+        before ``t0`` (with weights given, when there is one for each; with
+        weights :meth:`frozen` learnt without them, by the span)."""
         if not self.long_maps:
             return False
-        if self.fixed_weights is not None:
+        if self.fixed_weights is not None and not self._frozen_short:
             return bool(self.fixed_weights.size > len(self.sigmas_cells) + 2)
         return len(events) > 0 and t0 - float(events.t[0]) > self.long_after_days
 
@@ -623,7 +628,15 @@ class Stacked(Forecaster):
 
     def frozen(self, events: Events, t0: float) -> Stacked:
         """This model with its weights (and the recent map's) learnt at ``t0`` and
-        held fixed; weights given to this model stay as given."""
+        held fixed; weights given to this model stay as given.
+
+        Weights learnt without the long-memory maps (a history of at most
+        ``long_after_days`` at ``t0``) are held only while the history stays that
+        short: on a later day past it the model learns its weights (and the
+        recent map's) that day, as the model not frozen does, so that a backtest
+        whose days cross 1.5 years of history measures the stack its forecast
+        uses (``avert forecast --history-days 500``: the forecast at ``at`` had
+        the long maps, its backtest, frozen 90 days before, never)."""
         past = events.before(t0)
         with one_blas_thread():  # as fit and predict
             weights = (
@@ -639,7 +652,7 @@ class Stacked(Forecaster):
                 if self.fixed_recent_weight is None
                 else self.fixed_recent_weight
             )
-        return Stacked(
+        model = Stacked(
             self.grid,
             window_days=self.window_days,
             half_life_days=self.half_life_days,
@@ -654,12 +667,24 @@ class Stacked(Forecaster):
             long_maps=self.long_maps,
             long_after_days=self.long_after_days,
         )
+        model._frozen_short = bool(self.long_maps) and (
+            self._frozen_short
+            or (
+                self.fixed_weights is None
+                and weights.size == len(self.sigmas_cells) + 2
+            )
+        )
+        model._recent_learnt = self.fixed_recent_weight is None or self._recent_learnt
+        return model
 
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
         ev = past if self.window_days is None else past.before(t0, self.window_days)
+        # a frozen model past the history its weights were learnt for learns
+        # them as the model not frozen does (:meth:`frozen`)
+        relearn = self._frozen_short and self.uses_long(ev, t0)
         self.weights_ = (
             self.fit_weights(ev, t0)
-            if self.fixed_weights is None
+            if self.fixed_weights is None or relearn
             else self.fixed_weights
         )
         self._maps = self.maps(
@@ -677,7 +702,7 @@ class Stacked(Forecaster):
             return np.asarray(mix + tie_break, dtype=np.float64)
         self.recent_weight_ = (
             self.fit_recent_weight(ev, t0, self.weights_)
-            if self.fixed_recent_weight is None
+            if self.fixed_recent_weight is None or (relearn and self._recent_learnt)
             else self.fixed_recent_weight
         )
         self._recent = self.recent_map(ev, t0)
