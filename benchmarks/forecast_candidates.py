@@ -9,6 +9,17 @@ coverage (bbox 1/2/5/10 %, active 1/2/5/10 %), Toronto | synthetic, and the medi
 CPU seconds per day; for Toronto also the difference to the default, to four
 decimals. These are the rejected candidates of ``docs/places.md``.
 
+Since 2026-12-07 the default (and the candidates that are ``Stacked`` with other
+options) adds a flat and a 730-day count to its stack when the history spans more
+than 1.5 years: with ``--train 365`` nothing changes, bit for bit; with ``--train
+all`` their figures of before then are not reproduced unless ``long_maps=()`` is
+given (``benchmarks/forecast_long_memory.py``). The candidates of their own class
+(further maps, their own weights or one-day-ahead fit) are built on
+``_FormerStack``, the stack without those maps, as they were measured: their code
+knows the five maps only (with the long maps 27 of the 75 candidates raised a
+ValueError on a synthetic history of 1.7 or 3 years: maps and weights of
+different lengths).
+
     .venv/bin/python benchmarks/forecast_candidates.py [--days long|short]
         [--train all|365] [--gbm] [--only NAMES] [--headroom]
         [--categories 'Assault,Auto Theft,...' --only NAMES]
@@ -59,6 +70,15 @@ from forecast_toronto import TORONTO_CSV, toronto_events  # noqa: E402
 #: the stack as it was before its recent map (2026-12-03): the candidates built on it
 #: were measured so, and are kept so
 _NO_RECENT: dict[str, Any] = {"recent_half_life_days": None}
+
+
+class _FormerStack(Stacked):
+    """The stack without the long-memory maps (as before 2026-12-07): the base
+    of the candidates below that build maps, weights or the one-day-ahead fit of
+    their own on its five maps."""
+
+    def __init__(self, grid: Grid, **kw: Any) -> None:
+        super().__init__(grid, **{"long_maps": (), **kw})
 
 
 class Shrink(Blend):
@@ -191,7 +211,7 @@ def _density(values: np.ndarray) -> np.ndarray:
     return values / max(float(values.sum()), 1e-12)
 
 
-class StackedMore(Stacked):
+class StackedMore(_FormerStack):
     """The default stack with further count maps of other half-lives (``None``:
     the flat count), weighted with the rest by the same cross-validation in time."""
 
@@ -201,14 +221,14 @@ class StackedMore(Stacked):
         super().__init__(grid, **{**_NO_RECENT, **kw})
         self.extra_half_lives = extra_half_lives
 
-    def maps(self, events: Events, t0: float) -> np.ndarray:
+    def maps(self, events: Events, t0: float, **_: Any) -> np.ndarray:
         rows = [super().maps(events, t0)]
         for h in self.extra_half_lives:
             rows.append(_density(_decayed_count(self.grid, events, t0, h))[None, :])
         return np.vstack(rows)
 
     def _held_out_blocks(
-        self, ev: Events, t0: float
+        self, ev: Events, t0: float, **_: Any
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """The stack's time blocks, each scored under every map of the others
         (the stack's own scores its count maps only since its speed-up: with the
@@ -287,7 +307,7 @@ class StackPlus(StackedMore):
         return mixture_weights(np.hstack(maps) / len(maps), np.concatenate(counts))
 
 
-class SameWeekday(Stacked):
+class SameWeekday(_FormerStack):
     """The default stack plus a further map: the decayed count of the events on the
     forecast day's weekday (the weekday of each scored event when the weights are
     cross-validated)."""
@@ -347,7 +367,7 @@ class SameWeekday(Stacked):
         return np.asarray(self.weights_ @ np.vstack([self.maps(past, t0), day]))
 
 
-class EmpiricalBayes(Stacked):
+class EmpiricalBayes(_FormerStack):
     """Poisson-gamma shrinkage of each cell's decayed count towards its neighbourhood.
 
     Prior: the cell's expected count is Gamma with mean ``N m_c`` (``N`` the
@@ -471,7 +491,7 @@ class GeometricPool(StackPlus):
         return np.exp(eta - eta.max())
 
 
-class TowardCount(Stacked):
+class TowardCount(_FormerStack):
     """The stack with its learnt weights moved ``lam`` of the way towards the count
     map alone: ``(1 - lam) w + lam e0`` (more weight on each cell's own record)."""
 
@@ -516,7 +536,7 @@ def _gauss_spread(fx: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]
     return np.tile(offsets, (fx.size, 1)), np.diff(cdf, axis=1)
 
 
-class StackedSubCell(Stacked):
+class StackedSubCell(_FormerStack):
     """The default stack plus one further map read from the events' exact places,
     not their cells: an average shifted histogram (``kind="ash"``, ``m`` shifts per
     axis) or a Gaussian kernel of ``sigma`` cells integrated over each cell
@@ -569,7 +589,7 @@ class StackedSubCell(Stacked):
             minlength=self.grid.n_cells,
         )
 
-    def maps(self, events: Events, t0: float) -> np.ndarray:
+    def maps(self, events: Events, t0: float, **_: Any) -> np.ndarray:
         cells, share = self._spread(events)
         extra = self._extra(cells, share, self._event_weights(events, t0))
         return np.vstack([super().maps(events, t0), _density(extra)[None, :]])
@@ -583,7 +603,7 @@ class StackedSubCell(Stacked):
         return mixture_weights(*scored)
 
     def _held_out_blocks(
-        self, ev: Events, t0: float
+        self, ev: Events, t0: float, **_: Any
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """As the stack's, with the sub-cell map of every other block."""
         assert self.folds is not None
@@ -693,7 +713,7 @@ def _weights_to_optimum(
     return w
 
 
-class StackedToOptimum(Stacked):
+class StackedToOptimum(_FormerStack):
     """The default with its weights (and the recent map's) at the likelihood's
     maximum where L-BFGS-B stops short (:func:`_weights_to_optimum`)."""
 
@@ -756,7 +776,7 @@ def _likelihood_weights(folds: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarra
     )
 
 
-class StackedCaptureTowardCount(Stacked):
+class StackedCaptureTowardCount(_FormerStack):
     """The default stack with its likelihood weights ``w`` moved along one line,
     ``lam`` of the way towards the count map alone (``lam > 0``) or away from it,
     towards ``w``'s smoothings and floor (``lam < 0``), ``lam`` chosen per forecast
@@ -812,7 +832,7 @@ class StackedCaptureTowardCount(Stacked):
         return self._along(w, best)
 
 
-class StackedTopConditional(Stacked):
+class StackedTopConditional(_FormerStack):
     """The default stack with its weights by a likelihood of the top cells only: in
     each of the stack's time blocks, the cells ``S`` of the top ``top`` (10 %) of
     the other blocks' cells with any event, ranked by their decayed count, and the
@@ -906,7 +926,7 @@ def _soft_capture(
     return -value, -(w * (grad - float(w @ grad)))
 
 
-class StackedSoftCapture(Stacked):
+class StackedSoftCapture(_FormerStack):
     """The default stack with all its weights chosen for the top: they maximise a
     smooth surrogate of how many of each time block's events the other blocks'
     maps put in the top 1 % and 5 % (``tops``) of the history's cells (a cell in
@@ -967,7 +987,7 @@ def _group_firsts(events: Events, unit_days: float) -> np.ndarray:
     return np.unique(key, return_index=True)[1]
 
 
-class StackedDistinct(Stacked):
+class StackedDistinct(_FormerStack):
     """The default stack whose long-memory count (and so its smoothings) counts each
     distinct (cell, day) or (cell, hour) once, at the age of its first event: an
     incident of several offences (Toronto's rows are offences, several victims of
@@ -1041,7 +1061,7 @@ def _adaptive_map(
     return _density(out)
 
 
-class StackedExtra(Stacked):
+class StackedExtra(_FormerStack):
     """The default stack (its recent map included) plus further maps, each built
     from the events given at the forecast time, weighted with the others by the
     same cross-validation in time, and inside the stack whose recent weight is
@@ -1072,7 +1092,7 @@ class StackedExtra(Stacked):
                 rows.append(_adaptive_map(count, self.grid, param))
         return np.vstack(rows)
 
-    def maps(self, events: Events, t0: float) -> np.ndarray:
+    def maps(self, events: Events, t0: float, **_: Any) -> np.ndarray:
         return np.vstack([super().maps(events, t0), self.extra_maps(events, t0)])
 
     def fit_weights(self, events: Events, t0: float) -> np.ndarray:
@@ -1085,7 +1105,7 @@ class StackedExtra(Stacked):
         return mixture_weights(*scored)
 
     def _held_out_blocks(
-        self, ev: Events, t0: float
+        self, ev: Events, t0: float, **_: Any
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """As the stack's, with the further maps of every other block."""
         assert self.folds is not None

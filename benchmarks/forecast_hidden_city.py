@@ -17,7 +17,9 @@ from another run's). The first call (imports, scipy's set-up) is made before the
 timing.
 
 Run: ``.venv/bin/python benchmarks/forecast_hidden_city.py [--years 4] [--days 5]
-[--cell-m 100]`` (``--cell-m 50``: the same city on a million cells).
+[--cell-m 100] [--no-long-maps]`` (``--cell-m 50``: the same city on a million
+cells; ``--no-long-maps``: the default as before 2026-12-07, without the flat and
+730-day maps that join its stack past 1.5 years of history).
 """
 
 from __future__ import annotations
@@ -76,6 +78,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--unsorted", action="store_true")
     parser.add_argument("--near-repeats", type=float, default=0.0)
+    parser.add_argument(
+        "--no-long-maps",
+        action="store_true",
+        help="the default without its long-memory maps (as before 2026-12-07)",
+    )
     parser.add_argument("--save", default=None, help="keep the forecasts (.npy)")
     parser.add_argument("--against", default=None, help="compare with a --save")
     parser.add_argument(
@@ -84,11 +91,13 @@ def main() -> None:
     args = parser.parse_args()
     events = city(args.years, unsorted=args.unsorted, near_repeats=args.near_repeats)
     side_cells = int(SIDE_M // args.cell_m)
-    grid = {
+    grid: dict[str, object] = {
         "origin_xy": ORIGIN,
         "cell_size_m": args.cell_m,
         "shape": (side_cells, side_cells),
     }
+    if args.no_long_maps:
+        grid["long_maps"] = ()
     forecast_grid(events, at=dt.datetime(2024, 11, 30), **grid)  # warm-up
     print(
         f"{events.height:,} events over {args.years:g} years"

@@ -14,6 +14,13 @@ so a SHA-256 of its bytes, as first pinned, failed with those kernels on the
 very machine that pinned it. A change of a model's parameter
 moves the forecasts far more (a half-life of 365.5 days for 365: 1e-3 relative,
 checked below; even the tie-break's 1e-9 made 1.01e-9 is outside it).
+
+The default's long-memory maps (2026-12-07) join its stack only when the history
+spans more than 1.5 years, as it does at 2023-11-15 and 2024-03-10: the pinned
+``default`` arrays are of the stack without them (``long_maps=()``, what the
+default is on shorter histories: 2023-06-01 is pinned with the default itself),
+and the default with them is pinned apart (``seeded_city_long_memory.npz``,
+computed by the commit that adopted them).
 """
 
 from __future__ import annotations
@@ -52,9 +59,13 @@ PINNED = Path(__file__).resolve().parents[1] / "data" / "forecast-pinned"
 RTOL = 1e-12
 
 
-def pinned(model: str, day: str) -> np.ndarray:
+#: the default before its long-memory maps: the pinned arrays are of it
+FORMER = {"long_maps": ()}
+
+
+def pinned(model: str, day: str, file: str = "seeded_city.npz") -> np.ndarray:
     """The forecast of ``seeded_city()`` by ``model`` at ``day``, as pinned."""
-    with np.load(PINNED / "seeded_city.npz") as arrays:
+    with np.load(PINNED / file) as arrays:
         return np.asarray(arrays[f"{model} {day}"])
 
 
@@ -79,7 +90,8 @@ def forecast(model: str, day: str, **params: object) -> np.ndarray:
 
 @pytest.mark.parametrize(("model", "day"), CASES)
 def test_forecasts_of_the_seeded_city_are_unchanged(model: str, day: str) -> None:
-    risk, was = forecast(model, day), pinned(model, day)
+    params = FORMER if model == "default" else {}
+    risk, was = forecast(model, day, **params), pinned(model, day)
     assert risk.shape == was.shape == SHAPE
     if model == "counting":  # sums of ones: the same bits on every machine
         np.testing.assert_array_equal(risk, was)
@@ -87,10 +99,28 @@ def test_forecasts_of_the_seeded_city_are_unchanged(model: str, day: str) -> Non
         np.testing.assert_allclose(risk, was, rtol=RTOL, atol=0.0)
 
 
+def test_the_default_of_under_18_months_is_the_pinned_one() -> None:
+    """517 days of history: the long-memory maps do not join; the same forecast."""
+    np.testing.assert_allclose(
+        forecast("default", "2023-06-01"),
+        pinned("default", "2023-06-01"),
+        rtol=RTOL,
+        atol=0.0,
+    )
+
+
+@pytest.mark.parametrize("day", ["2023-11-15", "2024-03-10"])
+def test_the_default_with_its_long_memory_maps_is_unchanged(day: str) -> None:
+    was = pinned("default", day, "seeded_city_long_memory.npz")
+    np.testing.assert_allclose(forecast("default", day), was, rtol=RTOL, atol=0.0)
+    with pytest.raises(AssertionError):  # they do change the forecast
+        np.testing.assert_allclose(was, pinned("default", day), rtol=RTOL, atol=0.0)
+
+
 def test_the_tolerance_tells_a_changed_parameter() -> None:
     """The default's tolerance is not so loose that a model change passes: half a
     day more of half-life (365.5 for 365) is outside it."""
-    changed = forecast("default", "2023-11-15", half_life_days=365.5)
+    changed = forecast("default", "2023-11-15", half_life_days=365.5, **FORMER)
     with pytest.raises(AssertionError):
         np.testing.assert_allclose(
             changed, pinned("default", "2023-11-15"), rtol=RTOL, atol=0.0
@@ -109,6 +139,7 @@ def test_a_time_sorted_history_and_weight_on_every_map_are_unchanged() -> None:
         cell_size_m=CELL_M,
         shape=SHAPE,
         at=dt.datetime(2023, 11, 15),
+        **FORMER,
     )
     np.testing.assert_allclose(sorted_risk, pinned("default", day), rtol=RTOL, atol=0.0)
     weighted = forecast("default", day, weights=[0.3, 0.2, 0.2, 0.2, 0.1])

@@ -10,7 +10,10 @@ The components ``f_k`` are density maps over the grid, each summing to one:
 2. Gaussian smoothings of that count with standard deviations of 1, 2 and 4 cells
    (``sigmas_cells``): the neighbourhood at three scales;
 3. the uniform map (every cell alike), so that no cell has zero risk;
-4. mixed in after them, the recent map: the count with a three-day half-life
+4. when the events given span more than ``long_after_days`` (548, 1.5 years)
+   before the forecast time, the long-memory maps (``long_maps``): the flat count
+   (every event alike) and the count with a 730-day half-life;
+5. mixed in after them, the recent map: the count with a three-day half-life
    (``recent_half_life_days``) smoothed by one cell, for near repeats (Johnson &
    Bowers 2004; Townsley, Homel & Chaseling 2003): ``(1 - a) r + a f_recent``.
 
@@ -43,7 +46,15 @@ few thousandths: with one year of events, the count holds nearly all there is to
 know about where the next day's violence falls. Cross-validated weights replaced the
 90-day hold-out (``folds=None``) in 2026-12: level or ahead on the 549 days in every
 column, and no longer behind the count where the history is short (docs/places.md).
-The recent map joined in 2026-12-03, after an independent check found the stack far
+The long-memory maps joined in 2026-12-07, for histories of more than 1.5 years
+only (under 365 days of the protocol, or the briefing's 455, the forecast is the
+stack's as before, bit for bit): given every event before each day, a flat
+multi-year count had led the default on sparse crimes and stable places. By a rule
+fixed before the runs (validation days only, every event given: five Toronto
+categories, 110 days of 2019-07..2020-12, and five synthetic cities) they were
+adopted: +0.0010 a column on average over the 80 columns, no category behind by
+more than 0.002 on average (break and enter -0.0017; robbery +0.0061, auto theft
++0.0038). The recent map joined in 2026-12-03, after an independent check found the stack far
 behind ``sepp`` on a city with strong near repeats; by a rule fixed before the runs
 it was adopted because, on the validation days, it was within 0.001 of the stack in
 every Toronto assault column (−0.0003 to +0.0001), level with or ahead of counting on
@@ -151,6 +162,8 @@ class Stacked(Forecaster):
     """Count and smoothed-count maps, weighted per forecast by cross-validation."""
 
     name: ClassVar[str] = "default"
+    # (the long-memory maps are not named here: they join only past 1.5 years of
+    # history, never in the briefing's 455 days, whose text and digests it keeps)
     method: ClassVar[str] = (
         "one-year half-life count per cell, its Gaussian smoothings (1, 2, 4 cells) "
         "and a uniform map, weighted by likelihood on held-out fifths of the "
@@ -176,6 +189,8 @@ class Stacked(Forecaster):
         recent_sigma_cells: float = 1.0,
         ahead_days: int = 28,
         recent_weight: float | None = None,
+        long_maps: Sequence[tuple[float | None, float]] = ((None, 0.0), (730.0, 0.0)),
+        long_after_days: float = 548.0,
     ) -> None:
         super().__init__(grid)
         if (
@@ -196,6 +211,18 @@ class Stacked(Forecaster):
                 "ahead_days at least 1 and recent_weight between 0 and 1."
             )
             raise ConfigError(msg)
+        if (
+            any(
+                (h is not None and not h > 0) or not sigma >= 0
+                for h, sigma in long_maps
+            )
+            or not long_after_days > 0
+        ):
+            msg = (
+                "long_maps holds (half_life_days > 0 or None, sigma_cells >= 0) "
+                "pairs and long_after_days must be > 0."
+            )
+            raise ConfigError(msg)
         if folds is not None and folds < 2:
             msg = f"folds must be at least 2 (or None for the hold-out); got {folds}."
             raise ConfigError(msg)
@@ -204,12 +231,19 @@ class Stacked(Forecaster):
         self.half_life_days = half_life_days
         self.sigmas_cells = tuple(sigmas_cells)
         self.holdout_days = holdout_days
+        self.long_maps = tuple((h, float(sigma)) for h, sigma in long_maps)
+        self.long_after_days = float(long_after_days)
         self.fixed_weights = None if weights is None else np.asarray(weights, float)
-        if (
-            self.fixed_weights is not None
-            and self.fixed_weights.size != len(self.sigmas_cells) + 2
-        ):
-            msg = f"weights needs {len(self.sigmas_cells) + 2} values (one per map)."
+        k0 = len(self.sigmas_cells) + 2
+        if self.fixed_weights is not None and self.fixed_weights.size not in {
+            k0,
+            k0 + len(self.long_maps),
+        }:
+            msg = f"weights needs {k0} values (one per map)" + (
+                f", or {k0 + len(self.long_maps)} with the long-memory maps."
+                if self.long_maps
+                else "."
+            )
             raise ConfigError(msg)
         self.weights_: npt.NDArray[np.float64] | None = self.fixed_weights
         self._maps: npt.NDArray[np.float64] | None = None  # of the last prediction
@@ -219,10 +253,76 @@ class Stacked(Forecaster):
         self.fixed_recent_weight = recent_weight
         self.recent_weight_: float = 0.0 if recent_weight is None else recent_weight
         self._recent: npt.NDArray[np.float64] | None = None  # of the last prediction
+        # set by :meth:`frozen` when its weights were learnt without the long maps:
+        # they hold only while the history spans at most long_after_days
+        self._frozen_short = False
+        self._recent_learnt = False  # the frozen recent weight was learnt, not given
 
-    def maps(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
-        """Return the component maps at ``t0`` (days), one flat density per row."""
-        return self._maps_of(self._decayed_count(events, t0))
+    def maps(
+        self, events: Events, t0: float, *, long: bool | None = None
+    ) -> npt.NDArray[np.float64]:
+        """Return the component maps at ``t0`` (days), one flat density per row:
+        the long-memory maps after the others when ``long`` (by default when
+        :meth:`uses_long` says so for these events)."""
+        rows = self._maps_of(self._decayed_count(events, t0))
+        if long is None:
+            long = self.uses_long(events, t0)
+        if not long:
+            return rows
+        return np.vstack([rows, self._long_rows(events, t0)])
+
+    def uses_long(self, events: Events, t0: float) -> bool:
+        """Whether the long-memory maps join the stack at ``t0``: when the
+        model has them and the events given span more than ``long_after_days``
+        before ``t0`` (with weights given, when there is one for each; with
+        weights :meth:`frozen` learnt without them, by the span)."""
+        if not self.long_maps:
+            return False
+        if self.fixed_weights is not None and not self._frozen_short:
+            return bool(self.fixed_weights.size > len(self.sigmas_cells) + 2)
+        return len(events) > 0 and t0 - float(events.t[0]) > self.long_after_days
+
+    def _long_count(
+        self,
+        cell: npt.NDArray[np.int64],
+        t: npt.NDArray[np.float64],
+        t0: float,
+        half_life: float | None,
+    ) -> npt.NDArray[np.float64]:
+        """Events per cell at ``t0`` weighted ``2 ** (-age / half_life)`` (1: flat)."""
+        weight = (
+            np.ones_like(t)
+            if half_life is None
+            else np.exp(-_LN2 * (t0 - t) / half_life)
+        )
+        return self._count_of(cell, weight)
+
+    def _long_rows(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
+        """The long-memory maps at ``t0``, one flat density per row: the count with
+        each half-life (``None``: flat), smoothed by its sigma (0: not)."""
+        counts: dict[float | None, npt.NDArray[np.float64]] = {}
+        rows = np.zeros((len(self.long_maps), self.grid.n_cells))
+        for k, (half_life, sigma) in enumerate(self.long_maps):
+            if half_life not in counts:
+                counts[half_life] = self._long_count(
+                    events.cell, events.t, t0, half_life
+                )
+            self._density_into(counts[half_life], sigma, rows[k])
+        return rows
+
+    def _density_into(
+        self,
+        count: npt.NDArray[np.float64],
+        sigma: float,
+        out: npt.NDArray[np.float64],
+    ) -> None:
+        """Write ``count`` as a density, smoothed by ``sigma`` cells (0: not)."""
+        base = count / max(float(count.sum()), 1e-12)
+        if sigma > 0:
+            smooth = smooth_near(base.reshape(self.grid.shape), sigma).ravel()
+            np.divide(smooth, max(float(smooth.sum()), 1e-12), out=out)
+        else:
+            out[:] = base
 
     def _decayed_count(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
         """Events per cell at ``t0``, each weighted ``2 ** (-age / half_life_days)``."""
@@ -348,6 +448,17 @@ class Stacked(Forecaster):
             1.0 if self.half_life_days is None else 2.0 ** (1 / self.half_life_days)
         )
         count = self._decayed_count(events.before(start), start)
+        k0 = len(self.sigmas_cells) + 2
+        # the long-memory counts, kept day by day as the count is (when used)
+        longs = (
+            {
+                h: self._long_count(ev0.cell, ev0.t, start, h)
+                for ev0 in [events.before(start)]
+                for h, _ in self.long_maps
+            }
+            if weights.size > k0
+            else {}
+        )
         stack_cols, recent_cols, counts = [], [], []
         for back in range(1, self.ahead_days + 1):
             day = start - back
@@ -360,10 +471,18 @@ class Stacked(Forecaster):
             gone = np.bincount(inverse, self._event_weights(held, day + 1.0))
             count[seen] = np.maximum(count[seen] - gone, 0.0)
             count *= younger
+            for h, long_count in longs.items():
+                self._long_back_one_day(long_count, held, seen, inverse, day, h)
             if not (len(held) and np.searchsorted(events.t, day) > 0):
                 continue
             # the maps are read at the day's cells only
-            stack_cols.append(weights @ self._maps_at(count, seen, weights))
+            if longs:
+                stack_cols.append(
+                    weights[:k0] @ self._maps_at(count, seen, weights[:k0])
+                    + weights[k0:] @ self._long_at(longs, seen, weights[k0:])
+                )
+            else:
+                stack_cols.append(weights @ self._maps_at(count, seen, weights))
             recent_cols.append(self._recent_at(events.before(day), day, seen))
             counts.append(n.astype(np.float64))
         if not counts:
@@ -371,27 +490,86 @@ class Stacked(Forecaster):
         both = np.vstack([np.concatenate(stack_cols), np.concatenate(recent_cols)])
         return float(mixture_weights(both, np.concatenate(counts))[1])
 
+    def _long_back_one_day(
+        self,
+        count: npt.NDArray[np.float64],
+        held: Events,
+        seen: npt.NDArray[np.int64],
+        inverse: npt.NDArray[np.int64],
+        day: float,
+        half_life: float | None,
+    ) -> None:
+        """Turn a long-memory count at ``day + 1`` into the one at ``day`` in
+        place: without the day's events (``held``, in the cells ``seen``) and, with a
+        half-life, one day younger."""
+        gone = np.bincount(
+            inverse,
+            np.ones_like(held.t)
+            if half_life is None
+            else np.exp(-_LN2 * (day + 1.0 - held.t) / half_life),
+        )
+        count[seen] = np.maximum(count[seen] - gone, 0.0)
+        if half_life is not None:
+            count *= 2.0 ** (1 / half_life)
+
+    def _long_at(
+        self,
+        longs: dict[float | None, npt.NDArray[np.float64]],
+        cells: npt.NDArray[np.int64],
+        weights: npt.NDArray[np.float64] | None = None,
+        *,
+        whole: bool = False,
+    ) -> npt.NDArray[np.float64]:
+        """The long-memory maps of the counts ``longs`` read at ``cells``: a
+        count's map only there (the same bits as the whole map's), a smoothing
+        evaluated there only (:func:`smoothed_at`) or, ``whole``, on the whole
+        grid (the cross-validation's: see :meth:`_held_out_blocks`); zeros where
+        its weight is zero."""
+        rows = np.zeros((len(self.long_maps), cells.size))
+        for k, (half_life, sigma) in enumerate(self.long_maps):
+            if weights is not None and weights[k] == 0.0:
+                continue
+            count = longs[half_life]
+            if sigma == 0:
+                rows[k] = count[cells] / max(float(count.sum()), 1e-12)
+                continue
+            if whole:
+                whole_map = np.zeros(self.grid.n_cells)
+                self._density_into(count, sigma, whole_map)
+                rows[k] = whole_map[cells]
+            else:
+                base = count / max(float(count.sum()), 1e-12)
+                [(smooth, total)] = smoothed_at(
+                    base.reshape(self.grid.shape), [sigma], cells
+                )
+                rows[k] = smooth / max(total, 1e-12)
+        return rows
+
     def fit_weights(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
         """Return the weights learnt at ``t0`` (days) from the events before it:
         by ``folds``-fold cross-validation in time, or (``folds=None``) maps from
         the events before ``t0 - holdout_days`` scored on the last ``holdout_days``."""
         ev = events if self.window_days is None else events.before(t0, self.window_days)
+        long = self.uses_long(ev, t0)
         scored = (
-            self._held_out_blocks(ev, t0)
+            self._held_out_blocks(ev, t0, long=long)
             if self.folds is not None
-            else self._last_stretch(ev, t0)
+            else self._last_stretch(ev, t0, long=long)
         )
         if scored is None:  # too little history: the count alone
-            alone = np.zeros(len(self.sigmas_cells) + 2)
+            alone = np.zeros(
+                len(self.sigmas_cells) + 2 + (len(self.long_maps) if long else 0)
+            )
             alone[0] = 1.0
             return alone
         return mixture_weights(*scored)
 
     def _held_out_blocks(
-        self, ev: Events, t0: float
+        self, ev: Events, t0: float, *, long: bool = False
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
         """Each time block's events (counts per cell seen) next to the maps at
-        ``t0`` of every other block, side by side; None without two blocks."""
+        ``t0`` of every other block (the long-memory maps too when ``long``),
+        side by side; None without two blocks."""
         assert self.folds is not None
         if len(ev) == 0:
             return None
@@ -402,6 +580,10 @@ class Stacked(Forecaster):
         maps: list[npt.NDArray[np.float64]] = []
         counts: list[npt.NDArray[np.float64]] = []
         weight = self._event_weights(ev, t0)  # once: each block's are a subset
+        long_weights = {
+            h: np.ones_like(ev.t) if h is None else np.exp(-_LN2 * (t0 - ev.t) / h)
+            for h, _ in (self.long_maps if long else ())
+        }
         for b in np.flatnonzero(np.bincount(block)):  # the blocks holding events
             inside = block == b
             if inside.all():
@@ -413,12 +595,26 @@ class Stacked(Forecaster):
             # whole maps, read at the cells: the sums of :meth:`_maps_at` differ in
             # their last bits, which the weights' search can carry to 1e-9 of the
             # forecast (Toronto's robberies, 2021-01-03, every event)
-            maps.append(self._maps_of(rest_count)[:, seen])
+            if long:
+                rest_long = {
+                    h: self._count_of(ev.cell[rest], w[rest])
+                    for h, w in long_weights.items()
+                }
+                maps.append(
+                    np.vstack(
+                        [
+                            self._maps_of(rest_count)[:, seen],
+                            self._long_at(rest_long, seen, whole=True),
+                        ]
+                    )
+                )
+            else:
+                maps.append(self._maps_of(rest_count)[:, seen])
             counts.append(n[seen].astype(np.float64))
         return np.hstack(maps), np.concatenate(counts)
 
     def _last_stretch(
-        self, ev: Events, t0: float
+        self, ev: Events, t0: float, *, long: bool = False
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
         """The last ``holdout_days``' counts and the maps of the events before
         them; None if either is empty."""
@@ -428,11 +624,19 @@ class Stacked(Forecaster):
         if not (len(earlier) and len(held)):
             return None
         counts = np.bincount(held.cell, minlength=self.grid.n_cells)
-        return self.maps(earlier, cut), counts.astype(np.float64)
+        return self.maps(earlier, cut, long=long), counts.astype(np.float64)
 
     def frozen(self, events: Events, t0: float) -> Stacked:
         """This model with its weights (and the recent map's) learnt at ``t0`` and
-        held fixed; weights given to this model stay as given."""
+        held fixed; weights given to this model stay as given.
+
+        Weights learnt without the long-memory maps (a history of at most
+        ``long_after_days`` at ``t0``) are held only while the history stays that
+        short: on a later day past it the model learns its weights (and the
+        recent map's) that day, as the model not frozen does, so that a backtest
+        whose days cross 1.5 years of history measures the stack its forecast
+        uses (``avert forecast --history-days 500``: the forecast at ``at`` had
+        the long maps, its backtest, frozen 90 days before, never)."""
         past = events.before(t0)
         with one_blas_thread():  # as fit and predict
             weights = (
@@ -448,7 +652,7 @@ class Stacked(Forecaster):
                 if self.fixed_recent_weight is None
                 else self.fixed_recent_weight
             )
-        return Stacked(
+        model = Stacked(
             self.grid,
             window_days=self.window_days,
             half_life_days=self.half_life_days,
@@ -460,16 +664,32 @@ class Stacked(Forecaster):
             recent_sigma_cells=self.recent_sigma_cells,
             ahead_days=self.ahead_days,
             recent_weight=recent,
+            long_maps=self.long_maps,
+            long_after_days=self.long_after_days,
         )
+        model._frozen_short = bool(self.long_maps) and (
+            self._frozen_short
+            or (
+                self.fixed_weights is None
+                and weights.size == len(self.sigmas_cells) + 2
+            )
+        )
+        model._recent_learnt = self.fixed_recent_weight is None or self._recent_learnt
+        return model
 
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
         ev = past if self.window_days is None else past.before(t0, self.window_days)
+        # a frozen model past the history its weights were learnt for learns
+        # them as the model not frozen does (:meth:`frozen`)
+        relearn = self._frozen_short and self.uses_long(ev, t0)
         self.weights_ = (
             self.fit_weights(ev, t0)
-            if self.fixed_weights is None
+            if self.fixed_weights is None or relearn
             else self.fixed_weights
         )
-        self._maps = self.maps(ev, t0)
+        self._maps = self.maps(
+            ev, t0, long=self.weights_.size > len(self.sigmas_cells) + 2
+        )
         # A history of a few events can put every weight on the uniform map (no
         # held-out event fell where the others did): each cell would tie and the
         # top cells would be the first in array order. Ties go to the count.
@@ -482,7 +702,7 @@ class Stacked(Forecaster):
             return np.asarray(mix + tie_break, dtype=np.float64)
         self.recent_weight_ = (
             self.fit_recent_weight(ev, t0, self.weights_)
-            if self.fixed_recent_weight is None
+            if self.fixed_recent_weight is None or (relearn and self._recent_learnt)
             else self.fixed_recent_weight
         )
         self._recent = self.recent_map(ev, t0)
@@ -507,8 +727,17 @@ class Stacked(Forecaster):
             np.zeros(cells.size) if self._recent is None else a * self._recent[cells]
         )
         total = np.maximum(weighted.sum(axis=0) + recent, 1e-300)
+        k0 = len(self.sigmas_cells) + 2
         own = weighted[0] + (1.0 - a) * self._own_in_smoothings(cells)
-        near = np.maximum(weighted[1:-1].sum(axis=0) - (own - weighted[0]), 0.0)
+        near = np.maximum(weighted[1 : k0 - 1].sum(axis=0) - (own - weighted[0]), 0.0)
+        # the long-memory maps (when used): a count is the cell's own record, a
+        # smoothed one its neighbourhood's (its centre's share not taken out);
+        # without them the shares are the former stack's, bit for bit
+        for k, (_, sigma) in enumerate(self.long_maps[: weighted.shape[0] - k0]):
+            if sigma > 0:
+                near = near + weighted[k0 + k]
+            else:
+                own = own + weighted[k0 + k]
         s = self.grid.cell_size_m
         near_m = (min(self.sigmas_cells) * s, max(self.sigmas_cells) * s)
         last = (
@@ -535,7 +764,7 @@ class Stacked(Forecaster):
                 f"its neighbours' within about {near_m[0]:.0f}-{near_m[1]:.0f} m",
                 near / total,
             ),
-            ("floor", "a floor every cell has", weighted[-1] / total),
+            ("floor", "a floor every cell has", weighted[k0 - 1] / total),
             *last,
         ]
 
