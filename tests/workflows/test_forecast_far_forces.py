@@ -389,3 +389,43 @@ def test_a_month_briefings_hotspots_over_forces_side_by_side_name_them(
     )
     assert summary["forces_line"] in b.notes
     assert summary["forces_line"].endswith(BRIEF_ONE_FORCE)
+
+
+def _kent_stray() -> pl.DataFrame:
+    """One incident of a third force (Kent's), far from both, in March 2019."""
+    return (
+        _cluster(600_000, 150_000, "Kent Police", 3)
+        .head(1)
+        .with_columns(occurred_at=pl.lit(dt.datetime(2019, 3, 10)))
+    )
+
+
+@pytest.mark.parametrize("month", [True, False], ids=["month", "exact"])
+def test_a_stray_incident_of_a_third_force_gets_no_places_of_its_own(
+    sqlite_store: Store, month: bool
+) -> None:
+    """One stray incident of a third force beside Leeds and London was named a
+    force far apart and mapped as one: "the top 9 cells held 100 % of March
+    2019's violence (1 incident with a place)" (month data), its one cell
+    listed under "Kent Police" (a forecast). Now a force of no more events
+    than the top cells listed per force is strays: no places, a note says why,
+    and it is not counted among the forces far apart."""
+    events = pl.concat([_far(), _kent_stray()])
+    if month:
+        _stored_month(sqlite_store, events)
+        at = dt.datetime(2019, 4, 1)
+    else:
+        _stored(sqlite_store, events)
+        at = AT
+    b = build_briefing(sqlite_store, at=at)
+    ps = b.to_json()["places_summary"]
+    forces = ["City of London Police", "West Yorkshire Police"]
+    assert [f["force"] for f in ps["by_force"]] == forces
+    assert ps["forces"] == forces
+    assert {p["force"] for p in b.places} == set(forces)
+    (far,) = [n for n in b.notes if "far apart" in n]
+    assert "2 forces or sources far apart" in far
+    assert "Kent" not in far
+    (few,) = [n for n in b.notes if n.startswith("Kent Police: ")]
+    assert "1 located event in" in few
+    assert "too few for places of its own" in few

@@ -28,6 +28,7 @@ from avert.analyse.forces import (
     each_force,
     far_forces,
     forces_note,
+    too_few_events,
 )
 from avert.analyse.forecast import ForecastPlan, bulk_events, bulk_notes
 from avert.analyse.hotspots import recent_hotspots
@@ -720,12 +721,13 @@ def places_section(
         cell_size_m=cell_size_m,
         bandwidth_m=bandwidth_m,
     )
-    far = far_forces(window, cell_size_m)
+    # forces of no more events than the cells listed per force: strays, unnamed
+    far = far_forces(window, cell_size_m, min_events=n_cells + 1)
     if far is not None:  # one map from Leeds to London: each force's own
         note = ForcesNote(
             f"{far.said('hotspot map')} {EACH_FORCE_MAPPED}.", None, far.names
         )
-        return _each_forces_hotspots(hotspots, located, note)
+        return _each_forces_hotspots(hotspots, located, window, note)
     # side by side: one map, named
     return hotspots.section(located, forces_note(window, advice="brief_area"))
 
@@ -903,15 +905,27 @@ def _each_forces_section(
 
 
 def _each_forces_hotspots(
-    hotspots: _Hotspots, located: pl.DataFrame, note: ForcesNote
+    hotspots: _Hotspots,
+    located: pl.DataFrame,
+    window: pl.DataFrame,
+    note: ForcesNote,
 ) -> PlacesSection:
     """The hotspots of forces far apart: each force's own map (its incidents
-    alone), as a store of that force alone maps them (:func:`_by_force`)."""
-    sections = [
-        (name, hotspots.section(own, None)) for name, own in each_force(located)
-    ]
+    alone), as a store of that force alone maps them (:func:`_by_force`); a
+    force with no more of the ``window``'s incidents than the map's cells gets
+    none, and a note (:func:`avert.analyse.forces.too_few_events`)."""
+    in_window = {name: own.height for name, own in each_force(window)}
+    sections, few = [], []
+    for name, own in each_force(located):
+        n = in_window.get(name, 0)
+        why = too_few_events(name, n, hotspots.n_cells, hotspots.period)
+        if n and why is not None:
+            few.append(why)
+        else:  # none in the window: its section says why it has no places
+            sections.append((name, hotspots.section(own, None)))
     notes = [
         note.said(),
+        *few,
         *(f"{name}: {n}" for name, sec in sections for n in sec.notes),
     ]
     return _by_force(
