@@ -429,3 +429,38 @@ def test_a_stray_incident_of_a_third_force_gets_no_places_of_its_own(
     (few,) = [n for n in b.notes if n.startswith("Kent Police: ")]
     assert "1 located event in" in few
     assert "too few for places of its own" in few
+
+
+@pytest.mark.parametrize("far", [True, False], ids=["far", "one"])
+def test_a_partner_reads_a_stray_events_place_as_its_cell(
+    sqlite_store: Store, far: bool
+) -> None:
+    """A West Yorkshire incident 30 km from the bulk, left out of the patrol
+    grid: the note gave partners (and the board) its own easting and northing,
+    "first at x 461234, y 402345", of forces far apart under the force's name
+    too. A partner reads the centre of its cell, as every place it sees."""
+    stray = (
+        _cluster(430_000, 433_000, "West Yorkshire Police", 5)
+        .head(1)
+        .with_columns(
+            x=pl.lit(461_234.0),
+            y=pl.lit(402_345.0),
+            occurred_at=pl.lit(dt.datetime(2019, 4, 10)),
+        )
+    )
+    ours = _far() if far else _cluster(430_000, 433_000, "West Yorkshire Police", 1)
+    _stored(sqlite_store, pl.concat([ours, stray]))
+    b = build_briefing(
+        sqlite_store,
+        at=AT,
+        audience="partner",
+        pseudonym_key="Zq8vN3xLp0Rt7YwKc2HsB9mJf4UdGe6A",
+        pseudonym_scope="board",
+    )
+    text = json.dumps(b.to_json(), default=str)
+    (note,) = [n for n in b.notes if "Left out of the patrol grid" in n]
+    assert "first in the 150 m cell centred at x 461175, y 402375" in note
+    assert "461234" not in text
+    assert "402345" not in text
+    police = build_briefing(sqlite_store, at=AT)
+    assert [n for n in police.notes if "first at x 461234, y 402345" in n]

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, cast
@@ -691,8 +693,53 @@ def places_section(
     else the top ``n_cells`` of the recent-hotspot surface (in-sample share),
     whose incidents' forces are checked as the forecast's: far apart, each
     force's own map (:func:`_each_forces_hotspots`); side by side, one, named
-    (``forces``, ``forces_line``).
+    (``forces``, ``forces_line``). A partner's notes give a stray event's
+    place as its cell's centre (:func:`_notes_in_cells`).
     """
+    section = _places_section(
+        ctx,
+        n_cells=n_cells,
+        cell_size_m=cell_size_m,
+        bandwidth_m=bandwidth_m,
+        forecast=forecast,
+    )
+    if not ctx.partner:
+        return section
+    return dataclasses.replace(
+        section, notes=_notes_in_cells(section.notes, cell_size_m)
+    )
+
+
+#: Where a note of :func:`avert.analyse.forecast.bulk_events` gives the exact
+#: place of the first event it left out
+_FIRST_AT = re.compile(r"first at x (-?\d+(?:\.\d+)?), y (-?\d+(?:\.\d+)?)")
+
+
+def _notes_in_cells(notes: Sequence[str], cell_size_m: float) -> list[str]:
+    """``notes`` with the exact place of an event left out of a grid ("first at
+    x 461234, y 402345": :func:`avert.analyse.forecast.bulk_events`) given as
+    the centre of its ``cell_size_m`` cell, as partners see every place. A
+    partner's briefing gave a West Yorkshire incident's own easting and
+    northing (and, of forces far apart, "West Yorkshire Police: Left out of the
+    patrol grid: ... first at x 461234, y 402345")."""
+    s = cell_size_m
+
+    def centre(m: re.Match[str]) -> str:
+        x, y = ((math.floor(float(v) / s) + 0.5) * s for v in m.groups())
+        return f"first in the {s:g} m cell centred at x {x:.0f}, y {y:.0f}"
+
+    return [_FIRST_AT.sub(centre, n) for n in notes]
+
+
+def _places_section(
+    ctx: BriefingContext,
+    *,
+    n_cells: int,
+    cell_size_m: float,
+    bandwidth_m: float,
+    forecast: PlacesForecast | None,
+) -> PlacesSection:
+    """:func:`places_section` before a partner's notes are put in cells."""
     located = ctx.located
     plan = None if forecast is None else forecast.plan
     if forecast is not None and plan is None and ctx.precision != "month":
