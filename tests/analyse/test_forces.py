@@ -80,3 +80,27 @@ def test_far_forces_are_found_and_split_side_by_side_ones_are_not() -> None:
     assert [part.height for _, part in parts] == [50, 50]
     assert parts[0][1].columns == far.columns
     assert parts[0][1]["x"].min() == 250_000.0
+
+
+def test_a_force_of_a_few_events_beside_far_forces_is_strays_not_named() -> None:
+    """Beside two forces far apart, one event of a third (a stray) was named a
+    force far apart, its one-cell box making the ratio half as large again. With
+    ``min_events`` it is aside; whether they lie far apart is found as before,
+    so forces of a few events each far apart are still found (never one grid
+    over them all)."""
+    far = _events(("B Police", "policeuk", 0.0), ("A Police", "policeuk", 250_000.0))
+    stray = far.head(1).with_columns(
+        force=pl.lit("C Police"), x=pl.lit(120_000.0), y=pl.lit(50_000.0)
+    )
+    both = far_forces(far, 150.0)
+    assert both is not None
+    found = far_forces(pl.concat([far, stray]), 150.0, min_events=11)
+    assert found is not None
+    assert found.names == ("A Police", "B Police")
+    assert found.ratio == pytest.approx(both.ratio)
+    named = far_forces(pl.concat([far, stray]), 150.0)
+    assert named is not None
+    assert named.names == ("A Police", "B Police", "C Police")
+    few = far_forces(far, 150.0, min_events=51)
+    assert few is not None
+    assert few.names == ("A Police", "B Police")

@@ -389,3 +389,78 @@ def test_a_month_briefings_hotspots_over_forces_side_by_side_name_them(
     )
     assert summary["forces_line"] in b.notes
     assert summary["forces_line"].endswith(BRIEF_ONE_FORCE)
+
+
+def _kent_stray() -> pl.DataFrame:
+    """One incident of a third force (Kent's), far from both, in March 2019."""
+    return (
+        _cluster(600_000, 150_000, "Kent Police", 3)
+        .head(1)
+        .with_columns(occurred_at=pl.lit(dt.datetime(2019, 3, 10)))
+    )
+
+
+@pytest.mark.parametrize("month", [True, False], ids=["month", "exact"])
+def test_a_stray_incident_of_a_third_force_gets_no_places_of_its_own(
+    sqlite_store: Store, month: bool
+) -> None:
+    """One stray incident of a third force beside Leeds and London was named a
+    force far apart and mapped as one: "the top 9 cells held 100 % of March
+    2019's violence (1 incident with a place)" (month data), its one cell
+    listed under "Kent Police" (a forecast). Now a force of no more events
+    than the top cells listed per force is strays: no places, a note says why,
+    and it is not counted among the forces far apart."""
+    events = pl.concat([_far(), _kent_stray()])
+    if month:
+        _stored_month(sqlite_store, events)
+        at = dt.datetime(2019, 4, 1)
+    else:
+        _stored(sqlite_store, events)
+        at = AT
+    b = build_briefing(sqlite_store, at=at)
+    ps = b.to_json()["places_summary"]
+    forces = ["City of London Police", "West Yorkshire Police"]
+    assert [f["force"] for f in ps["by_force"]] == forces
+    assert ps["forces"] == forces
+    assert {p["force"] for p in b.places} == set(forces)
+    (far,) = [n for n in b.notes if "far apart" in n]
+    assert "2 forces or sources far apart" in far
+    assert "Kent" not in far
+    (few,) = [n for n in b.notes if n.startswith("Kent Police: ")]
+    assert "1 located event in" in few
+    assert "too few for places of its own" in few
+
+
+@pytest.mark.parametrize("far", [True, False], ids=["far", "one"])
+def test_a_partner_reads_a_stray_events_place_as_its_cell(
+    sqlite_store: Store, far: bool
+) -> None:
+    """A West Yorkshire incident 30 km from the bulk, left out of the patrol
+    grid: the note gave partners (and the board) its own easting and northing,
+    "first at x 461234, y 402345", of forces far apart under the force's name
+    too. A partner reads the centre of its cell, as every place it sees."""
+    stray = (
+        _cluster(430_000, 433_000, "West Yorkshire Police", 5)
+        .head(1)
+        .with_columns(
+            x=pl.lit(461_234.0),
+            y=pl.lit(402_345.0),
+            occurred_at=pl.lit(dt.datetime(2019, 4, 10)),
+        )
+    )
+    ours = _far() if far else _cluster(430_000, 433_000, "West Yorkshire Police", 1)
+    _stored(sqlite_store, pl.concat([ours, stray]))
+    b = build_briefing(
+        sqlite_store,
+        at=AT,
+        audience="partner",
+        pseudonym_key="Zq8vN3xLp0Rt7YwKc2HsB9mJf4UdGe6A",
+        pseudonym_scope="board",
+    )
+    text = json.dumps(b.to_json(), default=str)
+    (note,) = [n for n in b.notes if "Left out of the patrol grid" in n]
+    assert "first in the 150 m cell centred at x 461175, y 402375" in note
+    assert "461234" not in text
+    assert "402345" not in text
+    police = build_briefing(sqlite_store, at=AT)
+    assert [n for n in police.notes if "first at x 461234, y 402345" in n]

@@ -195,7 +195,9 @@ class FarForces:
         )
 
 
-def far_forces(events: pl.DataFrame, cell_size_m: float) -> FarForces | None:
+def far_forces(
+    events: pl.DataFrame, cell_size_m: float, *, min_events: int = 1
+) -> FarForces | None:
     """The forces or sources of ``events`` (with ``x``, ``y``, ``force``,
     ``source``) when they lie far apart, else None: the box spanning the boxes
     around each one's events (each box holding 98 % of them) holds over
@@ -203,7 +205,16 @@ def far_forces(events: pl.DataFrame, cell_size_m: float) -> FarForces | None:
     them. West Yorkshire's July 2018 beside City of London's 2019: emerging hot
     spots over 18 monthly slices built a grid from Leeds to London of 1,980,032
     cells of 150 m (5 GB, 64 s) for 5,414 with an event. Forces side by side (a
-    force and its neighbour) make no such grid."""
+    force and its neighbour) make no such grid.
+
+    ``min_events``: whether they lie far apart is found over every force or
+    source (so that no grid is ever planned over them all), but when those of
+    at least ``min_events`` events lie far apart by themselves, only they are
+    named and measured: the others' few records are strays, no force's ground
+    (the briefing gives them no places: :func:`too_few_events`). One stray
+    incident of a third force beside Leeds and London was named a force far
+    apart, and the briefing mapped it as one: "the top 9 cells held 100 % of
+    March 2019's violence (1 incident)"."""
     if not events.height or not {"force", "source"} <= set(events.columns):
         return None
     s = cell_size_m
@@ -221,19 +232,31 @@ def far_forces(events: pl.DataFrame, cell_size_m: float) -> FarForces | None:
         x.quantile(0.99).alias("x_hi"),
         y.quantile(0.01).alias("y_lo"),
         y.quantile(0.99).alias("y_hi"),
+        pl.len().alias("n"),
     )
-    if each.height < 2:
+
+    def spans(each: pl.DataFrame) -> tuple[float, float] | None:
+        """The cells around each one's events and of the whole, when far apart."""
+        if each.height < 2:
+            return None
+        # the whole: the box spanning those boxes, not every event, so one's own
+        # strays are not counted as ground between them (London's 2022 Q1 reach
+        # 84 km north to south, 98 % of them 34 km: the City of London, inside
+        # London, was refused as 7 times)
+        own = float(each.select(cells(x_lo, x_hi, y_lo, y_hi).sum()).item())
+        whole = float(
+            each.select(cells(x_lo.min(), x_hi.max(), y_lo.min(), y_hi.max())).item()
+        )
+        return None if whole <= FAR_FORCES_RATIO * own else (own, whole)
+
+    found = spans(each)
+    if found is None:
         return None
-    # the whole: the box spanning those boxes, not every event, so one's own
-    # strays are not counted as ground between them (London's 2022 Q1 reach 84 km
-    # north to south, 98 % of them 34 km: the City of London, inside London,
-    # was refused as 7 times)
-    own = float(each.select(cells(x_lo, x_hi, y_lo, y_hi).sum()).item())
-    whole = float(
-        each.select(cells(x_lo.min(), x_hi.max(), y_lo.min(), y_hi.max())).item()
-    )
-    if whole <= FAR_FORCES_RATIO * own:
-        return None
+    many = each.filter(pl.col("n") >= min_events)
+    found_many = spans(many)
+    if found_many is not None:  # those of a few events aside: strays
+        each, found = many, found_many
+    own, whole = found
     return FarForces(tuple(sorted(each["who"].to_list())), whole, whole / own, s)
 
 
@@ -266,4 +289,20 @@ def each_force(events: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
     )
     return sorted(
         ((str(key[0]), part) for key, part in parts.items()), key=lambda kv: kv[0]
+    )
+
+
+def too_few_events(name: str, n_events: int, n_cells: int, days: str) -> str | None:
+    """Why force or source ``name`` gets no places of its own among forces far
+    apart when its ``n_events`` located events of ``days`` (e.g. "the forecast's
+    days") are no more than the budget's ``n_cells``: every one of them would
+    lie in a top cell, and the share the cells held would be 100 % of a few
+    strays; None when it has more. The threshold of :func:`far_forces`'
+    ``min_events`` (``n_cells + 1``) in the briefing."""
+    if n_events > n_cells:
+        return None
+    return (
+        f"{name}: {n_events:,} located event{'' if n_events == 1 else 's'} in "
+        f"{days}, no more than the {n_cells:,} top cells listed per force: too few "
+        "for places of its own (every one would lie in a top cell)."
     )

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, cast
@@ -28,6 +30,7 @@ from avert.analyse.forces import (
     each_force,
     far_forces,
     forces_note,
+    too_few_events,
 )
 from avert.analyse.forecast import ForecastPlan, bulk_events, bulk_notes
 from avert.analyse.hotspots import recent_hotspots
@@ -690,8 +693,53 @@ def places_section(
     else the top ``n_cells`` of the recent-hotspot surface (in-sample share),
     whose incidents' forces are checked as the forecast's: far apart, each
     force's own map (:func:`_each_forces_hotspots`); side by side, one, named
-    (``forces``, ``forces_line``).
+    (``forces``, ``forces_line``). A partner's notes give a stray event's
+    place as its cell's centre (:func:`_notes_in_cells`).
     """
+    section = _places_section(
+        ctx,
+        n_cells=n_cells,
+        cell_size_m=cell_size_m,
+        bandwidth_m=bandwidth_m,
+        forecast=forecast,
+    )
+    if not ctx.partner:
+        return section
+    return dataclasses.replace(
+        section, notes=_notes_in_cells(section.notes, cell_size_m)
+    )
+
+
+#: Where a note of :func:`avert.analyse.forecast.bulk_events` gives the exact
+#: place of the first event it left out
+_FIRST_AT = re.compile(r"first at x (-?\d+(?:\.\d+)?), y (-?\d+(?:\.\d+)?)")
+
+
+def _notes_in_cells(notes: Sequence[str], cell_size_m: float) -> list[str]:
+    """``notes`` with the exact place of an event left out of a grid ("first at
+    x 461234, y 402345": :func:`avert.analyse.forecast.bulk_events`) given as
+    the centre of its ``cell_size_m`` cell, as partners see every place. A
+    partner's briefing gave a West Yorkshire incident's own easting and
+    northing (and, of forces far apart, "West Yorkshire Police: Left out of the
+    patrol grid: ... first at x 461234, y 402345")."""
+    s = cell_size_m
+
+    def centre(m: re.Match[str]) -> str:
+        x, y = ((math.floor(float(v) / s) + 0.5) * s for v in m.groups())
+        return f"first in the {s:g} m cell centred at x {x:.0f}, y {y:.0f}"
+
+    return [_FIRST_AT.sub(centre, n) for n in notes]
+
+
+def _places_section(
+    ctx: BriefingContext,
+    *,
+    n_cells: int,
+    cell_size_m: float,
+    bandwidth_m: float,
+    forecast: PlacesForecast | None,
+) -> PlacesSection:
+    """:func:`places_section` before a partner's notes are put in cells."""
     located = ctx.located
     plan = None if forecast is None else forecast.plan
     if forecast is not None and plan is None and ctx.precision != "month":
@@ -720,12 +768,13 @@ def places_section(
         cell_size_m=cell_size_m,
         bandwidth_m=bandwidth_m,
     )
-    far = far_forces(window, cell_size_m)
+    # forces of no more events than the cells listed per force: strays, unnamed
+    far = far_forces(window, cell_size_m, min_events=n_cells + 1)
     if far is not None:  # one map from Leeds to London: each force's own
         note = ForcesNote(
             f"{far.said('hotspot map')} {EACH_FORCE_MAPPED}.", None, far.names
         )
-        return _each_forces_hotspots(hotspots, located, note)
+        return _each_forces_hotspots(hotspots, located, window, note)
     # side by side: one map, named
     return hotspots.section(located, forces_note(window, advice="brief_area"))
 
@@ -903,15 +952,27 @@ def _each_forces_section(
 
 
 def _each_forces_hotspots(
-    hotspots: _Hotspots, located: pl.DataFrame, note: ForcesNote
+    hotspots: _Hotspots,
+    located: pl.DataFrame,
+    window: pl.DataFrame,
+    note: ForcesNote,
 ) -> PlacesSection:
     """The hotspots of forces far apart: each force's own map (its incidents
-    alone), as a store of that force alone maps them (:func:`_by_force`)."""
-    sections = [
-        (name, hotspots.section(own, None)) for name, own in each_force(located)
-    ]
+    alone), as a store of that force alone maps them (:func:`_by_force`); a
+    force with no more of the ``window``'s incidents than the map's cells gets
+    none, and a note (:func:`avert.analyse.forces.too_few_events`)."""
+    in_window = {name: own.height for name, own in each_force(window)}
+    sections, few = [], []
+    for name, own in each_force(located):
+        n = in_window.get(name, 0)
+        why = too_few_events(name, n, hotspots.n_cells, hotspots.period)
+        if n and why is not None:
+            few.append(why)
+        else:  # none in the window: its section says why it has no places
+            sections.append((name, hotspots.section(own, None)))
     notes = [
         note.said(),
+        *few,
         *(f"{name}: {n}" for name, sec in sections for n in sec.notes),
     ]
     return _by_force(

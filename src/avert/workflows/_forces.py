@@ -22,6 +22,7 @@ from avert.analyse.forces import (
     mixed_forces_note,
     of_force,
     refuse_far_forces,
+    too_few_events,
 )
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "mixed_forces_note",
     "of_force",
     "refuse_far_forces",
+    "too_few_events",
 ]

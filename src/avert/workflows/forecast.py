@@ -72,6 +72,7 @@ from avert.workflows._forces import (
     mixed_forces_note,
     of_force,
     refuse_far_forces,
+    too_few_events,
 )
 from avert.workflows._key_locks import KeyLocks
 from avert.workflows.analysis import (
@@ -1068,7 +1069,8 @@ def _memoised_places(
     window = _forecast_window(
         events, at=at, days=forecast["history_days"] + forecast["backtest_days"]
     )
-    far = far_forces(window, forecast["cell_size_m"])
+    # forces of no more events than the cells listed per force: strays, unnamed
+    far = far_forces(window, forecast["cell_size_m"], min_events=forecast["cells"] + 1)
     how: dict[str, Any] = {
         "at": at,
         "day": day,
@@ -1173,6 +1175,12 @@ def _each_forces_places(
                 f"{name}: no located violence in the forecast's days before "
                 f"{at:%d %b %Y}: no places."
             )
+            continue
+        few = too_few_events(
+            name, window.height, forecast["cells"], "the forecast's days"
+        )
+        if few is not None:
+            said.append(few)
             continue
         try:
             got = _planned(
