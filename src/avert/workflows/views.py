@@ -297,7 +297,9 @@ def default_window_end(
     so the page shows the most recent day (the 24 hours holding that incident)
     rather than an empty one, and says so. When the latest records are month-only
     (data.police.uk dates a month's records on its first day) and their month is
-    over, 06:00 on the first of the next month: the month briefed as a whole.
+    over, the end of that month (00:00 on the first of the next): the month briefed
+    as a whole, the window the page's header shows (06:00, the daily briefing's
+    hour, put the form and the note six hours after the header's window end).
 
     "Now" is the force's wall-clock time (the store's zone, settings ``timezone``),
     as the stored incident times, not the machine's clock.
@@ -312,10 +314,11 @@ def default_window_end(
         month_end = month_window(month)[1]
         if month_end > now:  # the month is not over: the last complete one
             return now, None
-        end = month_end.replace(hour=6)
+        end = month_end
         note = (
             "The latest records are month-only (data.police.uk); showing "
-            f"{month:%B %Y} as a whole (the window ending {end:%d %b %Y %H:%M})."
+            f"{month:%B %Y} as a whole (the window {month:%d %b %Y %H:%M} to "
+            f"{end:%d %b %Y %H:%M})."
         )
         return end, note
     day_end = dt.datetime.combine(latest.date(), dt.time(6))
@@ -1430,9 +1433,23 @@ def data_view(store: Store) -> dict[str, Any]:
     stops = stop_span(store)
     records: list[dict[str, Any]] = []
     if span is not None:
-        records.append({"table": "incidents", "first": span[0], "latest": span[1]})
+        records.append(
+            {
+                "table": "incidents",
+                "first": span[0],
+                "latest": span[1],
+                "latest_precision": _latest_precision(store, span[1]),
+            }
+        )
     if stops is not None:
-        records.append({"table": "stops", "first": stops[0], "latest": stops[1]})
+        records.append(
+            {
+                "table": "stops",
+                "first": stops[0],
+                "latest": stops[1],
+                "latest_precision": "exact",
+            }
+        )
     stale += _stale_incident_sources(store, now)
     stale += [
         f"{r['table']}: the latest record is of {r['latest']:%d %b %Y}, "
@@ -1447,6 +1464,15 @@ def data_view(store: Store) -> dict[str, Any]:
         "stale": stale,
         "records": records,
     }
+
+
+def _latest_precision(store: Store, latest: dt.datetime) -> str:
+    """``month`` when the incidents' ``latest`` is the end of a month-only month
+    (data.police.uk: :func:`incident_span` ends such a month at its last instant,
+    which the Data page showed as "31 Mar 2022 23:59", a time no record has),
+    else ``exact``: the incidents with more than a month end before it."""
+    timed = incident_span(store, timed=True)
+    return "exact" if timed is not None and timed[1] >= latest else "month"
 
 
 def _stale_incident_sources(store: Store, now: dt.datetime) -> list[str]:
