@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from avert.analyse.concentration import (
+    FALLBACK_CELL_M,
     concentration_from_values,
     entity_values,
     generalised_gini,
@@ -328,20 +329,32 @@ def test_top_entities_say_when_they_cut_a_run_of_equal_values() -> None:
     assert not any("left out by id order" in n for n in clean["notes"])
 
 
-def test_places_without_any_lsoa_say_to_use_grid_cells(
+def test_places_without_any_lsoa_are_grid_cells_as_in_volt(
     tables: tuple[pl.DataFrame, pl.DataFrame],
 ) -> None:
     """A police.uk copy without the LSOA column (the reduced London teaching copy):
-    by LSOA every figure is n/a; the notes say that grid cells work."""
+    by LSOA every figure was n/a with advice to give --cell 250, while VOLT used
+    250 m cells by itself; places are now the same 250 m cells, with a note."""
     incidents, _ = tables
     no_lsoa = incidents.with_columns(pl.lit(None, dtype=pl.String).alias("lsoa"))
     res = measure_concentration(no_lsoa, entity="place", measure="count")
-    assert res.n_entities == 0
-    assert any("give a grid cell size (--cell 250)" in n for n in res.notes)
     cells = measure_concentration(
         no_lsoa, entity="place", measure="count", cell_size_m=250
     )
-    assert not any("--cell 250" in n for n in cells.notes)
+    assert res.n_entities == cells.n_entities > 0
+    assert res.gini == cells.gini
+    assert res.params["cell_size_m"] == FALLBACK_CELL_M == 250
+    assert res.params["place_unit"] == "cell"
+    assert any("places are grid cells of 250 m" in n for n in res.notes)
+    assert not any("grid cells of 250 m" in n for n in cells.notes)
+    # with LSOAs the places stay LSOAs
+    by_lsoa = measure_concentration(incidents, entity="place", measure="count")
+    assert by_lsoa.params["place_unit"] == "lsoa"
+    # neither LSOA nor coordinates: nothing to measure, and the note says why
+    nowhere = no_lsoa.with_columns(pl.lit(None, dtype=pl.Float64).alias("x"))
+    none = measure_concentration(nowhere, entity="place", measure="count")
+    assert none.n_entities == 0
+    assert any("nor coordinates (x, y)" in n for n in none.notes)
 
 
 def test_json_contract_id_is_concentration() -> None:

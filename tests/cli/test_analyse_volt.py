@@ -463,6 +463,8 @@ def test_concentration_of_places_on_data_without_lsoas_reads_right(
     assert "1,200 incidents without an LSOA were left out." in out, out
     assert "police.uk copy" not in out
     assert "No incident has an LSOA (an England and Wales census area" in out
+    assert "nor coordinates (x, y): places cannot be measured" in out
+    assert "--cell 250" not in out  # grid cells need coordinates too
     assert "50 % of the measure: n/a" in out
     assert "of entities (0)" not in out
 

@@ -96,6 +96,12 @@ def test_the_records_table_gives_the_first_stop_too(world: World) -> None:
     row = re.search(r"<tr><td>stops</td><td>([^<]*)</td>", table)
     assert row is not None, table
     assert row.group(1) == f"{first:%d %b %Y}"
+    # records with times keep their latest time (only month-only ones read as a month)
+    latest = world.store.read_frame("incidents", columns=["occurred_from"])[
+        "occurred_from"
+    ].max()
+    assert isinstance(latest, dt.datetime)
+    assert f"<td>{latest:%d %b %Y %H:%M}</td>" in table
 
 
 def _load_row(load_id: str, name: str, at: dt.datetime, loaded: int) -> dict[str, Any]:

@@ -45,6 +45,23 @@ def test_incidents_page_lists_the_latest_month(month_app: FastAPI) -> None:
     assert "dated the first of their month" not in chosen.text
 
 
+def test_today_note_form_and_header_end_the_window_alike(month_app: FastAPI) -> None:
+    """Today on a store of police.uk months: the header showed the window ending
+    01 Jul 2019 00:00 (June as a whole), while the note said "the window ending
+    01 Jul 2019 06:00" and the form's "Window ends" 06:00 (the daily briefing's
+    hour given to the month's end)."""
+    page = signed_in(month_app, "analyst").get("/today")
+    assert page.status_code == 200
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert "Window Sat 01 Jun 2019 00:00 to Mon 01 Jul 2019 00:00" in text
+    assert (
+        "June 2019 as a whole (the window 01 Jun 2019 00:00 to 01 Jul 2019 00:00)"
+        in text
+    )
+    assert "06:00" not in text
+    assert 'name="at" value="2019-07-01T00:00"' in page.text
+
+
 def test_places_page_does_not_promise_a_forecast_from_months(
     month_app: FastAPI,
 ) -> None:
@@ -222,6 +239,19 @@ def test_data_page_says_how_old_the_records_are(month_app: FastAPI) -> None:
     assert said is not None, page.text[:3000]
     assert said.group(1) == "30 Jun 2019"
     assert 'id="records"' in page.text
+
+
+def test_data_page_gives_month_only_records_their_month(month_app: FastAPI) -> None:
+    """The Records table showed the latest month-only incident as "30 Jun 2019
+    23:59", the last instant of its month, a time no record holds: it shows the
+    month."""
+    page = signed_in(month_app, "analyst").get("/data")
+    table = page.text[page.text.index('id="records"') :]
+    table = table[: table.index("</table>")]
+    row = re.search(r"<tr><td>incidents</td><td>([^<]*)</td><td>([^<]*)<", table)
+    assert row is not None, table
+    assert row.group(2).strip() == "June 2019"
+    assert "23:59" not in table
 
 
 def test_an_area_no_record_names_is_not_counted_as_zero(month_app: FastAPI) -> None:

@@ -67,9 +67,12 @@ def test_a_store_of_police_uk_months_briefs_its_latest_month(tmp_path: Path) -> 
     with store.transaction() as tx:
         tx.append("incidents", inc)
     end, note = default_window_end(store, now=dt.datetime(2022, 3, 10, 9))
-    assert end == dt.datetime(2022, 2, 1, 6)  # January as a whole
+    # January as a whole: the window ends where the month does (it ended at 06:00,
+    # six hours after the window the briefing's header shows)
+    assert end == dt.datetime(2022, 2, 1)
     assert note is not None
     assert "January 2022 as a whole" in note
+    assert "(the window 01 Jan 2022 00:00 to 01 Feb 2022 00:00)" in note
     # January not over yet: now (the last complete month is briefed)
     now = dt.datetime(2022, 1, 20, 9)
     assert default_window_end(store, now=now) == (now, None)

@@ -60,12 +60,14 @@ from avert.schema import check_frame
 __all__ = [
     "DEFAULT_SHARES",
     "DEFAULT_TOPS",
+    "FALLBACK_CELL_M",
     "ConcentrationResult",
     "StabilityResult",
     "concentration_from_values",
     "entity_values",
     "generalised_gini",
     "gini",
+    "has_values",
     "lorenz_curve",
     "measure_concentration",
     "smallest_share_for",
@@ -82,6 +84,9 @@ Values = pl.Series | npt.NDArray[Any] | Sequence[float]
 DEFAULT_TOPS: Final = (0.01, 0.05, 0.1, 0.2)
 #: Shares of the measure whose smallest carrying fraction of entities is reported.
 DEFAULT_SHARES: Final = (0.5, 0.8)
+#: Grid cell size (m) of places when no incident has an LSOA but some have coordinates
+#: (police.uk copies without the LSOA column, data from outside England and Wales).
+FALLBACK_CELL_M: Final = 250.0
 #: The note of a result whose measure sums to zero.
 NO_MEASURE_NOTE: Final = "No measure in the window: concentration is undefined (null)."
 _SOURCE: Final = (
@@ -704,6 +709,37 @@ def entity_values(
     )
 
 
+def has_values(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
+    """Whether ``frame`` has each of ``columns`` with at least one non-null value."""
+    return all(
+        c in frame.columns and frame[c].null_count() < frame.height for c in columns
+    )
+
+
+def _fallback_cells(
+    incidents: pl.DataFrame, cell_size_m: float | None, places: pl.Series | None
+) -> tuple[float | None, list[str]]:
+    """The cell size places are measured in, and a note when it was chosen here.
+
+    Places are LSOAs unless a cell size is given; when no incident has an LSOA but
+    some have coordinates they are grid cells of :data:`FALLBACK_CELL_M` instead, as
+    in VOLT (:mod:`avert.analyse.volt`): every figure by LSOA would be n/a.
+    """
+    if (
+        cell_size_m is not None
+        or places is not None
+        or incidents.height == 0
+        or has_values(incidents, ["lsoa"])
+        or not has_values(incidents, ["x", "y"])
+    ):
+        return cell_size_m, []
+    return FALLBACK_CELL_M, [
+        "No incident has an LSOA (an England and Wales census area: the data give "
+        f"none): places are grid cells of {FALLBACK_CELL_M:g} m from the coordinates "
+        "instead (--cell gives another size)."
+    ]
+
+
 def _place_unit_name(cell_size_m: float | None) -> str:
     """The place unit in words: ``LSOA`` or ``250 m grid cell``."""
     return "LSOA" if cell_size_m is None else f"{cell_size_m:g} m grid cell"
@@ -759,8 +795,7 @@ def _unplaced_notes(
         # England and Wales (Toronto) have no LSOAs at all
         notes.append(
             "No incident has an LSOA (an England and Wales census area: the "
-            "data give none): give a grid cell size (--cell 250) for places as "
-            "grid cells."
+            "data give none) nor coordinates (x, y): places cannot be measured."
         )
     return notes
 
@@ -819,7 +854,9 @@ def measure_concentration(
     involvements, group_members
         See :func:`entity_values`.
     entity, measure, cell_size_m, roles
-        See :func:`entity_values`.
+        See :func:`entity_values`. Places without a cell size are LSOAs, or grid
+        cells of :data:`FALLBACK_CELL_M` when no incident has an LSOA but some have
+        coordinates (a note says so; ``params.cell_size_m`` echoes the size used).
     area
         For places: incidents of *every* kind recorded in the area and window; their
         LSOAs (or the grid over their bounding box) form the place population, zeros
@@ -840,6 +877,9 @@ def measure_concentration(
     ConcentrationResult
         With ``population`` saying which entities were counted.
     """
+    fallback_notes: list[str] = []
+    if entity == "place":
+        cell_size_m, fallback_notes = _fallback_cells(incidents, cell_size_m, places)
     values = entity_values(
         incidents,
         involvements,
@@ -862,7 +902,7 @@ def measure_concentration(
         roles=roles,
         cell_population=cell_population,
     )
-    notes += _no_harm_weight_note(incidents, measure)
+    notes = [*fallback_notes, *notes, *_no_harm_weight_note(incidents, measure)]
     return concentration_from_values(
         values,
         population=population,

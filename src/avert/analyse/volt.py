@@ -45,7 +45,7 @@ from avert.analyse._window import (
     month_edge_notes,
     period_length,
 )
-from avert.analyse.concentration import top_count
+from avert.analyse.concentration import FALLBACK_CELL_M, has_values, top_count
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result, json_object
 from avert.analyse.trend import COVERAGE_KEYS
@@ -62,9 +62,6 @@ __all__ = [
     "volt_profiles",
     "window_incidents",
 ]
-
-#: Grid cell size (m) used for places when no incident of the window has an LSOA.
-FALLBACK_CELL_M: Final = 250.0
 
 _SOURCE: Final = (
     "AVB delivery plan 2010 ¶10 (VOLT, 80/20) and ¶16 (enhanced response to repeats); "
@@ -446,12 +443,6 @@ def _with_names(frame: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
     return named.select("place_id", "name", *rest)
 
 
-def _has_values(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
-    return all(
-        c in frame.columns and frame[c].null_count() < frame.height for c in columns
-    )
-
-
 def _place_unit(
     inc: pl.DataFrame, cell_size_m: float | None, notes: list[str]
 ) -> tuple[float | None, bool]:
@@ -463,16 +454,16 @@ def _place_unit(
     if inc.height == 0:
         return cell_size_m, True
     if cell_size_m is not None:
-        if _has_values(inc, ["x", "y"]):
+        if has_values(inc, ["x", "y"]):
             return cell_size_m, True
         notes.append(
             "No incident in the window has coordinates (x, y): the place profile is "
             "empty. Give places as areas (leave out --cell) if the records have LSOAs."
         )
         return cell_size_m, False
-    if _has_values(inc, ["lsoa"]):
+    if has_values(inc, ["lsoa"]):
         return None, True
-    if _has_values(inc, ["x", "y"]):
+    if has_values(inc, ["x", "y"]):
         notes.append(
             "No incident in the window has an area (LSOA): places are grid cells of "
             f"{FALLBACK_CELL_M:g} m from the coordinates instead."

@@ -297,7 +297,9 @@ def default_window_end(
     so the page shows the most recent day (the 24 hours holding that incident)
     rather than an empty one, and says so. When the latest records are month-only
     (data.police.uk dates a month's records on its first day) and their month is
-    over, 06:00 on the first of the next month: the month briefed as a whole.
+    over, the end of that month (00:00 on the first of the next): the month briefed
+    as a whole, the window the page's header shows (06:00, the daily briefing's
+    hour, put the form and the note six hours after the header's window end).
 
     "Now" is the force's wall-clock time (the store's zone, settings ``timezone``),
     as the stored incident times, not the machine's clock.
@@ -312,10 +314,11 @@ def default_window_end(
         month_end = month_window(month)[1]
         if month_end > now:  # the month is not over: the last complete one
             return now, None
-        end = month_end.replace(hour=6)
+        end = month_end
         note = (
             "The latest records are month-only (data.police.uk); showing "
-            f"{month:%B %Y} as a whole (the window ending {end:%d %b %Y %H:%M})."
+            f"{month:%B %Y} as a whole (the window {month:%d %b %Y %H:%M} to "
+            f"{end:%d %b %Y %H:%M})."
         )
         return end, note
     day_end = dt.datetime.combine(latest.date(), dt.time(6))
@@ -775,9 +778,10 @@ def incidents_view(
     rows = _filtered_incidents(in_window, area=area, category=category, flag=flag)
     rows = incidents_by_harm(rows)
     total = rows.height
-    shown = rows.head(MAX_LIST_ROWS)
+    partner = audience_of(user.role) == "partner"
+    shown = _where_missing(rows.head(MAX_LIST_ROWS), partner=partner)
     order = INCIDENTS_ORDER
-    if audience_of(user.role) == "partner":
+    if partner:
         order = INCIDENTS_ORDER_PARTNER
         # partners: pseudonymous ids, and no police-only column (the location text)
         shown = _partner_incident_ids(
@@ -803,9 +807,10 @@ def incidents_view(
             "incidents": shown.to_dicts(),
             "by_category": categories,
             # made under another definition or harm table than the one in force
-            "notes": staleness_notes(
-                store, settings.definition_id(), settings=settings
-            ),
+            "notes": [
+                *staleness_notes(store, settings.definition_id(), settings=settings),
+                *_where_missing_notes(shown),
+            ],
             # nothing loaded for the window, or an area no record names: "0
             # found" is then no finding (as the briefing of that area says)
             "records_missing": (
@@ -837,7 +842,71 @@ _INCIDENT_LIST_COLUMNS: Final = (
     "weapon",
     "hate",
     "gang_related",
+    "has_location",
 )
+
+#: the place columns the Incidents page's "Where" shows (``location``: police only)
+_WHERE_COLUMNS: Final = ("location", "ward", "borough", "lsoa")
+
+
+def _where_missing(rows: pl.DataFrame, *, partner: bool) -> pl.DataFrame:
+    """``rows`` with ``where_missing``: why the "Where" column is empty, null when
+    it is not. ``point``: the record gives a map point only (data.police.uk's
+    reduced London copy: no street, LSOA or borough, 158,208 of 203,519 crimes);
+    ``none``: not even a point; ``withheld``: (partners) only the location text,
+    which is police-only. The column was empty with no reason given."""
+    present = [c for c in _WHERE_COLUMNS if c in rows.columns]
+    areas = [c for c in present if c != "location"]
+
+    def named(columns: Sequence[str]) -> pl.Expr:
+        return pl.any_horizontal(
+            *(pl.col(c).cast(pl.String).str.strip_chars().ne("") for c in columns),
+            pl.lit(value=False),
+        ).fill_null(value=False)
+
+    point = (
+        pl.col("has_location").fill_null(value=False)
+        if "has_location" in rows.columns
+        else pl.lit(value=False)
+    )
+    reason = pl.when(point).then(pl.lit("point")).otherwise(pl.lit("none"))
+    if partner and "location" in present:
+        reason = pl.when(named(["location"])).then(pl.lit("withheld")).otherwise(reason)
+    return rows.with_columns(
+        pl.when(named(areas if partner else present))
+        .then(pl.lit(None, dtype=pl.String))
+        .otherwise(reason)
+        .alias("where_missing")
+    )
+
+
+def _where_missing_notes(shown: pl.DataFrame) -> list[str]:
+    """Why some listed incidents' "Where" is empty (:func:`_where_missing`)."""
+    if "where_missing" not in shown.columns:
+        return []
+    counts = dict(shown["where_missing"].value_counts().iter_rows())
+    notes = []
+    if counts.get("point"):
+        notes.append(
+            f"{counts['point']:,} of the {shown.height:,} listed incidents name no "
+            'street, ward, borough or LSOA ("map point only"): their records give '
+            "a point alone (data.police.uk moves each crime to an anonymous map "
+            "point near it; a copy without the LSOA column names no area). The "
+            "Places page maps them."
+        )
+    if counts.get("none"):
+        notes.append(
+            f"{counts['none']:,} of the {shown.height:,} listed incidents have no "
+            'place at all ("not recorded"): their source gave neither an area nor '
+            "coordinates."
+        )
+    if counts.get("withheld"):
+        notes.append(
+            f"{counts['withheld']:,} of the {shown.height:,} listed incidents are "
+            "placed only by a location text, which the police alone read "
+            '("withheld").'
+        )
+    return notes
 
 
 def _classified_incidents(
@@ -1430,9 +1499,23 @@ def data_view(store: Store) -> dict[str, Any]:
     stops = stop_span(store)
     records: list[dict[str, Any]] = []
     if span is not None:
-        records.append({"table": "incidents", "first": span[0], "latest": span[1]})
+        records.append(
+            {
+                "table": "incidents",
+                "first": span[0],
+                "latest": span[1],
+                "latest_precision": _latest_precision(store, span[1]),
+            }
+        )
     if stops is not None:
-        records.append({"table": "stops", "first": stops[0], "latest": stops[1]})
+        records.append(
+            {
+                "table": "stops",
+                "first": stops[0],
+                "latest": stops[1],
+                "latest_precision": "exact",
+            }
+        )
     stale += _stale_incident_sources(store, now)
     stale += [
         f"{r['table']}: the latest record is of {r['latest']:%d %b %Y}, "
@@ -1447,6 +1530,15 @@ def data_view(store: Store) -> dict[str, Any]:
         "stale": stale,
         "records": records,
     }
+
+
+def _latest_precision(store: Store, latest: dt.datetime) -> str:
+    """``month`` when the incidents' ``latest`` is the end of a month-only month
+    (data.police.uk: :func:`incident_span` ends such a month at its last instant,
+    which the Data page showed as "31 Mar 2022 23:59", a time no record has),
+    else ``exact``: the incidents with more than a month end before it."""
+    timed = incident_span(store, timed=True)
+    return "exact" if timed is not None and timed[1] >= latest else "month"
 
 
 def _stale_incident_sources(store: Store, now: dt.datetime) -> list[str]:
