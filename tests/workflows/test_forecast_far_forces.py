@@ -223,12 +223,12 @@ def test_the_briefings_places_over_far_apart_forces_plan_each_forces_own(
 FAR_SUMMARY_KEYS = {
     "kind", "model", "horizon_hours", "cell_size_m", "lookback_days", "line",
     "method", "source", "forces", "forces_line", "forces_text", "forces_advice",
-    "budget", "by_force",
+    "budget", "by_force", "score_unit",
 }  # fmt: skip
 ONE_FORCE_SUMMARY_KEYS = {
     "kind", "model", "horizon_hours", "expected_share", "backtest_days",
     "backtest_events", "backtest_from", "backtest_to", "area_km2", "cell_size_m",
-    "lookback_days", "line", "method", "source", "near_repeat",
+    "lookback_days", "line", "method", "source", "near_repeat", "score_unit",
 }  # fmt: skip
 
 
@@ -311,7 +311,10 @@ def test_the_briefings_places_of_one_force_are_as_before(any_store: Store) -> No
     and no ``forces`` field."""
     _stored(any_store, _cluster(430_000, 433_000, "West Yorkshire Police", 1))
     data = build_briefing(any_store, at=AT).to_json()
-    places = {k: data[k] for k in ("places", "places_summary")}
+    # score_unit added since (the score column's unit, places_summary.score_unit)
+    summary = dict(data["places_summary"])
+    assert summary.pop("score_unit") == "times the average cell's risk"
+    places = {"places": data["places"], "places_summary": summary}
     text = json.dumps(places, sort_keys=True, ensure_ascii=False, default=str)
     assert hashlib.sha256(text.encode()).hexdigest() == ONE_FORCE_PLACES_SHA256
     assert "forces" not in data["places_summary"]

@@ -315,6 +315,11 @@ class PlacesSummary(TypedDict, total=False):
     bandwidth_m: float
     lookback_days: int
     line: str
+    #: what a cell's ``score`` is (:data:`avert.briefing.places.SCORE_UNITS`)
+    score_unit: str
+    #: hotspots: too few incidents for ``share_events`` to be a finding (the
+    #: line gives no share; :func:`avert.briefing.places.few_events_min`)
+    few_events: bool
     method: str
     source: str
     kind: str  # "forecast" (backtested) or "recent_hotspots" (month data)

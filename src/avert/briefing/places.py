@@ -156,7 +156,8 @@ def _reasons(row: dict[str, Any], *, period: str, bandwidth_m: float) -> list[st
 
     ``period`` names the days counted: "the last 28 days", or "January 2022".
     """
-    reasons = [f"KDE score {row['score']:,.1f} (rank {row['rank']})"]
+    unit = SCORE_UNITS["recent_hotspots"]
+    reasons = [f"KDE score {row['score']:,.1f} {unit} (rank {row['rank']})"]
     if row["n_events"]:
         reasons.append(
             f"{_incidents(row['n_events'])} in this cell in {period}, "
@@ -628,6 +629,7 @@ def _forecast_section(
         "cell_size_m": s,
         "lookback_days": LOOKBACK_DAYS,
         "line": line,
+        "score_unit": SCORE_UNITS["forecast"],
         "method": plan.method,
         "source": plan.source,
         "near_repeat": _near_repeat(fc, zones),
@@ -786,6 +788,31 @@ EACH_FORCE_MAPPED: Final = (
 )
 
 
+#: What a listed cell's ``score`` is, by the places summary's kind: the heading of
+#: the score column in the briefing (HTML, PDF) and on the web Places page, and the
+#: summary's ``score_unit`` in briefing.json
+SCORE_UNITS: Final = {
+    "forecast": "times the average cell's risk",
+    "recent_hotspots": "weighted incidents per km²",
+}
+
+#: Fewest incidents with a place whose share in the top cells is a finding: under
+#: 25 the share's binomial standard error can exceed 10 points (0.5 / sqrt(25)),
+#: and with fewer than twice the cells (:func:`few_events_min`) the cells around so
+#: few incidents hold most of them whatever the pattern (one incident: 100 %)
+MIN_SHARE_EVENTS: Final = 25
+
+
+def few_events_min(n_cells: int) -> int:
+    """The fewest incidents whose share in ``n_cells`` top cells the briefing
+    states as a concentration: :data:`MIN_SHARE_EVENTS`, or twice the cells.
+
+    >>> few_events_min(10), few_events_min(20)
+    (25, 40)
+    """
+    return max(MIN_SHARE_EVENTS, 2 * n_cells)
+
+
 @dataclass(frozen=True)
 class _Hotspots:
     """How the briefing maps the recent hotspots of its incidents (month data, or
@@ -851,6 +878,8 @@ class _Hotspots:
             "line": _hotspots_line(
                 hot, len(items), period, month=ctx.precision == "month"
             ),
+            "few_events": hot.n_events < few_events_min(len(items)),
+            "score_unit": SCORE_UNITS["recent_hotspots"],
             "method": hot.method,
             "source": hot.source,
         }
@@ -868,21 +897,33 @@ class _Hotspots:
 
 
 def _hotspots_line(hot: Any, n_items: int, period: str, *, month: bool) -> str:
-    """What the top cells held of ``period``'s violence (in-sample)."""
-    return (
-        f"The top {counted(n_items, 'cell')} ({hot.area_km2:.2f} km²) held "
-        f"{_percent(hot.share_events)} of {period}'s violence "
-        f"({counted(hot.n_events, 'incident')} with a place) and "
-        f"{_percent(hot.share_harm)} of its harm (in-sample: the same days "
-        "the cells were chosen on)."
-        + (
-            " Scores are recency- and harm-weighted incidents per km² that rank "
-            "this month's cells: every record weighs as if of the month's first "
-            "day, so its recency weight depends on the month's length and scores "
-            "are not comparable across months."
-            if month
-            else ""
+    """What the top cells held of ``period``'s violence (in-sample); of too few
+    incidents (:func:`few_events_min`), how few, and no share: it is no finding."""
+    least = few_events_min(n_items)
+    if hot.n_events < least:
+        they = "it" if hot.n_events == 1 else "they"
+        held = (
+            f"Only {counted(hot.n_events, 'incident')} with a place in {period}: "
+            f"too few (under {least}) for the share the top cells hold to be a "
+            "finding: the cells around so few incidents hold most of them "
+            f"whatever the pattern. The {counted(n_items, 'cell')} below mark where "
+            f"{they} happened and the cells around, not a concentration."
         )
+    else:
+        held = (
+            f"The top {counted(n_items, 'cell')} ({hot.area_km2:.2f} km²) held "
+            f"{_percent(hot.share_events)} of {period}'s violence "
+            f"({counted(hot.n_events, 'incident')} with a place) and "
+            f"{_percent(hot.share_harm)} of its harm (in-sample: the same days "
+            "the cells were chosen on)."
+        )
+    return held + (
+        " Scores are recency- and harm-weighted incidents per km² that rank "
+        "this month's cells: every record weighs as if of the month's first "
+        "day, so its recency weight depends on the month's length and scores "
+        "are not comparable across months."
+        if month
+        else ""
     )
 
 
@@ -910,7 +951,14 @@ def _by_force(
         for item in sec.items
     ]
     first = planned[0][1].summary
-    shared = ("kind", "model", "horizon_hours", "cell_size_m", "bandwidth_m")
+    shared = (
+        "kind",
+        "model",
+        "horizon_hours",
+        "cell_size_m",
+        "bandwidth_m",
+        "score_unit",
+    )
     summary = cast(PlacesSummary, {k: first[k] for k in shared if k in first})  # type: ignore[literal-required]
     summary.update(
         {

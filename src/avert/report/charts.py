@@ -8,12 +8,13 @@ in the PDF) as it is.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import textwrap
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Final
 
@@ -71,50 +72,170 @@ def category_colour(category: str | None) -> str:
     return _EXTRA_COLOURS[zlib.crc32(category.encode()) % len(_EXTRA_COLOURS)]
 
 
-_LABEL_W: Final = 7.0  # px per digit of a rank label (font-size 11, bold)
-_LABEL_H: Final = 11.0
+#: A rank label's size: px per digit (DejaVu Sans Bold at font-size 11 advances a
+#: digit 0.696 em, 7.7 px) plus 2 px of white ground each side; its height
+_LABEL_W: Final = 7.7
+_LABEL_PAD: Final = 2.0
+_LABEL_H: Final = 12.0
+#: Least clear space (px) between a rank label and any other label, any cell square
+#: or leader line, and the drawing's edge: labels that touch read as one number
+LABEL_CLEAR_PX: Final = 3.0
+#: How far (px) from its cell a label may be moved, leader line drawn, before the
+#: whole map is searched for room
+_LABEL_REACHES: Final = (16.0, 24.0, 34.0, 46.0, 60.0, 80.0, 105.0, 135.0, 170.0)
+_LABEL_DIRECTIONS: Final = 16
+#: The strip under the map (px) that holds the scale bar: no label goes there
+_SCALE_STRIP_PX: Final = 20.0
+
+Box = tuple[float, float, float, float]
 
 
-def _overlaps(
-    box: tuple[float, float, float, float],
-    boxes: Sequence[tuple[float, float, float, float]],
-) -> bool:
-    x0, y0, x1, y1 = box
+def _overlaps(box: Box, boxes: Sequence[Box], gap: float = 0.0) -> bool:
+    """Whether ``box`` comes closer than ``gap`` px to any of ``boxes``."""
+    x0, y0, x1, y1 = box[0] - gap, box[1] - gap, box[2] + gap, box[3] + gap
     return any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes)
 
 
-def _place_label(
-    cx: float,
-    cy: float,
-    half: float,
-    text: str,
-    taken: list[tuple[float, float, float, float]],
-) -> tuple[float, float, bool]:
-    """Where to write a cell's rank so it overlaps no other label or cell.
+def _segment_hits(seg: Box, box: Box) -> bool:
+    """Whether the segment ``seg`` (x0, y0, x1, y1) crosses ``box`` (Liang-Barsky
+    clipping: the segment's parameter range inside each slab)."""
+    x0, y0, x1, y1 = seg
+    lo, hi = 0.0, 1.0
+    for p, q0, q1 in (
+        (x1 - x0, box[0] - x0, box[2] - x0),
+        (y1 - y0, box[1] - y0, box[3] - y0),
+    ):
+        if p == 0.0:
+            if q0 > 0.0 or q1 < 0.0:
+                return False
+            continue
+        t0, t1 = sorted((q0 / p, q1 / p))
+        lo, hi = max(lo, t0), min(hi, t1)
+        if lo > hi:
+            return False
+    return True
 
-    Tries right, left, above and below the cell, then further out; returns the text
-    origin and whether a leader line is needed (label away from its cell).
-    """
-    w, h = _LABEL_W * len(text) + 2, _LABEL_H
-    gap = 2.0
-    for reach in (0.0, 8.0, 16.0, 26.0, 38.0):
-        leader = reach > 0
-        for dx, dy in (
-            (half + gap + reach, 0.0),
-            (-(half + gap + reach) - w, 0.0),
-            (-w / 2, -(half + gap + reach) - h / 2),
-            (-w / 2, half + gap + reach + h / 2),
-            (half + gap + reach, -(half + reach)),
-            (-(half + gap + reach) - w, half + reach),
+
+def _nearest_on(box: Box, x: float, y: float) -> tuple[float, float]:
+    """The point of ``box`` nearest to ``(x, y)``."""
+    return min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3])
+
+
+@dataclass
+class _LabelSpace:
+    """What a new rank label must keep clear of: the drawable ``bounds`` (left,
+    top, right, bottom px), every cell square, the labels placed and their leader
+    lines (segments)."""
+
+    bounds: Box
+    cells: list[Box]
+    labels: list[Box] = field(default_factory=list)
+    leaders: list[Box] = field(default_factory=list)
+
+    def fits(
+        self,
+        box: Box,
+        own: int,
+        leader: Box | None,
+        *,
+        over_cells: bool = False,
+        over_labels: bool = False,
+    ) -> bool:
+        """Whether a label ``box`` of cell ``own`` (its index), reached by
+        ``leader`` (None: beside its cell), keeps :data:`LABEL_CLEAR_PX` clear of
+        the edge, the other labels, the leader lines and the cells (beside its
+        own cell: twice that from any other, so it reads as its own's), and its
+        leader crosses no other label (unless ``over_labels``: the last resort
+        of a crowd) nor (unless ``over_cells``: a cell inside a crowd has no
+        other way out) any other cell."""
+        c = LABEL_CLEAR_PX
+        b = self.bounds
+        if (
+            box[0] < b[0] + c
+            or box[1] < b[1] + c
+            or box[2] > b[2] - c
+            or box[3] > b[3] - c
         ):
-            x0, y0 = cx + dx, cy + dy - h / 2
-            box = (x0, y0, x0 + w, y0 + h)
-            if not _overlaps(box, taken):
-                taken.append(box)
-                return x0 + 1, y0 + h - 1.5, leader
-    x0, y0 = cx + half + gap, cy - h / 2
-    taken.append((x0, y0, x0 + w, y0 + h))
-    return x0 + 1, y0 + h - 1.5, False
+            return False
+        others = [s for k, s in enumerate(self.cells) if k != own]
+        if _overlaps(box, self.labels, c):
+            return False
+        if leader is None:  # beside its cell: twice as far from any other
+            return not _overlaps(box, others, 2 * c)
+        if _overlaps(box, others, c):
+            return False
+        if _overlaps(box, [self.cells[own]], c):
+            return False
+        grown = (box[0] - c, box[1] - c, box[2] + c, box[3] + c)
+        if any(_segment_hits(seg, grown) for seg in self.leaders):
+            return False
+        crossed = (
+            []
+            if over_labels
+            else self.labels
+            if over_cells
+            else [*self.labels, *others]
+        )
+        return not any(_segment_hits(leader, s) for s in crossed)
+
+    def place(self, own: int, width: float) -> tuple[Box, Box | None]:
+        """The box of cell ``own``'s label ``width`` px wide, and its leader line
+        (None: beside its cell): beside the cell if it fits there, else the
+        nearest fitting spot on rings ever further out (first with a leader
+        over no other cell, then over cells), else the nearest free spot of the
+        map (:meth:`_anywhere`)."""
+        x0, y0, x1, y1 = self.cells[own]
+        cx, cy, h = (x0 + x1) / 2, (y0 + y1) / 2, _LABEL_H
+        g = LABEL_CLEAR_PX
+        for bx, by in (
+            (x1 + g, cy - h / 2),
+            (x0 - g - width, cy - h / 2),
+            (cx - width / 2, y0 - g - h),
+            (cx - width / 2, y1 + g),
+        ):
+            box = (bx, by, bx + width, by + h)
+            if self.fits(box, own, None):
+                return self._take(box, None)
+        for over_cells, r in itertools.product((False, True), _LABEL_REACHES):
+            for k in range(_LABEL_DIRECTIONS):
+                a = 2 * math.pi * k / _LABEL_DIRECTIONS
+                mx, my = cx + r * math.cos(a), cy - r * math.sin(a)
+                box = (mx - width / 2, my - h / 2, mx + width / 2, my + h / 2)
+                leader = (cx, cy, *_nearest_on(box, cx, cy))
+                if self.fits(box, own, leader, over_cells=over_cells):
+                    return self._take(box, leader)
+        return self._anywhere(own, width)
+
+    def _anywhere(self, own: int, width: float) -> tuple[Box, Box | None]:
+        """The free spot nearest cell ``own`` on a 4 px lattice over the map, its
+        leader over anything but clear of the other labels' boxes (a crowd of
+        cells the rings could not clear); the bounds' corner if none."""
+        x0, y0, x1, y1 = self.cells[own]
+        cx, cy, h = (x0 + x1) / 2, (y0 + y1) / 2, _LABEL_H
+        b = self.bounds
+        spots = sorted(
+            (math.hypot(bx + width / 2 - cx, by + h / 2 - cy), bx, by)
+            for bx in (b[0] + 4.0 * i for i in range(int((b[2] - b[0]) // 4)))
+            for by in (b[1] + 4.0 * j for j in range(int((b[3] - b[1]) // 4)))
+        )
+        for _, bx, by in spots:
+            box = (bx, by, bx + width, by + h)
+            leader = (cx, cy, *_nearest_on(box, cx, cy))
+            if self.fits(box, own, leader, over_cells=True, over_labels=True):
+                return self._take(box, leader)
+        box = (
+            b[0] + LABEL_CLEAR_PX,
+            b[1] + LABEL_CLEAR_PX,
+            b[0] + LABEL_CLEAR_PX + width,
+            b[1] + LABEL_CLEAR_PX + h,
+        )
+        return self._take(box, (cx, cy, *_nearest_on(box, cx, cy)))
+
+    def _take(self, box: Box, leader: Box | None) -> tuple[Box, Box | None]:
+        self.labels.append(box)
+        if leader is not None:
+            self.leaders.append(leader)
+        return box, leader
 
 
 def _fmt(v: float) -> str:
@@ -210,7 +331,9 @@ def places_map_svg(
         return _no_data_svg(
             head, width_px, height_px, "No located incidents to map", 14
         )
-    squares, labels = _cell_parts(frame, cells, cell_size_m)
+    squares, labels = _cell_parts(
+        frame, cells, cell_size_m, size_px=(width_px, height_px)
+    )
     return "".join(
         [
             head,
@@ -441,28 +564,38 @@ def _zone_parts(frame: _MapFrame, zones: Sequence[Mapping[str, Any]]) -> list[st
 
 
 def _cell_parts(
-    frame: _MapFrame, cells: Sequence[Mapping[str, Any]], cell_size_m: float
+    frame: _MapFrame,
+    cells: Sequence[Mapping[str, Any]],
+    cell_size_m: float,
+    *,
+    size_px: tuple[int, int],
 ) -> tuple[list[str], list[str]]:
     """The cell squares shaded by score, and their rank labels (drawn last).
 
-    Every cell square is an obstacle for every rank label; a label placed away from
-    its cell gets a leader line.
+    Labels are placed best rank first (:class:`_LabelSpace`): beside the cell
+    where it stands clear, else moved out with a leader line, never over another
+    label, cell or leader line, nor past the drawing's edge or into the scale
+    bar's strip.
     """
     px, py = frame.px, frame.py
     top = max((float(c["score"]) for c in cells), default=1.0) or 1.0
     half = max(cell_size_m * frame.scale / 2, 2.0)
-    taken = [
-        (
-            px(float(c["x"])) - half,
-            py(float(c["y"])) - half,
-            px(float(c["x"])) + half,
-            py(float(c["y"])) + half,
-        )
-        for c in cells
-    ]
+    ranked = sorted(cells, key=lambda c: int(c["rank"]))
+    space = _LabelSpace(
+        bounds=(0.0, 0.0, float(size_px[0]), size_px[1] - _SCALE_STRIP_PX),
+        cells=[
+            (
+                px(float(c["x"])) - half,
+                py(float(c["y"])) - half,
+                px(float(c["x"])) + half,
+                py(float(c["y"])) + half,
+            )
+            for c in ranked
+        ],
+    )
     squares: list[str] = []
     labels: list[str] = []
-    for c in sorted(cells, key=lambda c: int(c["rank"])):
+    for k, c in enumerate(ranked):
         alpha = 0.25 + 0.65 * float(c["score"]) / top
         cx, cy = float(c["x"]), float(c["y"])
         squares.append(
@@ -472,18 +605,19 @@ def _cell_parts(
             f"<title>rank {int(c['rank'])}: score {float(c['score']):.1f}</title></rect>"
         )
         text = str(int(c["rank"]))
-        tx, ty, leader = _place_label(px(cx), py(cy), half, text, taken)
-        if leader:
+        box, leader = space.place(k, _LABEL_W * len(text) + 2 * _LABEL_PAD)
+        if leader is not None:
+            lx0, ly0, lx1, ly1 = leader
             labels.append(
-                f'<line x1="{_fmt(px(cx))}" y1="{_fmt(py(cy))}" x2="{_fmt(tx + 3)}" '
-                f'y2="{_fmt(ty - 4)}" stroke="#67001f" stroke-width="0.7"/>'
+                f'<line x1="{_fmt(lx0)}" y1="{_fmt(ly0)}" x2="{_fmt(lx1)}" '
+                f'y2="{_fmt(ly1)}" stroke="#67001f" stroke-width="0.7"/>'
             )
-        bx0, by0, bx1, by1 = taken[-1]  # the label's box, on a white ground
+        bx0, by0, bx1, by1 = box  # the label on a white ground
         labels.append(
             f'<rect x="{_fmt(bx0)}" y="{_fmt(by0)}" width="{_fmt(bx1 - bx0)}" '
             f'height="{_fmt(by1 - by0)}" fill="#ffffff" fill-opacity="0.85"/>'
-            f'<text x="{_fmt(tx)}" y="{_fmt(ty)}" font-size="11" fill="#67001f" '
-            f'font-weight="bold">{text}</text>'
+            f'<text x="{_fmt(bx0 + _LABEL_PAD)}" y="{_fmt(by1 - 2.5)}" font-size="11" '
+            f'fill="#67001f" font-weight="bold">{text}</text>'
         )
     return squares, labels
 
