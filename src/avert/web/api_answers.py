@@ -99,6 +99,17 @@ class Incident(_Fields):
     weapon: str | None
     hate: str | None = Field(description="';'-separated hate strands, or null.")
     gang_related: bool | None
+    has_location: bool | None = Field(
+        default=None, description="False when the source gave no map point."
+    )
+    where_missing: str | None = Field(
+        default=None,
+        description=(
+            "Why no street, ward, borough or LSOA is listed, null when one is: "
+            "'point' (a map point only), 'none' (no place at all), 'withheld' "
+            "(partners: only the police-only location text)."
+        ),
+    )
     in_definition: bool
     category: str | None = Field(description="Its violence category (key).")
     label: str | None = Field(description="The category as the page names it.")
