@@ -3,6 +3,8 @@ split (:mod:`avert.analyse.forces`)."""
 
 from __future__ import annotations
 
+import shlex
+
 import polars as pl
 import pytest
 
@@ -16,7 +18,9 @@ from avert.analyse.forces import (
     far_forces,
     forces_note,
     mixed_forces_note,
+    of_force,
     refuse_far_forces,
+    too_few,
 )
 from avert.errors import ConfigError
 
@@ -104,3 +108,37 @@ def test_a_force_of_a_few_events_beside_far_forces_is_strays_not_named() -> None
     few = far_forces(far, 150.0, min_events=51)
     assert few is not None
     assert few.names == ("A Police", "B Police")
+
+
+def test_a_refusal_names_each_forces_option_as_the_shell_reads_it() -> None:
+    """The command line's refusal of forces far apart named the option alone;
+    it names each force's, quoted (``shlex.quote``), so that a name with a
+    quote or a ``$`` is one word to the shell as printed."""
+    odd = "O'Neil $HOME Police"
+    far = _events((odd, "policeuk", 0.0), ("A Police", "policeuk", 250_000.0))
+    with pytest.raises(ConfigError) as refused:
+        refuse_far_forces(far, 150.0, what="patrol grid")
+    said = str(refused.value)
+    quoted = f"--police-force {shlex.quote(odd)}"
+    assert f"(--police-force 'A Police' or {quoted})" in said
+    assert shlex.split(quoted) == ["--police-force", odd]
+    with pytest.raises(ConfigError) as unknown:
+        of_force(far, "B's Police")
+    assert str(unknown.value).startswith("--police-force 'B'\"'\"'s Police': no")
+
+
+def test_too_few_events_give_the_force_its_count_and_the_minimum() -> None:
+    assert too_few("A Police", 11, 10, "March 2019") is None
+    few = too_few("A Police", 1, 10, "March 2019")
+    assert few is not None
+    assert few.as_json() == {
+        "force": "A Police",
+        "n_events": 1,
+        "min_events": 11,
+        "line": (
+            "A Police: 1 located event in March 2019, fewer than the 11 a "
+            "force's own places need (more than the 10 top cells listed per "
+            "force): too few for places of its own (every one would lie in a "
+            "top cell)."
+        ),
+    }

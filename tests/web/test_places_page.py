@@ -8,6 +8,7 @@ backtested share (one default: the ``places_cell_m`` setting).
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from pathlib import Path
@@ -251,9 +252,9 @@ def test_places_says_what_a_score_is_counted_in(world: World) -> None:
     )
 
 
-def _table(html: str) -> str:
-    """The first table body of ``html``."""
-    return html[html.index("<tbody>") : html.index("</tbody>")]
+def _table(page: str) -> str:
+    """The first table body of ``page``."""
+    return page[page.index("<tbody>") : page.index("</tbody>")]
 
 
 def _second_force(world: World, tmp_path: Path, *, east_m: float) -> TestClient:
@@ -338,7 +339,8 @@ def test_places_page_lists_each_far_forces_places(world: World, tmp_path: Path) 
     assert not set(cells[0]) & set(cells[1])
     # each force's cells are those avert forecast lists for that force alone
     for head, listed in zip(heads, cells, strict=True):
-        assert f"avert forecast --police-force '{head}'" in text
+        # the name quoted for the shell (shlex.quote), autoescaped
+        assert f"avert forecast --police-force '{head}'" in html.unescape(text)
         args = ["--db", f"sqlite:///{tmp_path / 'forces.db'}", "forecast"]
         args += ["--police-force", head, "--at", at, "--cells", "10"]
         res = CliRunner().invoke(

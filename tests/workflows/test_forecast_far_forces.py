@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from markupsafe import escape
 
 from avert.errors import ConfigError
 from avert.store import Store
@@ -467,3 +468,52 @@ def test_a_partner_reads_a_stray_events_place_as_its_cell(
     assert "402345" not in text
     police = build_briefing(sqlite_store, at=AT)
     assert [n for n in police.notes if "first at x 461234, y 402345" in n]
+
+
+@pytest.mark.parametrize("month", [True, False], ids=["month", "exact"])
+def test_a_force_of_too_few_events_is_said_beside_the_places(
+    sqlite_store: Store, month: bool
+) -> None:
+    """A force of no more events than the cells listed per force gets no
+    places: its note was among the briefing's notes only, with no minimum, and
+    briefing.json had nothing a reader could use. Now ``places_summary.too_few``
+    (added only when there is one) gives its name, count and the minimum, and
+    the briefing's places section (HTML, PDF) says so under the forces' places."""
+    from avert.report.render import render_briefing_html
+
+    kent = pl.concat([_kent_stray()] * 3)
+    if month:
+        _stored_month(sqlite_store, pl.concat([_far(), kent]))
+        at = dt.datetime(2019, 4, 1)
+    else:
+        _stored(sqlite_store, pl.concat([_far(), kent]))
+        at = AT
+    b = build_briefing(sqlite_store, at=at)
+    ps = b.to_json()["places_summary"]
+    (few,) = ps["too_few"]
+    assert few["force"] == "Kent Police"
+    assert few["n_events"] == 3
+    assert few["min_events"] == 11
+    assert few["line"].startswith("Kent Police: 3 located events in ")
+    assert "fewer than the 11 a force's own places need" in few["line"]
+    assert few["line"] in b.notes
+    places = render_briefing_html(b).split('<section id="places">')[1]
+    places = " ".join(places[: places.index("</section>")].split())
+    assert f'<p class="too-few">{escape(few["line"])}</p>' in places
+
+
+def test_the_briefing_draws_each_far_forces_map_and_none_over_them_all(
+    sqlite_store: Store,
+) -> None:
+    """The briefing's places section (HTML, and the PDF of it) drew one map over
+    Leeds and London, each cell smaller than a pixel, above each force's own:
+    now each force's map alone, each with its own key."""
+    from avert.report.render import render_briefing_html
+
+    _stored(sqlite_store, _far())
+    b = build_briefing(sqlite_store, at=AT)
+    places = render_briefing_html(b).split('<section id="places">')[1]
+    places = places[: places.index("</section>")]
+    assert places.count("<svg") == 2
+    assert places.count('<div class="force-map"><svg') == 2
+    assert places.count('<div class="legend">') == 2

@@ -14,6 +14,7 @@ for its readers: the command line (:data:`COMMAND_WORDS`), the briefing
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -152,18 +153,46 @@ def of_force(events: pl.DataFrame, force: str | None) -> pl.DataFrame:
     ``--police-force metropolitan`` listed the City alone as the events' forces."""
     if force is None:
         return events
+    given = police_force_option(force)
     if not {"force", "source"} <= set(events.columns):
-        msg = f"--police-force {force}: the events carry no force (a file of events)."
+        msg = f"{given}: the events carry no force (a file of events)."
         raise ConfigError(msg)
     kept = events.filter(force_is(force))
     if kept.height == 0:
         there = forces_there(events)
         msg = (
-            f"--police-force {force}: no event is of that force; the events' forces are "
+            f"{given}: no event is of that force; the events' forces are "
             f"(a source for records naming none): {', '.join(there)}."
         )
         raise ConfigError(msg)
     return kept
+
+
+def police_force_option(force: str, option: str = "--police-force") -> str:
+    """``option`` choosing ``force`` as a shell reads it: the name quoted
+    (:func:`shlex.quote`) wherever it contains a space, a quote, ``$`` or any
+    other character the shell would read. A hint written as ``--police-force
+    '{name}'`` broke on a name with a quote ("King's Lynn"), whose quote ended
+    the quoting: the rest of the name was read by the shell, a ``$(...)`` in it
+    run. ``--police-force west-yorkshire`` stays as it is.
+
+    >>> police_force_option("West Yorkshire Police")
+    "--police-force 'West Yorkshire Police'"
+    >>> print(police_force_option("King's Lynn $HOME"))
+    --police-force 'King'"'"'s Lynn $HOME'
+    """
+    return f"{option} {shlex.quote(force)}"
+
+
+def forecast_command(force: str, *, at: str, cells: int) -> str:
+    """The ``avert forecast`` command listing ``force``'s own top ``cells`` at
+    ``at`` (e.g. ``2019-03-10T06:00``), shell-safe (:func:`police_force_option`):
+    the line the web Places page gives those who run avert under each force's
+    places, of forces far apart."""
+    return (
+        f"avert forecast {police_force_option(force)} --at {shlex.quote(at)} "
+        f"--cells {cells:d}"
+    )
 
 
 #: A grid over events of several forces this many times the cells of the boxes
@@ -274,9 +303,10 @@ def refuse_far_forces(
     far = far_forces(events, cell_size_m)
     if far is None:
         return
+    each = " or ".join(police_force_option(name, option) for name in far.names)
     msg = (
-        f"{far.said(what)} Give {option} for one force's, or load each force into "
-        "a store of its own."
+        f"{far.said(what)} Give {option} for one force's ({each}), or load each "
+        "force into a store of its own."
     )
     raise ConfigError(msg)
 
@@ -292,17 +322,54 @@ def each_force(events: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
     )
 
 
-def too_few_events(name: str, n_events: int, n_cells: int, days: str) -> str | None:
-    """Why force or source ``name`` gets no places of its own among forces far
-    apart when its ``n_events`` located events of ``days`` (e.g. "the forecast's
-    days") are no more than the budget's ``n_cells``: every one of them would
-    lie in a top cell, and the share the cells held would be 100 % of a few
-    strays; None when it has more. The threshold of :func:`far_forces`'
-    ``min_events`` (``n_cells + 1``) in the briefing."""
+@dataclass(frozen=True)
+class TooFewEvents:
+    """A force or source given no places of its own among forces far apart
+    (:func:`too_few`): its ``force`` name, its ``n_events`` located events of
+    ``period`` (e.g. "the forecast's days", "July 2018") and the ``min_events``
+    its own places need (one more than the top cells listed per force)."""
+
+    force: str
+    n_events: int
+    min_events: int
+    period: str
+
+    def said(self) -> str:
+        """Why, in one sentence beginning with its name (a note)."""
+        n, least = self.n_events, self.min_events
+        return (
+            f"{self.force}: {n:,} located event{'' if n == 1 else 's'} in "
+            f"{self.period}, fewer than the {least:,} a force's own places need "
+            f"(more than the {least - 1:,} top cells listed per force): too few "
+            "for places of its own (every one would lie in a top cell)."
+        )
+
+    def as_json(self) -> dict[str, str | int]:
+        """``force``, ``n_events``, ``min_events`` and ``line`` (:meth:`said`):
+        an item of briefing.json's ``places_summary.too_few``."""
+        return {
+            "force": self.force,
+            "n_events": self.n_events,
+            "min_events": self.min_events,
+            "line": self.said(),
+        }
+
+
+def too_few(name: str, n_events: int, n_cells: int, period: str) -> TooFewEvents | None:
+    """Force or source ``name`` gets no places of its own among forces far
+    apart when its ``n_events`` located events of ``period`` are no more than
+    the budget's ``n_cells``: every one of them would lie in a top cell, and
+    the share the cells held would be 100 % of a few strays; None when it has
+    more. The threshold of :func:`far_forces`' ``min_events`` (``n_cells + 1``)
+    in the briefing. Such a force had no places and no word on the Places page
+    (its note was among the briefing's notes only)."""
     if n_events > n_cells:
         return None
-    return (
-        f"{name}: {n_events:,} located event{'' if n_events == 1 else 's'} in "
-        f"{days}, no more than the {n_cells:,} top cells listed per force: too few "
-        "for places of its own (every one would lie in a top cell)."
-    )
+    return TooFewEvents(name, n_events, n_cells + 1, period)
+
+
+def too_few_events(name: str, n_events: int, n_cells: int, days: str) -> str | None:
+    """:func:`too_few`'s sentence (:meth:`TooFewEvents.said`), None when
+    ``name`` has more events than ``n_cells``."""
+    few = too_few(name, n_events, n_cells, days)
+    return None if few is None else few.said()

@@ -59,6 +59,7 @@ __all__ = [
     "Summary",
     "TaskedMark",
     "TaskingItem",
+    "TooFewItem",
 ]
 
 #: One area outline: (name, rings), each ring a list of (x, y) metres.
@@ -303,6 +304,17 @@ class NearRepeat(TypedDict):
     line: str
 
 
+class TooFewItem(TypedDict):
+    """A force given no places among forces far apart: too few located events
+    (:class:`avert.analyse.forces.TooFewEvents`), ``min_events`` the fewest its
+    own places need, ``line`` the note saying so."""
+
+    force: str
+    n_events: int
+    min_events: int
+    line: str
+
+
 class PlacesSummary(TypedDict, total=False):
     """What the listed cells hold of the lookback's violence, or (forecast) the
     share the same number of cells caught when backtested on the last days."""
@@ -345,6 +357,9 @@ class PlacesSummary(TypedDict, total=False):
     by_force: list[PlacesSummary]
     force: str
     budget: str
+    #: of forces far apart: those given no places, too few located events
+    #: (absent when none)
+    too_few: list[TooFewItem]
 
 
 class MapPoint(TypedDict):

@@ -27,10 +27,11 @@ import polars as pl
 
 from avert.analyse.forces import (
     ForcesNote,
+    TooFewEvents,
     each_force,
     far_forces,
     forces_note,
-    too_few_events,
+    too_few,
 )
 from avert.analyse.forecast import ForecastPlan, bulk_events, bulk_notes
 from avert.analyse.hotspots import recent_hotspots
@@ -45,6 +46,7 @@ from avert.briefing.model import (
     PlaceItem,
     PlacesSection,
     PlacesSummary,
+    TooFewItem,
 )
 
 __all__ = [
@@ -94,6 +96,9 @@ class PlacesForecast:
         Of forces far apart (``plan`` None): each force's own places, planned
         on a grid of its own as a store of that force alone would give them
         (:func:`avert.workflows.forecast.briefing_places`), sorted by name.
+    too_few
+        Of forces far apart: those given no places, too few located events in
+        the forecast's days (:func:`avert.analyse.forces.too_few`), by name.
     """
 
     plan: ForecastPlan | None
@@ -109,6 +114,7 @@ class PlacesForecast:
     forces: tuple[str, ...] = ()
     forces_note: ForcesNote | None = None
     by_force: tuple[tuple[str, PlacesForecast], ...] = ()
+    too_few: tuple[TooFewEvents, ...] = ()
 
     def with_zones(
         self, keep: Callable[[pl.DataFrame], pl.DataFrame]
@@ -934,13 +940,17 @@ def _by_force(
     notes: Sequence[str],
     *,
     cell_size_m: float,
+    few: Sequence[TooFewEvents] = (),
 ) -> PlacesSection:
     """One places section of each force's own ``sections`` (forces far apart,
     ``note`` saying so): their cells listed one force after another, each with
     its ``force`` and ranked within it; the summary's ``by_force`` each force's
     own summary with its ``force`` (fields added to briefing.json), and the
     fields every summary has, of the first force's, beside ``forces``,
-    ``forces_line`` and ``budget`` ("per_force"). ``notes``: the section's."""
+    ``forces_line`` and ``budget`` ("per_force"); ``too_few`` (added when
+    any): the forces ``few``, given no places for too few events, each with its
+    count and the minimum (:meth:`TooFewEvents.as_json`). ``notes``: the
+    section's."""
     planned = [(name, sec) for name, sec in sections if sec.summary]
     points = window_map_points(ctx, cell_size_m=cell_size_m)
     if not planned:
@@ -978,6 +988,8 @@ def _by_force(
             ],
         }
     )
+    if few:  # a summary without such a force is as before: no key added
+        summary["too_few"] = [cast(TooFewItem, f.as_json()) for f in few]
     summary.update(_forces_fields(note))
     return PlacesSection(
         items, summary, points, method=planned[0][1].method, notes=list(notes)
@@ -996,7 +1008,9 @@ def _each_forces_section(
         if own.plan is not None
     ]
     note = fc.forces_note or ForcesNote("", None, fc.forces)
-    return _by_force(ctx, note, sections, fc.notes, cell_size_m=cell_size_m)
+    return _by_force(
+        ctx, note, sections, fc.notes, cell_size_m=cell_size_m, few=fc.too_few
+    )
 
 
 def _each_forces_hotspots(
@@ -1008,23 +1022,29 @@ def _each_forces_hotspots(
     """The hotspots of forces far apart: each force's own map (its incidents
     alone), as a store of that force alone maps them (:func:`_by_force`); a
     force with no more of the ``window``'s incidents than the map's cells gets
-    none, and a note (:func:`avert.analyse.forces.too_few_events`)."""
+    none, a note and an item of ``too_few`` (:func:`avert.analyse.forces.
+    too_few`)."""
     in_window = {name: own.height for name, own in each_force(window)}
     sections, few = [], []
     for name, own in each_force(located):
         n = in_window.get(name, 0)
-        why = too_few_events(name, n, hotspots.n_cells, hotspots.period)
+        why = too_few(name, n, hotspots.n_cells, hotspots.period)
         if n and why is not None:
             few.append(why)
         else:  # none in the window: its section says why it has no places
             sections.append((name, hotspots.section(own, None)))
     notes = [
         note.said(),
-        *few,
+        *(f.said() for f in few),
         *(f"{name}: {n}" for name, sec in sections for n in sec.notes),
     ]
     return _by_force(
-        hotspots.ctx, note, sections, notes, cell_size_m=hotspots.cell_size_m
+        hotspots.ctx,
+        note,
+        sections,
+        notes,
+        cell_size_m=hotspots.cell_size_m,
+        few=few,
     )
 
 

@@ -569,6 +569,7 @@ def briefing_page_context(
     )
     framed = reach.framed
     points = _map_points(framed, sample=briefing.harm_expected)
+    force_maps, force_keys = _force_maps(briefing, cell_size_m)
     svg = places_map_svg(
         list(briefing.places),
         points,
@@ -594,30 +595,46 @@ def briefing_page_context(
         "grid_notes": bulk_notes(briefing.notes),
         # why there are no top cells, shown where they would be (Places page)
         "places_notes": no_places_notes(briefing.notes),
-        "force_maps": _force_maps(briefing, cell_size_m),
+        # of forces far apart, each force's own map and its key (one map over
+        # them all is not drawn: its cells were smaller than a pixel)
+        "force_maps": force_maps,
+        "force_map_keys": force_keys,
     }
 
 
-def _force_maps(briefing: Briefing, cell_size_m: float) -> dict[str, Markup]:
+def _force_maps(
+    briefing: Briefing, cell_size_m: float
+) -> tuple[dict[str, Markup], dict[str, dict[str, Any]]]:
     """Of forces far apart (``places_summary.by_force``), each force's own map:
     its top cells, the window's incidents in their frame and its zones (one map
     over both forces, 250 km wide, drew each cell smaller than a pixel); none
-    otherwise."""
+    otherwise. Beside them each map's key (``legend``, ``shown``: as
+    ``map_legend``, ``map_shown`` and ``map_edge_cut`` of the one map, of the
+    dots in its frame; ``near_repeat``: the force's), as the places legend
+    (``_places_legend.html``) reads them."""
     maps: dict[str, Markup] = {}
+    keys: dict[str, dict[str, Any]] = {}
     for own in briefing.places_summary.get("by_force") or ():
         name = str(own.get("force"))
         cells = [c for c in briefing.places if c.get("force") == name]
         framed = map_frame_reach(cells, briefing.map_points, cell_size_m=cell_size_m)
+        points = _map_points(framed.framed, sample=briefing.harm_expected)
         svg = places_map_svg(
             cells,
-            _map_points(framed.framed, sample=briefing.harm_expected),
+            points,
             cell_size_m=cell_size_m,
             boundaries=list(briefing.boundaries),
             title=f"{_map_title(briefing)}: {name}",
             zones=_map_zones(own),
         )
         maps[name] = Markup(svg)  # built from numbers and escaped labels
-    return maps
+        keys[name] = {
+            "legend": _legend(points),
+            "shown": (len(points), len(framed.framed), len(briefing.map_points)),
+            "near_repeat": own.get("near_repeat"),
+            "edge_cut": framed.past_edge if briefing.audience == "partner" else 0,
+        }
+    return maps, keys
 
 
 def render_pdf(html: str, path: str | Path) -> Path:

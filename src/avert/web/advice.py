@@ -5,6 +5,9 @@ The briefing's notes carry that advice as data (a kind:
 briefing word with a command (``avert brief --area``, ``--police-force``:
 :data:`avert.workflows._forces.COMMAND_WORDS`). An officer, a partner or a board
 member reading the web's pages has no command line: these words name none.
+Those who run avert (an administrator, an analyst) read, under each far-apart
+force's places, the ``avert forecast`` line listing the same cells
+(:func:`forecast_command`: the force's name quoted for the shell).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from avert.workflows._forces import Advice
+from avert.workflows._forces import Advice, forecast_command
 
 #: How the web's pages word each advice (Today's notes, the Places page)
 WEB_ONE_FORCE: Final = (
@@ -25,4 +28,4 @@ WEB_ADVICE: Final[Mapping[Advice, str]] = {
     "window": WEB_ONE_FORCE,
 }
 
-__all__ = ["WEB_ADVICE", "WEB_ONE_FORCE"]
+__all__ = ["WEB_ADVICE", "WEB_ONE_FORCE", "forecast_command"]

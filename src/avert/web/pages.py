@@ -20,6 +20,7 @@ from avert.access import audience_of
 from avert.config.timezone import to_local
 from avert.errors import PermissionDenied, TooManyAttempts
 from avert.policy import decide
+from avert.web.advice import forecast_command
 from avert.web.auth import (
     authorize,
     csrf_token,
@@ -36,7 +37,7 @@ from avert.workflows.briefing import known_areas, names_known_area
 from avert.workflows.users import User, authenticate
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from avert.web.app import WebContext
 
@@ -581,25 +582,28 @@ def places(request: Request, at: str | None = None) -> Response:
     note on the incidents' forces is data (``forces_text``, ``forces_advice``),
     its advice worded here with no command (:data:`avert.web.advice.WEB_ADVICE`).
     Of forces far apart, each force's own places (``force_plans``: its summary,
-    near-repeat line and cells), as the briefing plans them.
+    near-repeat line, the briefing's notes of that force, its map and cells),
+    as the briefing plans them, and no map over them all (its cells were
+    smaller than a pixel, between them mostly empty ground); ``too_few``: the
+    forces given no places, too few events (their name, count and minimum).
     """
     # the page lists places and cells, no person: no briefing row (as
     # 'avert analyse concentration --entity place' writes none)
     context = _briefing_context(request, at, 24, None, audited=False)
-    # a force's own note, of forces far apart, is "Its Name: The patrol budget ("
-    budget = [n for n in context["b"].notes if BUDGET_NOTE_START in n]
     runs_avert = current_user(request).role in RUNS_AVERT
     data = context.get("data") or {}
     summary = data.get("places_summary") or {}
-    force_plans = [
-        {
-            **own,
-            "near_repeat_line": _near_repeat_line(own, runs_avert=runs_avert),
-            "cells": [
-                c for c in data.get("places") or () if c.get("force") == own["force"]
-            ],
-        }
-        for own in summary.get("by_force") or ()
+    force_plans = _force_plans(
+        data,
+        context["b"].notes,
+        runs_avert=runs_avert,
+        at=context["at_value"] if summary.get("kind") == "forecast" else None,
+    )
+    # a force's own note, of forces far apart, is "Its Name: The patrol budget (":
+    # under its name
+    of_forces = {n for f in force_plans for n in f["said"]}
+    budget = [
+        n for n in context["b"].notes if BUDGET_NOTE_START in n and n not in of_forces
     ]
     return _page(
         request,
@@ -608,10 +612,47 @@ def places(request: Request, at: str | None = None) -> Response:
         forces_text=str(summary.get("forces_text") or ""),
         forces_advice=summary.get("forces_advice"),
         force_plans=force_plans,
+        too_few=list(summary.get("too_few") or ()),
         budget_notes=budget,
         runs_avert=runs_avert,
         near_repeat_line=_near_repeat_line(summary, runs_avert=runs_avert),
     )
+
+
+def _force_plans(
+    data: Mapping[str, Any],
+    notes: Sequence[str],
+    *,
+    runs_avert: bool,
+    at: str | None,
+) -> list[dict[str, Any]]:
+    """Of forces far apart (``places_summary.by_force``), what the Places page
+    shows of each force: its summary, near-repeat line and cells; ``notes``,
+    the briefing's notes of that force ("Its Name: ..."), without its name,
+    which the section heads (``said``: as the briefing says them); to those who
+    run avert, with a forecast's ``at``, the shell-safe ``avert forecast
+    --police-force`` line listing the same cells (``command``)."""
+    plans = []
+    for own in (data.get("places_summary") or {}).get("by_force") or ():
+        name = str(own["force"])
+        cells = [c for c in data.get("places") or () if c.get("force") == name]
+        said = [n for n in notes if n.startswith(f"{name}: ")]
+        command = (
+            forecast_command(name, at=at, cells=len(cells))
+            if runs_avert and at is not None
+            else None
+        )
+        plans.append(
+            {
+                **own,
+                "near_repeat_line": _near_repeat_line(own, runs_avert=runs_avert),
+                "cells": cells,
+                "said": said,
+                "notes": [n.removeprefix(f"{name}: ") for n in said],
+                "command": command,
+            }
+        )
+    return plans
 
 
 def _near_repeat_line(summary: Mapping[str, Any], *, runs_avert: bool) -> str:

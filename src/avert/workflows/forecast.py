@@ -66,13 +66,14 @@ from avert.store.summary import month_only_incidents
 from avert.workflows._forces import (
     FarForces,
     ForcesNote,
+    TooFewEvents,
     each_force,
     far_forces,
     forces_note,
     mixed_forces_note,
     of_force,
     refuse_far_forces,
-    too_few_events,
+    too_few,
 )
 from avert.workflows._key_locks import KeyLocks
 from avert.workflows.analysis import (
@@ -1166,6 +1167,7 @@ def _each_forces_places(
     ranked its top cells over both; then none at all, a dead end for a meeting
     with two forces loaded."""
     by_force: list[tuple[str, PlacesForecast]] = []
+    too_few_forces: list[TooFewEvents] = []
     said: list[str] = []
     days = forecast["history_days"] + forecast["backtest_days"]
     for name, own in each_force(events):
@@ -1176,11 +1178,10 @@ def _each_forces_places(
                 f"{at:%d %b %Y}: no places."
             )
             continue
-        few = too_few_events(
-            name, window.height, forecast["cells"], "the forecast's days"
-        )
+        few = too_few(name, window.height, forecast["cells"], "the forecast's days")
         if few is not None:
-            said.append(few)
+            too_few_forces.append(few)
+            said.append(few.said())
             continue
         try:
             got = _planned(
@@ -1217,6 +1218,7 @@ def _each_forces_places(
         forces=far.names,
         forces_note=note,
         by_force=tuple(by_force),
+        too_few=tuple(too_few_forces),
     )
 
 
