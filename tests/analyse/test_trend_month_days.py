@@ -55,3 +55,13 @@ def test_months_of_one_length_say_nothing_more() -> None:
     line = _line(frame, dt.datetime(2022, 8, 1), dt.datetime(2022, 9, 1))
     assert "previous month (July 2022) 90." in line, line
     assert "per day" not in line
+
+
+def test_a_small_forces_counts_per_day_have_a_decimal() -> None:
+    """The City of London's violent crimes of October and November 2019 (155 in
+    31 days, 158 in 30) read "per day 5 against 5, +5 %"."""
+    frame = _months({dt.datetime(2019, 10, 1): 155, dt.datetime(2019, 11, 1): 158})
+    line = _line(frame, dt.datetime(2019, 11, 1), dt.datetime(2019, 12, 1))
+    assert "(per day 5.0 against 5.3, +5 %: a month of 31 days against one of 30)" in (
+        line
+    ), line

@@ -304,7 +304,8 @@ def test_month_dated_incidents_across_a_window_end_are_named() -> None:
     assert (
         "2 month-dated incidents of 2019-06 are left out: a month-dated record "
         "(data.police.uk) is dated the first instant of its month, and the window "
-        "starts after that, at 2019-06-01 00:00. A window of 31 days to the same "
+        "holds only what comes after its start, 2019-06-01 00:00. A window of 31 "
+        "days to the same "
         "end (--days 31) holds them." in res.notes
     )
     # as the note says: 31 days to 1 July hold June (before, the note named no way)
@@ -416,6 +417,31 @@ def test_a_month_left_out_at_the_window_start_withholds_the_trend() -> None:
     whole = volt_profiles(incidents, None, at=at, window_days=366)
     assert whole.places["trend"].to_list() == [0]
     assert not any("Trend unavailable" in n for n in whole.notes)
+
+
+def test_a_year_of_months_to_the_next_months_start_says_what_gives_the_trend() -> None:
+    """The City of London's 2019 (``--at 2020-01-01``, 365 days): January's
+    records, dated 2019-01-01 00:00, are on the window's open start. The notes
+    said the window "starts after that, at 2019-01-01 00:00" and that a window
+    "reaching back to that month's first instant" (this one does) gives the
+    trend "(366 days for a leap year of months)": 2019 is none."""
+    months = [dt.datetime(2019, m, 1) for m in range(1, 13)]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"m{m}" for m in range(12)],
+            "occurred_from": months,
+            "time_precision": ["month"] * 12,
+            "lsoa": ["A"] * 12,
+        }
+    )
+    at = dt.datetime(2020, 1, 1)
+    notes = " ".join(volt_profiles(incidents, None, at=at, window_days=365).notes)
+    assert "starts after that" not in notes
+    assert "leap year of months" not in notes
+    assert "holds only what comes after its start, 2019-01-01 00:00" in notes
+    assert "a year of months to its end needs 366 days" in notes
+    whole = volt_profiles(incidents, None, at=at, window_days=366)
+    assert whole.places["trend"].to_list() == [0]
 
 
 def test_a_month_at_the_window_midpoint_withholds_the_trend() -> None:

@@ -107,6 +107,25 @@ def test_evaluate_on_csv_reports_both_bases(tmp_path: Path) -> None:
     assert summary["hit_rate"].is_between(0, 1).all()
 
 
+def test_evaluate_table_says_what_each_basis_counts(tmp_path: Path) -> None:
+    """The table's bases are explained under it: Toronto's "bbox 1 %: hit rate
+    0.457, PAI 45.67" read as the forecast's own figure, beside "active 1 %:
+    0.187"; bbox counts the rectangle's every cell (there, Lake Ontario's)."""
+    csv = tmp_path / "ev.csv"
+    _frame().write_csv(csv)
+    args = ["forecast", "evaluate", "--events-file", str(csv), "--days", "5"]
+    res = CliRunner().invoke(
+        app, [*args, "--models", "counting"], env={"COLUMNS": "200"}
+    )
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    shape = re.search(r"grid (\d+) x (\d+) cells", text)
+    assert shape is not None
+    cells = int(shape[1]) * int(shape[2])
+    assert f"bbox: of all {cells:,} cells of the rectangle around every event" in text
+    assert "active: of the cells with an event in the data" in text
+
+
 def _store_events(store: Store, f: pl.DataFrame) -> None:
     """Append the events of ``f`` (``x``, ``y``, ``occurred_at``) as incidents."""
     incidents = pl.DataFrame(

@@ -126,6 +126,25 @@ def test_missing_input_is_a_usage_error(db: str, tmp_path: Path) -> None:
     assert f"no such file or folder: {tmp_path / 'nope'}" in result.output
 
 
+def test_a_load_of_empty_files_says_they_are_empty(db: str, tmp_path: Path) -> None:
+    """A street file named as police.uk names it, cut short to nothing: the load
+    said "No file here is a data.police.uk file", then how aggregate tables are
+    not loaded; it says the files are empty. A file that is not police.uk beside
+    it keeps that advice."""
+    empty = tmp_path / "2019-01-city-of-london-street.csv"
+    empty.write_bytes(b"")
+    runner = CliRunner()
+    args = ["--db", db, "ingest", "policeuk", str(empty)]
+    said = " ".join(runner.invoke(app, args, env={"COLUMNS": "300"}).output.split())
+    assert "Every file given is empty (not even a header): nothing to load" in said
+    assert "No file here is a data.police.uk file" not in said
+    counts = tmp_path / "counts.csv"
+    counts.write_text("LSOA11CD,2019\nE01000001,3\n")
+    result = runner.invoke(app, [*args, str(counts)], env={"COLUMNS": "300"})
+    assert "No file here is a data.police.uk file" in result.output
+    assert "Every file given is empty" not in result.output
+
+
 @pytest.mark.parametrize(
     "command",
     ["policeuk", "bundle", "table", "population", "confidence", "centroids"],

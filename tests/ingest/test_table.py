@@ -163,6 +163,60 @@ def test_categories_give_policeuk_types_and_keys_stay_the_files(
     assert after["incident_id"].to_list() == before["incident_id"].to_list()
 
 
+def test_a_misspelled_police_uk_type_in_categories_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A value that nearly spells a police.uk crime type was read as an offence
+    code: its rows had no harm, were outside violence, and a corrected mapping
+    loaded every row again (the code is part of the key)."""
+    m = tmp_path / "m.toml"
+    m.write_text(
+        _toronto_without_categories()
+        + '\n[categories]\n"Assault" = "Violence and sexual offence"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ConfigError, match="did you mean 'Violence and sexual offences'"
+    ):
+        read_mapping(m)
+    m.write_text(  # a code, however unknown, is no typo of a crime type
+        _toronto_without_categories() + '\n[categories]\n"Assault" = "CIFAS"\n',
+        encoding="utf-8",
+    )
+    assert read_mapping(m).categories == {"Assault": "CIFAS"}
+
+
+def test_a_misspelled_category_key_is_named_in_the_files_note(
+    tmp_path: Path,
+) -> None:
+    """A [categories] key that no row holds, beside an untranslated category of
+    the file spelled nearly so, is named: the file's assaults were stored as
+    "Assault", outside violence, with no word but the harm line's."""
+    m = tmp_path / "m.toml"
+    m.write_text(
+        _toronto_without_categories()
+        + '\n[categories]\n"Asault" = "Violence and sexual offences"\n'
+        + '"Break and Enter" = "Burglary"\n',  # in no row, nothing near: no note
+        encoding="utf-8",
+    )
+    parsed = parse_table(
+        _write(tmp_path).read_bytes(), read_mapping(m), name="t.csv", crs="EPSG:32617"
+    )
+    assert parsed.frames["incidents"]["crime_type"].to_list() == ["Assault"] * 2
+    assert parsed.note is not None
+    assert "'Asault' (the file has 'Assault') matches no row's mci_category" in (
+        parsed.note
+    )
+    assert "Break and Enter" not in parsed.note
+    spelled = parse_table(
+        _write(tmp_path).read_bytes(),
+        read_mapping(TORONTO_MAPPING),
+        name="t.csv",
+        crs="EPSG:32617",
+    )
+    assert spelled.note is None
+
+
 @pytest.mark.parametrize(
     ("body", "match"),
     [

@@ -174,6 +174,15 @@ def incidents_in_window(
     return in_window("occurred_from", at, window_days, by_day=by_day)
 
 
+def _after_start(closed: Literal["left", "right"]) -> str:
+    """How a window's start leaves a month out: one open at its start holds no
+    record of the start's instant (it read "starts after that, at 2019-06-01
+    00:00" of June's records, dated 2019-06-01 00:00)."""
+    if closed == "right":
+        return "holds only what comes after its start,"
+    return "starts after that, at"
+
+
 def _reach_back(
     first: object, end: dt.datetime | None, *, closed: Literal["left", "right"]
 ) -> str:
@@ -241,7 +250,8 @@ def month_edge_notes(
         notes.append(
             f"{left.height:,} month-dated incidents of {months(left)} are left out: "
             "a month-dated record (data.police.uk) is dated the first instant of its "
-            f"month, and the window starts after that, at {start:%Y-%m-%d %H:%M}. "
+            f"month, and the window {_after_start(closed)} "
+            f"{start:%Y-%m-%d %H:%M}. "
             + _reach_back(left["occurred_from"].min(), end, closed=closed)
         )
     past = (

@@ -224,9 +224,20 @@ def _per_day_part(
     change = _change_rate(rate_now, rate_before)
     pct = "" if change is None else f", {_percent(change)}"
     return (
-        f"per day {rate_before:,.0f} against {rate_now:,.0f}{pct}: a month of "
+        f"per day {_per_day(rate_before)} against {_per_day(rate_now)}{pct}: a month of "
         f"{days_before:.0f} days against one of {days_now:.0f}"
     )
+
+
+def _per_day(rate: float) -> str:
+    """A count per day, to a tenth under 10 (whole, a small force's months read
+    alike: the City of London's October and November 2019, 155 and 158 violent
+    crimes, read "per day 5 against 5, +5 %").
+
+    >>> _per_day(155 / 31), _per_day(158 / 30), _per_day(22_571 / 31)
+    ('5.0', '5.3', '728')
+    """
+    return f"{rate:,.1f}" if rate < 10 else f"{rate:,.0f}"
 
 
 def _change_rate(now: float, before: float) -> float | None:

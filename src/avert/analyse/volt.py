@@ -1106,8 +1106,9 @@ def _no_trend_note(
             f"Trend unavailable: the month-dated incidents of {cut} are left out at "
             "the window's start (their month runs more than a day into it), so its "
             "earlier half is short of them (later minus earlier would read as "
-            "growth). A window reaching back to that month's first instant gives the "
-            "trend (366 days for a leap year of months)."
+            "growth). A window starting before that month's first instant gives the "
+            "trend (it holds only what comes after its start: a year of months to "
+            "its end needs 366 days, 367 in a leap year)."
         )
     held = _months_at_midpoint(incidents, at=at, window_days=window_days)
     if held:

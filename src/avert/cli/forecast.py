@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Final, TypeVar
 
 import typer
 
@@ -370,8 +370,21 @@ def _print_evaluation(ev: Evaluation) -> None:
             Col("mean daily", "fixed", "right", drop=1),
         ],
         rows,
+        caption=_BASES_CAPTION.format(cells=ev.grid.shape[0] * ev.grid.shape[1]),
     )
     print_notes(ev.notes)
+
+
+#: What the two bases of coverage mean (docs/places.md): without it, Toronto's
+#: "counting bbox 1 %: hit rate 0.457, PAI 45.67" (30 days to 2021-12-31) read as
+#: the forecast's own figure, beside "active 1 %: 0.187, 18.66"; the rectangle
+#: holds Lake Ontario
+_BASES_CAPTION: Final = (
+    "coverage: the share of cells selected, highest risk first; bbox: of all {cells:,} "
+    "cells of the rectangle around every event, many where nothing happens (water, "
+    "parks), so its hit rates and PAI read high; active: of the cells with an event "
+    "in the data, the fairer basis for a patrol plan"
+)
 
 
 def _coverages(text: str) -> list[float]:

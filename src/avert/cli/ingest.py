@@ -223,7 +223,7 @@ def _show(
             "duplicate(s) reported: see 'avert quarantine list'."
         )
     if kinds == {_UNRECOGNISED}:
-        console.print(_NOTHING_RECOGNISED)
+        console.print(_nothing_recognised(report))
 
 
 #: the kind the police.uk reader gives a file whose header it does not know
@@ -235,6 +235,22 @@ _NOTHING_RECOGNISED = (
     "(docs/formats.md, 'Aggregate tables'); an incident table of your own loads "
     "with 'avert ingest table', person records with 'avert ingest bundle'."
 )
+
+
+def _nothing_recognised(report: LoadReport) -> str:
+    """What a load none of whose files was recognised says: that every file was
+    empty when each was (a download cut short: a police.uk file's name and an
+    empty body read "No file here is a data.police.uk file", then the advice on
+    aggregate tables), else :data:`_NOTHING_RECOGNISED`."""
+    if report.files and all(
+        not f.rows and (f.error or f.note or "").startswith("empty file")
+        for f in report.files
+    ):
+        return (
+            "Every file given is empty (not even a header): nothing to load. "
+            "A file cut short by its download? Download it again."
+        )
+    return _NOTHING_RECOGNISED
 
 
 def _kind_label(kind: str) -> str:

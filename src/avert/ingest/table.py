@@ -21,6 +21,7 @@ same file again adds nothing.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
 import json
@@ -263,6 +264,7 @@ def read_mapping(path: str | Path) -> TableMapping:
         raise fail(where, "categories", msg)
     if cats and "crime_type" not in cols:
         raise fail(where, "categories", "needs a crime_type column in [columns]")
+    _refuse_misspelled_types(where, cats)
     # without them every row would be quarantined (the bundle's row checks)
     if not {"offence_code", "crime_type"} & cols.keys():
         msg = (
@@ -301,6 +303,61 @@ def read_mapping(path: str | Path) -> TableMapping:
         Constraint(choices=tuple(_DELIMITERS)),
     )
     return TableMapping(source, dict(cols), fmt, crs, dict(cats), precision, delimiter)
+
+
+def _refuse_misspelled_types(where: str, categories: dict[str, str]) -> None:
+    """A ConfigError for a ``[categories]`` value that is no police.uk crime type but
+    nearly spells one (``"Violence and sexual offence"``, difflib ratio 0.8 or
+    more): any other value is read as an offence code, so the typo loaded its
+    category as an unknown code, with no harm and outside the definition of
+    violence, and a re-load with the value corrected added every row again (an
+    offence code is part of a keyless row's key). Offence codes are short
+    (``8N``, ``34B``, ``CIFAS``) and never that close to a crime type's name."""
+    names = {name.lower(): name for name in POLICEUK_CRIME_TYPES}
+    for category, value in categories.items():
+        text = value.strip().lower()
+        near = difflib.get_close_matches(text, list(names), n=1, cutoff=0.8)
+        if text not in names and near:
+            msg = (
+                f"{category!r} = {value!r} is not a data.police.uk crime type, and "
+                f"would be read as an offence code: did you mean {names[near[0]]!r}?"
+            )
+            raise fail(where, "categories", msg)
+
+
+def _misspelled_categories_note(
+    frame: pl.DataFrame, mapping: TableMapping
+) -> str | None:
+    """A note naming each ``[categories]`` key that no row of the file holds while
+    the file holds, untranslated, a category spelled nearly so (``"Asault"`` beside
+    the file's ``"Assault"``, difflib ratio 0.8 or more); None when there is none.
+
+    The rows of the category meant stay as the file spells them, so their harm is
+    unknown and they are outside the definition of violence: Toronto's 80,197
+    assaults left violence without a word but the harm line's "assault (80,197)".
+    A key matching nothing with nothing near it (a category of another year's
+    file) is no note."""
+    if not mapping.categories:
+        return None
+    column = mapping.columns["crime_type"]
+    values = frame.get_column(column).str.strip_chars().drop_nulls().unique()
+    held = set(values.to_list())
+    keys = {key.strip() for key in mapping.categories}
+    untranslated = sorted(held - keys)
+    parts = []
+    for key in sorted(keys - held):
+        near = difflib.get_close_matches(key, untranslated, n=1, cutoff=0.8)
+        if near:
+            parts.append(f"{key!r} (the file has {near[0]!r})")
+    if not parts:
+        return None
+    return (
+        f"[categories] {', '.join(parts)} matches no row's {column}: the file's "
+        "category is stored untranslated, its harm unknown and outside the "
+        "definition of violence. Correct the mapping and load the file into a new "
+        "store: loaded here again, its rows are duplicates that keep the category "
+        "stored"
+    )
 
 
 def _stated_precision(table: pl.DataFrame, stated: str) -> pl.DataFrame:
@@ -832,6 +889,7 @@ def parse_table(
     _check_hours_are_hours(frame, mapping, name=name)
     c = mapping.columns
     mapped = _mapped_incidents(frame, mapping, encoding=encoding, timezone=timezone)
+    misspelled = _misspelled_categories_note(frame, mapping)
     lines = mapped.get_column(LINE_COL).to_numpy()
     buf = io.BytesIO()
     mapped.drop(LINE_COL).write_parquet(buf)
@@ -870,5 +928,5 @@ def parse_table(
         rows,
         parsed.frames,
         _file_problems(parsed.problems, lines, bad, frame, mapping),
-        note=join_notes(encoding_note(encoding), parsed.note),
+        note=join_notes(encoding_note(encoding), parsed.note, misspelled),
     )
