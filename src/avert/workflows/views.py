@@ -1572,10 +1572,11 @@ def audit_rows(
     action: str | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
-    limit: int = 1000,
+    limit: int | None = 1000,
     export: bool = False,
 ) -> pl.DataFrame:
-    """Audit rows, newest first, filtered (for the data protection officer).
+    """Audit rows, newest first, filtered (for the data protection officer); the
+    newest ``limit`` of them (None: every row).
 
     The look is audited first, under the signed-in ``user``: ``view audit:list``
     with the filters (:func:`avert.workflows.audit.audit_rows`, as ``avert audit
@@ -1598,7 +1599,8 @@ def audit_rows(
             role=user.role,
             reason="audit log review (web)",
         )
-    return rows.reverse().head(limit)
+    newest_first = rows.reverse()
+    return newest_first if limit is None else newest_first.head(limit)
 
 
 def as_json(value: Any) -> Any:
