@@ -6,6 +6,7 @@ import csv
 import io
 
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -153,3 +154,32 @@ def test_a_briefing_view_audits_every_person_it_shows(world: World) -> None:
     assert f"people={n}; people_sha256={digest}" in row["detail"]
     assert "audience=police" in row["detail"]
     assert f"{n} people" in row["reason"]
+
+
+def test_the_page_says_how_many_rows_match_when_it_shows_fewer(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page shows the newest rows only (1,000): it says so, and how many match,
+    where it used to cut the list without a word (found walking the demo city)."""
+    from avert.web import pages
+
+    for n in range(3):
+        audit.record(
+            world.store, action="view", obj=f"cut:{n}", reason="test", user="cutter"
+        )
+    monkeypatch.setattr(pages, "AUDIT_PAGE_ROWS", 2, raising=False)
+    admin = signed_in(world.app, "admin")
+    page = admin.get("/audit", params={"user_name": "cutter"})
+    assert page.status_code == 200
+    assert "The newest 2 of the 3 rows that match" in page.text
+    assert "cut:2" in page.text
+    assert "cut:1" in page.text
+    assert "cut:0" not in page.text  # the oldest, left out (the CSV holds it)
+    export = admin.get("/audit.csv", params={"user_name": "cutter"})
+    assert "cut:0" in export.text
+    audit.record(
+        world.store, action="view", obj="cut:alone", reason="test", user="cutter-alone"
+    )
+    whole = admin.get("/audit", params={"user_name": "cutter-alone"})
+    assert "1 row matches." in whole.text
+    assert "The newest" not in whole.text
