@@ -27,7 +27,14 @@ from avert.store.summary import status_summary
 from avert.web import create_app
 from avert.workflows import views
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, World, migrated_store, signed_in
+from web.helpers import (
+    PASSWORD,
+    SECRET,
+    World,
+    city_month_app,
+    migrated_store,
+    signed_in,
+)
 
 STREET = (
     Path(__file__).parents[1]
@@ -102,6 +109,22 @@ def test_the_records_table_gives_the_first_stop_too(world: World) -> None:
     ].max()
     assert isinstance(latest, dt.datetime)
     assert f"<td>{latest:%d %b %Y %H:%M}</td>" in table
+
+
+def test_month_only_records_are_named_by_their_month_at_both_ends(
+    tmp_path: Path, city_month: Path
+) -> None:
+    """A store of data.police.uk months only (City of London, June 2019): the
+    Records table named the latest "June 2019" but the first "01 Jun 2019", a
+    day (and, on a store of January to March 2022, "01 Jan 2022" beside "March
+    2022"); both ends are months."""
+    page = signed_in(city_month_app(tmp_path, city_month), "analyst").get("/data")
+    assert page.status_code == 200
+    table = page.text[page.text.index('id="records"') :]
+    table = table[: table.index("</table>")]
+    row = re.search(r"<tr><td>incidents</td><td>([^<]*)</td><td>([^<]*)", table)
+    assert row is not None, table
+    assert (row.group(1), row.group(2).strip()) == ("June 2019", "June 2019")
 
 
 def _load_row(load_id: str, name: str, at: dt.datetime, loaded: int) -> dict[str, Any]:

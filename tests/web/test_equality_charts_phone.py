@@ -23,7 +23,8 @@ OUT = Path(__file__).resolve().parents[2] / "benchmarks" / "out"
 
 # each shown chart of the Equality page: which drawing (phone or wide), how far it
 # runs past its box or the screen, its smallest text on the screen (font size in
-# SVG units times the drawing's scale), and its labels that overlap another
+# SVG units times the drawing's scale), its labels that overlap another and
+# those cut by the drawing's edge
 _SHOWN_CHARTS = """() => [...document.querySelectorAll('main .board-equality figure.chart')]
     .filter(f => getComputedStyle(f).display !== 'none').map(f => {
         const svg = f.querySelector('svg');
@@ -46,6 +47,10 @@ _SHOWN_CHARTS = """() => [...document.querySelectorAll('main .board-equality fig
             text_px: Math.min(...texts.map(
                 t => parseFloat(t.getAttribute('font-size')) * scale)),
             overlaps: overlaps,
+            clipped: texts.filter(t => {
+                const r = t.getBoundingClientRect();
+                return r.left < box.left - 0.5 || r.right > box.right + 0.5;
+            }).map(t => t.textContent),
         };
     })"""
 
@@ -82,6 +87,26 @@ def test_on_a_phone_the_equality_charts_are_drawn_for_it(
         assert c["hidden"] <= 1, c
         assert c["text_px"] >= 11, c
         assert c["overlaps"] == [], c
+        assert c["clipped"] == [], c
+
+
+@pytest.mark.browser
+def test_on_a_small_phone_every_equality_label_is_12_px(
+    base_url: str, browser: object
+) -> None:
+    """At 320 px (304 px inside the page's margins) the charts drawn 300 px wide
+    showed their 10 px labels at 10.1 px; drawn 250 px, 12.2 px. No label is cut
+    by its drawing's edge (the ratio axis's name, centred under the plot, ran off
+    a narrow drawing) nor over another (the trend's first month under its "0")."""
+    charts, overflow = _shown(browser, base_url, 320, 640)
+    assert overflow <= 1, overflow
+    assert len(charts) == 5, [c["title"] for c in charts]
+    assert sum(c["phone"] for c in charts) == 3, charts
+    for c in charts:
+        assert c["hidden"] <= 1, c
+        assert c["text_px"] >= 12, c
+        assert c["overlaps"] == [], c
+        assert c["clipped"] == [], c
 
 
 @pytest.mark.browser

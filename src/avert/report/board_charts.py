@@ -284,17 +284,15 @@ def finds_unrecorded(outcomes: pl.DataFrame) -> bool:
 
 
 #: the drawn width of the rate and ratio charts, side by side on a wide screen and
-#: in the pack: within a 320 px phone's page (304 px inside its margins), whole at
-#: their 10-11 px text (drawn 560 px, 186 px of each was off a 390 px screen)
-SIDE_BY_SIDE_PX: Final = 300
-#: the drawn width of a phone's charts (``*_phone``): drawn 300 px wide and shown
-#: at the screen's width (358 px inside a 390 px phone's margins), their 10-11 px
-#: text is 12-13 px there; the wide drawings (620-640 px) shrunk to it had 6 px
-#: labels, and at their own size scrolled sideways in their box
-PHONE_PX: Final = 300
+#: in the pack, and of a phone's charts (``*_phone``), all of which a phone shows at
+#: its screen's width: 304 px inside a 320 px phone's margins make their 10 px text
+#: 12.2 px (drawn 300 px, 10.1 px; the wide drawings, 560-640 px, shrunk to a phone
+#: had 6 px labels, and at their own size scrolled sideways in their box)
+SIDE_BY_SIDE_PX: Final = 250
+PHONE_PX: Final = 250
 #: period labels on a phone's trend axis: "2025-07" is about 42 px at 10 px, and
-#: 240 px of plot hold 4 with their gaps
-PHONE_X_LABELS: Final = 4
+#: the 190 px of plot hold 3 with their gaps (4 ran into each other)
+PHONE_X_LABELS: Final = 3
 
 
 def equality_charts(result: EqualityResult) -> dict[str, str]:

@@ -723,7 +723,7 @@ def line_chart_svg(
     ----------
     x_labels
         One label per period (e.g. ``2024-01``); about ``x_labels_shown`` (8) are
-        written on the axis (fewer for a narrow drawing: a phone's, 4 in 300 px).
+        written on the axis (fewer for a narrow drawing: a phone's, 3 in 250 px).
     lines
         Each ``{"name", "values", "colour", "dash" (optional), "width" (optional)}``;
         a None value leaves a gap.
@@ -966,9 +966,15 @@ def _axis_parts(
         )
     every = max(1, math.ceil(f.n / shown))
     for i in range(0, f.n, every):
+        # a label centred under its period unless that would run it left of the
+        # plot, under the axis' lowest tick: the equality trend's "2025-12" ran
+        # into its "0" on a phone; it then starts at the plot's edge
+        x, anchor = f.px(i), "middle"
+        if x - len(x_labels[i]) * _TICK_CHAR_PX / 2 < f.left:
+            x, anchor = f.left, "start"
         parts.append(
-            f'<text x="{_fmt(f.px(i))}" y="{f.top + f.h + 14}" font-size="10" '
-            f'text-anchor="middle" fill="#444">{escape(x_labels[i])}</text>'
+            f'<text x="{_fmt(x)}" y="{f.top + f.h + 14}" font-size="10" '
+            f'text-anchor="{anchor}" fill="#444">{escape(x_labels[i])}</text>'
         )
     parts.append(
         f'<line x1="{f.left}" y1="{f.top + f.h}" x2="{f.left + f.w}" y2="{f.top + f.h}" '
@@ -1071,16 +1077,24 @@ def _legend_rows(
     legend: _Legend, left: int, width_px: int
 ) -> list[list[tuple[int, str, str, str]]]:
     """The legend's entries as rows of (x, name, colour, style) from ``left``: an
-    entry that would end past ``width_px`` starts the next row."""
+    entry that would end past ``width_px`` starts the next row, further left than
+    ``left`` where it would end past it there too (the equality trend's "Mixed
+    (no month's ratio: no searches)" ran off a phone's 250 px drawing)."""
     rows: list[list[tuple[int, str, str, str]]] = [[]]
     x = left
     for name, colour, style in legend:
         if rows[-1] and x + _legend_width(name) - 8 > width_px:
             rows.append([])
             x = left
+        if not rows[-1]:
+            x = max(_LEGEND_EDGE_PX, min(x, width_px - _legend_width(name)))
         rows[-1].append((x, name, colour, style))
         x += _legend_width(name)
     return rows
+
+
+#: the least gap between a legend's entry and the drawing's left edge
+_LEGEND_EDGE_PX: Final = 4
 
 
 def _legend_parts(rows: list[list[tuple[int, str, str, str]]]) -> list[str]:
@@ -1154,6 +1168,15 @@ def _apart(
     return sorted(kept)
 
 
+def _centre_within(x: float, text: str, width_px: int) -> float:
+    """The centre nearest ``x`` of a 10 px label ``text`` kept whole inside a
+    drawing ``width_px`` wide: the ratio chart's "ratio to the White rate (95 %
+    interval)", centred under a plot right of its labels, ran off a 250 px
+    drawing's right edge (the Equality page's on a phone)."""
+    half = len(text) * _TICK_CHAR_PX / 2
+    return min(max(x, half), width_px - half) if 2 * half < width_px else width_px / 2
+
+
 #: the width of "no estimate" at 10 px, with a margin (DejaVu Sans: 59.6 px;
 #: Liberation Sans, metrics of Arial: 51.7 px)
 _NO_ESTIMATE_PX: Final = 62
@@ -1223,7 +1246,8 @@ def interval_chart_svg(
     parts.append(
         f'<line x1="{_fmt(tx(reference))}" y1="{top - 6}" x2="{_fmt(tx(reference))}" '
         f'y2="{axis_y}" stroke="#555" stroke-width="1.2" stroke-dasharray="4 3"/>'
-        f'<text x="{left + w / 2}" y="{axis_y + 26}" font-size="10" '
+        f'<text x="{_fmt(_centre_within(left + w / 2, x_label, width_px))}" '
+        f'y="{axis_y + 26}" font-size="10" '
         f'text-anchor="middle" fill="#444">{escape(x_label)}</text>'
     )
     # "no estimate" (about 60 px wide) at the left unless the dashed line at 1

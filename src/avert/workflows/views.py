@@ -1505,12 +1505,14 @@ def data_view(store: Store) -> dict[str, Any]:
     stops = stop_span(store)
     records: list[dict[str, Any]] = []
     if span is not None:
+        first, latest = _span_precisions(span, incident_span(store, timed=True))
         records.append(
             {
                 "table": "incidents",
                 "first": span[0],
                 "latest": span[1],
-                "latest_precision": _latest_precision(store, span[1]),
+                "first_precision": first,
+                "latest_precision": latest,
             }
         )
     if stops is not None:
@@ -1519,6 +1521,7 @@ def data_view(store: Store) -> dict[str, Any]:
                 "table": "stops",
                 "first": stops[0],
                 "latest": stops[1],
+                "first_precision": "exact",
                 "latest_precision": "exact",
             }
         )
@@ -1538,13 +1541,29 @@ def data_view(store: Store) -> dict[str, Any]:
     }
 
 
-def _latest_precision(store: Store, latest: dt.datetime) -> str:
-    """``month`` when the incidents' ``latest`` is the end of a month-only month
-    (data.police.uk: :func:`incident_span` ends such a month at its last instant,
-    which the Data page showed as "31 Mar 2022 23:59", a time no record has),
-    else ``exact``: the incidents with more than a month end before it."""
-    timed = incident_span(store, timed=True)
-    return "exact" if timed is not None and timed[1] >= latest else "month"
+def _span_precisions(
+    span: tuple[dt.datetime, dt.datetime],
+    timed: tuple[dt.datetime, dt.datetime] | None,
+) -> tuple[str, str]:
+    """How precisely the Data page can name each end of the incidents' ``span``:
+    ``month`` for an end that is a month-only month's (data.police.uk: its start
+    at 00:00 on the first day, its end at the month's last instant, which the page
+    showed as "1 Jan 2022" and "31 Mar 2022 23:59", times no record has), else
+    ``exact``: the incidents with more than a month (``timed``, their span) reach
+    it.
+
+    >>> jan, mar = dt.datetime(2022, 1, 1), dt.datetime(2022, 3, 31, 23, 59)
+    >>> _span_precisions((jan, mar), None)
+    ('month', 'month')
+    >>> _span_precisions((jan, mar), (jan, dt.datetime(2022, 2, 1)))
+    ('exact', 'month')
+    """
+    if timed is None:
+        return "month", "month"
+    return (
+        "exact" if timed[0] <= span[0] else "month",
+        "exact" if timed[1] >= span[1] else "month",
+    )
 
 
 def _stale_incident_sources(store: Store, now: dt.datetime) -> list[str]:
