@@ -67,7 +67,7 @@ contagion, 0.316 against 0.254 with moderate; ``sepp`` 0.523 and 0.297).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -80,6 +80,17 @@ from avert.errors import ConfigError
 __all__ = ["Stacked", "mixture_weights", "smooth_near"]
 
 _LN2 = float(np.log(2.0))
+
+#: the default's maps and how they are weighed, in the words of its method
+#: (:attr:`Stacked.method`, :meth:`Stacked.method_used`)
+_MAPS_WORDS: Final = (
+    "one-year half-life count per cell, its Gaussian smoothings (1, 2, 4 cells)"
+)
+_WEIGHING_WORDS: Final = (
+    "weighted by likelihood on held-out fifths of the history (stacking), mixed "
+    "with the last days' events (three-day half-life) by a weight learnt one day "
+    "ahead"
+)
 
 #: weight of the decayed count added to the mixture so that exact ties (all the
 #: weight on the uniform map) rank by the count, not by array order; far below any
@@ -149,6 +160,27 @@ def mixture_weights(
     return weights / max(float(weights.sum()), 1e-300)
 
 
+def _count_name(half_life_days: float | None, sigma_cells: float = 0.0) -> str:
+    """A count map's name in :meth:`Stacked.maps_used`: ``count (flat)`` or
+    ``count (730-day half-life)``, with `` smoothed by 2 cells`` when smoothed."""
+    decay = "flat" if half_life_days is None else f"{half_life_days:g}-day half-life"
+    smoothed = f" smoothed by {_cells(sigma_cells)}" if sigma_cells > 0 else ""
+    return f"count ({decay}){smoothed}"
+
+
+def _count_words(half_life_days: float | None, sigma_cells: float) -> str:
+    """A long-memory map in the words of :meth:`Stacked.method_used`: ``the flat
+    count``, ``the 730-day half-life count smoothed by 2 cells``."""
+    decay = "flat" if half_life_days is None else f"{half_life_days:g}-day half-life"
+    smoothed = f" smoothed by {_cells(sigma_cells)}" if sigma_cells > 0 else ""
+    return f"the {decay} count{smoothed}"
+
+
+def _cells(n: float) -> str:
+    """``1 cell``, ``2 cells``, ``0.5 cells``."""
+    return f"{n:g} cell" if n == 1 else f"{n:g} cells"
+
+
 def _centre_weight(sigma: float) -> float:
     """The weight :func:`smooth_near` gives a cell's own value: the centre of its
     two-dimensional kernel (the square of the one-dimensional centre)."""
@@ -162,14 +194,10 @@ class Stacked(Forecaster):
     """Count and smoothed-count maps, weighted per forecast by cross-validation."""
 
     name: ClassVar[str] = "default"
-    # (the long-memory maps are not named here: they join only past 1.5 years of
-    # history, never in the briefing's 455 days, whose text and digests it keeps)
-    method: ClassVar[str] = (
-        "one-year half-life count per cell, its Gaussian smoothings (1, 2, 4 cells) "
-        "and a uniform map, weighted by likelihood on held-out fifths of the "
-        "history (stacking), mixed with the last days' events (three-day "
-        "half-life) by a weight learnt one day ahead"
-    )
+    # the method without the long-memory maps, which join only past 1.5 years of
+    # history (never in the briefing's 455 days, whose text it keeps): a
+    # forecast's own words are :meth:`method_used`'s, naming them when it used them
+    method: ClassVar[str] = f"{_MAPS_WORDS} and a uniform map, {_WEIGHING_WORDS}"
     source: ClassVar[str] = (
         "Smyth & Wolpert (1999) Machine Learning 36; Clayton & Kaldor (1987) "
         "Biometrics 43; Bowers, Johnson & Pease (2004); Johnson & Bowers (2004)"
@@ -709,6 +737,58 @@ class Stacked(Forecaster):
         a = self.recent_weight_
         return np.asarray(
             (1.0 - a) * mix + a * self._recent + tie_break, dtype=np.float64
+        )
+
+    def _used_long(self) -> bool:
+        """Whether the last prediction's stack held the long-memory maps."""
+        return self._maps is not None and self._maps.shape[0] > (
+            len(self.sigmas_cells) + 2
+        )
+
+    def maps_used(self) -> tuple[tuple[str, float], ...]:
+        """The maps of the last prediction, each ``(name, weight)``: the stack's,
+        the long-memory maps among them when the history given brought them in
+        (:meth:`uses_long`), and the recent map; each stack map's weight is its
+        stacking weight times ``1 - a`` (``a`` the recent map's), so the weights
+        sum to one. Empty before a prediction."""
+        if self._maps is None or self.weights_ is None:
+            return ()
+        names = [
+            _count_name(self.half_life_days),
+            *(_count_name(self.half_life_days, s) for s in self.sigmas_cells),
+            "uniform",
+        ]
+        if self._used_long():
+            names += [_count_name(h, sigma) for h, sigma in self.long_maps]
+        a = 0.0 if self._recent is None else self.recent_weight_
+        used = [
+            (name, float((1.0 - a) * w))
+            for name, w in zip(names, self.weights_, strict=True)
+        ]
+        if self._recent is not None:
+            used.append(
+                (
+                    "recent: "
+                    + _count_name(self.recent_half_life_days, self.recent_sigma_cells),
+                    float(a),
+                )
+            )
+        return tuple(used)
+
+    def method_used(self) -> str:
+        """The method of the last prediction: :attr:`method`, or with the
+        long-memory maps named when the history given brought them in (more than
+        ``long_after_days`` of it; the method text said five maps where the
+        forecast had seven)."""
+        if not self._used_long():
+            return self.method
+        longs = " and ".join(_count_words(h, sigma) for h, sigma in self.long_maps)
+        span = (
+            f"{self.long_after_days:g} days ({self.long_after_days / 365.25:.1f} years)"
+        )
+        return (
+            f"{_MAPS_WORDS}, a uniform map and, for a history of more than {span}, "
+            f"{longs}, {_WEIGHING_WORDS}"
         )
 
     def parts(
