@@ -287,17 +287,38 @@ class Stacked(Forecaster):
         self._recent_learnt = False  # the frozen recent weight was learnt, not given
 
     def maps(
-        self, events: Events, t0: float, *, long: bool | None = None
+        self,
+        events: Events,
+        t0: float,
+        *,
+        long: bool | None = None,
+        weights: npt.NDArray[np.float64] | None = None,
     ) -> npt.NDArray[np.float64]:
         """Return the component maps at ``t0`` (days), one flat density per row:
         the long-memory maps after the others when ``long`` (by default when
-        :meth:`uses_long` says so for these events)."""
-        rows = self._maps_of(self._decayed_count(events, t0))
+        :meth:`uses_long` says so for these events), each written in place into
+        one array (stacking them afterwards copied every map once more: on a
+        million cells, 56 MB a forecast). Given the ``weights`` they will be
+        mixed with, a smoothing or long-memory map of weight zero is left as
+        zeros (``weights @ maps`` is the same, bit for bit: see
+        :meth:`_maps_of`); the count and the uniform map are always made."""
         if long is None:
             long = self.uses_long(events, t0)
-        if not long:
-            return rows
-        return np.vstack([rows, self._long_rows(events, t0)])
+        k0 = len(self.sigmas_cells) + 2
+        rows = np.zeros((k0 + (len(self.long_maps) if long else 0), self.grid.n_cells))
+        self._maps_of(
+            self._decayed_count(events, t0),
+            None if weights is None else weights[:k0],
+            out=rows[:k0],
+        )
+        if long:
+            self._long_rows(
+                events,
+                t0,
+                out=rows[k0:],
+                weights=None if weights is None else weights[k0:],
+            )
+        return rows
 
     def uses_long(self, events: Events, t0: float) -> bool:
         """Whether the long-memory maps join the stack at ``t0``: when the
@@ -317,20 +338,30 @@ class Stacked(Forecaster):
         t0: float,
         half_life: float | None,
     ) -> npt.NDArray[np.float64]:
-        """Events per cell at ``t0`` weighted ``2 ** (-age / half_life)`` (1: flat)."""
-        weight = (
-            np.ones_like(t)
-            if half_life is None
-            else np.exp(-_LN2 * (t0 - t) / half_life)
-        )
-        return self._count_of(cell, weight)
+        """Events per cell at ``t0`` weighted ``2 ** (-age / half_life)`` (1: flat;
+        counted as integers, the same values as a sum of ones: exact below 2**53)."""
+        if half_life is None:
+            flat = np.bincount(cell, minlength=self.grid.n_cells)
+            return flat.astype(np.float64)
+        return self._count_of(cell, np.exp(-_LN2 * (t0 - t) / half_life))
 
-    def _long_rows(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
+    def _long_rows(
+        self,
+        events: Events,
+        t0: float,
+        out: npt.NDArray[np.float64] | None = None,
+        weights: npt.NDArray[np.float64] | None = None,
+    ) -> npt.NDArray[np.float64]:
         """The long-memory maps at ``t0``, one flat density per row: the count with
-        each half-life (``None``: flat), smoothed by its sigma (0: not)."""
+        each half-life (``None``: flat), smoothed by its sigma (0: not); written
+        into ``out`` (zeros) when given; a map of zero ``weights`` left as zeros."""
         counts: dict[float | None, npt.NDArray[np.float64]] = {}
-        rows = np.zeros((len(self.long_maps), self.grid.n_cells))
+        rows = (
+            np.zeros((len(self.long_maps), self.grid.n_cells)) if out is None else out
+        )
         for k, (half_life, sigma) in enumerate(self.long_maps):
+            if weights is not None and weights[k] == 0.0:
+                continue
             if half_life not in counts:
                 counts[half_life] = self._long_count(
                     events.cell, events.t, t0, half_life
@@ -477,14 +508,18 @@ class Stacked(Forecaster):
         )
         count = self._decayed_count(events.before(start), start)
         k0 = len(self.sigmas_cells) + 2
-        # the long-memory counts, kept day by day as the count is (when used)
+        # the long-memory counts, kept day by day as the count is (when used):
+        # only those a map of non-zero weight reads (:meth:`_long_at` leaves the
+        # others' rows as zeros, so stepping them back each day changed nothing)
+        long = weights.size > k0
         longs = (
             {
                 h: self._long_count(ev0.cell, ev0.t, start, h)
                 for ev0 in [events.before(start)]
-                for h, _ in self.long_maps
+                for k, (h, _) in enumerate(self.long_maps)
+                if weights[k0 + k] != 0.0
             }
-            if weights.size > k0
+            if long
             else {}
         )
         stack_cols, recent_cols, counts = [], [], []
@@ -504,7 +539,7 @@ class Stacked(Forecaster):
             if not (len(held) and np.searchsorted(events.t, day) > 0):
                 continue
             # the maps are read at the day's cells only
-            if longs:
+            if long:
                 stack_cols.append(
                     weights[:k0] @ self._maps_at(count, seen, weights[:k0])
                     + weights[k0:] @ self._long_at(longs, seen, weights[k0:])
@@ -608,10 +643,16 @@ class Stacked(Forecaster):
         maps: list[npt.NDArray[np.float64]] = []
         counts: list[npt.NDArray[np.float64]] = []
         weight = self._event_weights(ev, t0)  # once: each block's are a subset
+        # the long counts' event weights, once; the flat count of the other
+        # blocks is every event's count less the block's, as integers (the same
+        # values as a sum of ones, exact below 2**53, without a pass over them)
         long_weights = {
-            h: np.ones_like(ev.t) if h is None else np.exp(-_LN2 * (t0 - ev.t) / h)
+            h: np.exp(-_LN2 * (t0 - ev.t) / h)
             for h, _ in (self.long_maps if long else ())
+            if h is not None
         }
+        flat = long and any(h is None for h, _ in self.long_maps)
+        every = np.bincount(ev.cell, minlength=self.grid.n_cells) if flat else None
         for b in np.flatnonzero(np.bincount(block)):  # the blocks holding events
             inside = block == b
             if inside.all():
@@ -619,15 +660,18 @@ class Stacked(Forecaster):
             rest = ~inside
             n = np.bincount(ev.cell[inside], minlength=self.grid.n_cells)
             seen = np.flatnonzero(n)
-            rest_count = self._count_of(ev.cell[rest], weight[rest])
+            rest_cell = ev.cell[rest]
+            rest_count = self._count_of(rest_cell, weight[rest])
             # whole maps, read at the cells: the sums of :meth:`_maps_at` differ in
             # their last bits, which the weights' search can carry to 1e-9 of the
             # forecast (Toronto's robberies, 2021-01-03, every event)
             if long:
-                rest_long = {
-                    h: self._count_of(ev.cell[rest], w[rest])
+                rest_long: dict[float | None, npt.NDArray[np.float64]] = {
+                    h: self._count_of(rest_cell, w[rest])
                     for h, w in long_weights.items()
                 }
+                if every is not None:
+                    rest_long[None] = (every - n).astype(np.float64)
                 maps.append(
                     np.vstack(
                         [
@@ -716,7 +760,10 @@ class Stacked(Forecaster):
             else self.fixed_weights
         )
         self._maps = self.maps(
-            ev, t0, long=self.weights_.size > len(self.sigmas_cells) + 2
+            ev,
+            t0,
+            long=self.weights_.size > len(self.sigmas_cells) + 2,
+            weights=self.weights_,
         )
         # A history of a few events can put every weight on the uniform map (no
         # held-out event fell where the others did): each cell would tie and the
