@@ -194,3 +194,39 @@ def test_bad_long_maps_are_refused() -> None:
         Stacked(GRID, long_maps=((None, -1.0),))
     with pytest.raises(ConfigError, match="values"):
         Stacked(GRID, long_maps=LONG, weights=[1.0, 0.0])
+
+
+def test_the_long_maps_are_the_bits_of_counts_made_afresh() -> None:
+    """The speed-ups of the long maps (the flat count counted as integers, each
+    block's as every event's less the block's, the maps written in place) give
+    the same bits as sums of ones and stacked maps (the former code)."""
+    model = Stacked(GRID)  # the default's long maps: flat and 730 days
+    ev = Events.from_frame(_city(5, 2.0), GRID)
+    t0 = to_days(AT)
+    n_cells = GRID.n_cells
+    ones = np.bincount(ev.cell, weights=np.ones(len(ev)), minlength=n_cells)
+    assert np.array_equal(model._long_count(ev.cell, ev.t, t0, None), ones)
+    stacked = np.vstack(
+        [model._maps_of(model._decayed_count(ev, t0)), model._long_rows(ev, t0)]
+    )
+    assert np.array_equal(model.maps(ev, t0, long=True), stacked)
+    got = model._held_out_blocks(ev, t0, long=True)
+    assert got is not None
+    edges = np.linspace(float(ev.t[0]), t0, 6)
+    block = np.clip(np.searchsorted(edges, ev.t, side="right") - 1, 0, 4)
+    rows = []
+    for b in range(5):
+        rest = block != b
+        seen = np.flatnonzero(np.bincount(ev.cell[~rest], minlength=n_cells))
+        longs = {
+            h: np.bincount(
+                ev.cell[rest],
+                weights=np.ones(int(rest.sum()))
+                if h is None
+                else np.exp(-np.log(2.0) * (t0 - ev.t[rest]) / h),
+                minlength=n_cells,
+            )
+            for h, _ in model.long_maps
+        }
+        rows.append(model._long_at(longs, seen, whole=True))
+    assert np.array_equal(got[0][5:], np.hstack(rows))

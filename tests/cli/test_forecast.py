@@ -708,3 +708,38 @@ def test_forecasts_and_near_repeats_of_far_apart_forces_choose_one(
         force="west-yorkshire",
     )
     assert plan.frame.height == 5
+
+
+def test_the_method_printed_names_the_maps_the_forecast_used(tmp_path: Path) -> None:
+    """Given every event of 2.5 years (``--history-days 0``) the default's stack
+    holds the flat and the 730-day count: the printed method, the JSON's
+    ``method`` and its ``maps`` say so (they named the five-map stack whatever the
+    history); given 365 days (455 with the backtest) they do not."""
+    csv = tmp_path / "ev.csv"
+    rng = np.random.default_rng(7)
+    frame = _frame(1500, seed=7).with_columns(
+        occurred_at=pl.Series(
+            [T0 - dt.timedelta(hours=int(h)) for h in rng.integers(0, 900 * 24, 1500)]
+        )
+    )
+    frame.write_csv(csv)
+    args = ["forecast", "--csv", str(csv), "--at", "2024-01-01T00:00", "--cells", "3"]
+    args += ["--cell", "100", "--backtest-days", "3"]
+
+    def run(*more: str) -> str:
+        res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o"), *more])
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    every = " ".join(run("--history-days", "0").split())
+    assert "the flat count and the 730-day half-life count" in every
+    assert "count (flat)" in every
+    payload = json.loads(run("--history-days", "0", "--json"))
+    maps = [m["map"] for m in payload["maps"]]
+    assert {"count (flat)", "count (730-day half-life)"} <= set(maps)
+    assert "730-day" in payload["method"]
+    assert sum(m["weight"] for m in payload["maps"]) == pytest.approx(1.0)
+    year = " ".join(run().split())
+    assert "method (default): one-year half-life count per cell" in year
+    assert "730-day" not in year
+    assert "count (flat)" not in year

@@ -125,7 +125,9 @@ def forecast(
             "--history-days",
             min=0,
             help="Days of events the model learns from before the backtest "
-            "(0: every event); 365, as the briefing.",
+            "(0: every event); 365, as the briefing. Events spanning more than "
+            "548 days (1.5 years) add the default model's long-memory maps, "
+            "which the method printed names.",
         ),
     ] = 365.0,
     csv: EventsCsvOpt = None,
@@ -252,6 +254,12 @@ def _print_plan(
             "incidents nearby (top_cells.csv: part_own, part_near, part_floor, "
             "part_recent)."
         )
+    # the method of this forecast: the default's maps depend on the history given
+    # (past 1.5 years, two long-memory maps join; docs/places.md)
+    console.print(f"method ({model}): {plan.method}")
+    if plan.maps:
+        weighed = "; ".join(f"{name} {w:.2f}" for name, w in plan.maps)
+        console.print(f"maps and their weights: {weighed} (forecast.json: maps)")
 
 
 @forecast_app.command("evaluate")

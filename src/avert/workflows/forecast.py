@@ -1481,6 +1481,7 @@ def plan_to_dict(plan: ForecastPlan) -> dict[str, object]:
             "backtest_events": plan.backtest_events,
             "backtest_days": plan.backtest_days,
             "method": plan.method,
+            "maps": [{"map": name, "weight": w} for name, w in plan.maps],
             "source": plan.source,
             "notes": list(plan.notes),
             "top_cells": plan.frame,

@@ -248,6 +248,17 @@ class Forecaster(ABC):
         """
         return []
 
+    def maps_used(self) -> tuple[tuple[str, float], ...]:
+        """The maps the last prediction combined, each ``(name, weight)`` (the
+        weights summing to one); empty for a model that is not a mixture of maps,
+        or before a prediction."""
+        return ()
+
+    def method_used(self) -> str:
+        """The method of the last prediction in words: :attr:`method`, for a model
+        whose method does not change with the events it is given."""
+        return self.method
+
     @abstractmethod
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
         """Return a flat risk per cell from the events before ``t0`` (days)."""

@@ -159,6 +159,12 @@ class ForecastPlan(Result):
     backtest_events, backtest_days
         Events and days that share is measured on (the days the scored periods
         span: :func:`backtest_starts`).
+    maps
+        The maps the forecast combined, each ``(name, weight)``
+        (:meth:`Forecaster.maps_used`; empty for a model of one map): for the
+        default, the long-memory maps among them when the history given spans
+        more than 1.5 years. ``method`` names the same maps
+        (:meth:`Forecaster.method_used`).
     """
 
     risk: Risk
@@ -168,6 +174,7 @@ class ForecastPlan(Result):
     backtest_share: float | None
     backtest_events: int
     backtest_days: int
+    maps: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -295,7 +302,7 @@ def plan_patrols(
             "backtest_to": backtest.at,
             "parts": {name: text for name, text, _ in parts},
         },
-        method=getattr(fitted, "method", ""),
+        method=fitted.method_used(),
         source=f"{getattr(fitted, 'source', '')}; {_SOURCE}",
         notes=tuple(notes),
         risk=risk,
@@ -305,6 +312,7 @@ def plan_patrols(
         backtest_share=share,
         backtest_events=n_ev,
         backtest_days=round(n_days * max(1.0, hours / 24)),
+        maps=fitted.maps_used(),
     )
 
 

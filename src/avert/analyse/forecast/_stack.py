@@ -67,7 +67,7 @@ contagion, 0.316 against 0.254 with moderate; ``sepp`` 0.523 and 0.297).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -80,6 +80,17 @@ from avert.errors import ConfigError
 __all__ = ["Stacked", "mixture_weights", "smooth_near"]
 
 _LN2 = float(np.log(2.0))
+
+#: the default's maps and how they are weighed, in the words of its method
+#: (:attr:`Stacked.method`, :meth:`Stacked.method_used`)
+_MAPS_WORDS: Final = (
+    "one-year half-life count per cell, its Gaussian smoothings (1, 2, 4 cells)"
+)
+_WEIGHING_WORDS: Final = (
+    "weighted by likelihood on held-out fifths of the history (stacking), mixed "
+    "with the last days' events (three-day half-life) by a weight learnt one day "
+    "ahead"
+)
 
 #: weight of the decayed count added to the mixture so that exact ties (all the
 #: weight on the uniform map) rank by the count, not by array order; far below any
@@ -149,6 +160,27 @@ def mixture_weights(
     return weights / max(float(weights.sum()), 1e-300)
 
 
+def _count_name(half_life_days: float | None, sigma_cells: float = 0.0) -> str:
+    """A count map's name in :meth:`Stacked.maps_used`: ``count (flat)`` or
+    ``count (730-day half-life)``, with `` smoothed by 2 cells`` when smoothed."""
+    decay = "flat" if half_life_days is None else f"{half_life_days:g}-day half-life"
+    smoothed = f" smoothed by {_cells(sigma_cells)}" if sigma_cells > 0 else ""
+    return f"count ({decay}){smoothed}"
+
+
+def _count_words(half_life_days: float | None, sigma_cells: float) -> str:
+    """A long-memory map in the words of :meth:`Stacked.method_used`: ``the flat
+    count``, ``the 730-day half-life count smoothed by 2 cells``."""
+    decay = "flat" if half_life_days is None else f"{half_life_days:g}-day half-life"
+    smoothed = f" smoothed by {_cells(sigma_cells)}" if sigma_cells > 0 else ""
+    return f"the {decay} count{smoothed}"
+
+
+def _cells(n: float) -> str:
+    """``1 cell``, ``2 cells``, ``0.5 cells``."""
+    return f"{n:g} cell" if n == 1 else f"{n:g} cells"
+
+
 def _centre_weight(sigma: float) -> float:
     """The weight :func:`smooth_near` gives a cell's own value: the centre of its
     two-dimensional kernel (the square of the one-dimensional centre)."""
@@ -162,14 +194,10 @@ class Stacked(Forecaster):
     """Count and smoothed-count maps, weighted per forecast by cross-validation."""
 
     name: ClassVar[str] = "default"
-    # (the long-memory maps are not named here: they join only past 1.5 years of
-    # history, never in the briefing's 455 days, whose text and digests it keeps)
-    method: ClassVar[str] = (
-        "one-year half-life count per cell, its Gaussian smoothings (1, 2, 4 cells) "
-        "and a uniform map, weighted by likelihood on held-out fifths of the "
-        "history (stacking), mixed with the last days' events (three-day "
-        "half-life) by a weight learnt one day ahead"
-    )
+    # the method without the long-memory maps, which join only past 1.5 years of
+    # history (never in the briefing's 455 days, whose text it keeps): a
+    # forecast's own words are :meth:`method_used`'s, naming them when it used them
+    method: ClassVar[str] = f"{_MAPS_WORDS} and a uniform map, {_WEIGHING_WORDS}"
     source: ClassVar[str] = (
         "Smyth & Wolpert (1999) Machine Learning 36; Clayton & Kaldor (1987) "
         "Biometrics 43; Bowers, Johnson & Pease (2004); Johnson & Bowers (2004)"
@@ -259,17 +287,38 @@ class Stacked(Forecaster):
         self._recent_learnt = False  # the frozen recent weight was learnt, not given
 
     def maps(
-        self, events: Events, t0: float, *, long: bool | None = None
+        self,
+        events: Events,
+        t0: float,
+        *,
+        long: bool | None = None,
+        weights: npt.NDArray[np.float64] | None = None,
     ) -> npt.NDArray[np.float64]:
         """Return the component maps at ``t0`` (days), one flat density per row:
         the long-memory maps after the others when ``long`` (by default when
-        :meth:`uses_long` says so for these events)."""
-        rows = self._maps_of(self._decayed_count(events, t0))
+        :meth:`uses_long` says so for these events), each written in place into
+        one array (stacking them afterwards copied every map once more: on a
+        million cells, 56 MB a forecast). Given the ``weights`` they will be
+        mixed with, a smoothing or long-memory map of weight zero is left as
+        zeros (``weights @ maps`` is the same, bit for bit: see
+        :meth:`_maps_of`); the count and the uniform map are always made."""
         if long is None:
             long = self.uses_long(events, t0)
-        if not long:
-            return rows
-        return np.vstack([rows, self._long_rows(events, t0)])
+        k0 = len(self.sigmas_cells) + 2
+        rows = np.zeros((k0 + (len(self.long_maps) if long else 0), self.grid.n_cells))
+        self._maps_of(
+            self._decayed_count(events, t0),
+            None if weights is None else weights[:k0],
+            out=rows[:k0],
+        )
+        if long:
+            self._long_rows(
+                events,
+                t0,
+                out=rows[k0:],
+                weights=None if weights is None else weights[k0:],
+            )
+        return rows
 
     def uses_long(self, events: Events, t0: float) -> bool:
         """Whether the long-memory maps join the stack at ``t0``: when the
@@ -289,20 +338,30 @@ class Stacked(Forecaster):
         t0: float,
         half_life: float | None,
     ) -> npt.NDArray[np.float64]:
-        """Events per cell at ``t0`` weighted ``2 ** (-age / half_life)`` (1: flat)."""
-        weight = (
-            np.ones_like(t)
-            if half_life is None
-            else np.exp(-_LN2 * (t0 - t) / half_life)
-        )
-        return self._count_of(cell, weight)
+        """Events per cell at ``t0`` weighted ``2 ** (-age / half_life)`` (1: flat;
+        counted as integers, the same values as a sum of ones: exact below 2**53)."""
+        if half_life is None:
+            flat = np.bincount(cell, minlength=self.grid.n_cells)
+            return flat.astype(np.float64)
+        return self._count_of(cell, np.exp(-_LN2 * (t0 - t) / half_life))
 
-    def _long_rows(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
+    def _long_rows(
+        self,
+        events: Events,
+        t0: float,
+        out: npt.NDArray[np.float64] | None = None,
+        weights: npt.NDArray[np.float64] | None = None,
+    ) -> npt.NDArray[np.float64]:
         """The long-memory maps at ``t0``, one flat density per row: the count with
-        each half-life (``None``: flat), smoothed by its sigma (0: not)."""
+        each half-life (``None``: flat), smoothed by its sigma (0: not); written
+        into ``out`` (zeros) when given; a map of zero ``weights`` left as zeros."""
         counts: dict[float | None, npt.NDArray[np.float64]] = {}
-        rows = np.zeros((len(self.long_maps), self.grid.n_cells))
+        rows = (
+            np.zeros((len(self.long_maps), self.grid.n_cells)) if out is None else out
+        )
         for k, (half_life, sigma) in enumerate(self.long_maps):
+            if weights is not None and weights[k] == 0.0:
+                continue
             if half_life not in counts:
                 counts[half_life] = self._long_count(
                     events.cell, events.t, t0, half_life
@@ -449,14 +508,18 @@ class Stacked(Forecaster):
         )
         count = self._decayed_count(events.before(start), start)
         k0 = len(self.sigmas_cells) + 2
-        # the long-memory counts, kept day by day as the count is (when used)
+        # the long-memory counts, kept day by day as the count is (when used):
+        # only those a map of non-zero weight reads (:meth:`_long_at` leaves the
+        # others' rows as zeros, so stepping them back each day changed nothing)
+        long = weights.size > k0
         longs = (
             {
                 h: self._long_count(ev0.cell, ev0.t, start, h)
                 for ev0 in [events.before(start)]
-                for h, _ in self.long_maps
+                for k, (h, _) in enumerate(self.long_maps)
+                if weights[k0 + k] != 0.0
             }
-            if weights.size > k0
+            if long
             else {}
         )
         stack_cols, recent_cols, counts = [], [], []
@@ -476,7 +539,7 @@ class Stacked(Forecaster):
             if not (len(held) and np.searchsorted(events.t, day) > 0):
                 continue
             # the maps are read at the day's cells only
-            if longs:
+            if long:
                 stack_cols.append(
                     weights[:k0] @ self._maps_at(count, seen, weights[:k0])
                     + weights[k0:] @ self._long_at(longs, seen, weights[k0:])
@@ -580,10 +643,16 @@ class Stacked(Forecaster):
         maps: list[npt.NDArray[np.float64]] = []
         counts: list[npt.NDArray[np.float64]] = []
         weight = self._event_weights(ev, t0)  # once: each block's are a subset
+        # the long counts' event weights, once; the flat count of the other
+        # blocks is every event's count less the block's, as integers (the same
+        # values as a sum of ones, exact below 2**53, without a pass over them)
         long_weights = {
-            h: np.ones_like(ev.t) if h is None else np.exp(-_LN2 * (t0 - ev.t) / h)
+            h: np.exp(-_LN2 * (t0 - ev.t) / h)
             for h, _ in (self.long_maps if long else ())
+            if h is not None
         }
+        flat = long and any(h is None for h, _ in self.long_maps)
+        every = np.bincount(ev.cell, minlength=self.grid.n_cells) if flat else None
         for b in np.flatnonzero(np.bincount(block)):  # the blocks holding events
             inside = block == b
             if inside.all():
@@ -591,15 +660,18 @@ class Stacked(Forecaster):
             rest = ~inside
             n = np.bincount(ev.cell[inside], minlength=self.grid.n_cells)
             seen = np.flatnonzero(n)
-            rest_count = self._count_of(ev.cell[rest], weight[rest])
+            rest_cell = ev.cell[rest]
+            rest_count = self._count_of(rest_cell, weight[rest])
             # whole maps, read at the cells: the sums of :meth:`_maps_at` differ in
             # their last bits, which the weights' search can carry to 1e-9 of the
             # forecast (Toronto's robberies, 2021-01-03, every event)
             if long:
-                rest_long = {
-                    h: self._count_of(ev.cell[rest], w[rest])
+                rest_long: dict[float | None, npt.NDArray[np.float64]] = {
+                    h: self._count_of(rest_cell, w[rest])
                     for h, w in long_weights.items()
                 }
+                if every is not None:
+                    rest_long[None] = (every - n).astype(np.float64)
                 maps.append(
                     np.vstack(
                         [
@@ -688,7 +760,10 @@ class Stacked(Forecaster):
             else self.fixed_weights
         )
         self._maps = self.maps(
-            ev, t0, long=self.weights_.size > len(self.sigmas_cells) + 2
+            ev,
+            t0,
+            long=self.weights_.size > len(self.sigmas_cells) + 2,
+            weights=self.weights_,
         )
         # A history of a few events can put every weight on the uniform map (no
         # held-out event fell where the others did): each cell would tie and the
@@ -709,6 +784,58 @@ class Stacked(Forecaster):
         a = self.recent_weight_
         return np.asarray(
             (1.0 - a) * mix + a * self._recent + tie_break, dtype=np.float64
+        )
+
+    def _used_long(self) -> bool:
+        """Whether the last prediction's stack held the long-memory maps."""
+        return self._maps is not None and self._maps.shape[0] > (
+            len(self.sigmas_cells) + 2
+        )
+
+    def maps_used(self) -> tuple[tuple[str, float], ...]:
+        """The maps of the last prediction, each ``(name, weight)``: the stack's,
+        the long-memory maps among them when the history given brought them in
+        (:meth:`uses_long`), and the recent map; each stack map's weight is its
+        stacking weight times ``1 - a`` (``a`` the recent map's), so the weights
+        sum to one. Empty before a prediction."""
+        if self._maps is None or self.weights_ is None:
+            return ()
+        names = [
+            _count_name(self.half_life_days),
+            *(_count_name(self.half_life_days, s) for s in self.sigmas_cells),
+            "uniform",
+        ]
+        if self._used_long():
+            names += [_count_name(h, sigma) for h, sigma in self.long_maps]
+        a = 0.0 if self._recent is None else self.recent_weight_
+        used = [
+            (name, float((1.0 - a) * w))
+            for name, w in zip(names, self.weights_, strict=True)
+        ]
+        if self._recent is not None:
+            used.append(
+                (
+                    "recent: "
+                    + _count_name(self.recent_half_life_days, self.recent_sigma_cells),
+                    float(a),
+                )
+            )
+        return tuple(used)
+
+    def method_used(self) -> str:
+        """The method of the last prediction: :attr:`method`, or with the
+        long-memory maps named when the history given brought them in (more than
+        ``long_after_days`` of it; the method text said five maps where the
+        forecast had seven)."""
+        if not self._used_long():
+            return self.method
+        longs = " and ".join(_count_words(h, sigma) for h, sigma in self.long_maps)
+        span = (
+            f"{self.long_after_days:g} days ({self.long_after_days / 365.25:.1f} years)"
+        )
+        return (
+            f"{_MAPS_WORDS}, a uniform map and, for a history of more than {span}, "
+            f"{longs}, {_WEIGHING_WORDS}"
         )
 
     def parts(
