@@ -8,6 +8,9 @@ Briefs one window and measures the record ``avert brief`` writes (``briefing.jso
   no whitespace (``--pretty``: indented, also measured). Each: bytes, bytes
   gzip-compressed (level 6, as the web sends JSON to a client that accepts gzip),
   and the time to convert, encode and write it (least of ``--repeat``);
+- the web API's first page (``GET /api/v1/briefing``: ``views.briefing_page``,
+  500 items a list), before (default separators, floats in full) and after
+  (compact, rounded), each as sent and gzip-compressed;
 - where the bytes go (after): per top-level key, and per field of each list of
   items (the field's key, value and separators summed over the items) or key of
   each nested object;
@@ -50,6 +53,7 @@ import avert.briefing.model as model
 from avert.briefing.model import Briefing
 from avert.store import Store
 from avert.workflows.briefing import build_briefing
+from avert.workflows.views import briefing_page
 
 REPO = Path(__file__).resolve().parents[1]
 LONDON = REPO.parent / "shared" / "data" / "police-uk-street-london-2022-q1-reduced"
@@ -92,15 +96,20 @@ def _size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
+def _before_data(briefing: Briefing) -> dict[str, Any]:
+    """``to_json`` as before: every float in full."""
+    digits = model.JSON_SIGNIFICANT_DIGITS
+    model.JSON_SIGNIFICANT_DIGITS = None  # type: ignore[misc,assignment]  # to_json reads it
+    try:
+        return briefing.to_json()
+    finally:
+        model.JSON_SIGNIFICANT_DIGITS = digits  # type: ignore[misc]
+
+
 def _before_text(briefing: Briefing) -> str:
     """The record as avert wrote it before: floats in full, default separators,
     indented up to 2,000 incidents."""
-    digits = model.JSON_SIGNIFICANT_DIGITS
-    model.JSON_SIGNIFICANT_DIGITS = None  # type: ignore[misc]  # read by to_json
-    try:
-        data = briefing.to_json()
-    finally:
-        model.JSON_SIGNIFICANT_DIGITS = digits  # type: ignore[misc]
+    data = _before_data(briefing)
     big = len(briefing.incidents) > BEFORE_INDENT_MAX_ITEMS
     return json.dumps(data, indent=None if big else 2, ensure_ascii=False)
 
@@ -257,6 +266,17 @@ def main() -> None:
             print(
                 f"{name:15s} {_mb(raw_b)}, gzip {_mb(gz_b)}, convert, encode "
                 f"and write {seconds:.2f} s (least of {args.repeat})"
+            )
+        before_page = json.dumps(
+            briefing_page(_before_data(briefing)), ensure_ascii=False
+        ).encode()
+        after_page = json.dumps(
+            briefing_page(briefing.to_json()), separators=(",", ":"), ensure_ascii=False
+        ).encode()
+        for name, page in (("before", before_page), ("after", after_page)):
+            print(
+                f"API first page {name:6s} {_mb(len(page))}, gzip "
+                f"{_mb(len(gzip.compress(page, 6)))}"
             )
         data = json.loads(_after_text(briefing))
     _breakdown(data, args.top)

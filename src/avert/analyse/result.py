@@ -107,10 +107,10 @@ def _convert_rounded(value: Any, spec: str) -> Any:
     A twin of its fast paths (the plain types of a briefing's items); anything
     else is converted by :func:`_convert` and then rounded."""
     t = type(value)
-    if t is float:
-        return float(format(value, spec)) if math.isfinite(value) else None
-    if t is str or t is bool or value is None:
+    if t is str or t is bool or t is int or value is None:
         return value
+    if t is float:  # about 1.5 us: a London month's 132,000 floats, 0.2-0.4 s
+        return float(format(value, spec)) if math.isfinite(value) else None
     if t is dict:
         return {
             k if type(k) is str else str(k): _convert_rounded(v, spec)
