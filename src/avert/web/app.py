@@ -477,8 +477,9 @@ def _refuse_a_bad_start(settings: Settings, store: Store) -> None:
 #: Answers under this many bytes are sent as they are (gzip's header and a round
 #: trip to decompress cost more than they save).
 GZIP_MIN_BYTES: Final = 1_000
-#: zlib level 6, gzip's own default: the briefing API's first page (0.5 MB of a
-#: London month) in a few milliseconds; level 9 is slower for a few % more.
+#: zlib level 6, gzip's own default (Starlette's is 9: more time for a few %
+#: fewer bytes): the briefing API's first page of a London month, 0.74 MB, goes
+#: as 0.04 MB (benchmarks/briefing_json_size.py).
 GZIP_LEVEL: Final = 6
 #: Not compressed: formats compressed already (Starlette's list: images, archives;
 #: and PDFs), and HTML pages, which carry the session's CSRF token beside text
