@@ -144,3 +144,29 @@ def test_the_collector_runs_again_after_a_conversion() -> None:
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_floats_rounded_to_significant_digits_only_when_asked() -> None:
+    """briefing.json's floats (JSON_SIGNIFICANT_DIGITS): a coordinate in metres
+    took 17 characters for a precision no source has."""
+    value = {
+        "x": 526719.2589387622,
+        "y": np.float64(1170215.25213805627),
+        "harm_days": [165.64950980392157, math.nan, 365.0, 7],
+        "p": 1.23456789e-12,
+        "pair": (0.1 + 0.2, True),
+        "frame": pl.DataFrame({"share": [0.123456789]}),
+    }
+    assert jsonable(value)["x"] == 526719.2589387622  # unchanged by default
+    out = jsonable(value, significant_digits=7)
+    assert out == {
+        "x": 526719.3,
+        "y": 1170215.0,
+        "harm_days": [165.6495, None, 365.0, 7],
+        "p": 1.234568e-12,
+        "pair": [0.3, True],
+        "frame": [{"share": 0.1234568}],
+    }
+    assert type(out["harm_days"][3]) is int
+    assert out["pair"][1] is True
+    assert _text(out["x"]) == "526719.3"

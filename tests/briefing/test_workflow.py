@@ -160,13 +160,11 @@ def test_cli_brief_json_prints_the_record_once_converted(
     seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``--json`` printed a second conversion, indented (a London month: 31 MB
-    and seconds more); it prints the text of briefing.json, compact when big."""
-    import avert.workflows.briefing as workflow
+    and seconds more); it prints the text of briefing.json, compact."""
     from avert.briefing.model import Briefing
 
     store, _ = seeded
     out = tmp_path / "out"
-    monkeypatch.setattr(workflow, "_INDENT_MAX_ITEMS", 0)  # as a big briefing
     calls: list[int] = []
     to_json = Briefing.to_json
 
@@ -179,10 +177,49 @@ def test_cli_brief_json_prints_the_record_once_converted(
     result = CliRunner().invoke(app, [*args, "--out", str(out), "--no-pdf"])
     assert result.exit_code == 0, result.output
     record = (out / "briefing.json").read_text(encoding="utf-8")
-    assert "\n" not in record  # compact, as the file of a big briefing
+    assert "\n" not in record  # compact, as the file
     assert result.stdout == record + "\n"
     assert len(json.loads(result.stdout)["incidents"]) > 0
     assert len(calls) == 1
+
+
+def _floats(value: object) -> list[float]:
+    if isinstance(value, float):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [f for v in value for f in _floats(v)]
+    return []
+
+
+def test_briefing_json_is_compact_with_its_floats_rounded_unless_pretty(
+    seeded, tmp_path: Path
+) -> None:
+    """briefing.json measured 17-35 MB at force scale: small briefings were
+    written indented, big ones with a space after each comma and colon, and every
+    float in full (a coordinate "526719.2589387622"). Now no whitespace and seven
+    significant digits (benchmarks/briefing_json_size.py); --pretty indents it,
+    the same data."""
+    from avert.briefing.model import JSON_SIGNIFICANT_DIGITS
+
+    store, _ = seeded
+    base = ["--db", store.url.adbc, "brief", "--at", AT.isoformat(), "--no-pdf"]
+    runner = CliRunner()
+    assert runner.invoke(app, [*base, "--out", str(tmp_path / "c")]).exit_code == 0
+    result = runner.invoke(app, [*base, "--out", str(tmp_path / "p"), "--pretty"])
+    assert result.exit_code == 0, result.output
+    compact = (tmp_path / "c" / "briefing.json").read_text(encoding="utf-8")
+    pretty = (tmp_path / "p" / "briefing.json").read_text(encoding="utf-8")
+    assert json.loads(compact) == json.loads(pretty)
+    data = json.loads(compact)
+    assert compact == json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    assert pretty == json.dumps(data, indent=2, ensure_ascii=False)
+    floats = _floats(data)
+    assert any(i["x"] is not None for i in data["incidents"])
+    assert len(floats) > 100
+    for f in floats:
+        assert f == float(f"{f:.{JSON_SIGNIFICANT_DIGITS}g}"), f
 
 
 def test_read_boundaries(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from avert.analyse.trend import Trend
 
 __all__ = [
     "GROUP_SIZE",
+    "JSON_SIGNIFICANT_DIGITS",
     "LOOKBACK_DAYS",
     "REPEAT_WINDOW_DAYS",
     "YEAR_DAYS",
@@ -70,6 +71,12 @@ LOOKBACK_DAYS: Final = 28
 YEAR_DAYS: Final = 364  # 52 weeks: the same weekdays a year earlier
 REPEAT_WINDOW_DAYS: Final = 365
 GROUP_SIZE: Final = 3  # DESIGN.md: group offending = 3 or more suspects/offenders
+#: Significant digits of every float in ``briefing.json`` (docs/briefing.md): a
+#: coordinate in metres to 0.1-1 m (eastings to 0.1 m, northings above 1,000 km to
+#: 1 m; a degree to about 1 m), harm days to 0.01 day or finer, shares, ratios and
+#: probabilities to 1 part in a million. Unrounded, London's February 2022 wrote
+#: 1.2 MB of digits beyond any source's precision (benchmarks/briefing_json_size.py).
+JSON_SIGNIFICANT_DIGITS: Final = 7
 
 
 _T = TypeVar("_T")
@@ -1002,7 +1009,8 @@ class Briefing:
         ``people``, ``places`` (cells with ``x``, ``y``, ``score``),
         ``places_summary``, ``intelligence``, ``actions``, ``make_up`` (each list
         of people by sex, age band and ethnicity), ``taskings``, ``map``, ``notes``,
-        ``pseudonyms``, ``methods``.
+        ``pseudonyms``, ``methods``. Every float is rounded to
+        :data:`JSON_SIGNIFICANT_DIGITS` significant digits.
         """
         out: dict[str, Any] = jsonable(
             {
@@ -1037,6 +1045,7 @@ class Briefing:
                 "notes": list(self.notes),
                 "pseudonyms": self.pseudonyms,
                 "methods": self.methods,
-            }
+            },
+            significant_digits=JSON_SIGNIFICANT_DIGITS,
         )
         return out

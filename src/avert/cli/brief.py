@@ -87,8 +87,16 @@ _JsonOpt = Annotated[
     bool,
     typer.Option(
         "--json",
-        help="Print briefing.json to standard output (every item; compact above "
-        "2,000 incidents, as the file).",
+        help="Print briefing.json to standard output (every item; compact "
+        "unless --pretty, as the file).",
+    ),
+]
+_PrettyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--pretty",
+        help="Write briefing.json indented, one field a line, for reading by eye "
+        "(default: compact, no whitespace; the same data).",
     ),
 ]
 _OrgOpt = Annotated[
@@ -114,6 +122,7 @@ def brief(
     _pdf: PdfOpt = False,
     as_json: _JsonOpt = False,
     org: _OrgOpt = None,
+    pretty: _PrettyOpt = False,
 ) -> None:
     """Write the daily risk briefing (HTML, PDF, JSON) for the window ending at --at."""
     from avert.workflows.briefing import read_boundaries
@@ -139,11 +148,12 @@ def brief(
         pdf=not no_pdf,
         org=org,
         scope=scope,
+        pretty=pretty,
     )
     if as_json:
         # the very text of briefing.json (the record, every item), not a second
         # conversion and an indented encoding of it: 31 MB and seconds for a
-        # London month, where the file is compact above 2,000 incidents
+        # London month, where the file is compact
         sys.stdout.write(files.json.read_text(encoding="utf-8") + "\n")
         return
     _print_summary(files)
@@ -210,6 +220,7 @@ def _write_briefing(
     pdf: bool,
     org: str | None,
     scope: str | None = None,
+    pretty: bool = False,
 ) -> BriefingFiles:
     """Run the briefing workflow with the settings' profile, pseudonym key, cell
     size, risk and places configurations, showing its steps on a status line."""
@@ -240,6 +251,7 @@ def _write_briefing(
             risk_config=load_risk_config(settings.risk_config_file()),
             places_config=load_places_config(settings.places_config_file()),
             progress=lambda step: status.update(Text(f"avert brief: {step}")),
+            pretty_json=pretty,
         )
 
 

@@ -100,7 +100,12 @@ def briefing(
     view, _, _ = find_briefing(request, at, hours, area, pages)
 
     def encode() -> str:
-        return json.dumps(views.briefing_page(view.data, pages), ensure_ascii=False)
+        # compact (no whitespace between tokens), as briefing.json
+        return json.dumps(
+            views.briefing_page(view.data, pages),
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
 
     # the first pages at the default size, what nearly every caller asks for, are
     # encoded once per cached briefing; other pages (any offset and size a caller

@@ -17,7 +17,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, PackageLoader
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -473,6 +474,26 @@ def _refuse_a_bad_start(settings: Settings, store: Store) -> None:
     settings.token_lifetimes()
 
 
+#: Answers under this many bytes are sent as they are (gzip's header and a round
+#: trip to decompress cost more than they save).
+GZIP_MIN_BYTES: Final = 1_000
+#: zlib level 6, gzip's own default (Starlette's is 9: more time for a few %
+#: fewer bytes): the briefing API's first page of a London month, 0.74 MB, goes
+#: as 0.04 MB (benchmarks/briefing_json_size.py).
+GZIP_LEVEL: Final = 6
+#: Not compressed: formats compressed already (Starlette's list: images, archives;
+#: and PDFs), and HTML pages, which carry the session's CSRF token beside text
+#: taken from the request (a filter's value named back): compressing both lets an
+#: attacker who can send requests and see the answers' sizes guess the token a
+#: character at a time (BREACH, CVE-2013-3587). JSON answers (the API, bearer
+#: tokens) and static files carry no such secret.
+GZIP_EXCLUDED: Final = (
+    *DEFAULT_EXCLUDED_CONTENT_TYPES,
+    "application/pdf",
+    "text/html",
+)
+
+
 def create_app(
     settings: Settings, store: Store, *, demo: bool = False, warm_up: bool = False
 ) -> FastAPI:
@@ -553,6 +574,12 @@ def create_app(
         if templates is not None:
             templates.env.globals["static_url"] = static.url
     app.add_middleware(SecurityHeaders, static=static)
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=GZIP_MIN_BYTES,
+        compresslevel=GZIP_LEVEL,
+        exclude_content_types=GZIP_EXCLUDED,
+    )
     _install_error_handlers(app)
     app.mount(
         "/static",
