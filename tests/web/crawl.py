@@ -187,7 +187,7 @@ def _visit(
     errors.clear()
     started = time.perf_counter()
     response = page.goto(f"{base_url}{path}")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     status = response.status if response else 0
     timing = response.request.timing if response else {}
     first_byte_s = (
@@ -209,7 +209,7 @@ def _visit(
     if page.locator("input[name=purpose]").count():  # a person's record: say why
         page.fill("input[name=purpose]", "crawl check")
         page.click("form button[type=submit] >> nth=-1")
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("load")
         _check(page, found, f"{where} (record)", width_px, shots, f"{path}-record")
     for fragment in sorted(set(seen["fragments"])):
         answer = page.request.get(

@@ -83,7 +83,7 @@ def test_every_page_passes_axe(
     found: dict[str, list[str]] = {}
     for path in PAGES[role]:
         page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
-        page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+        page.wait_for_load_state("load")  # type: ignore[attr-defined]
         found[path] = _violations(page)
     if role == "chair":  # a person's record (through its purpose form) and an action
         page.goto(f"{base_url}/today")  # type: ignore[attr-defined]
@@ -95,7 +95,7 @@ def test_every_page_passes_axe(
         found["person"] = _violations(page)
         page.goto(f"{base_url}/plan")  # type: ignore[attr-defined]
         page.locator("a[href^='/plan/actions/']").first.click()  # type: ignore[attr-defined]
-        page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+        page.wait_for_load_state("load")  # type: ignore[attr-defined]
         found["action"] = _violations(page)
     page.close()  # type: ignore[attr-defined]
     assert {k: v for k, v in found.items() if v} == {}

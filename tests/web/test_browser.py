@@ -125,7 +125,7 @@ def test_on_a_phone_only_tables_scroll_sideways(
     page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     overflow = page.evaluate(  # type: ignore[attr-defined]
         "document.documentElement.scrollWidth - window.innerWidth"
     )
@@ -244,7 +244,7 @@ def test_on_a_phone_no_table_hides_a_column(
     if path == "DASH":
         path = f"/today?at={_dash_window(world)}"
     page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     if path.startswith("/today?at="):
         section = page.locator("#dash-high-risk + p + table td")  # type: ignore[attr-defined]
         assert section.count() > 0, "no high-risk DASH row in the window"
@@ -266,7 +266,7 @@ def test_on_a_phone_a_rank_leads_its_row(
     page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     rows = page.evaluate(  # type: ignore[attr-defined]
         """() => [...document.querySelectorAll('main table.stack td.rank')].map(r => {
             const next = r.nextElementSibling.getBoundingClientRect();
@@ -303,7 +303,7 @@ def test_on_a_phone_the_equality_charts_read(base_url: str, browser: object) -> 
     page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}/equality")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     assert page.locator("main figure.chart svg text").count() > 0  # type: ignore[attr-defined]
     assert page.evaluate(_CHART_TEXT_PX) >= 11  # type: ignore[attr-defined]
     overflow = page.evaluate(  # type: ignore[attr-defined]
@@ -343,7 +343,7 @@ def test_on_a_phone_the_rate_and_ratio_charts_fit(
     page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": width, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}/equality")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     charts = page.evaluate(_FIRST_CHARTS)  # type: ignore[attr-defined]
     assert len(charts) == 2, charts
     assert all(c["hidden"] <= 1 for c in charts), charts
@@ -366,7 +366,7 @@ def test_on_a_wide_screen_the_tables_keep_their_columns(
     page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     found = page.evaluate(  # type: ignore[attr-defined]
         """() => [...document.querySelectorAll('main table.stack')].map(t => ({
             head: t.tHead ? getComputedStyle(t.tHead).display : 'none',
@@ -603,7 +603,7 @@ def test_the_meeting_tasks_an_item_on_a_phone_without_scrolling_sideways(
     page, errors = sign_in_page(browser, base_url, "chair")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}/meeting")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     found = page.evaluate(  # type: ignore[attr-defined]
         """() => [...document.querySelectorAll('main table form')].map(f => {
             const t = f.closest('table');
@@ -631,7 +631,7 @@ def test_places_fits_a_small_phone(base_url: str, browser: object, width: int) -
     page, errors = sign_in_page(browser, base_url, "analyst")
     page.set_viewport_size({"width": width, "height": 800})  # type: ignore[attr-defined]
     page.goto(f"{base_url}/places")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     overflow = page.evaluate(  # type: ignore[attr-defined]
         "document.documentElement.scrollWidth - window.innerWidth"
     )
@@ -859,7 +859,7 @@ def test_on_a_phone_a_stacked_list_shows_no_empty_line(
     page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     found = page.evaluate(_EMPTY_LINES, table)  # type: ignore[attr-defined]
     assert found["hidden"] > 0, f"no empty cell on {path}: nothing to check"
     assert found["empty"] == [], found["empty"][:5]
@@ -880,7 +880,7 @@ def test_just_above_the_phone_layout_the_page_fits(
     page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
     page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     assert page.locator("main table td").count() > 0  # type: ignore[attr-defined]
     overflow = page.evaluate(  # type: ignore[attr-defined]
         "document.documentElement.scrollWidth - window.innerWidth"
@@ -1061,7 +1061,7 @@ def test_on_a_phone_a_make_up_share_keeps_its_percent_sign(
     page, errors = sign_in_page(browser, base_url, "board")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}/plan")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     shares = page.locator("aside.makeup td small")  # type: ignore[attr-defined]
     assert shares.count() > 0
     assert page.evaluate(_BROKEN_SHARES) == []  # type: ignore[attr-defined]

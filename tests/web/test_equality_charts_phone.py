@@ -59,7 +59,7 @@ def _shown(browser: object, base_url: str, width: int, height: int) -> Any:
     page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": width, "height": height})  # type: ignore[attr-defined]
     page.goto(f"{base_url}/equality")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     charts = page.evaluate(_SHOWN_CHARTS)  # type: ignore[attr-defined]
     overflow = page.evaluate(  # type: ignore[attr-defined]
         "document.documentElement.scrollWidth - window.innerWidth"
