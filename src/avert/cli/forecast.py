@@ -265,7 +265,8 @@ def evaluate(
         typer.Option(
             "--from",
             "--start",
-            help="First test day (default: the last --days days).",
+            help="First test day, an ISO date or a month YYYY-MM (its first "
+            "day; default: the last --days days).",
         ),
     ] = None,
     days: Annotated[
@@ -301,7 +302,7 @@ def evaluate(
     # every option is checked before the store is opened (or a CSV read)
     covs = _coverages(coverages)
     try:
-        first = dt.date.fromisoformat(start) if start else None
+        first = _first_day(start) if start else None
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--from") from err
     names = [
@@ -385,6 +386,15 @@ _BASES_CAPTION: Final = (
     "parks), so its hit rates and PAI read high; active: of the cells with an event "
     "in the data, the fairer basis for a patrol plan"
 )
+
+
+def _first_day(text: str) -> dt.date:
+    """``evaluate --from``: an ISO date, or a month alone (``2019-06``) as its
+    first day, as every other ``--from`` reads it (:mod:`avert.cli._time`)."""
+    text = text.strip()
+    if len(text) == 7 and text[4] == "-":
+        return dt.date.fromisoformat(f"{text}-01")
+    return dt.date.fromisoformat(text)
 
 
 def _coverages(text: str) -> list[float]:
