@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +14,7 @@ import polars as pl
 from typer.testing import CliRunner
 
 from avert.cli import app
+from avert.store import Store
 
 
 def _contagious_events(tmp_path: Path, n_parents: int = 300) -> Path:
@@ -135,3 +139,47 @@ def test_near_repeat_distance_manhattan(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, [*args, "--distance", "chebyshev"])
     assert bad.exit_code == 2
     assert "euclidean or manhattan" in bad.output
+
+
+def test_month_only_store_is_refused_before_the_analyses_are_loaded(
+    sqlite_store: Store,
+) -> None:
+    """The City of London's 2019 (data.police.uk, every record month-only) took
+    11 s to be refused: the store was counted only after the near-repeat test,
+    forecasts and briefing modules were imported. A fresh process refuses it
+    having imported none of them (the refusal's count is one query)."""
+    n = 12
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": [f"m{i}" for i in range(n)],
+                    "source": ["policeuk"] * n,
+                    "occurred_from": [dt.datetime(2019, 1 + i, 1) for i in range(n)],
+                    "time_precision": ["month"] * n,
+                    "x": [100.0 * i for i in range(n)],
+                    "y": [100.0] * n,
+                }
+            ),
+        )
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from avert.cli import app\n"
+        "r = CliRunner().invoke(app, ['--db', sys.argv[1], 'analyse', 'near-repeat'])\n"
+        "print(r.exit_code, type(r.exception).__name__)\n"
+        "print(' '.join(m for m in sys.modules if m.startswith("
+        "('avert.analyse', 'avert.briefing', 'avert.workflows.forecast', "
+        "'avert.workflows.places'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, sqlite_store.url.sqlalchemy],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    status, loaded = [*done.stdout.splitlines(), ""][:2]
+    assert status == "1 ConfigError", done.stdout + done.stderr
+    assert loaded == "", "imported before the refusal: " + loaded

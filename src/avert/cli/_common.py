@@ -188,7 +188,14 @@ def read_events(
     incident with ``--all-incidents``; ``day_resolution`` leaves month-only rows out
     and says so on standard error, as it says how many rows of a CSV were left out.
     ``forces``: the store's events also carry their ``source`` and ``force``.
+    A store whose every incident is month-only is refused with ``day_resolution``
+    before anything else is read or the analyses imported
+    (:mod:`avert.workflows.month_only`).
     """
+    if day_resolution and csv is None:
+        from avert.workflows.month_only import refuse_all_month_only
+
+        refuse_all_month_only(get_store(ctx))
     from avert.workflows.forecast import (
         MONTH_ONLY_NOTE,
         events_from_csv,

@@ -206,9 +206,6 @@ def near_repeat(
     as_json: JsonOpt = False,
 ) -> None:
     """Knox near-repeat test: observed/expected pairs and p-values per band."""
-    from avert.workflows._forces import of_force
-    from avert.workflows.places import run_near_repeat
-
     start, end = period(ctx, date_from, date_to)
     # every option is checked before the store is opened (or a CSV read)
     space_edges, time_edges = _edges(space, "--space"), _edges(time, "--time")
@@ -217,13 +214,15 @@ def near_repeat(
         msg = f"--distance must be euclidean or manhattan; got {distance!r}."
         raise typer.BadParameter(msg, param_hint="'--distance'")
     domestic_zones = _domestic_choice(ctx, keep=domestic, leave_out=no_domestic)
+    # read first: month-only data is refused before the analyses are imported
+    events = read_events(
+        ctx, csv, all_incidents=all_incidents, day_resolution=True, forces=True
+    )
+    from avert.workflows._forces import of_force
+    from avert.workflows.places import run_near_repeat
+
     res = run_near_repeat(
-        of_force(
-            read_events(
-                ctx, csv, all_incidents=all_incidents, day_resolution=True, forces=True
-            ),
-            force,
-        ),
+        of_force(events, force),
         date_from=start,
         date_to=end,
         space_bands_m=space_edges,
