@@ -183,3 +183,71 @@ def test_month_only_store_is_refused_before_the_analyses_are_loaded(
     status, loaded = [*done.stdout.splitlines(), ""][:2]
     assert status == "1 ConfigError", done.stdout + done.stderr
     assert loaded == "", "imported before the refusal: " + loaded
+
+
+def _named_store(store: Store) -> None:
+    """60 violent incidents in one 150 m cell on Cheapside and 30 elsewhere, each
+    alone in a cell of its own on a 450 m lattice, one every day of 2024's first
+    90 days, all in the definition."""
+    cluster = [(1020.0 + i % 10 * 10, 1020.0 + i // 10 * 10) for i in range(60)]
+    lattice = [(3000.0 + 450 * (i % 6), 3000.0 + 450 * (i // 6)) for i in range(30)]
+    xy = cluster + lattice
+    n = len(xy)
+    t0 = dt.datetime(2024, 1, 1, 21, 0)
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": [f"i{i}" for i in range(n)],
+                    "source": ["test"] * n,
+                    "occurred_from": [t0 + dt.timedelta(days=i % 90) for i in range(n)],
+                    "time_precision": ["exact"] * n,
+                    "x": [p[0] for p in xy],
+                    "y": [p[1] for p in xy],
+                    "location": ["On or near Cheapside"] * 60
+                    + ["On or near Lane"] * 30,
+                    "lsoa_name": ["City of London 001F"] * n,
+                }
+            ),
+        )
+        tx.append(
+            "classifications",
+            pl.DataFrame(
+                {
+                    "incident_id": [f"i{i}" for i in range(n)],
+                    "profile": ["avb-2010"] * n,
+                    "in_definition": [True] * n,
+                    "harm_days": [1.0] * n,
+                }
+            ),
+        )
+
+
+def test_place_statistics_and_forecasts_name_each_cell(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Gi*, emerging hot spots and the forecast listed cells as "150m:E6:N6" while
+    the briefing names each place: each row now says what it is near, as the
+    briefing does (table column and JSON field ``near``)."""
+    _named_store(sqlite_store)
+    db = ["--db", sqlite_store.url.sqlalchemy]
+    named = "Cheapside · City of London 001F"
+    out = str(tmp_path / "forecast")
+    res = CliRunner().invoke(app, [*db, "analyse", "gistar", "--json"])
+    assert res.exit_code == 0, res.output
+    spots = json.loads(res.stdout)["spots"]
+    assert spots
+    assert spots[0]["cell_id"] == "150m:E6:N6"
+    assert spots[0]["near"] == named
+    res = CliRunner().invoke(app, [*db, "analyse", "gistar"], env={"COLUMNS": "160"})
+    assert res.exit_code == 0, res.output
+    assert named in res.output
+    res = CliRunner().invoke(
+        app,
+        [*db, "forecast", "--at", "2024-03-20", "--cells", "3", "--json", "--out", out],
+        env={"COLUMNS": "160"},
+    )
+    assert res.exit_code == 0, res.output
+    top = json.loads(res.stdout)["top_cells"]
+    assert top[0]["near"] == named

@@ -222,6 +222,42 @@ def read_events(
     return events
 
 
+def with_cell_names(
+    ctx: typer.Context,
+    csv: Path | None,
+    frame: pl.DataFrame,
+    *,
+    end: dt.datetime | None,
+) -> pl.DataFrame:
+    """``frame`` (a ``cell_id`` per row) with ``near``: what each cell is near, as
+    the briefing names its places (:func:`avert.workflows.place_names.store_cell_names`:
+    "Cheapside · City of London 001F"), by the store's violent incidents of the
+    year to ``end`` (default: now); null for a cell nothing names and for events
+    from ``--events-file``, which carry no place names."""
+    import polars as pl
+
+    names: dict[str, tuple[str, float]] = {}
+    if csv is None and frame.height and "cell_id" in frame.columns:
+        from avert.config.timezone import local_now
+        from avert.workflows.place_names import store_cell_names
+
+        settings = get_settings(ctx)
+        names = store_cell_names(
+            get_store(ctx),
+            frame.get_column("cell_id").cast(pl.String).to_list(),
+            profile=settings.definition_id(),
+            end=end or local_now(settings.timezone),
+        )
+    near = {cell: name for cell, (name, _) in names.items()}
+    return frame.with_columns(
+        near=pl.col("cell_id")
+        .cast(pl.String)
+        .replace_strict(near, default=None, return_dtype=pl.String)
+        if "cell_id" in frame.columns
+        else pl.lit(None, pl.String)
+    )
+
+
 _Given = TypeVar("_Given", str, Path, list[str], list[Path], None)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final, TypeVar
 
@@ -24,6 +25,7 @@ from avert.cli._common import (
     print_json,
     print_notes,
     read_events,
+    with_cell_names,
 )
 from avert.cli._options import (
     AllIncidentsOpt,
@@ -179,6 +181,9 @@ def forecast(
         backtest_days=backtest_days,
         history_days=history_days or None,
     )
+    plan = replace(
+        plan, frame=with_cell_names(ctx, csv, plan.frame, end=when)
+    )  # what each top cell is near, as the briefing names it
     files = write_forecast(plan, out)
     if as_json:
         print_json(plan_to_dict(plan))
@@ -215,12 +220,15 @@ def _print_plan(
     if notes:
         print_notes(notes)
     own = "part_own" in plan.frame.columns  # a model made of parts (the default)
+    # what a cell is near: none for events from a file (no place names)
+    named = plan.frame.get_column("near").drop_nulls().len() > 0
     print_table(
         [
             Col("rank", "fixed", "right"),
             Col("cell", "id"),
-            Col("x", "fixed", "right", drop=2),
-            Col("y", "fixed", "right", drop=2),
+            *([Col("near", "text", drop=2)] if named else []),
+            Col("x", "fixed", "right", drop=4),
+            Col("y", "fixed", "right", drop=4),
             Col("risk", "fixed", "right", drop=1),
             *([Col("own record", "fixed", "right", drop=3)] if own else []),
         ],
@@ -228,6 +236,7 @@ def _print_plan(
             [
                 str(r["rank"]),
                 str(r.get("cell_id", f"{r['row']},{r['col']}")),
+                *([r["near"] or "-"] if named else []),
                 f"{r['x']:.0f}",
                 f"{r['y']:.0f}",
                 f"{r['risk']:.4g}",
