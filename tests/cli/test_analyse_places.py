@@ -251,3 +251,10 @@ def test_place_statistics_and_forecasts_name_each_cell(
     assert res.exit_code == 0, res.output
     top = json.loads(res.stdout)["top_cells"]
     assert top[0]["near"] == named
+    slices = ["--slices", "3", "--slice-days", "30"]
+    res = CliRunner().invoke(
+        app, [*db, "analyse", "hotspots", "--at", "2024-03-31", *slices, "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    cells = json.loads(res.stdout)["cells"]
+    assert {c["cell_id"]: c["near"] for c in cells}.get("150m:E6:N6") == named
