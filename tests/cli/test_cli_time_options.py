@@ -158,3 +158,39 @@ def test_a_bad_time_or_choice_is_a_usage_error_everywhere(
     result = CliRunner().invoke(app, ["--db", sqlite_store.url.sqlalchemy, *args])
     assert result.exit_code == 2, result.output
     assert f"Invalid value for {args[-2]}" in " ".join(result.output.split())
+
+
+def test_a_month_alone_is_its_first_day_or_for_to_its_end(sqlite_store: Store) -> None:
+    """``--from 2024-06`` (data.police.uk's precision) was refused as not a date:
+    a month is its first day for --from/--at and its end for --to."""
+    _store(sqlite_store)  # events every 3 days from 2024-05-01 21:00 to 2024-06-03
+    by_month = _json(
+        sqlite_store,
+        "analyse",
+        "near-repeat",
+        "--sims",
+        "9",
+        "--from",
+        "2024-05",
+        "--to",
+        "2024-05",
+    )
+    by_day = _json(
+        sqlite_store,
+        "analyse",
+        "near-repeat",
+        "--sims",
+        "9",
+        "--from",
+        "2024-05-01",
+        "--to",
+        "2024-06-01",
+    )
+    assert by_month["n_events"] == by_day["n_events"] == 11
+    a = _json(sqlite_store, "analyse", "volt", "--at", "2024-06", "--days", "20")
+    b = _json(sqlite_store, "analyse", "volt", "--at", "2024-06-01", "--days", "20")
+    assert a == b
+    help_text = " ".join(
+        CliRunner().invoke(app, ["analyse", "gistar", "--help"]).output.split()
+    )
+    assert "YYYY-MM" in help_text

@@ -107,4 +107,49 @@ def test_a_police_uk_robbery_series_is_named_as_its_rows_are(
     res = CliRunner().invoke(app, ["--db", sqlite_store.url.sqlalchemy, "classify"])
     assert res.exit_code == 0, res.output
     title, labels = performance()
-    assert title == "Whole area · personal robbery", labels
+    assert title == "Whole area · Personal robbery", labels
+
+
+def test_a_definition_category_is_named_as_the_definition_names_it(
+    sqlite_store: Store,
+) -> None:
+    """Toronto's robbery (mapped to police.uk's "Robbery", counted as the
+    definition's ``personal_robbery``) read "personal_robbery" in the command
+    line's table beside its assaults' "toronto-mci: Assault": one labelling, the
+    definition's name of the category ("Personal robbery")."""
+    frame = pl.concat(
+        [
+            _frame("toronto-mci"),
+            _frame("toronto-mci").with_columns(
+                pl.format("r{}", pl.col("incident_id")).alias("incident_id"),
+                pl.lit("Robbery").alias("crime_type"),
+            ),
+        ]
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", frame)
+    url = sqlite_store.url.sqlalchemy
+    res = CliRunner().invoke(app, ["--db", url, "classify"])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            url,
+            "analyse",
+            "performance",
+            "--baseline-from",
+            "2023-01-01",
+            "--baseline-to",
+            "2023-12-31",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-12-31",
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    assert "personal_robbery" not in res.output
+    assert "Personal robbery" in res.output
+    assert "toronto-mci: Assault" in res.output

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from avert.store import Store
+from avert.workflows import place_names
 from avert.workflows.delivery import _place_names
 from avert.workflows.users import User
 
@@ -53,8 +54,8 @@ def test_a_place_subject_is_named_for_its_reader(
         asked.update(kw, since=since, until=until)
         return _located().select(kw["columns"])
 
-    monkeypatch.setattr(_place_names.queries, "classified_between", read)
-    monkeypatch.setattr(_place_names.queries, "latest_time", lambda *a, **k: latest)
+    monkeypatch.setattr(place_names.queries, "classified_between", read)
+    monkeypatch.setattr(place_names.queries, "latest_time", lambda *a, **k: latest)
     cell = "150m:E2866:N2890"  # 430,010 / 150 and 433,510 / 150
     names = _place_names.place_subject_names(
         Store.__new__(Store),
@@ -72,7 +73,7 @@ def test_a_place_subject_is_named_for_its_reader(
 
 
 def test_no_place_subject_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_place_names.queries, "classified_between", None)
+    monkeypatch.setattr(place_names.queries, "classified_between", None)
     names = _place_names.place_subject_names(
         Store.__new__(Store),
         [],
@@ -97,8 +98,8 @@ def test_a_store_of_past_months_names_its_places_by_them(
     def latest_time(store: Store, *, before: dt.datetime, precision: str) -> Any:
         return dt.datetime(2022, 3, 1) if precision == "month" else None
 
-    monkeypatch.setattr(_place_names.queries, "classified_between", read)
-    monkeypatch.setattr(_place_names.queries, "latest_time", latest_time)
+    monkeypatch.setattr(place_names.queries, "classified_between", read)
+    monkeypatch.setattr(place_names.queries, "latest_time", latest_time)
     _place_names.place_subject_names(
         Store.__new__(Store),
         ["150m:E1:N1"],

@@ -188,7 +188,14 @@ def read_events(
     incident with ``--all-incidents``; ``day_resolution`` leaves month-only rows out
     and says so on standard error, as it says how many rows of a CSV were left out.
     ``forces``: the store's events also carry their ``source`` and ``force``.
+    A store whose every incident is month-only is refused with ``day_resolution``
+    before anything else is read or the analyses imported
+    (:mod:`avert.workflows.month_only`).
     """
+    if day_resolution and csv is None:
+        from avert.workflows.month_only import refuse_all_month_only
+
+        refuse_all_month_only(get_store(ctx))
     from avert.workflows.forecast import (
         MONTH_ONLY_NOTE,
         events_from_csv,
@@ -213,6 +220,42 @@ def read_events(
     for note in notes:
         err_console.print(styled(("note:", "yellow"), " ", note))
     return events
+
+
+def with_cell_names(
+    ctx: typer.Context,
+    csv: Path | None,
+    frame: pl.DataFrame,
+    *,
+    end: dt.datetime | None,
+) -> pl.DataFrame:
+    """``frame`` (a ``cell_id`` per row) with ``near``: what each cell is near, as
+    the briefing names its places (:func:`avert.workflows.place_names.store_cell_names`:
+    "Cheapside · City of London 001F"), by the store's violent incidents of the
+    year to ``end`` (default: now); null for a cell nothing names and for events
+    from ``--events-file``, which carry no place names."""
+    import polars as pl
+
+    names: dict[str, tuple[str, float]] = {}
+    if csv is None and frame.height and "cell_id" in frame.columns:
+        from avert.config.timezone import local_now
+        from avert.workflows.place_names import store_cell_names
+
+        settings = get_settings(ctx)
+        names = store_cell_names(
+            get_store(ctx),
+            frame.get_column("cell_id").cast(pl.String).to_list(),
+            profile=settings.definition_id(),
+            end=end or local_now(settings.timezone),
+        )
+    near = {cell: name for cell, (name, _) in names.items()}
+    return frame.with_columns(
+        near=pl.col("cell_id")
+        .cast(pl.String)
+        .replace_strict(near, default=None, return_dtype=pl.String)
+        if "cell_id" in frame.columns
+        else pl.lit(None, pl.String)
+    )
 
 
 _Given = TypeVar("_Given", str, Path, list[str], list[Path], None)

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from avert.cli._common import existing_file
-from avert.cli._time import TIME_HELP
+from avert.cli._time import TIME_HELP, TO_TIME_HELP
 
 __all__ = [
     "OVERWRITE_NAMES",
@@ -118,7 +118,7 @@ FromOpt = Annotated[
 ToOpt = Annotated[
     str | None,
     typer.Option(
-        "--to", help="End of the window (exclusive; default: no end). " + TIME_HELP
+        "--to", help="End of the window (exclusive; default: no end). " + TO_TIME_HELP
     ),
 ]
 #: events of the place statistics and forecasts from a file instead of the store

@@ -28,7 +28,7 @@ from avert.cli._common import (
 )
 from avert.cli._options import StableJsonOpt
 from avert.cli._table import Col, print_table
-from avert.cli._time import TIME_HELP, period, when
+from avert.cli._time import TIME_HELP, TO_TIME_HELP, period, when
 
 if TYPE_CHECKING:
     from avert.config.networks import NetworksConfig
@@ -192,7 +192,8 @@ def retaliation(
         typer.Option(
             "--to",
             "--until",
-            help="End of the alert window (exclusive; default: no end). " + TIME_HELP,
+            help="End of the alert window (exclusive; default: no end). "
+            + TO_TIME_HELP,
             show_default=False,
         ),
     ] = None,

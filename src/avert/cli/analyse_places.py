@@ -17,6 +17,7 @@ from avert.cli._common import (
     print_json,
     print_notes,
     read_events,
+    with_cell_names,
 )
 from avert.cli._options import (
     AllIncidentsOpt,
@@ -140,13 +141,26 @@ def _print_result(result: _Statistic, **figures: object) -> None:
 
 
 def _table(frame: pl.DataFrame, limit: int = 30) -> None:
-    """The first column is an id (a cell, a band): kept whole; the others are figures."""
+    """The first column is an id (a cell, a band): kept whole; ``near`` (what a
+    cell is near) is text, wrapped, left out first when the terminal is narrow;
+    the others are figures. A missing figure or name shows as "-"; a ``near``
+    with no name at all (events from a file) is left out."""
+    if "near" in frame.columns and frame.get_column("near").null_count() == len(frame):
+        frame = frame.drop("near")
+    last = len(frame.columns)
     print_table(
         [
-            Col(c, "id" if k == 0 else "fixed", "left" if k == 0 else "right", drop=k)
+            Col(c, "text", "left", drop=last)
+            if c == "near"
+            else Col(
+                c, "id" if k == 0 else "fixed", "left" if k == 0 else "right", drop=k
+            )
             for k, c in enumerate(frame.columns)
         ],
-        [[_figure(v) for v in row] for row in frame.head(limit).iter_rows()],
+        [
+            ["-" if v is None else _figure(v) for v in row]
+            for row in frame.head(limit).iter_rows()
+        ],
     )
 
 
@@ -206,9 +220,6 @@ def near_repeat(
     as_json: JsonOpt = False,
 ) -> None:
     """Knox near-repeat test: observed/expected pairs and p-values per band."""
-    from avert.workflows._forces import of_force
-    from avert.workflows.places import run_near_repeat
-
     start, end = period(ctx, date_from, date_to)
     # every option is checked before the store is opened (or a CSV read)
     space_edges, time_edges = _edges(space, "--space"), _edges(time, "--time")
@@ -217,13 +228,15 @@ def near_repeat(
         msg = f"--distance must be euclidean or manhattan; got {distance!r}."
         raise typer.BadParameter(msg, param_hint="'--distance'")
     domestic_zones = _domestic_choice(ctx, keep=domestic, leave_out=no_domestic)
+    # read first: month-only data is refused before the analyses are imported
+    events = read_events(
+        ctx, csv, all_incidents=all_incidents, day_resolution=True, forces=True
+    )
+    from avert.workflows._forces import of_force
+    from avert.workflows.places import run_near_repeat
+
     res = run_near_repeat(
-        of_force(
-            read_events(
-                ctx, csv, all_incidents=all_incidents, day_resolution=True, forces=True
-            ),
-            force,
-        ),
+        of_force(events, force),
         date_from=start,
         date_to=end,
         space_bands_m=space_edges,
@@ -348,14 +361,21 @@ def gistar(
         alpha=alpha,
         study_area=_study_area(study_area),
     )
-    spots = res.frame.filter(pl.col("spot") != "none").sort("z", descending=True)
+    spots = with_cell_names(
+        ctx,
+        csv,
+        res.frame.filter(pl.col("spot") != "none").sort("z", descending=True),
+        end=end,
+    )
     if as_json:
         _print_result(res, spots=spots)
         return
     shown = _shown(limit, spots.height)
     console.print(res.notes[0])
     print_notes(res.notes[1:])  # events left out of the grid, far from the bulk
-    _table(spots.select("cell_id", "spot", "value", "z", "q_value"), limit=shown)
+    _table(
+        spots.select("cell_id", "near", "spot", "value", "z", "q_value"), limit=shown
+    )
     if shown < spots.height:
         console.print(
             f"First {shown:,} of {spots.height:,} cells (by z; --limit 0 or --json "
@@ -458,7 +478,7 @@ def hotspots(
         slice_months=slice_months,
         study_area=_study_area(study_area),
     )
-    frame = res.frame
+    frame = with_cell_names(ctx, csv, res.frame, end=end)
     counts = emerging_counts(frame)
     if as_json:
         notes = {"notes": list(res.notes)} if res.notes else {}
@@ -473,7 +493,7 @@ def hotspots(
     )
     print_notes(res.notes)  # events left out of the grid, far from the bulk
     _table(
-        frame.select("cell_id", "pattern", "hot_slices", "trend_z", "trend_p"),
+        frame.select("cell_id", "near", "pattern", "hot_slices", "trend_z", "trend_p"),
         limit=shown,
     )
     if shown < frame.height:

@@ -290,8 +290,10 @@ def _print_summary(files: BriefingFiles) -> None:
         styled(
             ("Daily risk briefing", "bold"),
             (f" of {b.area}", "bold") if b.area else "",
-            f" {b.window_from:%Y-%m-%d %H:%M} to "
-            f"{b.window_to:%Y-%m-%d %H:%M} ({b.audience}): {_summary_counts(b)}.",
+            f" {b.window_from:%Y-%m-%d %H:%M} to {b.window_to:%Y-%m-%d %H:%M}"
+            f" ({b.audience}",
+            (_past_the_data(b), "bold yellow"),
+            f"): {_summary_counts(b)}.",
         )
     )
     console.print(b.trend["line"])
@@ -304,6 +306,22 @@ def _print_summary(files: BriefingFiles) -> None:
             console.print(f"  wrote {path}")
     console.print(
         "  timings: " + ", ".join(f"{k} {v:.2f}" for k, v in files.timings.items())
+    )
+
+
+def _past_the_data(b: Briefing) -> str:
+    """The heading's words when the window briefed is not the one ``--at`` asked
+    for: a store of month-only records (data.police.uk) that stop before the month
+    of ``--at`` is briefed on its last complete month, and the heading said only
+    "2019-12-01 00:00 to 2020-01-01 00:00" for ``--at 2025-01-01``, the date asked
+    in a note further down. Empty otherwise (the month just before ``--at``, or
+    the ``--hours`` before it)."""
+    month_of_at = b.at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if b.precision != "month" or b.window_to >= month_of_at:
+        return ""
+    return (
+        f"; {b.window_from:%B %Y}, the data's last month: --at "
+        f"{b.at:%Y-%m-%d %H:%M} is past the data"
     )
 
 

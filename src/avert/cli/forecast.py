@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final, TypeVar
 
@@ -24,6 +25,7 @@ from avert.cli._common import (
     print_json,
     print_notes,
     read_events,
+    with_cell_names,
 )
 from avert.cli._options import (
     AllIncidentsOpt,
@@ -181,6 +183,9 @@ def forecast(
         backtest_days=backtest_days,
         history_days=history_days or None,
     )
+    plan = replace(
+        plan, frame=with_cell_names(ctx, csv, plan.frame, end=when)
+    )  # what each top cell is near, as the briefing names it
     files = write_forecast(plan, out)
     if as_json:
         print_json(plan_to_dict(plan))
@@ -217,12 +222,15 @@ def _print_plan(
     if notes:
         print_notes(notes)
     own = "part_own" in plan.frame.columns  # a model made of parts (the default)
+    # what a cell is near: none for events from a file (no place names)
+    named = plan.frame.get_column("near").drop_nulls().len() > 0
     print_table(
         [
             Col("rank", "fixed", "right"),
             Col("cell", "id"),
-            Col("x", "fixed", "right", drop=2),
-            Col("y", "fixed", "right", drop=2),
+            *([Col("near", "text", drop=2)] if named else []),
+            Col("x", "fixed", "right", drop=4),
+            Col("y", "fixed", "right", drop=4),
             Col("risk", "fixed", "right", drop=1),
             *([Col("own record", "fixed", "right", drop=3)] if own else []),
         ],
@@ -230,6 +238,7 @@ def _print_plan(
             [
                 str(r["rank"]),
                 str(r.get("cell_id", f"{r['row']},{r['col']}")),
+                *([r["near"] or "-"] if named else []),
                 f"{r['x']:.0f}",
                 f"{r['y']:.0f}",
                 f"{r['risk']:.4g}",
@@ -273,7 +282,8 @@ def evaluate(
         typer.Option(
             "--from",
             "--start",
-            help="First test day (default: the last --days days).",
+            help="First test day, an ISO date or a month YYYY-MM (its first "
+            "day; default: the last --days days).",
         ),
     ] = None,
     days: Annotated[
@@ -309,7 +319,7 @@ def evaluate(
     # every option is checked before the store is opened (or a CSV read)
     covs = _coverages(coverages)
     try:
-        first = dt.date.fromisoformat(start) if start else None
+        first = _first_day(start) if start else None
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--from") from err
     names = [
@@ -393,6 +403,15 @@ _BASES_CAPTION: Final = (
     "parks), so its hit rates and PAI read high; active: of the cells with an event "
     "in the data, the fairer basis for a patrol plan"
 )
+
+
+def _first_day(text: str) -> dt.date:
+    """``evaluate --from``: an ISO date, or a month alone (``2019-06``) as its
+    first day, as every other ``--from`` reads it (:mod:`avert.cli._time`)."""
+    text = text.strip()
+    if len(text) == 7 and text[4] == "-":
+        return dt.date.fromisoformat(f"{text}-01")
+    return dt.date.fromisoformat(text)
 
 
 def _coverages(text: str) -> list[float]:

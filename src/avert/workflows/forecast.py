@@ -62,7 +62,6 @@ from avert.config.timezone import (
 )
 from avert.errors import ConfigError, IngestError, MonthStartsError
 from avert.store import Store, queries
-from avert.store.summary import month_only_incidents
 from avert.workflows._forces import (
     FarForces,
     ForcesNote,
@@ -81,6 +80,7 @@ from avert.workflows.analysis import (
     classify_advice,
     load_analysis_incidents,
 )
+from avert.workflows.month_only import all_month_only_message, refuse_all_month_only
 from avert.workflows.places import (
     NearRepeatTest,
     NearRepeatZones,
@@ -166,7 +166,7 @@ def events_from_store(
     of the month, which had not happened yet.
     """
     if day_resolution:
-        _refuse_all_month_only(store)
+        refuse_all_month_only(store)
     frames = load_analysis_incidents(
         store,
         profile=profile,
@@ -187,31 +187,8 @@ def events_from_store(
             )
     events = _located_events(incidents)
     if day_resolution and events.height == 0 and n_month_only:
-        raise ConfigError(_all_month_only(n_month_only))
+        raise ConfigError(all_month_only_message(n_month_only))
     return events, notes
-
-
-def _refuse_all_month_only(store: Store) -> None:
-    """Refuse at once (a ConfigError) when every incident of the store is
-    month-only: one counting query (:func:`~avert.store.summary.month_only_incidents`)
-    instead of reading and classifying them all first. When only some are, the
-    analyses go on without them (:func:`events_from_store`)."""
-    month_only, total = month_only_incidents(store)
-    if total and month_only == total:
-        raise ConfigError(_all_month_only(month_only))
-
-
-def _all_month_only(n_month_only: int) -> str:
-    """Why forecasts, near repeat and emerging hot spots refuse month-only data."""
-    return (
-        f"Every incident is month-only ({n_month_only:,}: data.police.uk dates a "
-        "month's records on its first day): forecasts, the near-repeat test and "
-        "emerging hot spots need the day. Load records with exact times ('avert "
-        "ingest bundle', 'avert ingest table'), or use what months can show: "
-        "'avert analyse gistar', 'avert analyse concentration --entity place' "
-        "and the month briefing's places ('avert brief --at' the first of the "
-        "next month)."
-    )
 
 
 def refuse_month_starts(events: pl.DataFrame) -> None:

@@ -51,6 +51,7 @@ from avert.workflows.analysis import (
     expected_harm_note,
     load_analysis_incidents,
 )
+from avert.workflows.definition_words import category_titles
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import (
     FORCE_AREA_MIN_RATE_RATIO,
@@ -246,7 +247,7 @@ def run_performance(
             **result.params,
             "by": by,
             "definition": profile,
-            "category_labels": category_labels(incidents),
+            "category_labels": category_labels(incidents, profile=profile),
         },
         notes=(
             *cut_notes,
@@ -578,16 +579,24 @@ def _residents_source_notes(
     ]
 
 
-def category_labels(incidents: pl.DataFrame) -> dict[str, str]:
+def category_labels(
+    incidents: pl.DataFrame, *, profile: str | None = None
+) -> dict[str, str]:
     """How a page names a series whose key is ``police.uk: <category>`` when no
     incident of it is from data.police.uk: by its source and, for a shipped
     mapping, the source's own categories mapped to that one. Toronto's assaults
     (``toronto-mci``, mapped to "Violence and sexual offences") read "toronto-mci:
     Assault", not "police.uk: violence and sexual offences". The key, which plans'
     measures name, is unchanged; keys of police.uk rows are not relabelled.
+
+    ``profile``: a key that is a category of that definition reads by its name
+    (:func:`avert.workflows.definition_words.category_titles`: "Personal robbery"),
+    as the briefing names it; the command line's table showed Toronto's robbery
+    as "personal_robbery" beside "toronto-mci: Assault".
     """
+    titles = _category_titles(incidents, profile)
     if "source" not in incidents.columns or not incidents.height:
-        return {}
+        return titles
     keyed = (
         incidents.filter(pl.col("category").str.starts_with(POLICEUK_KEY))
         .group_by("category")
@@ -600,7 +609,16 @@ def category_labels(incidents: pl.DataFrame) -> dict[str, str]:
         category = key.removeprefix(POLICEUK_KEY)
         own = [n for s in sources for n in _mapped_from(s, category)]
         labels[key] = f"{', '.join(sources)}: {', '.join(own) or category}"
-    return {**labels, **_policeuk_scope_labels(incidents)}
+    return {**titles, **labels, **_policeuk_scope_labels(incidents)}
+
+
+def _category_titles(incidents: pl.DataFrame, profile: str | None) -> dict[str, str]:
+    """The names of the definition ``profile``'s categories among the keys of
+    ``incidents``' ``category`` (none without a profile)."""
+    if profile is None or "category" not in incidents.columns:
+        return {}
+    keys = set(incidents.get_column("category").drop_nulls().unique().to_list())
+    return {k: v for k, v in category_titles(profile).items() if k in keys}
 
 
 def _policeuk_scope_labels(incidents: pl.DataFrame) -> dict[str, str]:
