@@ -196,3 +196,30 @@ def test_the_warm_up_makes_the_measures_runs(copy: World, runs: list[object]) ->
     assert made_by_warm_up > 0
     assert signed_in(copy.app, "board").get("/plan").status_code == 200
     assert len(runs) == made_by_warm_up
+
+
+def _measured(world: World) -> list[tuple[object, ...]]:
+    """Each objective's measure as the web app's store (a worker's) reads it."""
+    ctx = world.app.state.avert
+    rows = delivery.objective_measures(ctx.store, ctx.settings)
+    return [(m["objective_id"], m["current"], m["status"], m["reason"]) for m in rows]
+
+
+def test_a_change_another_worker_writes_is_measured_again(
+    copy: World, runs: list[object]
+) -> None:
+    """The runs are kept per store object and data generation, and the generation
+    is the database's: a change committed through another store object (another
+    web worker, a load from the command line) is measured at the next page, not
+    read from what was kept (the weapon flag blanked as a reload would: the
+    weapon measure then has no incident that records it)."""
+    before = _measured(copy)
+    made = len(runs)
+    assert made > 0
+    assert _measured(copy) == before
+    assert len(runs) == made  # kept
+    with copy.store.transaction() as tx:  # (copy.store: not the app's store object)
+        tx._execute('UPDATE "incidents" SET "weapon" = NULL')
+    after = _measured(copy)
+    assert len(runs) > made  # made again for the new generation
+    assert after != before
