@@ -223,3 +223,34 @@ def test_a_change_another_worker_writes_is_measured_again(
     after = _measured(copy)
     assert len(runs) > made  # made again for the new generation
     assert after != before
+
+
+def test_a_partner_after_the_warm_up_sees_no_id_the_police_see(copy: World) -> None:
+    """What is kept for every reader holds nothing of one: after the warm-up (made
+    as the police read) and a police reader, a partner's and the board's Plan
+    pages name the person an objective's title names by pseudonym only."""
+    from avert.workflows.views import warm_up_views
+
+    person = sorted(copy.person_ids)[3]
+    objective = copy.store.read_frame("objectives").row(0, named=True)
+    delivery._save(
+        copy.store,
+        "objective",
+        [{**objective, "title": f"Reduce the harm {person} does"}],
+        user=User("chair", "chair"),
+        reason="test",
+    )
+    ctx = copy.app.state.avert
+    warm_up_views(
+        ctx.store,
+        ctx.settings,
+        person_networks=ctx.person_networks,
+        briefings=ctx.briefings,
+        allow_demo_key=ctx.demo,
+    )
+    assert person in signed_in(copy.app, "analyst").get("/plan").text
+    for role in ("partner", "board"):
+        page = signed_in(copy.app, role).get("/plan")
+        assert page.status_code == 200
+        assert "Reduce the harm" in page.text
+        assert person not in page.text
