@@ -196,3 +196,61 @@ def test_the_warm_up_makes_the_measures_runs(copy: World, runs: list[object]) ->
     assert made_by_warm_up > 0
     assert signed_in(copy.app, "board").get("/plan").status_code == 200
     assert len(runs) == made_by_warm_up
+
+
+def _measured(world: World) -> list[tuple[object, ...]]:
+    """Each objective's measure as the web app's store (a worker's) reads it."""
+    ctx = world.app.state.avert
+    rows = delivery.objective_measures(ctx.store, ctx.settings)
+    return [(m["objective_id"], m["current"], m["status"], m["reason"]) for m in rows]
+
+
+def test_a_change_another_worker_writes_is_measured_again(
+    copy: World, runs: list[object]
+) -> None:
+    """The runs are kept per store object and data generation, and the generation
+    is the database's: a change committed through another store object (another
+    web worker, a load from the command line) is measured at the next page, not
+    read from what was kept (the weapon flag blanked as a reload would: the
+    weapon measure then has no incident that records it)."""
+    before = _measured(copy)
+    made = len(runs)
+    assert made > 0
+    assert _measured(copy) == before
+    assert len(runs) == made  # kept
+    with copy.store.transaction() as tx:  # (copy.store: not the app's store object)
+        tx._execute('UPDATE "incidents" SET "weapon" = NULL')
+    after = _measured(copy)
+    assert len(runs) > made  # made again for the new generation
+    assert after != before
+
+
+def test_a_partner_after_the_warm_up_sees_no_id_the_police_see(copy: World) -> None:
+    """What is kept for every reader holds nothing of one: after the warm-up (made
+    as the police read) and a police reader, a partner's and the board's Plan
+    pages name the person an objective's title names by pseudonym only."""
+    from avert.workflows.views import warm_up_views
+
+    person = sorted(copy.person_ids)[3]
+    objective = copy.store.read_frame("objectives").row(0, named=True)
+    delivery._save(
+        copy.store,
+        "objective",
+        [{**objective, "title": f"Reduce the harm {person} does"}],
+        user=User("chair", "chair"),
+        reason="test",
+    )
+    ctx = copy.app.state.avert
+    warm_up_views(
+        ctx.store,
+        ctx.settings,
+        person_networks=ctx.person_networks,
+        briefings=ctx.briefings,
+        allow_demo_key=ctx.demo,
+    )
+    assert person in signed_in(copy.app, "analyst").get("/plan").text
+    for role in ("partner", "board"):
+        page = signed_in(copy.app, role).get("/plan")
+        assert page.status_code == 200
+        assert "Reduce the harm" in page.text
+        assert person not in page.text
