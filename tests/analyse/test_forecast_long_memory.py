@@ -230,3 +230,18 @@ def test_the_long_maps_are_the_bits_of_counts_made_afresh() -> None:
         }
         rows.append(model._long_at(longs, seen, whole=True))
     assert np.array_equal(got[0][5:], np.hstack(rows))
+
+
+@pytest.mark.parametrize(
+    ("long", "size"), [(True, 5), (True, 6), (False, 3), (False, 7)]
+)
+def test_maps_refuse_weights_of_another_number(*, long: bool, size: int) -> None:
+    """``Stacked.maps(weights=...)`` needs one weight per map it makes (5, or 7
+    with the long maps): other lengths were an IndexError or, longer, silently
+    mixed up which weight skipped which map."""
+    model = Stacked(GRID)
+    ev = Events.from_frame(_city(5, 2.0), GRID)
+    with pytest.raises(ConfigError, match="one value per map"):
+        model.maps(ev, to_days(AT), long=long, weights=np.full(size, 1.0 / size))
+    right = np.full(7 if long else 5, 0.1)
+    assert model.maps(ev, to_days(AT), long=long, weights=right).shape[0] == right.size

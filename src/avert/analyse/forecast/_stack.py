@@ -301,11 +301,21 @@ class Stacked(Forecaster):
         million cells, 56 MB a forecast). Given the ``weights`` they will be
         mixed with, a smoothing or long-memory map of weight zero is left as
         zeros (``weights @ maps`` is the same, bit for bit: see
-        :meth:`_maps_of`); the count and the uniform map are always made."""
+        :meth:`_maps_of`); the count and the uniform map are always made.
+        ``weights`` of another length than the maps' number are refused (they
+        were an IndexError, or read the long maps' weights as the stack's)."""
         if long is None:
             long = self.uses_long(events, t0)
         k0 = len(self.sigmas_cells) + 2
-        rows = np.zeros((k0 + (len(self.long_maps) if long else 0), self.grid.n_cells))
+        n_maps = k0 + (len(self.long_maps) if long else 0)
+        if weights is not None and np.shape(weights) != (n_maps,):
+            msg = (
+                f"weights needs one value per map: {n_maps} "
+                f"({'with' if long else 'without'} the long-memory maps); "
+                f"got {np.size(weights)}."
+            )
+            raise ConfigError(msg)
+        rows = np.zeros((n_maps, self.grid.n_cells))
         self._maps_of(
             self._decayed_count(events, t0),
             None if weights is None else weights[:k0],
