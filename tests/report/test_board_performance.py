@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+import avert
 from avert.report import render_html
+
+TEMPLATES = Path(avert.__file__).parent / "report" / "templates"
 
 
 def _stats(caution: str | None, **extra: Any) -> dict[str, Any]:
@@ -102,11 +108,12 @@ def test_harm_verdicts_show_recent_harm_beside_expected_harm() -> None:
     # the rate per 1,000 residents stays a rate of events: its heading says so,
     # and that it is of the recent period (the heading gave no period: 3 months'
     # incidents per 1,000 read as a rate per year)
-    assert "<th>Events per 1,000 residents, recent period</th>" in html
+    assert "<th>Events per 1,000 residents<small>†</small></th>" in html
+    assert "† Per 1,000 residents: the events of the recent period" in html
     counts = render_html("_board_performance.html", stats=_stats(None))
     assert '<td data-label="Recent / expected">100 / 120</td>' in counts
     assert "Monthly counts" in counts
-    assert "<th>Per 1,000 residents, recent period</th>" in counts
+    assert "<th>Per 1,000 residents<small>†</small></th>" in counts
 
 
 def test_an_interval_end_is_not_rounded_onto_1() -> None:
@@ -181,3 +188,54 @@ def test_each_charts_axis_strip_draws_that_chart() -> None:
     assert len(used) == 3, used
     assert all(a == b for a, b in used), used
     assert len({a for a, _ in used}) == 3, used
+
+
+@pytest.mark.parametrize("measure", ["counts", "harm"])
+def test_the_performance_headers_print_on_few_lines(measure: str) -> None:
+    """The PDF's "Rate ratio (95 % CI)" and "Per 1,000 residents, recent period"
+    headers wrapped onto 4 lines (``pdftoppm -r 70``): the interval and the period
+    are said in notes under the table; no header is on more than 3 lines (the
+    checker's rule), the rate ratio's on 2."""
+    pytest.importorskip("weasyprint")
+    from report.test_print_layout import print_faults
+
+    stats = _stats(
+        "the baseline was already falling 9% a year (p 0.012)",
+        recent_rate_per_1000=3.21,
+        recent_harm=501234.0,
+        spc_signals={"beyond_3sigma": 2, "run_8": 1},
+    )
+    stats["performance"]["measure"] = measure
+    head = (
+        render_html("_style.html")
+        + (TEMPLATES / "_board_charts_style.html").read_text()
+    )
+    body = render_html("_board_performance.html", stats=stats)
+    html = f"<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>"
+    assert print_faults(html) == []
+    lines = _header_lines(html)
+    assert lines["Rate ratio *"] <= 2, lines
+    assert max(n for h, n in lines.items() if "per 1,000" in h.lower()) <= 3, lines
+    assert "95 % confidence interval" in body  # said under the table
+
+
+def _header_lines(html: str) -> dict[str, int]:
+    """Each header cell of the verdicts table as printed: its number of lines."""
+    import weasyprint
+
+    from report.test_print_layout import _boxes, _text
+
+    out = {}
+    for page in weasyprint.HTML(string=html).render().pages:
+        for cell in _boxes(page._page_box):
+            if getattr(cell, "element_tag", None) == "th" and (
+                type(cell).__name__ == "TableCellBox"
+            ):
+                out[_text(cell)] = len(
+                    {
+                        round(b.position_y)
+                        for b in _boxes(cell)
+                        if type(b).__name__ == "LineBox"
+                    }
+                )
+    return out

@@ -183,3 +183,26 @@ def test_the_page_says_how_many_rows_match_when_it_shows_fewer(
     whole = admin.get("/audit", params={"user_name": "cutter-alone"})
     assert "1 row matches." in whole.text
     assert "The newest" not in whole.text
+
+
+def test_the_api_says_how_many_rows_match_beside_those_it_lists(world: World) -> None:
+    """``GET /api/v1/audit`` cut at its ``limit`` without a word: its ``total``
+    counts every row that matches, as the Audit page says."""
+    from fastapi.testclient import TestClient
+
+    from avert.workflows.users import issue_token
+
+    for n in range(3):
+        audit.record(
+            world.store, action="view", obj=f"api-cut:{n}", reason="test", user="apicut"
+        )
+    token = issue_token(world.store, "admin")
+    answer = TestClient(world.app).get(
+        "/api/v1/audit",
+        params={"user_name": "apicut", "limit": 2},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [r["object"] for r in body["rows"]] == ["api-cut:2", "api-cut:1"]
+    assert body["total"] == 3

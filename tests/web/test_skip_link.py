@@ -10,11 +10,12 @@ page's content", shown while it has the focus; Enter puts the focus on the page'
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
-from web.helpers import World, sign_in_page
+from web.helpers import World, sign_in_page, signed_in
 
 _ACTIVE = """() => { const e = document.activeElement;
   const r = e.getBoundingClientRect();
@@ -62,3 +63,18 @@ def test_the_skip_link_is_off_the_screen_until_focused(
     assert box is not None
     assert box["x"] + box["width"] < 0
     page.close()  # type: ignore[attr-defined]
+
+
+def test_the_skip_links_rule_is_in_the_stylesheet_the_page_links(world: World) -> None:
+    """The rule was an inline ``<style>`` of base.html, sent with every page; it is
+    in avert.css, which the page links under its content's hash (a new rule, a
+    new URL: a browser does not keep the old stylesheet without it)."""
+    client = signed_in(world.app, "partner")
+    page = client.get("/today").text
+    assert "a.skip" not in page  # no inline rule
+    link = re.search(r'href="(/static/avert\.css\?v=[0-9a-f]+)"', page)
+    assert link is not None
+    css = client.get(link.group(1))
+    assert css.status_code == 200
+    assert "a.skip { position: absolute; left: -10000px" in css.text
+    assert "a.skip:focus { left: 8px; }" in css.text

@@ -526,7 +526,7 @@ def render_briefing_html(
 
 
 def _map_title(briefing: Briefing) -> str:
-    """The places map's accessible title, as section 5's heading reads.
+    """The places map's accessible title, as the Places section's heading reads.
 
     A forecast's map is of the places for the next hours; any other (a
     month-precision briefing's hotspot map, in-sample) of where the window's

@@ -203,9 +203,13 @@ class PersonAnswer(_Answer):
 
 
 class AuditAnswer(_Answer):
-    """Audit rows, newest first."""
+    """Audit rows, newest first: the newest ``limit`` of those that match."""
 
     rows: list[Row]
+    total: int = Field(
+        description="Audit rows that match the filters (all of them, not only "
+        "listed: more than listed when the answer is cut at limit)."
+    )
 
 
 class BriefingAnswer(_Answer):

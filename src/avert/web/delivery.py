@@ -278,6 +278,7 @@ def _meeting_page(
         meeting=found,
         at_value=context["at_value"],
         hours=hours,
+        hours_note=context["hours_note"],
         due_value=f"{_default_due(when, ctx.settings.timezone):%Y-%m-%dT%H:%M}",
         window=context["b"],
         # the taskings are as they stand now: overdue and due counted from the

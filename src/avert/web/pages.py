@@ -381,6 +381,7 @@ def _briefing_context(
     with ``audited`` False: they show their own part of it, audited apart)."""
     ctx = _ctx(request)
     user = current_user(request)
+    hours_note = _hours_bounded_note(hours)
     hours = max(1, min(hours, MAX_HOURS))
     view, when, note = find_briefing(request, at, hours, area, audited=audited)
     context = {
@@ -390,10 +391,27 @@ def _briefing_context(
         "area": area or "",
         "area_named": _area_named(ctx, view, area),
         "default_note": note if not at else None,
+        "hours_note": hours_note,
         "full_lists": _full_lists_link(f"{when:%Y-%m-%dT%H:%M}", hours, area),
     }
     context["briefing_html"] = _briefing_html(ctx, view, user, context)
     return context
+
+
+def _hours_bounded_note(hours: int) -> str | None:
+    """What the page says when the window's ``hours`` (a hand-edited link) lies
+    outside 1 to :data:`MAX_HOURS`, which the page then uses the nearest of.
+
+    The page changed ``/today?hours=0`` to 1 hour and ``hours=100000`` to 744
+    without a word, while the API refuses the same values (422).
+    """
+    if 1 <= hours <= MAX_HOURS:
+        return None
+    used = max(1, min(hours, MAX_HOURS))
+    return (
+        f"Hours {hours} is out of range (1 to {MAX_HOURS}): "
+        f"showing {used} hour{'s' if used != 1 else ''} instead."
+    )
 
 
 def _full_lists_link(at: str, hours: int, area: str | None) -> Markup:
@@ -443,7 +461,7 @@ def _briefing_html(
     template = ctx.templates_for(audience).get_template("_today_briefing.html")
     html = ctx.fragment(
         view,
-        ("html", audience, badge, context["default_note"]),
+        ("html", audience, badge, context["default_note"], context["hours_note"]),
         lambda: template.render(**context, audience=audience, audience_badge=badge),
     )
     return Markup(html)
