@@ -105,3 +105,14 @@ def test_a_patrol_plan_carries_the_maps_its_forecast_used(
     assert (set(LONG_NAMES) <= set(names)) is long
     assert ("730-day half-life" in plan.method) is long
     assert sum(w for _, w in plan.maps) == pytest.approx(1.0)
+
+
+def test_weights_given_with_the_long_maps_on_a_short_history_say_so() -> None:
+    """Weights given for all seven maps bring the long maps in on 300 days: the
+    words say the weights did, not a history of more than 548 days (they did)."""
+    model = Stacked(GRID, weights=[0.3, 0.1, 0.1, 0.1, 0.1, 0.2, 0.1])
+    model.fit(_events(300.0)).predict(AT)
+    method = model.method_used()
+    assert "the flat count and the 730-day half-life count" in method
+    assert "as the weights given include them" in method
+    assert "more than 548 days" not in method

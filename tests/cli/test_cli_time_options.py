@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from avert.cli import app
@@ -194,3 +195,54 @@ def test_a_month_alone_is_its_first_day_or_for_to_its_end(sqlite_store: Store) -
         CliRunner().invoke(app, ["analyse", "gistar", "--help"]).output.split()
     )
     assert "YYYY-MM" in help_text
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "month", "day"),
+    [
+        ("analyse performance", "--from", "2019-06", dt.datetime(2019, 6, 1)),
+        ("analyse performance", "--to", "2019-06", dt.datetime(2019, 6, 30)),
+        ("analyse performance", "--baseline-from", "2016-02", dt.datetime(2016, 2, 1)),
+        ("analyse performance", "--baseline-to", "2016-02", dt.datetime(2016, 2, 29)),
+        ("analyse performance", "--target-by", "2020-12", dt.datetime(2020, 12, 31)),
+        ("analyse equality", "--from", "2019-06", dt.datetime(2019, 6, 1)),
+        ("analyse equality", "--to", "2019-12", dt.datetime(2019, 12, 31)),
+        ("audit list", "--from", "2019-06", dt.datetime(2019, 6, 1)),
+        ("audit list", "--to", "2019-12", dt.datetime(2020, 1, 1)),
+        ("audit export", "--to", "2019-06", dt.datetime(2019, 7, 1)),
+    ],
+)
+def test_dates_only_commands_take_a_month_too(
+    command: str, name: str, month: str, day: dt.datetime
+) -> None:
+    """``analyse performance``, ``analyse equality`` and ``audit`` refused
+    ``--from 2019-06`` (click's DateTime) where every other command took it: a
+    month is its first day, or for their inclusive --to (the last day counted)
+    its last day, for audit's exclusive --to (before this time) its end; a date
+    reads as before, and --help says so."""
+    cmd = command_tree()[command]
+    [param] = [p for p in cmd.params if name in p.opts]
+    ctx = typer.Context(cmd)
+    assert param.process_value(ctx, month) == day
+    assert param.process_value(ctx, "2019-06-15") == dt.datetime(2019, 6, 15)
+    assert "YYYY-MM" in str(getattr(param, "help", ""))
+
+
+def test_a_bad_day_is_still_a_usage_error_in_performance() -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "analyse",
+            "performance",
+            "--baseline-from",
+            "2019-13",
+            "--baseline-to",
+            "2019-12",
+            "--from",
+            "2020-01",
+            "--to",
+            "2020-02",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--baseline-from'" in " ".join(result.output.split())

@@ -102,3 +102,12 @@ def test_a_group_help_that_lists_its_commands_lists_them_all(group: str) -> None
         if GROUP_HELP_WORDS[group].get(name, name) not in text
     ]
     assert not missing, f"avert {group}'s help does not name: {missing}: {text}"
+
+
+def test_forecast_history_days_counts_the_backtest_days_in_the_long_span() -> None:
+    """The long-memory maps join past 548 days of the events given, which are
+    --history-days plus --backtest-days: --help said "events spanning more than
+    548 days" as though --history-days alone counted (459 brings them in)."""
+    text = _option_help("forecast", "history_days")
+    assert "--history-days plus --backtest-days" in text
+    assert "459" in text

@@ -206,3 +206,35 @@ def test_the_api_says_how_many_rows_match_beside_those_it_lists(world: World) ->
     body = answer.json()
     assert [r["object"] for r in body["rows"]] == ["api-cut:2", "api-cut:1"]
     assert body["total"] == 3
+
+
+def test_a_cut_csv_export_says_so_and_the_page_says_the_csv_is_cut(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CSV export stops at the newest 1,000,000 rows; the page said it "holds
+    every one" and the cut file was named as a whole one."""
+    from avert.web import pages
+
+    for n in range(3):
+        audit.record(
+            world.store, action="view", obj=f"csvcut:{n}", reason="t", user="csvcut"
+        )
+    monkeypatch.setattr(pages, "AUDIT_PAGE_ROWS", 1, raising=False)
+    monkeypatch.setattr(pages, "AUDIT_CSV_ROWS", 2, raising=False)
+    admin = signed_in(world.app, "admin")
+    page = admin.get("/audit", params={"user_name": "csvcut"})
+    assert "holds the newest 2 of them" in page.text
+    assert "holds every one" not in page.text
+    export = admin.get("/audit.csv", params={"user_name": "csvcut"})
+    assert [r["object"] for r in csv.DictReader(io.StringIO(export.text))] == [
+        "csvcut:2",
+        "csvcut:1",
+    ]
+    assert export.headers["x-avert-rows-matching"] == "3"
+    assert export.headers["x-avert-rows-sent"] == "2"
+    assert "avert-audit-newest-2-of-3.csv" in export.headers["content-disposition"]
+    monkeypatch.setattr(pages, "AUDIT_CSV_ROWS", 3, raising=False)
+    whole = admin.get("/audit.csv", params={"user_name": "csvcut"})
+    assert whole.headers["x-avert-rows-sent"] == "3"
+    assert '"avert-audit.csv"' in whole.headers["content-disposition"]
+    assert "holds every one" in admin.get("/audit", params={"user_name": "csvcut"}).text

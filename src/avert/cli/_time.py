@@ -8,16 +8,18 @@ data.police.uk) is its first day, or its end for an end such as ``--to``.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
-from typing import Final, overload
+from collections.abc import Callable
+from typing import Final, Literal, overload
 
 import typer
 
 from avert.cli._common import get_settings
 from avert.errors import ConfigError
 
-__all__ = ["TIME_HELP", "TO_TIME_HELP", "period", "when"]
+__all__ = ["TIME_HELP", "TO_TIME_HELP", "day_or_month", "period", "when"]
 
 #: Appended to the help of every time option.
 TIME_HELP = (
@@ -88,3 +90,40 @@ def period(
         msg = f"--to ({end}) must be after --from ({start})"
         raise typer.BadParameter(msg, param_hint="--to")
     return begin, until
+
+
+#: The forms click's DateTime took before a month was accepted too.
+_DATE_FORMATS: Final = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
+
+
+def day_or_month(
+    month_as: Literal["first", "last", "end"],
+) -> Callable[[str | dt.datetime], dt.datetime]:
+    """A ``parser=`` for the date options of ``analyse performance``, ``analyse
+    equality`` and ``audit``, which took only dates (click's DateTime) where every
+    other command took a month too: ``YYYY-MM`` is the month's first day
+    (``first``: a ``--from``), its last day (``last``: an inclusive ``--to``, the
+    last day counted) or the next month's first day (``end``: an exclusive
+    ``--to``, "before this time"); any other value is read as before."""
+
+    def parse(value: str | dt.datetime) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        month = _month(value, end=month_as == "end")
+        if month is not None:
+            if month_as == "last":
+                days = calendar.monthrange(month.year, month.month)[1]
+                return month.replace(day=days)
+            return month
+        for form in _DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(value.strip(), form)
+            except ValueError:
+                continue
+        msg = (
+            f"{value!r} is not a date (YYYY-MM-DD), a date-time "
+            "(YYYY-MM-DDTHH:MM:SS) or a month (YYYY-MM)."
+        )
+        raise ValueError(msg)
+
+    return parse

@@ -25,6 +25,7 @@ from avert.cli._common import (
 )
 from avert.cli._options import CsvOutArg, JsonOpt, OverwriteOpt, StableJsonOpt
 from avert.cli._table import Col, print_frame
+from avert.cli._time import day_or_month
 
 __all__ = ["register"]
 
@@ -38,7 +39,9 @@ SinceOpt = Annotated[
     typer.Option(
         "--from",
         "--since",
-        help="Rows at or after this time (default: no start).",
+        parser=day_or_month("first"),
+        help="Rows at or after this time (default: no start); a month YYYY-MM is "
+        "its first day.",
         show_default=False,
     ),
 ]
@@ -47,7 +50,9 @@ UntilOpt = Annotated[
     typer.Option(
         "--to",
         "--until",
-        help="Rows before this time (default: no end).",
+        parser=day_or_month("end"),
+        help="Rows before this time (default: no end); a month YYYY-MM is its "
+        "end (the next month's first day).",
         show_default=False,
     ),
 ]

@@ -31,6 +31,7 @@ from avert.cli._options import (
     police_force_option,
 )
 from avert.cli._table import Col, print_table
+from avert.cli._time import day_or_month
 from avert.cli.ingest import _EXIT_HELP, EXIT_REJECTED, AcceptOpt
 from avert.cli.ingest import _show as show_load
 from avert.config.choices import AREA_FIELDS
@@ -303,17 +304,40 @@ def _two(value: object) -> str:
     return _fmt(value)
 
 
+#: Appended to the help of a first day (``--from``) and of a last day counted.
+_FIRST_HELP = "A date, or a month YYYY-MM (its first day)."
+_LAST_HELP = "A date, or a month YYYY-MM (its last day, counted)."
 _BaselineFromOpt = Annotated[
-    dt.datetime, typer.Option("--baseline-from", help="First day of the baseline.")
+    dt.datetime,
+    typer.Option(
+        "--baseline-from",
+        parser=day_or_month("first"),
+        help=f"First day of the baseline. {_FIRST_HELP}",
+    ),
 ]
 _BaselineToOpt = Annotated[
-    dt.datetime, typer.Option("--baseline-to", help="Last day of the baseline.")
+    dt.datetime,
+    typer.Option(
+        "--baseline-to",
+        parser=day_or_month("last"),
+        help=f"Last day of the baseline. {_LAST_HELP}",
+    ),
 ]
 _RecentFromOpt = Annotated[
-    dt.datetime, typer.Option("--from", help="First day of the recent period.")
+    dt.datetime,
+    typer.Option(
+        "--from",
+        parser=day_or_month("first"),
+        help=f"First day of the recent period. {_FIRST_HELP}",
+    ),
 ]
 _RecentToOpt = Annotated[
-    dt.datetime, typer.Option("--to", help="Last day of the recent period.")
+    dt.datetime,
+    typer.Option(
+        "--to",
+        parser=day_or_month("last"),
+        help=f"Last day of the recent period. {_LAST_HELP}",
+    ),
 ]
 _UnitOpt = Annotated[str, typer.Option("--unit", help="month | week")]
 _MeasureOpt = Annotated[
@@ -335,7 +359,12 @@ _TargetOpt = Annotated[
     ),
 ]
 _TargetByOpt = Annotated[
-    dt.datetime | None, typer.Option("--target-by", help="Date of the target.")
+    dt.datetime | None,
+    typer.Option(
+        "--target-by",
+        parser=day_or_month("last"),
+        help=f"Date of the target. {_LAST_HELP}",
+    ),
 ]
 _AlphaOpt = Annotated[float, typer.Option("--alpha", help="Significance level.")]
 _SustainedMinOpt = Annotated[
@@ -568,11 +597,19 @@ def equality(
     ] = None,
     date_from: Annotated[
         dt.datetime | None,
-        typer.Option("--from", help="First day (default: the first day searched)."),
+        typer.Option(
+            "--from",
+            parser=day_or_month("first"),
+            help=f"First day (default: the first day searched). {_FIRST_HELP}",
+        ),
     ] = None,
     date_to: Annotated[
         dt.datetime | None,
-        typer.Option("--to", help="Last day (default: the last day searched)."),
+        typer.Option(
+            "--to",
+            parser=day_or_month("last"),
+            help=f"Last day (default: the last day searched). {_LAST_HELP}",
+        ),
     ] = None,
     population_year: Annotated[
         int | None,

@@ -127,9 +127,11 @@ def forecast(
             "--history-days",
             min=0,
             help="Days of events the model learns from before the backtest "
-            "(0: every event); 365, as the briefing. Events spanning more than "
-            "548 days (1.5 years) add the default model's long-memory maps, "
-            "which the method printed names.",
+            "(0: every event); 365, as the briefing. The default model adds its "
+            "long-memory maps when the events it is given span more than 548 "
+            "days (1.5 years) before --at: these are --history-days plus "
+            "--backtest-days, so with the 90 backtest days --history-days 459 "
+            "and above brings them in (the method printed names them).",
         ),
     ] = 365.0,
     csv: EventsCsvOpt = None,

@@ -69,8 +69,12 @@ NAV: tuple[tuple[str, str, str], ...] = (
 )
 
 MAX_HOURS = 24 * 31
-#: Rows the Audit page shows, newest first (the CSV export holds every row).
+#: Rows the Audit page shows, newest first (the CSV export holds more).
 AUDIT_PAGE_ROWS = 1000
+#: Rows the audit CSV export holds at most, newest first: when more match, the
+#: file's name and its response headers say so (it had been cut without a word
+#: while the page said the CSV "holds every one").
+AUDIT_CSV_ROWS = 1_000_000
 #: Dates outside these years are refused (400), not computed with.
 MIN_YEAR, MAX_YEAR = 1900, 2200
 
@@ -766,6 +770,7 @@ def audit_page(
         "audit.html",
         rows=rows.head(AUDIT_PAGE_ROWS).to_dicts(),
         matching=rows.height,
+        csv_rows=AUDIT_CSV_ROWS,
         filters=filters.as_form(),
     )
 
@@ -775,18 +780,33 @@ def audit_page(
 def audit_export(
     request: Request, filters: Annotated[AuditFilters, Depends()]
 ) -> Response:
-    """The filtered audit log as CSV (cells neutralised for spreadsheets); audited."""
+    """The filtered audit log as CSV (cells neutralised for spreadsheets); audited.
+
+    The newest :data:`AUDIT_CSV_ROWS` rows that match: the headers
+    ``X-Avert-Rows-Matching`` and ``X-Avert-Rows-Sent`` count both, and a cut
+    file is named ``avert-audit-newest-N-of-M.csv`` (it had the same name
+    whether whole or cut)."""
     ctx = _ctx(request)
     user = current_user(request)
-    rows = views.audit_rows(
+    matching = views.audit_rows(
         ctx.store,
         user=user,
-        limit=1_000_000,
+        limit=None,
         export=True,
         **filters.as_filters(_ctx(request).settings.timezone),
+    )
+    rows = matching.head(AUDIT_CSV_ROWS)
+    name = (
+        "avert-audit.csv"
+        if rows.height == matching.height
+        else f"avert-audit-newest-{rows.height}-of-{matching.height}.csv"
     )
     return Response(
         views.audit_csv(rows),
         media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": 'attachment; filename="avert-audit.csv"'},
+        headers={
+            "content-disposition": f'attachment; filename="{name}"',
+            "x-avert-rows-matching": str(matching.height),
+            "x-avert-rows-sent": str(rows.height),
+        },
     )

@@ -285,6 +285,8 @@ class Stacked(Forecaster):
         # they hold only while the history spans at most long_after_days
         self._frozen_short = False
         self._recent_learnt = False  # the frozen recent weight was learnt, not given
+        # the fixed weights were learnt (by :meth:`frozen`), not given by the caller
+        self._weights_learnt = False
 
     def maps(
         self,
@@ -757,6 +759,7 @@ class Stacked(Forecaster):
             )
         )
         model._recent_learnt = self.fixed_recent_weight is None or self._recent_learnt
+        model._weights_learnt = self.fixed_weights is None or self._weights_learnt
         return model
 
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
@@ -834,19 +837,28 @@ class Stacked(Forecaster):
 
     def method_used(self) -> str:
         """The method of the last prediction: :attr:`method`, or with the
-        long-memory maps named when the history given brought them in (more than
-        ``long_after_days`` of it; the method text said five maps where the
-        forecast had seven)."""
+        long-memory maps named when they were used, and why: the history given
+        (more than ``long_after_days`` of it), or the weights given, which held
+        one for each (whatever the history: the words had said "for a history of
+        more than 548 days" of a forecast on 300). The method text said five
+        maps where the forecast had seven."""
         if not self._used_long():
             return self.method
         longs = " and ".join(_count_words(h, sigma) for h, sigma in self.long_maps)
         span = (
             f"{self.long_after_days:g} days ({self.long_after_days / 365.25:.1f} years)"
         )
-        return (
-            f"{_MAPS_WORDS}, a uniform map and, for a history of more than {span}, "
-            f"{longs}, {_WEIGHING_WORDS}"
+        given = (
+            self.fixed_weights is not None
+            and not self._weights_learnt
+            and self.weights_ is self.fixed_weights
         )
+        why = (
+            "as the weights given include them"
+            if given
+            else f"for a history of more than {span}"
+        )
+        return f"{_MAPS_WORDS}, a uniform map and, {why}, {longs}, {_WEIGHING_WORDS}"
 
     def parts(
         self, cells: npt.NDArray[np.int64]
