@@ -165,6 +165,14 @@ def test_hotspots_table_says_counts_and_cut(monkeypatch: object) -> None:
     monkeypatch.setattr(
         "avert.cli.analyse_places.read_events", lambda *a, **k: pl.DataFrame()
     )
+    # No store here: the cells are named by none (the names are tested in
+    # tests/cli/test_analyse_places.py).
+    monkeypatch.setattr(
+        "avert.cli.analyse_places.with_cell_names",
+        lambda _ctx, _csv, frame, **_k: frame.with_columns(
+            near=pl.lit(None, pl.String)
+        ),
+    )
     args = ["analyse", "hotspots", "--at", "2025-01-05"]
     res = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
@@ -312,6 +320,14 @@ def test_gistar_table_says_when_it_is_cut(monkeypatch: object) -> None:
     monkeypatch.setattr(places, "run_gistar", lambda *a, **k: result)
     monkeypatch.setattr(
         "avert.cli.analyse_places.read_events", lambda *a, **k: pl.DataFrame()
+    )
+    # No store here: the cells are named by none (the names are tested in
+    # tests/cli/test_analyse_places.py).
+    monkeypatch.setattr(
+        "avert.cli.analyse_places.with_cell_names",
+        lambda _ctx, _csv, frame, **_k: frame.with_columns(
+            near=pl.lit(None, pl.String)
+        ),
     )
     args = ["analyse", "gistar"]
     res = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
