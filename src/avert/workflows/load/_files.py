@@ -109,6 +109,10 @@ def replace_files(
     """
     _refuse_unreadable(report)
     files = report.files
+    twice = sorted({f.file for f in files if [g.file for g in files].count(f.file) > 1})
+    if twice:
+        msg = f"--replace-file: {', '.join(twice)} given twice. Nothing was loaded."
+        raise IngestError(msg)
     rows = {f.file: rows_of_file(tx, source, f.file) for f in files}
     missing = [
         f
