@@ -215,7 +215,11 @@ def _show(
         elif f.note:
             console.print(styled((f.file, "yellow"), f": {f.note}"))
     if replacing:
-        console.print(_replaced_summary(report))
+        console.print(
+            _replaced_files_summary(report)
+            if any(f.replacement is not None for f in report.files)
+            else _replaced_summary(report)
+        )
     conflicts = sum(f.conflicts for f in report.files)
     if report.quarantined or conflicts:
         console.print(
@@ -315,6 +319,28 @@ def _replaced_summary(report: LoadReport) -> str:
     return line + "."
 
 
+def _replaced_files_summary(report: LoadReport) -> str:
+    """One line after the table of an incident table load that replaced its files'
+    earlier loads: the counts over its files (each file's note gives its own).
+
+    >>> from avert.ingest.result import FileReport as F
+    >>> from avert.workflows.load import LoadReport
+    >>> counts = dict(replaced=3, added=1, removed=2, unchanged=0)
+    >>> f = F("a.csv", "table-incidents", 4, replaced=5, replacement=counts)
+    >>> _replaced_files_summary(LoadReport("x", [f]))
+    "--replace-file: 1 file's earlier loads replaced: 3 stored incidents replaced, 1 added, 2 removed, 0 unchanged."
+    """
+    done = [f.replacement for f in report.files if f.replacement is not None]
+    n = {k: sum(d.get(k, 0) for d in done) for k in ("replaced", "added", "removed")}
+    unchanged = sum(d.get("unchanged", 0) for d in done)
+    files = "1 file's" if len(done) == 1 else f"{len(done):,} files'"
+    return (
+        f"--replace-file: {files} earlier loads replaced: {n['replaced']:,} "
+        f"stored incident{'' if n['replaced'] == 1 else 's'} replaced, "
+        f"{n['added']:,} added, {n['removed']:,} removed, {unchanged:,} unchanged."
+    )
+
+
 def _run(
     ctx: typer.Context,
     paths: list[str],
@@ -328,6 +354,8 @@ def _run(
     follow_links: bool,
     mapping: str | Path | None = None,
     replace_months: bool = False,
+    replace_file: bool = False,
+    dry_run: bool = False,
 ) -> None:
     from avert.workflows.load import ingest_limits, load_files, refresh_after_load
     from avert.workflows.pseudonym_lookup import fill_pseudonym_lookup
@@ -356,8 +384,18 @@ def _run(
             follow_links=follow_links,
             mapping=mapping,
             replace_months=replace_months,
+            replace_file=replace_file,
+            dry_run=dry_run,
         )
     _show(report, as_json=as_json)
+    if report.dry_run:
+        (err_console if as_json else console).print(
+            "Dry run: the load was done and rolled back; nothing was written "
+            "(nor classified, nor audited)."
+        )
+        if report.rejected_files and not accept_rejects:
+            raise typer.Exit(EXIT_REJECTED)
+        return
     if classify:
         if show_bar:
             console.print("classifying ...", end="\r")

@@ -46,6 +46,27 @@ def table(
     no_classify: NoClassifyOpt = False,
     accept_rejects: AcceptOpt = False,
     follow_links: FollowOpt = False,
+    replace_file: Annotated[
+        bool,
+        typer.Option(
+            "--replace-file",
+            help="Each file replaces what earlier loads stored from it (a corrected "
+            "mapping): the incidents its [table].source stored from a file of this "
+            "name, as given then, are replaced by its rows (matched by key, then by "
+            "line), those it no longer holds are deleted, and the earlier loads' "
+            "quarantine entries removed, in one transaction, counted (replaced, "
+            "added, removed, unchanged) and recorded in the audit log. Refused, "
+            "nothing loaded, when nothing was stored from the file under that source.",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Load, report and roll back: nothing is written (with "
+            "--replace-file: what it would replace).",
+        ),
+    ] = False,
     crs: Annotated[
         str | None,
         typer.Option(
@@ -65,6 +86,8 @@ def table(
         accept_rejects=accept_rejects,
         follow_links=follow_links,
         mapping=mapping,
+        replace_file=replace_file,
+        dry_run=dry_run,
     )
 
 

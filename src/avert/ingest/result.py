@@ -199,7 +199,10 @@ class FileReport:
     ``replaced`` counts stored stops of the file's force-month that a load with
     ``replace_months`` deleted because this file no longer holds them (None: the
     load was not asked to, or the file names no force-month); they are not rows of
-    this file, so they are outside the balance.
+    this file, so they are outside the balance. For an incident table loaded with
+    ``replace_files``, ``replaced`` counts the stored incidents of its earlier loads
+    replaced or removed, and ``replacement`` gives the counts (replaced, added,
+    removed, unchanged, quarantine_removed).
     """
 
     file: str
@@ -215,6 +218,8 @@ class FileReport:
     error: str | None = None
     #: stored stops of the file's force-month deleted because it no longer holds them
     replaced: int | None = None
+    #: an incident table's replaced earlier loads (``replace_files``): the counts
+    replacement: dict[str, int] | None = None
 
     @property
     def balanced(self) -> bool:
@@ -235,6 +240,8 @@ class FileReport:
         }
         if self.replaced is not None:
             out["replaced"] = self.replaced
+        if self.replacement is not None:
+            out["replacement"] = dict(self.replacement)
         if self.note:
             out["note"] = self.note
         if self.error:

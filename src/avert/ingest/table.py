@@ -354,9 +354,10 @@ def _misspelled_categories_note(
     return (
         f"[categories] {', '.join(parts)} matches no row's {column}: the file's "
         "category is stored untranslated, its harm unknown and outside the "
-        "definition of violence. Correct the mapping and load the file into a new "
-        "store: loaded here again, its rows are duplicates that keep the category "
-        "stored"
+        "definition of violence. Correct the mapping and load the file again with "
+        "--replace-file, which replaces what this load stored from it (loaded "
+        "again without it, its rows are duplicates that keep the category stored, "
+        "or new rows beside them)"
     )
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "delete_bare",
     "delete_held",
     "delete_keys",
+    "delete_quarantine_of_file",
     "delete_quarantined",
     "has_bare",
     "has_rows",
@@ -27,9 +28,12 @@ __all__ = [
     "held_rows",
     "keys_from_files",
     "loaded_files",
+    "loads_of_file",
     "record_loads",
     "record_stop_spans",
+    "rows_of_file",
     "set_page_cache",
+    "sources_of_files",
     "stops_per_file",
     "stored_files",
     "update_outcomes",
@@ -274,6 +278,84 @@ def delete_quarantined(
             f'AND source_file = ? AND "line" IN (SELECT "line" FROM "{temp}")',
             [load_id, source_file],
         )
+
+
+def sources_of_files(tx: Transaction) -> pl.DataFrame:
+    """``source`` and ``source_file``: each pair the stored incidents came from
+    (each once): which files an incident table's ``[table].source`` was loaded
+    from (``avert ingest table --replace-file``)."""
+    return tx._query(
+        'SELECT DISTINCT "source", "source_file" FROM "incidents" '
+        'WHERE "source_file" IS NOT NULL',
+        schema={"source": pl.String(), "source_file": pl.String()},
+    )
+
+
+def rows_of_file(tx: Transaction, source: str, source_file: str) -> pl.DataFrame:
+    """``incident_id``, ``load_id``, ``source_line``, ``occurred_from``, ``x``, ``y``
+    of the stored incidents of ``source`` loaded from ``source_file`` (as given to
+    ingest): the rows an incident table's earlier loads stored from that file."""
+    cols = ("incident_id", "load_id", "source_line", "occurred_from", "x", "y")
+    spec = TABLES["incidents"]
+    names = ", ".join(f'"{c}"' for c in cols)
+    return tx._query(
+        f'SELECT {names} FROM "incidents" WHERE "source" = ? AND "source_file" = ?',
+        [source, source_file],
+        schema={c: spec.schema[c] for c in cols},
+    )
+
+
+def loads_of_file(tx: Transaction, source_file: str) -> pl.DataFrame:
+    """``load_id`` and ``file_sha256`` of every recorded load of ``source_file``."""
+    return tx._query(
+        'SELECT "load_id", "file_sha256" FROM "loads" WHERE "source_file" = ?',
+        [source_file],
+        schema=LOADS.schema_of("load_id", "file_sha256"),
+    )
+
+
+def delete_quarantine_of_file(
+    tx: Transaction,
+    source_file: str,
+    *,
+    load_ids: Sequence[str] = (),
+    duplicate_lines: pl.Series | None = None,
+) -> int:
+    """Delete the quarantine entries of ``source_file`` that loads ``load_ids``
+    wrote (any kind), and its conflicting-duplicate entries (``kind =
+    'duplicate'``) of ``duplicate_lines`` whatever load wrote them: the entries of
+    an incident table's earlier loads that a load replacing them supersedes, and
+    those of rows whose revision it stored. Returns how many (a count, then a
+    delete only if any)."""
+    parts: list[pl.DataFrame] = []
+    schema = {"load_id": pl.String(), "line": pl.Int64()}
+    if load_ids:
+        parts.append(
+            pl.DataFrame(
+                {"load_id": sorted(set(load_ids)), "line": None}, schema=schema
+            )
+        )
+    if duplicate_lines is not None and duplicate_lines.len():
+        lines = pl.DataFrame({"line": duplicate_lines}, schema={"line": pl.Int64()})
+        parts.append(
+            lines.unique().select(pl.lit(None, pl.String).alias("load_id"), "line")
+        )
+    if not parts:
+        return 0
+    with _temporary(tx, pl.concat(parts)) as temp:
+        where = (
+            'source_file = ? AND (load_id IN (SELECT "load_id" FROM '
+            f'"{temp}" WHERE "load_id" IS NOT NULL) OR (kind = \'duplicate\' AND '
+            f'"line" IN (SELECT "line" FROM "{temp}" WHERE "line" IS NOT NULL)))'
+        )
+        found = tx._query(
+            f"SELECT COUNT(*) AS n FROM quarantine WHERE {where}",
+            [source_file],
+            schema={"n": pl.Int64()},
+        )
+        if found["n"][0]:
+            tx._execute(f"DELETE FROM quarantine WHERE {where}", [source_file])
+    return int(found["n"][0])
 
 
 def held_files(tx: Transaction, table: str) -> list[str]:

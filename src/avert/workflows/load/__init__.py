@@ -14,8 +14,9 @@ The modules: ``_load`` (the load: files parsed ahead, written part by part, the
 quarantine and ``loads`` rows), ``_plan`` (the units of a load), ``_checks`` (long
 keys, references, duplicates), ``_state`` (what a load holds while it writes, its
 report, the key-ordered append), ``_months`` (police.uk force-months:
-``--replace-month`` and the notes on revised months) and ``_refresh`` (what is
-derived from the stored records, after a load).
+``--replace-month`` and the notes on revised months), ``_files`` (incident tables:
+``--replace-file``, a load replacing what earlier loads of the same file stored) and
+``_refresh`` (what is derived from the stored records, after a load).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable, Generator, Iterable, Sequence
-from contextlib import ExitStack, closing
+from contextlib import AbstractContextManager, ExitStack, closing, nullcontext
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +31,7 @@ from avert.ingest.result import (
 from avert.ingest.sources import unterminated_last_line
 from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
+from avert.store.audit import append_in, append_lock
 from avert.store.database import Transaction
 from avert.store.loads import (
     record_loads,
@@ -44,6 +45,12 @@ from avert.workflows.load._checks import (
     _give_details,
     _reject_long_keys,
     _split_duplicates,
+)
+from avert.workflows.load._files import (
+    TABLE_KIND,
+    Replacement,
+    audit_entries,
+    replace_files,
 )
 from avert.workflows.load._held import (
     is_recorded,
@@ -92,6 +99,8 @@ def load_files(
     limits: Limits = DEFAULT_LIMITS,
     follow_links: bool = False,
     replace_months: bool = False,
+    replace_file: bool = False,
+    dry_run: bool = False,
 ) -> LoadReport:
     """Load police.uk files or one avert bundle into ``store`` in one transaction.
 
@@ -130,6 +139,15 @@ def load_files(
         different files of one force-month in the load are an IngestError; a file
         holding no row, or not ending with a line break (cut short), replaces
         nothing.
+    replace_file
+        (``kind="table"``) Each file replaces what earlier loads stored from it
+        under the mapping's ``[table].source`` (:mod:`._files`): its stored
+        incidents are replaced by the file's rows, those it no longer holds
+        deleted, the earlier loads' quarantine entries removed, in the same
+        transaction, with an audit row per file (action ``replace``).
+    dry_run
+        Do everything, report it, and roll the transaction back: nothing is
+        written (``report.dry_run`` is true).
 
     Returns
     -------
@@ -140,8 +158,11 @@ def load_files(
     ------
     IngestError
         Unreadable input, a bad bundle, (``strict``) any rejected row, or
-        (``replace_months``) two different files of one force-month.
+        (``replace_months``) two different files of one force-month, or
+        (``replace_file``) a file nothing was stored from, that holds no incident,
+        or whose stored rows are another file's.
     """
+    source = _replacing_source(kind, mapping, parse) if replace_file else None
     check_store_crs(crs)
     units, skipped, references, names = _plan(
         paths,
@@ -154,25 +175,55 @@ def load_files(
         follow_links=follow_links,
     )
     report = LoadReport(load_id=_new_load_id(), skipped=skipped)
-    # bulk: appended pages are written once (rollback journal), not twice (WAL)
-    with store.transaction(bulk=True) as tx, ExitStack() as deferred:
-        state = _write_all(
-            tx,
-            deferred,
-            (units, names, references),
-            report,
-            progress,
-            keep_keys=replace_months,
-        )
-        _settle(
-            tx,
-            report,
-            state,
-            strict=strict,
-            replace_months=replace_months,
-            timezone=timezone,
-        )
+    # the audit rows of a replace are written in the load's transaction
+    audit: AbstractContextManager[object] = (
+        append_lock() if source is not None and not dry_run else nullcontext()
+    )
+    try:
+        # bulk: appended pages are written once (rollback journal), not twice (WAL)
+        with audit, store.transaction(bulk=True) as tx, ExitStack() as deferred:
+            state = _write_all(
+                tx,
+                deferred,
+                (units, names, references),
+                report,
+                progress,
+                keep_keys=replace_months or source is not None,
+            )
+            done = _settle(
+                tx,
+                report,
+                state,
+                strict=strict,
+                replace_months=replace_months,
+                replace_source=source,
+                timezone=timezone,
+            )
+            if done and not dry_run:
+                entries = audit_entries(report, done, source=str(source))
+                append_in(tx, entries, timezone=store.timezone)
+            if dry_run:
+                raise _RolledBack
+    except _RolledBack:
+        report.dry_run = True
     return report
+
+
+class _RolledBack(Exception):  # noqa: N818 - not an error: a dry run's end
+    """Raised at the end of a dry run's transaction: it is rolled back."""
+
+
+def _replacing_source(
+    kind: str, mapping: str | Path | None, parse: Callable[[Path], Parsed] | None
+) -> str:
+    """The ``[table].source`` whose earlier loads of a file ``replace_file`` replaces
+    (a ValueError for a load that is not an incident table's)."""
+    if kind != "table" or parse is not None or mapping is None:
+        msg = "replace_file is for incident tables (kind='table' with a mapping)"
+        raise ValueError(msg)
+    from avert.ingest.table import read_mapping
+
+    return read_mapping(mapping).source
 
 
 def _write_all(
@@ -212,14 +263,18 @@ def _settle(
     *,
     strict: bool,
     replace_months: bool,
+    replace_source: str | None,
     timezone: str,
-) -> None:
+) -> dict[str, Replacement]:
     """What a load does once its rows are written and its indexes rebuilt, in its
     transaction: (``strict``) refuse any rejected row, note stops without a force,
     (``replace_months``) make each police.uk stop and street file the whole of its
-    force-month and note those not replaced, put the latest outcomes on touched
-    incidents, note revised stops, record the rows held by stored files of other
-    months, the load itself and the latest search time it stored per force."""
+    force-month and note those not replaced, (``replace_source``) make each
+    incident table file the whole of what its earlier loads stored under that
+    source, put the latest outcomes on touched incidents, note revised stops,
+    record the rows held by stored files of other months, the load itself and the
+    latest search time it stored per force. Returns what each replaced table file
+    did (empty without ``replace_source``)."""
     if strict:
         _refuse_rejects(report, state)
     _note_stops_without_force(report)
@@ -227,6 +282,9 @@ def _settle(
         _replace_months(tx, report, state, _STOP_MONTHS)
         _replace_months(tx, report, state, _STREET_MONTHS)
         _note_not_replaced(tx, report, state.held_keys)
+    done: dict[str, Replacement] = {}
+    if replace_source is not None:
+        done = replace_files(tx, report, state, source=replace_source)
     if state.touched_outcomes:
         update_outcomes(tx, report.load_id)
     _note_revised_stops(tx, report)
@@ -234,6 +292,7 @@ def _settle(
     _record_loads(tx, report, timezone)
     if state.stops_stored:
         record_stop_spans(tx, report.load_id, pl.concat(state.stops_stored))
+    return done
 
 
 def _new_load_id() -> str:
@@ -462,7 +521,7 @@ def _write(
         if (
             table in _HELD
             and state.held_keys is not None
-            and parsed.kind == STREET_KIND
+            and parsed.kind in (STREET_KIND, TABLE_KIND)
         ):
             state.revised.setdefault(parsed.file, []).append(
                 _conflicting_rows(frame, conflicts, _HELD[table])

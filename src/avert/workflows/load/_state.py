@@ -37,6 +37,8 @@ class LoadReport:
     load_id: str
     files: list[FileReport] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: a dry run: the load was done and rolled back, nothing was written
+    dry_run: bool = False
 
     @property
     def rows(self) -> int:
