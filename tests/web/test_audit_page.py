@@ -238,3 +238,27 @@ def test_a_cut_csv_export_says_so_and_the_page_says_the_csv_is_cut(
     assert whole.headers["x-avert-rows-sent"] == "3"
     assert '"avert-audit.csv"' in whole.headers["content-disposition"]
     assert "holds every one" in admin.get("/audit", params={"user_name": "csvcut"}).text
+
+
+def test_the_csv_exports_row_names_the_filters_of_the_rows_it_holds(
+    world: World,
+) -> None:
+    """The export's audit row said only "web export, N rows": not whose rows,
+    nor of which action or time, were taken away (``avert audit export``'s row
+    names its filters)."""
+    audit.record(
+        world.store, action="view", obj="person:P9999998", reason="t", user="eve"
+    )
+    admin = signed_in(world.app, "admin")
+    export = admin.get(
+        "/audit.csv",
+        params={"user_name": "eve", "action": "view", "since": "2020-01-01T00:00"},
+    )
+    assert export.status_code == 200
+    log = world.store.read_frame("audit")
+    row = log.filter((log["action"] == "export") & (log["object"] == "audit.csv")).row(
+        -1, named=True
+    )
+    assert "user_name=eve" in row["detail"]
+    assert "action=view" in row["detail"]
+    assert "since=2020-01-01T00:00" in row["detail"]

@@ -17,13 +17,16 @@ them many users of the JSON API at once, every read counted in the audit log).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from http.cookiejar import CookieJar
@@ -103,6 +106,54 @@ def test_a_session_made_at_one_worker_is_valid_at_another(
         )
         assert signed_out.status_code == 303
         assert signed_out.headers["location"] == "/login"
+
+
+def test_a_worker_uvicorn_starts_itself_logs_no_person_id_nor_purpose(
+    worker_env: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``uvicorn avert.web.app:app_from_environment --factory`` (docs/web.md,
+    *Deploying*) keeps uvicorn's access log on by default, which wrote every
+    request's path and query: ``GET /api/v1/people/P0000123?purpose=...``, a
+    person's id and the purpose typed, outside the audit log."""
+    import logging
+
+    import uvicorn
+
+    monkeypatch.setenv("AVERT_SECRET_KEY", SECRET)
+    access = logging.getLogger("uvicorn.access")
+    monkeypatch.setattr(access, "disabled", False)  # as uvicorn leaves it
+    caplog.set_level(logging.INFO, logger="uvicorn.access")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            "avert.web.app:app_from_environment",
+            factory=True,
+            port=_free_port(),
+            log_config=None,  # records reach caplog (uvicorn's own stop there)
+            access_log=True,  # uvicorn's default
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        asked = ("/people/P0000123", "/api/v1/people/P0000123?purpose=stab+victim")
+        for path in asked:
+            # the page goes to the sign-in (200); the API refuses (401: no token)
+            with contextlib.suppress(urllib.error.HTTPError):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    logged = "\n".join(r.getMessage() + repr(r.args) for r in caplog.records)
+    assert "P0000123" not in logged
+    assert "stab" not in logged
 
 
 def test_the_demo_workers_share_the_keys_avert_serve_makes_once(

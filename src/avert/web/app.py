@@ -649,6 +649,13 @@ def _app_from_environment(*, demo: bool) -> FastAPI:
     from avert.config.settings import load_settings
     from avert.workflows.admin import open_store
 
+    # uvicorn's access log writes each request's path and query: a person's id
+    # (/people/P0000123) and the purpose typed (/api/v1/people/...?purpose=...),
+    # in a file no access rule or audit row covers. 'avert serve' turns it off
+    # (access_log=False); uvicorn started by hand or by a process manager with
+    # this factory (docs/web.md, "Deploying") wrote it. SecurityHeaders logs the
+    # route's template instead.
+    logging.getLogger("uvicorn.access").disabled = True
     settings = load_settings()
     if demo and not (
         _check_secret(settings, demo=True) == settings.secret_key

@@ -1612,7 +1612,21 @@ def audit_rows(
         rows = audit.read(
             store, since=since, until=until, user=user_name, action=action
         )
-        record_export(store, user=user, what="audit.csv", n_rows=rows.height)
+        # the filters too, as 'avert audit export' names them: the row said
+        # only "web export, N rows", not whose or which rows were exported
+        filters = audit.describe(
+            since=since and since.isoformat(),
+            until=until and until.isoformat(),
+            user_name=user_name,
+            action=action,
+        )
+        record_export(
+            store,
+            user=user,
+            what="audit.csv",
+            n_rows=rows.height,
+            detail=filters or None,
+        )
     else:
         rows = audit_workflow.audit_rows(
             store,
@@ -1633,10 +1647,18 @@ def as_json(value: Any) -> Any:
     return jsonable(value)
 
 
-def record_export(store: Store, *, user: User, what: str, n_rows: int) -> None:
-    """Audit an export made from the web app (before its bytes are sent)."""
+def record_export(
+    store: Store, *, user: User, what: str, n_rows: int, detail: str | None = None
+) -> None:
+    """Audit an export made from the web app (before its bytes are sent);
+    ``detail``: what was asked for (:func:`avert.store.audit.describe`)."""
     audit_as(
-        store, user, action="export", obj=what, reason=f"web export, {n_rows} rows"
+        store,
+        user,
+        action="export",
+        obj=what,
+        reason=f"web export, {n_rows} rows",
+        detail=detail,
     )
 
 
