@@ -28,7 +28,9 @@ grid's cells they cost less than smoothing the grid (:data:`_WINDOW_SHARE`).
 When the cells read are more the whole grid is smoothed and read, exactly as
 before. The stack uses the windows in its 28-day fit of the recent map's weight
 only: its cross-validation smooths whole grids however few the cells, because
-the weights' search carries the sums' last bits far (``Stacked._held_out_blocks``).
+the weights' search carries the sums' last bits far (``Stacked._held_out_blocks``);
+:func:`smoothings_read_at` reads those whole smoothings at its cells, one buffer
+for them all, with the very bits of the whole maps.
 """
 
 from __future__ import annotations
