@@ -28,17 +28,27 @@ grid's cells they cost less than smoothing the grid (:data:`_WINDOW_SHARE`).
 When the cells read are more the whole grid is smoothed and read, exactly as
 before. The stack uses the windows in its 28-day fit of the recent map's weight
 only: its cross-validation smooths whole grids however few the cells, because
-the weights' search carries the sums' last bits far (``Stacked._held_out_blocks``).
+the weights' search carries the sums' last bits far (``Stacked._held_out_blocks``);
+:func:`smoothings_read_at` reads those whole smoothings at its cells, one buffer
+for them all, with the very bits of the whole maps.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["gaussian_kernel", "smooth_near", "smoothed_at", "smoothed_total"]
+__all__ = [
+    "gaussian_kernel",
+    "nonempty_lines",
+    "smooth_near",
+    "smoothed_at",
+    "smoothed_total",
+    "smoothings_read_at",
+]
 
 #: the windows are used while their values number at most this share of the grid's
 #: cells: on 500 x 500 cells (2026-12-06, one thread, best of 7), at sigma 1 they
@@ -56,14 +66,38 @@ def gaussian_kernel(sigma: float) -> npt.NDArray[np.float64]:
     >>> gaussian_kernel(1.0).round(4).tolist()
     [0.0044, 0.054, 0.242, 0.3991, 0.242, 0.054, 0.0044]
     """
+    return _kernel(float(sigma)).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _kernel(sigma: float) -> npt.NDArray[np.float64]:
+    """:func:`gaussian_kernel`, made once per sigma (read-only): the one-day-ahead
+    fit asks for the same few kernels 28 times a forecast."""
     sd = float(sigma)
     radius = int(3.0 * sd + 0.5)
     x = np.arange(-radius, radius + 1)
     phi = np.exp(-0.5 / (sd * sd) * x**2)
-    return np.asarray(phi / phi.sum(), dtype=np.float64)
+    weights = np.asarray(phi / phi.sum(), dtype=np.float64)
+    weights.setflags(write=False)
+    return weights
 
 
-def smooth_near(image: npt.ArrayLike, sigma: float) -> npt.NDArray[np.float64]:
+def nonempty_lines(
+    image: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The indices of the rows and of the columns of the 2-D ``image`` holding a
+    non-zero value: what :func:`smooth_near` reads of it to find its patches, the
+    same for every sigma (so found once for several smoothings of one map)."""
+    return np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
+
+
+def smooth_near(
+    image: npt.ArrayLike,
+    sigma: float,
+    *,
+    out: npt.NDArray[np.float64] | None = None,
+    lines: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
+) -> npt.NDArray[np.float64]:
     """Return ``ndimage.gaussian_filter(image, sigma, mode="constant",
     truncate=3.0)``, computed only around the non-zero cells: on the rectangles
     where runs of non-empty rows meet runs of non-empty columns (runs apart by more
@@ -73,6 +107,11 @@ def smooth_near(image: npt.ArrayLike, sigma: float) -> npt.NDArray[np.float64]:
     So a grid far larger than its events (a padded or regional extent, a few
     points far out) costs what the events' own patches cost, with the very same
     result.
+
+    ``out`` (a float array of the image's shape, not the image) receives the
+    result in place of a new array, and ``lines`` are the image's
+    :func:`nonempty_lines` when already found: the same bits either way (SciPy's
+    filter computes the same values into an output given as into its own).
 
     >>> from scipy import ndimage
     >>> im = np.zeros((50, 60)); im[10, 20] = 1.0; im[45, 2] = 2.0
@@ -85,21 +124,22 @@ def smooth_near(image: npt.ArrayLike, sigma: float) -> npt.NDArray[np.float64]:
     image = np.asarray(image, dtype=np.float64)  # no copy of a float map
     if image.size == 0:
         return image.copy()
+    if out is None:
+        out = np.empty(image.shape, dtype=np.float64)
     reach = int(3.0 * float(sigma) + 0.5)  # scipy's radius for truncate=3.0
+    used_rows, used_cols = nonempty_lines(image) if lines is None else lines
 
-    def runs(axis: int) -> list[tuple[int, int]]:
-        """(start, stop) of each run of non-empty lines, grown by ``reach``."""
-        used = np.flatnonzero(image.any(axis=axis))
+    def runs(used: npt.NDArray[np.int64], size: int) -> list[tuple[int, int]]:
+        """(start, stop) of each run of the non-empty lines ``used`` of an axis of
+        ``size`` lines, grown by ``reach``."""
         if used.size == 0:
             return []
         cut = np.flatnonzero(np.diff(used) > 2 * reach)
         first = np.maximum(np.append(used[0], used[cut + 1]) - reach, 0)
-        stop = np.minimum(
-            np.append(used[cut], used[-1]) + reach + 1, image.shape[1 - axis]
-        )
+        stop = np.minimum(np.append(used[cut], used[-1]) + reach + 1, size)
         return list(zip(first.tolist(), stop.tolist(), strict=True))
 
-    rows, cols = runs(1), runs(0)
+    rows, cols = runs(used_rows, image.shape[0]), runs(used_cols, image.shape[1])
     patches = [
         (r0, r1, c0, c1)
         for r0, r1 in rows
@@ -108,15 +148,47 @@ def smooth_near(image: npt.ArrayLike, sigma: float) -> npt.NDArray[np.float64]:
     ]
     area = sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in patches)
     if 2 * area > image.size:  # the events spread over the grid: all of it at once
-        return np.asarray(
-            ndimage.gaussian_filter(image, sigma, mode="constant", truncate=3.0),
-            dtype=np.float64,
-        )
-    out = np.zeros(image.shape, dtype=np.float64)
+        ndimage.gaussian_filter(image, sigma, output=out, mode="constant", truncate=3.0)
+        return out
+    out.fill(0.0)
     for r0, r1, c0, c1 in patches:
         out[r0:r1, c0:c1] = ndimage.gaussian_filter(
             image[r0:r1, c0:c1], sigma, mode="constant", truncate=3.0
         )
+    return out
+
+
+def smoothings_read_at(
+    image: npt.ArrayLike,
+    sigmas: Sequence[float],
+    cells: npt.NDArray[np.int64],
+    *,
+    buffer: npt.NDArray[np.float64] | None = None,
+) -> list[tuple[npt.NDArray[np.float64], float]]:
+    """For each of ``sigmas``, :func:`smooth_near` ``(image, sigma)`` read at the
+    flat ``cells`` and its sum, ``smooth.ravel().sum()``: the very same bits as
+    those of the whole map, which is made (its sum's bits need every value, unlike
+    :func:`smoothed_at`'s), but into one ``buffer`` (made when not given) reused
+    by each sigma, and the image's non-empty lines found once. The
+    cross-validation of ``Stacked`` reads its maps so: a whole map per fold and
+    sigma had been written, divided by its sum, then read at the cells.
+
+    >>> im = np.random.default_rng(1).random((30, 40))
+    >>> [(v, total)] = smoothings_read_at(im, [2.0], np.array([0, 5, 1199]))
+    >>> whole = smooth_near(im, 2.0).ravel()
+    >>> bool(np.array_equal(v, whole[[0, 5, 1199]])), total == float(whole.sum())
+    (True, True)
+    """
+    image = np.asarray(image, dtype=np.float64)
+    if image.size == 0:
+        return [(np.zeros(0), 0.0) for _ in sigmas]
+    if buffer is None:
+        buffer = np.empty(image.shape, dtype=np.float64)
+    lines = nonempty_lines(image)
+    out: list[tuple[npt.NDArray[np.float64], float]] = []
+    for sigma in sigmas:
+        smooth = smooth_near(image, sigma, out=buffer, lines=lines).ravel()
+        out.append((smooth[cells], float(smooth.sum())))
     return out
 
 
@@ -134,29 +206,43 @@ def smoothed_total(image: npt.ArrayLike, sigma: float) -> float:
     0.36
     """
     image = np.asarray(image, dtype=np.float64)
-    return _totals(image, [gaussian_kernel(sigma)])[0]
+    return _totals(image, [sigma])[0]
 
 
-def _totals(
-    image: npt.NDArray[np.float64], kernels: Sequence[npt.NDArray[np.float64]]
-) -> list[float]:
-    """:func:`smoothed_total` for each of the ``kernels``, reading ``image`` once."""
-    if not kernels:
+def _totals(image: npt.NDArray[np.float64], sigmas: Sequence[float]) -> list[float]:
+    """:func:`smoothed_total` for each of the ``sigmas``, reading ``image`` once."""
+    if not sigmas:
         return []
     ny, nx = image.shape
-    by_row = image @ np.column_stack([_mass_inside(k, nx) for k in kernels])
-    return [float(_mass_inside(k, ny) @ by_row[:, i]) for i, k in enumerate(kernels)]
+    by_row = image @ _masses_inside(tuple(float(s) for s in sigmas), nx)
+    return [
+        float(_mass_inside(float(s), ny) @ by_row[:, i]) for i, s in enumerate(sigmas)
+    ]
 
 
-def _mass_inside(weights: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
-    """For each of ``n`` positions on an axis, the sum of the kernel ``weights``
-    whose offsets stay on it (``0 <= p + a < n``)."""
+@functools.lru_cache(maxsize=64)
+def _masses_inside(sigmas: tuple[float, ...], n: int) -> npt.NDArray[np.float64]:
+    """:func:`_mass_inside` of each of ``sigmas`` side by side, one column each
+    (read-only; made once per grid)."""
+    masses = np.column_stack([_mass_inside(s, n) for s in sigmas])
+    masses.setflags(write=False)
+    return masses
+
+
+@functools.lru_cache(maxsize=256)
+def _mass_inside(sigma: float, n: int) -> npt.NDArray[np.float64]:
+    """For each of ``n`` positions on an axis, the sum of the kernel's weights
+    (:func:`gaussian_kernel` of ``sigma``) whose offsets stay on it
+    (``0 <= p + a < n``); read-only, made once per sigma and axis."""
+    weights = _kernel(sigma)
     radius = (weights.size - 1) // 2
     cumulative = np.concatenate(([0.0], np.cumsum(weights)))
     p = np.arange(n)
     first = np.maximum(-radius, -p) + radius  # index of the first offset inside
     stop = np.minimum(radius, n - 1 - p) + radius + 1
-    return np.asarray(cumulative[stop] - cumulative[first], dtype=np.float64)
+    mass = np.asarray(cumulative[stop] - cumulative[first], dtype=np.float64)
+    mass.setflags(write=False)
+    return mass
 
 
 def smoothed_at(
@@ -183,12 +269,12 @@ def smoothed_at(
     """
     image = np.asarray(image, dtype=np.float64)
     cells = np.asarray(cells, dtype=np.int64)
-    kernels = [gaussian_kernel(s) for s in sigmas]
+    kernels = [_kernel(float(s)) for s in sigmas]
     window = [cells.size * k.size**2 <= _WINDOW_SHARE * image.size for k in kernels]
     small = [k for k, w in zip(kernels, window, strict=True) if w]
     reach = max(((k.size - 1) // 2 for k in small), default=0)
     block = _windows(image, cells, reach) if small else None
-    totals = iter(_totals(image, small))
+    totals = iter(_totals(image, [s for s, w in zip(sigmas, window, strict=True) if w]))
     out: list[tuple[npt.NDArray[np.float64], float]] = []
     for sigma, weights, inside in zip(sigmas, kernels, window, strict=True):
         if block is None or not inside:

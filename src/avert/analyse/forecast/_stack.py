@@ -74,7 +74,11 @@ import numpy.typing as npt
 
 from avert.analyse.forecast._base import Forecaster, Risk, one_blas_thread
 from avert.analyse.forecast._grid import Events, Grid
-from avert.analyse.forecast._smooth import smooth_near, smoothed_at
+from avert.analyse.forecast._smooth import (
+    smooth_near,
+    smoothed_at,
+    smoothings_read_at,
+)
 from avert.errors import ConfigError
 
 __all__ = ["Stacked", "mixture_weights", "smooth_near"]
@@ -140,10 +144,15 @@ def mixture_weights(
     f = np.ascontiguousarray(maps if seen.all() else maps[:, seen], dtype=np.float64)
     y = counts[seen] / total  # scaled: the optimum is the same
 
+    # each evaluation's arrays, one per held-out column, made once: the same
+    # operations into them as into new arrays (the same bits), without a fresh
+    # allocation of each per evaluation (page faults on a large city's columns)
+    mix, log_mix, ratio = (np.empty(f.shape[1]) for _ in range(3))
+
     def negative(w: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
-        mix = np.maximum(w @ f, 1e-300)
-        value = float(y @ np.log(mix)) - float(w.sum())
-        grad = f @ (y / mix) - 1.0
+        np.maximum(np.matmul(w, f, out=mix), 1e-300, out=mix)
+        value = float(y @ np.log(mix, out=log_mix)) - float(w.sum())
+        grad = f @ np.divide(y, mix, out=ratio) - 1.0
         return -value, -grad
 
     from scipy import optimize  # 0.1-0.3 s: imported where it is used
@@ -449,13 +458,20 @@ class Stacked(Forecaster):
         count: npt.NDArray[np.float64],
         cells: npt.NDArray[np.int64],
         weights: npt.NDArray[np.float64] | None = None,
+        buffer: npt.NDArray[np.float64] | None = None,
     ) -> npt.NDArray[np.float64]:
         """``self._maps_of(count, weights)[:, cells]`` without the whole maps: the
         fits read the maps at the cells of held-out events only, so each
         smoothing is evaluated there (:func:`smoothed_at`: the same values, bit
         for bit, and its sum over the grid to rounding) and, given the
-        ``weights``, left as zeros where its weight is zero."""
-        base = (count / max(float(count.sum()), 1e-12)).reshape(self.grid.shape)
+        ``weights``, left as zeros where its weight is zero. The density of the
+        count is written into ``buffer`` (of the count's size) when given: the
+        28 days of :meth:`fit_recent_weight` reuse one."""
+        base = np.divide(
+            count,
+            max(float(count.sum()), 1e-12),
+            out=np.empty(count.shape) if buffer is None else buffer,
+        ).reshape(self.grid.shape)
         rows = np.zeros((len(self.sigmas_cells) + 2, cells.size))
         rows[0] = base.ravel()[cells]
         used = [
@@ -535,6 +551,7 @@ class Stacked(Forecaster):
             else {}
         )
         stack_cols, recent_cols, counts = [], [], []
+        base = np.empty(count.shape)  # each day's density of the count, in turn
         for back in range(1, self.ahead_days + 1):
             day = start - back
             held = events.between(day, day + 1.0)
@@ -553,11 +570,11 @@ class Stacked(Forecaster):
             # the maps are read at the day's cells only
             if long:
                 stack_cols.append(
-                    weights[:k0] @ self._maps_at(count, seen, weights[:k0])
+                    weights[:k0] @ self._maps_at(count, seen, weights[:k0], base)
                     + weights[k0:] @ self._long_at(longs, seen, weights[k0:])
                 )
             else:
-                stack_cols.append(weights @ self._maps_at(count, seen, weights))
+                stack_cols.append(weights @ self._maps_at(count, seen, weights, base))
             recent_cols.append(self._recent_at(events.before(day), day, seen))
             counts.append(n.astype(np.float64))
         if not counts:
@@ -644,7 +661,14 @@ class Stacked(Forecaster):
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
         """Each time block's events (counts per cell seen) next to the maps at
         ``t0`` of every other block (the long-memory maps too when ``long``),
-        side by side; None without two blocks."""
+        side by side; None without two blocks.
+
+        Each map is read at the block's cells with the bits of the whole map
+        (:meth:`_whole_maps_at`): the weights' search carries a map's last bits
+        far (Toronto's robberies, 2021-01-03, every event, moved by 1e-9 of the
+        forecast with sums that differed in their last bits), so the maps'
+        sums are of whole smoothings, as they were; only the writing of whole
+        maps, and the copies of them, are gone (2026-12-07)."""
         assert self.folds is not None
         if len(ev) == 0:
             return None
@@ -652,8 +676,9 @@ class Stacked(Forecaster):
         block = np.clip(
             np.searchsorted(edges, ev.t, side="right") - 1, 0, self.folds - 1
         )
-        maps: list[npt.NDArray[np.float64]] = []
-        counts: list[npt.NDArray[np.float64]] = []
+        present = np.flatnonzero(np.bincount(block))  # the blocks holding events
+        if present.size < 2:
+            return None
         weight = self._event_weights(ev, t0)  # once: each block's are a subset
         # the long counts' event weights, once; the flat count of the other
         # blocks is every event's count less the block's, as integers (the same
@@ -665,37 +690,85 @@ class Stacked(Forecaster):
         }
         flat = long and any(h is None for h, _ in self.long_maps)
         every = np.bincount(ev.cell, minlength=self.grid.n_cells) if flat else None
-        for b in np.flatnonzero(np.bincount(block)):  # the blocks holding events
+        blocks = []
+        for b in present:
             inside = block == b
-            if inside.all():
-                return None
-            rest = ~inside
             n = np.bincount(ev.cell[inside], minlength=self.grid.n_cells)
             seen = np.flatnonzero(n)
+            blocks.append((inside, seen, n[seen]))
+        k0 = len(self.sigmas_cells) + 2
+        maps = np.empty(
+            (
+                k0 + (len(self.long_maps) if long else 0),
+                sum(s.size for _, s, _ in blocks),
+            )
+        )
+        counts = np.empty(maps.shape[1])
+        buffer = np.empty(self.grid.shape)  # each whole smoothing's, in turn
+        at = 0
+        for inside, seen, n_seen in blocks:
+            cols = slice(at, at + seen.size)
+            at += seen.size
+            rest = ~inside
             rest_cell = ev.cell[rest]
             rest_count = self._count_of(rest_cell, weight[rest])
-            # whole maps, read at the cells: the sums of :meth:`_maps_at` differ in
-            # their last bits, which the weights' search can carry to 1e-9 of the
-            # forecast (Toronto's robberies, 2021-01-03, every event)
-            if long:
-                rest_long: dict[float | None, npt.NDArray[np.float64]] = {
-                    h: self._count_of(rest_cell, w[rest])
-                    for h, w in long_weights.items()
-                }
-                if every is not None:
-                    rest_long[None] = (every - n).astype(np.float64)
-                maps.append(
-                    np.vstack(
-                        [
-                            self._maps_of(rest_count)[:, seen],
-                            self._long_at(rest_long, seen, whole=True),
-                        ]
+            self._whole_maps_at(rest_count, seen, maps[:k0, cols], buffer)
+            counts[cols] = n_seen
+            if not long:
+                continue
+            rest_long = {
+                h: self._count_of(rest_cell, w[rest]) for h, w in long_weights.items()
+            }
+            for k, (h, sigma) in enumerate(self.long_maps):
+                row = maps[k0 + k, cols]
+                if h is None and sigma == 0:
+                    # the flat count (every event's less the block's) at the
+                    # cells: integers, so its whole sum is the number of events
+                    # the other blocks hold, exactly
+                    assert every is not None
+                    flat_seen = (every[seen] - n_seen).astype(np.float64)
+                    np.divide(flat_seen, max(float(rest.sum()), 1e-12), out=row)
+                    continue
+                if h is None:  # the flat count smoothed: made whole
+                    assert every is not None
+                    inside_count = np.bincount(
+                        ev.cell[inside], minlength=self.grid.n_cells
                     )
+                    count = (every - inside_count).astype(np.float64)
+                else:
+                    count = rest_long[h]
+                total = max(float(count.sum()), 1e-12)
+                if sigma == 0:
+                    np.divide(count[seen], total, out=row)
+                    continue
+                [(smooth, smooth_total)] = smoothings_read_at(
+                    (count / total).reshape(self.grid.shape),
+                    [sigma],
+                    seen,
+                    buffer=buffer,
                 )
-            else:
-                maps.append(self._maps_of(rest_count)[:, seen])
-            counts.append(n[seen].astype(np.float64))
-        return np.hstack(maps), np.concatenate(counts)
+                np.divide(smooth, max(smooth_total, 1e-12), out=row)
+        return maps, counts
+
+    def _whole_maps_at(
+        self,
+        count: npt.NDArray[np.float64],
+        cells: npt.NDArray[np.int64],
+        out: npt.NDArray[np.float64],
+        buffer: npt.NDArray[np.float64] | None = None,
+    ) -> None:
+        """Write ``self._maps_of(count)[:, cells]`` into ``out``, the same bits:
+        each smoothing is of the whole grid and divided by its whole sum, as
+        there, but read at ``cells`` only (:func:`smoothings_read_at`), so no
+        whole map is written or copied."""
+        base = count / max(float(count.sum()), 1e-12)
+        out[0] = base[cells]
+        read = smoothings_read_at(
+            base.reshape(self.grid.shape), self.sigmas_cells, cells, buffer=buffer
+        )
+        for k, (smooth, total) in enumerate(read, start=1):
+            np.divide(smooth, max(total, 1e-12), out=out[k])
+        out[-1] = 1.0 / self.grid.n_cells
 
     def _last_stretch(
         self, ev: Events, t0: float, *, long: bool = False
