@@ -239,3 +239,43 @@ def _header_lines(html: str) -> dict[str, int]:
                     }
                 )
     return out
+
+
+def test_the_control_chart_header_keeps_its_hyphenated_word_whole() -> None:
+    """A month's pack whose verdicts carry their reasons (the synthetic city's
+    December 2025, one recent month: intervals such as "(0.00 to 329787.81)" and
+    "7 events in the baseline; at least 20 are needed") squeezed the last column
+    to "Control-" / "chart" / "signals", three lines; its hyphen no longer breaks."""
+    pytest.importorskip("weasyprint")
+    stats = _stats(
+        None,
+        verdict="no_significant_change",
+        rate_ratio=1.0,
+        ci_low=0.001,
+        ci_high=329787.81,
+        p_value=1.0,
+        recent_rate_per_1000=0.1,
+        spc_signals={"beyond_3sigma": 1},
+        spc_signals_adjusted={},
+        spc_sigma_z=1.51,
+    )
+    rows = stats["performance"]["series"]
+    rows.append(
+        rows[0]
+        | {
+            "title": "Whole area · Violence with group offending",
+            "verdict": "insufficient_data",
+            "reason": "7 events in the baseline; at least 20 are needed",
+            "rate_ratio": None,
+        }
+    )
+    head = (
+        render_html("_style.html")
+        + (TEMPLATES / "_board_charts_style.html").read_text()
+    )
+    body = render_html("_board_performance.html", stats=stats)
+    html = f"<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>"
+    lines = _header_lines(html)
+    signals = [n for h, n in lines.items() if "signals" in h]
+    assert signals, lines
+    assert max(signals) <= 2, lines

@@ -203,8 +203,10 @@ def test_a_row_with_a_cell_over_a_page_long_may_break() -> None:
         .get_template("_objective_measures.html")
         .render(measures=[row("short"), row("w " * TALL_ROW_CHARS)])
     )
-    assert html.count('<tr class="m-on_track">') == 1
-    assert html.count('<tr class="m-on_track tall">') == 1
+    # the title is a row of its own, above the row of its figures
+    assert html.count('<tr class="objective">') == 1
+    assert html.count('<tr class="objective tall">') == 1
+    assert html.count('<tr class="m-on_track">') == 2
 
 
 def test_a_path_printed_as_the_current_value_keeps_its_difference() -> None:
