@@ -13,6 +13,10 @@ SQLAlchemy either (0.15-0.3 s) and opens the file with one SQLite library only.
 from __future__ import annotations
 
 import ast
+import contextlib
+import json
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +43,10 @@ _MIGRATIONS = Path(__file__).with_name("migrations")
 _VERSION_TABLE = "alembic_version"
 #: the first 16 bytes of every SQLite database file
 _SQLITE_HEADER = b"SQLite format 3\x00"
+#: the file keeping the revision graph between processes (:func:`_cached_graph`)
+_GRAPH_CACHE = "avert-revisions.json"
+#: migrations folder -> (its scripts' stamp, their revision graph), this process's
+_GRAPHS: dict[Path, tuple[list[list[object]], dict[str, tuple[str, ...]]]] = {}
 
 
 def alembic_config(engine: sa.Engine | None = None) -> Config:
@@ -209,14 +217,88 @@ def refuse_unknown_revision(revision: str | None) -> None:
 
 
 def _revision_graph() -> dict[str, tuple[str, ...]]:
-    """Each script's revision and the revisions it revises (its ``down_revision``)."""
+    """Each script's revision and the revisions it revises (its ``down_revision``),
+    of the scripts in ``_MIGRATIONS`` as they are now (:func:`_cached_graph`)."""
+    return _cached_graph(_MIGRATIONS)
+
+
+def _cached_graph(folder: Path) -> dict[str, tuple[str, ...]]:
+    """The revision graph of the scripts in ``folder/versions``, parsed only when
+    they changed.
+
+    Parsing the scripts (:func:`_script_revisions`) cost 15-45 ms of every
+    command's start-up, and again at each further store a command opened; what a
+    parse depends on is stamped by each script's name, size and modification time
+    (nanoseconds), as Python stamps a module's bytecode (by seconds and size). The
+    graph is kept for the process (one graph per folder, the newest stamp's), and
+    between processes in ``versions/__pycache__/avert-revisions.json`` beside the
+    scripts' bytecode: read when its stamp is the scripts' stamp now, so a script
+    added, removed or edited is parsed, never missed. Like bytecode, the file is
+    not written when the folder is not writable or the process was told to write
+    no bytecode (``PYTHONDONTWRITEBYTECODE``, ``python -B``); the graph is then
+    parsed once per process.
+    """
+    scripts = sorted((folder / "versions").glob("*.py"))
+    stamp: list[list[object]] = []
+    for script in scripts:
+        status = script.stat()
+        stamp.append([script.name, status.st_size, status.st_mtime_ns])
+    kept = _GRAPHS.get(folder)
+    if kept is not None and kept[0] == stamp:
+        return dict(kept[1])
+    cache = folder / "versions" / "__pycache__" / _GRAPH_CACHE
+    graph = _stored_graph(cache, stamp)
+    if graph is None:
+        graph = _read_graph(scripts)
+        _store_graph(cache, stamp, graph)
+    _GRAPHS[folder] = (stamp, graph)
+    return dict(graph)
+
+
+def _read_graph(scripts: list[Path]) -> dict[str, tuple[str, ...]]:
+    """Each script's revision and the revisions it revises, parsed."""
     revises: dict[str, tuple[str, ...]] = {}
-    for script in sorted((_MIGRATIONS / "versions").glob("*.py")):
+    for script in scripts:
         found = _script_revisions(script)
         if found is not None:
             revision, down = found
             revises[revision] = down
     return revises
+
+
+def _stored_graph(
+    cache: Path, stamp: list[list[object]]
+) -> dict[str, tuple[str, ...]] | None:
+    """The graph kept in ``cache`` when it was made from scripts with ``stamp``;
+    None when it is missing, unreadable or of other scripts."""
+    try:
+        kept = json.loads(cache.read_bytes())
+        if kept["stamp"] != stamp:
+            return None
+        return {
+            str(rev): tuple(str(d) for d in downs)
+            for rev, downs in kept["graph"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _store_graph(
+    cache: Path, stamp: list[list[object]], graph: dict[str, tuple[str, ...]]
+) -> None:
+    """Keep ``graph`` in ``cache`` (written whole, then renamed into place, so a
+    reader never sees half a file), when bytecode may be written there."""
+    if sys.dont_write_bytecode:
+        return
+    text = json.dumps({"stamp": stamp, "graph": graph}, sort_keys=True)
+    partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        cache.parent.mkdir(exist_ok=True)
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(cache)
+    except OSError:  # a folder this user may not write: parsed again next time
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def _script_revisions(script: Path) -> tuple[str, tuple[str, ...]] | None:
