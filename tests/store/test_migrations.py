@@ -240,6 +240,32 @@ def test_checking_a_sqlite_store_imports_no_alembic_nor_sqlalchemy(
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.postgres
+def test_checking_a_postgresql_store_imports_no_sqlalchemy(
+    postgres_store: Store,
+) -> None:
+    """On PostgreSQL the revision was read through SQLAlchemy and psycopg (0.15-0.3
+    s of imports and a connection of their own in every command); it is read on
+    the store's ADBC connections, as its reads are."""
+    probe = textwrap.dedent(
+        f"""
+        import sys
+        from avert.store import Store
+        store = Store({postgres_store.url.adbc!r})
+        store.check()
+        print(store.revision())
+        store.close()
+        print(sorted(m for m in sys.modules
+                     if m.split(".")[0] in ("alembic", "sqlalchemy", "psycopg")
+                     or "migrations" in m))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    )
+    assert done.stdout.split("\n")[:2] == [head_revision(), "[]"]
+
+
 def test_downgrade_to_base_drops_every_table(sqlite_store: Store) -> None:
     downgrade(sqlite_store.engine, "base")
     tables = sqlite_store._query(

@@ -35,7 +35,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SharedDatabase", "open_databases"]
+__all__ = ["SharedDatabase"]
 
 
 @dataclass
@@ -77,13 +77,19 @@ class SharedDatabase:
             import adbc_driver_postgresql.dbapi as pg_dbapi
 
             return pg_dbapi.connect(self._uri, autocommit=autocommit)
-        with entry.made:
-            conn = adbc_driver_manager.AdbcConnection(entry.holder._db)
+        # _take's reference keeps the database open while the connection is made,
+        # were the store closed meanwhile on another thread; the connection takes
+        # its own
         try:
-            return dbapi.Connection(entry.holder, conn, autocommit=autocommit)
-        except BaseException:
-            conn.close()
-            raise
+            with entry.made:
+                conn = adbc_driver_manager.AdbcConnection(entry.holder._db)
+            try:
+                return dbapi.Connection(entry.holder, conn, autocommit=autocommit)
+            except BaseException:
+                conn.close()
+                raise
+        finally:
+            entry.holder.close()
 
     def close(self) -> None:
         """Give the database back; the last store to do so closes it (connections
@@ -101,7 +107,8 @@ class SharedDatabase:
 
     def _take(self) -> _Entry | None:
         """This store's entry, taking one (and initialising the database) when it
-        holds none; None when the driver manager cannot share a database."""
+        holds none, with a reference to its database for the caller to give back;
+        None when the driver manager cannot share a database."""
         import adbc_driver_manager.dbapi as dbapi
 
         shared = getattr(dbapi, "_SharedDatabase", None)
@@ -110,6 +117,7 @@ class SharedDatabase:
         with _LOCK:
             _forget_parents()
             if self._entry is not None and _OPEN.get(self._uri) is self._entry:
+                self._entry.holder.clone()  # the caller's, given back by connect
                 return self._entry
             entry = _OPEN.get(self._uri)
             if entry is None:
@@ -121,14 +129,8 @@ class SharedDatabase:
                 _OPEN[self._uri] = entry
             entry.users += 1
             self._entry = entry
+            entry.holder.clone()  # the caller's reference, given back by connect
             return entry
-
-
-def open_databases() -> int:
-    """How many shared databases this process holds open (for the tests)."""
-    with _LOCK:
-        _forget_parents()
-        return len(_OPEN)
 
 
 def _forget_parents() -> None:

@@ -790,13 +790,13 @@ class Store:
         make it with the process umask, readable by others): :meth:`upgrade` makes
         it private.
         """
-        from avert.store.migrate import current_revision, sqlite_revision
+        from avert.store.migrate import postgresql_revision, sqlite_revision
 
         if self.dialect == "sqlite":
             if not Path(self.url.adbc).exists():
                 return None
             return sqlite_revision(self)
-        return current_revision(self.engine)
+        return postgresql_revision(self)
 
     def check(self) -> None:
         """Raise :class:`StoreError` unless the schema is at the newest revision."""

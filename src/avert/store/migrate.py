@@ -16,6 +16,7 @@ import ast
 import contextlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ __all__ = [
     "current_revision",
     "downgrade",
     "head_revision",
+    "postgresql_revision",
     "refuse_unknown_revision",
     "upgrade",
 ]
@@ -97,8 +99,46 @@ def current_revision(engine: sa.Engine) -> str | None:
                 f'SELECT version_num FROM "{_VERSION_TABLE}"'
             ).all()
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
-        raise StoreError(_unreachable_message(engine, err)) from None
+        from avert.store.database import shown_url
+
+        orig = err.orig if err.orig is not None else err
+        raise StoreError(_unreachable_message(shown_url(engine.url), orig)) from None
     return _one_revision([str(row[0]) for row in rows])
+
+
+def postgresql_revision(store: Store) -> str | None:
+    """:func:`current_revision` of a PostgreSQL store, read through its own ADBC
+    connections (those its reads use next): whether ``alembic_version`` is in the
+    connection's current schema (as SQLAlchemy's ``has_table`` looks: a table,
+    view or foreign table), then its rows. Without SQLAlchemy and psycopg, which
+    cost a command that only reads 0.15-0.3 s of imports and a connection of
+    their own. A server that cannot be reached (or refuses the login) is a
+    :class:`StoreError` with :func:`current_revision`'s one line.
+    """
+    from avert.errors import StoreUnavailable
+
+    try:
+        found = store._query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_catalog.pg_class c"
+            " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
+            " WHERE s.nspname = current_schema() AND c.relname = ?"
+            " AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+            [_VERSION_TABLE],
+            schema={"n": pl.Int64()},
+        )
+    except StoreUnavailable as err:
+        from avert.errors import StoreError
+
+        raise StoreError(
+            _unreachable_message(store.url.shown, err.__cause__ or err)
+        ) from None
+    if found["n"][0] == 0:
+        return None
+    rows = store._query(
+        f'SELECT version_num FROM "{_VERSION_TABLE}"',
+        schema={"version_num": pl.String()},
+    )
+    return _one_revision(rows["version_num"].to_list())
 
 
 def sqlite_revision(store: Store) -> str | None:
@@ -161,16 +201,13 @@ def _one_revision(revisions: list[str]) -> str | None:
     return revisions[0] if revisions else None
 
 
-def _unreachable_message(
-    engine: sa.Engine, err: sa.exc.OperationalError | sa.exc.InterfaceError
-) -> str:
-    """One line: the database at ``engine`` cannot be reached, and why."""
-    from avert.store.database import shown_url
-
-    orig = err.orig if err.orig is not None else err
-    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
-    reason = (lines[0] if lines else type(orig).__name__).rstrip(".")
-    url = shown_url(engine.url)
+def _unreachable_message(url: str, err: BaseException) -> str:
+    """One line: the database at ``url`` (as shown: password hidden) cannot be
+    reached, and why (the first line of the driver's ``err``, without ADBC's
+    ``IO: [libpq]`` prefix)."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    reason = (lines[0] if lines else type(err).__name__).rstrip(".")
+    reason = re.sub(r"^\w+: \[libpq\] ", "", reason)
     return (
         f"Cannot connect to the database {url}: {reason}. Check that the server "
         "is running and the URL (AVERT_DATABASE_URL or --db; docs/postgresql.md)."
