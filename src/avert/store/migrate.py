@@ -5,9 +5,11 @@ Every command checks that its store is at the newest revision before it reads
 migration scripts and the stored ``alembic_version`` row, without importing
 Alembic or any migration script: importing Alembic and loading every script
 through its ``ScriptDirectory`` cost 0.2-0.5 s of every command's start-up.
-Alembic itself is imported only to migrate. A SQLite store's row is read through
-the store's own connections (ADBC), so a command that only reads imports no
-SQLAlchemy either (0.15-0.3 s) and opens the file with one SQLite library only.
+Alembic itself is imported only to migrate. The row is read through the store's
+own connections (ADBC), so a command that only reads imports no SQLAlchemy either
+(0.15-0.3 s), opens a SQLite file with one SQLite library only and a PostgreSQL
+database with one driver. The scripts' revisions are parsed once and kept while
+the scripts are unchanged (:func:`_cached_graph`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "alembic_config",
-    "current_revision",
     "downgrade",
     "head_revision",
     "postgresql_revision",
@@ -76,44 +77,19 @@ def downgrade(engine: sa.Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
-def current_revision(engine: sa.Engine) -> str | None:
-    """The revision stored in the database's ``alembic_version`` table (None when
-    the table is missing: a database never initialised).
-
-    Read as Alembic's ``MigrationContext.get_current_revision`` reads it (the table
-    in the connection's default schema; more than one row is an error), with one
-    query and without importing Alembic.
-
-    Usually a command's first contact with the database: a server that cannot be
-    reached (or refuses the login) raises :class:`StoreError` with one clear line.
-    """
-    import sqlalchemy as sa
-
-    from avert.errors import StoreError
-
-    try:
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table(_VERSION_TABLE):
-                return None
-            rows = conn.exec_driver_sql(
-                f'SELECT version_num FROM "{_VERSION_TABLE}"'
-            ).all()
-    except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
-        from avert.store.database import shown_url
-
-        orig = err.orig if err.orig is not None else err
-        raise StoreError(_unreachable_message(shown_url(engine.url), orig)) from None
-    return _one_revision([str(row[0]) for row in rows])
-
-
 def postgresql_revision(store: Store) -> str | None:
-    """:func:`current_revision` of a PostgreSQL store, read through its own ADBC
-    connections (those its reads use next): whether ``alembic_version`` is in the
-    connection's current schema (as SQLAlchemy's ``has_table`` looks: a table,
-    view or foreign table), then its rows. Without SQLAlchemy and psycopg, which
-    cost a command that only reads 0.15-0.3 s of imports and a connection of
-    their own. A server that cannot be reached (or refuses the login) is a
-    :class:`StoreError` with :func:`current_revision`'s one line.
+    """The revision stored in a PostgreSQL store's ``alembic_version`` table (None
+    when the table is missing: a database never initialised), read as Alembic's
+    ``MigrationContext.get_current_revision`` reads it (the table in the
+    connection's current schema, a table, view or foreign table as SQLAlchemy's
+    ``has_table`` finds it; more than one row is an error), without importing
+    Alembic.
+
+    Read on the store's own ADBC connections, which its reads use next: through
+    SQLAlchemy and psycopg (until 2026-12) a command that only reads paid their
+    imports (0.15-0.3 s) and a connection of their own. Usually a command's first
+    contact with the database: a server that cannot be reached (or refuses the
+    login) raises :class:`StoreError` with one clear line naming it.
     """
     from avert.errors import StoreUnavailable
 
@@ -142,7 +118,7 @@ def postgresql_revision(store: Store) -> str | None:
 
 
 def sqlite_revision(store: Store) -> str | None:
-    """:func:`current_revision` of a SQLite store, read through its own (ADBC)
+    """:func:`postgresql_revision` of a SQLite store, read through its own (ADBC)
     connections: whether ``alembic_version`` exists, then its rows. A file that is
     not a SQLite database (its first bytes are not SQLite's header) is a
     :class:`StoreError` that says so, not the driver's traceback.
