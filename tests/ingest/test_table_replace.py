@@ -323,3 +323,39 @@ def test_cli_replace_file(tmp_path: Path, template_db: Path) -> None:
     )
     assert plain.exit_code == 0, plain.output
     assert store.read_frame("incidents").height == 7  # without it: beside them
+
+
+def test_an_incident_a_bundle_links_is_never_removed(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A bundle naming the table's incident id A2 (its incident row a duplicate)
+    links a person to it; the file then withdraws A2: --replace-file is refused,
+    nothing changes, rather than delete A2 and leave the involvement naming no
+    incident (it did, before 2026-12-07)."""
+    crimes, _ = _files(tmp_path)
+    good = _mapping(tmp_path, CORRECTED, keyed=True)
+    _load(any_store, [crimes], good)
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "data/bundle-example/manifest.json", bundle)
+    (bundle / "incidents.csv").write_text(
+        "incident_id,occurred_at,x,y\nA2,2024-03-01T11:00:00,530100,180100\n",
+        encoding="utf-8",
+    )
+    (bundle / "people.csv").write_text("person_id\nP-9\n", encoding="utf-8")
+    (bundle / "involvements.csv").write_text(
+        "incident_id,person_id,role\nA2,P-9,victim\n", encoding="utf-8"
+    )
+    load_files(any_store, [str(bundle)], kind="bundle")
+    assert any_store.read_frame("involvements")["incident_id"].to_list() == ["A2"]
+    lines = CRIMES.splitlines()
+    crimes.write_text("\n".join([*lines[:2], *lines[3:]]) + "\n", encoding="utf-8")
+    before = _state(any_store)
+    with pytest.raises(IngestError, match=r"1 incident .* named by stored involv"):
+        _load(any_store, [crimes], good, replace_file=True)
+    for was, now in zip(before, _state(any_store), strict=True):
+        assert now.equals(was)
+    linked = any_store.read_frame("involvements").join(
+        any_store.read_frame("incidents"), on="incident_id", how="anti"
+    )
+    assert linked.height == 0

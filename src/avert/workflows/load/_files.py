@@ -37,6 +37,7 @@ from avert.store.database import Transaction
 from avert.store.loads import (
     delete_keys,
     delete_quarantine_of_file,
+    linked_incidents,
     loads_of_file,
     rows_of_file,
     sources_of_files,
@@ -185,6 +186,7 @@ def _replace_file(
     gone = gone.filter(~_held_by_load(state.held_keys, gone[_KEY]))
     paired = gone.join(new.select("source_line"), on="source_line", how="semi")
     _check_same_file(f, source, gone, pl.concat([new, kept]))
+    _refuse_linked(tx, f, source, gone)
     delete_keys(tx, "incidents", pl.concat([gone[_KEY], revised[_KEY]]))
     _store_revised(tx, load_id, f, revised, state)
     superseded = _superseded_loads(tx, f, old, load_id)
@@ -271,6 +273,33 @@ def _check_same_file(
         "the same lines differ in both time and place. Another file loaded earlier "
         "under the same name (a relative name, from another folder?) is never "
         "replaced. Nothing was loaded; load this file without --replace-file."
+    )
+    raise IngestError(msg)
+
+
+def _refuse_linked(
+    tx: Transaction, f: FileReport, source: str, gone: pl.DataFrame
+) -> None:
+    """An IngestError when a stored incident the file no longer holds at its key
+    (``gone``: to be deleted) is named by a person link or an action: a bundle's
+    involvement or DASH assessment may name the incident id a table stored (its
+    own incident row a duplicate), and deleting the incident would leave the link
+    naming nothing. (A row the file holds with other fields keeps its key: its
+    links stay.)"""
+    linked = linked_incidents(tx, gone[_KEY])
+    if linked.height == 0:
+        return
+    ids = linked["incident_id"].unique().sort().to_list()
+    tables = ", ".join(sorted(set(linked["table"].to_list())))
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5:,} more" if len(ids) > 5 else "")
+    msg = (
+        f"--replace-file: {len(ids):,} incident{'' if len(ids) == 1 else 's'} of "
+        f"source {source!r} stored from {f.file} that the file no longer holds (or "
+        f"rejects now, or holds under another key) {'is' if len(ids) == 1 else 'are'}"
+        f" named by stored {tables} ({shown}): removing "
+        f"{'it' if len(ids) == 1 else 'them'} would leave those records naming no "
+        "incident. Nothing was loaded; load the file without --replace-file, or "
+        "correct the records that name them first."
     )
     raise IngestError(msg)
 
