@@ -359,3 +359,36 @@ def test_an_incident_a_bundle_links_is_never_removed(
         any_store.read_frame("incidents"), on="incident_id", how="anti"
     )
     assert linked.height == 0
+
+
+def test_another_file_is_not_outweighed_by_the_files_own_rekeyed_rows(
+    any_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two exports stored as "crimes.csv" (each from its own folder) through the
+    misspelt mapping; March (all assaults) again with the code corrected: every
+    March row is re-keyed and pairs with itself at its line, so pooled with
+    April's rows (4 of 8 differing) the check let April's 4 incidents be deleted
+    as "replaced". Judged per earlier load, April's load is another file's:
+    refused, nothing changes."""
+    march, april = tmp_path / "2024-03", tmp_path / "2024-04"
+    march.mkdir()
+    april.mkdir()
+    assaults = CRIMES.replace("Robbery of personal property", "Assault")
+    (march / "crimes.csv").write_text(assaults, encoding="utf-8")
+    (april / "crimes.csv").write_text(NEXT_MONTH, encoding="utf-8")
+    bad = _mapping(tmp_path, MISSPELT)
+    monkeypatch.chdir(march)
+    _load(any_store, [Path("crimes.csv")], bad)
+    monkeypatch.chdir(april)
+    _load(any_store, [Path("crimes.csv")], bad)
+    before = _state(any_store)
+    monkeypatch.chdir(march)
+    with pytest.raises(IngestError, match="not this file's rows: 4 of the 4"):
+        _load(
+            any_store,
+            [Path("crimes.csv")],
+            _mapping(tmp_path, CORRECTED),
+            replace_file=True,
+        )
+    for was, now in zip(before, _state(any_store), strict=True):
+        assert now.equals(was)

@@ -247,12 +247,15 @@ def _check_same_file(
     f: FileReport, source: str, gone: pl.DataFrame, held: pl.DataFrame
 ) -> None:
     """An IngestError when the stored rows the file no longer holds by key
-    (``gone``) are mostly another file's: paired by line with the rows the file
-    holds (``held``: stored by this load, or by an earlier one at the same key),
-    their time and their place (beyond :data:`_SAME_PLACE_M`) both differ. A
-    corrected mapping changes a category, a code, or at most one of the time
-    (``time_format``) and the place (``crs``); another file of the same name (an
-    export of another month) differs in both."""
+    (``gone``) of an earlier load are mostly another file's: paired by line with
+    the rows the file holds (``held``: stored by this load, or by an earlier one
+    at the same key), their time and their place (beyond :data:`_SAME_PLACE_M`)
+    both differ. A corrected mapping changes a category, a code, or at most one of
+    the time (``time_format``) and the place (``crs``); another file of the same
+    name (an export of another month) differs in both. Judged per earlier load
+    (each read one file): pooled, the file's own re-keyed rows (every keyless row
+    under a corrected code), which pair with themselves, outweighed another
+    file's, and its rows were deleted."""
     both = gone.join(
         held.select("source_line", "occurred_from", "x", "y").unique("source_line"),
         on="source_line",
@@ -261,16 +264,24 @@ def _check_same_file(
     if both.height == 0:
         return
     moved = (pl.col("x") - pl.col("x_new")) ** 2 + (pl.col("y") - pl.col("y_new")) ** 2
-    other = both.filter(
-        (pl.col("occurred_from") != pl.col("occurred_from_new"))
-        & (moved.fill_null(0.0) > _SAME_PLACE_M**2)
-    ).height
-    if other / both.height <= _OTHER_FILE_SHARE:
+    differ = (pl.col("occurred_from") != pl.col("occurred_from_new")) & (
+        moved.fill_null(0.0) > _SAME_PLACE_M**2
+    )
+    per_load = (
+        both.group_by("load_id")
+        .agg(differ.fill_null(False).sum().alias("other"), pl.len().alias("paired"))
+        .filter(pl.col("other") > pl.col("paired") * _OTHER_FILE_SHARE)
+        .sort("load_id")
+    )
+    if per_load.height == 0:
         return
+    other, paired = int(per_load["other"].sum()), int(per_load["paired"].sum())
+    loads = ", ".join(per_load["load_id"].to_list())
     msg = (
         f"--replace-file: the incidents of source {source!r} stored from "
-        f"{f.file} are not this file's rows: {other:,} of the {both.height:,} at "
-        "the same lines differ in both time and place. Another file loaded earlier "
+        f"{f.file} are not this file's rows: {other:,} of the {paired:,} at "
+        f"the same lines differ in both time and place (load{'' if per_load.height == 1 else 's'} "
+        f"{loads}). Another file loaded earlier "
         "under the same name (a relative name, from another folder?) is never "
         "replaced. Nothing was loaded; load this file without --replace-file."
     )
