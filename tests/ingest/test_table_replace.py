@@ -392,3 +392,25 @@ def test_another_file_is_not_outweighed_by_the_files_own_rekeyed_rows(
         )
     for was, now in zip(before, _state(any_store), strict=True):
         assert now.equals(was)
+
+
+def test_a_row_rejected_now_is_said_to_remove_its_incident(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A stored row whose line the file now rejects (its time unreadable): its
+    incident is removed, and the note and the audit row say how many were
+    removed so (they said only "no longer holds, or rejects now")."""
+    crimes, _ = _files(tmp_path)
+    good = _mapping(tmp_path, CORRECTED, keyed=True)
+    _load(any_store, [crimes], good)
+    crimes.write_text(
+        CRIMES.replace("A2,01/03/2024 11:00", "A2,01/13/2024 11:00"), encoding="utf-8"
+    )
+    [f] = _load(any_store, [crimes], good, replace_file=True).files
+    assert f.replacement is not None
+    assert (f.replacement["removed"], f.quarantined) == (1, 2)
+    assert f.note is not None
+    assert "removed: 1 whose row this load rejected" in f.note
+    audit = read_audit(any_store, action="replace")
+    assert "removed_rejected=1" in audit["detail"][0]
+    assert "A2" not in _incidents(any_store)["incident_id"].to_list()

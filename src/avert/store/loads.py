@@ -33,6 +33,7 @@ __all__ = [
     "loads_of_file",
     "record_loads",
     "record_stop_spans",
+    "rejected_lines",
     "rows_of_file",
     "set_page_cache",
     "sources_of_files",
@@ -346,6 +347,18 @@ def linked_incidents(tx: Transaction, ids: pl.Series) -> pl.DataFrame:
             )
             parts.append(found.with_columns(pl.lit(table).alias("table")))
     return pl.concat(parts)
+
+
+def rejected_lines(tx: Transaction, load_id: str, source_file: str) -> pl.Series:
+    """The lines of ``source_file`` that load ``load_id`` quarantined as rejected
+    (``line``; not the file as a whole, line 0)."""
+    found = tx._query(
+        'SELECT DISTINCT "line" FROM "quarantine" WHERE "load_id" = ? AND '
+        '"source_file" = ? AND "kind" = \'rejected\' AND "line" > 0',
+        [load_id, source_file],
+        schema={"line": pl.Int64()},
+    )
+    return found["line"]
 
 
 def delete_quarantine_of_file(

@@ -39,6 +39,7 @@ from avert.store.loads import (
     delete_quarantine_of_file,
     linked_incidents,
     loads_of_file,
+    rejected_lines,
     rows_of_file,
     sources_of_files,
 )
@@ -76,6 +77,8 @@ class Replacement:
     removed: int
     #: stored incidents the file gives as stored
     unchanged: int
+    #: of ``removed``: those whose line the file holds but this load rejected
+    removed_rejected: int
     #: quarantine entries of the earlier loads removed (superseded by this load's)
     quarantine_removed: int
     #: the loads whose incidents were replaced or removed, oldest first
@@ -190,6 +193,7 @@ def _replace_file(
     delete_keys(tx, "incidents", pl.concat([gone[_KEY], revised[_KEY]]))
     _store_revised(tx, load_id, f, revised, state)
     superseded = _superseded_loads(tx, f, old, load_id)
+    rejected = rejected_lines(tx, load_id, f.file)
     quarantine = delete_quarantine_of_file(
         tx, f.file, load_ids=superseded, duplicate_lines=revised["source_line"]
     )
@@ -201,6 +205,9 @@ def _replace_file(
         added=new.height - new.join(paired, on="source_line", how="semi").height,
         removed=gone.height - paired.height,
         unchanged=kept.height - revised.height,
+        removed_rejected=gone.join(paired, on=_KEY, how="anti")
+        .filter(pl.col("source_line").is_in(rejected.implode()))
+        .height,
         quarantine_removed=quarantine,
         earlier_loads=earlier,
     )
@@ -353,11 +360,14 @@ def _replaced_note(path: str, source: str, done: Replacement) -> str:
         f"{done.replaced:,} replaced, {done.added:,} added, {done.removed:,} "
         f"removed, {done.unchanged:,} unchanged"
     )
-    if done.removed:
+    if done.removed_rejected:
         said += (
-            " (removed: rows the file no longer holds, or rejects now: see 'avert "
-            "quarantine list')"
+            f" (removed: {done.removed_rejected:,} whose row this load rejected, "
+            "the stored incident deleted with it: see 'avert quarantine list'; "
+            "the others the file no longer holds)"
         )
+    elif done.removed:
+        said += " (removed: rows the file no longer holds)"
     if done.quarantine_removed:
         said += (
             f"; {done.quarantine_removed:,} quarantine entr"
@@ -385,6 +395,7 @@ def audit_entries(
                 added=r.added,
                 removed=r.removed,
                 unchanged=r.unchanged,
+                removed_rejected=r.removed_rejected,
                 quarantine_removed=r.quarantine_removed,
             ),
         }
