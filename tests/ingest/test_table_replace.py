@@ -323,3 +323,94 @@ def test_cli_replace_file(tmp_path: Path, template_db: Path) -> None:
     )
     assert plain.exit_code == 0, plain.output
     assert store.read_frame("incidents").height == 7  # without it: beside them
+
+
+def test_an_incident_a_bundle_links_is_never_removed(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A bundle naming the table's incident id A2 (its incident row a duplicate)
+    links a person to it; the file then withdraws A2: --replace-file is refused,
+    nothing changes, rather than delete A2 and leave the involvement naming no
+    incident (it did, before 2026-12-07)."""
+    crimes, _ = _files(tmp_path)
+    good = _mapping(tmp_path, CORRECTED, keyed=True)
+    _load(any_store, [crimes], good)
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "data/bundle-example/manifest.json", bundle)
+    (bundle / "incidents.csv").write_text(
+        "incident_id,occurred_at,x,y\nA2,2024-03-01T11:00:00,530100,180100\n",
+        encoding="utf-8",
+    )
+    (bundle / "people.csv").write_text("person_id\nP-9\n", encoding="utf-8")
+    (bundle / "involvements.csv").write_text(
+        "incident_id,person_id,role\nA2,P-9,victim\n", encoding="utf-8"
+    )
+    load_files(any_store, [str(bundle)], kind="bundle")
+    assert any_store.read_frame("involvements")["incident_id"].to_list() == ["A2"]
+    lines = CRIMES.splitlines()
+    crimes.write_text("\n".join([*lines[:2], *lines[3:]]) + "\n", encoding="utf-8")
+    before = _state(any_store)
+    with pytest.raises(IngestError, match=r"1 incident .* named by stored involv"):
+        _load(any_store, [crimes], good, replace_file=True)
+    for was, now in zip(before, _state(any_store), strict=True):
+        assert now.equals(was)
+    linked = any_store.read_frame("involvements").join(
+        any_store.read_frame("incidents"), on="incident_id", how="anti"
+    )
+    assert linked.height == 0
+
+
+def test_another_file_is_not_outweighed_by_the_files_own_rekeyed_rows(
+    any_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two exports stored as "crimes.csv" (each from its own folder) through the
+    misspelt mapping; March (all assaults) again with the code corrected: every
+    March row is re-keyed and pairs with itself at its line, so pooled with
+    April's rows (4 of 8 differing) the check let April's 4 incidents be deleted
+    as "replaced". Judged per earlier load, April's load is another file's:
+    refused, nothing changes."""
+    march, april = tmp_path / "2024-03", tmp_path / "2024-04"
+    march.mkdir()
+    april.mkdir()
+    assaults = CRIMES.replace("Robbery of personal property", "Assault")
+    (march / "crimes.csv").write_text(assaults, encoding="utf-8")
+    (april / "crimes.csv").write_text(NEXT_MONTH, encoding="utf-8")
+    bad = _mapping(tmp_path, MISSPELT)
+    monkeypatch.chdir(march)
+    _load(any_store, [Path("crimes.csv")], bad)
+    monkeypatch.chdir(april)
+    _load(any_store, [Path("crimes.csv")], bad)
+    before = _state(any_store)
+    monkeypatch.chdir(march)
+    with pytest.raises(IngestError, match="not this file's rows: 4 of the 4"):
+        _load(
+            any_store,
+            [Path("crimes.csv")],
+            _mapping(tmp_path, CORRECTED),
+            replace_file=True,
+        )
+    for was, now in zip(before, _state(any_store), strict=True):
+        assert now.equals(was)
+
+
+def test_a_row_rejected_now_is_said_to_remove_its_incident(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A stored row whose line the file now rejects (its time unreadable): its
+    incident is removed, and the note and the audit row say how many were
+    removed so (they said only "no longer holds, or rejects now")."""
+    crimes, _ = _files(tmp_path)
+    good = _mapping(tmp_path, CORRECTED, keyed=True)
+    _load(any_store, [crimes], good)
+    crimes.write_text(
+        CRIMES.replace("A2,01/03/2024 11:00", "A2,01/13/2024 11:00"), encoding="utf-8"
+    )
+    [f] = _load(any_store, [crimes], good, replace_file=True).files
+    assert f.replacement is not None
+    assert (f.replacement["removed"], f.quarantined) == (1, 2)
+    assert f.note is not None
+    assert "removed: 1 whose row this load rejected" in f.note
+    audit = read_audit(any_store, action="replace")
+    assert "removed_rejected=1" in audit["detail"][0]
+    assert "A2" not in _incidents(any_store)["incident_id"].to_list()

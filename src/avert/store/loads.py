@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Final
 
 import polars as pl
 
@@ -27,10 +28,12 @@ __all__ = [
     "held_files",
     "held_rows",
     "keys_from_files",
+    "linked_incidents",
     "loaded_files",
     "loads_of_file",
     "record_loads",
     "record_stop_spans",
+    "rejected_lines",
     "rows_of_file",
     "set_page_cache",
     "sources_of_files",
@@ -312,6 +315,50 @@ def loads_of_file(tx: Transaction, source_file: str) -> pl.DataFrame:
         [source_file],
         schema=LOADS.schema_of("load_id", "file_sha256"),
     )
+
+
+#: what names an incident by its key: (table, key column, SQL condition or None)
+_INCIDENT_LINKS: Final = (
+    ("involvements", "incident_id", None),
+    ("dash", "incident_id", None),
+    ("actions", "target_id", "\"target_type\" = 'incident'"),
+)
+
+
+def linked_incidents(tx: Transaction, ids: pl.Series) -> pl.DataFrame:
+    """``incident_id`` and ``table`` of the incidents of ``ids`` that a stored row
+    names: a person's involvement or a DASH assessment (a bundle's, which may name
+    an incident another load stored), or an action on the incident. Deleting such
+    an incident would leave the row naming nothing (``--replace-file``). One query
+    per linking table, the ids sent once."""
+    out = pl.DataFrame(schema={"incident_id": pl.String(), "table": pl.String()})
+    keys = pl.DataFrame({"incident_id": ids}, schema={"incident_id": pl.String()})
+    keys = keys.drop_nulls().unique()
+    if keys.height == 0:
+        return out
+    parts = [out]
+    with _temporary(tx, keys) as temp:
+        for table, column, also in _INCIDENT_LINKS:
+            where = f" AND {also}" if also else ""
+            found = tx._query(
+                f'SELECT DISTINCT "{column}" AS "incident_id" FROM "{table}" '
+                f'WHERE "{column}" IN (SELECT "incident_id" FROM "{temp}"){where}',
+                schema={"incident_id": pl.String()},
+            )
+            parts.append(found.with_columns(pl.lit(table).alias("table")))
+    return pl.concat(parts)
+
+
+def rejected_lines(tx: Transaction, load_id: str, source_file: str) -> pl.Series:
+    """The lines of ``source_file`` that load ``load_id`` quarantined as rejected
+    (``line``; not the file as a whole, line 0)."""
+    found = tx._query(
+        'SELECT DISTINCT "line" FROM "quarantine" WHERE "load_id" = ? AND '
+        '"source_file" = ? AND "kind" = \'rejected\' AND "line" > 0',
+        [load_id, source_file],
+        schema={"line": pl.Int64()},
+    )
+    return found["line"]
 
 
 def delete_quarantine_of_file(

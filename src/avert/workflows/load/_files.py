@@ -37,7 +37,9 @@ from avert.store.database import Transaction
 from avert.store.loads import (
     delete_keys,
     delete_quarantine_of_file,
+    linked_incidents,
     loads_of_file,
+    rejected_lines,
     rows_of_file,
     sources_of_files,
 )
@@ -75,6 +77,8 @@ class Replacement:
     removed: int
     #: stored incidents the file gives as stored
     unchanged: int
+    #: of ``removed``: those whose line the file holds but this load rejected
+    removed_rejected: int
     #: quarantine entries of the earlier loads removed (superseded by this load's)
     quarantine_removed: int
     #: the loads whose incidents were replaced or removed, oldest first
@@ -185,9 +189,11 @@ def _replace_file(
     gone = gone.filter(~_held_by_load(state.held_keys, gone[_KEY]))
     paired = gone.join(new.select("source_line"), on="source_line", how="semi")
     _check_same_file(f, source, gone, pl.concat([new, kept]))
+    _refuse_linked(tx, f, source, gone)
     delete_keys(tx, "incidents", pl.concat([gone[_KEY], revised[_KEY]]))
     _store_revised(tx, load_id, f, revised, state)
     superseded = _superseded_loads(tx, f, old, load_id)
+    rejected = rejected_lines(tx, load_id, f.file)
     quarantine = delete_quarantine_of_file(
         tx, f.file, load_ids=superseded, duplicate_lines=revised["source_line"]
     )
@@ -199,6 +205,9 @@ def _replace_file(
         added=new.height - new.join(paired, on="source_line", how="semi").height,
         removed=gone.height - paired.height,
         unchanged=kept.height - revised.height,
+        removed_rejected=gone.join(paired, on=_KEY, how="anti")
+        .filter(pl.col("source_line").is_in(rejected.implode()))
+        .height,
         quarantine_removed=quarantine,
         earlier_loads=earlier,
     )
@@ -245,12 +254,15 @@ def _check_same_file(
     f: FileReport, source: str, gone: pl.DataFrame, held: pl.DataFrame
 ) -> None:
     """An IngestError when the stored rows the file no longer holds by key
-    (``gone``) are mostly another file's: paired by line with the rows the file
-    holds (``held``: stored by this load, or by an earlier one at the same key),
-    their time and their place (beyond :data:`_SAME_PLACE_M`) both differ. A
-    corrected mapping changes a category, a code, or at most one of the time
-    (``time_format``) and the place (``crs``); another file of the same name (an
-    export of another month) differs in both."""
+    (``gone``) of an earlier load are mostly another file's: paired by line with
+    the rows the file holds (``held``: stored by this load, or by an earlier one
+    at the same key), their time and their place (beyond :data:`_SAME_PLACE_M`)
+    both differ. A corrected mapping changes a category, a code, or at most one of
+    the time (``time_format``) and the place (``crs``); another file of the same
+    name (an export of another month) differs in both. Judged per earlier load
+    (each read one file): pooled, the file's own re-keyed rows (every keyless row
+    under a corrected code), which pair with themselves, outweighed another
+    file's, and its rows were deleted."""
     both = gone.join(
         held.select("source_line", "occurred_from", "x", "y").unique("source_line"),
         on="source_line",
@@ -259,18 +271,53 @@ def _check_same_file(
     if both.height == 0:
         return
     moved = (pl.col("x") - pl.col("x_new")) ** 2 + (pl.col("y") - pl.col("y_new")) ** 2
-    other = both.filter(
-        (pl.col("occurred_from") != pl.col("occurred_from_new"))
-        & (moved.fill_null(0.0) > _SAME_PLACE_M**2)
-    ).height
-    if other / both.height <= _OTHER_FILE_SHARE:
+    differ = (pl.col("occurred_from") != pl.col("occurred_from_new")) & (
+        moved.fill_null(0.0) > _SAME_PLACE_M**2
+    )
+    per_load = (
+        both.group_by("load_id")
+        .agg(differ.fill_null(False).sum().alias("other"), pl.len().alias("paired"))
+        .filter(pl.col("other") > pl.col("paired") * _OTHER_FILE_SHARE)
+        .sort("load_id")
+    )
+    if per_load.height == 0:
         return
+    other, paired = int(per_load["other"].sum()), int(per_load["paired"].sum())
+    loads = ", ".join(per_load["load_id"].to_list())
     msg = (
         f"--replace-file: the incidents of source {source!r} stored from "
-        f"{f.file} are not this file's rows: {other:,} of the {both.height:,} at "
-        "the same lines differ in both time and place. Another file loaded earlier "
+        f"{f.file} are not this file's rows: {other:,} of the {paired:,} at "
+        f"the same lines differ in both time and place (load{'' if per_load.height == 1 else 's'} "
+        f"{loads}). Another file loaded earlier "
         "under the same name (a relative name, from another folder?) is never "
         "replaced. Nothing was loaded; load this file without --replace-file."
+    )
+    raise IngestError(msg)
+
+
+def _refuse_linked(
+    tx: Transaction, f: FileReport, source: str, gone: pl.DataFrame
+) -> None:
+    """An IngestError when a stored incident the file no longer holds at its key
+    (``gone``: to be deleted) is named by a person link or an action: a bundle's
+    involvement or DASH assessment may name the incident id a table stored (its
+    own incident row a duplicate), and deleting the incident would leave the link
+    naming nothing. (A row the file holds with other fields keeps its key: its
+    links stay.)"""
+    linked = linked_incidents(tx, gone[_KEY])
+    if linked.height == 0:
+        return
+    ids = linked["incident_id"].unique().sort().to_list()
+    tables = ", ".join(sorted(set(linked["table"].to_list())))
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5:,} more" if len(ids) > 5 else "")
+    msg = (
+        f"--replace-file: {len(ids):,} incident{'' if len(ids) == 1 else 's'} of "
+        f"source {source!r} stored from {f.file} that the file no longer holds (or "
+        f"rejects now, or holds under another key) {'is' if len(ids) == 1 else 'are'}"
+        f" named by stored {tables} ({shown}): removing "
+        f"{'it' if len(ids) == 1 else 'them'} would leave those records naming no "
+        "incident. Nothing was loaded; load the file without --replace-file, or "
+        "correct the records that name them first."
     )
     raise IngestError(msg)
 
@@ -313,11 +360,14 @@ def _replaced_note(path: str, source: str, done: Replacement) -> str:
         f"{done.replaced:,} replaced, {done.added:,} added, {done.removed:,} "
         f"removed, {done.unchanged:,} unchanged"
     )
-    if done.removed:
+    if done.removed_rejected:
         said += (
-            " (removed: rows the file no longer holds, or rejects now: see 'avert "
-            "quarantine list')"
+            f" (removed: {done.removed_rejected:,} whose row this load rejected, "
+            "the stored incident deleted with it: see 'avert quarantine list'; "
+            "the others the file no longer holds)"
         )
+    elif done.removed:
+        said += " (removed: rows the file no longer holds)"
     if done.quarantine_removed:
         said += (
             f"; {done.quarantine_removed:,} quarantine entr"
@@ -345,6 +395,7 @@ def audit_entries(
                 added=r.added,
                 removed=r.removed,
                 unchanged=r.unchanged,
+                removed_rejected=r.removed_rejected,
                 quarantine_removed=r.quarantine_removed,
             ),
         }
