@@ -66,9 +66,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 @pytest.fixture(scope="session")
 def city_month(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
-    """The store of City of London's June 2019 only, loaded once (copy it:
-    :func:`web.helpers.city_month_app` does)."""
-    return city_month_db(tmp_path_factory.mktemp("city-month"), template_db)
+    """The store of City of London's June 2019 only, loaded once per test run
+    (:func:`built_once.built_once`; copy it: :func:`web.helpers.city_month_app`
+    does)."""
+
+    def build(root: Path) -> None:
+        city_month_db(root, template_db)
+        assert not list(root.glob("*-wal")), "the store is copied without its log"
+
+    return built_once(tmp_path_factory, "city-month", build) / "month.db"
 
 
 def _free_port() -> int:
