@@ -173,11 +173,16 @@ def loaded_city_template(
     tmp_path_factory: pytest.TempPathFactory, template_db: Path
 ) -> Path:
     """The small city of :func:`loaded_city.loaded_city_folder`, made, loaded and
-    classified once per test process (about 2 s of CPU and a migration run a
-    module before): modules take a copy each (:func:`loaded_city.loaded_city`)."""
+    classified once per test run (about 2 s of CPU and a migration run a module
+    before), shared by the pytest-xdist workers (:func:`built_once.built_once`):
+    modules take a copy each (:func:`loaded_city.loaded_city`)."""
+    from built_once import built_once
     from loaded_city import loaded_city_folder
 
-    return loaded_city_folder(tmp_path_factory.mktemp("loaded-city"), template_db)
+    def build(root: Path) -> None:
+        loaded_city_folder(root, template_db)
+
+    return built_once(tmp_path_factory, "loaded-city", build)
 
 
 @pytest.fixture(scope="session")

@@ -17,12 +17,13 @@ from avert.store import Store
 from avert.web import create_app
 from avert.workflows.demo import run_demo
 from avert.workflows.users import add_user
+from built_once import built_once, copy_built
 from web.helpers import CHROMIUM_ARGS, PASSWORD, SECRET, World, city_month_db
 
 
-@pytest.fixture(scope="session")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    root: Path = tmp_path_factory.mktemp("web")
+def _build_world(root: Path) -> None:
+    """The demo city (3,000 people over 120 days, seed 2) in ``root/web.db``, its
+    reports in ``root/demo``, and an officer of area E."""
     run_demo(
         out_dir=root / "demo",
         database=root / "web.db",
@@ -31,9 +32,25 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         days=120,
         pdf=False,
     )
+    store = Store(f"sqlite:///{root / 'web.db'}")
+    add_user(store, "officer-e", password=PASSWORD, role="officer", area="AREA-E")
+    store.close()  # the write-ahead log checkpointed into the file copied
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """The demo city, its store and an app around it, for a test process.
+
+    The demo is run once per test run (about 12 s of CPU), not once per
+    pytest-xdist worker (:func:`built_once.built_once`): each worker takes a copy
+    of its store and reports, and makes its own pseudonym key.
+    """
+    root = copy_built(
+        built_once(tmp_path_factory, "web-world", _build_world),
+        tmp_path_factory.mktemp("web"),
+    )
     url = f"sqlite:///{root / 'web.db'}"
     store = Store(url)
-    add_user(store, "officer-e", password=PASSWORD, role="officer", area="AREA-E")
     settings = load_settings({}).with_overrides(
         database_url=url, secret_key=SECRET, pseudonym_key=secrets.token_urlsafe(32)
     )
@@ -49,9 +66,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 @pytest.fixture(scope="session")
 def city_month(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
-    """The store of City of London's June 2019 only, loaded once (copy it:
-    :func:`web.helpers.city_month_app` does)."""
-    return city_month_db(tmp_path_factory.mktemp("city-month"), template_db)
+    """The store of City of London's June 2019 only, loaded once per test run
+    (:func:`built_once.built_once`; copy it: :func:`web.helpers.city_month_app`
+    does)."""
+
+    def build(root: Path) -> None:
+        city_month_db(root, template_db)
+        assert not list(root.glob("*-wal")), "the store is copied without its log"
+
+    return built_once(tmp_path_factory, "city-month", build) / "month.db"
 
 
 def _free_port() -> int:
