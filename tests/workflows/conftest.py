@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from demo_once import demo_folder
 from store_templates import StoreTemplates
 
 from avert.store import Store
@@ -40,4 +39,6 @@ def store_templates(
 def demo_4000(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo on its 4,000-person city (:mod:`demo_once`), run once per session
     across xdist workers: read-only, take a copy (:func:`demo_once.demo_copy`)."""
+    from demo_once import demo_folder  # the demo's imports only where it is asked
+
     return built_once(tmp_path_factory, "demo-4000", demo_folder)
