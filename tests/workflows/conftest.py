@@ -9,6 +9,7 @@ import pytest
 from store_templates import StoreTemplates
 
 from avert.store import Store
+from built_once import built_once
 from loaded_city import loaded_city
 
 
@@ -32,3 +33,12 @@ def store_templates(
 ) -> StoreTemplates:
     """Prepared stores copied per test: see :class:`StoreTemplates`."""
     return StoreTemplates(request, tmp_path_factory.mktemp("store-templates"))
+
+
+@pytest.fixture(scope="session")
+def demo_4000(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo on its 4,000-person city (:mod:`demo_once`), run once per session
+    across xdist workers: read-only, take a copy (:func:`demo_once.demo_copy`)."""
+    from demo_once import demo_folder  # the demo's imports only where it is asked
+
+    return built_once(tmp_path_factory, "demo-4000", demo_folder)

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 from pathlib import Path
 
+from demo_once import demo_copy
+
 from avert.store import Store
 from avert.workflows import delivery
-from avert.workflows.demo import run_demo
 
 
-def test_demo_writes_index_briefing_and_json(tmp_path: Path) -> None:
-    old_umask = os.umask(0o022)
-    try:
-        report = run_demo(
-            out_dir=tmp_path / "demo",
-            database=tmp_path / "demo.db",
-            seed=3,
-            people=4_000,
-            days=180,
-            pdf=False,
-        )
-    finally:
-        os.umask(old_umask)
+def test_demo_writes_index_briefing_and_json(tmp_path: Path, demo_4000: Path) -> None:
+    """On a copy (modes kept) of the session's demo run, made under umask 022."""
+    report = demo_copy(demo_4000, tmp_path)
     # Everything the demo wrote is private, like a deployment's outputs.
     demo_dir = tmp_path / "demo"
     for path in [demo_dir, *demo_dir.rglob("*"), tmp_path / "demo.db"]:

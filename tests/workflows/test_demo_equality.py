@@ -14,28 +14,22 @@ from statistics import NormalDist
 
 import polars as pl
 import pytest
+from demo_once import DAYS, PEOPLE, SEED, demo_copy
 
 from avert.store import Store
 from avert.synth import CityConfig, make_city
 from avert.workflows.board import board_statistics
-from avert.workflows.demo import run_demo
 from avert.workflows.equality import SYNTHETIC_RESIDENTS, run_equality
 from avert.workflows.performance import run_performance
 
-SEED, PEOPLE, DAYS = 3, 4_000, 400
-
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Store]]:
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, demo_4000: Path
+) -> Iterator[tuple[Path, Store]]:
+    """A copy of the session's demo run (seed 3, 4,000 people, 400 days)."""
     root = tmp_path_factory.mktemp("demo")
-    run_demo(
-        out_dir=root / "demo",
-        database=root / "demo.db",
-        seed=SEED,
-        people=PEOPLE,
-        days=DAYS,
-        pdf=False,
-    )
+    demo_copy(demo_4000, root)
     store = Store(f"sqlite:///{root / 'demo.db'}")
     yield root / "demo", store
     store.close()
