@@ -406,7 +406,9 @@ def test_a_row_rejected_now_is_said_to_remove_its_incident(
     crimes.write_text(
         CRIMES.replace("A2,01/03/2024 11:00", "A2,01/13/2024 11:00"), encoding="utf-8"
     )
-    [f] = _load(any_store, [crimes], good, replace_file=True).files
+    [f] = _load(
+        any_store, [crimes], good, replace_file=True, remove_rejected=True
+    ).files
     assert f.replacement is not None
     assert (f.replacement["removed"], f.quarantined) == (1, 2)
     assert f.note is not None
@@ -414,3 +416,26 @@ def test_a_row_rejected_now_is_said_to_remove_its_incident(
     audit = read_audit(any_store, action="replace")
     assert "removed_rejected=1" in audit["detail"][0]
     assert "A2" not in _incidents(any_store)["incident_id"].to_list()
+
+
+def test_a_replace_that_would_remove_incidents_it_now_rejects_is_refused(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A wrong time_format (or CRS, or column) rejects rows that were good: the
+    replace would delete every incident they stored. Without ``remove_rejected``
+    (the CLI's --accept-rejects) it is refused and nothing changes; a dry run
+    reports what it would remove, and writes nothing."""
+    crimes, _ = _files(tmp_path)
+    good = _mapping(tmp_path, CORRECTED, keyed=True)
+    _load(any_store, [crimes], good)
+    before = _state(any_store)
+    crimes.write_text(
+        CRIMES.replace("A2,01/03/2024 11:00", "A2,01/13/2024 11:00"), encoding="utf-8"
+    )
+    with pytest.raises(IngestError, match=r"1 stored incident\(s\) would be removed"):
+        _load(any_store, [crimes], good, replace_file=True)
+    [f] = _load(any_store, [crimes], good, replace_file=True, dry_run=True).files
+    assert f.note is not None
+    assert "removed: 1 whose row this load rejected" in f.note
+    after = _state(any_store)
+    assert all(a.equals(b) for a, b in zip(before, after, strict=True))

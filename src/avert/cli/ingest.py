@@ -54,7 +54,11 @@ AcceptOpt = Annotated[
     bool,
     typer.Option(
         "--accept-rejects",
-        help="Exit 0 even when a file was refused or a row quarantined.",
+        help=(
+            "Exit 0 even when a file was refused or a row quarantined; with "
+            "--replace-file, let a row now quarantined remove the incident stored "
+            "from it (refused without)."
+        ),
     ),
 ]
 FollowOpt = Annotated[
@@ -385,6 +389,7 @@ def _run(
             mapping=mapping,
             replace_months=replace_months,
             replace_file=replace_file,
+            remove_rejected=accept_rejects,
             dry_run=dry_run,
         )
     _show(report, as_json=as_json)

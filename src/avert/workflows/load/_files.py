@@ -96,7 +96,12 @@ class Replacement:
 
 
 def replace_files(
-    tx: Transaction, report: LoadReport, state: _State, *, source: str
+    tx: Transaction,
+    report: LoadReport,
+    state: _State,
+    *,
+    source: str,
+    remove_rejected: bool = False,
 ) -> dict[str, Replacement]:
     """Make each table file of the load the whole of what earlier loads stored from
     it under ``source`` (the mapping's ``[table].source``); per file, what it did.
@@ -109,7 +114,9 @@ def replace_files(
         would remove every stored row), of which no earlier load stored an
         incident under ``source`` (loading it would add its rows beside those of
         the load meant: the error names the files of that name stored), or whose
-        stored rows are another file's (:func:`_check_same_file`).
+        stored rows are another file's (:func:`_check_same_file`), or (without
+        ``remove_rejected``) a stored incident whose row this load rejects
+        (:func:`_refuse_removing_rejected`).
     """
     _refuse_unreadable(report)
     files = report.files
@@ -137,7 +144,25 @@ def replace_files(
             stored.filter(pl.col("load_id") == report.load_id),
             source=source,
         )
+        if not remove_rejected:
+            _refuse_removing_rejected(f, done[f.file])
     return done
+
+
+def _refuse_removing_rejected(f: FileReport, done: Replacement) -> None:
+    """An IngestError (nothing is loaded) when replacing ``f`` would delete
+    stored incidents because this load rejects their rows: a wrong
+    ``time_format``, CRS or column rejects rows that were good, and the replace
+    would delete what they stored. ``--accept-rejects`` allows it."""
+    if done.removed_rejected:
+        msg = (
+            f"--replace-file: {f.file}: {done.removed_rejected:,} stored "
+            f"incident(s) would be removed because this load rejects their rows "
+            f"({f.quarantined:,} rejected in all; a wrong time_format, CRS or "
+            "column?). Nothing was loaded. See the reasons with --dry-run; give "
+            "--accept-rejects to remove them."
+        )
+        raise IngestError(msg)
 
 
 def _refuse_unreadable(report: LoadReport) -> None:

@@ -100,6 +100,7 @@ def load_files(
     follow_links: bool = False,
     replace_months: bool = False,
     replace_file: bool = False,
+    remove_rejected: bool = False,
     dry_run: bool = False,
 ) -> LoadReport:
     """Load police.uk files or one avert bundle into ``store`` in one transaction.
@@ -145,6 +146,11 @@ def load_files(
         incidents are replaced by the file's rows, those it no longer holds
         deleted, the earlier loads' quarantine entries removed, in the same
         transaction, with an audit row per file (action ``replace``).
+    remove_rejected
+        (``replace_file``) Let a row this load rejects remove the incident an
+        earlier load stored from it (the CLI's ``--accept-rejects``). Without it
+        such a replace is refused: a wrong ``time_format`` or column would
+        otherwise delete every incident whose row it now rejects.
     dry_run
         Do everything, report it, and roll the transaction back: nothing is
         written (``report.dry_run`` is true).
@@ -160,7 +166,8 @@ def load_files(
         Unreadable input, a bad bundle, (``strict``) any rejected row, or
         (``replace_months``) two different files of one force-month, or
         (``replace_file``) a file nothing was stored from, that holds no incident,
-        or whose stored rows are another file's.
+        or whose stored rows are another file's, or (without ``remove_rejected``)
+        a stored incident whose row this load rejects.
     """
     source = _replacing_source(kind, mapping, parse) if replace_file else None
     check_store_crs(crs)
@@ -197,6 +204,8 @@ def load_files(
                 strict=strict,
                 replace_months=replace_months,
                 replace_source=source,
+                # a dry run reports what a replace would remove, and writes nothing
+                remove_rejected=remove_rejected or dry_run,
                 timezone=timezone,
             )
             if done and not dry_run:
@@ -264,6 +273,7 @@ def _settle(
     strict: bool,
     replace_months: bool,
     replace_source: str | None,
+    remove_rejected: bool,
     timezone: str,
 ) -> dict[str, Replacement]:
     """What a load does once its rows are written and its indexes rebuilt, in its
@@ -284,7 +294,9 @@ def _settle(
         _note_not_replaced(tx, report, state.held_keys)
     done: dict[str, Replacement] = {}
     if replace_source is not None:
-        done = replace_files(tx, report, state, source=replace_source)
+        done = replace_files(
+            tx, report, state, source=replace_source, remove_rejected=remove_rejected
+        )
     if state.touched_outcomes:
         update_outcomes(tx, report.load_id)
     _note_revised_stops(tx, report)
