@@ -37,7 +37,7 @@ from avert.cli import (
 )
 from avert.cli._common import err_console, styled
 from avert.cli._options import hide_old_option_names
-from avert.config.settings import load_settings
+from avert.config.settings import check_url_argument, load_settings
 from avert.errors import AvertError
 
 __all__ = ["app", "main"]
@@ -96,7 +96,9 @@ def root(
         str | None,
         typer.Option(
             "--db",
-            help="Database URL or SQLite file (default: AVERT_DATABASE_URL, else sqlite:///avert.db).",
+            help="Database URL or SQLite file (default: AVERT_DATABASE_URL, else "
+            "sqlite:///avert.db); no password in it (ps shows it to every user): "
+            "AVERT_DATABASE_URL or ~/.pgpass holds that.",
             show_default=False,
         ),
     ] = None,
@@ -108,6 +110,8 @@ def root(
     ] = False,
 ) -> None:
     """avert command line."""
+    if db is not None:
+        check_url_argument(db)
     ctx.obj = load_settings().with_overrides(database_url=db)
 
 

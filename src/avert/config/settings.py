@@ -20,6 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Final
+from urllib.parse import parse_qs, urlsplit
 
 from avert.errors import ConfigError
 
@@ -34,6 +35,7 @@ __all__ = [
     "SETTINGS",
     "TOKEN_DAYS_CEILING",
     "Settings",
+    "check_url_argument",
     "hand_to_child_processes",
     "load_settings",
 ]
@@ -502,6 +504,35 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     values = {name: env.get(var, default) for name, default, var, _ in SETTINGS}
     return Settings(**values)
+
+
+def check_url_argument(url: str, *, option: str = "--db") -> str:
+    """``url``, a database URL given as a command argument, when it holds no password.
+
+    An argument is visible to every user of the machine (``ps``) and kept in shell
+    history, so a URL with a non-empty password (``postgresql://avert:PW@host/db``,
+    or ``?password=PW``) is a :class:`ConfigError` that says where the password goes
+    instead and never repeats it. No password, or an empty one (the tests' own
+    server: ``postgresql://postgres:@/db?host=...``), is fine; a plain file path
+    (SQLite) holds none.
+    """
+    parts = urlsplit(url)
+    in_query = any(
+        value
+        for key, values in parse_qs(parts.query).items()
+        if key == "password"
+        for value in values
+    )
+    if not parts.password and not in_query:
+        return url
+    msg = (
+        f"{option}: the URL holds a password, which a command argument shows to "
+        "every user of the machine (ps) and leaves in shell history. Put the URL "
+        "in AVERT_DATABASE_URL (the service's environment file, mode 0600) or the "
+        "password in ~/.pgpass (or the file PGPASSFILE names), and give "
+        f"{option} the URL without it (docs/postgresql.md)."
+    )
+    raise ConfigError(msg)
 
 
 def hand_to_child_processes(values: Mapping[str, str]) -> None:

@@ -47,6 +47,7 @@ from avert.report import environment as report_environment
 from avert.web.advice import WEB_ADVICE
 from avert.web.auth import LoginRequired, StaleSignInForm, known_user
 from avert.web.filters import nobreak_ids
+from avert.web.sealed import SealKey
 from avert.web.static_files import StaticVersions
 from avert.workflows.plan_page import PLAN_CACHE_ENTRIES, PLAN_CACHE_TTL_S
 from avert.workflows.users import SignInThrottle
@@ -549,6 +550,8 @@ def create_app(
         dependencies=[Depends(refuse_nul)],
     )
     app.state.accounts = {}  # username -> (read at, account and stamp): auth._account
+    # the key that seals session values its holder must not read (auth.keep_sealed)
+    app.state.seal_key = SealKey(secret)
     app.state.avert = WebContext(
         settings,
         store,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastapi import Request
 
 from avert.errors import PermissionDenied
+from avert.web.sealed import seal, sealed_chars, unseal
 from avert.workflows.users import (
     User,
     check_allowed,
@@ -36,9 +37,11 @@ __all__ = [
     "authorize",
     "csrf_token",
     "flash",
+    "keep_sealed",
     "keep_text",
     "known_user",
     "requires",
+    "sealed_value",
     "sign_in",
     "sign_out",
     "take_flash",
@@ -149,6 +152,54 @@ def keep_text(
     kept = _cut(whole, max_chars=max_chars, max_bytes=min(max_bytes, room))
     request.session[key] = {**value, field: kept}
     return kept
+
+
+def keep_sealed(
+    request: Request,
+    key: str,
+    value: dict[str, str],
+    text: tuple[str, str],
+    *,
+    max_chars: int,
+    max_sealed_chars: int,
+) -> str:
+    """Keep ``value`` with the field ``text`` (name, text) under ``key`` in the
+    session, sealed (:mod:`avert.web.sealed`: the cookie's holder cannot read it),
+    and return the text kept.
+
+    As :func:`keep_text`, the text is cut (with "...") to ``max_chars`` characters
+    and to what keeps the sealed value within ``max_sealed_chars`` characters and
+    the room the rest of the session leaves under :data:`SESSION_JSON_MAX_BYTES`
+    (the sealed value is base64: one byte of JSON a character).
+    """
+    field, whole = text
+    room = SESSION_JSON_MAX_BYTES - _json_bytes({**request.session, key: ""})
+    limit = min(max_sealed_chars, room)
+
+    def fits(kept: str) -> bool:
+        plain = json.dumps({**value, field: kept}, ensure_ascii=False)
+        return sealed_chars(plain) <= limit
+
+    kept = whole
+    if len(whole) > max_chars or not fits(whole):
+        low, high = -1, min(len(whole), max_chars)  # fits(whole[:low] + "...")
+        while low < high:
+            mid = (low + high + 1) // 2
+            low, high = (mid, high) if fits(whole[:mid] + "...") else (low, mid - 1)
+        kept = "" if low < 0 else whole[:low] + "..."
+    plain = json.dumps({**value, field: kept}, ensure_ascii=False)
+    request.session[key] = seal(request.app.state.seal_key, plain)
+    return kept
+
+
+def sealed_value(request: Request, key: str) -> dict[str, object] | None:
+    """The value :func:`keep_sealed` kept under ``key``; None when none, or not
+    sealed under this app's secret key (a cookie from before a change of it)."""
+    plain = unseal(request.app.state.seal_key, request.session.get(key))
+    if plain is None:
+        return None
+    found = json.loads(plain)
+    return found if isinstance(found, dict) else None
 
 
 def flash(request: Request, message: str) -> None:

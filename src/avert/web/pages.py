@@ -25,8 +25,9 @@ from avert.web.auth import (
     authorize,
     csrf_token,
     current_user,
-    keep_text,
+    keep_sealed,
     requires,
+    sealed_value,
     sign_in,
     take_flash,
 )
@@ -530,9 +531,10 @@ def incidents(
 #: Longest purpose the session keeps for the record it opened last (the session is
 #: a cookie: browsers keep 4 KB); a longer one is kept to this, with "...".
 OPENED_PURPOSE_CHARS = 1000
-#: ... and its most bytes as the cookie writes it (JSON: six for each character
+#: ... and the most characters the record and purpose take sealed in the cookie
+#: (base64 of their UTF-8, 4 for 3 bytes: two for a character of most scripts
 #: outside ASCII), so that the cookie stays under 4 KB whatever the language
-OPENED_PURPOSE_BYTES = 2000
+OPENED_SEALED_CHARS = 2000
 
 
 @router.get("/people/{person_id}")
@@ -540,13 +542,11 @@ OPENED_PURPOSE_BYTES = 2000
 def person_purpose(request: Request, person_id: str) -> Response:
     """Ask for the purpose before a person's record is opened; the record this
     session opened last is shown again (audited with its purpose, each time)."""
-    opened = request.session.get("opened")
-    if (
-        isinstance(opened, dict)
-        and opened.get("person") == person_id
-        and isinstance(opened.get("purpose"), str)
-    ):
-        found = find_person(request, person_id, opened["purpose"])
+    # sealed: the cookie's holder can read neither the person nor the purpose
+    opened = sealed_value(request, "opened") or {}
+    purpose = opened.get("purpose")
+    if opened.get("person") == person_id and isinstance(purpose, str):
+        found = find_person(request, person_id, purpose)
         return _page(request, "person.html", person_id=person_id, found=found)
     return _page(
         request,
@@ -574,14 +574,15 @@ def person(
             error="State the purpose of viewing this person (a few words).",
         )
     # whole, or cut with "..." to fit the session cookie (a refused cookie kept
-    # the old session, and the record's page asked for the purpose again)
-    keep_text(
+    # the old session, and the record's page asked for the purpose again);
+    # sealed, so that the cookie's holder reads neither the person nor the purpose
+    keep_sealed(
         request,
         "opened",
         {"person": person_id},
         ("purpose", purpose),
         max_chars=OPENED_PURPOSE_CHARS,
-        max_bytes=OPENED_PURPOSE_BYTES,
+        max_sealed_chars=OPENED_SEALED_CHARS,
     )
     return RedirectResponse(f"/people/{quote(person_id, safe='')}", status_code=303)
 

@@ -72,6 +72,7 @@ from avert.store.users import (
 __all__ = [
     "MAX_USERNAME_CHARS",
     "MIN_PASSWORD_CHARS",
+    "UNKNOWN_NAME",
     "SignInThrottle",
     "User",
     "account_orgs_of",
@@ -98,6 +99,7 @@ __all__ = [
     "set_role",
     "stored_username",
     "token_expires_at",
+    "unknown_name",
     "unlock",
     "user_for_token",
     "username_skeleton",
@@ -990,7 +992,10 @@ def authenticate(
         user = _check_one_at_a_time(store, username, password, settings=settings)
     except PermissionDenied:
         if count == throttle.max_failures:
-            _audit_throttled(store, client, throttle, username=username)
+            named = username
+            if read_user(store, username) is None:
+                named = unknown_name(username, key=settings.secret_key)
+            _audit_throttled(store, client, throttle, username=named)
         raise
     except Exception:  # never checked (the store failed): not a failure
         with contextlib.suppress(Exception):
@@ -1063,7 +1068,12 @@ def _authenticate(
     )
     if row is None:
         _verify(_DUMMY_HASH, password)
-        _audit_login(store, username, ok=False, reason="no such user")
+        _audit_login(
+            store,
+            unknown_name(username, key=settings.secret_key),
+            ok=False,
+            reason="no such user",
+        )
         raise PermissionDenied(refused)
     # a refusal without a hash check would answer sooner and so tell that the
     # name exists and is disabled or locked: every path verifies one hash
@@ -1106,6 +1116,35 @@ def _clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... ({len(text)} characters)"
+
+
+#: The audit's name for a sign-in name that names no account (its ``user_name``)
+UNKNOWN_NAME = "(unknown name)"
+#: Hex digits of an unknown name's keyed digest the audit keeps (32 bits)
+_UNKNOWN_NAME_DIGEST_HEX = 8
+
+
+def unknown_name(typed: str, *, key: str) -> str:
+    """How the audit names ``typed``, a sign-in name that names no account: never
+    the text (a password typed into the name field landed in the audit log), but
+    its length and, with the app's secret ``key`` (``AVERT_SECRET_KEY``), a keyed
+    digest of it: ``(unknown name: 12 characters, digest 3f9a06c1)``.
+
+    The digest tells one name tried again and again (a user who forgot their
+    account's name; a script retrying one guess) from many names each tried once
+    (names sprayed), which the length alone cannot. It is an HMAC-SHA256 under the
+    secret key (a plain hash of a typed password could be looked up in a table)
+    cut to 32 bits: equal names give equal digests, while even whoever holds the
+    key and tests a list of candidate passwords against it finds one in four
+    billion matching by chance. No key (the demo's random one is not a setting):
+    the length alone.
+    """
+    size = f"{len(typed)} character{'' if len(typed) == 1 else 's'}"
+    if not key:
+        return f"{UNKNOWN_NAME[:-1]}: {size})"
+    message = f"avert-sign-in-name:{typed}".encode("utf-8", "surrogatepass")
+    digest = hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    return f"{UNKNOWN_NAME[:-1]}: {size}, digest {digest[:_UNKNOWN_NAME_DIGEST_HEX]})"
 
 
 def _audit_login(
