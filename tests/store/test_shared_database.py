@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from avert.cli import app
 from avert.store import Store
+from avert.store._shared_database import SharedDatabase
 
 pytestmark = pytest.mark.postgres
 
@@ -106,6 +107,55 @@ def test_a_failed_transaction_leaves_no_connection_and_the_next_one_works(
         tx.append("users", _user("bob"))
     assert postgres_store.read_frame("users")["username"].to_list() == ["bob"]
     assert len(database_inits) == 1
+
+
+def test_a_connection_is_closed_under_its_databases_lock(
+    postgres_store: Store,
+) -> None:
+    """The driver counts its database's open connections in a plain integer (added
+    to when one is made, taken from when one closes): a connection closed on one
+    thread while another thread makes one could lose a count, and the database
+    then refuse to close. Connections are made under the database's lock; they
+    are closed under it too."""
+    database = SharedDatabase(postgres_store.url.adbc)
+    try:
+        conn = database.connect(autocommit=True)
+        entry = database._entry
+        assert entry is not None
+        closed = threading.Event()
+
+        def close() -> None:
+            conn.close()
+            closed.set()
+
+        with entry.made:  # as while another thread makes a connection
+            closing = threading.Thread(target=close)
+            closing.start()
+            assert not closed.wait(0.3)
+        closing.join(10)
+        assert closed.is_set()
+    finally:
+        database.close()
+
+
+def test_without_the_driver_managers_shared_holder_each_connection_has_its_own(
+    postgres_store: Store,
+    database_inits: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The holder is private to the driver manager: without it (``_take`` finds
+    none: this driver manager's own ``Connection`` refers to it, so it cannot be
+    taken away here) a store still works, one database per connection as before
+    the sharing."""
+    monkeypatch.setattr(SharedDatabase, "_take", lambda self: None)
+    store = Store(postgres_store.url.sqlalchemy)
+    try:
+        with store.transaction() as tx:
+            tx.append("users", _user("ana"))
+        assert store.count("users") == 1
+        assert len(database_inits) == 2  # a write connection, a read connection
+    finally:
+        store.close()
 
 
 def _user(name: str) -> pl.DataFrame:

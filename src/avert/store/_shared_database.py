@@ -14,9 +14,12 @@ with its SQLAlchemy engine) or the process exits.
 
 Safety: the shared database holds no server session (its initialisation closes
 the one it reads the catalogue on), only the driver's settings and type resolver,
-which connections read; new connections are made one at a time under a lock,
-since the ADBC specification does not promise that a database serves several
-threads at once. Each connection is still used by one thread at a time (the
+which connections read; new connections are made, and closed, one at a time
+under a lock, since the ADBC specification does not promise that a database
+serves several threads at once (the PostgreSQL driver counts its database's open
+connections in a plain integer, added to by each connection made and taken from
+by each one closed: unlocked, two threads could lose a count and the database
+then refuse to close, "Database released with N open connections"). Each connection is still used by one thread at a time (the
 pools, :mod:`avert.store._pool`) and closed after a failed transaction. After a
 ``fork`` a child initialises its own database and leaves its parent's alone, as
 the pools do. The URL (which may hold a password) is only a key here, never shown.
@@ -30,6 +33,7 @@ a database per connection, as before.
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import threading
 from dataclasses import dataclass, field
@@ -45,7 +49,9 @@ class _Entry:
 
     holder: Any
     users: int = 0
-    made: threading.Lock = field(default_factory=threading.Lock)
+    #: held while a connection on the database is made or closed (re-entrant: a
+    #: connection the garbage collector closes may be closed on a thread making one)
+    made: threading.RLock = field(default_factory=threading.RLock)
 
 
 _LOCK = threading.Lock()
@@ -70,7 +76,6 @@ class SharedDatabase:
         shared database, initialising it first when no store of this process holds
         it."""
         import adbc_driver_manager
-        import adbc_driver_manager.dbapi as dbapi
 
         entry = self._take()
         if entry is None:  # no shared holder in this driver manager
@@ -84,10 +89,13 @@ class SharedDatabase:
             with entry.made:
                 conn = adbc_driver_manager.AdbcConnection(entry.holder._db)
             try:
-                return dbapi.Connection(entry.holder, conn, autocommit=autocommit)
+                made = _connection_class()(entry.holder, conn, autocommit=autocommit)
             except BaseException:
-                conn.close()
+                with entry.made:
+                    conn.close()
                 raise
+            made.made_lock = entry.made
+            return made
         finally:
             entry.holder.close()
 
@@ -131,6 +139,27 @@ class SharedDatabase:
             self._entry = entry
             entry.holder.clone()  # the caller's reference, given back by connect
             return entry
+
+
+@functools.cache
+def _connection_class() -> type[Any]:
+    """``adbc_driver_manager.dbapi.Connection`` closing its server session under its
+    database's lock (:class:`_Entry`), as it was made (defined here: the driver
+    manager is imported when first used)."""
+    import adbc_driver_manager.dbapi as dbapi
+
+    class SharedConnection(dbapi.Connection):  # type: ignore[misc]
+        made_lock: threading.RLock | None = None
+
+        def close(self) -> None:
+            lock = self.made_lock
+            if lock is None:
+                super().close()
+                return
+            with lock:
+                super().close()
+
+    return SharedConnection
 
 
 def _forget_parents() -> None:
