@@ -5,6 +5,7 @@ once; a failed transaction's connection is still never reused."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -165,3 +166,42 @@ def _user(name: str) -> pl.DataFrame:
     row: dict[str, object] = dict.fromkeys(columns)
     row.update(username=name, role="analyst", password_hash="x", disabled=False)
     return pl.DataFrame([row], schema=columns)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_child_forked_while_a_database_was_being_initialised_does_not_hang() -> None:
+    """A web server's worker forked while another thread of its parent held the
+    registry's lock (initialising a database: 0.1-0.27 s, longer on a slow
+    server) inherited the lock held, with no thread to release it: its first
+    connection, its store's close and its exit waited for ever."""
+    from avert.store import _shared_database as shared
+
+    held, release = threading.Event(), threading.Event()
+
+    def initialising() -> None:
+        with shared._LOCK:
+            held.set()
+            release.wait(10)
+
+    parent = threading.Thread(target=initialising)
+    parent.start()
+    held.wait(10)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: give back a store's database, then exit
+            code = 1
+            try:
+                done = threading.Thread(
+                    target=SharedDatabase("postgresql://x@127.0.0.1:1/x").close,
+                    daemon=True,
+                )
+                done.start()
+                done.join(5)
+                code = 1 if done.is_alive() else 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        release.set()
+        parent.join(10)
+    assert os.waitstatus_to_exitcode(status) == 0

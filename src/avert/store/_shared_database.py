@@ -94,7 +94,7 @@ class SharedDatabase:
                 with entry.made:
                     conn.close()
                 raise
-            made.made_lock = entry.made
+            made.entry = entry
             return made
         finally:
             entry.holder.close()
@@ -149,14 +149,13 @@ def _connection_class() -> type[Any]:
     import adbc_driver_manager.dbapi as dbapi
 
     class SharedConnection(dbapi.Connection):  # type: ignore[misc]
-        made_lock: threading.RLock | None = None
+        entry: _Entry | None = None
 
         def close(self) -> None:
-            lock = self.made_lock
-            if lock is None:
+            if self.entry is None:
                 super().close()
                 return
-            with lock:
+            with self.entry.made:
                 super().close()
 
     return SharedConnection
@@ -169,6 +168,25 @@ def _forget_parents() -> None:
         _PARENTS.extend(_OPEN.values())
         _OPEN.clear()
         _PID[0] = os.getpid()
+
+
+def _after_fork_in_child() -> None:
+    """In a forked child, at once: set the parent's databases aside and make new
+    locks, ``_LOCK`` and each database's. A lock is copied held when another
+    thread of the parent held it at the fork (a database being initialised, 0.1-
+    0.27 s; a connection being made or closed), and no thread of the child would
+    ever release it: the child's first connection, :meth:`SharedDatabase.close`
+    or its exit would wait for ever."""
+    global _LOCK  # the parent's lock object is unusable here
+    _LOCK = threading.Lock()
+    _PARENTS.extend(_OPEN.values())
+    _OPEN.clear()
+    _PID[0] = os.getpid()
+    for entry in _PARENTS:
+        entry.made = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @atexit.register
