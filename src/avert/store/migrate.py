@@ -20,6 +20,7 @@ import json
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -283,7 +284,8 @@ def _stored_graph(
     cache: Path, stamp: list[list[object]]
 ) -> dict[str, tuple[str, ...]] | None:
     """The graph kept in ``cache`` when it was made from scripts with ``stamp``;
-    None when it is missing, unreadable or of other scripts."""
+    None when it is missing, unreadable (nested too deep for the parser too) or
+    of other scripts."""
     try:
         kept = json.loads(cache.read_bytes())
         if kept["stamp"] != stamp:
@@ -292,19 +294,21 @@ def _stored_graph(
             str(rev): tuple(str(d) for d in downs)
             for rev, downs in kept["graph"].items()
         }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
 def _store_graph(
     cache: Path, stamp: list[list[object]], graph: dict[str, tuple[str, ...]]
 ) -> None:
-    """Keep ``graph`` in ``cache`` (written whole, then renamed into place, so a
-    reader never sees half a file), when bytecode may be written there."""
+    """Keep ``graph`` in ``cache`` (written whole under a name of this process and
+    thread, then renamed into place, so a reader never sees half a file), when
+    bytecode may be written there."""
     if sys.dont_write_bytecode:
         return
     text = json.dumps({"stamp": stamp, "graph": graph}, sort_keys=True)
-    partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    # the thread too: the web app's request and warm-up threads share a pid
+    partial = cache.with_name(f"{cache.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         cache.parent.mkdir(exist_ok=True)
         partial.write_text(text, encoding="utf-8")
