@@ -312,6 +312,33 @@ def test_checking_a_postgresql_store_imports_no_sqlalchemy(
     assert done.stdout.split("\n")[:2] == [head_revision(), "[]"]
 
 
+@pytest.mark.postgres
+def test_the_postgresql_revision_is_found_on_the_search_path_as_alembic_finds_it(
+    postgres_store: Store,
+) -> None:
+    """Alembic finds ``alembic_version`` anywhere on the search path (SQLAlchemy's
+    ``has_table``): with ``"$user", public`` and a schema named as the login,
+    current_schema() is that schema while the table is in public. Looking only
+    in current_schema() called a migrated database uninitialised, which every
+    command refused while ``avert upgrade`` found nothing to do."""
+    import adbc_driver_postgresql.dbapi as pg_dbapi
+
+    with (
+        pg_dbapi.connect(postgres_store.url.adbc, autocommit=True) as conn,
+        conn.cursor() as cur,
+    ):
+        cur.execute("CREATE SCHEMA first_on_path")
+        cur.execute("SELECT quote_ident(current_database())")
+        name = cur.fetchone()[0]  # type: ignore[index]
+        cur.execute(f"ALTER DATABASE {name} SET search_path = first_on_path, public")
+    store = Store(postgres_store.url.sqlalchemy)  # new sessions: the new path
+    try:
+        assert store.revision() == head_revision()
+        store.check()
+    finally:
+        store.close()
+
+
 def test_downgrade_to_base_drops_every_table(sqlite_store: Store) -> None:
     downgrade(sqlite_store.engine, "base")
     tables = sqlite_store._query(

@@ -81,10 +81,10 @@ def downgrade(engine: sa.Engine, revision: str) -> None:
 def postgresql_revision(store: Store) -> str | None:
     """The revision stored in a PostgreSQL store's ``alembic_version`` table (None
     when the table is missing: a database never initialised), read as Alembic's
-    ``MigrationContext.get_current_revision`` reads it (the table in the
-    connection's current schema, a table, view or foreign table as SQLAlchemy's
-    ``has_table`` finds it; more than one row is an error), without importing
-    Alembic.
+    ``MigrationContext.get_current_revision`` reads it (a table, view or foreign
+    table on the connection's search path, outside ``pg_catalog``, as SQLAlchemy's
+    ``has_table`` finds it: not only in its current schema, the first on the path
+    that exists; more than one row is an error), without importing Alembic.
 
     Read on the store's own ADBC connections, which its reads use next: through
     SQLAlchemy and psycopg (until 2026-12) a command that only reads paid their
@@ -98,7 +98,8 @@ def postgresql_revision(store: Store) -> str | None:
         found = store._query(
             "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_catalog.pg_class c"
             " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
-            " WHERE s.nspname = current_schema() AND c.relname = ?"
+            " WHERE pg_catalog.pg_table_is_visible(c.oid)"
+            " AND s.nspname <> 'pg_catalog' AND c.relname = ?"
             " AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
             [_VERSION_TABLE],
             schema={"n": pl.Int64()},
