@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import adbc_driver_manager
 import polars as pl
@@ -216,6 +219,49 @@ def test_a_process_sees_a_migration_added_after_its_graph_was_read(
     assert len(parsed) == 5
 
 
+def test_a_cache_file_nested_too_deep_is_parsed_again(tmp_path: Path) -> None:
+    """The kept graph is read before every command: a file the JSON parser cannot
+    descend (nested past Python's recursion limit) raised RecursionError in every
+    command until removed; it is a cache like any unreadable one."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    _write_scripts(versions, {"a": None})
+    cache = versions / "__pycache__" / migrate._GRAPH_CACHE
+    cache.parent.mkdir()
+    cache.write_text("[" * 100_000 + "]" * 100_000)
+    assert migrate._stored_graph(cache, []) is None
+
+
+def test_threads_writing_the_cache_at_once_write_files_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web app's threads (requests, warm-up) share a process id: each writes
+    the graph under a name of its own before renaming it into place, never both
+    into one half-written file."""
+    cache = tmp_path / "__pycache__" / migrate._GRAPH_CACHE
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    written: list[str] = []
+    both = threading.Barrier(2, timeout=10)
+    write = Path.write_text
+
+    def at_once(path: Path, text: str, **kwargs: Any) -> int:
+        written.append(path.name)
+        both.wait()  # both threads have chosen their file
+        return write(path, text, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", at_once)
+    writers = [
+        threading.Thread(target=migrate._store_graph, args=(cache, [], {"a": ()}))
+        for _ in range(2)
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(10)
+    assert len(set(written)) == 2
+    assert json.loads(cache.read_text())["graph"] == {"a": []}
+
+
 def test_checking_a_sqlite_store_imports_no_alembic_nor_sqlalchemy(
     sqlite_store: Store,
 ) -> None:
@@ -264,6 +310,33 @@ def test_checking_a_postgresql_store_imports_no_sqlalchemy(
         [sys.executable, "-c", probe], check=True, capture_output=True, text=True
     )
     assert done.stdout.split("\n")[:2] == [head_revision(), "[]"]
+
+
+@pytest.mark.postgres
+def test_the_postgresql_revision_is_found_on_the_search_path_as_alembic_finds_it(
+    postgres_store: Store,
+) -> None:
+    """Alembic finds ``alembic_version`` anywhere on the search path (SQLAlchemy's
+    ``has_table``): with ``"$user", public`` and a schema named as the login,
+    current_schema() is that schema while the table is in public. Looking only
+    in current_schema() called a migrated database uninitialised, which every
+    command refused while ``avert upgrade`` found nothing to do."""
+    import adbc_driver_postgresql.dbapi as pg_dbapi
+
+    with (
+        pg_dbapi.connect(postgres_store.url.adbc, autocommit=True) as conn,
+        conn.cursor() as cur,
+    ):
+        cur.execute("CREATE SCHEMA first_on_path")
+        cur.execute("SELECT quote_ident(current_database())")
+        name = cur.fetchone()[0]  # type: ignore[index]
+        cur.execute(f"ALTER DATABASE {name} SET search_path = first_on_path, public")
+    store = Store(postgres_store.url.sqlalchemy)  # new sessions: the new path
+    try:
+        assert store.revision() == head_revision()
+        store.check()
+    finally:
+        store.close()
 
 
 def test_downgrade_to_base_drops_every_table(sqlite_store: Store) -> None:

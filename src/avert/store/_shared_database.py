@@ -14,9 +14,12 @@ with its SQLAlchemy engine) or the process exits.
 
 Safety: the shared database holds no server session (its initialisation closes
 the one it reads the catalogue on), only the driver's settings and type resolver,
-which connections read; new connections are made one at a time under a lock,
-since the ADBC specification does not promise that a database serves several
-threads at once. Each connection is still used by one thread at a time (the
+which connections read; new connections are made, and closed, one at a time
+under a lock, since the ADBC specification does not promise that a database
+serves several threads at once (the PostgreSQL driver counts its database's open
+connections in a plain integer, added to by each connection made and taken from
+by each one closed: unlocked, two threads could lose a count and the database
+then refuse to close, "Database released with N open connections"). Each connection is still used by one thread at a time (the
 pools, :mod:`avert.store._pool`) and closed after a failed transaction. After a
 ``fork`` a child initialises its own database and leaves its parent's alone, as
 the pools do. The URL (which may hold a password) is only a key here, never shown.
@@ -30,6 +33,7 @@ a database per connection, as before.
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import threading
 from dataclasses import dataclass, field
@@ -45,7 +49,9 @@ class _Entry:
 
     holder: Any
     users: int = 0
-    made: threading.Lock = field(default_factory=threading.Lock)
+    #: held while a connection on the database is made or closed (re-entrant: a
+    #: connection the garbage collector closes may be closed on a thread making one)
+    made: threading.RLock = field(default_factory=threading.RLock)
 
 
 _LOCK = threading.Lock()
@@ -70,7 +76,6 @@ class SharedDatabase:
         shared database, initialising it first when no store of this process holds
         it."""
         import adbc_driver_manager
-        import adbc_driver_manager.dbapi as dbapi
 
         entry = self._take()
         if entry is None:  # no shared holder in this driver manager
@@ -84,10 +89,13 @@ class SharedDatabase:
             with entry.made:
                 conn = adbc_driver_manager.AdbcConnection(entry.holder._db)
             try:
-                return dbapi.Connection(entry.holder, conn, autocommit=autocommit)
+                made = _connection_class()(entry.holder, conn, autocommit=autocommit)
             except BaseException:
-                conn.close()
+                with entry.made:
+                    conn.close()
                 raise
+            made.entry = entry
+            return made
         finally:
             entry.holder.close()
 
@@ -133,6 +141,26 @@ class SharedDatabase:
             return entry
 
 
+@functools.cache
+def _connection_class() -> type[Any]:
+    """``adbc_driver_manager.dbapi.Connection`` closing its server session under its
+    database's lock (:class:`_Entry`), as it was made (defined here: the driver
+    manager is imported when first used)."""
+    import adbc_driver_manager.dbapi as dbapi
+
+    class SharedConnection(dbapi.Connection):  # type: ignore[misc]
+        entry: _Entry | None = None
+
+        def close(self) -> None:
+            if self.entry is None:
+                super().close()
+                return
+            with self.entry.made:
+                super().close()
+
+    return SharedConnection
+
+
 def _forget_parents() -> None:
     """In a forked child (first call after the fork; ``_LOCK`` held): set the
     parent's databases aside, untouched."""
@@ -140,6 +168,25 @@ def _forget_parents() -> None:
         _PARENTS.extend(_OPEN.values())
         _OPEN.clear()
         _PID[0] = os.getpid()
+
+
+def _after_fork_in_child() -> None:
+    """In a forked child, at once: set the parent's databases aside and make new
+    locks, ``_LOCK`` and each database's. A lock is copied held when another
+    thread of the parent held it at the fork (a database being initialised, 0.1-
+    0.27 s; a connection being made or closed), and no thread of the child would
+    ever release it: the child's first connection, :meth:`SharedDatabase.close`
+    or its exit would wait for ever."""
+    global _LOCK  # the parent's lock object is unusable here
+    _LOCK = threading.Lock()
+    _PARENTS.extend(_OPEN.values())
+    _OPEN.clear()
+    _PID[0] = os.getpid()
+    for entry in _PARENTS:
+        entry.made = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @atexit.register

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,10 +81,10 @@ def downgrade(engine: sa.Engine, revision: str) -> None:
 def postgresql_revision(store: Store) -> str | None:
     """The revision stored in a PostgreSQL store's ``alembic_version`` table (None
     when the table is missing: a database never initialised), read as Alembic's
-    ``MigrationContext.get_current_revision`` reads it (the table in the
-    connection's current schema, a table, view or foreign table as SQLAlchemy's
-    ``has_table`` finds it; more than one row is an error), without importing
-    Alembic.
+    ``MigrationContext.get_current_revision`` reads it (a table, view or foreign
+    table on the connection's search path, outside ``pg_catalog``, as SQLAlchemy's
+    ``has_table`` finds it: not only in its current schema, the first on the path
+    that exists; more than one row is an error), without importing Alembic.
 
     Read on the store's own ADBC connections, which its reads use next: through
     SQLAlchemy and psycopg (until 2026-12) a command that only reads paid their
@@ -97,7 +98,8 @@ def postgresql_revision(store: Store) -> str | None:
         found = store._query(
             "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_catalog.pg_class c"
             " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
-            " WHERE s.nspname = current_schema() AND c.relname = ?"
+            " WHERE pg_catalog.pg_table_is_visible(c.oid)"
+            " AND s.nspname <> 'pg_catalog' AND c.relname = ?"
             " AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
             [_VERSION_TABLE],
             schema={"n": pl.Int64()},
@@ -283,7 +285,8 @@ def _stored_graph(
     cache: Path, stamp: list[list[object]]
 ) -> dict[str, tuple[str, ...]] | None:
     """The graph kept in ``cache`` when it was made from scripts with ``stamp``;
-    None when it is missing, unreadable or of other scripts."""
+    None when it is missing, unreadable (nested too deep for the parser too) or
+    of other scripts."""
     try:
         kept = json.loads(cache.read_bytes())
         if kept["stamp"] != stamp:
@@ -292,19 +295,21 @@ def _stored_graph(
             str(rev): tuple(str(d) for d in downs)
             for rev, downs in kept["graph"].items()
         }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
 def _store_graph(
     cache: Path, stamp: list[list[object]], graph: dict[str, tuple[str, ...]]
 ) -> None:
-    """Keep ``graph`` in ``cache`` (written whole, then renamed into place, so a
-    reader never sees half a file), when bytecode may be written there."""
+    """Keep ``graph`` in ``cache`` (written whole under a name of this process and
+    thread, then renamed into place, so a reader never sees half a file), when
+    bytecode may be written there."""
     if sys.dont_write_bytecode:
         return
     text = json.dumps({"stamp": stamp, "graph": graph}, sort_keys=True)
-    partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    # the thread too: the web app's request and warm-up threads share a pid
+    partial = cache.with_name(f"{cache.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         cache.parent.mkdir(exist_ok=True)
         partial.write_text(text, encoding="utf-8")
