@@ -1536,3 +1536,80 @@ def test_the_notes_give_back_no_withheld_searches_of_a_vehicle_only() -> None:
     assert "None of the searches of people records the sex" in text
     assert "[c] (1 to 4" in text
     assert held.not_stated["searches_of_people"].to_list() == [None]
+
+
+def _areas_of(counts: dict[str, dict[str, int]], residents: int) -> EqualityResult:
+    stops = pl.concat(
+        [
+            _stops([g] * n).with_columns(pl.lit(a).alias("area"))
+            for a, groups in counts.items()
+            for g, n in groups.items()
+        ]
+    )
+    people = pl.DataFrame(
+        {
+            "area": [a for a in counts for _ in GROUPS],
+            "group": [g for _ in counts for g in GROUPS],
+            "population": [residents] * (len(counts) * len(GROUPS)),
+        }
+    )
+    return stop_search_equality(stops, people, area="area")
+
+
+def test_per_area_p_value_is_below_005_exactly_where_both_lower_ends_are_above_1() -> (
+    None
+):
+    """``p_above_1`` is the flag's rule as a p-value (twice the larger of the Katz
+    and exact conditional one-sided p-values): below 0.05 exactly where the Katz
+    and exact lower ends both lie above 1, on counts around the boundary."""
+    from avert.analyse.equality import area_ratios
+
+    rng = np.random.default_rng(7)
+    counts = {
+        f"A{i:02d}": {"White": int(w), "Black": int(b)}
+        for i, (w, b) in enumerate(
+            zip(rng.integers(5, 60, 40), rng.integers(5, 90, 40), strict=True)
+        )
+    }
+    rows = area_ratios(_areas_of(counts, 10_000)).filter(
+        pl.col("p_above_1").is_not_null()
+    )
+    assert rows.height == 40
+    both = (rows["ci_low"] > 1) & (rows["exact_ci_low"] > 1)
+    assert ((rows["p_above_1"] < 0.05) == both).all()
+    assert (rows["significant_uncorrected"] == both).all()
+    assert 0 < int(both.sum()) < 40
+
+
+def test_per_area_flags_are_corrected_for_the_number_of_ratios_holm() -> None:
+    """32 areas, each with 30 White and 50 Black searches of 10,000 residents:
+    each ratio alone is significantly above 1 (1.67, 1.06 to 2.62, p 0.033), and each
+    was shaded as such, 32 flags with no correction for the 32 comparisons. With
+    Holm's correction (Holm 1979) none is flagged: the uncorrected flag and the
+    interval stay, the words say which. One area alone is flagged as before; a
+    strong ratio among the 32 still is."""
+    from statsmodels.stats.multitest import multipletests
+
+    from avert.analyse.equality import SIGNIFICANCE, area_ratios
+
+    one = {"White": 30, "Black": 50}
+    many = {f"Borough {i:02d}": dict(one) for i in range(32)}
+    rows = area_ratios(_areas_of(many, 10_000)).filter(pl.col("group") == "Black")
+    assert rows.height == 32
+    assert rows["significant_uncorrected"].all()
+    assert (rows["ci_low"] > 1).all()
+    assert not rows["significantly_above_1"].any()
+    assert set(rows["significance"]) == {SIGNIFICANCE["uncorrected"]}
+    assert rows["p_holm"].to_list() == pytest.approx(
+        multipletests(rows["p_above_1"].to_numpy(), method="holm")[1]
+    )
+    alone = area_ratios(_areas_of({"Borough 00": one}, 10_000)).filter(
+        pl.col("group") == "Black"
+    )
+    assert alone["significantly_above_1"].to_list() == [True]
+    assert alone["significance"].to_list() == [SIGNIFICANCE["significant"]]
+    strong = dict(many, **{"Borough 00": {"White": 30, "Black": 150}})
+    flagged = area_ratios(_areas_of(strong, 10_000)).filter(
+        pl.col("significantly_above_1").fill_null(value=False)
+    )
+    assert flagged["area"].to_list() == ["Borough 00"]

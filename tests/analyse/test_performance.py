@@ -953,3 +953,52 @@ def test_a_negbin_fit_at_the_dispersion_boundary_falls_back_to_poisson() -> None
     assert change.family == "poisson"
     assert change.rate_ratio == poisson.rate_ratio
     assert (change.ci_low, change.ci_high) == (poisson.ci_low, poisson.ci_high)
+
+
+def test_a_one_year_baseline_and_one_recent_month_is_no_quasi_poisson_estimate() -> (
+    None
+):
+    """12 baseline months and one recent month: 13 counts, 13 coefficients (a
+    rate per month of year and the step), no residual degree of freedom, so the
+    quasi-Poisson scale (Pearson χ² over them) is 0/0. The code assumed scale 1
+    and t with 1 degree of freedom and printed 90 against 63 as 1.43 (0.18 to
+    11.52), p 0.275. It is ``insufficient_data`` with the reason; Poisson (scale
+    1 by assumption, normal quantiles) still gives its estimate, and a second
+    recent month gives the quasi-Poisson one its degree of freedom."""
+    months = pl.date_range(
+        dt.date(2024, 12, 1), dt.date(2025, 12, 1), "1mo", eager=True
+    )
+    counts = [63, 55, 60, 58, 61, 66, 70, 72, 64, 62, 59, 57, 90]
+    periods = months.to_list()
+    base = np.array([True] * 12 + [False])
+    for family in ("auto", "quasipoisson"):
+        assert seasonal_change(counts, periods, base, ~base, family=family) is None
+    pois = seasonal_change(counts, periods, base, ~base, family="poisson")
+    assert pois is not None
+    assert pois.rate_ratio == pytest.approx(90 / 63)
+    frame = pl.DataFrame(
+        {"area": "A", "category": "all", "flag": "all", "period": months}
+    ).with_columns(pl.Series("count", counts))
+    window = {
+        "baseline": (dt.date(2024, 12, 1), dt.date(2025, 11, 30)),
+        "recent": (dt.date(2025, 12, 1), dt.date(2025, 12, 31)),
+    }
+    row = performance(frame, **window).to_dict()["verdicts"][0]  # type: ignore[arg-type]
+    assert row["verdict"] == "insufficient_data"
+    assert row["reason"] == (
+        "12 baseline months and 1 recent month leave the seasonal model (a rate for "
+        "each month of year and the step) no residual degree of freedom: the "
+        "counts' spread (the quasi-Poisson scale) cannot be estimated, so there is "
+        "no interval; one more month of recent period or baseline is needed"
+    )
+    assert row["rate_ratio"] is None
+    judged = performance(frame, family="poisson", **window)  # type: ignore[arg-type]
+    assert judged.series[0].verdict == "significant_increase"
+    two = seasonal_change(
+        [*counts, 70],
+        [*periods, dt.date(2026, 1, 1)],
+        np.append(base, False),
+        np.append(~base, True),
+    )
+    assert two is not None
+    assert two.dof == 1.0

@@ -323,3 +323,31 @@ def test_task_add_says_when_no_account_is_of_the_organisation(tasked: str) -> No
     code, out = _run(tasked, "task", "add", "--item", "person:P8", "--org", "COUNCIL")
     assert code == 0, out
     assert "No account" not in out
+
+
+def test_plan_status_prints_why_the_verdict_is_insufficient_data(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``avert plan status`` printed "on track (insufficient data)" without the
+    reason the verdict carries (the Plan page prints it under the verdict); it
+    prints it below the table, and ``--json`` carries it as ``verdict_reason``."""
+    from avert.workflows import delivery
+
+    _run(db, "plan", "import", str(EXAMPLE))
+    found = json.loads(_run(db, "plan", "status", "--json")[1])
+    assert all("verdict_reason" in m for m in found["measures"])
+    why = "the baseline has 9 months; the seasonal model needs at least 12 months"
+    found["measures"][0].update(
+        status="on_track",
+        current=90.0,
+        path=100.0,
+        verdict="insufficient_data",
+        verdict_reason=why,
+    )
+    monkeypatch.setattr(delivery, "plan_status", lambda *_a, **_k: found)
+    code, out = _run(db, "plan", "status")
+    assert code == 0, out
+    oid = found["measures"][0]["objective_id"]
+    assert f"{oid} verdict insufficient data: {why}" in " ".join(out.split())
+    code, out = _run(db, "plan", "status", "--json")
+    assert json.loads(out)["measures"][0]["verdict_reason"] == why

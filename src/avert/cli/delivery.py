@@ -203,6 +203,13 @@ def plan_status(
     for m in found["measures"]:
         if m["reason"]:
             console.print(f"{m['objective_id']}: {m['reason']}")
+        # why the verdict is what it is, as the Plan page says under it ("on track
+        # (insufficient data)" said nothing of what was missing)
+        if m.get("verdict") and m.get("verdict_reason"):
+            console.print(
+                f"{m['objective_id']} verdict {m['verdict'].replace('_', ' ')}: "
+                f"{m['verdict_reason']}"
+            )
 
 
 def _checked(found: dict[str, Any], check: str, without: int) -> str:

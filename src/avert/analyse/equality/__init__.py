@@ -31,6 +31,18 @@ Method
   0.68. A ratio is *significantly above 1* when BOTH the Katz interval's lower end
   and ``exact_ci_low`` are above 1; a note counts the ratios whose Katz interval
   alone lies above 1.
+* **Many areas**: the ratios by area (:func:`area_ratios`; London: 32 boroughs by
+  4 groups) are many tests at once, so their flag is corrected for their number
+  by Holm's step-down method (Holm 1979, *Scand. J. Statist.* 6:65-70): each
+  ratio's p-value of the rule above (``p_above_1``: twice the larger of the Katz
+  and exact one-sided p-values, below 0.05 exactly where both lower ends are
+  above 1) is adjusted over every ratio shown (``p_holm``), and a ratio is
+  flagged where that is below 0.05: the chance that any flag among them is
+  chance alone is at most 5 %. Holm rather than Benjamini-Hochberg's false
+  discovery rate because each flag names one area as a finding of its own, and
+  Holm holds whatever the dependence between ratios that share an area's White
+  count. The uncorrected flag (``significant_uncorrected``) and the 95 %
+  interval stay beside it.
 * **Sex**: searches by police.uk's ``Gender`` (Male, Female, Other, not
   recorded), their share, and where residents by sex are known the rate per 1,000
   residents of each sex and its ratio to the other sex's rate, with the same Katz
@@ -1114,7 +1126,8 @@ def equality_impact_summary(
     With ``areas`` (the per-area result), ``by_area``: every area's ratios to its
     White rate, highest first, with their intervals and whether the interval
     excludes 1 (``significance``: the flag's rule in words), under the small-cell
-    rule (:func:`area_ratios`), ``by_area_no_search`` (how many of its rows have
+    rule (:func:`area_ratios`; its flag corrected for the number of ratios by
+    Holm's method, ``by_area_tested`` of them), ``by_area_no_search`` (how many of its rows have
     no search of the group: every row stays in ``by_area``, the pages list the
     others and count these in one line) and ``disclosure`` (the rule's words);
     without, ``by_area`` is empty and ``by_area_no_search`` 0. ``whole``: the
@@ -1157,6 +1170,7 @@ def equality_impact_summary(
         "not_stated": not_stated,
         "by_area": jsonable(by_area) if by_area.height else [],
         "by_area_no_search": _no_search(by_area),
+        "by_area_tested": _tested(by_area),
         "disclosure": _area_disclosure() if by_area.height else None,
         "reading": _impact_reading(synthetic=synthetic),
     }
@@ -1254,6 +1268,14 @@ def _no_search(by_area: pl.DataFrame) -> int:
     return by_area.filter(
         (pl.col("searches") == 0) & ~pl.col("searches_withheld")
     ).height
+
+
+def _tested(by_area: pl.DataFrame) -> int:
+    """How many of the per-area ratios were tested together (shown with a p-value):
+    the m of the flags' Holm correction (:func:`area_ratios`)."""
+    if by_area.height == 0:
+        return 0
+    return int(by_area["p_above_1"].is_not_null().sum())
 
 
 def _area_disclosure() -> str:

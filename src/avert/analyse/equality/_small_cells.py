@@ -19,10 +19,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final, Literal
 
+import numpy as np
 import polars as pl
 
 from avert.access import SMALL_CELL, suppress_small_counts
 from avert.analyse.equality._disproportionality import (
+    _ALPHA,
+    _Z,
     REFERENCE,
 )
 from avert.analyse.equality._result import _NO_PERSON, EqualityResult
@@ -32,7 +35,13 @@ from avert.analyse.equality._search_notes import (
     _vehicle_only_note,
 )
 
-__all__ = ["SIGNIFICANCE", "WITHHELD_TEXT", "area_ratios", "withhold_force_counts"]
+__all__ = [
+    "SIGNIFICANCE",
+    "WITHHELD_TEXT",
+    "area_ratios",
+    "holm_adjusted",
+    "withhold_force_counts",
+]
 
 
 #: the columns of a per-area ratio computed from its searches (withheld with them)
@@ -46,6 +55,9 @@ _AREA_DERIVED: Final = (
 )
 #: of those, the ones taken to the area's White row (withheld with its searches)
 _AREA_RELATIVE: Final = _AREA_DERIVED[1:]
+#: per area, the p-value of the flag's rule too (:func:`_with_p_above_1`)
+_BY_AREA_DERIVED: Final = (*_AREA_DERIVED, "p_above_1")
+_BY_AREA_RELATIVE: Final = _BY_AREA_DERIVED[1:]
 
 
 def area_ratios(
@@ -84,13 +96,14 @@ def area_ratios(
     frame = areas.frame
     if frame.height == 0:
         return pl.DataFrame()
+    frame = _with_p_above_1(frame)
     held = suppress_small_counts(
         frame.with_columns((pl.col("group") == REFERENCE).alias("_reference")),
         ["searches"],
         by="area",
-        derived=dict.fromkeys(_AREA_DERIVED, ("searches",)),
+        derived=dict.fromkeys(_BY_AREA_DERIVED, ("searches",)),
         reference="_reference",
-        relative=_AREA_RELATIVE,
+        relative=_BY_AREA_RELATIVE,
     )
     if force is not None:
         held = _withhold_down_groups(held, frame, force)
@@ -99,6 +112,7 @@ def area_ratios(
     reference_withheld = (
         (pl.col("_reference") & pl.col("searches_withheld")).any().over("area")
     )
+    held = _holm_flags(held)
     return (
         held.with_columns(
             (
@@ -116,7 +130,9 @@ def area_ratios(
             "group",
             "searches",
             "residents",
-            *_AREA_DERIVED,
+            *_BY_AREA_DERIVED,
+            "p_holm",
+            "significant_uncorrected",
             "searches_withheld",
             "ratio_withheld",
             "interval_excludes_1",
@@ -135,6 +151,7 @@ def area_ratios(
 #: is not shaded as significant
 SIGNIFICANCE: Final = {
     "significant": "significantly above 1",
+    "uncorrected": "above 1 alone, not across all the areas' ratios",
     "interval_only": "interval above 1, exact test not",
     "below": "interval below 1",
     "includes": "interval includes 1",
@@ -149,11 +166,91 @@ def _significance() -> pl.Expr:
     return (
         pl.when(pl.col("significantly_above_1").fill_null(value=False))
         .then(pl.lit(SIGNIFICANCE["significant"]))
+        .when(pl.col("significant_uncorrected").fill_null(value=False))
+        .then(pl.lit(SIGNIFICANCE["uncorrected"]))
         .when(pl.col("ci_low") > 1)
         .then(pl.lit(SIGNIFICANCE["interval_only"]))
         .when(pl.col("ci_high") < 1)
         .then(pl.lit(SIGNIFICANCE["below"]))
         .otherwise(pl.lit(SIGNIFICANCE["includes"]))
+    )
+
+
+def _with_p_above_1(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (:func:`stop_search_equality` per area) plus ``p_above_1``: the
+    two-sided p-value of the flag's rule for each ratio with an interval, twice
+    the larger of two one-sided p-values of a ratio above 1, Katz's
+    (``Φ(-log RR / se)``, ``se`` from the interval's own ends) and the exact
+    conditional one (``P(X ≥ a)`` for X ~ Binomial(a + c, n₁ / (n₁ + n₂)), the
+    Clopper-Pearson tail, ``Beta(a, c + 1)``'s distribution function at
+    ``n₁ / (n₁ + n₂)``), capped at 1. By the duality of test and interval it is
+    below 0.05 exactly where both lower ends lie above 1 (the uncorrected flag).
+    Null where no interval is (the reference row, a zero count)."""
+    from scipy.stats import beta, norm
+
+    white = frame.filter(pl.col("group") == REFERENCE).select(
+        "area",
+        pl.col("searches").cast(pl.Float64).alias("_pc"),
+        pl.col("residents").cast(pl.Float64).alias("_pn2"),
+    )
+    joined = frame.join(white, on="area", how="left")
+    a = joined["searches"].cast(pl.Float64).fill_null(0.0).to_numpy()
+    n1 = joined["residents"].cast(pl.Float64).fill_null(0.0).to_numpy()
+    c = joined["_pc"].fill_null(0.0).to_numpy()
+    n2 = joined["_pn2"].fill_null(0.0).to_numpy()
+    ratio = joined["ratio_to_white"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    lo = joined["ci_low"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    hi = joined["ci_high"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    ok = np.isfinite(lo) & np.isfinite(hi) & (a > 0) & (c > 0) & (n1 > 0) & (n2 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = (np.log(hi) - np.log(lo)) / (2 * _Z)
+        katz = norm.sf(np.log(ratio) / se)
+        pi0 = n1 / (n1 + n2)
+        exact = beta.cdf(pi0, np.where(ok, a, 1.0), np.where(ok, c + 1, 1.0))
+    p = np.where(ok, np.minimum(1.0, 2 * np.maximum(katz, exact)), np.nan)
+    return frame.with_columns(
+        pl.Series("p_above_1", p, dtype=pl.Float64, nan_to_null=True)
+    )
+
+
+def holm_adjusted(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (Holm 1979, *Scand. J. Statist.* 6:65;
+    statsmodels ``multipletests(method="holm")``): the i-th smallest of m is
+    ``max over j ≤ i of min(1, (m - j + 1)·p₍ⱼ₎)``. Rejecting where it is below
+    ``alpha`` keeps the chance of any false flag among the m at most ``alpha``,
+    whatever the dependence between the tests."""
+    p = np.asarray(p_values, dtype=np.float64)
+    m = p.size
+    if m == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    stepped = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.maximum.accumulate(stepped)
+    return adjusted
+
+
+def _holm_flags(held: pl.DataFrame) -> pl.DataFrame:
+    """``held`` with the flag corrected for the number of ratios tested:
+    ``significant_uncorrected`` (the flag of one ratio on its own: both lower
+    ends above 1), ``p_holm`` (:func:`holm_adjusted` over every ratio shown with
+    a p-value, all areas and groups) and ``significantly_above_1`` where that is
+    below 0.05 (and the ratio's own flag holds). Withheld ratios are not in the
+    family: their p-values are withheld with them."""
+    p = held["p_above_1"].cast(pl.Float64)
+    tested = p.is_not_null().to_numpy()
+    adjusted = np.full(held.height, np.nan)
+    adjusted[tested] = holm_adjusted(p.to_numpy()[tested])
+    return held.with_columns(
+        pl.col("significantly_above_1").alias("significant_uncorrected"),
+        pl.Series("p_holm", adjusted, dtype=pl.Float64, nan_to_null=True),
+    ).with_columns(
+        pl.when(pl.col("significantly_above_1").is_not_null())
+        .then(
+            pl.col("significantly_above_1")
+            & (pl.col("p_holm") < _ALPHA).fill_null(value=False)
+        )
+        .alias("significantly_above_1")
     )
 
 
@@ -202,7 +299,9 @@ def _withhold_down_groups(
         )
         .with_columns(
             pl.when(withheld | white_withheld).then(None).otherwise(pl.col(c)).alias(c)
-            for c in _AREA_RELATIVE
+            # the p-value of the flag's rule where there is one (by area)
+            for c in _BY_AREA_RELATIVE
+            if c in out.columns
         )
         .sort("_row")
         .drop("_row", "_n", "_f", "_outside")

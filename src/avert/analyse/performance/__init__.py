@@ -64,6 +64,7 @@ from avert.analyse.performance._seasonal import (
     ChangeEstimate,
     design_matrix,
     full_rank,
+    residual_dof,
     seasonal_change,
     verdict,
 )
@@ -555,6 +556,21 @@ def _insufficient_reason(
             "with the trend kept, the recent step cannot be told from the trend "
             "(as over a baseline of one year, where each recent month is only its "
             "baseline month a year on); a longer baseline, or no trend, can judge it"
+        )
+    # harm is always judged quasi-Poisson (:func:`_judged_change`)
+    quasi = settings["measure"] == "harm" or settings["family"] in (
+        "auto",
+        "quasipoisson",
+    )
+    spare = residual_dof(periods, base, rec, unit=unit)
+    if quasi and values[rec].sum() > 0 and spare < 1:
+        n_rec = int(rec.sum())
+        return (
+            f"{n_base} baseline {unit}s and {n_rec} recent {unit}"
+            f"{'' if n_rec == 1 else 's'} leave the seasonal model (a rate for each "
+            f"{unit} of year and the step) no residual degree of freedom: the "
+            "counts' spread (the quasi-Poisson scale) cannot be estimated, so there "
+            f"is no interval; one more {unit} of recent period or baseline is needed"
         )
     return "the seasonal model could not be fitted to these counts"
 

@@ -130,7 +130,10 @@ def seasonal_change(
     Wedderburn 1974). The interval so widens with the over-dispersion that the
     baseline shows. A baseline the season model fits exactly (12 months) has no
     residual degree of freedom: the whole fit's χ²/df and degrees of freedom are
-    used then. The method before (Poisson, quasi-Poisson only when a χ² test
+    used then. When the whole fit has none either (a 12-month baseline and one
+    recent month: 13 counts, 13 coefficients) the scale is 0/0 and there is no
+    quasi-Poisson interval: None (at least one residual degree of freedom is
+    needed, :func:`residual_dof`; with one, the t quantile is 12.7). The method before (Poisson, quasi-Poisson only when a χ² test
     found over-dispersion, t with the whole fit's degrees of freedom) gave 5.5-11 %
     false ``significant_*`` on flat over-dispersed series; measured figures of this
     one are in ``benchmarks/performance_verdicts.py`` and ``docs/performance.md``.
@@ -463,6 +466,13 @@ def _fit_step(
         quantile, scale = _Z95, 1.0  # normal inference unless quasi-Poisson
         dist_df: float | None = None
         if family in ("auto", "quasipoisson"):
+            if base_disp is None and int(pois.df_resid) < 1:
+                # no residual degree of freedom anywhere (a 12-month baseline and
+                # one recent month): the Pearson scale χ²/(n - p) is 0/0, so the
+                # quasi-Poisson interval and p-value do not exist (see
+                # :func:`residual_dof`); before, scale 1 and t with 1 df were
+                # assumed and printed 1.43 (0.18 to 11.52)
+                return None
             # the scale: the baseline's dispersion, never less than the whole fit's
             # (nor than 1 with "auto"); t with the baseline's residual degrees of
             # freedom (see the docstring)
@@ -609,6 +619,22 @@ def _estimate(
         dispersion_baseline=_phi(fit.base_disp) if fit.base_disp is not None else None,
         dof=fit.dist_df,
     )
+
+
+def residual_dof(
+    periods: Sequence[dt.date], base: Bools, rec: Bools, *, unit: Unit
+) -> int:
+    """The residual degrees of freedom of the step model without a trend (the most
+    a fit of these periods can have): the baseline and recent periods less the
+    design's rank (intercept, one rate per month of year the baseline holds, the
+    step). The quasi-Poisson scale is Pearson's χ² over these (McCullagh & Nelder
+    1989 §4.5; statsmodels ``GLM.fit(scale="X2")`` divides by ``df_resid``): at 0
+    it is 0/0, and :func:`seasonal_change` with ``family="auto"`` or
+    ``"quasipoisson"`` returns None unless the baseline alone estimates it."""
+    months = sorted({p.month for p, b in zip(periods, base, strict=True) if b})
+    use = np.asarray(base, dtype=bool) | np.asarray(rec, dtype=bool)
+    x, _ = design_matrix(periods, rec, unit=unit, trend=False, months_present=months)
+    return int(use.sum()) - int(np.linalg.matrix_rank(x[use]))
 
 
 def full_rank(x: F64) -> bool:
