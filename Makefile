@@ -14,7 +14,12 @@ PYTEST_ARGS ?= -n 2 -q --durations=30
 # which no test is about; the crash tests kill a process, which tmpfs survives as a
 # disk does. TEST_TMPFS=0 keeps them in the system's temporary folder.
 TEST_TMPFS ?= 1
+# avert's modules are compiled to bytecode first: where PYTHONDONTWRITEBYTECODE is set
+# (as on CI machines) every process the tests start (the CLI in a subprocess, web
+# workers, each xdist worker) would otherwise compile src/avert again, about 1 s of
+# CPU each; the variable only stops writing, so each process reads these.
 define run_pytest
+	@$(BIN)/python -m compileall -q -j 0 src >/dev/null
 	@shm=$$(df -k --output=fstype,avail /dev/shm 2>/dev/null | awk 'NR == 2 && $$1 == "tmpfs" && $$2 > 8000000 {print "/dev/shm"}'); \
 	if [ -n "$$shm" ] && [ "$(TEST_TMPFS)" != 0 ]; then \
 	  dir=$$(mktemp -d "$$shm/avert-test-XXXXXX") && mkdir "$$dir/tmp" || exit 1; \
