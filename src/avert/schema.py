@@ -1215,8 +1215,9 @@ SIGN_IN_FAILURES: Final = _spec(
         (
             "username",
             pl.String(),
-            "name typed (at most 64 characters, as in the audit log): that name's "
-            "success from the same address deletes the row",
+            "keyed digest of the name typed (HMAC-SHA256 under the secret key, 16 "
+            "hex digits; never the text): that name's success from the same "
+            "address deletes the row",
         ),
         (
             "failed_at_utc",

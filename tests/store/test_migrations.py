@@ -219,6 +219,33 @@ def test_a_process_sees_a_migration_added_after_its_graph_was_read(
     assert len(parsed) == 5
 
 
+@pytest.mark.parametrize("kept", ["process", "file"])
+def test_a_script_rewritten_to_its_size_and_times_is_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: str
+) -> None:
+    """The graph was kept by each script's name, size and modification time: a
+    script rewritten to the same size within one tick of the file system's clock,
+    or copied over keeping its old times (``cp -p``, an unpacked archive), served
+    the graph of before. It is kept by a digest of the scripts' contents now, in
+    the process and in the file (``kept``: a new process reads only the file)."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    _write_scripts(versions, {"a": None, "b": "a", "c": "b"})
+    monkeypatch.setattr(sys, "dont_write_bytecode", kept == "process")
+    monkeypatch.setattr(migrate, "_GRAPHS", {})
+    assert migrate._cached_graph(tmp_path)["c"] == ("b",)
+    assert (versions / "__pycache__").exists() == (kept == "file")
+    script = versions / "c.py"
+    was = script.stat()
+    script.write_text(script.read_text().replace("= 'b'", "= 'a'"))
+    os.utime(script, ns=(was.st_atime_ns, was.st_mtime_ns))
+    now = script.stat()
+    assert (now.st_size, now.st_mtime_ns) == (was.st_size, was.st_mtime_ns)
+    if kept == "file":
+        monkeypatch.setattr(migrate, "_GRAPHS", {})  # a new process
+    assert migrate._cached_graph(tmp_path)["c"] == ("a",)
+
+
 def test_a_cache_file_nested_too_deep_is_parsed_again(tmp_path: Path) -> None:
     """The kept graph is read before every command: a file the JSON parser cannot
     descend (nested past Python's recursion limit) raised RecursionError in every
@@ -229,7 +256,7 @@ def test_a_cache_file_nested_too_deep_is_parsed_again(tmp_path: Path) -> None:
     cache = versions / "__pycache__" / migrate._GRAPH_CACHE
     cache.parent.mkdir()
     cache.write_text("[" * 100_000 + "]" * 100_000)
-    assert migrate._stored_graph(cache, []) is None
+    assert migrate._stored_graph(cache, "") is None
 
 
 def test_threads_writing_the_cache_at_once_write_files_of_their_own(
@@ -251,7 +278,7 @@ def test_threads_writing_the_cache_at_once_write_files_of_their_own(
 
     monkeypatch.setattr(Path, "write_text", at_once)
     writers = [
-        threading.Thread(target=migrate._store_graph, args=(cache, [], {"a": ()}))
+        threading.Thread(target=migrate._store_graph, args=(cache, "", {"a": ()}))
         for _ in range(2)
     ]
     for writer in writers:

@@ -138,6 +138,47 @@ def test_two_workers_share_one_count(accounts: Store, second_store: Store) -> No
     assert log["object"].to_list().count("client:testclient") == 1
 
 
+def test_the_table_keeps_no_name_typed_only_a_keyed_digest(
+    accounts: Store, second_store: Store
+) -> None:
+    """Each failure kept up to 64 characters of the name typed for the window: a
+    password typed into the name field lay in the store. A row holds a keyed
+    digest of the name now, and the throttle still counts per name: a success at
+    another worker (same secret key) clears that name's failures only."""
+    settings = _settings(accounts, login_client_max_failures="5")
+    first, second = create_app(settings, accounts), create_app(settings, second_store)
+    typed = "Hunter2-typed-as-a-name"
+    assert _attempt(first, typed, "wrong" * 4) == 401
+    assert _attempt(first, "chair", "wrong" * 4) == 401
+    rows = accounts.read_frame("sign_in_failures")
+    written = " ".join(
+        str(v) for col in rows.columns for v in rows[col].to_list() if v is not None
+    )
+    for text in (typed, typed[:8], "Hunter", "chair"):
+        assert text not in written, text
+    throttle = SignInThrottle(5, 600.0, secret_key=SECRET)
+    assert sorted(rows["username"]) == sorted(
+        throttle.name_digest(name) for name in (typed, "chair")
+    )
+    assert _attempt(second, "chair", PASSWORD) == 303
+    assert accounts.read_frame("sign_in_failures")["username"].to_list() == [
+        throttle.name_digest(typed)
+    ]
+
+
+def test_the_names_digest_needs_the_key() -> None:
+    keyed = SignInThrottle(5, 600.0, secret_key=SECRET)
+    assert keyed.name_digest("chair") == keyed.name_digest("chair")
+    assert keyed.name_digest("chair") != keyed.name_digest("chair ")
+    other = SignInThrottle(5, 600.0, secret_key=SECRET + "x")
+    assert keyed.name_digest("chair") != other.name_digest("chair")
+    # no key given: one of its own, not a digest anyone can recompute
+    assert SignInThrottle(5, 600.0).name_digest("chair") != (
+        SignInThrottle(5, 600.0).name_digest("chair")
+    )
+    assert SECRET not in repr(keyed)
+
+
 def test_a_restart_keeps_the_count(accounts: Store) -> None:
     settings = _settings(accounts, login_client_max_failures="3")
     app = create_app(settings, accounts)

@@ -4,7 +4,10 @@ Only this module reads or writes the table. It holds the failures of the last
 window (the caller's, :class:`avert.workflows.users.SignInThrottle`), one row each,
 so every server process, and a restarted one, counts the same failures. Times are
 UTC (naive): a window in the force's wall-clock time would jump when the clocks
-change.
+change. The column ``username`` holds the caller's keyed digest of the name typed
+(:meth:`avert.workflows.users.SignInThrottle.name_digest`), never the text (rows
+written before 2026-12 held up to 64 of its characters; they leave with their
+window).
 
 Failures are written one at a time (SQLite: the write lock, taken when the
 transaction begins; PostgreSQL: a transaction advisory lock), and each write counts
@@ -41,7 +44,12 @@ _AT: Final = {"failed_at_utc": SIGN_IN_FAILURES.schema["failed_at_utc"]}
 
 
 def record_failure(
-    store: Store, *, client: str, username: str, at: dt.datetime, since: dt.datetime
+    store: Store,
+    *,
+    client: str,
+    name_digest: str,
+    at: dt.datetime,
+    since: dt.datetime,
 ) -> tuple[str, int]:
     """Add a failed sign-in from ``client`` at ``at`` (UTC); return its id and the
     address's failures after ``since`` (the window's start), this one included.
@@ -55,7 +63,7 @@ def record_failure(
             {
                 "failure_id": failure_id,
                 "client": client,
-                "username": username,
+                "username": name_digest,
                 "failed_at_utc": at,
             }
         ],
@@ -101,11 +109,12 @@ def nth_latest_failure(
     return value if isinstance(value, dt.datetime) else None
 
 
-def clear_failures(store: Store, *, client: str, username: str) -> None:
-    """Delete the failures of ``username`` from ``client`` (its own success there:
-    failures at other names stay, so one valid account does not clear the count)."""
+def clear_failures(store: Store, *, client: str, name_digest: str) -> None:
+    """Delete the failures of the name ``name_digest`` names from ``client`` (its
+    own success there: failures at other names stay, so one valid account does not
+    clear the count)."""
     with store.transaction() as tx:
         tx._execute(
             f'DELETE FROM "{_TABLE}" WHERE "client" = ? AND "username" = ?',
-            [client, username],
+            [client, name_digest],
         )

@@ -558,7 +558,7 @@ def create_app(
         _templates(),
         demo,
         BriefingCache(),
-        SignInThrottle(client_failures, client_window_min * 60.0),
+        SignInThrottle(client_failures, client_window_min * 60.0, secret_key=secret),
         police_templates=_templates(person_href="/people/"),
     )
     idle_s = int(settings.session_idle_minutes) * 60

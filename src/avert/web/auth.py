@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastapi import Request
 
 from avert.errors import PermissionDenied
-from avert.web.sealed import seal, sealed_chars, unseal
+from avert.web.sealed import plain_bytes_within, seal, unseal
 from avert.workflows.users import (
     User,
     check_allowed,
@@ -38,7 +38,6 @@ __all__ = [
     "csrf_token",
     "flash",
     "keep_sealed",
-    "keep_text",
     "known_user",
     "requires",
     "sealed_value",
@@ -94,9 +93,10 @@ def csrf_token(request: Request) -> str:
 FLASH_SECONDS = 60
 #: Longest flash message kept (the session is a cookie: browsers keep 4 KB) ...
 FLASH_MAX_CHARS = 500
-#: ... and its most bytes as the cookie writes it (JSON: six for each character
-#: outside ASCII), when the session has room for them (:func:`keep_text`)
-FLASH_MAX_BYTES = 800
+#: ... and the most characters it takes sealed in the cookie (base64 of its UTF-8,
+#: 4 for 3 bytes: all 500 characters of ASCII, about 340 of a script of two bytes a
+#: letter), when the session has room for them (:func:`keep_sealed`)
+FLASH_SEALED_CHARS = 1000
 
 #: Most bytes of the session as JSON. The cookie is that JSON in base64 (4/3 as
 #: long), signed (35 more) and named, with its attributes (about 75): 2,900 bytes
@@ -105,59 +105,36 @@ FLASH_MAX_BYTES = 800
 SESSION_JSON_MAX_BYTES = 2900
 
 
-def _json_bytes(value: object) -> int:
-    """Bytes of ``value`` in the session cookie's JSON (ASCII: six for a character
-    outside it)."""
-    return len(json.dumps(value))
+def _json_bytes(value: object, *, utf8: bool = False) -> int:
+    """Bytes of ``value`` as JSON: as the session cookie writes it (ASCII: six for
+    a character outside it), or with ``utf8`` as a sealed value's plain text holds
+    it (UTF-8: one to four a character)."""
+    if not utf8:
+        return len(json.dumps(value))
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def _cut(text: str, *, max_chars: int, max_bytes: int) -> str:
     """``text`` whole, or its start and "..." within ``max_chars`` characters
-    (before the "...") and ``max_bytes`` bytes of JSON; "" when not even "..."
-    fits."""
-    if len(text) <= max_chars and _json_bytes(text) <= max_bytes:
+    (before the "...") and ``max_bytes`` bytes of JSON in UTF-8 (quotes included:
+    what it adds to a sealed value's plain text); "" when not even "..." fits."""
+    if len(text) <= max_chars and _json_bytes(text, utf8=True) <= max_bytes:
         return text
-    room, kept = max_bytes - _json_bytes("..."), 0
+    room, kept = max_bytes - _json_bytes("...", utf8=True), 0
     if room < 0:
         return ""
     for char in text[:max_chars]:
-        room -= _json_bytes(char) - 2
+        room -= _json_bytes(char, utf8=True) - 2
         if room < 0:
             break
         kept += 1
     return text[:kept] + "..."
 
 
-def keep_text(
-    request: Request,
-    key: str,
-    value: dict[str, object],
-    text: tuple[str, str],
-    *,
-    max_chars: int,
-    max_bytes: int,
-) -> str:
-    """Keep ``value`` under ``key`` in the session with the field ``text`` (name,
-    text) cut to fit, and return the text kept.
-
-    The text is cut (with "...") to ``max_chars`` characters, ``max_bytes`` bytes
-    of JSON, and the room the rest of the session leaves under
-    :data:`SESSION_JSON_MAX_BYTES`: a flash message and the purpose of the record
-    opened last, each near its own limit, made a cookie over 4 KB together, which
-    the browser refused.
-    """
-    field, whole = text
-    trial = {**request.session, key: {**value, field: ""}}
-    room = SESSION_JSON_MAX_BYTES - _json_bytes(trial) + _json_bytes("")
-    kept = _cut(whole, max_chars=max_chars, max_bytes=min(max_bytes, room))
-    request.session[key] = {**value, field: kept}
-    return kept
-
-
 def keep_sealed(
     request: Request,
     key: str,
-    value: dict[str, str],
+    value: dict[str, object],
     text: tuple[str, str],
     *,
     max_chars: int,
@@ -167,35 +144,31 @@ def keep_sealed(
     session, sealed (:mod:`avert.web.sealed`: the cookie's holder cannot read it),
     and return the text kept.
 
-    As :func:`keep_text`, the text is cut (with "...") to ``max_chars`` characters
-    and to what keeps the sealed value within ``max_sealed_chars`` characters and
-    the room the rest of the session leaves under :data:`SESSION_JSON_MAX_BYTES`
-    (the sealed value is base64: one byte of JSON a character).
+    The text is cut (with "...", :func:`_cut`) to ``max_chars`` characters and to
+    the bytes that keep the sealed value within ``max_sealed_chars`` characters
+    and the room the rest of the session leaves under
+    :data:`SESSION_JSON_MAX_BYTES` (the sealed value is base64: one byte of JSON
+    a character): a flash message and the purpose of the record opened last, each
+    near its own limit, made a cookie over 4 KB together, which the browser
+    refused.
     """
     field, whole = text
     room = SESSION_JSON_MAX_BYTES - _json_bytes({**request.session, key: ""})
-    limit = min(max_sealed_chars, room)
-
-    def fits(kept: str) -> bool:
-        plain = json.dumps({**value, field: kept}, ensure_ascii=False)
-        return sealed_chars(plain) <= limit
-
-    kept = whole
-    if len(whole) > max_chars or not fits(whole):
-        low, high = -1, min(len(whole), max_chars)  # fits(whole[:low] + "...")
-        while low < high:
-            mid = (low + high + 1) // 2
-            low, high = (mid, high) if fits(whole[:mid] + "...") else (low, mid - 1)
-        kept = "" if low < 0 else whole[:low] + "..."
+    plain_bytes = plain_bytes_within(min(max_sealed_chars, room))
+    rest_bytes = _json_bytes({**value, field: ""}, utf8=True) - _json_bytes(
+        "", utf8=True
+    )
+    kept = _cut(whole, max_chars=max_chars, max_bytes=plain_bytes - rest_bytes)
     plain = json.dumps({**value, field: kept}, ensure_ascii=False)
-    request.session[key] = seal(request.app.state.seal_key, plain)
+    request.session[key] = seal(request.app.state.seal_key, plain, label=key)
     return kept
 
 
 def sealed_value(request: Request, key: str) -> dict[str, object] | None:
     """The value :func:`keep_sealed` kept under ``key``; None when none, or not
-    sealed under this app's secret key (a cookie from before a change of it)."""
-    plain = unseal(request.app.state.seal_key, request.session.get(key))
+    sealed under this app's secret key for ``key`` (a cookie from before a change
+    of the key or of the seal's format: the session just forgets it)."""
+    plain = unseal(request.app.state.seal_key, request.session.get(key), label=key)
     if plain is None:
         return None
     found = json.loads(plain)
@@ -204,26 +177,31 @@ def sealed_value(request: Request, key: str) -> dict[str, object] | None:
 
 def flash(request: Request, message: str) -> None:
     """Keep ``message`` for the next page this session opens (one page, a minute),
-    cut with "..." to what the session cookie has room for (:func:`keep_text`).
+    sealed and cut with "..." to what the session cookie has room for
+    (:func:`keep_sealed`).
 
     The message lives in the signed session cookie, which only avert can write: a
     page shows as an error only what avert itself said, never text from a link
-    (``/meeting?error=...`` was content spoofing).
+    (``/meeting?error=...`` was content spoofing). It is sealed because messages
+    name accounts ("Account jane.doe disabled."), organisations and who recorded
+    a tasking, and repeat a tasking's typed result: the cookie is signed, not
+    encrypted, and its holder could read them.
     """
-    keep_text(
+    keep_sealed(
         request,
         "flash",
         {"at": int(time.time())},
         ("text", message),
         max_chars=FLASH_MAX_CHARS,
-        max_bytes=FLASH_MAX_BYTES,
+        max_sealed_chars=FLASH_SEALED_CHARS,
     )
 
 
 def take_flash(request: Request) -> str | None:
     """The message :func:`flash` kept for this session, once; None when none or stale."""
-    found = request.session.pop("flash", None)
-    if not isinstance(found, dict):
+    found = sealed_value(request, "flash")
+    request.session.pop("flash", None)
+    if found is None:
         return None
     text, at = found.get("text"), found.get("at")
     if not isinstance(text, str) or not isinstance(at, int):

@@ -865,6 +865,8 @@ def reset_password(
 #: server process, each count towards the lockout and no more than its limit are
 #: checked.
 _SIGN_IN_LOCKS = tuple(threading.Lock() for _ in range(64))
+#: Hex digits of a sign-in name's digest in the throttle's rows (64 bits)
+_THROTTLE_DIGEST_HEX = 16
 
 
 class SignInThrottle:
@@ -883,6 +885,13 @@ class SignInThrottle:
     A success clears only the failures of that name from that address (the user's
     own mistypes): failures at other names stay, so one valid account cannot reset
     the count. ``clock``: seconds since the epoch (UTC), for tests.
+
+    A row names the name typed by a keyed digest (:meth:`name_digest`), never the
+    text: names are compared, never read, and a password typed into the name
+    field was kept in the store for the window. ``secret_key``: the app's secret
+    (``AVERT_SECRET_KEY``), the same in every server process, so that a success
+    at one clears the failures another counted; none: a random key of this
+    object (its own failures only).
     """
 
     def __init__(
@@ -890,11 +899,29 @@ class SignInThrottle:
         max_failures: int,
         window_s: float,
         *,
+        secret_key: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.max_failures = max_failures
         self.window_s = window_s
         self._clock = clock
+        self._name_key = (
+            secrets.token_bytes(32)
+            if secret_key is None
+            else secret_key.encode("utf-8", "surrogatepass")
+        )
+
+    def __repr__(self) -> str:  # never the key
+        return f"SignInThrottle({self.max_failures}, {self.window_s})"
+
+    def name_digest(self, username: str) -> str:
+        """How a row names ``username``: HMAC-SHA256 under the secret key with a
+        label of its own (unlike the audit's :func:`unknown_name`, so the two
+        cannot be matched), cut to 64 bits: no two names of a window share it by
+        chance, and without the key a name typed cannot be tested against it."""
+        message = f"avert-sign-in-throttle:{username}".encode("utf-8", "surrogatepass")
+        digest = hmac.new(self._name_key, message, hashlib.sha256).hexdigest()
+        return digest[:_THROTTLE_DIGEST_HEX]
 
     def retry_after_s(self, store: Store, client: str) -> float:
         """Seconds until ``client`` may sign in again; 0.0 when it may now."""
@@ -926,7 +953,7 @@ class SignInThrottle:
         return sign_ins.record_failure(
             store,
             client=_clip(client, _AUDITED_NAME_CHARS),
-            username=_clip(username, _AUDITED_NAME_CHARS),
+            name_digest=self.name_digest(username),
             at=now,
             since=self._start(now),
         )
@@ -940,7 +967,7 @@ class SignInThrottle:
         sign_ins.clear_failures(
             store,
             client=_clip(client, _AUDITED_NAME_CHARS),
-            username=_clip(username, _AUDITED_NAME_CHARS),
+            name_digest=self.name_digest(username),
         )
 
     def _now(self) -> dt.datetime:
