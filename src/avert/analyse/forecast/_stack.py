@@ -671,6 +671,7 @@ class Stacked(Forecaster):
             if h is not None
         }
         whole_long = {h: self._count_of(ev.cell, w) for h, w in long_weights.items()}
+        long_totals = {h: float(count.sum()) for h, count in whole_long.items()}
         # the blocks are runs of the events (sorted by time)
         starts = np.searchsorted(block, present, side="left")
         stops = np.searchsorted(block, present, side="right")
@@ -726,6 +727,15 @@ class Stacked(Forecaster):
                     # the other blocks hold, exactly
                     flat_seen = (every[seen] - n_seen).astype(np.float64)
                     np.divide(flat_seen, max(float(n_rest), 1e-12), out=row)
+                    continue
+                if h is not None and sigma == 0:
+                    # at the block's cells only; the sum is every event's less
+                    # the block's (to rounding): no pass over the grid
+                    rest = self._less(
+                        whole_long[h][seen], inverse, long_weights[h][inside], alone
+                    )
+                    rest_total = long_totals[h] - float(long_weights[h][inside].sum())
+                    np.divide(rest, max(rest_total, 1e-12), out=row)
                     continue
                 if h is None:  # the flat count smoothed: made whole
                     count = every.astype(np.float64)
