@@ -27,10 +27,13 @@ The windows read ``(2 r + 1)^2`` values a cell; while they number at most the
 grid's cells they cost less than smoothing the grid (:data:`_WINDOW_SHARE`).
 When the cells read are more the whole grid is smoothed and read, exactly as
 before. The stack uses the windows in its 28-day fit of the recent map's weight
-only: its cross-validation smooths whole grids however few the cells, because
-the weights' search carries the sums' last bits far (``Stacked._held_out_blocks``);
-:func:`smoothings_read_at` reads those whole smoothings at its cells, one buffer
-for them all, with the very bits of the whole maps.
+only (:func:`smoothed_values_at`, its sums kept by ``_receding.py``): its
+cross-validation smooths whole grids however few the cells
+(``Stacked._held_out_blocks``; each fold holds tens of thousands of cells on a
+large city), reads them at its cells with :func:`whole_smoothings_at`, one
+buffer for them all, and takes their sums from the masses
+(:func:`smoothed_totals`, equal to rounding: since 2026-12-07 the forecasts may
+move by rounding, about 1e-11 relative through the weights' search).
 """
 
 from __future__ import annotations

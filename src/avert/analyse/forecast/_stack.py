@@ -638,12 +638,15 @@ class Stacked(Forecaster):
         ``t0`` of every other block (the long-memory maps too when ``long``),
         side by side; None without two blocks.
 
-        Each map is read at the block's cells with the bits of the whole map
-        (:meth:`_whole_maps_at`): the weights' search carries a map's last bits
-        far (Toronto's robberies, 2021-01-03, every event, moved by 1e-9 of the
-        forecast with sums that differed in their last bits), so the maps'
-        sums are of whole smoothings, as they were; only the writing of whole
-        maps, and the copies of them, are gone (2026-12-07)."""
+        Each smoothing is of the whole grid, read at the block's cells
+        (:meth:`_whole_maps_at`), its sum from the kernel's mass inside the
+        grid; each block's others' count is every event's less the block's.
+        The maps equal the former ones (each block's others counted afresh,
+        every map written whole) to rounding, not bit for bit: the weights'
+        search carries their last bits to about 1e-11 of the forecast, which
+        the project allows since 2026-12-07 (the Toronto protocol's hits the
+        same on each day). The blocks' smoothings, summed per sigma, are kept
+        for the final maps of the same count (:meth:`maps`)."""
         assert self.folds is not None
         if len(ev) == 0:
             return None
