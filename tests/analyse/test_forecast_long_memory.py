@@ -20,11 +20,26 @@ from avert.analyse.forecast import (
     forecast_grid,
     to_days,
 )
+from avert.analyse.forecast._receding import RecedingCount
 from avert.errors import ConfigError
 
 AT = dt.datetime(2024, 3, 1)
 GRID = Grid((0.0, 0.0), 100.0, (30, 40))
 LONG = ((None, 0.0), (730.0, 0.0), (None, 2.0))  # the default's and a smoothed one
+
+
+def long_maps_made_whole(
+    model: Stacked, longs: dict[float | None, np.ndarray], cells: np.ndarray
+) -> np.ndarray:
+    """The long-memory maps of the counts ``longs`` as the former code made them:
+    each whole (smoothed when its sigma says so, over its sums), read at
+    ``cells``."""
+    rows = np.zeros((len(model.long_maps), cells.size))
+    for k, (half_life, sigma) in enumerate(model.long_maps):
+        whole = np.zeros(model.grid.n_cells)
+        model._density_into(longs[half_life], sigma, whole)
+        rows[k] = whole[cells]
+    return rows
 
 
 def _city(seed: int, years: float, n_a_year: int = 1500) -> pl.DataFrame:
@@ -126,28 +141,42 @@ def test_a_longer_history_brings_the_long_maps_in() -> None:
 
 
 def test_the_one_day_ahead_fit_keeps_the_long_counts_as_a_fresh_count() -> None:
-    """The recent map's fit steps each long count back a day at a time; after
-    five days each equals the count of the events before that day, made afresh."""
+    """The recent map's fit keeps each count as weighted at its start and takes
+    a day's events away at a time (:class:`RecedingCount`); after five days its
+    maps at a day's cells, smoothed or not, are those of the count of the events
+    before that day made afresh (a density does not change with its count's
+    scale), to rounding."""
     model = Stacked(GRID, long_maps=LONG)
     ev = Events.from_frame(_city(3, 2.0), GRID)
     start = float(np.floor(ev.t.max()))
     before = ev.before(start)
-    longs = {h: model._long_count(before.cell, before.t, start, h) for h, _ in LONG}
+    longs = {
+        h: RecedingCount(
+            GRID.shape,
+            before.cell,
+            model._long_event_weights(before.t, start, h),
+            [s for hh, s in LONG if hh == h and s > 0],
+        )
+        for h, _ in LONG
+    }
     for back in range(1, 6):
         day = start - back
         held = ev.between(day, day + 1.0)
         seen, inverse = np.unique(held.cell, return_inverse=True)
         for h, count in longs.items():
-            model._long_back_one_day(count, held, seen, inverse, day, h)
+            weights = model._long_event_weights(held.t, start, h)
+            count.take(seen, np.bincount(inverse, weights))
     day = start - 5
     fresh = ev.before(day)
-    for h, count in longs.items():
-        made = model._long_count(fresh.cell, fresh.t, day, h)
-        np.testing.assert_allclose(count, made, rtol=1e-12, atol=1e-9)
     cells = np.unique(ev.between(day - 3, day).cell)
-    read = model._long_at(longs, cells, np.ones(len(LONG)))
+    read = model._long_maps_at(longs, cells, np.ones(len(LONG)))
     whole = model._long_rows(fresh, day)[:, cells]
     np.testing.assert_allclose(read, whole, rtol=1e-12, atol=0)
+    assert np.array_equal(read == 0.0, whole == 0.0)
+    for h, count in longs.items():
+        made = model._long_count(fresh.cell, fresh.t, day, h)
+        scale = float(made.sum()) / count.total
+        np.testing.assert_allclose(count.count * scale, made, rtol=1e-12, atol=1e-12)
 
 
 def test_a_frozen_model_past_the_switch_learns_as_the_model_not_frozen() -> None:
@@ -199,7 +228,9 @@ def test_bad_long_maps_are_refused() -> None:
 def test_the_long_maps_are_the_bits_of_counts_made_afresh() -> None:
     """The speed-ups of the long maps (the flat count counted as integers, each
     block's as every event's less the block's, the maps written in place) give
-    the same bits as sums of ones and stacked maps (the former code)."""
+    the same bits as sums of ones and stacked maps (the former code); the
+    cross-validation's decayed ones (every event's count less the block's,
+    taken away in the block's cells: 2026-12-07) the same to rounding."""
     model = Stacked(GRID)  # the default's long maps: flat and 730 days
     ev = Events.from_frame(_city(5, 2.0), GRID)
     t0 = to_days(AT)
@@ -228,8 +259,9 @@ def test_the_long_maps_are_the_bits_of_counts_made_afresh() -> None:
             )
             for h, _ in model.long_maps
         }
-        rows.append(model._long_at(longs, seen, whole=True))
-    assert np.array_equal(got[0][5:], np.hstack(rows))
+        rows.append(long_maps_made_whole(model, longs, seen))
+    np.testing.assert_allclose(got[0][5:], np.hstack(rows), rtol=1e-12, atol=0)
+    assert np.array_equal(got[0][5:] == 0.0, np.hstack(rows) == 0.0)
 
 
 @pytest.mark.parametrize(

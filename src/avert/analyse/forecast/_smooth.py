@@ -27,10 +27,13 @@ The windows read ``(2 r + 1)^2`` values a cell; while they number at most the
 grid's cells they cost less than smoothing the grid (:data:`_WINDOW_SHARE`).
 When the cells read are more the whole grid is smoothed and read, exactly as
 before. The stack uses the windows in its 28-day fit of the recent map's weight
-only: its cross-validation smooths whole grids however few the cells, because
-the weights' search carries the sums' last bits far (``Stacked._held_out_blocks``);
-:func:`smoothings_read_at` reads those whole smoothings at its cells, one buffer
-for them all, with the very bits of the whole maps.
+only (:func:`smoothed_values_at`, its sums kept by ``_receding.py``): its
+cross-validation smooths whole grids however few the cells
+(``Stacked._held_out_blocks``; each fold holds tens of thousands of cells on a
+large city), reads them at its cells with :func:`whole_smoothings_at`, one
+buffer for them all, and takes their sums from the masses
+(:func:`smoothed_totals`, equal to rounding: since 2026-12-07 the forecasts may
+move by rounding, about 1e-11 relative through the weights' search).
 """
 
 from __future__ import annotations
@@ -46,8 +49,12 @@ __all__ = [
     "nonempty_lines",
     "smooth_near",
     "smoothed_at",
+    "smoothed_mass_at",
     "smoothed_total",
+    "smoothed_totals",
+    "smoothed_values_at",
     "smoothings_read_at",
+    "whole_smoothings_at",
 ]
 
 #: the windows are used while their values number at most this share of the grid's
@@ -169,9 +176,7 @@ def smoothings_read_at(
     flat ``cells`` and its sum, ``smooth.ravel().sum()``: the very same bits as
     those of the whole map, which is made (its sum's bits need every value, unlike
     :func:`smoothed_at`'s), but into one ``buffer`` (made when not given) reused
-    by each sigma, and the image's non-empty lines found once. The
-    cross-validation of ``Stacked`` reads its maps so: a whole map per fold and
-    sigma had been written, divided by its sum, then read at the cells.
+    by each sigma, and the image's non-empty lines found once.
 
     >>> im = np.random.default_rng(1).random((30, 40))
     >>> [(v, total)] = smoothings_read_at(im, [2.0], np.array([0, 5, 1199]))
@@ -190,6 +195,38 @@ def smoothings_read_at(
         smooth = smooth_near(image, sigma, out=buffer, lines=lines).ravel()
         out.append((smooth[cells], float(smooth.sum())))
     return out
+
+
+def whole_smoothings_at(
+    image: npt.NDArray[np.float64],
+    sigmas: Sequence[float],
+    cells: npt.NDArray[np.int64],
+    *,
+    buffer: npt.NDArray[np.float64],
+    lines: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    accumulate: Sequence[npt.NDArray[np.float64]],
+) -> list[npt.NDArray[np.float64]]:
+    """For each of ``sigmas``, the whole :func:`smooth_near` ``(image, sigma)``
+    made into ``buffer`` (reused by each) and read at the flat ``cells``, its
+    grid added into that sigma's grid of ``accumulate``. ``lines`` hold every
+    non-empty row and column of ``image`` (more are harmless: the smoothing
+    reads zeros there, the same bits). The sums are not taken here:
+    :func:`smoothed_totals` gives them in one pass for every sigma. The
+    cross-validation of ``Stacked`` reads its folds' maps so, and sums their
+    smoothings (smoothing is linear: the sum is the smoothing of the folds'
+    counts' sum) for its final maps."""
+    out: list[npt.NDArray[np.float64]] = []
+    for sigma, total in zip(sigmas, accumulate, strict=True):
+        smooth = smooth_near(image, sigma, out=buffer, lines=lines).ravel()
+        out.append(smooth[cells])
+        into = total.reshape(-1)
+        np.add(into, smooth, out=into)
+    return out
+
+
+def smoothed_totals(image: npt.ArrayLike, sigmas: Sequence[float]) -> list[float]:
+    """:func:`smoothed_total` for each of ``sigmas``, reading ``image`` once."""
+    return _totals(np.asarray(image, dtype=np.float64), sigmas)
 
 
 def smoothed_total(image: npt.ArrayLike, sigma: float) -> float:
@@ -269,22 +306,106 @@ def smoothed_at(
     """
     image = np.asarray(image, dtype=np.float64)
     cells = np.asarray(cells, dtype=np.int64)
+    window = _on_windows(image, sigmas, cells)
+    totals = iter(_totals(image, [s for s, w in zip(sigmas, window, strict=True) if w]))
+    out: list[tuple[npt.NDArray[np.float64], float]] = []
+    for sigma, values in zip(
+        sigmas, _values_at(image, sigmas, cells, window), strict=True
+    ):
+        if values is None:
+            whole = smooth_near(image, sigma)
+            out.append((whole.ravel()[cells], float(whole.sum())))
+        else:
+            out.append((values, next(totals)))
+    return out
+
+
+def smoothed_values_at(
+    image: npt.ArrayLike,
+    sigmas: Sequence[float],
+    cells: npt.NDArray[np.int64],
+) -> list[npt.NDArray[np.float64]]:
+    """For each of ``sigmas``, the values of :func:`smooth_near` ``(image, sigma)``
+    at the flat ``cells``, as :func:`smoothed_at` gives them (the same bits), but
+    without the smoothed grid's sum: a caller that keeps the sums itself, as
+    counts lose a few events (:func:`smoothed_mass_at`), reads no more of the
+    grid than the windows around the cells.
+
+    >>> im = np.random.default_rng(1).random((60, 70))
+    >>> cells = np.array([0, 69, 1234, 4199])
+    >>> [v] = smoothed_values_at(im, [2.0], cells)
+    >>> bool(np.array_equal(v, smooth_near(im, 2.0).ravel()[cells]))
+    True
+    """
+    image = np.asarray(image, dtype=np.float64)
+    cells = np.asarray(cells, dtype=np.int64)
+    window = _on_windows(image, sigmas, cells)
+    return [
+        smooth_near(image, sigma).ravel()[cells] if values is None else values
+        for sigma, values in zip(
+            sigmas, _values_at(image, sigmas, cells, window), strict=True
+        )
+    ]
+
+
+def smoothed_mass_at(
+    sigma: float, shape: tuple[int, int], cells: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """For each of the flat ``cells`` of a grid of ``shape``, the share of a unit
+    there that the Gaussian of ``sigma`` cells keeps inside the grid: ``m_p m'_q``
+    (:func:`smoothed_total`'s masses by row and column). So the sum of the
+    smoothing of an image is ``image.ravel() @ smoothed_mass_at(sigma, shape,
+    all cells)``, and taking values ``d`` away from ``cells`` takes
+    ``d @ smoothed_mass_at(sigma, shape, cells)`` from that sum (equal to
+    rounding).
+
+    >>> im = np.random.default_rng(2).random((40, 30))
+    >>> cells = np.arange(im.size)
+    >>> total = float(im.ravel() @ smoothed_mass_at(2.0, im.shape, cells))
+    >>> bool(np.isclose(total, smoothed_total(im, 2.0), rtol=1e-13, atol=0))
+    True
+    """
+    ny, nx = shape
+    row, col = np.divmod(np.asarray(cells, dtype=np.int64), nx)
+    mass = _mass_inside(float(sigma), ny)[row] * _mass_inside(float(sigma), nx)[col]
+    return np.asarray(mass, dtype=np.float64)
+
+
+def _on_windows(
+    image: npt.NDArray[np.float64],
+    sigmas: Sequence[float],
+    cells: npt.NDArray[np.int64],
+) -> list[bool]:
+    """Whether each of ``sigmas`` is read on the windows around ``cells`` (their
+    values at most :data:`_WINDOW_SHARE` of the grid's cells) rather than by
+    smoothing the whole grid."""
+    return [
+        cells.size * _kernel(float(s)).size ** 2 <= _WINDOW_SHARE * image.size
+        for s in sigmas
+    ]
+
+
+def _values_at(
+    image: npt.NDArray[np.float64],
+    sigmas: Sequence[float],
+    cells: npt.NDArray[np.int64],
+    window: Sequence[bool],
+) -> list[npt.NDArray[np.float64] | None]:
+    """The smoothings' values at ``cells`` computed on the windows for the sigmas
+    ``window`` marks (SciPy's order: the same bits), None for the others."""
     kernels = [_kernel(float(s)) for s in sigmas]
-    window = [cells.size * k.size**2 <= _WINDOW_SHARE * image.size for k in kernels]
     small = [k for k, w in zip(kernels, window, strict=True) if w]
     reach = max(((k.size - 1) // 2 for k in small), default=0)
     block = _windows(image, cells, reach) if small else None
-    totals = iter(_totals(image, [s for s, w in zip(sigmas, window, strict=True) if w]))
-    out: list[tuple[npt.NDArray[np.float64], float]] = []
-    for sigma, weights, inside in zip(sigmas, kernels, window, strict=True):
+    out: list[npt.NDArray[np.float64] | None] = []
+    for weights, inside in zip(kernels, window, strict=True):
         if block is None or not inside:
-            whole = smooth_near(image, sigma)
-            out.append((whole.ravel()[cells], float(whole.sum())))
+            out.append(None)
             continue
         r = (weights.size - 1) // 2
         part = block[:, reach - r : reach + r + 1, reach - r : reach + r + 1]
         first = _correlate_pairs(part, weights, axis=1)  # along SciPy's axis 0
-        out.append((_correlate_pairs(first, weights, axis=1), next(totals)))
+        out.append(_correlate_pairs(first, weights, axis=1))
     return out
 
 
@@ -293,17 +414,21 @@ def _windows(
 ) -> npt.NDArray[np.float64]:
     """The ``(2 reach + 1)``-square window of ``image`` around each of ``cells``,
     zeros beyond the grid: shape ``(cells, row offset, column offset)``. Windows
-    inside the grid are copied from a strided view of it; those over its edge
-    (all of them on a grid smaller than the window) are gathered cell by cell of
-    the window, with zeros where it leaves the grid."""
+    inside the grid are taken from the flat grid at each cell plus the window's
+    flat offsets (a third of the time of indexing a strided view of windows);
+    those over its edge (all of them on a grid smaller than the window) are
+    gathered cell by cell of the window, with zeros where it leaves the grid."""
     ny, nx = image.shape
     side = 2 * reach + 1
     row, col = np.divmod(cells, nx)
     out = np.empty((cells.size, side, side))
     inside = (row >= reach) & (row < ny - reach) & (col >= reach) & (col < nx - reach)
     if inside.any():
-        view = np.lib.stride_tricks.sliding_window_view(image, (side, side))
-        out[inside] = view[row[inside] - reach, col[inside] - reach]
+        span = np.arange(-reach, reach + 1)
+        offsets = (span[:, None] * nx + span[None, :]).ravel()
+        flat = np.ascontiguousarray(image).reshape(-1)
+        taken = flat.take(cells[inside][:, None] + offsets)
+        out[inside] = taken.reshape(-1, side, side)
     edge = ~inside
     if edge.any():
         span = np.arange(-reach, reach + 1)

@@ -74,10 +74,13 @@ import numpy.typing as npt
 
 from avert.analyse.forecast._base import Forecaster, Risk, one_blas_thread
 from avert.analyse.forecast._grid import Events, Grid
+from avert.analyse.forecast._receding import RecedingCount, sparse_density_at
 from avert.analyse.forecast._smooth import (
+    nonempty_lines,
     smooth_near,
-    smoothed_at,
+    smoothed_totals,
     smoothings_read_at,
+    whole_smoothings_at,
 )
 from avert.errors import ConfigError
 
@@ -296,6 +299,12 @@ class Stacked(Forecaster):
         self._recent_learnt = False  # the frozen recent weight was learnt, not given
         # the fixed weights were learnt (by :meth:`frozen`), not given by the caller
         self._weights_learnt = False
+        # the last cross-validation's count of every event and its smoothings
+        # summed over the blocks (:meth:`_held_out_blocks`), for the final maps
+        # of the same count (:meth:`maps`), which drop them
+        self._fold_smoothings: (
+            tuple[npt.NDArray[np.float64], list[npt.NDArray[np.float64]]] | None
+        ) = None
 
     def maps(
         self,
@@ -327,10 +336,20 @@ class Stacked(Forecaster):
             )
             raise ConfigError(msg)
         rows = np.zeros((n_maps, self.grid.n_cells))
+        count = self._decayed_count(events, t0)
+        # the cross-validation's smoothings summed, when they were of this very
+        # count (the weights just learnt from these events): the count's own
+        # smoothings, times the blocks less one (:meth:`_held_out_blocks`)
+        folds, self._fold_smoothings = self._fold_smoothings, None
         self._maps_of(
-            self._decayed_count(events, t0),
+            count,
             None if weights is None else weights[:k0],
             out=rows[:k0],
+            smoothed=(
+                folds[1]
+                if folds is not None and np.array_equal(folds[0], count)
+                else None
+            ),
         )
         if long:
             self._long_rows(
@@ -428,6 +447,7 @@ class Stacked(Forecaster):
         count: npt.NDArray[np.float64],
         weights: npt.NDArray[np.float64] | None = None,
         out: npt.NDArray[np.float64] | None = None,
+        smoothed: Sequence[npt.NDArray[np.float64]] | None = None,
     ) -> npt.NDArray[np.float64]:
         """The component maps of a decayed count per cell.
 
@@ -437,7 +457,10 @@ class Stacked(Forecaster):
         ``v``), at the cost of the smoothings that count only (the weights learnt
         often put none on one or two of them). ``out``, an array of the maps'
         shape whose rows of zero weight hold zeros, is written in place of a new
-        one (a loop over days reuses it).
+        one (a loop over days reuses it). ``smoothed`` (a grid per sigma, each a
+        multiple of the count's smoothing: the cross-validation's sums) are
+        divided by their sums in place of smoothing the count again (the same
+        maps to rounding).
         """
         base = (count / max(float(count.sum()), 1e-12)).reshape(self.grid.shape)
         rows = (
@@ -448,42 +471,10 @@ class Stacked(Forecaster):
         rows[0] = base.ravel()
         for k, sigma in enumerate(self.sigmas_cells, start=1):
             if weights is None or weights[k] != 0.0:
-                smooth = smooth_near(base, sigma).ravel()
+                smooth = (
+                    smooth_near(base, sigma) if smoothed is None else smoothed[k - 1]
+                ).ravel()
                 np.divide(smooth, max(float(smooth.sum()), 1e-12), out=rows[k])
-        rows[-1] = 1.0 / self.grid.n_cells
-        return rows
-
-    def _maps_at(
-        self,
-        count: npt.NDArray[np.float64],
-        cells: npt.NDArray[np.int64],
-        weights: npt.NDArray[np.float64] | None = None,
-        buffer: npt.NDArray[np.float64] | None = None,
-    ) -> npt.NDArray[np.float64]:
-        """``self._maps_of(count, weights)[:, cells]`` without the whole maps: the
-        fits read the maps at the cells of held-out events only, so each
-        smoothing is evaluated there (:func:`smoothed_at`: the same values, bit
-        for bit, and its sum over the grid to rounding) and, given the
-        ``weights``, left as zeros where its weight is zero. The density of the
-        count is written into ``buffer`` (of the count's size) when given: the
-        28 days of :meth:`fit_recent_weight` reuse one."""
-        base = np.divide(
-            count,
-            max(float(count.sum()), 1e-12),
-            out=np.empty(count.shape) if buffer is None else buffer,
-        ).reshape(self.grid.shape)
-        rows = np.zeros((len(self.sigmas_cells) + 2, cells.size))
-        rows[0] = base.ravel()[cells]
-        used = [
-            k
-            for k in range(1, len(self.sigmas_cells) + 1)
-            if weights is None or weights[k] != 0.0
-        ]
-        sigmas = [self.sigmas_cells[k - 1] for k in used]
-        for k, (smooth, total) in zip(
-            used, smoothed_at(base, sigmas, cells), strict=True
-        ):
-            np.divide(smooth, max(total, 1e-12), out=rows[k])
         rows[-1] = 1.0 / self.grid.n_cells
         return rows
 
@@ -505,15 +496,6 @@ class Stacked(Forecaster):
         smooth = smooth_near(count, self.recent_sigma_cells).ravel()
         return np.asarray(smooth / max(float(smooth.sum()), 1e-12), dtype=np.float64)
 
-    def _recent_at(
-        self, events: Events, t0: float, cells: npt.NDArray[np.int64]
-    ) -> npt.NDArray[np.float64]:
-        """``self.recent_map(events, t0)[cells]``, its smoothing evaluated at
-        ``cells`` only (:func:`smoothed_at`)."""
-        count = self._recent_count(events, t0)
-        [(smooth, total)] = smoothed_at(count, [self.recent_sigma_cells], cells)
-        return np.asarray(smooth / max(total, 1e-12), dtype=np.float64)
-
     def fit_recent_weight(
         self, events: Events, t0: float, weights: npt.NDArray[np.float64]
     ) -> float:
@@ -529,112 +511,105 @@ class Stacked(Forecaster):
         if self.recent_half_life_days is None:
             return 0.0
         start = float(np.floor(t0))
-        # the decayed count at each day, from the next day's: without that day's
-        # events and one day younger (the same as counting afresh, far cheaper)
-        younger = (
-            1.0 if self.half_life_days is None else 2.0 ** (1 / self.half_life_days)
-        )
-        count = self._decayed_count(events.before(start), start)
         k0 = len(self.sigmas_cells) + 2
-        # the long-memory counts, kept day by day as the count is (when used):
-        # only those a map of non-zero weight reads (:meth:`_long_at` leaves the
-        # others' rows as zeros, so stepping them back each day changed nothing)
         long = weights.size > k0
-        longs = (
-            {
-                h: self._long_count(ev0.cell, ev0.t, start, h)
-                for ev0 in [events.before(start)]
-                for k, (h, _) in enumerate(self.long_maps)
-                if weights[k0 + k] != 0.0
-            }
-            if long
-            else {}
+        # the counts the stack reads (only the maps of non-zero weight), kept as
+        # weighted at ``start``: a day back only takes that day's events away
+        # (a density is the same whatever its count's scale; :mod:`._receding`)
+        earlier = events.before(start)
+        own_sigmas = [
+            (k, s) for k, s in enumerate(self.sigmas_cells, 1) if weights[k] != 0.0
+        ]
+        own = RecedingCount(
+            self.grid.shape,
+            earlier.cell,
+            self._event_weights(earlier, start),
+            [s for _, s in own_sigmas],
         )
+        longs: dict[float | None, RecedingCount] = {}
+        for k, (h, _) in enumerate(self.long_maps if long else ()):
+            if weights[k0 + k] == 0.0 or h in longs:
+                continue
+            sigmas = [s for hh, s in self.long_maps if hh == h and s > 0]
+            longs[h] = RecedingCount(
+                self.grid.shape,
+                earlier.cell,
+                self._long_event_weights(earlier.t, start, h),
+                sigmas,
+            )
+        scratch = np.zeros(self.grid.shape)  # the recent count's, zeros between days
+        assert self.recent_half_life_days is not None
+        recent_days = 10.0 * self.recent_half_life_days
         stack_cols, recent_cols, counts = [], [], []
-        base = np.empty(count.shape)  # each day's density of the count, in turn
         for back in range(1, self.ahead_days + 1):
             day = start - back
             held = events.between(day, day + 1.0)
-            # the day's cells (sorted), and its decayed count there summed in the
-            # events' order, as a bincount over the grid sums it: only they change
+            # the day's cells (sorted), and its events' weights there summed in
+            # the events' order: only they change
             seen, inverse, n = np.unique(
                 held.cell, return_inverse=True, return_counts=True
             )
-            gone = np.bincount(inverse, self._event_weights(held, day + 1.0))
-            count[seen] = np.maximum(count[seen] - gone, 0.0)
-            count *= younger
-            for h, long_count in longs.items():
-                self._long_back_one_day(long_count, held, seen, inverse, day, h)
+            own.take(seen, np.bincount(inverse, self._event_weights(held, start)))
+            for h, count in longs.items():
+                count.take(
+                    seen,
+                    np.bincount(inverse, self._long_event_weights(held.t, start, h)),
+                )
             if not (len(held) and np.searchsorted(events.t, day) > 0):
                 continue
             # the maps are read at the day's cells only
+            col = (
+                weights[0] * own.density_at(seen) + weights[k0 - 1] / self.grid.n_cells
+            )
+            for (k, _), smooth in zip(
+                own_sigmas, own.smoothed_density_at(seen), strict=True
+            ):
+                col += weights[k] * smooth
             if long:
-                stack_cols.append(
-                    weights[:k0] @ self._maps_at(count, seen, weights[:k0], base)
-                    + weights[k0:] @ self._long_at(longs, seen, weights[k0:])
+                col += weights[k0:] @ self._long_maps_at(longs, seen, weights[k0:])
+            stack_cols.append(col)
+            recent = events.between(day - recent_days, day)
+            recent_cols.append(
+                sparse_density_at(
+                    scratch,
+                    recent.cell,
+                    np.exp(-_LN2 * (day - recent.t) / self.recent_half_life_days),
+                    self.recent_sigma_cells,
+                    seen,
                 )
-            else:
-                stack_cols.append(weights @ self._maps_at(count, seen, weights, base))
-            recent_cols.append(self._recent_at(events.before(day), day, seen))
+            )
             counts.append(n.astype(np.float64))
         if not counts:
             return 0.0
         both = np.vstack([np.concatenate(stack_cols), np.concatenate(recent_cols)])
         return float(mixture_weights(both, np.concatenate(counts))[1])
 
-    def _long_back_one_day(
-        self,
-        count: npt.NDArray[np.float64],
-        held: Events,
-        seen: npt.NDArray[np.int64],
-        inverse: npt.NDArray[np.int64],
-        day: float,
-        half_life: float | None,
-    ) -> None:
-        """Turn a long-memory count at ``day + 1`` into the one at ``day`` in
-        place: without the day's events (``held``, in the cells ``seen``) and, with a
-        half-life, one day younger."""
-        gone = np.bincount(
-            inverse,
-            np.ones_like(held.t)
-            if half_life is None
-            else np.exp(-_LN2 * (day + 1.0 - held.t) / half_life),
-        )
-        count[seen] = np.maximum(count[seen] - gone, 0.0)
-        if half_life is not None:
-            count *= 2.0 ** (1 / half_life)
-
-    def _long_at(
-        self,
-        longs: dict[float | None, npt.NDArray[np.float64]],
-        cells: npt.NDArray[np.int64],
-        weights: npt.NDArray[np.float64] | None = None,
-        *,
-        whole: bool = False,
+    def _long_event_weights(
+        self, t: npt.NDArray[np.float64], t0: float, half_life: float | None
     ) -> npt.NDArray[np.float64]:
-        """The long-memory maps of the counts ``longs`` read at ``cells``: a
-        count's map only there (the same bits as the whole map's), a smoothing
-        evaluated there only (:func:`smoothed_at`) or, ``whole``, on the whole
-        grid (the cross-validation's: see :meth:`_held_out_blocks`); zeros where
-        its weight is zero."""
+        """Each event's weight at ``t0`` in a long-memory count: 1 (flat) or
+        ``2 ** (-age / half_life)``."""
+        if half_life is None:
+            return np.ones_like(t)
+        return np.asarray(np.exp(-_LN2 * (t0 - t) / half_life), dtype=np.float64)
+
+    def _long_maps_at(
+        self,
+        longs: dict[float | None, RecedingCount],
+        cells: npt.NDArray[np.int64],
+        weights: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.float64]:
+        """The long-memory maps of the receding counts ``longs`` at ``cells``
+        (zeros where their weight is zero)."""
         rows = np.zeros((len(self.long_maps), cells.size))
-        for k, (half_life, sigma) in enumerate(self.long_maps):
-            if weights is not None and weights[k] == 0.0:
+        smoothed = {
+            h: dict(zip(count.sigmas, count.smoothed_density_at(cells), strict=True))
+            for h, count in longs.items()
+        }
+        for k, (h, sigma) in enumerate(self.long_maps):
+            if weights[k] == 0.0:
                 continue
-            count = longs[half_life]
-            if sigma == 0:
-                rows[k] = count[cells] / max(float(count.sum()), 1e-12)
-                continue
-            if whole:
-                whole_map = np.zeros(self.grid.n_cells)
-                self._density_into(count, sigma, whole_map)
-                rows[k] = whole_map[cells]
-            else:
-                base = count / max(float(count.sum()), 1e-12)
-                [(smooth, total)] = smoothed_at(
-                    base.reshape(self.grid.shape), [sigma], cells
-                )
-                rows[k] = smooth / max(total, 1e-12)
+            rows[k] = longs[h].density_at(cells) if sigma == 0 else smoothed[h][sigma]
         return rows
 
     def fit_weights(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
@@ -663,12 +638,15 @@ class Stacked(Forecaster):
         ``t0`` of every other block (the long-memory maps too when ``long``),
         side by side; None without two blocks.
 
-        Each map is read at the block's cells with the bits of the whole map
-        (:meth:`_whole_maps_at`): the weights' search carries a map's last bits
-        far (Toronto's robberies, 2021-01-03, every event, moved by 1e-9 of the
-        forecast with sums that differed in their last bits), so the maps'
-        sums are of whole smoothings, as they were; only the writing of whole
-        maps, and the copies of them, are gone (2026-12-07)."""
+        Each smoothing is of the whole grid, read at the block's cells
+        (:meth:`_whole_maps_at`), its sum from the kernel's mass inside the
+        grid; each block's others' count is every event's less the block's.
+        The maps equal the former ones (each block's others counted afresh,
+        every map written whole) to rounding, not bit for bit: the weights'
+        search carries their last bits to about 1e-11 of the forecast, which
+        the project allows since 2026-12-07 (the Toronto protocol's hits the
+        same on each day). The blocks' smoothings, summed per sigma, are kept
+        for the final maps of the same count (:meth:`maps`)."""
         assert self.folds is not None
         if len(ev) == 0:
             return None
@@ -679,23 +657,34 @@ class Stacked(Forecaster):
         present = np.flatnonzero(np.bincount(block))  # the blocks holding events
         if present.size < 2:
             return None
-        weight = self._event_weights(ev, t0)  # once: each block's are a subset
-        # the long counts' event weights, once; the flat count of the other
-        # blocks is every event's count less the block's, as integers (the same
-        # values as a sum of ones, exact below 2**53, without a pass over them)
+        # every event's counts, once; a block's others' are these less the
+        # block's own, taken away in the block's cells only (and put back
+        # after): the four fifths of the history left are not counted again,
+        # nor a whole grid written per block (2026-12-07; the maps equal to
+        # rounding, not bit for bit: sums in another order)
+        n_cells = self.grid.n_cells
+        weight = self._event_weights(ev, t0)
+        every = np.bincount(ev.cell, minlength=n_cells)
+        whole = self._count_of(ev.cell, weight)
+        # every block's others' non-empty lines are among every event's
+        lines = nonempty_lines(whole.reshape(self.grid.shape))
         long_weights = {
-            h: np.exp(-_LN2 * (t0 - ev.t) / h)
+            h: self._long_event_weights(ev.t, t0, h)
             for h, _ in (self.long_maps if long else ())
             if h is not None
         }
-        flat = long and any(h is None for h, _ in self.long_maps)
-        every = np.bincount(ev.cell, minlength=self.grid.n_cells) if flat else None
+        whole_long = {h: self._count_of(ev.cell, w) for h, w in long_weights.items()}
+        long_totals = {h: float(count.sum()) for h, count in whole_long.items()}
+        # the blocks are runs of the events (sorted by time)
+        starts = np.searchsorted(block, present, side="left")
+        stops = np.searchsorted(block, present, side="right")
+        index = np.empty(n_cells, dtype=np.int64)  # a block's cells' columns
         blocks = []
-        for b in present:
-            inside = block == b
-            n = np.bincount(ev.cell[inside], minlength=self.grid.n_cells)
+        for first, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+            n = np.bincount(ev.cell[first:stop], minlength=n_cells)
             seen = np.flatnonzero(n)
-            blocks.append((inside, seen, n[seen]))
+            index[seen] = np.arange(seen.size)
+            blocks.append((slice(first, stop), seen, index[ev.cell[first:stop]]))
         k0 = len(self.sigmas_cells) + 2
         maps = np.empty(
             (
@@ -705,38 +694,60 @@ class Stacked(Forecaster):
         )
         counts = np.empty(maps.shape[1])
         buffer = np.empty(self.grid.shape)  # each whole smoothing's, in turn
+        # each sigma's smoothings of the blocks' others summed: the smoothing
+        # of (blocks - 1) times every event's count, the final maps' own
+        summed = [np.zeros(self.grid.shape) for _ in self.sigmas_cells]
         at = 0
-        for inside, seen, n_seen in blocks:
+        for inside, seen, inverse in blocks:
             cols = slice(at, at + seen.size)
             at += seen.size
-            rest = ~inside
-            rest_cell = ev.cell[rest]
-            rest_count = self._count_of(rest_cell, weight[rest])
-            self._whole_maps_at(rest_count, seen, maps[:k0, cols], buffer)
+            n_seen = np.bincount(inverse, minlength=seen.size)
+            # the block's cells that no other block's event fell in: the
+            # others' count there is exactly zero (not a difference's rounding)
+            alone = every[seen] == n_seen
+            kept = whole[seen]
+            whole[seen] = self._less(kept, inverse, weight[inside], alone)
+            try:
+                self._whole_maps_at(
+                    whole,
+                    seen,
+                    maps[:k0, cols],
+                    buffer=buffer,
+                    summed=summed,
+                    lines=lines,
+                )
+            finally:
+                whole[seen] = kept
             counts[cols] = n_seen
             if not long:
                 continue
-            rest_long = {
-                h: self._count_of(rest_cell, w[rest]) for h, w in long_weights.items()
-            }
+            n_rest = len(ev) - (inside.stop - inside.start)
             for k, (h, sigma) in enumerate(self.long_maps):
                 row = maps[k0 + k, cols]
                 if h is None and sigma == 0:
                     # the flat count (every event's less the block's) at the
                     # cells: integers, so its whole sum is the number of events
                     # the other blocks hold, exactly
-                    assert every is not None
                     flat_seen = (every[seen] - n_seen).astype(np.float64)
-                    np.divide(flat_seen, max(float(rest.sum()), 1e-12), out=row)
+                    np.divide(flat_seen, max(float(n_rest), 1e-12), out=row)
+                    continue
+                if h is not None and sigma == 0:
+                    # at the block's cells only; the sum is every event's less
+                    # the block's (to rounding): no pass over the grid
+                    rest = self._less(
+                        whole_long[h][seen], inverse, long_weights[h][inside], alone
+                    )
+                    rest_total = long_totals[h] - float(long_weights[h][inside].sum())
+                    np.divide(rest, max(rest_total, 1e-12), out=row)
                     continue
                 if h is None:  # the flat count smoothed: made whole
-                    assert every is not None
-                    inside_count = np.bincount(
-                        ev.cell[inside], minlength=self.grid.n_cells
-                    )
-                    count = (every - inside_count).astype(np.float64)
+                    count = every.astype(np.float64)
+                    count[seen] -= n_seen
                 else:
-                    count = rest_long[h]
+                    count = whole_long[h].copy()
+                    count[seen] = self._less(
+                        count[seen], inverse, long_weights[h][inside], alone
+                    )
                 total = max(float(count.sum()), 1e-12)
                 if sigma == 0:
                     np.divide(count[seen], total, out=row)
@@ -748,25 +759,52 @@ class Stacked(Forecaster):
                     buffer=buffer,
                 )
                 np.divide(smooth, max(smooth_total, 1e-12), out=row)
+        self._fold_smoothings = (whole, summed)
         return maps, counts
+
+    @staticmethod
+    def _less(
+        count: npt.NDArray[np.float64],
+        inverse: npt.NDArray[np.int64],
+        weight: npt.NDArray[np.float64],
+        alone: npt.NDArray[np.bool_],
+    ) -> npt.NDArray[np.float64]:
+        """A count at a block's cells less the block's events' ``weight`` (each
+        event's cell's column ``inverse``; summed per cell in the events'
+        order, as a count of them alone would be): never below zero, and zero
+        where the block's events were ``alone``."""
+        own = np.bincount(inverse, weights=weight, minlength=count.size)
+        return np.where(alone, 0.0, np.maximum(count - own, 0.0))
 
     def _whole_maps_at(
         self,
         count: npt.NDArray[np.float64],
         cells: npt.NDArray[np.int64],
         out: npt.NDArray[np.float64],
-        buffer: npt.NDArray[np.float64] | None = None,
+        *,
+        buffer: npt.NDArray[np.float64],
+        summed: Sequence[npt.NDArray[np.float64]],
+        lines: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
     ) -> None:
-        """Write ``self._maps_of(count)[:, cells]`` into ``out``, the same bits:
-        each smoothing is of the whole grid and divided by its whole sum, as
-        there, but read at ``cells`` only (:func:`smoothings_read_at`), so no
-        whole map is written or copied."""
-        base = count / max(float(count.sum()), 1e-12)
-        out[0] = base[cells]
-        read = smoothings_read_at(
-            base.reshape(self.grid.shape), self.sigmas_cells, cells, buffer=buffer
+        """Write ``self._maps_of(count)[:, cells]`` into ``out`` (equal to
+        rounding): each smoothing is of the whole grid, made into ``buffer``
+        (:func:`whole_smoothings_at`), divided by its sum over the grid
+        (:func:`smoothed_totals`) and read at ``cells`` only, so no whole map
+        is written or copied; each is of the count itself, not of its density
+        (the same map, without a pass to divide the count), and added into its
+        sigma's grid of ``summed``."""
+        image = count.reshape(self.grid.shape)
+        totals = smoothed_totals(image, self.sigmas_cells)
+        out[0] = count[cells] / max(float(count.sum()), 1e-12)
+        read = whole_smoothings_at(
+            image,
+            self.sigmas_cells,
+            cells,
+            buffer=buffer,
+            lines=lines,
+            accumulate=summed,
         )
-        for k, (smooth, total) in enumerate(read, start=1):
+        for k, (smooth, total) in enumerate(zip(read, totals, strict=True), start=1):
             np.divide(smooth, max(total, 1e-12), out=out[k])
         out[-1] = 1.0 / self.grid.n_cells
 
@@ -809,6 +847,7 @@ class Stacked(Forecaster):
                 if self.fixed_recent_weight is None
                 else self.fixed_recent_weight
             )
+        self._fold_smoothings = None  # no final maps follow here
         model = Stacked(
             self.grid,
             window_days=self.window_days,
