@@ -1613,3 +1613,74 @@ def test_per_area_flags_are_corrected_for_the_number_of_ratios_holm() -> None:
         pl.col("significantly_above_1").fill_null(value=False)
     )
     assert flagged["area"].to_list() == ["Borough 00"]
+
+
+def _force_of(counts: dict[str, int], residents: int) -> EqualityResult:
+    """One force's searches (``counts`` by group), ``residents`` in each group."""
+    stops = _stops([g for g, n in counts.items() for _ in range(n)])
+    people = pl.DataFrame({"group": list(GROUPS), "population": [residents] * 5})
+    return stop_search_equality(stops, people)
+
+
+def _scipy_p_above_1(a: int, n1: int, c: int, n2: int) -> float:
+    """The flag's p-value computed afresh with scipy: twice the larger of the
+    Katz one-sided p-value and the exact conditional one (a binomial test of
+    ``a`` of ``a + c`` at ``n1 / (n1 + n2)``), at most 1."""
+    from scipy.stats import binomtest, norm
+
+    se = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+    katz = float(norm.sf(math.log((a / n1) / (c / n2)) / se))
+    exact = binomtest(a, a + c, n1 / (n1 + n2), alternative="greater").pvalue
+    return min(1.0, 2 * max(katz, exact))
+
+
+def test_force_ratios_are_corrected_for_the_number_of_groups_holm() -> None:
+    """The force's four ratios to White are one family: each of 30 White and 50
+    Asian, Black, Mixed and Other searches of 10,000 residents is significantly
+    above 1 alone (1.67, p 0.033) and was flagged; corrected by Holm's method
+    over the four (the p-values and their correction checked with scipy and by
+    hand) none is, the uncorrected flag kept and a note saying so. A strong
+    ratio among them is still flagged, and by power and month each family is
+    its own."""
+    found = _force_of(
+        {"White": 30, "Asian": 50, "Black": 50, "Mixed": 50, "Other": 50}, 10_000
+    )
+    rows = found.frame.filter(pl.col("group") != "White").sort("group")
+    assert rows["significant_uncorrected"].all()
+    assert not rows["significantly_above_1"].any()
+    expected = [_scipy_p_above_1(50, 10_000, 30, 10_000)] * 4
+    assert rows["p_above_1"].to_list() == pytest.approx(expected, rel=1e-6)
+    assert expected[0] == pytest.approx(0.033, abs=0.001)
+    # Holm by hand: four equal p-values are each multiplied by 4
+    assert rows["p_holm"].to_list() == pytest.approx([4 * expected[0]] * 4, rel=1e-6)
+    assert found.flagged().height == 0
+    assert any(
+        n.startswith("8 ratios to White (4 of the rates by group, 4 by power)")
+        and "Holm" in n
+        for n in found.notes
+    ), found.notes
+    white = found.frame.filter(pl.col("group") == "White")
+    assert white["p_holm"].to_list() == [None]
+
+    strong = _force_of(
+        {"White": 30, "Asian": 50, "Black": 150, "Mixed": 50, "Other": 50}, 10_000
+    )
+    rates = strong.frame.filter(pl.col("group") != "White").sort("group")
+    p = [_scipy_p_above_1(n, 10_000, 30, 10_000) for n in (50, 150, 50, 50)]
+    order = np.argsort(p, kind="stable")
+    by_hand = np.empty(4)
+    by_hand[order] = np.maximum.accumulate(
+        np.minimum(1.0, (4 - np.arange(4)) * np.asarray(p)[order])
+    )
+    assert rates["p_holm"].to_list() == pytest.approx(by_hand.tolist(), rel=1e-6)
+    assert rates["significantly_above_1"].to_list() == [False, True, False, False]
+    assert strong.flagged()["group"].to_list() == ["Black", "Black"]  # rates, power
+
+
+def test_one_group_ratio_alone_is_flagged_as_before() -> None:
+    """A family of one ratio (one group beside White) is not corrected: its flag
+    is its own, as before."""
+    found = _force_of({"White": 30, "Black": 50}, 10_000)
+    black = found.frame.filter(pl.col("group") == "Black")
+    assert black["significantly_above_1"].to_list() == [True]
+    assert black["p_holm"].to_list() == pytest.approx(black["p_above_1"].to_list())

@@ -111,10 +111,16 @@ _SIGNED_IN: dict[tuple[str, str], Any] = {}
 
 
 def sign_in_page(
-    browser: object, base_url: str, username: str, *, fresh: bool = False
+    browser: object,
+    base_url: str,
+    username: str,
+    *,
+    fresh: bool = False,
+    locale: str | None = None,
 ) -> tuple[object, list[str]]:
     """A new Playwright page of ``browser`` signed in as ``username`` on Today, and
-    the list its console errors are collected in.
+    the list its console errors are collected in; ``locale``: the browser's
+    language and formats (``"en-US"``), else Chromium's own.
 
     The first page of a user at ``base_url`` (and every page when ``fresh``) signs
     in through the form; later ones open Today with that sign-in's session cookie
@@ -124,7 +130,7 @@ def sign_in_page(
     """
     state = None if fresh else _SIGNED_IN.get((base_url, username))
     page = browser.new_page(  # type: ignore[attr-defined]
-        viewport={"width": 1366, "height": 900}, storage_state=state
+        viewport={"width": 1366, "height": 900}, storage_state=state, locale=locale
     )
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

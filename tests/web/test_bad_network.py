@@ -80,7 +80,7 @@ def test_a_window_change_puts_its_window_in_the_address_bar(world: World) -> Non
     assert pushed.path == "/today"
     assert parse_qs(pushed.query) == {"at": ["2026-11-20T06:00"], "hours": ["72"]}
     page = client.get(answer.headers["HX-Push-Url"])
-    assert 'value="2026-11-20T06:00"' in page.text
+    assert 'value="20 Nov 2026 06:00"' in page.text  # the field in the app's words
     assert 'value="72"' in page.text
     # a refused window is not pushed: the address keeps the window shown
     refused = signed_in(world.app, "officer-e").get(

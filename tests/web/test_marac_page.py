@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from avert.analyse.dash import DASH_QUESTION_LABELS, criterion_rules
 from avert.config.risk import default_risk_config
+from avert.web.dates import parse_datetime_words
 from avert.workflows.marac import run_marac
 from web.helpers import World, csrf_of, signed_in
 
@@ -137,7 +138,7 @@ def test_marac_page_lists_what_the_workflow_lists(world: World, role: str) -> No
     html = page.text
     assert _marac_rows(world, role).height == before + 1
     assert _marac_rows(world, role)["role"][-1] == role
-    at = dt.datetime.fromisoformat(re.search(r'name="at" value="([^"]+)"', html)[1])  # type: ignore[index]
+    at = parse_datetime_words(re.search(r'name="at" value="([^"]+)"', html)[1])  # type: ignore[index]
     expected = run_marac(world.store, at=at)
     assert expected.frame.height > 0, "the demo city has no one to refer"
     assert _listed(html) == expected.frame["person_id"].to_list()
@@ -160,7 +161,7 @@ def test_marac_page_for_a_partner_shows_pseudonyms_and_counts_only(
     rows = _marac_rows(world, "partner")
     assert rows.height == before + 1
     assert rows["role"][-1] == "partner"
-    at = dt.datetime.fromisoformat(re.search(r'name="at" value="([^"]+)"', html)[1])  # type: ignore[index]
+    at = parse_datetime_words(re.search(r'name="at" value="([^"]+)"', html)[1])  # type: ignore[index]
     police = run_marac(world.store, at=at)
     partner = run_marac(
         world.store,

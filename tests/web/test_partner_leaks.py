@@ -13,6 +13,7 @@ import re
 import polars as pl
 
 from avert.config.timezone import local_now, local_today
+from avert.web.dates import parse_datetime_words
 from avert.workflows import delivery
 from avert.workflows.users import User
 from web.helpers import World, csrf_of, ids_unwrapped, signed_in, version_of
@@ -168,7 +169,7 @@ def test_a_partners_tasking_text_never_names_its_subject_by_real_id(
     page = chair.get("/meeting", params={"hours": 168}).text
     at = re.findall(r'name="at" value="([^"]+)"', page)[0]
     items = re.findall(r'name="item" value="([^"]+)"', page)
-    due = f"{dt.datetime.fromisoformat(at) + dt.timedelta(hours=12):%Y-%m-%dT%H:%M}"
+    due = f"{parse_datetime_words(at) + dt.timedelta(hours=12):%Y-%m-%dT%H:%M}"
     tasked = set(world.store.read_frame("taskings")["item_id"].to_list())
     people = [
         i for i in items if i.split(":")[0] in ("repeat_victim", "person", "asb_caller")

@@ -254,3 +254,36 @@ def test_a_partner_after_the_warm_up_sees_no_id_the_police_see(copy: World) -> N
         assert page.status_code == 200
         assert "Reduce the harm" in page.text
         assert person not in page.text
+
+
+def test_the_measures_runs_are_kept_under_a_byte_bound(
+    copy: World, runs: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runs were kept in the store's small-answer memo, bounded by 256
+    entries and no size: a ward split of a large city's runs could hold tens of
+    MB each. They are kept under :data:`RUNS_KEPT_BYTES`: with room for none
+    every page makes them again, and what is held never exceeds the bound; with
+    room for all they are made once."""
+    from avert.workflows.delivery import _runs_kept
+
+    ctx = copy.app.state.avert
+    _measured(copy)
+    made = len(runs)
+    assert made > 0
+    sizes = [size for size, _ in _runs_kept._RUNS[ctx.store].values()]
+    assert len(sizes) == made  # each run kept, with its size
+    assert all(size > 10_000 for size in sizes)  # frames counted, not a pointer
+    _measured(copy)
+    assert len(runs) == made  # read from what was kept
+
+    bound = min(sizes) - 1  # room for none
+    monkeypatch.setattr(_runs_kept, "RUNS_KEPT_BYTES", bound)
+    with copy.store.transaction() as tx:  # a new data generation: made again
+        tx._execute('UPDATE "incidents" SET "weapon" = "weapon"')
+    _measured(copy)
+    again = len(runs)
+    assert again == 2 * made
+    held = _runs_kept._RUNS[ctx.store]
+    assert sum(size for size, _ in held.values()) <= bound
+    _measured(copy)
+    assert len(runs) == again + made  # none kept: each made again

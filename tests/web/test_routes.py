@@ -13,6 +13,7 @@ from avert.policy import ACTIONS, ROLES, decide
 from avert.web import create_app
 from avert.web.app import routes_with_actions
 from avert.web.auth import authorize
+from avert.web.dates import parse_datetime_words
 from web.helpers import World, csrf_of, signed_in
 
 #: Routes FastAPI or Starlette add themselves (no avert endpoint behind them).
@@ -156,4 +157,6 @@ def test_today_points_to_the_api_not_a_file_for_the_full_lists(
     shown = re.search(r'name="at"[^>]*value="([^"]+)"', page.text)
     assert shown is not None
     assert answer.json()["hours"] == 168
-    assert answer.json()["at"].startswith(shown.group(1))
+    # the field shows the window's end in the app's words ("24 Nov 2026 06:00")
+    shown_at = parse_datetime_words(shown.group(1))
+    assert answer.json()["at"].startswith(f"{shown_at:%Y-%m-%dT%H:%M}")

@@ -779,12 +779,17 @@ def significance_cell(
     on 4 searches, read as significant though the exact test does not bear it out
     and nothing in the table said which ratios were flagged. ``ratio``: the
     row's ratio column (``ratio_to_other_sex`` by sex, ``ratio`` of a list's
-    make-up, whose tables showed their intervals without the flag too)."""
+    make-up, whose tables showed their intervals without the flag too).
+    "no: alone only" where the ratio is significant on its own
+    (``significant_uncorrected``) but not once corrected for the number of
+    groups compared with White (Holm), which said "yes" before 2026-12."""
     low = row.get("ci_low")
     if row.get(ratio) is None or low is None:
         return "n/a"
     if row.get("significantly_above_1"):
         return "yes"
+    if row.get("significant_uncorrected"):
+        return "no: alone only"
     return "no: too few" if isinstance(low, int | float) and low > 1 else "no"
 
 

@@ -46,6 +46,7 @@ from avert.errors import (
 from avert.report import environment as report_environment
 from avert.web.advice import WEB_ADVICE
 from avert.web.auth import LoginRequired, StaleSignInForm, known_user
+from avert.web.dates import date_words, datetime_words
 from avert.web.filters import nobreak_ids
 from avert.web.sealed import SealKey
 from avert.web.static_files import StaticVersions
@@ -256,6 +257,9 @@ def _templates(*, person_href: str | None = None) -> Jinja2Templates:
     env.filters = {
         **report_env.filters,
         "nobreak_ids": nobreak_ids,
+        # form fields' dates in the app's words, the same for every reader
+        "date_words": date_words,
+        "datetime_words": datetime_words,
     }
     env.globals = {
         **report_env.globals,

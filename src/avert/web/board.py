@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from avert.access import audience_of
 from avert.config.choices import AREA_FIELD_WORDS
 from avert.web.auth import authorize, current_user, requires
+from avert.web.dates import DATE_EXAMPLE, parse_date_words
 from avert.web.pages import RUNS_AVERT, _check_year, _ctx, _page, default_at
 from avert.workflows.equality import join_area_names, split_area_names
 from avert.workflows.views import (
@@ -75,9 +76,10 @@ def _target(change: str | None, by: str | None) -> tuple[float, dt.date] | None:
         msg = "target: a share of the baseline, -1 or more (use e.g. -0.10 for 10 % fewer)"
         raise HTTPException(400, msg)
     try:
-        return number, dt.date.fromisoformat(by)
+        return number, parse_date_words(by)
     except ValueError as err:
-        raise HTTPException(400, "target_by: not a date (use e.g. 2027-03-31)") from err
+        msg = f"target_by: not a date (use e.g. {DATE_EXAMPLE})"
+        raise HTTPException(400, msg) from err
 
 
 @router.get("/performance")
@@ -176,7 +178,7 @@ def _performance_form_as_typed(
         "by": by if by in area_fields else "",
         "measure": measure,
         "target": change if change and math.isfinite(float(change)) else "",
-        "target_by": parses(target_by, dt.date.fromisoformat),
+        "target_by": parses(target_by, parse_date_words),
     }
 
 

@@ -17,6 +17,7 @@ from avert.config.timezone import local_now
 from avert.errors import ConfigError, FieldError
 from avert.policy import POLICE_ROLES
 from avert.web.auth import authorize, current_user, flash, requires, take_flash
+from avert.web.dates import parse_date_words
 from avert.web.pages import (
     MAX_YEAR,
     MIN_YEAR,
@@ -178,7 +179,11 @@ def edit_action(
         delivery.update_action(
             ctx.store,
             action_id,
-            {k: v for k, v in changes.items() if k != "status" or v},
+            {
+                k: _review_date_iso(v) if k == "review_date" else v
+                for k, v in changes.items()
+                if k != "status" or v
+            },
             user=user,
             settings=ctx.settings,
             version=_version(version, "action"),
@@ -210,6 +215,16 @@ def _check_action_texts(**fields: str) -> None:
             raise FieldError(too_long, field=name)
 
 
+def _review_date_iso(text: str) -> str:
+    """The review date as the workflow takes it (ISO 8601, "2026-03-31"), from
+    the field's words ("31 Mar 2026", :mod:`avert.web.dates`); a text that is no
+    date goes on as typed, for the workflow to refuse with its reason."""
+    try:
+        return parse_date_words(text).isoformat()
+    except ValueError:
+        return text
+
+
 def _check_review_date(text: str) -> None:
     """Refuse a review date outside the years the app takes for any date.
 
@@ -219,7 +234,7 @@ def _check_review_date(text: str) -> None:
     refuse (:func:`avert.workflows.delivery.update_action`).
     """
     try:
-        year = dt.date.fromisoformat(text.strip()).year
+        year = parse_date_words(text).year
     except ValueError:
         return
     if not MIN_YEAR <= year <= MAX_YEAR:

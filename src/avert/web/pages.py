@@ -32,6 +32,7 @@ from avert.web.auth import (
     take_flash,
 )
 from avert.web.auth import sign_out as end_session
+from avert.web.dates import DATE_TIME_EXAMPLE, parse_datetime_words
 from avert.workflows import places as places_workflow
 from avert.workflows import views
 from avert.workflows.briefing import known_areas, names_known_area
@@ -168,9 +169,11 @@ def _parse_at(value: str | None, default: dt.datetime, *, zone: str) -> dt.datet
     # the messages do not repeat the value: a link's text shown on avert's own
     # error page would be content spoofing
     try:
-        parsed = dt.datetime.fromisoformat(value)
+        # the fields' words ("24 Nov 2026 06:00", :mod:`avert.web.dates`) or ISO
+        # 8601, which links and the API send
+        parsed = parse_datetime_words(value)
     except ValueError as err:
-        msg = "Not a date and time (use e.g. 2026-11-24T06:00)"
+        msg = f"Not a date and time (use e.g. {DATE_TIME_EXAMPLE})"
         raise HTTPException(400, msg) from err
     _check_year(parsed.year)
     return to_local(parsed, zone)

@@ -87,8 +87,10 @@ from avert.analyse.equality._disproportionality import (
     GROUPS,
     REFERENCE,
     _group_expr,
+    _holm_within,
     _katz_to_columns,
     _no_interval_where,
+    _not_across_note,
     _with_exact_low,
     _withheld_note,
     exact_ratio_low,
@@ -281,7 +283,9 @@ def _nearest_centroid(
 def _ratios(
     counts: pl.DataFrame, keys: Sequence[str], *, count: str, residents: str
 ) -> pl.DataFrame:
-    """Add rate per 1,000, ratio to the White rate and its interval within ``keys``."""
+    """Add rate per 1,000, ratio to the White rate and its interval within ``keys``,
+    the flag corrected for the number of group ratios of each value of ``keys``
+    (one force or area, and power or period: :func:`_holm_within`)."""
     ref = counts.filter(pl.col("group") == REFERENCE).select(
         *keys, pl.col(count).alias("_c"), pl.col(residents).alias("_n2")
     )
@@ -307,6 +311,7 @@ def _ratios(
             is_ref,
         )
         .with_columns(_SIGNIFICANT)
+        .pipe(_holm_within, count, residents, keys)
         .drop("_c", "_n2")
     )
 
@@ -405,6 +410,10 @@ def stop_search_equality(
                     "of single months in the trend",
                     "by sex",
                 ),
+            ),
+            *_not_across_note(
+                [rates, by_leg, trend],
+                ("of the rates by group", "by power", "of single months in the trend"),
             ),
         ),
     )

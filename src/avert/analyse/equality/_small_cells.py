@@ -25,8 +25,9 @@ import polars as pl
 from avert.access import SMALL_CELL, suppress_small_counts
 from avert.analyse.equality._disproportionality import (
     _ALPHA,
-    _Z,
     REFERENCE,
+    holm_adjusted,
+    p_above_1,
 )
 from avert.analyse.equality._result import _NO_PERSON, EqualityResult
 from avert.analyse.equality._search_notes import (
@@ -52,11 +53,15 @@ _AREA_DERIVED: Final = (
     "ci_high",
     "exact_ci_low",
     "significantly_above_1",
+    # the flag's p-value and its correction within the family of group ratios
+    "p_above_1",
+    "p_holm",
+    "significant_uncorrected",
 )
 #: of those, the ones taken to the area's White row (withheld with its searches)
 _AREA_RELATIVE: Final = _AREA_DERIVED[1:]
-#: per area, the p-value of the flag's rule too (:func:`_with_p_above_1`)
-_BY_AREA_DERIVED: Final = (*_AREA_DERIVED, "p_above_1")
+#: per area the same columns (:func:`_with_p_above_1` makes ``p_above_1`` there)
+_BY_AREA_DERIVED: Final = _AREA_DERIVED
 _BY_AREA_RELATIVE: Final = _BY_AREA_DERIVED[1:]
 
 
@@ -131,8 +136,6 @@ def area_ratios(
             "searches",
             "residents",
             *_BY_AREA_DERIVED,
-            "p_holm",
-            "significant_uncorrected",
             "searches_withheld",
             "ratio_withheld",
             "interval_excludes_1",
@@ -177,77 +180,52 @@ def _significance() -> pl.Expr:
 
 
 def _with_p_above_1(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` (:func:`stop_search_equality` per area) plus ``p_above_1``: the
-    two-sided p-value of the flag's rule for each ratio with an interval, twice
-    the larger of two one-sided p-values of a ratio above 1, Katz's
-    (``Φ(-log RR / se)``, ``se`` from the interval's own ends) and the exact
-    conditional one (``P(X ≥ a)`` for X ~ Binomial(a + c, n₁ / (n₁ + n₂)), the
-    Clopper-Pearson tail, ``Beta(a, c + 1)``'s distribution function at
-    ``n₁ / (n₁ + n₂)``), capped at 1. By the duality of test and interval it is
-    below 0.05 exactly where both lower ends lie above 1 (the uncorrected flag).
-    Null where no interval is (the reference row, a zero count)."""
-    from scipy.stats import beta, norm
-
+    """``frame`` (:func:`stop_search_equality` per area) plus ``p_above_1`` of
+    each ratio to its area's White rate (:func:`p_above_1`: below 0.05 exactly
+    where both lower ends lie above 1); null where no interval is (the reference
+    row, a zero count)."""
     white = frame.filter(pl.col("group") == REFERENCE).select(
         "area",
         pl.col("searches").cast(pl.Float64).alias("_pc"),
         pl.col("residents").cast(pl.Float64).alias("_pn2"),
     )
     joined = frame.join(white, on="area", how="left")
-    a = joined["searches"].cast(pl.Float64).fill_null(0.0).to_numpy()
-    n1 = joined["residents"].cast(pl.Float64).fill_null(0.0).to_numpy()
-    c = joined["_pc"].fill_null(0.0).to_numpy()
-    n2 = joined["_pn2"].fill_null(0.0).to_numpy()
-    ratio = joined["ratio_to_white"].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    lo = joined["ci_low"].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    hi = joined["ci_high"].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    ok = np.isfinite(lo) & np.isfinite(hi) & (a > 0) & (c > 0) & (n1 > 0) & (n2 > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se = (np.log(hi) - np.log(lo)) / (2 * _Z)
-        katz = norm.sf(np.log(ratio) / se)
-        pi0 = n1 / (n1 + n2)
-        exact = beta.cdf(pi0, np.where(ok, a, 1.0), np.where(ok, c + 1, 1.0))
-    p = np.where(ok, np.minimum(1.0, 2 * np.maximum(katz, exact)), np.nan)
-    return frame.with_columns(
-        pl.Series("p_above_1", p, dtype=pl.Float64, nan_to_null=True)
+    a, n1, c, n2 = (
+        joined[col].cast(pl.Float64).fill_null(0.0).to_numpy()
+        for col in ("searches", "residents", "_pc", "_pn2")
     )
-
-
-def holm_adjusted(p_values: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values (Holm 1979, *Scand. J. Statist.* 6:65;
-    statsmodels ``multipletests(method="holm")``): the i-th smallest of m is
-    ``max over j ≤ i of min(1, (m - j + 1)·p₍ⱼ₎)``. Rejecting where it is below
-    ``alpha`` keeps the chance of any false flag among the m at most ``alpha``,
-    whatever the dependence between the tests."""
-    p = np.asarray(p_values, dtype=np.float64)
-    m = p.size
-    if m == 0:
-        return p
-    order = np.argsort(p, kind="stable")
-    stepped = np.minimum(1.0, (m - np.arange(m)) * p[order])
-    adjusted = np.empty(m)
-    adjusted[order] = np.maximum.accumulate(stepped)
-    return adjusted
+    ratio, low, high = (
+        joined[col].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        for col in ("ratio_to_white", "ci_low", "ci_high")
+    )
+    p = p_above_1(a, n1, c, n2, ratio, low, high)
+    return frame.with_columns(pl.Series("p_above_1", p, nan_to_null=True))
 
 
 def _holm_flags(held: pl.DataFrame) -> pl.DataFrame:
     """``held`` with the flag corrected for the number of ratios tested:
     ``significant_uncorrected`` (the flag of one ratio on its own: both lower
-    ends above 1), ``p_holm`` (:func:`holm_adjusted` over every ratio shown with
-    a p-value, all areas and groups) and ``significantly_above_1`` where that is
+    ends above 1; the analysis's own column, before its correction within each
+    area), ``p_holm`` (:func:`holm_adjusted` over every ratio shown with a
+    p-value, all areas and groups) and ``significantly_above_1`` where that is
     below 0.05 (and the ratio's own flag holds). Withheld ratios are not in the
     family: their p-values are withheld with them."""
     p = held["p_above_1"].cast(pl.Float64)
     tested = p.is_not_null().to_numpy()
     adjusted = np.full(held.height, np.nan)
     adjusted[tested] = holm_adjusted(p.to_numpy()[tested])
+    own = (
+        "significant_uncorrected"
+        if "significant_uncorrected" in held.columns
+        else "significantly_above_1"
+    )
     return held.with_columns(
-        pl.col("significantly_above_1").alias("significant_uncorrected"),
+        pl.col(own).alias("significant_uncorrected"),
         pl.Series("p_holm", adjusted, dtype=pl.Float64, nan_to_null=True),
     ).with_columns(
-        pl.when(pl.col("significantly_above_1").is_not_null())
+        pl.when(pl.col("significant_uncorrected").is_not_null())
         .then(
-            pl.col("significantly_above_1")
+            pl.col("significant_uncorrected")
             & (pl.col("p_holm") < _ALPHA).fill_null(value=False)
         )
         .alias("significantly_above_1")
