@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from avert.analyse.forecast import Counting, Events, Grid, Stacked, plan_patrols
+from avert.analyse.forecast._grid import to_days
 
 AT = dt.datetime(2024, 3, 1)
 GRID = Grid((0.0, 0.0), 100.0, (20, 30))
@@ -116,3 +117,49 @@ def test_weights_given_with_the_long_maps_on_a_short_history_say_so() -> None:
     assert "the flat count and the 730-day half-life count" in method
     assert "as the weights given include them" in method
     assert "more than 548 days" not in method
+
+
+def test_weights_given_are_said_to_be_given_not_learnt() -> None:
+    """Five weights and the recent weight given: nothing was weighed by
+    likelihood nor learnt one day ahead, and the words say so (they had said
+    "weighted by likelihood on held-out fifths ... learnt one day ahead")."""
+    model = Stacked(GRID, weights=[0.4, 0.2, 0.2, 0.1, 0.1], recent_weight=0.25)
+    model.fit(_events(300.0)).predict(AT)
+    method = model.method_used()
+    assert "weighted by the weights given" in method
+    assert "by the weight given (0.25)" in method
+    assert "likelihood" not in method
+    assert "learnt" not in method
+
+
+def test_a_frozen_model_keeps_the_words_of_weights_learnt() -> None:
+    """A frozen model (a backtest's) holds weights it learnt: not "given"."""
+    model = Stacked(GRID)
+    frozen = model.frozen(Events.from_frame(_events(300.0), GRID), to_days(AT))
+    frozen.fit(_events(300.0)).predict(AT)
+    assert frozen.method_used() == Stacked.method
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"folds": 10}, "held-out tenths of the history"),
+        ({"folds": None, "holdout_days": 60.0}, "the last 60 days held out"),
+        ({"sigmas_cells": (2.0,)}, "its Gaussian smoothing (2 cells)"),
+        ({"half_life_days": None}, "flat count per cell"),
+    ],
+)
+def test_the_words_follow_the_configuration(
+    options: dict[str, object], words: str
+) -> None:
+    model = Stacked(GRID, **options)  # type: ignore[arg-type]
+    model.fit(_events(300.0)).predict(AT)
+    assert words in model.method_used()
+
+
+def test_without_the_recent_map_no_mixing_is_named() -> None:
+    model = Stacked(GRID, recent_half_life_days=None)
+    model.fit(_events(300.0)).predict(AT)
+    method = model.method_used()
+    assert method.endswith("(stacking)")
+    assert "last days' events" not in method

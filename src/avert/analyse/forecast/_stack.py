@@ -98,6 +98,81 @@ _WEIGHING_WORDS: Final = (
     "with the last days' events (three-day half-life) by a weight learnt one day "
     "ahead"
 )
+#: the cross-validation's blocks in words ("held-out fifths of the history")
+_FOLD_WORDS: Final = {
+    2: "halves",
+    3: "thirds",
+    4: "quarters",
+    5: "fifths",
+    6: "sixths",
+    7: "sevenths",
+    8: "eighths",
+    9: "ninths",
+    10: "tenths",
+}
+
+
+def _days_words(days: float) -> str:
+    """``3.0`` as "three-day", ``365.0`` as "one-year", else "14-day"."""
+    return {3.0: "three-day", 365.0: "one-year"}.get(days, f"{days:g}-day")
+
+
+def _maps_words(
+    half_life_days: float | None,
+    window_days: float | None,
+    sigmas_cells: tuple[float, ...],
+) -> str:
+    """The stack's own maps in words, as configured (:data:`_MAPS_WORDS` for the
+    default's)."""
+    count = (
+        "flat count per cell"
+        if half_life_days is None
+        else f"{_days_words(half_life_days)} half-life count per cell"
+    )
+    if window_days is not None:
+        count += f" over the last {window_days:g} days"
+    if not sigmas_cells:
+        return count
+    plural = "s" if len(sigmas_cells) > 1 else ""
+    sigmas = ", ".join(f"{s:g}" for s in sigmas_cells)
+    return f"{count}, its Gaussian smoothing{plural} ({sigmas} cells)"
+
+
+def _weighing_words(
+    *,
+    weights_given: bool,
+    folds: int | None,
+    holdout_days: float,
+    recent_half_life_days: float | None,
+    recent_weight_given: float | None,
+) -> str:
+    """How the stack's maps are weighed and mixed, in words, as configured and
+    as fitted (:data:`_WEIGHING_WORDS` for the default's): weights given by the
+    caller are said to be given, not "weighted by likelihood"."""
+    if weights_given:
+        weighed = "weighted by the weights given"
+    elif folds is None:
+        weighed = (
+            f"weighted by likelihood on the last {holdout_days:g} days held out "
+            "(stacking)"
+        )
+    else:
+        blocks = _FOLD_WORDS.get(folds, f"{folds} blocks")
+        weighed = (
+            f"weighted by likelihood on held-out {blocks} of the history (stacking)"
+        )
+    if recent_half_life_days is None:
+        return weighed
+    how = (
+        "by a weight learnt one day ahead"
+        if recent_weight_given is None
+        else f"by the weight given ({recent_weight_given:g})"
+    )
+    return (
+        f"{weighed}, mixed with the last days' events "
+        f"({_days_words(recent_half_life_days)} half-life) {how}"
+    )
+
 
 #: weight of the decayed count added to the mixture so that exact ties (all the
 #: weight on the uniform map) rank by the count, not by array order; far below any
@@ -953,24 +1028,39 @@ class Stacked(Forecaster):
         (more than ``long_after_days`` of it), or the weights given, which held
         one for each (whatever the history: the words had said "for a history of
         more than 548 days" of a forecast on 300). The method text said five
-        maps where the forecast had seven."""
-        if not self._used_long():
-            return self.method
-        longs = " and ".join(_count_words(h, sigma) for h, sigma in self.long_maps)
-        span = (
-            f"{self.long_after_days:g} days ({self.long_after_days / 365.25:.1f} years)"
-        )
+        maps where the forecast had seven. The maps, blocks and weighing are
+        named as configured: weights given by the caller are said to be given
+        (the words had said "weighted by likelihood" of weights never learnt)."""
         given = (
             self.fixed_weights is not None
             and not self._weights_learnt
             and self.weights_ is self.fixed_weights
+        )
+        recent_given = (
+            self.fixed_recent_weight is not None
+            and not self._recent_learnt
+            and self.recent_weight_ == self.fixed_recent_weight
+        )
+        maps = _maps_words(self.half_life_days, self.window_days, self.sigmas_cells)
+        weighing = _weighing_words(
+            weights_given=given,
+            folds=self.folds,
+            holdout_days=self.holdout_days,
+            recent_half_life_days=self.recent_half_life_days,
+            recent_weight_given=self.fixed_recent_weight if recent_given else None,
+        )
+        if not self._used_long():
+            return f"{maps} and a uniform map, {weighing}"
+        longs = " and ".join(_count_words(h, sigma) for h, sigma in self.long_maps)
+        span = (
+            f"{self.long_after_days:g} days ({self.long_after_days / 365.25:.1f} years)"
         )
         why = (
             "as the weights given include them"
             if given
             else f"for a history of more than {span}"
         )
-        return f"{_MAPS_WORDS}, a uniform map and, {why}, {longs}, {_WEIGHING_WORDS}"
+        return f"{maps}, a uniform map and, {why}, {longs}, {weighing}"
 
     def parts(
         self, cells: npt.NDArray[np.int64]
