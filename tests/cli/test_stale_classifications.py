@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from avert.cli import app
 from avert.config.definitions import harm_path, profile_path
-from built_once import built_once, copy_built
+from cli.open_data import policeuk_2019_06
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 _STALE = "Stale classifications: definition"
@@ -36,25 +36,11 @@ offence_codes = ["9A"]
 
 @pytest.fixture(scope="module")
 def loaded_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Police.uk 2019-06 loaded (and classified under the built-in avb-2010): loaded
-    once per test run (:func:`built_once.built_once`), a copy for each worker's
-    module (its tests classify and load into it)."""
-
-    def load(folder: Path) -> None:
-        shutil.copy(template_db, folder / "open.db")
-        loaded = CliRunner().invoke(
-            app,
-            [
-                "--db",
-                f"sqlite:///{folder / 'open.db'}",
-                *("ingest", "policeuk", str(DATA / "policeuk" / "2019-06")),
-            ],
-        )
-        assert loaded.exit_code == 0, loaded.output
-
-    built = built_once(tmp_path_factory, "stale-policeuk-2019-06", load)
-    path = copy_built(built, tmp_path_factory.mktemp("stale")) / "open.db"
-    return f"sqlite:///{path}"
+    """Police.uk 2019-06 loaded (and classified under the built-in avb-2010): a
+    copy for this module (its tests classify and load into it)."""
+    return policeuk_2019_06(
+        tmp_path_factory, template_db, tmp_path_factory.mktemp("stale")
+    )
 
 
 def _invoke(db: str, env: dict[str, str], *args: str) -> str:
