@@ -5,7 +5,6 @@ lists are empty in both forms."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,15 @@ from typer.testing import CliRunner
 
 from avert.cli import app
 from avert.workflows.analysis import NO_PEOPLE_NOTE
-
-DATA = Path(__file__).resolve().parents[1] / "data"
+from cli.open_data import policeuk_2019_06
 
 
 @pytest.fixture(scope="module")
 def open_data_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("open") / "open.db"
-    shutil.copy(template_db, path)
-    url = f"sqlite:///{path}"
-    loaded = CliRunner().invoke(
-        app, ["--db", url, "ingest", "policeuk", str(DATA / "policeuk" / "2019-06")]
+    """Police.uk 2019-06 loaded: a copy for this module."""
+    return policeuk_2019_06(
+        tmp_path_factory, template_db, tmp_path_factory.mktemp("open")
     )
-    assert loaded.exit_code == 0, loaded.output
-    return url
 
 
 @pytest.mark.parametrize(

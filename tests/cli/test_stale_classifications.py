@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from avert.cli import app
 from avert.config.definitions import harm_path, profile_path
+from cli.open_data import policeuk_2019_06
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 _STALE = "Stale classifications: definition"
@@ -35,15 +36,11 @@ offence_codes = ["9A"]
 
 @pytest.fixture(scope="module")
 def loaded_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Police.uk 2019-06 loaded (and classified under the built-in avb-2010)."""
-    path = tmp_path_factory.mktemp("stale") / "open.db"
-    shutil.copy(template_db, path)
-    url = f"sqlite:///{path}"
-    loaded = CliRunner().invoke(
-        app, ["--db", url, "ingest", "policeuk", str(DATA / "policeuk" / "2019-06")]
+    """Police.uk 2019-06 loaded (and classified under the built-in avb-2010): a
+    copy for this module (its tests classify and load into it)."""
+    return policeuk_2019_06(
+        tmp_path_factory, template_db, tmp_path_factory.mktemp("stale")
     )
-    assert loaded.exit_code == 0, loaded.output
-    return url
 
 
 def _invoke(db: str, env: dict[str, str], *args: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,19 +15,15 @@ from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
 from avert.cli import app
-
-DATA = Path(__file__).resolve().parents[1] / "data"
+from cli.open_data import policeuk_2019_06
 
 
 @pytest.fixture
-def db(template_db: Path, tmp_path: Path) -> str:
+def db(
+    template_db: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> str:
     """A month of police.uk crimes, two of them without a date."""
-    shutil.copy(template_db, tmp_path / "undated.db")
-    url = f"sqlite:///{tmp_path / 'undated.db'}"
-    loaded = CliRunner().invoke(
-        app, ["--db", url, "ingest", "policeuk", str(DATA / "policeuk" / "2019-06")]
-    )
-    assert loaded.exit_code in (0, 3), loaded.output
+    url = policeuk_2019_06(tmp_path_factory, template_db, tmp_path)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.exec_driver_sql(
