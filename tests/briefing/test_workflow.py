@@ -22,22 +22,35 @@ from avert.report.render import render_briefing_html
 from avert.store import Store
 from avert.workflows.briefing import build_briefing, read_boundaries, run_briefing
 from briefing.factory import make_frames, write_store
+from built_once import built_once, copy_built
 
 AT = dt.datetime(2025, 3, 10, 8)
 #: a real-looking deployment key for tests (random, 43 characters)
 KEY = "q3Jx0v7Qe9LrT2mZbW8yKc1NfHs5PdUa6GiVoXjE4nR"
 
 
+def _seeded_frames() -> dict[str, pl.DataFrame]:
+    """The frames of :func:`seeded` (the same each call: a seeded generator)."""
+    return make_frames(3000, at=AT, seed=11)
+
+
 @pytest.fixture(scope="module")
 def seeded(
     tmp_path_factory: pytest.TempPathFactory, template_db: Path
 ) -> tuple[Store, dict[str, pl.DataFrame]]:
-    path = tmp_path_factory.mktemp("brief") / "avert.db"
-    shutil.copyfile(template_db, path)  # migrated once a session (conftest)
-    store = Store(f"sqlite:///{path}")
-    frames = make_frames(3000, at=AT, seed=11)
-    write_store(store, frames)
-    return store, frames
+    """A store of 3,000 synthetic incidents, written once per test run (both
+    pytest-xdist workers run tests of this module) and copied for this worker's
+    tests to write to (their audit rows)."""
+
+    def build(folder: Path) -> None:
+        shutil.copyfile(template_db, folder / "avert.db")  # migrated (conftest)
+        store = Store(f"sqlite:///{folder / 'avert.db'}")
+        write_store(store, _seeded_frames())
+        store.close()
+
+    built = built_once(tmp_path_factory, "briefing-seeded", build)
+    folder = copy_built(built, tmp_path_factory.mktemp("brief"))
+    return Store(f"sqlite:///{folder / 'avert.db'}"), _seeded_frames()
 
 
 def _pdf_text_bytes(pdf: bytes) -> bytes:
