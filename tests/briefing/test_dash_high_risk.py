@@ -171,18 +171,18 @@ def test_partners_see_pseudonyms_and_no_assessment_id() -> None:
     assert "v-quiet" not in str(b.to_json())
 
 
-def test_workflow_places_by_incident_and_audits_the_victim(tmp_path) -> None:
+def test_workflow_places_by_incident_and_audits_the_victim(
+    sqlite_store, tmp_path
+) -> None:
     """Through the store: a high-risk assessment whose victim had no incident of
     the window is listed, placed in its incident's borough for an area's
     briefing, and its victim is counted in the export's audit row."""
-    from avert.store import Store
     from avert.store.audit import people_digest
     from avert.workflows.briefing import build_briefing, people_shown, run_briefing
     from briefing.factory import store_with_placed_assessment
 
     at = dt.datetime(2025, 3, 10, 8)
-    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
-    store.upgrade()
+    store = sqlite_store
     borough = store_with_placed_assessment(
         store,
         at=at,
@@ -315,15 +315,13 @@ def test_a_victim_listed_by_escalation_before_is_not_new_to_the_list() -> None:
 
 
 def test_workflow_reads_the_escalation_of_a_victim_not_in_the_window(
-    tmp_path,
+    sqlite_store,
 ) -> None:
     """Through the store: the victim's domestic incidents of the year are not among
     the window's people's history; the workflow reads them, for police and
     partners alike."""
-    from avert.store import Store
 
-    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
-    store.upgrade()
+    store = sqlite_store
     _check_escalation_read(store)
 
 
@@ -381,17 +379,17 @@ def _check_escalation_read(store) -> None:
     assert [d["on_marac_list_before"] for d in partner["items"]] == [True]
 
 
-def test_a_store_with_later_assessments_does_not_say_it_holds_none(tmp_path) -> None:
+def test_a_store_with_later_assessments_does_not_say_it_holds_none(
+    sqlite_store,
+) -> None:
     """A briefing of a day before the store's first DASH assessment says none was
     made in its window, not that the data hold no DASH assessments (it said so:
     the reads hold the assessments made by its end only)."""
-    from avert.store import Store
     from avert.workflows.briefing import build_briefing
     from briefing.factory import make_frames, write_store
 
     at = dt.datetime(2025, 3, 10, 8)
-    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
-    store.upgrade()
+    store = sqlite_store
     write_store(store, make_frames(200, at=at, seed=3))
     assert build_briefing(store, at=at).dash_high_risk["line"] == NO_DASH_LINE  # type: ignore[index]
     later = pl.DataFrame(
@@ -449,17 +447,15 @@ def test_a_victim_assessed_high_risk_twice_is_one_row_and_one_referral() -> None
     assert html.count("new to MARAC list") == 1
 
 
-def test_a_month_briefing_reads_its_month_s_assessments(tmp_path) -> None:
+def test_a_month_briefing_reads_its_month_s_assessments(sqlite_store) -> None:
     """Month-precision incidents (data.police.uk): the briefing covers July 2019,
     and its high-risk assessments are July's. The workflow read their places,
     names and victims' year from 24 hours before ``at`` (1 August): the earlier
     ones of July were nameless, and an area's briefing counted the one in another
     area as naming no placed incident. A note says the list is the month's."""
-    from avert.store import Store
     from avert.workflows.briefing import build_briefing
 
-    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
-    store.upgrade()
+    store = sqlite_store
     july = dt.datetime(2019, 7, 1)
     incidents = pl.DataFrame(
         {
@@ -921,20 +917,18 @@ def test_an_assessment_dated_the_window_s_first_day_is_listed() -> None:
 
 
 def test_workflow_places_and_names_an_assessment_dated_the_first_day(
-    tmp_path,
+    sqlite_store,
 ) -> None:
     """Through the store: an assessment dated alone on the day the window starts
     (00:00, before ``at - 24 h``) is placed in its incident's borough and named,
     as the workflow reads the places and names from the start of that day (from
     the window's start, an area's briefing counted it as naming no placed
     incident, and the police row had no name)."""
-    from avert.store import Store
     from avert.workflows.briefing import build_briefing
     from briefing.factory import make_frames, write_store
 
     at = dt.datetime(2025, 3, 10, 8)
-    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
-    store.upgrade()
+    store = sqlite_store
     frames = make_frames(300, at=at, seed=5)
     write_store(store, frames)
     old = (

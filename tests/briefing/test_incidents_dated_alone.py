@@ -86,12 +86,11 @@ def test_the_page_shows_an_incident_dated_alone_by_its_date() -> None:
     assert "00:00" not in row
 
 
-def test_workflow_reads_an_incident_dated_the_first_day_whole(tmp_path) -> None:
+def test_workflow_reads_an_incident_dated_the_first_day_whole(sqlite_store) -> None:
     """Through the store: an in-definition incident with a victim, dated 9 Mar
     alone (00:00, before the window of 9 Mar 08:00 to 10 Mar 08:00), is listed
     with its location, weapon and named people, as an incident of the window: the
     reads took every column and the people from the window's start only."""
-    from avert.store import Store
     from avert.workflows.briefing import build_briefing
     from briefing.factory import make_frames, write_store
 
@@ -118,8 +117,7 @@ def test_workflow_reads_an_incident_dated_the_first_day_whole(tmp_path) -> None:
         .otherwise(pl.col("time_precision"))
         .alias("time_precision"),
     )
-    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
-    store.upgrade()
+    store = sqlite_store
     write_store(store, frames)
     b = build_briefing(store, at=at)
     (item,) = [i for i in b.incidents if i["incident_id"] == chosen["incident_id"]]

@@ -7,6 +7,7 @@ import functools
 import hashlib
 import json
 import re
+import shutil
 import zlib
 from pathlib import Path
 
@@ -21,22 +22,35 @@ from avert.report.render import render_briefing_html
 from avert.store import Store
 from avert.workflows.briefing import build_briefing, read_boundaries, run_briefing
 from briefing.factory import make_frames, write_store
+from built_once import built_once, copy_built
 
 AT = dt.datetime(2025, 3, 10, 8)
 #: a real-looking deployment key for tests (random, 43 characters)
 KEY = "q3Jx0v7Qe9LrT2mZbW8yKc1NfHs5PdUa6GiVoXjE4nR"
 
 
+def _seeded_frames() -> dict[str, pl.DataFrame]:
+    """The frames of :func:`seeded` (the same each call: a seeded generator)."""
+    return make_frames(3000, at=AT, seed=11)
+
+
 @pytest.fixture(scope="module")
 def seeded(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, template_db: Path
 ) -> tuple[Store, dict[str, pl.DataFrame]]:
-    path = tmp_path_factory.mktemp("brief") / "avert.db"
-    store = Store(f"sqlite:///{path}")
-    store.upgrade()
-    frames = make_frames(3000, at=AT, seed=11)
-    write_store(store, frames)
-    return store, frames
+    """A store of 3,000 synthetic incidents, written once per test run (both
+    pytest-xdist workers run tests of this module) and copied for this worker's
+    tests to write to (their audit rows)."""
+
+    def build(folder: Path) -> None:
+        shutil.copyfile(template_db, folder / "avert.db")  # migrated (conftest)
+        store = Store(f"sqlite:///{folder / 'avert.db'}")
+        write_store(store, _seeded_frames())
+        store.close()
+
+    built = built_once(tmp_path_factory, "briefing-seeded", build)
+    folder = copy_built(built, tmp_path_factory.mktemp("brief"))
+    return Store(f"sqlite:///{folder / 'avert.db'}"), _seeded_frames()
 
 
 def _pdf_text_bytes(pdf: bytes) -> bytes:
@@ -481,12 +495,11 @@ def test_store_of_exactly_a_year_gives_no_year_earlier_baseline(
 
 
 def test_a_store_without_person_records_says_why_people_lists_are_empty(
-    tmp_path: Path,
+    sqlite_store: Store, tmp_path: Path
 ) -> None:
     # exact-time incidents and no involvements (a force's open incident extract):
     # "No repeat victim was hit again" alone would read as a finding
-    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
-    store.upgrade()
+    store = sqlite_store
     at = dt.datetime(2025, 3, 10, 8)
     times = [at - dt.timedelta(hours=h) for h in (2, 5, 30, 400)]
     inc = pl.DataFrame(
@@ -557,7 +570,9 @@ def test_a_feed_that_stops_before_the_window_end_is_said(seeded) -> None:
     assert "hours before the window's end" in lag[0]
 
 
-def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> None:
+def test_retaliation_lists_the_victims_co_offenders_and_kin(
+    sqlite_store: Store,
+) -> None:
     """The briefing's alerts listed only the victim and their group as possible
     retaliators (it reads no graph); ``avert analyse retaliation`` also lists the
     victim's co-offenders and kin. Now both do (co-offending and kin of the people
@@ -630,8 +645,7 @@ def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> N
             pl.DataFrame({"group_id": ["GRP1", "GRP2"], "person_id": ["VIC", "SUS"]}),
         ]
     )
-    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
-    store.upgrade()
+    store = sqlite_store
     write_store(store, frames)
     with store.transaction() as tx:
         tx.append(
@@ -666,12 +680,13 @@ def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> N
     assert "EXP" not in cli_at_risk
 
 
-def test_people_tasked_before_the_window_have_their_make_up(tmp_path: Path) -> None:
+def test_people_tasked_before_the_window_have_their_make_up(
+    sqlite_store: Store,
+) -> None:
     """A person tasked at an earlier meeting, not in the window's records, counts
     by their own sex, age and ethnicity in the taskings make-up (read from the
     store), not as "unknown"."""
-    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
-    store.upgrade()
+    store = sqlite_store
     frames = make_frames(600, at=AT, seed=5)
     write_store(store, frames)
     window = frames["involvements"].join(
